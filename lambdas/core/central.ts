@@ -1,0 +1,204 @@
+/**
+ * The central server: the registry of members and gateways, joining it, and publishing the signed global
+ * configuration built from it.
+ *
+ * Joining is authorized by AWS identity: the front (API Gateway with IAM auth, or the local runtime verifying
+ * SigV4) tells us the caller's account; the central settings list which account may register which agency and
+ * member. A join replaces the agency's previous entry, so re-deploying an agency is idempotent; removing the
+ * entry revokes it at the next configuration refresh.
+ */
+import { z } from 'zod';
+import { clientError, errorResponse, XRoadError } from './errors';
+import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
+import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
+import { clientIdOf, formatClientId, invalidPartReason } from './identifiers';
+import type { Clock, Signer } from './ports';
+import { keyIdOf } from './signatures';
+
+export const centralSettingsSchema = z.object({
+  instance: z.string(),
+  memberClasses: z.array(z.string()),
+  /** Who may join: the AWS account that deploys each agency, and the member it registers. */
+  agencies: z.array(z.object({ name: z.string(), account: z.string(), member: z.string() })),
+  globalGroups: z.array(z.object({ code: z.string(), description: z.string().default(''), members: z.array(z.string()) })).default([]),
+  /** How long a generated configuration stays valid. X-Road's default: 600 s. */
+  validitySeconds: z.number().int().positive().default(600),
+  /** How long one generated configuration is served before the next is generated. X-Road's default: 60 s. */
+  generationSeconds: z.number().int().positive().default(60),
+});
+
+export type CentralSettings = z.infer<typeof centralSettingsSchema>;
+export type CentralSettingsInput = z.input<typeof centralSettingsSchema>;
+
+/** The body of `POST /join`. */
+export const joinRequestSchema = z.object({
+  agency: z.string().min(1).max(64),
+  member: z.object({ id: z.string(), name: z.string().min(1).max(255) }),
+  subsystems: z.array(z.string()).min(1).max(100),
+  services: z.array(z.object({ subsystem: z.string(), code: z.string() })).max(1000),
+  gateway: z.object({
+    id: z.string(),
+    providerUrl: z.url({ protocol: /^https?$/ }),
+    /** DER SPKI public keys, base64: the current key, plus the next one during a rotation. */
+    publicKeys: z.array(z.string().min(1).max(1024)).min(1).max(4),
+  }),
+});
+
+export type JoinRequest = z.infer<typeof joinRequestSchema>;
+
+/** One agency's entry in the registry. */
+export interface RegistryEntry extends JoinRequest {
+  readonly account: string;
+  readonly joinedAt: string;
+}
+
+/** The registry port (DynamoDB in AWS and locally). */
+export interface Registry {
+  put(entry: RegistryEntry): Promise<void>;
+  list(): Promise<RegistryEntry[]>;
+}
+
+export interface CentralDeps {
+  readonly settings: CentralSettings;
+  readonly registry: Registry;
+  readonly signer: Signer;
+  readonly clock: Clock;
+}
+
+/** Checks a join against the allow-list and the identifier rules, then stores it. */
+export async function join(request: HttpRequest, deps: CentralDeps): Promise<HttpResponse> {
+  const account = request.identity?.accountId;
+  if (!account) throw new XRoadError('Client', 'Unauthorized', 'Joining requires an authenticated AWS identity');
+  const body = parseJson(request.body);
+  const parsed = joinRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw clientError('BadRequest', `Invalid join request at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const joinRequest = parsed.data;
+  const allowed = deps.settings.agencies.find((agency) => agency.name === joinRequest.agency);
+  if (!allowed || allowed.account !== account) {
+    throw new XRoadError('Client', 'Unauthorized', `Account ${account} may not register agency ${joinRequest.agency}`);
+  }
+  if (joinRequest.member.id !== allowed.member) {
+    throw new XRoadError('Client', 'Unauthorized', `Agency ${joinRequest.agency} may register member ${allowed.member} only`);
+  }
+  validateJoin(joinRequest, deps.settings);
+  const entry: RegistryEntry = { ...joinRequest, account, joinedAt: new Date(deps.clock.now()).toISOString() };
+  await deps.registry.put(entry);
+  return jsonResponse(200, { agency: entry.agency, member: entry.member.id, gateway: entry.gateway.id, keyIds: entry.gateway.publicKeys.map((key) => keyIdOf(Buffer.from(key, 'base64'))) });
+}
+
+/** Identifiers in a join must be well-formed and belong to the joining member. */
+function validateJoin(request: JoinRequest, settings: CentralSettings): void {
+  const member = clientIdOf(request.member.id.split('/'), 'BadRequest');
+  if (member.subsystemCode !== undefined) throw clientError('BadRequest', 'member.id must be INSTANCE/CLASS/CODE');
+  if (member.instance !== settings.instance) throw clientError('BadRequest', `member.id must be in instance ${settings.instance}`);
+  if (!settings.memberClasses.includes(member.memberClass)) throw clientError('BadRequest', `Unknown member class ${member.memberClass}`);
+  const gatewayParts = request.gateway.id.split('/');
+  if (gatewayParts.length !== 4 || `${gatewayParts.slice(0, 3).join('/')}` !== request.member.id || invalidPartReason(gatewayParts[3])) {
+    throw clientError('BadRequest', 'gateway.id must be MEMBER/SERVERCODE of the joining member');
+  }
+  for (const code of [...request.subsystems, ...request.services.flatMap((service) => [service.subsystem, service.code])]) {
+    const reason = invalidPartReason(code);
+    if (reason) throw clientError('BadRequest', `Identifier part ${JSON.stringify(code.slice(0, 64))} ${reason}`);
+  }
+  for (const service of request.services) {
+    if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
+  }
+  for (const key of request.gateway.publicKeys) {
+    try {
+      keyIdOf(Buffer.from(key, 'base64'));
+      // Parse it now, so a bad key is refused at join rather than breaking every gateway that verifies with it.
+      require('node:crypto').createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' });
+    } catch {
+      throw clientError('BadRequest', 'gateway.publicKeys must be DER SubjectPublicKeyInfo keys, base64');
+    }
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw clientError('BadRequest', 'The request body is not valid JSON');
+  }
+}
+
+/** Builds the configuration document from the registry. */
+export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number): GlobalConfigurationDocument {
+  const sorted = [...entries].sort((a, b) => a.agency.localeCompare(b.agency));
+  const members = new Map<string, { id: string; name: string; subsystems: Set<string> }>();
+  for (const entry of sorted) {
+    const member = members.get(entry.member.id) ?? { id: entry.member.id, name: entry.member.name, subsystems: new Set<string>() };
+    entry.subsystems.forEach((subsystem) => member.subsystems.add(subsystem));
+    members.set(entry.member.id, member);
+  }
+  return {
+    type: GLOBAL_CONFIGURATION_TYPE,
+    instance: settings.instance,
+    generatedAt: new Date(nowMs).toISOString(),
+    expiresAt: new Date(nowMs + settings.validitySeconds * 1000).toISOString(),
+    memberClasses: settings.memberClasses,
+    members: [...members.values()].map((member) => ({ id: member.id, name: member.name, subsystems: [...member.subsystems].sort() })),
+    gateways: sorted.map((entry) => ({
+      id: entry.gateway.id,
+      owner: entry.member.id,
+      providerUrl: entry.gateway.providerUrl.replace(/\/+$/, ''),
+      clients: entry.subsystems.map((subsystem) => `${entry.member.id}/${subsystem}`),
+      keys: entry.gateway.publicKeys.map((publicKey) => ({ keyId: keyIdOf(Buffer.from(publicKey, 'base64')), publicKey })),
+    })),
+    services: sorted.flatMap((entry) => entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id }))),
+    globalGroups: settings.globalGroups.map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: group.members })),
+  };
+}
+
+/**
+ * Serves the signed configuration, generating a new one at most every `generationSeconds` (one KMS Sign per
+ * generation, not per request). A join in this process invalidates the copy at once.
+ */
+export class GlobalConfigurationPublisher {
+  private current?: { signed: SignedGlobalConfiguration; generatedAt: number };
+  private pending?: Promise<SignedGlobalConfiguration>;
+
+  constructor(private readonly deps: CentralDeps) {}
+
+  async signed(): Promise<SignedGlobalConfiguration> {
+    const now = this.deps.clock.now();
+    if (this.current && now - this.current.generatedAt < this.deps.settings.generationSeconds * 1000) return this.current.signed;
+    this.pending ??= (async () => {
+      try {
+        const document = buildGlobalConfiguration(await this.deps.registry.list(), this.deps.settings, now);
+        const signed = await signGlobalConfiguration(document, this.deps.signer);
+        this.current = { signed, generatedAt: now };
+        return signed;
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+
+  invalidate(): void {
+    this.current = undefined;
+  }
+}
+
+/** Routes a central API request; never throws. */
+export async function handleCentralRequest(request: HttpRequest, deps: CentralDeps, publisher: GlobalConfigurationPublisher): Promise<HttpResponse> {
+  try {
+    if (request.rawPath === '/globalconf' && request.method === 'GET') {
+      return jsonResponse(200, await publisher.signed(), { 'cache-control': 'no-store' });
+    }
+    if (request.rawPath === '/join' && request.method === 'POST') {
+      const response = await join(request, deps);
+      publisher.invalidate();
+      return response;
+    }
+    throw clientError('NotFound', `No route ${request.method} ${request.rawPath.slice(0, 128)}`);
+  } catch (error) {
+    return errorResponse(error, 'Server.ClientProxy');
+  }
+}
+
+export { formatClientId };

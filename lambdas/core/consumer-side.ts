@@ -1,0 +1,142 @@
+/**
+ * The consumer side of a gateway: an information system of this agency calls a service through it.
+ *
+ * 1. Parse `/r1/{service}[/path]` and the X-Road headers; the client must be a subsystem this gateway serves.
+ * 2. Resolve the provider's gateway from the global configuration.
+ * 3. Sign a request manifest (ids, method, target, time, request hash), log the request, forward it.
+ * 4. Verify the provider's response manifest (its signature, our request hash, the response hash), log the
+ *    response, and only then return it to the client.
+ */
+import { clientError, consumerError, errorResponse, XRoadError } from './errors';
+import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, signerIdentity, type GatewayDeps, type RecordBase } from './gateway';
+import { requestHash, responseHash, signedHeaderNames } from './hashing';
+import { type HttpRequest, type HttpResponse, requestTarget } from './http';
+import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
+import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest } from './manifest';
+import { HttpClientError } from './ports';
+import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
+
+/** Handles one client request; never throws — every failure becomes an X-Road error response. */
+export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
+  let base: RecordBase | undefined;
+  try {
+    checkBodySize(request.body, deps, 'Client');
+    const message = parseServiceRequest(request, () => newId(deps));
+    checkClientServedHere(message.client, deps);
+    const configuration = await deps.globalConfiguration.current();
+    const serviceId = formatServiceId(message.service);
+    const provider = resolveProvider(message, configuration);
+
+    const target = requestTarget(request.rawPath, request.rawQuery);
+    const forwarded = { ...passThroughHeaders(request.headers), ...xRoadRequestHeaders(message, formatClientId) };
+    const headerNames = signedHeaderNames(forwarded);
+    const hash = requestHash(message.method, target, forwarded, headerNames, request.body);
+    const manifest: RequestManifest = {
+      type: 'sild.request.v1',
+      client: formatClientId(message.client),
+      service: serviceId,
+      xRoadId: message.xRoadId,
+      requestId: newId(deps),
+      ...(message.userId === undefined ? {} : { userId: message.userId }),
+      ...(message.issue === undefined ? {} : { issue: message.issue }),
+      ...(message.representedParty === undefined ? {} : { representedParty: message.representedParty }),
+      method: message.method,
+      target,
+      headers: headerNames,
+      requestHash: hash,
+      createdAt: isoNow(deps),
+      signer: await signerIdentity(deps),
+    };
+    const signed = await signManifest(manifest, deps.signer);
+    base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature) }, request.body);
+    deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, service: serviceId, provider: provider.id });
+
+    const answer = await forward(deps, `${provider.providerUrl}${target}`, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
+    if (answer.headers[XROAD.error] !== undefined) {
+      // The provider gateway itself refused: relay its X-Road error as is, after logging it.
+      await logErrorAnswer(deps, 'Server.ClientProxy', base, 'consumer', { type: answer.headers[XROAD.error], status: answer.status, body: answer.body });
+      return { status: answer.status, headers: pick(answer.headers, ['content-type', XROAD.error]), body: answer.body };
+    }
+    const response = verifyResponse(answer, manifest, provider.id, configuration.publicKey.bind(configuration));
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: answer.headers['x-sild-manifest'], signature: answer.headers['x-sild-signature'] }, answer.body);
+    return {
+      status: answer.status,
+      headers: {
+        ...pick(answer.headers, response.headers),
+        [XROAD.client]: manifest.client,
+        [XROAD.service]: serviceId,
+        [XROAD.id]: manifest.xRoadId,
+        [XROAD.requestId]: manifest.requestId,
+        [XROAD.requestHash]: hash,
+      },
+      body: answer.body,
+    };
+  } catch (error) {
+    const response = errorResponse(error, 'Server.ClientProxy', newId(deps));
+    deps.events?.('request-failed', { xRoadId: base?.xRoadId, type: response.headers[XROAD.error], cause: error instanceof XRoadError ? error.cause : error });
+    if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
+      await logErrorAnswer(deps, 'Server.ClientProxy', base, 'consumer', { type: response.headers[XROAD.error], status: response.status, body: response.body });
+    }
+    return response;
+  }
+}
+
+/** The client must be a subsystem of this gateway's member that this gateway serves. */
+function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
+  const { settings } = deps;
+  if (client.subsystemCode === undefined) {
+    throw clientError('InvalidClientIdentifier', 'X-Road-Client must name a subsystem (INSTANCE/CLASS/CODE/SUBSYSTEM)');
+  }
+  if (formatClientId(memberOf(client)) !== settings.member || !settings.subsystems.includes(client.subsystemCode)) {
+    throw clientError('InvalidClientIdentifier', `Client ${formatClientId(client)} is not served by this gateway`);
+  }
+}
+
+/** Finds the gateway that serves the requested service, or says precisely what is unknown. */
+function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnType<GatewayDeps['globalConfiguration']['current']>>) {
+  const { service } = message;
+  if (service.instance !== configuration.instance) {
+    throw consumerError('UnknownMember', `Instance ${service.instance} is not known to this gateway (no federation with it)`);
+  }
+  const owner = formatClientId(serviceOwner(service));
+  if (!configuration.hasMember(formatClientId(memberOf(service)))) throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
+  if (!configuration.hasSubsystem(owner)) throw consumerError('UnknownMember', `Subsystem ${owner} is not registered`);
+  const gateway = configuration.gatewayOfService(formatServiceId(service));
+  if (!gateway) throw consumerError('UnknownService', `Service ${formatServiceId(service)} is not registered`);
+  return gateway;
+}
+
+async function forward(deps: GatewayDeps, url: string, headers: Record<string, string>, method: string, body: Buffer): Promise<HttpResponse> {
+  try {
+    return await deps.http.send({ method, url, headers, body, timeoutMs: deps.settings.providerTimeoutMs });
+  } catch (error) {
+    if (error instanceof HttpClientError) {
+      throw consumerError('NetworkError', error.reason === 'timeout' ? 'The provider gateway did not answer in time' : 'The provider gateway could not be reached', error);
+    }
+    throw error;
+  }
+}
+
+/** Checks that the answer is signed by the provider's gateway and belongs to our request. */
+function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, publicKey: (gateway: string, keyId: string) => string | undefined) {
+  let manifest;
+  try {
+    manifest = readResponseManifest(answer.headers, publicKey).manifest;
+  } catch (error) {
+    if (error instanceof ManifestError) throw consumerError('InvalidSignatureValue', `The provider's response: ${error.message}`, error);
+    throw error;
+  }
+  if (manifest.signer.gateway !== providerGateway) {
+    throw consumerError('InvalidSignatureValue', `The response is signed by ${manifest.signer.gateway}, not by the provider's gateway`);
+  }
+  if (manifest.xRoadId !== request.xRoadId || manifest.requestId !== request.requestId || manifest.requestHash !== request.requestHash) {
+    throw consumerError('InvalidSignatureValue', 'The response does not answer this request (request hash mismatch)');
+  }
+  if (manifest.status !== answer.status || manifest.responseHash !== responseHash(answer.status, answer.headers, manifest.headers, answer.body)) {
+    throw consumerError('InvalidSignatureValue', 'The response does not match its signed manifest');
+  }
+  return manifest;
+}
+
+const b64 = (data: Buffer) => data.toString('base64');

@@ -1,0 +1,130 @@
+/**
+ * The X-Road error model, and the one place that maps a domain error to an HTTP response.
+ *
+ * X-Road answers a failed message with `{"type","message","detail"}` and the header `X-Road-Error: <type>`.
+ * The type carries a prefix that says who failed: `Client.*` (the caller's request was wrong),
+ * `Server.ClientProxy.*` (the consumer-side gateway failed) or `Server.ServerProxy.*` (the provider side failed).
+ * A response without `X-Road-Error` is the backend's own answer, passed through.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HttpResponse } from './http';
+
+/** Who is at fault, as X-Road's type prefix expresses it. */
+export type FaultOrigin = 'Client' | 'Server.ClientProxy' | 'Server.ServerProxy';
+
+/** The error codes Sild emits. X-Road's own codes where one exists; Sild's additions are marked. */
+export type ErrorCode =
+  | 'AccessDenied'
+  | 'BadRequest'
+  | 'DatabaseError'
+  | 'DuplicateMessageId' // Sild: an X-Road-Id that this client already used (replay protection)
+  | 'InternalError'
+  | 'InvalidClientIdentifier'
+  | 'InvalidProtocolVersion'
+  | 'InvalidSignatureValue'
+  | 'LoggingFailed'
+  | 'MissingHeader'
+  | 'NetworkError'
+  | 'NotFound' // Sild: a route that does not exist
+  | 'OutdatedGlobalConf'
+  | 'RequestTooLarge' // Sild: a body or header beyond the configured limits
+  | 'ServiceFailed'
+  | 'StaleMessage' // Sild: a message timestamp outside the accepted clock skew
+  | 'Unauthorized' // Sild: an admin/join call without an accepted identity
+  | 'UnknownMember'
+  | 'UnknownService';
+
+/** Default HTTP status per code; X-Road itself uses 400/500, Sild is more precise (documented in the README). */
+const STATUS: Record<ErrorCode, number> = {
+  AccessDenied: 403,
+  BadRequest: 400,
+  DatabaseError: 503,
+  DuplicateMessageId: 409,
+  InternalError: 500,
+  InvalidClientIdentifier: 400,
+  InvalidProtocolVersion: 400,
+  InvalidSignatureValue: 401,
+  LoggingFailed: 503,
+  MissingHeader: 400,
+  NetworkError: 502,
+  NotFound: 404,
+  OutdatedGlobalConf: 503,
+  RequestTooLarge: 413,
+  ServiceFailed: 502,
+  StaleMessage: 401,
+  Unauthorized: 403,
+  UnknownMember: 400,
+  UnknownService: 404,
+};
+
+/** A failure the layer reports to its caller as an X-Road error. */
+export class XRoadError extends Error {
+  readonly type: string;
+  readonly status: number;
+
+  constructor(
+    readonly origin: FaultOrigin,
+    readonly code: ErrorCode,
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'XRoadError';
+    this.type = `${origin}.${code}`;
+    this.status = options.status ?? STATUS[code];
+  }
+}
+
+/**
+ * A failure raised by code that serves both gateway sides (the configuration cache, the log): it knows the error
+ * code but not the side, which `errorResponse` adds from the handler that caught it.
+ */
+export class LayerFault extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LayerFault';
+  }
+}
+
+/** Shorthands for the three origins, so call sites read like the X-Road type they produce. */
+export const clientError = (code: ErrorCode, message: string, cause?: unknown) =>
+  new XRoadError('Client', code, message, { cause });
+export const consumerError = (code: ErrorCode, message: string, cause?: unknown) =>
+  new XRoadError('Server.ClientProxy', code, message, { cause });
+export const providerError = (code: ErrorCode, message: string, cause?: unknown) =>
+  new XRoadError('Server.ServerProxy', code, message, { cause });
+
+/** The JSON body of an X-Road error response. */
+export interface ErrorBody {
+  readonly type: string;
+  readonly message: string;
+  readonly detail: string;
+}
+
+/**
+ * Maps any thrown value to an X-Road error response. Unknown errors become `InternalError` with a generic
+ * message: the caller gets the `detail` id to quote, the operator finds the cause in the logs under that id.
+ */
+export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID()): HttpResponse {
+  const known =
+    error instanceof XRoadError
+      ? error
+      : error instanceof LayerFault
+        ? new XRoadError(origin, error.code, error.message)
+        : new XRoadError(origin, 'InternalError', 'Internal error');
+  const body: ErrorBody = { type: known.type, message: known.message, detail };
+  return {
+    status: known.status,
+    headers: { 'content-type': 'application/json', 'x-road-error': known.type },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+/** Parses an X-Road error body if the response is one (used when relaying a provider's error). */
+export function isLayerError(response: HttpResponse): boolean {
+  return response.headers['x-road-error'] !== undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * What one agency's gateway needs to know at run time. The CDK stack derives it from the ecosystem config and
+ * passes it as JSON in the `SILD_GATEWAY_SETTINGS` environment variable (so `cdk diff` shows a change of backends or
+ * access rights); the local runtime derives it the same way (`lib/config/gateway-settings.ts`).
+ */
+import { z } from 'zod';
+
+export const messageLogSettingsSchema = z.object({
+  /** `full` logs bodies (inline up to `maxInlineBodyBytes`); `metadata` logs their hashes only. */
+  mode: z.enum(['full', 'metadata']).default('full'),
+  /** Largest body stored inline in a log record; DynamoDB items are limited to 400 KB. */
+  maxInlineBodyBytes: z.number().int().min(0).max(300 * 1024).default(256 * 1024),
+  /** A body above `maxInlineBodyBytes` in `full` mode: refuse the message, or log its hash only. */
+  oversizeBody: z.enum(['reject', 'hash-only']).default('reject'),
+});
+
+export type MessageLogSettings = z.infer<typeof messageLogSettingsSchema>;
+
+export const gatewaySettingsSchema = z.object({
+  instance: z.string(),
+  /** The gateway's X-Road server id `INST/CLASS/CODE/SERVERCODE`. */
+  gatewayId: z.string(),
+  /** The owning member `INST/CLASS/CODE`. */
+  member: z.string(),
+  /** Subsystem codes of the owning member that this gateway serves. */
+  subsystems: z.array(z.string()),
+  services: z.array(
+    z.object({
+      subsystem: z.string(),
+      code: z.string(),
+      /** Base URL; the service-relative path and query are appended. */
+      backendUrl: z.string(),
+      /** @default 25000 — under API Gateway's 29 s integration timeout. */
+      timeoutMs: z.number().int().positive().default(25_000),
+    }),
+  ),
+  accessRights: z.array(
+    z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() }),
+  ),
+  localGroups: z.record(z.string(), z.array(z.string())).default({}),
+  /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf`. */
+  centralUrl: z.string(),
+  anchor: z.object({ instance: z.string(), publicKey: z.string() }),
+  globalConfRefreshSeconds: z.number().int().positive().default(60),
+  /** Accepted difference between a message's timestamp and this gateway's clock. */
+  maxClockSkewSeconds: z.number().int().positive().default(60),
+  /** Largest request or response body the gateway accepts (API Gateway's payload limit is 10 MB). */
+  maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
+  /** Timeout of the consumer gateway's call to the provider gateway. */
+  providerTimeoutMs: z.number().int().positive().default(28_000),
+  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' }),
+});
+
+export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
+export type GatewaySettingsInput = z.input<typeof gatewaySettingsSchema>;
+
+/** Parses settings, naming the field and reason on failure. */
+export function parseGatewaySettings(value: unknown): GatewaySettings {
+  const parsed = gatewaySettingsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid gateway settings at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,83 @@
+/**
+ * What both sides of a gateway share: their dependencies, the signer identity, and the few steps both take.
+ */
+import { randomUUID } from 'node:crypto';
+import { XRoadError, type FaultOrigin } from './errors';
+import type { GlobalConfiguration } from './global-configuration';
+import type { GatewaySettings } from './gateway-settings';
+import type { Headers } from './http';
+import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord } from './message-log';
+import type { Clock, HttpClient, Signer } from './ports';
+import { keyIdOf } from './signatures';
+
+export interface GatewayDeps {
+  readonly settings: GatewaySettings;
+  readonly signer: Signer;
+  readonly globalConfiguration: { current(): Promise<GlobalConfiguration> };
+  readonly log: MessageLog;
+  readonly http: HttpClient;
+  readonly clock: Clock;
+  /** @default randomUUID */
+  readonly newId?: () => string;
+  /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
+  readonly events?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/** The signer's identity as manifests name it; the key id is derived from the public key once per signer. */
+const signerIds = new WeakMap<Signer, Promise<string>>();
+
+export async function signerIdentity(deps: GatewayDeps): Promise<{ gateway: string; keyId: string }> {
+  let keyId = signerIds.get(deps.signer);
+  if (!keyId) {
+    keyId = deps.signer.publicKey().then(keyIdOf);
+    keyId.catch(() => signerIds.delete(deps.signer));
+    signerIds.set(deps.signer, keyId);
+  }
+  return { gateway: deps.settings.gatewayId, keyId: await keyId };
+}
+
+export function newId(deps: GatewayDeps): string {
+  return (deps.newId ?? randomUUID)();
+}
+
+export function isoNow(deps: GatewayDeps): string {
+  return new Date(deps.clock.now()).toISOString();
+}
+
+/** Refuses a body above the gateway's limit before anything else is done with it. */
+export function checkBodySize(body: Buffer, deps: GatewayDeps, origin: FaultOrigin): void {
+  if (body.length > deps.settings.maxBodyBytes) {
+    throw new XRoadError(origin, 'RequestTooLarge', `The body (${body.length} bytes) exceeds the gateway's limit of ${deps.settings.maxBodyBytes} bytes`);
+  }
+}
+
+/** The common part of a log record: who, what, when, and the body as the log mode keeps it. */
+export type RecordBase = Omit<MessageLogRecord, 'side' | 'direction' | 'loggedAt' | 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'status' | 'manifest' | 'signature' | 'errorType'>;
+
+/** Writes a log record for a message; `LoggingFailed`/`DuplicateMessageId` on failure. */
+export async function logMessage(
+  deps: GatewayDeps,
+  origin: FaultOrigin,
+  base: RecordBase,
+  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'errorType'>,
+  body: Buffer,
+): Promise<void> {
+  const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...bodyForLog(body, deps.settings.messageLog, origin) };
+  await appendOrFail(deps.log, record, origin);
+}
+
+/** Logs a layer error answer; a failure here must not hide the original error, so it is reported, not thrown. */
+export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, side: 'consumer' | 'provider', error: { type: string; status: number; body: Buffer }): Promise<void> {
+  try {
+    await logMessage(deps, origin, base, { side, direction: 'response', status: error.status, errorType: error.type }, error.body);
+  } catch (logError) {
+    deps.events?.('log-error-answer-failed', { xRoadId: base.xRoadId, type: error.type, reason: String(logError) });
+  }
+}
+
+/** Picks the named headers (the ones a manifest covers) from a header map. */
+export function pick(headers: Headers, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) if (headers[name] !== undefined) picked[name] = headers[name];
+  return picked;
+}

@@ -1,0 +1,118 @@
+/**
+ * Signed manifests: the small JSON statement a gateway signs for each request it sends and each response it
+ * returns. A manifest binds the message's ids, method, target, time and hashes; the message itself travels as
+ * ordinary HTTP. Manifests are signed RAW (they stay well under KMS's 4 KB limit) and travel base64-encoded in
+ * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
+ */
+import { z } from 'zod';
+import type { Signer } from './ports';
+import { verifySignature } from './signatures';
+
+export const MANIFEST_HEADER = 'x-sild-manifest';
+export const SIGNATURE_HEADER = 'x-sild-signature';
+/** Bounds what a peer may make us parse before the signature is checked. */
+export const MAX_MANIFEST_BYTES = 4096;
+
+const signerSchema = z.object({ gateway: z.string(), keyId: z.string() });
+
+const requestManifestSchema = z.object({
+  type: z.literal('sild.request.v1'),
+  client: z.string(),
+  service: z.string(),
+  xRoadId: z.string(),
+  requestId: z.string(),
+  userId: z.string().optional(),
+  issue: z.string().optional(),
+  representedParty: z.string().optional(),
+  method: z.string(),
+  target: z.string(),
+  /** Header names covered by `requestHash`, in hash order. */
+  headers: z.array(z.string()),
+  requestHash: z.string(),
+  createdAt: z.string(),
+  signer: signerSchema,
+});
+
+const responseManifestSchema = z.object({
+  type: z.literal('sild.response.v1'),
+  xRoadId: z.string(),
+  requestId: z.string(),
+  requestHash: z.string(),
+  status: z.number().int(),
+  headers: z.array(z.string()),
+  responseHash: z.string(),
+  createdAt: z.string(),
+  signer: signerSchema,
+});
+
+export type RequestManifest = z.infer<typeof requestManifestSchema>;
+export type ResponseManifest = z.infer<typeof responseManifestSchema>;
+export type Manifest = RequestManifest | ResponseManifest;
+
+/** A manifest with its exact signed bytes and signature. */
+export interface SignedManifest<M extends Manifest> {
+  readonly manifest: M;
+  readonly bytes: Buffer;
+  readonly signature: Buffer;
+}
+
+export async function signManifest<M extends Manifest>(manifest: M, signer: Signer): Promise<SignedManifest<M>> {
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { manifest, bytes, signature: await signer.sign(bytes) };
+}
+
+/** The headers that carry a signed manifest. */
+export function manifestHeaders(signed: SignedManifest<Manifest>): Record<string, string> {
+  return { [MANIFEST_HEADER]: signed.bytes.toString('base64'), [SIGNATURE_HEADER]: signed.signature.toString('base64') };
+}
+
+/** Why a manifest was rejected; the caller maps it to its side's error type. */
+export class ManifestError extends Error {
+  constructor(
+    readonly reason: 'missing' | 'malformed' | 'unknown-key' | 'bad-signature',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Looks up a signer's public key (DER SPKI, base64); undefined when the configuration does not publish it. */
+export type PublicKeyLookup = (gateway: string, keyId: string) => string | undefined;
+
+function readManifest<M extends Manifest>(
+  headers: Readonly<Record<string, string>>,
+  schema: z.ZodType<M>,
+  publicKey: PublicKeyLookup,
+): SignedManifest<M> {
+  const encoded = headers[MANIFEST_HEADER];
+  const encodedSignature = headers[SIGNATURE_HEADER];
+  if (!encoded || !encodedSignature) throw new ManifestError('missing', 'The message carries no signed manifest');
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.length > MAX_MANIFEST_BYTES) throw new ManifestError('malformed', 'The manifest is too large');
+  let parsed: z.ZodSafeParseResult<M>;
+  try {
+    parsed = schema.safeParse(JSON.parse(bytes.toString('utf8')));
+  } catch {
+    throw new ManifestError('malformed', 'The manifest is not valid JSON');
+  }
+  if (!parsed.success) throw new ManifestError('malformed', 'The manifest is malformed');
+  const manifest = parsed.data;
+  const key = publicKey(manifest.signer.gateway, manifest.signer.keyId);
+  if (key === undefined) {
+    throw new ManifestError('unknown-key', `Key ${manifest.signer.keyId} of ${manifest.signer.gateway} is not in the global configuration`);
+  }
+  const signature = Buffer.from(encodedSignature, 'base64');
+  if (!verifySignature(key, bytes, signature)) throw new ManifestError('bad-signature', 'The manifest signature is invalid');
+  return { manifest, bytes, signature };
+}
+
+/** Reads and verifies the request manifest a consumer gateway attached. */
+export function readRequestManifest(headers: Readonly<Record<string, string>>, publicKey: PublicKeyLookup): SignedManifest<RequestManifest> {
+  return readManifest(headers, requestManifestSchema, publicKey);
+}
+
+/** Reads and verifies the response manifest a provider gateway attached. */
+export function readResponseManifest(headers: Readonly<Record<string, string>>, publicKey: PublicKeyLookup): SignedManifest<ResponseManifest> {
+  return readManifest(headers, responseManifestSchema, publicKey);
+}

@@ -1,0 +1,71 @@
+/**
+ * The message log: one record per request and per response, on each side of an exchange, written before the
+ * message is passed on. A record is keyed by (client, X-Road-Id) and the side/direction, and written with a
+ * condition that no such record exists — so the provider's request record both logs the request and rejects a
+ * replay of its X-Road-Id, in one atomic write.
+ */
+import { sha256Base64 } from './hashing';
+import { XRoadError, type FaultOrigin } from './errors';
+import type { MessageLogSettings } from './gateway-settings';
+import { DuplicateRecordError } from './ports';
+
+export type Side = 'consumer' | 'provider';
+export type Direction = 'request' | 'response';
+
+export interface MessageLogRecord {
+  readonly client: string;
+  readonly xRoadId: string;
+  readonly side: Side;
+  readonly direction: Direction;
+  readonly service: string;
+  readonly requestId: string;
+  readonly userId?: string;
+  readonly method: string;
+  readonly target: string;
+  /** Response status; absent on request records. */
+  readonly status?: number;
+  readonly loggedAt: string;
+  /** The signed manifest bytes (base64) and signature (base64); absent for a layer error that was not signed. */
+  readonly manifest?: string;
+  readonly signature?: string;
+  /** `X-Road-Error` type when the layer itself answered. */
+  readonly errorType?: string;
+  readonly bodySha256: string;
+  readonly bodyBytes: number;
+  /** `inline`: `body` holds it; `hash-only`: too large to store; `metadata`: the gateway logs metadata only. */
+  readonly bodyLogged: 'inline' | 'hash-only' | 'metadata';
+  readonly body?: Buffer;
+}
+
+/** The message-log port. */
+export interface MessageLog {
+  /** Writes the record unless one with the same key exists (`DuplicateRecordError`). */
+  append(record: MessageLogRecord): Promise<void>;
+  /** All records of one exchange, on this gateway. */
+  find(client: string, xRoadId: string): Promise<MessageLogRecord[]>;
+}
+
+/** How a body goes into the log under the gateway's settings; refuses the message when it may not be logged. */
+export function bodyForLog(body: Buffer, settings: MessageLogSettings, origin: FaultOrigin): Pick<MessageLogRecord, 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body'> {
+  const base = { bodySha256: sha256Base64(body), bodyBytes: body.length };
+  if (settings.mode === 'metadata') return { ...base, bodyLogged: 'metadata' };
+  if (body.length <= settings.maxInlineBodyBytes) return { ...base, bodyLogged: 'inline', body };
+  if (settings.oversizeBody === 'hash-only') return { ...base, bodyLogged: 'hash-only' };
+  const message = `The body (${body.length} bytes) exceeds the message log's limit of ${settings.maxInlineBodyBytes} bytes`;
+  throw new XRoadError(origin, 'RequestTooLarge', message);
+}
+
+/**
+ * Appends a record; a duplicate becomes `DuplicateMessageId` (the X-Road-Id was used before by this client), any
+ * other failure `LoggingFailed` — the message is then not passed on.
+ */
+export async function appendOrFail(log: MessageLog, record: MessageLogRecord, origin: FaultOrigin): Promise<void> {
+  try {
+    await log.append(record);
+  } catch (error) {
+    if (error instanceof DuplicateRecordError) {
+      throw new XRoadError(origin, 'DuplicateMessageId', `X-Road-Id ${record.xRoadId} was already used by ${record.client}`, { cause: error });
+    }
+    throw new XRoadError(origin, 'LoggingFailed', 'The message could not be written to the message log', { cause: error });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The provider side of a gateway: another gateway forwards a client's request for one of this agency's services.
+ *
+ * 1. Verify the request manifest: signed by the gateway that serves the client (key from the global
+ *    configuration), matching the message received (request hash), and fresh (timestamp within the clock skew).
+ * 2. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay.
+ * 3. Enforce access rights (deny by default), call the backend, sign the response manifest (binding the request
+ *    hash), log the response, and only then return it.
+ */
+import { isAllowed } from './access-rights';
+import { errorResponse, providerError, XRoadError } from './errors';
+import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, signerIdentity, type GatewayDeps, type RecordBase } from './gateway';
+import type { GlobalConfiguration } from './global-configuration';
+import { requestHash, responseHash, signedHeaderNames } from './hashing';
+import { requestTarget, type HttpRequest, type HttpResponse } from './http';
+import { formatClientId, memberOf, parseClientId } from './identifiers';
+import { ManifestError, manifestHeaders, readRequestManifest, signManifest, type RequestManifest, type ResponseManifest } from './manifest';
+import { HttpClientError } from './ports';
+import { parseServicePath, passThroughHeaders, XROAD } from './rest-message';
+
+/** Handles one request from a consumer gateway; never throws — every failure becomes an X-Road error response. */
+export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
+  let base: RecordBase | undefined;
+  try {
+    checkBodySize(request.body, deps, 'Server.ServerProxy');
+    const configuration = await deps.globalConfiguration.current();
+    const manifest = verifyRequest(request, configuration, deps);
+    const { service, servicePath } = parseServicePath(request.rawPath);
+    base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'] }, request.body);
+
+    const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
+    if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
+      throw providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+    }
+    const allowed = isAllowed(
+      { caller: manifest.client, service, method: manifest.method, path: servicePath },
+      { rules: deps.settings.accessRights, localGroups: deps.settings.localGroups, callerGlobalGroups: configuration.globalGroupsOf(manifest.client) },
+    );
+    if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
+
+    const backendHeaders = pick(request.headers, manifest.headers);
+    const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
+    const answer = await callBackend(deps, { method: manifest.method, url, headers: backendHeaders, body: request.body, timeoutMs: offered.timeoutMs });
+
+    const headers = passThroughHeaders(answer.headers);
+    const headerNames = signedHeaderNames(headers);
+    const responseManifest: ResponseManifest = {
+      type: 'sild.response.v1',
+      xRoadId: manifest.xRoadId,
+      requestId: manifest.requestId,
+      requestHash: manifest.requestHash,
+      status: answer.status,
+      headers: headerNames,
+      responseHash: responseHash(answer.status, headers, headerNames, answer.body),
+      createdAt: isoNow(deps),
+      signer: await signerIdentity(deps),
+    };
+    const signed = await signManifest(responseManifest, deps.signer);
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64') }, answer.body);
+    return {
+      status: answer.status,
+      headers: {
+        ...headers,
+        ...manifestHeaders(signed),
+        [XROAD.client]: manifest.client,
+        [XROAD.service]: manifest.service,
+        [XROAD.id]: manifest.xRoadId,
+        [XROAD.requestId]: manifest.requestId,
+        [XROAD.requestHash]: manifest.requestHash,
+      },
+      body: answer.body,
+    };
+  } catch (error) {
+    const response = errorResponse(error, 'Server.ServerProxy', newId(deps));
+    deps.events?.('provider-request-failed', { xRoadId: base?.xRoadId, type: response.headers[XROAD.error], cause: error instanceof XRoadError ? error.cause : error });
+    if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
+      await logErrorAnswer(deps, 'Server.ServerProxy', base, 'provider', { type: response.headers[XROAD.error], status: response.status, body: response.body });
+    }
+    return response;
+  }
+}
+
+/** Verifies that the request came through the client's gateway, unaltered and recently. */
+function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): RequestManifest {
+  let manifest: RequestManifest;
+  try {
+    manifest = readRequestManifest(request.headers, configuration.publicKey.bind(configuration)).manifest;
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      const why = error.reason === 'missing' ? 'The request did not come through a gateway: it carries no signed manifest' : error.message;
+      throw providerError('InvalidSignatureValue', why, error);
+    }
+    throw error;
+  }
+  const client = formatClientId(parseClientId(manifest.client));
+  const clientGateway = configuration.gatewayOfClient(client);
+  if (!clientGateway || clientGateway.id !== manifest.signer.gateway) {
+    throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${client}`);
+  }
+  const target = requestTarget(request.rawPath, request.rawQuery);
+  if (manifest.method !== request.method.toUpperCase() || manifest.target !== target || request.headers[XROAD.client] !== manifest.client || request.headers[XROAD.id] !== manifest.xRoadId) {
+    throw providerError('InvalidSignatureValue', 'The request does not match its signed manifest');
+  }
+  if (requestHash(manifest.method, target, request.headers, manifest.headers, request.body) !== manifest.requestHash) {
+    throw providerError('InvalidSignatureValue', 'The request body or headers do not match the signed request hash');
+  }
+  const skewMs = Math.abs(deps.clock.now() - Date.parse(manifest.createdAt));
+  if (!(skewMs <= deps.settings.maxClockSkewSeconds * 1000)) {
+    throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${deps.settings.maxClockSkewSeconds} s`);
+  }
+  return manifest;
+}
+
+async function callBackend(deps: GatewayDeps, outbound: Parameters<GatewayDeps['http']['send']>[0]): Promise<HttpResponse> {
+  try {
+    return await deps.http.send(outbound);
+  } catch (error) {
+    if (error instanceof HttpClientError) {
+      const message = error.reason === 'timeout' ? `The service did not answer within ${outbound.timeoutMs} ms` : 'The service could not be reached';
+      throw new XRoadError('Server.ServerProxy', 'ServiceFailed', message, { status: error.reason === 'timeout' ? 504 : 502, cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The X-Road REST message protocol as a client information system speaks it to its own gateway:
+ * `METHOD /r1/{INST}/{CLASS}/{CODE}/{SUB}/{SERVICECODE}[/path][?query]` with `X-Road-Client` and optional
+ * `X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`, `X-Road-Represented-Party`.
+ */
+import { randomUUID } from 'node:crypto';
+import { clientError } from './errors';
+import { parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
+import type { Headers, HttpRequest } from './http';
+
+export const PROTOCOL_PREFIX = 'r1';
+
+/** The X-Road headers, lower-case as `Headers` keeps them. */
+export const XROAD = {
+  client: 'x-road-client',
+  service: 'x-road-service',
+  id: 'x-road-id',
+  userId: 'x-road-userid',
+  issue: 'x-road-issue',
+  representedParty: 'x-road-represented-party',
+  securityServer: 'x-road-security-server',
+  requestId: 'x-road-request-id',
+  requestHash: 'x-road-request-hash',
+  error: 'x-road-error',
+} as const;
+
+/** Longest accepted value of a free-text X-Road header (`X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`). */
+export const MAX_HEADER_VALUE_LENGTH = 255;
+
+/** A client's request to call a service, after parsing and validation. */
+export interface ServiceRequest {
+  readonly client: ClientId;
+  readonly service: ServiceId;
+  /** The path after the service id, still percent-encoded: `''` or `/…`; appended to the backend URL. */
+  readonly servicePath: string;
+  readonly rawQuery: string;
+  readonly xRoadId: string;
+  readonly userId?: string;
+  readonly issue?: string;
+  readonly representedParty?: string;
+  readonly method: string;
+}
+
+/**
+ * Splits `/r1/INST/CLASS/CODE/SUB/SERVICE[/rest]` into the service id (each segment decoded on its own, so `%2F`
+ * stays inside its part) and the remaining path (kept encoded, passed on to the backend as received).
+ */
+export function parseServicePath(rawPath: string): { service: ServiceId; servicePath: string } {
+  const segments = rawPath.split('/');
+  // segments[0] is the empty string before the leading slash.
+  if (segments[0] !== '' || segments.length < 2) throw clientError('BadRequest', 'The request path must start with /r1/');
+  if (segments[1] !== PROTOCOL_PREFIX) {
+    if (/^r\d+$/.test(segments[1])) {
+      throw clientError('InvalidProtocolVersion', `Unsupported protocol version "${segments[1].slice(0, 16)}", this gateway speaks r1`);
+    }
+    throw clientError('BadRequest', 'The request path must start with /r1/');
+  }
+  const idSegments = segments.slice(2, 7);
+  if (idSegments.length < 5) {
+    throw clientError('BadRequest', 'The request path must name a service: /r1/INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE[/path]');
+  }
+  const service = serviceIdOf(idSegments.map((segment) => decodePart(segment)));
+  const rest = segments.slice(7);
+  return { service, servicePath: rest.length === 0 ? '' : `/${rest.join('/')}` };
+}
+
+/** Parses a client's `/r1/` request and its X-Road headers. */
+export function parseServiceRequest(request: HttpRequest, newId: () => string = randomUUID): ServiceRequest {
+  const { service, servicePath } = parseServicePath(request.rawPath);
+  const clientHeader = request.headers[XROAD.client];
+  if (clientHeader === undefined || clientHeader.trim() === '') {
+    throw clientError('MissingHeader', 'The X-Road-Client header is required');
+  }
+  const client = parseClientId(clientHeader.trim());
+  return {
+    client,
+    service,
+    servicePath,
+    rawQuery: request.rawQuery,
+    method: request.method.toUpperCase(),
+    xRoadId: optionalHeader(request.headers, XROAD.id) ?? newId(),
+    userId: optionalHeader(request.headers, XROAD.userId),
+    issue: optionalHeader(request.headers, XROAD.issue),
+    representedParty: parseRepresentedParty(optionalHeader(request.headers, XROAD.representedParty)),
+  };
+}
+
+/** A free-text header value: trimmed, bounded and free of control characters. */
+function optionalHeader(headers: Headers, name: string): string | undefined {
+  const value = headers[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (value.length > MAX_HEADER_VALUE_LENGTH) {
+    throw clientError('BadRequest', `Header ${name} is longer than ${MAX_HEADER_VALUE_LENGTH} characters`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw clientError('BadRequest', `Header ${name} contains control characters`);
+  return value;
+}
+
+/** `X-Road-Represented-Party: [CLASS/]CODE`. */
+function parseRepresentedParty(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split('/');
+  if (parts.length > 2 || parts.some((part) => part === '')) {
+    throw clientError('BadRequest', 'X-Road-Represented-Party must be [CLASS/]CODE');
+  }
+  return value;
+}
+
+/**
+ * Headers that never cross the layer: hop-by-hop headers, the ones X-Road strips (`Host`, `User-Agent`,
+ * `Server`), the ones the layer sets itself, and those the AWS front adds.
+ */
+const STRIPPED = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'user-agent', 'server', 'content-length', 'via', 'expect', 'date',
+]);
+const STRIPPED_PREFIXES = ['x-road-', 'x-sild-', 'x-amz-', 'x-amzn-', 'x-forwarded-', 'cloudfront-'];
+
+/** The user headers (plus `Content-Type` and `Accept`) that pass through the layer unchanged. */
+export function passThroughHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (STRIPPED.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    // A SigV4 signature was meant for the gateway's own IAM-authorized API, not for the backend.
+    if (name === 'authorization' && value.startsWith('AWS4-HMAC-SHA256')) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
+/** The X-Road headers the consumer gateway sends on, in the form the request hash covers them. */
+export function xRoadRequestHeaders(request: ServiceRequest, formatClient: (id: ClientId) => string): Record<string, string> {
+  const headers: Record<string, string> = { [XROAD.client]: formatClient(request.client), [XROAD.id]: request.xRoadId };
+  if (request.userId !== undefined) headers[XROAD.userId] = request.userId;
+  if (request.issue !== undefined) headers[XROAD.issue] = request.issue;
+  if (request.representedParty !== undefined) headers[XROAD.representedParty] = request.representedParty;
+  return headers;
+}

@@ -1,0 +1,7 @@
+/** Lambda entry: the consumer side of an agency gateway. Dependencies are built once per container. */
+import { createAwsClients } from '../adapters/aws-clients';
+import { lambdaEvents } from '../logging';
+import { createGatewayDeps } from './gateway-deps';
+import { createConsumerHandler } from './handlers';
+
+export const handler = createConsumerHandler(createGatewayDeps(process.env, createAwsClients(), { events: lambdaEvents('sild-consumer') }));

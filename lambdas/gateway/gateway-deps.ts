@@ -1,0 +1,58 @@
+/**
+ * Builds a gateway's dependencies from its settings and AWS clients. The Lambda entry files call it once per
+ * process with clients for the real AWS; the local runtime calls it once per agency with clients for dynalite and
+ * the local KMS endpoint — the same adapters either way.
+ */
+import { KmsSigner } from '../adapters/kms-signer';
+import { DynamoDbMessageLog } from '../adapters/dynamodb-message-log';
+import { FetchHttpClient } from '../adapters/fetch-http-client';
+import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configuration-fetcher';
+import type { AwsClients } from '../adapters/aws-clients';
+import { GlobalConfigurationCache } from '../core/global-configuration-cache';
+import type { GatewayDeps } from '../core/gateway';
+import { parseGatewaySettings } from '../core/gateway-settings';
+import { systemClock, type Clock, type HttpClient } from '../core/ports';
+
+export interface GatewayEnvironment {
+  /** JSON of `GatewaySettings`. */
+  readonly SILD_GATEWAY_SETTINGS?: string;
+  readonly SILD_SIGNING_KEY_ID?: string;
+  readonly SILD_MESSAGE_LOG_TABLE?: string;
+  readonly SILD_LOG_RETENTION_DAYS?: string;
+}
+
+export interface GatewayDepsOptions {
+  readonly clock?: Clock;
+  readonly http?: HttpClient;
+  readonly events?: GatewayDeps['events'];
+}
+
+function required(env: GatewayEnvironment, name: keyof GatewayEnvironment): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, options: GatewayDepsOptions = {}): GatewayDeps {
+  const settings = parseGatewaySettings(JSON.parse(required(env, 'SILD_GATEWAY_SETTINGS')));
+  const clock = options.clock ?? systemClock;
+  const http = options.http ?? new FetchHttpClient();
+  const events = options.events;
+  return {
+    settings,
+    clock,
+    http,
+    events,
+    signer: new KmsSigner(clients.kms, required(env, 'SILD_SIGNING_KEY_ID')),
+    log: new DynamoDbMessageLog(clients.dynamodb, required(env, 'SILD_MESSAGE_LOG_TABLE'), {
+      retentionDays: env.SILD_LOG_RETENTION_DAYS ? Number(env.SILD_LOG_RETENTION_DAYS) : undefined,
+    }),
+    globalConfiguration: new GlobalConfigurationCache({
+      anchor: settings.anchor,
+      fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl),
+      clock,
+      refreshMs: settings.globalConfRefreshSeconds * 1000,
+      onRefreshError: (error) => events?.('globalconf-refresh-failed', { reason: String(error) }),
+    }),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Registers a gateway with the central registry: `POST {centralUrl}/join`, signed with AWS Signature V4 so the
+ * central API (IAM-authorized in AWS; the local front verifies the same signature) knows the caller's account.
+ * Used by the deploy-time custom resource in AWS and by the local runtime at start-up.
+ */
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, Provider } from '@smithy/types';
+import type { JoinRequest } from '../core/central';
+import { keyIdOf } from '../core/signatures';
+import type { GatewaySettings } from '../core/gateway-settings';
+
+export interface JoinResult {
+  readonly agency: string;
+  readonly member: string;
+  readonly gateway: string;
+  readonly keyIds: string[];
+}
+
+/** The join request a gateway sends, derived from its settings and its public key. */
+export function joinRequestFor(agency: string, memberName: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): JoinRequest {
+  return {
+    agency,
+    member: { id: settings.member, name: memberName },
+    subsystems: settings.subsystems,
+    services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
+    gateway: { id: settings.gatewayId, providerUrl, publicKeys: [publicKey.toString('base64')] },
+  };
+}
+
+export interface JoinOptions {
+  readonly centralUrl: string;
+  readonly region: string;
+  readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
+  readonly timeoutMs?: number;
+}
+
+export async function joinCentral(request: JoinRequest, options: JoinOptions): Promise<JoinResult> {
+  const url = new URL(`${options.centralUrl.replace(/\/+$/, '')}/join`);
+  const body = JSON.stringify(request);
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Hash.bind(null, 'sha256') });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: {},
+    headers: { host: url.host, 'content-type': 'application/json' },
+    body,
+  });
+  const response = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`Joining ${url.origin} failed with ${response.status}: ${text.slice(0, 500)}`);
+  const result = JSON.parse(text) as JoinResult;
+  const expected = keyIdOf(Buffer.from(request.gateway.publicKeys[0], 'base64'));
+  if (!result.keyIds.includes(expected)) throw new Error(`The central registry did not confirm key ${expected}`);
+  return result;
+}

@@ -1,0 +1,165 @@
+/**
+ * The ecosystem config: one validated file that describes an instance — the central deployment, member classes,
+ * and the agencies (member, subsystems, services with their backends, access rights). The CDK app and the local
+ * runtime both read it; a validation failure names the field and the reason.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { invalidPartReason } from '../../lambdas/core/identifiers';
+import { messageLogSettingsSchema } from '../../lambdas/core/gateway-settings';
+
+const part = (what: string) =>
+  z.string().superRefine((value, context) => {
+    const reason = invalidPartReason(value);
+    if (reason) context.addIssue({ code: 'custom', message: `${what} ${reason}` });
+  });
+
+const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-north-1');
+
+/** `INST/CLASS/CODE/SUB`, `globalgroup:INST/CODE` or `localgroup:CODE`. */
+const subject = z.string().regex(/^(globalgroup:[^/]+\/[^/]+|localgroup:[^/]+|[^/:]+\/[^/]+\/[^/]+\/[^/]+)$/, 'must be INSTANCE/CLASS/CODE/SUBSYSTEM, globalgroup:INSTANCE/CODE or localgroup:CODE');
+
+const accessRightSchema = z.object({
+  /** `SUBSYSTEM/SERVICECODE` of this agency. */
+  service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/SERVICECODE'),
+  subject,
+  /** HTTP methods, or `*`. @default ['*'] */
+  methods: z.array(z.string().regex(/^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, 'must be an HTTP method or *')).min(1).default(['*']),
+  /** Path globs (`*` within a segment, `**` across). @default ['**'] */
+  paths: z.array(z.string().min(1)).min(1).default(['**']),
+});
+
+const serviceSchema = z.object({
+  subsystem: part('Subsystem code'),
+  code: part('Service code'),
+  /** Base URL of the backend; the path after the service id and the query are appended. */
+  backendUrl: z.url({ protocol: /^https?$/ }),
+  /** @default 25000 */
+  timeoutMs: z.number().int().positive().max(28_000).optional(),
+});
+
+const vpcSchema = z.object({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1),
+  availabilityZones: z.array(z.string()).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+});
+
+export const agencySchema = z.object({
+  /** Stable name: stack names, local URLs and the join allow-list use it. */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes, starting with a letter'),
+  account,
+  region,
+  member: z.object({ class: part('Member class'), code: part('Member code'), name: z.string().min(1) }),
+  subsystems: z.array(part('Subsystem code')).min(1),
+  services: z.array(serviceSchema).default([]),
+  accessRights: z.array(accessRightSchema).default([]),
+  /** Local groups: code → subsystem ids. */
+  localGroups: z.record(z.string(), z.array(subject)).default({}),
+  messageLog: messageLogSettingsSchema.partial().optional(),
+  /** Days log records are kept before TTL removes them. @default 30 */
+  logRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
+  vpc: vpcSchema.optional(),
+  /** Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized. @default private */
+  consumerAccess: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]+$/)).min(1) }),
+      z.object({ mode: z.literal('iam') }),
+    ])
+    .optional(),
+});
+
+export const ecosystemConfigSchema = z
+  .object({
+    instance: part('Instance'),
+    memberClasses: z.array(part('Member class')).min(1),
+    central: z.object({
+      account,
+      region,
+      /** @default 600 */
+      globalConfValiditySeconds: z.number().int().min(60).max(86_400).default(600),
+      /** @default 60 */
+      globalConfGenerationSeconds: z.number().int().min(1).max(3600).default(60),
+      globalGroups: z.array(z.object({ code: part('Global group code'), description: z.string().default(''), members: z.array(subject) })).default([]),
+      /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
+      apiUrl: z.url().optional(),
+      /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
+      anchorPublicKey: z.string().optional(),
+    }),
+    agencies: z.array(agencySchema).min(1),
+    /** Local runtime: ports on 127.0.0.1. */
+    local: z
+      .object({
+        /** Central API on basePort, then consumer/provider ports of each agency in order. @default 4000 */
+        basePort: z.number().int().min(1024).max(65000).default(4000),
+        /** Port of the sample population registry backend. @default 4080 */
+        sampleBackendPort: z.number().int().min(1024).max(65535).default(4080),
+      })
+      .default({ basePort: 4000, sampleBackendPort: 4080 }),
+  })
+  .superRefine((config, context) => {
+    const names = new Set<string>();
+    const members = new Set<string>();
+    config.agencies.forEach((agency, index) => {
+      if (names.has(agency.name)) context.addIssue({ code: 'custom', path: ['agencies', index, 'name'], message: `duplicate agency name ${agency.name}` });
+      names.add(agency.name);
+      const member = `${agency.member.class}/${agency.member.code}`;
+      if (members.has(member)) context.addIssue({ code: 'custom', path: ['agencies', index, 'member'], message: `member ${member} belongs to two agencies` });
+      members.add(member);
+      if (!config.memberClasses.includes(agency.member.class)) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'member', 'class'], message: `unknown member class ${agency.member.class}` });
+      }
+      agency.services.forEach((service, serviceIndex) => {
+        if (!agency.subsystems.includes(service.subsystem)) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'services', serviceIndex, 'subsystem'], message: `not a subsystem of ${agency.name}` });
+        }
+      });
+      agency.accessRights.forEach((right, rightIndex) => {
+        const [subsystem, code] = right.service.split('/');
+        if (!agency.services.some((service) => service.subsystem === subsystem && service.code === code)) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'accessRights', rightIndex, 'service'], message: `${right.service} is not a service of ${agency.name}` });
+        }
+      });
+    });
+  });
+
+export type EcosystemConfig = z.infer<typeof ecosystemConfigSchema>;
+export type AgencyConfig = EcosystemConfig['agencies'][number];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed config; the error lists every problem as `field: reason`. */
+export function parseEcosystemConfig(value: unknown, source = 'config'): EcosystemConfig {
+  const parsed = ecosystemConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid ecosystem config ${source}:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function loadEcosystemConfig(path: string): EcosystemConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read ecosystem config ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Ecosystem config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseEcosystemConfig(value, path);
+}
+
+/** The demo ecosystem `npm start` and the tests use. */
+export const DEFAULT_CONFIG_PATH = 'config/ecosystem.json';

@@ -1,0 +1,46 @@
+/**
+ * Derives each deployment's run-time settings from the ecosystem config — once, for both the CDK stacks (which pass
+ * them to the functions' environment) and the local runtime.
+ */
+import type { CentralSettingsInput } from '../../lambdas/core/central';
+import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
+
+export const memberIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
+
+/** X-Road's security server id: the owner member plus a server code (Sild uses the agency name). */
+export const gatewayIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${memberIdOf(config, agency)}/${agency.name}`;
+
+export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
+  return {
+    instance: config.instance,
+    memberClasses: config.memberClasses,
+    agencies: config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency) })),
+    globalGroups: config.central.globalGroups,
+    validitySeconds: config.central.globalConfValiditySeconds,
+    generationSeconds: config.central.globalConfGenerationSeconds,
+  };
+}
+
+export interface GatewayEndpoints {
+  readonly centralUrl: string;
+  readonly anchorPublicKey: string;
+}
+
+export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, endpoints: GatewayEndpoints): GatewaySettingsInput {
+  return {
+    instance: config.instance,
+    gatewayId: gatewayIdOf(config, agency),
+    member: memberIdOf(config, agency),
+    subsystems: agency.subsystems,
+    services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
+    accessRights: agency.accessRights.flatMap((right) => {
+      const [subsystem, service] = right.service.split('/');
+      return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
+    }),
+    localGroups: agency.localGroups,
+    centralUrl: endpoints.centralUrl,
+    anchor: { instance: config.instance, publicKey: endpoints.anchorPublicKey },
+    messageLog: agency.messageLog,
+  };
+}

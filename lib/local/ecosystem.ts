@@ -1,0 +1,182 @@
+/**
+ * The local ecosystem: the whole instance in one process, on the production code paths. dynalite serves DynamoDB,
+ * `LocalKmsEndpoint` serves KMS, API fronts serve the shared route table and invoke the same Lambda handlers
+ * (built per agency with factories), and agencies join the central registry through the same SigV4-signed join
+ * call the cloud deployment makes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
+import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { createCentralDeps } from '../../lambdas/central/central-deps';
+import { createCentralHandler } from '../../lambdas/central/handlers';
+import type { GatewayDeps } from '../../lambdas/core/gateway';
+import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import { systemClock, type Clock } from '../../lambdas/core/ports';
+import { createGatewayDeps } from '../../lambdas/gateway/gateway-deps';
+import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
+import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
+import type { EcosystemConfig } from '../config/ecosystem-config';
+import { centralSettings, gatewaySettings } from '../config/runtime-settings';
+import { startApiFront, type ApiFront } from './api-front';
+import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { LocalKmsEndpoint } from './kms-endpoint';
+import { startSampleBackend, type SampleBackend } from './sample-backend';
+import type { LocalCredential } from './sigv4-verifier';
+
+export const LOCAL_REGION = 'eu-north-1';
+export const registryTableName = 'sild-registry';
+export const messageLogTableName = (agency: string) => `sild-${agency}-message-log`;
+export const signingKeyAlias = (owner: string) => `alias/sild-${owner}`;
+
+export interface LocalEcosystemOptions {
+  readonly config: EcosystemConfig;
+  /** Folder for persistent state (DynamoDB data, KMS keys). @default - memory only */
+  readonly stateDir?: string;
+  /** Listen on ephemeral ports instead of the config's `local` ports (tests run in parallel). @default false */
+  readonly ephemeralPorts?: boolean;
+  /** The clock every handler uses. @default system clock */
+  readonly clock?: Clock;
+  /** Overrides merged into every gateway's settings (tests: short timeouts, small log limits). @default none */
+  readonly gatewayOverrides?: Partial<GatewaySettingsInput>;
+  /** Gateway events (payload-free). @default ignored */
+  readonly events?: GatewayDeps['events'];
+}
+
+export interface LocalAgency {
+  readonly name: string;
+  readonly consumerUrl: string;
+  readonly providerUrl: string;
+  readonly logTable: string;
+  readonly deps: GatewayDeps;
+}
+
+export interface LocalEcosystem {
+  readonly config: EcosystemConfig;
+  readonly centralUrl: string;
+  /** The anchor every gateway trusts: the central public key (DER SPKI, base64). */
+  readonly anchorPublicKey: string;
+  readonly agencies: Readonly<Record<string, LocalAgency>>;
+  readonly backend: SampleBackend;
+  readonly kms: LocalKmsEndpoint;
+  /** The endpoint the gateways and central use for DynamoDB: a fault proxy in front of dynalite. */
+  readonly dynamodb: FaultProxy;
+  readonly clients: AwsClients;
+  readonly central: ApiFront;
+  endpoints(): { central: string; agencies: Record<string, { consumer: string; provider: string }> };
+  stop(): Promise<void>;
+}
+
+/** Finds the key behind an alias, or creates it (what the stacks do at deploy time). */
+async function ensureSigningKey(kms: KMSClient, alias: string, description: string): Promise<string> {
+  try {
+    const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
+    return existing.KeyMetadata!.Arn!;
+  } catch (error) {
+    if ((error as Error).name !== 'NotFoundException') throw error;
+  }
+  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description }));
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
+  return created.KeyMetadata!.Arn!;
+}
+
+export async function startLocalEcosystem(options: LocalEcosystemOptions): Promise<LocalEcosystem> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const port = (configured: number) => (options.ephemeralPorts ? 0 : configured);
+  const stoppers: (() => Promise<void>)[] = [];
+  try {
+    if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
+    const dynalite: LocalDynamoDb = await startLocalDynamoDb({ path: options.stateDir && join(options.stateDir, 'dynamodb') });
+    stoppers.push(dynalite.stop);
+    const dynamodb = await startFaultProxy(dynalite.url);
+    stoppers.push(dynamodb.stop);
+    const kms = await LocalKmsEndpoint.start({ stateDir: options.stateDir && join(options.stateDir, 'kms'), region: LOCAL_REGION, account: config.central.account });
+    stoppers.push(() => kms.stop());
+    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: dynamodb.url, kms: kms.url }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+    // What the stacks deploy: tables and keys.
+    await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
+    const centralKey = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${config.instance}`);
+    const agencyKeys: Record<string, string> = {};
+    for (const agency of config.agencies) {
+      await ensureTable(clients.dynamodb as never, messageLogTableName(agency.name), MESSAGE_LOG_TABLE);
+      agencyKeys[agency.name] = await ensureSigningKey(clients.kms, signingKeyAlias(agency.name), `Sild gateway of ${agency.name}`);
+    }
+
+    // The local "IAM": one credential per agency account; the central front verifies their SigV4 signatures.
+    const credentials: LocalCredential[] = config.agencies.map((agency) => ({
+      accessKeyId: `AKIALOCAL${agency.account}`,
+      secretAccessKey: randomBytes(24).toString('base64'),
+      account: agency.account,
+      arn: `arn:aws:sts::${agency.account}:assumed-role/sild-${agency.name}-registrar/local`,
+    }));
+
+    const centralDeps = createCentralDeps(
+      { SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)), SILD_SIGNING_KEY_ID: centralKey, SILD_REGISTRY_TABLE: registryTableName },
+      clients,
+      clock,
+    );
+    const anchorPublicKey = (await centralDeps.signer.publicKey()).toString('base64');
+    const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
+    stoppers.push(central.stop);
+
+    const backend = await startSampleBackend(port(config.local.sampleBackendPort));
+    stoppers.push(backend.stop);
+    const configuredBackend = `http://127.0.0.1:${config.local.sampleBackendPort}`;
+
+    const agencies: Record<string, LocalAgency> = {};
+    for (const [index, agency] of config.agencies.entries()) {
+      const settings = gatewaySettings(config, agency, { centralUrl: central.url, anchorPublicKey });
+      const resolved: GatewaySettingsInput = {
+        ...settings,
+        // Backends configured at the sample backend's address reach it wherever it actually listens.
+        services: settings.services.map((service) => ({ ...service, backendUrl: service.backendUrl.replace(configuredBackend, backend.url) })),
+        ...options.gatewayOverrides,
+      };
+      const deps = createGatewayDeps(
+        { SILD_GATEWAY_SETTINGS: JSON.stringify(resolved), SILD_SIGNING_KEY_ID: agencyKeys[agency.name], SILD_MESSAGE_LOG_TABLE: messageLogTableName(agency.name), SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays) },
+        clients,
+        { clock, events: options.events },
+      );
+      const consumer = await startApiFront({ api: 'consumer', handler: createConsumerHandler(deps), port: port(config.local.basePort + 1 + 2 * index), now: () => clock.now() });
+      stoppers.push(consumer.stop);
+      const provider = await startApiFront({ api: 'provider', handler: createProviderHandler(deps), port: port(config.local.basePort + 2 + 2 * index), now: () => clock.now() });
+      stoppers.push(provider.stop);
+      const credential = credentials[index];
+      await joinCentral(joinRequestFor(agency.name, agency.member.name, deps.settings, provider.url, await deps.signer.publicKey()), {
+        centralUrl: central.url,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+      });
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps };
+    }
+
+    return {
+      config,
+      centralUrl: central.url,
+      anchorPublicKey,
+      agencies,
+      backend,
+      kms,
+      dynamodb,
+      clients,
+      central,
+      endpoints: () => ({
+        central: central.url,
+        agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),
+      }),
+      stop: async () => {
+        for (const stop of stoppers.reverse()) await stop();
+        clients.kms.destroy();
+        clients.dynamodb.destroy();
+      },
+    };
+  } catch (error) {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}

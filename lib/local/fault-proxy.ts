@@ -1,0 +1,90 @@
+/**
+ * A pass-through HTTP proxy in front of a local AWS endpoint (dynalite), through which tests inject faults at the
+ * wire: the adapter under test talks to what it believes is DynamoDB and receives DynamoDB's own error answers.
+ * Nothing in the code under test is mocked.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as a fault rule sees it: the AWS operation (`X-Amz-Target`) and the parsed JSON body. */
+export interface ProxiedCall {
+  readonly target: string;
+  readonly body: Record<string, unknown>;
+}
+
+export interface FaultAnswer {
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+/** Decides per call: undefined passes it on, an answer replaces it. */
+export type FaultRule = (call: ProxiedCall) => FaultAnswer | undefined;
+
+export interface FaultProxy {
+  readonly url: string;
+  setRule(rule: FaultRule | undefined): void;
+  stop(): Promise<void>;
+}
+
+/** DynamoDB's throttling answer (the SDK retries it with back-off). */
+export const THROTTLED: FaultAnswer = { status: 400, type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' };
+/** DynamoDB's internal failure. */
+export const UNAVAILABLE: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' };
+
+function readAll(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
+  const target = new URL(targetUrl);
+  let rule: FaultRule | undefined;
+  const server: Server = createServer(async (request, response) => {
+    const body = await readAll(request);
+    if (rule) {
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = JSON.parse(body.toString('utf8') || '{}');
+      } catch {
+        // Not JSON: rules see an empty body.
+      }
+      const answer = rule({ target: String(request.headers['x-amz-target'] ?? ''), body: parsed });
+      if (answer) {
+        response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': answer.type.split('#').pop()! });
+        response.end(JSON.stringify({ __type: answer.type, message: answer.message }));
+        return;
+      }
+    }
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
+      (reply) => {
+        response.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(response);
+      },
+    );
+    upstream.on('error', () => {
+      response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end(JSON.stringify({ __type: UNAVAILABLE.type, message: 'upstream unreachable' }));
+    });
+    upstream.end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setRule: (next) => (rule = next),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The route table, defined once: the CDK stacks create these API Gateway resources and methods, and the local
+ * runtime's API front serves exactly these routes with the same handlers.
+ */
+
+/** The three APIs Sild deploys: the central API, and per agency a consumer-side and a provider-side API. */
+export type ApiName = 'central' | 'consumer' | 'provider';
+
+export interface Route {
+  readonly api: ApiName;
+  /** HTTP method, or `ANY`. */
+  readonly method: 'GET' | 'POST' | 'ANY';
+  /** API Gateway resource path; `{proxy+}` matches the rest of the path. */
+  readonly path: string;
+  /** `IAM`: the caller signs with SigV4 and the handler sees its account. */
+  readonly authorization: 'NONE' | 'IAM';
+}
+
+export const ROUTES: readonly Route[] = [
+  { api: 'central', method: 'GET', path: '/globalconf', authorization: 'NONE' },
+  { api: 'central', method: 'POST', path: '/join', authorization: 'IAM' },
+  { api: 'consumer', method: 'ANY', path: '/r1/{proxy+}', authorization: 'NONE' },
+  { api: 'provider', method: 'ANY', path: '/r1/{proxy+}', authorization: 'NONE' },
+];
+
+export const routesOf = (api: ApiName) => ROUTES.filter((route) => route.api === api);
+
+/** Matches a request path against a resource path; returns the path parameters, or undefined. */
+export function matchRoute(route: Route, method: string, path: string): Record<string, string> | undefined {
+  if (route.method !== 'ANY' && route.method !== method) return undefined;
+  const greedy = route.path.match(/^(.*)\/\{(\w+)\+\}$/);
+  if (greedy) {
+    const prefix = `${greedy[1]}/`;
+    return path.startsWith(prefix) && path.length > prefix.length ? { [greedy[2]]: path.slice(prefix.length) } : undefined;
+  }
+  return route.path === path ? {} : undefined;
+}
+
+/**
+ * Answers API Gateway gives by itself (no route, denied by IAM or resource policy, throttled), in X-Road's error
+ * form so that every refusal a client sees has `type`, `message` and `X-Road-Error`.
+ */
+export const GATEWAY_RESPONSES = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 404, type: 'Client.NotFound', message: 'No such route' },
+  ACCESS_DENIED: { status: 403, type: 'Client.Unauthorized', message: 'Access denied by the API policy' },
+  UNAUTHORIZED: { status: 403, type: 'Client.Unauthorized', message: 'The request is not authenticated' },
+  INVALID_SIGNATURE: { status: 403, type: 'Client.Unauthorized', message: 'The request signature is invalid' },
+  THROTTLED: { status: 429, type: 'Server.ClientProxy.Throttled', message: 'Too many requests' },
+  REQUEST_TOO_LARGE: { status: 413, type: 'Client.RequestTooLarge', message: 'The request is too large' },
+  DEFAULT_4XX: { status: undefined, type: 'Client.BadRequest', message: 'The request was refused by the API front' },
+  DEFAULT_5XX: { status: undefined, type: 'Server.ClientProxy.InternalError', message: 'The API front failed' },
+} as const;

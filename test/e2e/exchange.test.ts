@@ -1,0 +1,208 @@
+/**
+ * One X-Road REST message across two gateways, end to end over real HTTP: tax-board's consumer side →
+ * population-registry's provider side → the sample backend, with dynalite and the local KMS endpoint behind them.
+ */
+import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
+import { httpCall } from '../../lib/local/http-call';
+import { CRM_CLIENT, expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
+
+let eco: TestEcosystem;
+beforeAll(async () => {
+  eco = await startTestEcosystem();
+});
+afterAll(async () => {
+  await eco?.stop();
+});
+afterEach(() => eco.dynamodb.setRule(undefined));
+
+const consumerRecords = (xRoadId: string) => eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId);
+const providerRecords = (xRoadId: string) => eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, xRoadId);
+
+describe('a successful exchange', () => {
+  test('GET returns the person with every X-Road response header, and the client can recompute the request hash', async () => {
+    const sent = { 'x-road-client': TAX_CLIENT, 'x-road-userid': 'EE38001010000', accept: 'application/json', 'x-custom-trace': 'abc' };
+    const response = await eco.call(`${PERSONS}/123`, { headers: sent });
+
+    expect(response.status).toBe(200);
+    expect(response.json()).toEqual({ id: '123', givenName: 'Mari', familyName: 'Maasikas', dateOfBirth: '1990-04-12' });
+    expect(response.headers['x-road-client']).toBe(TAX_CLIENT);
+    expect(response.headers['x-road-service']).toBe('DEV/GOV/70000001/population/persons');
+    expect(response.headers['x-road-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers['x-road-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers['x-road-error']).toBeUndefined();
+    const hashed = { ...sent, 'x-road-id': response.headers['x-road-id'] };
+    expect(response.headers['x-road-request-hash']).toBe(requestHash('GET', `${PERSONS}/123`, hashed, signedHeaderNames(hashed), Buffer.alloc(0)));
+    // Internal signature headers stay between the gateways.
+    expect(Object.keys(response.headers).filter((name) => name.startsWith('x-sild-'))).toEqual([]);
+  });
+
+  test('POST carries the body both ways; the hash covers the body and a given X-Road-Id is kept', async () => {
+    const body = JSON.stringify({ givenName: 'Kati', familyName: 'Karu' });
+    const sent = { 'x-road-client': TAX_CLIENT, 'x-road-id': 'post-1', 'content-type': 'application/json' };
+    const response = await eco.call(PERSONS, { method: 'POST', headers: sent, body });
+
+    expect(response.status).toBe(201);
+    expect(response.json()).toEqual({ givenName: 'Kati', familyName: 'Karu', created: true });
+    expect(response.headers['x-road-id']).toBe('post-1');
+    expect(response.headers['x-road-request-hash']).toBe(requestHash('POST', PERSONS, sent, signedHeaderNames(sent), Buffer.from(body)));
+  });
+
+  test('both gateways log the request and the response, with manifests, signatures and bodies', async () => {
+    const response = await eco.call(`${PERSONS}/456`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'logged-1' } });
+    expect(response.status).toBe(200);
+
+    const consumer = await consumerRecords('logged-1');
+    const provider = await providerRecords('logged-1');
+    expect(consumer.map((record) => `${record.side}#${record.direction}`).sort()).toEqual(['consumer#request', 'consumer#response']);
+    expect(provider.map((record) => `${record.side}#${record.direction}`).sort()).toEqual(['provider#request', 'provider#response']);
+    for (const record of [...consumer, ...provider]) {
+      expect(record).toMatchObject({ client: TAX_CLIENT, xRoadId: 'logged-1', service: 'DEV/GOV/70000001/population/persons', method: 'GET', target: `${PERSONS}/456` });
+      expect(record.manifest).toBeTruthy();
+      expect(record.signature).toBeTruthy();
+    }
+    const response200 = consumer.find((record) => record.direction === 'response')!;
+    expect(response200.status).toBe(200);
+    expect(response200.body?.toString('utf8')).toBe(response.body.toString('utf8'));
+    // The request record precedes the response record on each side.
+    for (const records of [consumer, provider]) {
+      const [request, reply] = ['request', 'response'].map((direction) => records.find((record) => record.direction === direction)!);
+      expect(request.loggedAt <= reply.loggedAt).toBe(true);
+    }
+  });
+
+  test("a backend's own 404 passes through unchanged, without X-Road-Error", async () => {
+    const response = await eco.call(`${PERSONS}/999`, { headers: { 'x-road-client': TAX_CLIENT } });
+    expect(response.status).toBe(404);
+    expect(response.headers['x-road-error']).toBeUndefined();
+    expect(response.json()).toEqual({ error: 'not_found', message: 'No person with id 999' });
+    expect(response.headers['x-road-id']).toBeDefined();
+  });
+});
+
+describe('refusals', () => {
+  test('a client without access rights gets AccessDenied from the provider', async () => {
+    const response = await eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
+    expectXRoadError(response, 403, 'Server.ServerProxy.AccessDenied');
+  });
+
+  test('an unknown service gets UnknownService', async () => {
+    const response = await eco.call('/r1/DEV/GOV/70000001/population/vehicles/1', { headers: { 'x-road-client': TAX_CLIENT } });
+    expectXRoadError(response, 404, 'Server.ClientProxy.UnknownService');
+  });
+
+  test('a missing X-Road-Client gets MissingHeader', async () => {
+    expectXRoadError(await eco.call(`${PERSONS}/123`), 400, 'Client.MissingHeader');
+  });
+
+  test('a malformed X-Road-Client gets InvalidClientIdentifier', async () => {
+    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': 'DEV/GOV' } }), 400, 'Client.InvalidClientIdentifier');
+    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': 'DEV/GOV/70000002/tax records' } }), 400, 'Client.InvalidClientIdentifier');
+  });
+
+  test("a client of another agency cannot use this agency's gateway", async () => {
+    const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': CRM_CLIENT } });
+    expectXRoadError(response, 400, 'Client.InvalidClientIdentifier');
+  });
+
+  test('a reused X-Road-Id is refused before anything is forwarded', async () => {
+    const headers = { 'x-road-client': TAX_CLIENT, 'x-road-id': 'once-only' };
+    expect((await eco.call(`${PERSONS}/123`, { headers })).status).toBe(200);
+    const calls = eco.backend.received.length;
+    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers }), 409, 'Server.ClientProxy.DuplicateMessageId');
+    expect(eco.backend.received.length).toBe(calls);
+  });
+
+  test('the backend being down is a layer error with X-Road-Error', async () => {
+    const response = await eco.call('/r1/DEV/GOV/70000001/population/unreachable', { headers: { 'x-road-client': TAX_CLIENT } });
+    expectXRoadError(response, 502, 'Server.ServerProxy.ServiceFailed');
+  });
+});
+
+describe('the provider side trusts only signed, fresh, unaltered messages', () => {
+  /** Makes a real exchange and returns what the consumer sent to the provider, rebuilt from its log record. */
+  async function capturedRequest(xRoadId: string, method = 'GET', path = `${PERSONS}/123`, body?: string) {
+    const headers: Record<string, string> = { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) };
+    expect((await eco.call(path, { method, headers, body })).status).toBeLessThan(300);
+    const record = (await consumerRecords(xRoadId)).find((entry) => entry.direction === 'request')!;
+    return { url: `${eco.agencies['population-registry'].providerUrl}${path}`, method, body, headers: { ...headers, 'x-sild-manifest': record.manifest!, 'x-sild-signature': record.signature! } };
+  }
+
+  test('a replayed signed request is rejected by the provider log and does not reach the backend again', async () => {
+    const request = await capturedRequest('replay-1');
+    const calls = eco.backend.received.length;
+    const replay = await httpCall(request.url, request);
+    expectXRoadError(replay, 409, 'Server.ServerProxy.DuplicateMessageId');
+    expect(eco.backend.received.length).toBe(calls);
+  });
+
+  test('a tampered signature gets InvalidSignatureValue', async () => {
+    const request = await capturedRequest('tamper-1');
+    const signature = Buffer.from(request.headers['x-sild-signature'], 'base64');
+    signature[signature.length - 1] ^= 0x01;
+    const response = await httpCall(request.url, { ...request, headers: { ...request.headers, 'x-sild-signature': signature.toString('base64') } });
+    expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
+  });
+
+  test('a body that does not match the signed request hash gets InvalidSignatureValue', async () => {
+    const request = await capturedRequest('tamper-2', 'POST', PERSONS, '{"givenName":"Kati"}');
+    const response = await httpCall(request.url, { ...request, body: '{"givenName":"Mallory"}' });
+    expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
+  });
+
+  test('a request that did not come through a gateway gets InvalidSignatureValue', async () => {
+    const response = await httpCall(`${eco.agencies['population-registry'].providerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'direct-1' } });
+    expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
+  });
+});
+
+describe('the message log fails closed', () => {
+  const failPut = (table: string, sortKey: string) =>
+    eco.dynamodb.setRule((call) => {
+      const item = call.body.Item as Record<string, { S?: string }> | undefined;
+      return call.target.endsWith('.PutItem') && call.body.TableName === table && item?.sk?.S === sortKey
+        ? { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' }
+        : undefined;
+    });
+
+  test("when the provider cannot log the response, the backend's answer is not delivered (LoggingFailed)", async () => {
+    failPut(eco.agencies['population-registry'].logTable, 'provider#response');
+    const calls = eco.backend.received.length;
+    const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'unlogged-1' } });
+    expectXRoadError(response, 503, 'Server.ServerProxy.LoggingFailed');
+    expect(response.body.toString('utf8')).not.toContain('Maasikas');
+    expect(eco.backend.received.length).toBe(calls + 1);
+  });
+
+  test('when the consumer cannot log the request, nothing is forwarded (LoggingFailed)', async () => {
+    failPut(eco.agencies['tax-board'].logTable, 'consumer#request');
+    const calls = eco.backend.received.length;
+    const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'unlogged-2' } });
+    expectXRoadError(response, 503, 'Server.ClientProxy.LoggingFailed');
+    expect(eco.backend.received.length).toBe(calls);
+  });
+
+  test('when the consumer cannot log the response, the client does not get it (LoggingFailed)', async () => {
+    failPut(eco.agencies['tax-board'].logTable, 'consumer#response');
+    const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'unlogged-3' } });
+    expectXRoadError(response, 503, 'Server.ClientProxy.LoggingFailed');
+    expect(response.body.toString('utf8')).not.toContain('Maasikas');
+  });
+});
+
+describe('the global configuration', () => {
+  test('gateways keep serving on a valid copy while the central server is down, and stop with OutdatedGlobalConf once it expires', async () => {
+    const headers = { 'x-road-client': TAX_CLIENT };
+    expect((await eco.call(`${PERSONS}/123`, { headers })).status).toBe(200);
+    await eco.central.pause();
+    try {
+      eco.clock.advance(120_000); // stale (refresh due) but valid: served from the cached copy
+      expect((await eco.call(`${PERSONS}/123`, { headers })).status).toBe(200);
+      eco.clock.advance(600_000); // past expiresAt
+      expectXRoadError(await eco.call(`${PERSONS}/123`, { headers }), 503, 'Server.ClientProxy.OutdatedGlobalConf');
+    } finally {
+      await eco.central.resume();
+    }
+    eco.clock.advance(120_000); // past the retry back-off: the next call refreshes and exchanges resume
+    expect((await eco.call(`${PERSONS}/123`, { headers })).status).toBe(200);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * The end-to-end fixture: the demo ecosystem from `config/ecosystem.json`, started in-process on ephemeral ports
+ * with a controllable clock, plus an `unreachable` service whose backend does not listen.
+ */
+import { loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../lib/config/ecosystem-config';
+import { startLocalEcosystem, type LocalEcosystem, type LocalEcosystemOptions } from '../../lib/local/ecosystem';
+import { httpCall, type CallResult } from '../../lib/local/http-call';
+
+export const TAX_CLIENT = 'DEV/GOV/70000002/tax-records';
+export const CRM_CLIENT = 'DEV/COM/10000003/crm';
+export const PERSONS = '/r1/DEV/GOV/70000001/population/persons';
+
+/** A clock the test can move forward; every handler and front of the ecosystem reads it. */
+export class TestClock {
+  offsetMs = 0;
+  now = () => Date.now() + this.offsetMs;
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** The demo config plus a service whose backend is down (port 9, discard, is closed on loopback). */
+export function testConfig(): EcosystemConfig {
+  const config = loadEcosystemConfig('config/ecosystem.json');
+  const raw = JSON.parse(JSON.stringify(config));
+  const population = raw.agencies.find((agency: { name: string }) => agency.name === 'population-registry');
+  population.services.push({ subsystem: 'population', code: 'unreachable', backendUrl: 'http://127.0.0.1:9/down', timeoutMs: 2000 });
+  population.accessRights.push({ service: 'population/unreachable', subject: TAX_CLIENT, methods: ['*'], paths: ['**'] });
+  return parseEcosystemConfig(raw);
+}
+
+export interface TestEcosystem extends LocalEcosystem {
+  readonly clock: TestClock;
+  /** Calls the tax-board consumer side (or another agency's) with exactly these headers. */
+  call(path: string, options?: { agency?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<CallResult>;
+}
+
+export async function startTestEcosystem(options: Partial<LocalEcosystemOptions> = {}): Promise<TestEcosystem> {
+  const clock = new TestClock();
+  const ecosystem = await startLocalEcosystem({ config: testConfig(), ephemeralPorts: true, clock, ...options });
+  return Object.assign(ecosystem, {
+    clock,
+    call: (path: string, call: { agency?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) =>
+      httpCall(`${ecosystem.agencies[call.agency ?? 'tax-board'].consumerUrl}${path}`, { method: call.method, headers: call.headers, body: call.body }),
+  });
+}
+
+/** Asserts the X-Road error form: status, `X-Road-Error`, `{type, message, detail}` and no internals. */
+export function expectXRoadError(response: CallResult, status: number, type: string): void {
+  const body = response.json<Record<string, unknown>>();
+  expect({ status: response.status, header: response.headers['x-road-error'], type: body.type }).toEqual({ status, header: type, type });
+  expect(Object.keys(body).sort()).toEqual(['detail', 'message', 'type']);
+  expect(typeof body.message).toBe('string');
+  expect(body.detail).toMatch(/^[0-9a-f-]{36}$/);
+  expect(response.body.toString('utf8')).not.toMatch(/\bat .+\.(ts|js):\d+|node_modules|Error:/);
+}

@@ -1,0 +1,3 @@
+import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
+
+silenceSdkNodeVersionWarning();
