@@ -19,8 +19,9 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { api: 'central', method: 'GET', path: '/globalconf', authorization: 'NONE' },
   { api: 'central', method: 'POST', path: '/join', authorization: 'IAM' },
-  { api: 'consumer', method: 'ANY', path: '/r1/{proxy+}', authorization: 'NONE' },
-  { api: 'provider', method: 'ANY', path: '/r1/{proxy+}', authorization: 'NONE' },
+  // Every path goes to the gateway handler, so that `/r2/…` or a malformed path gets X-Road's own answer.
+  { api: 'consumer', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
+  { api: 'provider', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
 ];
 
 export const routesOf = (api: ApiName) => ROUTES.filter((route) => route.api === api);

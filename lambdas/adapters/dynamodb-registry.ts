@@ -1,7 +1,7 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Registry, RegistryEntry } from '../core/central';
-import { StoreUnavailableError } from '../core/ports';
+import { LayerFault } from '../core/errors';
 
 export class DynamoDbRegistry implements Registry {
   constructor(
@@ -13,7 +13,7 @@ export class DynamoDbRegistry implements Registry {
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `AGENCY#${entry.agency}`, sk: 'ENTRY', ...entry } }));
     } catch (error) {
-      throw new StoreUnavailableError('The registry could not be written', { cause: error });
+      throw new LayerFault('DatabaseError', 'The registry could not be written', { cause: error });
     }
   }
 
@@ -33,7 +33,7 @@ export class DynamoDbRegistry implements Registry {
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
-      throw new StoreUnavailableError('The registry could not be read', { cause: error });
+      throw new LayerFault('DatabaseError', 'The registry could not be read', { cause: error });
     }
     return entries;
   }

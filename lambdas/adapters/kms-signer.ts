@@ -3,6 +3,7 @@
  * small manifests, ≤ 4 KB), so the signature verifies with node:crypto against the key's public half.
  */
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { LayerFault } from '../core/errors';
 import type { Signer } from '../core/ports';
 
 export class KmsSigner implements Signer {
@@ -14,20 +15,29 @@ export class KmsSigner implements Signer {
     private readonly keyId: string,
   ) {}
 
+  /** KMS throttling is retried by the SDK with jittered back-off (signing is idempotent); what remains is `SigningFailed`. */
   async sign(message: Buffer): Promise<Buffer> {
-    const result = await this.kms.send(
-      new SignCommand({ KeyId: this.keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
-    );
-    if (!result.Signature) throw new Error(`KMS returned no signature for ${this.keyId}`);
-    return Buffer.from(result.Signature);
+    let signature: Uint8Array | undefined;
+    try {
+      signature = (await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature;
+    } catch (error) {
+      throw new LayerFault('SigningFailed', 'The signing key could not be used', { cause: error });
+    }
+    if (!signature) throw new LayerFault('SigningFailed', 'The signing key returned no signature');
+    return Buffer.from(signature);
   }
 
   /** Fetched once per signer: the public key of a KMS key never changes. */
   publicKey(): Promise<Buffer> {
-    this.publicKeyDer ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((result) => {
-      if (!result.PublicKey) throw new Error(`KMS returned no public key for ${this.keyId}`);
-      return Buffer.from(result.PublicKey);
-    });
+    this.publicKeyDer ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then(
+      (result) => {
+        if (!result.PublicKey) throw new LayerFault('SigningFailed', 'The signing key has no public key');
+        return Buffer.from(result.PublicKey);
+      },
+      (error) => {
+        throw new LayerFault('SigningFailed', 'The signing key could not be read', { cause: error });
+      },
+    );
     this.publicKeyDer.catch(() => (this.publicKeyDer = undefined));
     return this.publicKeyDer;
   }

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'OutdatedGlobalConf'
   | 'RequestTooLarge' // Sild: a body or header beyond the configured limits
   | 'ServiceFailed'
+  | 'SigningFailed' // Sild: the gateway's signing key (KMS) could not sign
   | 'StaleMessage' // Sild: a message timestamp outside the accepted clock skew
   | 'Unauthorized' // Sild: an admin/join call without an accepted identity
   | 'UnknownMember'
@@ -51,6 +52,7 @@ const STATUS: Record<ErrorCode, number> = {
   OutdatedGlobalConf: 503,
   RequestTooLarge: 413,
   ServiceFailed: 502,
+  SigningFailed: 503,
   StaleMessage: 401,
   Unauthorized: 403,
   UnknownMember: 400,

@@ -54,15 +54,19 @@ export function checkBodySize(body: Buffer, deps: GatewayDeps, origin: FaultOrig
 /** The common part of a log record: who, what, when, and the body as the log mode keeps it. */
 export type RecordBase = Omit<MessageLogRecord, 'side' | 'direction' | 'loggedAt' | 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'status' | 'manifest' | 'signature' | 'errorType'>;
 
-/** Writes a log record for a message; `LoggingFailed`/`DuplicateMessageId` on failure. */
+/**
+ * Writes a log record for a message; `LoggingFailed`/`DuplicateMessageId` on failure. A body the log may not hold
+ * is refused as `RequestTooLarge` on behalf of `bodyOrigin` (the client, for the body it sent).
+ */
 export async function logMessage(
   deps: GatewayDeps,
   origin: FaultOrigin,
   base: RecordBase,
   entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'errorType'>,
   body: Buffer,
+  bodyOrigin: FaultOrigin = origin,
 ): Promise<void> {
-  const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...bodyForLog(body, deps.settings.messageLog, origin) };
+  const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...bodyForLog(body, deps.settings.messageLog, bodyOrigin) };
   await appendOrFail(deps.log, record, origin);
 }
 

@@ -28,16 +28,19 @@ export function joinRequestFor(agency: string, memberName: string, settings: Gat
   };
 }
 
-export interface JoinOptions {
-  readonly centralUrl: string;
+export interface SignedPostOptions {
   readonly region: string;
   readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
+  /** @default 10000 */
   readonly timeoutMs?: number;
 }
 
-export async function joinCentral(request: JoinRequest, options: JoinOptions): Promise<JoinResult> {
-  const url = new URL(`${options.centralUrl.replace(/\/+$/, '')}/join`);
-  const body = JSON.stringify(request);
+export interface JoinOptions extends SignedPostOptions {
+  readonly centralUrl: string;
+}
+
+/** POSTs a JSON body to an IAM-authorized API, signed with SigV4 (`execute-api`). */
+export async function signedPost(url: URL, body: string, options: SignedPostOptions): Promise<Response> {
   const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign({
     method: 'POST',
@@ -49,7 +52,12 @@ export async function joinCentral(request: JoinRequest, options: JoinOptions): P
     headers: { host: url.host, 'content-type': 'application/json' },
     body,
   });
-  const response = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+  return fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+}
+
+export async function joinCentral(request: JoinRequest, options: JoinOptions): Promise<JoinResult> {
+  const url = new URL(`${options.centralUrl.replace(/\/+$/, '')}/join`);
+  const response = await signedPost(url, JSON.stringify(request), options);
   const text = await response.text();
   if (response.status !== 200) throw new Error(`Joining ${url.origin} failed with ${response.status}: ${text.slice(0, 500)}`);
   const result = JSON.parse(text) as JoinResult;

@@ -34,6 +34,15 @@ export interface ApiFront {
   stop(): Promise<void>;
 }
 
+/** API Gateway's limit on the request line and headers together. */
+const MAX_HEADER_BYTES = 10_240;
+
+function headerBytes(request: IncomingMessage): number {
+  let size = (request.url ?? '').length + (request.method ?? '').length;
+  for (const part of request.rawHeaders) size += part.length;
+  return size;
+}
+
 type GatewayResponseKind = keyof typeof GATEWAY_RESPONSES;
 
 function sendGatewayResponse(response: ServerResponse, kind: GatewayResponseKind, requestId: string, status?: number): void {
@@ -92,7 +101,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     const search = queryIndex < 0 ? '' : target.slice(queryIndex + 1);
     const method = request.method ?? 'GET';
     const body = await readBody(request, maxBodyBytes);
-    if (body === undefined) return sendGatewayResponse(response, 'REQUEST_TOO_LARGE', requestId);
+    if (body === undefined || headerBytes(request) > MAX_HEADER_BYTES) return sendGatewayResponse(response, 'REQUEST_TOO_LARGE', requestId);
 
     let matched: { route: (typeof routes)[number]; pathParameters: Record<string, string> } | undefined;
     for (const route of routes) {
@@ -171,7 +180,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     response.end(Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'));
   }
 
-  const server: Server = createServer((request, response) => {
+  // Node's own header limit (16 KB) would answer with a bare 431; raise it so oversize headers get the X-Road form.
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) => {
     serve(request, response).catch(() => {
       if (!response.headersSent) sendGatewayResponse(response, 'DEFAULT_5XX', randomUUID(), 500);
       else response.destroy();

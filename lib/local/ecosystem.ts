@@ -52,6 +52,8 @@ export interface LocalAgency {
   readonly providerUrl: string;
   readonly logTable: string;
   readonly deps: GatewayDeps;
+  /** The API fronts, to take a side offline in fault tests. */
+  readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
 }
 
 export interface LocalEcosystem {
@@ -66,6 +68,8 @@ export interface LocalEcosystem {
   readonly dynamodb: FaultProxy;
   readonly clients: AwsClients;
   readonly central: ApiFront;
+  /** The local "IAM" credentials, one per agency (same order as the config). */
+  readonly credentials: readonly LocalCredential[];
   endpoints(): { central: string; agencies: Record<string, { consumer: string; provider: string }> };
   stop(): Promise<void>;
 }
@@ -152,7 +156,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         region: LOCAL_REGION,
         credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
       });
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, fronts: { consumer, provider } };
     }
 
     return {
@@ -165,6 +169,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       dynamodb,
       clients,
       central,
+      credentials,
       endpoints: () => ({
         central: central.url,
         agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),

@@ -19,13 +19,18 @@ export class TestClock {
   }
 }
 
+/** Adds a service to population-registry that tax-records may call. */
+export function addService(raw: { agencies: { name: string; services: unknown[]; accessRights: unknown[] }[] }, code: string, backendUrl: string, timeoutMs = 2000): void {
+  const population = raw.agencies.find((agency) => agency.name === 'population-registry')!;
+  population.services.push({ subsystem: 'population', code, backendUrl, timeoutMs });
+  population.accessRights.push({ service: `population/${code}`, subject: TAX_CLIENT, methods: ['*'], paths: ['**'] });
+}
+
 /** The demo config plus a service whose backend is down (port 9, discard, is closed on loopback). */
-export function testConfig(): EcosystemConfig {
-  const config = loadEcosystemConfig('config/ecosystem.json');
-  const raw = JSON.parse(JSON.stringify(config));
-  const population = raw.agencies.find((agency: { name: string }) => agency.name === 'population-registry');
-  population.services.push({ subsystem: 'population', code: 'unreachable', backendUrl: 'http://127.0.0.1:9/down', timeoutMs: 2000 });
-  population.accessRights.push({ service: 'population/unreachable', subject: TAX_CLIENT, methods: ['*'], paths: ['**'] });
+export function testConfig(configure?: (raw: Parameters<typeof addService>[0]) => void): EcosystemConfig {
+  const raw = JSON.parse(JSON.stringify(loadEcosystemConfig('config/ecosystem.json')));
+  addService(raw, 'unreachable', 'http://127.0.0.1:9/down');
+  configure?.(raw);
   return parseEcosystemConfig(raw);
 }
 

@@ -1,0 +1,64 @@
+/**
+ * Lambda entry: the deploy-time custom resource (`Custom::SildGatewayRegistration`, run by aws-cdk-lib's provider
+ * framework) that registers this gateway with the central registry. Create and Update read the gateway's public
+ * key from KMS and join with the function's own role credentials (SigV4; the central API authorizes the account).
+ * Delete does nothing: leaving the registry is an operator's decision at the central side.
+ */
+import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { AwsCredentialIdentity, Provider } from '@smithy/types';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { parseGatewaySettings } from '../core/gateway-settings';
+import { joinCentral, joinRequestFor, type JoinOptions, type JoinResult } from './registrar';
+
+/** The custom resource's properties (all strings: CloudFormation passes properties as strings). */
+export interface RegistrationProperties {
+  readonly Agency: string;
+  readonly MemberName: string;
+  /** JSON of the gateway settings. */
+  readonly Settings: string;
+  readonly ProviderUrl: string;
+  readonly SigningKeyId: string;
+  readonly CentralUrl: string;
+  readonly CentralRegion: string;
+}
+
+export interface RegistrationResult {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+export interface RegistrationDeps {
+  /** Returns the DER SPKI public key of a KMS key. */
+  readonly getPublicKey: (keyId: string) => Promise<Buffer>;
+  readonly join: typeof joinCentral;
+  readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
+}
+
+const REQUIRED: readonly (keyof RegistrationProperties)[] = ['Agency', 'MemberName', 'Settings', 'ProviderUrl', 'SigningKeyId', 'CentralUrl', 'CentralRegion'];
+
+export function createRegistrationHandler(deps: RegistrationDeps): (event: CloudFormationCustomResourceEvent) => Promise<RegistrationResult> {
+  return async (event) => {
+    if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+    const properties = event.ResourceProperties as unknown as Partial<RegistrationProperties>;
+    const missing = REQUIRED.filter((name) => typeof properties[name] !== 'string' || properties[name] === '');
+    if (missing.length > 0) throw new Error(`Missing registration properties: ${missing.join(', ')}`);
+    const props = properties as RegistrationProperties;
+    const settings = parseGatewaySettings(JSON.parse(props.Settings));
+    const publicKey = await deps.getPublicKey(props.SigningKeyId);
+    const options: JoinOptions = { centralUrl: props.CentralUrl, region: props.CentralRegion, credentials: deps.credentials };
+    const result: JoinResult = await deps.join(joinRequestFor(props.Agency, props.MemberName, settings, props.ProviderUrl, publicKey), options);
+    return { PhysicalResourceId: result.gateway, Data: { Gateway: result.gateway, KeyId: result.keyIds[0] ?? '' } };
+  };
+}
+
+const kms = new KMSClient({});
+
+export const handler = createRegistrationHandler({
+  getPublicKey: async (keyId) => {
+    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    if (!PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
+    return Buffer.from(PublicKey);
+  },
+  join: joinCentral,
+  credentials: kms.config.credentials,
+});
