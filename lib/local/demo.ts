@@ -28,7 +28,7 @@ export function printEndpoints(ecosystem: LocalEcosystem, print: Print): void {
   for (const [name, urls] of Object.entries(endpoints.agencies)) {
     print(`  ${name.padEnd(20)} consumer  ${urls.consumer}   provider ${urls.provider}`);
   }
-  print(`  sample backend                   ${ecosystem.backend.url}/persons`);
+  if (ecosystem.backend) print(`  sample backend                   ${ecosystem.backend.url}/persons`);
   print(`  anchor (central key) fingerprint ${fingerprintOf(Buffer.from(ecosystem.anchorPublicKey, 'base64'))}`);
 }
 

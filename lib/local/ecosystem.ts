@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
@@ -21,9 +20,8 @@ import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { centralSettings, gatewaySettings } from '../config/runtime-settings';
 import { startApiFront, type ApiFront } from './api-front';
-import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from './dynamodb';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { LocalKmsEndpoint } from './kms-endpoint';
+import { ensureTable } from './dynamodb';
+import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
 
@@ -44,6 +42,10 @@ export interface LocalEcosystemOptions {
   readonly gatewayOverrides?: Partial<GatewaySettingsInput>;
   /** Gateway events (payload-free). @default ignored */
   readonly events?: GatewayDeps['events'];
+  /** Use emulators already running elsewhere (the benchmark's own process). @default - started here */
+  readonly emulatorEndpoints?: EmulatorEndpoints;
+  /** Start the sample population-registry backend. @default true */
+  readonly sampleBackend?: boolean;
 }
 
 export interface LocalAgency {
@@ -62,10 +64,10 @@ export interface LocalEcosystem {
   /** The anchor every gateway trusts: the central public key (DER SPKI, base64). */
   readonly anchorPublicKey: string;
   readonly agencies: Readonly<Record<string, LocalAgency>>;
-  readonly backend: SampleBackend;
-  readonly kms: LocalKmsEndpoint;
-  /** The endpoint the gateways and central use for DynamoDB: a fault proxy in front of dynalite. */
-  readonly dynamodb: FaultProxy;
+  /** The sample backend, unless `sampleBackend: false`. */
+  readonly backend?: SampleBackend;
+  /** The emulators, when this ecosystem started them (not with `emulatorEndpoints`). */
+  readonly emulators?: Emulators;
   readonly clients: AwsClients;
   readonly central: ApiFront;
   /** The local "IAM" credentials, one per agency (same order as the config). */
@@ -94,13 +96,13 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
   const stoppers: (() => Promise<void>)[] = [];
   try {
     if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
-    const dynalite: LocalDynamoDb = await startLocalDynamoDb({ path: options.stateDir && join(options.stateDir, 'dynamodb') });
-    stoppers.push(dynalite.stop);
-    const dynamodb = await startFaultProxy(dynalite.url);
-    stoppers.push(dynamodb.stop);
-    const kms = await LocalKmsEndpoint.start({ stateDir: options.stateDir && join(options.stateDir, 'kms'), region: LOCAL_REGION, account: config.central.account });
-    stoppers.push(() => kms.stop());
-    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: dynamodb.url, kms: kms.url }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    let emulators: Emulators | undefined;
+    if (!options.emulatorEndpoints) {
+      emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: config.central.account });
+      stoppers.push(emulators.stop);
+    }
+    const endpoints = options.emulatorEndpoints ?? emulators!;
+    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
     // What the stacks deploy: tables and keys.
     await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
@@ -128,8 +130,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);
 
-    const backend = await startSampleBackend(port(config.local.sampleBackendPort));
-    stoppers.push(backend.stop);
+    const backend = options.sampleBackend === false ? undefined : await startSampleBackend(port(config.local.sampleBackendPort));
+    if (backend) stoppers.push(backend.stop);
     const configuredBackend = `http://127.0.0.1:${config.local.sampleBackendPort}`;
 
     const agencies: Record<string, LocalAgency> = {};
@@ -138,7 +140,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const resolved: GatewaySettingsInput = {
         ...settings,
         // Backends configured at the sample backend's address reach it wherever it actually listens.
-        services: settings.services.map((service) => ({ ...service, backendUrl: service.backendUrl.replace(configuredBackend, backend.url) })),
+        services: settings.services.map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl })),
         ...options.gatewayOverrides,
       };
       const deps = createGatewayDeps(
@@ -165,8 +167,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       anchorPublicKey,
       agencies,
       backend,
-      kms,
-      dynamodb,
+      emulators,
       clients,
       central,
       credentials,

@@ -41,7 +41,7 @@ function readAll(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
+export async function startFaultProxy(targetUrl: string, listenPort = 0): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let rule: FaultRule | undefined;
   const server: Server = createServer(async (request, response) => {
@@ -75,7 +75,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(listenPort, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

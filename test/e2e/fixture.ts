@@ -4,7 +4,9 @@
  */
 import { loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../lib/config/ecosystem-config';
 import { startLocalEcosystem, type LocalEcosystem, type LocalEcosystemOptions } from '../../lib/local/ecosystem';
+import type { Emulators } from '../../lib/local/emulators';
 import { httpCall, type CallResult } from '../../lib/local/http-call';
+import type { SampleBackend } from '../../lib/local/sample-backend';
 
 export const TAX_CLIENT = 'DEV/GOV/70000002/tax-records';
 export const CRM_CLIENT = 'DEV/COM/10000003/crm';
@@ -36,6 +38,10 @@ export function testConfig(configure?: (raw: Parameters<typeof addService>[0]) =
 
 export interface TestEcosystem extends LocalEcosystem {
   readonly clock: TestClock;
+  readonly backend: SampleBackend;
+  /** Where faults are injected: the KMS endpoint and the proxy in front of dynalite. */
+  readonly kms: Emulators['kms'];
+  readonly dynamodb: Emulators['dynamodb'];
   /** Calls the tax-board consumer side (or another agency's) with exactly these headers. */
   call(path: string, options?: { agency?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<CallResult>;
 }
@@ -43,8 +49,12 @@ export interface TestEcosystem extends LocalEcosystem {
 export async function startTestEcosystem(options: Partial<LocalEcosystemOptions> = {}): Promise<TestEcosystem> {
   const clock = new TestClock();
   const ecosystem = await startLocalEcosystem({ config: testConfig(), ephemeralPorts: true, clock, ...options });
+  if (!ecosystem.emulators || !ecosystem.backend) throw new Error('The test ecosystem runs its own emulators and sample backend');
   return Object.assign(ecosystem, {
     clock,
+    backend: ecosystem.backend,
+    kms: ecosystem.emulators.kms,
+    dynamodb: ecosystem.emulators.dynamodb,
     call: (path: string, call: { agency?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) =>
       httpCall(`${ecosystem.agencies[call.agency ?? 'tax-board'].consumerUrl}${path}`, { method: call.method, headers: call.headers, body: call.body }),
   });
