@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
+import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/cli/log-target';
 import { startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
@@ -31,6 +32,21 @@ async function main(): Promise<void> {
   const ecosystem = await startLocalEcosystem({ config, stateDir: join(stateDir, 'state') });
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, `${JSON.stringify(ecosystem.endpoints(), null, 2)}\n`);
+  // What the `sild` CLI needs to read the logs of this running ecosystem.
+  const anchor = { instance: config.instance, publicKey: ecosystem.anchorPublicKey };
+  writeFileSync(anchorPath(stateDir), `${JSON.stringify(anchor, null, 2)}\n`);
+  const info: LocalRuntimeInfo = {
+    dynamodb: ecosystem.emulators!.dynamodbUrl,
+    central: ecosystem.centralUrl,
+    anchor,
+    agencies: Object.fromEntries(
+      Object.values(ecosystem.agencies).map((agency) => [
+        agency.name,
+        { table: agency.logTable, gatewayId: agency.deps.settings.gatewayId, intervalSeconds: agency.deps.settings.sealing.intervalSeconds, shards: agency.deps.settings.sealing.shards, retentionDays: config.agencies.find((entry) => entry.name === agency.name)!.logRetentionDays },
+      ]),
+    ),
+  };
+  writeFileSync(localInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`);
   const print = (line: string) => console.log(line);
   printEndpoints(ecosystem, print);
   print(`  endpoints written to ${endpointsFile}`);

@@ -1,22 +1,47 @@
 /**
- * `MessageLog` on DynamoDB. Each record is one conditional `PutItem` (no transactions: they cost double and
- * dynalite lacks them); `attribute_not_exists(pk)` makes a second record with the same key fail, which is how a
- * replayed X-Road-Id is rejected without a read-then-write race.
+ * `MessageLog` and `SealStore` on one DynamoDB table per gateway.
+ *
+ * Each record is one conditional `PutItem` (no transactions: they cost double and dynalite lacks them);
+ * `attribute_not_exists(pk)` makes a second record with the same key fail, which is how a replayed X-Road-Id is
+ * rejected without a read-then-write race. The record also carries its hash and its seal window, which put it in
+ * the sparse `seal-window` index the sealer reads — no second write per record.
  */
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SealingSettings } from '../core/gateway-settings';
 import type { MessageLog, MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError } from '../core/ports';
+import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
+import type { SealLeaf, SealStore } from '../core/sealer';
+import { SEAL_INDEX } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
   readonly retentionDays?: number;
+  /** @default intervalSeconds 60, shards 4 */
+  readonly sealing?: Pick<SealingSettings, 'intervalSeconds' | 'shards'>;
 }
 
+const SEAL_PK = 'SEAL';
 const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
+const sealSortKey = (fromWindow: number) => String(fromWindow).padStart(16, '0');
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
-export class DynamoDbMessageLog implements MessageLog {
+/** Attributes that are storage, not part of the logged record. */
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow'];
+
+export function itemToRecord(item: Record<string, unknown>): MessageLogRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const name of STORAGE_ATTRIBUTES) delete record[name];
+  if (record.body !== undefined) record.body = Buffer.from(record.body as Uint8Array);
+  return record as unknown as MessageLogRecord;
+}
+
+export class DynamoDbMessageLog implements MessageLog, SealStore {
   private readonly retentionSeconds: number;
+  private readonly intervalSeconds: number;
+  private readonly shards: number;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -24,21 +49,27 @@ export class DynamoDbMessageLog implements MessageLog {
     options: DynamoDbMessageLogOptions = {},
   ) {
     this.retentionSeconds = (options.retentionDays ?? 30) * 86_400;
+    this.intervalSeconds = options.sealing?.intervalSeconds ?? 60;
+    this.shards = options.sealing?.shards ?? 4;
   }
 
   async append(record: MessageLogRecord): Promise<void> {
+    const pk = keyOf(record.client, record.xRoadId);
+    const window = windowOf(Date.parse(record.loggedAt), this.intervalSeconds);
+    const shard = createHash('sha256').update(pk).digest()[0] % this.shards;
     const item = {
-      pk: keyOf(record.client, record.xRoadId),
-      sk: `${record.side}#${record.direction}`,
       ...record,
-      expiresAt: Math.floor(Date.parse(record.loggedAt) / 1000) + this.retentionSeconds,
+      pk,
+      sk: `${record.side}#${record.direction}`,
+      recordHash: recordHash(record).toString('base64'),
+      sealWindow: `${window}#${shard}`,
+      // A whole window expires at once, so TTL never leaves a sealed window half-deleted for long.
+      expiresAt: Math.floor(windowStartMs(window + 1, this.intervalSeconds) / 1000) + this.retentionSeconds,
     };
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
-        throw new DuplicateRecordError(`A ${item.sk} record for ${item.pk} exists already`);
-      }
+      if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${item.sk} record for ${item.pk} exists already`);
       throw new StoreUnavailableError('The message log could not be written', { cause: error });
     }
   }
@@ -47,9 +78,82 @@ export class DynamoDbMessageLog implements MessageLog {
     const result = await this.client.send(
       new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keyOf(client, xRoadId) }, ConsistentRead: true }),
     );
-    return (result.Items ?? []).map((item) => {
-      const { pk: _pk, sk: _sk, expiresAt: _expiresAt, body, ...record } = item;
-      return { ...record, ...(body === undefined ? {} : { body: Buffer.from(body as Uint8Array) }) } as MessageLogRecord;
-    });
+    return (result.Items ?? []).map(itemToRecord);
+  }
+
+  /** Every record, page by page (for audits; `onPage` reports progress). */
+  async scanRecords(onPage?: (count: number) => void): Promise<(MessageLogRecord & { storedHash: string })[]> {
+    const records: (MessageLogRecord & { storedHash: string })[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
+      for (const item of page.Items ?? []) {
+        if (item.pk !== SEAL_PK) records.push({ ...itemToRecord(item), storedHash: String(item.recordHash ?? '') });
+      }
+      startKey = page.LastEvaluatedKey;
+      onPage?.(records.length);
+    } while (startKey);
+    return records;
+  }
+
+  async latestSeal(): Promise<Seal | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
+    );
+    const item = result.Items?.[0];
+    return item ? { header: String(item.header), signature: String(item.signature) } : undefined;
+  }
+
+  async listSeals(): Promise<Seal[]> {
+    const seals: Seal[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) seals.push({ header: String(item.header), signature: String(item.signature) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return seals;
+  }
+
+  async putSeal(seal: Seal, header: SealHeader): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // Seals have no TTL: they are small, and they keep the chain verifiable after records expire.
+          Item: { pk: SEAL_PK, sk: sealSortKey(header.fromWindow), header: seal.header, signature: seal.signature, toWindow: header.toWindow, sealedAt: header.sealedAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+    const leaves: SealLeaf[] = [];
+    for (let window = fromWindow; window <= toWindow; window += 1) {
+      for (let shard = 0; shard < this.shards; shard += 1) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: SEAL_INDEX.indexName,
+              KeyConditionExpression: 'sealWindow = :w',
+              ExpressionAttributeValues: { ':w': `${window}#${shard}` },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }
+    }
+    return leaves;
   }
 }

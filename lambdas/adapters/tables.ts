@@ -3,18 +3,29 @@
  * runtime against dynalite.
  */
 
+export interface IndexLayout {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  /** Non-key attributes copied into the index (besides the table keys). */
+  readonly include: readonly string[];
+}
+
 export interface TableLayout {
   readonly partitionKey: string;
   readonly sortKey?: string;
   /** Attribute holding an epoch-seconds expiry, where the table has TTL. */
   readonly timeToLiveAttribute?: string;
+  readonly indexes?: readonly IndexLayout[];
 }
 
 /** The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`). */
 export const REGISTRY_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk' };
 
+/** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */
+export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey: 'sealWindow', include: ['recordHash', 'loggedAt'] };
+
 /**
- * A gateway's message log: pk `<client> <X-Road-Id>`, sk `<side>#<direction>`. The conditional put on this key
- * is what rejects a replayed X-Road-Id.
+ * A gateway's message log: records under pk `<client> <X-Road-Id>`, sk `<side>#<direction>` (the conditional put
+ * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded.
  */
-export const MESSAGE_LOG_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' };
+export const MESSAGE_LOG_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt', indexes: [SEAL_INDEX] };

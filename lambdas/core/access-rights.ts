@@ -62,7 +62,11 @@ function escapeRegExp(text: string): string {
 
 function subjectMatches(subject: string, caller: string, context: AccessContext): boolean {
   if (subject.startsWith(GLOBAL_GROUP)) return context.callerGlobalGroups.includes(subject.slice(GLOBAL_GROUP.length));
-  if (subject.startsWith(LOCAL_GROUP)) return context.localGroups[subject.slice(LOCAL_GROUP.length)]?.includes(caller) ?? false;
+  if (subject.startsWith(LOCAL_GROUP)) {
+    const code = subject.slice(LOCAL_GROUP.length);
+    // Own properties only: a group named like an Object.prototype member must not resolve to one.
+    return Object.hasOwn(context.localGroups, code) && context.localGroups[code].includes(caller);
+  }
   return subject === caller;
 }
 

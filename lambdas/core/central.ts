@@ -7,6 +7,7 @@
  * member. A join replaces the agency's previous entry, so re-deploying an agency is idempotent; removing the
  * entry revokes it at the next configuration refresh.
  */
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { clientError, errorResponse, XRoadError } from './errors';
 import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
@@ -107,12 +108,15 @@ function validateJoin(request: JoinRequest, settings: CentralSettings): void {
     if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
   }
   for (const key of request.gateway.publicKeys) {
+    // Parse it now, so a bad key is refused at join rather than breaking every gateway that verifies with it.
+    let parsed;
     try {
-      keyIdOf(Buffer.from(key, 'base64'));
-      // Parse it now, so a bad key is refused at join rather than breaking every gateway that verifies with it.
-      require('node:crypto').createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' });
+      parsed = createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' });
     } catch {
       throw clientError('BadRequest', 'gateway.publicKeys must be DER SubjectPublicKeyInfo keys, base64');
+    }
+    if (parsed.asymmetricKeyType !== 'ec' || parsed.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw clientError('BadRequest', 'gateway.publicKeys must be ECDSA P-256 keys (KMS ECC_NIST_P256)');
     }
   }
 }

@@ -21,6 +21,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Client');
+    await deps.sealHealth?.check();
     const message = parseServiceRequest(request, () => newId(deps));
     checkClientServedHere(message.client, deps);
     const configuration = await deps.globalConfiguration.current();
@@ -49,7 +50,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     };
     const signed = await signManifest(manifest, deps.signer);
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature) }, request.body, 'Client');
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), headers: forwarded }, request.body, 'Client');
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, service: serviceId, provider: provider.id });
 
     const answer = await forward(deps, `${provider.providerUrl}${target}`, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
@@ -59,7 +60,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
       return { status: answer.status, headers: pick(answer.headers, ['content-type', XROAD.error]), body: answer.body };
     }
     const response = verifyResponse(answer, manifest, provider.id, configuration.publicKey.bind(configuration));
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: answer.headers['x-sild-manifest'], signature: answer.headers['x-sild-signature'] }, answer.body);
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: answer.headers['x-sild-manifest'], signature: answer.headers['x-sild-signature'], headers: pick(answer.headers, response.headers) }, answer.body);
     return {
       status: answer.status,
       headers: {

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'RequestTooLarge' // Sild: a body or header beyond the configured limits
   | 'ServiceFailed'
   | 'SigningFailed' // Sild: the gateway's signing key (KMS) could not sign
+  | 'TimestampingFailed' // X-Road's code; in Sild: the message log has not been sealed for too long
   | 'StaleMessage' // Sild: a message timestamp outside the accepted clock skew
   | 'Unauthorized' // Sild: an admin/join call without an accepted identity
   | 'UnknownMember'
@@ -54,6 +55,7 @@ const STATUS: Record<ErrorCode, number> = {
   ServiceFailed: 502,
   SigningFailed: 503,
   StaleMessage: 401,
+  TimestampingFailed: 503,
   Unauthorized: 403,
   UnknownMember: 400,
   UnknownService: 404,

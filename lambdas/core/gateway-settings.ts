@@ -16,6 +16,19 @@ export const messageLogSettingsSchema = z.object({
 
 export type MessageLogSettings = z.infer<typeof messageLogSettingsSchema>;
 
+export const sealingSettingsSchema = z.object({
+  /** Seal window length; the sealer runs once per interval. X-Road timestamps every 60 s. */
+  intervalSeconds: z.number().int().min(1).max(3600).default(60),
+  /** How long after a window closes it is sealed, so writes that were retried still land in it. */
+  graceSeconds: z.number().int().min(0).max(600).default(30),
+  /** Fail closed: refuse messages when the newest seal ends longer ago than this. */
+  maxLagSeconds: z.number().int().min(60).default(600),
+  /** Index partitions per window, to spread the sealing index's write load. */
+  shards: z.number().int().min(1).max(64).default(4),
+});
+
+export type SealingSettings = z.infer<typeof sealingSettingsSchema>;
+
 export const gatewaySettingsSchema = z.object({
   instance: z.string(),
   /** The gateway's X-Road server id `INST/CLASS/CODE/SERVERCODE`. */
@@ -49,6 +62,7 @@ export const gatewaySettingsSchema = z.object({
   /** Timeout of the consumer gateway's call to the provider gateway. */
   providerTimeoutMs: z.number().int().positive().default(28_000),
   messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' }),
+  sealing: sealingSettingsSchema.default({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
 });
 
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;

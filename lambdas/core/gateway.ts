@@ -19,6 +19,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   /** @default randomUUID */
   readonly newId?: () => string;
+  /** Fail-closed check on the message-log seals (`SealHealth`). @default no check */
+  readonly sealHealth?: { check(): Promise<void> };
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -52,7 +54,7 @@ export function checkBodySize(body: Buffer, deps: GatewayDeps, origin: FaultOrig
 }
 
 /** The common part of a log record: who, what, when, and the body as the log mode keeps it. */
-export type RecordBase = Omit<MessageLogRecord, 'side' | 'direction' | 'loggedAt' | 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'status' | 'manifest' | 'signature' | 'errorType'>;
+export type RecordBase = Omit<MessageLogRecord, 'side' | 'direction' | 'loggedAt' | 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'status' | 'manifest' | 'signature' | 'errorType' | 'headers'>;
 
 /**
  * Writes a log record for a message; `LoggingFailed`/`DuplicateMessageId` on failure. A body the log may not hold
@@ -62,7 +64,7 @@ export async function logMessage(
   deps: GatewayDeps,
   origin: FaultOrigin,
   base: RecordBase,
-  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'errorType'>,
+  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'errorType' | 'headers'>,
   body: Buffer,
   bodyOrigin: FaultOrigin = origin,
 ): Promise<void> {

@@ -45,30 +45,37 @@ export class GlobalConfigurationCache {
     try {
       return await this.refresh();
     } catch (error) {
-      this.options.onRefreshError?.(error);
       const later = this.options.clock.now();
-      this.nextAttemptAt = later + this.retryMs;
-      this.retryMs = Math.min(this.retryMs * 2, this.options.refreshMs);
       if (cached && !cached.isExpired(later)) return cached;
       throw new LayerFault('OutdatedGlobalConf', 'The global configuration has expired and could not be refreshed', { cause: error });
     }
   }
 
-  /** One fetch at a time: concurrent callers share it. */
+  /** One fetch at a time: concurrent callers share it, and a failure is counted (reported, backed off) once. */
   private refresh(): Promise<GlobalConfiguration> {
-    this.inFlight ??= (async () => {
-      try {
-        const configuration = verifyGlobalConfiguration(await this.options.fetcher.fetch(), this.options.anchor);
-        const now = this.options.clock.now();
-        if (configuration.isExpired(now)) throw new Error(`The central server served an expired configuration (${configuration.document.expiresAt})`);
-        if (!this.cached || configuration.generatedAtMs >= this.cached.generatedAtMs) this.cached = configuration;
-        this.fetchedAt = now;
-        this.retryMs = this.options.initialRetryMs ?? 1000;
-        return this.cached;
-      } finally {
+    // Promise.resolve().then: even a fetcher that throws synchronously settles this promise after it is stored.
+    this.inFlight ??= Promise.resolve()
+      .then(() => this.options.fetcher.fetch())
+      .then(
+        (signed) => {
+          const configuration = verifyGlobalConfiguration(signed, this.options.anchor);
+          const now = this.options.clock.now();
+          if (configuration.isExpired(now)) throw new Error(`The central server served an expired configuration (${configuration.document.expiresAt})`);
+          if (!this.cached || configuration.generatedAtMs >= this.cached.generatedAtMs) this.cached = configuration;
+          this.fetchedAt = now;
+          this.retryMs = this.options.initialRetryMs ?? 1000;
+          return this.cached;
+        },
+      )
+      .catch((error: unknown) => {
+        this.options.onRefreshError?.(error);
+        this.nextAttemptAt = this.options.clock.now() + this.retryMs;
+        this.retryMs = Math.min(this.retryMs * 2, this.options.refreshMs);
+        throw error;
+      })
+      .finally(() => {
         this.inFlight = undefined;
-      }
-    })();
+      });
     return this.inFlight;
   }
 }

@@ -23,8 +23,8 @@ const publicKeySchema = z.object({
 const documentSchema = z.object({
   type: z.literal(GLOBAL_CONFIGURATION_TYPE),
   instance: z.string(),
-  generatedAt: z.string(),
-  expiresAt: z.string(),
+  generatedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
   memberClasses: z.array(z.string()),
   members: z.array(
     z.object({

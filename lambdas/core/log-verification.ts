@@ -1,8 +1,9 @@
 /**
  * Checks a message-log record on its own: its manifest's signature against the signer's key in the global
- * configuration, and the logged body against the body hash. (Seals over many records come on top of this.)
+ * configuration; the logged body against the body hash; and, where the body and headers were logged, the signed
+ * request or response hash recomputed from them — which ties the logged message to the signature.
  */
-import { sha256Base64 } from './hashing';
+import { requestHash, responseHash, sha256Base64 } from './hashing';
 import type { GlobalConfiguration } from './global-configuration';
 import type { MessageLogRecord } from './message-log';
 import { verifySignature } from './signatures';
@@ -14,28 +15,45 @@ export interface RecordCheck {
   readonly signatureValid: boolean;
   /** True when the logged body (if kept inline) matches the logged body hash. */
   readonly bodyMatches: boolean;
+  /** True when the logged headers and body reproduce the manifest's hash; undefined when they were not logged. */
+  readonly hashMatches?: boolean;
   readonly problem?: string;
 }
 
-export function checkLogRecord(record: MessageLogRecord, configuration: GlobalConfiguration): RecordCheck {
+type PublicKeyLookup = Pick<GlobalConfiguration, 'publicKey'>;
+
+interface ManifestFields {
+  signer: { gateway: string; keyId: string };
+  headers: string[];
+  requestHash?: string;
+  responseHash?: string;
+  status?: number;
+}
+
+export function checkLogRecord(record: MessageLogRecord, keys: PublicKeyLookup): RecordCheck {
   const bodyMatches = record.body === undefined || sha256Base64(record.body) === record.bodySha256;
   if (!record.manifest || !record.signature) {
     return { signatureValid: false, bodyMatches, problem: record.errorType ? `unsigned layer error ${record.errorType}` : 'no manifest' };
   }
   const bytes = Buffer.from(record.manifest, 'base64');
-  let signer: { gateway: string; keyId: string };
+  let manifest: ManifestFields;
   try {
-    signer = (JSON.parse(bytes.toString('utf8')) as { signer: { gateway: string; keyId: string } }).signer;
+    manifest = JSON.parse(bytes.toString('utf8')) as ManifestFields;
   } catch {
     return { signatureValid: false, bodyMatches, problem: 'manifest is not JSON' };
   }
-  const key = configuration.publicKey(signer.gateway, signer.keyId);
+  const key = keys.publicKey(manifest.signer.gateway, manifest.signer.keyId);
   const signatureValid = key !== undefined && verifySignature(key, bytes, Buffer.from(record.signature, 'base64'));
-  return {
-    signer: signer.gateway,
-    keyId: signer.keyId,
-    signatureValid,
-    bodyMatches,
-    problem: !signatureValid ? (key === undefined ? 'signer key not in the global configuration' : 'signature invalid') : bodyMatches ? undefined : 'body does not match its hash',
-  };
+  const hashMatches = record.headers && record.body !== undefined ? recomputedHash(record, manifest) : undefined;
+  const problem = !signatureValid
+    ? key === undefined ? 'signer key not in the global configuration' : 'signature invalid'
+    : !bodyMatches ? 'body does not match its hash' : hashMatches === false ? 'logged message does not match its signed hash' : undefined;
+  return { signer: manifest.signer.gateway, keyId: manifest.signer.keyId, signatureValid, bodyMatches, hashMatches, problem };
+}
+
+function recomputedHash(record: MessageLogRecord, manifest: ManifestFields): boolean {
+  const headers = record.headers ?? {};
+  const body = record.body ?? Buffer.alloc(0);
+  if (record.direction === 'request') return requestHash(record.method, record.target, headers, manifest.headers, body) === manifest.requestHash;
+  return manifest.status === record.status && responseHash(record.status ?? 0, headers, manifest.headers, body) === manifest.responseHash;
 }

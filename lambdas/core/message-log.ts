@@ -30,6 +30,8 @@ export interface MessageLogRecord {
   readonly signature?: string;
   /** `X-Road-Error` type when the layer itself answered. */
   readonly errorType?: string;
+  /** The headers the manifest's hash covers (X-Road's "message header part"), so the hash can be recomputed. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly bodySha256: string;
   readonly bodyBytes: number;
   /** `inline`: `body` holds it; `hash-only`: too large to store; `metadata`: the gateway logs metadata only. */

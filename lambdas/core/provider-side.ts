@@ -23,11 +23,12 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Server.ServerProxy');
+    await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
     const manifest = verifyRequest(request, configuration, deps);
     const { service, servicePath } = parseServicePath(request.rawPath);
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'] }, request.body);
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], headers: pick(request.headers, manifest.headers) }, request.body);
 
     const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
     if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
@@ -39,9 +40,8 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     );
     if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
 
-    const backendHeaders = pick(request.headers, manifest.headers);
     const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
-    const answer = await callBackend(deps, { method: manifest.method, url, headers: backendHeaders, body: request.body, timeoutMs: offered.timeoutMs });
+    const answer = await callBackend(deps, { method: manifest.method, url, headers: pick(request.headers, manifest.headers), body: request.body, timeoutMs: offered.timeoutMs });
 
     const headers = passThroughHeaders(answer.headers);
     const headerNames = signedHeaderNames(headers);
@@ -57,7 +57,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       signer: await signerIdentity(deps),
     };
     const signed = await signManifest(responseManifest, deps.signer);
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64') }, answer.body);
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), headers }, answer.body);
     return {
       status: answer.status,
       headers: {

@@ -27,6 +27,8 @@ export const XROAD = {
 /** Longest accepted value of a free-text X-Road header (`X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`). */
 export const MAX_HEADER_VALUE_LENGTH = 255;
 
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+
 /** A client's request to call a service, after parsing and validation. */
 export interface ServiceRequest {
   readonly client: ClientId;
@@ -61,6 +63,11 @@ export function parseServicePath(rawPath: string): { service: ServiceId; service
   }
   const service = serviceIdOf(idSegments.map((segment) => decodePart(segment)));
   const rest = segments.slice(7);
+  // Dot segments, in any encoding, would let URL normalisation at the backend call escape the path that the
+  // access rights were checked against (`/public/%2e%2e/admin` → `/admin`).
+  if (rest.some((segment) => DOT_SEGMENT.test(segment))) {
+    throw clientError('BadRequest', 'The service path must not contain "." or ".." segments');
+  }
   return { service, servicePath: rest.length === 0 ? '' : `/${rest.join('/')}` };
 }
 

@@ -10,6 +10,7 @@ import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configur
 import type { AwsClients } from '../adapters/aws-clients';
 import { GlobalConfigurationCache } from '../core/global-configuration-cache';
 import type { GatewayDeps } from '../core/gateway';
+import { SealHealth, type SealerDeps } from '../core/sealer';
 import { parseGatewaySettings } from '../core/gateway-settings';
 import { systemClock, type Clock, type HttpClient } from '../core/ports';
 
@@ -33,20 +34,31 @@ function required(env: GatewayEnvironment, name: keyof GatewayEnvironment): stri
   return value;
 }
 
-export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, options: GatewayDepsOptions = {}): GatewayDeps {
+/** A gateway's dependencies, plus what its sealer needs (the same log table is the seal store). */
+export interface GatewayRuntime extends GatewayDeps {
+  readonly log: DynamoDbMessageLog;
+  readonly sealer: SealerDeps;
+}
+
+export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, options: GatewayDepsOptions = {}): GatewayRuntime {
   const settings = parseGatewaySettings(JSON.parse(required(env, 'SILD_GATEWAY_SETTINGS')));
   const clock = options.clock ?? systemClock;
   const http = options.http ?? new FetchHttpClient();
   const events = options.events;
+  const signer = new KmsSigner(clients.kms, required(env, 'SILD_SIGNING_KEY_ID'));
+  const log = new DynamoDbMessageLog(clients.dynamodb, required(env, 'SILD_MESSAGE_LOG_TABLE'), {
+    retentionDays: env.SILD_LOG_RETENTION_DAYS ? Number(env.SILD_LOG_RETENTION_DAYS) : undefined,
+    sealing: settings.sealing,
+  });
   return {
     settings,
     clock,
     http,
     events,
-    signer: new KmsSigner(clients.kms, required(env, 'SILD_SIGNING_KEY_ID')),
-    log: new DynamoDbMessageLog(clients.dynamodb, required(env, 'SILD_MESSAGE_LOG_TABLE'), {
-      retentionDays: env.SILD_LOG_RETENTION_DAYS ? Number(env.SILD_LOG_RETENTION_DAYS) : undefined,
-    }),
+    signer,
+    log,
+    sealHealth: new SealHealth(log, settings.sealing, clock),
+    sealer: { store: log, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
     globalConfiguration: new GlobalConfigurationCache({
       anchor: settings.anchor,
       fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl),

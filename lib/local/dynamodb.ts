@@ -43,13 +43,22 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, lay
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
   const keys = [layout.partitionKey, ...(layout.sortKey ? [layout.sortKey] : [])];
+  const indexes = layout.indexes ?? [];
+  const attributes = [...new Set([...keys, ...indexes.map((index) => index.partitionKey)])];
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: keys.map((name, index) => ({ AttributeName: name, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+        GlobalSecondaryIndexes: indexes.length
+          ? indexes.map((index) => ({
+              IndexName: index.indexName,
+              KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] },
+            }))
+          : undefined,
       }),
     );
   } catch (error) {

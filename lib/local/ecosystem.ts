@@ -12,9 +12,11 @@ import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables
 import { createCentralDeps } from '../../lambdas/central/central-deps';
 import { createCentralHandler } from '../../lambdas/central/handlers';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
+import type { SealHeader } from '../../lambdas/core/seal';
+import { runSealer } from '../../lambdas/core/sealer';
 import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import { systemClock, type Clock } from '../../lambdas/core/ports';
-import { createGatewayDeps } from '../../lambdas/gateway/gateway-deps';
+import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import type { EcosystemConfig } from '../config/ecosystem-config';
@@ -46,6 +48,8 @@ export interface LocalEcosystemOptions {
   readonly emulatorEndpoints?: EmulatorEndpoints;
   /** Start the sample population-registry backend. @default true */
   readonly sampleBackend?: boolean;
+  /** Run each gateway's sealer on a timer (and once at start), as the schedule does in AWS. @default true */
+  readonly sealOnTimer?: boolean;
 }
 
 export interface LocalAgency {
@@ -53,7 +57,9 @@ export interface LocalAgency {
   readonly consumerUrl: string;
   readonly providerUrl: string;
   readonly logTable: string;
-  readonly deps: GatewayDeps;
+  readonly deps: GatewayRuntime;
+  /** Runs the sealer once now (what the schedule triggers). */
+  seal(): Promise<SealHeader[]>;
   /** The API fronts, to take a side offline in fault tests. */
   readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
 }
@@ -158,7 +164,14 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         region: LOCAL_REGION,
         credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
       });
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, fronts: { consumer, provider } };
+      const seal = () => runSealer(deps.sealer);
+      if (options.sealOnTimer !== false) {
+        await seal();
+        const timer = setInterval(() => seal().catch((error) => options.events?.('seal-failed', { agency: agency.name, cause: error })), deps.settings.sealing.intervalSeconds * 1000);
+        timer.unref();
+        stoppers.push(async () => clearInterval(timer));
+      }
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, seal, fronts: { consumer, provider } };
     }
 
     return {

@@ -80,6 +80,8 @@ const consumerCases: ConsumerCase[] = [
   { name: 'protocol version r2', path: '/r2/DEV/GOV/70000001/population/persons/1', headers: client, status: 400, type: 'Client.InvalidProtocolVersion' },
   { name: 'protocol version r0', path: '/r0/DEV/GOV/70000001/population/persons/1', headers: client, status: 400, type: 'Client.InvalidProtocolVersion' },
   { name: 'not an X-Road path', path: '/index.html', headers: client, status: 400, type: 'Client.BadRequest' },
+  { name: 'dot segments in the service path', path: `${PERSONS}/../admin`, headers: client, status: 400, type: 'Client.BadRequest' },
+  { name: 'encoded dot segments in the service path', path: `${PERSONS}/%2E%2e/admin`, headers: client, status: 400, type: 'Client.BadRequest' },
   { name: 'missing X-Road-Client', path: `${PERSONS}/123`, status: 400, type: 'Client.MissingHeader' },
   { name: 'empty X-Road-Client', path: `${PERSONS}/123`, headers: { 'x-road-client': ' ' }, status: 400, type: 'Client.MissingHeader' },
   { name: 'X-Road-Client with 2 parts', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV' }, status: 400, type: 'Client.InvalidClientIdentifier' },

@@ -1,0 +1,111 @@
+/**
+ * The `sild` command line: message-log verification and evidence of single exchanges.
+ *
+ *   sild log verify --agency tax-board
+ *   sild evidence export <X-Road-Id> --agency tax-board [--client ID] [--out FILE]
+ *   sild evidence verify FILE [--anchor ANCHOR]
+ *
+ * Works on the local ecosystem (`npm start`) by default; `--aws` with `--table`, `--region`, `--central-url`,
+ * `--gateway-id` and `--anchor` works on a deployed gateway with the usual AWS credentials (`--profile`).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../lib/cli/commands';
+import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../lib/cli/log-target';
+import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
+
+silenceSdkNodeVersionWarning();
+
+const stateDir = resolve(process.env.SILD_STATE_DIR ?? '.sild');
+const output: Output = { line: (text) => process.stdout.write(`${text}\n`), progress: (text) => process.stderr.write(`${text}\n`) };
+
+interface TargetOptions {
+  agency: string;
+  aws?: boolean;
+  table?: string;
+  region?: string;
+  profile?: string;
+  centralUrl?: string;
+  gatewayId?: string;
+  anchor?: string;
+  interval?: string;
+  retentionDays?: string;
+}
+
+/** Options every log-reading command shares. */
+function targetOptions(command: Command): Command {
+  return command
+    .requiredOption('--agency <name>', 'the agency whose gateway log to read')
+    .option('--aws', 'read a deployed gateway instead of the local ecosystem')
+    .option('--table <name>', 'with --aws: the message-log table')
+    .option('--region <region>', 'with --aws: the AWS region')
+    .option('--profile <profile>', 'with --aws: the AWS profile to use')
+    .option('--central-url <url>', 'with --aws: the central API URL (for the global configuration)')
+    .option('--gateway-id <id>', 'with --aws: the gateway id INSTANCE/CLASS/CODE/SERVERCODE')
+    .option('--anchor <anchor>', 'with --aws: anchor file or INSTANCE:BASE64-PUBLIC-KEY')
+    .option('--interval <seconds>', 'with --aws: seal interval', '60')
+    .option('--retention-days <days>', 'with --aws: log retention', '30');
+}
+
+function target(options: TargetOptions): LogTarget {
+  if (!options.aws) return localTarget(stateDir, options.agency);
+  const missing = (['table', 'region', 'centralUrl', 'gatewayId', 'anchor'] as const).filter((name) => !options[name]);
+  if (missing.length) throw new CliError(`--aws needs ${missing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  return awsTarget({
+    agency: options.agency,
+    gatewayId: options.gatewayId!,
+    table: options.table!,
+    region: options.region!,
+    centralUrl: options.centralUrl!,
+    anchor: readAnchor(options.anchor!),
+    intervalSeconds: Number(options.interval),
+    retentionDays: Number(options.retentionDays),
+  });
+}
+
+async function run(action: () => Promise<number> | number): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (error) {
+    process.stderr.write(`sild: ${error instanceof CliError ? error.message : (error as Error).message ?? String(error)}\n`);
+    process.exitCode = 2;
+  }
+}
+
+const program = new Command('sild').description('Sild message-log verification and evidence').showHelpAfterError();
+
+const log = program.command('log').description('the message log of a gateway');
+targetOptions(log.command('verify').description('check every record against its seal and the seal chain; exit 1 on any problem')).action((options: TargetOptions) =>
+  run(() => verifyLogCommand(target(options), output)),
+);
+
+const evidence = program.command('evidence').description('proof of single exchanges');
+targetOptions(
+  evidence
+    .command('export')
+    .description('write a self-contained evidence bundle for one exchange')
+    .argument('<xRoadId>', 'the X-Road-Id of the exchange')
+    .option('--client <id>', 'the client subsystem (when the X-Road-Id is not unique)')
+    .option('--out <file>', 'write the bundle to this file (default: stdout)'),
+).action((xRoadId: string, options: TargetOptions & { client?: string; out?: string }) => run(() => exportEvidenceCommand(target(options), xRoadId, options, output)));
+
+evidence
+  .command('verify')
+  .description('verify an evidence bundle offline, down to the anchor; exit 0 valid, 1 invalid')
+  .argument('<file>', 'the evidence bundle')
+  .addOption(new Option('--anchor <anchor>', 'anchor file or INSTANCE:BASE64-PUBLIC-KEY (default: the local ecosystem\'s .sild/anchor.json)'))
+  .action((file: string, options: { anchor?: string }) =>
+    run(() => {
+      const anchor = options.anchor ?? anchorPath(stateDir);
+      if (!options.anchor && !existsSync(anchor)) throw new CliError('--anchor is required (no local ecosystem anchor found)');
+      output.progress(`Anchor: ${options.anchor ?? anchor}`);
+      return verifyEvidenceCommand(file, readAnchor(anchor), output);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((error) => {
+  process.stderr.write(`sild: ${(error as Error).message}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,115 @@
+/**
+ * The sealer (a scheduled Lambda in AWS, a timer in the local runtime) and the gateway's fail-closed check on it.
+ */
+import { LayerFault } from './errors';
+import type { SealingSettings } from './gateway-settings';
+import type { Clock, Signer } from './ports';
+import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type Seal, type SealHeader } from './seal';
+import { keyIdOf } from './signatures';
+
+/** A record as the sealing index holds it. */
+export interface SealLeaf {
+  /** `<client> <X-Road-Id> <side>#<direction>`, the tie-breaker after `loggedAt`. */
+  readonly key: string;
+  readonly loggedAt: string;
+  /** base64 */
+  readonly recordHash: string;
+}
+
+/** Where seals and the sealing index live (the gateway's message-log table). */
+export interface SealStore {
+  latestSeal(): Promise<Seal | undefined>;
+  /** All seals, oldest first. */
+  listSeals(): Promise<Seal[]>;
+  /** Writes a seal unless one starting at the same window exists (another sealer won the race). */
+  putSeal(seal: Seal, header: SealHeader): Promise<boolean>;
+  /** The leaves of every record logged in windows `from`…`to`. */
+  leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
+}
+
+export interface SealerDeps {
+  readonly store: SealStore;
+  readonly signer: Signer;
+  readonly gatewayId: string;
+  readonly clock: Clock;
+  readonly settings: SealingSettings;
+}
+
+/** The first seal reaches this many windows back, so records logged shortly before it are covered too. */
+export const GENESIS_LOOKBACK_WINDOWS = 60;
+/** One seal covers at most this many windows, so a catch-up after an outage comes in bounded steps. */
+export const MAX_WINDOWS_PER_SEAL = 240;
+
+export const compareLeaves = (a: SealLeaf, b: SealLeaf) => (a.loggedAt < b.loggedAt ? -1 : a.loggedAt > b.loggedAt ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The newest window that may be sealed now: closed for at least the grace period. */
+export const lastSealableWindow = (nowMs: number, settings: SealingSettings) => windowOf(nowMs - settings.graceSeconds * 1000, settings.intervalSeconds) - 1;
+
+/** Seals every closed window since the last seal; returns the seals written. */
+export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
+  const { settings } = deps;
+  const keyId = keyIdOf(await deps.signer.publicKey());
+  const written: SealHeader[] = [];
+  let latest = await deps.store.latestSeal();
+  const last = lastSealableWindow(deps.clock.now(), settings);
+  for (;;) {
+    const previous = latest ? parseSeal(latest) : undefined;
+    const fromWindow = previous ? previous.toWindow + 1 : last - GENESIS_LOOKBACK_WINDOWS + 1;
+    if (fromWindow > last) return written;
+    const toWindow = Math.min(last, fromWindow + MAX_WINDOWS_PER_SEAL - 1);
+    const leaves = (await deps.store.leavesInWindows(fromWindow, toWindow)).sort(compareLeaves);
+    const seal = await createSeal(
+      {
+        gateway: deps.gatewayId,
+        intervalSeconds: settings.intervalSeconds,
+        fromWindow,
+        toWindow,
+        previousSealHash: latest ? sealHash(latest) : GENESIS,
+        sealedAt: new Date(deps.clock.now()).toISOString(),
+      },
+      leaves.map((leaf) => Buffer.from(leaf.recordHash, 'base64')),
+      deps.signer,
+      keyId,
+    );
+    const header = parseSeal(seal);
+    if (!(await deps.store.putSeal(seal, header))) return written; // another sealer is ahead; it continues
+    written.push(header);
+    latest = seal;
+  }
+}
+
+/**
+ * Fail closed like X-Road: when the newest seal ends more than `maxLagSeconds` ago, sealing has been failing and
+ * the gateway refuses messages (`TimestampingFailed`) until it recovers. The newest seal is looked up at most every
+ * `checkEveryMs` per process. A gateway with no seal yet (the sealer has not run once) is not refused.
+ */
+export class SealHealth {
+  private checkedAt = Number.NEGATIVE_INFINITY;
+  private sealedUpToMs?: number;
+
+  constructor(
+    private readonly store: Pick<SealStore, 'latestSeal'>,
+    private readonly settings: SealingSettings,
+    private readonly clock: Clock,
+    private readonly checkEveryMs = 15_000,
+  ) {}
+
+  async check(): Promise<void> {
+    const now = this.clock.now();
+    const stale = () => this.sealedUpToMs !== undefined && now - this.sealedUpToMs > this.settings.maxLagSeconds * 1000;
+    if (now - this.checkedAt >= this.checkEveryMs || stale()) {
+      try {
+        const latest = await this.store.latestSeal();
+        if (latest) this.sealedUpToMs = windowStartMs(parseSeal(latest).toWindow + 1, this.settings.intervalSeconds);
+        this.checkedAt = now;
+      } catch (error) {
+        // The log store is unreachable: the log write that follows will fail closed with its own error.
+        if (!stale()) return;
+        throw new LayerFault('TimestampingFailed', 'The message log seals cannot be checked', { cause: error });
+      }
+    }
+    if (stale()) {
+      throw new LayerFault('TimestampingFailed', `The message log has not been sealed since ${new Date(this.sealedUpToMs!).toISOString()}; messages are refused until sealing recovers`);
+    }
+  }
+}

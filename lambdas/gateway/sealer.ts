@@ -1,0 +1,14 @@
+/** Lambda entry: the scheduled sealer of an agency gateway's message log (EventBridge, every interval). */
+import { createAwsClients } from '../adapters/aws-clients';
+import { runSealer } from '../core/sealer';
+import { lambdaEvents } from '../logging';
+import { createGatewayDeps } from './gateway-deps';
+
+const events = lambdaEvents('sild-sealer');
+const runtime = createGatewayDeps(process.env, createAwsClients(), { events });
+
+export const handler = async (): Promise<{ seals: number }> => {
+  const seals = await runSealer(runtime.sealer);
+  for (const seal of seals) events('sealed', { fromWindow: seal.fromWindow, toWindow: seal.toWindow, records: seal.recordCount });
+  return { seals: seals.length };
+};

@@ -1,0 +1,85 @@
+/**
+ * The `sild` commands as functions (the CLI in `bin/sild.ts` parses options and calls these; the tests call them
+ * directly). Each returns the process exit code: 0 when everything holds, 1 when a problem was found.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
+import { verifyGlobalConfiguration, type Anchor } from '../../lambdas/core/global-configuration';
+import { auditLog } from '../../lambdas/core/log-audit';
+import { CliError, type LogTarget } from './log-target';
+
+export interface Output {
+  /** Results, on stdout. */
+  line(text: string): void;
+  /** Progress, on stderr. */
+  progress(text: string): void;
+}
+
+export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = Date.now()): Promise<number> {
+  out.progress(`Reading the message log of ${target.agency} (${target.gatewayId})…`);
+  const configuration = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
+  const seals = await target.log.listSeals();
+  const records = await target.log.scanRecords((count) => out.progress(`  ${count} records read`));
+  out.progress(`Checking ${records.length} records against ${seals.length} seals…`);
+  let reported = 0;
+  const result = auditLog({
+    gatewayId: target.gatewayId,
+    seals,
+    records,
+    configuration,
+    intervalSeconds: target.intervalSeconds,
+    retentionDays: target.retentionDays,
+    nowMs,
+    onProgress: (done, total) => {
+      if (done === total || done - reported >= 500) {
+        reported = done;
+        out.progress(`  ${done}/${total} seals checked`);
+      }
+    },
+  });
+  out.line(`records checked: ${result.recordsChecked} (${result.recordsPending} logged after the newest seal, sealed by the next run)`);
+  out.line(`seals checked:   ${result.sealsChecked} (${result.expiredSeals} past retention: chain and signature only)`);
+  if (result.problems.length === 0) {
+    out.line('problems:        none — the log matches its seals');
+    return 0;
+  }
+  out.line(`problems:        ${result.problems.length}`);
+  for (const problem of result.problems) out.line(`  - ${problem}`);
+  return 1;
+}
+
+export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, options: { client?: string; out?: string }, out: Output, nowMs = Date.now()): Promise<number> {
+  const records = options.client ? await target.log.find(options.client, xRoadId) : (await target.log.scanRecords()).filter((record) => record.xRoadId === xRoadId);
+  const clients = [...new Set(records.map((record) => record.client))];
+  if (clients.length > 1) throw new CliError(`X-Road-Id ${xRoadId} was used by several clients (${clients.join(', ')}); choose one with --client`);
+  const bundle = await buildEvidence({
+    gateway: target.gatewayId,
+    records: records.map(({ storedHash: _stored, ...record }: typeof records[number] & { storedHash?: string }) => record),
+    seals: await target.log.listSeals(),
+    leavesInWindows: (from, to) => target.log.leavesInWindows(from, to),
+    globalConfiguration: await target.globalConfiguration(),
+    nowMs,
+  });
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  if (options.out) {
+    writeFileSync(options.out, text);
+    out.line(`Evidence for ${xRoadId}: ${bundle.records.length} records, ${bundle.seals.length} seal(s) → ${options.out}`);
+  } else {
+    out.line(text.trimEnd());
+  }
+  return 0;
+}
+
+export function verifyEvidenceCommand(file: string, anchor: Anchor, out: Output): number {
+  let bundle: EvidenceBundle;
+  try {
+    bundle = JSON.parse(readFileSync(file, 'utf8')) as EvidenceBundle;
+  } catch (error) {
+    throw new CliError(`${file} is not a readable JSON evidence bundle: ${(error as Error).message}`);
+  }
+  const result = verifyEvidence(bundle, anchor);
+  out.line(`Evidence ${file}: X-Road-Id ${bundle.xRoadId ?? '?'}, client ${bundle.client ?? '?'}, log of ${bundle.gateway ?? '?'}`);
+  for (const check of result.checks) out.line(`  ${check.ok ? '✓' : '✗'} ${check.part}${check.detail ? ` — ${check.detail}` : ''}`);
+  out.line(result.valid ? 'VALID: every check holds' : `INVALID: ${result.checks.filter((check) => !check.ok).length} check(s) failed`);
+  return result.valid ? 0 : 1;
+}

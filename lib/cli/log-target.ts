@@ -1,0 +1,103 @@
+/**
+ * What the `sild` CLI works on: one gateway's message log (its DynamoDB table) plus the signed global
+ * configuration and the anchor that vouches for it. Locally it comes from `.sild/local.json`, written by
+ * `npm start`; in AWS from the options (table, region, central URL, anchor).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAwsClients } from '../../lambdas/adapters/aws-clients';
+import { DynamoDbMessageLog } from '../../lambdas/adapters/dynamodb-message-log';
+import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
+import type { Anchor, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
+
+export interface LogTarget {
+  readonly agency: string;
+  readonly gatewayId: string;
+  readonly log: DynamoDbMessageLog;
+  readonly intervalSeconds: number;
+  readonly retentionDays: number;
+  readonly anchor: Anchor;
+  globalConfiguration(): Promise<SignedGlobalConfiguration>;
+}
+
+/** What `npm start` records for the CLI. */
+export interface LocalRuntimeInfo {
+  readonly dynamodb: string;
+  readonly central: string;
+  readonly anchor: Anchor;
+  readonly agencies: Record<string, { readonly table: string; readonly gatewayId: string; readonly intervalSeconds: number; readonly shards: number; readonly retentionDays: number }>;
+}
+
+export const localInfoPath = (stateDir: string) => join(stateDir, 'local.json');
+export const anchorPath = (stateDir: string) => join(stateDir, 'anchor.json');
+
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+const fetchConfiguration = (centralUrl: string) => () => new HttpGlobalConfigurationFetcher(new FetchHttpClient(), centralUrl).fetch();
+
+export function localTarget(stateDir: string, agency: string): LogTarget {
+  const path = localInfoPath(stateDir);
+  if (!existsSync(path)) throw new CliError(`${path} not found: start the local ecosystem first (npm start), or use --aws`);
+  const info = JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo;
+  const entry = info.agencies[agency];
+  if (!entry) throw new CliError(`Unknown agency ${agency}; known: ${Object.keys(info.agencies).join(', ')}`);
+  const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  return {
+    agency,
+    gatewayId: entry.gatewayId,
+    log: new DynamoDbMessageLog(clients.dynamodb, entry.table, { retentionDays: entry.retentionDays, sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards } }),
+    intervalSeconds: entry.intervalSeconds,
+    retentionDays: entry.retentionDays,
+    anchor: info.anchor,
+    globalConfiguration: fetchConfiguration(info.central),
+  };
+}
+
+export interface AwsTargetOptions {
+  readonly agency: string;
+  readonly gatewayId: string;
+  readonly table: string;
+  readonly region: string;
+  readonly centralUrl: string;
+  readonly anchor: Anchor;
+  /** @default 60 */
+  readonly intervalSeconds?: number;
+  /** @default 4 */
+  readonly shards?: number;
+  /** @default 30 */
+  readonly retentionDays?: number;
+}
+
+/** Uses the default AWS credential chain (`AWS_PROFILE`, `--profile`). */
+export function awsTarget(options: AwsTargetOptions): LogTarget {
+  const clients = createAwsClients({ region: options.region });
+  const intervalSeconds = options.intervalSeconds ?? 60;
+  const retentionDays = options.retentionDays ?? 30;
+  return {
+    agency: options.agency,
+    gatewayId: options.gatewayId,
+    log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds, shards: options.shards ?? 4 } }),
+    intervalSeconds,
+    retentionDays,
+    anchor: options.anchor,
+    globalConfiguration: fetchConfiguration(options.centralUrl),
+  };
+}
+
+/** Reads an anchor: a JSON file `{instance, publicKey}` or the text `INSTANCE:BASE64-SPKI`. */
+export function readAnchor(value: string): Anchor {
+  if (existsSync(value)) {
+    const anchor = JSON.parse(readFileSync(value, 'utf8')) as Anchor;
+    if (!anchor.instance || !anchor.publicKey) throw new CliError(`${value} is not an anchor file ({"instance","publicKey"})`);
+    return anchor;
+  }
+  const separator = value.indexOf(':');
+  if (separator <= 0) throw new CliError('--anchor takes an anchor file or INSTANCE:BASE64-PUBLIC-KEY');
+  return { instance: value.slice(0, separator), publicKey: value.slice(separator + 1) };
+}

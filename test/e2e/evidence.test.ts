@@ -1,0 +1,253 @@
+/**
+ * Message-log integrity: seals over the log, `sild log verify` on the whole log, and evidence bundles of single
+ * exchanges — with tampering done through the DynamoDB API, as an insider with table access would.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../lib/cli/commands';
+import type { LogTarget } from '../../lib/cli/log-target';
+import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
+
+let eco: TestEcosystem;
+const TAX = 'tax-board';
+
+function target(agency: string): LogTarget {
+  const runtime = eco.agencies[agency].deps;
+  return {
+    agency,
+    gatewayId: runtime.settings.gatewayId,
+    log: runtime.log,
+    intervalSeconds: runtime.settings.sealing.intervalSeconds,
+    retentionDays: 30,
+    anchor: { instance: eco.config.instance, publicKey: eco.anchorPublicKey },
+    globalConfiguration: () => new HttpGlobalConfigurationFetcher(new FetchHttpClient(), eco.centralUrl).fetch(),
+  };
+}
+
+function capture(): Output & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, line: (text) => lines.push(text), progress: () => undefined };
+}
+
+async function verifyLog(agency = TAX) {
+  const out = capture();
+  const code = await verifyLogCommand(target(agency), out, eco.clock.now());
+  return { code, text: out.lines.join('\n') };
+}
+
+const exchange = async (xRoadId: string, body?: string) => {
+  const response = await eco.call(body ? PERSONS : `${PERSONS}/123`, { method: body ? 'POST' : 'GET', headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+  expect(response.status).toBeLessThan(300);
+};
+
+/** Lets the current window close (plus grace) and runs every gateway's sealer. */
+async function sealAll(): Promise<void> {
+  eco.clock.advance(95_000);
+  for (const agency of Object.values(eco.agencies)) await agency.seal();
+}
+
+beforeAll(async () => {
+  eco = await startTestEcosystem();
+  for (const agency of Object.values(eco.agencies)) await agency.seal(); // genesis, as at start-up
+  await exchange('ev-1');
+  await exchange('ev-2', '{"givenName":"Kati"}');
+  await exchange('ev-3');
+  await sealAll();
+});
+afterAll(async () => {
+  await eco?.stop();
+});
+
+const table = () => eco.agencies[TAX].logTable;
+const db = () => eco.clients.dynamodb;
+const recordKey = (xRoadId: string, sk: string) => ({ pk: `${TAX_CLIENT} ${xRoadId}`, sk });
+
+/** Tampers with the table, runs the check, and puts every touched item back. */
+async function tampered(keys: { pk: string; sk: string }[], tamper: () => Promise<void>, check: () => Promise<void>): Promise<void> {
+  const originals = await Promise.all(keys.map(async (key) => (await db().send(new GetCommand({ TableName: table(), Key: key }))).Item!));
+  try {
+    await tamper();
+    await check();
+  } finally {
+    for (const item of originals) await db().send(new PutCommand({ TableName: table(), Item: item }));
+  }
+}
+
+describe('sild log verify', () => {
+  test('an untouched log verifies: every record against its seal, and the seal chain', async () => {
+    const { code, text } = await verifyLog();
+    expect(code).toBe(0);
+    expect(text).toMatch(/records checked: 6 \(0 logged after/);
+    expect(text).toMatch(/seals checked:\s+2/);
+    expect(text).toContain('problems:        none');
+    expect((await verifyLog('population-registry')).code).toBe(0);
+  });
+
+  test('an edited field is detected', async () => {
+    const key = recordKey('ev-1', 'consumer#response');
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 404 } })).then(() => undefined), async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toContain('record DEV/GOV/70000002/tax-records ev-1 consumer#response');
+      expect(text).toContain('edited after it was logged');
+      expect(text).toMatch(/no longer matches the seal/);
+    });
+  });
+
+  test('an edited body is detected', async () => {
+    const key = recordKey('ev-2', 'consumer#request');
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET body = :b', ExpressionAttributeValues: { ':b': Buffer.from('{"givenName":"Mallory"}') } })).then(() => undefined), async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/ev-2 consumer#request .*body does not match its hash/);
+    });
+  });
+
+  test('a deleted record is detected', async () => {
+    const key = recordKey('ev-3', 'consumer#request');
+    await tampered([key], () => db().send(new DeleteCommand({ TableName: table(), Key: key })).then(() => undefined), async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/5 records found, 6 sealed/);
+    });
+  });
+
+  test('a deleted seal is detected', async () => {
+    const seals = await db().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'SEAL' } }));
+    const first = { pk: 'SEAL', sk: String(seals.Items![0].sk) };
+    await tampered([first], () => db().send(new DeleteCommand({ TableName: table(), Key: first })).then(() => undefined), async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/links to a seal that is missing/);
+    });
+  });
+
+  test('reordered records (swapped timestamps) are detected', async () => {
+    const a = recordKey('ev-1', 'consumer#request');
+    const b = recordKey('ev-3', 'consumer#request');
+    const [itemA, itemB] = await Promise.all([a, b].map(async (key) => (await db().send(new GetCommand({ TableName: table(), Key: key }))).Item!));
+    await tampered(
+      [a, b],
+      async () => {
+        await db().send(new UpdateCommand({ TableName: table(), Key: a, UpdateExpression: 'SET loggedAt = :t', ExpressionAttributeValues: { ':t': itemB.loggedAt } }));
+        await db().send(new UpdateCommand({ TableName: table(), Key: b, UpdateExpression: 'SET loggedAt = :t', ExpressionAttributeValues: { ':t': itemA.loggedAt } }));
+      },
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/ev-1 consumer#request .*edited after it was logged/);
+      },
+    );
+  });
+
+  test('a replaced signature is detected', async () => {
+    const key = recordKey('ev-1', 'consumer#request');
+    const other = (await db().send(new GetCommand({ TableName: table(), Key: recordKey('ev-3', 'consumer#request') }))).Item!;
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET signature = :s', ExpressionAttributeValues: { ':s': other.signature } })).then(() => undefined), async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/ev-1 consumer#request \(.*\): signature invalid/);
+    });
+  });
+
+  test('a record inserted after sealing is detected', async () => {
+    const original = (await db().send(new GetCommand({ TableName: table(), Key: recordKey('ev-1', 'consumer#request') }))).Item!;
+    const forged = { ...original, pk: `${TAX_CLIENT} forged`, xRoadId: 'forged' };
+    try {
+      await db().send(new PutCommand({ TableName: table(), Item: forged }));
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/7 records found, 6 sealed/);
+    } finally {
+      await db().send(new DeleteCommand({ TableName: table(), Key: { pk: forged.pk, sk: String(original.sk) } }));
+    }
+  });
+});
+
+describe('sild evidence', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sild-evidence-'));
+  const anchor = () => ({ instance: eco.config.instance, publicKey: eco.anchorPublicKey });
+  let bundlePath: string;
+
+  beforeAll(async () => {
+    bundlePath = join(dir, 'ev-2.json');
+    expect(await exportEvidenceCommand(target(TAX), 'ev-2', { out: bundlePath }, capture(), eco.clock.now())).toBe(0);
+  });
+
+  function verifyFile(path: string) {
+    const out = capture();
+    return { code: verifyEvidenceCommand(path, anchor(), out), text: out.lines.join('\n') };
+  }
+
+  /** Writes a copy of the bundle with one change, returns its path. */
+  function variant(name: string, change: (bundle: Record<string, any>) => void): string {
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    change(bundle);
+    const path = join(dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify(bundle));
+    return path;
+  }
+  const flipByte = (base64: string, index = 5) => {
+    const bytes = Buffer.from(base64, 'base64');
+    bytes[index] ^= 0x01;
+    return bytes.toString('base64');
+  };
+
+  test('an exported bundle holds both manifests, bodies, proofs, seals and the configuration, and verifies offline', () => {
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    expect(bundle.records.map((entry: { record: { direction: string } }) => entry.record.direction).sort()).toEqual(['request', 'response']);
+    expect(bundle.seals.length).toBeGreaterThanOrEqual(1);
+    expect(bundle.globalConfiguration.signature).toBeTruthy();
+    const { code, text } = verifyFile(bundlePath);
+    expect(code).toBe(0);
+    expect(text).toContain('VALID');
+    expect(text).toContain('✓ consumer request: logged message reproduces the signed hash');
+    expect(text).toContain('✓ response manifest binds the request hash');
+  });
+
+  test('one byte changed in a body fails, naming the part', () => {
+    const { code, text } = verifyFile(variant('body', (bundle) => (bundle.records[0].record.body = flipByte(bundle.records[0].record.body, 3))));
+    expect(code).toBe(1);
+    expect(text).toContain('✗ consumer request: body matches its logged hash');
+  });
+
+  test('one byte changed in a manifest fails, naming the part', () => {
+    const { code, text } = verifyFile(variant('manifest', (bundle) => (bundle.records[1].record.manifest = flipByte(bundle.records[1].record.manifest, 40))));
+    expect(code).toBe(1);
+    expect(text).toMatch(/✗ consumer response: manifest signed by/);
+  });
+
+  test('one byte changed in a proof fails, naming the part', () => {
+    const { code, text } = verifyFile(variant('proof', (bundle) => (bundle.records[0].proof[0].hash = flipByte(bundle.records[0].proof[0].hash))));
+    expect(code).toBe(1);
+    expect(text).toContain("✗ consumer request: inclusion proof leads to the seal's root");
+  });
+
+  test('one byte changed in a seal fails, naming the part', () => {
+    const { code, text } = verifyFile(variant('seal', (bundle) => (bundle.seals[0].header = flipByte(bundle.seals[0].header, 30))));
+    expect(code).toBe(1);
+    expect(text).toMatch(/✗ seal .*signed by|✗ seal 1: readable/);
+  });
+
+  test('a bundle checked against another anchor fails at the configuration', () => {
+    const out = capture();
+    const other = { instance: 'DEV', publicKey: eco.agencies[TAX].deps.settings.anchor.publicKey.replace(/A/, 'B') };
+    expect(verifyEvidenceCommand(bundlePath, other, out)).toBe(1);
+    expect(out.lines.join('\n')).toContain('✗ global configuration: signed by the anchor key');
+  });
+});
+
+describe('fail closed on sealing', () => {
+  test('when sealing has failed for longer than the limit, messages are refused; they resume once sealing recovers', async () => {
+    eco.clock.advance(700_000); // no seal for more than maxLagSeconds (600 s)
+    const refused = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
+    expectXRoadError(refused, 503, 'Server.ClientProxy.TimestampingFailed');
+    await sealAll();
+    const resumed = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
+    expect(resumed.status).toBe(200);
+  });
+});

@@ -1,0 +1,269 @@
+import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
+import { errorResponse, LayerFault } from '../../lambdas/core/errors';
+import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
+import { GlobalConfigurationCache, type GlobalConfigurationFetcher } from '../../lambdas/core/global-configuration-cache';
+import { ManualClock, newTestKey, rejectionOf } from './support/fixtures';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const REFRESH_MS = 60_000;
+const VALIDITY_MS = 600_000;
+
+const central = newTestKey();
+const anchor: Anchor = { instance: 'DEV', publicKey: central.spkiBase64 };
+const settings = centralSettingsSchema.parse({ instance: 'DEV', memberClasses: ['GOV'], agencies: [], validitySeconds: VALIDITY_MS / 1000 });
+
+/** A configuration generated at `generatedAtMs`, valid for 600 s. */
+async function configAt(generatedAtMs: number, signer = central): Promise<SignedGlobalConfiguration> {
+  return signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs), signer);
+}
+
+type Outcome = SignedGlobalConfiguration | Error;
+
+/** A fetcher that answers with whatever `next` holds at the time of the call and counts its calls. */
+class FakeFetcher implements GlobalConfigurationFetcher {
+  calls = 0;
+  constructor(public next: Outcome) {}
+  async fetch(): Promise<SignedGlobalConfiguration> {
+    this.calls += 1;
+    const outcome = this.next;
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+}
+
+function setup(first: Outcome, options: { refreshMs?: number; initialRetryMs?: number } = {}) {
+  const clock = new ManualClock(T0);
+  const fetcher = new FakeFetcher(first);
+  const errors: unknown[] = [];
+  const cache = new GlobalConfigurationCache({
+    anchor,
+    fetcher,
+    clock,
+    refreshMs: options.refreshMs ?? REFRESH_MS,
+    initialRetryMs: options.initialRetryMs,
+    onRefreshError: (error) => errors.push(error),
+  });
+  return { clock, fetcher, cache, errors };
+}
+
+async function expectOutdated(promise: Promise<unknown>): Promise<LayerFault> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(LayerFault);
+  expect((error as LayerFault).code).toBe('OutdatedGlobalConf');
+  return error as LayerFault;
+}
+
+let first: SignedGlobalConfiguration;
+let second: SignedGlobalConfiguration;
+beforeAll(async () => {
+  first = await configAt(T0);
+  second = await configAt(T0 + REFRESH_MS);
+});
+
+describe('GlobalConfigurationCache', () => {
+  test('fetches once and serves the copy within refreshMs', async () => {
+    const { clock, fetcher, cache } = setup(first);
+    const a = await cache.current();
+    clock.advance(REFRESH_MS - 1);
+    const b = await cache.current();
+    expect(b).toBe(a);
+    expect(a.signed).toEqual(first);
+    expect(fetcher.calls).toBe(1);
+  });
+
+  test('refreshes on the first call after refreshMs', async () => {
+    const { clock, fetcher, cache } = setup(first);
+    await cache.current();
+    fetcher.next = second;
+    clock.advance(REFRESH_MS);
+    const refreshed = await cache.current();
+    expect(fetcher.calls).toBe(2);
+    expect(refreshed.signed).toEqual(second);
+  });
+
+  test('a failed refresh keeps serving the valid copy and retries with back-off, not on every call', async () => {
+    const { clock, fetcher, cache, errors } = setup(first, { initialRetryMs: 1000 });
+    const original = await cache.current();
+    fetcher.next = new Error('central unreachable');
+
+    clock.set(T0 + REFRESH_MS);
+    expect(await cache.current()).toBe(original);
+    expect(fetcher.calls).toBe(2);
+    expect(errors).toHaveLength(1);
+
+    // Within the first retry delay (1 s): no fetch.
+    clock.set(T0 + REFRESH_MS + 500);
+    expect(await cache.current()).toBe(original);
+    clock.set(T0 + REFRESH_MS + 999);
+    expect(await cache.current()).toBe(original);
+    expect(fetcher.calls).toBe(2);
+
+    // After 1 s: one retry, which fails; the next delay is 2 s.
+    clock.set(T0 + REFRESH_MS + 1000);
+    expect(await cache.current()).toBe(original);
+    expect(fetcher.calls).toBe(3);
+    clock.set(T0 + REFRESH_MS + 2999);
+    expect(await cache.current()).toBe(original);
+    expect(fetcher.calls).toBe(3);
+    clock.set(T0 + REFRESH_MS + 3000);
+    expect(await cache.current()).toBe(original);
+    expect(fetcher.calls).toBe(4);
+    expect(errors).toHaveLength(3);
+
+    // The central server is back: the next attempt succeeds and the new copy is served.
+    fetcher.next = second;
+    clock.set(T0 + REFRESH_MS + 7000);
+    const refreshed = await cache.current();
+    expect(fetcher.calls).toBe(5);
+    expect(refreshed.signed).toEqual(second);
+    // ...and is cached for refreshMs again.
+    clock.advance(REFRESH_MS - 1);
+    await cache.current();
+    expect(fetcher.calls).toBe(5);
+  });
+
+  test('the retry delay doubles up to refreshMs, and resets after a success', async () => {
+    const refreshMs = 5000;
+    const { clock, fetcher, cache } = setup(first, { refreshMs, initialRetryMs: 1000 });
+    await cache.current();
+    fetcher.next = new Error('down');
+    clock.set(T0 + refreshMs);
+    await cache.current();
+    // Attempt times: each attempt after a failure happens exactly when the delay has passed.
+    const attempts: number[] = [];
+    for (let t = T0 + refreshMs; t <= T0 + refreshMs + 30_000; t += 100) {
+      clock.set(t);
+      const before = fetcher.calls;
+      await cache.current();
+      if (fetcher.calls > before) attempts.push(t - (T0 + refreshMs));
+    }
+    expect(attempts.slice(0, 6)).toEqual([1000, 3000, 7000, 12_000, 17_000, 22_000]);
+
+    // Success resets the delay: the next failure retries after 1 s again.
+    fetcher.next = await configAt(T0 + refreshMs + 30_000);
+    clock.set(T0 + refreshMs + 40_000);
+    await cache.current();
+    const calls = fetcher.calls;
+    fetcher.next = new Error('down again');
+    clock.advance(refreshMs);
+    await cache.current();
+    expect(fetcher.calls).toBe(calls + 1);
+    clock.advance(999);
+    await cache.current();
+    expect(fetcher.calls).toBe(calls + 1);
+    clock.advance(1);
+    await cache.current();
+    expect(fetcher.calls).toBe(calls + 2);
+  });
+
+  test('once the copy has expired and cannot be refreshed → LayerFault OutdatedGlobalConf', async () => {
+    const { clock, fetcher, cache } = setup(first);
+    await cache.current();
+    fetcher.next = new Error('central unreachable');
+    clock.set(T0 + VALIDITY_MS - 1);
+    await expect(cache.current()).resolves.toBeDefined();
+    clock.set(T0 + VALIDITY_MS);
+    const fault = await expectOutdated(cache.current());
+    // The gateway's error mapping turns it into the X-Road error of its side.
+    const response = errorResponse(fault, 'Server.ClientProxy', 'detail-id');
+    expect(response.headers['x-road-error']).toBe('Server.ClientProxy.OutdatedGlobalConf');
+    // An expired copy is never served, whatever the back-off state: every call tries again.
+    clock.advance(1);
+    await expectOutdated(cache.current());
+    expect(fetcher.calls).toBe(4);
+  });
+
+  test('an expired copy is refreshed even inside the refresh window and back-off delay', async () => {
+    const { clock, fetcher, cache } = setup(first, { refreshMs: 10 * VALIDITY_MS });
+    await cache.current();
+    clock.set(T0 + VALIDITY_MS);
+    fetcher.next = await configAt(T0 + VALIDITY_MS);
+    const refreshed = await cache.current();
+    expect(fetcher.calls).toBe(2);
+    expect(refreshed.isExpired(clock.now())).toBe(false);
+  });
+
+  test('recovers after expiry once the central server answers again', async () => {
+    const { clock, fetcher, cache } = setup(first);
+    await cache.current();
+    fetcher.next = new Error('down');
+    clock.set(T0 + VALIDITY_MS + 5000);
+    await expectOutdated(cache.current());
+    fetcher.next = await configAt(T0 + VALIDITY_MS + 5000);
+    const recovered = await cache.current();
+    expect(recovered.isExpired(clock.now())).toBe(false);
+  });
+
+  test('no copy yet and the fetch fails → OutdatedGlobalConf, with the cause reported', async () => {
+    const { cache, errors } = setup(new Error('central unreachable'));
+    const fault = await expectOutdated(cache.current());
+    expect((fault.cause as Error).message).toBe('central unreachable');
+    expect(errors).toHaveLength(1);
+  });
+
+  test('concurrent callers share one fetch', async () => {
+    const clock = new ManualClock(T0);
+    let release!: (value: SignedGlobalConfiguration) => void;
+    const fetch = jest.fn(() => new Promise<SignedGlobalConfiguration>((resolve) => (release = resolve)));
+    const cache = new GlobalConfigurationCache({ anchor, fetcher: { fetch }, clock, refreshMs: REFRESH_MS });
+    const callers = [cache.current(), cache.current(), cache.current()];
+    while (fetch.mock.calls.length === 0) await Promise.resolve(); // the shared fetch starts a microtask later
+    release(first);
+    const results = await Promise.all(callers);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(results[1]).toBe(results[0]);
+    expect(results[2]).toBe(results[0]);
+    // The next refresh fetches again (the shared fetch is not kept around).
+    clock.advance(REFRESH_MS);
+    const next = cache.current();
+    while (fetch.mock.calls.length === 1) await Promise.resolve();
+    release(second);
+    expect((await next).signed).toEqual(second);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  // BUG: every caller that shares the failed fetch runs the catch block, so one failure is reported N times and the
+  // back-off doubles N times (3 callers: first retry after 4 s instead of initialRetryMs = 1 s).
+  test('concurrent callers sharing one failed fetch count as one failure (one report, one back-off step)', async () => {
+    const { clock, fetcher, cache, errors } = setup(first, { initialRetryMs: 1000 });
+    await cache.current();
+    fetcher.next = new Error('down');
+    clock.set(T0 + REFRESH_MS);
+    await Promise.all([cache.current(), cache.current(), cache.current()]);
+    expect(fetcher.calls).toBe(2);
+    expect(errors).toHaveLength(1);
+    clock.advance(1000);
+    await cache.current();
+    expect(fetcher.calls).toBe(3);
+  });
+
+  test('a configuration that is already expired when served is refused', async () => {
+    const { cache } = setup(await configAt(T0 - VALIDITY_MS));
+    await expectOutdated(cache.current());
+  });
+
+  test('a served-but-expired configuration does not replace a valid copy', async () => {
+    const { clock, fetcher, cache, errors } = setup(first);
+    const original = await cache.current();
+    fetcher.next = await configAt(T0 - VALIDITY_MS);
+    clock.set(T0 + REFRESH_MS);
+    expect(await cache.current()).toBe(original);
+    expect(errors).toHaveLength(1);
+  });
+
+  test('a configuration that does not verify with the anchor is refused', async () => {
+    const { cache, errors } = setup(await configAt(T0, newTestKey()));
+    await expectOutdated(cache.current());
+    expect((errors[0] as Error).name).toBe('GlobalConfigurationError');
+  });
+
+  test('an older configuration does not replace a newer copy (no rollback)', async () => {
+    const { clock, fetcher, cache } = setup(second);
+    clock.set(T0 + REFRESH_MS);
+    const newer = await cache.current();
+    fetcher.next = first;
+    clock.advance(REFRESH_MS);
+    expect(await cache.current()).toBe(newer);
+    expect(fetcher.calls).toBe(2);
+  });
+});

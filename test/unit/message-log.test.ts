@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { XRoadError } from '../../lambdas/core/errors';
+import { messageLogSettingsSchema, parseGatewaySettings, type MessageLogSettings } from '../../lambdas/core/gateway-settings';
+import { appendOrFail, bodyForLog, type MessageLog, type MessageLogRecord } from '../../lambdas/core/message-log';
+import { DuplicateRecordError, StoreUnavailableError } from '../../lambdas/core/ports';
+import { rejectionOf, thrownBy } from './support/fixtures';
+
+const settings = (overrides: Partial<MessageLogSettings> = {}): MessageLogSettings => ({ ...messageLogSettingsSchema.parse({}), ...overrides });
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');
+
+describe('bodyForLog', () => {
+  const body = Buffer.from('x'.repeat(100));
+
+  test('full mode stores a body up to the limit inline, with its hash and size', () => {
+    expect(bodyForLog(body, settings({ maxInlineBodyBytes: 100 }), 'Server.ClientProxy')).toEqual({
+      bodySha256: sha256(body),
+      bodyBytes: 100,
+      bodyLogged: 'inline',
+      body,
+    });
+  });
+
+  test('metadata mode never stores the body', () => {
+    const logged = bodyForLog(body, settings({ mode: 'metadata' }), 'Server.ClientProxy');
+    expect(logged).toEqual({ bodySha256: sha256(body), bodyBytes: 100, bodyLogged: 'metadata' });
+    expect(logged).not.toHaveProperty('body');
+  });
+
+  test('an oversize body is refused with RequestTooLarge of the given side by default', () => {
+    const error = thrownBy(() => bodyForLog(body, settings({ maxInlineBodyBytes: 99 }), 'Server.ServerProxy'));
+    expect(error).toBeInstanceOf(XRoadError);
+    expect((error as XRoadError).type).toBe('Server.ServerProxy.RequestTooLarge');
+    expect((error as XRoadError).status).toBe(413);
+  });
+
+  test('an oversize body is logged by hash only when configured so', () => {
+    const logged = bodyForLog(body, settings({ maxInlineBodyBytes: 99, oversizeBody: 'hash-only' }), 'Server.ClientProxy');
+    expect(logged).toEqual({ bodySha256: sha256(body), bodyBytes: 100, bodyLogged: 'hash-only' });
+  });
+
+  test('an empty body is logged inline', () => {
+    expect(bodyForLog(Buffer.alloc(0), settings(), 'Server.ClientProxy').bodyLogged).toBe('inline');
+  });
+});
+
+describe('appendOrFail', () => {
+  const record = {
+    client: 'DEV/GOV/70000002/tax-records',
+    xRoadId: 'id-1',
+    side: 'provider',
+    direction: 'request',
+    service: 'DEV/GOV/70000001/population/persons',
+    requestId: 'r-1',
+    method: 'GET',
+    target: '/r1/DEV/GOV/70000001/population/persons',
+    loggedAt: '2025-03-01T12:00:00.000Z',
+    bodySha256: sha256(Buffer.alloc(0)),
+    bodyBytes: 0,
+    bodyLogged: 'inline',
+  } satisfies MessageLogRecord;
+
+  const failingLog = (error: unknown): MessageLog => ({
+    append: async () => {
+      throw error;
+    },
+    find: async () => [],
+  });
+
+  test('writes the record', async () => {
+    const appended: MessageLogRecord[] = [];
+    await appendOrFail({ append: async (r) => void appended.push(r), find: async () => appended }, record, 'Server.ServerProxy');
+    expect(appended).toEqual([record]);
+  });
+
+  test('a duplicate record → DuplicateMessageId 409 of the given side', async () => {
+    const error = (await rejectionOf(appendOrFail(failingLog(new DuplicateRecordError('exists')), record, 'Server.ServerProxy'))) as XRoadError;
+    expect(error).toBeInstanceOf(XRoadError);
+    expect(error.type).toBe('Server.ServerProxy.DuplicateMessageId');
+    expect(error.status).toBe(409);
+  });
+
+  test('any other failure → LoggingFailed 503, the cause kept for the operator', async () => {
+    const cause = new StoreUnavailableError('throttled');
+    const error = (await rejectionOf(appendOrFail(failingLog(cause), record, 'Server.ClientProxy'))) as XRoadError;
+    expect(error.type).toBe('Server.ClientProxy.LoggingFailed');
+    expect(error.status).toBe(503);
+    expect(error.cause).toBe(cause);
+    expect(error.message).not.toContain('throttled');
+  });
+});
+
+describe('parseGatewaySettings', () => {
+  const minimal = {
+    instance: 'DEV',
+    gatewayId: 'DEV/GOV/70000001/gw1',
+    member: 'DEV/GOV/70000001',
+    subsystems: ['population'],
+    services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://backend' }],
+    accessRights: [],
+    centralUrl: 'http://central',
+    anchor: { instance: 'DEV', publicKey: 'AAAA' },
+  };
+
+  test('fills in the documented defaults', () => {
+    const parsed = parseGatewaySettings(minimal);
+    expect(parsed.services[0].timeoutMs).toBe(25_000);
+    expect(parsed.localGroups).toEqual({});
+    expect(parsed.globalConfRefreshSeconds).toBe(60);
+    expect(parsed.maxClockSkewSeconds).toBe(60);
+    expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' });
+  });
+
+  test('names the field that is wrong', () => {
+    expect(() => parseGatewaySettings({ ...minimal, services: [{ subsystem: 'population', code: 'persons' }] })).toThrow(/services\.0\.backendUrl/);
+    expect(() => parseGatewaySettings({ ...minimal, messageLog: { maxInlineBodyBytes: 400 * 1024 } })).toThrow(/messageLog\.maxInlineBodyBytes/);
+  });
+});
