@@ -18,7 +18,10 @@ export function httpCall(url: string, options: { method?: string; headers?: Reco
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
     const headers = { ...options.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
-    const call = httpRequest(url, { method: options.method ?? 'GET', headers, agent: false, timeout: options.timeoutMs ?? 30_000 }, (response) => {
+    // The path goes on the wire exactly as given: URL parsing would resolve `..` and `%2e%2e` segments.
+    const origin = new URL(url);
+    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2)) || '/';
+    const call = httpRequest({ host: origin.hostname, port: origin.port, path, method: options.method ?? 'GET', headers, agent: false, timeout: options.timeoutMs ?? 30_000 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
