@@ -8,11 +8,12 @@
  *    response, and only then return it to the client.
  */
 import { clientError, consumerError, errorResponse, XRoadError } from './errors';
-import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, signerIdentity, type GatewayDeps, type RecordBase } from './gateway';
+import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
-import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest } from './manifest';
+import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest, type SignerKeyResolver } from './manifest';
+import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
 import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
 
@@ -32,7 +33,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     const forwarded = { ...passThroughHeaders(request.headers), ...xRoadRequestHeaders(message, formatClientId) };
     const headerNames = signedHeaderNames(forwarded);
     const hash = requestHash(message.method, target, forwarded, headerNames, request.body);
-    const manifest: RequestManifest = {
+    const signed = await signManifest(await deps.messageSigner.session(), (signer): RequestManifest => ({
       type: 'sild.request.v1',
       client: formatClientId(message.client),
       service: serviceId,
@@ -46,11 +47,11 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
       headers: headerNames,
       requestHash: hash,
       createdAt: isoNow(deps),
-      signer: await signerIdentity(deps),
-    };
-    const signed = await signManifest(manifest, deps.signer);
+      signer,
+    }));
+    const { manifest } = signed;
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), headers: forwarded }, request.body, 'Client');
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, 'Client');
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, service: serviceId, provider: provider.id });
 
     const answer = await forward(deps, `${provider.providerUrl}${target}`, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
@@ -59,12 +60,12 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
       await logErrorAnswer(deps, 'Server.ClientProxy', base, 'consumer', { type: answer.headers[XROAD.error], status: answer.status, body: answer.body });
       return { status: answer.status, headers: pick(answer.headers, ['content-type', XROAD.error]), body: answer.body };
     }
-    const response = verifyResponse(answer, manifest, provider.id, configuration.publicKey.bind(configuration));
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: answer.headers['x-sild-manifest'], signature: answer.headers['x-sild-signature'], headers: pick(answer.headers, response.headers) }, answer.body);
+    const response = verifyResponse(answer, manifest, provider.id, signerKeyResolver(configuration));
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers: pick(answer.headers, response.manifest.headers) }, answer.body);
     return {
       status: answer.status,
       headers: {
-        ...pick(answer.headers, response.headers),
+        ...pick(answer.headers, response.manifest.headers),
         [XROAD.client]: manifest.client,
         [XROAD.service]: serviceId,
         [XROAD.id]: manifest.xRoadId,
@@ -120,14 +121,15 @@ async function forward(deps: GatewayDeps, url: string, headers: Record<string, s
 }
 
 /** Checks that the answer is signed by the provider's gateway and belongs to our request. */
-function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, publicKey: (gateway: string, keyId: string) => string | undefined) {
-  let manifest;
+function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
+  let signed: SignedManifest<ResponseManifest>;
   try {
-    manifest = readResponseManifest(answer.headers, publicKey).manifest;
+    signed = readResponseManifest(answer.headers, resolveKey);
   } catch (error) {
     if (error instanceof ManifestError) throw consumerError('InvalidSignatureValue', `The provider's response: ${error.message}`, error);
     throw error;
   }
+  const { manifest } = signed;
   if (manifest.signer.gateway !== providerGateway) {
     throw consumerError('InvalidSignatureValue', `The response is signed by ${manifest.signer.gateway}, not by the provider's gateway`);
   }
@@ -137,7 +139,7 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
   if (manifest.status !== answer.status || manifest.responseHash !== responseHash(answer.status, answer.headers, manifest.headers, answer.body)) {
     throw consumerError('InvalidSignatureValue', 'The response does not match its signed manifest');
   }
-  return manifest;
+  return signed;
 }
 
 const b64 = (data: Buffer) => data.toString('base64');

@@ -62,6 +62,14 @@ export const gatewaySettingsSchema = z.object({
   /** Timeout of the consumer gateway's call to the provider gateway. */
   providerTimeoutMs: z.number().int().positive().default(28_000),
   messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' }),
+  signing: z
+    .object({
+      /** `session`: a KMS-certified in-memory key signs manifests; `kms`: KMS signs every manifest. */
+      mode: z.enum(['session', 'kms']).default('session'),
+      /** Validity of a session key (and its certificate). */
+      sessionValiditySeconds: z.number().int().min(60).max(3600).default(3600),
+    })
+    .default({ mode: 'session', sessionValiditySeconds: 3600 }),
   sealing: sealingSettingsSchema.default({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
 });
 

@@ -8,11 +8,14 @@ import type { GatewaySettings } from './gateway-settings';
 import type { Headers } from './http';
 import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord } from './message-log';
 import type { Clock, HttpClient, Signer } from './ports';
-import { keyIdOf } from './signatures';
+import type { MessageSigner } from './message-signer';
 
 export interface GatewayDeps {
   readonly settings: GatewaySettings;
+  /** The gateway's own key (KMS): certifies session keys, signs seals, is published at join. */
   readonly signer: Signer;
+  /** Signs manifests: with the KMS key, or with a session key it certifies (`settings.signing.mode`). */
+  readonly messageSigner: MessageSigner;
   readonly globalConfiguration: { current(): Promise<GlobalConfiguration> };
   readonly log: MessageLog;
   readonly http: HttpClient;
@@ -23,19 +26,6 @@ export interface GatewayDeps {
   readonly sealHealth?: { check(): Promise<void> };
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
-}
-
-/** The signer's identity as manifests name it; the key id is derived from the public key once per signer. */
-const signerIds = new WeakMap<Signer, Promise<string>>();
-
-export async function signerIdentity(deps: GatewayDeps): Promise<{ gateway: string; keyId: string }> {
-  let keyId = signerIds.get(deps.signer);
-  if (!keyId) {
-    keyId = deps.signer.publicKey().then(keyIdOf);
-    keyId.catch(() => signerIds.delete(deps.signer));
-    signerIds.set(deps.signer, keyId);
-  }
-  return { gateway: deps.settings.gatewayId, keyId: await keyId };
 }
 
 export function newId(deps: GatewayDeps): string {
@@ -54,7 +44,7 @@ export function checkBodySize(body: Buffer, deps: GatewayDeps, origin: FaultOrig
 }
 
 /** The common part of a log record: who, what, when, and the body as the log mode keeps it. */
-export type RecordBase = Omit<MessageLogRecord, 'side' | 'direction' | 'loggedAt' | 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'status' | 'manifest' | 'signature' | 'errorType' | 'headers'>;
+export type RecordBase = Pick<MessageLogRecord, 'client' | 'xRoadId' | 'service' | 'requestId' | 'userId' | 'method' | 'target'>;
 
 /**
  * Writes a log record for a message; `LoggingFailed`/`DuplicateMessageId` on failure. A body the log may not hold
@@ -64,7 +54,7 @@ export async function logMessage(
   deps: GatewayDeps,
   origin: FaultOrigin,
   base: RecordBase,
-  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'errorType' | 'headers'>,
+  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'certificate' | 'errorType' | 'headers'>,
   body: Buffer,
   bodyOrigin: FaultOrigin = origin,
 ): Promise<void> {

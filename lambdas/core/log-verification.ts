@@ -6,6 +6,7 @@
 import { requestHash, responseHash, sha256Base64 } from './hashing';
 import type { GlobalConfiguration } from './global-configuration';
 import type { MessageLogRecord } from './message-log';
+import { resolveSignerKey } from './message-signer';
 import { verifySignature } from './signatures';
 
 export interface RecordCheck {
@@ -22,8 +23,10 @@ export interface RecordCheck {
 
 type PublicKeyLookup = Pick<GlobalConfiguration, 'publicKey'>;
 
+
 interface ManifestFields {
   signer: { gateway: string; keyId: string };
+  createdAt: string;
   headers: string[];
   requestHash?: string;
   responseHash?: string;
@@ -42,11 +45,11 @@ export function checkLogRecord(record: MessageLogRecord, keys: PublicKeyLookup):
   } catch {
     return { signatureValid: false, bodyMatches, problem: 'manifest is not JSON' };
   }
-  const key = keys.publicKey(manifest.signer.gateway, manifest.signer.keyId);
+  const key = manifest.signer ? resolveSignerKey(keys, manifest.signer, Date.parse(manifest.createdAt), record.certificate) : undefined;
   const signatureValid = key !== undefined && verifySignature(key, bytes, Buffer.from(record.signature, 'base64'));
   const hashMatches = record.headers && record.body !== undefined ? recomputedHash(record, manifest) : undefined;
   const problem = !signatureValid
-    ? key === undefined ? 'signer key not in the global configuration' : 'signature invalid'
+    ? key === undefined ? 'signer key neither in the global configuration nor certified by it' : 'signature invalid'
     : !bodyMatches ? 'body does not match its hash' : hashMatches === false ? 'logged message does not match its signed hash' : undefined;
   return { signer: manifest.signer.gateway, keyId: manifest.signer.keyId, signatureValid, bodyMatches, hashMatches, problem };
 }

@@ -5,7 +5,7 @@
  * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
  */
 import { z } from 'zod';
-import type { Signer } from './ports';
+import { CERTIFICATE_HEADER, type EncodedCertificate, type SigningSession } from './message-signer';
 import { verifySignature } from './signatures';
 
 export const MANIFEST_HEADER = 'x-sild-manifest';
@@ -29,7 +29,7 @@ const requestManifestSchema = z.object({
   /** Header names covered by `requestHash`, in hash order. */
   headers: z.array(z.string()),
   requestHash: z.string(),
-  createdAt: z.string(),
+  createdAt: z.iso.datetime(),
   signer: signerSchema,
 });
 
@@ -41,7 +41,7 @@ const responseManifestSchema = z.object({
   status: z.number().int(),
   headers: z.array(z.string()),
   responseHash: z.string(),
-  createdAt: z.string(),
+  createdAt: z.iso.datetime(),
   signer: signerSchema,
 });
 
@@ -49,21 +49,28 @@ export type RequestManifest = z.infer<typeof requestManifestSchema>;
 export type ResponseManifest = z.infer<typeof responseManifestSchema>;
 export type Manifest = RequestManifest | ResponseManifest;
 
-/** A manifest with its exact signed bytes and signature. */
+/** A manifest with its exact signed bytes, signature and (session mode) the signing key's certificate. */
 export interface SignedManifest<M extends Manifest> {
   readonly manifest: M;
   readonly bytes: Buffer;
   readonly signature: Buffer;
+  readonly certificate?: EncodedCertificate;
 }
 
-export async function signManifest<M extends Manifest>(manifest: M, signer: Signer): Promise<SignedManifest<M>> {
+/** Signs a manifest built for the session's key (`build` gets the signer identity the manifest must name). */
+export async function signManifest<M extends Manifest>(session: SigningSession, build: (signer: { gateway: string; keyId: string }) => M): Promise<SignedManifest<M>> {
+  const manifest = build({ gateway: session.gateway, keyId: session.keyId });
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return { manifest, bytes, signature: await signer.sign(bytes) };
+  return { manifest, bytes, signature: await session.sign(bytes), certificate: session.certificate };
 }
 
 /** The headers that carry a signed manifest. */
 export function manifestHeaders(signed: SignedManifest<Manifest>): Record<string, string> {
-  return { [MANIFEST_HEADER]: signed.bytes.toString('base64'), [SIGNATURE_HEADER]: signed.signature.toString('base64') };
+  return {
+    [MANIFEST_HEADER]: signed.bytes.toString('base64'),
+    [SIGNATURE_HEADER]: signed.signature.toString('base64'),
+    ...(signed.certificate ? { [CERTIFICATE_HEADER]: signed.certificate } : {}),
+  };
 }
 
 /** Why a manifest was rejected; the caller maps it to its side's error type. */
@@ -77,13 +84,16 @@ export class ManifestError extends Error {
   }
 }
 
-/** Looks up a signer's public key (DER SPKI, base64); undefined when the configuration does not publish it. */
-export type PublicKeyLookup = (gateway: string, keyId: string) => string | undefined;
+/**
+ * Finds the public key (DER SPKI, base64) of a manifest's signer — published in the global configuration, or
+ * vouched for by the certificate that came with the message; undefined when neither holds.
+ */
+export type SignerKeyResolver = (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) => string | undefined;
 
 function readManifest<M extends Manifest>(
   headers: Readonly<Record<string, string>>,
   schema: z.ZodType<M>,
-  publicKey: PublicKeyLookup,
+  resolveKey: SignerKeyResolver,
 ): SignedManifest<M> {
   const encoded = headers[MANIFEST_HEADER];
   const encodedSignature = headers[SIGNATURE_HEADER];
@@ -98,21 +108,22 @@ function readManifest<M extends Manifest>(
   }
   if (!parsed.success) throw new ManifestError('malformed', 'The manifest is malformed');
   const manifest = parsed.data;
-  const key = publicKey(manifest.signer.gateway, manifest.signer.keyId);
+  const certificate = headers[CERTIFICATE_HEADER];
+  const key = resolveKey(manifest.signer, Date.parse(manifest.createdAt), certificate);
   if (key === undefined) {
-    throw new ManifestError('unknown-key', `Key ${manifest.signer.keyId} of ${manifest.signer.gateway} is not in the global configuration`);
+    throw new ManifestError('unknown-key', `Key ${manifest.signer.keyId} of ${manifest.signer.gateway} is neither in the global configuration nor certified by it`);
   }
   const signature = Buffer.from(encodedSignature, 'base64');
   if (!verifySignature(key, bytes, signature)) throw new ManifestError('bad-signature', 'The manifest signature is invalid');
-  return { manifest, bytes, signature };
+  return { manifest, bytes, signature, certificate };
 }
 
 /** Reads and verifies the request manifest a consumer gateway attached. */
-export function readRequestManifest(headers: Readonly<Record<string, string>>, publicKey: PublicKeyLookup): SignedManifest<RequestManifest> {
-  return readManifest(headers, requestManifestSchema, publicKey);
+export function readRequestManifest(headers: Readonly<Record<string, string>>, resolveKey: SignerKeyResolver): SignedManifest<RequestManifest> {
+  return readManifest(headers, requestManifestSchema, resolveKey);
 }
 
 /** Reads and verifies the response manifest a provider gateway attached. */
-export function readResponseManifest(headers: Readonly<Record<string, string>>, publicKey: PublicKeyLookup): SignedManifest<ResponseManifest> {
-  return readManifest(headers, responseManifestSchema, publicKey);
+export function readResponseManifest(headers: Readonly<Record<string, string>>, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
+  return readManifest(headers, responseManifestSchema, resolveKey);
 }

@@ -28,6 +28,8 @@ export interface MessageLogRecord {
   /** The signed manifest bytes (base64) and signature (base64); absent for a layer error that was not signed. */
   readonly manifest?: string;
   readonly signature?: string;
+  /** Session mode: the certificate of the key that signed the manifest. */
+  readonly certificate?: string;
   /** `X-Road-Error` type when the layer itself answered. */
   readonly errorType?: string;
   /** The headers the manifest's hash covers (X-Road's "message header part"), so the hash can be recomputed. */

@@ -9,12 +9,13 @@
  */
 import { isAllowed } from './access-rights';
 import { errorResponse, providerError, XRoadError } from './errors';
-import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, signerIdentity, type GatewayDeps, type RecordBase } from './gateway';
+import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { requestTarget, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, memberOf, parseClientId } from './identifiers';
-import { ManifestError, manifestHeaders, readRequestManifest, signManifest, type RequestManifest, type ResponseManifest } from './manifest';
+import { ManifestError, manifestHeaders, readRequestManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
+import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
 import { parseServicePath, passThroughHeaders, XROAD } from './rest-message';
 
@@ -25,10 +26,10 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     checkBodySize(request.body, deps, 'Server.ServerProxy');
     await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
-    const manifest = verifyRequest(request, configuration, deps);
+    const { manifest, certificate } = verifyRequest(request, configuration, deps);
     const { service, servicePath } = parseServicePath(request.rawPath);
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], headers: pick(request.headers, manifest.headers) }, request.body);
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], certificate, headers: pick(request.headers, manifest.headers) }, request.body);
 
     const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
     if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
@@ -45,7 +46,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
 
     const headers = passThroughHeaders(answer.headers);
     const headerNames = signedHeaderNames(headers);
-    const responseManifest: ResponseManifest = {
+    const signed = await signManifest(await deps.messageSigner.session(), (signer): ResponseManifest => ({
       type: 'sild.response.v1',
       xRoadId: manifest.xRoadId,
       requestId: manifest.requestId,
@@ -54,10 +55,9 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       headers: headerNames,
       responseHash: responseHash(answer.status, headers, headerNames, answer.body),
       createdAt: isoNow(deps),
-      signer: await signerIdentity(deps),
-    };
-    const signed = await signManifest(responseManifest, deps.signer);
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), headers }, answer.body);
+      signer,
+    }));
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers }, answer.body);
     return {
       status: answer.status,
       headers: {
@@ -82,10 +82,10 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
 }
 
 /** Verifies that the request came through the client's gateway, unaltered and recently. */
-function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): RequestManifest {
-  let manifest: RequestManifest;
+function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<RequestManifest> {
+  let signed: SignedManifest<RequestManifest>;
   try {
-    manifest = readRequestManifest(request.headers, configuration.publicKey.bind(configuration)).manifest;
+    signed = readRequestManifest(request.headers, signerKeyResolver(configuration));
   } catch (error) {
     if (error instanceof ManifestError) {
       const why = error.reason === 'missing' ? 'The request did not come through a gateway: it carries no signed manifest' : error.message;
@@ -93,6 +93,7 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
     }
     throw error;
   }
+  const { manifest } = signed;
   const client = formatClientId(parseClientId(manifest.client));
   const clientGateway = configuration.gatewayOfClient(client);
   if (!clientGateway || clientGateway.id !== manifest.signer.gateway) {
@@ -109,7 +110,7 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
   if (!(skewMs <= deps.settings.maxClockSkewSeconds * 1000)) {
     throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${deps.settings.maxClockSkewSeconds} s`);
   }
-  return manifest;
+  return signed;
 }
 
 async function callBackend(deps: GatewayDeps, outbound: Parameters<GatewayDeps['http']['send']>[0]): Promise<HttpResponse> {

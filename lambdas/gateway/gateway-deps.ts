@@ -10,6 +10,7 @@ import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configur
 import type { AwsClients } from '../adapters/aws-clients';
 import { GlobalConfigurationCache } from '../core/global-configuration-cache';
 import type { GatewayDeps } from '../core/gateway';
+import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/message-signer';
 import { SealHealth, type SealerDeps } from '../core/sealer';
 import { parseGatewaySettings } from '../core/gateway-settings';
 import { systemClock, type Clock, type HttpClient } from '../core/ports';
@@ -56,6 +57,10 @@ export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, 
     http,
     events,
     signer,
+    messageSigner:
+      settings.signing.mode === 'kms'
+        ? new KmsMessageSigner(signer, settings.gatewayId)
+        : new SessionKeyMessageSigner(signer, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
     log,
     sealHealth: new SealHealth(log, settings.sealing, clock),
     sealer: { store: log, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },

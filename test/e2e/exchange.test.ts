@@ -124,7 +124,8 @@ describe('the provider side trusts only signed, fresh, unaltered messages', () =
     const headers: Record<string, string> = { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) };
     expect((await eco.call(path, { method, headers, body })).status).toBeLessThan(300);
     const record = (await consumerRecords(xRoadId)).find((entry) => entry.direction === 'request')!;
-    return { url: `${eco.agencies['population-registry'].providerUrl}${path}`, method, body, headers: { ...headers, 'x-sild-manifest': record.manifest!, 'x-sild-signature': record.signature! } };
+    const signedBy = { 'x-sild-manifest': record.manifest!, 'x-sild-signature': record.signature!, 'x-sild-certificate': record.certificate! };
+    return { url: `${eco.agencies['population-registry'].providerUrl}${path}`, method, body, headers: { ...headers, ...signedBy } };
   }
 
   test('a replayed signed request is rejected by the provider log and does not reach the backend again', async () => {
@@ -152,6 +153,27 @@ describe('the provider side trusts only signed, fresh, unaltered messages', () =
   test('a request that did not come through a gateway gets InvalidSignatureValue', async () => {
     const response = await httpCall(`${eco.agencies['population-registry'].providerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'direct-1' } });
     expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
+  });
+});
+
+describe('session keys', () => {
+  test('manifests are signed by a session key that the gateway KMS key certifies; KMS is called once, not per message', async () => {
+    const before = eco.kms.callCounts().Sign ?? 0;
+    for (let index = 0; index < 5; index += 1) expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
+    expect((eco.kms.callCounts().Sign ?? 0) - before).toBe(0);
+    const [record] = (await consumerRecords((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'session-1' } })).headers['x-road-id'])).filter((entry) => entry.direction === 'request');
+    const certificate = JSON.parse(Buffer.from(JSON.parse(Buffer.from(record.certificate!, 'base64').toString()).header, 'base64').toString());
+    expect(certificate).toMatchObject({ type: 'sild.session-certificate.v1', gateway: 'DEV/GOV/70000002/tax-board' });
+    expect(Date.parse(certificate.notAfter) - Date.parse(certificate.notBefore)).toBe(3600_000);
+  });
+
+  test('with KMS unavailable, exchanges go on with the certified session key', async () => {
+    eco.kms.setFault({ kind: 'unavailable' });
+    try {
+      expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
+    } finally {
+      eco.kms.setFault(undefined);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import {
   readResponseManifest,
   SIGNATURE_HEADER,
   signManifest,
-  type PublicKeyLookup,
+  type SignerKeyResolver,
   type RequestManifest,
   type ResponseManifest,
 } from '../../lambdas/core/manifest';
@@ -17,7 +17,9 @@ import { newTestKey, thrownBy } from './support/fixtures';
 const GATEWAY = 'DEV/GOV/70000002/gw1';
 const key = newTestKey();
 const keyId = keyIdOf(key.spki);
-const lookup: PublicKeyLookup = (gateway, id) => (gateway === GATEWAY && id === keyId ? key.spkiBase64 : undefined);
+const lookup: SignerKeyResolver = ({ gateway, keyId: id }) => (gateway === GATEWAY && id === keyId ? key.spkiBase64 : undefined);
+/** Signs as the gateway's own key would in `kms` mode. */
+const session = { gateway: GATEWAY, keyId, sign: (bytes: Buffer) => key.sign(bytes) };
 
 const requestManifest: RequestManifest = {
   type: 'sild.request.v1',
@@ -47,7 +49,7 @@ const responseManifest: ResponseManifest = {
 };
 
 async function signedHeaders(manifest: RequestManifest | ResponseManifest = requestManifest): Promise<Record<string, string>> {
-  return manifestHeaders(await signManifest(manifest, key));
+  return manifestHeaders(await signManifest(session, () => manifest));
 }
 
 function expectManifestError(fn: () => unknown, reason: ManifestError['reason']): ManifestError {
@@ -64,7 +66,7 @@ function withManifestJson(headers: Record<string, string>, json: string): Record
 
 describe('signManifest / readRequestManifest', () => {
   test('round trip: the reader gets the same manifest, bytes and signature', async () => {
-    const signed = await signManifest(requestManifest, key);
+    const signed = await signManifest(session, () => requestManifest);
     const headers = manifestHeaders(signed);
     expect(Object.keys(headers).sort()).toEqual([MANIFEST_HEADER, SIGNATURE_HEADER].sort());
     const read = readRequestManifest({ ...headers, 'other-header': 'x' }, lookup);
@@ -74,7 +76,7 @@ describe('signManifest / readRequestManifest', () => {
   });
 
   test('the signed bytes are the manifest JSON', async () => {
-    const signed = await signManifest(requestManifest, key);
+    const signed = await signManifest(session, () => requestManifest);
     expect(JSON.parse(signed.bytes.toString('utf8'))).toEqual(requestManifest);
   });
 
@@ -158,7 +160,7 @@ describe('signManifest / readRequestManifest', () => {
 
   test('a signature by another key under the published key id → bad-signature', async () => {
     const impostor = newTestKey();
-    const headers = manifestHeaders(await signManifest(requestManifest, impostor));
+    const headers = manifestHeaders(await signManifest({ ...session, sign: (bytes: Buffer) => impostor.sign(bytes) }, () => requestManifest));
     expectManifestError(() => readRequestManifest(headers, lookup), 'bad-signature');
   });
 

@@ -1,0 +1,130 @@
+/**
+ * A Lambda function with Sild's production defaults fixed once: Node.js 22 on arm64, bundled by the local esbuild
+ * (no Docker) minified with source maps, the AWS SDK v3 left to the runtime, an explicit log group with retention,
+ * and an own execution role that may write only to that log group (no managed policy, no `logs:CreateLogGroup`).
+ */
+import * as path from 'node:path';
+import { Annotations, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: entries, the lock file and esbuild's working directory are resolved from here, not the cwd. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+/** What an unresolved token (an ARN, a table name) is assumed to take once deployed. */
+const TOKEN_ESTIMATE_BYTES = 128;
+
+/** Where a function runs in the agency's VPC. */
+export interface SildFunctionVpcPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.ISubnet[];
+  readonly securityGroups: ec2.ISecurityGroup[];
+}
+
+export interface SildFunctionProps {
+  /** Entry file, relative to the repository root (e.g. `lambdas/central/index.ts`). */
+  readonly entry: string;
+  /** What the function is for (shown in the console and in `cdk diff`). */
+  readonly description: string;
+  /** Exported handler name in the entry file. @default 'handler' */
+  readonly handler?: string;
+  /** Environment variables; their total size is checked against Lambda's 4 KB limit at synth. @default - none */
+  readonly environment?: Record<string, string>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(29) — API Gateway's integration timeout */
+  readonly timeout?: Duration;
+  /** Retention of the function's own (payload-free) log group. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Runs the function in a VPC (to reach backends there). @default - not in a VPC */
+  readonly vpcPlacement?: SildFunctionVpcPlacement;
+}
+
+export class SildFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: SildFunctionProps) {
+    // Role and log group are created before the function (they are its props), as siblings named after it.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.description}`.slice(0, 1000),
+    });
+    super(scope, id, {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      role,
+      logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      vpc: props.vpcPlacement?.vpc,
+      vpcSubnets: props.vpcPlacement ? { subnets: props.vpcPlacement.subnets } : undefined,
+      securityGroups: props.vpcPlacement?.securityGroups,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        externalModules: ['@aws-sdk/*'],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [normalizeSourceMapCommand(path.join(outputDir, 'index.js.map'))],
+        },
+      },
+    });
+    logGroup.grantWrite(role);
+    if (props.vpcPlacement) {
+      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'Lambda needs ec2:CreateNetworkInterface/DescribeNetworkInterfaces/DeleteNetworkInterface on * to attach the function to the agency VPC; the AWS-maintained policy grants exactly these ENI actions and nothing on data.',
+      });
+    }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Sild standardises on nodejs22.x (supported by Lambda until 2027) across all functions and the local runtime; moving to nodejs24.x is a one-line change here once validated.',
+    });
+    checkEnvironmentSize(this, { NODE_OPTIONS: '--enable-source-maps', ...props.environment });
+  }
+}
+
+/**
+ * esbuild writes source-map `sources` relative to its output folder, which lives in the cloud assembly: the same
+ * code synthesized into another outdir would get another asset hash. Rewriting them relative to the repository
+ * root makes the bundle (and its hash) depend only on the code. Stack traces then name `lambdas/...` files.
+ */
+function normalizeSourceMapCommand(mapFile: string): string {
+  const script = [
+    'const fs = require("node:fs"), path = require("node:path");',
+    'const [file, root] = process.argv.slice(1);',
+    'const map = JSON.parse(fs.readFileSync(file, "utf8"));',
+    'map.sources = map.sources.map((source) => path.relative(root, path.resolve(path.dirname(file), source)).split(path.sep).join("/"));',
+    'fs.writeFileSync(file, JSON.stringify(map));',
+  ].join(' ');
+  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  return `node -e ${quote(script)} ${quote(mapFile)} ${quote(PROJECT_ROOT)}`;
+}
+
+function checkEnvironmentSize(scope: Construct, environment: Record<string, string>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(environment)) {
+    bytes += Buffer.byteLength(key) + (Token.isUnresolved(value) ? TOKEN_ESTIMATE_BYTES : Buffer.byteLength(value));
+  }
+  if (bytes > ENVIRONMENT_LIMIT_BYTES) {
+    Annotations.of(scope).addError(
+      `The environment of ${Stack.of(scope).stackName}/${scope.node.id} takes about ${bytes} bytes; Lambda allows ${ENVIRONMENT_LIMIT_BYTES}. Reduce the agency's access rights or services, or move the settings out of the environment.`,
+    );
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * One of Sild's REST APIs (central, consumer side, provider side), built from the shared route table so the
+ * deployed API serves exactly what the local front serves. Every API gets: a resource policy derived from the
+ * routes (public routes allow anyone, IAM routes allow only the named accounts, a private endpoint denies
+ * everything not arriving through the named VPC endpoints), binary bodies (`*\/*`), X-Road-style answers for API
+ * Gateway's own refusals, payload-free JSON access logs, ERROR-level execution logs and stage throttling.
+ * A change of the resource policy creates a new deployment, so it takes effect on deploy.
+ */
+import { Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GATEWAY_RESPONSES, routesOf, type ApiName, type Route } from '../routes';
+import type { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+
+export interface ApiThrottle {
+  /** Steady-state requests per second for the whole stage. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
+}
+
+export interface SildRestApiProps {
+  /** Which routes of the route table this API serves. */
+  readonly api: ApiName;
+  /** The function behind every route (Lambda proxy integration). */
+  readonly handler: lambda.IFunction;
+  readonly restApiName: string;
+  readonly description: string;
+  /**
+   * Makes the API a PRIVATE endpoint reachable only through these interface VPC endpoints (resource policy deny
+   * for any other source, plus endpoint association).
+   * @default - a REGIONAL endpoint
+   */
+  readonly vpcEndpointIds?: string[];
+  /** Requires AWS_IAM on every route, whatever the route table says. @default false - each route's own authorization */
+  readonly iamOnly?: boolean;
+  /** Accounts the resource policy allows on IAM-authorized routes (their IAM policies decide which roles). @default - none; required when a route uses IAM */
+  readonly iamAccounts?: string[];
+  /** Why routes without IAM authorization are acceptable; recorded as the cdk-nag acknowledgement. @default - required when a route uses NONE */
+  readonly unauthenticatedReason?: string;
+  /** @default { rateLimit: 100, burstLimit: 200 } */
+  readonly throttle?: ApiThrottle;
+  /** Retention of the access log group. @default logs.RetentionDays.ONE_YEAR */
+  readonly accessLogRetention?: logs.RetentionDays;
+  /** The account's API Gateway logging role setting; the stage waits for it. @default - assumed to be configured already */
+  readonly cloudWatchRole?: ApiGatewayCloudWatchRole;
+  /** @default 'prod' */
+  readonly stageName?: string;
+}
+
+/** Access-log fields: who called what and how it ended. No bodies, headers, query strings or request paths (a path may carry personal ids). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  sourceIp: '$context.identity.sourceIp',
+  callerAccount: '$context.identity.accountId',
+  caller: '$context.identity.caller',
+  vpceId: '$context.identity.vpceId',
+  error: '$context.error.message',
+  integrationError: '$context.integration.error',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integrationLatency',
+  responseLatency: '$context.responseLatency',
+});
+
+export class SildRestApi extends Construct {
+  public readonly restApi: apigateway.RestApi;
+  /** The stage URL, ending with `/`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: SildRestApiProps) {
+    super(scope, id);
+    const routes = routesOf(props.api);
+    const authorizationOf = (route: Route) => (props.iamOnly ? 'IAM' : route.authorization);
+    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
+    const policy = resourcePolicy(routes, authorizationOf, props);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
+    this.restApi = new apigateway.RestApi(this, 'Api', {
+      restApiName: props.restApiName,
+      description: props.description,
+      endpointConfiguration: props.vpcEndpointIds
+        ? {
+            types: [apigateway.EndpointType.PRIVATE],
+            vpcEndpoints: props.vpcEndpointIds.map((vpcEndpointId) =>
+              ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, `Endpoint-${vpcEndpointId}`, { vpcEndpointId, port: 443 }),
+            ),
+          }
+        : { types: [apigateway.EndpointType.REGIONAL] },
+      policy,
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: false,
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+      },
+    });
+    this.restApi.latestDeployment?.addToLogicalId({ resourcePolicy: policy });
+    if (props.cloudWatchRole) this.restApi.deploymentStage.node.addDependency(props.cloudWatchRole.account);
+
+    const integration = new apigateway.LambdaIntegration(props.handler, { allowTestInvoke: false });
+    for (const route of routes) {
+      const authorization = authorizationOf(route);
+      const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
+        authorizationType: authorization === 'IAM' ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE,
+      });
+      if (authorization === 'IAM') {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason: 'Authorized with AWS IAM (SigV4): the callers are AWS principals of the accounts the resource policy names, not end users, so a Cognito user pool does not apply.',
+        });
+      } else {
+        const reason = props.unauthenticatedReason ?? '';
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
+      }
+    }
+
+    for (const [type, response] of Object.entries(GATEWAY_RESPONSES)) {
+      this.restApi.addGatewayResponse(`Response-${type}`, {
+        type: apigateway.ResponseType.of(type),
+        statusCode: response.status === undefined ? undefined : String(response.status),
+        responseHeaders: { 'X-Road-Error': `'${response.type}'` },
+        templates: { 'application/json': JSON.stringify({ type: response.type, message: response.message, detail: '$context.requestId' }) },
+      });
+    }
+
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason: 'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: 'No WAF web ACL by default: every route is authenticated (IAM, message signatures, or private VPC endpoints) or serves signed public data, and the stage is throttled; an agency may associate its own web ACL with the stage.',
+      },
+    );
+    // The stacks name their own URL outputs; drop RestApi's automatic `Endpoint` output (a hashed, unstable name).
+    this.restApi.node.tryRemoveChild('Endpoint');
+    this.url = this.restApi.url;
+  }
+}
+
+function resourcePolicy(routes: readonly Route[], authorizationOf: (route: Route) => string, props: SildRestApiProps): iam.PolicyDocument {
+  const accounts = [...new Set(props.iamAccounts ?? [])].sort();
+  const statements = routes.map((route) => {
+    const method = route.method === 'ANY' ? '*' : route.method;
+    const path = route.path.replace(/\{[^}]+\}/g, '*');
+    const sid = `Invoke${method === '*' ? 'Any' : method}${path.replace(/[^A-Za-z0-9]/g, '')}`;
+    const resources = [`execute-api:/*/${method}${path}`];
+    if (authorizationOf(route) === 'IAM') {
+      if (accounts.length === 0) throw new Error(`${props.api} route ${route.method} ${route.path} uses IAM, but no account may call it (iamAccounts is empty)`);
+      return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals: accounts.map((account) => new iam.AccountPrincipal(account)), resources });
+    }
+    if (!props.unauthenticatedReason) throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
+    return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals: [new iam.AnyPrincipal()], resources });
+  });
+  if (props.vpcEndpointIds) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DenyOutsideVpcEndpoints',
+        effect: iam.Effect.DENY,
+        actions: ['execute-api:Invoke'],
+        principals: [new iam.AnyPrincipal()],
+        resources: ['execute-api:/*'],
+        conditions: { StringNotEquals: { 'aws:SourceVpce': [...props.vpcEndpointIds].sort() } },
+      }),
+    );
+  }
+  return new iam.PolicyDocument({ statements });
+}

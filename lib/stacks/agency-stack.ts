@@ -1,0 +1,166 @@
+/**
+ * One agency's gateway (X-Road's security server): its own signing key, its message-log table, the consumer-side
+ * and provider-side functions and APIs, and — once the central stack is deployed and the config names its URL and
+ * anchor key — the deploy-time registration with the central registry. The agency's services and access rights
+ * travel in the gateway settings, so `cdk diff` shows a change in who may call what.
+ */
+import { Annotations, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
+import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
+import { gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
+import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
+import { GatewayRegistration } from '../constructs/gateway-registration';
+import { SigningKey } from '../constructs/signing-key';
+import { SildFunction, type SildFunctionVpcPlacement } from '../constructs/sild-function';
+import { SildRestApi } from '../constructs/sild-rest-api';
+import { SildTable } from '../constructs/sild-table';
+
+export interface AgencyStackProps extends StackProps {
+  /** The validated ecosystem config. */
+  readonly config: EcosystemConfig;
+  /** The agency this stack deploys (one of `config.agencies`). */
+  readonly agency: AgencyConfig;
+}
+
+/** What the gateway is given while the central stack's URL and anchor key are not in the config yet. */
+export const CENTRAL_PLACEHOLDERS: GatewayEndpoints = {
+  centralUrl: 'https://central-api-not-configured.invalid',
+  anchorPublicKey: 'central.anchorPublicKey-not-configured',
+};
+
+/** Throttling of each gateway API: consumer and provider together stay within KMS's 1,000 Sign/s per account. */
+const GATEWAY_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+
+export class AgencyStack extends Stack {
+  public readonly consumerApi: SildRestApi;
+  public readonly providerApi: SildRestApi;
+  public readonly signingKey: SigningKey;
+  public readonly messageLog: SildTable;
+  /** Undefined while `central.apiUrl`/`central.anchorPublicKey` are not set. */
+  public readonly registration?: GatewayRegistration;
+
+  constructor(scope: Construct, id: string, props: AgencyStackProps) {
+    super(scope, id, props);
+    const { config, agency } = props;
+    Tags.of(this).add('sild:instance', config.instance);
+    Tags.of(this).add('sild:component', 'gateway');
+    Tags.of(this).add('sild:agency', agency.name);
+
+    this.signingKey = new SigningKey(this, 'SigningKey', {
+      alias: `sild/${config.instance}/gateway/${agency.name}`,
+      description: `Sild ${config.instance}: gateway ${agency.name} signs its messages`,
+    });
+    this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
+
+    const { apiUrl, anchorPublicKey } = config.central;
+    const centralConfigured = apiUrl !== undefined && anchorPublicKey !== undefined;
+    if (!centralConfigured) {
+      const missing = [apiUrl === undefined && 'central.apiUrl', anchorPublicKey === undefined && 'central.anchorPublicKey'].filter(Boolean).join(' and ');
+      Annotations.of(this).addWarningV2(
+        '@sild/central-not-configured',
+        `${missing} not set: gateway ${agency.name} gets placeholders and does not register with the central registry. Deploy the central stack first, then set central.apiUrl/anchorPublicKey from its outputs and deploy this stack again.`,
+      );
+    }
+    const endpoints: GatewayEndpoints = {
+      centralUrl: apiUrl ?? CENTRAL_PLACEHOLDERS.centralUrl,
+      anchorPublicKey: anchorPublicKey ?? CENTRAL_PLACEHOLDERS.anchorPublicKey,
+    };
+    const settingsJson = JSON.stringify(gatewaySettings(config, agency, endpoints));
+    const environment = {
+      SILD_GATEWAY_SETTINGS: settingsJson,
+      SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
+      SILD_MESSAGE_LOG_TABLE: this.messageLog.table.tableName,
+      SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays),
+    };
+    const vpcPlacement = this.vpcPlacement(agency);
+    const consumer = new SildFunction(this, 'ConsumerFunction', {
+      entry: 'lambdas/gateway/consumer.ts',
+      description: `Sild ${config.instance}: gateway ${agency.name}, consumer side`,
+      environment,
+      vpcPlacement,
+    });
+    const provider = new SildFunction(this, 'ProviderFunction', {
+      entry: 'lambdas/gateway/provider.ts',
+      description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
+      environment,
+      vpcPlacement,
+    });
+    for (const fn of [consumer, provider]) {
+      this.signingKey.grantSign(fn);
+      this.messageLog.grantItemActions(fn, 'PutItem', 'Query');
+    }
+
+    const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
+    const consumerAccess = agency.consumerAccess ?? { mode: 'iam' as const };
+    if (!agency.consumerAccess) {
+      Annotations.of(this).addWarningV2(
+        '@sild/consumer-access-default',
+        `consumerAccess is not set for ${agency.name}: the consumer side defaults to IAM authorization (callers sign with SigV4; only principals of account ${agency.account} may call). Existing X-Road clients need consumerAccess {"mode":"private","vpcEndpointIds":[...]}, which requires the agency's execute-api VPC endpoint ids.`,
+      );
+    }
+    this.consumerApi = new SildRestApi(this, 'ConsumerApi', {
+      api: 'consumer',
+      handler: consumer,
+      restApiName: `sild-${config.instance}-${agency.name}-consumer`,
+      description: `Sild ${config.instance}: gateway ${agency.name}, consumer side (${consumerAccess.mode})`,
+      vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
+      iamOnly: consumerAccess.mode === 'iam',
+      iamAccounts: [agency.account],
+      unauthenticatedReason:
+        "Private endpoint reachable only through the agency's own VPC endpoints (the resource policy denies any other source), as an X-Road security server's client side is reachable only from the member's network; the gateway also checks that X-Road-Client is a subsystem it serves.",
+      throttle: GATEWAY_THROTTLE,
+      cloudWatchRole,
+    });
+    this.providerApi = new SildRestApi(this, 'ProviderApi', {
+      api: 'provider',
+      handler: provider,
+      restApiName: `sild-${config.instance}-${agency.name}-provider`,
+      description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
+      unauthenticatedReason:
+        "Called by other agencies' gateways: every request is authenticated by its message signature, verified against the keys in the signed global configuration (with replay and timestamp checks), and authorized by the agency's access rights (deny by default), as X-Road authenticates security servers by signature rather than network identity.",
+      throttle: GATEWAY_THROTTLE,
+      cloudWatchRole,
+    });
+
+    if (centralConfigured) {
+      this.registration = new GatewayRegistration(this, 'Registration', {
+        agency: agency.name,
+        memberName: agency.member.name,
+        settingsJson,
+        signingKey: this.signingKey,
+        providerUrl: this.providerApi.url,
+        centralUrl: apiUrl,
+        centralAccount: config.central.account,
+        centralRegion: config.central.region,
+      });
+      // Register only once the provider side is live.
+      this.registration.resource.node.addDependency(this.providerApi.restApi.deploymentStage);
+    }
+
+    new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });
+    new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });
+    new CfnOutput(this, 'GatewaySigningKeyArn', { value: this.signingKey.key.keyArn, description: "The gateway's signing key" });
+    new CfnOutput(this, 'MessageLogTableName', { value: this.messageLog.table.tableName, description: "The gateway's message log" });
+  }
+
+  /** Imports the agency's VPC from the config (no lookups: synth needs no credentials). */
+  private vpcPlacement(agency: AgencyConfig): SildFunctionVpcPlacement | undefined {
+    if (!agency.vpc) return undefined;
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: agency.vpc.vpcId, availabilityZones: agency.vpc.availabilityZones });
+    const subnets = agency.vpc.subnetIds.map((subnetId) => {
+      const subnet = ec2.Subnet.fromSubnetId(this, `Subnet-${subnetId}`, subnetId);
+      Validations.of(subnet).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        reason: 'The imported subnets only place the gateway functions; nothing reads their route tables.',
+      });
+      return subnet;
+    });
+    const securityGroups =
+      agency.vpc.securityGroupIds.length > 0
+        ? agency.vpc.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id, { mutable: false }))
+        : [new ec2.SecurityGroup(this, 'GatewaySecurityGroup', { vpc, description: `Sild gateway ${agency.name}: functions (egress only)`, allowAllOutbound: true })];
+    return { vpc, subnets, securityGroups };
+  }
+}

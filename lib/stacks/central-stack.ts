@@ -1,0 +1,72 @@
+/**
+ * The central deployment: the registry table, the central signing key (whose public key is the anchor every
+ * gateway trusts), the central function, and the central API — `GET /globalconf` (public: the document is signed)
+ * and `POST /join` (AWS IAM; the resource policy names exactly the agency accounts in the config).
+ */
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import type { EcosystemConfig } from '../config/ecosystem-config';
+import { centralSettings } from '../config/runtime-settings';
+import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
+import { SigningKey } from '../constructs/signing-key';
+import { SildFunction } from '../constructs/sild-function';
+import { SildRestApi } from '../constructs/sild-rest-api';
+import { SildTable } from '../constructs/sild-table';
+
+export interface CentralStackProps extends StackProps {
+  /** The validated ecosystem config. */
+  readonly config: EcosystemConfig;
+}
+
+export class CentralStack extends Stack {
+  public readonly api: SildRestApi;
+  public readonly signingKey: SigningKey;
+  public readonly registry: SildTable;
+
+  constructor(scope: Construct, id: string, props: CentralStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add('sild:instance', config.instance);
+    Tags.of(this).add('sild:component', 'central');
+
+    this.registry = new SildTable(this, 'Registry', { layout: REGISTRY_TABLE });
+    this.signingKey = new SigningKey(this, 'SigningKey', {
+      alias: `sild/${config.instance}/central`,
+      description: `Sild ${config.instance}: signs the global configuration (the anchor's key)`,
+    });
+
+    const handler = new SildFunction(this, 'CentralFunction', {
+      entry: 'lambdas/central/index.ts',
+      description: `Sild ${config.instance}: central API (global configuration, join)`,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: {
+        SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)),
+        SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
+        SILD_REGISTRY_TABLE: this.registry.table.tableName,
+      },
+    });
+    this.registry.grantItemActions(handler, 'PutItem', 'Scan');
+    this.signingKey.grantSign(handler);
+
+    this.api = new SildRestApi(this, 'CentralApi', {
+      api: 'central',
+      handler,
+      restApiName: `sild-${config.instance}-central`,
+      description: `Sild ${config.instance}: central API`,
+      iamAccounts: config.agencies.map((agency) => agency.account),
+      unauthenticatedReason:
+        'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
+    });
+
+    new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
+    new CfnOutput(this, 'CentralSigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The central signing key' });
+    new CfnOutput(this, 'AnchorPublicKeyCommand', {
+      value: `aws kms get-public-key --region ${this.region} --key-id ${this.signingKey.key.keyArn} --query PublicKey --output text`,
+      description: 'Prints the anchor public key (DER SPKI, base64): set it as central.anchorPublicKey',
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import { gatewaySettings } from '../../lib/config/runtime-settings';
+import { CENTRAL_PLACEHOLDERS } from '../../lib/stacks/agency-stack';
+import { agencyStackName } from '../../lib/stacks/sild-stacks';
+import { configWith, demoConfig, IDS, resourceAt, resourcesOfType, synth } from './support/synth';
+
+const POPULATION = agencyStackName({ name: 'population-registry' });
+const TAX = agencyStackName({ name: 'tax-board' });
+const BUSINESS = agencyStackName({ name: 'business-registry' });
+
+/** The demo config plus everything optional: central configured, private consumer access, VPC placement. */
+const fullConfig = configWith((raw) => {
+  raw.central.apiUrl = IDS.centralUrl;
+  raw.central.anchorPublicKey = IDS.anchor;
+  raw.agencies[0].consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
+  raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'] };
+  raw.agencies[1].consumerAccess = { mode: 'iam' };
+  raw.agencies[1].vpc = { vpcId: IDS.vpc, subnetIds: [IDS.subnets[0]], availabilityZones: ['eu-north-1a'], securityGroupIds: [IDS.securityGroup] };
+});
+
+const demo = synth(demoConfig());
+const full = synth(fullConfig);
+
+const methodsOf = (template: any, apiLogicalId: string) =>
+  Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter((method) => method.Properties.RestApiId.Ref === apiLogicalId);
+
+describe('AgencyStack defaults (demo config)', () => {
+  const json = demo.templateJson(POPULATION);
+  const template = demo.template(POPULATION);
+  const id = (suffix: string) => resourceAt(json, suffix).logicalId;
+
+  test('the gateway has its own retained ECC P-256 signing key', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/sild/DEV/gateway/population-registry' });
+  });
+
+  test('the message log is on-demand with PITR, deletion protection, TTL, and retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s: Node 22 arm64, own log group with retention, the agency settings in its environment', (name) => {
+    const fn = resourceAt(json, `/${name}/Resource`).resource.Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: 29, MemorySize: 512, LoggingConfig: { LogGroup: { Ref: id(`/${name}Logs/Resource`) } } });
+    expect(resourceAt(json, `/${name}Logs/Resource`).resource.Properties.RetentionInDays).toBe(90);
+    const config = demoConfig();
+    const env = fn.Environment.Variables;
+    expect(JSON.parse(env.SILD_GATEWAY_SETTINGS)).toEqual(JSON.parse(JSON.stringify(gatewaySettings(config, config.agencies[0], CENTRAL_PLACEHOLDERS))));
+    expect(env).toMatchObject({
+      SILD_SIGNING_KEY_ID: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
+      SILD_MESSAGE_LOG_TABLE: { Ref: id('/MessageLog/Table/Resource') },
+      SILD_LOG_RETENTION_DAYS: '30',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(fn.VpcConfig).toBeUndefined();
+  });
+
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key and write only its own log table and logs', (name) => {
+    expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] } },
+    ]);
+    expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('without consumerAccess the consumer side uses IAM, callable only by the agency account, and synth warns', () => {
+    const api = resourceAt(json, '/ConsumerApi/Api/Resource');
+    expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
+    expect(api.resource.Properties.Policy.Statement).toEqual([
+      { Sid: 'InvokeAny', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: 'execute-api:/*/*/*' },
+    ]);
+    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/consumerAccess is not set for population-registry: the consumer side defaults to IAM/));
+  });
+
+  test('the provider side is a regional API without IAM (message signatures authenticate)', () => {
+    const api = resourceAt(json, '/ProviderApi/Api/Resource');
+    expect(api.resource.Properties).toMatchObject({ EndpointConfiguration: { Types: ['REGIONAL'] }, BinaryMediaTypes: ['*/*'] });
+    expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([['ANY', 'NONE']]);
+  });
+
+  test('both stages log access (no payloads) and errors, are throttled, and wait for the account logging role', () => {
+    const stages = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      expect(stage.Properties.AccessLogSetting.Format).toContain('$context.requestId');
+      expect(stage.Properties.MethodSettings).toEqual([
+        { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      ]);
+      expect(stage.DependsOn).toContain(id('/ApiGatewayLogging/Account'));
+    }
+    expect(Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).map((api) => api.Properties.BinaryMediaTypes)).toEqual([['*/*'], ['*/*']]);
+  });
+
+  test('without central.apiUrl/anchorPublicKey there is no registration, and synth says what to do', () => {
+    expect(resourcesOfType(json, 'Custom::SildGatewayRegistration')).toEqual({});
+    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/deploy the central stack first.*central\.apiUrl\/anchorPublicKey/i));
+  });
+
+  test('outputs name the consumer and provider URLs, the key and the log table', () => {
+    expect(Object.keys(json.Outputs).sort()).toEqual(['ConsumerApiUrl', 'GatewaySigningKeyArn', 'MessageLogTableName', 'ProviderApiUrl']);
+  });
+});
+
+describe('AgencyStack options', () => {
+  test('private consumer access: a PRIVATE endpoint restricted to the VPC endpoints, no IAM needed, no warning', () => {
+    const json = full.templateJson(POPULATION);
+    const api = resourceAt(json, '/ConsumerApi/Api/Resource');
+    expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['PRIVATE'], VpcEndpointIds: [IDS.vpce] });
+    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['NONE']);
+    expect(api.resource.Properties.Policy.Statement).toContainEqual({
+      Sid: 'DenyOutsideVpcEndpoints',
+      Effect: 'Deny',
+      Action: 'execute-api:Invoke',
+      Principal: { AWS: '*' },
+      Resource: 'execute-api:/*',
+      Condition: { StringNotEquals: { 'aws:SourceVpce': [IDS.vpce] } },
+    });
+    expect(full.messages(POPULATION).join('\n')).not.toMatch(/consumerAccess/);
+  });
+
+  test('explicit IAM consumer access: AWS_IAM, own account only, no warning', () => {
+    const json = full.templateJson(TAX);
+    const api = resourceAt(json, '/ConsumerApi/Api/Resource');
+    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
+    expect(api.resource.Properties.Policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::333333333333:root' });
+    expect(full.messages(TAX).join('\n')).not.toMatch(/consumerAccess/);
+  });
+
+  test('a VPC in the config places both gateway functions in its subnets (imported, no lookups)', () => {
+    const json = full.templateJson(POPULATION);
+    const sg = resourceAt(json, '/GatewaySecurityGroup/Resource');
+    expect(sg.resource.Properties.VpcId).toBe(IDS.vpc);
+    for (const name of ['ConsumerFunction', 'ProviderFunction']) {
+      expect(resourceAt(json, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }] });
+      expect(JSON.stringify(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+    }
+    const tax = full.templateJson(TAX);
+    expect(resourceAt(tax, '/ConsumerFunction/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: [IDS.subnets[0]], SecurityGroupIds: [IDS.securityGroup] });
+    expect(resourcesOfType(tax, 'AWS::EC2::SecurityGroup')).toEqual({});
+    // The registrar talks only to KMS and the central API: it stays outside the VPC.
+    expect(resourceAt(json, '/Registration/Registrar/Resource').resource.Properties.VpcConfig).toBeUndefined();
+  });
+
+  test('with the central configured, a custom resource registers the gateway once the provider stage exists', () => {
+    const json = full.templateJson(BUSINESS);
+    const id = (suffix: string) => resourceAt(json, suffix).logicalId;
+    const registrations = Object.values(resourcesOfType(json, 'Custom::SildGatewayRegistration'));
+    expect(registrations).toHaveLength(1);
+    const [registration] = registrations;
+    const env = resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables;
+    expect(registration.Properties).toMatchObject({
+      Agency: 'business-registry',
+      MemberName: 'Business Registry',
+      Settings: env.SILD_GATEWAY_SETTINGS,
+      SigningKeyId: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
+      CentralUrl: IDS.centralUrl,
+      CentralRegion: 'eu-north-1',
+    });
+    expect(JSON.stringify(registration.Properties.ProviderUrl)).toContain(id('/ProviderApi/Api/Resource'));
+    expect(JSON.parse(registration.Properties.Settings)).toMatchObject({ centralUrl: IDS.centralUrl, anchor: { instance: 'DEV', publicKey: IDS.anchor } });
+    expect(registration.DependsOn).toEqual([id('/ProviderApi/Api/DeploymentStage.prod/Resource')]);
+    expect(full.messages(BUSINESS).join('\n')).not.toMatch(/central\.apiUrl/);
+  });
+
+  test('the registrar may read its own public key and invoke only POST /join of the central API, nothing else', () => {
+    const json = full.templateJson(BUSINESS);
+    const id = (suffix: string) => resourceAt(json, suffix).logicalId;
+    expect(resourceAt(json, '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/Registration/RegistrarLogs/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:eu-north-1:111111111111:abc123defg/prod/POST/join' },
+    ]);
+    const framework = resourceAt(json, '/Registration/Provider/framework-onEvent/Resource').resource.Properties;
+    expect(framework.LoggingConfig.LogGroup).toEqual({ Ref: id('/Registration/FrameworkLogs/Resource') });
+    expect(resourceAt(json, '/Registration/FrameworkRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('a custom-domain central URL still limits the registrar to POST /join in the central account', () => {
+    const custom = synth(
+      configWith((raw) => {
+        Object.assign(raw.central, { apiUrl: 'https://central.example.gov/sild', anchorPublicKey: IDS.anchor });
+        raw.agencies = raw.agencies.slice(2);
+      }),
+    );
+    const statements = resourceAt(custom.templateJson(BUSINESS), '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'execute-api:Invoke',
+      Resource: 'arn:aws:execute-api:eu-north-1:111111111111:*/*/POST/join',
+    });
+  });
+});
+
+describe('Lambda limits', () => {
+  test("settings beyond Lambda's 4 KB environment fail the synth with a clear error", () => {
+    const crowded = synth(
+      configWith((raw) => {
+        raw.agencies = raw.agencies.slice(0, 1);
+        raw.agencies[0].accessRights = Array.from({ length: 40 }, (_, index) => ({ service: 'population/persons', subject: `DEV/GOV/7${String(index).padStart(7, '0')}/records`, methods: ['GET', 'POST'], paths: ['/persons/**'] }));
+      }),
+    );
+    expect(crowded.messages(POPULATION, 'error')).toContainEqual(expect.stringMatching(/ConsumerFunction takes about \d+ bytes; Lambda allows 4096/));
+    expect(demo.messages(POPULATION, 'error')).toEqual([]);
+  });
+});
+
+describe('least privilege across every stack', () => {
+  test('no IAM policy in any stack grants a wildcard action', () => {
+    for (const synthesized of [demo, full]) {
+      for (const stack of synthesized.assembly.stacks) {
+        for (const [logicalId, policy] of Object.entries(resourcesOfType(stack.template, 'AWS::IAM::Policy'))) {
+          for (const statement of policy.Properties.PolicyDocument.Statement) {
+            const actions: string[] = [statement.Action].flat();
+            expect({ logicalId, wildcard: actions.filter((action) => action.includes('*')) }).toEqual({ logicalId, wildcard: [] });
+          }
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { centralSettings } from '../../lib/config/runtime-settings';
+import { GATEWAY_RESPONSES } from '../../lib/routes';
+import { CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
+import { demoConfig, resourceAt, resourcesOfType, synth } from './support/synth';
+
+const config = demoConfig();
+const synthesized = synth(config);
+const template = synthesized.template(CENTRAL_STACK_NAME);
+const json = synthesized.templateJson(CENTRAL_STACK_NAME);
+
+describe('CentralStack', () => {
+  test('the registry table is on-demand, with PITR and deletion protection, and is retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('the central signing key is an ECC P-256 signing key, retained, with an alias', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/sild/DEV/central' });
+  });
+
+  test('the central function runs Node 22 on arm64 with its settings, key and table, logging to its own log group', () => {
+    const { resource: fn } = resourceAt(json, '/CentralFunction/Resource');
+    const { logicalId: logGroup, resource: logs } = resourceAt(json, '/CentralFunctionLogs/Resource');
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logGroup } } });
+    expect(logs.Properties.RetentionInDays).toBe(90);
+    const env = fn.Properties.Environment.Variables;
+    expect(JSON.parse(env.SILD_CENTRAL_SETTINGS)).toEqual(centralSettings(config));
+    expect(env.SILD_SIGNING_KEY_ID).toEqual({ 'Fn::GetAtt': [resourceAt(json, '/SigningKey/Key/Resource').logicalId, 'Arn'] });
+    expect(env.SILD_REGISTRY_TABLE).toEqual({ Ref: resourceAt(json, '/Registry/Table/Resource').logicalId });
+    expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  test('the central function may sign with the central key, put and scan the registry, and write its own logs — nothing else', () => {
+    const id = (suffix: string) => resourceAt(json, suffix).logicalId;
+    const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Scan'], Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+    ]);
+    expect(resourceAt(json, '/CentralFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the central API serves the route table: GET /globalconf without auth, POST /join with IAM', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
+    const methods = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Method')).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType]);
+    expect(methods.sort()).toEqual([
+      ['GET', 'NONE'],
+      ['POST', 'AWS_IAM'],
+    ]);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'join' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'globalconf' });
+  });
+
+  test('only the agency accounts in the config may join; anyone may read the signed global configuration', () => {
+    const [api] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi'));
+    expect(api.Properties.Policy.Statement).toEqual([
+      { Sid: 'InvokeGETglobalconf', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/GET/globalconf' },
+      {
+        Sid: 'InvokePOSTjoin',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root', 'arn:aws:iam::444444444444:root'] },
+        Resource: 'execute-api:/*/POST/join',
+      },
+    ]);
+  });
+
+  test('the stage has access logging without payloads, ERROR execution logs without data trace, and throttling', () => {
+    const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
+    expect(format.requestId).toBe('$context.requestId');
+    expect(Object.values(format).join(' ')).not.toMatch(/body|requestOverride|\$context\.path|\$input/);
+    expect(stage.Properties.MethodSettings).toEqual([
+      { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    ]);
+    expect(stage.DependsOn).toContain(resourceAt(json, '/ApiGatewayLogging/Account').logicalId);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test("API Gateway's own refusals answer in X-Road's error form", () => {
+    const responses = Object.values(resourcesOfType(json, 'AWS::ApiGateway::GatewayResponse')).map((response) => response.Properties);
+    expect(responses).toHaveLength(Object.keys(GATEWAY_RESPONSES).length);
+    for (const [type, expected] of Object.entries(GATEWAY_RESPONSES)) {
+      const response = responses.find((candidate) => candidate.ResponseType === type);
+      expect(response).toMatchObject({
+        ResponseParameters: { 'gatewayresponse.header.X-Road-Error': `'${expected.type}'` },
+        ResponseTemplates: { 'application/json': `{"type":"${expected.type}","message":"${expected.message}","detail":"$context.requestId"}` },
+      });
+      expect(response.StatusCode).toBe(expected.status === undefined ? undefined : String(expected.status));
+    }
+  });
+
+  test('the API Gateway logging role is set for the account and retained', () => {
+    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] }),
+    });
+  });
+
+  test('outputs tell ops what to put into central.apiUrl and central.anchorPublicKey', () => {
+    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn']);
+  });
+});

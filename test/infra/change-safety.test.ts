@@ -1,0 +1,75 @@
+import { fullDiff } from '@aws-cdk/cloudformation-diff';
+import { CENTRAL_STACK_NAME, agencyStackName } from '../../lib/stacks/sild-stacks';
+import { configWith, demoConfig, synth } from './support/synth';
+
+const FOURTH_AGENCY = {
+  name: 'land-board',
+  account: '555555555555',
+  region: 'eu-central-1',
+  member: { class: 'GOV', code: '70000005', name: 'Land Board' },
+  subsystems: ['cadastre'],
+};
+
+/** Per changed resource: its type and what changed (added, removed, or the names of changed properties). */
+function changesBetween(before: any, after: any): Record<string, string> {
+  const diff = fullDiff(before, after);
+  const changes: Record<string, string> = {};
+  diff.resources.forEachDifference((logicalId, change) => {
+    const type = change.newResourceType ?? change.oldResourceType;
+    if (change.isAddition) changes[logicalId] = `${type} added`;
+    else if (change.isRemoval) changes[logicalId] = `${type} removed`;
+    else changes[logicalId] = `${type} ${[...Object.keys(change.propertyUpdates), ...Object.keys(change.otherChanges)].sort().join(',')}`;
+  });
+  for (const section of ['outputs', 'parameters', 'conditions', 'mappings'] as const) {
+    diff[section].forEachDifference((name) => (changes[`${section}:${name}`] = 'changed'));
+  }
+  return changes;
+}
+
+describe('change safety', () => {
+  const before = synth(demoConfig());
+  const after = synth(configWith((raw) => raw.agencies.push(FOURTH_AGENCY)));
+
+  test('a fourth agency changes nothing in the existing agency stacks', () => {
+    for (const agency of demoConfig().agencies) {
+      const name = agencyStackName(agency);
+      expect({ name, changes: changesBetween(before.templateJson(name), after.templateJson(name)) }).toEqual({ name, changes: {} });
+    }
+    expect(after.assembly.getStackByName(agencyStackName(FOURTH_AGENCY)).environment).toMatchObject({ account: '555555555555', region: 'eu-central-1' });
+  });
+
+  test('a fourth agency changes the central stack only where the join allow-list lives', () => {
+    const oldTemplate = before.templateJson(CENTRAL_STACK_NAME);
+    const newTemplate = after.templateJson(CENTRAL_STACK_NAME);
+    const changes = changesBetween(oldTemplate, newTemplate);
+    const ofType = (type: string) => Object.entries(changes).filter(([, change]) => change.startsWith(type));
+    // The resource policy names the new account, and a new deployment makes the policy take effect.
+    expect(ofType('AWS::ApiGateway::RestApi').map(([, change]) => change)).toEqual(['AWS::ApiGateway::RestApi Policy']);
+    expect(ofType('AWS::ApiGateway::Deployment').map(([, change]) => change).sort()).toEqual(['AWS::ApiGateway::Deployment added', 'AWS::ApiGateway::Deployment removed']);
+    expect(ofType('AWS::ApiGateway::Stage').map(([, change]) => change)).toEqual(['AWS::ApiGateway::Stage DeploymentId']);
+    // The central function's settings carry the allow-list (agency → account → member) it checks on join.
+    expect(ofType('AWS::Lambda::Function').map(([, change]) => change)).toEqual(['AWS::Lambda::Function Environment']);
+    expect(Object.keys(changes)).toHaveLength(5);
+
+    const policyOf = (template: any) => Object.values(template.Resources as Record<string, any>).find((resource) => resource.Type === 'AWS::ApiGateway::RestApi').Properties.Policy;
+    expect(JSON.stringify(policyOf(newTemplate))).toContain('arn:aws:iam::555555555555:root');
+    const settingsOf = (template: any) =>
+      JSON.parse(Object.values(template.Resources as Record<string, any>).find((resource) => resource.Type === 'AWS::Lambda::Function').Properties.Environment.Variables.SILD_CENTRAL_SETTINGS);
+    const { agencies: oldAgencies, ...oldRest } = settingsOf(oldTemplate);
+    const { agencies: newAgencies, ...newRest } = settingsOf(newTemplate);
+    expect(newRest).toEqual(oldRest);
+    expect(newAgencies).toEqual([...oldAgencies, { name: 'land-board', account: '555555555555', member: 'DEV/GOV/70000005' }]);
+  });
+
+  test('a new access right shows in cdk diff as a change of the provider agency’s gateway settings only', () => {
+    const granted = synth(
+      configWith((raw) => raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'DEV/COM/10000003/crm', methods: ['GET'], paths: ['/*'] })),
+    );
+    const name = agencyStackName({ name: 'population-registry' });
+    const changes = changesBetween(before.templateJson(name), granted.templateJson(name));
+    expect(Object.values(changes)).toEqual(['AWS::Lambda::Function Environment', 'AWS::Lambda::Function Environment']);
+    for (const other of [CENTRAL_STACK_NAME, agencyStackName({ name: 'tax-board' }), agencyStackName({ name: 'business-registry' })]) {
+      expect(changesBetween(before.templateJson(other), granted.templateJson(other))).toEqual({});
+    }
+  });
+});

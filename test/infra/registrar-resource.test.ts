@@ -1,0 +1,68 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { createRegistrationHandler, type RegistrationDeps } from '../../lambdas/gateway/registrar-resource';
+import { gatewaySettings } from '../../lib/config/runtime-settings';
+import { demoConfig } from './support/synth';
+
+const config = demoConfig();
+const agency = config.agencies[0];
+const settings = JSON.stringify(gatewaySettings(config, agency, { centralUrl: 'https://central.test/prod', anchorPublicKey: 'anchor' }));
+const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' });
+const properties = {
+  ServiceToken: 'arn:aws:lambda:eu-north-1:222222222222:function:framework',
+  Agency: agency.name,
+  MemberName: agency.member.name,
+  Settings: settings,
+  ProviderUrl: 'https://provider.test/prod/',
+  SigningKeyId: 'arn:aws:kms:eu-north-1:222222222222:key/1234',
+  CentralUrl: 'https://central.test/prod/',
+  CentralRegion: 'eu-north-1',
+};
+const event = (RequestType: 'Create' | 'Update' | 'Delete', ResourceProperties: Record<string, unknown> = properties) =>
+  ({ RequestType, ResourceProperties, PhysicalResourceId: 'DEV/GOV/70000001/population-registry', LogicalResourceId: 'Registration', StackId: 'stack', RequestId: 'r', ResponseURL: 'https://s3', ResourceType: 'Custom::SildGatewayRegistration', ServiceToken: properties.ServiceToken }) as unknown as CloudFormationCustomResourceEvent;
+
+function fakes() {
+  const calls: { keyIds: string[]; joins: Parameters<RegistrationDeps['join']>[] } = { keyIds: [], joins: [] };
+  const deps: RegistrationDeps = {
+    getPublicKey: async (keyId) => {
+      calls.keyIds.push(keyId);
+      return publicKey;
+    },
+    join: async (request, options) => {
+      calls.joins.push([request, options]);
+      return { agency: request.agency, member: request.member.id, gateway: request.gateway.id, keyIds: ['key-1'] };
+    },
+    credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+  };
+  return { calls, deps };
+}
+
+describe('registration custom resource handler', () => {
+  test.each(['Create', 'Update'] as const)('%s joins with the KMS public key and the settings, signed for the central Region', async (type) => {
+    const { calls, deps } = fakes();
+    const result = await createRegistrationHandler(deps)(event(type));
+    expect(calls.keyIds).toEqual([properties.SigningKeyId]);
+    const [[request, options]] = calls.joins;
+    expect(request).toEqual({
+      agency: 'population-registry',
+      member: { id: 'DEV/GOV/70000001', name: 'Population Registry' },
+      subsystems: ['population'],
+      services: [{ subsystem: 'population', code: 'persons' }],
+      gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: properties.ProviderUrl, publicKeys: [publicKey.toString('base64')] },
+    });
+    expect(options).toMatchObject({ centralUrl: properties.CentralUrl, region: 'eu-north-1', credentials: deps.credentials });
+    expect(result).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry', Data: { Gateway: 'DEV/GOV/70000001/population-registry', KeyId: 'key-1' } });
+  });
+
+  test('Delete leaves the registry alone (unregistering is an operator decision)', async () => {
+    const { calls, deps } = fakes();
+    expect(await createRegistrationHandler(deps)(event('Delete'))).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry' });
+    expect(calls).toEqual({ keyIds: [], joins: [] });
+  });
+
+  test('missing properties fail the deployment with their names', async () => {
+    const { deps } = fakes();
+    const { CentralUrl: _omitted, ...rest } = properties;
+    await expect(createRegistrationHandler(deps)(event('Create', rest))).rejects.toThrow('Missing registration properties: CentralUrl');
+  });
+});

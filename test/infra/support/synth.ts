@@ -1,0 +1,97 @@
+/**
+ * Synthesizes the Sild app for template tests: the same feature flags as `cdk.json`, the same stacks and cdk-nag
+ * plugin as `bin/app.ts`, one synth per config (templates are read from the assembly, not re-synthesized per
+ * assertion). Bundling and the built-in CloudFormation validation are off unless a test is about them.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { DEFAULT_CONFIG_PATH, loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../../lib/config/ecosystem-config';
+import { addSildStacks, type SildStacks } from '../../../lib/stacks/sild-stacks';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Temporary folders of this test file, removed after its tests. */
+const temporaryDirs: string[] = [];
+export function temporaryDir(prefix = 'sild-infra-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+afterAll(() => temporaryDirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const CDK_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+
+export const demoConfig = (): EcosystemConfig => loadEcosystemConfig(path.join(ROOT, DEFAULT_CONFIG_PATH));
+
+/** The demo config as raw JSON, changed by `change`, then validated like any config. */
+export function configWith(change: (raw: any) => void): EcosystemConfig {
+  const raw = JSON.parse(readFileSync(path.join(ROOT, DEFAULT_CONFIG_PATH), 'utf8'));
+  change(raw);
+  return parseEcosystemConfig(raw, 'test config');
+}
+
+/** Realistic resource ids (CloudFormation validates their format). */
+export const IDS = {
+  vpc: 'vpc-0a1b2c3d4e5f60718',
+  subnets: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b1b2c3d4e5f60718'],
+  securityGroup: 'sg-0a1b2c3d4e5f60718',
+  vpce: 'vpce-0a1b2c3d4e5f60718',
+  centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod/',
+  anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEanchorkeyfortests',
+};
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stacks: SildStacks;
+  readonly assembly: CloudAssembly;
+  template(stackName: string): Template;
+  templateJson(stackName: string): any;
+  /** Warning and error messages of one stack, as text. */
+  messages(stackName: string, level?: 'warning' | 'error'): string[];
+}
+
+export interface SynthOptions {
+  /** Bundle the functions with esbuild. @default false */
+  readonly bundle?: boolean;
+  /** Where the cloud assembly goes. @default a fresh temporary folder */
+  readonly outdir?: string;
+}
+
+export function synth(config: EcosystemConfig, options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    outdir: options.outdir ?? temporaryDir(),
+    builtinCloudFormationValidation: false,
+    analyticsReporting: false,
+    stackTraces: false,
+    context: { ...CDK_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  const stacks = addSildStacks(app, config);
+  const assembly = app.synth();
+  return {
+    app,
+    stacks,
+    assembly,
+    templateJson: (stackName) => assembly.getStackByName(stackName).template,
+    template: (stackName) => Template.fromJSON(assembly.getStackByName(stackName).template),
+    messages: (stackName, level = 'warning') =>
+      assembly
+        .getStackByName(stackName)
+        .messages.filter((message) => message.level === level)
+        .map((message) => String(message.entry.data)),
+  };
+}
+
+/** Resources of one type in a template, by logical id. */
+export function resourcesOfType(template: any, type: string): Record<string, any> {
+  return Object.fromEntries(Object.entries(template.Resources as Record<string, any>).filter(([, resource]) => resource.Type === type));
+}
+
+/** The single resource whose `aws:cdk:path` ends with `pathSuffix`. */
+export function resourceAt(template: any, pathSuffix: string): { logicalId: string; resource: any } {
+  const found = Object.entries(template.Resources as Record<string, any>).filter(([, resource]) => String(resource.Metadata?.['aws:cdk:path'] ?? '').endsWith(pathSuffix));
+  if (found.length !== 1) throw new Error(`Expected one resource at ${pathSuffix}, found ${found.length}`);
+  return { logicalId: found[0][0], resource: found[0][1] };
+}
