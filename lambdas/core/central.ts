@@ -8,7 +8,7 @@
  * entry revokes it at the next configuration refresh.
  */
 import { createPublicKey } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientError, errorResponse, XRoadError } from './errors';
 import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';

@@ -3,7 +3,7 @@
  * passes it as JSON in the `SILD_GATEWAY_SETTINGS` environment variable (so `cdk diff` shows a change of backends or
  * access rights); the local runtime derives it the same way (`lib/config/gateway-settings.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const messageLogSettingsSchema = z.object({
   /** `full` logs bodies (inline up to `maxInlineBodyBytes`); `metadata` logs their hashes only. */

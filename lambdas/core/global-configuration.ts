@@ -7,7 +7,7 @@
  * the document's SHA-256. Signing the header rather than the document keeps the signed bytes under KMS's 4 KB
  * `RAW` limit while staying verifiable with plain node:crypto.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Base64 } from './hashing';
 import { keyIdOf, verifySignature } from './signatures';
 import type { Signer } from './ports';

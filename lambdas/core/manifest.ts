@@ -4,7 +4,7 @@
  * ordinary HTTP. Manifests are signed RAW (they stay well under KMS's 4 KB limit) and travel base64-encoded in
  * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CERTIFICATE_HEADER, type EncodedCertificate, type SigningSession } from './message-signer';
 import { verifySignature } from './signatures';
 

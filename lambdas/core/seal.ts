@@ -7,7 +7,7 @@
  *
  * Seals are written even for empty windows: the chain is then continuous in time, so a gap is always a problem.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Base64 } from './hashing';
 import { merkleRoot } from './merkle';
 import type { MessageLogRecord } from './message-log';

@@ -4,7 +4,7 @@
  * runtime both read it; a validation failure names the field and the reason.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidPartReason } from '../../lambdas/core/identifiers';
 import { messageLogSettingsSchema } from '../../lambdas/core/gateway-settings';
 
@@ -58,6 +58,10 @@ export const agencySchema = z.object({
   /** Local groups: code → subsystem ids. */
   localGroups: z.record(z.string(), z.array(subject)).default({}),
   messageLog: messageLogSettingsSchema.partial().optional(),
+  /** How the gateway signs messages: `session` (a KMS-certified in-memory key, ≤ 1 h) or `kms` (KMS per message). @default session, 3600 s */
+  signing: z.object({ mode: z.enum(['session', 'kms']), sessionValiditySeconds: z.number().int().min(60).max(3600).default(3600) }).optional(),
+  /** Seal interval and fail-closed limit of the message log. @default 60 s, 600 s */
+  sealing: z.object({ intervalSeconds: z.number().int().min(60).max(3600).default(60), maxLagSeconds: z.number().int().min(120).default(600) }).optional(),
   /** Days log records are kept before TTL removes them. @default 30 */
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
   /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */

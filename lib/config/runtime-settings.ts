@@ -42,5 +42,7 @@ export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, e
     centralUrl: endpoints.centralUrl,
     anchor: { instance: config.instance, publicKey: endpoints.anchorPublicKey },
     messageLog: agency.messageLog,
+    signing: agency.signing,
+    sealing: agency.sealing,
   };
 }

@@ -1,11 +1,11 @@
 /**
  * A DynamoDB table created from one of the shared layouts (`lambdas/adapters/tables.ts`) with Sild's production
  * defaults: on-demand, point-in-time recovery, deletion protection, RETAIN. Access is granted per item action on
- * the table itself (the layouts have no indexes), so no grantee ever gets `dynamodb:*` or an index wildcard.
+ * the table, and per index for queries, so no grantee ever gets `dynamodb:*` or an index wildcard.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableLayout } from '../../lambdas/adapters/tables';
 
@@ -19,11 +19,13 @@ export interface SildTableProps {
 
 export class SildTable extends Construct {
   public readonly table: dynamodb.ITable;
+  private readonly layout: TableLayout;
 
   constructor(scope: Construct, id: string, props: SildTableProps) {
     super(scope, id);
     const { layout } = props;
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.layout = layout;
+    const table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: layout.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: layout.sortKey ? { name: layout.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
       timeToLiveAttribute: layout.timeToLiveAttribute,
@@ -32,10 +34,28 @@ export class SildTable extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    for (const index of layout.indexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.include],
+      });
+    }
+    this.table = table;
   }
 
-  /** Allows exactly these item actions on this table (no indexes, no other tables). */
+  /** Allows `Query` on one of the layout's indexes (and nothing else on it). */
+  public grantIndexQuery(grantee: iam.IGrantable, indexName: string): iam.Grant {
+    if (!(this.layout.indexes ?? []).some((index) => index.indexName === indexName)) throw new Error(`The table has no index ${indexName}`);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${indexName}`] });
+  }
+
+  /**
+   * Allows exactly these item actions on this table — not on its indexes (`ITable.grant` would add `index/*`), not
+   * on other tables.
+   */
   public grantItemActions(grantee: iam.IGrantable, ...actions: TableItemAction[]): iam.Grant {
-    return this.table.grant(grantee, ...actions.map((action) => `dynamodb:${action}`));
+    return iam.Grant.addToPrincipal({ grantee, actions: actions.map((action) => `dynamodb:${action}`), resourceArns: [this.table.tableArn] });
   }
 }

@@ -4,10 +4,12 @@
  * anchor key — the deploy-time registration with the central registry. The agency's services and access rights
  * travel in the gateway settings, so `cdk diff` shows a change in who may call what.
  */
-import { Annotations, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
+import { MESSAGE_LOG_TABLE, SEAL_INDEX } from '../../lambdas/adapters/tables';
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
 import { gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
@@ -91,6 +93,24 @@ export class AgencyStack extends Stack {
       this.signingKey.grantSign(fn);
       this.messageLog.grantItemActions(fn, 'PutItem', 'Query');
     }
+
+    // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
+    const sealIntervalMinutes = Math.max(1, Math.round((agency.sealing?.intervalSeconds ?? 60) / 60));
+    const sealer = new SildFunction(this, 'SealerFunction', {
+      entry: 'lambdas/gateway/sealer.ts',
+      description: `Sild ${config.instance}: gateway ${agency.name}, message-log sealer`,
+      environment,
+      timeout: Duration.minutes(5),
+      vpcPlacement,
+    });
+    this.signingKey.grantSign(sealer);
+    this.messageLog.grantItemActions(sealer, 'PutItem', 'Query');
+    this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
+    new events.Rule(this, 'SealerSchedule', {
+      description: `Seals the message log of ${agency.name} every ${sealIntervalMinutes} min`,
+      schedule: events.Schedule.rate(Duration.minutes(sealIntervalMinutes)),
+      targets: [new targets.LambdaFunction(sealer, { retryAttempts: 0 })],
+    });
 
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
     const consumerAccess = agency.consumerAccess ?? { mode: 'iam' as const };

@@ -72,6 +72,26 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  test('the message log has the sparse seal index, carrying only the record hash and time', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [{ IndexName: 'seal-window', KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] } }],
+    });
+  });
+
+  test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals and query the seal index only', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [id('/SealerFunction/Resource'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }],
+    });
+    const tableArn = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
+    expect(resourceAt(json, '/SealerFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/SealerFunctionLogs/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
+    ]);
+  });
+
   test('without consumerAccess the consumer side uses IAM, callable only by the agency account, and synth warns', () => {
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });

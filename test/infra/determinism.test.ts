@@ -35,7 +35,7 @@ test('two synths of the same config are byte-identical, bundles and asset hashes
   expect(different).toEqual([]);
 
   const bundles = [...a.keys()].filter((file) => /^asset\.[0-9a-f]{64}\/index\.js$/.test(file));
-  expect(bundles).toHaveLength(4); // central, consumer, provider, registrar
+  expect(bundles).toHaveLength(5); // central, consumer, provider, sealer, registrar
   for (const bundle of bundles) {
     const code = a.get(bundle)!.toString('utf8');
     const map = JSON.parse(a.get(`${bundle}.map`)!.toString('utf8'));
