@@ -66,7 +66,7 @@ export const agencySchema = z.object({
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
   /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
   vpc: vpcSchema.optional(),
-  /** Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized. @default private */
+  /** Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized. @default - IAM (with a synth warning) */
   consumerAccess: z
     .discriminatedUnion('mode', [
       z.object({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]+$/)).min(1) }),
