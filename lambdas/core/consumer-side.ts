@@ -7,8 +7,8 @@
  * 4. Verify the provider's response manifest (its signature, our request hash, the response hash), log the
  *    response, and only then return it to the client.
  */
-import { clientError, consumerError, errorResponse, XRoadError } from './errors';
-import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { clientError, consumerError } from './errors';
+import { answerFailure, checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
@@ -75,12 +75,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
       body: answer.body,
     };
   } catch (error) {
-    const response = errorResponse(error, 'Server.ClientProxy', newId(deps));
-    deps.events?.('request-failed', { xRoadId: base?.xRoadId, type: response.headers[XROAD.error], cause: error instanceof XRoadError ? error.cause : error });
-    if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
-      await logErrorAnswer(deps, 'Server.ClientProxy', base, 'consumer', { type: response.headers[XROAD.error], status: response.status, body: response.body });
-    }
-    return response;
+    return answerFailure(deps, 'consumer', base, error);
   }
 }
 

@@ -2,11 +2,12 @@
  * What both sides of a gateway share: their dependencies, the signer identity, and the few steps both take.
  */
 import { randomUUID } from 'node:crypto';
-import { XRoadError, type FaultOrigin } from './errors';
+import { errorResponse, XRoadError, type FaultOrigin } from './errors';
 import type { GlobalConfiguration } from './global-configuration';
 import type { GatewaySettings } from './gateway-settings';
-import type { Headers } from './http';
-import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord } from './message-log';
+import type { Headers, HttpResponse } from './http';
+import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord, type Side } from './message-log';
+import { XROAD } from './rest-message';
 import type { Clock, HttpClient, Signer } from './ports';
 import type { MessageSigner } from './message-signer';
 
@@ -63,12 +64,27 @@ export async function logMessage(
 }
 
 /** Logs a layer error answer; a failure here must not hide the original error, so it is reported, not thrown. */
-export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, side: 'consumer' | 'provider', error: { type: string; status: number; body: Buffer }): Promise<void> {
+export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, side: Side, error: { type: string; status: number; body: Buffer }): Promise<void> {
   try {
     await logMessage(deps, origin, base, { side, direction: 'response', status: error.status, errorType: error.type }, error.body);
   } catch (logError) {
     deps.events?.('log-error-answer-failed', { xRoadId: base.xRoadId, type: error.type, reason: String(logError) });
   }
+}
+
+/**
+ * The one way a gateway side answers a failure: the X-Road error response, a payload-free event, and — once the
+ * message was logged — a log record of the error answer (not for a failed log write or a refused duplicate).
+ */
+export async function answerFailure(deps: GatewayDeps, side: Side, base: RecordBase | undefined, error: unknown): Promise<HttpResponse> {
+  const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
+  const response = errorResponse(error, origin, newId(deps));
+  const type = response.headers[XROAD.error];
+  deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
+  if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
+    await logErrorAnswer(deps, origin, base, side, { type, status: response.status, body: response.body });
+  }
+  return response;
 }
 
 /** Picks the named headers (the ones a manifest covers) from a header map. */

@@ -8,8 +8,8 @@
  *    hash), log the response, and only then return it.
  */
 import { isAllowed } from './access-rights';
-import { errorResponse, providerError, XRoadError } from './errors';
-import { checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { providerError, XRoadError } from './errors';
+import { answerFailure, checkBodySize, isoNow, logMessage, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { requestTarget, type HttpRequest, type HttpResponse } from './http';
@@ -72,12 +72,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       body: answer.body,
     };
   } catch (error) {
-    const response = errorResponse(error, 'Server.ServerProxy', newId(deps));
-    deps.events?.('provider-request-failed', { xRoadId: base?.xRoadId, type: response.headers[XROAD.error], cause: error instanceof XRoadError ? error.cause : error });
-    if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
-      await logErrorAnswer(deps, 'Server.ServerProxy', base, 'provider', { type: response.headers[XROAD.error], status: response.status, body: response.body });
-    }
-    return response;
+    return answerFailure(deps, 'provider', base, error);
   }
 }
 

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { GATEWAY_RESPONSES, matchRoute, routesOf, type ApiName } from '../routes';
+import { readBody } from './read-body';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -73,19 +74,6 @@ function eventQuery(search: string) {
     (multi[name] ??= []).push(value);
   }
   return { queryStringParameters: single, multiValueQueryStringParameters: multi };
-}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront> {

@@ -3,8 +3,9 @@
  * wire: the adapter under test talks to what it believes is DynamoDB and receives DynamoDB's own error answers.
  * Nothing in the code under test is mocked.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body';
 
 /** A request as a fault rule sees it: the AWS operation (`X-Amz-Target`) and the parsed JSON body. */
 export interface ProxiedCall {
@@ -32,20 +33,11 @@ export const THROTTLED: FaultAnswer = { status: 400, type: 'com.amazonaws.dynamo
 /** DynamoDB's internal failure. */
 export const UNAVAILABLE: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' };
 
-function readAll(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
 export async function startFaultProxy(targetUrl: string, listenPort = 0): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let rule: FaultRule | undefined;
   const server: Server = createServer(async (request, response) => {
-    const body = await readAll(request);
+    const body = (await readBody(request))!;
     if (rule) {
       let parsed: Record<string, unknown> = {};
       try {

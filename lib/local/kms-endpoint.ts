@@ -20,6 +20,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import { readBody } from './read-body';
 
 /** Options for {@link LocalKmsEndpoint.start}. */
 export interface LocalKmsOptions {
@@ -218,7 +219,8 @@ export class LocalKmsEndpoint {
   /** Top-level request handler: every failure becomes a KMS-shaped JSON error. */
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_BODY_BYTES);
+      if (body === undefined) throw new KmsError('ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413);
       const operation = parseOperation(req);
       this.counts[operation] = (this.counts[operation] ?? 0) + 1;
       await this.applyFault(operation);
@@ -487,19 +489,6 @@ export class LocalKmsEndpoint {
 }
 
 // ------------------------------------------------------------------ helpers
-
-/** Reads the request body, refusing bodies over {@link MAX_BODY_BYTES}. */
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
-  }
-  if (size > MAX_BODY_BYTES) throw new KmsError('ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413);
-  return Buffer.concat(chunks);
-}
 
 /** Extracts `<Operation>` from `X-Amz-Target: TrentService.<Operation>`. */
 function parseOperation(req: http.IncomingMessage): string {

@@ -4,8 +4,9 @@
  * It is an ordinary HTTP service, unaware of X-Road; it reports the X-Road headers it received so a demo can show
  * what reached the backend.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body';
 
 const PERSONS: Record<string, { id: string; givenName: string; familyName: string; dateOfBirth: string }> = {
   '123': { id: '123', givenName: 'Mari', familyName: 'Maasikas', dateOfBirth: '1990-04-12' },
@@ -19,19 +20,10 @@ export interface SampleBackend {
   stop(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
 export async function startSampleBackend(port = 0, host = '127.0.0.1'): Promise<SampleBackend> {
   const received: SampleBackend['received'] = [];
   const server: Server = createServer(async (request, response) => {
-    const body = await readBody(request);
+    const body = (await readBody(request))!;
     const url = new URL(request.url ?? '/', 'http://backend');
     received.push({ method: request.method ?? '', path: url.pathname, client: request.headers['x-road-client'] as string | undefined });
     const send = (status: number, value: unknown) => {
