@@ -60,7 +60,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function subjectMatches(subject: string, caller: string, context: AccessContext): boolean {
+/** True when the rule's subject covers the caller (directly or through a group). */
+export function subjectMatches(subject: string, caller: string, context: Omit<AccessContext, 'rules'>): boolean {
   if (subject.startsWith(GLOBAL_GROUP)) return context.callerGlobalGroups.includes(subject.slice(GLOBAL_GROUP.length));
   if (subject.startsWith(LOCAL_GROUP)) {
     const code = subject.slice(LOCAL_GROUP.length);

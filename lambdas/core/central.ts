@@ -13,6 +13,7 @@ import { clientError, errorResponse, XRoadError } from './errors';
 import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, formatClientId, invalidPartReason } from './identifiers';
+import { METADATA_SERVICES } from './metadata';
 import type { Clock, Signer } from './ports';
 import { keyIdOf } from './signatures';
 
@@ -105,6 +106,7 @@ function validateJoin(request: JoinRequest, settings: CentralSettings): void {
     if (reason) throw clientError('BadRequest', `Identifier part ${JSON.stringify(code.slice(0, 64))} ${reason}`);
   }
   for (const service of request.services) {
+    if (METADATA_SERVICES.has(service.code)) throw clientError('BadRequest', `Service code ${service.code} is reserved for metadata services`);
     if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
   }
   for (const key of request.gateway.publicKeys) {

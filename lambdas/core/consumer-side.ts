@@ -12,6 +12,7 @@ import { answerFailure, checkBodySize, isoNow, logErrorAnswer, logMessage, newId
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
+import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest, type SignerKeyResolver } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
@@ -22,12 +23,15 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Client');
+    if (request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH) {
+      return listClients(await deps.globalConfiguration.current(), new URLSearchParams(request.rawQuery).get('xRoadInstance') ?? undefined);
+    }
     await deps.sealHealth?.check();
     const message = parseServiceRequest(request, () => newId(deps));
     checkClientServedHere(message.client, deps);
     const configuration = await deps.globalConfiguration.current();
     const serviceId = formatServiceId(message.service);
-    const provider = resolveProvider(message, configuration);
+    const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
 
     const target = requestTarget(request.rawPath, request.rawQuery);
     const forwarded = { ...passThroughHeaders(request.headers), ...xRoadRequestHeaders(message, formatClientId) };
@@ -91,7 +95,7 @@ function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
 }
 
 /** Finds the gateway that serves the requested service, or says precisely what is unknown. */
-function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnType<GatewayDeps['globalConfiguration']['current']>>) {
+function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnType<GatewayDeps['globalConfiguration']['current']>>, metadata: boolean) {
   const { service } = message;
   if (service.instance !== configuration.instance) {
     throw consumerError('UnknownMember', `Instance ${service.instance} is not known to this gateway (no federation with it)`);
@@ -99,6 +103,8 @@ function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnT
   const owner = formatClientId(serviceOwner(service));
   if (!configuration.hasMember(formatClientId(memberOf(service)))) throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
   if (!configuration.hasSubsystem(owner)) throw consumerError('UnknownMember', `Subsystem ${owner} is not registered`);
+  // Metadata services are answered by the gateway that serves the subsystem.
+  if (metadata) return configuration.gatewayOfClient(owner) ?? raise(consumerError('UnknownMember', `No gateway serves ${owner}`));
   const gateway = configuration.gatewayOfService(formatServiceId(service));
   if (!gateway) throw consumerError('UnknownService', `Service ${formatServiceId(service)} is not registered`);
   return gateway;
@@ -138,3 +144,6 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
 }
 
 const b64 = (data: Buffer) => data.toString('base64');
+const raise = (error: Error): never => {
+  throw error;
+};

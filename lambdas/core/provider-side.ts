@@ -4,16 +4,17 @@
  * 1. Verify the request manifest: signed by the gateway that serves the client (key from the global
  *    configuration), matching the message received (request hash), and fresh (timestamp within the clock skew).
  * 2. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay.
- * 3. Enforce access rights (deny by default), call the backend, sign the response manifest (binding the request
+ * 3. Enforce access rights (deny by default), call the backend (or answer a metadata service), sign the response manifest (binding the request
  *    hash), log the response, and only then return it.
  */
-import { isAllowed } from './access-rights';
+import { isAllowed, subjectMatches } from './access-rights';
 import { providerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { requestTarget, type HttpRequest, type HttpResponse } from './http';
-import { formatClientId, memberOf, parseClientId } from './identifiers';
+import { formatClientId, memberOf, parseClientId, type ServiceId } from './identifiers';
+import { isMetadataRequest, metadataAnswer } from './metadata';
 import { ManifestError, manifestHeaders, readRequestManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
@@ -31,18 +32,9 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
     await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], certificate, headers: pick(request.headers, manifest.headers) }, request.body);
 
-    const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
-    if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
-      throw providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
-    }
-    const allowed = isAllowed(
-      { caller: manifest.client, service, method: manifest.method, path: servicePath },
-      { rules: deps.settings.accessRights, localGroups: deps.settings.localGroups, callerGlobalGroups: configuration.globalGroupsOf(manifest.client) },
-    );
-    if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
-
-    const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
-    const answer = await callBackend(deps, { method: manifest.method, url, headers: pick(request.headers, manifest.headers), body: request.body, timeoutMs: offered.timeoutMs });
+    const answer = isMetadataRequest(service, servicePath)
+      ? metadataAnswer(service, deps.settings, (rule) => subjectMatches(rule.subject, manifest.client, accessContext(deps, configuration, manifest.client)))
+      : await serveRequest(deps, configuration, request, manifest, service, servicePath);
 
     const headers = passThroughHeaders(answer.headers);
     const headerNames = signedHeaderNames(headers);
@@ -74,6 +66,25 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
   } catch (error) {
     return answerFailure(deps, 'provider', base, error);
   }
+}
+
+const accessContext = (deps: GatewayDeps, configuration: GlobalConfiguration, caller: string) => ({
+  rules: deps.settings.accessRights,
+  localGroups: deps.settings.localGroups,
+  callerGlobalGroups: configuration.globalGroupsOf(caller),
+});
+
+/** A service call proper: the service must be offered here and the caller allowed; then the backend answers. */
+async function serveRequest(deps: GatewayDeps, configuration: GlobalConfiguration, request: HttpRequest, manifest: RequestManifest, service: ServiceId, servicePath: string): Promise<HttpResponse> {
+  const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
+  if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
+    throw providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+  }
+  const allowed = isAllowed({ caller: manifest.client, service, method: manifest.method, path: servicePath }, accessContext(deps, configuration, manifest.client));
+  if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
+
+  const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
+  return callBackend(deps, { method: manifest.method, url, headers: pick(request.headers, manifest.headers), body: request.body, timeoutMs: offered.timeoutMs });
 }
 
 /** Verifies that the request came through the client's gateway, unaltered and recently. */

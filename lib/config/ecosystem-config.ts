@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { invalidPartReason } from '../../lambdas/core/identifiers';
 import { messageLogSettingsSchema } from '../../lambdas/core/gateway-settings';
+import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 
 const part = (what: string) =>
   z.string().superRefine((value, context) => {
@@ -116,6 +117,9 @@ export const ecosystemConfigSchema = z
         context.addIssue({ code: 'custom', path: ['agencies', index, 'member', 'class'], message: `unknown member class ${agency.member.class}` });
       }
       agency.services.forEach((service, serviceIndex) => {
+        if (METADATA_SERVICES.has(service.code)) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'services', serviceIndex, 'code'], message: `${service.code} is reserved for X-Road's metadata services` });
+        }
         if (!agency.subsystems.includes(service.subsystem)) {
           context.addIssue({ code: 'custom', path: ['agencies', index, 'services', serviceIndex, 'subsystem'], message: `not a subsystem of ${agency.name}` });
         }

@@ -156,6 +156,38 @@ describe('the provider side trusts only signed, fresh, unaltered messages', () =
   });
 });
 
+describe('X-Road metadata services', () => {
+  test('listClients lists every member and subsystem of the instance from the global configuration', async () => {
+    const response = await eco.call('/listClients', { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    const { member } = response.json<{ member: { id: Record<string, string>; name: string }[] }>();
+    expect(member).toContainEqual({ id: { object_type: 'SUBSYSTEM', xroad_instance: 'DEV', member_class: 'GOV', member_code: '70000001', subsystem_code: 'population' }, name: 'Population Registry' });
+    expect(member).toContainEqual({ id: { object_type: 'MEMBER', xroad_instance: 'DEV', member_class: 'COM', member_code: '10000003' }, name: 'Business Registry' });
+    expect((await eco.call('/listClients?xRoadInstance=EE')).json()).toEqual({ member: [] });
+  });
+
+  test("listMethods is a signed, logged exchange answered by the provider from its registrations", async () => {
+    const response = await eco.call('/r1/DEV/GOV/70000001/population/listMethods', { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'meta-1' } });
+    expect(response.status).toBe(200);
+    expect(response.json<{ service: { service_code: string; service_type: string }[] }>().service.map((entry) => [entry.service_code, entry.service_type])).toEqual([
+      ['persons', 'REST'],
+      ['unreachable', 'REST'],
+    ]);
+    expect(response.headers['x-road-request-hash']).toBeDefined();
+    expect((await providerRecords('meta-1')).map((record) => record.direction).sort()).toEqual(['request', 'response']);
+  });
+
+  test('allowedMethods lists only what the caller may call, with its endpoints', async () => {
+    const allowed = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { headers: { 'x-road-client': TAX_CLIENT } });
+    expect(allowed.json<{ service: { service_code: string; endpoint_list: unknown[] }[] }>().service.find((entry) => entry.service_code === 'persons')).toMatchObject({
+      endpoint_list: [{ method: '*', path: '**' }],
+    });
+    const none = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
+    expect(none.status).toBe(200);
+    expect(none.json()).toEqual({ service: [] });
+  });
+});
+
 describe('session keys', () => {
   test('manifests are signed by a session key that the gateway KMS key certifies; KMS is called once, not per message', async () => {
     const before = eco.kms.callCounts().Sign ?? 0;
