@@ -1,4 +1,7 @@
-/** Structured, payload-free logs for the Lambda entry files (Powertools Logger; X-Road-Id as correlation id). */
+/**
+ * Structured, payload-free logs for the Lambda entry files (Powertools Logger; X-Road-Id as correlation id).
+ * Field names must avoid Powertools' reserved keys (`service`, `level`, `message`, `timestamp`, …).
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 
 export function lambdaEvents(serviceName: string): (event: string, fields: Record<string, unknown>) => void {

@@ -56,7 +56,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     const { manifest } = signed;
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, 'Client');
-    deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, service: serviceId, provider: provider.id });
+    deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, serviceId, provider: provider.id });
 
     const answer = await forward(deps, `${provider.providerUrl}${target}`, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
     if (answer.headers[XROAD.error] !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * A Lambda function with Sild's production defaults fixed once: Node.js 22 on arm64, bundled by the local esbuild
- * (no Docker) minified with source maps, the AWS SDK v3 left to the runtime, an explicit log group with retention,
+ * (no Docker) minified with source maps, the AWS SDK v3 (and its @smithy packages) left to the runtime, an explicit log group with retention,
  * and an own execution role that may write only to that log group (no managed policy, no `logs:CreateLogGroup`).
  */
 import * as path from 'node:path';
@@ -14,6 +14,9 @@ import type { Construct } from 'constructs';
 
 /** The repository root: entries, the lock file and esbuild's working directory are resolved from here, not the cwd. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The Node.js runtime ships the AWS SDK v3 with its @smithy dependencies; bundling them only adds weight. */
+export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*', '@smithy/*'] as const;
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
 const ENVIRONMENT_LIMIT_BYTES = 4096;
@@ -76,7 +79,7 @@ export class SildFunction extends NodejsFunction {
         sourcesContent: false,
         target: 'node22',
         format: OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...RUNTIME_PROVIDED_MODULES],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

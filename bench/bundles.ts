@@ -1,0 +1,193 @@
+/**
+ * Lambda bundles: each entry point bundled exactly as `SildFunction` (lib/constructs/sild-function.ts) has
+ * NodejsFunction bundle it — esbuild, platform node, target node22, CJS, minified, external source map without
+ * sources content, `@aws-sdk/*` external — then its size and its cold init time.
+ *
+ * Init time: a fresh `node` process per run requires the bundle, which builds the handler at import from the
+ * environment (settings JSON, key id, table…), as Lambda's INIT phase does. Measured inside the process from just
+ * before `require` to just after, median of `runs`; the process start itself is not included (Lambda's runtime
+ * bootstrap is not ours to shrink). `NODE_PATH` points at the repository's node_modules so the external SDK
+ * resolves (Lambda's runtime has it). Measured twice: with `--enable-source-maps` (what the stack sets in
+ * NODE_OPTIONS) and without.
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build, type Metafile } from 'esbuild';
+import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
+import { centralSettings, gatewaySettings } from '../lib/config/runtime-settings';
+import { REPO_ROOT } from './paths';
+import { RUNTIME_PROVIDED_MODULES } from '../lib/constructs/sild-function';
+
+const run = promisify(execFile);
+
+export interface BundleEntry {
+  readonly name: string;
+  /** Relative to the repository root. */
+  readonly entry: string;
+  /** Environment the handler needs at import. */
+  readonly env: Record<string, string>;
+}
+
+export interface BundleResult {
+  readonly name: string;
+  readonly entry: string;
+  readonly bytes: number;
+  readonly kb: number;
+  /** Median init (require + handler construction), ms, with `--enable-source-maps` (as deployed). */
+  readonly initMs: number;
+  /** The same without source maps. */
+  readonly initMsNoSourceMaps: number;
+  /** Median time to require only the external `@aws-sdk/*` modules the bundle requires (part of `initMs`). */
+  readonly sdkRequireMs: number;
+  /** The external modules the bundle requires. */
+  readonly externals: readonly string[];
+  /** The largest inputs in the bundle (package or folder → bytes of output). */
+  readonly topInputs: { readonly input: string; readonly kb: number }[];
+}
+
+/** The environment each function gets from its stack, with plausible values. */
+function functionEnvironments(): Record<string, Record<string, string>> {
+  const config = parseEcosystemConfig(
+    JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'ecosystem.json'), 'utf8')) as unknown,
+    'config/ecosystem.json',
+  );
+  const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  const agency = config.agencies[0];
+  const keyArn = 'arn:aws:kms:eu-north-1:222222222222:key/00000000-0000-4000-8000-000000000000';
+  const lambda = { AWS_REGION: 'eu-north-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' };
+  const gateway = {
+    ...lambda,
+    SILD_GATEWAY_SETTINGS: JSON.stringify(gatewaySettings(config, agency, { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey })),
+    SILD_SIGNING_KEY_ID: keyArn,
+    SILD_MESSAGE_LOG_TABLE: 'sild-population-registry-message-log',
+    SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays),
+  };
+  return {
+    central: { ...lambda, SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)), SILD_SIGNING_KEY_ID: keyArn, SILD_REGISTRY_TABLE: 'sild-registry' },
+    consumer: gateway,
+    provider: gateway,
+    registrar: lambda,
+  };
+}
+
+export function bundleEntries(): BundleEntry[] {
+  const env = functionEnvironments();
+  const entries: BundleEntry[] = [
+    { name: 'central', entry: 'lambdas/central/index.ts', env: env.central },
+    { name: 'consumer', entry: 'lambdas/gateway/consumer.ts', env: env.consumer },
+    { name: 'provider', entry: 'lambdas/gateway/provider.ts', env: env.provider },
+    { name: 'sealer', entry: 'lambdas/gateway/sealer.ts', env: env.provider },
+    { name: 'registrar', entry: 'lambdas/gateway/registrar-resource.ts', env: env.registrar },
+  ];
+  return entries.filter((entry) => existsSync(join(REPO_ROOT, entry.entry)));
+}
+
+function outputOf(metafile: Metafile, outfile: string) {
+  return Object.entries(metafile.outputs).find(([path]) => path.endsWith(`${outfile.split('/').slice(-2).join('/')}`))?.[1];
+}
+
+/** The external modules (the AWS SDK) a bundle requires at run time. */
+function externalsOf(metafile: Metafile, outfile: string): string[] {
+  const output = outputOf(metafile, outfile);
+  return [...new Set((output?.imports ?? []).filter((entry) => entry.external && (entry.path.startsWith('@aws-sdk/') || entry.path.startsWith('@smithy/'))).map((entry) => entry.path))].sort();
+}
+
+/** Output bytes by package (node_modules/<pkg>) or by source folder. */
+function topInputs(metafile: Metafile, outfile: string, count = 6): { input: string; kb: number }[] {
+  const output = outputOf(metafile, outfile);
+  if (!output) return [];
+  const groups = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+    const group = match ? match[1] : input.split('/').slice(0, 2).join('/');
+    groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
+  }
+  return [...groups.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([input, bytes]) => ({ input, kb: Math.round((bytes / 1024) * 10) / 10 }));
+}
+
+/** The script each init run executes: time `require(bundle)` (which builds the handler) and print it. */
+const INIT_SCRIPT = [
+  'const start = process.hrtime.bigint();',
+  'const mod = require(process.argv[1]);',
+  "if (typeof mod.handler !== 'function') throw new Error('no handler export');",
+  'process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
+].join(' ');
+
+/** Times requiring the modules named in argv (comma-separated). */
+const SDK_SCRIPT = [
+  'const start = process.hrtime.bigint();',
+  "for (const name of process.argv[1].split(',').filter(Boolean)) require(name);",
+  'process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
+].join(' ');
+
+async function initOnce(bundle: string, env: Record<string, string>, sourceMaps: boolean, script = INIT_SCRIPT): Promise<number> {
+  const { stdout } = await run(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '-e', script, bundle], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...env },
+    timeout: 30_000,
+  });
+  return Number(stdout.trim());
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Bundles every entry and measures it. */
+export async function measureBundles(runs: number): Promise<BundleResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sild-bench-bundles-'));
+  try {
+    const results: BundleResult[] = [];
+    for (const entry of bundleEntries()) {
+      const outfile = join(dir, entry.name, 'index.js');
+      const built = await build({
+        entryPoints: [join(REPO_ROOT, entry.entry)],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        minify: true,
+        sourcemap: true,
+        sourcesContent: false,
+        external: [...RUNTIME_PROVIDED_MODULES],
+        absWorkingDir: REPO_ROOT,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const bytes = statSync(outfile).size;
+      const externals = externalsOf(built.metafile, outfile);
+      const withMaps: number[] = [];
+      const withoutMaps: number[] = [];
+      const sdkOnly: number[] = [];
+      for (let index = 0; index < runs; index += 1) {
+        withMaps.push(await initOnce(outfile, entry.env, true));
+        withoutMaps.push(await initOnce(outfile, entry.env, false));
+        sdkOnly.push(await initOnce(externals.join(','), entry.env, false, SDK_SCRIPT));
+      }
+      results.push({
+        name: entry.name,
+        entry: entry.entry,
+        bytes,
+        kb: bytes / 1024,
+        initMs: median(withMaps),
+        initMsNoSourceMaps: median(withoutMaps),
+        sdkRequireMs: median(sdkOnly),
+        externals,
+        topInputs: topInputs(built.metafile, outfile),
+      });
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

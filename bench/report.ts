@@ -1,0 +1,260 @@
+/**
+ * The benchmark's headline figures, its goals, and the printed summary. Headline figures are taken from fixed
+ * scenarios so runs compare: throughput ratio and gateway CPU at the realistic backend, concurrency 8, small body;
+ * latency overhead at the realistic backend, concurrency 1, small body.
+ */
+import type { BundleResult } from './bundles';
+import type { Calibration } from './gateway-process';
+import { costPerMillion, type CostBreakdown, type CostInputs } from './cost';
+import type { ExchangeResults, ScenarioResult } from './scenarios';
+import type { SynthResult } from './synth';
+
+/** Memory of each gateway function as deployed (SildFunction's default). */
+export const LAMBDA_MEMORY_MB = 512;
+
+export interface Headline {
+  readonly throughputRatio?: number;
+  readonly throughputRatioInstant32?: number;
+  readonly p50OverheadMs?: number;
+  readonly gatewayCpuMsPerMessage?: number;
+  readonly kmsSignPerMessage?: number;
+  readonly kmsOtherPerMessage?: number;
+  readonly dynamoWritesPerMessage?: number;
+  readonly dynamoWriteUnitsPerMessage?: number;
+  readonly dynamoReadsPerMessage?: number;
+  readonly costPerMillionUsd?: number;
+  readonly maxBundleKb?: number;
+  readonly maxInitMs?: number;
+  readonly synth100Seconds?: number;
+  /** Set when the 100-agency synth failed: how long it ran. */
+  readonly synth100FailedAfterSeconds?: number;
+}
+
+export interface CostReport {
+  readonly assumptions: Record<string, string | number>;
+  readonly inputs: CostInputs;
+  /** Billed Lambda time = measured request wall time (the headline). */
+  readonly breakdown: CostBreakdown;
+  /** Billed Lambda time = the gateways' measured CPU time (a floor: no waiting at all). */
+  readonly cpuFloor: CostBreakdown;
+  /** The 64 KB body case (same scenario otherwise). */
+  readonly largeBody?: CostBreakdown;
+}
+
+export interface Goal {
+  readonly metric: keyof Headline;
+  readonly goal: string;
+  readonly target: number;
+  readonly direction: 'max' | 'min';
+}
+
+export const GOALS: readonly Goal[] = [
+  { metric: 'throughputRatio', goal: '≥ 0.8', target: 0.8, direction: 'min' },
+  { metric: 'p50OverheadMs', goal: '≤ 3 ms', target: 3, direction: 'max' },
+  { metric: 'gatewayCpuMsPerMessage', goal: '≤ 1 ms', target: 1, direction: 'max' },
+  { metric: 'kmsSignPerMessage', goal: '≤ 0.01', target: 0.01, direction: 'max' },
+  { metric: 'maxBundleKb', goal: '≤ 150 KB', target: 150, direction: 'max' },
+  { metric: 'maxInitMs', goal: '≤ 60 ms', target: 60, direction: 'max' },
+  { metric: 'synth100Seconds', goal: '≤ 60 s', target: 60, direction: 'max' },
+];
+
+export const find = (scenarios: readonly ScenarioResult[], profile: string, body: string, concurrency: number) =>
+  scenarios.find((scenario) => scenario.profile === profile && scenario.body === body && scenario.concurrency === concurrency);
+
+export function costReport(scenarios: readonly ScenarioResult[], overall?: ExchangeResults['overall']): CostReport | undefined {
+  const counts = find(scenarios, 'realistic', 'small', 8) ?? scenarios.find((scenario) => scenario.body === 'small');
+  // Lambda runs one request per instance: the unqueued wall time (concurrency 1) is its billed duration.
+  const durations = find(scenarios, 'realistic', 'small', 1) ?? counts;
+  if (!counts || !durations) return undefined;
+  // KMS: amortized over the whole run where known (session keys are certified once, in whichever run is first).
+  const inputs = (scenario: ScenarioResult, lambdaMs: number): CostInputs => ({
+    kmsSignPerMessage: overall ? overall.calls.kmsSign : scenario.gateway.calls.kmsSign,
+    kmsOtherPerMessage: overall ? overall.calls.kmsOther : scenario.gateway.calls.kmsOther,
+    dynamoWriteUnitsPerMessage: scenario.gateway.calls.dynamoWriteUnits,
+    dynamoReadUnitsPerMessage: scenario.gateway.calls.dynamoReadUnits,
+    lambdaMsPerMessage: lambdaMs,
+    lambdaMemoryMb: LAMBDA_MEMORY_MB,
+  });
+  const wallMs = (scenario: ScenarioResult) => scenario.gateway.consumerMs + scenario.gateway.providerMs;
+  const headline = inputs(counts, wallMs(durations));
+  const large = find(scenarios, counts.profile, '64k', counts.concurrency);
+  const largeDurations = find(scenarios, durations.profile, '64k', 1) ?? large;
+  return {
+    assumptions: {
+      scenario: `${counts.profile} backend (${counts.serviceMs} ms), small body: calls per message at concurrency ${counts.concurrency}, Lambda duration at concurrency ${durations.concurrency}`,
+      lambda: `arm64, ${LAMBDA_MEMORY_MB} MB (SildFunction default), 2 invocations per message (consumer, provider); billed duration = measured front wall time (consumer ${durations.gateway.consumerMs.toFixed(1)} ms + provider ${durations.gateway.providerMs.toFixed(1)} ms; includes the backend's service time and local KMS/DynamoDB latency, which is lower than AWS's)`,
+      apiGateway: 'REST API, 2 requests per message (consumer API, provider API), $3.50/M',
+      kms: `ECC_NIST_P256 requests $0.15/10k (Sign and any other per-message request)${overall ? `, amortized over the whole run (${overall.messages} messages)` : ''}`,
+      dynamodb: 'on-demand, $0.625/M WRU (1 KB items, computed from the marshalled items), $0.125/M RRU',
+      excluded: 'central deployment, storage/PITR, CloudWatch Logs, data transfer, key-months, backends',
+    },
+    inputs: headline,
+    breakdown: costPerMillion(headline),
+    cpuFloor: costPerMillion({ ...headline, lambdaMsPerMessage: counts.gateway.cpuMsPerMessage }),
+    largeBody: large && largeDurations ? costPerMillion(inputs(large, wallMs(largeDurations))) : undefined,
+  };
+}
+
+export function headline(
+  scenarios: readonly ScenarioResult[],
+  bundles: readonly BundleResult[],
+  synth: readonly SynthResult[],
+  cost?: CostReport,
+  overall?: ExchangeResults['overall'],
+): Headline {
+  const main = find(scenarios, 'realistic', 'small', 8);
+  const c1 = find(scenarios, 'realistic', 'small', 1);
+  const instant32 = find(scenarios, 'instant', 'small', 32);
+  const synth100 = synth.find((result) => result.agencies === 100);
+  return {
+    throughputRatio: main?.throughputRatio,
+    throughputRatioInstant32: instant32?.throughputRatio,
+    p50OverheadMs: c1?.p50OverheadMs,
+    gatewayCpuMsPerMessage: main?.gateway.cpuMsPerMessage,
+    // Over the whole run: in session mode KMS signs once per session key, which one measured run rarely sees.
+    kmsSignPerMessage: overall ? overall.calls.kmsSign : main?.gateway.calls.kmsSign,
+    kmsOtherPerMessage: overall ? overall.calls.kmsOther : main?.gateway.calls.kmsOther,
+    dynamoWritesPerMessage: main?.gateway.calls.dynamoWrites,
+    dynamoWriteUnitsPerMessage: main?.gateway.calls.dynamoWriteUnits,
+    dynamoReadsPerMessage: main?.gateway.calls.dynamoReads,
+    costPerMillionUsd: cost?.breakdown.total,
+    maxBundleKb: bundles.length ? Math.max(...bundles.map((bundle) => bundle.kb)) : undefined,
+    maxInitMs: bundles.length ? Math.max(...bundles.map((bundle) => bundle.initMs)) : undefined,
+    synth100Seconds: synth100?.seconds,
+    synth100FailedAfterSeconds: synth100?.failedAfterSeconds,
+  };
+}
+
+export interface GoalResult {
+  readonly metric: string;
+  readonly goal: string;
+  readonly measured?: number;
+  readonly met?: boolean;
+  readonly note?: string;
+}
+
+export function goalResults(figures: Headline): GoalResult[] {
+  return GOALS.map((goal) => {
+    const measured = figures[goal.metric];
+    if (goal.metric === 'synth100Seconds' && measured === undefined && figures.synth100FailedAfterSeconds !== undefined) {
+      return { metric: goal.metric, goal: goal.goal, met: false, note: `synth fails (after ${figures.synth100FailedAfterSeconds.toFixed(1)} s)` };
+    }
+    const met = measured === undefined || Number.isNaN(measured) ? undefined : goal.direction === 'min' ? measured >= goal.target : measured <= goal.target;
+    return { metric: goal.metric, goal: goal.goal, measured, met };
+  });
+}
+
+// ---- printing ----
+
+const fixed = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+
+/** A plain-text table; the first `alignLeft` columns (or the listed ones) are left-aligned, the others right. */
+function table(headers: string[], rows: string[][], alignLeft: number | readonly number[] = 1): string[] {
+  const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => row[index].length)));
+  const left = (index: number) => (typeof alignLeft === 'number' ? index < alignLeft : alignLeft.includes(index));
+  const line = (cells: string[]) => cells.map((cell, index) => (left(index) ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
+  return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)];
+}
+
+export function printScenarios(scenarios: readonly ScenarioResult[], print: (line: string) => void): void {
+  print('Exchange: direct (a) vs through consumer gateway → provider gateway (b); latency in ms, throughput in req/s');
+  const rows = scenarios.map((scenario) => [
+    `${scenario.profile}${scenario.serviceMs ? ` ${scenario.serviceMs}ms` : ''}`,
+    scenario.body,
+    String(scenario.concurrency),
+    fixed(scenario.direct.throughput, 0),
+    fixed(scenario.direct.p50Ms),
+    fixed(scenario.direct.p99Ms),
+    fixed(scenario.layer.throughput, 0),
+    fixed(scenario.layer.p50Ms),
+    fixed(scenario.layer.p99Ms),
+    fixed(scenario.throughputRatio, 3),
+    fixed(scenario.p50OverheadMs),
+    fixed(scenario.gateway.cpuMsPerMessage),
+    fixed(scenario.gateway.emulatorCpuMsPerMessage),
+    fixed(scenario.gateway.calls.kmsSign),
+    fixed(scenario.gateway.calls.dynamoWrites),
+    fixed(scenario.gateway.calls.dynamoWriteUnits, 1),
+    `${fixed(scenario.gateway.consumerMs, 1)}+${fixed(scenario.gateway.providerMs, 1)}`,
+    String(scenario.direct.failed + scenario.layer.failed),
+  ]);
+  for (const line of table(
+    ['backend', 'body', 'conc', 'a req/s', 'a p50', 'a p99', 'b req/s', 'b p50', 'b p99', 'b/a', '+p50', 'gw CPU/msg', 'emu CPU/msg', 'Sign/msg', 'writes/msg', 'WRU/msg', 'front ms c+p', 'errors'],
+    rows,
+    2,
+  )) {
+    print(`  ${line}`);
+  }
+}
+
+export function printCalls(scenarios: readonly ScenarioResult[], calibration: Calibration | undefined, print: (line: string) => void): void {
+  const main = find(scenarios, 'realistic', 'small', 8) ?? scenarios[0];
+  if (!main) return;
+  const { calls } = main.gateway;
+  print(`AWS calls by the gateways per message (${main.profile}, ${main.body}, concurrency ${main.concurrency}; ${main.gateway.messages} messages):`);
+  for (const [operation, count] of Object.entries(calls.byOperation)) print(`  ${operation.padEnd(24)} ${count.toFixed(3)}`);
+  print(`  DynamoDB: ${fixed(calls.dynamoWriteUnits, 2)} write units per message (${fixed(calls.dynamoIndexWriteUnits, 2)} of them GSI), mean item ${fixed(calls.dynamoItemBytes, 0)} B; reads ${fixed(calls.dynamoReads, 3)}`);
+  const central = Object.entries(main.gateway.centralCalls.byOperation);
+  print(`  central during the run (total, not per message): ${central.length ? central.map(([operation, count]) => `${operation} ${count}`).join(', ') : 'none'}`);
+  // The calibration calls one thing at a time, so it is compared with the concurrency-1 run (under concurrency
+  // the per-call CPU drops: event-loop turns and syscalls are shared).
+  const sequential = find(scenarios, main.profile, main.body, 1);
+  if (calibration && sequential) {
+    const { calls: c1Calls, cpuMsPerMessage: total } = sequential.gateway;
+    const sdk = c1Calls.kmsSign * calibration.kmsSignCpuMs + c1Calls.kmsOther * calibration.kmsSignCpuMs + c1Calls.dynamoWrites * calibration.dynamoPutCpuMs;
+    const http = 2 * calibration.fetchCpuMs;
+    const share = (part: number) => `${fixed(part)} ms (${fixed(Math.min(100, (100 * part) / total), 0)}%)`;
+    print(
+      `  CPU per message at concurrency 1 (${fixed(total)} ms) against the calibration: AWS SDK calls ≈ ${share(sdk)}, 2 outbound fetches ≈ ${share(http)},` +
+        ` everything else (fronts, hashing, manifests, signing, verification, logging) ≈ ${fixed(Math.max(0, total - sdk - http))} ms`,
+    );
+  }
+}
+
+export function printCost(cost: CostReport | undefined, print: (line: string) => void): void {
+  if (!cost) return;
+  print('Cost per million messages on AWS (list prices, USD):');
+  const rows = (['apiGateway', 'lambdaRequests', 'lambdaCompute', 'kms', 'dynamoWrites', 'dynamoReads', 'total'] as const).map((item) => [
+    item,
+    fixed(cost.breakdown[item]),
+    fixed(cost.cpuFloor[item]),
+    fixed(cost.largeBody?.[item]),
+  ]);
+  for (const line of table(['item', 'small body', 'CPU-time floor', '64 KB body'], rows)) print(`  ${line}`);
+  for (const [name, value] of Object.entries(cost.assumptions)) print(`  ${name}: ${value}`);
+}
+
+export function printBundles(bundles: readonly BundleResult[], print: (line: string) => void): void {
+  if (!bundles.length) return;
+  print('Lambda bundles (esbuild as SildFunction: node22, cjs, minified, @aws-sdk/* external); init = require + handler construction, median:');
+  const rows = bundles.map((bundle) => [
+    bundle.name,
+    bundle.entry,
+    fixed(bundle.kb, 1),
+    fixed(bundle.initMs, 1),
+    fixed(bundle.initMsNoSourceMaps, 1),
+    fixed(bundle.sdkRequireMs, 1),
+    bundle.topInputs.slice(0, 3).map((input) => `${input.input} ${input.kb} KB`).join(', '),
+  ]);
+  for (const line of table(['function', 'entry', 'KB', 'init ms', 'no maps', 'SDK only', 'largest inputs'], rows, 2)) print(`  ${line}`);
+}
+
+export function printSynth(synth: readonly SynthResult[], print: (line: string) => void): void {
+  if (!synth.length) return;
+  print('cdk synth (the CDK CLI, generated configs; wall time):');
+  for (const result of synth) {
+    const figure = result.seconds !== undefined ? `${result.seconds.toFixed(1)} s, ${result.stacks} stacks` : result.failedAfterSeconds !== undefined ? `FAILED after ${result.failedAfterSeconds.toFixed(1)} s` : 'not measured';
+    print(`  ${String(result.agencies).padStart(3)} agencies: ${figure}${result.note ? ` — ${result.note}` : ''}`);
+  }
+}
+
+export function printGoals(goals: readonly GoalResult[], print: (line: string) => void): void {
+  print('Goals (a goal not met is a figure to report):');
+  const rows = goals.map((goal) => [
+    goal.metric,
+    goal.goal,
+    fixed(goal.measured, goal.metric === 'kmsSignPerMessage' ? 4 : 2),
+    `${goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'NOT met'}${goal.note ? ` — ${goal.note}` : ''}`,
+  ]);
+  for (const line of table(['metric', 'goal', 'measured', 'verdict'], rows, [0, 1, 3])) print(`  ${line.trimEnd()}`);
+}
