@@ -1,6 +1,8 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
-import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Registry, RegistryEntry } from '../core/central';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AllowedAgency, Registry, RegistryEntry } from '../core/central';
+import { JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
 import { LayerFault } from '../core/errors';
 
 export class DynamoDbRegistry implements Registry {
@@ -15,6 +17,20 @@ export class DynamoDbRegistry implements Registry {
     } catch (error) {
       throw new LayerFault('DatabaseError', 'The registry could not be written', { cause: error });
     }
+  }
+
+  async allowList(): Promise<AllowedAgency[]> {
+    try {
+      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: JOIN_ALLOW_LIST_KEY, ConsistentRead: true }));
+      return result.Item ? (JSON.parse(String(result.Item.agencies)) as AllowedAgency[]) : [];
+    } catch (error) {
+      throw new LayerFault('DatabaseError', 'The join allow-list could not be read', { cause: error });
+    }
+  }
+
+  /** Writes the allow-list (the local runtime; in AWS the central stack's custom resource puts the same item). */
+  async putAllowList(agencies: readonly AllowedAgency[]): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: joinAllowListItem(agencies) }));
   }
 
   /** The registry is small (one item per agency), so a paged scan is the simplest correct read. */

@@ -18,8 +18,20 @@ export interface TableLayout {
   readonly indexes?: readonly IndexLayout[];
 }
 
-/** The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`). */
+/**
+ * The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`), and the join allow-list the
+ * deployment writes (`JOIN_ALLOW_LIST_KEY`, the list as JSON in `agencies`).
+ */
 export const REGISTRY_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk' };
+
+export const JOIN_ALLOW_LIST_KEY = { pk: 'CONFIG', sk: 'JOIN-ALLOW-LIST' } as const;
+
+/** The allow-list item, in DynamoDB's attribute-value form (what the stack's custom resource and the local runtime put). */
+export const joinAllowListItem = (agencies: readonly { name: string; account: string; member: string }[]) => ({
+  pk: { S: JOIN_ALLOW_LIST_KEY.pk },
+  sk: { S: JOIN_ALLOW_LIST_KEY.sk },
+  agencies: { S: JSON.stringify(agencies) },
+});
 
 /** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */
 export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey: 'sealWindow', include: ['recordHash', 'loggedAt'] };

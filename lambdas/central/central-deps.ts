@@ -12,7 +12,8 @@ export interface CentralEnvironment {
   readonly SILD_REGISTRY_TABLE?: string;
 }
 
-export function createCentralDeps(env: CentralEnvironment, clients: AwsClients, clock: Clock = systemClock): CentralDeps {
+/** The central dependencies, with the registry's DynamoDB adapter (the local runtime also writes the allow-list). */
+export function createCentralDeps(env: CentralEnvironment, clients: AwsClients, clock: Clock = systemClock): CentralDeps & { readonly registry: DynamoDbRegistry } {
   const { SILD_CENTRAL_SETTINGS: settings, SILD_SIGNING_KEY_ID: keyId, SILD_REGISTRY_TABLE: table } = env;
   if (!settings || !keyId || !table) throw new Error('SILD_CENTRAL_SETTINGS, SILD_SIGNING_KEY_ID and SILD_REGISTRY_TABLE must be set');
   return {

@@ -20,8 +20,6 @@ import { keyIdOf } from './signatures';
 export const centralSettingsSchema = z.object({
   instance: z.string(),
   memberClasses: z.array(z.string()),
-  /** Who may join: the AWS account that deploys each agency, and the member it registers. */
-  agencies: z.array(z.object({ name: z.string(), account: z.string(), member: z.string() })),
   globalGroups: z.array(z.object({ code: z.string(), description: z.string().default(''), members: z.array(z.string()) })).default([]),
   /** How long a generated configuration stays valid. X-Road's default: 600 s. */
   validitySeconds: z.number().int().positive().default(600),
@@ -54,10 +52,22 @@ export interface RegistryEntry extends JoinRequest {
   readonly joinedAt: string;
 }
 
+/**
+ * Who may join: the AWS account that deploys each agency, and the member it registers. The deployment writes it
+ * into the registry (it grows with the ecosystem; a function environment is limited to 4 KB).
+ */
+export interface AllowedAgency {
+  readonly name: string;
+  readonly account: string;
+  readonly member: string;
+}
+
 /** The registry port (DynamoDB in AWS and locally). */
 export interface Registry {
   put(entry: RegistryEntry): Promise<void>;
   list(): Promise<RegistryEntry[]>;
+  /** The join allow-list the deployment wrote; empty when none was written. */
+  allowList(): Promise<AllowedAgency[]>;
 }
 
 export interface CentralDeps {
@@ -78,7 +88,7 @@ export async function join(request: HttpRequest, deps: CentralDeps): Promise<Htt
     throw clientError('BadRequest', `Invalid join request at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const joinRequest = parsed.data;
-  const allowed = deps.settings.agencies.find((agency) => agency.name === joinRequest.agency);
+  const allowed = (await deps.registry.allowList()).find((agency) => agency.name === joinRequest.agency);
   if (!allowed || allowed.account !== account) {
     throw new XRoadError('Client', 'Unauthorized', `Account ${account} may not register agency ${joinRequest.agency}`);
   }

@@ -2,7 +2,7 @@
  * Derives each deployment's run-time settings from the ecosystem config — once, for both the CDK stacks (which pass
  * them to the functions' environment) and the local runtime.
  */
-import type { CentralSettingsInput } from '../../lambdas/core/central';
+import type { AllowedAgency, CentralSettingsInput } from '../../lambdas/core/central';
 import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
 
@@ -15,11 +15,15 @@ export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
   return {
     instance: config.instance,
     memberClasses: config.memberClasses,
-    agencies: config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency) })),
     globalGroups: config.central.globalGroups,
     validitySeconds: config.central.globalConfValiditySeconds,
     generationSeconds: config.central.globalConfGenerationSeconds,
   };
+}
+
+/** Who may join as which agency and member: written into the registry at deploy time. */
+export function joinAllowList(config: EcosystemConfig): AllowedAgency[] {
+  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency) }));
 }
 
 export interface GatewayEndpoints {

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { centralSettings } from '../../lib/config/runtime-settings';
 import { GATEWAY_RESPONSES } from '../../lib/routes';
 import { CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
-import { demoConfig, resourceAt, resourcesOfType, synth } from './support/synth';
+import { customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from './support/synth';
 
 const config = demoConfig();
 const synthesized = synth(config);
@@ -48,15 +48,24 @@ describe('CentralStack', () => {
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  test('the central function may sign with the central key, put and scan the registry, and write its own logs — nothing else', () => {
+  test('the central function may sign with the central key, read, put and scan the registry, and write its own logs — nothing else', () => {
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Scan'], Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'], Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
     ]);
     expect(resourceAt(json, '/CentralFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the join allow-list is written into the registry at deploy time, not into the function environment', () => {
+    const [allowList] = Object.values(resourcesOfType(json, 'Custom::SildJoinAllowList'));
+    const update = customResourceCall(allowList, 'Update', 'registry');
+    expect(update).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'JOIN-ALLOW-LIST' } } } });
+    expect(JSON.parse(update.parameters.Item.agencies.S).map((agency: { name: string }) => agency.name)).toEqual(['population-registry', 'tax-board', 'business-registry']);
+    const fn = resourceAt(json, '/CentralFunction/Resource').resource.Properties;
+    expect(JSON.parse(fn.Environment.Variables.SILD_CENTRAL_SETTINGS).agencies).toBeUndefined();
   });
 
   test('the central API serves the route table: GET /globalconf without auth, POST /join with IAM', () => {

@@ -1,6 +1,6 @@
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { CENTRAL_STACK_NAME, agencyStackName } from '../../lib/stacks/sild-stacks';
-import { configWith, demoConfig, synth } from './support/synth';
+import { configWith, customResourceCall, demoConfig, synth } from './support/synth';
 
 const FOURTH_AGENCY = {
   name: 'land-board',
@@ -47,18 +47,17 @@ describe('change safety', () => {
     expect(ofType('AWS::ApiGateway::RestApi').map(([, change]) => change)).toEqual(['AWS::ApiGateway::RestApi Policy']);
     expect(ofType('AWS::ApiGateway::Deployment').map(([, change]) => change).sort()).toEqual(['AWS::ApiGateway::Deployment added', 'AWS::ApiGateway::Deployment removed']);
     expect(ofType('AWS::ApiGateway::Stage').map(([, change]) => change)).toEqual(['AWS::ApiGateway::Stage DeploymentId']);
-    // The central function's settings carry the allow-list (agency → account → member) it checks on join.
-    expect(ofType('AWS::Lambda::Function').map(([, change]) => change)).toEqual(['AWS::Lambda::Function Environment']);
+    // The allow-list item (agency → account → member) the join checks is written into the registry by a custom resource.
+    expect(ofType('Custom::SildJoinAllowList').map(([, change]) => change)).toEqual(['Custom::SildJoinAllowList Create,Update']);
     expect(Object.keys(changes)).toHaveLength(5);
 
     const policyOf = (template: any) => Object.values(template.Resources as Record<string, any>).find((resource) => resource.Type === 'AWS::ApiGateway::RestApi').Properties.Policy;
     expect(JSON.stringify(policyOf(newTemplate))).toContain('arn:aws:iam::555555555555:root');
-    const settingsOf = (template: any) =>
-      JSON.parse(Object.values(template.Resources as Record<string, any>).find((resource) => resource.Type === 'AWS::Lambda::Function').Properties.Environment.Variables.SILD_CENTRAL_SETTINGS);
-    const { agencies: oldAgencies, ...oldRest } = settingsOf(oldTemplate);
-    const { agencies: newAgencies, ...newRest } = settingsOf(newTemplate);
-    expect(newRest).toEqual(oldRest);
-    expect(newAgencies).toEqual([...oldAgencies, { name: 'land-board', account: '555555555555', member: 'DEV/GOV/70000005' }]);
+    const allowListOf = (template: any) => {
+      const resource = Object.values(template.Resources as Record<string, any>).find((candidate) => candidate.Type === 'Custom::SildJoinAllowList');
+      return JSON.parse(customResourceCall(resource, 'Update').parameters.Item.agencies.S);
+    };
+    expect(allowListOf(newTemplate)).toEqual([...allowListOf(oldTemplate), { name: 'land-board', account: '555555555555', member: 'DEV/GOV/70000005' }]);
   });
 
   test('a new access right shows in cdk diff as a change of the provider agency’s gateway settings only', () => {

@@ -17,14 +17,12 @@ const TAX_ACCOUNT = '222222222222';
 const gatewayKey = newTestKey();
 const centralKey = newTestKey();
 
-const settings = centralSettingsSchema.parse({
-  instance: 'DEV',
-  memberClasses: ['GOV', 'COM'],
-  agencies: [
-    { name: 'population-registry', account: POPULATION_ACCOUNT, member: 'DEV/GOV/70000001' },
-    { name: 'tax-board', account: TAX_ACCOUNT, member: 'DEV/GOV/70000002' },
-  ],
-});
+const settings = centralSettingsSchema.parse({ instance: 'DEV', memberClasses: ['GOV', 'COM'] });
+/** The join allow-list the deployment writes into the registry. */
+const ALLOWED = [
+  { name: 'population-registry', account: POPULATION_ACCOUNT, member: 'DEV/GOV/70000001' },
+  { name: 'tax-board', account: TAX_ACCOUNT, member: 'DEV/GOV/70000002' },
+];
 
 function validJoin(): JoinRequest {
   return {
@@ -49,7 +47,7 @@ function joinRequest(body: unknown, identity: CallerIdentity | null = { accountI
 }
 
 function deps(): CentralDeps & { registry: MemoryRegistry; clock: ManualClock } {
-  return { settings, registry: new MemoryRegistry(), signer: centralKey, clock: new ManualClock(Date.parse('2025-03-01T12:00:00.000Z')) };
+  return { settings, registry: new MemoryRegistry(ALLOWED), signer: centralKey, clock: new ManualClock(Date.parse('2025-03-01T12:00:00.000Z')) };
 }
 
 /** Runs `join` and asserts it refuses with `type`/`status` and stores nothing. */
@@ -194,7 +192,8 @@ describe('join: validation → Client.BadRequest 400', () => {
 describe('join: settings the member must match', () => {
   test('a member outside the instance, or of an unknown class, is refused even when allow-listed', async () => {
     for (const member of ['EE/GOV/70000001', 'DEV/XYZ/70000001']) {
-      const d = { ...deps(), settings: { ...settings, agencies: [{ name: 'population-registry', account: POPULATION_ACCOUNT, member }] } };
+      const d = deps();
+      d.registry.allowed = [{ name: 'population-registry', account: POPULATION_ACCOUNT, member }];
       const body = { ...validJoin(), member: { id: member, name: 'x' }, gateway: { ...validJoin().gateway, id: `${member}/gw1` } };
       const error = await rejectionOf(join(joinRequest(body), d));
       expect((error as XRoadError).type).toBe('Client.BadRequest');

@@ -95,3 +95,13 @@ export function resourceAt(template: any, pathSuffix: string): { logicalId: stri
   if (found.length !== 1) throw new Error(`Expected one resource at ${pathSuffix}, found ${found.length}`);
   return { logicalId: found[0][0], resource: found[0][1] };
 }
+
+/**
+ * The SDK call of an `AwsCustomResource` phase (`Create`/`Update`): CloudFormation gets it as a JSON string joined
+ * around tokens; each token (a table name…) is replaced by `placeholder`.
+ */
+export function customResourceCall(resource: any, phase: 'Create' | 'Update', placeholder = 'TOKEN'): any {
+  const value = resource.Properties[phase];
+  const text = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : placeholder)).join('');
+  return JSON.parse(text);
+}

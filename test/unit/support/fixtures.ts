@@ -5,7 +5,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { XRoadError } from '../../../lambdas/core/errors';
 import type { Clock, Signer } from '../../../lambdas/core/ports';
-import type { Registry, RegistryEntry } from '../../../lambdas/core/central';
+import type { AllowedAgency, Registry, RegistryEntry } from '../../../lambdas/core/central';
 
 export interface TestKey extends Signer {
   readonly privateKey: KeyObject;
@@ -46,6 +46,10 @@ export class ManualClock implements Clock {
 
 export class MemoryRegistry implements Registry {
   readonly entries = new Map<string, RegistryEntry>();
+  constructor(public allowed: AllowedAgency[] = []) {}
+  async allowList(): Promise<AllowedAgency[]> {
+    return this.allowed;
+  }
   async put(entry: RegistryEntry): Promise<void> {
     this.entries.set(entry.agency, entry);
   }
