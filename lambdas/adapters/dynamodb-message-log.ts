@@ -30,12 +30,24 @@ const isConditionFailure = (error: unknown) => error instanceof ConditionalCheck
 
 /** Attributes that are storage, not part of the logged record. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow'];
+/**
+ * Base64 fields of a record stored as binary: a quarter smaller, which keeps a typical record under 2 KB — one
+ * write unit less per record (DynamoDB bills writes per started KB).
+ */
+const BINARY_FIELDS = ['manifest', 'signature', 'certificate'] as const;
 
 export function itemToRecord(item: Record<string, unknown>): MessageLogRecord {
   const record: Record<string, unknown> = { ...item };
   for (const name of STORAGE_ATTRIBUTES) delete record[name];
   if (record.body !== undefined) record.body = Buffer.from(record.body as Uint8Array);
+  for (const name of BINARY_FIELDS) if (record[name] !== undefined) record[name] = Buffer.from(record[name] as Uint8Array).toString('base64');
   return record as unknown as MessageLogRecord;
+}
+
+function recordToItem(record: MessageLogRecord): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...record };
+  for (const name of BINARY_FIELDS) if (record[name] !== undefined) item[name] = Buffer.from(record[name]!, 'base64');
+  return item;
 }
 
 export class DynamoDbMessageLog implements MessageLog, SealStore {
@@ -58,7 +70,7 @@ export class DynamoDbMessageLog implements MessageLog, SealStore {
     const window = windowOf(Date.parse(record.loggedAt), this.intervalSeconds);
     const shard = createHash('sha256').update(pk).digest()[0] % this.shards;
     const item = {
-      ...record,
+      ...recordToItem(record),
       pk,
       sk: `${record.side}#${record.direction}`,
       recordHash: recordHash(record).toString('base64'),
