@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { clientError, errorResponse, XRoadError } from './errors';
 import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
-import { clientIdOf, formatClientId, invalidPartReason } from './identifiers';
+import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
 import type { Clock, Signer } from './ports';
 import { keyIdOf } from './signatures';
@@ -217,4 +217,3 @@ export async function handleCentralRequest(request: HttpRequest, deps: CentralDe
   }
 }
 
-export { formatClientId };

@@ -127,8 +127,3 @@ export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.Clie
     body: Buffer.from(JSON.stringify(body)),
   };
 }
-
-/** Parses an X-Road error body if the response is one (used when relaying a provider's error). */
-export function isLayerError(response: HttpResponse): boolean {
-  return response.headers['x-road-error'] !== undefined;
-}

@@ -105,10 +105,6 @@ export function memberOf(id: ClientId): ClientId {
   return { instance: id.instance, memberClass: id.memberClass, memberCode: id.memberCode };
 }
 
-export function sameClient(a: ClientId, b: ClientId): boolean {
-  return formatClientId(a) === formatClientId(b);
-}
-
 function encodePart(part: string): string {
   return encodeURIComponent(part);
 }

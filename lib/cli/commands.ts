@@ -54,7 +54,7 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
   if (clients.length > 1) throw new CliError(`X-Road-Id ${xRoadId} was used by several clients (${clients.join(', ')}); choose one with --client`);
   const bundle = await buildEvidence({
     gateway: target.gatewayId,
-    records: records.map(({ storedHash: _stored, ...record }: typeof records[number] & { storedHash?: string }) => record),
+    records: records.map(withoutStoredHash),
     seals: await target.log.listSeals(),
     leavesInWindows: (from, to) => target.log.leavesInWindows(from, to),
     globalConfiguration: await target.globalConfiguration(),
@@ -68,6 +68,12 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
     out.line(text.trimEnd());
   }
   return 0;
+}
+
+/** A record as logged, without the hash the audit scan carries beside it. */
+function withoutStoredHash<R extends object>(record: R & { storedHash?: string }): Omit<R, 'storedHash'> {
+  const { storedHash: _stored, ...rest } = record;
+  return rest;
 }
 
 export function verifyEvidenceCommand(file: string, anchor: Anchor, out: Output): number {

@@ -2,13 +2,11 @@ import {
   clientError,
   consumerError,
   errorResponse,
-  isLayerError,
   LayerFault,
   providerError,
   XRoadError,
   type ErrorBody,
 } from '../../lambdas/core/errors';
-import { jsonResponse } from '../../lambdas/core/http';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -119,12 +117,5 @@ describe('errorResponse', () => {
     expect(a).toMatch(UUID);
     expect(b).toMatch(UUID);
     expect(a).not.toBe(b);
-  });
-});
-
-describe('isLayerError', () => {
-  test('true only for responses carrying X-Road-Error', () => {
-    expect(isLayerError(errorResponse(new Error('x')))).toBe(true);
-    expect(isLayerError(jsonResponse(500, { type: 'Server.ServerProxy.InternalError' }))).toBe(false);
   });
 });

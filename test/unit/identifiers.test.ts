@@ -8,7 +8,6 @@ import {
   memberOf,
   parseClientId,
   parseServiceId,
-  sameClient,
   serviceOwner,
   type ClientId,
   type ServiceId,
@@ -162,12 +161,5 @@ describe('id helpers', () => {
   test('memberOf drops the subsystem; serviceOwner is the offering subsystem', () => {
     expect(formatClientId(memberOf(subsystem))).toBe('DEV/GOV/70000001');
     expect(serviceOwner(parseServiceId('DEV/GOV/70000001/population/persons'))).toEqual(subsystem);
-  });
-
-  test('sameClient compares all parts', () => {
-    expect(sameClient(subsystem, parseClientId('DEV/GOV/70000001/population'))).toBe(true);
-    expect(sameClient(subsystem, parseClientId('DEV/GOV/70000001'))).toBe(false);
-    expect(sameClient(subsystem, parseClientId('DEV/GOV/70000002/population'))).toBe(false);
-    expect(sameClient(subsystem, parseClientId('DEV/COM/70000001/population'))).toBe(false);
   });
 });
