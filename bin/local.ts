@@ -8,6 +8,7 @@
  *   SILD_STATE_DIR=DIR npm start   keep state elsewhere
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
@@ -16,6 +17,18 @@ import { startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();
+
+/** True when a server accepts connections on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePort(true);
+    });
+    socket.once('error', () => resolvePort(false));
+  });
+}
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -26,6 +39,10 @@ async function main(): Promise<void> {
   const configPath = option('--config') ?? DEFAULT_CONFIG_PATH;
   const stateDir = resolve(process.env.SILD_STATE_DIR ?? '.sild');
   const config = loadEcosystemConfig(configPath);
+  // A second `npm start` would fail deep inside dynalite (its state is locked by the first): say it plainly.
+  if (await listening(config.local.basePort)) {
+    throw new ConfigError(`Something already listens on port ${config.local.basePort}: is another \`npm start\` running? Stop it first, or set local.basePort in the config.`);
+  }
   if (process.argv.includes('--fresh')) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
 
@@ -72,6 +89,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  if (error instanceof ConfigError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const { port } = error as NodeJS.ErrnoException & { port?: number };
+    console.error(`Port ${port ?? ''} is in use: set local.basePort and local.sampleBackendPort in the config to free ports.`);
+  } else console.error(error);
   process.exit(1);
 });

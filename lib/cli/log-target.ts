@@ -55,7 +55,13 @@ export function localTarget(stateDir: string, agency: string): LogTarget {
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
     anchor: info.anchor,
-    globalConfiguration: fetchConfiguration(info.central),
+    globalConfiguration: async () => {
+      try {
+        return await fetchConfiguration(info.central)();
+      } catch (error) {
+        throw new CliError(`The local ecosystem does not answer at ${info.central} (${(error as Error).message}): start it with npm start`);
+      }
+    },
   };
 }
 
