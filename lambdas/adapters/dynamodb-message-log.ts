@@ -8,13 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/gateway-settings';
 import type { SealingSettings } from '../core/gateway-settings';
 import type { MessageLog, MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError } from '../core/ports';
 import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
 import type { SealLeaf, SealStore } from '../core/sealer';
-import { SEAL_INDEX } from './tables';
+import { ACCESS_POLICY_KEY, accessPolicyItem, SEAL_INDEX } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -24,6 +26,8 @@ export interface DynamoDbMessageLogOptions {
 }
 
 const SEAL_PK = 'SEAL';
+/** Items of the table that are not log records. */
+const NOT_RECORDS = new Set([SEAL_PK, ACCESS_POLICY_KEY.pk]);
 const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
 const sealSortKey = (fromWindow: number) => String(fromWindow).padStart(16, '0');
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
@@ -100,12 +104,23 @@ export class DynamoDbMessageLog implements MessageLog, SealStore {
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
       for (const item of page.Items ?? []) {
-        if (item.pk !== SEAL_PK) records.push({ ...itemToRecord(item), storedHash: String(item.recordHash ?? '') });
+        if (!NOT_RECORDS.has(String(item.pk))) records.push({ ...itemToRecord(item), storedHash: String(item.recordHash ?? '') });
       }
       startKey = page.LastEvaluatedKey;
       onPage?.(records.length);
     } while (startKey);
     return records;
+  }
+
+  /** The access policy the deployment wrote; none written means no rights (deny all). */
+  async accessPolicy(): Promise<AccessPolicy> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ACCESS_POLICY_KEY, ConsistentRead: true }));
+    return accessPolicySchema.parse(result.Item ? JSON.parse(String(result.Item.policy)) : { accessRights: [] });
+  }
+
+  /** Writes the access policy (the local runtime; in AWS the agency stack's custom resource puts the same item). */
+  async putAccessPolicy(policy: AccessPolicyInput): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: accessPolicyItem(policy) }));
   }
 
   async latestSeal(): Promise<Seal | undefined> {

@@ -38,6 +38,13 @@ export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey:
 
 /**
  * A gateway's message log: records under pk `<client> <X-Road-Id>`, sk `<side>#<direction>` (the conditional put
- * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded.
+ * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded; the
+ * access policy under `ACCESS_POLICY_KEY`.
  */
+/** Where the deployment writes a gateway's access policy in its own table (the policy as JSON in `policy`). */
+export const ACCESS_POLICY_KEY = { pk: 'CONFIG', sk: 'ACCESS-POLICY' } as const;
+
+/** The access-policy item, in DynamoDB's attribute-value form (what the agency stack and the local runtime put). */
+export const accessPolicyItem = (policy: object) => ({ pk: { S: ACCESS_POLICY_KEY.pk }, sk: { S: ACCESS_POLICY_KEY.sk }, policy: { S: JSON.stringify(policy) } });
+
 export const MESSAGE_LOG_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt', indexes: [SEAL_INDEX] };

@@ -47,10 +47,6 @@ export const gatewaySettingsSchema = z.object({
       timeoutMs: z.number().int().positive().default(25_000),
     }),
   ),
-  accessRights: z.array(
-    z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() }),
-  ),
-  localGroups: z.record(z.string(), z.array(z.string())).default({}),
   /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf`. */
   centralUrl: z.string(),
   anchor: z.object({ instance: z.string(), publicKey: z.string() }),
@@ -75,6 +71,19 @@ export const gatewaySettingsSchema = z.object({
 
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
 export type GatewaySettingsInput = z.input<typeof gatewaySettingsSchema>;
+
+/**
+ * Who may call what: the access rights (one rule per method and path) and local groups. They grow with the
+ * ecosystem, so they do not travel in the functions' 4 KB environment: the deployment writes them into the
+ * gateway's table, and the provider side reads them (cached for `ACCESS_POLICY_TTL_MS`).
+ */
+export const accessPolicySchema = z.object({
+  accessRights: z.array(z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() })),
+  localGroups: z.record(z.string(), z.array(z.string())).default({}),
+});
+
+export type AccessPolicy = z.infer<typeof accessPolicySchema>;
+export type AccessPolicyInput = z.input<typeof accessPolicySchema>;
 
 /** Parses settings, naming the field and reason on failure. */
 export function parseGatewaySettings(value: unknown): GatewaySettings {

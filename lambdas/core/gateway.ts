@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorResponse, XRoadError, type FaultOrigin } from './errors';
 import type { GlobalConfiguration } from './global-configuration';
-import type { GatewaySettings } from './gateway-settings';
+import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import type { Headers, HttpResponse } from './http';
 import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord, type Side } from './message-log';
 import { XROAD } from './rest-message';
@@ -23,6 +23,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   /** @default randomUUID */
   readonly newId?: () => string;
+  /** The access rights and local groups the provider side enforces. */
+  readonly accessPolicy: { current(): Promise<AccessPolicy> };
   /** Fail-closed check on the message-log seals (`SealHealth`). @default no check */
   readonly sealHealth?: { check(): Promise<void> };
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */

@@ -39,9 +39,9 @@ export function listClients(configuration: GlobalConfiguration, instance?: strin
 }
 
 /** `listMethods` / `allowedMethods` of one of this gateway's subsystems, in X-Road's JSON form. */
-export function metadataAnswer(service: ServiceId, settings: GatewaySettings, allowed: (rule: AccessRule) => boolean): HttpResponse {
+export function metadataAnswer(service: ServiceId, settings: GatewaySettings, accessRights: readonly AccessRule[], allowed: (rule: AccessRule) => boolean): HttpResponse {
   const own = settings.services.filter((entry) => entry.subsystem === service.subsystemCode);
-  const rules = settings.accessRights.filter((rule) => rule.subsystem === service.subsystemCode && allowed(rule));
+  const rules = accessRights.filter((rule) => rule.subsystem === service.subsystemCode && allowed(rule));
   const offered = service.serviceCode === 'allowedMethods' ? own.filter((entry) => rules.some((rule) => rule.service === entry.code)) : own;
   return jsonResponse(200, {
     service: offered.map((entry) => ({

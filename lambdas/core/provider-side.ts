@@ -7,7 +7,8 @@
  * 3. Enforce access rights (deny by default), call the backend (or answer a metadata service), sign the response manifest (binding the request
  *    hash), log the response, and only then return it.
  */
-import { isAllowed, subjectMatches } from './access-rights';
+import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
+import type { AccessPolicy } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
@@ -32,9 +33,10 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
     await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], certificate, headers: pick(request.headers, manifest.headers) }, request.body);
 
+    const access = accessContext(await deps.accessPolicy.current(), configuration, manifest.client);
     const answer = isMetadataRequest(service, servicePath)
-      ? metadataAnswer(service, deps.settings, (rule) => subjectMatches(rule.subject, manifest.client, accessContext(deps, configuration, manifest.client)))
-      : await serveRequest(deps, configuration, request, manifest, service, servicePath);
+      ? metadataAnswer(service, deps.settings, access.rules, (rule) => subjectMatches(rule.subject, manifest.client, access))
+      : await serveRequest(deps, access, request, manifest, service, servicePath);
 
     const headers = passThroughHeaders(answer.headers);
     const headerNames = signedHeaderNames(headers);
@@ -68,19 +70,19 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
   }
 }
 
-const accessContext = (deps: GatewayDeps, configuration: GlobalConfiguration, caller: string) => ({
-  rules: deps.settings.accessRights,
-  localGroups: deps.settings.localGroups,
+const accessContext = (policy: AccessPolicy, configuration: GlobalConfiguration, caller: string): AccessContext => ({
+  rules: policy.accessRights,
+  localGroups: policy.localGroups,
   callerGlobalGroups: configuration.globalGroupsOf(caller),
 });
 
 /** A service call proper: the service must be offered here and the caller allowed; then the backend answers. */
-async function serveRequest(deps: GatewayDeps, configuration: GlobalConfiguration, request: HttpRequest, manifest: RequestManifest, service: ServiceId, servicePath: string): Promise<HttpResponse> {
+async function serveRequest(deps: GatewayDeps, access: AccessContext, request: HttpRequest, manifest: RequestManifest, service: ServiceId, servicePath: string): Promise<HttpResponse> {
   const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
   if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
     throw providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
   }
-  const allowed = isAllowed({ caller: manifest.client, service, method: manifest.method, path: servicePath }, accessContext(deps, configuration, manifest.client));
+  const allowed = isAllowed({ caller: manifest.client, service, method: manifest.method, path: servicePath }, access);
   if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
 
   const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;

@@ -10,6 +10,7 @@ import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configur
 import type { AwsClients } from '../adapters/aws-clients';
 import { GlobalConfigurationCache } from '../core/global-configuration-cache';
 import type { GatewayDeps } from '../core/gateway';
+import { CachedAccessPolicy } from '../core/access-policy';
 import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/message-signer';
 import { SealHealth, type SealerDeps } from '../core/sealer';
 import { parseGatewaySettings } from '../core/gateway-settings';
@@ -62,6 +63,7 @@ export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, 
         ? new KmsMessageSigner(signer, settings.gatewayId)
         : new SessionKeyMessageSigner(signer, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
     log,
+    accessPolicy: new CachedAccessPolicy(() => log.accessPolicy(), clock),
     sealHealth: new SealHealth(log, settings.sealing, clock),
     sealer: { store: log, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
     globalConfiguration: new GlobalConfigurationCache({

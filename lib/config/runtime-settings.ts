@@ -3,7 +3,7 @@
  * them to the functions' environment) and the local runtime.
  */
 import type { AllowedAgency, CentralSettingsInput } from '../../lambdas/core/central';
-import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
 
 export const memberIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
@@ -26,6 +26,17 @@ export function joinAllowList(config: EcosystemConfig): AllowedAgency[] {
   return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency) }));
 }
 
+/** An agency's access policy: one rule per service, subject, method and path; its local groups. */
+export function accessPolicy(agency: AgencyConfig): AccessPolicyInput {
+  return {
+    accessRights: agency.accessRights.flatMap((right) => {
+      const [subsystem, service] = right.service.split('/');
+      return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
+    }),
+    localGroups: agency.localGroups,
+  };
+}
+
 export interface GatewayEndpoints {
   readonly centralUrl: string;
   readonly anchorPublicKey: string;
@@ -38,11 +49,6 @@ export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, e
     member: memberIdOf(config, agency),
     subsystems: agency.subsystems,
     services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
-    accessRights: agency.accessRights.flatMap((right) => {
-      const [subsystem, service] = right.service.split('/');
-      return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
-    }),
-    localGroups: agency.localGroups,
     centralUrl: endpoints.centralUrl,
     anchor: { instance: config.instance, publicKey: endpoints.anchorPublicKey },
     messageLog: agency.messageLog,

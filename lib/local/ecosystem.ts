@@ -20,7 +20,7 @@ import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/ga
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import type { EcosystemConfig } from '../config/ecosystem-config';
-import { centralSettings, gatewaySettings, joinAllowList } from '../config/runtime-settings';
+import { accessPolicy, centralSettings, gatewaySettings, joinAllowList } from '../config/runtime-settings';
 import { startApiFront, type ApiFront } from './api-front';
 import { ensureTable } from './dynamodb';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
@@ -155,6 +155,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         clients,
         { clock, events: options.events },
       );
+      await deps.log.putAccessPolicy(accessPolicy(agency)); // what the agency stack writes at deploy time
       const consumer = await startApiFront({ api: 'consumer', handler: createConsumerHandler(deps), port: port(config.local.basePort + 1 + 2 * index), now: () => clock.now() });
       stoppers.push(consumer.stop);
       const provider = await startApiFront({ api: 'provider', handler: createProviderHandler(deps), port: port(config.local.basePort + 2 + 2 * index), now: () => clock.now() });

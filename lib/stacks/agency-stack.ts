@@ -9,15 +9,16 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { MESSAGE_LOG_TABLE, SEAL_INDEX } from '../../lambdas/adapters/tables';
+import { accessPolicyItem, MESSAGE_LOG_TABLE, SEAL_INDEX } from '../../lambdas/adapters/tables';
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
-import { gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
+import { accessPolicy, gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
 import { GatewayRegistration } from '../constructs/gateway-registration';
 import { SigningKey } from '../constructs/signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from '../constructs/sild-function';
 import { SildRestApi } from '../constructs/sild-rest-api';
 import { SildTable } from '../constructs/sild-table';
+import { TableItem } from '../constructs/table-item';
 
 export interface AgencyStackProps extends StackProps {
   /** The validated ecosystem config. */
@@ -93,6 +94,15 @@ export class AgencyStack extends Stack {
       this.signingKey.grantSign(fn);
       this.messageLog.grantItemActions(fn, 'PutItem', 'Query');
     }
+    // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
+    // shows a change of it in this resource. Only the provider side reads it.
+    new TableItem(this, 'AccessPolicy', {
+      table: this.messageLog,
+      item: accessPolicyItem(accessPolicy(agency)),
+      resourceType: 'Custom::SildAccessPolicy',
+      physicalId: `${config.instance}-${agency.name}-access-policy`,
+    });
+    this.messageLog.grantItemActions(provider, 'GetItem');
 
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
     const sealIntervalMinutes = Math.max(1, Math.round((agency.sealing?.intervalSeconds ?? 60) / 60));

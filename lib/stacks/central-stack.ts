@@ -3,9 +3,7 @@
  * gateway trusts), the central function, and the central API — `GET /globalconf` (public: the document is signed)
  * and `POST /join` (AWS IAM; the resource policy names exactly the agency accounts in the config).
  */
-import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import type { EcosystemConfig } from '../config/ecosystem-config';
@@ -15,9 +13,7 @@ import { SigningKey } from '../constructs/signing-key';
 import { SildFunction } from '../constructs/sild-function';
 import { SildRestApi } from '../constructs/sild-rest-api';
 import { SildTable } from '../constructs/sild-table';
-
-/** The construct id aws-cdk-lib gives the AwsCustomResource provider (a per-stack singleton). */
-const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
+import { TableItem } from '../constructs/table-item';
 
 export interface CentralStackProps extends StackProps {
   /** The validated ecosystem config. */
@@ -56,32 +52,13 @@ export class CentralStack extends Stack {
 
     // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
     // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.
-    new cr.AwsCustomResource(this, 'JoinAllowList', {
+    new TableItem(this, 'JoinAllowList', {
+      table: this.registry,
+      item: joinAllowListItem(joinAllowList(config)),
       resourceType: 'Custom::SildJoinAllowList',
-      installLatestAwsSdk: false,
-      onUpdate: {
-        service: 'DynamoDB',
-        action: 'putItem',
-        parameters: { TableName: this.registry.table.tableName, Item: joinAllowListItem(joinAllowList(config)) },
-        physicalResourceId: cr.PhysicalResourceId.of(`${config.instance}-join-allow-list`),
-      },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.registry.table.tableArn] }),
-      ]),
+      physicalId: `${config.instance}-join-allow-list`,
     });
-    // aws-cdk-lib's singleton provider function behind every AwsCustomResource of this stack.
-    const provider = this.node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
-    if (!provider) throw new Error('The AwsCustomResource provider function was not found');
-    Validations.of(provider).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "The AwsCustomResource provider function (aws-cdk-lib's singleton) writes its own logs with the AWS-managed basic execution policy; its only data permission is PutItem of the allow-list on the registry table.",
-      },
-      {
-        id: 'AwsSolutions-L1',
-        reason: "The AwsCustomResource provider's runtime is chosen by aws-cdk-lib; it runs only at deploy time to write the allow-list item.",
-      },
-    );
+
 
     this.signingKey.grantSign(handler);
 

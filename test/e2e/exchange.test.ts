@@ -85,6 +85,22 @@ describe('refusals', () => {
     expectXRoadError(response, 403, 'Server.ServerProxy.AccessDenied');
   });
 
+  test('the provider reads its access policy from its table: a new right takes effect within a minute, no redeploy', async () => {
+    const provider = eco.agencies['population-registry'].deps;
+    const original = await provider.log.accessPolicy();
+    const crmCall = () => eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
+    try {
+      await provider.log.putAccessPolicy({ ...original, accessRights: [...original.accessRights, { subsystem: 'population', service: 'persons', subject: CRM_CLIENT, method: 'GET', path: '/*' }] });
+      expectXRoadError(await crmCall(), 403, 'Server.ServerProxy.AccessDenied'); // the cached policy still holds
+      eco.clock.advance(61_000);
+      expect((await crmCall()).status).toBe(200);
+    } finally {
+      await provider.log.putAccessPolicy(original);
+      eco.clock.advance(61_000);
+    }
+    expectXRoadError(await crmCall(), 403, 'Server.ServerProxy.AccessDenied');
+  });
+
   test('an unknown service gets UnknownService', async () => {
     const response = await eco.call('/r1/DEV/GOV/70000001/population/vehicles/1', { headers: { 'x-road-client': TAX_CLIENT } });
     expectXRoadError(response, 404, 'Server.ClientProxy.UnknownService');

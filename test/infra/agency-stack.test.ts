@@ -1,7 +1,7 @@
 import { gatewaySettings } from '../../lib/config/runtime-settings';
 import { CENTRAL_PLACEHOLDERS } from '../../lib/stacks/agency-stack';
 import { agencyStackName } from '../../lib/stacks/sild-stacks';
-import { configWith, demoConfig, IDS, resourceAt, resourcesOfType, synth } from './support/synth';
+import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from './support/synth';
 
 const POPULATION = agencyStackName({ name: 'population-registry' });
 const TAX = agencyStackName({ name: 'tax-board' });
@@ -63,11 +63,14 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(fn.VpcConfig).toBeUndefined();
   });
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key and write only its own log table and logs', (name) => {
+  test.each([
+    ['ConsumerFunction', ['dynamodb:PutItem', 'dynamodb:Query']],
+    ['ProviderFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']], // GetItem: the access policy
+  ])('%s may sign only with its own key and use only its own log table and logs', (name, tableActions) => {
     expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: tableActions, Resource: { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] } },
     ]);
     expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -76,6 +79,17 @@ describe('AgencyStack defaults (demo config)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [{ IndexName: 'seal-window', KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] } }],
     });
+  });
+
+  test('the access policy (who may call what) is written into the log table at deploy time, not into the environment', () => {
+    const [policy] = Object.values(resourcesOfType(json, 'Custom::SildAccessPolicy'));
+    const call = customResourceCall(policy, 'Update', 'table');
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'table', Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } } });
+    expect(JSON.parse(call.parameters.Item.policy.S)).toEqual({
+      accessRights: [{ subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' }],
+      localGroups: {},
+    });
+    expect(JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS).accessRights).toBeUndefined();
   });
 
   test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals and query the seal index only', () => {
@@ -226,7 +240,8 @@ describe('Lambda limits', () => {
     const crowded = synth(
       configWith((raw) => {
         raw.agencies = raw.agencies.slice(0, 1);
-        raw.agencies[0].accessRights = Array.from({ length: 40 }, (_, index) => ({ service: 'population/persons', subject: `DEV/GOV/7${String(index).padStart(7, '0')}/records`, methods: ['GET', 'POST'], paths: ['/persons/**'] }));
+        raw.agencies[0].services = Array.from({ length: 40 }, (_, index) => ({ subsystem: 'population', code: `service-${index}`, backendUrl: `https://backend-${index}.population.example/api/v1/records` }));
+        raw.agencies[0].accessRights = [];
       }),
     );
     expect(crowded.messages(POPULATION, 'error')).toContainEqual(expect.stringMatching(/ConsumerFunction takes about \d+ bytes; Lambda allows 4096/));

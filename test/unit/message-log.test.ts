@@ -96,7 +96,6 @@ describe('parseGatewaySettings', () => {
     member: 'DEV/GOV/70000001',
     subsystems: ['population'],
     services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://backend' }],
-    accessRights: [],
     centralUrl: 'http://central',
     anchor: { instance: 'DEV', publicKey: 'AAAA' },
   };
@@ -104,7 +103,8 @@ describe('parseGatewaySettings', () => {
   test('fills in the documented defaults', () => {
     const parsed = parseGatewaySettings(minimal);
     expect(parsed.services[0].timeoutMs).toBe(25_000);
-    expect(parsed.localGroups).toEqual({});
+    expect(parsed.signing).toEqual({ mode: 'session', sessionValiditySeconds: 3600 });
+    expect(parsed.sealing).toEqual({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 });
     expect(parsed.globalConfRefreshSeconds).toBe(60);
     expect(parsed.maxClockSkewSeconds).toBe(60);
     expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' });

@@ -1,0 +1,52 @@
+/**
+ * One DynamoDB item written at deploy time (an `AwsCustomResource` `PutItem`): configuration that grows with the
+ * ecosystem and so cannot live in a function's 4 KB environment — the join allow-list, an agency's access policy.
+ * The item is a property of the resource, so `cdk diff` shows every change to it.
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { SildTable } from './sild-table';
+
+/** The construct id aws-cdk-lib gives the AwsCustomResource provider (a per-stack singleton). */
+const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+export interface TableItemProps {
+  readonly table: SildTable;
+  /** The item in DynamoDB's attribute-value form (`{ pk: { S: '…' }, … }`). */
+  readonly item: Record<string, { S: string }>;
+  /** CloudFormation resource type, e.g. `Custom::SildJoinAllowList`. */
+  readonly resourceType: string;
+  /** A stable physical id (never time-based): the item is replaced in place on every change. */
+  readonly physicalId: string;
+}
+
+export class TableItem extends Construct {
+  constructor(scope: Construct, id: string, props: TableItemProps) {
+    super(scope, id);
+    new cr.AwsCustomResource(this, 'Resource', {
+      resourceType: props.resourceType,
+      installLatestAwsSdk: false,
+      onUpdate: {
+        service: 'DynamoDB',
+        action: 'putItem',
+        parameters: { TableName: props.table.table.tableName, Item: props.item },
+        physicalResourceId: cr.PhysicalResourceId.of(props.physicalId),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.table.tableArn] })]),
+    });
+    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
+    if (!provider) throw new Error('The AwsCustomResource provider function was not found');
+    Validations.of(provider).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "The AwsCustomResource provider function (aws-cdk-lib's singleton) writes its own logs with the AWS-managed basic execution policy; its only data permission is PutItem of configuration items on this stack's table.",
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: "The AwsCustomResource provider's runtime is chosen by aws-cdk-lib; it runs only at deploy time to write configuration items.",
+      },
+    );
+  }
+}
