@@ -1,8 +1,8 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AllowedAgency, Registry, RegistryEntry } from '../core/central';
-import { JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
+import type { AllowedAgency, GlobalGroup, Registry, RegistryEntry } from '../core/central';
+import { GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
 import { LayerFault } from '../core/errors';
 
 export class DynamoDbRegistry implements Registry {
@@ -19,18 +19,28 @@ export class DynamoDbRegistry implements Registry {
     }
   }
 
-  async allowList(): Promise<AllowedAgency[]> {
-    try {
-      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: JOIN_ALLOW_LIST_KEY, ConsistentRead: true }));
-      return result.Item ? (JSON.parse(String(result.Item.agencies)) as AllowedAgency[]) : [];
-    } catch (error) {
-      throw new LayerFault('DatabaseError', 'The join allow-list could not be read', { cause: error });
-    }
+  allowList(): Promise<AllowedAgency[]> {
+    return this.configItem<AllowedAgency>(JOIN_ALLOW_LIST_KEY, 'agencies', 'The join allow-list');
   }
 
-  /** Writes the allow-list (the local runtime; in AWS the central stack's custom resource puts the same item). */
-  async putAllowList(agencies: readonly AllowedAgency[]): Promise<void> {
+  globalGroups(): Promise<GlobalGroup[]> {
+    return this.configItem<GlobalGroup>(GLOBAL_GROUPS_KEY, 'groups', 'The global groups');
+  }
+
+  /** Writes what the central stack's custom resources put at deploy time (the local runtime's equivalent). */
+  async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[]): Promise<void> {
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: joinAllowListItem(agencies) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: globalGroupsItem(groups) }));
+  }
+
+  /** A list the deployment wrote as JSON into one item; empty when it was not written. */
+  private async configItem<T>(key: { pk: string; sk: string }, attribute: string, what: string): Promise<T[]> {
+    try {
+      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return result.Item ? (JSON.parse(String(result.Item[attribute])) as T[]) : [];
+    } catch (error) {
+      throw new LayerFault('DatabaseError', `${what} could not be read`, { cause: error });
+    }
   }
 
   /** The registry is small (one item per agency), so a paged scan is the simplest correct read. */

@@ -20,11 +20,16 @@ export interface TableLayout {
 
 /**
  * The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`), and the join allow-list the
- * deployment writes (`JOIN_ALLOW_LIST_KEY`, the list as JSON in `agencies`).
+ * deployment writes (`JOIN_ALLOW_LIST_KEY`, the list as JSON in `agencies`), and the global groups
+ * (`GLOBAL_GROUPS_KEY`).
  */
 export const REGISTRY_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk' };
 
 export const JOIN_ALLOW_LIST_KEY = { pk: 'CONFIG', sk: 'JOIN-ALLOW-LIST' } as const;
+export const GLOBAL_GROUPS_KEY = { pk: 'CONFIG', sk: 'GLOBAL-GROUPS' } as const;
+
+/** The global-groups item (the groups as JSON in `groups`), in DynamoDB's attribute-value form. */
+export const globalGroupsItem = (groups: readonly object[]) => ({ pk: { S: GLOBAL_GROUPS_KEY.pk }, sk: { S: GLOBAL_GROUPS_KEY.sk }, groups: { S: JSON.stringify(groups) } });
 
 /** The allow-list item, in DynamoDB's attribute-value form (what the stack's custom resource and the local runtime put). */
 export const joinAllowListItem = (agencies: readonly { name: string; account: string; member: string }[]) => ({

@@ -20,7 +20,6 @@ import { keyIdOf } from './signatures';
 export const centralSettingsSchema = z.object({
   instance: z.string(),
   memberClasses: z.array(z.string()),
-  globalGroups: z.array(z.object({ code: z.string(), description: z.string().default(''), members: z.array(z.string()) })).default([]),
   /** How long a generated configuration stays valid. X-Road's default: 600 s. */
   validitySeconds: z.number().int().positive().default(600),
   /** How long one generated configuration is served before the next is generated. X-Road's default: 60 s. */
@@ -62,12 +61,21 @@ export interface AllowedAgency {
   readonly member: string;
 }
 
+/** A global group as the deployment defines it (the central config); published as `INST/code`. */
+export interface GlobalGroup {
+  readonly code: string;
+  readonly description: string;
+  readonly members: readonly string[];
+}
+
 /** The registry port (DynamoDB in AWS and locally). */
 export interface Registry {
   put(entry: RegistryEntry): Promise<void>;
   list(): Promise<RegistryEntry[]>;
   /** The join allow-list the deployment wrote; empty when none was written. */
   allowList(): Promise<AllowedAgency[]>;
+  /** The global groups the deployment wrote; empty when none were written. */
+  globalGroups(): Promise<GlobalGroup[]>;
 }
 
 export interface CentralDeps {
@@ -142,7 +150,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 /** Builds the configuration document from the registry. */
-export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number): GlobalConfigurationDocument {
+export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number, globalGroups: readonly GlobalGroup[] = []): GlobalConfigurationDocument {
   const sorted = [...entries].sort((a, b) => a.agency.localeCompare(b.agency));
   const members = new Map<string, { id: string; name: string; subsystems: Set<string> }>();
   for (const entry of sorted) {
@@ -165,7 +173,7 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
       keys: entry.gateway.publicKeys.map((publicKey) => ({ keyId: keyIdOf(Buffer.from(publicKey, 'base64')), publicKey })),
     })),
     services: sorted.flatMap((entry) => entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id }))),
-    globalGroups: settings.globalGroups.map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: group.members })),
+    globalGroups: globalGroups.map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: [...group.members] })),
   };
 }
 
@@ -184,7 +192,8 @@ export class GlobalConfigurationPublisher {
     if (this.current && now - this.current.generatedAt < this.deps.settings.generationSeconds * 1000) return this.current.signed;
     this.pending ??= (async () => {
       try {
-        const document = buildGlobalConfiguration(await this.deps.registry.list(), this.deps.settings, now);
+        const [entries, groups] = await Promise.all([this.deps.registry.list(), this.deps.registry.globalGroups()]);
+        const document = buildGlobalConfiguration(entries, this.deps.settings, now, groups);
         const signed = await signGlobalConfiguration(document, this.deps.signer);
         this.current = { signed, generatedAt: now };
         return signed;

@@ -2,7 +2,7 @@
  * Derives each deployment's run-time settings from the ecosystem config — once, for both the CDK stacks (which pass
  * them to the functions' environment) and the local runtime.
  */
-import type { AllowedAgency, CentralSettingsInput } from '../../lambdas/core/central';
+import type { AllowedAgency, CentralSettingsInput, GlobalGroup } from '../../lambdas/core/central';
 import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
 
@@ -15,10 +15,14 @@ export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
   return {
     instance: config.instance,
     memberClasses: config.memberClasses,
-    globalGroups: config.central.globalGroups,
     validitySeconds: config.central.globalConfValiditySeconds,
     generationSeconds: config.central.globalConfGenerationSeconds,
   };
+}
+
+/** The global groups: written into the registry at deploy time, published in the global configuration. */
+export function globalGroups(config: EcosystemConfig): GlobalGroup[] {
+  return config.central.globalGroups.map((group) => ({ code: group.code, description: group.description, members: group.members }));
 }
 
 /** Who may join as which agency and member: written into the registry at deploy time. */

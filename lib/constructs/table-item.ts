@@ -6,11 +6,14 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { SildTable } from './sild-table';
 
 /** The construct id aws-cdk-lib gives the AwsCustomResource provider (a per-stack singleton). */
 const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/** Providers whose findings are acknowledged already (one provider serves every TableItem of a stack). */
+const acknowledged = new WeakSet<IConstruct>();
 
 export interface TableItemProps {
   readonly table: SildTable;
@@ -38,6 +41,8 @@ export class TableItem extends Construct {
     });
     const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
     if (!provider) throw new Error('The AwsCustomResource provider function was not found');
+    if (acknowledged.has(provider)) return;
+    acknowledged.add(provider);
     Validations.of(provider).acknowledge(
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

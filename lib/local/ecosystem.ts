@@ -20,7 +20,7 @@ import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/ga
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import type { EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, centralSettings, gatewaySettings, joinAllowList } from '../config/runtime-settings';
+import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { startApiFront, type ApiFront } from './api-front';
 import { ensureTable } from './dynamodb';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
@@ -132,7 +132,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       clients,
       clock,
     );
-    await centralDeps.registry.putAllowList(joinAllowList(config)); // what the central stack writes at deploy time
+    await centralDeps.registry.putDeploymentItems(joinAllowList(config), globalGroups(config)); // what the central stack writes at deploy time
     const anchorPublicKey = (await centralDeps.signer.publicKey()).toString('base64');
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);

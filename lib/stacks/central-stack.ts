@@ -5,9 +5,9 @@
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import type { EcosystemConfig } from '../config/ecosystem-config';
-import { centralSettings, joinAllowList } from '../config/runtime-settings';
+import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
 import { SigningKey } from '../constructs/signing-key';
 import { SildFunction } from '../constructs/sild-function';
@@ -57,6 +57,12 @@ export class CentralStack extends Stack {
       item: joinAllowListItem(joinAllowList(config)),
       resourceType: 'Custom::SildJoinAllowList',
       physicalId: `${config.instance}-join-allow-list`,
+    });
+    new TableItem(this, 'GlobalGroups', {
+      table: this.registry,
+      item: globalGroupsItem(globalGroups(config)),
+      resourceType: 'Custom::SildGlobalGroups',
+      physicalId: `${config.instance}-global-groups`,
     });
 
 

@@ -68,6 +68,13 @@ describe('CentralStack', () => {
     expect(JSON.parse(fn.Environment.Variables.SILD_CENTRAL_SETTINGS).agencies).toBeUndefined();
   });
 
+  test('the global groups are written into the registry at deploy time', () => {
+    const [groups] = Object.values(resourcesOfType(json, 'Custom::SildGlobalGroups'));
+    const call = customResourceCall(groups, 'Update', 'registry');
+    expect(call).toMatchObject({ action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'GLOBAL-GROUPS' } } } });
+    expect(JSON.parse(call.parameters.Item.groups.S)).toEqual([]);
+  });
+
   test('the central API serves the route table: GET /globalconf without auth, POST /join with IAM', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
     const methods = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Method')).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType]);

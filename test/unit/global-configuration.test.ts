@@ -25,9 +25,10 @@ const settings = centralSettingsSchema.parse({
     { name: 'tax-board', account: '222222222222', member: 'DEV/GOV/70000002' },
     { name: 'population-registry', account: '111111111111', member: 'DEV/GOV/70000001' },
   ],
-  globalGroups: [{ code: 'security-server-owners', description: 'Owners', members: ['DEV/GOV/70000002/tax-records'] }],
   validitySeconds: 600,
 });
+/** The global groups the deployment writes into the registry. */
+const GROUPS = [{ code: 'security-server-owners', description: 'Owners', members: ['DEV/GOV/70000002/tax-records'] }];
 
 const population: RegistryEntry = {
   agency: 'population-registry',
@@ -55,7 +56,7 @@ const tax: RegistryEntry = {
 const anchor: Anchor = { instance: 'DEV', publicKey: central.spkiBase64 };
 
 function document(nowMs = NOW): GlobalConfigurationDocument {
-  return buildGlobalConfiguration([tax, population], settings, nowMs);
+  return buildGlobalConfiguration([tax, population], settings, nowMs, GROUPS);
 }
 
 async function signed(doc = document()): Promise<SignedGlobalConfiguration> {
@@ -247,8 +248,8 @@ describe('buildGlobalConfiguration', () => {
     expect(a.members.map((member) => member.id)).toEqual(['DEV/GOV/70000001', 'DEV/GOV/70000002']);
   });
 
-  test('derives members, gateway clients, keys and services from the entries', () => {
-    const doc = buildGlobalConfiguration([population], settings, NOW);
+  test('derives members, gateway clients, keys and services from the entries, and publishes the global groups', () => {
+    const doc = buildGlobalConfiguration([population], settings, NOW, GROUPS);
     expect(doc.members).toEqual([{ id: 'DEV/GOV/70000001', name: 'Population Registry', subsystems: ['archive', 'population'] }]);
     expect(doc.gateways).toEqual([
       {

@@ -5,7 +5,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { XRoadError } from '../../../lambdas/core/errors';
 import type { Clock, Signer } from '../../../lambdas/core/ports';
-import type { AllowedAgency, Registry, RegistryEntry } from '../../../lambdas/core/central';
+import type { AllowedAgency, GlobalGroup, Registry, RegistryEntry } from '../../../lambdas/core/central';
 
 export interface TestKey extends Signer {
   readonly privateKey: KeyObject;
@@ -46,9 +46,15 @@ export class ManualClock implements Clock {
 
 export class MemoryRegistry implements Registry {
   readonly entries = new Map<string, RegistryEntry>();
-  constructor(public allowed: AllowedAgency[] = []) {}
+  constructor(
+    public allowed: AllowedAgency[] = [],
+    public groups: GlobalGroup[] = [],
+  ) {}
   async allowList(): Promise<AllowedAgency[]> {
     return this.allowed;
+  }
+  async globalGroups(): Promise<GlobalGroup[]> {
+    return this.groups;
   }
   async put(entry: RegistryEntry): Promise<void> {
     this.entries.set(entry.agency, entry);
