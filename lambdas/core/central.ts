@@ -15,7 +15,8 @@ import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
 import type { Clock, Signer } from './ports';
-import { keyIdOf } from './signatures';
+import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
+import { keyIdOf, verifySignature } from './signatures';
 
 export const centralSettingsSchema = z.object({
   instance: z.string(),
@@ -24,6 +25,12 @@ export const centralSettingsSchema = z.object({
   validitySeconds: z.number().int().positive().default(600),
   /** How long one generated configuration is served before the next is generated. X-Road's default: 60 s. */
   generationSeconds: z.number().int().positive().default(60),
+  /** Accept gateway URLs on private, link-local or other non-public addresses (gateways that share a network). */
+  allowPrivateProviderUrls: z.boolean().default(false),
+  /** Local runtime only: accept `http://` gateway URLs on loopback addresses. */
+  insecureLoopbackHttp: z.boolean().default(false),
+  /** How far a join's `signedAt` may be from the central clock. */
+  joinMaxSkewSeconds: z.number().int().positive().default(300),
 });
 
 export type CentralSettings = z.infer<typeof centralSettingsSchema>;
@@ -32,7 +39,8 @@ export type CentralSettingsInput = z.input<typeof centralSettingsSchema>;
 /** The body of `POST /join`. */
 export const joinRequestSchema = z.object({
   agency: z.string().min(1).max(64),
-  member: z.object({ id: z.string(), name: z.string().min(1).max(255) }),
+  /** The member's display name comes from the central config; a name sent here is ignored. */
+  member: z.object({ id: z.string(), name: z.string().max(255).optional() }),
   subsystems: z.array(z.string()).min(1).max(100),
   services: z.array(z.object({ subsystem: z.string(), code: z.string() })).max(1000),
   gateway: z.object({
@@ -41,12 +49,47 @@ export const joinRequestSchema = z.object({
     /** DER SPKI public keys, base64: the current key, plus the next one during a rotation. */
     publicKeys: z.array(z.string().min(1).max(1024)).min(1).max(4),
   }),
+  /** When the joiner signed the proofs. */
+  signedAt: z.iso.datetime(),
+  /** Proof of possession: per public key (same order), its DER signature (base64) over `joinProofBytes`. */
+  proofs: z.array(z.string().min(1).max(256)).min(1).max(4),
 });
 
 export type JoinRequest = z.infer<typeof joinRequestSchema>;
+/** A join before it is signed. */
+export type UnsignedJoinRequest = Omit<JoinRequest, 'signedAt' | 'proofs'>;
 
-/** One agency's entry in the registry. */
-export interface RegistryEntry extends JoinRequest {
+export const JOIN_PROOF_TYPE = 'sild.join-proof.v1';
+
+/**
+ * The bytes each registered key signs: the whole request in a fixed field order, with a type no other Sild
+ * signature carries (a manifest, certificate or seal signed by the same key can never pass as a join proof).
+ */
+export function joinProofBytes(request: UnsignedJoinRequest, signedAt: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      type: JOIN_PROOF_TYPE,
+      agency: request.agency,
+      member: request.member.id,
+      subsystems: request.subsystems,
+      services: request.services.map((service) => [service.subsystem, service.code]),
+      gateway: [request.gateway.id, request.gateway.providerUrl, request.gateway.publicKeys],
+      signedAt,
+    }),
+  );
+}
+
+/** Signs a join with the gateway's key(s): one proof per public key, in order. */
+export async function signJoinRequest(request: UnsignedJoinRequest, signers: readonly Signer[], nowMs: number): Promise<JoinRequest> {
+  const signedAt = new Date(nowMs).toISOString();
+  const bytes = joinProofBytes(request, signedAt);
+  const proofs = await Promise.all(signers.map(async (signer) => (await signer.sign(bytes)).toString('base64')));
+  return { ...request, signedAt, proofs };
+}
+
+/** One agency's entry in the registry: the verified join (its proofs checked), the member's name from the allow-list. */
+export interface RegistryEntry extends Omit<JoinRequest, 'member' | 'signedAt' | 'proofs'> {
+  readonly member: { readonly id: string; readonly name: string };
   readonly account: string;
   readonly joinedAt: string;
 }
@@ -59,6 +102,8 @@ export interface AllowedAgency {
   readonly name: string;
   readonly account: string;
   readonly member: string;
+  /** The member's display name, as the central operator registered it. */
+  readonly memberName?: string;
 }
 
 /** A global group as the deployment defines it (the central config); published as `INST/code`. */
@@ -103,14 +148,19 @@ export async function join(request: HttpRequest, deps: CentralDeps): Promise<Htt
   if (joinRequest.member.id !== allowed.member) {
     throw new XRoadError('Client', 'Unauthorized', `Agency ${joinRequest.agency} may register member ${allowed.member} only`);
   }
-  validateJoin(joinRequest, deps.settings);
-  const entry: RegistryEntry = { ...joinRequest, account, joinedAt: new Date(deps.clock.now()).toISOString() };
+  validateJoin(joinRequest, deps.settings, deps.clock.now());
+  const { signedAt: _signedAt, proofs: _proofs, ...verified } = joinRequest;
+  const member = { id: joinRequest.member.id, name: allowed.memberName ?? allowed.name };
+  const entry: RegistryEntry = { ...verified, member, account, joinedAt: new Date(deps.clock.now()).toISOString() };
   await deps.registry.put(entry);
   return jsonResponse(200, { agency: entry.agency, member: entry.member.id, gateway: entry.gateway.id, keyIds: entry.gateway.publicKeys.map((key) => keyIdOf(Buffer.from(key, 'base64'))) });
 }
 
-/** Identifiers in a join must be well-formed and belong to the joining member. */
-function validateJoin(request: JoinRequest, settings: CentralSettings): void {
+/**
+ * A join asserts only what it may: well-formed identifiers of the joining member, a gateway URL other gateways
+ * can safely call, and keys the joiner proves it holds.
+ */
+function validateJoin(request: JoinRequest, settings: CentralSettings, nowMs: number): void {
   const member = clientIdOf(request.member.id.split('/'), 'BadRequest');
   if (member.subsystemCode !== undefined) throw clientError('BadRequest', 'member.id must be INSTANCE/CLASS/CODE');
   if (member.instance !== settings.instance) throw clientError('BadRequest', `member.id must be in instance ${settings.instance}`);
@@ -127,6 +177,7 @@ function validateJoin(request: JoinRequest, settings: CentralSettings): void {
     if (METADATA_SERVICES.has(service.code)) throw clientError('BadRequest', `Service code ${service.code} is reserved for metadata services`);
     if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
   }
+  validateProviderUrl(request.gateway.providerUrl, settings);
   for (const key of request.gateway.publicKeys) {
     // Parse it now, so a bad key is refused at join rather than breaking every gateway that verifies with it.
     let parsed;
@@ -139,6 +190,27 @@ function validateJoin(request: JoinRequest, settings: CentralSettings): void {
       throw clientError('BadRequest', 'gateway.publicKeys must be ECDSA P-256 keys (KMS ECC_NIST_P256)');
     }
   }
+  // Proof of possession: each key signed this very request, recently — nobody registers a key it does not hold.
+  if (!(Math.abs(nowMs - Date.parse(request.signedAt)) <= settings.joinMaxSkewSeconds * 1000)) {
+    throw clientError('BadRequest', `signedAt ${request.signedAt} is more than ${settings.joinMaxSkewSeconds} s from the central clock`);
+  }
+  if (request.proofs.length !== request.gateway.publicKeys.length) throw clientError('BadRequest', 'proofs must hold one signature per public key');
+  const bytes = joinProofBytes(request, request.signedAt);
+  request.gateway.publicKeys.forEach((key, index) => {
+    if (!verifySignature(key, bytes, Buffer.from(request.proofs[index], 'base64'))) {
+      throw clientError('BadRequest', `proofs.${index}: not a signature of this join request by gateway.publicKeys.${index}`);
+    }
+  });
+}
+
+/** `https` on a public address; loopback `http` only in the local runtime; private addresses only when allowed. */
+function validateProviderUrl(providerUrl: string, settings: CentralSettings): void {
+  const url = new URL(providerUrl);
+  const localHttp = settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !localHttp) throw clientError('BadRequest', 'gateway.providerUrl must be an https URL');
+  if (url.username || url.password || url.search || url.hash) throw clientError('BadRequest', 'gateway.providerUrl must not carry credentials, a query or a fragment');
+  const reason = localHttp ? undefined : nonPublicHostReason(url.hostname);
+  if (reason && !settings.allowPrivateProviderUrls) throw clientError('BadRequest', `gateway.providerUrl: ${reason} (other gateways would call into their own network)`);
 }
 
 function parseJson(body: Buffer): unknown {

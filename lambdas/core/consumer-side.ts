@@ -5,17 +5,20 @@
  * 2. Resolve the provider's gateway from the global configuration.
  * 3. Sign a request manifest (ids, method, target, time, request hash), log the request, forward it.
  * 4. Verify the provider's response manifest (its signature, our request hash, the response hash), log the
- *    response, and only then return it to the client.
+ *    response, and only then return it to the client. Error answers are verified the same way: an answer the
+ *    provider's gateway did not sign never reaches the client as the provider's.
  */
-import { clientError, consumerError } from './errors';
-import { answerFailure, checkBodySize, isoNow, logErrorAnswer, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { clientError, consumerError, XRoadError } from './errors';
+import { answerFailure, checkBodySize, isoNow, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
-import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest, type SignerKeyResolver } from './manifest';
+import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
+import { isLoopbackHost } from './network-addresses';
 import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
@@ -55,21 +58,19 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     }));
     const { manifest } = signed;
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, 'Client');
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, { bodyOrigin: 'Client' });
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, serviceId, provider: provider.id });
 
-    const answer = await forward(deps, `${provider.providerUrl}${target}`, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
-    if (answer.headers[XROAD.error] !== undefined) {
-      // The provider gateway itself refused: relay its X-Road error as is, after logging it.
-      await logErrorAnswer(deps, 'Server.ClientProxy', base, 'consumer', { type: answer.headers[XROAD.error], status: answer.status, body: answer.body });
-      return { status: answer.status, headers: pick(answer.headers, ['content-type', XROAD.error]), body: answer.body };
-    }
-    const response = verifyResponse(answer, manifest, provider.id, signerKeyResolver(configuration));
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers: pick(answer.headers, response.manifest.headers) }, answer.body);
+    const answer = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
+    // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
+    const response = verifyResponse(answer, manifest, provider.id, configuration, deps);
+    const headers = pick(answer.headers, response.manifest.headers);
+    const errorType = headers[XROAD.error];
+    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
     return {
       status: answer.status,
       headers: {
-        ...pick(answer.headers, response.manifest.headers),
+        ...headers,
         [XROAD.client]: manifest.client,
         [XROAD.service]: serviceId,
         [XROAD.id]: manifest.xRoadId,
@@ -110,9 +111,23 @@ function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnT
   return gateway;
 }
 
-async function forward(deps: GatewayDeps, url: string, headers: Record<string, string>, method: string, body: Buffer): Promise<HttpResponse> {
+/** The provider gateway's URL; `https` only, except loopback `http` in the local runtime. */
+function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
+  let url: URL;
   try {
-    return await deps.http.send({ method, url, headers, body, timeoutMs: deps.settings.providerTimeoutMs });
+    url = new URL(provider.providerUrl);
+  } catch {
+    throw consumerError('NetworkError', `The provider gateway ${provider.id} has no valid URL in the global configuration`);
+  }
+  if (url.protocol !== 'https:' && !(deps.settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw consumerError('NetworkError', `The provider gateway ${provider.id} is not reachable over https`);
+  }
+  return provider.providerUrl.replace(/\/+$/, '');
+}
+
+async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Record<string, string>, method: string, body: Buffer): Promise<HttpResponse> {
+  try {
+    return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs: deps.settings.providerTimeoutMs });
   } catch (error) {
     if (error instanceof HttpClientError) {
       throw consumerError('NetworkError', error.reason === 'timeout' ? 'The provider gateway did not answer in time' : 'The provider gateway could not be reached', error);
@@ -121,24 +136,30 @@ async function forward(deps: GatewayDeps, url: string, headers: Record<string, s
   }
 }
 
-/** Checks that the answer is signed by the provider's gateway and belongs to our request. */
-function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
+/**
+ * Checks that the answer — a service's answer or the provider gateway's error — is signed by the provider's
+ * gateway and answers our request. Anything else (an unsigned error, a forged or replayed answer, a proxy's page)
+ * becomes `InvalidSignatureValue`; what it claimed is named in the message, for the operator.
+ */
+function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<ResponseManifest> {
+  const claimed = answer.headers[XROAD.error];
+  const refuse = (why: string, cause?: unknown) =>
+    new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${String(claimed).slice(0, 80)}` : ''}) ${why}`, { status: 502, cause });
+  const policy = { maxValidityMs: deps.settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: deps.settings.maxClockSkewSeconds * 1000 };
   let signed: SignedManifest<ResponseManifest>;
   try {
-    signed = readResponseManifest(answer.headers, resolveKey);
+    signed = readResponseManifest(answer.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
-    if (error instanceof ManifestError) throw consumerError('InvalidSignatureValue', `The provider's response: ${error.message}`, error);
+    if (error instanceof ManifestError) throw refuse(error.reason === 'missing' ? 'is not signed' : `has an invalid signature: ${error.message}`, error);
     throw error;
   }
   const { manifest } = signed;
-  if (manifest.signer.gateway !== providerGateway) {
-    throw consumerError('InvalidSignatureValue', `The response is signed by ${manifest.signer.gateway}, not by the provider's gateway`);
-  }
+  if (manifest.signer.gateway !== providerGateway) throw refuse(`is signed by ${manifest.signer.gateway}, not by the provider's gateway`);
   if (manifest.xRoadId !== request.xRoadId || manifest.requestId !== request.requestId || manifest.requestHash !== request.requestHash) {
-    throw consumerError('InvalidSignatureValue', 'The response does not answer this request (request hash mismatch)');
+    throw refuse('does not answer this request (request hash mismatch)');
   }
   if (manifest.status !== answer.status || manifest.responseHash !== responseHash(answer.status, answer.headers, manifest.headers, answer.body)) {
-    throw consumerError('InvalidSignatureValue', 'The response does not match its signed manifest');
+    throw refuse('does not match its signed manifest');
   }
   return signed;
 }

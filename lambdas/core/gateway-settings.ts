@@ -53,6 +53,13 @@ export const gatewaySettingsSchema = z.object({
   globalConfRefreshSeconds: z.number().int().positive().default(60),
   /** Accepted difference between a message's timestamp and this gateway's clock. */
   maxClockSkewSeconds: z.number().int().positive().default(60),
+  /** Longest session-certificate validity accepted from a peer gateway (bounded trust in its in-memory keys). */
+  maxSessionCertificateSeconds: z.number().int().min(60).max(3600).default(3600),
+  /**
+   * Local runtime only: accept `http://` provider-gateway and central URLs on loopback addresses. Everywhere else
+   * a provider gateway must be reached over `https`.
+   */
+  insecureLoopbackHttp: z.boolean().default(false),
   /** Largest request or response body the gateway accepts (API Gateway's payload limit is 10 MB). */
   maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */

@@ -6,7 +6,9 @@ import { errorResponse, XRoadError, type FaultOrigin } from './errors';
 import type { GlobalConfiguration } from './global-configuration';
 import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import type { Headers, HttpResponse } from './http';
-import { bodyForLog, appendOrFail, type MessageLog, type MessageLogRecord, type Side } from './message-log';
+import { responseHash, signedHeaderNames } from './hashing';
+import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
+import { bodyForLog, appendOrFail, withheldBody, type MessageLog, type MessageLogRecord, type Side } from './message-log';
 import { XROAD } from './rest-message';
 import type { Clock, HttpClient, Signer } from './ports';
 import type { MessageSigner } from './message-signer';
@@ -57,36 +59,80 @@ export async function logMessage(
   deps: GatewayDeps,
   origin: FaultOrigin,
   base: RecordBase,
-  entry: Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'certificate' | 'errorType' | 'headers'>,
+  entry: LogEntry,
   body: Buffer,
-  bodyOrigin: FaultOrigin = origin,
+  options: { bodyOrigin?: FaultOrigin; withhold?: boolean } = {},
 ): Promise<void> {
-  const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...bodyForLog(body, deps.settings.messageLog, bodyOrigin) };
+  const stored = options.withhold ? withheldBody(body) : bodyForLog(body, deps.settings.messageLog, options.bodyOrigin ?? origin);
+  const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...stored };
   await appendOrFail(deps.log, record, origin);
 }
 
+type LogEntry = Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'certificate' | 'errorType' | 'headers'>;
+
 /** Logs a layer error answer; a failure here must not hide the original error, so it is reported, not thrown. */
-export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, side: Side, error: { type: string; status: number; body: Buffer }): Promise<void> {
+export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, entry: LogEntry & { errorType: string; status: number }, body: Buffer): Promise<void> {
   try {
-    await logMessage(deps, origin, base, { side, direction: 'response', status: error.status, errorType: error.type }, error.body);
+    await logMessage(deps, origin, base, entry, body);
   } catch (logError) {
-    deps.events?.('log-error-answer-failed', { xRoadId: base.xRoadId, type: error.type, reason: String(logError) });
+    deps.events?.('log-error-answer-failed', { xRoadId: base.xRoadId, type: entry.errorType, reason: String(logError) });
   }
 }
 
+/** A response signed by this gateway: the response to send, and the manifest that went into the log. */
+export interface SignedAnswer {
+  readonly response: HttpResponse;
+  readonly signed: SignedManifest<ResponseManifest>;
+}
+
 /**
- * The one way a gateway side answers a failure: the X-Road error response, a payload-free event, and — once the
- * message was logged — a log record of the error answer (not for a failed log write or a refused duplicate).
+ * Signs a response manifest over the answer's status, the given headers and the body, bound to the request it
+ * answers, and adds the signature headers. Provider gateways sign every answer, errors included, so a consumer
+ * gateway can relay only what the provider's gateway provably said.
  */
-export async function answerFailure(deps: GatewayDeps, side: Side, base: RecordBase | undefined, error: unknown): Promise<HttpResponse> {
+export async function signAnswer(deps: GatewayDeps, binding: ResponseBinding, answer: HttpResponse): Promise<SignedAnswer> {
+  const headerNames = signedHeaderNames(answer.headers);
+  const signed = await signManifest(await deps.messageSigner.session(), (signer): ResponseManifest => ({
+    type: 'sild.response.v1',
+    xRoadId: binding.xRoadId,
+    requestId: binding.requestId,
+    requestHash: binding.requestHash,
+    status: answer.status,
+    headers: headerNames,
+    responseHash: responseHash(answer.status, answer.headers, headerNames, answer.body),
+    createdAt: isoNow(deps),
+    signer,
+  }));
+  return { response: { ...answer, headers: { ...answer.headers, ...manifestHeaders(signed) } }, signed };
+}
+
+/** The log fields of a signed manifest. */
+export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undefined): Pick<MessageLogRecord, 'manifest' | 'signature' | 'certificate'> =>
+  signed ? { manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate } : {};
+
+/**
+ * The one way a gateway side answers a failure: the X-Road error response, a payload-free event, the signature
+ * when the side signs its answers (`binding`: the provider side), and — once the message was logged — a log
+ * record of the error answer (not for a failed log write or a refused duplicate).
+ */
+export async function answerFailure(deps: GatewayDeps, side: Side, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
-  const response = errorResponse(error, origin, newId(deps));
-  const type = response.headers[XROAD.error];
+  const unsigned = errorResponse(error, origin, newId(deps));
+  const type = unsigned.headers[XROAD.error];
   deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
-  if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
-    await logErrorAnswer(deps, origin, base, side, { type, status: response.status, body: response.body });
+  let answer: SignedAnswer | undefined;
+  if (binding) {
+    try {
+      answer = await signAnswer(deps, binding, unsigned);
+    } catch (signingError) {
+      // Without a signature the consumer gateway will refuse the answer as unproven; it still learns it failed.
+      deps.events?.('error-answer-unsigned', { xRoadId: base?.xRoadId, type, cause: signingError });
+    }
   }
-  return response;
+  if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
+    await logErrorAnswer(deps, origin, base, { side, direction: 'response', status: unsigned.status, errorType: type, headers: unsigned.headers, ...signedLogFields(answer?.signed) }, unsigned.body);
+  }
+  return answer?.response ?? unsigned;
 }
 
 /** Picks the named headers (the ones a manifest covers) from a header map. */

@@ -48,3 +48,9 @@ export function jsonResponse(status: number, value: unknown, headers: Headers = 
 export function requestTarget(rawPath: string, rawQuery: string): string {
   return rawQuery ? `${rawPath}?${rawQuery}` : rawPath;
 }
+
+/** Splits a request target into its path and its query (without `?`). */
+export function splitTarget(target: string): { path: string; query: string } {
+  const index = target.indexOf('?');
+  return index < 0 ? { path: target, query: '' } : { path: target.slice(0, index), query: target.slice(index + 1) };
+}

@@ -6,7 +6,7 @@
 import { requestHash, responseHash, sha256Base64 } from './hashing';
 import type { GlobalConfiguration } from './global-configuration';
 import type { MessageLogRecord } from './message-log';
-import { resolveSignerKey } from './message-signer';
+import { resolveSigner } from './message-signer';
 import { verifySignature } from './signatures';
 
 export interface RecordCheck {
@@ -45,11 +45,12 @@ export function checkLogRecord(record: MessageLogRecord, keys: PublicKeyLookup):
   } catch {
     return { signatureValid: false, bodyMatches, problem: 'manifest is not JSON' };
   }
-  const key = manifest.signer ? resolveSignerKey(keys, manifest.signer, Date.parse(manifest.createdAt), record.certificate) : undefined;
+  const resolution = manifest.signer ? resolveSigner(keys, manifest.signer, Date.parse(manifest.createdAt), record.certificate) : { problem: 'manifest names no signer' };
+  const key = 'publicKey' in resolution ? resolution.publicKey : undefined;
   const signatureValid = key !== undefined && verifySignature(key, bytes, Buffer.from(record.signature, 'base64'));
   const hashMatches = record.headers && record.body !== undefined ? recomputedHash(record, manifest) : undefined;
   const problem = !signatureValid
-    ? key === undefined ? 'signer key neither in the global configuration nor certified by it' : 'signature invalid'
+    ? 'problem' in resolution ? resolution.problem : 'signature invalid'
     : !bodyMatches ? 'body does not match its hash' : hashMatches === false ? 'logged message does not match its signed hash' : undefined;
   return { signer: manifest.signer.gateway, keyId: manifest.signer.keyId, signatureValid, bodyMatches, hashMatches, problem };
 }

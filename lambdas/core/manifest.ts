@@ -5,7 +5,7 @@
  * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
  */
 import * as z from 'zod';
-import { CERTIFICATE_HEADER, type EncodedCertificate, type SigningSession } from './message-signer';
+import { CERTIFICATE_HEADER, type EncodedCertificate, type SignerKeyResolution, type SigningSession } from './message-signer';
 import { verifySignature } from './signatures';
 
 export const MANIFEST_HEADER = 'x-sild-manifest';
@@ -86,9 +86,9 @@ export class ManifestError extends Error {
 
 /**
  * Finds the public key (DER SPKI, base64) of a manifest's signer — published in the global configuration, or
- * vouched for by the certificate that came with the message; undefined when neither holds.
+ * vouched for by the certificate that came with the message — or says why there is none to trust.
  */
-export type SignerKeyResolver = (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) => string | undefined;
+export type SignerKeyResolver = (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) => SignerKeyResolution;
 
 function readManifest<M extends Manifest>(
   headers: Readonly<Record<string, string>>,
@@ -109,12 +109,10 @@ function readManifest<M extends Manifest>(
   if (!parsed.success) throw new ManifestError('malformed', 'The manifest is malformed');
   const manifest = parsed.data;
   const certificate = headers[CERTIFICATE_HEADER];
-  const key = resolveKey(manifest.signer, Date.parse(manifest.createdAt), certificate);
-  if (key === undefined) {
-    throw new ManifestError('unknown-key', `Key ${manifest.signer.keyId} of ${manifest.signer.gateway} is neither in the global configuration nor certified by it`);
-  }
+  const resolution = resolveKey(manifest.signer, Date.parse(manifest.createdAt), certificate);
+  if ('problem' in resolution) throw new ManifestError('unknown-key', resolution.problem);
   const signature = Buffer.from(encodedSignature, 'base64');
-  if (!verifySignature(key, bytes, signature)) throw new ManifestError('bad-signature', 'The manifest signature is invalid');
+  if (!verifySignature(resolution.publicKey, bytes, signature)) throw new ManifestError('bad-signature', 'The manifest signature is invalid');
   return { manifest, bytes, signature, certificate };
 }
 
@@ -126,4 +124,20 @@ export function readRequestManifest(headers: Readonly<Record<string, string>>, r
 /** Reads and verifies the response manifest a provider gateway attached. */
 export function readResponseManifest(headers: Readonly<Record<string, string>>, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
   return readManifest(headers, responseManifestSchema, resolveKey);
+}
+
+/** What a response must echo to answer a request: its ids and hash. */
+export type ResponseBinding = Pick<ResponseManifest, 'xRoadId' | 'requestId' | 'requestHash'>;
+
+/** The binding a request claims, read without verifying it (a refusal echoes it; the consumer checks it). */
+export function claimedBinding(headers: Readonly<Record<string, string>>): ResponseBinding | undefined {
+  const encoded = headers[MANIFEST_HEADER];
+  if (!encoded || encoded.length > (MAX_MANIFEST_BYTES * 4) / 3 + 4) return undefined;
+  try {
+    const claimed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Partial<Record<keyof ResponseBinding, unknown>>;
+    const { xRoadId, requestId, requestHash } = claimed;
+    return typeof xRoadId === 'string' && typeof requestId === 'string' && typeof requestHash === 'string' ? { xRoadId, requestId, requestHash } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -36,8 +36,11 @@ export interface MessageLogRecord {
   readonly headers?: Readonly<Record<string, string>>;
   readonly bodySha256: string;
   readonly bodyBytes: number;
-  /** `inline`: `body` holds it; `hash-only`: too large to store; `metadata`: the gateway logs metadata only. */
-  readonly bodyLogged: 'inline' | 'hash-only' | 'metadata';
+  /**
+   * `inline`: `body` holds it; `hash-only`: too large to store; `metadata`: the gateway logs metadata only;
+   * `withheld`: the request was refused (no access right, unknown service), so its body is not stored.
+   */
+  readonly bodyLogged: 'inline' | 'hash-only' | 'metadata' | 'withheld';
   readonly body?: Buffer;
 }
 
@@ -57,6 +60,11 @@ export function bodyForLog(body: Buffer, settings: MessageLogSettings, origin: F
   if (settings.oversizeBody === 'hash-only') return { ...base, bodyLogged: 'hash-only' };
   const message = `The body (${body.length} bytes) exceeds the message log's limit of ${settings.maxInlineBodyBytes} bytes`;
   throw new XRoadError(origin, 'RequestTooLarge', message);
+}
+
+/** A refused request's body: its hash and size only — a caller without rights cannot fill the provider's log. */
+export function withheldBody(body: Buffer): Pick<MessageLogRecord, 'bodySha256' | 'bodyBytes' | 'bodyLogged'> {
+  return { bodySha256: sha256Base64(body), bodyBytes: body.length, bodyLogged: 'withheld' };
 }
 
 /**

@@ -144,26 +144,72 @@ export function verifyCertificate(encoded: EncodedCertificate, configuration: Pi
   }
 }
 
+/** Limits a receiver puts on a session certificate (X-Road-style bounded trust). */
+export interface CertificatePolicy {
+  /** Longest validity (`notAfter − notBefore`) accepted. */
+  readonly maxValidityMs: number;
+  /** The receiver's clock; when set, the certificate must be current within `skewMs`. @default - not checked (offline evidence) */
+  readonly nowMs?: number;
+  /** @default 0 */
+  readonly skewMs?: number;
+}
+
+/** The longest session validity a gateway may configure, and so the default limit receivers apply. */
+export const MAX_SESSION_VALIDITY_MS = 3600_000;
+export const DEFAULT_CERTIFICATE_POLICY: CertificatePolicy = { maxValidityMs: MAX_SESSION_VALIDITY_MS };
+
+/** A signer's public key (DER SPKI, base64), or why none could be trusted. */
+export type SignerKeyResolution = { readonly publicKey: string } | { readonly problem: string };
+
 /**
  * The public key a manifest's signer names: a KMS key published in the global configuration, or a session key
- * whose certificate (signed by such a key, for the same gateway) was valid when the manifest was signed.
+ * whose certificate (signed by such a key, for the same gateway) was valid when the manifest was signed, is no
+ * longer-lived than the policy allows and — for a live message — is current on the receiver's clock.
  */
+export function resolveSigner(
+  configuration: Pick<GlobalConfiguration, 'publicKey'>,
+  signer: { gateway: string; keyId: string },
+  signedAtMs: number,
+  certificate: EncodedCertificate | undefined,
+  policy: CertificatePolicy = DEFAULT_CERTIFICATE_POLICY,
+): SignerKeyResolution {
+  const published = configuration.publicKey(signer.gateway, signer.keyId);
+  if (published !== undefined) return { publicKey: published };
+  const unknown = `Key ${signer.keyId} of ${signer.gateway} is neither in the global configuration nor certified by it`;
+  if (certificate === undefined) return { problem: unknown };
+  const header = verifyCertificate(certificate, configuration);
+  if (!header || header.gateway !== signer.gateway || header.keyId !== signer.keyId) return { problem: unknown };
+  const notBefore = Date.parse(header.notBefore);
+  const notAfter = Date.parse(header.notAfter);
+  if (!(notAfter - notBefore <= policy.maxValidityMs)) {
+    return { problem: `The session certificate of ${signer.gateway} is valid for longer than the accepted ${policy.maxValidityMs / 1000} s` };
+  }
+  if (policy.nowMs !== undefined) {
+    const skew = policy.skewMs ?? 0;
+    if (notBefore > policy.nowMs + skew || notAfter < policy.nowMs - skew) {
+      return { problem: `The session certificate of ${signer.gateway} (${header.notBefore} – ${header.notAfter}) is not current` };
+    }
+  }
+  if (!(signedAtMs >= notBefore && signedAtMs <= notAfter)) {
+    return { problem: `The manifest was signed outside its session certificate's validity` };
+  }
+  return { publicKey: header.publicKey };
+}
+
+/** `resolveSigner`, reduced to the key or undefined. */
 export function resolveSignerKey(
   configuration: Pick<GlobalConfiguration, 'publicKey'>,
   signer: { gateway: string; keyId: string },
   signedAtMs: number,
   certificate?: EncodedCertificate,
+  policy?: CertificatePolicy,
 ): string | undefined {
-  const published = configuration.publicKey(signer.gateway, signer.keyId);
-  if (published !== undefined || certificate === undefined) return published;
-  const header = verifyCertificate(certificate, configuration);
-  if (!header || header.gateway !== signer.gateway || header.keyId !== signer.keyId) return undefined;
-  if (!(signedAtMs >= Date.parse(header.notBefore) && signedAtMs <= Date.parse(header.notAfter))) return undefined;
-  return header.publicKey;
+  const resolution = resolveSigner(configuration, signer, signedAtMs, certificate, policy);
+  return 'publicKey' in resolution ? resolution.publicKey : undefined;
 }
 
-/** A `SignerKeyResolver` over one verified configuration. */
+/** A `SignerKeyResolver` over one verified configuration, under a certificate policy. */
 export const signerKeyResolver =
-  (configuration: Pick<GlobalConfiguration, 'publicKey'>) =>
+  (configuration: Pick<GlobalConfiguration, 'publicKey'>, policy?: CertificatePolicy) =>
   (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) =>
-    resolveSignerKey(configuration, signer, signedAtMs, certificate);
+    resolveSigner(configuration, signer, signedAtMs, certificate, policy);

@@ -12,12 +12,13 @@ import type { GlobalConfiguration } from './global-configuration';
 import type { GatewaySettings } from './gateway-settings';
 import { jsonResponse, type HttpResponse } from './http';
 import { clientIdOf, type ServiceId } from './identifiers';
+import type { ServicePath } from './service-path';
 
 export const LIST_CLIENTS_PATH = '/listClients';
 /** Service codes X-Road reserves for metadata; no backend service may be registered under them. */
 export const METADATA_SERVICES: ReadonlySet<string> = new Set(['listMethods', 'allowedMethods']);
 
-export const isMetadataRequest = (service: ServiceId, servicePath: string) => METADATA_SERVICES.has(service.serviceCode) && servicePath === '';
+export const isMetadataRequest = (service: ServiceId, servicePath: ServicePath) => METADATA_SERVICES.has(service.serviceCode) && servicePath.encoded === '';
 
 interface XRoadClientEntry {
   readonly id: { readonly object_type: 'MEMBER' | 'SUBSYSTEM'; readonly xroad_instance: string; readonly member_class: string; readonly member_code: string; readonly subsystem_code?: string };

@@ -1,72 +1,81 @@
 /**
  * The provider side of a gateway: another gateway forwards a client's request for one of this agency's services.
+ * Any member may be hostile, so this side acts only on what it verified.
  *
  * 1. Verify the request manifest: signed by the gateway that serves the client (key from the global
- *    configuration), matching the message received (request hash), and fresh (timestamp within the clock skew).
- * 2. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay.
- * 3. Enforce access rights (deny by default), call the backend (or answer a metadata service), sign the response manifest (binding the request
- *    hash), log the response, and only then return it.
+ *    configuration, session certificate within bounds), matching the message received (request hash, method,
+ *    target, the service named by the path), in canonical ids, and fresh (timestamp within the clock skew).
+ * 2. Decide: the service must be offered here and the caller allowed (deny by default) on the canonical service
+ *    path — the exact path the backend will receive.
+ * 3. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay. A refused
+ *    request is logged with its body's hash only, so a caller without rights cannot fill this gateway's log.
+ * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
+ *    the response, and only then return it. Error answers are signed too.
  */
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import type { AccessPolicy } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
-import { answerFailure, checkBodySize, isoNow, logMessage, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, checkBodySize, logMessage, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
-import { requestHash, responseHash, signedHeaderNames } from './hashing';
-import { requestTarget, type HttpRequest, type HttpResponse } from './http';
-import { formatClientId, memberOf, parseClientId, type ServiceId } from './identifiers';
+import { requestHash } from './hashing';
+import { requestTarget, splitTarget, type HttpRequest, type HttpResponse } from './http';
+import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
-import { ManifestError, manifestHeaders, readRequestManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
+import { claimedBinding, ManifestError, MANIFEST_HEADER, readRequestManifest, SIGNATURE_HEADER, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
-import { HttpClientError } from './ports';
-import { parseServicePath, passThroughHeaders, XROAD } from './rest-message';
+import { HttpClientError, type OutboundRequest } from './ports';
+import { parseServicePath, passThroughHeaders, withoutUnsafeHeaders, XROAD } from './rest-message';
+import { backendUrl, type ServicePath } from './service-path';
 
-/** Handles one request from a consumer gateway; never throws — every failure becomes an X-Road error response. */
+/** Handles one request from a consumer gateway; never throws — every failure becomes a signed X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
   let base: RecordBase | undefined;
+  // Until the request is verified, a refusal echoes what it claims; the consumer gateway checks that against
+  // the request it sent, so nothing unverified is trusted by echoing it.
+  let binding: ResponseBinding = claimedBinding(request.headers) ?? { xRoadId: '', requestId: '', requestHash: '' };
   try {
     checkBodySize(request.body, deps, 'Server.ServerProxy');
     await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
-    const { manifest, certificate } = verifyRequest(request, configuration, deps);
-    const { service, servicePath } = parseServicePath(request.rawPath);
+    const { signed, service, servicePath } = verifyRequest(request, configuration, deps);
+    const { manifest } = signed;
+    binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'request', manifest: request.headers['x-sild-manifest'], signature: request.headers['x-sild-signature'], certificate, headers: pick(request.headers, manifest.headers) }, request.body);
 
     const access = accessContext(await deps.accessPolicy.current(), configuration, manifest.client);
-    const answer = isMetadataRequest(service, servicePath)
+    const metadata = isMetadataRequest(service, servicePath);
+    const refusal = metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
+    await logMessage(
+      deps,
+      'Server.ServerProxy',
+      base,
+      { side: 'provider', direction: 'request', manifest: request.headers[MANIFEST_HEADER], signature: request.headers[SIGNATURE_HEADER], certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
+      request.body,
+      { withhold: refusal !== undefined },
+    );
+    if (refusal) throw refusal;
+
+    const answer = metadata
       ? metadataAnswer(service, deps.settings, access.rules, (rule) => subjectMatches(rule.subject, manifest.client, access))
-      : await serveRequest(deps, access, request, manifest, service, servicePath);
+      : await callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body: request.body, timeoutMs: offeredService(deps, service)!.timeoutMs });
 
     const headers = passThroughHeaders(answer.headers);
-    const headerNames = signedHeaderNames(headers);
-    const signed = await signManifest(await deps.messageSigner.session(), (signer): ResponseManifest => ({
-      type: 'sild.response.v1',
-      xRoadId: manifest.xRoadId,
-      requestId: manifest.requestId,
-      requestHash: manifest.requestHash,
-      status: answer.status,
-      headers: headerNames,
-      responseHash: responseHash(answer.status, headers, headerNames, answer.body),
-      createdAt: isoNow(deps),
-      signer,
-    }));
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers }, answer.body);
+    const { response, signed: signedResponse } = await signAnswer(deps, binding, { status: answer.status, headers, body: answer.body });
+    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, headers, ...signedLogFields(signedResponse) }, answer.body);
     return {
-      status: answer.status,
+      status: response.status,
       headers: {
-        ...headers,
-        ...manifestHeaders(signed),
+        ...response.headers,
         [XROAD.client]: manifest.client,
         [XROAD.service]: manifest.service,
         [XROAD.id]: manifest.xRoadId,
         [XROAD.requestId]: manifest.requestId,
         [XROAD.requestHash]: manifest.requestHash,
       },
-      body: answer.body,
+      body: response.body,
     };
   } catch (error) {
-    return answerFailure(deps, 'provider', base, error);
+    return answerFailure(deps, 'provider', base, error, binding);
   }
 }
 
@@ -76,24 +85,30 @@ const accessContext = (policy: AccessPolicy, configuration: GlobalConfiguration,
   callerGlobalGroups: configuration.globalGroupsOf(caller),
 });
 
-/** A service call proper: the service must be offered here and the caller allowed; then the backend answers. */
-async function serveRequest(deps: GatewayDeps, access: AccessContext, request: HttpRequest, manifest: RequestManifest, service: ServiceId, servicePath: string): Promise<HttpResponse> {
-  const offered = deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode);
-  if (!offered || formatClientId(memberOf(service)) !== deps.settings.member) {
-    throw providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
-  }
-  const allowed = isAllowed({ caller: manifest.client, service, method: manifest.method, path: servicePath }, access);
-  if (!allowed) throw providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath || '/'} of ${manifest.service}`);
+const offeredService = (deps: GatewayDeps, service: ServiceId) =>
+  formatClientId({ instance: service.instance, memberClass: service.memberClass, memberCode: service.memberCode }) === deps.settings.member
+    ? deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode)
+    : undefined;
 
-  const url = `${offered.backendUrl}${servicePath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
-  return callBackend(deps, { method: manifest.method, url, headers: pick(request.headers, manifest.headers), body: request.body, timeoutMs: offered.timeoutMs });
+/** Why the call may not go on (unknown service, no access right), or undefined when it may. */
+function refusalOf(deps: GatewayDeps, access: AccessContext, manifest: RequestManifest, service: ServiceId, servicePath: ServicePath): XRoadError | undefined {
+  if (!offeredService(deps, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+  if (!isAllowed({ caller: manifest.client, service, method: manifest.method, segments: servicePath.segments }, access)) {
+    return providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath.encoded || '/'} of ${manifest.service}`);
+  }
+  return undefined;
 }
 
-/** Verifies that the request came through the client's gateway, unaltered and recently. */
-function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<RequestManifest> {
+/**
+ * Verifies that the request came through the client's gateway, unaltered and recently, and returns the facts
+ * the rest of the exchange acts on: the signed manifest, the service and the canonical service path.
+ */
+function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): { signed: SignedManifest<RequestManifest>; service: ServiceId; servicePath: ServicePath } {
+  const { settings } = deps;
   let signed: SignedManifest<RequestManifest>;
   try {
-    signed = readRequestManifest(request.headers, signerKeyResolver(configuration));
+    const policy = { maxValidityMs: settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: settings.maxClockSkewSeconds * 1000 };
+    signed = readRequestManifest(request.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
     if (error instanceof ManifestError) {
       const why = error.reason === 'missing' ? 'The request did not come through a gateway: it carries no signed manifest' : error.message;
@@ -102,26 +117,35 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
     throw error;
   }
   const { manifest } = signed;
-  const client = formatClientId(parseClientId(manifest.client));
-  const clientGateway = configuration.gatewayOfClient(client);
+  // One spelling per client: a percent-encoded variant would be another log key (a replay past the duplicate check).
+  const client = parseClientId(manifest.client);
+  if (client.subsystemCode === undefined || formatClientId(client) !== manifest.client) {
+    throw providerError('InvalidSignatureValue', 'The manifest must name the client subsystem in canonical form');
+  }
+  const clientGateway = configuration.gatewayOfClient(manifest.client);
   if (!clientGateway || clientGateway.id !== manifest.signer.gateway) {
-    throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${client}`);
+    throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${manifest.client}`);
   }
   const target = requestTarget(request.rawPath, request.rawQuery);
   if (manifest.method !== request.method.toUpperCase() || manifest.target !== target || request.headers[XROAD.client] !== manifest.client || request.headers[XROAD.id] !== manifest.xRoadId) {
     throw providerError('InvalidSignatureValue', 'The request does not match its signed manifest');
   }
+  // The service is the one the path names; the manifest must agree, in canonical form.
+  const { service, servicePath } = parseServicePath(splitTarget(manifest.target).path);
+  if (formatServiceId(service) !== manifest.service) {
+    throw providerError('InvalidSignatureValue', 'The signed service is not the service the request path names');
+  }
   if (requestHash(manifest.method, target, request.headers, manifest.headers, request.body) !== manifest.requestHash) {
     throw providerError('InvalidSignatureValue', 'The request body or headers do not match the signed request hash');
   }
   const skewMs = Math.abs(deps.clock.now() - Date.parse(manifest.createdAt));
-  if (!(skewMs <= deps.settings.maxClockSkewSeconds * 1000)) {
-    throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${deps.settings.maxClockSkewSeconds} s`);
+  if (!(skewMs <= settings.maxClockSkewSeconds * 1000)) {
+    throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`);
   }
-  return signed;
+  return { signed, service, servicePath };
 }
 
-async function callBackend(deps: GatewayDeps, outbound: Parameters<GatewayDeps['http']['send']>[0]): Promise<HttpResponse> {
+async function callBackend(deps: GatewayDeps, outbound: OutboundRequest): Promise<HttpResponse> {
   try {
     return await deps.http.send(outbound);
   } catch (error) {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { clientError } from './errors';
 import { parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
 import type { Headers, HttpRequest } from './http';
+import { canonicalServicePath, type ServicePath } from './service-path';
 
 export const PROTOCOL_PREFIX = 'r1';
 
@@ -27,14 +28,12 @@ export const XROAD = {
 /** Longest accepted value of a free-text X-Road header (`X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`). */
 export const MAX_HEADER_VALUE_LENGTH = 255;
 
-const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
-
 /** A client's request to call a service, after parsing and validation. */
 export interface ServiceRequest {
   readonly client: ClientId;
   readonly service: ServiceId;
-  /** The path after the service id, still percent-encoded: `''` or `/…`; appended to the backend URL. */
-  readonly servicePath: string;
+  /** The path after the service id, validated (see `service-path.ts`). */
+  readonly servicePath: ServicePath;
   readonly rawQuery: string;
   readonly xRoadId: string;
   readonly userId?: string;
@@ -45,9 +44,9 @@ export interface ServiceRequest {
 
 /**
  * Splits `/r1/INST/CLASS/CODE/SUB/SERVICE[/rest]` into the service id (each segment decoded on its own, so `%2F`
- * stays inside its part) and the remaining path (kept encoded, passed on to the backend as received).
+ * stays inside its part) and the canonical service path (passed on to the backend as received).
  */
-export function parseServicePath(rawPath: string): { service: ServiceId; servicePath: string } {
+export function parseServicePath(rawPath: string): { service: ServiceId; servicePath: ServicePath } {
   const segments = rawPath.split('/');
   // segments[0] is the empty string before the leading slash.
   if (segments[0] !== '' || segments.length < 2) throw clientError('BadRequest', 'The request path must start with /r1/');
@@ -62,13 +61,7 @@ export function parseServicePath(rawPath: string): { service: ServiceId; service
     throw clientError('BadRequest', 'The request path must name a service: /r1/INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE[/path]');
   }
   const service = serviceIdOf(idSegments.map((segment) => decodePart(segment)));
-  const rest = segments.slice(7);
-  // Dot segments, in any encoding, would let URL normalisation at the backend call escape the path that the
-  // access rights were checked against (`/public/%2e%2e/admin` → `/admin`).
-  if (rest.some((segment) => DOT_SEGMENT.test(segment))) {
-    throw clientError('BadRequest', 'The service path must not contain "." or ".." segments');
-  }
-  return { service, servicePath: rest.length === 0 ? '' : `/${rest.join('/')}` };
+  return { service, servicePath: canonicalServicePath(segments.slice(7)) };
 }
 
 /** Parses a client's `/r1/` request and its X-Road headers. */
@@ -122,13 +115,38 @@ const STRIPPED = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'user-agent', 'server', 'content-length', 'via', 'expect', 'date',
 ]);
-const STRIPPED_PREFIXES = ['x-road-', 'x-sild-', 'x-amz-', 'x-amzn-', 'x-forwarded-', 'cloudfront-'];
+const STRIPPED_PREFIXES = ['x-road-', 'x-sild-', 'x-amz-', 'x-amzn-', 'cloudfront-'];
+
+/**
+ * Headers that make a backend (or a proxy or framework in front of it) act on something other than the signed
+ * request: another method, another path, another client address or host. A client must not be able to smuggle
+ * them past the access check; both sides drop them, the provider again for whatever the consumer listed.
+ */
+const BEHAVIOUR_CHANGING = new Set([
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method',
+  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-override-url',
+  'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
+  'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'x-host', 'x-original-host', 'x-middleware-subrequest',
+]);
+const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded-', 'x-envoy-'];
+
+/** True for a header the layer never passes to a backend or a client (hop-by-hop or behaviour-changing). */
+export function isUnsafeHeader(name: string): boolean {
+  return STRIPPED.has(name) || BEHAVIOUR_CHANGING.has(name) || BEHAVIOUR_CHANGING_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** Drops hop-by-hop and behaviour-changing headers; what the provider sends its backend. */
+export function withoutUnsafeHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!isUnsafeHeader(name)) kept[name] = value;
+  return kept;
+}
 
 /** The user headers (plus `Content-Type` and `Accept`) that pass through the layer unchanged. */
 export function passThroughHeaders(headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (STRIPPED.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+  for (const [name, value] of Object.entries(withoutUnsafeHeaders(headers))) {
+    if (STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     // A SigV4 signature was meant for the gateway's own IAM-authorized API, not for the backend.
     if (name === 'authorization' && value.startsWith('AWS4-HMAC-SHA256')) continue;
     kept[name] = value;

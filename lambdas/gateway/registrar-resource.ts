@@ -1,13 +1,17 @@
 /**
  * Lambda entry: the deploy-time custom resource (`Custom::SildGatewayRegistration`, run by aws-cdk-lib's provider
  * framework) that registers this gateway with the central registry. Create and Update read the gateway's public
- * key from KMS and join with the function's own role credentials (SigV4; the central API authorizes the account).
+ * key from KMS, sign the join with that key (proof of possession), and join with the function's own role
+ * credentials (SigV4; the central API authorizes the account).
  * Delete does nothing: leaving the registry is an operator's decision at the central side.
  */
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { KmsSigner } from '../adapters/kms-signer';
+import { signJoinRequest } from '../core/central';
 import { parseGatewaySettings } from '../core/gateway-settings';
+import type { Signer } from '../core/ports';
 import { joinCentral, joinRequestFor, type JoinOptions, type JoinResult } from './registrar';
 
 /** The custom resource's properties (all strings: CloudFormation passes properties as strings). */
@@ -28,8 +32,8 @@ export interface RegistrationResult {
 }
 
 export interface RegistrationDeps {
-  /** Returns the DER SPKI public key of a KMS key. */
-  readonly getPublicKey: (keyId: string) => Promise<Buffer>;
+  /** The gateway's KMS key: its public key is registered, and it signs the join (proof of possession). */
+  readonly signer: (keyId: string) => Signer;
   readonly join: typeof joinCentral;
   readonly credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
 }
@@ -44,9 +48,10 @@ export function createRegistrationHandler(deps: RegistrationDeps): (event: Cloud
     if (missing.length > 0) throw new Error(`Missing registration properties: ${missing.join(', ')}`);
     const props = properties as RegistrationProperties;
     const settings = parseGatewaySettings(JSON.parse(props.Settings));
-    const publicKey = await deps.getPublicKey(props.SigningKeyId);
+    const signer = deps.signer(props.SigningKeyId);
     const options: JoinOptions = { centralUrl: props.CentralUrl, region: props.CentralRegion, credentials: deps.credentials };
-    const result: JoinResult = await deps.join(joinRequestFor(props.Agency, props.MemberName, settings, props.ProviderUrl, publicKey), options);
+    const request = await signJoinRequest(joinRequestFor(props.Agency, settings, props.ProviderUrl, await signer.publicKey()), [signer], Date.now());
+    const result: JoinResult = await deps.join(request, options);
     return { PhysicalResourceId: result.gateway, Data: { Gateway: result.gateway, KeyId: result.keyIds[0] ?? '' } };
   };
 }
@@ -54,11 +59,7 @@ export function createRegistrationHandler(deps: RegistrationDeps): (event: Cloud
 const kms = new KMSClient({});
 
 export const handler = createRegistrationHandler({
-  getPublicKey: async (keyId) => {
-    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    if (!PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
-    return Buffer.from(PublicKey);
-  },
+  signer: (keyId) => new KmsSigner(kms, keyId),
   join: joinCentral,
   credentials: kms.config.credentials,
 });

@@ -6,7 +6,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
-import type { JoinRequest } from '../core/central';
+import type { JoinRequest, UnsignedJoinRequest } from '../core/central';
 import { keyIdOf } from '../core/signatures';
 import type { GatewaySettings } from '../core/gateway-settings';
 
@@ -17,11 +17,11 @@ export interface JoinResult {
   readonly keyIds: string[];
 }
 
-/** The join request a gateway sends, derived from its settings and its public key. */
-export function joinRequestFor(agency: string, memberName: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): JoinRequest {
+/** The join request a gateway sends, derived from its settings and its public key (to be signed with that key). */
+export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): UnsignedJoinRequest {
   return {
     agency,
-    member: { id: settings.member, name: memberName },
+    member: { id: settings.member },
     subsystems: settings.subsystems,
     services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
     gateway: { id: settings.gatewayId, providerUrl, publicKeys: [publicKey.toString('base64')] },

@@ -27,7 +27,7 @@ export function globalGroups(config: EcosystemConfig): GlobalGroup[] {
 
 /** Who may join as which agency and member: written into the registry at deploy time. */
 export function joinAllowList(config: EcosystemConfig): AllowedAgency[] {
-  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency) }));
+  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency), memberName: agency.member.name }));
 }
 
 /** An agency's access policy: one rule per service, subject, method and path; its local groups. */

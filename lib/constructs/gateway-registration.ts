@@ -47,7 +47,8 @@ export class GatewayRegistration extends Construct {
       timeout: Duration.seconds(60),
       logRetention: props.logRetention,
     });
-    props.signingKey.grantGetPublicKey(registrar);
+    // The join carries a signature by the key it registers (proof of possession); Sign includes GetPublicKey.
+    props.signingKey.grantSign(registrar);
     const join = joinArn(this, props);
     registrar.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [join.arn] }));
     if (join.wildcardReason) {

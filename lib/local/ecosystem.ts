@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../../lambdas/core/ports';
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
+import { signJoinRequest } from '../../lambdas/core/central';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { startApiFront, type ApiFront } from './api-front';
@@ -128,7 +129,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     }));
 
     const centralDeps = createCentralDeps(
-      { SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)), SILD_SIGNING_KEY_ID: centralKey, SILD_REGISTRY_TABLE: registryTableName },
+      // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
+      { SILD_CENTRAL_SETTINGS: JSON.stringify({ ...centralSettings(config), insecureLoopbackHttp: true }), SILD_SIGNING_KEY_ID: centralKey, SILD_REGISTRY_TABLE: registryTableName },
       clients,
       clock,
     );
@@ -146,6 +148,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const settings = gatewaySettings(config, agency, { centralUrl: central.url, anchorPublicKey });
       const resolved: GatewaySettingsInput = {
         ...settings,
+        insecureLoopbackHttp: true,
         // Backends configured at the sample backend's address reach it wherever it actually listens.
         services: settings.services.map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl })),
         ...options.gatewayOverrides,
@@ -161,7 +164,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const provider = await startApiFront({ api: 'provider', handler: createProviderHandler(deps), port: port(config.local.basePort + 2 + 2 * index), now: () => clock.now() });
       stoppers.push(provider.stop);
       const credential = credentials[index];
-      await joinCentral(joinRequestFor(agency.name, agency.member.name, deps.settings, provider.url, await deps.signer.publicKey()), {
+      const joinRequest = joinRequestFor(agency.name, deps.settings, provider.url, await deps.signer.publicKey());
+      await joinCentral(await signJoinRequest(joinRequest, [deps.signer], clock.now()), {
         centralUrl: central.url,
         region: LOCAL_REGION,
         credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },

@@ -286,13 +286,13 @@ describe('bad input on the central API', () => {
 
   test("join by one agency's account for another agency", () =>
     counted(async () => {
-      const body = JSON.stringify({ agency: 'tax-board', member: { id: 'DEV/GOV/70000002', name: 'x' }, subsystems: ['tax-records'], services: [], gateway: { id: 'DEV/GOV/70000002/tax-board', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] } });
+      const body = JSON.stringify({ agency: 'tax-board', member: { id: 'DEV/GOV/70000002', name: 'x' }, subsystems: ['tax-records'], services: [], gateway: { id: 'DEV/GOV/70000002/tax-board', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] }, signedAt: new Date().toISOString(), proofs: ['AAAA'] });
       expectXRoadError(await asCall(await join(body, eco.credentials[0])), 403, 'Client.Unauthorized');
     }));
 
   test('join with a public key that is not a key', () =>
     counted(async () => {
-      const body = JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'x' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] } });
+      const body = JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'x' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] }, signedAt: new Date().toISOString(), proofs: ['AAAA'] });
       expectXRoadError(await asCall(await join(body)), 400, 'Client.BadRequest');
     }));
 
@@ -399,7 +399,7 @@ describe('faults', () => {
       eco.clock.advance(61_000); // the next exchange wants a refresh, which fails: the valid copy keeps serving
       await underFault('DynamoDB registry unavailable', 5, { status: 200 });
       const credential = eco.credentials[0];
-      const response = await signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'P' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: eco.agencies['population-registry'].providerUrl, publicKeys: [(await eco.agencies['population-registry'].deps.signer.publicKey()).toString('base64')] } }), { region: LOCAL_REGION, credentials: credential });
+      const response = await signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'P' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: eco.agencies['population-registry'].providerUrl, publicKeys: [(await eco.agencies['population-registry'].deps.signer.publicKey()).toString('base64')] }, signedAt: new Date(eco.clock.now()).toISOString(), proofs: ['AAAA'] }), { region: LOCAL_REGION, credentials: credential });
       expect(response.status).toBe(503);
       expect(response.headers.get('x-road-error')).toBe('Server.ClientProxy.DatabaseError');
     }));

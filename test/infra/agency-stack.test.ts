@@ -206,12 +206,13 @@ describe('AgencyStack options', () => {
     expect(full.messages(BUSINESS).join('\n')).not.toMatch(/central\.apiUrl/);
   });
 
-  test('the registrar may read its own public key and invoke only POST /join of the central API, nothing else', () => {
+  test('the registrar may use its own key (public key, proof of possession) and invoke only POST /join of the central API, nothing else', () => {
     const json = full.templateJson(BUSINESS);
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     expect(resourceAt(json, '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/Registration/RegistrarLogs/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+      // Sign: the join carries a proof of possession of the key it registers.
+      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:eu-north-1:111111111111:abc123defg/prod/POST/join' },
     ]);
     const framework = resourceAt(json, '/Registration/Provider/framework-onEvent/Resource').resource.Properties;

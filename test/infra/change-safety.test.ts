@@ -57,7 +57,7 @@ describe('change safety', () => {
       const resource = Object.values(template.Resources as Record<string, any>).find((candidate) => candidate.Type === 'Custom::SildJoinAllowList');
       return JSON.parse(customResourceCall(resource, 'Update').parameters.Item.agencies.S);
     };
-    expect(allowListOf(newTemplate)).toEqual([...allowListOf(oldTemplate), { name: 'land-board', account: '555555555555', member: 'DEV/GOV/70000005' }]);
+    expect(allowListOf(newTemplate)).toEqual([...allowListOf(oldTemplate), { name: 'land-board', account: '555555555555', member: 'DEV/GOV/70000005', memberName: 'Land Board' }]);
   });
 
   test('a new access right shows in cdk diff as a change of the provider agency’s access policy only', () => {

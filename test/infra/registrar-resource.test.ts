@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { joinProofBytes } from '../../lambdas/core/central';
 import { createRegistrationHandler, type RegistrationDeps } from '../../lambdas/gateway/registrar-resource';
 import { gatewaySettings } from '../../lib/config/runtime-settings';
 import { demoConfig } from './support/synth';
@@ -7,7 +8,8 @@ import { demoConfig } from './support/synth';
 const config = demoConfig();
 const agency = config.agencies[0];
 const settings = JSON.stringify(gatewaySettings(config, agency, { centralUrl: 'https://central.test/prod', anchorPublicKey: 'anchor' }));
-const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' });
+const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const publicKey = keyPair.publicKey.export({ format: 'der', type: 'spki' });
 const properties = {
   ServiceToken: 'arn:aws:lambda:eu-north-1:222222222222:function:framework',
   Agency: agency.name,
@@ -24,9 +26,9 @@ const event = (RequestType: 'Create' | 'Update' | 'Delete', ResourceProperties: 
 function fakes() {
   const calls: { keyIds: string[]; joins: Parameters<RegistrationDeps['join']>[] } = { keyIds: [], joins: [] };
   const deps: RegistrationDeps = {
-    getPublicKey: async (keyId) => {
+    signer: (keyId) => {
       calls.keyIds.push(keyId);
-      return publicKey;
+      return { publicKey: async () => publicKey, sign: async (message) => sign('sha256', message, keyPair.privateKey) };
     },
     join: async (request, options) => {
       calls.joins.push([request, options]);
@@ -43,13 +45,16 @@ describe('registration custom resource handler', () => {
     const result = await createRegistrationHandler(deps)(event(type));
     expect(calls.keyIds).toEqual([properties.SigningKeyId]);
     const [[request, options]] = calls.joins;
-    expect(request).toEqual({
+    const { signedAt, proofs, ...unsigned } = request;
+    expect(unsigned).toEqual({
       agency: 'population-registry',
-      member: { id: 'DEV/GOV/70000001', name: 'Population Registry' },
+      member: { id: 'DEV/GOV/70000001' },
       subsystems: ['population'],
       services: [{ subsystem: 'population', code: 'persons' }],
       gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: properties.ProviderUrl, publicKeys: [publicKey.toString('base64')] },
     });
+    // Proof of possession: the gateway key signed exactly this request.
+    expect(verify('sha256', joinProofBytes(unsigned, signedAt), keyPair.publicKey, Buffer.from(proofs[0], 'base64'))).toBe(true);
     expect(options).toMatchObject({ centralUrl: properties.CentralUrl, region: 'eu-north-1', credentials: deps.credentials });
     expect(result).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry', Data: { Gateway: 'DEV/GOV/70000001/population-registry', KeyId: 'key-1' } });
   });

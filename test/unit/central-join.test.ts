@@ -3,6 +3,7 @@ import {
   GlobalConfigurationPublisher,
   handleCentralRequest,
   join,
+  joinProofBytes,
   type CentralDeps,
   type JoinRequest,
 } from '../../lambdas/core/central';
@@ -20,18 +21,26 @@ const centralKey = newTestKey();
 const settings = centralSettingsSchema.parse({ instance: 'DEV', memberClasses: ['GOV', 'COM'] });
 /** The join allow-list the deployment writes into the registry. */
 const ALLOWED = [
-  { name: 'population-registry', account: POPULATION_ACCOUNT, member: 'DEV/GOV/70000001' },
-  { name: 'tax-board', account: TAX_ACCOUNT, member: 'DEV/GOV/70000002' },
+  { name: 'population-registry', account: POPULATION_ACCOUNT, member: 'DEV/GOV/70000001', memberName: 'Population Registry' },
+  { name: 'tax-board', account: TAX_ACCOUNT, member: 'DEV/GOV/70000002', memberName: 'Tax Board' },
 ];
+const NOW = '2025-03-01T12:00:00.000Z';
+
+/** Adds the proofs: every listed key signs the request (all with the test gateway key, which holds the first). */
+function signed(body: Omit<JoinRequest, 'signedAt' | 'proofs'> & Partial<JoinRequest>, key = gatewayKey): JoinRequest {
+  const signedAt = body.signedAt ?? NOW;
+  const proof = key.signSync(joinProofBytes(body, signedAt)).toString('base64');
+  return { ...body, signedAt, proofs: body.gateway.publicKeys.map(() => proof) };
+}
 
 function validJoin(): JoinRequest {
-  return {
+  return signed({
     agency: 'population-registry',
-    member: { id: 'DEV/GOV/70000001', name: 'Population Registry' },
+    member: { id: 'DEV/GOV/70000001' },
     subsystems: ['population'],
     services: [{ subsystem: 'population', code: 'persons' }],
     gateway: { id: 'DEV/GOV/70000001/gw1', providerUrl: 'https://population.example/provider', publicKeys: [gatewayKey.spkiBase64] },
-  };
+  });
 }
 
 /** `identity: null` sends no identity at all (a default parameter would replace `undefined`). */
@@ -46,13 +55,12 @@ function joinRequest(body: unknown, identity: CallerIdentity | null = { accountI
   };
 }
 
-function deps(): CentralDeps & { registry: MemoryRegistry; clock: ManualClock } {
-  return { settings, registry: new MemoryRegistry(ALLOWED), signer: centralKey, clock: new ManualClock(Date.parse('2025-03-01T12:00:00.000Z')) };
+function deps(overrides: Partial<typeof settings> = {}): CentralDeps & { registry: MemoryRegistry; clock: ManualClock } {
+  return { settings: { ...settings, ...overrides }, registry: new MemoryRegistry(ALLOWED), signer: centralKey, clock: new ManualClock(Date.parse(NOW)) };
 }
 
 /** Runs `join` and asserts it refuses with `type`/`status` and stores nothing. */
-async function expectRefused(request: HttpRequest, type: string, status: number): Promise<XRoadError> {
-  const d = deps();
+async function expectRefused(request: HttpRequest, type: string, status: number, d = deps()): Promise<XRoadError> {
   const error = await rejectionOf(join(request, d));
   expect(error).toBeInstanceOf(XRoadError);
   expect({ type: (error as XRoadError).type, status: (error as XRoadError).status }).toEqual({ type, status });
@@ -60,8 +68,10 @@ async function expectRefused(request: HttpRequest, type: string, status: number)
   return error as XRoadError;
 }
 
+/** The valid join changed, then signed again (so what is refused is the change, not a stale proof). */
 function withBody(change: (body: JoinRequest) => unknown): HttpRequest {
-  return joinRequest(change(validJoin()));
+  const changed = change(validJoin()) as JoinRequest;
+  return joinRequest(changed?.gateway?.publicKeys ? signed(changed) : changed);
 }
 
 describe('join: authorization', () => {
@@ -75,7 +85,8 @@ describe('join: authorization', () => {
       gateway: 'DEV/GOV/70000001/gw1',
       keyIds: [keyIdOf(gatewayKey.spki)],
     });
-    expect(await d.registry.list()).toEqual([{ ...validJoin(), account: POPULATION_ACCOUNT, joinedAt: '2025-03-01T12:00:00.000Z' }]);
+    const { signedAt: _signedAt, proofs: _proofs, ...entry } = validJoin();
+    expect(await d.registry.list()).toEqual([{ ...entry, member: { id: 'DEV/GOV/70000001', name: 'Population Registry' }, account: POPULATION_ACCOUNT, joinedAt: NOW }]);
   });
 
   test('a second join of the same agency replaces the first', async () => {
@@ -123,14 +134,14 @@ describe('join: authorization', () => {
 
   test('the tax account may join as tax-board', async () => {
     const d = deps();
-    const body = {
+    const body = signed({
       ...validJoin(),
       agency: 'tax-board',
-      member: { id: 'DEV/GOV/70000002', name: 'Tax Board' },
+      member: { id: 'DEV/GOV/70000002' },
       subsystems: ['tax-records'],
       services: [],
       gateway: { ...validJoin().gateway, id: 'DEV/GOV/70000002/gw1' },
-    };
+    });
     expect((await join(joinRequest(body, { accountId: TAX_ACCOUNT }), d)).status).toBe(200);
   });
 });
@@ -189,12 +200,55 @@ describe('join: validation → Client.BadRequest 400', () => {
   );
 });
 
+describe('join: asserts only what it may (hostile joiner)', () => {
+  test('the display name comes from the central config, whatever the joiner sends', async () => {
+    const d = deps();
+    await join(withBody((body) => ({ ...body, member: { id: body.member.id, name: 'Ministry of Everything' } })), d);
+    expect((await d.registry.list())[0].member.name).toBe('Population Registry');
+  });
+
+  test('registering a key without holding it: no proofs, a proof by another key, a proof over another request', async () => {
+    const { proofs: _proofs, ...unproven } = validJoin();
+    await expectRefused(joinRequest(unproven), 'Client.BadRequest', 400);
+    await expectRefused(joinRequest(signed(validJoin(), newTestKey())), 'Client.BadRequest', 400);
+    const otherUrl = signed({ ...validJoin(), gateway: { ...validJoin().gateway, providerUrl: 'https://elsewhere.example/' } });
+    await expectRefused(joinRequest({ ...validJoin(), proofs: otherUrl.proofs }), 'Client.BadRequest', 400);
+    // Someone else's key, proven by our own key only.
+    const stranger = newTestKey();
+    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, publicKeys: [gatewayKey.spkiBase64, stranger.spkiBase64] } })), 'Client.BadRequest', 400);
+  });
+
+  test('a proof signed long ago (a replayed join) is refused', async () => {
+    await expectRefused(joinRequest(signed({ ...validJoin(), signedAt: '2025-03-01T11:00:00.000Z' })), 'Client.BadRequest', 400);
+  });
+
+  test.each([
+    ['plain http', 'http://population.example/provider'],
+    ['the instance metadata service', 'https://169.254.169.254/latest/meta-data'],
+    ['a private address', 'https://10.1.2.3/provider'],
+    ['an IPv4-mapped private address', 'https://[::ffff:192.168.1.1]/'],
+    ['loopback', 'https://127.0.0.1:8443/'],
+    ['IPv6 link-local', 'https://[fe80::1]/'],
+    ['an internal name', 'https://metadata.google.internal/'],
+    ['localhost', 'https://localhost/'],
+    ['credentials in the URL', 'https://user:pw@population.example/'],
+  ])('a provider URL other gateways must not call: %s', async (_what, providerUrl) => {
+    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl } })), 'Client.BadRequest', 400);
+  });
+
+  test('private addresses are accepted when the deployment allows them; loopback http only in local mode', async () => {
+    expect((await join(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'https://10.1.2.3/' } })), deps({ allowPrivateProviderUrls: true }))).status).toBe(200);
+    expect((await join(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://127.0.0.1:4002' } })), deps({ insecureLoopbackHttp: true }))).status).toBe(200);
+    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://10.1.2.3/' } })), 'Client.BadRequest', 400, deps({ insecureLoopbackHttp: true }));
+  });
+});
+
 describe('join: settings the member must match', () => {
   test('a member outside the instance, or of an unknown class, is refused even when allow-listed', async () => {
     for (const member of ['EE/GOV/70000001', 'DEV/XYZ/70000001']) {
       const d = deps();
       d.registry.allowed = [{ name: 'population-registry', account: POPULATION_ACCOUNT, member }];
-      const body = { ...validJoin(), member: { id: member, name: 'x' }, gateway: { ...validJoin().gateway, id: `${member}/gw1` } };
+      const body = signed({ ...validJoin(), member: { id: member }, gateway: { ...validJoin().gateway, id: `${member}/gw1` } });
       const error = await rejectionOf(join(joinRequest(body), d));
       expect((error as XRoadError).type).toBe('Client.BadRequest');
       expect(d.registry.entries.size).toBe(0);

@@ -17,7 +17,7 @@ import { newTestKey, thrownBy } from './support/fixtures';
 const GATEWAY = 'DEV/GOV/70000002/gw1';
 const key = newTestKey();
 const keyId = keyIdOf(key.spki);
-const lookup: SignerKeyResolver = ({ gateway, keyId: id }) => (gateway === GATEWAY && id === keyId ? key.spkiBase64 : undefined);
+const lookup: SignerKeyResolver = ({ gateway, keyId: id }) => (gateway === GATEWAY && id === keyId ? { publicKey: key.spkiBase64 } : { problem: 'unknown key' });
 /** Signs as the gateway's own key would in `kms` mode. */
 const session = { gateway: GATEWAY, keyId, sign: (bytes: Buffer) => key.sign(bytes) };
 
@@ -133,7 +133,7 @@ describe('signManifest / readRequestManifest', () => {
 
   test('a key the configuration does not publish → unknown-key', async () => {
     const headers = await signedHeaders();
-    expectManifestError(() => readRequestManifest(headers, () => undefined), 'unknown-key');
+    expectManifestError(() => readRequestManifest(headers, () => ({ problem: 'unknown key' })), 'unknown-key');
     // Signed by a gateway that is not the one the configuration has the key for.
     const other = await signedHeaders({ ...requestManifest, signer: { gateway: 'DEV/GOV/70000009/gw1', keyId } });
     expectManifestError(() => readRequestManifest(other, lookup), 'unknown-key');

@@ -29,17 +29,17 @@ const fixedId = () => 'generated-id';
 
 describe('parseServicePath', () => {
   test('splits the service id from the remaining path', () => {
-    expect(parseServicePath(`${PERSONS}/123`)).toEqual({ service: PERSONS_ID, servicePath: '/123' });
+    expect(parseServicePath(`${PERSONS}/123`)).toEqual({ service: PERSONS_ID, servicePath: { encoded: '/123', segments: ['123'] } });
   });
 
   test('no remainder → empty service path; trailing slash → "/"', () => {
-    expect(parseServicePath(PERSONS).servicePath).toBe('');
-    expect(parseServicePath(`${PERSONS}/`).servicePath).toBe('/');
+    expect(parseServicePath(PERSONS).servicePath).toEqual({ encoded: '', segments: [''] });
+    expect(parseServicePath(`${PERSONS}/`).servicePath).toEqual({ encoded: '/', segments: [''] });
   });
 
-  test('the remainder is kept percent-encoded, deep paths kept whole', () => {
-    expect(parseServicePath(`${PERSONS}/a%2Fb/c%20d/%3F`).servicePath).toBe('/a%2Fb/c%20d/%3F');
-    expect(parseServicePath(`${PERSONS}/1/2/3/4/5/6`).servicePath).toBe('/1/2/3/4/5/6');
+  test('the remainder is kept percent-encoded (and decoded per segment for access rights), deep paths kept whole', () => {
+    expect(parseServicePath(`${PERSONS}/a%2Cb/c%20d/%3F`).servicePath).toEqual({ encoded: '/a%2Cb/c%20d/%3F', segments: ['a,b', 'c d', '?'] });
+    expect(parseServicePath(`${PERSONS}/1/2/3/4/5/6`).servicePath.encoded).toBe('/1/2/3/4/5/6');
   });
 
   test('id segments are decoded one by one', () => {
@@ -100,7 +100,7 @@ describe('parseServiceRequest', () => {
     expect(parsed).toEqual({
       client: { instance: 'DEV', memberClass: 'GOV', memberCode: '70000002', subsystemCode: 'tax-records' },
       service: PERSONS_ID,
-      servicePath: '/123',
+      servicePath: { encoded: '/123', segments: ['123'] },
       rawQuery: 'x',
       method: 'POST',
       xRoadId: 'abc-123',
@@ -112,7 +112,7 @@ describe('parseServiceRequest', () => {
 
   test('the query stays separate from the service path', () => {
     const parsed = parseServiceRequest(request({ rawPath: `${PERSONS}/123`, rawQuery: 'a=1&b=%20' }), fixedId);
-    expect(parsed.servicePath).toBe('/123');
+    expect(parsed.servicePath.encoded).toBe('/123');
     expect(parsed.rawQuery).toBe('a=1&b=%20');
     expect(parseServiceRequest(request({ rawQuery: '' }), fixedId).rawQuery).toBe('');
   });
