@@ -16,7 +16,7 @@ import type { MessageLog, MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError } from '../core/ports';
 import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
 import type { SealLeaf, SealStore } from '../core/sealer';
-import { ACCESS_POLICY_KEY, accessPolicyItem, SEAL_INDEX } from './tables';
+import { ACCESS_POLICY_KEY, accessPolicyItem, CONFIG_PK, SEAL_INDEX, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -25,9 +25,8 @@ export interface DynamoDbMessageLogOptions {
   readonly sealing?: Pick<SealingSettings, 'intervalSeconds' | 'shards'>;
 }
 
-const SEAL_PK = 'SEAL';
 /** Items of the table that are not log records. */
-const NOT_RECORDS = new Set([SEAL_PK, ACCESS_POLICY_KEY.pk]);
+const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK]);
 const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
 const sealSortKey = (fromWindow: number) => String(fromWindow).padStart(16, '0');
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';

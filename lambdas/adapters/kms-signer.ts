@@ -1,7 +1,10 @@
 /**
- * `Signer` backed by an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY). Messages are signed `RAW` (they are
- * small manifests, ≤ 4 KB), so the signature verifies with node:crypto against the key's public half.
+ * `Signer` backed by an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY). KMS signs the message's SHA-256
+ * (`MessageType: 'DIGEST'`): no 4 KB limit on what is signed (a manifest of a long request target), 32 bytes on the
+ * wire, and the DER signature verifies with node:crypto against the message itself —
+ * `crypto.verify('sha256', message, publicKey, signature)` — exactly as a `RAW` signature would.
  */
+import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { LayerFault } from '../core/errors';
 import type { Signer } from '../core/ports';
@@ -19,7 +22,8 @@ export class KmsSigner implements Signer {
   async sign(message: Buffer): Promise<Buffer> {
     let signature: Uint8Array | undefined;
     try {
-      signature = (await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature;
+      const digest = createHash('sha256').update(message).digest();
+      signature = (await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature;
     } catch (error) {
       throw new LayerFault('SigningFailed', 'The signing key could not be used', { cause: error });
     }

@@ -25,8 +25,11 @@ export interface TableLayout {
  */
 export const REGISTRY_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk' };
 
-export const JOIN_ALLOW_LIST_KEY = { pk: 'CONFIG', sk: 'JOIN-ALLOW-LIST' } as const;
-export const GLOBAL_GROUPS_KEY = { pk: 'CONFIG', sk: 'GLOBAL-GROUPS' } as const;
+/** Partition key of the items the deployment writes (allow-list, global groups, access policy); only it may write them. */
+export const CONFIG_PK = 'CONFIG';
+
+export const JOIN_ALLOW_LIST_KEY = { pk: CONFIG_PK, sk: 'JOIN-ALLOW-LIST' } as const;
+export const GLOBAL_GROUPS_KEY = { pk: CONFIG_PK, sk: 'GLOBAL-GROUPS' } as const;
 
 /** The global-groups item (the groups as JSON in `groups`), in DynamoDB's attribute-value form. */
 export const globalGroupsItem = (groups: readonly object[]) => ({ pk: { S: GLOBAL_GROUPS_KEY.pk }, sk: { S: GLOBAL_GROUPS_KEY.sk }, groups: { S: JSON.stringify(groups) } });
@@ -46,8 +49,11 @@ export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey:
  * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded; the
  * access policy under `ACCESS_POLICY_KEY`.
  */
+/** Partition key of the seals; only the sealer may write them. */
+export const SEAL_PK = 'SEAL';
+
 /** Where the deployment writes a gateway's access policy in its own table (the policy as JSON in `policy`). */
-export const ACCESS_POLICY_KEY = { pk: 'CONFIG', sk: 'ACCESS-POLICY' } as const;
+export const ACCESS_POLICY_KEY = { pk: CONFIG_PK, sk: 'ACCESS-POLICY' } as const;
 
 /** The access-policy item, in DynamoDB's attribute-value form (what the agency stack and the local runtime put). */
 export const accessPolicyItem = (policy: object) => ({ pk: { S: ACCESS_POLICY_KEY.pk }, sk: { S: ACCESS_POLICY_KEY.sk }, policy: { S: JSON.stringify(policy) } });

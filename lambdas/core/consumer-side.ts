@@ -1,13 +1,15 @@
 /**
  * The consumer side of a gateway: an information system of this agency calls a service through it.
  *
- * 1. Parse `/r1/{service}[/path]` and the X-Road headers; the client must be a subsystem this gateway serves.
+ * 1. Parse `/r1/{service}[/path]` and the X-Road headers; the client must be a subsystem this gateway serves (and,
+ *    with IAM consumer access, one the calling principal is bound to).
  * 2. Resolve the provider's gateway from the global configuration.
  * 3. Sign a request manifest (ids, method, target, time, request hash), log the request, forward it.
  * 4. Verify the provider's response manifest (its signature, our request hash, the response hash), log the
  *    response, and only then return it to the client. Error answers are verified the same way: an answer the
  *    provider's gateway did not sign never reaches the client as the provider's.
  */
+import { checkCallerMayActAs } from './caller-principals';
 import { clientError, consumerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
@@ -32,11 +34,17 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     await deps.sealHealth?.check();
     const message = parseServiceRequest(request, () => newId(deps));
     checkClientServedHere(message.client, deps);
+    checkCallerMayActAs(deps.settings.consumerPrincipals, request.identity, message.client.subsystemCode!);
     const configuration = await deps.globalConfiguration.current();
     const serviceId = formatServiceId(message.service);
     const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
 
     const target = requestTarget(request.rawPath, request.rawQuery);
+    // The target travels twice between the gateways (request line and signed manifest) within API Gateway's
+    // 10,240-byte limit on the request line and headers: refuse here what the provider side could not receive.
+    if (target.length > MAX_REQUEST_TARGET_LENGTH) {
+      throw new XRoadError('Client', 'RequestTooLarge', `The request target is ${target.length} characters; at most ${MAX_REQUEST_TARGET_LENGTH} pass through the layer`, { status: 414 });
+    }
     const forwarded = { ...passThroughHeaders(request.headers), ...xRoadRequestHeaders(message, formatClientId) };
     const headerNames = signedHeaderNames(forwarded);
     const hash = requestHash(message.method, target, forwarded, headerNames, request.body);
@@ -163,6 +171,9 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
   }
   return signed;
 }
+
+/** Longest `/r1/…?query` accepted (characters). */
+export const MAX_REQUEST_TARGET_LENGTH = 3072;
 
 const b64 = (data: Buffer) => data.toString('base64');
 const raise = (error: Error): never => {

@@ -151,16 +151,50 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid:
     }
     check(`${part}: inclusion proof leads to the seal's root`, proofOk);
   }
-
-  // The response must answer this request: its manifest binds the request's hash.
-  if (manifests.request && manifests.response) {
-    try {
-      const request = JSON.parse(Buffer.from(manifests.request, 'base64').toString('utf8')) as { requestHash: string; xRoadId: string };
-      const response = JSON.parse(Buffer.from(manifests.response, 'base64').toString('utf8')) as { requestHash: string; xRoadId: string };
-      check('response manifest binds the request hash', request.requestHash === response.requestHash && request.xRoadId === response.xRoadId);
-    } catch {
-      check('response manifest binds the request hash', false, 'a manifest is malformed');
-    }
-  }
+  checkBinding(bundle, check);
   return { valid: checks.every((entry) => entry.ok), checks };
+}
+
+interface BoundManifest {
+  readonly type?: string;
+  readonly client?: string;
+  readonly xRoadId?: string;
+  readonly requestId?: string;
+  readonly requestHash?: string;
+  readonly signer?: { readonly gateway?: string };
+}
+
+/**
+ * The bundle is one exchange, not records spliced from several: exactly one request and one response record, of
+ * one gateway side; every record and manifest names the bundle's X-Road-Id and client; the response answers the
+ * request (same request id and hash); this side's own manifest is signed by the bundle's gateway.
+ */
+function checkBinding(bundle: EvidenceBundle, check: (part: string, ok: boolean, detail?: string) => void): void {
+  const records = bundle.records.map((entry) => entry.record);
+  const sides = new Set(records.map((record) => record.side));
+  const count = (direction: string) => records.filter((record) => record.direction === direction).length;
+  check('exchange: one request and one response record of one gateway side', sides.size === 1 && count('request') === 1 && count('response') === 1 && records.length === 2, `${records.length} records, sides ${[...sides].join('/') || '-'}`);
+  const foreign = records.filter((record) => record.xRoadId !== bundle.xRoadId || record.client !== bundle.client);
+  check(`exchange: every record belongs to X-Road-Id ${bundle.xRoadId} of ${bundle.client}`, foreign.length === 0, foreign.length ? `${foreign.length} record(s) of another exchange` : undefined);
+  const request = records.find((record) => record.direction === 'request');
+  const response = records.find((record) => record.direction === 'response');
+  if (request && new Set(records.map((record) => record.requestId)).size !== 1) check('exchange: every record carries the same request id', false);
+  const parse = (encoded: string | undefined): BoundManifest | undefined => {
+    if (!encoded) return undefined;
+    try {
+      return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as BoundManifest;
+    } catch {
+      return undefined;
+    }
+  };
+  const requestManifest = parse(request?.manifest);
+  const responseManifest = parse(response?.manifest);
+  if (request?.manifest) {
+    check('request manifest names the bundle\'s exchange', requestManifest?.xRoadId === bundle.xRoadId && requestManifest?.client === bundle.client && requestManifest?.requestId === request.requestId);
+  }
+  if (requestManifest && responseManifest) {
+    check('response manifest binds the request hash', responseManifest.xRoadId === bundle.xRoadId && responseManifest.requestId === requestManifest.requestId && responseManifest.requestHash === requestManifest.requestHash);
+  }
+  const own = request?.side === 'consumer' ? requestManifest : responseManifest;
+  if (own) check(`${request?.side ?? response?.side} side's manifest is signed by the bundle's gateway ${bundle.gateway}`, own.signer?.gateway === bundle.gateway);
 }

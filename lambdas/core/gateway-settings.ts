@@ -60,6 +60,11 @@ export const gatewaySettingsSchema = z.object({
    * a provider gateway must be reached over `https`.
    */
   insecureLoopbackHttp: z.boolean().default(false),
+  /**
+   * IAM consumer access: the principals (role or user ARNs) that may call the consumer side, each bound to the
+   * subsystems it may act as. Unset: the consumer side is reachable only from the agency's network (private API).
+   */
+  consumerPrincipals: z.array(z.object({ arn: z.string(), subsystems: z.array(z.string()) })).optional(),
   /** Largest request or response body the gateway accepts (API Gateway's payload limit is 10 MB). */
   maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */

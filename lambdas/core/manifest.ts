@@ -1,7 +1,7 @@
 /**
  * Signed manifests: the small JSON statement a gateway signs for each request it sends and each response it
  * returns. A manifest binds the message's ids, method, target, time and hashes; the message itself travels as
- * ordinary HTTP. Manifests are signed RAW (they stay well under KMS's 4 KB limit) and travel base64-encoded in
+ * ordinary HTTP. Manifests travel base64-encoded in
  * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
  */
 import * as z from 'zod';
@@ -11,7 +11,7 @@ import { verifySignature } from './signatures';
 export const MANIFEST_HEADER = 'x-sild-manifest';
 export const SIGNATURE_HEADER = 'x-sild-signature';
 /** Bounds what a peer may make us parse before the signature is checked. */
-export const MAX_MANIFEST_BYTES = 4096;
+export const MAX_MANIFEST_BYTES = 16 * 1024;
 
 const signerSchema = z.object({ gateway: z.string(), keyId: z.string() });
 

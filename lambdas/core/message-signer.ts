@@ -98,20 +98,8 @@ export class SessionKeyMessageSigner implements MessageSigner {
       try {
         const now = this.clock.now();
         const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const publicDer = publicKey.export({ format: 'der', type: 'spki' });
-        const header: SessionCertificateHeader = {
-          type: SESSION_CERTIFICATE_TYPE,
-          gateway: this.gateway,
-          issuerKeyId: keyIdOf(await this.kms.publicKey()),
-          keyId: keyIdOf(publicDer),
-          publicKey: publicDer.toString('base64'),
-          notBefore: new Date(now).toISOString(),
-          notAfter: new Date(now + this.validityMs).toISOString(),
-        };
-        const headerBytes = Buffer.from(JSON.stringify(header));
-        const signature = await this.kms.sign(headerBytes);
-        const certificate = Buffer.from(JSON.stringify({ header: headerBytes.toString('base64'), signature: signature.toString('base64') })).toString('base64');
-        this.active = { privateKey, keyId: header.keyId, certificate, renewAt: now + this.validityMs * 0.8 };
+        const { keyId, certificate } = await issueSessionCertificate(this.kms, this.gateway, publicKey.export({ format: 'der', type: 'spki' }), now, now + this.validityMs);
+        this.active = { privateKey, keyId, certificate, renewAt: now + this.validityMs * 0.8 };
         return this.active;
       } finally {
         this.pending = undefined;
@@ -119,6 +107,23 @@ export class SessionKeyMessageSigner implements MessageSigner {
     })();
     return this.pending;
   }
+}
+
+/** Certifies a session public key (DER SPKI) with the gateway's KMS key for the given validity. */
+export async function issueSessionCertificate(kms: Signer, gateway: string, publicKeyDer: Buffer, notBeforeMs: number, notAfterMs: number): Promise<{ keyId: string; certificate: EncodedCertificate }> {
+  const header: SessionCertificateHeader = {
+    type: SESSION_CERTIFICATE_TYPE,
+    gateway,
+    issuerKeyId: keyIdOf(await kms.publicKey()),
+    keyId: keyIdOf(publicKeyDer),
+    publicKey: publicKeyDer.toString('base64'),
+    notBefore: new Date(notBeforeMs).toISOString(),
+    notAfter: new Date(notAfterMs).toISOString(),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const signature = await kms.sign(headerBytes);
+  const certificate = Buffer.from(JSON.stringify({ header: headerBytes.toString('base64'), signature: signature.toString('base64') })).toString('base64');
+  return { keyId: header.keyId, certificate };
 }
 
 /** Verified certificates by their encoding: each is checked once per process, not once per message. */

@@ -16,7 +16,7 @@
 import { clientError } from './errors';
 
 /** Longest service path accepted (characters, still encoded). */
-export const MAX_SERVICE_PATH_LENGTH = 4096;
+export const MAX_SERVICE_PATH_LENGTH = 2048;
 /** Most segments a service path may have (bounds access-rule matching). */
 export const MAX_SERVICE_PATH_SEGMENTS = 128;
 

@@ -40,6 +40,18 @@ const serviceSchema = z.object({
   timeoutMs: z.number().int().positive().max(28_000).optional(),
 });
 
+/** An IAM role or user ARN. */
+const principalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
+
+/** AWS WAF on an internet-facing API: a rate-based rule per source IP. */
+const wafSchema = z.object({
+  /** @default true */
+  enabled: z.boolean().default(true),
+  /** Requests per source IP per 5 minutes before WAF blocks it. @default 3000 */
+  ratePer5Minutes: z.number().int().min(10).max(2_000_000_000).default(3000),
+});
+const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
+
 const vpcSchema = z.object({
   vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1),
@@ -67,13 +79,22 @@ export const agencySchema = z.object({
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
   /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
   vpc: vpcSchema.optional(),
-  /** Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized. @default - IAM (with a synth warning) */
+  /**
+   * Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized for the listed
+   * principals, each bound to the subsystems it may act as. @default - IAM with no principal: nobody may call (synth warns)
+   */
   consumerAccess: z
     .discriminatedUnion('mode', [
       z.object({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]+$/)).min(1) }),
-      z.object({ mode: z.literal('iam') }),
+      z.object({ mode: z.literal('iam'), principals: z.array(z.object({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
     ])
     .optional(),
+  /** Reserved concurrency per function (each side's ceiling, and the sealer's guaranteed floor). @default consumer 100, provider 100, sealer 2 */
+  concurrency: z
+    .object({ consumer: z.number().int().min(1).default(100), provider: z.number().int().min(1).default(100), sealer: z.number().int().min(1).default(2) })
+    .default({ consumer: 100, provider: 100, sealer: 2 }),
+  /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
+  waf: wafSchema.default(WAF_DEFAULT),
 });
 
 export const ecosystemConfigSchema = z
@@ -92,6 +113,12 @@ export const ecosystemConfigSchema = z
       apiUrl: z.url().optional(),
       /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
       anchorPublicKey: z.string().optional(),
+      /** Accept gateway URLs on private addresses (all gateways share one network). @default false */
+      allowPrivateProviderUrls: z.boolean().default(false),
+      /** Reserved concurrency of the central function. @default 20 */
+      concurrency: z.number().int().min(1).default(20),
+      /** AWS WAF on the central API. @default enabled, 3000 requests per IP per 5 minutes */
+      waf: wafSchema.default(WAF_DEFAULT),
     }),
     agencies: z.array(agencySchema).min(1),
     /** Local runtime: ports on 127.0.0.1. */
@@ -124,6 +151,15 @@ export const ecosystemConfigSchema = z
           context.addIssue({ code: 'custom', path: ['agencies', index, 'services', serviceIndex, 'subsystem'], message: `not a subsystem of ${agency.name}` });
         }
       });
+      if (agency.consumerAccess?.mode === 'iam') {
+        agency.consumerAccess.principals.forEach((principal, principalIndex) =>
+          principal.subsystems.forEach((subsystem, subsystemIndex) => {
+            if (!agency.subsystems.includes(subsystem)) {
+              context.addIssue({ code: 'custom', path: ['agencies', index, 'consumerAccess', 'principals', principalIndex, 'subsystems', subsystemIndex], message: `not a subsystem of ${agency.name}` });
+            }
+          }),
+        );
+      }
       agency.accessRights.forEach((right, rightIndex) => {
         const [subsystem, code] = right.service.split('/');
         if (!agency.services.some((service) => service.subsystem === subsystem && service.code === code)) {

@@ -17,6 +17,7 @@ export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
     memberClasses: config.memberClasses,
     validitySeconds: config.central.globalConfValiditySeconds,
     generationSeconds: config.central.globalConfGenerationSeconds,
+    allowPrivateProviderUrls: config.central.allowPrivateProviderUrls,
   };
 }
 
@@ -58,5 +59,6 @@ export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, e
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,
+    ...(agency.consumerAccess?.mode === 'iam' ? { consumerPrincipals: agency.consumerAccess.principals } : {}),
   };
 }

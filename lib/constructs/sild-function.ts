@@ -41,6 +41,11 @@ export interface SildFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * Reserved concurrency: the function's ceiling (a flood cannot take the account's whole pool) and its floor
+   * (other functions cannot starve it).
+   */
+  readonly reservedConcurrency: number;
   /** @default Duration.seconds(29) — API Gateway's integration timeout */
   readonly timeout?: Duration;
   /** Retention of the function's own (payload-free) log group. @default logs.RetentionDays.THREE_MONTHS */
@@ -66,6 +71,7 @@ export class SildFunction extends NodejsFunction {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       timeout: props.timeout ?? Duration.seconds(29),
       role,
       logGroup,

@@ -15,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GATEWAY_RESPONSES, routesOf, type ApiName, type Route } from '../routes';
 import type { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { RateLimitWebAcl } from './rate-limit-web-acl';
 
 export interface ApiThrottle {
   /** Steady-state requests per second for the whole stage. */
@@ -38,8 +39,14 @@ export interface SildRestApiProps {
   readonly vpcEndpointIds?: string[];
   /** Requires AWS_IAM on every route, whatever the route table says. @default false - each route's own authorization */
   readonly iamOnly?: boolean;
-  /** Accounts the resource policy allows on IAM-authorized routes (their IAM policies decide which roles). @default - none; required when a route uses IAM */
-  readonly iamAccounts?: string[];
+  /**
+   * Principals the resource policy allows on IAM-authorized routes (accounts, roles, users). Empty: IAM routes are
+   * denied to everyone.
+   * @default - none
+   */
+  readonly iamPrincipals?: iam.IPrincipal[];
+  /** Blocks a source IP above this many requests per 5 minutes with an AWS WAF web ACL. @default - no web ACL */
+  readonly rateLimitPer5Minutes?: number;
   /** Why routes without IAM authorization are acceptable; recorded as the cdk-nag acknowledgement. @default - required when a route uses NONE */
   readonly unauthenticatedReason?: string;
   /** @default { rateLimit: 100, burstLimit: 200 } */
@@ -139,16 +146,20 @@ export class SildRestApi extends Construct {
       });
     }
 
-    Validations.of(this.restApi).acknowledge(
-      {
-        id: 'AwsSolutions-APIG2',
-        reason: 'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
-      },
-      {
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
+    });
+    if (props.rateLimitPer5Minutes !== undefined) {
+      new RateLimitWebAcl(this, 'RateLimit', { stage: this.restApi.deploymentStage, limitPer5Minutes: props.rateLimitPer5Minutes, metricName: props.restApiName });
+    } else {
+      Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'No WAF web ACL by default: every route is authenticated (IAM, message signatures, or private VPC endpoints) or serves signed public data, and the stage is throttled; an agency may associate its own web ACL with the stage.',
-      },
-    );
+        reason: props.vpcEndpointIds
+          ? 'A private API: reachable only through the agency\'s own VPC endpoints (resource policy), so there is no internet traffic for a web ACL to filter; the stage is throttled.'
+          : 'The web ACL is turned off in the config (waf.enabled: false) for this API: every route is authenticated (IAM or message signatures) and the stage is throttled.',
+      });
+    }
     // The stacks name their own URL outputs; drop RestApi's automatic `Endpoint` output (a hashed, unstable name).
     this.restApi.node.tryRemoveChild('Endpoint');
     this.url = this.restApi.url;
@@ -156,15 +167,16 @@ export class SildRestApi extends Construct {
 }
 
 function resourcePolicy(routes: readonly Route[], authorizationOf: (route: Route) => string, props: SildRestApiProps): iam.PolicyDocument {
-  const accounts = [...new Set(props.iamAccounts ?? [])].sort();
+  const principals = props.iamPrincipals ?? [];
   const statements = routes.map((route) => {
     const method = route.method === 'ANY' ? '*' : route.method;
     const path = route.path.replace(/\{[^}]+\}/g, '*');
     const sid = `Invoke${method === '*' ? 'Any' : method}${path.replace(/[^A-Za-z0-9]/g, '')}`;
     const resources = [`execute-api:/*/${method}${path}`];
     if (authorizationOf(route) === 'IAM') {
-      if (accounts.length === 0) throw new Error(`${props.api} route ${route.method} ${route.path} uses IAM, but no account may call it (iamAccounts is empty)`);
-      return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals: accounts.map((account) => new iam.AccountPrincipal(account)), resources });
+      // Deny by default: with no principal configured, nobody may call the route.
+      if (principals.length === 0) return new iam.PolicyStatement({ sid: `Deny${sid.slice('Invoke'.length)}`, effect: iam.Effect.DENY, actions: ['execute-api:Invoke'], principals: [new iam.AnyPrincipal()], resources });
+      return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals, resources });
     }
     if (!props.unauthenticatedReason) throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
     return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals: [new iam.AnyPrincipal()], resources });

@@ -12,6 +12,13 @@ import type { TableLayout } from '../../lambdas/adapters/tables';
 /** The item-level actions Sild's adapters use. */
 export type TableItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan';
 
+/**
+ * Which partition keys a grant covers (IAM's `dynamodb:LeadingKeys`): `only` these, or any `except` these. Several
+ * roles share one table; this is what keeps, e.g., the internet-facing provider function from writing the access
+ * policy or a seal.
+ */
+export type LeadingKeys = { readonly only: readonly string[] } | { readonly except: readonly string[] };
+
 export interface SildTableProps {
   /** Key schema and TTL attribute, shared with the local runtime. */
   readonly layout: TableLayout;
@@ -53,9 +60,14 @@ export class SildTable extends Construct {
 
   /**
    * Allows exactly these item actions on this table — not on its indexes (`ITable.grant` would add `index/*`), not
-   * on other tables.
+   * on other tables — optionally only on items with given partition keys (`Scan` has no key: never combine them).
+   * @param keys @default - every item
    */
-  public grantItemActions(grantee: iam.IGrantable, ...actions: TableItemAction[]): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: actions.map((action) => `dynamodb:${action}`), resourceArns: [this.table.tableArn] });
+  public grantItemActions(grantee: iam.IGrantable, actions: readonly TableItemAction[], keys?: LeadingKeys): iam.Grant {
+    if (keys && actions.includes('Scan')) throw new Error('A Scan cannot be limited to partition keys');
+    let conditions: Record<string, Record<string, unknown>> | undefined;
+    if (keys && 'only' in keys) conditions = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys.only] } };
+    if (keys && 'except' in keys) conditions = { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': [...keys.except] } };
+    return iam.Grant.addToPrincipal({ grantee, actions: actions.map((action) => `dynamodb:${action}`), resourceArns: [this.table.tableArn], conditions });
   }
 }

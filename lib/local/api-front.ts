@@ -20,6 +20,8 @@ export interface ApiFrontOptions {
   readonly port?: number;
   /** Credentials IAM routes accept. @default none — every IAM route is refused */
   readonly credentials?: readonly LocalCredential[];
+  /** Requires IAM (SigV4) on every route, as `SildRestApi`'s `iamOnly` does. @default false - each route's own authorization */
+  readonly iamOnly?: boolean;
   /** API Gateway's payload limit. @default 10 MiB */
   readonly maxBodyBytes?: number;
   /** @default Date.now */
@@ -105,7 +107,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     const lowerHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
     const query = eventQuery(search);
     let caller: LocalCredential | undefined;
-    if (matched.route.authorization === 'IAM') {
+    if (matched.route.authorization === 'IAM' || options.iamOnly) {
       if (!lowerHeaders.authorization) return sendGatewayResponse(response, 'UNAUTHORIZED', requestId);
       caller = await verifySigV4({ method, path, query: query.multiValueQueryStringParameters ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now());
       if (!caller) return sendGatewayResponse(response, 'INVALID_SIGNATURE', requestId);

@@ -63,6 +63,8 @@ export interface LocalAgency {
   seal(): Promise<SealHeader[]>;
   /** The API fronts, to take a side offline in fault tests. */
   readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
+  /** IAM consumer access: one local credential per configured principal (same order). */
+  readonly consumerCredentials: readonly LocalCredential[];
 }
 
 export interface LocalEcosystem {
@@ -94,6 +96,18 @@ async function ensureSigningKey(kms: KMSClient, alias: string, description: stri
   const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description }));
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
   return created.KeyMetadata!.Arn!;
+}
+
+/** A local credential for an IAM role or user ARN; a role signs as one of its sessions, as in AWS. */
+function localCredential(principalArn: string): LocalCredential {
+  const [, partition, , , account, resource] = /^arn:([^:]+):([^:]+):([^:]*):(\d{12}):(.+)$/.exec(principalArn) ?? [];
+  const role = /^role\/(?:.*\/)?([^/]+)$/.exec(resource ?? '');
+  return {
+    accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64'),
+    account,
+    arn: role ? `arn:${partition}:sts::${account}:assumed-role/${role[1]}/local` : principalArn,
+  };
 }
 
 export async function startLocalEcosystem(options: LocalEcosystemOptions): Promise<LocalEcosystem> {
@@ -159,7 +173,17 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         { clock, events: options.events },
       );
       await deps.log.putAccessPolicy(accessPolicy(agency)); // what the agency stack writes at deploy time
-      const consumer = await startApiFront({ api: 'consumer', handler: createConsumerHandler(deps), port: port(config.local.basePort + 1 + 2 * index), now: () => clock.now() });
+      // IAM consumer access: the front verifies SigV4 for exactly the configured principals (the resource policy's job
+      // in AWS); the handler binds each to its subsystems.
+      const consumerCredentials = agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => localCredential(principal.arn)) : [];
+      const consumer = await startApiFront({
+        api: 'consumer',
+        handler: createConsumerHandler(deps),
+        port: port(config.local.basePort + 1 + 2 * index),
+        now: () => clock.now(),
+        iamOnly: agency.consumerAccess?.mode === 'iam',
+        credentials: consumerCredentials,
+      });
       stoppers.push(consumer.stop);
       const provider = await startApiFront({ api: 'provider', handler: createProviderHandler(deps), port: port(config.local.basePort + 2 + 2 * index), now: () => clock.now() });
       stoppers.push(provider.stop);
@@ -177,7 +201,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, seal, fronts: { consumer, provider } };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, seal, fronts: { consumer, provider }, consumerCredentials };
     }
 
     return {

@@ -17,6 +17,7 @@
  * credentials.
  */
 import * as crypto from 'crypto';
+import { p256 } from '@noble/curves/p256';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -314,17 +315,17 @@ export class LocalKmsEndpoint {
   private sign(request: JsonObject): JsonObject {
     const key = this.usableKey(request);
     const algorithm = requireSigningAlgorithm(request);
-    const message = requireRawMessage(request);
-    const signature = crypto.sign('sha256', message, key.privateKey);
+    const { type, message } = requireMessage(request);
+    const signature = type === 'RAW' ? crypto.sign('sha256', message, key.privateKey) : signDigest(message, key.privateKey);
     return { KeyId: this.keyArn(key.keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm };
   }
 
   private verify(request: JsonObject): JsonObject {
     const key = this.usableKey(request);
     const algorithm = requireSigningAlgorithm(request);
-    const message = requireRawMessage(request);
+    const { type, message } = requireMessage(request);
     const signature = requireBlob(request, 'Signature');
-    if (!verifySignature(message, key.privateKey, signature)) {
+    if (!(type === 'RAW' ? verifySignature(message, key.privateKey, signature) : verifyDigest(message, key.privateKey, signature))) {
       // Real KMS reports a bad signature as an error, not as SignatureValid: false.
       throw new KmsError('KMSInvalidSignatureException', 'The signature is not valid for this message and key');
     }
@@ -563,29 +564,45 @@ function requireSigningAlgorithm(request: JsonObject): string {
 }
 
 /**
- * Returns the message of a Sign/Verify request, which must be a RAW message.
- *
- * DIGEST is refused: node:crypto's `sign`/`verify` always hash their input
- * (there is no "sign this pre-computed digest" entry point for ECDSA), so we
- * cannot reproduce KMS's DIGEST semantics faithfully. Rejecting is better than
- * producing a signature over SHA-256(digest) that real KMS would never emit.
+ * Returns the message of a Sign/Verify request: a RAW message (≤ 4096 bytes, hashed with SHA-256 here, as KMS
+ * does) or a DIGEST (the 32-byte SHA-256 the caller computed, signed as is). node:crypto can only sign what it
+ * hashes itself, so a DIGEST is signed with @noble/curves' P-256 — the same ECDSA, giving a DER signature that
+ * `crypto.verify('sha256', message, key, signature)` accepts for the message the digest was computed from, exactly
+ * like a real KMS DIGEST signature
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html#KMS-Sign-request-MessageType).
  */
-function requireRawMessage(request: JsonObject): Buffer {
+function requireMessage(request: JsonObject): { type: 'RAW' | 'DIGEST'; message: Buffer } {
   const messageType = optionalString(request, 'MessageType') ?? 'RAW';
   const message = requireBlob(request, 'Message');
   if (messageType === 'DIGEST') {
     if (message.length !== SHA256_DIGEST_BYTES) {
       throw new KmsError('ValidationException', `Digest is invalid length for algorithm ${SUPPORTED_SIGNING_ALGORITHM} (expected ${SHA256_DIGEST_BYTES} bytes)`);
     }
-    throw new KmsError('ValidationException', 'MessageType DIGEST is not supported by the local KMS endpoint; send MessageType RAW');
+    return { type: 'DIGEST', message };
   }
   if (messageType !== 'RAW') {
-    throw new KmsError('ValidationException', `MessageType ${messageType} is not supported by the local KMS endpoint; send MessageType RAW`);
+    throw new KmsError('ValidationException', `MessageType ${messageType} is not supported; send RAW or DIGEST`);
   }
   if (message.length > MAX_RAW_MESSAGE_BYTES) {
     throw new KmsError('ValidationException', `Message exceeds the ${MAX_RAW_MESSAGE_BYTES}-byte KMS limit for MessageType RAW`);
   }
-  return message;
+  return { type: 'RAW', message };
+}
+
+const privateScalar = (privateKey: crypto.KeyObject) => Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+
+/** ECDSA P-256 over a precomputed SHA-256 digest, DER-encoded (what KMS returns). */
+function signDigest(digest: Buffer, privateKey: crypto.KeyObject): Buffer {
+  return Buffer.from(p256.sign(digest, privateScalar(privateKey), { prehash: false }).toDERRawBytes());
+}
+
+function verifyDigest(digest: Buffer, privateKey: crypto.KeyObject, signature: Buffer): boolean {
+  try {
+    const publicKey = p256.getPublicKey(privateScalar(privateKey), false);
+    return p256.verify(p256.Signature.fromDER(signature).toCompactRawBytes(), digest, publicKey, { prehash: false });
+  } catch {
+    return false;
+  }
 }
 
 /** crypto.verify throws on malformed DER; to KMS that is simply an invalid signature. */

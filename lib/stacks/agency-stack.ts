@@ -6,10 +6,11 @@
  */
 import { Annotations, CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { accessPolicyItem, MESSAGE_LOG_TABLE, SEAL_INDEX } from '../../lambdas/adapters/tables';
+import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK } from '../../lambdas/adapters/tables';
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
@@ -82,17 +83,22 @@ export class AgencyStack extends Stack {
       entry: 'lambdas/gateway/consumer.ts',
       description: `Sild ${config.instance}: gateway ${agency.name}, consumer side`,
       environment,
+      reservedConcurrency: agency.concurrency.consumer,
       vpcPlacement,
     });
     const provider = new SildFunction(this, 'ProviderFunction', {
       entry: 'lambdas/gateway/provider.ts',
       description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
       environment,
+      reservedConcurrency: agency.concurrency.provider,
       vpcPlacement,
     });
+    // Least privilege on the shared table: both sides write log records only (never the deployment's CONFIG items
+    // or the sealer's seals) and read only the seals (the fail-closed check).
     for (const fn of [consumer, provider]) {
       this.signingKey.grantSign(fn);
-      this.messageLog.grantItemActions(fn, 'PutItem', 'Query');
+      this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK] });
+      this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK] });
     }
     // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
     // shows a change of it in this resource. Only the provider side reads it.
@@ -102,7 +108,7 @@ export class AgencyStack extends Stack {
       resourceType: 'Custom::SildAccessPolicy',
       physicalId: `${config.instance}-${agency.name}-access-policy`,
     });
-    this.messageLog.grantItemActions(provider, 'GetItem');
+    this.messageLog.grantItemActions(provider, ['GetItem'], { only: [CONFIG_PK] });
 
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
     const sealIntervalMinutes = Math.max(1, Math.round((agency.sealing?.intervalSeconds ?? 60) / 60));
@@ -110,11 +116,13 @@ export class AgencyStack extends Stack {
       entry: 'lambdas/gateway/sealer.ts',
       description: `Sild ${config.instance}: gateway ${agency.name}, message-log sealer`,
       environment,
+      // Reserved, so a flood on the other functions can never starve sealing (and trip fail-closed).
+      reservedConcurrency: agency.concurrency.sealer,
       timeout: Duration.minutes(5),
       vpcPlacement,
     });
     this.signingKey.grantSign(sealer);
-    this.messageLog.grantItemActions(sealer, 'PutItem', 'Query');
+    this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
     this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
     new events.Rule(this, 'SealerSchedule', {
       description: `Seals the message log of ${agency.name} every ${sealIntervalMinutes} min`,
@@ -123,11 +131,11 @@ export class AgencyStack extends Stack {
     });
 
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
-    const consumerAccess = agency.consumerAccess ?? { mode: 'iam' as const };
-    if (!agency.consumerAccess) {
+    const consumerAccess = agency.consumerAccess ?? { mode: 'iam' as const, principals: [] };
+    if (consumerAccess.mode === 'iam' && consumerAccess.principals.length === 0) {
       Annotations.of(this).addWarningV2(
         '@sild/consumer-access-default',
-        `consumerAccess is not set for ${agency.name}: the consumer side defaults to IAM authorization (callers sign with SigV4; only principals of account ${agency.account} may call). Existing X-Road clients need consumerAccess {"mode":"private","vpcEndpointIds":[...]}, which requires the agency's execute-api VPC endpoint ids.`,
+        `No principal may call the consumer side of ${agency.name} (deny by default): set consumerAccess {"mode":"iam","principals":[{"arn":"arn:aws:iam::${agency.account}:role/NAME","subsystems":[...]}]} to bind IAM principals to the subsystems they act as, or {"mode":"private","vpcEndpointIds":[...]} for existing X-Road clients in the agency's VPC.`,
       );
     }
     this.consumerApi = new SildRestApi(this, 'ConsumerApi', {
@@ -137,7 +145,8 @@ export class AgencyStack extends Stack {
       description: `Sild ${config.instance}: gateway ${agency.name}, consumer side (${consumerAccess.mode})`,
       vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
       iamOnly: consumerAccess.mode === 'iam',
-      iamAccounts: [agency.account],
+      // Only the configured principals; the handler then binds each to its subsystems.
+      iamPrincipals: consumerAccess.mode === 'iam' ? consumerAccess.principals.map((principal) => new iam.ArnPrincipal(principal.arn)) : [],
       unauthenticatedReason:
         "Private endpoint reachable only through the agency's own VPC endpoints (the resource policy denies any other source), as an X-Road security server's client side is reachable only from the member's network; the gateway also checks that X-Road-Client is a subsystem it serves.",
       throttle: GATEWAY_THROTTLE,
@@ -151,6 +160,7 @@ export class AgencyStack extends Stack {
       unauthenticatedReason:
         "Called by other agencies' gateways: every request is authenticated by its message signature, verified against the keys in the signed global configuration (with replay and timestamp checks), and authorized by the agency's access rights (deny by default), as X-Road authenticates security servers by signature rather than network identity.",
       throttle: GATEWAY_THROTTLE,
+      rateLimitPer5Minutes: agency.waf.enabled ? agency.waf.ratePer5Minutes : undefined,
       cloudWatchRole,
     });
 

@@ -4,8 +4,9 @@
  * and `POST /join` (AWS IAM; the resource policy names exactly the agency accounts in the config).
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { CONFIG_PK, globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
@@ -42,13 +43,16 @@ export class CentralStack extends Stack {
       description: `Sild ${config.instance}: central API (global configuration, join)`,
       memorySize: 256,
       timeout: Duration.seconds(10),
+      reservedConcurrency: config.central.concurrency,
       environment: {
         SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)),
         SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
         SILD_REGISTRY_TABLE: this.registry.table.tableName,
       },
     });
-    this.registry.grantItemActions(handler, 'GetItem', 'PutItem', 'Scan');
+    // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups).
+    this.registry.grantItemActions(handler, ['GetItem', 'Scan']);
+    this.registry.grantItemActions(handler, ['PutItem'], { except: [CONFIG_PK] });
 
     // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
     // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.
@@ -73,7 +77,8 @@ export class CentralStack extends Stack {
       handler,
       restApiName: `sild-${config.instance}-central`,
       description: `Sild ${config.instance}: central API`,
-      iamAccounts: config.agencies.map((agency) => agency.account),
+      iamPrincipals: [...new Set(config.agencies.map((agency) => agency.account))].sort().map((account) => new iam.AccountPrincipal(account)),
+      rateLimitPer5Minutes: config.central.waf.enabled ? config.central.waf.ratePer5Minutes : undefined,
       unauthenticatedReason:
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },

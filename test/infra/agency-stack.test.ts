@@ -13,7 +13,7 @@ const fullConfig = configWith((raw) => {
   raw.central.anchorPublicKey = IDS.anchor;
   raw.agencies[0].consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
   raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'] };
-  raw.agencies[1].consumerAccess = { mode: 'iam' };
+  raw.agencies[1].consumerAccess = { mode: 'iam', principals: [{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }] };
   raw.agencies[1].vpc = { vpcId: IDS.vpc, subnetIds: [IDS.subnets[0]], availabilityZones: ['eu-north-1a'], securityGroupIds: [IDS.securityGroup] };
 });
 
@@ -63,14 +63,15 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(fn.VpcConfig).toBeUndefined();
   });
 
-  test.each([
-    ['ConsumerFunction', ['dynamodb:PutItem', 'dynamodb:Query']],
-    ['ProviderFunction', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']], // GetItem: the access policy
-  ])('%s may sign only with its own key and use only its own log table and logs', (name, tableActions) => {
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records and read only seals (and the provider its access policy)', (name) => {
+    const table = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
+    const only = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
     expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: tableActions, Resource: { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL']) },
+      ...(name === 'ProviderFunction' ? [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: only(['CONFIG']) }] : []),
     ]);
     expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -101,19 +102,19 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(resourceAt(json, '/SealerFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/SealerFunctionLogs/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn },
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } } },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
     ]);
   });
 
-  test('without consumerAccess the consumer side uses IAM, callable only by the agency account, and synth warns', () => {
+  test('without consumerAccess the consumer side uses IAM and nobody may call it (deny by default); synth says how to open it', () => {
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
     expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
     expect(api.resource.Properties.Policy.Statement).toEqual([
-      { Sid: 'InvokeAny', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Resource: 'execute-api:/*/*/*' },
+      { Sid: 'DenyAny', Effect: 'Deny', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/*/*' },
     ]);
-    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/consumerAccess is not set for population-registry: the consumer side defaults to IAM/));
+    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/No principal may call the consumer side of population-registry \(deny by default\)/));
   });
 
   test('the provider side is a regional API without IAM (message signatures authenticate)', () => {
@@ -162,11 +163,13 @@ describe('AgencyStack options', () => {
     expect(full.messages(POPULATION).join('\n')).not.toMatch(/consumerAccess/);
   });
 
-  test('explicit IAM consumer access: AWS_IAM, own account only, no warning', () => {
+  test('explicit IAM consumer access: AWS_IAM, only the configured principals, bound to their subsystems, no warning', () => {
     const json = full.templateJson(TAX);
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
-    expect(api.resource.Properties.Policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::333333333333:root' });
+    expect(api.resource.Properties.Policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::333333333333:role/tax-app' });
+    const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
+    expect(settings.consumerPrincipals).toEqual([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]);
     expect(full.messages(TAX).join('\n')).not.toMatch(/consumerAccess/);
   });
 

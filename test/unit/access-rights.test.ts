@@ -165,7 +165,7 @@ describe('globMatches', () => {
   // A backtracking matcher (a regular expression with several `.*`) takes seconds on this; the segment matcher
   // visits each (glob position, segment) pair once.
   test('adversarial globs and paths are decided without backtracking blow-up', () => {
-    const path = segmentsOf(`/${Array.from({ length: 127 }, () => 'a'.repeat(24)).join('/')}`);
+    const path = segmentsOf(`/${Array.from({ length: 80 }, () => 'a'.repeat(24)).join('/')}`);
     expect(globMatches('/**/a*a*a*a*a*a*b/**/**/**/**/c', path)).toBe(false);
     expect(segmentMatches('*a*a*a*a*a*a*a*a*b', 'a'.repeat(4000))).toBe(false);
   });

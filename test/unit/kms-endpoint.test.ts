@@ -135,9 +135,17 @@ describe('LocalKmsEndpoint (in memory)', () => {
       .toBe('NotFoundException');
   });
 
-  test('DIGEST signing and oversized RAW messages are ValidationException', async () => {
+  test('a DIGEST signature verifies, as a real KMS one does, against the message the digest came from', async () => {
     const digest = crypto.createHash('sha256').update(message).digest();
-    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))))
+    const { Signature } = await kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    const publicKey = crypto.createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
+    expect(crypto.verify('sha256', message, publicKey, Buffer.from(Signature!))).toBe(true);
+    expect((await kms.send(new VerifyCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid).toBe(true);
+  });
+
+  test('a DIGEST of the wrong length and oversized RAW messages are ValidationException', async () => {
+    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(20), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))))
       .toBe('ValidationException');
     expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(4097), SigningAlgorithm: 'ECDSA_SHA_256' }))))
       .toBe('ValidationException');

@@ -1,0 +1,70 @@
+/**
+ * A hostile member: it runs its own gateway, holds that gateway's keys (the KMS key and the session keys it
+ * certifies), and talks to other gateways' provider sides directly — sending whatever it likes, signed as
+ * validly as its own key allows. The attack suite uses it to try each property from the outside.
+ */
+import { generateKeyPairSync, sign as signWithKey } from 'node:crypto';
+import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
+import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/manifest';
+import { issueSessionCertificate, type SigningSession } from '../../lambdas/core/message-signer';
+import type { Signer } from '../../lambdas/core/ports';
+import { httpCall, type CallResult } from '../../lib/local/http-call';
+import type { LocalEcosystem } from '../../lib/local/ecosystem';
+
+export interface ForgedRequest {
+  /** The raw path, sent exactly as given. */
+  readonly path: string;
+  readonly method?: string;
+  /** Headers the manifest lists and the request hash covers (X-Road-Client and X-Road-Id are added). */
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Fields that override what an honest gateway would sign. */
+  readonly manifest?: Partial<RequestManifest>;
+  /** Signs with this session instead of the gateway's current one (forged certificates). */
+  readonly session?: SigningSession;
+  readonly client?: string;
+  readonly xRoadId?: string;
+}
+
+export interface HostileMember {
+  /** Signs the request with this member's gateway key and sends it straight to `provider`'s provider side. */
+  send(provider: string, request: ForgedRequest): Promise<CallResult>;
+  /** A session key with a certificate signed by this member's own KMS key, for any validity it chooses. */
+  forgeSession(notBeforeMs: number, notAfterMs: number, issuer?: Signer): Promise<SigningSession>;
+}
+
+export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }, agency = 'tax-board'): HostileMember {
+  const deps = eco.agencies[agency].deps;
+  const gateway = deps.settings.gatewayId;
+  return {
+    async send(provider, request) {
+      const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
+      const body = Buffer.from(request.body ?? '');
+      const client = request.client ?? `${deps.settings.member}/${deps.settings.subsystems[0]}`;
+      const headers: Record<string, string> = { ...request.headers, 'x-road-client': client, 'x-road-id': request.xRoadId ?? `hostile-${Math.random().toString(36).slice(2)}` };
+      const names = signedHeaderNames(headers);
+      const session = request.session ?? (await deps.messageSigner.session());
+      const signed = await signManifest(session, (signer): RequestManifest => ({
+        type: 'sild.request.v1',
+        client,
+        service: request.path.split('?')[0].split('/').slice(2, 7).join('/'),
+        xRoadId: headers['x-road-id'],
+        requestId: `hostile-request-${Math.random().toString(36).slice(2)}`,
+        method,
+        target: request.path,
+        headers: names,
+        requestHash: requestHash(method, request.path, headers, names, body),
+        createdAt: new Date(eco.clock.now()).toISOString(),
+        signer,
+        ...request.manifest,
+      }));
+      return httpCall(`${eco.agencies[provider].providerUrl}${request.path}`, { method, headers: { ...headers, ...manifestHeaders(signed) }, body: body.length ? body : undefined });
+    },
+
+    async forgeSession(notBeforeMs, notAfterMs, issuer = deps.signer) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const { keyId, certificate } = await issueSessionCertificate(issuer, gateway, publicKey.export({ format: 'der', type: 'spki' }), notBeforeMs, notAfterMs);
+      return { gateway, keyId, certificate, sign: async (bytes) => signWithKey('sha256', bytes, privateKey) };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * 10. Least privilege, proved on the synthesized templates — and, for IAM consumer access, end to end: a principal
+ * of the agency's account may act only as the subsystems the config binds it to.
+ */
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { LOCAL_REGION } from '../../lib/local/ecosystem';
+import { httpCall } from '../../lib/local/http-call';
+import type { LocalCredential } from '../../lib/local/sigv4-verifier';
+import { agencyStackName, CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
+import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
+import { configWith, demoConfig, resourcesOfType, synth } from '../infra/support/synth';
+
+const POPULATION = agencyStackName({ name: 'population-registry' });
+const demo = synth(demoConfig());
+
+type Statement = { Effect: string; Action: string | string[]; Condition?: Record<string, Record<string, string[]>> };
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const statementsOf = (template: any, roleSuffix: string): Statement[] =>
+  Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) => String(policy.Metadata?.['aws:cdk:path']).endsWith(`/${roleSuffix}/DefaultPolicy/Resource`))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+
+describe('templates', () => {
+  const agency = demo.templateJson(POPULATION);
+
+  test('the internet-facing provider function cannot write the access policy or a seal, and reads only its policy and the seals', () => {
+    for (const statement of statementsOf(agency, 'ProviderFunctionRole').filter((entry) => actionsOf(entry).some((action) => action.startsWith('dynamodb:')))) {
+      const writes = actionsOf(statement).some((action) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(action));
+      if (writes) expect(statement.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL'] } });
+      else expect(statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys']).toEqual(expect.arrayContaining([expect.stringMatching(/^(CONFIG|SEAL)$/)]));
+      expect(actionsOf(statement)).not.toContain('dynamodb:Scan');
+    }
+  });
+
+  test('only the sealer writes seals; the central function never writes the allow-list or global groups', () => {
+    expect(statementsOf(agency, 'SealerFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } });
+    const central = demo.templateJson(CENTRAL_STACK_NAME);
+    expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG'] } });
+  });
+
+  test('every Sild function has reserved concurrency from the config; the sealer always keeps a floor', () => {
+    const reserved = (template: any) =>
+      Object.fromEntries(
+        Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
+          .filter((fn) => /Sild/.test(String(fn.Properties.Description)))
+          .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(1, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
+      );
+    expect(reserved(agency)).toEqual({ ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
+    expect(reserved(demo.templateJson(CENTRAL_STACK_NAME))).toEqual({ CentralFunction: 20 });
+    const tuned = synth(configWith((raw) => (raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 })));
+    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
+    expect(() => configWith((raw) => (raw.agencies[0].concurrency = { sealer: 0 }))).toThrow(/agencies\.0\.concurrency\.sealer/);
+  });
+
+  test('the provider and central APIs sit behind a WAF rate rule by default; the config can turn it off', () => {
+    for (const [template, api] of [[agency, 'ProviderApi'], [demo.templateJson(CENTRAL_STACK_NAME), 'CentralApi']] as const) {
+      const [acl] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'));
+      expect(acl.Properties.Rules[0].Statement.RateBasedStatement).toEqual({ Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+      expect(acl.Properties.Rules[0].Action).toEqual({ Block: {} });
+      const [association] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACLAssociation'));
+      expect(JSON.stringify(association.Properties.ResourceArn)).toContain(api);
+    }
+    const off = synth(configWith((raw) => {
+      raw.agencies[0].waf = { enabled: false };
+      raw.central.waf = { enabled: false };
+    }));
+    expect(resourcesOfType(off.templateJson(POPULATION), 'AWS::WAFv2::WebACL')).toEqual({});
+    expect(resourcesOfType(off.templateJson(CENTRAL_STACK_NAME), 'AWS::WAFv2::WebACL')).toEqual({});
+  });
+});
+
+describe('IAM consumer access binds principals to subsystems (end to end)', () => {
+  const APP = 'arn:aws:iam::333333333333:role/apps/tax-app';
+  const AUDIT = 'arn:aws:iam::333333333333:role/tax-audit-app';
+  let eco: TestEcosystem;
+
+  beforeAll(async () => {
+    eco = await startTestEcosystem({
+      config: testConfig((raw) => {
+        const tax = raw.agencies.find((agency) => agency.name === 'tax-board') as unknown as Record<string, unknown> & { subsystems: string[] };
+        tax.subsystems = ['tax-records', 'tax-audit'];
+        tax.consumerAccess = { mode: 'iam', principals: [{ arn: APP, subsystems: ['tax-records'] }, { arn: AUDIT, subsystems: ['tax-audit'] }] };
+      }),
+    });
+  });
+  afterAll(async () => {
+    await eco?.stop();
+  });
+
+  /** A GET to the tax-board consumer side signed with SigV4 by `credential`, as an AWS SDK client signs. */
+  async function signedGet(credential: LocalCredential | undefined, client: string) {
+    const url = new URL(`${eco.agencies['tax-board'].consumerUrl}${PERSONS}/123`);
+    const headers: Record<string, string> = { host: url.host, 'x-road-client': client };
+    if (!credential) return httpCall(url.href, { headers });
+    const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials: credential, sha256: Hash.bind(null, 'sha256') });
+    const signed = await signer.sign({ method: 'GET', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {}, headers });
+    return httpCall(url.href, { headers: signed.headers as Record<string, string> });
+  }
+
+  test('the principal bound to tax-records may act as tax-records', async () => {
+    const [app] = eco.agencies['tax-board'].consumerCredentials;
+    expect((await signedGet(app, TAX_CLIENT)).status).toBe(200);
+  });
+
+  test('the same principal may not act as another subsystem of the agency → 403 Client.Unauthorized', async () => {
+    const [app, audit] = eco.agencies['tax-board'].consumerCredentials;
+    expectXRoadError(await signedGet(app, 'DEV/GOV/70000002/tax-audit'), 403, 'Client.Unauthorized');
+    expectXRoadError(await signedGet(audit, TAX_CLIENT), 403, 'Client.Unauthorized');
+  });
+
+  test('an unsigned call, or one signed by a principal the config does not name, is refused by the API front', async () => {
+    expectXRoadError(await signedGet(undefined, TAX_CLIENT), 403, 'Client.Unauthorized');
+    const stranger: LocalCredential = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'secret', account: '333333333333', arn: 'arn:aws:sts::333333333333:assumed-role/other/x' };
+    expectXRoadError(await signedGet(stranger, TAX_CLIENT), 403, 'Client.Unauthorized');
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * 1. (property) For any path string after the service id: either it is refused, or the backend URL stays under
+ * the service's base URL and the path the access rights were checked against is the path the backend receives.
+ */
+import fc from 'fast-check';
+import { XRoadError } from '../../lambdas/core/errors';
+import { backendUrl, canonicalServicePath } from '../../lambdas/core/service-path';
+
+const BASES = ['https://backend.example/records', 'http://10.0.0.1:8080', 'https://backend.example/a/b/'];
+
+/** Characters an attacker reaches for: separators in every spelling, dots, escapes, controls, non-ASCII. */
+const piece = fc.oneof(
+  fc.constantFrom('/', '\\', '.', '..', '%2e', '%2E', '%2f', '%2F', '%5c', '%5C', '%00', '%0a', '%', '%zz', '%ff', '?', '#', ';', '@', ':', '~', ' ', '\t', '%20', 'é', '%C3%A9', '//', 'a', '123'),
+  fc.string({ maxLength: 4 }),
+);
+
+test('a path is refused, or the backend receives exactly the authorized path, under the base URL', () => {
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), fc.constantFrom(...BASES), (pieces, base) => {
+      const raw = pieces.join('');
+      let path;
+      try {
+        path = canonicalServicePath(raw === '' ? [] : raw.replace(/^\//, '').split('/'));
+      } catch (error) {
+        expect(error).toBeInstanceOf(XRoadError);
+        return;
+      }
+      const url = new URL(backendUrl(base, path, ''));
+      const basePath = new URL(base).pathname.replace(/\/+$/, '');
+      expect(url.origin).toBe(new URL(base).origin);
+      expect(url.pathname.startsWith(basePath)).toBe(true);
+      // What the backend decodes, segment by segment, is what the access rights matched.
+      const forwarded = url.pathname.slice(basePath.length);
+      const decoded = forwarded === '' ? [''] : forwarded.slice(1).split('/').map(decodeURIComponent);
+      expect(decoded).toEqual(path.segments);
+    }),
+    { numRuns: 5000 },
+  );
+});
