@@ -215,6 +215,18 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
     }
   });
 
+  test('outside the local runtime a provider gateway is called over https only: an http URL in the configuration is never called', async () => {
+    const strict = await startTestEcosystem({ gatewayOverrides: { insecureLoopbackHttp: false } });
+    try {
+      const response = await strict.call(`${PERSONS}/123`, { headers: client });
+      expectXRoadError(response, 502, 'Server.ClientProxy.NetworkError');
+      expect(response.json<{ message: string }>().message).toMatch(/not reachable over https/);
+      expect(strict.backend.received).toEqual([]);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   test('the provider’s own refusals are signed, verified and relayed with their type; the consumer logs the signed answer', async () => {
     const response = await eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'signed-refusal' } });
     expectXRoadError(response, 403, 'Server.ServerProxy.AccessDenied');
