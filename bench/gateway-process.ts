@@ -18,7 +18,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateKeyCommand, DescribeKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { FetchHttpClient } from '../lambdas/adapters/fetch-http-client';
+import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../lambdas/adapters/tables';
 import { ensureTable } from '../lib/local/dynamodb';
 import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
@@ -152,7 +152,7 @@ async function calibrate(running: LocalEcosystem, url: string, count = 200): Pro
   const table = 'sild-bench-calibration';
   await ensureTable(dynamodb as never, table, REGISTRY_TABLE);
   const manifest = Buffer.alloc(600, 'm');
-  const http = new FetchHttpClient();
+  const http = new NodeHttpClient();
   const run = `${Date.now()}`;
   return {
     kmsSignCpuMs: await cpuPerCall(count, () => kms.send(new SignCommand({ KeyId: keyId, Message: manifest, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))),

@@ -26,6 +26,27 @@ export const ROUTES: readonly Route[] = [
 
 export const routesOf = (api: ApiName) => ROUTES.filter((route) => route.api === api);
 
+/**
+ * The API Gateway type that serves an API, decided once for the stacks and the local front
+ * (`docs/decisions/0005-api-types-and-wire-fidelity.md`): an HTTP API (payload 2.0: `rawQueryString` byte for
+ * byte, $1.00 per million) where it fits; a REST API (payload 1.0, $3.50 per million) where only it serves —
+ * the central join (a resource policy admits other accounts), a private consumer side (VPC endpoints) and a
+ * provider side behind AWS WAF.
+ */
+export type ApiType = 'rest' | 'http';
+
+export function apiTypeOf(api: ApiName, options: { readonly consumerAccess?: 'private' | 'iam'; readonly providerApi?: ApiType } = {}): ApiType {
+  if (api === 'central') return 'rest';
+  if (api === 'consumer') return options.consumerAccess === 'private' ? 'rest' : 'http';
+  return options.providerApi ?? 'rest';
+}
+
+/**
+ * The methods an `ANY` route passes to the function; TRACE and CONNECT never reach it
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html).
+ */
+export const API_GATEWAY_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+
 /** Matches a request path against a resource path; returns the path parameters, or undefined. */
 export function matchRoute(route: Route, method: string, path: string): Record<string, string> | undefined {
   if (route.method !== 'ANY' && route.method !== method) return undefined;

@@ -11,7 +11,7 @@ export class HttpGlobalConfigurationFetcher implements GlobalConfigurationFetche
   ) {}
 
   async fetch(): Promise<SignedGlobalConfiguration> {
-    const response = await this.http.send({ method: 'GET', url: `${this.centralUrl.replace(/\/+$/, '')}/globalconf`, headers: { accept: 'application/json' }, body: Buffer.alloc(0), timeoutMs: this.timeoutMs });
+    const response = await this.http.send({ method: 'GET', url: `${this.centralUrl.replace(/\/+$/, '')}/globalconf`, headers: { accept: ['application/json'] }, body: Buffer.alloc(0), timeoutMs: this.timeoutMs });
     if (response.status !== 200) throw new Error(`The central server answered ${response.status}`);
     return JSON.parse(response.body.toString('utf8')) as SignedGlobalConfiguration;
   }

@@ -14,7 +14,7 @@ import { clientError, consumerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
-import { type HttpRequest, type HttpResponse, requestTarget } from './http';
+import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
@@ -69,26 +69,28 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, { bodyOrigin: 'Client' });
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, serviceId, provider: provider.id });
 
-    const answer = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...manifestHeaders(signed) }, message.method, request.body);
+    const answer = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)) }, message.method, request.body);
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
     const response = verifyResponse(answer, manifest, provider.id, configuration, deps);
     const headers = pick(answer.headers, response.manifest.headers);
-    const errorType = headers[XROAD.error];
+    const errorType = headerValue(headers, XROAD.error);
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
     return {
       status: answer.status,
       headers: {
         ...headers,
-        [XROAD.client]: manifest.client,
-        [XROAD.service]: serviceId,
-        [XROAD.id]: manifest.xRoadId,
-        [XROAD.requestId]: manifest.requestId,
-        [XROAD.requestHash]: hash,
+        ...singleHeaders({
+          [XROAD.client]: manifest.client,
+          [XROAD.service]: serviceId,
+          [XROAD.id]: manifest.xRoadId,
+          [XROAD.requestId]: manifest.requestId,
+          [XROAD.requestHash]: hash,
+        }),
       },
       body: answer.body,
     };
   } catch (error) {
-    return answerFailure(deps, 'consumer', base, error);
+    return answerFailure(deps, 'consumer', request, base, error);
   }
 }
 
@@ -133,7 +135,7 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
   return provider.providerUrl.replace(/\/+$/, '');
 }
 
-async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Record<string, string>, method: string, body: Buffer): Promise<HttpResponse> {
+async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Headers, method: string, body: Buffer): Promise<HttpResponse> {
   try {
     return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs: deps.settings.providerTimeoutMs });
   } catch (error) {
@@ -150,7 +152,7 @@ async function forward(deps: GatewayDeps, providerUrl: string, target: string, h
  * becomes `InvalidSignatureValue`; what it claimed is named in the message, for the operator.
  */
 function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<ResponseManifest> {
-  const claimed = answer.headers[XROAD.error];
+  const claimed = headerValue(answer.headers, XROAD.error);
   const refuse = (why: string, cause?: unknown) =>
     new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${String(claimed).slice(0, 80)}` : ''}) ${why}`, { status: 502, cause });
   const policy = { maxValidityMs: deps.settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: deps.settings.maxClockSkewSeconds * 1000 };

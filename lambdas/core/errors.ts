@@ -112,8 +112,9 @@ export interface ErrorBody {
 /**
  * Maps any thrown value to an X-Road error response. Unknown errors become `InternalError` with a generic
  * message: the caller gets the `detail` id to quote, the operator finds the cause in the logs under that id.
+ * The body is JSON, or XML when the client's `Accept` prefers XML (PR-REST §4.6).
  */
-export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID()): HttpResponse {
+export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID(), accept?: string): HttpResponse {
   const known =
     error instanceof XRoadError
       ? error
@@ -121,9 +122,36 @@ export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.Clie
         ? new XRoadError(origin, error.code, error.message)
         : new XRoadError(origin, 'InternalError', 'Internal error');
   const body: ErrorBody = { type: known.type, message: known.message, detail };
+  const xml = prefersXml(accept);
   return {
     status: known.status,
-    headers: { 'content-type': 'application/json', 'x-road-error': known.type },
-    body: Buffer.from(JSON.stringify(body)),
+    headers: { 'content-type': [xml ? `${xml};charset=utf-8` : 'application/json;charset=utf-8'], 'x-road-error': [known.type] },
+    body: Buffer.from(xml ? errorXml(body) : JSON.stringify(body)),
   };
+}
+
+/** X-Road's XML error body: `<error><type/><message/><detail/></error>`, no namespace (its reference implementation's form). */
+function errorXml(body: ErrorBody): string {
+  const escape = (text: string) => text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
+  return `<?xml version="1.0" encoding="UTF-8" standalone="no"?><error><type>${escape(body.type)}</type><message>${escape(body.message)}</message><detail>${escape(body.detail)}</detail></error>`;
+}
+
+const XML_TYPES: Readonly<Record<string, string>> = { 'application/xml': 'application/xml', 'text/xml': 'text/xml', 'text/*': 'text/xml' };
+const JSON_TYPES = new Set(['application/json', 'application/*', '*/*']);
+
+/**
+ * The XML media type when `Accept` prefers XML over JSON (RFC 9110 §12.5.1: the highest q wins, earlier on a tie),
+ * else undefined (JSON, also without `Accept`). X-Road's implementation picks XML whenever an XML type is listed,
+ * ignoring q; Sild honours q, so `application/json, application/xml;q=0.5` gets JSON.
+ */
+export function prefersXml(accept: string | undefined): string | undefined {
+  if (!accept) return undefined;
+  let best: { type: string; q: number } | undefined;
+  for (const range of accept.split(',')) {
+    const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    if (!(type in XML_TYPES) && !JSON_TYPES.has(type)) continue;
+    const q = Number(parameters.find((parameter) => parameter.startsWith('q='))?.slice(2) ?? '1');
+    if (Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { type, q };
+  }
+  return best && best.type in XML_TYPES ? XML_TYPES[best.type] : undefined;
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { errorResponse, XRoadError, type FaultOrigin } from './errors';
 import type { GlobalConfiguration } from './global-configuration';
 import type { AccessPolicy, GatewaySettings } from './gateway-settings';
-import type { Headers, HttpResponse } from './http';
+import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { responseHash, signedHeaderNames } from './hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
 import { bodyForLog, appendOrFail, withheldBody, type MessageLog, type MessageLogRecord, type Side } from './message-log';
@@ -103,7 +103,7 @@ export async function signAnswer(deps: GatewayDeps, binding: ResponseBinding, an
     createdAt: isoNow(deps),
     signer,
   }));
-  return { response: { ...answer, headers: { ...answer.headers, ...manifestHeaders(signed) } }, signed };
+  return { response: { ...answer, headers: { ...answer.headers, ...singleHeaders(manifestHeaders(signed)) } }, signed };
 }
 
 /** The log fields of a signed manifest. */
@@ -115,10 +115,10 @@ export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undef
  * when the side signs its answers (`binding`: the provider side), and — once the message was logged — a log
  * record of the error answer (not for a failed log write or a refused duplicate).
  */
-export async function answerFailure(deps: GatewayDeps, side: Side, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
+export async function answerFailure(deps: GatewayDeps, side: Side, request: HttpRequest, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
-  const unsigned = errorResponse(error, origin, newId(deps));
-  const type = unsigned.headers[XROAD.error];
+  const unsigned = errorResponse(error, origin, newId(deps), headerValue(request.headers, 'accept'));
+  const type = headerValue(unsigned.headers, XROAD.error)!;
   deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
   let answer: SignedAnswer | undefined;
   if (binding) {
@@ -136,8 +136,8 @@ export async function answerFailure(deps: GatewayDeps, side: Side, base: RecordB
 }
 
 /** Picks the named headers (the ones a manifest covers) from a header map. */
-export function pick(headers: Headers, names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
+export function pick(headers: Headers, names: readonly string[]): Record<string, readonly string[]> {
+  const picked: Record<string, readonly string[]> = {};
   for (const name of names) if (headers[name] !== undefined) picked[name] = headers[name];
   return picked;
 }

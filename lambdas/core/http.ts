@@ -3,15 +3,33 @@
  * (`lambdas/http/api-gateway.ts`), so the core never sees an AWS type.
  */
 
-/** Header names are lower-case; a repeated header keeps its last value (X-Road's rule for `X-Road-Client`). */
-export type Headers = Readonly<Record<string, string>>;
+/**
+ * Header name (lower-case) → every value in arrival order. A repeated header keeps each of its values (RFC 9110
+ * §5.3: the order of one field's lines matters, the order between different fields does not), so a second
+ * `Set-Cookie` or a repeated `X-Custom` crosses the layer intact.
+ */
+export type Headers = Readonly<Record<string, readonly string[]>>;
+
+/** Headers where single values will do (a client's own headers, a test's): read with `headerValue`. */
+export type HeaderInput = Headers | Readonly<Record<string, string>>;
+
+/** How faithfully the front delivered the request target (API Gateway does not always deliver it as sent). */
+export type TargetFidelity =
+  /** Path and query as sent (the local runtime's raw fronts, Lambda function URLs). */
+  | 'exact'
+  /** HTTP API (payload 2.0): `rawQueryString` is exact, but `rawPath` arrives percent-decoded (re-encoded here). */
+  | 'path-decoded'
+  /** REST API (payload 1.0): the path is exact, the query arrives parsed (re-encoded here). */
+  | 'query-reencoded';
 
 export interface HttpRequest {
   readonly method: string;
-  /** The path exactly as received, still percent-encoded, without the query. */
+  /** The path as received, still percent-encoded, without the query. */
   readonly rawPath: string;
   /** The query string without `?`, still encoded; empty when there is none. */
   readonly rawQuery: string;
+  /** @default 'exact' */
+  readonly targetFidelity?: TargetFidelity;
   readonly headers: Headers;
   readonly body: Buffer;
   /** Who called, as the front authenticated it (API Gateway IAM auth, or the local runtime's equivalent). */
@@ -30,18 +48,35 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
-/** Lower-cases header names; for a repeated header the last value wins. */
-export function normalizeHeaders(entries: Iterable<readonly [string, string | undefined]>): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** Groups header lines by lower-case name, keeping every value in order; `undefined` values are skipped. */
+export function headersOf(entries: Iterable<readonly [string, string | readonly string[] | undefined]>): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
   for (const [name, value] of entries) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    (headers[key] ??= []).push(...(typeof value === 'string' ? [value] : value));
   }
   return headers;
 }
 
+/** Headers from single values (a name → value map). */
+export const singleHeaders = (values: Readonly<Record<string, string>>): Record<string, string[]> => headersOf(Object.entries(values));
+
+/** The last value of a header (X-Road's rule for a repeated `X-Road-Client`), or undefined. */
+export function headerValue(headers: HeaderInput, name: string): string | undefined {
+  const values = headers[name];
+  if (typeof values === 'string') return values;
+  return values && values.length > 0 ? values[values.length - 1] : undefined;
+}
+
+/** Header lines as `[name, value]` pairs, names as stored (lower-case), each value on its own line. */
+export function headerLines(headers: Headers): [string, string][] {
+  return Object.entries(headers).flatMap(([name, values]) => values.map((value): [string, string] => [name, value]));
+}
+
 /** A JSON response with the given status. */
-export function jsonResponse(status: number, value: unknown, headers: Headers = {}): HttpResponse {
-  return { status, headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value)) };
+export function jsonResponse(status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): HttpResponse {
+  return { status, headers: singleHeaders({ ...headers, 'content-type': 'application/json' }), body: Buffer.from(JSON.stringify(value)) };
 }
 
 /** The request target as X-Road hashes it: the path plus `?query` when there is one. */
@@ -53,4 +88,47 @@ export function requestTarget(rawPath: string, rawQuery: string): string {
 export function splitTarget(target: string): { path: string; query: string } {
   const index = target.indexOf('?');
   return index < 0 ? { path: target, query: '' } : { path: target.slice(0, index), query: target.slice(index + 1) };
+}
+
+/** RFC 3986 `pchar` characters that never need percent-encoding in a path segment. */
+const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+
+/** Percent-encodes one decoded path segment: only what RFC 3986 requires, hex upper-case (canonical form). */
+export function encodePathSegment(segment: string): string {
+  let encoded = '';
+  for (const character of segment) {
+    encoded += PATH_SAFE.test(character) ? character : [...Buffer.from(character, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  }
+  return encoded;
+}
+
+/**
+ * True when `received` (as the front delivered it) is the request target `signed`: byte for byte where the front
+ * is exact, otherwise in the meaning the front preserved — each path segment decoded (HTTP APIs decode the path),
+ * or each query parameter's values in order (REST APIs parse the query and do not keep the order between
+ * parameters: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+ */
+export function sameTarget(signed: string, received: HttpRequest): boolean {
+  const fidelity = received.targetFidelity ?? 'exact';
+  const target = splitTarget(signed);
+  if (fidelity === 'exact') return signed === requestTarget(received.rawPath, received.rawQuery);
+  if (fidelity === 'query-reencoded') return target.path === received.rawPath && sameQueryMeaning(target.query, received.rawQuery);
+  return target.query === received.rawQuery && sameDecodedPath(target.path, received.rawPath);
+}
+
+function sameDecodedPath(a: string, b: string): boolean {
+  try {
+    return a.split('/').map(decodeURIComponent).join('\u0000') === b.split('/').map(decodeURIComponent).join('\u0000');
+  } catch {
+    return false;
+  }
+}
+
+function sameQueryMeaning(a: string, b: string): boolean {
+  const grouped = (query: string) => {
+    const groups = new Map<string, string[]>();
+    for (const [name, value] of new URLSearchParams(query)) groups.set(name, [...(groups.get(name) ?? []), value]);
+    return JSON.stringify([...groups.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  };
+  return grouped(a) === grouped(b);
 }

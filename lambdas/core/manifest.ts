@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { CERTIFICATE_HEADER, type EncodedCertificate, type SignerKeyResolution, type SigningSession } from './message-signer';
+import { headerValue, type HeaderInput } from './http';
 import { verifySignature } from './signatures';
 
 export const MANIFEST_HEADER = 'x-sild-manifest';
@@ -64,7 +65,7 @@ export async function signManifest<M extends Manifest>(session: SigningSession, 
   return { manifest, bytes, signature: await session.sign(bytes), certificate: session.certificate };
 }
 
-/** The headers that carry a signed manifest. */
+/** The headers that carry a signed manifest (one value each). */
 export function manifestHeaders(signed: SignedManifest<Manifest>): Record<string, string> {
   return {
     [MANIFEST_HEADER]: signed.bytes.toString('base64'),
@@ -91,12 +92,12 @@ export class ManifestError extends Error {
 export type SignerKeyResolver = (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) => SignerKeyResolution;
 
 function readManifest<M extends Manifest>(
-  headers: Readonly<Record<string, string>>,
+  headers: HeaderInput,
   schema: z.ZodType<M>,
   resolveKey: SignerKeyResolver,
 ): SignedManifest<M> {
-  const encoded = headers[MANIFEST_HEADER];
-  const encodedSignature = headers[SIGNATURE_HEADER];
+  const encoded = headerValue(headers, MANIFEST_HEADER);
+  const encodedSignature = headerValue(headers, SIGNATURE_HEADER);
   if (!encoded || !encodedSignature) throw new ManifestError('missing', 'The message carries no signed manifest');
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length > MAX_MANIFEST_BYTES) throw new ManifestError('malformed', 'The manifest is too large');
@@ -108,7 +109,7 @@ function readManifest<M extends Manifest>(
   }
   if (!parsed.success) throw new ManifestError('malformed', 'The manifest is malformed');
   const manifest = parsed.data;
-  const certificate = headers[CERTIFICATE_HEADER];
+  const certificate = headerValue(headers, CERTIFICATE_HEADER);
   const resolution = resolveKey(manifest.signer, Date.parse(manifest.createdAt), certificate);
   if ('problem' in resolution) throw new ManifestError('unknown-key', resolution.problem);
   const signature = Buffer.from(encodedSignature, 'base64');
@@ -117,12 +118,12 @@ function readManifest<M extends Manifest>(
 }
 
 /** Reads and verifies the request manifest a consumer gateway attached. */
-export function readRequestManifest(headers: Readonly<Record<string, string>>, resolveKey: SignerKeyResolver): SignedManifest<RequestManifest> {
+export function readRequestManifest(headers: HeaderInput, resolveKey: SignerKeyResolver): SignedManifest<RequestManifest> {
   return readManifest(headers, requestManifestSchema, resolveKey);
 }
 
 /** Reads and verifies the response manifest a provider gateway attached. */
-export function readResponseManifest(headers: Readonly<Record<string, string>>, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
+export function readResponseManifest(headers: HeaderInput, resolveKey: SignerKeyResolver): SignedManifest<ResponseManifest> {
   return readManifest(headers, responseManifestSchema, resolveKey);
 }
 
@@ -130,8 +131,8 @@ export function readResponseManifest(headers: Readonly<Record<string, string>>, 
 export type ResponseBinding = Pick<ResponseManifest, 'xRoadId' | 'requestId' | 'requestHash'>;
 
 /** The binding a request claims, read without verifying it (a refusal echoes it; the consumer checks it). */
-export function claimedBinding(headers: Readonly<Record<string, string>>): ResponseBinding | undefined {
-  const encoded = headers[MANIFEST_HEADER];
+export function claimedBinding(headers: HeaderInput): ResponseBinding | undefined {
+  const encoded = headerValue(headers, MANIFEST_HEADER);
   if (!encoded || encoded.length > (MAX_MANIFEST_BYTES * 4) / 3 + 4) return undefined;
   try {
     const claimed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Partial<Record<keyof ResponseBinding, unknown>>;

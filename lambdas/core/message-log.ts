@@ -5,6 +5,7 @@
  * replay of its X-Road-Id, in one atomic write.
  */
 import { sha256Base64 } from './hashing';
+import type { Headers } from './http';
 import { XRoadError, type FaultOrigin } from './errors';
 import type { MessageLogSettings } from './gateway-settings';
 import { DuplicateRecordError } from './ports';
@@ -33,7 +34,7 @@ export interface MessageLogRecord {
   /** `X-Road-Error` type when the layer itself answered. */
   readonly errorType?: string;
   /** The headers the manifest's hash covers (X-Road's "message header part"), so the hash can be recomputed. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Headers;
   readonly bodySha256: string;
   readonly bodyBytes: number;
   /**

@@ -2,7 +2,7 @@
  * The ports the protocol core depends on. AWS implementations live in `lambdas/adapters/`; unit tests of the
  * core use trivial in-memory ones. Nothing here knows about AWS.
  */
-import type { HttpResponse } from './http';
+import type { Headers, HttpResponse } from './http';
 
 /** Signs bytes with a gateway's (or the central server's) private key; ECDSA P-256 over SHA-256, DER output. */
 export interface Signer {
@@ -18,11 +18,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** An outgoing HTTP call (to a backend or to another gateway). Redirects are not followed. */
+/**
+ * An outgoing HTTP call (to a backend or to another gateway): sent exactly as given — no added end-to-end headers,
+ * no content decoding, redirects not followed. `url` is used as is (never normalized).
+ */
 export interface OutboundRequest {
   readonly method: string;
   readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: Headers;
   readonly body: Buffer;
   readonly timeoutMs: number;
 }

@@ -18,10 +18,10 @@ import { providerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, logMessage, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash } from './hashing';
-import { requestTarget, splitTarget, type HttpRequest, type HttpResponse } from './http';
+import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
-import { claimedBinding, ManifestError, MANIFEST_HEADER, readRequestManifest, SIGNATURE_HEADER, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
+import { claimedBinding, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError, type OutboundRequest } from './ports';
 import { parseServicePath, passThroughHeaders, withoutUnsafeHeaders, XROAD } from './rest-message';
@@ -49,7 +49,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       deps,
       'Server.ServerProxy',
       base,
-      { side: 'provider', direction: 'request', manifest: request.headers[MANIFEST_HEADER], signature: request.headers[SIGNATURE_HEADER], certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
+      { side: 'provider', direction: 'request', manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
       request.body,
       { withhold: refusal !== undefined },
     );
@@ -66,16 +66,18 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       status: response.status,
       headers: {
         ...response.headers,
-        [XROAD.client]: manifest.client,
-        [XROAD.service]: manifest.service,
-        [XROAD.id]: manifest.xRoadId,
-        [XROAD.requestId]: manifest.requestId,
-        [XROAD.requestHash]: manifest.requestHash,
+        ...singleHeaders({
+          [XROAD.client]: manifest.client,
+          [XROAD.service]: manifest.service,
+          [XROAD.id]: manifest.xRoadId,
+          [XROAD.requestId]: manifest.requestId,
+          [XROAD.requestHash]: manifest.requestHash,
+        }),
       },
       body: response.body,
     };
   } catch (error) {
-    return answerFailure(deps, 'provider', base, error, binding);
+    return answerFailure(deps, 'provider', request, base, error, binding);
   }
 }
 
@@ -126,8 +128,8 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
   if (!clientGateway || clientGateway.id !== manifest.signer.gateway) {
     throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${manifest.client}`);
   }
-  const target = requestTarget(request.rawPath, request.rawQuery);
-  if (manifest.method !== request.method.toUpperCase() || manifest.target !== target || request.headers[XROAD.client] !== manifest.client || request.headers[XROAD.id] !== manifest.xRoadId) {
+  // The manifest's target is what this side acts on (the front may have decoded part of it, see `sameTarget`).
+  if (manifest.method !== request.method.toUpperCase() || !sameTarget(manifest.target, request) || headerValue(request.headers, XROAD.client) !== manifest.client || headerValue(request.headers, XROAD.id) !== manifest.xRoadId) {
     throw providerError('InvalidSignatureValue', 'The request does not match its signed manifest');
   }
   // The service is the one the path names; the manifest must agree, in canonical form.
@@ -135,7 +137,7 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
   if (formatServiceId(service) !== manifest.service) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request path names');
   }
-  if (requestHash(manifest.method, target, request.headers, manifest.headers, request.body) !== manifest.requestHash) {
+  if (requestHash(manifest.method, manifest.target, request.headers, manifest.headers, request.body) !== manifest.requestHash) {
     throw providerError('InvalidSignatureValue', 'The request body or headers do not match the signed request hash');
   }
   const skewMs = Math.abs(deps.clock.now() - Date.parse(manifest.createdAt));

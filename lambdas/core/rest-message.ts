@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { clientError } from './errors';
 import { parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
-import type { Headers, HttpRequest } from './http';
+import { headerValue, singleHeaders, type Headers, type HttpRequest } from './http';
 import { canonicalServicePath, type ServicePath } from './service-path';
 
 export const PROTOCOL_PREFIX = 'r1';
@@ -67,7 +67,7 @@ export function parseServicePath(rawPath: string): { service: ServiceId; service
 /** Parses a client's `/r1/` request and its X-Road headers. */
 export function parseServiceRequest(request: HttpRequest, newId: () => string = randomUUID): ServiceRequest {
   const { service, servicePath } = parseServicePath(request.rawPath);
-  const clientHeader = request.headers[XROAD.client];
+  const clientHeader = headerValue(request.headers, XROAD.client);
   if (clientHeader === undefined || clientHeader.trim() === '') {
     throw clientError('MissingHeader', 'The X-Road-Client header is required');
   }
@@ -87,7 +87,7 @@ export function parseServiceRequest(request: HttpRequest, newId: () => string = 
 
 /** A free-text header value: trimmed, bounded and free of control characters. */
 function optionalHeader(headers: Headers, name: string): string | undefined {
-  const value = headers[name]?.trim();
+  const value = headerValue(headers, name)?.trim();
   if (value === undefined || value === '') return undefined;
   if (value.length > MAX_HEADER_VALUE_LENGTH) {
     throw clientError('BadRequest', `Header ${name} is longer than ${MAX_HEADER_VALUE_LENGTH} characters`);
@@ -108,14 +108,25 @@ function parseRepresentedParty(value: string | undefined): string | undefined {
 }
 
 /**
- * Headers that never cross the layer: hop-by-hop headers, the ones X-Road strips (`Host`, `User-Agent`,
- * `Server`), the ones the layer sets itself, and those the AWS front adds.
+ * Headers that never cross the layer: hop-by-hop headers (RFC 9110 §7.6.1 and PR-REST §4.3's list), the ones X-Road
+ * strips because they name the origin host (`Host`, `User-Agent`, `Server`), framing the HTTP client sets itself
+ * (`Content-Length`, `Expect`), and the AWS front's own.
  */
 const STRIPPED = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'user-agent', 'server', 'content-length', 'via', 'expect', 'date',
 ]);
-const STRIPPED_PREFIXES = ['x-road-', 'x-sild-', 'x-amz-', 'x-amzn-', 'cloudfront-'];
+const STRIPPED_PREFIXES = ['x-sild-', 'x-amz-', 'x-amzn-', 'cloudfront-'];
+
+/**
+ * The X-Road headers the layer itself sets (PR-REST §4.3): the gateways re-derive the request ones from what they
+ * verified and set the response ones; a client's or backend's own values never pass. Every other `X-Road-*`
+ * header is an extension header and passes like any user header.
+ */
+const LAYER_OWNED = new Set<string>([
+  'x-road-client', 'x-road-id', 'x-road-userid', 'x-road-issue', 'x-road-represented-party',
+  'x-road-service', 'x-road-request-id', 'x-road-request-hash', 'x-road-error',
+]);
 
 /**
  * Headers that make a backend (or a proxy or framework in front of it) act on something other than the signed
@@ -136,29 +147,29 @@ export function isUnsafeHeader(name: string): boolean {
 }
 
 /** Drops hop-by-hop and behaviour-changing headers; what the provider sends its backend. */
-export function withoutUnsafeHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (!isUnsafeHeader(name)) kept[name] = value;
+export function withoutUnsafeHeaders(headers: Headers): Record<string, readonly string[]> {
+  const kept: Record<string, readonly string[]> = {};
+  for (const [name, values] of Object.entries(headers)) if (!isUnsafeHeader(name)) kept[name] = values;
   return kept;
 }
 
-/** The user headers (plus `Content-Type` and `Accept`) that pass through the layer unchanged. */
-export function passThroughHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(withoutUnsafeHeaders(headers))) {
-    if (STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+/** The user headers (with `X-Road-*` extension headers, `Content-Type` and `Accept`) that pass through unchanged. */
+export function passThroughHeaders(headers: Headers): Record<string, readonly string[]> {
+  const kept: Record<string, readonly string[]> = {};
+  for (const [name, values] of Object.entries(withoutUnsafeHeaders(headers))) {
+    if (LAYER_OWNED.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     // A SigV4 signature was meant for the gateway's own IAM-authorized API, not for the backend.
-    if (name === 'authorization' && value.startsWith('AWS4-HMAC-SHA256')) continue;
-    kept[name] = value;
+    if (name === 'authorization' && values.some((value) => value.startsWith('AWS4-HMAC-SHA256'))) continue;
+    kept[name] = values;
   }
   return kept;
 }
 
 /** The X-Road headers the consumer gateway sends on, in the form the request hash covers them. */
-export function xRoadRequestHeaders(request: ServiceRequest, formatClient: (id: ClientId) => string): Record<string, string> {
+export function xRoadRequestHeaders(request: ServiceRequest, formatClient: (id: ClientId) => string): Record<string, string[]> {
   const headers: Record<string, string> = { [XROAD.client]: formatClient(request.client), [XROAD.id]: request.xRoadId };
   if (request.userId !== undefined) headers[XROAD.userId] = request.userId;
   if (request.issue !== undefined) headers[XROAD.issue] = request.issue;
   if (request.representedParty !== undefined) headers[XROAD.representedParty] = request.representedParty;
-  return headers;
+  return singleHeaders(headers);
 }

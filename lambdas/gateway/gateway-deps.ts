@@ -5,7 +5,7 @@
  */
 import { KmsSigner } from '../adapters/kms-signer';
 import { DynamoDbMessageLog } from '../adapters/dynamodb-message-log';
-import { FetchHttpClient } from '../adapters/fetch-http-client';
+import { NodeHttpClient } from '../adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configuration-fetcher';
 import type { AwsClients } from '../adapters/aws-clients';
 import { GlobalConfigurationCache } from '../core/global-configuration-cache';
@@ -45,7 +45,7 @@ export interface GatewayRuntime extends GatewayDeps {
 export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, options: GatewayDepsOptions = {}): GatewayRuntime {
   const settings = parseGatewaySettings(JSON.parse(required(env, 'SILD_GATEWAY_SETTINGS')));
   const clock = options.clock ?? systemClock;
-  const http = options.http ?? new FetchHttpClient();
+  const http = options.http ?? new NodeHttpClient();
   const events = options.events;
   const signer = new KmsSigner(clients.kms, required(env, 'SILD_SIGNING_KEY_ID'));
   const log = new DynamoDbMessageLog(clients.dynamodb, required(env, 'SILD_MESSAGE_LOG_TABLE'), {

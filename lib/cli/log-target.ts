@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../lambdas/adapters/aws-clients';
 import { DynamoDbMessageLog } from '../../lambdas/adapters/dynamodb-message-log';
-import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import type { Anchor, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
 
@@ -39,7 +39,7 @@ export class CliError extends Error {
   }
 }
 
-const fetchConfiguration = (centralUrl: string) => () => new HttpGlobalConfigurationFetcher(new FetchHttpClient(), centralUrl).fetch();
+const fetchConfiguration = (centralUrl: string) => () => new HttpGlobalConfigurationFetcher(new NodeHttpClient(), centralUrl).fetch();
 
 export function localTarget(stateDir: string, agency: string): LogTarget {
   const path = localInfoPath(stateDir);

@@ -95,6 +95,12 @@ export const agencySchema = z.object({
     .default({ consumer: 100, provider: 100, sealer: 2 }),
   /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
+  /**
+   * The provider side's API type: `rest` (WAF possible) or `http` (an HTTP API: $1.00 instead of $3.50 per million
+   * requests; no WAF). Both pass messages byte for byte (the provider acts on the signed request target).
+   * @default 'rest'
+   */
+  providerApi: z.enum(['rest', 'http']).default('rest'),
 });
 
 export const ecosystemConfigSchema = z
@@ -151,6 +157,9 @@ export const ecosystemConfigSchema = z
           context.addIssue({ code: 'custom', path: ['agencies', index, 'services', serviceIndex, 'subsystem'], message: `not a subsystem of ${agency.name}` });
         }
       });
+      if (agency.providerApi === 'http' && agency.waf.enabled) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'providerApi'], message: 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"' });
+      }
       if (agency.consumerAccess?.mode === 'iam') {
         agency.consumerAccess.principals.forEach((principal, principalIndex) =>
           principal.subsystems.forEach((subsystem, subsystemIndex) => {

@@ -1,21 +1,36 @@
 /**
  * The local stand-in for API Gateway: an HTTP server that serves one API's routes from the shared route table,
- * builds the REST (v1) proxy event the deployed API would send, and invokes the same Lambda handler. IAM routes
- * verify the caller's SigV4 signature; API Gateway's own refusals come in X-Road's error form, as deployed.
+ * builds the proxy event the deployed API type would send — a REST API's payload 1.0 or an HTTP API's payload 2.0
+ * (`apiTypeOf` decides, for the stacks and for this front alike) — and invokes the same Lambda handler. IAM routes
+ * verify the caller's SigV4 signature. Refusals come as the deployed API gives them: a REST API in X-Road's error
+ * form (its gateway responses), an HTTP API with its own `{"message"}` bodies (they cannot be customized).
+ *
+ * What each type passes, from AWS's documentation (and, where AWS is silent, live captures, marked):
+ * - REST: `path` percent-encoded as sent; the query parsed and decoded into (`multiValue`)`queryStringParameters`;
+ *   every header line in `multiValueHeaders`, the last in `headers`; bodies base64 when the content type matches the
+ *   API's binary media types (Sild declares `*\/*`); only DELETE, GET, HEAD, OPTIONS, PATCH, POST and PUT reach an
+ *   `ANY` method. https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+ * - HTTP API: `rawQueryString` as sent; `rawPath` percent-decoded (captured live: hotsock/voker testdata, 2026-07);
+ *   header names lower-case and repeated headers joined with commas; `Cookie` moved into `cookies`; bodies base64
+ *   unless text (`text/*`, JSON, XML, JavaScript); responses set one `Set-Cookie` per `cookies` entry.
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { GATEWAY_RESPONSES, matchRoute, routesOf, type ApiName } from '../routes';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/http/api-gateway';
+import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
-export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+export type ProxyHandler = (event: ApiGatewayEvent) => Promise<ApiGatewayResult>;
 
 export interface ApiFrontOptions {
   readonly api: ApiName;
   readonly handler: ProxyHandler;
+  /** The deployed API type to imitate. @default 'rest' */
+  readonly type?: ApiType;
   /** @default 0 (ephemeral) */
   readonly port?: number;
   /** Credentials IAM routes accept. @default none — every IAM route is refused */
@@ -37,7 +52,7 @@ export interface ApiFront {
   stop(): Promise<void>;
 }
 
-/** API Gateway's limit on the request line and headers together. */
+/** API Gateway's limit on the request line and headers together (both API types). */
 const MAX_HEADER_BYTES = 10_240;
 
 function headerBytes(request: IncomingMessage): number {
@@ -46,42 +61,41 @@ function headerBytes(request: IncomingMessage): number {
   return size;
 }
 
-type GatewayResponseKind = keyof typeof GATEWAY_RESPONSES;
+type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'INVALID_SIGNATURE' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
 
-function sendGatewayResponse(response: ServerResponse, kind: GatewayResponseKind, requestId: string, status?: number): void {
-  const spec = GATEWAY_RESPONSES[kind];
-  response.writeHead(spec.status ?? status ?? 500, { 'content-type': 'application/json', 'x-road-error': spec.type, 'x-amzn-requestid': requestId });
-  response.end(JSON.stringify({ type: spec.type, message: spec.message, detail: requestId }));
-}
+/**
+ * An HTTP API's own answers (not customizable). AWS documents `{"message":"Not Found"}` for an unmatched route;
+ * the other bodies follow the same form (UNCONFIRMED wording).
+ */
+const HTTP_API_REFUSALS: Record<Refusal, { status: number; message: string }> = {
+  MISSING_AUTHENTICATION_TOKEN: { status: 404, message: 'Not Found' },
+  UNAUTHORIZED: { status: 403, message: 'Forbidden' },
+  INVALID_SIGNATURE: { status: 403, message: 'Forbidden' },
+  REQUEST_TOO_LARGE: { status: 413, message: 'Request Entity Too Large' },
+  DEFAULT_4XX: { status: 400, message: 'Bad Request' },
+  DEFAULT_5XX: { status: 500, message: 'Internal Server Error' },
+};
 
-/** Headers as API Gateway REST passes them: last value wins in `headers`, all values in `multiValueHeaders`. */
-function eventHeaders(request: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  const raw = request.rawHeaders;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index];
-    headers[name] = raw[index + 1];
-    (multiValueHeaders[name] ??= []).push(raw[index + 1]);
-  }
-  return { headers, multiValueHeaders };
-}
-
-function eventQuery(search: string) {
-  if (!search) return { queryStringParameters: null, multiValueQueryStringParameters: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(search)) {
-    single[name] = value;
-    (multi[name] ??= []).push(value);
-  }
-  return { queryStringParameters: single, multiValueQueryStringParameters: multi };
-}
+/** HTTP APIs pass these content types as text, everything else base64 (captured live, not stated by AWS). */
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript)\b)/i;
 
 export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront> {
   const routes = routesOf(options.api);
+  const type = options.type ?? 'rest';
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+
+  function refuse(response: ServerResponse, kind: Refusal, requestId: string, status?: number): void {
+    if (type === 'http') {
+      const answer = HTTP_API_REFUSALS[kind];
+      response.writeHead(status ?? answer.status, { 'content-type': 'application/json', 'apigw-requestid': requestId });
+      response.end(JSON.stringify({ message: answer.message }));
+      return;
+    }
+    const spec = GATEWAY_RESPONSES[kind];
+    response.writeHead(spec.status ?? status ?? 500, { 'content-type': 'application/json', 'x-road-error': spec.type, 'x-amzn-requestid': requestId });
+    response.end(JSON.stringify({ type: spec.type, message: spec.message, detail: requestId }));
+  }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -91,7 +105,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     const search = queryIndex < 0 ? '' : target.slice(queryIndex + 1);
     const method = request.method ?? 'GET';
     const body = await readBody(request, maxBodyBytes);
-    if (body === undefined || headerBytes(request) > MAX_HEADER_BYTES) return sendGatewayResponse(response, 'REQUEST_TOO_LARGE', requestId);
+    if (body === undefined || headerBytes(request) > MAX_HEADER_BYTES) return refuse(response, 'REQUEST_TOO_LARGE', requestId);
+    if (!API_GATEWAY_METHODS.has(method)) return refuse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
     let matched: { route: (typeof routes)[number]; pathParameters: Record<string, string> } | undefined;
     for (const route of routes) {
@@ -101,79 +116,50 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
         break;
       }
     }
-    if (!matched) return sendGatewayResponse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+    if (!matched) return refuse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
-    const { headers, multiValueHeaders } = eventHeaders(request);
-    const lowerHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-    const query = eventQuery(search);
+    const lowerHeaders: Record<string, string> = {};
+    for (let index = 0; index < request.rawHeaders.length; index += 2) lowerHeaders[request.rawHeaders[index].toLowerCase()] = request.rawHeaders[index + 1];
     let caller: LocalCredential | undefined;
     if (matched.route.authorization === 'IAM' || options.iamOnly) {
-      if (!lowerHeaders.authorization) return sendGatewayResponse(response, 'UNAUTHORIZED', requestId);
-      caller = await verifySigV4({ method, path, query: query.multiValueQueryStringParameters ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now());
-      if (!caller) return sendGatewayResponse(response, 'INVALID_SIGNATURE', requestId);
+      if (!lowerHeaders.authorization) return refuse(response, 'UNAUTHORIZED', requestId);
+      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now());
+      if (!caller) return refuse(response, 'INVALID_SIGNATURE', requestId);
     }
 
-    const event: APIGatewayProxyEvent = {
-      resource: matched.route.path,
-      path,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      ...query,
-      pathParameters: Object.keys(matched.pathParameters).length ? matched.pathParameters : null,
-      stageVariables: null,
-      body: body.length ? body.toString('base64') : null,
-      isBase64Encoded: body.length > 0,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: `local-${options.api}`,
-        authorizer: undefined,
-        protocol: 'HTTP/1.1',
-        httpMethod: method,
-        path: `/local${path}`,
-        stage: 'local',
-        requestId,
-        requestTimeEpoch: now(),
-        resourceId: matched.route.path,
-        resourcePath: matched.route.path,
-        identity: {
-          accessKey: caller?.accessKeyId ?? null,
-          accountId: caller?.account ?? null,
-          apiKey: null,
-          apiKeyId: null,
-          caller: caller?.arn ?? null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          user: caller?.arn ?? null,
-          userAgent: lowerHeaders['user-agent'] ?? null,
-          userArn: caller?.arn ?? null,
-        },
-      },
-    };
-
-    let result: APIGatewayProxyResult;
+    const context = { request, method, path, search, body, requestId, route: matched.route.path, pathParameters: matched.pathParameters, caller, now: now() };
+    let event: ApiGatewayEvent;
+    try {
+      event = type === 'http' ? httpApiEvent(context, options.api) : restApiEvent(context, options.api);
+    } catch {
+      return refuse(response, 'DEFAULT_4XX', requestId);
+    }
+    let result: ApiGatewayResult;
     try {
       result = await options.handler(event);
     } catch {
-      // A handler that throws is a Lambda error; API Gateway answers 502 with its default 5XX response.
-      return sendGatewayResponse(response, 'DEFAULT_5XX', requestId, 502);
+      // A function that throws: a REST API answers 502 with its default 5XX response, an HTTP API 500.
+      return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
     }
-    const responseHeaders: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
-    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) responseHeaders[name] = values.map(String);
-    responseHeaders['x-amzn-requestid'] = requestId;
-    response.writeHead(result.statusCode, responseHeaders);
+    writeResult(response, result, requestId);
+  }
+
+  function writeResult(response: ServerResponse, result: ApiGatewayResult, requestId: string): void {
+    const lines: string[] = [];
+    const v1 = result as APIGatewayProxyResult;
+    const multi = type === 'rest' ? (v1.multiValueHeaders ?? {}) : {};
+    for (const [name, value] of Object.entries(result.headers ?? {})) if (!(name in multi)) lines.push(name, String(value));
+    for (const [name, values] of Object.entries(multi)) for (const value of values) lines.push(name, String(value));
+    if (type === 'http') for (const cookie of (result as APIGatewayProxyStructuredResultV2).cookies ?? []) lines.push('set-cookie', cookie);
+    lines.push(type === 'http' ? 'apigw-requestid' : 'x-amzn-requestid', requestId);
+    response.writeHead(result.statusCode ?? 200, lines);
     response.end(Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'));
   }
 
-  // Node's own header limit (16 KB) would answer with a bare 431; raise it so oversize headers get the X-Road form.
+  // Node's own header limit (16 KB) would answer with a bare 431; raise it so oversize headers get API Gateway's answer.
   const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) => {
     serve(request, response).catch(() => {
-      if (!response.headersSent) sendGatewayResponse(response, 'DEFAULT_5XX', randomUUID(), 500);
+      if (!response.headersSent) refuse(response, 'DEFAULT_5XX', randomUUID(), 500);
       else response.destroy();
     });
   });
@@ -196,4 +182,149 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
 
   const port = await listen(options.port ?? 0);
   return { url: `http://127.0.0.1:${port}`, pause: close, resume: async () => void (await listen(port)), stop: close };
+}
+
+interface EventContext {
+  readonly request: IncomingMessage;
+  readonly method: string;
+  readonly path: string;
+  readonly search: string;
+  readonly body: Buffer;
+  readonly requestId: string;
+  readonly route: string;
+  readonly pathParameters: Record<string, string>;
+  readonly caller?: LocalCredential;
+  readonly now: number;
+}
+
+/** A REST API parses the query: decoded values (`+` as space), grouped by name. */
+function parsedQuery(search: string) {
+  if (!search) return { single: null, multi: null };
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  return { single, multi };
+}
+
+function restApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const raw = context.request.rawHeaders;
+  for (let index = 0; index < raw.length; index += 2) {
+    headers[raw[index]] = raw[index + 1];
+    (multiValueHeaders[raw[index]] ??= []).push(raw[index + 1]);
+  }
+  const query = parsedQuery(context.search);
+  const { caller } = context;
+  return {
+    resource: context.route,
+    path: context.path,
+    httpMethod: context.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query.single,
+    multiValueQueryStringParameters: query.multi,
+    pathParameters: Object.keys(context.pathParameters).length ? context.pathParameters : null,
+    stageVariables: null,
+    body: context.body.length ? context.body.toString('base64') : null,
+    isBase64Encoded: context.body.length > 0,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: `local-${api}`,
+      authorizer: undefined,
+      protocol: 'HTTP/1.1',
+      httpMethod: context.method,
+      path: `/local${context.path}`,
+      stage: 'local',
+      requestId: context.requestId,
+      requestTimeEpoch: context.now,
+      resourceId: context.route,
+      resourcePath: context.route,
+      identity: {
+        accessKey: caller?.accessKeyId ?? null,
+        accountId: caller?.account ?? null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: caller?.arn ?? null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: context.request.socket.remoteAddress ?? '127.0.0.1',
+        user: caller?.arn ?? null,
+        userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
+        userArn: caller?.arn ?? null,
+      },
+    },
+  };
+}
+
+function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const headers: Record<string, string> = {};
+  const raw = context.request.rawHeaders;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index].toLowerCase();
+    headers[name] = name in headers ? `${headers[name]},${raw[index + 1]}` : raw[index + 1];
+  }
+  const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
+  delete headers.cookie;
+  const rawPath = decodeLeniently(context.path);
+  const text = TEXT_TYPES.test(headers['content-type'] ?? '');
+  const { caller } = context;
+  const query = parsedQuery(context.search).multi;
+  return {
+    version: '2.0',
+    routeKey: `ANY ${context.route}`,
+    rawPath,
+    rawQueryString: context.search,
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    queryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.join(',')])) : undefined,
+    pathParameters: Object.keys(context.pathParameters).length ? Object.fromEntries(Object.entries(context.pathParameters).map(([name, value]) => [name, decodeLeniently(value)])) : undefined,
+    stageVariables: undefined,
+    body: context.body.length ? context.body.toString(text ? 'utf8' : 'base64') : undefined,
+    isBase64Encoded: context.body.length > 0 && !text,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: `local-${api}`,
+      authorizer: {
+        iam: {
+          accessKey: caller?.accessKeyId ?? '',
+          accountId: caller?.account ?? '',
+          callerId: caller?.arn ?? '',
+          cognitoIdentity: null,
+          principalOrgId: '',
+          userArn: caller?.arn ?? '',
+          userId: caller?.accessKeyId ?? '',
+        },
+      },
+      domainName: `${context.request.headers.host ?? 'localhost'}`,
+      domainPrefix: 'local',
+      http: { method: context.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: context.request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: context.requestId,
+      routeKey: `ANY ${context.route}`,
+      stage: '$default',
+      time: new Date(context.now).toISOString(),
+      timeEpoch: context.now,
+    },
+  };
+}
+
+/**
+ * Percent-decodes what decodes as UTF-8 and leaves any other `%` sequence as it is (AWS does not say what an HTTP
+ * API does with a malformed escape; keeping it lets the handler refuse it in X-Road's form).
+ */
+function decodeLeniently(path: string): string {
+  return path.replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }

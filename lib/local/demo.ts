@@ -4,8 +4,9 @@
  */
 import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
+import { singleHeaders } from '../../lambdas/core/http';
 import { checkLogRecord } from '../../lambdas/core/log-verification';
 import { fingerprintOf } from '../../lambdas/core/signatures';
 import { systemClock } from '../../lambdas/core/ports';
@@ -54,14 +55,14 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
   if (response.status !== 200 || !xRoadId) return false;
 
   // What the client can check itself: the request hash over what it sent, with the X-Road-Id it was given.
-  const hashed = { ...sent, 'x-road-id': xRoadId };
+  const hashed = singleHeaders({ ...sent, 'x-road-id': xRoadId });
   const recomputed = requestHash('GET', DEMO_PATH, hashed, signedHeaderNames(hashed), Buffer.alloc(0));
   const hashOk = recomputed === response.headers['x-road-request-hash'];
   print(`  request hash recomputed by the client: ${hashOk ? 'matches ✓' : 'differs ✗'}`);
 
   const configuration = await new GlobalConfigurationCache({
     anchor: { instance: ecosystem.config.instance, publicKey: ecosystem.anchorPublicKey },
-    fetcher: new HttpGlobalConfigurationFetcher(new FetchHttpClient(), ecosystem.centralUrl),
+    fetcher: new HttpGlobalConfigurationFetcher(new NodeHttpClient(), ecosystem.centralUrl),
     clock: systemClock,
     refreshMs: 60_000,
   }).current();

@@ -22,6 +22,7 @@ import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import { signJoinRequest } from '../../lambdas/core/central';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList } from '../config/runtime-settings';
+import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { ensureTable } from './dynamodb';
 import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
@@ -178,6 +179,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const consumerCredentials = agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => localCredential(principal.arn)) : [];
       const consumer = await startApiFront({
         api: 'consumer',
+        type: apiTypeOf('consumer', { consumerAccess: agency.consumerAccess?.mode }),
         handler: createConsumerHandler(deps),
         port: port(config.local.basePort + 1 + 2 * index),
         now: () => clock.now(),
@@ -185,7 +187,13 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         credentials: consumerCredentials,
       });
       stoppers.push(consumer.stop);
-      const provider = await startApiFront({ api: 'provider', handler: createProviderHandler(deps), port: port(config.local.basePort + 2 + 2 * index), now: () => clock.now() });
+      const provider = await startApiFront({
+        api: 'provider',
+        type: apiTypeOf('provider', { providerApi: agency.providerApi }),
+        handler: createProviderHandler(deps),
+        port: port(config.local.basePort + 2 + 2 * index),
+        now: () => clock.now(),
+      });
       stoppers.push(provider.stop);
       const credential = credentials[index];
       const joinRequest = joinRequestFor(agency.name, deps.settings, provider.url, await deps.signer.publicKey());

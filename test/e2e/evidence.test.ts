@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../lib/cli/commands';
 import type { LogTarget } from '../../lib/cli/log-target';
@@ -24,7 +24,7 @@ function target(agency: string): LogTarget {
     intervalSeconds: runtime.settings.sealing.intervalSeconds,
     retentionDays: 30,
     anchor: { instance: eco.config.instance, publicKey: eco.anchorPublicKey },
-    globalConfiguration: () => new HttpGlobalConfigurationFetcher(new FetchHttpClient(), eco.centralUrl).fetch(),
+    globalConfiguration: () => new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(),
   };
 }
 

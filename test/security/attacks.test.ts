@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FetchHttpClient } from '../../lambdas/adapters/fetch-http-client';
+import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { joinProofBytes, signJoinRequest, type JoinRequest } from '../../lambdas/core/central';
 import { verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
@@ -320,7 +320,7 @@ describe('8. evidence is bound to its exchange', () => {
       intervalSeconds: runtime.settings.sealing.intervalSeconds,
       retentionDays: 30,
       anchor: { instance: 'DEV', publicKey: eco.anchorPublicKey },
-      globalConfiguration: () => new HttpGlobalConfigurationFetcher(new FetchHttpClient(), eco.centralUrl).fetch(),
+      globalConfiguration: () => new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(),
     };
     const quiet = { line: () => undefined, progress: () => undefined };
     const bundles: EvidenceBundle[] = [];
@@ -379,7 +379,7 @@ describe('9. joining asserts only what it may', () => {
     const request = await taxJoin();
     const response = await asCall(await post({ ...request, member: { ...request.member, name: 'Ministry of Everything' } }));
     expect(response.status).toBe(200);
-    const configuration = await new HttpGlobalConfigurationFetcher(new FetchHttpClient(), eco.centralUrl).fetch();
+    const configuration = await new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch();
     const members = (JSON.parse(configuration.document) as { members: { id: string; name: string }[] }).members;
     expect(members.find((member) => member.id === 'DEV/GOV/70000002')?.name).toBe('Tax Board');
   });

@@ -49,7 +49,7 @@ function joinRequest(body: unknown, identity: CallerIdentity | null = { accountI
     method: 'POST',
     rawPath: '/join',
     rawQuery: '',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': ['application/json'] },
     body: Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
     ...(identity === null ? {} : { identity }),
   };
@@ -261,7 +261,7 @@ describe('handleCentralRequest', () => {
     const d = deps();
     const response = await handleCentralRequest(joinRequest(validJoin(), null), d, new GlobalConfigurationPublisher(d));
     expect(response.status).toBe(403);
-    expect(response.headers['x-road-error']).toBe('Client.Unauthorized');
+    expect(response.headers['x-road-error']?.[0]).toBe('Client.Unauthorized');
   });
 
   test('a join is visible in the next published configuration', async () => {
@@ -282,6 +282,6 @@ describe('handleCentralRequest', () => {
     const d = deps();
     const response = await handleCentralRequest({ method: 'GET', rawPath: '/nope', rawQuery: '', headers: {}, body: Buffer.alloc(0) }, d, new GlobalConfigurationPublisher(d));
     expect(response.status).toBe(404);
-    expect(response.headers['x-road-error']).toBe('Client.NotFound');
+    expect(response.headers['x-road-error']?.[0]).toBe('Client.NotFound');
   });
 });

@@ -3,6 +3,7 @@ import {
   consumerError,
   errorResponse,
   LayerFault,
+  prefersXml,
   providerError,
   XRoadError,
   type ErrorBody,
@@ -59,15 +60,15 @@ describe('errorResponse', () => {
   test('an XRoadError keeps its type, status and message; the body is exactly {type, message, detail}', () => {
     const response = errorResponse(providerError('AccessDenied', 'DEV/GOV/1/x may not call GET /'), 'Server.ClientProxy', 'detail-1');
     expect(response.status).toBe(403);
-    expect(response.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied');
-    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.headers['x-road-error']?.[0]).toBe('Server.ServerProxy.AccessDenied');
+    expect(response.headers['content-type']).toEqual(['application/json;charset=utf-8']);
     const body = bodyOf(response);
     expect(Object.keys(body).sort()).toEqual(['detail', 'message', 'type']);
     expect(body).toEqual({ type: 'Server.ServerProxy.AccessDenied', message: 'DEV/GOV/1/x may not call GET /', detail: 'detail-1' });
   });
 
   test("an XRoadError's own origin wins over the handler's", () => {
-    expect(errorResponse(clientError('BadRequest', 'x'), 'Server.ServerProxy').headers['x-road-error']).toBe('Client.BadRequest');
+    expect(errorResponse(clientError('BadRequest', 'x'), 'Server.ServerProxy').headers['x-road-error']?.[0]).toBe('Client.BadRequest');
   });
 
   test('an explicit status on the XRoadError is kept', () => {
@@ -77,20 +78,20 @@ describe('errorResponse', () => {
   test.each(['Server.ClientProxy', 'Server.ServerProxy', 'Client'] as const)('a LayerFault gets the origin prefix %s', (origin) => {
     const response = errorResponse(new LayerFault('OutdatedGlobalConf', 'The global configuration has expired'), origin, 'd');
     expect(response.status).toBe(503);
-    expect(response.headers['x-road-error']).toBe(`${origin}.OutdatedGlobalConf`);
+    expect(response.headers['x-road-error']?.[0]).toBe(`${origin}.OutdatedGlobalConf`);
     expect(bodyOf(response)).toEqual({ type: `${origin}.OutdatedGlobalConf`, message: 'The global configuration has expired', detail: 'd' });
   });
 
   test('the default origin is Server.ClientProxy', () => {
-    expect(errorResponse(new LayerFault('LoggingFailed', 'x')).headers['x-road-error']).toBe('Server.ClientProxy.LoggingFailed');
-    expect(errorResponse(new Error('x')).headers['x-road-error']).toBe('Server.ClientProxy.InternalError');
+    expect(errorResponse(new LayerFault('LoggingFailed', 'x')).headers['x-road-error']?.[0]).toBe('Server.ClientProxy.LoggingFailed');
+    expect(errorResponse(new Error('x')).headers['x-road-error']?.[0]).toBe('Server.ClientProxy.InternalError');
   });
 
   test('an unknown Error becomes <origin>.InternalError 500 without its message or stack', () => {
     const secret = new Error('password=hunter2 at db.internal:5432');
     const response = errorResponse(secret, 'Server.ServerProxy', 'detail-2');
     expect(response.status).toBe(500);
-    expect(response.headers['x-road-error']).toBe('Server.ServerProxy.InternalError');
+    expect(response.headers['x-road-error']?.[0]).toBe('Server.ServerProxy.InternalError');
     const text = response.body.toString('utf8');
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('db.internal');
@@ -117,5 +118,32 @@ describe('errorResponse', () => {
     expect(a).toMatch(UUID);
     expect(b).toMatch(UUID);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('error bodies in XML when the client prefers it (PR-REST §4.6)', () => {
+  test.each<[string | undefined, string | undefined]>([
+    [undefined, undefined],
+    ['application/json', undefined],
+    ['*/*', undefined],
+    ['application/xml', 'application/xml'],
+    ['text/xml', 'text/xml'],
+    ['text/*', 'text/xml'],
+    ['application/xml; q=0.2', 'application/xml'],
+    ['application/json, application/xml;q=0.5', undefined],
+    ['application/json;q=0.4, application/xml;q=0.9', 'application/xml'],
+    ['text/xml, application/xml, application/json', 'text/xml'],
+    ['image/png', undefined],
+  ])('Accept %j → %s', (accept, expected) => {
+    expect(prefersXml(accept)).toBe(expected);
+  });
+
+  test("X-Road's XML form: <error> with type, message and detail, escaped, and the XML content type", () => {
+    const response = errorResponse(new XRoadError('Server.ServerProxy', 'AccessDenied', 'a <b> & "c"'), 'Server.ClientProxy', 'd-1', 'application/xml');
+    expect(response.headers['content-type']).toEqual(['application/xml;charset=utf-8']);
+    expect(response.headers['x-road-error']).toEqual(['Server.ServerProxy.AccessDenied']);
+    expect(response.body.toString()).toBe(
+      '<?xml version="1.0" encoding="UTF-8" standalone="no"?><error><type>Server.ServerProxy.AccessDenied</type><message>a &#60;b&#62; &#38; &#34;c&#34;</message><detail>d-1</detail></error>',
+    );
   });
 });

@@ -166,7 +166,7 @@ describe('GlobalConfigurationCache', () => {
     const fault = await expectOutdated(cache.current());
     // The gateway's error mapping turns it into the X-Road error of its side.
     const response = errorResponse(fault, 'Server.ClientProxy', 'detail-id');
-    expect(response.headers['x-road-error']).toBe('Server.ClientProxy.OutdatedGlobalConf');
+    expect(response.headers['x-road-error']?.[0]).toBe('Server.ClientProxy.OutdatedGlobalConf');
     // An expired copy is never served, whatever the back-off state: every call tries again.
     clock.advance(1);
     await expectOutdated(cache.current());

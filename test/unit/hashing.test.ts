@@ -41,8 +41,14 @@ describe('requestHash', () => {
     expect(requestHash('GET', '/p', { a: '1', b: '2', c: 'unsigned' }, ['a', 'b'], Buffer.alloc(0))).toBe(ab);
   });
 
-  test('a named header that is absent hashes as an empty value', () => {
-    expect(requestHash('GET', '/p', {}, ['a'], Buffer.alloc(0))).toBe(xroadHash(['GET', '/p'], [['a', '']], Buffer.alloc(0)));
+  test('a named header that is absent adds no line (so removing a header is never the same as emptying it)', () => {
+    expect(requestHash('GET', '/p', {}, ['a'], Buffer.alloc(0))).toBe(xroadHash(['GET', '/p'], [], Buffer.alloc(0)));
+    expect(requestHash('GET', '/p', { a: '' }, ['a'], Buffer.alloc(0))).not.toBe(requestHash('GET', '/p', {}, ['a'], Buffer.alloc(0)));
+  });
+
+  test('a repeated header adds one line per value, in order', () => {
+    expect(requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0))).toBe(xroadHash(['GET', '/p'], [['a', '1'], ['a', '2']], Buffer.alloc(0)));
+    expect(requestHash('GET', '/p', { a: ['2', '1'] }, ['a'], Buffer.alloc(0))).not.toBe(requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0)));
   });
 
   describe('changes when any covered input changes', () => {

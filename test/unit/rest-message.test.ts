@@ -1,4 +1,4 @@
-import { normalizeHeaders, requestTarget, type HttpRequest } from '../../lambdas/core/http';
+import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../lambdas/core/http';
 import { formatClientId } from '../../lambdas/core/identifiers';
 import {
   MAX_HEADER_VALUE_LENGTH,
@@ -14,15 +14,11 @@ const PERSONS = '/r1/DEV/GOV/70000001/population/persons';
 const PERSONS_ID = { instance: 'DEV', memberClass: 'GOV', memberCode: '70000001', subsystemCode: 'population', serviceCode: 'persons' };
 const CLIENT = 'DEV/GOV/70000002/tax-records';
 
-function request(overrides: Partial<HttpRequest> = {}): HttpRequest {
-  return {
-    method: 'GET',
-    rawPath: `${PERSONS}/123`,
-    rawQuery: 'x',
-    headers: { [XROAD.client]: CLIENT },
-    body: Buffer.alloc(0),
-    ...overrides,
-  };
+/** A request; headers may be given as single values. */
+function request(overrides: Partial<Omit<HttpRequest, 'headers'>> & { headers?: Headers | Record<string, string> } = {}): HttpRequest {
+  const { headers = { [XROAD.client]: CLIENT }, ...rest } = overrides;
+  const asHeaders = Object.values(headers).every((value) => Array.isArray(value)) ? (headers as Headers) : singleHeaders(headers as Record<string, string>);
+  return { method: 'GET', rawPath: `${PERSONS}/123`, rawQuery: 'x', body: Buffer.alloc(0), ...rest, headers: asHeaders };
 }
 
 const fixedId = () => 'generated-id';
@@ -122,14 +118,14 @@ describe('parseServiceRequest', () => {
     expectXRoadError(() => parseServiceRequest(request({ headers }), fixedId), 'Client.MissingHeader', 400);
   });
 
-  test('header names are matched lower-case, as normalizeHeaders produces them; the last repeated value wins', () => {
-    const headers = normalizeHeaders([
+  test('header names are matched lower-case, as headersOf produces them; every value is kept and the last X-Road-Client wins', () => {
+    const headers = headersOf([
       ['X-Road-Client', 'DEV/GOV/70000009/other'],
       ['x-road-client', CLIENT],
       ['X-ROAD-ID', 'id-1'],
       ['X-Ignored', undefined],
     ]);
-    expect(headers).toEqual({ 'x-road-client': CLIENT, 'x-road-id': 'id-1' });
+    expect(headers).toEqual({ 'x-road-client': ['DEV/GOV/70000009/other', CLIENT], 'x-road-id': ['id-1'] });
     const parsed = parseServiceRequest(request({ headers }), fixedId);
     expect(formatClientId(parsed.client)).toBe(CLIENT);
     expect(parsed.xRoadId).toBe('id-1');
@@ -226,51 +222,53 @@ describe('passThroughHeaders', () => {
       'cloudfront-viewer-country': 'EE',
       authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/20240101/eu-north-1/execute-api/aws4_request, SignedHeaders=host, Signature=abc',
     };
-    expect(passThroughHeaders(stripped)).toEqual({});
+    expect(passThroughHeaders(singleHeaders(stripped))).toEqual({});
   });
 
-  test('keeps content-type, accept, user headers and a Bearer authorization, values unchanged', () => {
+  test('keeps content-type, accept, user headers, X-Road extension headers and a Bearer authorization, values unchanged (PR-REST §4.3)', () => {
     const kept = {
       'content-type': 'application/json; charset=utf-8',
       accept: 'application/json',
       'accept-language': 'et',
       'x-custom': '  spaced value ',
       'x-roadster': 'not an X-Road header',
+      'x-road-custom-extension': 'passes like a user header',
+      'x-road-security-server': 'DEV/GOV/70000001/gw1',
       authorization: 'Bearer eyJhbGciOi',
       'if-none-match': '"etag"',
     };
-    expect(passThroughHeaders(kept)).toEqual(kept);
+    expect(passThroughHeaders(singleHeaders(kept))).toEqual(singleHeaders(kept));
+  });
+
+  test('a repeated header keeps every value in order', () => {
+    expect(passThroughHeaders({ 'set-cookie': ['a=1', 'b=2'], 'x-multi': ['1', '2', '3'] })).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'x-multi': ['1', '2', '3'] });
   });
 
   test('filters a mixed set', () => {
-    expect(passThroughHeaders({ 'content-type': 'text/plain', host: 'h', 'x-road-client': CLIENT, 'x-my-header': '1' })).toEqual({
-      'content-type': 'text/plain',
-      'x-my-header': '1',
+    expect(passThroughHeaders(singleHeaders({ 'content-type': 'text/plain', host: 'h', 'x-road-client': CLIENT, 'x-my-header': '1' }))).toEqual({
+      'content-type': ['text/plain'],
+      'x-my-header': ['1'],
     });
   });
 
   test('does not modify its input', () => {
-    const headers = { host: 'h', accept: '*/*' };
+    const headers = singleHeaders({ host: 'h', accept: '*/*' });
     passThroughHeaders(headers);
-    expect(headers).toEqual({ host: 'h', accept: '*/*' });
+    expect(headers).toEqual({ host: ['h'], accept: ['*/*'] });
   });
 });
 
 describe('xRoadRequestHeaders and requestTarget', () => {
   test('carries client and id always, optional headers only when present', () => {
     const parsed = parseServiceRequest(request(), fixedId);
-    expect(xRoadRequestHeaders(parsed, formatClientId)).toEqual({ [XROAD.client]: CLIENT, [XROAD.id]: 'generated-id' });
+    expect(xRoadRequestHeaders(parsed, formatClientId)).toEqual(singleHeaders({ [XROAD.client]: CLIENT, [XROAD.id]: 'generated-id' }));
     const full = parseServiceRequest(
       request({ headers: { [XROAD.client]: CLIENT, [XROAD.userId]: 'u', [XROAD.issue]: 'i', [XROAD.representedParty]: 'COM/1' } }),
       fixedId,
     );
-    expect(xRoadRequestHeaders(full, formatClientId)).toEqual({
-      [XROAD.client]: CLIENT,
-      [XROAD.id]: 'generated-id',
-      [XROAD.userId]: 'u',
-      [XROAD.issue]: 'i',
-      [XROAD.representedParty]: 'COM/1',
-    });
+    expect(xRoadRequestHeaders(full, formatClientId)).toEqual(
+      singleHeaders({ [XROAD.client]: CLIENT, [XROAD.id]: 'generated-id', [XROAD.userId]: 'u', [XROAD.issue]: 'i', [XROAD.representedParty]: 'COM/1' }),
+    );
   });
 
   test('requestTarget appends ?query only when there is one', () => {

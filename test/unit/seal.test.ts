@@ -37,15 +37,15 @@ describe('record hash', () => {
     client: 'DEV/GOV/70000002/tax-records', xRoadId: 'x1', side: 'consumer', direction: 'request', service: 'DEV/GOV/70000001/population/persons',
     requestId: 'r1', method: 'GET', target: '/r1/DEV/GOV/70000001/population/persons/1', loggedAt: '2026-11-27T10:00:00.000Z',
     manifest: 'bWFuaWZlc3Q=', signature: 'c2ln', bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', bodyBytes: 0, bodyLogged: 'inline',
-    headers: { 'x-road-client': 'DEV/GOV/70000002/tax-records', 'x-road-id': 'x1' },
+    headers: { 'x-road-client': ['DEV/GOV/70000002/tax-records'], 'x-road-id': ['x1'] },
   };
 
   test('covers every logged field, and does not depend on header order', () => {
     const base = recordHash(record).toString('base64');
-    for (const change of [{ status: 200 }, { loggedAt: '2026-11-27T10:00:00.001Z' }, { signature: 'c2lh' }, { bodySha256: 'x' }, { certificate: 'Y2VydA==' }, { headers: { ...record.headers, 'x-road-id': 'x2' } }]) {
+    for (const change of [{ status: 200 }, { loggedAt: '2026-11-27T10:00:00.001Z' }, { signature: 'c2lh' }, { bodySha256: 'x' }, { certificate: 'Y2VydA==' }, { headers: { ...record.headers, 'x-road-id': ['x2'] } }]) {
       expect(recordHash({ ...record, ...change } as MessageLogRecord).toString('base64')).not.toBe(base);
     }
-    const reordered = { ...record, headers: { 'x-road-id': 'x1', 'x-road-client': 'DEV/GOV/70000002/tax-records' } };
+    const reordered = { ...record, headers: { 'x-road-id': ['x1'], 'x-road-client': ['DEV/GOV/70000002/tax-records'] } };
     expect(recordHash(reordered).toString('base64')).toBe(base);
   });
 });

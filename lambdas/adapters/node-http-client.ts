@@ -1,0 +1,59 @@
+/**
+ * `HttpClient` on `node:http`/`node:https` with keep-alive agents (connections reused across invocations of a
+ * warm Lambda). It sends exactly what it is given — the request target byte for byte (no URL normalisation), every
+ * header line in order, the body as is — and returns exactly what came back: no `Accept-Encoding` or other header
+ * of its own, no transparent decompression (a gzip answer stays gzip, with its `Content-Encoding`), no redirect
+ * following (X-Road's rule), every method (TRACE included). Node adds only `Host` and the framing it needs
+ * (`Content-Length`, `Connection`).
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { headerLines, headersOf, type HttpResponse } from '../core/http';
+import { HttpClientError, type HttpClient, type OutboundRequest } from '../core/ports';
+
+/** Methods that carry no body unless one is given. */
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
+
+export class NodeHttpClient implements HttpClient {
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+  send(request: OutboundRequest): Promise<HttpResponse> {
+    const url = new URL(request.url);
+    // The target exactly as given: URL parsing would resolve dot segments and re-encode characters.
+    const authorityEnd = request.url.indexOf('/', request.url.indexOf('//') + 2);
+    const path = authorityEnd < 0 ? '/' : request.url.slice(authorityEnd);
+    // With headers given as lines (which keeps repeated ones), Node adds no Host of its own.
+    const lines: string[] = ['host', url.host];
+    for (const [name, value] of headerLines(request.headers)) if (name !== 'host') lines.push(name, value);
+    if (request.body.length > 0 || !BODYLESS.has(request.method)) lines.push('content-length', String(request.body.length));
+    const secure = url.protocol === 'https:';
+    const send = secure ? httpsRequest : httpRequest;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const fail = (reason: 'unreachable' | 'timeout', cause?: unknown) =>
+        reject(new HttpClientError(reason, reason === 'timeout' ? `No answer from ${url.origin} within ${request.timeoutMs} ms` : `${url.origin} could not be reached`, { cause }));
+      const call = send(
+        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path, method: request.method, headers: lines, agent: secure ? this.agents.https : this.agents.http },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            clearTimeout(timer);
+            const pairs: [string, string][] = [];
+            for (let index = 0; index < response.rawHeaders.length; index += 2) pairs.push([response.rawHeaders[index], response.rawHeaders[index + 1]]);
+            resolve({ status: response.statusCode ?? 0, headers: headersOf(pairs), body: Buffer.concat(chunks) });
+          });
+          response.on('error', (error) => fail('unreachable', error));
+        },
+      );
+      const timer = setTimeout(() => {
+        call.destroy();
+        fail('timeout');
+      }, request.timeoutMs);
+      call.on('error', (error) => {
+        clearTimeout(timer);
+        fail('unreachable', error);
+      });
+      call.end(request.body.length > 0 ? request.body : undefined);
+    });
+  }
+}
