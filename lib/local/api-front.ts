@@ -76,7 +76,10 @@ const HTTP_API_REFUSALS: Record<Refusal, { status: number; message: string }> = 
   DEFAULT_5XX: { status: 500, message: 'Internal Server Error' },
 };
 
-/** HTTP APIs pass these content types as text, everything else base64 (captured live, not stated by AWS). */
+/**
+ * HTTP APIs pass these content types as text, everything else base64 (captured live, not stated by AWS); a body
+ * with a `Content-Encoding` is taken as binary whatever its type (UNCONFIRMED: verify on a deployment).
+ */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript)\b)/i;
 
 export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront> {
@@ -271,10 +274,11 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
     const name = raw[index].toLowerCase();
     headers[name] = name in headers ? `${headers[name]},${raw[index + 1]}` : raw[index + 1];
   }
-  const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
+  // Cookie lines become `cookies`, one entry per cookie pair (captured live; AWS: "combined with commas").
+  const cookies = raw.flatMap((value, index) => (index % 2 === 0 && value.toLowerCase() === 'cookie' ? raw[index + 1].split(/;\s*/) : [])).filter(Boolean);
   delete headers.cookie;
   const rawPath = decodeLeniently(context.path);
-  const text = TEXT_TYPES.test(headers['content-type'] ?? '');
+  const text = TEXT_TYPES.test(headers['content-type'] ?? '') && headers['content-encoding'] === undefined;
   const { caller } = context;
   const query = parsedQuery(context.search).multi;
   return {
@@ -282,7 +286,7 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
     routeKey: `ANY ${context.route}`,
     rawPath,
     rawQueryString: context.search,
-    ...(cookies?.length ? { cookies } : {}),
+    ...(cookies.length ? { cookies } : {}),
     headers,
     queryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.join(',')])) : undefined,
     pathParameters: Object.keys(context.pathParameters).length ? Object.fromEntries(Object.entries(context.pathParameters).map(([name, value]) => [name, decodeLeniently(value)])) : undefined,
