@@ -59,6 +59,7 @@ export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, e
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,
-    ...(agency.consumerAccess?.mode === 'iam' ? { consumerPrincipals: agency.consumerAccess.principals } : {}),
+    // IAM consumer access (the default): only these principals; unset, nobody. A private API needs no binding.
+    ...(agency.consumerAccess?.mode === 'private' ? {} : { consumerPrincipals: agency.consumerAccess?.principals ?? [] }),
   };
 }

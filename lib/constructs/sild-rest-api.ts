@@ -81,6 +81,8 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 export class SildRestApi extends Construct {
   public readonly restApi: apigateway.RestApi;
+  /** The deployed stage (a registration waits for it). */
+  public readonly stage: apigateway.Stage;
   /** The stage URL, ending with `/`. */
   public readonly url: string;
 
@@ -163,6 +165,7 @@ export class SildRestApi extends Construct {
     // The stacks name their own URL outputs; drop RestApi's automatic `Endpoint` output (a hashed, unstable name).
     this.restApi.node.tryRemoveChild('Endpoint');
     this.url = this.restApi.url;
+    this.stage = this.restApi.deploymentStage;
   }
 }
 

@@ -164,6 +164,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const resolved: GatewaySettingsInput = {
         ...settings,
         insecureLoopbackHttp: true,
+        // Locally an agency without consumerAccess has an open consumer side on loopback (in AWS: nobody may call it).
+        consumerPrincipals: agency.consumerAccess ? settings.consumerPrincipals : undefined,
         // Backends configured at the sample backend's address reach it wherever it actually listens.
         services: settings.services.map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl })),
         ...options.gatewayOverrides,

@@ -6,7 +6,6 @@
  */
 import { Annotations, CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
@@ -17,7 +16,9 @@ import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-r
 import { GatewayRegistration } from '../constructs/gateway-registration';
 import { SigningKey } from '../constructs/signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from '../constructs/sild-function';
+import { SildHttpApi } from '../constructs/sild-http-api';
 import { SildRestApi } from '../constructs/sild-rest-api';
+import { apiTypeOf } from '../routes';
 import { SildTable } from '../constructs/sild-table';
 import { TableItem } from '../constructs/table-item';
 
@@ -38,8 +39,8 @@ export const CENTRAL_PLACEHOLDERS: GatewayEndpoints = {
 const GATEWAY_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
 
 export class AgencyStack extends Stack {
-  public readonly consumerApi: SildRestApi;
-  public readonly providerApi: SildRestApi;
+  public readonly consumerApi: SildRestApi | SildHttpApi;
+  public readonly providerApi: SildRestApi | SildHttpApi;
   public readonly signingKey: SigningKey;
   public readonly messageLog: SildTable;
   /** Undefined while `central.apiUrl`/`central.anchorPublicKey` are not set. */
@@ -138,31 +139,52 @@ export class AgencyStack extends Stack {
         `No principal may call the consumer side of ${agency.name} (deny by default): set consumerAccess {"mode":"iam","principals":[{"arn":"arn:aws:iam::${agency.account}:role/NAME","subsystems":[...]}]} to bind IAM principals to the subsystems they act as, or {"mode":"private","vpcEndpointIds":[...]} for existing X-Road clients in the agency's VPC.`,
       );
     }
-    this.consumerApi = new SildRestApi(this, 'ConsumerApi', {
-      api: 'consumer',
-      handler: consumer,
-      restApiName: `sild-${config.instance}-${agency.name}-consumer`,
-      description: `Sild ${config.instance}: gateway ${agency.name}, consumer side (${consumerAccess.mode})`,
-      vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
-      iamOnly: consumerAccess.mode === 'iam',
-      // Only the configured principals; the handler then binds each to its subsystems.
-      iamPrincipals: consumerAccess.mode === 'iam' ? consumerAccess.principals.map((principal) => new iam.ArnPrincipal(principal.arn)) : [],
-      unauthenticatedReason:
-        "Private endpoint reachable only through the agency's own VPC endpoints (the resource policy denies any other source), as an X-Road security server's client side is reachable only from the member's network; the gateway also checks that X-Road-Client is a subsystem it serves.",
-      throttle: GATEWAY_THROTTLE,
-      cloudWatchRole,
-    });
-    this.providerApi = new SildRestApi(this, 'ProviderApi', {
-      api: 'provider',
-      handler: provider,
-      restApiName: `sild-${config.instance}-${agency.name}-provider`,
-      description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
-      unauthenticatedReason:
-        "Called by other agencies' gateways: every request is authenticated by its message signature, verified against the keys in the signed global configuration (with replay and timestamp checks), and authorized by the agency's access rights (deny by default), as X-Road authenticates security servers by signature rather than network identity.",
-      throttle: GATEWAY_THROTTLE,
-      rateLimitPer5Minutes: agency.waf.enabled ? agency.waf.ratePer5Minutes : undefined,
-      cloudWatchRole,
-    });
+    const consumerUnauthenticatedReason =
+      "Private endpoint reachable only through the agency's own VPC endpoints (the resource policy denies any other source), as an X-Road security server's client side is reachable only from the member's network; the gateway also checks that X-Road-Client is a subsystem it serves.";
+    this.consumerApi =
+      apiTypeOf('consumer', { consumerAccess: consumerAccess.mode }) === 'rest'
+        ? new SildRestApi(this, 'ConsumerApi', {
+            api: 'consumer',
+            handler: consumer,
+            restApiName: `sild-${config.instance}-${agency.name}-consumer`,
+            description: `Sild ${config.instance}: gateway ${agency.name}, consumer side (${consumerAccess.mode})`,
+            vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
+            unauthenticatedReason: consumerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+            cloudWatchRole,
+          })
+        : // IAM consumer access: an HTTP API (the query reaches the backend byte for byte); the handler admits only
+          // the configured principals, each for its subsystems (none configured: nobody).
+          new SildHttpApi(this, 'ConsumerApi', {
+            api: 'consumer',
+            handler: consumer,
+            apiName: `sild-${config.instance}-${agency.name}-consumer`,
+            description: `Sild ${config.instance}: gateway ${agency.name}, consumer side (iam)`,
+            iamOnly: true,
+            throttle: GATEWAY_THROTTLE,
+          });
+    const providerUnauthenticatedReason =
+      "Called by other agencies' gateways: every request is authenticated by its message signature, verified against the keys in the signed global configuration (with replay and timestamp checks), and authorized by the agency's access rights (deny by default), as X-Road authenticates security servers by signature rather than network identity.";
+    this.providerApi =
+      apiTypeOf('provider', { providerApi: agency.providerApi }) === 'rest'
+        ? new SildRestApi(this, 'ProviderApi', {
+            api: 'provider',
+            handler: provider,
+            restApiName: `sild-${config.instance}-${agency.name}-provider`,
+            description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
+            unauthenticatedReason: providerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+            rateLimitPer5Minutes: agency.waf.enabled ? agency.waf.ratePer5Minutes : undefined,
+            cloudWatchRole,
+          })
+        : new SildHttpApi(this, 'ProviderApi', {
+            api: 'provider',
+            handler: provider,
+            apiName: `sild-${config.instance}-${agency.name}-provider`,
+            description: `Sild ${config.instance}: gateway ${agency.name}, provider side`,
+            unauthenticatedReason: providerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+          });
 
     if (centralConfigured) {
       this.registration = new GatewayRegistration(this, 'Registration', {
@@ -176,7 +198,7 @@ export class AgencyStack extends Stack {
         centralRegion: config.central.region,
       });
       // Register only once the provider side is live.
-      this.registration.resource.node.addDependency(this.providerApi.restApi.deploymentStage);
+      this.registration.resource.node.addDependency(this.providerApi.stage);
     }
 
     new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });

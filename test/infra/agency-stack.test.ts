@@ -107,13 +107,13 @@ describe('AgencyStack defaults (demo config)', () => {
     ]);
   });
 
-  test('without consumerAccess the consumer side uses IAM and nobody may call it (deny by default); synth says how to open it', () => {
+  test('without consumerAccess the consumer side is an IAM-authorized HTTP API that admits nobody (deny by default); synth says how to open it', () => {
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
-    expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
-    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
-    expect(api.resource.Properties.Policy.Statement).toEqual([
-      { Sid: 'DenyAny', Effect: 'Deny', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/*/*' },
-    ]);
+    expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
+    const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
+    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([['ANY /{proxy+}', 'AWS_IAM']]);
+    const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
+    expect(settings.consumerPrincipals).toEqual([]);
     expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/No principal may call the consumer side of population-registry \(deny by default\)/));
   });
 
@@ -123,9 +123,13 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([['ANY', 'NONE']]);
   });
 
-  test('both stages log access (no payloads) and errors, are throttled, and wait for the account logging role', () => {
+  test('both stages log access (no payloads) and are throttled; the REST stage logs errors and waits for the account logging role', () => {
+    const [httpStage] = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Stage'));
+    expect(httpStage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
+    expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');
+    expect(httpStage.Properties.AccessLogSettings.Format).not.toMatch(/path|querystring|header/i);
     const stages = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
-    expect(stages).toHaveLength(2);
+    expect(stages).toHaveLength(1);
     for (const stage of stages) {
       expect(stage.Properties.AccessLogSetting.Format).toContain('$context.requestId');
       expect(stage.Properties.MethodSettings).toEqual([
@@ -133,7 +137,7 @@ describe('AgencyStack defaults (demo config)', () => {
       ]);
       expect(stage.DependsOn).toContain(id('/ApiGatewayLogging/Account'));
     }
-    expect(Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).map((api) => api.Properties.BinaryMediaTypes)).toEqual([['*/*'], ['*/*']]);
+    expect(Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).map((api) => api.Properties.BinaryMediaTypes)).toEqual([['*/*']]);
   });
 
   test('without central.apiUrl/anchorPublicKey there is no registration, and synth says what to do', () => {
@@ -166,8 +170,8 @@ describe('AgencyStack options', () => {
   test('explicit IAM consumer access: AWS_IAM, only the configured principals, bound to their subsystems, no warning', () => {
     const json = full.templateJson(TAX);
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
-    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
-    expect(api.resource.Properties.Policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws:iam::333333333333:role/tax-app' });
+    const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
+    expect(routes.map((route) => route.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
     const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect(settings.consumerPrincipals).toEqual([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]);
     expect(full.messages(TAX).join('\n')).not.toMatch(/consumerAccess/);
@@ -265,5 +269,25 @@ describe('least privilege across every stack', () => {
         }
       }
     }
+  });
+});
+
+describe('API types (docs/decisions/0005-api-types-and-wire-fidelity.md)', () => {
+  test('providerApi "http": the provider side is an HTTP API without IAM (signatures authenticate) and without WAF', () => {
+    const cheap = synth(configWith((raw) => {
+      raw.agencies[0].providerApi = 'http';
+      raw.agencies[0].waf = { enabled: false };
+    }));
+    const json = cheap.templateJson(POPULATION);
+    const api = resourceAt(json, '/ProviderApi/Api/Resource');
+    expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
+    const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
+    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([['ANY /{proxy+}', 'NONE']]);
+    expect(resourcesOfType(json, 'AWS::WAFv2::WebACL')).toEqual({});
+    expect(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).toEqual({});
+  });
+
+  test('an HTTP API provider with WAF enabled is a config error naming the field', () => {
+    expect(() => configWith((raw) => (raw.agencies[0].providerApi = 'http'))).toThrow(/agencies\.0\.providerApi: an HTTP API cannot have an AWS WAF web ACL/);
   });
 });
