@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
-  process.stdout.write(`${JSON.stringify({ dynamodbUrl: emulators.dynamodbUrl, kmsUrl: emulators.kmsUrl })}\n`);
+  process.stdout.write(`${JSON.stringify({ dynamodbUrl: emulators.dynamodbUrl, kmsUrl: emulators.kmsUrl, s3Url: emulators.s3Url })}\n`);
 
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
 import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/cli/log-target';
-import { startLocalEcosystem } from '../lib/local/ecosystem';
+import { bodyBucketName, startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();
@@ -54,12 +54,13 @@ async function main(): Promise<void> {
   writeFileSync(anchorPath(stateDir), `${JSON.stringify(anchor, null, 2)}\n`);
   const info: LocalRuntimeInfo = {
     dynamodb: ecosystem.emulators!.dynamodbUrl,
+    s3: ecosystem.emulators!.s3Url,
     central: ecosystem.centralUrl,
     anchor,
     agencies: Object.fromEntries(
       Object.values(ecosystem.agencies).map((agency) => [
         agency.name,
-        { table: agency.logTable, gatewayId: agency.deps.settings.gatewayId, intervalSeconds: agency.deps.settings.sealing.intervalSeconds, shards: agency.deps.settings.sealing.shards, retentionDays: config.agencies.find((entry) => entry.name === agency.name)!.logRetentionDays },
+        { table: agency.logTable, bucket: bodyBucketName(agency.name), gatewayId: agency.deps.settings.gatewayId, intervalSeconds: agency.deps.settings.sealing.intervalSeconds, shards: agency.deps.settings.sealing.shards, retentionDays: config.agencies.find((entry) => entry.name === agency.name)!.logRetentionDays },
       ]),
     ),
   };

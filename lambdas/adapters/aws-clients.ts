@@ -5,11 +5,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 
 export interface AwsClientOptions {
   readonly region?: string;
   /** Local endpoints; unset in AWS. */
-  readonly endpoints?: { readonly dynamodb?: string; readonly kms?: string };
+  readonly endpoints?: { readonly dynamodb?: string; readonly kms?: string; readonly s3?: string };
   /** Static credentials for local endpoints; unset in AWS (the function's role is used). */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** SDK retry attempts (jittered exponential back-off). @default 3 */
@@ -19,6 +20,9 @@ export interface AwsClientOptions {
 export interface AwsClients {
   readonly kms: KMSClient;
   readonly dynamodb: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  /** The local S3 endpoint, when there is one (presigned URLs are path-style there). */
+  readonly s3Endpoint?: string;
 }
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
@@ -28,5 +32,9 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }), {
       marshallOptions: { removeUndefinedValues: true },
     }),
+    // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
+    // per-request CRC checksums add only CPU; they are computed where S3 requires them.
+    s3: new S3Client({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    s3Endpoint: options.endpoints?.s3,
   };
 }

@@ -29,13 +29,23 @@ export class NodeHttpClient implements HttpClient {
     const secure = url.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<HttpResponse>((resolve, reject) => {
-      const fail = (reason: 'unreachable' | 'timeout', cause?: unknown) =>
-        reject(new HttpClientError(reason, reason === 'timeout' ? `No answer from ${url.origin} within ${request.timeoutMs} ms` : `${url.origin} could not be reached`, { cause }));
+      const why = { timeout: `No answer from ${url.origin} within ${request.timeoutMs} ms`, unreachable: `${url.origin} could not be reached`, 'too-large': `The answer of ${url.origin} exceeds ${request.maxResponseBytes} bytes` };
+      const fail = (reason: keyof typeof why, cause?: unknown) => reject(new HttpClientError(reason, why[reason], { cause }));
       const call = send(
         { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path, method: request.method, headers: lines, agent: secure ? this.agents.https : this.agents.http },
         (response: IncomingMessage) => {
           const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (request.maxResponseBytes !== undefined && size > request.maxResponseBytes) {
+              clearTimeout(timer);
+              fail('too-large');
+              call.destroy();
+              return;
+            }
+            chunks.push(chunk);
+          });
           response.on('end', () => {
             clearTimeout(timer);
             const pairs: [string, string][] = [];

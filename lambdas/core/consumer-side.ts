@@ -9,6 +9,7 @@
  *    response, and only then return it to the client. Error answers are verified the same way: an answer the
  *    provider's gateway did not sign never reaches the client as the provider's.
  */
+import { bodyReference, receivedBody } from './body-transfer';
 import { checkCallerMayActAs } from './caller-principals';
 import { clientError, consumerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
@@ -66,10 +67,13 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
     }));
     const { manifest } = signed;
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, { bodyOrigin: 'Client' });
+    const logged = await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, { bodyOrigin: 'Client' });
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, serviceId, provider: provider.id });
 
-    const answer = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)) }, message.method, request.body);
+    // A large body travels by reference (see body-transfer.ts); the signed hash still covers its bytes.
+    const reference = await bodyReference(deps, request.body, logged.bodyLocation, logged.bodySha256);
+    const sent = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference }, message.method, reference ? Buffer.alloc(0) : request.body);
+    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
     const response = verifyResponse(answer, manifest, provider.id, configuration, deps);
     const headers = pick(answer.headers, response.manifest.headers);

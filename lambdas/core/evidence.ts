@@ -8,6 +8,7 @@ import { verifyGlobalConfiguration, type Anchor, type SignedGlobalConfiguration 
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
 import type { MessageLogRecord } from './message-log';
+import type { BodyStore } from './ports';
 import { compareForSeal, parseSeal, recordHash, sealKey, sealSignatureValid, windowOf, type Seal } from './seal';
 import { compareLeaves, type SealLeaf } from './sealer';
 
@@ -48,6 +49,8 @@ export class EvidenceError extends Error {
 
 export interface EvidenceSource {
   readonly gateway: string;
+  /** Where `stored` bodies are read from, so the bundle carries every body the log kept. @default - stored bodies stay out */
+  readonly bodies?: BodyStore;
   readonly records: readonly MessageLogRecord[];
   readonly seals: readonly Seal[];
   /** The sealing index of the given windows (to rebuild the sealed tree for the proofs). */
@@ -74,7 +77,8 @@ export async function buildEvidence(source: EvidenceSource): Promise<EvidenceBun
     let sealIndex = seals.indexOf(seal);
     if (sealIndex < 0) sealIndex = seals.push(seal) - 1;
     const proof = inclusionProof(leaves.map((leaf) => Buffer.from(leaf.recordHash, 'base64')), index);
-    records.push({ record: serializeRecord(record), proof, seal: sealIndex });
+    const body = record.bodyLogged === 'stored' && record.bodyLocation && source.bodies ? await source.bodies.get(record.bodyLocation) : record.body;
+    records.push({ record: serializeRecord({ ...record, body }), proof, seal: sealIndex });
   }
   const first = source.records[0];
   return {

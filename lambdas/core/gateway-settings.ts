@@ -10,8 +10,11 @@ export const messageLogSettingsSchema = z.object({
   mode: z.enum(['full', 'metadata']).default('full'),
   /** Largest body stored inline in a log record; DynamoDB items are limited to 400 KB. */
   maxInlineBodyBytes: z.number().int().min(0).max(300 * 1024).default(256 * 1024),
-  /** A body above `maxInlineBodyBytes` in `full` mode: refuse the message, or log its hash only. */
-  oversizeBody: z.enum(['reject', 'hash-only']).default('reject'),
+  /**
+   * A body above `maxInlineBodyBytes` in `full` mode: kept in the gateway's body store (S3, same retention as the
+   * log), refused, or logged by its hash only.
+   */
+  oversizeBody: z.enum(['store', 'reject', 'hash-only']).default('store'),
 });
 
 export type MessageLogSettings = z.infer<typeof messageLogSettingsSchema>;
@@ -69,7 +72,13 @@ export const gatewaySettingsSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */
   providerTimeoutMs: z.number().int().positive().default(28_000),
-  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' }),
+  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'store' }),
+  /**
+   * Bodies above this size travel between the gateways through the sending gateway's body store (a short-lived
+   * presigned URL, the bytes still bound by the signed hash): an API Gateway → Lambda hop base64-encodes binary bodies
+   * within Lambda's 6 MB payload, so about 4.4 MB is the most a gateway could receive inline.
+   */
+  bodyTransferThresholdBytes: z.number().int().positive().default(1024 * 1024),
   signing: z
     .object({
       /** `session`: a KMS-certified in-memory key signs manifests; `kms`: KMS signs every manifest. */

@@ -10,7 +10,7 @@ import { responseHash, signedHeaderNames } from './hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
 import { bodyForLog, appendOrFail, withheldBody, type MessageLog, type MessageLogRecord, type Side } from './message-log';
 import { XROAD } from './rest-message';
-import type { Clock, HttpClient, Signer } from './ports';
+import type { BodyStore, Clock, HttpClient, Signer } from './ports';
 import type { MessageSigner } from './message-signer';
 
 export interface GatewayDeps {
@@ -27,6 +27,8 @@ export interface GatewayDeps {
   readonly newId?: () => string;
   /** The access rights and local groups the provider side enforces. */
   readonly accessPolicy: { current(): Promise<AccessPolicy> };
+  /** Bodies above the inline log limit, and large bodies sent between gateways. @default - none: such bodies are refused */
+  readonly bodyStore?: BodyStore;
   /** Fail-closed check on the message-log seals (`SealHealth`). @default no check */
   readonly sealHealth?: { check(): Promise<void> };
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
@@ -62,10 +64,11 @@ export async function logMessage(
   entry: LogEntry,
   body: Buffer,
   options: { bodyOrigin?: FaultOrigin; withhold?: boolean } = {},
-): Promise<void> {
-  const stored = options.withhold ? withheldBody(body) : bodyForLog(body, deps.settings.messageLog, options.bodyOrigin ?? origin);
+): Promise<MessageLogRecord> {
+  const stored = options.withhold ? withheldBody(body) : await bodyForLog(body, deps.settings.messageLog, options.bodyOrigin ?? origin, deps.bodyStore);
   const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...stored };
   await appendOrFail(deps.log, record, origin);
+  return record;
 }
 
 type LogEntry = Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'certificate' | 'errorType' | 'headers'>;

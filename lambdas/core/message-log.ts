@@ -8,7 +8,7 @@ import { sha256Base64 } from './hashing';
 import type { Headers } from './http';
 import { XRoadError, type FaultOrigin } from './errors';
 import type { MessageLogSettings } from './gateway-settings';
-import { DuplicateRecordError } from './ports';
+import { DuplicateRecordError, type BodyStore } from './ports';
 
 export type Side = 'consumer' | 'provider';
 export type Direction = 'request' | 'response';
@@ -38,11 +38,14 @@ export interface MessageLogRecord {
   readonly bodySha256: string;
   readonly bodyBytes: number;
   /**
-   * `inline`: `body` holds it; `hash-only`: too large to store; `metadata`: the gateway logs metadata only;
+   * `inline`: `body` holds it; `stored`: too large for a record, it is in the gateway's body store at
+   * `bodyLocation`; `hash-only`: too large, not kept (opt-in); `metadata`: the gateway logs metadata only;
    * `withheld`: the request was refused (no access right, unknown service), so its body is not stored.
    */
-  readonly bodyLogged: 'inline' | 'hash-only' | 'metadata' | 'withheld';
+  readonly bodyLogged: 'inline' | 'stored' | 'hash-only' | 'metadata' | 'withheld';
   readonly body?: Buffer;
+  /** Where a `stored` body is (`s3://bucket/key`); its hash is `bodySha256`. */
+  readonly bodyLocation?: string;
 }
 
 /** The message-log port. */
@@ -53,12 +56,25 @@ export interface MessageLog {
   find(client: string, xRoadId: string): Promise<MessageLogRecord[]>;
 }
 
-/** How a body goes into the log under the gateway's settings; refuses the message when it may not be logged. */
-export function bodyForLog(body: Buffer, settings: MessageLogSettings, origin: FaultOrigin): Pick<MessageLogRecord, 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body'> {
+type LoggedBody = Pick<MessageLogRecord, 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'bodyLocation'>;
+
+/**
+ * How a body goes into the log under the gateway's settings: inline up to `maxInlineBodyBytes`, above it in the body
+ * store (default), as its hash only (opt-in), or refused (opt-in). A body store that cannot be written is
+ * `LoggingFailed`: nothing unlogged is passed on.
+ */
+export async function bodyForLog(body: Buffer, settings: MessageLogSettings, origin: FaultOrigin, store: BodyStore | undefined): Promise<LoggedBody> {
   const base = { bodySha256: sha256Base64(body), bodyBytes: body.length };
   if (settings.mode === 'metadata') return { ...base, bodyLogged: 'metadata' };
   if (body.length <= settings.maxInlineBodyBytes) return { ...base, bodyLogged: 'inline', body };
   if (settings.oversizeBody === 'hash-only') return { ...base, bodyLogged: 'hash-only' };
+  if (settings.oversizeBody === 'store' && store) {
+    try {
+      return { ...base, bodyLogged: 'stored', bodyLocation: await store.put(body, Buffer.from(base.bodySha256, 'base64').toString('hex'), 'log') };
+    } catch (error) {
+      throw new XRoadError(origin === 'Client' ? 'Server.ClientProxy' : origin, 'LoggingFailed', 'The message body could not be written to the body store', { cause: error });
+    }
+  }
   const message = `The body (${body.length} bytes) exceeds the message log's limit of ${settings.maxInlineBodyBytes} bytes`;
   throw new XRoadError(origin, 'RequestTooLarge', message);
 }

@@ -28,6 +28,8 @@ export interface OutboundRequest {
   readonly headers: Headers;
   readonly body: Buffer;
   readonly timeoutMs: number;
+  /** Gives up (`too-large`) on an answer body above this size. @default - no limit */
+  readonly maxResponseBytes?: number;
 }
 
 export interface HttpClient {
@@ -38,7 +40,7 @@ export interface HttpClient {
 /** Why an outbound call produced no response. */
 export class HttpClientError extends Error {
   constructor(
-    readonly reason: 'unreachable' | 'timeout',
+    readonly reason: 'unreachable' | 'timeout' | 'too-large',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -61,4 +63,16 @@ export class StoreUnavailableError extends Error {
     super(message, options);
     this.name = 'StoreUnavailableError';
   }
+}
+
+/**
+ * Where bodies too large for a log record live (the gateway's own S3 bucket). Content-addressed by SHA-256: a body
+ * is stored once however often it is sent, and a replayed message can never overwrite another exchange's body.
+ */
+export interface BodyStore {
+  /** Stores the body; returns its location (`s3://bucket/key`). */
+  put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string>;
+  get(location: string): Promise<Buffer>;
+  /** A URL another gateway can GET the body from without credentials, valid for `ttlSeconds`. */
+  shareUrl(location: string, ttlSeconds: number): Promise<string>;
 }

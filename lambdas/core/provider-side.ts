@@ -13,6 +13,7 @@
  *    the response, and only then return it. Error answers are signed too.
  */
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
+import { bodyReference, receivedBody } from './body-transfer';
 import type { AccessPolicy } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, logMessage, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
@@ -37,7 +38,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     checkBodySize(request.body, deps, 'Server.ServerProxy');
     await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
-    const { signed, service, servicePath } = verifyRequest(request, configuration, deps);
+    const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);
     const { manifest } = signed;
     binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
@@ -50,22 +51,24 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
       'Server.ServerProxy',
       base,
       { side: 'provider', direction: 'request', manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
-      request.body,
+      body,
       { withhold: refusal !== undefined },
     );
     if (refusal) throw refusal;
 
     const answer = metadata
       ? metadataAnswer(service, deps.settings, access.rules, (rule) => subjectMatches(rule.subject, manifest.client, access))
-      : await callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body: request.body, timeoutMs: offeredService(deps, service)!.timeoutMs });
+      : await callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body, timeoutMs: offeredService(deps, service)!.timeoutMs });
 
     const headers = passThroughHeaders(answer.headers);
     const { response, signed: signedResponse } = await signAnswer(deps, binding, { status: answer.status, headers, body: answer.body });
-    await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, headers, ...signedLogFields(signedResponse) }, answer.body);
+    const logged = await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, headers, ...signedLogFields(signedResponse) }, answer.body);
+    const reference = await bodyReference(deps, answer.body, logged.bodyLocation, logged.bodySha256);
     return {
       status: response.status,
       headers: {
         ...response.headers,
+        ...reference,
         ...singleHeaders({
           [XROAD.client]: manifest.client,
           [XROAD.service]: manifest.service,
@@ -74,7 +77,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
           [XROAD.requestHash]: manifest.requestHash,
         }),
       },
-      body: response.body,
+      body: reference ? Buffer.alloc(0) : response.body,
     };
   } catch (error) {
     return answerFailure(deps, 'provider', request, base, error, binding);
@@ -103,9 +106,10 @@ function refusalOf(deps: GatewayDeps, access: AccessContext, manifest: RequestMa
 
 /**
  * Verifies that the request came through the client's gateway, unaltered and recently, and returns the facts
- * the rest of the exchange acts on: the signed manifest, the service and the canonical service path.
+ * the rest of the exchange acts on: the signed manifest, the service, the canonical service path and the body
+ * (fetched, when sent by reference, only once the signer is known; it must still match the signed hash).
  */
-function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): { signed: SignedManifest<RequestManifest>; service: ServiceId; servicePath: ServicePath } {
+async function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): Promise<{ signed: SignedManifest<RequestManifest>; service: ServiceId; servicePath: ServicePath; body: Buffer }> {
   const { settings } = deps;
   let signed: SignedManifest<RequestManifest>;
   try {
@@ -137,14 +141,16 @@ function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration,
   if (formatServiceId(service) !== manifest.service) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request path names');
   }
-  if (requestHash(manifest.method, manifest.target, request.headers, manifest.headers, request.body) !== manifest.requestHash) {
+  const body = await receivedBody(deps, request.headers, request.body, 'Server.ServerProxy');
+  checkBodySize(body, deps, 'Server.ServerProxy');
+  if (requestHash(manifest.method, manifest.target, request.headers, manifest.headers, body) !== manifest.requestHash) {
     throw providerError('InvalidSignatureValue', 'The request body or headers do not match the signed request hash');
   }
   const skewMs = Math.abs(deps.clock.now() - Date.parse(manifest.createdAt));
   if (!(skewMs <= settings.maxClockSkewSeconds * 1000)) {
     throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`);
   }
-  return { signed, service, servicePath };
+  return { signed, service, servicePath, body };
 }
 
 async function callBackend(deps: GatewayDeps, outbound: OutboundRequest): Promise<HttpResponse> {

@@ -56,7 +56,7 @@ export function recordHash(record: MessageLogRecord): Buffer {
     record.method, record.target, record.status ?? null, record.loggedAt, record.manifest ?? null, record.signature ?? null,
     record.errorType ?? null, record.bodySha256, record.bodyBytes, record.bodyLogged,
     record.headers ? Object.entries(record.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
-    record.certificate ?? null,
+    record.certificate ?? null, record.bodyLocation ?? null,
   ];
   return Buffer.from(sha256Base64(JSON.stringify(canonical)), 'base64');
 }

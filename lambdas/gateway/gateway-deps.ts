@@ -5,6 +5,7 @@
  */
 import { KmsSigner } from '../adapters/kms-signer';
 import { DynamoDbMessageLog } from '../adapters/dynamodb-message-log';
+import { S3BodyStore } from '../adapters/s3-body-store';
 import { NodeHttpClient } from '../adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configuration-fetcher';
 import type { AwsClients } from '../adapters/aws-clients';
@@ -22,6 +23,8 @@ export interface GatewayEnvironment {
   readonly SILD_SIGNING_KEY_ID?: string;
   readonly SILD_MESSAGE_LOG_TABLE?: string;
   readonly SILD_LOG_RETENTION_DAYS?: string;
+  /** The gateway's body store (S3 bucket). */
+  readonly SILD_BODY_BUCKET?: string;
 }
 
 export interface GatewayDepsOptions {
@@ -63,6 +66,7 @@ export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, 
         ? new KmsMessageSigner(signer, settings.gatewayId)
         : new SessionKeyMessageSigner(signer, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
     log,
+    bodyStore: env.SILD_BODY_BUCKET ? new S3BodyStore(clients.s3, env.SILD_BODY_BUCKET, { endpoint: clients.s3Endpoint, clock }) : undefined,
     accessPolicy: new CachedAccessPolicy(() => log.accessPolicy(), clock),
     sealHealth: new SealHealth(log, settings.sealing, clock),
     sealer: { store: log, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },

@@ -58,6 +58,7 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
     seals: await target.log.listSeals(),
     leavesInWindows: (from, to) => target.log.leavesInWindows(from, to),
     globalConfiguration: await target.globalConfiguration(),
+    bodies: target.bodies,
     nowMs,
   });
   const text = `${JSON.stringify(bundle, null, 2)}\n`;

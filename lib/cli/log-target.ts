@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients } from '../../lambdas/adapters/aws-clients';
 import { DynamoDbMessageLog } from '../../lambdas/adapters/dynamodb-message-log';
+import { S3BodyStore } from '../../lambdas/adapters/s3-body-store';
+import type { BodyStore } from '../../lambdas/core/ports';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import type { Anchor, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
@@ -18,15 +20,18 @@ export interface LogTarget {
   readonly intervalSeconds: number;
   readonly retentionDays: number;
   readonly anchor: Anchor;
+  /** The gateway's body store (bodies above the inline log limit). @default - none */
+  readonly bodies?: BodyStore;
   globalConfiguration(): Promise<SignedGlobalConfiguration>;
 }
 
 /** What `npm start` records for the CLI. */
 export interface LocalRuntimeInfo {
   readonly dynamodb: string;
+  readonly s3: string;
   readonly central: string;
   readonly anchor: Anchor;
-  readonly agencies: Record<string, { readonly table: string; readonly gatewayId: string; readonly intervalSeconds: number; readonly shards: number; readonly retentionDays: number }>;
+  readonly agencies: Record<string, { readonly table: string; readonly bucket: string; readonly gatewayId: string; readonly intervalSeconds: number; readonly shards: number; readonly retentionDays: number }>;
 }
 
 export const localInfoPath = (stateDir: string) => join(stateDir, 'local.json');
@@ -47,11 +52,12 @@ export function localTarget(stateDir: string, agency: string): LogTarget {
   const info = JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo;
   const entry = info.agencies[agency];
   if (!entry) throw new CliError(`Unknown agency ${agency}; known: ${Object.keys(info.agencies).join(', ')}`);
-  const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb, s3: info.s3 }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
   return {
     agency,
     gatewayId: entry.gatewayId,
     log: new DynamoDbMessageLog(clients.dynamodb, entry.table, { retentionDays: entry.retentionDays, sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards } }),
+    bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
     anchor: info.anchor,
@@ -69,6 +75,8 @@ export interface AwsTargetOptions {
   readonly agency: string;
   readonly gatewayId: string;
   readonly table: string;
+  /** The gateway's body store bucket. @default - stored bodies are left out of evidence */
+  readonly bucket?: string;
   readonly region: string;
   readonly centralUrl: string;
   readonly anchor: Anchor;
@@ -89,6 +97,7 @@ export function awsTarget(options: AwsTargetOptions): LogTarget {
     agency: options.agency,
     gatewayId: options.gatewayId,
     log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds, shards: options.shards ?? 4 } }),
+    bodies: options.bucket ? new S3BodyStore(clients.s3, options.bucket) : undefined,
     intervalSeconds,
     retentionDays,
     anchor: options.anchor,

@@ -54,6 +54,11 @@ export interface ApiFront {
 
 /** API Gateway's limit on the request line and headers together (both API types). */
 const MAX_HEADER_BYTES = 10_240;
+/**
+ * Lambda's synchronous invocation payload, each way (the event and the result as JSON, so a base64 body counts a
+ * third more): https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 function headerBytes(request: IncomingMessage): number {
   let size = (request.url ?? '').length + (request.method ?? '').length;
@@ -137,6 +142,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     } catch {
       return refuse(response, 'DEFAULT_4XX', requestId);
     }
+    // The function is never invoked with an event above Lambda's payload limit (UNCONFIRMED: AWS's exact answer).
+    if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_BYTES) return refuse(response, 'REQUEST_TOO_LARGE', requestId);
     let result: ApiGatewayResult;
     try {
       result = await options.handler(event);
@@ -144,6 +151,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       // A function that throws: a REST API answers 502 with its default 5XX response, an HTTP API 500.
       return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
     }
+    // A result above the payload limit is an invocation error: the API's 5XX answer.
+    if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_PAYLOAD_BYTES) return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
     writeResult(response, result, requestId);
   }
 

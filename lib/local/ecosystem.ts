@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import { createCentralDeps } from '../../lambdas/central/central-deps';
@@ -25,13 +26,14 @@ import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllow
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { ensureTable } from './dynamodb';
-import { startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
+import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
 
 export const LOCAL_REGION = 'eu-north-1';
 export const registryTableName = 'sild-registry';
 export const messageLogTableName = (agency: string) => `sild-${agency}-message-log`;
+export const bodyBucketName = (agency: string) => `sild-${agency}-bodies`;
 export const signingKeyAlias = (owner: string) => `alias/sild-${owner}`;
 
 export interface LocalEcosystemOptions {
@@ -120,11 +122,11 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
     let emulators: Emulators | undefined;
     if (!options.emulatorEndpoints) {
-      emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: config.central.account });
+      emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: config.central.account, now: () => clock.now() });
       stoppers.push(emulators.stop);
     }
     const endpoints = options.emulatorEndpoints ?? emulators!;
-    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url }, credentials: LOCAL_CREDENTIALS });
 
     // What the stacks deploy: tables and keys.
     await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
@@ -132,6 +134,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const agencyKeys: Record<string, string> = {};
     for (const agency of config.agencies) {
       await ensureTable(clients.dynamodb as never, messageLogTableName(agency.name), MESSAGE_LOG_TABLE);
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bodyBucketName(agency.name) }));
       agencyKeys[agency.name] = await ensureSigningKey(clients.kms, signingKeyAlias(agency.name), `Sild gateway of ${agency.name}`);
     }
 
@@ -171,7 +174,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         ...options.gatewayOverrides,
       };
       const deps = createGatewayDeps(
-        { SILD_GATEWAY_SETTINGS: JSON.stringify(resolved), SILD_SIGNING_KEY_ID: agencyKeys[agency.name], SILD_MESSAGE_LOG_TABLE: messageLogTableName(agency.name), SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays) },
+        { SILD_GATEWAY_SETTINGS: JSON.stringify(resolved), SILD_SIGNING_KEY_ID: agencyKeys[agency.name], SILD_MESSAGE_LOG_TABLE: messageLogTableName(agency.name), SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays), SILD_BODY_BUCKET: bodyBucketName(agency.name) },
         clients,
         { clock, events: options.events },
       );
@@ -232,6 +235,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         for (const stop of stoppers.reverse()) await stop();
         clients.kms.destroy();
         clients.dynamodb.destroy();
+        clients.s3.destroy();
       },
     };
   } catch (error) {

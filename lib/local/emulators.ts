@@ -1,22 +1,28 @@
 /**
- * The AWS services the local runtime emulates: DynamoDB (dynalite behind a fault-injection proxy) and KMS
- * (`LocalKmsEndpoint`). They run in the ecosystem's process by default; the benchmark runs them in a process of
+ * The AWS services the local runtime emulates: DynamoDB (dynalite behind a fault-injection proxy), KMS
+ * (`LocalKmsEndpoint`) and S3 (`startLocalS3`). They run in the ecosystem's process by default; the benchmark runs them in a process of
  * their own (`bin/emulators.ts`) so the gateways' CPU time can be measured apart from theirs.
  */
 import { join } from 'node:path';
 import { startLocalDynamoDb } from './dynamodb';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { LocalKmsEndpoint } from './kms-endpoint';
+import { startLocalS3, type LocalS3Endpoint } from './s3-endpoint';
+
+/** The credentials the local runtime signs with (the emulators accept them). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export interface EmulatorEndpoints {
   readonly dynamodbUrl: string;
   readonly kmsUrl: string;
+  readonly s3Url: string;
 }
 
 export interface Emulators extends EmulatorEndpoints {
   /** The fault proxy in front of dynalite (fault tests set rules on it). */
   readonly dynamodb: FaultProxy;
   readonly kms: LocalKmsEndpoint;
+  readonly s3: LocalS3Endpoint;
   stop(): Promise<void>;
 }
 
@@ -29,18 +35,26 @@ export interface EmulatorOptions {
   readonly dynamodbPort?: number;
   /** @default 0 (ephemeral) */
   readonly kmsPort?: number;
+  /** @default 0 (ephemeral) */
+  readonly s3Port?: number;
+  /** The clock presigned URLs expire by. @default Date.now */
+  readonly now?: () => number;
 }
 
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   const dynalite = await startLocalDynamoDb({ path: options.stateDir && join(options.stateDir, 'dynamodb') });
   const dynamodb = await startFaultProxy(dynalite.url, options.dynamodbPort);
   const kms = await LocalKmsEndpoint.start({ stateDir: options.stateDir && join(options.stateDir, 'kms'), region: options.region, account: options.account, port: options.kmsPort });
+  const s3 = await startLocalS3({ stateDir: options.stateDir && join(options.stateDir, 's3'), credentials: LOCAL_CREDENTIALS, port: options.s3Port, now: options.now });
   return {
     dynamodbUrl: dynamodb.url,
     kmsUrl: kms.url,
+    s3Url: s3.url,
     dynamodb,
     kms,
+    s3,
     stop: async () => {
+      await s3.stop();
       await kms.stop();
       await dynamodb.stop();
       await dynalite.stop();

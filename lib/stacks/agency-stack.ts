@@ -13,6 +13,7 @@ import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK } f
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
+import { BodyStoreBucket } from '../constructs/body-store-bucket';
 import { GatewayRegistration } from '../constructs/gateway-registration';
 import { SigningKey } from '../constructs/signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from '../constructs/sild-function';
@@ -43,6 +44,7 @@ export class AgencyStack extends Stack {
   public readonly providerApi: SildRestApi | SildHttpApi;
   public readonly signingKey: SigningKey;
   public readonly messageLog: SildTable;
+  public readonly bodyStore: BodyStoreBucket;
   /** Undefined while `central.apiUrl`/`central.anchorPublicKey` are not set. */
   public readonly registration?: GatewayRegistration;
 
@@ -58,6 +60,7 @@ export class AgencyStack extends Stack {
       description: `Sild ${config.instance}: gateway ${agency.name} signs its messages`,
     });
     this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
+    this.bodyStore = new BodyStoreBucket(this, 'BodyStore', { retentionDays: agency.logRetentionDays });
 
     const { apiUrl, anchorPublicKey } = config.central;
     const centralConfigured = apiUrl !== undefined && anchorPublicKey !== undefined;
@@ -78,6 +81,7 @@ export class AgencyStack extends Stack {
       SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
       SILD_MESSAGE_LOG_TABLE: this.messageLog.table.tableName,
       SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays),
+      SILD_BODY_BUCKET: this.bodyStore.bucket.bucketName,
     };
     const vpcPlacement = this.vpcPlacement(agency);
     const consumer = new SildFunction(this, 'ConsumerFunction', {
@@ -100,6 +104,7 @@ export class AgencyStack extends Stack {
       this.signingKey.grantSign(fn);
       this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK] });
       this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK] });
+      this.bodyStore.grantReadWrite(fn);
     }
     // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
     // shows a change of it in this resource. Only the provider side reads it.

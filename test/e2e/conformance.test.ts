@@ -187,3 +187,43 @@ async function rawCall(url: string, lines: [string, string][], options: { method
   });
 }
 
+
+describe('large bodies (PR-REST §3.1: any message size; the limit is Lambda’s 6 MB payload)', () => {
+  const records = (agency: string, xRoadId: string) => eco.agencies[agency].deps.log.find(TAX_CLIENT, xRoadId);
+
+  test('a 300 KB body (above the inline log limit) is exchanged and logged in the gateways’ body stores on both sides', async () => {
+    const body = randomBytes(300 * 1024);
+    const response = await eco.call(`${ECHO}/mid`, { method: 'PUT', headers: { ...client, 'x-road-id': 'mid-1', 'content-type': 'application/octet-stream' }, body });
+    expect(response.status).toBe(200);
+    expect(last().body.equals(body)).toBe(true);
+    for (const agency of ['tax-board', 'population-registry']) {
+      const request = (await records(agency, 'mid-1')).find((record) => record.direction === 'request')!;
+      expect(request).toMatchObject({ bodyLogged: 'stored', bodyBytes: body.length });
+      expect((await eco.agencies[agency].deps.bodyStore!.get(request.bodyLocation!)).equals(body)).toBe(true);
+    }
+  });
+
+  test('a 5 MB JSON body both ways: sent between the gateways by reference, delivered byte for byte, fully logged', async () => {
+    const body = Buffer.from(JSON.stringify({ data: 'x'.repeat(5 * 1024 * 1024) }));
+    const answer = Buffer.from(JSON.stringify({ data: 'y'.repeat(5 * 1024 * 1024) }));
+    echo.script(() => ({ status: 200, headers: [['content-type', 'application/json']], body: answer }));
+    const response = await eco.call(`${ECHO}/big`, { method: 'POST', headers: { ...client, 'x-road-id': 'big-1', 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    expect(last().body.equals(body)).toBe(true);
+    expect(response.body.equals(answer)).toBe(true);
+    // The reference header is the gateways' own: neither the backend nor the client sees it.
+    expect(echo.lastHeaders()['x-sild-body-url']).toBeUndefined();
+    expect(response.headers['x-sild-body-url']).toBeUndefined();
+    for (const agency of ['tax-board', 'population-registry']) {
+      const logged = await records(agency, 'big-1');
+      expect(logged.map((record) => [record.direction, record.bodyLogged, record.bodyBytes]).sort()).toEqual([['request', 'stored', body.length], ['response', 'stored', answer.length]]);
+    }
+  });
+
+  test('a binary body above what Lambda can carry base64-encoded is refused by the API front, never half-delivered', async () => {
+    const before = echo.received.length;
+    const response = await eco.call(`${ECHO}/huge`, { method: 'POST', headers: { ...client, 'content-type': 'application/octet-stream' }, body: randomBytes(5 * 1024 * 1024) });
+    expect(response.status).toBe(413);
+    expect(echo.received.length).toBe(before);
+  });
+});

@@ -21,6 +21,7 @@ function target(agency: string): LogTarget {
     agency,
     gatewayId: runtime.settings.gatewayId,
     log: runtime.log,
+    bodies: runtime.bodyStore,
     intervalSeconds: runtime.settings.sealing.intervalSeconds,
     retentionDays: 30,
     anchor: { instance: eco.config.instance, publicKey: eco.anchorPublicKey },
@@ -238,6 +239,30 @@ describe('sild evidence', () => {
     const other = { instance: 'DEV', publicKey: eco.agencies[TAX].deps.settings.anchor.publicKey.replace(/A/, 'B') };
     expect(verifyEvidenceCommand(bundlePath, other, out)).toBe(1);
     expect(out.lines.join('\n')).toContain('✗ global configuration: signed by the anchor key');
+  });
+});
+
+describe('sild evidence with bodies in the body store', () => {
+  test('a body above the inline log limit is read from the body store into the bundle, and the bundle verifies; a changed byte fails', async () => {
+    await exchange('ev-big', JSON.stringify({ givenName: 'K'.repeat(300 * 1024) }));
+    await sealAll();
+    const dir = mkdtempSync(join(tmpdir(), 'sild-evidence-big-'));
+    const path = join(dir, 'ev-big.json');
+    expect(await exportEvidenceCommand(target(TAX), 'ev-big', { out: path }, capture(), eco.clock.now())).toBe(0);
+    const bundle = JSON.parse(readFileSync(path, 'utf8'));
+    const request = bundle.records.find((entry: any) => entry.record.direction === 'request').record;
+    expect(request).toMatchObject({ bodyLogged: 'stored' });
+    expect(Buffer.from(request.body, 'base64').length).toBeGreaterThan(300 * 1024);
+    const anchor = { instance: eco.config.instance, publicKey: eco.anchorPublicKey };
+    const out = capture();
+    expect(verifyEvidenceCommand(path, anchor, out)).toBe(0);
+    const body = Buffer.from(request.body, 'base64');
+    body[1000] ^= 1;
+    request.body = body.toString('base64');
+    writeFileSync(path, JSON.stringify(bundle));
+    const tampered = capture();
+    expect(verifyEvidenceCommand(path, anchor, tampered)).toBe(1);
+    expect(tampered.lines.join('\n')).toMatch(/✗ consumer request: body matches its logged hash/);
   });
 });
 

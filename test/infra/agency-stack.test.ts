@@ -63,7 +63,7 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(fn.VpcConfig).toBeUndefined();
   });
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records and read only seals (and the provider its access policy)', (name) => {
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records, read only seals (and the provider its access policy), and put/get bodies in its own body store', (name) => {
     const table = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
     const only = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
     expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
@@ -71,9 +71,29 @@ describe('AgencyStack defaults (demo config)', () => {
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL'] } } },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL']) },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['log/*', 'transfer/*'].map((prefix) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/BodyStore/Bucket/Resource'), 'Arn'] }, `/${prefix}`]] })) },
       ...(name === 'ProviderFunction' ? [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: only(['CONFIG']) }] : []),
     ]);
     expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the body store is encrypted, versioned, private, TLS-only and retained; log bodies expire a day after their records', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    const bucket = resourceAt(json, '/BodyStore/Bucket/Resource').resource;
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: 31, Status: 'Enabled' }),
+      expect.objectContaining({ Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, Status: 'Enabled' }),
+    ]));
+    const policy = resourceAt(json, '/BodyStore/Bucket/Policy/Resource').resource;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
+    expect(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_BODY_BUCKET).toEqual({ Ref: id('/BodyStore/Bucket/Resource') });
   });
 
   test('the message log has the sparse seal index, carrying only the record hash and time', () => {

@@ -3,16 +3,17 @@ import { XRoadError } from '../../lambdas/core/errors';
 import { messageLogSettingsSchema, parseGatewaySettings, type MessageLogSettings } from '../../lambdas/core/gateway-settings';
 import { appendOrFail, bodyForLog, type MessageLog, type MessageLogRecord } from '../../lambdas/core/message-log';
 import { DuplicateRecordError, StoreUnavailableError } from '../../lambdas/core/ports';
-import { rejectionOf, thrownBy } from './support/fixtures';
+import { MemoryBodyStore, rejectionOf } from './support/fixtures';
 
 const settings = (overrides: Partial<MessageLogSettings> = {}): MessageLogSettings => ({ ...messageLogSettingsSchema.parse({}), ...overrides });
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');
 
 describe('bodyForLog', () => {
   const body = Buffer.from('x'.repeat(100));
+  const store = new MemoryBodyStore();
 
-  test('full mode stores a body up to the limit inline, with its hash and size', () => {
-    expect(bodyForLog(body, settings({ maxInlineBodyBytes: 100 }), 'Server.ClientProxy')).toEqual({
+  test('full mode stores a body up to the limit inline, with its hash and size', async () => {
+    expect(await bodyForLog(body, settings({ maxInlineBodyBytes: 100 }), 'Server.ClientProxy', store)).toEqual({
       bodySha256: sha256(body),
       bodyBytes: 100,
       bodyLogged: 'inline',
@@ -20,26 +21,42 @@ describe('bodyForLog', () => {
     });
   });
 
-  test('metadata mode never stores the body', () => {
-    const logged = bodyForLog(body, settings({ mode: 'metadata' }), 'Server.ClientProxy');
+  test('metadata mode never stores the body', async () => {
+    const logged = await bodyForLog(body, settings({ mode: 'metadata' }), 'Server.ClientProxy', store);
     expect(logged).toEqual({ bodySha256: sha256(body), bodyBytes: 100, bodyLogged: 'metadata' });
     expect(logged).not.toHaveProperty('body');
   });
 
-  test('an oversize body is refused with RequestTooLarge of the given side by default', () => {
-    const error = thrownBy(() => bodyForLog(body, settings({ maxInlineBodyBytes: 99 }), 'Server.ServerProxy'));
-    expect(error).toBeInstanceOf(XRoadError);
-    expect((error as XRoadError).type).toBe('Server.ServerProxy.RequestTooLarge');
-    expect((error as XRoadError).status).toBe(413);
+  test('an oversize body goes to the body store by default, content-addressed; the record keeps hash and location', async () => {
+    const logged = await bodyForLog(body, settings({ maxInlineBodyBytes: 99 }), 'Server.ClientProxy', store);
+    const hex = createHash('sha256').update(body).digest('hex');
+    expect(logged).toEqual({ bodySha256: sha256(body), bodyBytes: 100, bodyLogged: 'stored', bodyLocation: `memory://log/${hex}` });
+    expect(store.objects.get(`memory://log/${hex}`)).toEqual(body);
   });
 
-  test('an oversize body is logged by hash only when configured so', () => {
-    const logged = bodyForLog(body, settings({ maxInlineBodyBytes: 99, oversizeBody: 'hash-only' }), 'Server.ClientProxy');
+  test('a body store that cannot be written is LoggingFailed (nothing unlogged is passed on)', async () => {
+    const failing = new MemoryBodyStore();
+    failing.failing = true;
+    const error = await rejectionOf(bodyForLog(body, settings({ maxInlineBodyBytes: 99 }), 'Client', failing));
+    expect((error as XRoadError).type).toBe('Server.ClientProxy.LoggingFailed');
+  });
+
+  test('an oversize body is refused with RequestTooLarge of the given side when configured so (or without a store)', async () => {
+    for (const [options, withStore] of [[{ oversizeBody: 'reject' as const }, store], [{}, undefined]] as const) {
+      const error = await rejectionOf(bodyForLog(body, settings({ maxInlineBodyBytes: 99, ...options }), 'Server.ServerProxy', withStore));
+      expect(error).toBeInstanceOf(XRoadError);
+      expect((error as XRoadError).type).toBe('Server.ServerProxy.RequestTooLarge');
+      expect((error as XRoadError).status).toBe(413);
+    }
+  });
+
+  test('an oversize body is logged by hash only when configured so', async () => {
+    const logged = await bodyForLog(body, settings({ maxInlineBodyBytes: 99, oversizeBody: 'hash-only' }), 'Server.ClientProxy', store);
     expect(logged).toEqual({ bodySha256: sha256(body), bodyBytes: 100, bodyLogged: 'hash-only' });
   });
 
-  test('an empty body is logged inline', () => {
-    expect(bodyForLog(Buffer.alloc(0), settings(), 'Server.ClientProxy').bodyLogged).toBe('inline');
+  test('an empty body is logged inline', async () => {
+    expect((await bodyForLog(Buffer.alloc(0), settings(), 'Server.ClientProxy', store)).bodyLogged).toBe('inline');
   });
 });
 
@@ -107,7 +124,7 @@ describe('parseGatewaySettings', () => {
     expect(parsed.sealing).toEqual({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 });
     expect(parsed.globalConfRefreshSeconds).toBe(60);
     expect(parsed.maxClockSkewSeconds).toBe(60);
-    expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'reject' });
+    expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'store' });
   });
 
   test('names the field that is wrong', () => {

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { XRoadError } from '../../../lambdas/core/errors';
-import type { Clock, Signer } from '../../../lambdas/core/ports';
+import type { Clock, Signer, BodyStore } from '../../../lambdas/core/ports';
 import type { AllowedAgency, GlobalGroup, Registry, RegistryEntry } from '../../../lambdas/core/central';
 
 export interface TestKey extends Signer {
@@ -92,4 +92,24 @@ export function expectXRoadError(fn: () => unknown, type: string, status?: numbe
   expect(xroad.type).toBe(type);
   if (status !== undefined) expect(xroad.status).toBe(status);
   return xroad;
+}
+
+/** `BodyStore` in memory: content-addressed like the S3 adapter; `failing` makes every write fail. */
+export class MemoryBodyStore implements BodyStore {
+  readonly objects = new Map<string, Buffer>();
+  failing = false;
+  async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
+    if (this.failing) throw new Error('store unavailable');
+    const location = `memory://${purpose}/${sha256Hex}`;
+    this.objects.set(location, body);
+    return location;
+  }
+  async get(location: string): Promise<Buffer> {
+    const body = this.objects.get(location);
+    if (!body) throw new Error(`no body at ${location}`);
+    return body;
+  }
+  async shareUrl(location: string): Promise<string> {
+    return `http://127.0.0.1/${encodeURIComponent(location)}`;
+  }
 }

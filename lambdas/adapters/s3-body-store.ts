@@ -1,0 +1,62 @@
+/**
+ * `BodyStore` on the gateway's own S3 bucket (`@aws-sdk/client-s3`): bodies too large for a log record, and large
+ * bodies handed to another gateway by presigned URL. Keys are `<purpose>/<sha256 hex>`: content-addressed, so a body
+ * sent twice is stored once and nothing can overwrite another exchange's body; the bucket's lifecycle keeps `log/`
+ * as long as the message log and `transfer/` for a day.
+ *
+ * Presigned URLs are built with `@smithy/signature-v4` exactly as `@aws-sdk/s3-request-presigner` builds them
+ * (query-string SigV4, `UNSIGNED-PAYLOAD`, https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html),
+ * so only the client package is needed at run time.
+ */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { systemClock, type BodyStore, type Clock } from '../core/ports';
+
+export interface S3BodyStoreOptions {
+  /** A local S3 endpoint (path-style URLs); unset in AWS (virtual-hosted `https://bucket.s3.region.amazonaws.com`). */
+  readonly endpoint?: string;
+  /** The clock presigned URLs are dated by. @default the system clock */
+  readonly clock?: Clock;
+}
+
+export class S3BodyStore implements BodyStore {
+  private signer?: SignatureV4;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly options: S3BodyStoreOptions = {},
+  ) {}
+
+  async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
+    const key = `${purpose}/${sha256Hex}`;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }));
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  async get(location: string): Promise<Buffer> {
+    const { bucket, key } = parseLocation(location);
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  }
+
+  async shareUrl(location: string, ttlSeconds: number): Promise<string> {
+    const { bucket, key } = parseLocation(location);
+    const region = await this.s3.config.region();
+    const url = new URL(this.options.endpoint ? `${this.options.endpoint.replace(/\/+$/, '')}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`);
+    this.signer ??= new SignatureV4({ service: 's3', region, credentials: this.s3.config.credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+    const signed = await this.signer.presign(
+      { method: 'GET', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: {}, headers: { host: url.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } },
+      { expiresIn: ttlSeconds, signingDate: new Date((this.options.clock ?? systemClock).now()) },
+    );
+    const query = new URLSearchParams(Object.entries(signed.query ?? {}).map(([name, value]): [string, string] => [name, String(value)]));
+    return `${url.origin}${url.pathname}?${query.toString()}`;
+  }
+}
+
+function parseLocation(location: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+  if (!match) throw new Error(`Not a body store location: ${location}`);
+  return { bucket: match[1], key: match[2] };
+}

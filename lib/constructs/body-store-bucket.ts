@@ -1,0 +1,61 @@
+/**
+ * A gateway's body store: the S3 bucket for message bodies too large for a log record (`log/…`, kept as long as the
+ * message log) and for large bodies handed to another gateway by presigned URL (`transfer/…`, a day). Encrypted,
+ * versioned, never public, TLS only, retained when the stack is deleted — it is part of the log.
+ */
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** The key prefixes bodies live under (`S3BodyStore`): log bodies, and bodies in transfer to another gateway. */
+const BODY_PREFIXES = ['log/', 'transfer/'] as const;
+
+export interface BodyStoreBucketProps {
+  /** Days stored bodies are kept (the message log's retention; seals outlive records, bodies do not). */
+  readonly retentionDays: number;
+}
+
+export class BodyStoreBucket extends Construct {
+  public readonly bucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: BodyStoreBucketProps) {
+    super(scope, id);
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        // A day past the record's own expiry, so a body never disappears before the record that points at it.
+        { id: 'log-bodies', prefix: 'log/', expiration: Duration.days(props.retentionDays + 1), noncurrentVersionExpiration: Duration.days(props.retentionDays + 1) },
+        { id: 'transfer-bodies', prefix: 'transfer/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
+        { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Every body in this bucket is referenced by a sealed message-log record that says who sent it, when and why; the message log is the access record (CloudTrail S3 data events can be enabled per account).',
+    });
+    this.bucket = bucket;
+  }
+
+  /**
+   * Store and read bodies — `s3:PutObject` and `s3:GetObject` under `log/` and `transfer/`, nothing else (reading
+   * also makes the presigned URLs the grantee signs work).
+   */
+  public grantReadWrite(grantee: iam.IGrantable & { readonly role?: iam.IRole }): void {
+    const resources = BODY_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`));
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: resources });
+    if (grantee.role) {
+      Validations.of(grantee.role).acknowledge(
+        ...BODY_PREFIXES.map((prefix) => ({
+          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${prefix}*]`,
+          reason: 'Bodies are stored under their SHA-256 (content-addressed, so no replay can overwrite another exchange\'s body): the keys are not known in advance; the grant is Put/Get on the body prefixes of this gateway\'s own bucket only.',
+        })),
+      );
+    }
+  }
+}
