@@ -54,6 +54,7 @@ function functionEnvironments(): Record<string, Record<string, string>> {
   const config = parseEcosystemConfig(
     JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'ecosystem.json'), 'utf8')) as unknown,
     'config/ecosystem.json',
+    join(REPO_ROOT, 'config'),
   );
   const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   const agency = config.agencies[0];

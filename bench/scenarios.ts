@@ -104,7 +104,7 @@ export function benchmarkConfig(backendUrl: string): unknown {
   const service = provider?.services?.find((entry) => entry.code === 'persons');
   if (!service) throw new Error(`config/ecosystem.json has no ${PROVIDER_AGENCY} persons service`);
   service.backendUrl = `${backendUrl}/persons`;
-  parseEcosystemConfig(raw, 'benchmark config');
+  parseEcosystemConfig(raw, 'benchmark config', join(REPO_ROOT, 'config'));
   return raw;
 }
 

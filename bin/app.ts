@@ -6,18 +6,23 @@
  */
 import { App } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig, type EcosystemConfig } from '../lib/config/ecosystem-config';
+import { validateServiceDescriptions } from '../lib/config/service-descriptions';
 import { addSildStacks } from '../lib/stacks/sild-stacks';
 
 const app = new App({ analyticsReporting: false });
 const configPath: string = app.node.tryGetContext('sild:config') ?? process.env.SILD_CONFIG ?? DEFAULT_CONFIG_PATH;
 
-let config: EcosystemConfig;
-try {
-  config = loadEcosystemConfig(configPath);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
+async function main(): Promise<void> {
+  let config: EcosystemConfig;
+  try {
+    config = loadEcosystemConfig(configPath);
+    await validateServiceDescriptions(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  addSildStacks(app, config);
 }
 
-addSildStacks(app, config);
+void main();

@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
+import { validateServiceDescriptions } from '../lib/config/service-descriptions';
 import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/cli/log-target';
 import { bodyBucketName, startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const configPath = option('--config') ?? DEFAULT_CONFIG_PATH;
   const stateDir = resolve(process.env.SILD_STATE_DIR ?? '.sild');
   const config = loadEcosystemConfig(configPath);
+  await validateServiceDescriptions(config);
   // A second `npm start` would fail deep inside dynalite (its state is locked by the first): say it plainly.
   if (await listening(config.local.basePort)) {
     throw new ConfigError(`Something already listens on port ${config.local.basePort}: is another \`npm start\` running? Stop it first, or set local.basePort in the config.`);

@@ -16,7 +16,7 @@ import type { MessageLog, MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError } from '../core/ports';
 import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
 import type { SealLeaf, SealStore } from '../core/sealer';
-import { ACCESS_POLICY_KEY, accessPolicyItem, CONFIG_PK, SEAL_INDEX, SEAL_PK } from './tables';
+import { ACCESS_POLICY_KEY, accessPolicyItem, CONFIG_PK, SEAL_INDEX, SEAL_PK, serviceDescriptionItem, serviceDescriptionKey } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -115,6 +115,17 @@ export class DynamoDbMessageLog implements MessageLog, SealStore {
   async accessPolicy(): Promise<AccessPolicy> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ACCESS_POLICY_KEY, ConsistentRead: true }));
     return accessPolicySchema.parse(result.Item ? JSON.parse(String(result.Item.policy)) : { accessRights: [] });
+  }
+
+  /** A service's OpenAPI description the deployment wrote; undefined when it has none. */
+  async serviceDescription(subsystem: string, code: string): Promise<unknown | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: serviceDescriptionKey(subsystem, code), ConsistentRead: true }));
+    return result.Item ? JSON.parse(String(result.Item.document)) : undefined;
+  }
+
+  /** Writes a service description (the local runtime; in AWS the agency stack puts the same item). */
+  async putServiceDescription(subsystem: string, code: string, document: unknown): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: serviceDescriptionItem(subsystem, code, document) }));
   }
 
   /** Writes the access policy (the local runtime; in AWS the agency stack's custom resource puts the same item). */

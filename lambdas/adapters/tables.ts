@@ -55,6 +55,15 @@ export const SEAL_PK = 'SEAL';
 /** Where the deployment writes a gateway's access policy in its own table (the policy as JSON in `policy`). */
 export const ACCESS_POLICY_KEY = { pk: CONFIG_PK, sk: 'ACCESS-POLICY' } as const;
 
+/** Where the deployment writes a service's OpenAPI description (the document as JSON in `document`). */
+export const serviceDescriptionKey = (subsystem: string, code: string) => ({ pk: CONFIG_PK, sk: `OPENAPI#${subsystem}/${code}` });
+
+/** A service-description item, in DynamoDB's attribute-value form. */
+export const serviceDescriptionItem = (subsystem: string, code: string, document: unknown) => {
+  const key = serviceDescriptionKey(subsystem, code);
+  return { pk: { S: key.pk }, sk: { S: key.sk }, document: { S: JSON.stringify(document) } };
+};
+
 /** The access-policy item, in DynamoDB's attribute-value form (what the agency stack and the local runtime put). */
 export const accessPolicyItem = (policy: object) => ({ pk: { S: ACCESS_POLICY_KEY.pk }, sk: { S: ACCESS_POLICY_KEY.sk }, policy: { S: JSON.stringify(policy) } });
 

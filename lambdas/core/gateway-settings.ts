@@ -101,6 +101,8 @@ export type GatewaySettingsInput = z.input<typeof gatewaySettingsSchema>;
 export const accessPolicySchema = z.object({
   accessRights: z.array(z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() })),
   localGroups: z.record(z.string(), z.array(z.string())).default({}),
+  /** Endpoints of the services registered with an OpenAPI description, by `SUBSYSTEM/CODE` (listMethods, allowedMethods). */
+  endpoints: z.record(z.string(), z.array(z.object({ method: z.string(), path: z.string() }))).default({}),
 });
 
 export type AccessPolicy = z.infer<typeof accessPolicySchema>;

@@ -12,6 +12,7 @@ import { bodyForLog, appendOrFail, withheldBody, type MessageLog, type MessageLo
 import { XROAD } from './rest-message';
 import type { BodyStore, Clock, HttpClient, Signer } from './ports';
 import type { MessageSigner } from './message-signer';
+import type { ServiceDescriptions } from './metadata';
 
 export interface GatewayDeps {
   readonly settings: GatewaySettings;
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   readonly newId?: () => string;
   /** The access rights and local groups the provider side enforces. */
   readonly accessPolicy: { current(): Promise<AccessPolicy> };
+  /** OpenAPI descriptions of this gateway's services (`getOpenAPI`). @default - none */
+  readonly descriptions?: ServiceDescriptions;
   /** Bodies above the inline log limit, and large bodies sent between gateways. @default - none: such bodies are refused */
   readonly bodyStore?: BodyStore;
   /** Fail-closed check on the message-log seals (`SealHealth`). @default no check */

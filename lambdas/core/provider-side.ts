@@ -43,7 +43,8 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
 
-    const access = accessContext(await deps.accessPolicy.current(), configuration, manifest.client);
+    const policy = await deps.accessPolicy.current();
+    const access = accessContext(policy, configuration, manifest.client);
     const metadata = isMetadataRequest(service, servicePath);
     const refusal = metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
     await logMessage(
@@ -57,7 +58,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
     if (refusal) throw refusal;
 
     const answer = metadata
-      ? metadataAnswer(service, deps.settings, access.rules, (rule) => subjectMatches(rule.subject, manifest.client, access))
+      ? await metadataAnswer(service, splitTarget(manifest.target).query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
       : await callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body, timeoutMs: offeredService(deps, service)!.timeoutMs });
 
     const headers = passThroughHeaders(answer.headers);

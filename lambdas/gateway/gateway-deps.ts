@@ -68,6 +68,7 @@ export function createGatewayDeps(env: GatewayEnvironment, clients: AwsClients, 
     log,
     bodyStore: env.SILD_BODY_BUCKET ? new S3BodyStore(clients.s3, env.SILD_BODY_BUCKET, { endpoint: clients.s3Endpoint, clock }) : undefined,
     accessPolicy: new CachedAccessPolicy(() => log.accessPolicy(), clock),
+    descriptions: { get: (subsystem, code) => log.serviceDescription(subsystem, code) },
     sealHealth: new SealHealth(log, settings.sealing, clock),
     sealer: { store: log, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
     globalConfiguration: new GlobalConfigurationCache({

@@ -4,6 +4,10 @@
  * runtime both read it; a validation failure names the field and the reason.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { invalidGlobReason } from '../../lambdas/core/access-rights';
+import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
 import * as z from 'zod';
 import { invalidPartReason } from '../../lambdas/core/identifiers';
 import { messageLogSettingsSchema } from '../../lambdas/core/gateway-settings';
@@ -38,6 +42,10 @@ const serviceSchema = z.object({
   backendUrl: z.url({ protocol: /^https?$/ }),
   /** @default 25000 */
   timeoutMs: z.number().int().positive().max(28_000).optional(),
+  /** An OpenAPI 3 description (JSON or YAML file, relative to the config file): `getOpenAPI`, endpoint lists. @default - none */
+  openapi: z.string().min(1).optional(),
+  /** The description's content, read by the config loader from `openapi`. */
+  openapiDocument: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** An IAM role or user ARN. */
@@ -171,8 +179,25 @@ export const ecosystemConfigSchema = z
       }
       agency.accessRights.forEach((right, rightIndex) => {
         const [subsystem, code] = right.service.split('/');
-        if (!agency.services.some((service) => service.subsystem === subsystem && service.code === code)) {
+        const service = agency.services.find((candidate) => candidate.subsystem === subsystem && candidate.code === code);
+        if (!service) {
           context.addIssue({ code: 'custom', path: ['agencies', index, 'accessRights', rightIndex, 'service'], message: `${right.service} is not a service of ${agency.name}` });
+          return;
+        }
+        right.paths.forEach((path, pathIndex) => {
+          const reason = invalidGlobReason(path);
+          if (reason) context.addIssue({ code: 'custom', path: ['agencies', index, 'accessRights', rightIndex, 'paths', pathIndex], message: `${path} ${reason}` });
+        });
+        // With a description, a right must name endpoints the service has (PR-MREST: rights are per endpoint).
+        if (!service.openapiDocument) return;
+        const endpoints = endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname);
+        for (const method of right.methods) {
+          for (const path of right.paths) {
+            if (!endpoints.some((endpoint) => ruleCoversEndpoint({ method, path }, endpoint))) {
+              const known = endpoints.map((endpoint) => `${endpoint.method} ${endpoint.path}`).join(', ');
+              context.addIssue({ code: 'custom', path: ['agencies', index, 'accessRights', rightIndex], message: `${method} ${path} is not an endpoint of ${right.service} (its description has ${known || 'none'})` });
+            }
+          }
         }
       });
     });
@@ -188,11 +213,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a parsed config; the error lists every problem as `field: reason`. */
-export function parseEcosystemConfig(value: unknown, source = 'config'): EcosystemConfig {
+/**
+ * Validates a parsed config; the error lists every problem as `field: reason`. Service descriptions named by
+ * `openapi` are read from `baseDir` (the config file's folder) first.
+ */
+export function parseEcosystemConfig(value: unknown, source = 'config', baseDir = process.cwd()): EcosystemConfig {
+  const unreadable = readServiceDescriptions(value, baseDir);
   const parsed = ecosystemConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  if (!parsed.success || unreadable.length > 0) {
+    const problems = [...unreadable, ...(parsed.error?.issues ?? []).map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)];
     throw new ConfigError(`Invalid ecosystem config ${source}:\n${problems.join('\n')}`);
   }
   return parsed.data;
@@ -211,7 +240,28 @@ export function loadEcosystemConfig(path: string): EcosystemConfig {
   } catch (error) {
     throw new ConfigError(`Ecosystem config ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseEcosystemConfig(value, path);
+  return parseEcosystemConfig(value, path, dirname(path));
+}
+
+/** Reads each service's `openapi` file (JSON or YAML) into `openapiDocument`; returns the files that cannot be read. */
+function readServiceDescriptions(value: unknown, baseDir: string): string[] {
+  const problems: string[] = [];
+  const agencies = (value as { agencies?: unknown })?.agencies;
+  if (!Array.isArray(agencies)) return problems;
+  agencies.forEach((agency: { services?: unknown }, index) => {
+    if (!Array.isArray(agency?.services)) return;
+    agency.services.forEach((service: { openapi?: unknown; openapiDocument?: unknown }, serviceIndex) => {
+      if (typeof service?.openapi !== 'string' || service.openapiDocument !== undefined) return;
+      const file = resolve(baseDir, service.openapi);
+      try {
+        const text = readFileSync(file, 'utf8');
+        service.openapiDocument = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+      } catch (error) {
+        problems.push(`  agencies.${index}.services.${serviceIndex}.openapi: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    });
+  });
+  return problems;
 }
 
 /** The demo ecosystem `npm start` and the tests use. */

@@ -4,6 +4,7 @@
  */
 import type { AllowedAgency, CentralSettingsInput, GlobalGroup } from '../../lambdas/core/central';
 import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import { endpointsOf } from '../../lambdas/core/service-description';
 import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
 
 export const memberIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
@@ -39,7 +40,15 @@ export function accessPolicy(agency: AgencyConfig): AccessPolicyInput {
       return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
     }),
     localGroups: agency.localGroups,
+    endpoints: Object.fromEntries(
+      agency.services.filter((service) => service.openapiDocument).map((service) => [`${service.subsystem}/${service.code}`, endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname)]),
+    ),
   };
+}
+
+/** The services' OpenAPI descriptions: written into the gateway's table at deploy time (`getOpenAPI`). */
+export function serviceDescriptions(agency: AgencyConfig): { subsystem: string; code: string; document: unknown }[] {
+  return agency.services.filter((service) => service.openapiDocument).map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
 }
 
 export interface GatewayEndpoints {

@@ -22,7 +22,7 @@ import { createConsumerHandler, createProviderHandler } from '../../lambdas/gate
 import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
 import { signJoinRequest } from '../../lambdas/core/central';
 import type { EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList } from '../config/runtime-settings';
+import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { ensureTable } from './dynamodb';
@@ -178,7 +178,9 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         clients,
         { clock, events: options.events },
       );
-      await deps.log.putAccessPolicy(accessPolicy(agency)); // what the agency stack writes at deploy time
+      // What the agency stack writes at deploy time: the access policy and the service descriptions.
+      await deps.log.putAccessPolicy(accessPolicy(agency));
+      for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.log.putServiceDescription(subsystem, code, document);
       // IAM consumer access: the front verifies SigV4 for exactly the configured principals (the resource policy's job
       // in AWS); the handler binds each to its subsystems.
       const consumerCredentials = agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => localCredential(principal.arn)) : [];

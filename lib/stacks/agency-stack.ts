@@ -9,9 +9,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK } from '../../lambdas/adapters/tables';
+import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, gatewaySettings, type GatewayEndpoints } from '../config/runtime-settings';
+import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from '../constructs/api-gateway-cloudwatch-role';
 import { BodyStoreBucket } from '../constructs/body-store-bucket';
 import { GatewayRegistration } from '../constructs/gateway-registration';
@@ -114,6 +114,15 @@ export class AgencyStack extends Stack {
       resourceType: 'Custom::SildAccessPolicy',
       physicalId: `${config.instance}-${agency.name}-access-policy`,
     });
+    // Each service's OpenAPI description, one item per service (getOpenAPI reads it).
+    for (const { subsystem, code, document } of serviceDescriptions(agency)) {
+      new TableItem(this, `ServiceDescription-${subsystem}-${code}`, {
+        table: this.messageLog,
+        item: serviceDescriptionItem(subsystem, code, document),
+        resourceType: 'Custom::SildServiceDescription',
+        physicalId: `${config.instance}-${agency.name}-openapi-${subsystem}-${code}`,
+      });
+    }
     this.messageLog.grantItemActions(provider, ['GetItem'], { only: [CONFIG_PK] });
 
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.

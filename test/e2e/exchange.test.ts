@@ -185,22 +185,42 @@ describe('X-Road metadata services', () => {
   test("listMethods is a signed, logged exchange answered by the provider from its registrations", async () => {
     const response = await eco.call('/r1/DEV/GOV/70000001/population/listMethods', { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'meta-1' } });
     expect(response.status).toBe(200);
-    expect(response.json<{ service: { service_code: string; service_type: string }[] }>().service.map((entry) => [entry.service_code, entry.service_type])).toEqual([
-      ['persons', 'REST'],
-      ['unreachable', 'REST'],
+    const services = response.json<{ service: { service_code: string; service_type: string; object_type: string; endpoint_list: unknown[] }[] }>().service;
+    expect(services.map((entry) => [entry.service_code, entry.service_type, entry.object_type])).toEqual([
+      ['persons', 'OPENAPI', 'SERVICE'],
+      ['unreachable', 'REST', 'SERVICE'],
     ]);
+    // The described service lists its endpoints as service paths (the description's /persons/{id} under backendUrl …/persons).
+    expect(services[0].endpoint_list).toEqual([{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }]);
     expect(response.headers['x-road-request-hash']).toBeDefined();
     expect((await providerRecords('meta-1')).map((record) => record.direction).sort()).toEqual(['request', 'response']);
   });
 
-  test('allowedMethods lists only what the caller may call, with its endpoints', async () => {
+  test('allowedMethods lists only what the caller may call, with its endpoints (no catch-all */** entry)', async () => {
     const allowed = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { headers: { 'x-road-client': TAX_CLIENT } });
-    expect(allowed.json<{ service: { service_code: string; endpoint_list: unknown[] }[] }>().service.find((entry) => entry.service_code === 'persons')).toMatchObject({
-      endpoint_list: [{ method: '*', path: '**' }],
-    });
+    const services = allowed.json<{ service: { service_code: string; endpoint_list: unknown[] }[] }>().service;
+    expect(services.find((entry) => entry.service_code === 'persons')).toMatchObject({ endpoint_list: [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] });
+    expect(services.find((entry) => entry.service_code === 'unreachable')).toMatchObject({ endpoint_list: [] });
     const none = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
     expect(none.status).toBe(200);
     expect(none.json()).toEqual({ service: [] });
+  });
+
+  test('getOpenAPI?serviceCode= returns the service description as registered (PR-MREST)', async () => {
+    const response = await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=persons', { headers: { 'x-road-client': TAX_CLIENT } });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    const document = response.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(document.openapi).toBe('3.0.3');
+    expect(Object.keys(document.paths)).toEqual(['/persons/{id}', '/persons']);
+  });
+
+  test('getOpenAPI without serviceCode, for an unknown service, or for one without a description is a clear error', async () => {
+    expectXRoadError(await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI', { headers: { 'x-road-client': TAX_CLIENT } }), 400, 'Client.BadRequest');
+    expectXRoadError(await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=cars', { headers: { 'x-road-client': TAX_CLIENT } }), 404, 'Server.ServerProxy.UnknownService');
+    const undescribed = await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=unreachable', { headers: { 'x-road-client': TAX_CLIENT } });
+    expectXRoadError(undescribed, 404, 'Server.ServerProxy.UnknownService');
+    expect(undescribed.json<{ message: string }>().message).toMatch(/no OpenAPI description/);
   });
 });
 

@@ -109,8 +109,16 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(JSON.parse(call.parameters.Item.policy.S)).toEqual({
       accessRights: [{ subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' }],
       localGroups: {},
+      endpoints: { 'population/persons': [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] },
     });
     expect(JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS).accessRights).toBeUndefined();
+  });
+
+  test('each service description is an item of its own in the log table (getOpenAPI), visible in cdk diff', () => {
+    const [description] = Object.values(resourcesOfType(json, 'Custom::SildServiceDescription'));
+    const call = customResourceCall(description, 'Update', 'table');
+    expect(call.parameters.Item).toMatchObject({ pk: { S: 'CONFIG' }, sk: { S: 'OPENAPI#population/persons' } });
+    expect(JSON.parse(call.parameters.Item.document.S)).toMatchObject({ openapi: '3.0.3', paths: { '/persons/{id}': {}, '/persons': {} } });
   });
 
   test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals and query the seal index only', () => {

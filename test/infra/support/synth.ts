@@ -30,7 +30,7 @@ export const demoConfig = (): EcosystemConfig => loadEcosystemConfig(path.join(R
 export function configWith(change: (raw: any) => void): EcosystemConfig {
   const raw = JSON.parse(readFileSync(path.join(ROOT, DEFAULT_CONFIG_PATH), 'utf8'));
   change(raw);
-  return parseEcosystemConfig(raw, 'test config');
+  return parseEcosystemConfig(raw, 'test config', path.join(ROOT, 'config'));
 }
 
 /** Realistic resource ids (CloudFormation validates their format). */

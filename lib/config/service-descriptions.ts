@@ -1,0 +1,21 @@
+/**
+ * Validates the services' OpenAPI 3 descriptions with a kept parser (`@readme/openapi-parser`), at synth and at
+ * `npm start`: a description that is not valid OpenAPI stops both, naming the service and the problem. (Reading the
+ * files and checking access rights against their endpoints happens when the config is parsed.)
+ */
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { ConfigError, type EcosystemConfig } from './ecosystem-config';
+
+export async function validateServiceDescriptions(config: EcosystemConfig): Promise<void> {
+  const problems: string[] = [];
+  for (const [index, agency] of config.agencies.entries()) {
+    for (const [serviceIndex, service] of agency.services.entries()) {
+      if (!service.openapiDocument) continue;
+      // The parser dereferences in place: give it a copy.
+      const result = await validate(structuredClone(service.openapiDocument) as never);
+      if (!result.valid) problems.push(`  agencies.${index}.services.${serviceIndex}.openapi: ${service.openapi} is not a valid OpenAPI description: ${compileErrors(result).split('\n').filter(Boolean).slice(0, 4).join(' ')}`);
+      else if (!String((service.openapiDocument as { openapi?: unknown }).openapi ?? '').startsWith('3.')) problems.push(`  agencies.${index}.services.${serviceIndex}.openapi: ${service.openapi} must be OpenAPI 3 (X-Road's REST services are described in OpenAPI 3)`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`Invalid service descriptions:\n${problems.join('\n')}`);
+}
