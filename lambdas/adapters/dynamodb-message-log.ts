@@ -12,10 +12,9 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/gateway-settings';
 import type { SealingSettings } from '../core/gateway-settings';
-import type { MessageLog, MessageLogRecord } from '../core/message-log';
-import { DuplicateRecordError, StoreUnavailableError } from '../core/ports';
+import type { MessageLogRecord } from '../core/message-log';
+import { DuplicateRecordError, StoreUnavailableError, type MessageLog, type SealLeaf, type SealStore } from '../core/ports';
 import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
-import type { SealLeaf, SealStore } from '../core/sealer';
 import { ACCESS_POLICY_KEY, accessPolicyItem, CONFIG_PK, SEAL_INDEX, SEAL_PK, serviceDescriptionItem, serviceDescriptionKey } from './tables';
 
 export interface DynamoDbMessageLogOptions {
@@ -85,7 +84,7 @@ export class DynamoDbMessageLog implements MessageLog, SealStore {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
       if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${item.sk} record for ${item.pk} exists already`);
-      throw new StoreUnavailableError('The message log could not be written', { cause: error });
+      throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
     }
   }
 

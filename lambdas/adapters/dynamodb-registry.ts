@@ -1,9 +1,9 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AllowedAgency, GlobalGroup, Registry, RegistryEntry } from '../core/central';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central';
+import { StoreUnavailableError, type Registry } from '../core/ports';
 import { GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
-import { LayerFault } from '../core/errors';
 
 export class DynamoDbRegistry implements Registry {
   constructor(
@@ -15,7 +15,7 @@ export class DynamoDbRegistry implements Registry {
     try {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `AGENCY#${entry.agency}`, sk: 'ENTRY', ...entry } }));
     } catch (error) {
-      throw new LayerFault('DatabaseError', 'The registry could not be written', { cause: error });
+      throw new StoreUnavailableError('registry', 'The registry could not be written', { cause: error });
     }
   }
 
@@ -39,7 +39,7 @@ export class DynamoDbRegistry implements Registry {
       const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       return result.Item ? (JSON.parse(String(result.Item[attribute])) as T[]) : [];
     } catch (error) {
-      throw new LayerFault('DatabaseError', `${what} could not be read`, { cause: error });
+      throw new StoreUnavailableError('registry', `${what} could not be read`, { cause: error });
     }
   }
 
@@ -59,7 +59,7 @@ export class DynamoDbRegistry implements Registry {
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
-      throw new LayerFault('DatabaseError', 'The registry could not be read', { cause: error });
+      throw new StoreUnavailableError('registry', 'The registry could not be read', { cause: error });
     }
     return entries;
   }

@@ -1,7 +1,6 @@
 /** Fetches the signed global configuration from the central API (`GET {centralUrl}/globalconf`). */
 import type { SignedGlobalConfiguration } from '../core/global-configuration';
-import type { GlobalConfigurationFetcher } from '../core/global-configuration-cache';
-import type { HttpClient } from '../core/ports';
+import type { GlobalConfigurationFetcher, HttpClient } from '../core/ports';
 
 export class HttpGlobalConfigurationFetcher implements GlobalConfigurationFetcher {
   constructor(

@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { LayerFault } from '../core/errors';
-import type { Signer } from '../core/ports';
+import { SigningUnavailableError, type Signer } from '../core/ports';
 
 export class KmsSigner implements Signer {
   private publicKeyDer?: Promise<Buffer>;
@@ -25,9 +24,9 @@ export class KmsSigner implements Signer {
       const digest = createHash('sha256').update(message).digest();
       signature = (await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature;
     } catch (error) {
-      throw new LayerFault('SigningFailed', 'The signing key could not be used', { cause: error });
+      throw new SigningUnavailableError('The signing key could not be used', { cause: error });
     }
-    if (!signature) throw new LayerFault('SigningFailed', 'The signing key returned no signature');
+    if (!signature) throw new SigningUnavailableError('The signing key returned no signature');
     return Buffer.from(signature);
   }
 
@@ -35,11 +34,11 @@ export class KmsSigner implements Signer {
   publicKey(): Promise<Buffer> {
     this.publicKeyDer ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then(
       (result) => {
-        if (!result.PublicKey) throw new LayerFault('SigningFailed', 'The signing key has no public key');
+        if (!result.PublicKey) throw new SigningUnavailableError('The signing key has no public key');
         return Buffer.from(result.PublicKey);
       },
       (error) => {
-        throw new LayerFault('SigningFailed', 'The signing key could not be read', { cause: error });
+        throw new SigningUnavailableError('The signing key could not be read', { cause: error });
       },
     );
     this.publicKeyDer.catch(() => (this.publicKeyDer = undefined));

@@ -14,7 +14,7 @@ import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedG
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
-import type { Clock, Signer } from './ports';
+import type { Clock, Registry, Signer } from './ports';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
 import { keyIdOf, verifySignature } from './signatures';
 
@@ -111,16 +111,6 @@ export interface GlobalGroup {
   readonly code: string;
   readonly description: string;
   readonly members: readonly string[];
-}
-
-/** The registry port (DynamoDB in AWS and locally). */
-export interface Registry {
-  put(entry: RegistryEntry): Promise<void>;
-  list(): Promise<RegistryEntry[]>;
-  /** The join allow-list the deployment wrote; empty when none was written. */
-  allowList(): Promise<AllowedAgency[]>;
-  /** The global groups the deployment wrote; empty when none were written. */
-  globalGroups(): Promise<GlobalGroup[]>;
 }
 
 export interface CentralDeps {

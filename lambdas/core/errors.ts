@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponse } from './http';
+import { SigningUnavailableError, StoreUnavailableError, type StoreName } from './ports';
 
 /** Who is at fault, as X-Road's type prefix expresses it. */
 export type FaultOrigin = 'Client' | 'Server.ClientProxy' | 'Server.ServerProxy';
@@ -115,12 +116,8 @@ export interface ErrorBody {
  * The body is JSON, or XML when the client's `Accept` prefers XML (PR-REST §4.6).
  */
 export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID(), accept?: string): HttpResponse {
-  const known =
-    error instanceof XRoadError
-      ? error
-      : error instanceof LayerFault
-        ? new XRoadError(origin, error.code, error.message)
-        : new XRoadError(origin, 'InternalError', 'Internal error');
+  const fault = error instanceof LayerFault ? error : portFault(error);
+  const known = error instanceof XRoadError ? error : fault ? new XRoadError(origin, fault.code, fault.message) : new XRoadError(origin, 'InternalError', 'Internal error');
   const body: ErrorBody = { type: known.type, message: known.message, detail };
   const xml = prefersXml(accept);
   return {
@@ -128,6 +125,20 @@ export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.Clie
     headers: { 'content-type': [xml ? `${xml};charset=utf-8` : 'application/json;charset=utf-8'], 'x-road-error': [known.type] },
     body: Buffer.from(xml ? errorXml(body) : JSON.stringify(body)),
   };
+}
+
+/**
+ * The one place a port error (what an adapter throws) becomes an X-Road error: a signing key that cannot sign is
+ * `SigningFailed`; a log or body store that cannot be written `LoggingFailed` (nothing unlogged is passed on); seals
+ * that cannot be read `TimestampingFailed`; the registry or the deployment's items `DatabaseError`.
+ */
+export function portFault(error: unknown): LayerFault | undefined {
+  if (error instanceof SigningUnavailableError) return new LayerFault('SigningFailed', error.message, { cause: error });
+  if (error instanceof StoreUnavailableError) {
+    const code: Record<StoreName, ErrorCode> = { 'message-log': 'LoggingFailed', 'body-store': 'LoggingFailed', seals: 'TimestampingFailed', 'gateway-config': 'DatabaseError', registry: 'DatabaseError' };
+    return new LayerFault(code[error.store], error.message, { cause: error });
+  }
+  return undefined;
 }
 
 /** X-Road's XML error body: `<error><type/><message/><detail/></error>`, no namespace (its reference implementation's form). */

@@ -8,9 +8,9 @@ import { verifyGlobalConfiguration, type Anchor, type SignedGlobalConfiguration 
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
 import type { MessageLogRecord } from './message-log';
-import type { BodyStore } from './ports';
+import type { BodyStore, SealLeaf } from './ports';
 import { compareForSeal, parseSeal, recordHash, sealKey, sealSignatureValid, windowOf, type Seal } from './seal';
-import { compareLeaves, type SealLeaf } from './sealer';
+import { compareLeaves } from './sealer';
 
 export const EVIDENCE_TYPE = 'sild.evidence.v1';
 

@@ -8,11 +8,11 @@ import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { responseHash, signedHeaderNames } from './hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
-import { bodyForLog, appendOrFail, withheldBody, type MessageLog, type MessageLogRecord, type Side } from './message-log';
+import { bodyForLog, appendOrFail, withheldBody, type MessageLogRecord, type Side } from './message-log';
 import { XROAD } from './rest-message';
-import type { BodyStore, Clock, HttpClient, Signer } from './ports';
+import type { BodyStore, Clock, HttpClient, MessageLog, ServiceDescriptions, Signer } from './ports';
 import type { MessageSigner } from './message-signer';
-import type { ServiceDescriptions } from './metadata';
+
 
 export interface GatewayDeps {
   readonly settings: GatewaySettings;

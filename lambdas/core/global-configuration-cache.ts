@@ -5,13 +5,8 @@
  * with `OutdatedGlobalConf`.
  */
 import { LayerFault } from './errors';
-import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
-import type { Clock } from './ports';
-
-/** Fetches the signed configuration from the central server. */
-export interface GlobalConfigurationFetcher {
-  fetch(): Promise<SignedGlobalConfiguration>;
-}
+import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from './global-configuration';
+import type { Clock, GlobalConfigurationFetcher } from './ports';
 
 export interface GlobalConfigurationCacheOptions {
   readonly anchor: Anchor;

@@ -8,7 +8,7 @@ import { sha256Base64 } from './hashing';
 import type { Headers } from './http';
 import { XRoadError, type FaultOrigin } from './errors';
 import type { MessageLogSettings } from './gateway-settings';
-import { DuplicateRecordError, type BodyStore } from './ports';
+import { DuplicateRecordError, type BodyStore, type MessageLog } from './ports';
 
 export type Side = 'consumer' | 'provider';
 export type Direction = 'request' | 'response';
@@ -46,14 +46,6 @@ export interface MessageLogRecord {
   readonly body?: Buffer;
   /** Where a `stored` body is (`s3://bucket/key`); its hash is `bodySha256`. */
   readonly bodyLocation?: string;
-}
-
-/** The message-log port. */
-export interface MessageLog {
-  /** Writes the record unless one with the same key exists (`DuplicateRecordError`). */
-  append(record: MessageLogRecord): Promise<void>;
-  /** All records of one exchange, on this gateway. */
-  find(client: string, xRoadId: string): Promise<MessageLogRecord[]>;
 }
 
 type LoggedBody = Pick<MessageLogRecord, 'bodySha256' | 'bodyBytes' | 'bodyLogged' | 'body' | 'bodyLocation'>;

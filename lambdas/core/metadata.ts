@@ -14,6 +14,7 @@ import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import { jsonResponse, singleHeaders, type HttpResponse } from './http';
 import { clientIdOf, type ServiceId } from './identifiers';
 import { isCatchAll, ruleCoversEndpoint, type Endpoint } from './service-description';
+import type { ServiceDescriptions } from './ports';
 import type { ServicePath } from './service-path';
 
 export const LIST_CLIENTS_PATH = '/listClients';
@@ -21,11 +22,6 @@ export const LIST_CLIENTS_PATH = '/listClients';
 export const METADATA_SERVICES: ReadonlySet<string> = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
 
 export const isMetadataRequest = (service: ServiceId, servicePath: ServicePath) => METADATA_SERVICES.has(service.serviceCode) && servicePath.encoded === '';
-
-/** Reads a service's OpenAPI description (the gateway's table); undefined when it has none. */
-export interface ServiceDescriptions {
-  get(subsystem: string, serviceCode: string): Promise<unknown | undefined>;
-}
 
 interface XRoadClientEntry {
   readonly id: { readonly object_type: 'MEMBER' | 'SUBSYSTEM'; readonly xroad_instance: string; readonly member_class: string; readonly member_code: string; readonly subsystem_code?: string };

@@ -1,8 +1,15 @@
 /**
- * The ports the protocol core depends on. AWS implementations live in `lambdas/adapters/`; unit tests of the
- * core use trivial in-memory ones. Nothing here knows about AWS.
+ * The ports the protocol core depends on, all in one place. AWS implementations live in `lambdas/adapters/`
+ * (DynamoDB, KMS, S3, node:http); unit tests of the core use the in-memory ones in `test/support/`. Nothing here
+ * knows about AWS. An adapter reports failure with the port errors at the end of this file; the core turns them into
+ * X-Road errors in one place (`portFault` in `errors.ts`).
  */
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from './central';
+import type { AccessPolicy } from './gateway-settings';
+import type { SignedGlobalConfiguration } from './global-configuration';
 import type { Headers, HttpResponse } from './http';
+import type { MessageLogRecord } from './message-log';
+import type { Seal, SealHeader } from './seal';
 
 /** Signs bytes with a gateway's (or the central server's) private key; ECDSA P-256 over SHA-256, DER output. */
 export interface Signer {
@@ -49,21 +56,6 @@ export class HttpClientError extends Error {
   }
 }
 
-/** A conditional write found an existing item: the record (e.g. a message id) was already there. */
-export class DuplicateRecordError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DuplicateRecordError';
-  }
-}
-
-/** A store could not be reached or refused the write (throttling, outage, missing table). */
-export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
-  }
-}
 
 /**
  * Where bodies too large for a log record live (the gateway's own S3 bucket). Content-addressed by SHA-256: a body
@@ -75,4 +67,91 @@ export interface BodyStore {
   get(location: string): Promise<Buffer>;
   /** A URL another gateway can GET the body from without credentials, valid for `ttlSeconds`. */
   shareUrl(location: string, ttlSeconds: number): Promise<string>;
+}
+
+/** The message log: one record per request and per response, on each side of an exchange. */
+export interface MessageLog {
+  /** Writes the record unless one with the same key exists (`DuplicateRecordError`). */
+  append(record: MessageLogRecord): Promise<void>;
+  /** All records of one exchange, on this gateway. */
+  find(client: string, xRoadId: string): Promise<MessageLogRecord[]>;
+}
+
+/** A record as the sealing index holds it. */
+export interface SealLeaf {
+  /** `<client> <X-Road-Id> <side>#<direction>`, the tie-breaker after `loggedAt`. */
+  readonly key: string;
+  readonly loggedAt: string;
+  /** base64 */
+  readonly recordHash: string;
+}
+
+/** Where seals and the sealing index live (the gateway's message-log table). */
+export interface SealStore {
+  latestSeal(): Promise<Seal | undefined>;
+  /** All seals, oldest first. */
+  listSeals(): Promise<Seal[]>;
+  /** Writes a seal unless one starting at the same window exists (another sealer won the race). */
+  putSeal(seal: Seal, header: SealHeader): Promise<boolean>;
+  /** The leaves of every record logged in windows `from`…`to`. */
+  leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
+}
+
+/** What the deployment wrote into a gateway's table: its access policy and its services' OpenAPI descriptions. */
+export interface GatewayConfigStore {
+  /** The access policy; none written means no rights (deny all). */
+  accessPolicy(): Promise<AccessPolicy>;
+}
+
+/** Reads a service's OpenAPI description; undefined when it has none. */
+export interface ServiceDescriptions {
+  get(subsystem: string, serviceCode: string): Promise<unknown | undefined>;
+}
+
+/** The central registry (DynamoDB in AWS and locally). */
+export interface Registry {
+  put(entry: RegistryEntry): Promise<void>;
+  list(): Promise<RegistryEntry[]>;
+  /** The join allow-list the deployment wrote; empty when none was written. */
+  allowList(): Promise<AllowedAgency[]>;
+  /** The global groups the deployment wrote; empty when none were written. */
+  globalGroups(): Promise<GlobalGroup[]>;
+}
+
+/** Fetches the signed global configuration from the central server. */
+export interface GlobalConfigurationFetcher {
+  fetch(): Promise<SignedGlobalConfiguration>;
+}
+
+// Port errors: what an adapter throws; `portFault` (errors.ts) maps them to X-Road errors.
+
+/** A conditional write found an existing item: the record (e.g. a message id) was already there. */
+export class DuplicateRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DuplicateRecordError';
+  }
+}
+
+/** Which store failed: it decides the X-Road error (a log that cannot be written stops the exchange). */
+export type StoreName = 'message-log' | 'body-store' | 'seals' | 'gateway-config' | 'registry';
+
+/** A store could not be reached or refused the operation (throttling, outage, missing table). */
+export class StoreUnavailableError extends Error {
+  constructor(
+    readonly store: StoreName,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** The signing key (KMS) could not be used. */
+export class SigningUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SigningUnavailableError';
+  }
 }

@@ -3,29 +3,9 @@
  */
 import { LayerFault } from './errors';
 import type { SealingSettings } from './gateway-settings';
-import type { Clock, Signer } from './ports';
-import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type Seal, type SealHeader } from './seal';
+import type { Clock, SealLeaf, SealStore, Signer } from './ports';
+import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type SealHeader } from './seal';
 import { keyIdOf } from './signatures';
-
-/** A record as the sealing index holds it. */
-export interface SealLeaf {
-  /** `<client> <X-Road-Id> <side>#<direction>`, the tie-breaker after `loggedAt`. */
-  readonly key: string;
-  readonly loggedAt: string;
-  /** base64 */
-  readonly recordHash: string;
-}
-
-/** Where seals and the sealing index live (the gateway's message-log table). */
-export interface SealStore {
-  latestSeal(): Promise<Seal | undefined>;
-  /** All seals, oldest first. */
-  listSeals(): Promise<Seal[]>;
-  /** Writes a seal unless one starting at the same window exists (another sealer won the race). */
-  putSeal(seal: Seal, header: SealHeader): Promise<boolean>;
-  /** The leaves of every record logged in windows `from`…`to`. */
-  leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
-}
 
 export interface SealerDeps {
   readonly store: SealStore;

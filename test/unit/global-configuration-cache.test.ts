@@ -1,7 +1,8 @@
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
 import { errorResponse, LayerFault } from '../../lambdas/core/errors';
 import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import { GlobalConfigurationCache, type GlobalConfigurationFetcher } from '../../lambdas/core/global-configuration-cache';
+import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
+import type { GlobalConfigurationFetcher } from '../../lambdas/core/ports';
 import { ManualClock, newTestKey, rejectionOf } from './support/fixtures';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { XRoadError } from '../../lambdas/core/errors';
 import { messageLogSettingsSchema, parseGatewaySettings, type MessageLogSettings } from '../../lambdas/core/gateway-settings';
-import { appendOrFail, bodyForLog, type MessageLog, type MessageLogRecord } from '../../lambdas/core/message-log';
-import { DuplicateRecordError, StoreUnavailableError } from '../../lambdas/core/ports';
+import { appendOrFail, bodyForLog, type MessageLogRecord } from '../../lambdas/core/message-log';
+import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../../lambdas/core/ports';
 import { MemoryBodyStore, rejectionOf } from './support/fixtures';
 
 const settings = (overrides: Partial<MessageLogSettings> = {}): MessageLogSettings => ({ ...messageLogSettingsSchema.parse({}), ...overrides });
@@ -97,7 +97,7 @@ describe('appendOrFail', () => {
   });
 
   test('any other failure → LoggingFailed 503, the cause kept for the operator', async () => {
-    const cause = new StoreUnavailableError('throttled');
+    const cause = new StoreUnavailableError('message-log', 'throttled');
     const error = (await rejectionOf(appendOrFail(failingLog(cause), record, 'Server.ClientProxy'))) as XRoadError;
     expect(error.type).toBe('Server.ClientProxy.LoggingFailed');
     expect(error.status).toBe(503);

@@ -4,8 +4,8 @@
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { XRoadError } from '../../../lambdas/core/errors';
-import type { Clock, Signer, BodyStore } from '../../../lambdas/core/ports';
-import type { AllowedAgency, GlobalGroup, Registry, RegistryEntry } from '../../../lambdas/core/central';
+import type { BodyStore, Clock, Registry, Signer } from '../../../lambdas/core/ports';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../../lambdas/core/central';
 
 export interface TestKey extends Signer {
   readonly privateKey: KeyObject;
