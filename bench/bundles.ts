@@ -11,6 +11,7 @@
  * NODE_OPTIONS) and without.
  */
 import { execFile } from 'node:child_process';
+import { centralEnvironment, gatewayEnvironment } from '../lambdas/deployment-contract';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,13 +63,16 @@ function functionEnvironments(): Record<string, Record<string, string>> {
   const lambda = { AWS_REGION: 'eu-north-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' };
   const gateway = {
     ...lambda,
-    SILD_GATEWAY_SETTINGS: JSON.stringify(gatewaySettings(config, agency, { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey })),
-    SILD_SIGNING_KEY_ID: keyArn,
-    SILD_MESSAGE_LOG_TABLE: 'sild-population-registry-message-log',
-    SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays),
+    ...gatewayEnvironment({
+      settings: gatewaySettings(config, agency, { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey }),
+      signingKeyId: keyArn,
+      messageLogTable: 'sild-population-registry-message-log',
+      logRetentionDays: agency.logRetentionDays,
+      bodyBucket: 'sild-population-registry-bodies',
+    }),
   };
   return {
-    central: { ...lambda, SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)), SILD_SIGNING_KEY_ID: keyArn, SILD_REGISTRY_TABLE: 'sild-registry' },
+    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(config), signingKeyId: keyArn, registryTable: 'sild-registry' }) },
     consumer: gateway,
     provider: gateway,
     registrar: lambda,

@@ -1,5 +1,5 @@
 /**
- * Child processes of the benchmark: the emulators (`bin/emulators.ts`, a JSON line on stdout), the gateways and
+ * Child processes of the benchmark: the emulators (`bench/emulators.ts`, a JSON line on stdout), the gateways and
  * the backend (`fork` with an IPC channel and a small request/reply protocol). Every child is registered so it is
  * killed when the benchmark exits, fails or is interrupted; each child also exits by itself when its parent goes
  * away (stdin closes or the IPC channel disconnects).
@@ -48,7 +48,7 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   });
 }
 
-/** A running `bin/emulators.ts` and the endpoints it printed. */
+/** A running `bench/emulators.ts` and the endpoints it printed. */
 export interface EmulatorChild<T> {
   readonly process: ChildProcess;
   readonly endpoints: T;

@@ -11,7 +11,7 @@
  *   for a Lambda invocation's billed duration.
  *
  * Requests (see `serveRequests`): `start` {config, emulators} → endpoints; `snapshot` → counters; `stop`.
- * Gateway events go to Powertools Logger as in Lambda (`lambdas/logging.ts`); this process's stdout is discarded.
+ * Gateway events go to Powertools Logger as in Lambda (`lambdas/adapters/powertools-events.ts`); this process's stdout is discarded.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server } from 'node:http';
@@ -25,7 +25,7 @@ import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import type { EmulatorEndpoints } from '../lib/local/emulators';
 import { registryTableName, signingKeyAlias, startLocalEcosystem, type LocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
-import { lambdaEvents } from '../lambdas/logging';
+import { lambdaEvents } from '../lambdas/adapters/powertools-events';
 import { AwsCallCounter, type CallCounts, type MiddlewareClient } from './aws-call-counter';
 import { cpuMs, serveRequests } from './child';
 

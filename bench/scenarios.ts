@@ -5,7 +5,7 @@
  *
  * Four processes, so each figure is measured where it belongs:
  * - this one (`bench/run.ts`): the load generator (autocannon) only;
- * - `bin/emulators.ts`: dynalite and the KMS endpoint (their CPU is reported apart and is not the gateways');
+ * - `bench/emulators.ts`: dynalite and the KMS endpoint (their CPU is reported apart and is not the gateways');
  * - `bench/backend-process.ts`: the backend;
  * - `bench/gateway-process.ts`: the central API and the gateways behind their local API fronts. Its CPU time over
  *   a measured run, divided by the messages its consumer front received in that run, is the gateways' CPU per
@@ -151,7 +151,7 @@ export interface ExchangeResults {
 export async function runExchangeScenarios(options: ScenarioOptions): Promise<ExchangeResults> {
   const { log } = options;
   let calibration: Calibration;
-  const emulators = await spawnJsonLineChild<EmulatorEndpoints>('bin/emulators.ts');
+  const emulators = await spawnJsonLineChild<EmulatorEndpoints>('bench/emulators.ts');
   const emulatorCpuMs = async () => usage((await emulators.command<{ cpuMs: { user: number; system: number } }>({ cmd: 'usage' })).cpuMs);
   let backend: IpcChild | undefined;
   let gateway: IpcChild | undefined;

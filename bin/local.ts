@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
 import { validateServiceDescriptions } from '../lib/config/service-descriptions';
-import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/cli/log-target';
+import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../cli/log-target';
 import { bodyBucketName, startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 

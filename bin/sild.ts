@@ -11,8 +11,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../lib/cli/commands';
-import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../lib/cli/log-target';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../cli/commands';
+import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../cli/log-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();

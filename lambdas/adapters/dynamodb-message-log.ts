@@ -1,21 +1,19 @@
 /**
- * `MessageLog` and `SealStore` on one DynamoDB table per gateway.
+ * `MessageLog` on the gateway's DynamoDB table: one item per record.
  *
  * Each record is one conditional `PutItem` (no transactions: they cost double and dynalite lacks them);
  * `attribute_not_exists(pk)` makes a second record with the same key fail, which is how a replayed X-Road-Id is
  * rejected without a read-then-write race. The record also carries its hash and its seal window, which put it in
- * the sparse `seal-window` index the sealer reads — no second write per record.
+ * the sparse `seal-window` index the sealer reads (`DynamoDbSealStore`) — no second write per record.
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/gateway-settings';
+import { PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/gateway-settings';
 import type { MessageLogRecord } from '../core/message-log';
-import { DuplicateRecordError, StoreUnavailableError, type MessageLog, type SealLeaf, type SealStore } from '../core/ports';
-import { recordHash, windowOf, windowStartMs, type Seal, type SealHeader } from '../core/seal';
-import { ACCESS_POLICY_KEY, accessPolicyItem, CONFIG_PK, SEAL_INDEX, SEAL_PK, serviceDescriptionItem, serviceDescriptionKey } from './tables';
+import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
+import { recordHash, windowOf, windowStartMs } from '../core/seal';
+import { CONFIG_PK, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -27,9 +25,7 @@ export interface DynamoDbMessageLogOptions {
 /** Items of the table that are not log records. */
 const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK]);
 const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
-const sealSortKey = (fromWindow: number) => String(fromWindow).padStart(16, '0');
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
-
+export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 /** Attributes that are storage, not part of the logged record. */
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow'];
 /**
@@ -52,11 +48,10 @@ function recordToItem(record: MessageLogRecord): Record<string, unknown> {
   return item;
 }
 
-export class DynamoDbMessageLog implements MessageLog, SealStore {
+export class DynamoDbMessageLog implements MessageLog {
   private readonly retentionSeconds: number;
   private readonly intervalSeconds: number;
   private readonly shards: number;
-
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -108,88 +103,5 @@ export class DynamoDbMessageLog implements MessageLog, SealStore {
       onPage?.(records.length);
     } while (startKey);
     return records;
-  }
-
-  /** The access policy the deployment wrote; none written means no rights (deny all). */
-  async accessPolicy(): Promise<AccessPolicy> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: ACCESS_POLICY_KEY, ConsistentRead: true }));
-    return accessPolicySchema.parse(result.Item ? JSON.parse(String(result.Item.policy)) : { accessRights: [] });
-  }
-
-  /** A service's OpenAPI description the deployment wrote; undefined when it has none. */
-  async serviceDescription(subsystem: string, code: string): Promise<unknown | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: serviceDescriptionKey(subsystem, code), ConsistentRead: true }));
-    return result.Item ? JSON.parse(String(result.Item.document)) : undefined;
-  }
-
-  /** Writes a service description (the local runtime; in AWS the agency stack puts the same item). */
-  async putServiceDescription(subsystem: string, code: string, document: unknown): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: serviceDescriptionItem(subsystem, code, document) }));
-  }
-
-  /** Writes the access policy (the local runtime; in AWS the agency stack's custom resource puts the same item). */
-  async putAccessPolicy(policy: AccessPolicyInput): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: accessPolicyItem(policy) }));
-  }
-
-  async latestSeal(): Promise<Seal | undefined> {
-    const result = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
-    );
-    const item = result.Items?.[0];
-    return item ? { header: String(item.header), signature: String(item.signature) } : undefined;
-  }
-
-  async listSeals(): Promise<Seal[]> {
-    const seals: Seal[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      for (const item of page.Items ?? []) seals.push({ header: String(item.header), signature: String(item.signature) });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return seals;
-  }
-
-  async putSeal(seal: Seal, header: SealHeader): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // Seals have no TTL: they are small, and they keep the chain verifiable after records expire.
-          Item: { pk: SEAL_PK, sk: sealSortKey(header.fromWindow), header: seal.header, signature: seal.signature, toWindow: header.toWindow, sealedAt: header.sealedAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  async leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
-    const leaves: SealLeaf[] = [];
-    for (let window = fromWindow; window <= toWindow; window += 1) {
-      for (let shard = 0; shard < this.shards; shard += 1) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: SEAL_INDEX.indexName,
-              KeyConditionExpression: 'sealWindow = :w',
-              ExpressionAttributeValues: { ':w': `${window}#${shard}` },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }
-    }
-    return leaves;
   }
 }

@@ -1,6 +1,6 @@
 /** The central API's Lambda handler, built from its dependencies. */
 import { GlobalConfigurationPublisher, handleCentralRequest, type CentralDeps } from '../core/central';
-import { apiGatewayHandler } from '../http/api-gateway';
+import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
 export function createCentralHandler(deps: CentralDeps) {
   const publisher = new GlobalConfigurationPublisher(deps);

@@ -14,6 +14,7 @@ import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedG
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
+import type { GatewaySettings } from './gateway-settings';
 import type { Clock, Registry, Signer } from './ports';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
 import { keyIdOf, verifySignature } from './signatures';
@@ -77,6 +78,17 @@ export function joinProofBytes(request: UnsignedJoinRequest, signedAt: string): 
       signedAt,
     }),
   );
+}
+
+/** The join request a gateway sends, derived from its settings and its public key (to be signed with that key). */
+export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): UnsignedJoinRequest {
+  return {
+    agency,
+    member: { id: settings.member },
+    subsystems: settings.subsystems,
+    services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
+    gateway: { id: settings.gatewayId, providerUrl, publicKeys: [publicKey.toString('base64')] },
+  };
 }
 
 /** Signs a join with the gateway's key(s): one proof per public key, in order. */

@@ -1,6 +1,6 @@
 /**
  * The transport-neutral HTTP shapes the protocol core works with. Handlers convert API Gateway events to these
- * (`lambdas/http/api-gateway.ts`), so the core never sees an AWS type.
+ * (`lambdas/adapters/api-gateway-events.ts`), so the core never sees an AWS type.
  */
 
 /**

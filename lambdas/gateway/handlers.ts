@@ -2,7 +2,7 @@
 import { handleConsumerRequest } from '../core/consumer-side';
 import type { GatewayDeps } from '../core/gateway';
 import { handleProviderRequest } from '../core/provider-side';
-import { apiGatewayHandler } from '../http/api-gateway';
+import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
 export const createConsumerHandler = (deps: GatewayDeps) => apiGatewayHandler((request) => handleConsumerRequest(request, deps));
 export const createProviderHandler = (deps: GatewayDeps) => apiGatewayHandler((request) => handleProviderRequest(request, deps));

@@ -9,10 +9,10 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { KmsSigner } from '../adapters/kms-signer';
-import { signJoinRequest } from '../core/central';
+import { joinRequestFor, signJoinRequest } from '../core/central';
 import { parseGatewaySettings } from '../core/gateway-settings';
 import type { Signer } from '../core/ports';
-import { joinCentral, joinRequestFor, type JoinOptions, type JoinResult } from './registrar';
+import { joinCentral, type JoinOptions, type JoinResult } from '../adapters/sigv4-central-client';
 
 /** The custom resource's properties (all strings: CloudFormation passes properties as strings). */
 export interface RegistrationProperties {

@@ -1,11 +1,12 @@
 /** Lambda entry: the scheduled sealer of an agency gateway's message log (EventBridge, every interval). */
 import { createAwsClients } from '../adapters/aws-clients';
 import { runSealer } from '../core/sealer';
-import { lambdaEvents } from '../logging';
+import { lambdaEvents } from '../adapters/powertools-events';
+import { readGatewayDeployment } from '../deployment-contract';
 import { createGatewayDeps } from './gateway-deps';
 
 const events = lambdaEvents('sild-sealer');
-const runtime = createGatewayDeps(process.env, createAwsClients(), { events });
+const runtime = createGatewayDeps(readGatewayDeployment(process.env), createAwsClients(), { events });
 
 export const handler = async (): Promise<{ seals: number }> => {
   const seals = await runSealer(runtime.sealer);

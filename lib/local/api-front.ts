@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/http/api-gateway';
+import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';

@@ -17,10 +17,11 @@ import type { SealHeader } from '../../lambdas/core/seal';
 import { runSealer } from '../../lambdas/core/sealer';
 import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import { systemClock, type Clock } from '../../lambdas/core/ports';
+import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment } from '../../lambdas/deployment-contract';
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
-import { joinCentral, joinRequestFor } from '../../lambdas/gateway/registrar';
-import { signJoinRequest } from '../../lambdas/core/central';
+import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
+import { joinRequestFor, signJoinRequest } from '../../lambdas/core/central';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
@@ -146,9 +147,10 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       arn: `arn:aws:sts::${agency.account}:assumed-role/sild-${agency.name}-registrar/local`,
     }));
 
+    // The functions read their deployment through the same contract as in AWS (environment → validated settings).
     const centralDeps = createCentralDeps(
       // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-      { SILD_CENTRAL_SETTINGS: JSON.stringify({ ...centralSettings(config), insecureLoopbackHttp: true }), SILD_SIGNING_KEY_ID: centralKey, SILD_REGISTRY_TABLE: registryTableName },
+      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(config), insecureLoopbackHttp: true }, signingKeyId: centralKey, registryTable: registryTableName })),
       clients,
       clock,
     );
@@ -173,14 +175,11 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         services: settings.services.map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl })),
         ...options.gatewayOverrides,
       };
-      const deps = createGatewayDeps(
-        { SILD_GATEWAY_SETTINGS: JSON.stringify(resolved), SILD_SIGNING_KEY_ID: agencyKeys[agency.name], SILD_MESSAGE_LOG_TABLE: messageLogTableName(agency.name), SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays), SILD_BODY_BUCKET: bodyBucketName(agency.name) },
-        clients,
-        { clock, events: options.events },
-      );
+      const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
+      const deps = createGatewayDeps(readGatewayDeployment(deployment), clients, { clock, events: options.events });
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
-      await deps.log.putAccessPolicy(accessPolicy(agency));
-      for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.log.putServiceDescription(subsystem, code, document);
+      await deps.config.putAccessPolicy(accessPolicy(agency));
+      for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
       // IAM consumer access: the front verifies SigV4 for exactly the configured principals (the resource policy's job
       // in AWS); the handler binds each to its subsystems.
       const consumerCredentials = agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => localCredential(principal.arn)) : [];

@@ -1,7 +1,7 @@
 /**
  * The AWS services the local runtime emulates: DynamoDB (dynalite behind a fault-injection proxy), KMS
  * (`LocalKmsEndpoint`) and S3 (`startLocalS3`). They run in the ecosystem's process by default; the benchmark runs them in a process of
- * their own (`bin/emulators.ts`) so the gateways' CPU time can be measured apart from theirs.
+ * their own (`bench/emulators.ts`) so the gateways' CPU time can be measured apart from theirs.
  */
 import { join } from 'node:path';
 import { startLocalDynamoDb } from './dynamodb';

@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
+import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
@@ -75,14 +76,15 @@ export class AgencyStack extends Stack {
       centralUrl: apiUrl ?? CENTRAL_PLACEHOLDERS.centralUrl,
       anchorPublicKey: anchorPublicKey ?? CENTRAL_PLACEHOLDERS.anchorPublicKey,
     };
-    const settingsJson = JSON.stringify(gatewaySettings(config, agency, endpoints));
-    const environment = {
-      SILD_GATEWAY_SETTINGS: settingsJson,
-      SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
-      SILD_MESSAGE_LOG_TABLE: this.messageLog.table.tableName,
-      SILD_LOG_RETENTION_DAYS: String(agency.logRetentionDays),
-      SILD_BODY_BUCKET: this.bodyStore.bucket.bucketName,
-    };
+    const settings = gatewaySettings(config, agency, endpoints);
+    const settingsJson = JSON.stringify(settings);
+    const environment = gatewayEnvironment({
+      settings,
+      signingKeyId: this.signingKey.key.keyArn,
+      messageLogTable: this.messageLog.table.tableName,
+      logRetentionDays: agency.logRetentionDays,
+      bodyBucket: this.bodyStore.bucket.bucketName,
+    });
     const vpcPlacement = this.vpcPlacement(agency);
     const consumer = new SildFunction(this, 'ConsumerFunction', {
       entry: 'lambdas/gateway/consumer.ts',

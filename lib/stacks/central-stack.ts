@@ -6,6 +6,7 @@
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { CONFIG_PK, globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
@@ -44,11 +45,7 @@ export class CentralStack extends Stack {
       memorySize: 256,
       timeout: Duration.seconds(10),
       reservedConcurrency: config.central.concurrency,
-      environment: {
-        SILD_CENTRAL_SETTINGS: JSON.stringify(centralSettings(config)),
-        SILD_SIGNING_KEY_ID: this.signingKey.key.keyArn,
-        SILD_REGISTRY_TABLE: this.registry.table.tableName,
-      },
+      environment: centralEnvironment({ settings: centralSettings(config), signingKeyId: this.signingKey.key.keyArn, registryTable: this.registry.table.tableName }),
     });
     // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups).
     this.registry.grantItemActions(handler, ['GetItem', 'Scan']);

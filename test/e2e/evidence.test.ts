@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../lib/cli/commands';
-import type { LogTarget } from '../../lib/cli/log-target';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
+import type { LogTarget } from '../../cli/log-target';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
 
 let eco: TestEcosystem;
@@ -21,6 +21,7 @@ function target(agency: string): LogTarget {
     agency,
     gatewayId: runtime.settings.gatewayId,
     log: runtime.log,
+    seals: runtime.seals,
     bodies: runtime.bodyStore,
     intervalSeconds: runtime.settings.sealing.intervalSeconds,
     retentionDays: 30,

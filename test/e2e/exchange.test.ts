@@ -87,15 +87,15 @@ describe('refusals', () => {
 
   test('the provider reads its access policy from its table: a new right takes effect within a minute, no redeploy', async () => {
     const provider = eco.agencies['population-registry'].deps;
-    const original = await provider.log.accessPolicy();
+    const original = await provider.config.accessPolicy();
     const crmCall = () => eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
     try {
-      await provider.log.putAccessPolicy({ ...original, accessRights: [...original.accessRights, { subsystem: 'population', service: 'persons', subject: CRM_CLIENT, method: 'GET', path: '/*' }] });
+      await provider.config.putAccessPolicy({ ...original, accessRights: [...original.accessRights, { subsystem: 'population', service: 'persons', subject: CRM_CLIENT, method: 'GET', path: '/*' }] });
       expectXRoadError(await crmCall(), 403, 'Server.ServerProxy.AccessDenied'); // the cached policy still holds
       eco.clock.advance(61_000);
       expect((await crmCall()).status).toBe(200);
     } finally {
-      await provider.log.putAccessPolicy(original);
+      await provider.config.putAccessPolicy(original);
       eco.clock.advance(61_000);
     }
     expectXRoadError(await crmCall(), 403, 'Server.ServerProxy.AccessDenied');

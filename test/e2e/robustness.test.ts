@@ -9,7 +9,7 @@ import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
 import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/manifest';
 import type { FaultAnswer } from '../../lib/local/fault-proxy';
 import { httpCall, type CallResult } from '../../lib/local/http-call';
-import { signedPost } from '../../lambdas/gateway/registrar';
+import { signedPost } from '../../lambdas/adapters/sigv4-central-client';
 import { LOCAL_REGION } from '../../lib/local/ecosystem';
 import { addService, expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from './fixture';
 

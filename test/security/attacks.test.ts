@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { joinProofBytes, signJoinRequest, type JoinRequest } from '../../lambdas/core/central';
+import { joinProofBytes, joinRequestFor, signJoinRequest, type JoinRequest } from '../../lambdas/core/central';
 import { verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
-import { joinRequestFor, signedPost } from '../../lambdas/gateway/registrar';
-import { exportEvidenceCommand } from '../../lib/cli/commands';
+import { signedPost } from '../../lambdas/adapters/sigv4-central-client';
+import { exportEvidenceCommand } from '../../cli/commands';
 import { LOCAL_REGION } from '../../lib/local/ecosystem';
 import type { CallResult } from '../../lib/local/http-call';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
@@ -317,6 +317,7 @@ describe('8. evidence is bound to its exchange', () => {
       agency: 'tax-board',
       gatewayId: runtime.settings.gatewayId,
       log: runtime.log,
+    seals: runtime.seals,
       intervalSeconds: runtime.settings.sealing.intervalSeconds,
       retentionDays: 30,
       anchor: { instance: 'DEV', publicKey: eco.anchorPublicKey },

@@ -5,18 +5,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAwsClients } from '../../lambdas/adapters/aws-clients';
-import { DynamoDbMessageLog } from '../../lambdas/adapters/dynamodb-message-log';
-import { S3BodyStore } from '../../lambdas/adapters/s3-body-store';
-import type { BodyStore } from '../../lambdas/core/ports';
-import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
-import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import type { Anchor, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
+import { createAwsClients } from '../lambdas/adapters/aws-clients';
+import { DynamoDbMessageLog } from '../lambdas/adapters/dynamodb-message-log';
+import { S3BodyStore } from '../lambdas/adapters/s3-body-store';
+import { DynamoDbSealStore } from '../lambdas/adapters/dynamodb-seal-store';
+import type { BodyStore, SealStore } from '../lambdas/core/ports';
+import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
+import { HttpGlobalConfigurationFetcher } from '../lambdas/adapters/http-global-configuration-fetcher';
+import type { Anchor, SignedGlobalConfiguration } from '../lambdas/core/global-configuration';
 
 export interface LogTarget {
   readonly agency: string;
   readonly gatewayId: string;
   readonly log: DynamoDbMessageLog;
+  readonly seals: SealStore;
   readonly intervalSeconds: number;
   readonly retentionDays: number;
   readonly anchor: Anchor;
@@ -57,6 +59,7 @@ export function localTarget(stateDir: string, agency: string): LogTarget {
     agency,
     gatewayId: entry.gatewayId,
     log: new DynamoDbMessageLog(clients.dynamodb, entry.table, { retentionDays: entry.retentionDays, sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards } }),
+    seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards }),
     bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
@@ -97,6 +100,7 @@ export function awsTarget(options: AwsTargetOptions): LogTarget {
     agency: options.agency,
     gatewayId: options.gatewayId,
     log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds, shards: options.shards ?? 4 } }),
+    seals: new DynamoDbSealStore(clients.dynamodb, options.table, { shards: options.shards ?? 4 }),
     bodies: options.bucket ? new S3BodyStore(clients.s3, options.bucket) : undefined,
     intervalSeconds,
     retentionDays,

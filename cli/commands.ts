@@ -3,9 +3,9 @@
  * directly). Each returns the process exit code: 0 when everything holds, 1 when a problem was found.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
-import { verifyGlobalConfiguration, type Anchor } from '../../lambdas/core/global-configuration';
-import { auditLog } from '../../lambdas/core/log-audit';
+import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
+import { verifyGlobalConfiguration, type Anchor } from '../lambdas/core/global-configuration';
+import { auditLog } from '../lambdas/core/log-audit';
 import { CliError, type LogTarget } from './log-target';
 
 export interface Output {
@@ -18,7 +18,7 @@ export interface Output {
 export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = Date.now()): Promise<number> {
   out.progress(`Reading the message log of ${target.agency} (${target.gatewayId})…`);
   const configuration = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
-  const seals = await target.log.listSeals();
+  const seals = await target.seals.listSeals();
   const records = await target.log.scanRecords((count) => out.progress(`  ${count} records read`));
   out.progress(`Checking ${records.length} records against ${seals.length} seals…`);
   let reported = 0;
@@ -55,8 +55,8 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
   const bundle = await buildEvidence({
     gateway: target.gatewayId,
     records: records.map(withoutStoredHash),
-    seals: await target.log.listSeals(),
-    leavesInWindows: (from, to) => target.log.leavesInWindows(from, to),
+    seals: await target.seals.listSeals(),
+    leavesInWindows: (from, to) => target.seals.leavesInWindows(from, to),
     globalConfiguration: await target.globalConfiguration(),
     bodies: target.bodies,
     nowMs,

@@ -1,31 +1,19 @@
 /**
- * Registers a gateway with the central registry: `POST {centralUrl}/join`, signed with AWS Signature V4 so the
- * central API (IAM-authorized in AWS; the local front verifies the same signature) knows the caller's account.
- * Used by the deploy-time custom resource in AWS and by the local runtime at start-up.
+ * The central API's client: `POST {centralUrl}/join`, signed with AWS Signature V4 so the central API (IAM-authorized
+ * in AWS; the local front verifies the same signature) knows the caller's account. Used by the deploy-time custom
+ * resource in AWS and by the local runtime at start-up.
  */
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
-import type { JoinRequest, UnsignedJoinRequest } from '../core/central';
+import type { JoinRequest } from '../core/central';
 import { keyIdOf } from '../core/signatures';
-import type { GatewaySettings } from '../core/gateway-settings';
 
 export interface JoinResult {
   readonly agency: string;
   readonly member: string;
   readonly gateway: string;
   readonly keyIds: string[];
-}
-
-/** The join request a gateway sends, derived from its settings and its public key (to be signed with that key). */
-export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): UnsignedJoinRequest {
-  return {
-    agency,
-    member: { id: settings.member },
-    subsystems: settings.subsystems,
-    services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
-    gateway: { id: settings.gatewayId, providerUrl, publicKeys: [publicKey.toString('base64')] },
-  };
 }
 
 export interface SignedPostOptions {

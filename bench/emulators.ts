@@ -2,7 +2,7 @@
  * The local AWS emulators (dynalite for DynamoDB, the local KMS endpoint) in a process of their own, so another
  * process — the benchmark's gateways — can use them while its CPU time is measured apart from theirs.
  *
- *   npx tsx bin/emulators.ts [--state-dir DIR] [--account 111111111111]
+ *   npx tsx bench/emulators.ts [--state-dir DIR] [--account 111111111111]
  *
  * Starts both on ephemeral ports on 127.0.0.1 (memory only unless --state-dir) and prints one JSON line:
  * `{"dynamodbUrl":"http://127.0.0.1:…","kmsUrl":"http://127.0.0.1:…"}`. Then, for each JSON line read on stdin,

@@ -1,0 +1,47 @@
+/**
+ * What the deployment writes into a gateway's table (pk `CONFIG`): its access policy (`GatewayConfigStore`) and each
+ * service's OpenAPI description (`ServiceDescriptions`). The agency stack writes them with custom resources; the
+ * local runtime with the `put…` methods here — the same items.
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/gateway-settings';
+import { StoreUnavailableError, type GatewayConfigStore, type ServiceDescriptions } from '../core/ports';
+import { ACCESS_POLICY_KEY, accessPolicyItem, serviceDescriptionItem, serviceDescriptionKey } from './tables';
+
+export class DynamoDbGatewayConfig implements GatewayConfigStore, ServiceDescriptions {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The access policy the deployment wrote; none written means no rights (deny all). */
+  async accessPolicy(): Promise<AccessPolicy> {
+    const item = await this.item(ACCESS_POLICY_KEY, 'The access policy');
+    return accessPolicySchema.parse(item ? JSON.parse(String(item.policy)) : { accessRights: [] });
+  }
+
+  /** A service's OpenAPI description the deployment wrote; undefined when it has none. */
+  async get(subsystem: string, code: string): Promise<unknown | undefined> {
+    const item = await this.item(serviceDescriptionKey(subsystem, code), `The description of ${subsystem}/${code}`);
+    return item ? JSON.parse(String(item.document)) : undefined;
+  }
+
+  private async item(key: { pk: string; sk: string }, what: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item;
+    } catch (error) {
+      throw new StoreUnavailableError('gateway-config', `${what} could not be read`, { cause: error });
+    }
+  }
+
+  /** Writes a service description (the local runtime; in AWS the agency stack puts the same item). */
+  async putServiceDescription(subsystem: string, code: string, document: unknown): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: serviceDescriptionItem(subsystem, code, document) }));
+  }
+
+  /** Writes the access policy (the local runtime; in AWS the agency stack's custom resource puts the same item). */
+  async putAccessPolicy(policy: AccessPolicyInput): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: accessPolicyItem(policy) }));
+  }
+}
