@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
+import { centralConfigOf, gatewayConfigOf, parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import { centralSettings, gatewaySettings } from '../lib/config/runtime-settings';
 import { REPO_ROOT } from './paths';
 import { RUNTIME_PROVIDED_MODULES } from '../lib/constructs/sild-function';
@@ -64,7 +64,7 @@ function functionEnvironments(): Record<string, Record<string, string>> {
   const gateway = {
     ...lambda,
     ...gatewayEnvironment({
-      settings: gatewaySettings(config, agency, { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey }),
+      settings: gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey }),
       signingKeyId: keyArn,
       messageLogTable: 'sild-population-registry-message-log',
       logRetentionDays: agency.logRetentionDays,
@@ -72,7 +72,7 @@ function functionEnvironments(): Record<string, Record<string, string>> {
     }),
   };
   return {
-    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(config), signingKeyId: keyArn, registryTable: 'sild-registry' }) },
+    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(centralConfigOf(config)), signingKeyId: keyArn, registryTable: 'sild-registry' }) },
     consumer: gateway,
     provider: gateway,
     registrar: lambda,

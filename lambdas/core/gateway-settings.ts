@@ -32,6 +32,15 @@ export const sealingSettingsSchema = z.object({
 
 export type SealingSettings = z.infer<typeof sealingSettingsSchema>;
 
+export const signingSettingsSchema = z.object({
+  /** `session`: a KMS-certified in-memory key signs manifests; `kms`: KMS signs every manifest. */
+  mode: z.enum(['session', 'kms']).default('session'),
+  /** Validity of a session key (and its certificate). */
+  sessionValiditySeconds: z.number().int().min(60).max(3600).default(3600),
+});
+
+export type SigningSettings = z.infer<typeof signingSettingsSchema>;
+
 export const gatewaySettingsSchema = z.object({
   instance: z.string(),
   /** The gateway's X-Road server id `INST/CLASS/CODE/SERVERCODE`. */
@@ -79,14 +88,7 @@ export const gatewaySettingsSchema = z.object({
    * within Lambda's 6 MB payload, so about 4.4 MB is the most a gateway could receive inline.
    */
   bodyTransferThresholdBytes: z.number().int().positive().default(1024 * 1024),
-  signing: z
-    .object({
-      /** `session`: a KMS-certified in-memory key signs manifests; `kms`: KMS signs every manifest. */
-      mode: z.enum(['session', 'kms']).default('session'),
-      /** Validity of a session key (and its certificate). */
-      sessionValiditySeconds: z.number().int().min(60).max(3600).default(3600),
-    })
-    .default({ mode: 'session', sessionValiditySeconds: 3600 }),
+  signing: signingSettingsSchema.default({ mode: 'session', sessionValiditySeconds: 3600 }),
   sealing: sealingSettingsSchema.default({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
 });
 

@@ -1,18 +1,20 @@
 /**
- * Derives each deployment's run-time settings from the ecosystem config — once, for both the CDK stacks (which pass
- * them to the functions' environment) and the local runtime.
+ * Derives each deployment's run-time settings from its config document — once, for the constructs (which pass them
+ * to the functions through the deployment contract) and the local runtime.
  */
 import type { AllowedAgency, CentralSettingsInput, GlobalGroup } from '../../lambdas/core/central';
 import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import { endpointsOf } from '../../lambdas/core/service-description';
-import type { AgencyConfig, EcosystemConfig } from './ecosystem-config';
+import type { CentralConfig } from './central-config';
+import type { GatewayConfig, GatewayFields } from './gateway-config';
 
-export const memberIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
+/** `INST/CLASS/CODE`. */
+export const memberIdOf = (instance: string, member: { class: string; code: string }) => `${instance}/${member.class}/${member.code}`;
 
 /** X-Road's security server id: the owner member plus a server code (Sild uses the agency name). */
-export const gatewayIdOf = (config: EcosystemConfig, agency: AgencyConfig) => `${memberIdOf(config, agency)}/${agency.name}`;
+export const gatewayIdOf = (gateway: Pick<GatewayConfig, 'instance' | 'member' | 'name'>) => `${memberIdOf(gateway.instance, gateway.member)}/${gateway.name}`;
 
-export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
+export function centralSettings(config: CentralConfig): CentralSettingsInput {
   return {
     instance: config.instance,
     memberClasses: config.memberClasses,
@@ -23,17 +25,17 @@ export function centralSettings(config: EcosystemConfig): CentralSettingsInput {
 }
 
 /** The global groups: written into the registry at deploy time, published in the global configuration. */
-export function globalGroups(config: EcosystemConfig): GlobalGroup[] {
+export function globalGroups(config: CentralConfig): GlobalGroup[] {
   return config.central.globalGroups.map((group) => ({ code: group.code, description: group.description, members: group.members }));
 }
 
 /** Who may join as which agency and member: written into the registry at deploy time. */
-export function joinAllowList(config: EcosystemConfig): AllowedAgency[] {
-  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config, agency), memberName: agency.member.name }));
+export function joinAllowList(config: CentralConfig): AllowedAgency[] {
+  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config.instance, agency.member), memberName: agency.member.name }));
 }
 
 /** An agency's access policy: one rule per service, subject, method and path; its local groups. */
-export function accessPolicy(agency: AgencyConfig): AccessPolicyInput {
+export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
   return {
     accessRights: agency.accessRights.flatMap((right) => {
       const [subsystem, service] = right.service.split('/');
@@ -47,7 +49,7 @@ export function accessPolicy(agency: AgencyConfig): AccessPolicyInput {
 }
 
 /** The services' OpenAPI descriptions: written into the gateway's table at deploy time (`getOpenAPI`). */
-export function serviceDescriptions(agency: AgencyConfig): { subsystem: string; code: string; document: unknown }[] {
+export function serviceDescriptions(agency: GatewayFields): { subsystem: string; code: string; document: unknown }[] {
   return agency.services.filter((service) => service.openapiDocument).map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
 }
 
@@ -56,15 +58,15 @@ export interface GatewayEndpoints {
   readonly anchorPublicKey: string;
 }
 
-export function gatewaySettings(config: EcosystemConfig, agency: AgencyConfig, endpoints: GatewayEndpoints): GatewaySettingsInput {
+export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoints): GatewaySettingsInput {
   return {
-    instance: config.instance,
-    gatewayId: gatewayIdOf(config, agency),
-    member: memberIdOf(config, agency),
+    instance: agency.instance,
+    gatewayId: gatewayIdOf(agency),
+    member: memberIdOf(agency.instance, agency.member),
     subsystems: agency.subsystems,
     services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
     centralUrl: endpoints.centralUrl,
-    anchor: { instance: config.instance, publicKey: endpoints.anchorPublicKey },
+    anchor: { instance: agency.instance, publicKey: endpoints.anchorPublicKey },
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,

@@ -28,8 +28,9 @@ export interface GatewayRegistrationProps {
   readonly providerUrl: string;
   /** The central API's base URL (`central.apiUrl`). */
   readonly centralUrl: string;
-  /** The central deployment's account and Region (for the SigV4 signature and the invoke permission). */
-  readonly centralAccount: string;
+  /** The central deployment's account (the invoke permission names it). @default - any account (the API id still pins the API) */
+  readonly centralAccount?: string;
+  /** The central deployment's Region (for the SigV4 signature and the invoke permission). */
   readonly centralRegion: string;
   /** Retention of the registrar's logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
@@ -100,15 +101,19 @@ function joinArn(scope: Construct, props: GatewayRegistrationProps): { arn: stri
   const apiId = executeApi?.[1];
   const arn = Stack.of(scope).formatArn({
     service: 'execute-api',
-    account: props.centralAccount,
+    account: props.centralAccount ?? '*',
     region: props.centralRegion,
     resource: apiId && stage ? apiId : '*',
     resourceName: `${apiId && stage ? stage : '*'}/${route.method}${route.path}`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
-  return apiId && stage
-    ? { arn }
-    : { arn, wildcardReason: 'central.apiUrl is a custom domain, so the central API id and stage are unknown at synth; the permission is still limited to POST /join of APIs in the central account and Region, whose resource policy names this account.' };
+  if (!(apiId && stage)) {
+    return { arn, wildcardReason: 'The central URL is a custom domain, so the central API id and stage are unknown at synth; the permission is still limited to POST /join in the central Region, and the central API\'s resource policy names this account.' };
+  }
+  if (props.centralAccount === undefined) {
+    return { arn, wildcardReason: 'The central account is not in this gateway\'s config; the permission is still pinned to the central API id, its stage and POST /join.' };
+  }
+  return { arn };
 }
 
 /** Renders a resolved CloudFormation value the way cdk-nag names it in a finding id (`Ref` → `<Name>`). */

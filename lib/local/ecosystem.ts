@@ -22,7 +22,7 @@ import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/ga
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
 import { joinRequestFor, signJoinRequest } from '../../lambdas/core/central';
-import type { EcosystemConfig } from '../config/ecosystem-config';
+import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
@@ -147,14 +147,16 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       arn: `arn:aws:sts::${agency.account}:assumed-role/sild-${agency.name}-registrar/local`,
     }));
 
-    // The functions read their deployment through the same contract as in AWS (environment → validated settings).
+    // The functions read their deployment through the same contract as in AWS (environment → validated settings);
+    // each party gets only its own document, as when deployed from separate apps.
+    const centralConfig = centralConfigOf(config);
     const centralDeps = createCentralDeps(
       // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(config), insecureLoopbackHttp: true }, signingKeyId: centralKey, registryTable: registryTableName })),
+      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true }, signingKeyId: centralKey, registryTable: registryTableName })),
       clients,
       clock,
     );
-    await centralDeps.registry.putDeploymentItems(joinAllowList(config), globalGroups(config)); // what the central stack writes at deploy time
+    await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig)); // what the central stack writes at deploy time
     const anchorPublicKey = (await centralDeps.signer.publicKey()).toString('base64');
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);
@@ -165,7 +167,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
 
     const agencies: Record<string, LocalAgency> = {};
     for (const [index, agency] of config.agencies.entries()) {
-      const settings = gatewaySettings(config, agency, { centralUrl: central.url, anchorPublicKey });
+      const settings = gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: central.url, anchorPublicKey });
       const resolved: GatewaySettingsInput = {
         ...settings,
         insecureLoopbackHttp: true,

@@ -1,5 +1,6 @@
 import { gatewaySettings } from '../../lib/config/runtime-settings';
-import { CENTRAL_PLACEHOLDERS } from '../../lib/stacks/agency-stack';
+import { CENTRAL_PLACEHOLDERS } from '../../lib/constructs/sild-gateway';
+import { gatewayConfigOf } from '../../lib/config/ecosystem-config';
 import { agencyStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from './support/synth';
 
@@ -53,7 +54,7 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(resourceAt(json, `/${name}Logs/Resource`).resource.Properties.RetentionInDays).toBe(90);
     const config = demoConfig();
     const env = fn.Environment.Variables;
-    expect(JSON.parse(env.SILD_GATEWAY_SETTINGS)).toEqual(JSON.parse(JSON.stringify(gatewaySettings(config, config.agencies[0], CENTRAL_PLACEHOLDERS))));
+    expect(JSON.parse(env.SILD_GATEWAY_SETTINGS)).toEqual(JSON.parse(JSON.stringify(gatewaySettings(gatewayConfigOf(config, config.agencies[0]), CENTRAL_PLACEHOLDERS))));
     expect(env).toMatchObject({
       SILD_SIGNING_KEY_ID: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
       SILD_MESSAGE_LOG_TABLE: { Ref: id('/MessageLog/Table/Resource') },
@@ -170,7 +171,7 @@ describe('AgencyStack defaults (demo config)', () => {
 
   test('without central.apiUrl/anchorPublicKey there is no registration, and synth says what to do', () => {
     expect(resourcesOfType(json, 'Custom::SildGatewayRegistration')).toEqual({});
-    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/deploy the central stack first.*central\.apiUrl\/anchorPublicKey/i));
+    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/central.url and central.anchor not set.*Deploy the central stack first/));
   });
 
   test('outputs name the consumer and provider URLs, the key and the log table', () => {

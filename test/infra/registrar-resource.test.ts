@@ -3,11 +3,12 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { joinProofBytes } from '../../lambdas/core/central';
 import { createRegistrationHandler, type RegistrationDeps } from '../../lambdas/gateway/registrar-resource';
 import { gatewaySettings } from '../../lib/config/runtime-settings';
+import { gatewayConfigOf } from '../../lib/config/ecosystem-config';
 import { demoConfig } from './support/synth';
 
 const config = demoConfig();
 const agency = config.agencies[0];
-const settings = JSON.stringify(gatewaySettings(config, agency, { centralUrl: 'https://central.test/prod', anchorPublicKey: 'anchor' }));
+const settings = JSON.stringify(gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: 'https://central.test/prod', anchorPublicKey: 'anchor' }));
 const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const publicKey = keyPair.publicKey.export({ format: 'der', type: 'spki' });
 const properties = {

@@ -44,7 +44,7 @@ describe('templates', () => {
       Object.fromEntries(
         Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
           .filter((fn) => /Sild/.test(String(fn.Properties.Description)))
-          .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(1, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
+          .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(-2, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
       );
     expect(reserved(agency)).toEqual({ ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
     expect(reserved(demo.templateJson(CENTRAL_STACK_NAME))).toEqual({ CentralFunction: 20 });

@@ -1,0 +1,73 @@
+/**
+ * The central operator's config: the instance, its member classes, where the central deploys, how long a global
+ * configuration lives, the global groups, and the join allow-list — which agency (deploying from which account)
+ * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
+ */
+import * as z from 'zod';
+import { accountSchema, agencyNameSchema, configError, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+
+/** One entry of the join allow-list. */
+export const allowedAgencySchema = z.object({
+  name: agencyNameSchema,
+  /** The account the agency's gateway joins from. */
+  account: accountSchema,
+  /** The member it may register (its display name is published as given here). */
+  member: memberSchema,
+});
+
+/** The central deployment's own settings (the `central` object of the ecosystem file). */
+export const centralFieldsSchema = z.object({
+  account: accountSchema,
+  region: regionSchema,
+  /** @default 600 */
+  globalConfValiditySeconds: z.number().int().min(60).max(86_400).default(600),
+  /** @default 60 */
+  globalConfGenerationSeconds: z.number().int().min(1).max(3600).default(60),
+  globalGroups: z.array(z.object({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
+  /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
+  apiUrl: z.url().optional(),
+  /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
+  anchorPublicKey: z.string().optional(),
+  /** Accept gateway URLs on private addresses (all gateways share one network). @default false */
+  allowPrivateProviderUrls: z.boolean().default(false),
+  /** Reserved concurrency of the central function. @default 20 */
+  concurrency: z.number().int().min(1).default(20),
+  /** AWS WAF on the central API. @default enabled, 3000 requests per IP per 5 minutes */
+  waf: wafSchema.default(WAF_DEFAULT),
+});
+
+/** The central operator's document: instance, member classes, the central's settings, and the join allow-list. */
+export const centralConfigSchema = z
+  .object({
+    instance: part('Instance'),
+    memberClasses: z.array(part('Member class')).min(1),
+    central: centralFieldsSchema,
+    /** The join allow-list. */
+    agencies: z.array(allowedAgencySchema).default([]),
+  })
+  .superRefine((config, context) => checkAllowList(config, context));
+
+export type CentralConfig = z.infer<typeof centralConfigSchema>;
+export type CentralConfigInput = z.input<typeof centralConfigSchema>;
+
+/** Agency names and members are unique, and members of a known class. */
+export function checkAllowList(config: { memberClasses: readonly string[]; agencies: readonly { name: string; member: { class: string; code: string } }[] }, context: z.RefinementCtx): void {
+  const names = new Set<string>();
+  const members = new Set<string>();
+  config.agencies.forEach((agency, index) => {
+    if (names.has(agency.name)) context.addIssue({ code: 'custom', path: ['agencies', index, 'name'], message: `duplicate agency name ${agency.name}` });
+    names.add(agency.name);
+    const member = `${agency.member.class}/${agency.member.code}`;
+    if (members.has(member)) context.addIssue({ code: 'custom', path: ['agencies', index, 'member'], message: `member ${member} belongs to two agencies` });
+    members.add(member);
+    if (!config.memberClasses.includes(agency.member.class)) {
+      context.addIssue({ code: 'custom', path: ['agencies', index, 'member', 'class'], message: `unknown member class ${agency.member.class}` });
+    }
+  });
+}
+
+export function parseCentralConfig(value: unknown, source = 'central config'): CentralConfig {
+  const parsed = centralConfigSchema.safeParse(value);
+  if (!parsed.success) throw configError(`Invalid ${source}`, parsed.error.issues);
+  return parsed.data;
+}

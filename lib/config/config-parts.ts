@@ -1,0 +1,50 @@
+/**
+ * The pieces the config documents are made of (the central operator's, each agency's, and the all-in-one ecosystem
+ * file): identifier parts, accounts and Regions, access-right subjects, services, WAF — each defined once.
+ */
+import * as z from 'zod';
+import { invalidPartReason } from '../../lambdas/core/identifiers';
+
+/** An X-Road identifier part (`A–Z a–z 0–9 ' ( ) + , - . = ?`, at most 255 characters). */
+export const part = (what: string) =>
+  z.string().superRefine((value, context) => {
+    const reason = invalidPartReason(value);
+    if (reason) context.addIssue({ code: 'custom', message: `${what} ${reason}` });
+  });
+
+export const accountSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-north-1');
+
+/** `INST/CLASS/CODE/SUB`, `globalgroup:INST/CODE` or `localgroup:CODE`. */
+export const subjectSchema = z
+  .string()
+  .regex(/^(globalgroup:[^/]+\/[^/]+|localgroup:[^/]+|[^/:]+\/[^/]+\/[^/]+\/[^/]+)$/, 'must be INSTANCE/CLASS/CODE/SUBSYSTEM, globalgroup:INSTANCE/CODE or localgroup:CODE');
+
+/** An agency's stable name: stack names, local URLs, the join allow-list and its gateway's server code. */
+export const agencyNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
+
+/** A member as the config names it. */
+export const memberSchema = z.object({ class: part('Member class'), code: part('Member code'), name: z.string().min(1) });
+
+/** AWS WAF on an internet-facing API: a rate-based rule per source IP. */
+export const wafSchema = z.object({
+  /** @default true */
+  enabled: z.boolean().default(true),
+  /** Requests per source IP per 5 minutes before WAF blocks it. @default 3000 */
+  ratePer5Minutes: z.number().int().min(10).max(2_000_000_000).default(3000),
+});
+export const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
+
+/** A config error: the message lists every problem as `field: reason`. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Formats zod issues (and problems found before parsing) as one `ConfigError`. */
+export function configError(title: string, issues: readonly { path: readonly PropertyKey[]; message: string }[], earlier: readonly string[] = []): ConfigError {
+  const problems = [...earlier, ...issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)];
+  return new ConfigError(`${title}:\n${problems.join('\n')}`);
+}

@@ -1,0 +1,190 @@
+/**
+ * An agency's gateway config: what an agency decides about its own gateway — its member and subsystems, its services
+ * and their backends, who may call them, and how the gateway logs, signs, seals and is reached. An agency deploying
+ * from its own repository needs only this, plus the central API's URL and anchor (`SildGateway`); the all-in-one
+ * ecosystem file holds the same fields per agency.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as z from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { invalidGlobReason } from '../../lambdas/core/access-rights';
+import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema } from '../../lambdas/core/gateway-settings';
+import { METADATA_SERVICES } from '../../lambdas/core/metadata';
+import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
+import { accountSchema, agencyNameSchema, configError, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+
+const accessRightSchema = z.object({
+  /** `SUBSYSTEM/SERVICECODE` of this agency. */
+  service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/SERVICECODE'),
+  subject: subjectSchema,
+  /** HTTP methods, or `*`. @default ['*'] */
+  methods: z.array(z.string().regex(/^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, 'must be an HTTP method or *')).min(1).default(['*']),
+  /** Path globs (`*` within a segment, `**` across). @default ['**'] */
+  paths: z.array(z.string().min(1)).min(1).default(['**']),
+});
+
+const serviceSchema = z.object({
+  subsystem: part('Subsystem code'),
+  code: part('Service code'),
+  /** Base URL of the backend; the path after the service id and the query are appended. */
+  backendUrl: z.url({ protocol: /^https?$/ }),
+  /** @default 25000 */
+  timeoutMs: z.number().int().positive().max(28_000).optional(),
+  /** An OpenAPI 3 description (JSON or YAML file, relative to the config file): `getOpenAPI`, endpoint lists. @default - none */
+  openapi: z.string().min(1).optional(),
+  /** The description's content: read from `openapi` by the loader, or given directly. */
+  openapiDocument: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** An IAM role or user ARN. */
+const principalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
+
+const vpcSchema = z.object({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1),
+  availabilityZones: z.array(z.string()).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+});
+
+/** The fields an agency decides about its gateway; each agency of the ecosystem file has exactly these. */
+export const gatewayFieldsSchema = z.object({
+  /** Stable name: stack names, local URLs, the join allow-list; the gateway's server code. */
+  name: agencyNameSchema,
+  /** Where the gateway deploys; the account is the one the central allows to join. */
+  account: accountSchema,
+  region: regionSchema,
+  member: memberSchema,
+  subsystems: z.array(part('Subsystem code')).min(1),
+  services: z.array(serviceSchema).default([]),
+  accessRights: z.array(accessRightSchema).default([]),
+  /** Local groups: code → subsystem ids. */
+  localGroups: z.record(z.string(), z.array(subjectSchema)).default({}),
+  messageLog: messageLogSettingsSchema.partial().optional(),
+  /** How the gateway signs messages: `session` (a KMS-certified in-memory key, ≤ 1 h) or `kms` (KMS per message). @default session, 3600 s */
+  signing: signingSettingsSchema.optional(),
+  /** Seal interval (whole minutes: the sealer runs on a schedule) and fail-closed limit of the message log. @default 60 s, 600 s */
+  sealing: sealingSettingsSchema.partial().optional(),
+  /** Days log records are kept before TTL removes them. @default 30 */
+  logRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
+  vpc: vpcSchema.optional(),
+  /**
+   * Consumer-side access: a private API reachable from these VPC endpoints, or IAM-authorized for the listed
+   * principals, each bound to the subsystems it may act as. @default - IAM with no principal: nobody may call (synth warns)
+   */
+  consumerAccess: z
+    .discriminatedUnion('mode', [
+      z.object({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]+$/)).min(1) }),
+      z.object({ mode: z.literal('iam'), principals: z.array(z.object({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
+    ])
+    .optional(),
+  /** Reserved concurrency per function (each side's ceiling, and the sealer's guaranteed floor). @default consumer 100, provider 100, sealer 2 */
+  concurrency: z
+    .object({ consumer: z.number().int().min(1).default(100), provider: z.number().int().min(1).default(100), sealer: z.number().int().min(1).default(2) })
+    .default({ consumer: 100, provider: 100, sealer: 2 }),
+  /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
+  waf: wafSchema.default(WAF_DEFAULT),
+  /**
+   * The provider side's API type: `rest` (WAF possible) or `http` (an HTTP API: $1.00 instead of $3.50 per million
+   * requests; no WAF). Both pass messages byte for byte (the provider acts on the signed request target).
+   * @default 'rest'
+   */
+  providerApi: z.enum(['rest', 'http']).default('rest'),
+});
+
+export type GatewayFields = z.infer<typeof gatewayFieldsSchema>;
+
+/** Where the central is, as an agency knows it: its API and the anchor key, from the central stack's outputs. */
+export const centralReferenceSchema = z.object({
+  /** The central API's URL. @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
+  url: z.url().optional(),
+  /** The central public key (DER SPKI, base64) — the anchor the gateway trusts. @default - not known yet (as for `url`) */
+  anchor: z.string().optional(),
+  /** The central deployment's account (for the gateway's permission to call `POST /join`). @default - any account */
+  account: accountSchema.optional(),
+  /** The central deployment's Region. @default - read from `url`, else the gateway's own Region */
+  region: regionSchema.optional(),
+});
+
+/** An agency's own gateway config: its fields, plus the instance and where the central is. */
+export const gatewayConfigSchema = gatewayFieldsSchema
+  .extend({
+    /** The X-Road instance code. */
+    instance: part('Instance'),
+    central: centralReferenceSchema,
+  })
+  .superRefine((gateway, context) => checkGatewayFields(gateway, context, []));
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+
+/** The checks across an agency's fields (services, rights, principals, API type), reporting under `path`. */
+export function checkGatewayFields(agency: GatewayFields, context: z.RefinementCtx, path: readonly (string | number)[]): void {
+  const issue = (at: readonly (string | number)[], message: string) => context.addIssue({ code: 'custom', path: [...path, ...at], message });
+  agency.services.forEach((service, index) => {
+    if (METADATA_SERVICES.has(service.code)) issue(['services', index, 'code'], `${service.code} is reserved for X-Road's metadata services`);
+    if (!agency.subsystems.includes(service.subsystem)) issue(['services', index, 'subsystem'], `not a subsystem of ${agency.name}`);
+  });
+  if (agency.sealing?.intervalSeconds !== undefined && agency.sealing.intervalSeconds % 60 !== 0) {
+    issue(['sealing', 'intervalSeconds'], 'must be a whole number of minutes (the sealer runs on a schedule)');
+  }
+  if (agency.providerApi === 'http' && agency.waf.enabled) {
+    issue(['providerApi'], 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"');
+  }
+  if (agency.consumerAccess?.mode === 'iam') {
+    agency.consumerAccess.principals.forEach((principal, principalIndex) =>
+      principal.subsystems.forEach((subsystem, subsystemIndex) => {
+        if (!agency.subsystems.includes(subsystem)) issue(['consumerAccess', 'principals', principalIndex, 'subsystems', subsystemIndex], `not a subsystem of ${agency.name}`);
+      }),
+    );
+  }
+  agency.accessRights.forEach((right, index) => {
+    const [subsystem, code] = right.service.split('/');
+    const service = agency.services.find((candidate) => candidate.subsystem === subsystem && candidate.code === code);
+    if (!service) return issue(['accessRights', index, 'service'], `${right.service} is not a service of ${agency.name}`);
+    right.paths.forEach((glob, pathIndex) => {
+      const reason = invalidGlobReason(glob);
+      if (reason) issue(['accessRights', index, 'paths', pathIndex], `${glob} ${reason}`);
+    });
+    // With a description, a right must name endpoints the service has (PR-MREST: rights are per endpoint).
+    if (!service.openapiDocument) return;
+    const endpoints = endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname);
+    for (const method of right.methods) {
+      for (const glob of right.paths) {
+        if (!endpoints.some((endpoint) => ruleCoversEndpoint({ method, path: glob }, endpoint))) {
+          const known = endpoints.map((endpoint) => `${endpoint.method} ${endpoint.path}`).join(', ');
+          issue(['accessRights', index], `${method} ${glob} is not an endpoint of ${right.service} (its description has ${known || 'none'})`);
+        }
+      }
+    }
+  });
+}
+
+/** Validates an agency's gateway config, reading its services' `openapi` files from `baseDir`. */
+export function parseGatewayConfig(value: unknown, source = 'gateway config', baseDir = '.'): GatewayConfig {
+  const unreadable = readServiceDescriptions((value as { services?: unknown })?.services, baseDir, 'services');
+  const parsed = gatewayConfigSchema.safeParse(value);
+  if (!parsed.success || unreadable.length > 0) throw configError(`Invalid ${source}`, parsed.error?.issues ?? [], unreadable);
+  return parsed.data;
+}
+
+/**
+ * Reads each service's `openapi` file (JSON or YAML) into `openapiDocument` (in place, before validation); returns
+ * the files that cannot be read as `field: reason` lines.
+ */
+export function readServiceDescriptions(services: unknown, baseDir: string, field: string): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(services)) return problems;
+  services.forEach((service: { openapi?: unknown; openapiDocument?: unknown }, index) => {
+    if (typeof service?.openapi !== 'string' || service.openapiDocument !== undefined) return;
+    const file = resolve(baseDir, service.openapi);
+    try {
+      const text = readFileSync(file, 'utf8');
+      service.openapiDocument = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    } catch (error) {
+      problems.push(`  ${field}.${index}.openapi: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,96 @@
+/**
+ * The central deployment (X-Road's central server), as an L3 construct: the registry table, the central signing key
+ * (whose public key is the anchor every gateway trusts), the central function and the central API — `GET /globalconf`
+ * (public: the document is signed) and `POST /join` (AWS IAM; the resource policy names exactly the agency accounts
+ * of the join allow-list). It needs only the central operator's config; it knows nothing of the agencies' services.
+ */
+import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { CONFIG_PK, globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { centralEnvironment } from '../../lambdas/deployment-contract';
+import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
+import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
+import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { SigningKey } from './signing-key';
+import { SildFunction } from './sild-function';
+import { SildRestApi } from './sild-rest-api';
+import { SildTable } from './sild-table';
+import { TableItem } from './table-item';
+
+/**
+ * The central operator's config (`centralConfigSchema`: every field documented there with its default), validated
+ * when the construct is built; a problem stops synth naming the field and the reason.
+ */
+export type SildCentralProps = CentralConfigInput;
+
+export class SildCentral extends Construct {
+  /** The validated config the central was built from. */
+  public readonly config: CentralConfig;
+  public readonly api: SildRestApi;
+  public readonly signingKey: SigningKey;
+  public readonly registry: SildTable;
+
+  constructor(scope: Construct, id: string, props: SildCentralProps) {
+    super(scope, id);
+    const config = (this.config = parseCentralConfig(props, `SildCentral ${id} props`));
+    Tags.of(this).add('sild:instance', config.instance);
+    Tags.of(this).add('sild:component', 'central');
+
+    this.registry = new SildTable(this, 'Registry', { layout: REGISTRY_TABLE });
+    this.signingKey = new SigningKey(this, 'SigningKey', {
+      alias: `sild/${config.instance}/central`,
+      description: `Sild ${config.instance}: signs the global configuration (the anchor's key)`,
+    });
+
+    const handler = new SildFunction(this, 'CentralFunction', {
+      entry: 'lambdas/central/index.ts',
+      description: `Sild ${config.instance}: central API (global configuration, join)`,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      reservedConcurrency: config.central.concurrency,
+      environment: centralEnvironment({ settings: centralSettings(config), signingKeyId: this.signingKey.key.keyArn, registryTable: this.registry.table.tableName }),
+    });
+    // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups).
+    this.registry.grantItemActions(handler, ['GetItem', 'Scan']);
+    this.registry.grantItemActions(handler, ['PutItem'], { except: [CONFIG_PK] });
+
+    // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
+    // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.
+    new TableItem(this, 'JoinAllowList', {
+      table: this.registry,
+      item: joinAllowListItem(joinAllowList(config)),
+      resourceType: 'Custom::SildJoinAllowList',
+      physicalId: `${config.instance}-join-allow-list`,
+    });
+    new TableItem(this, 'GlobalGroups', {
+      table: this.registry,
+      item: globalGroupsItem(globalGroups(config)),
+      resourceType: 'Custom::SildGlobalGroups',
+      physicalId: `${config.instance}-global-groups`,
+    });
+
+
+    this.signingKey.grantSign(handler);
+
+    this.api = new SildRestApi(this, 'CentralApi', {
+      api: 'central',
+      handler,
+      restApiName: `sild-${config.instance}-central`,
+      description: `Sild ${config.instance}: central API`,
+      iamPrincipals: [...new Set(config.agencies.map((agency) => agency.account))].sort().map((account) => new iam.AccountPrincipal(account)),
+      rateLimitPer5Minutes: config.central.waf.enabled ? config.central.waf.ratePer5Minutes : undefined,
+      unauthenticatedReason:
+        'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
+    });
+
+    new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
+    new CfnOutput(this, 'CentralSigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The central signing key' });
+    new CfnOutput(this, 'AnchorPublicKeyCommand', {
+      value: `aws kms get-public-key --region ${Stack.of(this).region} --key-id ${this.signingKey.key.keyArn} --query PublicKey --output text`,
+      description: 'Prints the anchor public key (DER SPKI, base64): set it as central.anchorPublicKey',
+    });
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * An agency's gateway (X-Road's security server), as an L3 construct: its own signing key, message-log table and
+ * body store, the consumer-side and provider-side functions and APIs, the sealer, what the agency decides (access
+ * rights, local groups, service descriptions — written into its table, so `cdk diff` shows who may call what), and —
+ * once the central URL and anchor are known — the deploy-time registration with the central registry.
+ *
+ * An agency's CDK app needs only this and its own config:
+ *
+ *   new SildGateway(this, 'Gateway', { instance: 'EE', central: { url, anchor }, name: 'tax-board', account, region,
+ *     member: { class: 'GOV', code: '70000002', name: 'Tax Board' }, subsystems: ['tax-records'], services, accessRights });
+ */
+import { Annotations, CfnOutput, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
+import { gatewayEnvironment } from '../../lambdas/deployment-contract';
+import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
+import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
+import { apiTypeOf } from '../routes';
+import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { BodyStoreBucket } from './body-store-bucket';
+import { GatewayRegistration } from './gateway-registration';
+import { SigningKey } from './signing-key';
+import { SildFunction, type SildFunctionVpcPlacement } from './sild-function';
+import { SildHttpApi } from './sild-http-api';
+import { SildRestApi } from './sild-rest-api';
+import { SildTable } from './sild-table';
+import { TableItem } from './table-item';
+
+/**
+ * The gateway's config (`gatewayConfigSchema`: every field documented there with its default), validated when the
+ * construct is built; a problem stops synth naming the field and the reason.
+ */
+export interface SildGatewayProps extends GatewayConfigInput {
+  /** Where relative `services[].openapi` files are read from. @default '.' (the CDK app's folder) */
+  readonly descriptionsDir?: string;
+}
+
+/** What the gateway is given while the central's URL and anchor key are not known yet. */
+export const CENTRAL_PLACEHOLDERS: GatewayEndpoints = {
+  centralUrl: 'https://central-api-not-configured.invalid',
+  anchorPublicKey: 'central.anchorPublicKey-not-configured',
+};
+
+/** Throttling of each gateway API: consumer and provider together stay within KMS's 1,000 Sign/s per account. */
+const GATEWAY_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+
+export class SildGateway extends Construct {
+  /** The validated config the gateway was built from. */
+  public readonly config: GatewayConfig;
+  public readonly consumerApi: SildRestApi | SildHttpApi;
+  public readonly providerApi: SildRestApi | SildHttpApi;
+  public readonly signingKey: SigningKey;
+  public readonly messageLog: SildTable;
+  public readonly bodyStore: BodyStoreBucket;
+  /** Undefined while the central URL and anchor are not known. */
+  public readonly registration?: GatewayRegistration;
+
+  constructor(scope: Construct, id: string, props: SildGatewayProps) {
+    super(scope, id);
+    const gateway = (this.config = parseGatewayConfig(props, `SildGateway ${id} props`, props.descriptionsDir ?? '.'));
+    Tags.of(this).add('sild:instance', gateway.instance);
+    Tags.of(this).add('sild:component', 'gateway');
+    Tags.of(this).add('sild:agency', gateway.name);
+
+    this.signingKey = new SigningKey(this, 'SigningKey', {
+      alias: `sild/${gateway.instance}/gateway/${gateway.name}`,
+      description: `Sild ${gateway.instance}: gateway ${gateway.name} signs its messages`,
+    });
+    this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
+    this.bodyStore = new BodyStoreBucket(this, 'BodyStore', { retentionDays: gateway.logRetentionDays });
+
+    const { url: apiUrl, anchor: anchorPublicKey } = gateway.central;
+    const centralConfigured = apiUrl !== undefined && anchorPublicKey !== undefined;
+    if (!centralConfigured) {
+      const missing = [apiUrl === undefined && 'central.url', anchorPublicKey === undefined && 'central.anchor'].filter(Boolean).join(' and ');
+      Annotations.of(this).addWarningV2(
+        '@sild/central-not-configured',
+        `${missing} not set: gateway ${gateway.name} gets placeholders and does not register with the central registry. Deploy the central stack first, then set the central URL and anchor key from its outputs and deploy this gateway again.`,
+      );
+    }
+    const endpoints: GatewayEndpoints = {
+      centralUrl: apiUrl ?? CENTRAL_PLACEHOLDERS.centralUrl,
+      anchorPublicKey: anchorPublicKey ?? CENTRAL_PLACEHOLDERS.anchorPublicKey,
+    };
+    const settings = gatewaySettings(gateway, endpoints);
+    const settingsJson = JSON.stringify(settings);
+    const environment = gatewayEnvironment({
+      settings,
+      signingKeyId: this.signingKey.key.keyArn,
+      messageLogTable: this.messageLog.table.tableName,
+      logRetentionDays: gateway.logRetentionDays,
+      bodyBucket: this.bodyStore.bucket.bucketName,
+    });
+    const vpcPlacement = this.vpcPlacement(gateway);
+    const consumer = new SildFunction(this, 'ConsumerFunction', {
+      entry: 'lambdas/gateway/consumer.ts',
+      description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side`,
+      environment,
+      reservedConcurrency: gateway.concurrency.consumer,
+      vpcPlacement,
+    });
+    const provider = new SildFunction(this, 'ProviderFunction', {
+      entry: 'lambdas/gateway/provider.ts',
+      description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
+      environment,
+      reservedConcurrency: gateway.concurrency.provider,
+      vpcPlacement,
+    });
+    // Least privilege on the shared table: both sides write log records only (never the deployment's CONFIG items
+    // or the sealer's seals) and read only the seals (the fail-closed check).
+    for (const fn of [consumer, provider]) {
+      this.signingKey.grantSign(fn);
+      this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK] });
+      this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK] });
+      this.bodyStore.grantReadWrite(fn);
+    }
+    // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
+    // shows a change of it in this resource. Only the provider side reads it.
+    new TableItem(this, 'AccessPolicy', {
+      table: this.messageLog,
+      item: accessPolicyItem(accessPolicy(gateway)),
+      resourceType: 'Custom::SildAccessPolicy',
+      physicalId: `${gateway.instance}-${gateway.name}-access-policy`,
+    });
+    // Each service's OpenAPI description, one item per service (getOpenAPI reads it).
+    for (const { subsystem, code, document } of serviceDescriptions(gateway)) {
+      new TableItem(this, `ServiceDescription-${subsystem}-${code}`, {
+        table: this.messageLog,
+        item: serviceDescriptionItem(subsystem, code, document),
+        resourceType: 'Custom::SildServiceDescription',
+        physicalId: `${gateway.instance}-${gateway.name}-openapi-${subsystem}-${code}`,
+      });
+    }
+    this.messageLog.grantItemActions(provider, ['GetItem'], { only: [CONFIG_PK] });
+
+    // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
+    const sealIntervalMinutes = Math.max(1, Math.round((gateway.sealing?.intervalSeconds ?? 60) / 60));
+    const sealer = new SildFunction(this, 'SealerFunction', {
+      entry: 'lambdas/gateway/sealer.ts',
+      description: `Sild ${gateway.instance}: gateway ${gateway.name}, message-log sealer`,
+      environment,
+      // Reserved, so a flood on the other functions can never starve sealing (and trip fail-closed).
+      reservedConcurrency: gateway.concurrency.sealer,
+      timeout: Duration.minutes(5),
+      vpcPlacement,
+    });
+    this.signingKey.grantSign(sealer);
+    this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
+    this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
+    new events.Rule(this, 'SealerSchedule', {
+      description: `Seals the message log of ${gateway.name} every ${sealIntervalMinutes} min`,
+      schedule: events.Schedule.rate(Duration.minutes(sealIntervalMinutes)),
+      targets: [new targets.LambdaFunction(sealer, { retryAttempts: 0 })],
+    });
+
+    const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
+    const consumerAccess = gateway.consumerAccess ?? { mode: 'iam' as const, principals: [] };
+    if (consumerAccess.mode === 'iam' && consumerAccess.principals.length === 0) {
+      Annotations.of(this).addWarningV2(
+        '@sild/consumer-access-default',
+        `No principal may call the consumer side of ${gateway.name} (deny by default): set consumerAccess {"mode":"iam","principals":[{"arn":"arn:aws:iam::${gateway.account}:role/NAME","subsystems":[...]}]} to bind IAM principals to the subsystems they act as, or {"mode":"private","vpcEndpointIds":[...]} for existing X-Road clients in the agency's VPC.`,
+      );
+    }
+    const consumerUnauthenticatedReason =
+      "Private endpoint reachable only through the agency's own VPC endpoints (the resource policy denies any other source), as an X-Road security server's client side is reachable only from the member's network; the gateway also checks that X-Road-Client is a subsystem it serves.";
+    this.consumerApi =
+      apiTypeOf('consumer', { consumerAccess: consumerAccess.mode }) === 'rest'
+        ? new SildRestApi(this, 'ConsumerApi', {
+            api: 'consumer',
+            handler: consumer,
+            restApiName: `sild-${gateway.instance}-${gateway.name}-consumer`,
+            description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side (${consumerAccess.mode})`,
+            vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
+            unauthenticatedReason: consumerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+            cloudWatchRole,
+          })
+        : // IAM consumer access: an HTTP API (the query reaches the backend byte for byte); the handler admits only
+          // the configured principals, each for its subsystems (none configured: nobody).
+          new SildHttpApi(this, 'ConsumerApi', {
+            api: 'consumer',
+            handler: consumer,
+            apiName: `sild-${gateway.instance}-${gateway.name}-consumer`,
+            description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side (iam)`,
+            iamOnly: true,
+            throttle: GATEWAY_THROTTLE,
+          });
+    const providerUnauthenticatedReason =
+      "Called by other agencies' gateways: every request is authenticated by its message signature, verified against the keys in the signed global configuration (with replay and timestamp checks), and authorized by the agency's access rights (deny by default), as X-Road authenticates security servers by signature rather than network identity.";
+    this.providerApi =
+      apiTypeOf('provider', { providerApi: gateway.providerApi }) === 'rest'
+        ? new SildRestApi(this, 'ProviderApi', {
+            api: 'provider',
+            handler: provider,
+            restApiName: `sild-${gateway.instance}-${gateway.name}-provider`,
+            description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
+            unauthenticatedReason: providerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+            rateLimitPer5Minutes: gateway.waf.enabled ? gateway.waf.ratePer5Minutes : undefined,
+            cloudWatchRole,
+          })
+        : new SildHttpApi(this, 'ProviderApi', {
+            api: 'provider',
+            handler: provider,
+            apiName: `sild-${gateway.instance}-${gateway.name}-provider`,
+            description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
+            unauthenticatedReason: providerUnauthenticatedReason,
+            throttle: GATEWAY_THROTTLE,
+          });
+
+    if (centralConfigured) {
+      this.registration = new GatewayRegistration(this, 'Registration', {
+        agency: gateway.name,
+        memberName: gateway.member.name,
+        settingsJson,
+        signingKey: this.signingKey,
+        providerUrl: this.providerApi.url,
+        centralUrl: apiUrl,
+        centralAccount: gateway.central.account,
+        centralRegion: gateway.central.region ?? regionOfApiUrl(apiUrl) ?? Stack.of(this).region,
+      });
+      // Register only once the provider side is live.
+      this.registration.resource.node.addDependency(this.providerApi.stage);
+    }
+
+    new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });
+    new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });
+    new CfnOutput(this, 'GatewaySigningKeyArn', { value: this.signingKey.key.keyArn, description: "The gateway's signing key" });
+    new CfnOutput(this, 'MessageLogTableName', { value: this.messageLog.table.tableName, description: "The gateway's message log" });
+  }
+
+  /** Imports the agency's VPC from the config (no lookups: synth needs no credentials). */
+  private vpcPlacement(gateway: GatewayConfig): SildFunctionVpcPlacement | undefined {
+    if (!gateway.vpc) return undefined;
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: gateway.vpc.vpcId, availabilityZones: gateway.vpc.availabilityZones });
+    const subnets = gateway.vpc.subnetIds.map((subnetId) => {
+      const subnet = ec2.Subnet.fromSubnetId(this, `Subnet-${subnetId}`, subnetId);
+      Validations.of(subnet).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        reason: 'The imported subnets only place the gateway functions; nothing reads their route tables.',
+      });
+      return subnet;
+    });
+    const securityGroups =
+      gateway.vpc.securityGroupIds.length > 0
+        ? gateway.vpc.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id, { mutable: false }))
+        : [new ec2.SecurityGroup(this, 'GatewaySecurityGroup', { vpc, description: `Sild gateway ${gateway.name}: functions (egress only)`, allowAllOutbound: true })];
+    return { vpc, subnets, securityGroups };
+  }
+}
+
+/** The Region of an execute-api URL (`https://id.execute-api.REGION.amazonaws.com/stage`), if it is one. */
+function regionOfApiUrl(url: string): string | undefined {
+  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(url).hostname)?.[1];
+}
