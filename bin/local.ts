@@ -70,9 +70,12 @@ async function main(): Promise<void> {
   const print = (line: string) => console.log(line);
   printEndpoints(ecosystem, print);
   print(`  endpoints written to ${endpointsFile}`);
-  print('');
-  print('Try it:');
-  print(`  ${curlExample(ecosystem)}`);
+  const curl = curlExample(ecosystem);
+  if (curl) {
+    print('');
+    print('Try it:');
+    print(`  ${curl}`);
+  }
   const ok = await runDemoExchange(ecosystem, print);
   print('');
   print(ok ? 'Demo exchange verified end to end.' : 'Demo exchange FAILED a check (see above).');

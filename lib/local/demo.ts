@@ -1,6 +1,10 @@
 /**
- * The demo `npm start` shows once the ecosystem is up: one real exchange through the tax-board gateway, then the
- * log records both gateways wrote, each checked against the signed global configuration.
+ * The demo `npm start` shows once the ecosystem is up: one real exchange through a consumer gateway, then the log
+ * records both gateways wrote, each checked against the signed global configuration.
+ *
+ * The exchange is derived from the config, so any valid ecosystem gets one: the first access right granted to a
+ * subsystem of a configured agency is called (with the sample backend's person 123 when the service is the sample
+ * backend); without such a right, the first agency asks another for `listMethods`, which every gateway answers itself.
  */
 import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
@@ -10,16 +14,50 @@ import { singleHeaders } from '../../lambdas/core/http';
 import { checkLogRecord } from '../../lambdas/core/log-verification';
 import { fingerprintOf } from '../../lambdas/core/signatures';
 import { systemClock } from '../../lambdas/core/ports';
+import type { EcosystemConfig } from '../config/ecosystem-config';
 import type { LocalEcosystem } from './ecosystem';
 import { httpCall } from './http-call';
 
-export const DEMO_CLIENT = 'DEV/GOV/70000002/tax-records';
-export const DEMO_PATH = '/r1/DEV/GOV/70000001/population/persons/123';
+/** One exchange to show: which agency's consumer gateway, as which client, to which provider, on which path. */
+export interface DemoExchange {
+  readonly consumer: string;
+  readonly provider: string;
+  readonly client: string;
+  /** The X-Road REST path (`/r1/…`). */
+  readonly path: string;
+}
+
+/** The demo exchange for a config, or undefined when it has fewer than two agencies with subsystems. */
+export function demoExchangeOf(config: EcosystemConfig): DemoExchange | undefined {
+  const memberOf = (agency: EcosystemConfig['agencies'][number]) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
+  const ownerOf = (subject: string) => config.agencies.find((agency) => agency.subsystems.some((subsystem) => subject === `${memberOf(agency)}/${subsystem}`));
+  for (const provider of config.agencies) {
+    for (const right of provider.accessRights) {
+      const consumer = ownerOf(right.subject);
+      const service = provider.services.find((entry) => `${entry.subsystem}/${entry.code}` === right.service);
+      if (!consumer || !service) continue;
+      const sample = new URL(service.backendUrl).port === String(config.local.sampleBackendPort);
+      const path = `/r1/${memberOf(provider)}/${right.service}${sample ? '/123' : ''}`;
+      return { consumer: consumer.name, provider: provider.name, client: right.subject, path };
+    }
+  }
+  const withSubsystems = config.agencies.filter((agency) => agency.subsystems.length > 0);
+  if (withSubsystems.length < 2) return undefined;
+  const [consumer, provider] = withSubsystems;
+  return {
+    consumer: consumer.name,
+    provider: provider.name,
+    client: `${memberOf(consumer)}/${consumer.subsystems[0]}`,
+    path: `/r1/${memberOf(provider)}/${provider.subsystems[0]}/listMethods`,
+  };
+}
 
 type Print = (line: string) => void;
 
-export function curlExample(ecosystem: LocalEcosystem): string {
-  return `curl -i -H 'X-Road-Client: ${DEMO_CLIENT}' ${ecosystem.agencies['tax-board'].consumerUrl}${DEMO_PATH}`;
+export function curlExample(ecosystem: LocalEcosystem): string | undefined {
+  const demo = demoExchangeOf(ecosystem.config);
+  if (!demo) return undefined;
+  return `curl -i -H 'X-Road-Client: ${demo.client}' ${ecosystem.agencies[demo.consumer].consumerUrl}${demo.path}`;
 }
 
 export function printEndpoints(ecosystem: LocalEcosystem, print: Print): void {
@@ -35,17 +73,18 @@ export function printEndpoints(ecosystem: LocalEcosystem, print: Print): void {
 
 /** Runs the demo exchange and prints it; returns true when every check held. */
 export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): Promise<boolean> {
-  const consumer = ecosystem.agencies['tax-board'];
-  if (!consumer || !ecosystem.agencies['population-registry']) {
-    print('(demo skipped: the config has no tax-board and population-registry agencies)');
+  const demo = demoExchangeOf(ecosystem.config);
+  if (!demo) {
+    print('(demo skipped: the config has fewer than two agencies with subsystems)');
     return true;
   }
+  const consumer = ecosystem.agencies[demo.consumer];
   print('');
-  print('Demo exchange: tax-board asks population-registry for person 123');
-  print(`  → GET ${DEMO_PATH}`);
-  print(`    X-Road-Client: ${DEMO_CLIENT}`);
-  const sent: Record<string, string> = { 'x-road-client': DEMO_CLIENT, 'x-road-userid': 'EE38001010000', accept: 'application/json' };
-  const response = await httpCall(`${consumer.consumerUrl}${DEMO_PATH}`, { headers: sent });
+  print(`Demo exchange: ${demo.consumer} calls ${demo.provider}`);
+  print(`  → GET ${demo.path}`);
+  print(`    X-Road-Client: ${demo.client}`);
+  const sent: Record<string, string> = { 'x-road-client': demo.client, 'x-road-userid': 'EE38001010000', accept: 'application/json' };
+  const response = await httpCall(`${consumer.consumerUrl}${demo.path}`, { headers: sent });
   print(`  ← ${response.status} ${response.headers['content-type']}`);
   for (const name of ['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error']) {
     if (response.headers[name] !== undefined) print(`    ${name}: ${response.headers[name]}`);
@@ -56,7 +95,7 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
 
   // What the client can check itself: the request hash over what it sent, with the X-Road-Id it was given.
   const hashed = singleHeaders({ ...sent, 'x-road-id': xRoadId });
-  const recomputed = requestHash('GET', DEMO_PATH, hashed, signedHeaderNames(hashed), Buffer.alloc(0));
+  const recomputed = requestHash('GET', demo.path, hashed, signedHeaderNames(hashed), Buffer.alloc(0));
   const hashOk = recomputed === response.headers['x-road-request-hash'];
   print(`  request hash recomputed by the client: ${hashOk ? 'matches ✓' : 'differs ✗'}`);
 
@@ -69,8 +108,8 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
   print(`  global configuration: signature verified with the anchor, expires ${configuration.document.expiresAt}`);
 
   let allValid = hashOk;
-  for (const name of ['tax-board', 'population-registry']) {
-    const records = await ecosystem.agencies[name].deps.log.find(DEMO_CLIENT, xRoadId);
+  for (const name of [demo.consumer, demo.provider]) {
+    const records = await ecosystem.agencies[name].deps.log.find(demo.client, xRoadId);
     print(`  message log of ${name}:`);
     for (const record of records.sort((a, b) => a.loggedAt.localeCompare(b.loggedAt))) {
       const check = checkLogRecord(record, configuration);
