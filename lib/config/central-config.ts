@@ -4,7 +4,7 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, agencyNameSchema, configError, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
 
 /** One entry of the join allow-list. */
 export const allowedAgencySchema = z.object({
@@ -27,7 +27,7 @@ export const centralFieldsSchema = z.object({
   /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
   apiUrl: z.url().optional(),
   /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
-  anchorPublicKey: z.string().optional(),
+  anchorPublicKey: anchorKeySchema.optional(),
   /** Accept gateway URLs on private addresses (all gateways share one network). @default false */
   allowPrivateProviderUrls: z.boolean().default(false),
   /** Reserved concurrency of the central function. @default 20 */
@@ -70,4 +70,9 @@ export function parseCentralConfig(value: unknown, source = 'central config'): C
   const parsed = centralConfigSchema.safeParse(value);
   if (!parsed.success) throw configError(`Invalid ${source}`, parsed.error.issues);
   return parsed.data;
+}
+
+/** Reads and validates the central operator's config file (JSON). */
+export function loadCentralConfig(path: string): CentralConfig {
+  return parseCentralConfig(readJsonConfig(path, 'central config'), path);
 }

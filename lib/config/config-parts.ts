@@ -2,6 +2,8 @@
  * The pieces the config documents are made of (the central operator's, each agency's, and the all-in-one ecosystem
  * file): identifier parts, accounts and Regions, access-right subjects, services, WAF — each defined once.
  */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { invalidPartReason } from '../../lambdas/core/identifiers';
 
@@ -35,6 +37,18 @@ export const wafSchema = z.object({
 });
 export const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
 
+/**
+ * The configuration anchor's key as the central stack prints it: an EC public key, DER SPKI in base64. Checked at
+ * synth: a mistyped anchor would otherwise surface only when the deployed gateway rejects every global configuration.
+ */
+export const anchorKeySchema = z.string().refine((value) => {
+  try {
+    return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType === 'ec';
+  } catch {
+    return false;
+  }
+}, 'must be the central public key as the central stack outputs it (an EC key, DER SPKI, base64)');
+
 /** A config error: the message lists every problem as `field: reason`. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -47,4 +61,19 @@ export class ConfigError extends Error {
 export function configError(title: string, issues: readonly { path: readonly PropertyKey[]; message: string }[], earlier: readonly string[] = []): ConfigError {
   const problems = [...earlier, ...issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)];
   return new ConfigError(`${title}:\n${problems.join('\n')}`);
+}
+
+/** Reads a JSON config file; a missing file or invalid JSON is a ConfigError naming the file. */
+export function readJsonConfig(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${what[0].toUpperCase()}${what.slice(1)} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
 }

@@ -5,11 +5,10 @@
  * central operator's (`central-config.ts`) and each agency's (`gateway-config.ts`). A validation failure names the
  * field and the reason.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import { checkAllowList, centralFieldsSchema, type CentralConfig } from './central-config';
-import { ConfigError, configError, part } from './config-parts';
+import { ConfigError, configError, part, readJsonConfig } from './config-parts';
 import { checkGatewayFields, gatewayFieldsSchema, readServiceDescriptions, type GatewayConfig } from './gateway-config';
 
 export { ConfigError };
@@ -76,19 +75,7 @@ export function parseEcosystemConfig(value: unknown, source = 'config', baseDir 
 }
 
 export function loadEcosystemConfig(path: string): EcosystemConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`Cannot read ecosystem config ${path}: ${(error as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`Ecosystem config ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseEcosystemConfig(value, path, dirname(path));
+  return parseEcosystemConfig(readJsonConfig(path, 'ecosystem config'), path, dirname(path));
 }
 
 /** The demo ecosystem `npm start` and the tests use. */

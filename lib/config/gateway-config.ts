@@ -5,14 +5,14 @@
  * ecosystem file holds the same fields per agency.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, agencyNameSchema, configError, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
 
 const accessRightSchema = z.object({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -100,7 +100,7 @@ export const centralReferenceSchema = z.object({
   /** The central API's URL. @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
   url: z.url().optional(),
   /** The central public key (DER SPKI, base64) — the anchor the gateway trusts. @default - not known yet (as for `url`) */
-  anchor: z.string().optional(),
+  anchor: anchorKeySchema.optional(),
   /** The central deployment's account (for the gateway's permission to call `POST /join`). @default - any account */
   account: accountSchema.optional(),
   /** The central deployment's Region. @default - read from `url`, else the gateway's own Region */
@@ -167,6 +167,11 @@ export function parseGatewayConfig(value: unknown, source = 'gateway config', ba
   const parsed = gatewayConfigSchema.safeParse(value);
   if (!parsed.success || unreadable.length > 0) throw configError(`Invalid ${source}`, parsed.error?.issues ?? [], unreadable);
   return parsed.data;
+}
+
+/** Reads and validates an agency's gateway config file (JSON); `openapi` files are relative to it. */
+export function loadGatewayConfig(path: string): GatewayConfig {
+  return parseGatewayConfig(readJsonConfig(path, 'gateway config'), path, dirname(path));
 }
 
 /**

@@ -3,6 +3,7 @@
  * (no Docker) minified with source maps, the AWS SDK v3 (and its @smithy packages) left to the runtime, an explicit log group with retention,
  * and an own execution role that may write only to that log group (no managed policy, no `logs:CreateLogGroup`).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,8 +13,19 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-/** The repository root: entries, the lock file and esbuild's working directory are resolved from here, not the cwd. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * Sild's package root (the folder of its package.json, whether this file runs from source in the repository or
+ * compiled under `dist/` in an installed package): the Lambda entries (shipped as TypeScript under `lambdas/`) and
+ * esbuild's working directory are resolved from here, never from the consuming app's cwd.
+ */
+export const PROJECT_ROOT = packageRoot(__dirname);
+
+/**
+ * What NodejsFunction is told is the lock file: the repository's, or — in an installed package, which carries no lock
+ * file — its package.json. It only picks the package manager; nothing is installed into the bundle (the functions
+ * have no `nodeModules`), and the asset hash is the bundle's own.
+ */
+const DEPS_LOCK_FILE = [path.join(PROJECT_ROOT, 'package-lock.json'), path.join(PROJECT_ROOT, 'package.json')].find((file) => existsSync(file))!;
 
 /** The Node.js runtime ships the AWS SDK v3 with its @smithy dependencies; bundling them only adds weight. */
 export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*', '@smithy/*'] as const;
@@ -66,7 +78,7 @@ export class SildFunction extends NodejsFunction {
       entry: path.join(PROJECT_ROOT, props.entry),
       handler: props.handler ?? 'handler',
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      depsLockFilePath: DEPS_LOCK_FILE,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -124,6 +136,14 @@ function normalizeSourceMapCommand(mapFile: string): string {
   ].join(' ');
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   return `node -e ${quote(script)} ${quote(mapFile)} ${quote(PROJECT_ROOT)}`;
+}
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sild') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`Sild's package.json was not found above ${from}`);
+  }
 }
 
 function checkEnvironmentSize(scope: Construct, environment: Record<string, string>): void {

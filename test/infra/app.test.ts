@@ -5,7 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
-import { configWith, demoConfig, IDS, ROOT, synth, temporaryDir, type Synthesized } from './support/synth';
+import { configWith, demoConfig, IDS, ROOT, synth, temporaryDir, type Synthesized } from '../support/synth';
 
 const demo = synth(demoConfig());
 const full = synth(

@@ -1,6 +1,6 @@
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { CENTRAL_STACK_NAME, agencyStackName } from '../../lib/stacks/sild-stacks';
-import { configWith, customResourceCall, demoConfig, synth } from './support/synth';
+import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
 
 const FOURTH_AGENCY = {
   name: 'land-board',

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssetStaging } from 'aws-cdk-lib';
-import { configWith, IDS, synth } from './support/synth';
+import { configWith, IDS, synth } from '../support/synth';
 
 /** Every file of a cloud assembly, relative path → content. */
 function filesOf(dir: string, prefix = ''): Map<string, Buffer> {

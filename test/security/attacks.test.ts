@@ -134,7 +134,7 @@ describe('3. session certificates have a bounded life', () => {
   });
 
   test('a certificate issued by a key the global configuration does not list for the gateway → 401', async () => {
-    const { newTestKey } = await import('../unit/support/fixtures');
+    const { newTestKey } = await import('../support/memory-adapters');
     const session = await attacker.forgeSession(eco.clock.now() - 1000, eco.clock.now() + 600_000, newTestKey());
     expectXRoadError(await attacker.send('population-registry', { path: `${ECHO}/x`, session }), 401, 'Server.ServerProxy.InvalidSignatureValue');
   });
@@ -366,7 +366,7 @@ describe('9. joining asserts only what it may', () => {
   });
 
   test('a key the member does not hold (no proof, or a proof by its own key for a stranger’s key) → 400', async () => {
-    const { newTestKey } = await import('../unit/support/fixtures');
+    const { newTestKey } = await import('../support/memory-adapters');
     const { proofs: _proofs, ...unproven } = await taxJoin();
     expectXRoadError(await asCall(await post(unproven)), 400, 'Client.BadRequest');
     const genuine = await taxJoin();

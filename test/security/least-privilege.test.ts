@@ -9,7 +9,7 @@ import { httpCall } from '../../lib/local/http-call';
 import type { LocalCredential } from '../../lib/local/sigv4-verifier';
 import { agencyStackName, CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
-import { configWith, demoConfig, resourcesOfType, synth } from '../infra/support/synth';
+import { configWith, demoConfig, resourcesOfType, synth } from '../support/synth';
 
 const POPULATION = agencyStackName({ name: 'population-registry' });
 const demo = synth(demoConfig());

@@ -1,9 +1,10 @@
-import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
-import { errorResponse, LayerFault } from '../../lambdas/core/errors';
-import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
-import type { GlobalConfigurationFetcher } from '../../lambdas/core/ports';
-import { ManualClock, newTestKey, rejectionOf } from './support/fixtures';
+import { buildGlobalConfiguration, centralSettingsSchema } from '../../../lambdas/core/central';
+import { errorResponse, LayerFault } from '../../../lambdas/core/errors';
+import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../../lambdas/core/global-configuration';
+import { GlobalConfigurationCache } from '../../../lambdas/core/global-configuration-cache';
+import type { GlobalConfigurationFetcher } from '../../../lambdas/core/ports';
+import { ManualClock, newTestKey } from '../../support/memory-adapters';
+import { rejectionOf } from '../../support/assertions';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const REFRESH_MS = 60_000;

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { endpointsOf, isCatchAll, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { ConfigError, loadEcosystemConfig } from '../../lib/config/ecosystem-config';
-import { validateServiceDescriptions } from '../../lib/config/service-descriptions';
-import { configWith } from '../infra/support/synth';
+import { endpointsOf, isCatchAll, ruleCoversEndpoint } from '../../../lambdas/core/service-description';
+import { ConfigError, loadEcosystemConfig } from '../../../lib/config/ecosystem-config';
+import { validateServiceDescriptions } from '../../../lib/config/service-descriptions';
+import { configWith } from '../../support/synth';
 
 const PETS = {
   openapi: '3.0.3',

@@ -7,7 +7,7 @@ import {
   providerError,
   XRoadError,
   type ErrorBody,
-} from '../../lambdas/core/errors';
+} from '../../../lambdas/core/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,6 +1,6 @@
-import { globMatches, invalidGlobReason, isAllowed, segmentMatches, type AccessContext, type AccessQuery, type AccessRule } from '../../lambdas/core/access-rights';
-import { parseServiceId } from '../../lambdas/core/identifiers';
-import { canonicalServicePath } from '../../lambdas/core/service-path';
+import { globMatches, invalidGlobReason, isAllowed, segmentMatches, type AccessContext, type AccessQuery, type AccessRule } from '../../../lambdas/core/access-rights';
+import { parseServiceId } from '../../../lambdas/core/identifiers';
+import { canonicalServicePath } from '../../../lambdas/core/service-path';
 
 const TAX = 'DEV/GOV/70000002/tax-records';
 const CRM = 'DEV/COM/10000003/crm';

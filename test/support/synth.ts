@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { DEFAULT_CONFIG_PATH, loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../../lib/config/ecosystem-config';
-import { addSildStacks, type SildStacks } from '../../../lib/stacks/sild-stacks';
+import { DEFAULT_CONFIG_PATH, loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../lib/config/ecosystem-config';
+import { addSildStacks, type SildStacks } from '../../lib/stacks/sild-stacks';
 
-export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Temporary folders of this test file, removed after its tests. */
 const temporaryDirs: string[] = [];
@@ -40,7 +40,7 @@ export const IDS = {
   securityGroup: 'sg-0a1b2c3d4e5f60718',
   vpce: 'vpce-0a1b2c3d4e5f60718',
   centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod/',
-  anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEanchorkeyfortests',
+  anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE5v9X0ZrJcwIe+dQT+Zifyw5H85dwPP6xvNzAYWq/05acacEsSwaYly+JSYddQGDr8TkwuhRa450x7A+3lASvVg==',
 };
 
 export interface Synthesized {

@@ -3,9 +3,9 @@
  * only with a certificate from the same gateway's published key, valid when the manifest was signed.
  */
 import { verify } from 'node:crypto';
-import { KmsMessageSigner, resolveSignerKey, SessionKeyMessageSigner, verifyCertificate } from '../../lambdas/core/message-signer';
-import { keyIdOf, publicKeyObject } from '../../lambdas/core/signatures';
-import { ManualClock, newTestKey } from './support/fixtures';
+import { KmsMessageSigner, resolveSignerKey, SessionKeyMessageSigner, verifyCertificate } from '../../../lambdas/core/message-signer';
+import { keyIdOf, publicKeyObject } from '../../../lambdas/core/signatures';
+import { ManualClock, newTestKey } from '../../support/memory-adapters';
 
 const GATEWAY = 'DEV/GOV/70000002/tax-board';
 const OTHER = 'DEV/COM/10000003/business-registry';

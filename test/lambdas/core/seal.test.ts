@@ -1,9 +1,9 @@
 /** Merkle trees, record hashes and the seal chain that make the message log tamper-evident. */
 import { createHash } from 'node:crypto';
-import { EMPTY_ROOT, inclusionProof, merkleRoot, rootFromProof } from '../../lambdas/core/merkle';
-import type { MessageLogRecord } from '../../lambdas/core/message-log';
-import { chainProblems, createSeal, GENESIS, parseSeal, recordHash, sealHash, sealSignatureValid, type Seal } from '../../lambdas/core/seal';
-import { newTestKey } from './support/fixtures';
+import { EMPTY_ROOT, inclusionProof, merkleRoot, rootFromProof } from '../../../lambdas/core/merkle';
+import type { MessageLogRecord } from '../../../lambdas/core/message-log';
+import { chainProblems, createSeal, GENESIS, parseSeal, recordHash, sealHash, sealSignatureValid, type Seal } from '../../../lambdas/core/seal';
+import { newTestKey } from '../../support/memory-adapters';
 
 const hashes = (count: number) => Array.from({ length: count }, (_, index) => createHash('sha256').update(`record ${index}`).digest());
 

@@ -1,10 +1,10 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { joinProofBytes } from '../../lambdas/core/central';
-import { createRegistrationHandler, type RegistrationDeps } from '../../lambdas/gateway/registrar-resource';
-import { gatewaySettings } from '../../lib/config/runtime-settings';
-import { gatewayConfigOf } from '../../lib/config/ecosystem-config';
-import { demoConfig } from './support/synth';
+import { joinProofBytes } from '../../../lambdas/core/central';
+import { createRegistrationHandler, type RegistrationDeps } from '../../../lambdas/gateway/registrar-resource';
+import { gatewaySettings } from '../../../lib/config/runtime-settings';
+import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
+import { demoConfig } from '../../support/synth';
 
 const config = demoConfig();
 const agency = config.agencies[0];

@@ -1,5 +1,5 @@
-import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../lambdas/core/http';
-import { formatClientId } from '../../lambdas/core/identifiers';
+import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../../lambdas/core/http';
+import { formatClientId } from '../../../lambdas/core/identifiers';
 import {
   MAX_HEADER_VALUE_LENGTH,
   parseServicePath,
@@ -7,8 +7,8 @@ import {
   passThroughHeaders,
   xRoadRequestHeaders,
   XROAD,
-} from '../../lambdas/core/rest-message';
-import { expectXRoadError } from './support/fixtures';
+} from '../../../lambdas/core/rest-message';
+import { expectXRoadError } from '../../support/assertions';
 
 const PERSONS = '/r1/DEV/GOV/70000001/population/persons';
 const PERSONS_ID = { instance: 'DEV', memberClass: 'GOV', memberCode: '70000001', subsystemCode: 'population', serviceCode: 'persons' };

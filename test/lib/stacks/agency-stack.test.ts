@@ -1,8 +1,8 @@
-import { gatewaySettings } from '../../lib/config/runtime-settings';
-import { CENTRAL_PLACEHOLDERS } from '../../lib/constructs/sild-gateway';
-import { gatewayConfigOf } from '../../lib/config/ecosystem-config';
-import { agencyStackName } from '../../lib/stacks/sild-stacks';
-import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from './support/synth';
+import { gatewaySettings } from '../../../lib/config/runtime-settings';
+import { CENTRAL_PLACEHOLDERS } from '../../../lib/constructs/sild-gateway';
+import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
+import { agencyStackName } from '../../../lib/stacks/sild-stacks';
+import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from '../../support/synth';
 
 const POPULATION = agencyStackName({ name: 'population-registry' });
 const TAX = agencyStackName({ name: 'tax-board' });

@@ -11,8 +11,8 @@ import {
   serviceOwner,
   type ClientId,
   type ServiceId,
-} from '../../lambdas/core/identifiers';
-import { expectXRoadError } from './support/fixtures';
+} from '../../../lambdas/core/identifiers';
+import { expectXRoadError } from '../../support/assertions';
 
 const ALLOWED_SPECIALS = "'()+,-.=?";
 

@@ -10,9 +10,10 @@ import {
   type SignerKeyResolver,
   type RequestManifest,
   type ResponseManifest,
-} from '../../lambdas/core/manifest';
-import { keyIdOf } from '../../lambdas/core/signatures';
-import { newTestKey, thrownBy } from './support/fixtures';
+} from '../../../lambdas/core/manifest';
+import { keyIdOf } from '../../../lambdas/core/signatures';
+import { newTestKey } from '../../support/memory-adapters';
+import { thrownBy } from '../../support/assertions';
 
 const GATEWAY = 'DEV/GOV/70000002/gw1';
 const key = newTestKey();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { messageHash, requestHash, responseHash, sha256Base64, sha256Hex, signedHeaderNames } from '../../lambdas/core/hashing';
+import { messageHash, requestHash, responseHash, sha256Base64, sha256Hex, signedHeaderNames } from '../../../lambdas/core/hashing';
 
 /** X-Road's definition, written out independently of the implementation. */
 function xroadHash(startLines: string[], headers: [string, string][], body: Buffer): string {

@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { centralSettings } from '../../lib/config/runtime-settings';
-import { GATEWAY_RESPONSES } from '../../lib/routes';
-import { CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
-import { customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from './support/synth';
+import { centralSettings } from '../../../lib/config/runtime-settings';
+import { GATEWAY_RESPONSES } from '../../../lib/routes';
+import { CENTRAL_STACK_NAME } from '../../../lib/stacks/sild-stacks';
+import { customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from '../../support/synth';
 
 const config = demoConfig();
 const synthesized = synth(config);

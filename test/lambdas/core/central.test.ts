@@ -6,12 +6,13 @@ import {
   joinProofBytes,
   type CentralDeps,
   type JoinRequest,
-} from '../../lambdas/core/central';
-import { XRoadError } from '../../lambdas/core/errors';
-import { verifyGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { CallerIdentity, HttpRequest } from '../../lambdas/core/http';
-import { keyIdOf } from '../../lambdas/core/signatures';
-import { ManualClock, MemoryRegistry, newTestKey, rejectionOf } from './support/fixtures';
+} from '../../../lambdas/core/central';
+import { XRoadError } from '../../../lambdas/core/errors';
+import { verifyGlobalConfiguration } from '../../../lambdas/core/global-configuration';
+import type { CallerIdentity, HttpRequest } from '../../../lambdas/core/http';
+import { keyIdOf } from '../../../lambdas/core/signatures';
+import { ManualClock, MemoryRegistry, newTestKey } from '../../support/memory-adapters';
+import { rejectionOf } from '../../support/assertions';
 
 const POPULATION_ACCOUNT = '111111111111';
 const TAX_ACCOUNT = '222222222222';

@@ -1,4 +1,4 @@
-import { buildGlobalConfiguration, centralSettingsSchema, type RegistryEntry } from '../../lambdas/core/central';
+import { buildGlobalConfiguration, centralSettingsSchema, type RegistryEntry } from '../../../lambdas/core/central';
 import {
   GLOBAL_CONFIGURATION_TYPE,
   GlobalConfiguration,
@@ -8,10 +8,11 @@ import {
   type Anchor,
   type GlobalConfigurationDocument,
   type SignedGlobalConfiguration,
-} from '../../lambdas/core/global-configuration';
-import { sha256Base64 } from '../../lambdas/core/hashing';
-import { keyIdOf } from '../../lambdas/core/signatures';
-import { newTestKey, thrownBy } from './support/fixtures';
+} from '../../../lambdas/core/global-configuration';
+import { sha256Base64 } from '../../../lambdas/core/hashing';
+import { keyIdOf } from '../../../lambdas/core/signatures';
+import { newTestKey } from '../../support/memory-adapters';
+import { thrownBy } from '../../support/assertions';
 
 const central = newTestKey();
 const populationKey = newTestKey();

@@ -4,8 +4,8 @@
  * identifier parses back to the same identifier.
  */
 import fc from 'fast-check';
-import { XRoadError } from '../../lambdas/core/errors';
-import type { HttpRequest } from '../../lambdas/core/http';
+import { XRoadError } from '../../../lambdas/core/errors';
+import type { HttpRequest } from '../../../lambdas/core/http';
 import {
   formatClientId,
   formatServiceId,
@@ -14,8 +14,8 @@ import {
   parseServiceId,
   type ClientId,
   type ServiceId,
-} from '../../lambdas/core/identifiers';
-import { MAX_HEADER_VALUE_LENGTH, parseServicePath, parseServiceRequest, XROAD } from '../../lambdas/core/rest-message';
+} from '../../../lambdas/core/identifiers';
+import { MAX_HEADER_VALUE_LENGTH, parseServicePath, parseServiceRequest, XROAD } from '../../../lambdas/core/rest-message';
 
 const RUNS = { numRuns: 200 };
 const ALLOWED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'()+,-.=?";

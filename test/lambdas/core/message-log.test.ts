@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { XRoadError } from '../../lambdas/core/errors';
-import { messageLogSettingsSchema, parseGatewaySettings, type MessageLogSettings } from '../../lambdas/core/gateway-settings';
-import { appendOrFail, bodyForLog, type MessageLogRecord } from '../../lambdas/core/message-log';
-import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../../lambdas/core/ports';
-import { MemoryBodyStore, rejectionOf } from './support/fixtures';
+import { XRoadError } from '../../../lambdas/core/errors';
+import { messageLogSettingsSchema, parseGatewaySettings, type MessageLogSettings } from '../../../lambdas/core/gateway-settings';
+import { appendOrFail, bodyForLog, type MessageLogRecord } from '../../../lambdas/core/message-log';
+import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../../../lambdas/core/ports';
+import { MemoryBodyStore } from '../../support/memory-adapters';
+import { rejectionOf } from '../../support/assertions';
 
 const settings = (overrides: Partial<MessageLogSettings> = {}): MessageLogSettings => ({ ...messageLogSettingsSchema.parse({}), ...overrides });
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('base64');

@@ -1,0 +1,200 @@
+/**
+ * In-memory adapters for the core's ports (`lambdas/core/ports.ts`), for unit tests that exercise the protocol core
+ * without the local ecosystem. Each keeps the contract its AWS adapter documents — a second record with the same
+ * key is refused, seals are first-writer-wins, bodies are content-addressed — and can be made to fail (`failing`),
+ * throwing the port error the real adapter throws.
+ */
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central';
+import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../../lambdas/core/gateway-settings';
+import type { HttpRequest, HttpResponse } from '../../lambdas/core/http';
+import type { MessageLogRecord } from '../../lambdas/core/message-log';
+import {
+  DuplicateRecordError,
+  HttpClientError,
+  StoreUnavailableError,
+  type BodyStore,
+  type Clock,
+  type GatewayConfigStore,
+  type HttpClient,
+  type MessageLog,
+  type OutboundRequest,
+  type Registry,
+  type SealLeaf,
+  type SealStore,
+  type ServiceDescriptions,
+  type Signer,
+} from '../../lambdas/core/ports';
+import { parseSeal, recordHash, sealKey, windowOf, type Seal, type SealHeader } from '../../lambdas/core/seal';
+
+export interface TestKey extends Signer {
+  readonly privateKey: KeyObject;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Buffer;
+  /** DER SubjectPublicKeyInfo, base64. */
+  readonly spkiBase64: string;
+  /** Synchronous signature, for tests that craft signed bytes themselves. */
+  signSync(message: Buffer): Buffer;
+}
+
+/** An ECDSA P-256 key (KMS's ECC_NIST_P256): `sign` gives a DER signature over SHA-256, `publicKey` DER SPKI. */
+export function newTestKey(): TestKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const signSync = (message: Buffer) => sign('sha256', message, privateKey);
+  return { privateKey, spki, spkiBase64: spki.toString('base64'), signSync, sign: async (message: Buffer) => signSync(message), publicKey: async () => spki };
+}
+
+/** A clock that only moves when the test says so. */
+export class ManualClock implements Clock {
+  constructor(public ms: number = Date.parse('2025-01-01T00:00:00.000Z')) {}
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
+
+/** `MessageLog` and `SealStore` of one gateway, as its table holds them (records with hash and window; seals). */
+export class MemoryMessageLog implements MessageLog, SealStore {
+  readonly records = new Map<string, { record: MessageLogRecord; recordHash: string; window: number }>();
+  readonly seals: Seal[] = [];
+  /** Makes every write fail as an unreachable table does. */
+  failing = false;
+
+  constructor(private readonly intervalSeconds = 60) {}
+
+  async append(record: MessageLogRecord): Promise<void> {
+    if (this.failing) throw new StoreUnavailableError('message-log', 'The message log could not be written');
+    const key = sealKey(record);
+    if (this.records.has(key)) throw new DuplicateRecordError(`A record ${key} exists already`);
+    this.records.set(key, { record, recordHash: recordHash(record).toString('base64'), window: windowOf(Date.parse(record.loggedAt), this.intervalSeconds) });
+  }
+
+  async find(client: string, xRoadId: string): Promise<MessageLogRecord[]> {
+    return [...this.records.values()].map((entry) => entry.record).filter((record) => record.client === client && record.xRoadId === xRoadId);
+  }
+
+  /** Every record, with the hash stored at logging time (what an audit reads). */
+  all(): (MessageLogRecord & { storedHash: string })[] {
+    return [...this.records.values()].map((entry) => ({ ...entry.record, storedHash: entry.recordHash }));
+  }
+
+  async latestSeal(): Promise<Seal | undefined> {
+    return this.seals.at(-1);
+  }
+
+  async listSeals(): Promise<Seal[]> {
+    return [...this.seals];
+  }
+
+  async putSeal(seal: Seal, header: SealHeader): Promise<boolean> {
+    if (this.failing) throw new StoreUnavailableError('seals', 'The seals could not be written');
+    if (this.seals.some((existing) => parseSeal(existing).fromWindow === header.fromWindow)) return false;
+    this.seals.push(seal);
+    this.seals.sort((a, b) => parseSeal(a).fromWindow - parseSeal(b).fromWindow);
+    return true;
+  }
+
+  async leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+    return [...this.records.entries()]
+      .filter(([, entry]) => entry.window >= fromWindow && entry.window <= toWindow)
+      .map(([key, entry]) => ({ key, loggedAt: entry.record.loggedAt, recordHash: entry.recordHash }));
+  }
+}
+
+/** What a deployment writes into a gateway's table: the access policy and the services' OpenAPI descriptions. */
+export class MemoryGatewayConfig implements GatewayConfigStore, ServiceDescriptions {
+  private policy: AccessPolicy = accessPolicySchema.parse({ accessRights: [] });
+  readonly descriptions = new Map<string, unknown>();
+  failing = false;
+
+  setAccessPolicy(policy: AccessPolicyInput): void {
+    this.policy = accessPolicySchema.parse(policy);
+  }
+
+  async accessPolicy(): Promise<AccessPolicy> {
+    if (this.failing) throw new StoreUnavailableError('gateway-config', 'The access policy could not be read');
+    return this.policy;
+  }
+
+  async get(subsystem: string, serviceCode: string): Promise<unknown | undefined> {
+    return this.descriptions.get(`${subsystem}/${serviceCode}`);
+  }
+}
+
+/** `BodyStore` in memory: content-addressed like the S3 adapter; `failing` makes every write fail. */
+export class MemoryBodyStore implements BodyStore {
+  readonly objects = new Map<string, Buffer>();
+  failing = false;
+  async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
+    if (this.failing) throw new StoreUnavailableError('body-store', 'The body store could not be written');
+    const location = `memory://${purpose}/${sha256Hex}`;
+    this.objects.set(location, body);
+    return location;
+  }
+  async get(location: string): Promise<Buffer> {
+    const body = this.objects.get(location);
+    if (!body) throw new StoreUnavailableError('body-store', `No body at ${location}`);
+    return body;
+  }
+  async shareUrl(location: string): Promise<string> {
+    return `https://bodies.test/${encodeURIComponent(location)}`;
+  }
+}
+
+export class MemoryRegistry implements Registry {
+  readonly entries = new Map<string, RegistryEntry>();
+  constructor(
+    public allowed: AllowedAgency[] = [],
+    public groups: GlobalGroup[] = [],
+  ) {}
+  async allowList(): Promise<AllowedAgency[]> {
+    return this.allowed;
+  }
+  async globalGroups(): Promise<GlobalGroup[]> {
+    return this.groups;
+  }
+  async put(entry: RegistryEntry): Promise<void> {
+    this.entries.set(entry.agency, entry);
+  }
+  async list(): Promise<RegistryEntry[]> {
+    return [...this.entries.values()];
+  }
+}
+
+/** Answers a request routed to it, as a front (API Gateway) would pass it on. */
+export type InProcessHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * `HttpClient` that delivers each call to the handler registered for the URL's base (a gateway's API, a backend),
+ * with the path and query as sent, unchanged; records every call. An unknown base is `unreachable`.
+ */
+export class InProcessHttpClient implements HttpClient {
+  private readonly routes = new Map<string, InProcessHandler>();
+  readonly sent: OutboundRequest[] = [];
+
+  route(baseUrl: string, handler: InProcessHandler): this {
+    this.routes.set(baseUrl.replace(/\/+$/, ''), handler);
+    return this;
+  }
+
+  async send(request: OutboundRequest): Promise<HttpResponse> {
+    this.sent.push(request);
+    for (const [base, handler] of this.routes) {
+      if (request.url !== base && !request.url.startsWith(`${base}/`) && !request.url.startsWith(`${base}?`)) continue;
+      const target = request.url.slice(base.length) || '/';
+      const queryAt = target.indexOf('?');
+      return handler({
+        method: request.method,
+        rawPath: queryAt < 0 ? target : target.slice(0, queryAt),
+        rawQuery: queryAt < 0 ? '' : target.slice(queryAt + 1),
+        headers: request.headers,
+        body: request.body,
+      });
+    }
+    throw new HttpClientError('unreachable', `Nothing answers at ${request.url}`);
+  }
+}
