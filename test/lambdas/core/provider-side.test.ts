@@ -1,0 +1,114 @@
+/**
+ * The provider side, on the in-memory ecosystem: it acts only on requests a consumer gateway signed for the client
+ * it serves, unaltered, recent and not replayed; it enforces the access rights before the backend sees anything;
+ * it logs before it delivers; and it signs every answer, errors included.
+ */
+import { headerValue, type HttpRequest, type HttpResponse } from '../../../lambdas/core/http';
+import type { OutboundRequest } from '../../../lambdas/core/ports';
+import { handleProviderRequest } from '../../../lambdas/core/provider-side';
+import { HttpClientError } from '../../../lambdas/core/ports';
+import { BACKEND_HOST, CLIENT, PERSONS, PROVIDER_URL, startMemoryEcosystem, type MemoryEcosystem } from '../../support/memory-ecosystem';
+
+const errorType = (response: HttpResponse) => headerValue(response.headers, 'x-road-error');
+
+/** The request the consumer gateway sent to the provider gateway, as the provider side receives it. */
+function asReceived(sent: OutboundRequest, change: Partial<HttpRequest> = {}): HttpRequest {
+  const target = sent.url.slice(PROVIDER_URL.length);
+  const queryAt = target.indexOf('?');
+  return { method: sent.method, rawPath: queryAt < 0 ? target : target.slice(0, queryAt), rawQuery: queryAt < 0 ? '' : target.slice(queryAt + 1), headers: sent.headers, body: sent.body, ...change };
+}
+
+describe('provider side', () => {
+  let ecosystem: MemoryEcosystem;
+  /** One exchange that went through; its request as the consumer gateway sent it. */
+  let sent: OutboundRequest;
+  beforeEach(async () => {
+    ecosystem = await startMemoryEcosystem();
+    expect((await ecosystem.call(`${PERSONS}/1`)).status).toBe(200);
+    sent = ecosystem.http.sent.find((request) => request.url.startsWith(PROVIDER_URL))!;
+    ecosystem.backendCalls.length = 0;
+  });
+
+  const provider = (request: HttpRequest) => handleProviderRequest(request, ecosystem.provider.deps);
+
+  test('a request that did not come through a gateway is refused, signed, and the backend never sees it', async () => {
+    const response = await provider({ method: 'GET', rawPath: `${PERSONS}/1`, rawQuery: '', headers: { 'x-road-client': [CLIENT] }, body: Buffer.alloc(0) });
+    expect(response.status).toBe(401);
+    expect(errorType(response)).toBe('Server.ServerProxy.InvalidSignatureValue');
+    expect(headerValue(response.headers, 'x-sild-manifest')).toBeDefined();
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('a signed request replayed is refused (DuplicateMessageId) and reaches the backend only once', async () => {
+    const replay = await provider(asReceived(sent));
+    expect(errorType(replay)).toMatch(/DuplicateMessageId$/);
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('a signed request with another body, path or method is refused before the backend', async () => {
+    ecosystem.provider.log.records.clear(); // not a replay: only the alteration is refused
+    for (const altered of [
+      asReceived(sent, { body: Buffer.from('{"x":1}') }),
+      asReceived(sent, { rawPath: `${PERSONS}/2` }),
+      asReceived(sent, { method: 'DELETE' }),
+      asReceived(sent, { headers: { ...sent.headers, 'x-road-client': ['TEST/GOV/1002/other'] } }),
+    ]) {
+      expect(errorType(await provider(altered))).toBe('Server.ServerProxy.InvalidSignatureValue');
+    }
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('a request signed longer ago than the accepted clock skew is StaleMessage', async () => {
+    ecosystem.provider.log.records.clear();
+    ecosystem.clock.advance(61_000);
+    expect(errorType(await provider(asReceived(sent)))).toBe('Server.ServerProxy.StaleMessage');
+  });
+
+  test('access rights: a method or path outside the right is AccessDenied, and the refused body is not kept', async () => {
+    ecosystem.provider.config.setAccessPolicy({ accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/public/*' }] });
+    const denied = await ecosystem.call(`${PERSONS}/1`);
+    expect(denied.status).toBe(403);
+    expect(errorType(denied)).toBe('Server.ServerProxy.AccessDenied');
+    expect(ecosystem.backendCalls).toEqual([]);
+    const posted = await ecosystem.call(`${PERSONS}/public/1`, { method: 'POST', body: '{"secret":true}' });
+    expect(errorType(posted)).toBe('Server.ServerProxy.AccessDenied');
+    const refusedRecords = [...ecosystem.provider.log.records.values()].map((entry) => entry.record).filter((record) => record.method === 'POST' && record.direction === 'request');
+    expect(refusedRecords).toEqual([expect.objectContaining({ bodyLogged: 'withheld' })]);
+    expect(refusedRecords[0].body).toBeUndefined();
+    expect((await ecosystem.call(`${PERSONS}/public/1`)).status).toBe(200);
+  });
+
+  test('with no access policy written, nobody may call (deny by default)', async () => {
+    ecosystem.provider.config.setAccessPolicy({ accessRights: [] });
+    expect(errorType(await ecosystem.call(`${PERSONS}/1`))).toBe('Server.ServerProxy.AccessDenied');
+  });
+
+  test('nothing is delivered that was not logged: a provider log that cannot be written keeps the backend untouched', async () => {
+    ecosystem.provider.log.failing = true;
+    const response = await ecosystem.call(`${PERSONS}/1`);
+    expect(errorType(response)).toBe('Server.ServerProxy.LoggingFailed');
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('the backend’s own error answer is passed on as the service’s answer, signed; an unreachable backend is ServiceFailed', async () => {
+    ecosystem.backend(async () => ({ status: 500, headers: { 'content-type': ['text/plain'] }, body: Buffer.from('backend broke') }));
+    const failed = await ecosystem.call(`${PERSONS}/1`);
+    expect(failed.status).toBe(500);
+    expect(errorType(failed)).toBeUndefined();
+    expect(failed.body.toString('utf8')).toBe('backend broke');
+
+    ecosystem.http.route(BACKEND_HOST, async () => {
+      throw new HttpClientError('unreachable', 'connection refused');
+    });
+    const unreachable = await ecosystem.call(`${PERSONS}/1`);
+    expect(unreachable.status).toBe(502);
+    expect(errorType(unreachable)).toBe('Server.ServerProxy.ServiceFailed');
+  });
+
+  test('listMethods is answered by the provider gateway itself, with the services the client may call', async () => {
+    const response = await ecosystem.call('/r1/TEST/GOV/1001/registry/listMethods');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body.toString('utf8'))).toEqual({ service: [expect.objectContaining({ service_code: 'persons' })] });
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+});
