@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { DEFAULT_CONFIG_PATH, loadEcosystemConfig, parseEcosystemConfig, type EcosystemConfig } from '../../lib/config/ecosystem-config';
@@ -104,4 +104,28 @@ export function customResourceCall(resource: any, phase: 'Create' | 'Update', pl
   const value = resource.Properties[phase];
   const text = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : placeholder)).join('');
   return JSON.parse(text);
+}
+
+/**
+ * An empty stack for one construct's tests: the app's feature flags, path metadata on, no bundling (unless
+ * `bundle`), in a fixed account and Region. Synthesize with `Template.fromStack(stack)`.
+ */
+export function constructStack(options: SynthOptions = {}): { app: App; stack: Stack } {
+  const app = new App({
+    outdir: options.outdir ?? temporaryDir('sild-construct-'),
+    builtinCloudFormationValidation: false,
+    analyticsReporting: false,
+    stackTraces: false,
+    context: { ...CDK_CONTEXT, 'aws:cdk:enable-path-metadata': true, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  return { app, stack: new Stack(app, 'Test', { env: { account: '555555555555', region: 'eu-north-1' } }) };
+}
+
+/** Warning or error messages a synthesized stack carries, as text. */
+export function stackMessages(app: App, stack: Stack, level: 'warning' | 'error' = 'warning'): string[] {
+  return app
+    .synth()
+    .getStackByName(stack.stackName)
+    .messages.filter((message) => message.level === level)
+    .map((message) => String(message.entry.data));
 }
