@@ -163,8 +163,10 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
 
 /** Validates an agency's gateway config, reading its services' `openapi` files from `baseDir`. */
 export function parseGatewayConfig(value: unknown, source = 'gateway config', baseDir = '.'): GatewayConfig {
-  const unreadable = readServiceDescriptions((value as { services?: unknown })?.services, baseDir, 'services');
-  const parsed = gatewayConfigSchema.safeParse(value);
+  // The descriptions are read into a copy: the caller's object (a construct's props) is left as given.
+  const input = structuredClone(value);
+  const unreadable = readServiceDescriptions((input as { services?: unknown })?.services, baseDir, 'services');
+  const parsed = gatewayConfigSchema.safeParse(input);
   if (!parsed.success || unreadable.length > 0) throw configError(`Invalid ${source}`, parsed.error?.issues ?? [], unreadable);
   return parsed.data;
 }

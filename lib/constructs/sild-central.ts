@@ -12,6 +12,7 @@ import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { checkDeploymentTarget } from './deployment-target';
 import { SigningKey } from './signing-key';
 import { SildFunction } from './sild-function';
 import { SildRestApi } from './sild-rest-api';
@@ -34,6 +35,7 @@ export class SildCentral extends Construct {
   constructor(scope: Construct, id: string, props: SildCentralProps) {
     super(scope, id);
     const config = (this.config = parseCentralConfig(props, `SildCentral ${id} props`));
+    checkDeploymentTarget(this, `The central of ${config.instance}`, config.central);
     Tags.of(this).add('sild:instance', config.instance);
     Tags.of(this).add('sild:component', 'central');
 

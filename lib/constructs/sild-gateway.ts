@@ -20,6 +20,7 @@ import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from 
 import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { checkDeploymentTarget } from './deployment-target';
 import { BodyStoreBucket } from './body-store-bucket';
 import { GatewayRegistration } from './gateway-registration';
 import { SigningKey } from './signing-key';
@@ -61,6 +62,7 @@ export class SildGateway extends Construct {
   constructor(scope: Construct, id: string, props: SildGatewayProps) {
     super(scope, id);
     const gateway = (this.config = parseGatewayConfig(props, `SildGateway ${id} props`, props.descriptionsDir ?? '.'));
+    checkDeploymentTarget(this, `Gateway ${gateway.name}`, gateway);
     Tags.of(this).add('sild:instance', gateway.instance);
     Tags.of(this).add('sild:component', 'gateway');
     Tags.of(this).add('sild:agency', gateway.name);

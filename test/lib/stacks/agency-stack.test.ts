@@ -212,7 +212,9 @@ describe('AgencyStack options', () => {
     expect(sg.resource.Properties.VpcId).toBe(IDS.vpc);
     for (const name of ['ConsumerFunction', 'ProviderFunction']) {
       expect(resourceAt(json, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }] });
-      expect(JSON.stringify(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+      // The network-interface actions only, not the managed VPC policy (its logs:* would reach every log group).
+      expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(JSON.stringify(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument)).toContain('ec2:CreateNetworkInterface');
     }
     const tax = full.templateJson(TAX);
     expect(resourceAt(tax, '/ConsumerFunction/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: [IDS.subnets[0]], SecurityGroupIds: [IDS.securityGroup] });
