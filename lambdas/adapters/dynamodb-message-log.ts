@@ -13,7 +13,7 @@ import type { SealingSettings } from '../core/gateway-settings';
 import type { MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/seal';
-import { CONFIG_PK, SEAL_PK } from './tables';
+import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -23,7 +23,7 @@ export interface DynamoDbMessageLogOptions {
 }
 
 /** Items of the table that are not log records. */
-const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK]);
+const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK, KEYS_PK, GLOBALCONF_PK]);
 const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
 export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 /** Attributes that are storage, not part of the logged record. */

@@ -1,9 +1,15 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central';
+import { centralKeyRotationSchema, type CentralKeyRotation } from '../core/central-keys';
 import { StoreUnavailableError, type Registry } from '../core/ports';
-import { GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
+import type { KeyRingState } from './kms-key-ring';
+import { isConditionFailure } from './dynamodb-message-log';
+import { CENTRAL_KEY_CHAIN_KEY, CENTRAL_KEYS_KEY, CONFIGURATION_VERSION_KEY, GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
+
+/** The central key ring as the operator's rotation writes it: the key that signs, and the keys in use so far, oldest first. */
+export type CentralKeysItem = KeyRingState;
 
 export class DynamoDbRegistry implements Registry {
   constructor(
@@ -31,6 +37,71 @@ export class DynamoDbRegistry implements Registry {
   async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[]): Promise<void> {
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: joinAllowListItem(agencies) }));
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: globalGroupsItem(groups) }));
+  }
+
+  async remove(agency: string): Promise<boolean> {
+    try {
+      const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `AGENCY#${agency}`, sk: 'ENTRY' }, ReturnValues: 'ALL_OLD' }));
+      return result.Attributes !== undefined;
+    } catch (error) {
+      throw new StoreUnavailableError('registry', 'The registry could not be written', { cause: error });
+    }
+  }
+
+  /** An atomic counter (`ADD`): concurrent publishers never get the same version. */
+  async nextConfigurationVersion(): Promise<number> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: CONFIGURATION_VERSION_KEY, UpdateExpression: 'ADD #v :one', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }),
+      );
+      return Number(result.Attributes!.version);
+    } catch (error) {
+      throw new StoreUnavailableError('registry', 'The configuration version could not be advanced', { cause: error });
+    }
+  }
+
+  async centralKeyRotations(): Promise<CentralKeyRotation[]> {
+    try {
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: CENTRAL_KEY_CHAIN_KEY, ConsistentRead: true }))).Item;
+      return item ? centralKeyRotationSchema.array().parse(JSON.parse(String(item.rotations))) : [];
+    } catch (error) {
+      throw new StoreUnavailableError('registry', 'The central key rotations could not be read', { cause: error });
+    }
+  }
+
+  async appendCentralKeyRotation(rotation: CentralKeyRotation, count: number): Promise<boolean> {
+    const rotations = [...(await this.centralKeyRotations()), rotation];
+    if (rotations.length !== count + 1) return false;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...CENTRAL_KEY_CHAIN_KEY, count: rotations.length, rotations: JSON.stringify(rotations) },
+          ConditionExpression: 'attribute_not_exists(pk) OR #count = :count',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':count': count },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw new StoreUnavailableError('registry', 'The central key rotation could not be recorded', { cause: error });
+    }
+  }
+
+  /** The central key ring; undefined before the first rotation (the deployment's key signs). */
+  async centralKeys(): Promise<CentralKeysItem | undefined> {
+    try {
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: CENTRAL_KEYS_KEY, ConsistentRead: true }))).Item;
+      return item ? { current: String(item.current), published: JSON.parse(String(item.published)) as string[] } : undefined;
+    } catch (error) {
+      throw new StoreUnavailableError('registry', 'The central key ring could not be read', { cause: error });
+    }
+  }
+
+  /** Writes the central key ring (the operator's rotation). */
+  async putCentralKeys(keys: CentralKeysItem): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...CENTRAL_KEYS_KEY, current: keys.current, published: JSON.stringify(keys.published) } }));
   }
 
   /** A list the deployment wrote as JSON into one item; empty when it was not written. */

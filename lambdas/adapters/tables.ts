@@ -31,6 +31,26 @@ export const CONFIG_PK = 'CONFIG';
 export const JOIN_ALLOW_LIST_KEY = { pk: CONFIG_PK, sk: 'JOIN-ALLOW-LIST' } as const;
 export const GLOBAL_GROUPS_KEY = { pk: CONFIG_PK, sk: 'GLOBAL-GROUPS' } as const;
 
+/**
+ * Partition key of the key-ring items the operator writes when rotating keys (`sild keys rotate`): in the registry
+ * the central key ring, in a gateway's table its signing keys. The functions only read them.
+ */
+export const KEYS_PK = 'KEYS';
+export const CENTRAL_KEYS_KEY = { pk: KEYS_PK, sk: 'CENTRAL' } as const;
+export const GATEWAY_KEYS_KEY = { pk: KEYS_PK, sk: 'SIGNING' } as const;
+
+/** The central key rotation chain in the registry: records the central function appends when the key ring switches. */
+export const CENTRAL_KEY_CHAIN_KEY = { pk: 'CHAIN', sk: 'CENTRAL-KEY-ROTATIONS' } as const;
+
+/** The registry's counter of global configuration versions (the central function's only update). */
+export const COUNTER_PK = 'COUNTER';
+export const CONFIGURATION_VERSION_KEY = { pk: COUNTER_PK, sk: 'GLOBALCONF-VERSION' } as const;
+
+/** A gateway's copies of the global configuration: the newest (`LATEST`) and one per key set seen (`KEYSET#…`). */
+export const GLOBALCONF_PK = 'GLOBALCONF';
+export const LATEST_CONFIGURATION_KEY = { pk: GLOBALCONF_PK, sk: 'LATEST' } as const;
+export const keySetConfigurationKey = (keySetId: string) => ({ pk: GLOBALCONF_PK, sk: `KEYSET#${keySetId}` });
+
 /** The global-groups item (the groups as JSON in `groups`), in DynamoDB's attribute-value form. */
 export const globalGroupsItem = (groups: readonly object[]) => ({ pk: { S: GLOBAL_GROUPS_KEY.pk }, sk: { S: GLOBAL_GROUPS_KEY.sk }, groups: { S: JSON.stringify(groups) } });
 

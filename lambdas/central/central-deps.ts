@@ -1,17 +1,22 @@
 /** Builds the central server's dependencies from its deployment (`deployment-contract.ts`) and AWS clients (Lambda and local alike). */
 import type { AwsClients } from '../adapters/aws-clients';
 import { DynamoDbRegistry } from '../adapters/dynamodb-registry';
-import { KmsSigner } from '../adapters/kms-signer';
+import { KmsKeyRing } from '../adapters/kms-key-ring';
 import type { CentralDeps, CentralSettings } from '../core/central';
 import { systemClock, type Clock } from '../core/ports';
 import type { CentralDeployment } from '../deployment-contract';
 
+/** How long a central function signs with the key ring it read last. */
+export const CENTRAL_KEY_RING_TTL_MS = 10_000;
+
 /** The central dependencies, with the registry's DynamoDB adapter (the local runtime also writes the allow-list). */
 export function createCentralDeps(deployment: CentralDeployment<CentralSettings>, clients: AwsClients, clock: Clock = systemClock): CentralDeps & { readonly registry: DynamoDbRegistry } {
+  const registry = new DynamoDbRegistry(clients.dynamodb, deployment.registryTable);
   return {
     settings: deployment.settings,
-    registry: new DynamoDbRegistry(clients.dynamodb, deployment.registryTable),
-    signer: new KmsSigner(clients.kms, deployment.signingKeyId),
+    registry,
+    // A central key rotation (`sild keys rotate --central`) takes over within CENTRAL_KEY_RING_TTL_MS.
+    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deployment.signingKeyId, clock, CENTRAL_KEY_RING_TTL_MS),
     clock,
   };
 }

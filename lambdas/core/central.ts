@@ -9,13 +9,14 @@
  */
 import { createPublicKey } from 'node:crypto';
 import * as z from 'zod';
-import { clientError, errorResponse, XRoadError } from './errors';
+import { clientError, errorResponse, LayerFault, XRoadError } from './errors';
 import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
 import type { GatewaySettings } from './gateway-settings';
-import type { Clock, Registry, Signer } from './ports';
+import type { Clock, KeyRing, Registry, Signer } from './ports';
+import { signCentralKeyRotation, type CentralKeyRotation } from './central-keys';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
 import { keyIdOf, verifySignature } from './signatures';
 
@@ -80,15 +81,22 @@ export function joinProofBytes(request: UnsignedJoinRequest, signedAt: string): 
   );
 }
 
-/** The join request a gateway sends, derived from its settings and its public key (to be signed with that key). */
-export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKey: Buffer): UnsignedJoinRequest {
+/** The join request a gateway sends, derived from its settings and its public keys (to be signed with each). */
+export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKeys: readonly Buffer[]): UnsignedJoinRequest {
   return {
     agency,
     member: { id: settings.member },
     subsystems: settings.subsystems,
     services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
-    gateway: { id: settings.gatewayId, providerUrl, publicKeys: [publicKey.toString('base64')] },
+    gateway: { id: settings.gatewayId, providerUrl, publicKeys: publicKeys.map((key) => key.toString('base64')) },
   };
+}
+
+/** The join a gateway sends: its settings and every key its ring publishes, each proving possession. */
+export async function signedJoinRequest(agency: string, settings: GatewaySettings, providerUrl: string, keys: KeyRing, nowMs: number): Promise<JoinRequest> {
+  const signers = await keys.published();
+  const publicKeys = await Promise.all(signers.map((signer) => signer.publicKey()));
+  return signJoinRequest(joinRequestFor(agency, settings, providerUrl, publicKeys), signers, nowMs);
 }
 
 /** Signs a join with the gateway's key(s): one proof per public key, in order. */
@@ -128,7 +136,8 @@ export interface GlobalGroup {
 export interface CentralDeps {
   readonly settings: CentralSettings;
   readonly registry: Registry;
-  readonly signer: Signer;
+  /** The central signing key(s): the current one signs each configuration. */
+  readonly keys: KeyRing;
   readonly clock: Clock;
 }
 
@@ -223,9 +232,27 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** What a configuration is built with besides the registry entries. */
+export interface ConfigurationExtras {
+  /** @default 1 */
+  readonly version?: number;
+  readonly globalGroups?: readonly GlobalGroup[];
+  /**
+   * The join allow-list: only entries still on it — same agency, account and member — are published, so removing an
+   * agency from the allow-list revokes it. @default - every entry
+   */
+  readonly allowList?: readonly AllowedAgency[];
+  readonly centralKeyRotations?: readonly CentralKeyRotation[];
+}
+
+/** Whether a registry entry is still allowed: its agency on the allow-list with the same account and member. */
+export const stillAllowed = (entry: RegistryEntry, allowList: readonly AllowedAgency[]) =>
+  allowList.some((allowed) => allowed.name === entry.agency && allowed.account === entry.account && allowed.member === entry.member.id);
+
 /** Builds the configuration document from the registry. */
-export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number, globalGroups: readonly GlobalGroup[] = []): GlobalConfigurationDocument {
-  const sorted = [...entries].sort((a, b) => a.agency.localeCompare(b.agency));
+export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number, extras: ConfigurationExtras = {}): GlobalConfigurationDocument {
+  const allowList = extras.allowList;
+  const sorted = [...entries].filter((entry) => !allowList || stillAllowed(entry, allowList)).sort((a, b) => a.agency.localeCompare(b.agency));
   const members = new Map<string, { id: string; name: string; subsystems: Set<string> }>();
   for (const entry of sorted) {
     const member = members.get(entry.member.id) ?? { id: entry.member.id, name: entry.member.name, subsystems: new Set<string>() };
@@ -235,6 +262,7 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
   return {
     type: GLOBAL_CONFIGURATION_TYPE,
     instance: settings.instance,
+    version: extras.version ?? 1,
     generatedAt: new Date(nowMs).toISOString(),
     expiresAt: new Date(nowMs + settings.validitySeconds * 1000).toISOString(),
     memberClasses: settings.memberClasses,
@@ -247,14 +275,44 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
       keys: entry.gateway.publicKeys.map((publicKey) => ({ keyId: keyIdOf(Buffer.from(publicKey, 'base64')), publicKey })),
     })),
     services: sorted.flatMap((entry) => entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id }))),
-    globalGroups: globalGroups.map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: [...group.members] })),
+    globalGroups: (extras.globalGroups ?? []).map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: [...group.members] })),
+    centralKeyRotations: [...(extras.centralKeyRotations ?? [])],
   };
 }
 
 /**
- * Serves the signed configuration, generating a new one at most every `generationSeconds` (one KMS Sign per
- * generation, not per request). A join in this process invalidates the copy at once.
+ * Generates the next signed configuration from the registry: a new version, the entries still on the allow-list,
+ * the global groups and central key rotations, signed with the current central key.
  */
+export async function generateGlobalConfiguration(deps: CentralDeps): Promise<SignedGlobalConfiguration> {
+  const [entries, globalGroups, allowList] = await Promise.all([deps.registry.list(), deps.registry.globalGroups(), deps.registry.allowList()]);
+  const signer = await deps.keys.current();
+  const centralKeyRotations = await handOver(deps, signer);
+  const version = await deps.registry.nextConfigurationVersion();
+  const document = buildGlobalConfiguration(entries, deps.settings, deps.clock.now(), { version, globalGroups, allowList, centralKeyRotations });
+  return signGlobalConfiguration(document, signer);
+}
+
+/**
+ * The rotation chain, extended when the key ring's current key is not the chain's last key: the last key (still
+ * published in the ring) and the new one sign the hand-over, so every verifier follows it. A ring whose current key
+ * has no published predecessor to vouch for it cannot hand over: publication stops rather than sign with a key no
+ * gateway would trust (the held configurations keep serving; the refresh alarms fire).
+ */
+async function handOver(deps: CentralDeps, signer: Signer): Promise<CentralKeyRotation[]> {
+  const rotations = await deps.registry.centralKeyRotations();
+  const published = await deps.keys.published();
+  const currentId = keyIdOf(await signer.publicKey());
+  const lastId = rotations.at(-1)?.to.keyId ?? keyIdOf(await published[0].publicKey());
+  if (lastId === currentId) return rotations;
+  let last: Signer | undefined;
+  for (const candidate of published) if (keyIdOf(await candidate.publicKey()) === lastId) last = candidate;
+  if (!last) throw new LayerFault('SigningFailed', `The central key ring switched to ${currentId} without keeping ${lastId} published to hand over`);
+  const rotation = await signCentralKeyRotation(deps.settings.instance, last, signer, deps.clock.now());
+  // Another publisher may have recorded the same hand-over: then the chain as recorded is the one to publish.
+  return (await deps.registry.appendCentralKeyRotation(rotation, rotations.length)) ? [...rotations, rotation] : deps.registry.centralKeyRotations();
+}
+
 export class GlobalConfigurationPublisher {
   private current?: { signed: SignedGlobalConfiguration; generatedAt: number };
   private pending?: Promise<SignedGlobalConfiguration>;
@@ -266,9 +324,7 @@ export class GlobalConfigurationPublisher {
     if (this.current && now - this.current.generatedAt < this.deps.settings.generationSeconds * 1000) return this.current.signed;
     this.pending ??= (async () => {
       try {
-        const [entries, groups] = await Promise.all([this.deps.registry.list(), this.deps.registry.globalGroups()]);
-        const document = buildGlobalConfiguration(entries, this.deps.settings, now, groups);
-        const signed = await signGlobalConfiguration(document, this.deps.signer);
+        const signed = await generateGlobalConfiguration(this.deps);
         this.current = { signed, generatedAt: now };
         return signed;
       } finally {

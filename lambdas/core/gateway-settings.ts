@@ -63,6 +63,8 @@ export const gatewaySettingsSchema = z.object({
   centralUrl: z.string(),
   anchor: z.object({ instance: z.string(), publicKey: z.string() }),
   globalConfRefreshSeconds: z.number().int().positive().default(60),
+  /** How long the functions sign with the key ring they read last (a key rotation's switch reaches them within it). */
+  keyRingRefreshSeconds: z.number().int().positive().default(60),
   /** Accepted difference between a message's timestamp and this gateway's clock. */
   maxClockSkewSeconds: z.number().int().positive().default(60),
   /** Longest session-certificate validity accepted from a peer gateway (bounded trust in its in-memory keys). */

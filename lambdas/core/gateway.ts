@@ -10,14 +10,14 @@ import { responseHash, signedHeaderNames } from './hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
 import { bodyForLog, appendOrFail, withheldBody, type MessageLogRecord, type Side } from './message-log';
 import { XROAD } from './rest-message';
-import type { BodyStore, Clock, HttpClient, MessageLog, ServiceDescriptions, Signer } from './ports';
+import type { BodyStore, Clock, HttpClient, KeyRing, MessageLog, ServiceDescriptions } from './ports';
 import type { MessageSigner } from './message-signer';
 
 
 export interface GatewayDeps {
   readonly settings: GatewaySettings;
-  /** The gateway's own key (KMS): certifies session keys, signs seals, is published at join. */
-  readonly signer: Signer;
+  /** The gateway's own keys (KMS): the current one certifies session keys and signs seals; all are published at join. */
+  readonly keys: KeyRing;
   /** Signs manifests: with the KMS key, or with a session key it certifies (`settings.signing.mode`). */
   readonly messageSigner: MessageSigner;
   readonly globalConfiguration: { current(): Promise<GlobalConfiguration> };

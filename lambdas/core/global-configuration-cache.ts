@@ -3,10 +3,14 @@
  * invocations): the first call after `refreshMs` fetches in line; while the copy is still valid a failed fetch is
  * retried with back-off and the copy keeps serving; once it has expired and cannot be refreshed, exchanges stop
  * with `OutdatedGlobalConf`.
+ *
+ * A fresh container starts from the newest copy its gateway kept (`ConfigurationArchive`), not empty: with the
+ * central unreachable it serves that copy until it expires. A configuration of a lower version than the one held is
+ * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept.
  */
 import { LayerFault } from './errors';
-import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from './global-configuration';
-import type { Clock, GlobalConfigurationFetcher } from './ports';
+import { GlobalConfigurationError, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from './global-configuration';
+import type { Clock, ConfigurationArchive, GlobalConfigurationFetcher } from './ports';
 
 export interface GlobalConfigurationCacheOptions {
   readonly anchor: Anchor;
@@ -18,6 +22,8 @@ export interface GlobalConfigurationCacheOptions {
   readonly initialRetryMs?: number;
   /** Called when a refresh fails; the gateway logs it (an alarm should fire well before expiry). */
   readonly onRefreshError?: (error: unknown) => void;
+  /** Where the gateway keeps the configurations it accepted. @default - none: a fresh container starts empty */
+  readonly archive?: ConfigurationArchive;
 }
 
 export class GlobalConfigurationCache {
@@ -26,6 +32,7 @@ export class GlobalConfigurationCache {
   private nextAttemptAt = 0;
   private retryMs: number;
   private inFlight?: Promise<GlobalConfiguration>;
+  private archiveRead?: Promise<void>;
 
   constructor(private readonly options: GlobalConfigurationCacheOptions) {
     this.retryMs = options.initialRetryMs ?? 1000;
@@ -33,6 +40,7 @@ export class GlobalConfigurationCache {
 
   /** A verified, unexpired configuration, or `LayerFault('OutdatedGlobalConf')`. */
   async current(): Promise<GlobalConfiguration> {
+    if (!this.cached && this.options.archive) await (this.archiveRead ??= this.readArchive());
     const now = this.options.clock.now();
     const cached = this.cached;
     if (cached && now - this.fetchedAt < this.options.refreshMs && !cached.isExpired(now)) return cached;
@@ -52,14 +60,21 @@ export class GlobalConfigurationCache {
     this.inFlight ??= Promise.resolve()
       .then(() => this.options.fetcher.fetch())
       .then(
-        (signed) => {
+        async (signed) => {
           const configuration = verifyGlobalConfiguration(signed, this.options.anchor);
           const now = this.options.clock.now();
-          if (configuration.isExpired(now)) throw new Error(`The central server served an expired configuration (${configuration.document.expiresAt})`);
-          if (!this.cached || configuration.generatedAtMs >= this.cached.generatedAtMs) this.cached = configuration;
+          if (configuration.isExpired(now)) throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
+          const held = this.cached;
+          if (held && configuration.version < held.version) {
+            throw new GlobalConfigurationError(`Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`);
+          }
+          if (!held || configuration.version > held.version || configuration.generatedAtMs > held.generatedAtMs) {
+            this.cached = configuration;
+            await this.keep(configuration);
+          }
           this.fetchedAt = now;
           this.retryMs = this.options.initialRetryMs ?? 1000;
-          return this.cached;
+          return this.cached!;
         },
       )
       .catch((error: unknown) => {
@@ -72,5 +87,26 @@ export class GlobalConfigurationCache {
         this.inFlight = undefined;
       });
     return this.inFlight;
+  }
+
+  /** The newest kept copy, verified, as the copy held (to be refreshed at once, and the floor for rollback). */
+  private async readArchive(): Promise<void> {
+    try {
+      const signed = await this.options.archive!.latest();
+      if (!signed || this.cached) return;
+      this.cached = verifyGlobalConfiguration(signed, this.options.anchor);
+      this.fetchedAt = Number.NEGATIVE_INFINITY;
+    } catch (error) {
+      this.options.onRefreshError?.(error);
+    }
+  }
+
+  /** Keeps an accepted configuration; a failure to keep it is reported, never in the way of the exchange. */
+  private async keep(configuration: GlobalConfiguration): Promise<void> {
+    try {
+      await this.options.archive?.keep({ version: configuration.version, signed: configuration.signed, keySetId: configuration.keySetId });
+    } catch (error) {
+      this.options.onRefreshError?.(error);
+    }
   }
 }

@@ -6,8 +6,13 @@
  * Wire form (`SignedGlobalConfiguration`): the document as JSON text, plus a small signed header that commits to
  * the document's SHA-256. Signing the header rather than the document keeps the signed bytes under KMS's 4 KB
  * `RAW` limit while staying verifiable with plain node:crypto.
+ *
+ * Every published configuration has a version, one more than the previous one (PR-GCONF's configuration versions);
+ * a gateway never goes back to a lower version than one it holds. The central key that signs may rotate: the
+ * document carries the rotation records (`central-keys.ts`), so a verifier follows them from its anchor.
  */
 import * as z from 'zod';
+import { centralKeyRotationSchema, trustedCentralKeys, type CentralKeyRotation } from './central-keys';
 import { sha256Base64 } from './hashing';
 import { keyIdOf, verifySignature } from './signatures';
 import type { Signer } from './ports';
@@ -23,6 +28,8 @@ const publicKeySchema = z.object({
 const documentSchema = z.object({
   type: z.literal(GLOBAL_CONFIGURATION_TYPE),
   instance: z.string(),
+  /** One more than the previous published configuration's. */
+  version: z.number().int().min(1),
   generatedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   memberClasses: z.array(z.string()),
@@ -46,6 +53,8 @@ const documentSchema = z.object({
   ),
   services: z.array(z.object({ id: z.string(), gateway: z.string() })),
   globalGroups: z.array(z.object({ id: z.string(), description: z.string(), members: z.array(z.string()) })),
+  /** Every rotation of the central key so far, oldest first. */
+  centralKeyRotations: z.array(centralKeyRotationSchema).default([]),
 });
 
 export type GlobalConfigurationDocument = z.infer<typeof documentSchema>;
@@ -56,6 +65,8 @@ export interface Anchor {
   readonly instance: string;
   /** DER SubjectPublicKeyInfo, base64. */
   readonly publicKey: string;
+  /** Central key rotations the holder knows of (an anchor file written after a rotation carries them). @default none */
+  readonly rotations?: readonly CentralKeyRotation[];
 }
 
 export interface SignedGlobalConfiguration {
@@ -70,6 +81,7 @@ export interface SignedGlobalConfiguration {
 interface SignedHeader {
   readonly type: typeof GLOBAL_CONFIGURATION_TYPE;
   readonly instance: string;
+  readonly version: number;
   readonly generatedAt: string;
   readonly expiresAt: string;
   readonly documentSha256: string;
@@ -82,6 +94,7 @@ export async function signGlobalConfiguration(document: GlobalConfigurationDocum
   const header: SignedHeader = {
     type: GLOBAL_CONFIGURATION_TYPE,
     instance: document.instance,
+    version: document.version,
     generatedAt: document.generatedAt,
     expiresAt: document.expiresAt,
     documentSha256: sha256Base64(text),
@@ -128,6 +141,16 @@ export class GlobalConfiguration {
     return this.document.instance;
   }
 
+  get version(): number {
+    return this.document.version;
+  }
+
+  /** Identifies the gateways' published keys: configurations with the same id list the same keys for the same gateways. */
+  get keySetId(): string {
+    const keys = this.document.gateways.flatMap((gateway) => gateway.keys.map((key) => `${gateway.id} ${key.keyId}`)).sort();
+    return sha256Base64(keys.join('\n')).replace(/[+/=]/g, (char) => ({ '+': '-', '/': '_', '=': '' })[char]!);
+  }
+
   isExpired(nowMs: number): boolean {
     return nowMs >= this.expiresAtMs;
   }
@@ -172,22 +195,36 @@ export class GlobalConfiguration {
  */
 export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, anchor: Anchor): GlobalConfiguration {
   const headerBytes = Buffer.from(signed.header ?? '', 'base64');
-  if (!verifySignature(anchor.publicKey, headerBytes, Buffer.from(signed.signature ?? '', 'base64'))) {
-    throw new GlobalConfigurationError('The global configuration signature does not verify with the anchor key');
-  }
-  const header = JSON.parse(headerBytes.toString('utf8')) as SignedHeader;
+  const header = parseJson(headerBytes.toString('utf8'), 'header') as Partial<SignedHeader>;
   if (header.type !== GLOBAL_CONFIGURATION_TYPE) throw new GlobalConfigurationError(`Unknown configuration type ${header.type}`);
-  if (header.documentSha256 !== sha256Base64(signed.document)) {
+  if (header.documentSha256 !== sha256Base64(signed.document ?? '')) {
     throw new GlobalConfigurationError('The global configuration document does not match its signed hash');
   }
-  const parsed = documentSchema.safeParse(JSON.parse(signed.document));
+  const parsed = documentSchema.safeParse(parseJson(signed.document, 'document'));
   if (!parsed.success) throw new GlobalConfigurationError(`Malformed global configuration: ${parsed.error.issues[0]?.message}`);
   const document = parsed.data;
+  // The signing key: the anchor's, or one its rotations (the holder's and the document's own) lead to.
+  const trusted = trustedCentralKeys(anchor.instance, [anchor.publicKey], [...(anchor.rotations ?? []), ...document.centralKeyRotations]);
+  const key = trusted.get(String(header.keyId));
+  if (!key || !verifySignature(key.publicKey, headerBytes, Buffer.from(signed.signature ?? '', 'base64'))) {
+    throw new GlobalConfigurationError('The global configuration signature does not verify with the anchor key or a key it rotated to');
+  }
+  if (key.retiredAtMs !== undefined && !(Date.parse(document.generatedAt) < key.retiredAtMs)) {
+    throw new GlobalConfigurationError(`The global configuration is signed by central key ${header.keyId}, retired since ${new Date(key.retiredAtMs).toISOString()}`);
+  }
   if (document.instance !== anchor.instance || header.instance !== anchor.instance) {
     throw new GlobalConfigurationError(`The configuration is for instance ${document.instance}, the anchor for ${anchor.instance}`);
   }
-  if (document.generatedAt !== header.generatedAt || document.expiresAt !== header.expiresAt) {
-    throw new GlobalConfigurationError('The configuration validity does not match its signed header');
+  if (document.generatedAt !== header.generatedAt || document.expiresAt !== header.expiresAt || document.version !== header.version) {
+    throw new GlobalConfigurationError('The configuration validity or version does not match its signed header');
   }
   return new GlobalConfiguration(document, signed);
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GlobalConfigurationError(`The global configuration ${what} is not JSON`);
+  }
 }

@@ -15,7 +15,7 @@
 import { generateKeyPairSync, sign as signWithKey, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
 import type { GlobalConfiguration } from './global-configuration';
-import type { Clock, Signer } from './ports';
+import type { Clock, KeyRing, Signer } from './ports';
 import { keyIdOf, verifySignature } from './signatures';
 
 export const CERTIFICATE_HEADER = 'x-sild-certificate';
@@ -52,25 +52,24 @@ export interface MessageSigner {
   session(): Promise<SigningSession>;
 }
 
-/** `kms` mode: the KMS key signs every manifest. */
+/** `kms` mode: the current KMS key signs every manifest. */
 export class KmsMessageSigner implements MessageSigner {
-  private keyId?: Promise<string>;
-
   constructor(
-    private readonly signer: Signer,
+    private readonly keys: KeyRing,
     private readonly gateway: string,
   ) {}
 
   async session(): Promise<SigningSession> {
-    this.keyId ??= this.signer.publicKey().then(keyIdOf);
-    this.keyId.catch(() => (this.keyId = undefined));
-    return { gateway: this.gateway, keyId: await this.keyId, sign: (bytes) => this.signer.sign(bytes) };
+    const signer = await this.keys.current();
+    return { gateway: this.gateway, keyId: keyIdOf(await signer.publicKey()), sign: (bytes) => signer.sign(bytes) };
   }
 }
 
 interface ActiveSession {
   readonly privateKey: KeyObject;
   readonly keyId: string;
+  /** The KMS key that certified it: a rotation to another key starts a new session at once. */
+  readonly issuer: Signer;
   readonly certificate: EncodedCertificate;
   readonly renewAt: number;
 }
@@ -81,25 +80,26 @@ export class SessionKeyMessageSigner implements MessageSigner {
   private pending?: Promise<ActiveSession>;
 
   constructor(
-    private readonly kms: Signer,
+    private readonly keys: KeyRing,
     private readonly gateway: string,
     private readonly clock: Clock,
     private readonly validityMs: number,
   ) {}
 
   async session(): Promise<SigningSession> {
-    const active = this.active && this.clock.now() < this.active.renewAt ? this.active : await this.renew();
+    const issuer = await this.keys.current();
+    const active = this.active && this.active.issuer === issuer && this.clock.now() < this.active.renewAt ? this.active : await this.renew(issuer);
     return { gateway: this.gateway, keyId: active.keyId, certificate: active.certificate, sign: async (bytes) => signWithKey('sha256', bytes, active.privateKey) };
   }
 
   /** One renewal at a time; renewal starts when 80 % of the validity has passed, so no message gets an expiring key. */
-  private renew(): Promise<ActiveSession> {
+  private renew(issuer: Signer): Promise<ActiveSession> {
     this.pending ??= (async () => {
       try {
         const now = this.clock.now();
         const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const { keyId, certificate } = await issueSessionCertificate(this.kms, this.gateway, publicKey.export({ format: 'der', type: 'spki' }), now, now + this.validityMs);
-        this.active = { privateKey, keyId, certificate, renewAt: now + this.validityMs * 0.8 };
+        const { keyId, certificate } = await issueSessionCertificate(issuer, this.gateway, publicKey.export({ format: 'der', type: 'spki' }), now, now + this.validityMs);
+        this.active = { privateKey, keyId, issuer, certificate, renewAt: now + this.validityMs * 0.8 };
         return this.active;
       } finally {
         this.pending = undefined;

@@ -5,6 +5,7 @@
  * X-Road errors in one place (`portFault` in `errors.ts`).
  */
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from './central';
+import type { CentralKeyRotation } from './central-keys';
 import type { AccessPolicy } from './gateway-settings';
 import type { SignedGlobalConfiguration } from './global-configuration';
 import type { Headers, HttpResponse } from './http';
@@ -17,6 +18,20 @@ export interface Signer {
   /** The DER SubjectPublicKeyInfo of the signing key, as published in the global configuration. */
   publicKey(): Promise<Buffer>;
 }
+
+/**
+ * A party's signing keys, which rotate: the key that signs now, and the keys to publish (the current one, plus its
+ * successor announced before the switch or its predecessor kept while messages it signed may still be in flight).
+ */
+export interface KeyRing {
+  /** The key to sign with; take it once per use, so a key id and a signature made with it agree. */
+  current(): Promise<Signer>;
+  /** Every key to publish in the global configuration, each proven by a signature at join. */
+  published(): Promise<Signer[]>;
+}
+
+/** A key ring of one key that never rotates (tests, and deployments before their first rotation). */
+export const singleKeyRing = (signer: Signer): KeyRing => ({ current: async () => signer, published: async () => [signer] });
 
 /** Milliseconds since the epoch; a port so tests and the local runtime can control time. */
 export interface Clock {
@@ -112,15 +127,37 @@ export interface ServiceDescriptions {
 export interface Registry {
   put(entry: RegistryEntry): Promise<void>;
   list(): Promise<RegistryEntry[]>;
+  /** Removes an agency's entry (the central operator revokes it); false when there was none. */
+  remove(agency: string): Promise<boolean>;
+  /** The next global configuration version: one more than the last handed out, never reused. */
+  nextConfigurationVersion(): Promise<number>;
+  /** The central key rotations so far, oldest first (published in every configuration). */
+  centralKeyRotations(): Promise<CentralKeyRotation[]>;
+  /** Appends a rotation unless the chain has grown past `count` meanwhile (another publisher recorded it); false then. */
+  appendCentralKeyRotation(rotation: CentralKeyRotation, count: number): Promise<boolean>;
   /** The join allow-list the deployment wrote; empty when none was written. */
   allowList(): Promise<AllowedAgency[]>;
   /** The global groups the deployment wrote; empty when none were written. */
   globalGroups(): Promise<GlobalGroup[]>;
 }
 
-/** Fetches the signed global configuration from the central server. */
+/** Fetches the signed global configuration from where the central publishes it. */
 export interface GlobalConfigurationFetcher {
   fetch(): Promise<SignedGlobalConfiguration>;
+}
+
+/**
+ * A gateway's own copies of the global configuration (its table): the newest it accepted — what a fresh container
+ * starts from and the floor below which it accepts no configuration — and the history of every key set it saw,
+ * which evidence and audits look old keys up in after a rotation.
+ */
+export interface ConfigurationArchive {
+  /** The newest configuration kept; undefined before the first. */
+  latest(): Promise<SignedGlobalConfiguration | undefined>;
+  /** Keeps a configuration this gateway accepted (newer ones only replace the newest; each new key set enters the history). */
+  keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void>;
+  /** The history: the first configuration of each key set seen, oldest first. */
+  history(): Promise<SignedGlobalConfiguration[]>;
 }
 
 // Port errors: what an adapter throws; `portFault` (errors.ts) maps them to X-Road errors.

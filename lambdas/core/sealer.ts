@@ -3,13 +3,14 @@
  */
 import { LayerFault } from './errors';
 import type { SealingSettings } from './gateway-settings';
-import type { Clock, SealLeaf, SealStore, Signer } from './ports';
+import type { Clock, KeyRing, SealLeaf, SealStore } from './ports';
 import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type SealHeader } from './seal';
 import { keyIdOf } from './signatures';
 
 export interface SealerDeps {
   readonly store: SealStore;
-  readonly signer: Signer;
+  /** The current key signs each run's seals. */
+  readonly keys: KeyRing;
   readonly gatewayId: string;
   readonly clock: Clock;
   readonly settings: SealingSettings;
@@ -28,7 +29,8 @@ export const lastSealableWindow = (nowMs: number, settings: SealingSettings) => 
 /** Seals every closed window since the last seal; returns the seals written. */
 export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
   const { settings } = deps;
-  const keyId = keyIdOf(await deps.signer.publicKey());
+  const signer = await deps.keys.current();
+  const keyId = keyIdOf(await signer.publicKey());
   const written: SealHeader[] = [];
   let latest = await deps.store.latestSeal();
   const last = lastSealableWindow(deps.clock.now(), settings);
@@ -48,7 +50,7 @@ export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
         sealedAt: new Date(deps.clock.now()).toISOString(),
       },
       leaves.map((leaf) => Buffer.from(leaf.recordHash, 'base64')),
-      deps.signer,
+      signer,
       keyId,
     );
     const header = parseSeal(seal);

@@ -8,7 +8,9 @@ import { DynamoDbGatewayConfig } from '../adapters/dynamodb-gateway-config';
 import { DynamoDbMessageLog } from '../adapters/dynamodb-message-log';
 import { DynamoDbSealStore } from '../adapters/dynamodb-seal-store';
 import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configuration-fetcher';
-import { KmsSigner } from '../adapters/kms-signer';
+import { DynamoDbConfigurationArchive } from '../adapters/dynamodb-configuration-archive';
+import { DynamoDbGatewayKeys } from '../adapters/dynamodb-gateway-keys';
+import { KmsKeyRing } from '../adapters/kms-key-ring';
 import { NodeHttpClient } from '../adapters/node-http-client';
 import { S3BodyStore } from '../adapters/s3-body-store';
 import { CachedAccessPolicy } from '../core/access-policy';
@@ -32,6 +34,10 @@ export interface GatewayRuntime extends GatewayDeps {
   readonly seals: DynamoDbSealStore;
   /** What the deployment wrote (access policy, service descriptions); the local runtime writes it here. */
   readonly config: DynamoDbGatewayConfig;
+  /** The signing key ring as the operator's rotation writes it. */
+  readonly keyRing: DynamoDbGatewayKeys;
+  /** The configurations this gateway accepted: the newest, and one per key set (for evidence and audits). */
+  readonly archive: DynamoDbConfigurationArchive;
   readonly sealer: SealerDeps;
 }
 
@@ -40,7 +46,9 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
   const clock = options.clock ?? systemClock;
   const http = options.http ?? new NodeHttpClient();
   const events = options.events;
-  const signer = new KmsSigner(clients.kms, deployment.signingKeyId);
+  const keyRing = new DynamoDbGatewayKeys(clients.dynamodb, deployment.messageLogTable);
+  const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deployment.signingKeyId, clock, settings.keyRingRefreshSeconds * 1000);
+  const archive = new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable);
   const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, { retentionDays: deployment.logRetentionDays, sealing: settings.sealing });
   const seals = new DynamoDbSealStore(clients.dynamodb, deployment.messageLogTable, settings.sealing);
   const config = new DynamoDbGatewayConfig(clients.dynamodb, deployment.messageLogTable);
@@ -49,11 +57,13 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     clock,
     http,
     events,
-    signer,
+    keys,
+    keyRing,
+    archive,
     messageSigner:
       settings.signing.mode === 'kms'
-        ? new KmsMessageSigner(signer, settings.gatewayId)
-        : new SessionKeyMessageSigner(signer, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
+        ? new KmsMessageSigner(keys, settings.gatewayId)
+        : new SessionKeyMessageSigner(keys, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
     log,
     seals,
     config,
@@ -61,12 +71,13 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     accessPolicy: new CachedAccessPolicy(() => config.accessPolicy(), clock),
     descriptions: config,
     sealHealth: new SealHealth(seals, settings.sealing, clock),
-    sealer: { store: seals, signer, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
+    sealer: { store: seals, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
     globalConfiguration: new GlobalConfigurationCache({
       anchor: settings.anchor,
       fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl),
       clock,
       refreshMs: settings.globalConfRefreshSeconds * 1000,
+      archive,
       onRefreshError: (error) => events?.('globalconf-refresh-failed', { reason: String(error) }),
     }),
   };

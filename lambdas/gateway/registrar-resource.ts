@@ -50,7 +50,7 @@ export function createRegistrationHandler(deps: RegistrationDeps): (event: Cloud
     const settings = parseGatewaySettings(JSON.parse(props.Settings));
     const signer = deps.signer(props.SigningKeyId);
     const options: JoinOptions = { centralUrl: props.CentralUrl, region: props.CentralRegion, credentials: deps.credentials };
-    const request = await signJoinRequest(joinRequestFor(props.Agency, settings, props.ProviderUrl, await signer.publicKey()), [signer], Date.now());
+    const request = await signJoinRequest(joinRequestFor(props.Agency, settings, props.ProviderUrl, [await signer.publicKey()]), [signer], Date.now());
     const result: JoinResult = await deps.join(request, options);
     return { PhysicalResourceId: result.gateway, Data: { Gateway: result.gateway, KeyId: result.keyIds[0] ?? '' } };
   };

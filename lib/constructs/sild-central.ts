@@ -7,7 +7,7 @@
 import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CONFIG_PK, globalGroupsItem, joinAllowListItem, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { CONFIG_PK, COUNTER_PK, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
@@ -53,9 +53,11 @@ export class SildCentral extends Construct {
       reservedConcurrency: config.central.concurrency,
       environment: centralEnvironment({ settings: centralSettings(config), signingKeyId: this.signingKey.key.keyArn, registryTable: this.registry.table.tableName }),
     });
-    // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups).
+    // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups) or the
+    // operator's central key ring; publishing advances the configuration version counter, and nothing else.
     this.registry.grantItemActions(handler, ['GetItem', 'Scan']);
-    this.registry.grantItemActions(handler, ['PutItem'], { except: [CONFIG_PK] });
+    this.registry.grantItemActions(handler, ['PutItem'], { except: [CONFIG_PK, KEYS_PK, COUNTER_PK] });
+    this.registry.grantItemActions(handler, ['UpdateItem'], { only: [COUNTER_PK] });
 
     // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
     // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.

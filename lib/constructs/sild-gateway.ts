@@ -14,7 +14,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { accessPolicyItem, CONFIG_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
+import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
@@ -111,12 +111,15 @@ export class SildGateway extends Construct {
       reservedConcurrency: gateway.concurrency.provider,
       vpcPlacement,
     });
-    // Least privilege on the shared table: both sides write log records only (never the deployment's CONFIG items
-    // or the sealer's seals) and read only the seals (the fail-closed check).
+    // Least privilege on the shared table: both sides write log records and their kept global configurations
+    // (never the deployment's CONFIG items, the operator's key ring or the sealer's seals); they read the seals (the
+    // fail-closed check), the key ring and the kept configurations.
     for (const fn of [consumer, provider]) {
       this.signingKey.grantSign(fn);
-      this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK] });
-      this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK] });
+      this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
+      this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
+      // The provider side also reads the deployment's items (access policy, service descriptions).
+      this.messageLog.grantItemActions(fn, ['GetItem'], { only: fn === provider ? [CONFIG_PK, KEYS_PK, GLOBALCONF_PK] : [KEYS_PK, GLOBALCONF_PK] });
       this.bodyStore.grantReadWrite(fn);
     }
     // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
@@ -136,7 +139,6 @@ export class SildGateway extends Construct {
         physicalId: `${gateway.instance}-${gateway.name}-openapi-${subsystem}-${code}`,
       });
     }
-    this.messageLog.grantItemActions(provider, ['GetItem'], { only: [CONFIG_PK] });
 
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
     const sealIntervalMinutes = Math.max(1, Math.round((gateway.sealing?.intervalSeconds ?? 60) / 60));
@@ -151,6 +153,7 @@ export class SildGateway extends Construct {
     });
     this.signingKey.grantSign(sealer);
     this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
+    this.messageLog.grantItemActions(sealer, ['GetItem'], { only: [KEYS_PK] });
     this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
     new events.Rule(this, 'SealerSchedule', {
       description: `Seals the message log of ${gateway.name} every ${sealIntervalMinutes} min`,

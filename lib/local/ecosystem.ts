@@ -21,7 +21,7 @@ import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGate
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
-import { joinRequestFor, signJoinRequest } from '../../lambdas/core/central';
+import { signedJoinRequest } from '../../lambdas/core/central';
 import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
@@ -157,7 +157,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       clock,
     );
     await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig)); // what the central stack writes at deploy time
-    const anchorPublicKey = (await centralDeps.signer.publicKey()).toString('base64');
+    const anchorPublicKey = (await (await centralDeps.keys.current()).publicKey()).toString('base64');
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);
 
@@ -204,8 +204,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       });
       stoppers.push(provider.stop);
       const credential = credentials[index];
-      const joinRequest = joinRequestFor(agency.name, deps.settings, provider.url, await deps.signer.publicKey());
-      await joinCentral(await signJoinRequest(joinRequest, [deps.signer], clock.now()), {
+      await joinCentral(await signedJoinRequest(agency.name, deps.settings, provider.url, deps.keys, clock.now()), {
         centralUrl: central.url,
         region: LOCAL_REGION,
         credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },

@@ -402,7 +402,7 @@ describe('faults', () => {
       eco.clock.advance(61_000); // the next exchange wants a refresh, which fails: the valid copy keeps serving
       await underFault('DynamoDB registry unavailable', 5, { status: 200 });
       const credential = eco.credentials[0];
-      const response = await signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'P' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: eco.agencies['population-registry'].providerUrl, publicKeys: [(await eco.agencies['population-registry'].deps.signer.publicKey()).toString('base64')] }, signedAt: new Date(eco.clock.now()).toISOString(), proofs: ['AAAA'] }), { region: LOCAL_REGION, credentials: credential });
+      const response = await signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'P' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: eco.agencies['population-registry'].providerUrl, publicKeys: [(await (await eco.agencies['population-registry'].deps.keys.current()).publicKey()).toString('base64')] }, signedAt: new Date(eco.clock.now()).toISOString(), proofs: ['AAAA'] }), { region: LOCAL_REGION, credentials: credential });
       expect(response.status).toBe(503);
       expect(response.headers.get('x-road-error')).toBe('Server.ClientProxy.DatabaseError');
     }));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { joinProofBytes, joinRequestFor, signJoinRequest, type JoinRequest } from '../../lambdas/core/central';
+import { joinProofBytes, signedJoinRequest, type JoinRequest } from '../../lambdas/core/central';
 import { verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
 import { signedPost } from '../../lambdas/adapters/sigv4-central-client';
 import { exportEvidenceCommand } from '../../cli/commands';
@@ -354,7 +354,7 @@ describe('9. joining asserts only what it may', () => {
   };
   const taxJoin = async (providerUrl = eco.agencies['tax-board'].providerUrl): Promise<JoinRequest> => {
     const deps = eco.agencies['tax-board'].deps;
-    return signJoinRequest(joinRequestFor('tax-board', deps.settings, providerUrl, await deps.signer.publicKey()), [deps.signer], eco.clock.now());
+    return signedJoinRequest('tax-board', deps.settings, providerUrl, deps.keys, eco.clock.now());
   };
 
   test.each([

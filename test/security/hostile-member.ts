@@ -61,7 +61,8 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
       return httpCall(`${eco.agencies[provider].providerUrl}${request.path}`, { method, headers: { ...headers, ...manifestHeaders(signed) }, body: body.length ? body : undefined });
     },
 
-    async forgeSession(notBeforeMs, notAfterMs, issuer = deps.signer) {
+    async forgeSession(notBeforeMs, notAfterMs, issuer?: Signer) {
+      issuer ??= await deps.keys.current();
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const { keyId, certificate } = await issueSessionCertificate(issuer, gateway, publicKey.export({ format: 'der', type: 'spki' }), notBeforeMs, notAfterMs);
       return { gateway, keyId, certificate, sign: async (bytes) => signWithKey('sha256', bytes, privateKey) };

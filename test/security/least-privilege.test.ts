@@ -24,11 +24,11 @@ const statementsOf = (template: any, roleSuffix: string): Statement[] =>
 describe('templates', () => {
   const agency = demo.templateJson(POPULATION);
 
-  test('the internet-facing provider function cannot write the access policy or a seal, and reads only its policy and the seals', () => {
+  test('the internet-facing provider function cannot write the access policy, a seal or the key ring, and reads only its policy, the seals, the key ring and its kept configurations', () => {
     for (const statement of statementsOf(agency, 'ProviderFunctionRole').filter((entry) => actionsOf(entry).some((action) => action.startsWith('dynamodb:')))) {
       const writes = actionsOf(statement).some((action) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(action));
-      if (writes) expect(statement.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL'] } });
-      else expect(statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys']).toEqual(expect.arrayContaining([expect.stringMatching(/^(CONFIG|SEAL)$/)]));
+      if (writes) expect(statement.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL', 'KEYS'] } });
+      else for (const key of statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'] ?? ['(any)']) expect(['CONFIG', 'SEAL', 'KEYS', 'GLOBALCONF']).toContain(key);
       expect(actionsOf(statement)).not.toContain('dynamodb:Scan');
     }
   });
@@ -36,7 +36,7 @@ describe('templates', () => {
   test('only the sealer writes seals; the central function never writes the allow-list or global groups', () => {
     expect(statementsOf(agency, 'SealerFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } });
     const central = demo.templateJson(CENTRAL_STACK_NAME);
-    expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG'] } });
+    expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } });
   });
 
   test('every Sild function has reserved concurrency from the config; the sealer always keeps a floor', () => {

@@ -6,7 +6,9 @@
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central';
+import type { CentralKeyRotation } from '../../lambdas/core/central-keys';
 import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../../lambdas/core/gateway-settings';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
 import type { HttpRequest, HttpResponse } from '../../lambdas/core/http';
 import type { MessageLogRecord } from '../../lambdas/core/message-log';
 import {
@@ -15,6 +17,7 @@ import {
   StoreUnavailableError,
   type BodyStore,
   type Clock,
+  type ConfigurationArchive,
   type GatewayConfigStore,
   type HttpClient,
   type MessageLog,
@@ -147,10 +150,26 @@ export class MemoryBodyStore implements BodyStore {
 
 export class MemoryRegistry implements Registry {
   readonly entries = new Map<string, RegistryEntry>();
+  version = 0;
+  rotations: CentralKeyRotation[] = [];
   constructor(
     public allowed: AllowedAgency[] = [],
     public groups: GlobalGroup[] = [],
   ) {}
+  async remove(agency: string): Promise<boolean> {
+    return this.entries.delete(agency);
+  }
+  async nextConfigurationVersion(): Promise<number> {
+    return ++this.version;
+  }
+  async centralKeyRotations(): Promise<CentralKeyRotation[]> {
+    return [...this.rotations];
+  }
+  async appendCentralKeyRotation(rotation: CentralKeyRotation, count: number): Promise<boolean> {
+    if (this.rotations.length !== count) return false;
+    this.rotations.push(rotation);
+    return true;
+  }
   async allowList(): Promise<AllowedAgency[]> {
     return this.allowed;
   }
@@ -162,6 +181,27 @@ export class MemoryRegistry implements Registry {
   }
   async list(): Promise<RegistryEntry[]> {
     return [...this.entries.values()];
+  }
+}
+
+/** `ConfigurationArchive` in memory: the newest kept copy (only a higher version replaces it) and one per key set. */
+export class MemoryConfigurationArchive implements ConfigurationArchive {
+  newest?: { version: number; signed: SignedGlobalConfiguration };
+  readonly keySets = new Map<string, { version: number; signed: SignedGlobalConfiguration }>();
+  keeps = 0;
+  failing = false;
+  async latest(): Promise<SignedGlobalConfiguration | undefined> {
+    if (this.failing) throw new StoreUnavailableError('gateway-config', 'The kept configuration could not be read');
+    return this.newest?.signed;
+  }
+  async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
+    if (this.failing) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
+    this.keeps += 1;
+    if (!this.newest || this.newest.version < configuration.version) this.newest = { version: configuration.version, signed: configuration.signed };
+    if (!this.keySets.has(configuration.keySetId)) this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });
+  }
+  async history(): Promise<SignedGlobalConfiguration[]> {
+    return [...this.keySets.values()].sort((a, b) => a.version - b.version).map((entry) => entry.signed);
   }
 }
 

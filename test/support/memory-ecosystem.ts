@@ -8,7 +8,8 @@
  *   provider  TEST/GOV/1001, subsystem `registry`, service `persons` (an echo backend at https://backend.test/persons),
  *             gateway TEST/GOV/1001/provider-gw at https://provider.test/prod
  */
-import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralRequest, joinRequestFor, signJoinRequest, type CentralDeps } from '../../lambdas/core/central';
+import { singleKeyRing } from '../../lambdas/core/ports';
+import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralRequest, signedJoinRequest, type CentralDeps } from '../../lambdas/core/central';
 import { handleConsumerRequest } from '../../lambdas/core/consumer-side';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
@@ -93,12 +94,13 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     { name: 'consumer-gw', account: '222222222222', member: 'TEST/GOV/1002', memberName: 'Consumer Agency' },
     { name: 'provider-gw', account: '111111111111', member: 'TEST/GOV/1001', memberName: 'Provider Agency' },
   ]);
-  const centralDeps: CentralDeps = { settings: centralSettingsSchema.parse({ instance: INSTANCE, memberClasses: ['GOV'] }), registry, signer: centralKey, clock };
+  const centralDeps: CentralDeps = { settings: centralSettingsSchema.parse({ instance: INSTANCE, memberClasses: ['GOV'] }), registry, keys: singleKeyRing(centralKey), clock };
   const publisher = new GlobalConfigurationPublisher(centralDeps);
   http.route(CENTRAL_URL, (request) => handleCentralRequest(request, centralDeps, publisher));
 
   const gateway = (agency: string, member: string, subsystem: string, services: GatewaySettingsInput['services']): MemoryGateway => {
     const key = newTestKey();
+    const keys = singleKeyRing(key);
     const settings = gatewaySettingsSchema.parse({
       instance: INSTANCE,
       gatewayId: `${member}/${agency}`,
@@ -114,11 +116,11 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     const bodies = new MemoryBodyStore();
     const deps: GatewayDeps = {
       settings,
-      signer: key,
+      keys,
       messageSigner:
         settings.signing.mode === 'kms'
-          ? new KmsMessageSigner(key, settings.gatewayId)
-          : new SessionKeyMessageSigner(key, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
+          ? new KmsMessageSigner(keys, settings.gatewayId)
+          : new SessionKeyMessageSigner(keys, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
       globalConfiguration: new GlobalConfigurationCache({ anchor, fetcher: new HttpGlobalConfigurationFetcher(http, CENTRAL_URL), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 }),
       log,
       http,
@@ -129,7 +131,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       bodyStore: bodies,
       sealHealth: new SealHealth(log, settings.sealing, clock),
     };
-    return { agency, key, settings, log, config, bodies, deps, sealer: { store: log, signer: key, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
+    return { agency, key, settings, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
   const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', [{ subsystem: 'registry', code: 'persons', backendUrl: BACKEND_URL }]);
@@ -152,7 +154,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     [consumer, '222222222222', 'https://consumer.test/prod'],
     [provider, '111111111111', PROVIDER_URL],
   ] as const) {
-    const request = await signJoinRequest(joinRequestFor(joiner.agency, joiner.settings, url, joiner.key.spki), [joiner.key], clock.now());
+    const request = await signedJoinRequest(joiner.agency, joiner.settings, url, joiner.deps.keys, clock.now());
     const joined = await handleCentralRequest(
       { method: 'POST', rawPath: '/join', rawQuery: '', headers: { 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(request)), identity: { accountId: account } },
       centralDeps,

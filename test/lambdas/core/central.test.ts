@@ -7,6 +7,7 @@ import {
   type CentralDeps,
   type JoinRequest,
 } from '../../../lambdas/core/central';
+import { singleKeyRing } from '../../../lambdas/core/ports';
 import { XRoadError } from '../../../lambdas/core/errors';
 import { verifyGlobalConfiguration } from '../../../lambdas/core/global-configuration';
 import type { CallerIdentity, HttpRequest } from '../../../lambdas/core/http';
@@ -57,7 +58,7 @@ function joinRequest(body: unknown, identity: CallerIdentity | null = { accountI
 }
 
 function deps(overrides: Partial<typeof settings> = {}): CentralDeps & { registry: MemoryRegistry; clock: ManualClock } {
-  return { settings: { ...settings, ...overrides }, registry: new MemoryRegistry(ALLOWED), signer: centralKey, clock: new ManualClock(Date.parse(NOW)) };
+  return { settings: { ...settings, ...overrides }, registry: new MemoryRegistry(ALLOWED), keys: singleKeyRing(centralKey), clock: new ManualClock(Date.parse(NOW)) };
 }
 
 /** Runs `join` and asserts it refuses with `type`/`status` and stores nothing. */

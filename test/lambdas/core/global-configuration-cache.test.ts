@@ -3,7 +3,7 @@ import { errorResponse, LayerFault } from '../../../lambdas/core/errors';
 import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../../lambdas/core/global-configuration';
 import { GlobalConfigurationCache } from '../../../lambdas/core/global-configuration-cache';
 import type { GlobalConfigurationFetcher } from '../../../lambdas/core/ports';
-import { ManualClock, newTestKey } from '../../support/memory-adapters';
+import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../../support/memory-adapters';
 import { rejectionOf } from '../../support/assertions';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -15,8 +15,8 @@ const anchor: Anchor = { instance: 'DEV', publicKey: central.spkiBase64 };
 const settings = centralSettingsSchema.parse({ instance: 'DEV', memberClasses: ['GOV'], agencies: [], validitySeconds: VALIDITY_MS / 1000 });
 
 /** A configuration generated at `generatedAtMs`, valid for 600 s. */
-async function configAt(generatedAtMs: number, signer = central): Promise<SignedGlobalConfiguration> {
-  return signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs), signer);
+async function configAt(generatedAtMs: number, signer = central, version = 1): Promise<SignedGlobalConfiguration> {
+  return signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs, { version }), signer);
 }
 
 type Outcome = SignedGlobalConfiguration | Error;
@@ -33,7 +33,7 @@ class FakeFetcher implements GlobalConfigurationFetcher {
   }
 }
 
-function setup(first: Outcome, options: { refreshMs?: number; initialRetryMs?: number } = {}) {
+function setup(first: Outcome, options: { refreshMs?: number; initialRetryMs?: number; archive?: MemoryConfigurationArchive } = {}) {
   const clock = new ManualClock(T0);
   const fetcher = new FakeFetcher(first);
   const errors: unknown[] = [];
@@ -44,6 +44,7 @@ function setup(first: Outcome, options: { refreshMs?: number; initialRetryMs?: n
     refreshMs: options.refreshMs ?? REFRESH_MS,
     initialRetryMs: options.initialRetryMs,
     onRefreshError: (error) => errors.push(error),
+    archive: options.archive,
   });
   return { clock, fetcher, cache, errors };
 }
@@ -267,5 +268,49 @@ describe('GlobalConfigurationCache', () => {
     clock.advance(REFRESH_MS);
     expect(await cache.current()).toBe(newer);
     expect(fetcher.calls).toBe(2);
+  });
+
+  test('a lower version is refused even when generated later (no rollback): reported, and the held copy keeps serving', async () => {
+    const { clock, fetcher, cache, errors } = setup(await configAt(T0, central, 7));
+    const held = await cache.current();
+    fetcher.next = await configAt(T0 + REFRESH_MS, central, 6); // e.g. a stale cache or a replayed answer
+    clock.advance(REFRESH_MS);
+    expect(await cache.current()).toBe(held);
+    expect(String(errors[0])).toMatch(/version 6: version 7 is held already/);
+  });
+});
+
+describe('GlobalConfigurationCache with the gateway’s archive', () => {
+  test('a fresh container with the central unreachable serves the kept copy until it expires, then OutdatedGlobalConf', async () => {
+    const archive = new MemoryConfigurationArchive();
+    const kept = await configAt(T0, central, 3);
+    await archive.keep({ version: 3, signed: kept, keySetId: 'k' });
+    const { clock, cache, fetcher } = setup(new Error('central unreachable'), { archive });
+    clock.advance(5 * 60_000);
+    expect((await cache.current()).version).toBe(3);
+    expect(fetcher.calls).toBe(1); // it tried the central first, in line
+    clock.set(T0 + VALIDITY_MS);
+    await expectOutdated(cache.current());
+  });
+
+  test('the kept copy is the floor: a fresh container refuses a lower version, and keeps every newer one it accepts', async () => {
+    const archive = new MemoryConfigurationArchive();
+    await archive.keep({ version: 5, signed: await configAt(T0, central, 5), keySetId: 'k' });
+    const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4), { archive });
+    clock.advance(1000);
+    expect((await cache.current()).version).toBe(5);
+    expect(String(errors[0])).toMatch(/no rollback/);
+    fetcher.next = await configAt(T0 + 2000, central, 6);
+    clock.advance(REFRESH_MS);
+    expect((await cache.current()).version).toBe(6);
+    expect(archive.newest?.version).toBe(6);
+  });
+
+  test('an archive that cannot be read or written is reported and never stops the exchange', async () => {
+    const archive = new MemoryConfigurationArchive();
+    archive.failing = true;
+    const { cache, errors } = setup(await configAt(T0, central, 1), { archive });
+    expect((await cache.current()).version).toBe(1);
+    expect(errors.map((error) => (error as Error).name)).toEqual(['StoreUnavailableError', 'StoreUnavailableError']);
   });
 });

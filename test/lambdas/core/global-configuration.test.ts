@@ -57,7 +57,7 @@ const tax: RegistryEntry = {
 const anchor: Anchor = { instance: 'DEV', publicKey: central.spkiBase64 };
 
 function document(nowMs = NOW): GlobalConfigurationDocument {
-  return buildGlobalConfiguration([tax, population], settings, nowMs, GROUPS);
+  return buildGlobalConfiguration([tax, population], settings, nowMs, { globalGroups: GROUPS });
 }
 
 async function signed(doc = document()): Promise<SignedGlobalConfiguration> {
@@ -85,13 +85,14 @@ describe('signGlobalConfiguration / verifyGlobalConfiguration', () => {
     expect(verified.instance).toBe('DEV');
   });
 
-  test('the signed header commits to the document hash, validity and the signing key id', async () => {
+  test('the signed header commits to the document hash, version, validity and the signing key id', async () => {
     const candidate = await signed();
     const header = JSON.parse(Buffer.from(candidate.header, 'base64').toString('utf8'));
     const doc = JSON.parse(candidate.document);
     expect(header).toEqual({
       type: GLOBAL_CONFIGURATION_TYPE,
       instance: 'DEV',
+      version: doc.version,
       generatedAt: doc.generatedAt,
       expiresAt: doc.expiresAt,
       documentSha256: sha256Base64(candidate.document),
@@ -250,7 +251,7 @@ describe('buildGlobalConfiguration', () => {
   });
 
   test('derives members, gateway clients, keys and services from the entries, and publishes the global groups', () => {
-    const doc = buildGlobalConfiguration([population], settings, NOW, GROUPS);
+    const doc = buildGlobalConfiguration([population], settings, NOW, { globalGroups: GROUPS });
     expect(doc.members).toEqual([{ id: 'DEV/GOV/70000001', name: 'Population Registry', subsystems: ['archive', 'population'] }]);
     expect(doc.gateways).toEqual([
       {

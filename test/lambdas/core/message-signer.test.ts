@@ -2,6 +2,7 @@
  * Session keys: a gateway's KMS key certifies a short-lived in-memory key; receivers accept a session signature
  * only with a certificate from the same gateway's published key, valid when the manifest was signed.
  */
+import { singleKeyRing } from '../../../lambdas/core/ports';
 import { verify } from 'node:crypto';
 import { KmsMessageSigner, resolveSignerKey, SessionKeyMessageSigner, verifyCertificate } from '../../../lambdas/core/message-signer';
 import { keyIdOf, publicKeyObject } from '../../../lambdas/core/signatures';
@@ -28,7 +29,7 @@ describe('SessionKeyMessageSigner', () => {
   test('signs with a session key whose certificate resolves to its public key; KMS signs only the certificate', async () => {
     const kms = countingKms();
     const clock = new ManualClock(T0);
-    const signer = new SessionKeyMessageSigner(kms.signer, GATEWAY, clock, HOUR);
+    const signer = new SessionKeyMessageSigner(singleKeyRing(kms.signer), GATEWAY, clock, HOUR);
     const session = await signer.session();
     const message = Buffer.from('manifest');
     const signature = await session.sign(message);
@@ -42,7 +43,7 @@ describe('SessionKeyMessageSigner', () => {
   test('renews the session key after 80 % of its validity', async () => {
     const kms = countingKms();
     const clock = new ManualClock(T0);
-    const signer = new SessionKeyMessageSigner(kms.signer, GATEWAY, clock, HOUR);
+    const signer = new SessionKeyMessageSigner(singleKeyRing(kms.signer), GATEWAY, clock, HOUR);
     const first = await signer.session();
     clock.advance(0.79 * HOUR);
     expect((await signer.session()).keyId).toBe(first.keyId);
@@ -54,11 +55,11 @@ describe('SessionKeyMessageSigner', () => {
 
 describe('resolveSignerKey', () => {
   async function session(clock = new ManualClock(T0)) {
-    return new SessionKeyMessageSigner(kmsKey, GATEWAY, clock, HOUR).session();
+    return new SessionKeyMessageSigner(singleKeyRing(kmsKey), GATEWAY, clock, HOUR).session();
   }
 
   test('a published KMS key resolves without a certificate (kms mode)', async () => {
-    const kms = await new KmsMessageSigner(kmsKey, GATEWAY).session();
+    const kms = await new KmsMessageSigner(singleKeyRing(kmsKey), GATEWAY).session();
     expect(resolveSignerKey(configuration, { gateway: GATEWAY, keyId: kms.keyId }, T0)).toBe(kmsKey.spkiBase64);
   });
 
@@ -77,7 +78,7 @@ describe('resolveSignerKey', () => {
   });
 
   test('a certificate signed by another gateway’s key, or altered, is refused', async () => {
-    const forged = await new SessionKeyMessageSigner(otherKey, GATEWAY, new ManualClock(T0), HOUR).session(); // claims GATEWAY, signed by OTHER's key
+    const forged = await new SessionKeyMessageSigner(singleKeyRing(otherKey), GATEWAY, new ManualClock(T0), HOUR).session(); // claims GATEWAY, signed by OTHER's key
     expect(verifyCertificate(forged.certificate!, configuration)).toBeUndefined();
     const { certificate } = await session();
     const outer = JSON.parse(Buffer.from(certificate!, 'base64').toString('utf8'));

@@ -64,16 +64,16 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(fn.VpcConfig).toBeUndefined();
   });
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records, read only seals (and the provider its access policy), and put/get bodies in its own body store', (name) => {
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records and kept configurations, read seals, the key ring and kept configurations (and the provider its access policy), and put/get bodies in its own body store', (name) => {
     const table = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
     const only = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
     expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL'] } } },
-      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL']) },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL', 'KEYS'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL', 'GLOBALCONF']) },
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: only(name === 'ProviderFunction' ? ['CONFIG', 'KEYS', 'GLOBALCONF'] : ['KEYS', 'GLOBALCONF']) },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['log/*', 'transfer/*'].map((prefix) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/BodyStore/Bucket/Resource'), 'Arn'] }, `/${prefix}`]] })) },
-      ...(name === 'ProviderFunction' ? [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: only(['CONFIG']) }] : []),
     ]);
     expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -122,7 +122,7 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(JSON.parse(call.parameters.Item.document.S)).toMatchObject({ openapi: '3.0.3', paths: { '/persons/{id}': {}, '/persons': {} } });
   });
 
-  test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals and query the seal index only', () => {
+  test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals, read the key ring and query the seal index only', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [{ Arn: { 'Fn::GetAtt': [id('/SealerFunction/Resource'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }],
@@ -132,6 +132,7 @@ describe('AgencyStack defaults (demo config)', () => {
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/SealerFunctionLogs/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS'] } } },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
     ]);
   });

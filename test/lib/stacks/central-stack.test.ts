@@ -48,13 +48,14 @@ describe('CentralStack', () => {
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  test('the central function may sign with the central key, read and scan the registry, write agency entries (never the CONFIG items), and its own logs — nothing else', () => {
+  test('the central function may sign with the central key, read and scan the registry, write agency entries (never the CONFIG items or the key ring), advance the version counter, and its own logs — nothing else', () => {
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] }, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] }, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['COUNTER'] } } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
     ]);
     expect(resourceAt(json, '/CentralFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();

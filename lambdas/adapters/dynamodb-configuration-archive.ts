@@ -1,0 +1,54 @@
+/**
+ * `ConfigurationArchive` on the gateway's table (pk `GLOBALCONF`): the newest configuration the gateway accepted
+ * (`LATEST`, replaced only by a higher version — a conditional write, so concurrent containers never move it back)
+ * and the first configuration of each key set it saw (`KEYSET#<id>`, written once, never expiring).
+ */
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SignedGlobalConfiguration } from '../core/global-configuration';
+import { StoreUnavailableError, type ConfigurationArchive } from '../core/ports';
+import { isConditionFailure } from './dynamodb-message-log';
+import { GLOBALCONF_PK, keySetConfigurationKey, LATEST_CONFIGURATION_KEY } from './tables';
+
+export class DynamoDbConfigurationArchive implements ConfigurationArchive {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async latest(): Promise<SignedGlobalConfiguration | undefined> {
+    try {
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: LATEST_CONFIGURATION_KEY, ConsistentRead: true }))).Item;
+      return item ? (JSON.parse(String(item.signed)) as SignedGlobalConfiguration) : undefined;
+    } catch (error) {
+      throw new StoreUnavailableError('gateway-config', 'The kept global configuration could not be read', { cause: error });
+    }
+  }
+
+  async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
+    const signed = JSON.stringify(configuration.signed);
+    await this.conditionalPut({ ...LATEST_CONFIGURATION_KEY, version: configuration.version, signed }, 'attribute_not_exists(pk) OR version < :v', { ':v': configuration.version });
+    await this.conditionalPut({ ...keySetConfigurationKey(configuration.keySetId), version: configuration.version, signed }, 'attribute_not_exists(pk)');
+  }
+
+  async history(): Promise<SignedGlobalConfiguration[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :keyset)', ExpressionAttributeValues: { ':pk': GLOBALCONF_PK, ':keyset': 'KEYSET#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.sort((a, b) => Number(a.version) - Number(b.version)).map((item) => JSON.parse(String(item.signed)) as SignedGlobalConfiguration);
+  }
+
+  private async conditionalPut(item: Record<string, unknown>, condition: string, values?: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }));
+    } catch (error) {
+      if (isConditionFailure(error)) return; // a newer copy, or this key set, is kept already
+      throw new StoreUnavailableError('gateway-config', 'The global configuration could not be kept', { cause: error });
+    }
+  }
+}
