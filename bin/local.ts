@@ -13,8 +13,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
 import { validateServiceDescriptions } from '../lib/config/service-descriptions';
-import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../cli/log-target';
-import { bodyBucketName, startLocalEcosystem } from '../lib/local/ecosystem';
+import { anchorPath, localInfoPath, localRuntimeInfo } from '../lib/local/runtime-info';
+import { startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();
@@ -52,20 +52,8 @@ async function main(): Promise<void> {
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, `${JSON.stringify(ecosystem.endpoints(), null, 2)}\n`);
   // What the `sild` CLI needs to read the logs of this running ecosystem.
-  const anchor = { instance: config.instance, publicKey: ecosystem.anchorPublicKey };
-  writeFileSync(anchorPath(stateDir), `${JSON.stringify(anchor, null, 2)}\n`);
-  const info: LocalRuntimeInfo = {
-    dynamodb: ecosystem.emulators!.dynamodbUrl,
-    s3: ecosystem.emulators!.s3Url,
-    central: ecosystem.centralUrl,
-    anchor,
-    agencies: Object.fromEntries(
-      Object.values(ecosystem.agencies).map((agency) => [
-        agency.name,
-        { table: agency.logTable, bucket: bodyBucketName(agency.name), gatewayId: agency.deps.settings.gatewayId, intervalSeconds: agency.deps.settings.sealing.intervalSeconds, shards: agency.deps.settings.sealing.shards, retentionDays: config.agencies.find((entry) => entry.name === agency.name)!.logRetentionDays },
-      ]),
-    ),
-  };
+  writeFileSync(anchorPath(stateDir), `${JSON.stringify(await ecosystem.anchor(), null, 2)}\n`);
+  const info = localRuntimeInfo(ecosystem);
   writeFileSync(localInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`);
   const print = (line: string) => console.log(line);
   printEndpoints(ecosystem, print);

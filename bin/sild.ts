@@ -1,9 +1,11 @@
 /**
- * The `sild` command line: message-log verification and evidence of single exchanges.
+ * The `sild` command line: message-log verification, evidence of single exchanges, the registry and key rotation.
  *
  *   sild log verify --agency tax-board
  *   sild evidence export <X-Road-Id> --agency tax-board [--client ID] [--out FILE]
  *   sild evidence verify FILE [--anchor ANCHOR]
+ *   sild registry list | sild registry remove --agency NAME
+ *   sild keys rotate --agency NAME [--wait] | sild keys rotate --central [--wait]
  *
  * Works on the local ecosystem (`npm start`) by default; `--aws` with `--table`, `--region`, `--central-url`,
  * `--gateway-id` and `--anchor` works on a deployed gateway with the usual AWS credentials (`--profile`).
@@ -13,6 +15,8 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../cli/commands';
 import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../cli/log-target';
+import { registryListCommand, registryRemoveCommand, rotateCentralKeyCommand, rotateGatewayKeyCommand } from '../cli/trust';
+import { awsRegistryTarget, localTrustTarget, readLocalRuntimeInfo } from '../cli/trust-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();
@@ -74,7 +78,7 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   }
 }
 
-const program = new Command('sild').description('Sild message-log verification and evidence').showHelpAfterError();
+const program = new Command('sild').description('Sild: message logs, evidence, the registry and keys').showHelpAfterError();
 
 const log = program.command('log').description('the message log of a gateway');
 targetOptions(log.command('verify').description('check every record against its seal and the seal chain; exit 1 on any problem')).action((options: TargetOptions) =>
@@ -102,6 +106,59 @@ evidence
       if (!options.anchor && !existsSync(anchor)) throw new CliError('--anchor is required (no local ecosystem anchor found)');
       output.progress(`Anchor: ${options.anchor ?? anchor}`);
       return verifyEvidenceCommand(file, readAnchor(anchor), output);
+    }),
+  );
+
+interface RegistryOptions {
+  aws?: boolean;
+  table?: string;
+  region?: string;
+  profile?: string;
+  instance?: string;
+}
+
+/** The registry: the local ecosystem's, or with `--aws` a deployed central's registry table. */
+function registryTarget(options: RegistryOptions) {
+  if (!options.aws) return localTrustTarget(readLocalRuntimeInfo(stateDir));
+  const missing = (['table', 'region', 'instance'] as const).filter((name) => !options[name]);
+  if (missing.length) throw new CliError(`--aws needs ${missing.map((name) => `--${name}`).join(', ')}`);
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  return awsRegistryTarget({ table: options.table!, region: options.region!, instance: options.instance! });
+}
+
+const registryOptions = (command: Command): Command =>
+  command
+    .option('--aws', "work on a deployed central's registry instead of the local ecosystem")
+    .option('--table <name>', 'with --aws: the registry table')
+    .option('--region <region>', 'with --aws: the AWS region')
+    .option('--profile <profile>', 'with --aws: the AWS profile to use')
+    .option('--instance <code>', 'with --aws: the X-Road instance code');
+
+const registry = program.command('registry').description("the central registry: who is published in the global configuration");
+registryOptions(registry.command('list').description('every agency in the registry, its keys, and whether it is published')).action((options: RegistryOptions) =>
+  run(() => registryListCommand(registryTarget(options), output)),
+);
+registryOptions(
+  registry
+    .command('remove')
+    .description("remove an agency: the next global configuration leaves it out and every gateway refuses its messages once refreshed")
+    .requiredOption('--agency <name>', 'the agency to remove'),
+).action((options: RegistryOptions & { agency: string }) => run(() => registryRemoveCommand(registryTarget(options), options.agency, output)));
+
+const keys = program.command('keys').description('signing keys');
+keys
+  .command('rotate')
+  .description('rotate a gateway key (three steps: publish, switch, retire) or the central key, with no message failing')
+  .option('--agency <name>', "rotate this agency's gateway key")
+  .option('--central', 'rotate the central key')
+  .option('--wait', 'run every step, waiting in between (default: one step, then say when the next is due)')
+  .option('--aws', 'not available: in AWS the keys are stack resources, rotated with the stack properties (README, Key rotation)')
+  .action((options: { agency?: string; central?: boolean; wait?: boolean; aws?: boolean }) =>
+    run(() => {
+      if (options.aws) throw new CliError('In AWS, keys are rotated with the stack properties `signingKeys` (README, "Key rotation"): each step is a reviewed `cdk diff` and deploy.');
+      if (Boolean(options.agency) === Boolean(options.central)) throw new CliError('say which key: --agency NAME or --central');
+      const target = localTrustTarget(readLocalRuntimeInfo(stateDir), anchorPath(stateDir));
+      return options.central ? rotateCentralKeyCommand(target, { wait: options.wait }, output) : rotateGatewayKeyCommand(target, options.agency!, { wait: options.wait }, output);
     }),
   );
 

@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
-import { verifyGlobalConfiguration, type Anchor } from '../lambdas/core/global-configuration';
+import { ConfigurationHistory } from '../lambdas/core/configuration-history';
+import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
 import { auditLog } from '../lambdas/core/log-audit';
 import { CliError, type LogTarget } from './log-target';
 
@@ -15,9 +16,18 @@ export interface Output {
   progress(text: string): void;
 }
 
+/** The current configuration and the gateway's kept history, verified with the anchor. */
+async function historyOf(target: LogTarget, out: Output): Promise<{ current: GlobalConfiguration; history: ConfigurationHistory }> {
+  const current = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
+  const kept = await target.archive.history();
+  const anchor = { ...target.anchor, rotations: current.document.centralKeyRotations };
+  const history = ConfigurationHistory.verified([...kept, current.signed], anchor, (error) => out.progress(`  a kept configuration does not verify and is ignored: ${(error as Error).message}`));
+  return { current, history };
+}
+
 export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = Date.now()): Promise<number> {
   out.progress(`Reading the message log of ${target.agency} (${target.gatewayId})…`);
-  const configuration = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
+  const { history: configuration } = await historyOf(target, out);
   const seals = await target.seals.listSeals();
   const records = await target.log.scanRecords((count) => out.progress(`  ${count} records read`));
   out.progress(`Checking ${records.length} records against ${seals.length} seals…`);
@@ -52,12 +62,16 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
   const records = options.client ? await target.log.find(options.client, xRoadId) : (await target.log.scanRecords()).filter((record) => record.xRoadId === xRoadId);
   const clients = [...new Set(records.map((record) => record.client))];
   if (clients.length > 1) throw new CliError(`X-Road-Id ${xRoadId} was used by several clients (${clients.join(', ')}); choose one with --client`);
+  // The configuration in force when the exchange was signed: its keys, even if rotated out since.
+  const { current, history } = await historyOf(target, out);
+  const signedAt = Math.min(...records.map((record) => Date.parse(record.loggedAt)));
   const bundle = await buildEvidence({
     gateway: target.gatewayId,
     records: records.map(withoutStoredHash),
     seals: await target.seals.listSeals(),
     leavesInWindows: (from, to) => target.seals.leavesInWindows(from, to),
-    globalConfiguration: await target.globalConfiguration(),
+    globalConfiguration: (history.inForceAt(signedAt) ?? current).signed,
+    centralKeyRotations: current.document.centralKeyRotations,
     bodies: target.bodies,
     nowMs,
   });

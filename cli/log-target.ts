@@ -4,15 +4,18 @@
  * `npm start`; in AWS from the options (table, region, central URL, anchor).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createAwsClients } from '../lambdas/adapters/aws-clients';
 import { DynamoDbMessageLog } from '../lambdas/adapters/dynamodb-message-log';
 import { S3BodyStore } from '../lambdas/adapters/s3-body-store';
 import { DynamoDbSealStore } from '../lambdas/adapters/dynamodb-seal-store';
-import type { BodyStore, SealStore } from '../lambdas/core/ports';
+import type { BodyStore, ConfigurationArchive, SealStore } from '../lambdas/core/ports';
+import { DynamoDbConfigurationArchive } from '../lambdas/adapters/dynamodb-configuration-archive';
 import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../lambdas/adapters/http-global-configuration-fetcher';
 import type { Anchor, SignedGlobalConfiguration } from '../lambdas/core/global-configuration';
+import { localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
+
+export { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
 
 export interface LogTarget {
   readonly agency: string;
@@ -24,20 +27,10 @@ export interface LogTarget {
   readonly anchor: Anchor;
   /** The gateway's body store (bodies above the inline log limit). @default - none */
   readonly bodies?: BodyStore;
+  /** The configurations the gateway kept (one per key set it saw): keys of before a rotation are looked up there. */
+  readonly archive: ConfigurationArchive;
   globalConfiguration(): Promise<SignedGlobalConfiguration>;
 }
-
-/** What `npm start` records for the CLI. */
-export interface LocalRuntimeInfo {
-  readonly dynamodb: string;
-  readonly s3: string;
-  readonly central: string;
-  readonly anchor: Anchor;
-  readonly agencies: Record<string, { readonly table: string; readonly bucket: string; readonly gatewayId: string; readonly intervalSeconds: number; readonly shards: number; readonly retentionDays: number }>;
-}
-
-export const localInfoPath = (stateDir: string) => join(stateDir, 'local.json');
-export const anchorPath = (stateDir: string) => join(stateDir, 'anchor.json');
 
 export class CliError extends Error {
   constructor(message: string) {
@@ -51,7 +44,11 @@ const fetchConfiguration = (centralUrl: string) => () => new HttpGlobalConfigura
 export function localTarget(stateDir: string, agency: string): LogTarget {
   const path = localInfoPath(stateDir);
   if (!existsSync(path)) throw new CliError(`${path} not found: start the local ecosystem first (npm start), or use --aws`);
-  const info = JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo;
+  return localTargetOf(JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo, agency);
+}
+
+/** A gateway of a running local ecosystem, from what it recorded (`localRuntimeInfo`). */
+export function localTargetOf(info: LocalRuntimeInfo, agency: string): LogTarget {
   const entry = info.agencies[agency];
   if (!entry) throw new CliError(`Unknown agency ${agency}; known: ${Object.keys(info.agencies).join(', ')}`);
   const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb, s3: info.s3 }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
@@ -61,6 +58,7 @@ export function localTarget(stateDir: string, agency: string): LogTarget {
     log: new DynamoDbMessageLog(clients.dynamodb, entry.table, { retentionDays: entry.retentionDays, sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards } }),
     seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards }),
     bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
+    archive: new DynamoDbConfigurationArchive(clients.dynamodb, entry.table),
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
     anchor: info.anchor,
@@ -102,6 +100,7 @@ export function awsTarget(options: AwsTargetOptions): LogTarget {
     log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds, shards: options.shards ?? 4 } }),
     seals: new DynamoDbSealStore(clients.dynamodb, options.table, { shards: options.shards ?? 4 }),
     bodies: options.bucket ? new S3BodyStore(clients.s3, options.bucket) : undefined,
+    archive: new DynamoDbConfigurationArchive(clients.dynamodb, options.table),
     intervalSeconds,
     retentionDays,
     anchor: options.anchor,

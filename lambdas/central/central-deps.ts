@@ -6,17 +6,14 @@ import type { CentralDeps, CentralSettings } from '../core/central';
 import { systemClock, type Clock } from '../core/ports';
 import type { CentralDeployment } from '../deployment-contract';
 
-/** How long a central function signs with the key ring it read last. */
-export const CENTRAL_KEY_RING_TTL_MS = 10_000;
-
 /** The central dependencies, with the registry's DynamoDB adapter (the local runtime also writes the allow-list). */
 export function createCentralDeps(deployment: CentralDeployment<CentralSettings>, clients: AwsClients, clock: Clock = systemClock): CentralDeps & { readonly registry: DynamoDbRegistry } {
   const registry = new DynamoDbRegistry(clients.dynamodb, deployment.registryTable);
   return {
     settings: deployment.settings,
     registry,
-    // A central key rotation (`sild keys rotate --central`) takes over within CENTRAL_KEY_RING_TTL_MS.
-    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deployment.signingKeyId, clock, CENTRAL_KEY_RING_TTL_MS),
+    // A central key rotation (`sild keys rotate --central`) takes over within keyRingRefreshSeconds.
+    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deployment.signingKeyId, clock, deployment.settings.keyRingRefreshSeconds * 1000),
     clock,
   };
 }

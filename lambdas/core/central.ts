@@ -31,6 +31,8 @@ export const centralSettingsSchema = z.object({
   allowPrivateProviderUrls: z.boolean().default(false),
   /** Local runtime only: accept `http://` gateway URLs on loopback addresses. */
   insecureLoopbackHttp: z.boolean().default(false),
+  /** How long the central signs with the key ring it read last (a central key rotation takes over within it). */
+  keyRingRefreshSeconds: z.number().int().positive().default(10),
   /** How far a join's `signedAt` may be from the central clock. */
   joinMaxSkewSeconds: z.number().int().positive().default(300),
 });

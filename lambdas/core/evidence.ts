@@ -4,6 +4,7 @@
  * proof, the seals that cover them, and the signed global configuration that binds each signing key to its
  * gateway. `verifyEvidence` checks it down to the anchor without any network access.
  */
+import type { CentralKeyRotation } from './central-keys';
 import { verifyGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from './global-configuration';
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
@@ -31,7 +32,10 @@ export interface EvidenceBundle {
   /** The gateway whose log this is (it signed the seals). */
   readonly gateway: string;
   readonly exportedAt: string;
+  /** The configuration in force when the exchange was signed (it lists the keys that signed it). */
   readonly globalConfiguration: SignedGlobalConfiguration;
+  /** Central key rotations known at export: the bundle then verifies under an anchor of a later central key too. */
+  readonly centralKeyRotations?: CentralKeyRotation[];
   readonly seals: Seal[];
   readonly records: EvidenceRecord[];
 }
@@ -56,6 +60,8 @@ export interface EvidenceSource {
   /** The sealing index of the given windows (to rebuild the sealed tree for the proofs). */
   leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
   readonly globalConfiguration: SignedGlobalConfiguration;
+  /** The central key rotations known at export (so the bundle verifies under an anchor of a later central key). @default none */
+  readonly centralKeyRotations?: readonly CentralKeyRotation[];
   readonly nowMs: number;
 }
 
@@ -88,6 +94,7 @@ export async function buildEvidence(source: EvidenceSource): Promise<EvidenceBun
     gateway: source.gateway,
     exportedAt: new Date(source.nowMs).toISOString(),
     globalConfiguration: source.globalConfiguration,
+    ...(source.centralKeyRotations?.length ? { centralKeyRotations: [...source.centralKeyRotations] } : {}),
     seals,
     records,
   };
@@ -110,7 +117,7 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid:
   }
   let configuration;
   try {
-    configuration = verifyGlobalConfiguration(bundle.globalConfiguration, anchor);
+    configuration = verifyGlobalConfiguration(bundle.globalConfiguration, { ...anchor, rotations: [...(anchor.rotations ?? []), ...(bundle.centralKeyRotations ?? [])] });
     check('global configuration: signed by the anchor key', true, `instance ${configuration.instance}, generated ${configuration.document.generatedAt}`);
   } catch (error) {
     check('global configuration: signed by the anchor key', false, (error as Error).message);

@@ -12,12 +12,14 @@ import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-cl
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import { createCentralDeps } from '../../lambdas/central/central-deps';
 import { createCentralHandler } from '../../lambdas/central/handlers';
+import type { CentralSettings, CentralSettingsInput } from '../../lambdas/core/central';
+import type { Anchor } from '../../lambdas/core/global-configuration';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import type { SealHeader } from '../../lambdas/core/seal';
 import { runSealer } from '../../lambdas/core/sealer';
-import type { GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import type { GatewaySettings, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import { systemClock, type Clock } from '../../lambdas/core/ports';
-import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment } from '../../lambdas/deployment-contract';
+import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, type GatewayDeployment } from '../../lambdas/deployment-contract';
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
@@ -31,11 +33,9 @@ import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulato
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
 
-export const LOCAL_REGION = 'eu-north-1';
-export const registryTableName = 'sild-registry';
-export const messageLogTableName = (agency: string) => `sild-${agency}-message-log`;
-export const bodyBucketName = (agency: string) => `sild-${agency}-bodies`;
-export const signingKeyAlias = (owner: string) => `alias/sild-${owner}`;
+import { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias } from './names';
+
+export { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias };
 
 export interface LocalEcosystemOptions {
   readonly config: EcosystemConfig;
@@ -47,6 +47,8 @@ export interface LocalEcosystemOptions {
   readonly clock?: Clock;
   /** Overrides merged into every gateway's settings (tests: short timeouts, small log limits). @default none */
   readonly gatewayOverrides?: Partial<GatewaySettingsInput>;
+  /** Overrides merged into the central's settings (tests: a fast key ring refresh). @default none */
+  readonly centralOverrides?: Partial<CentralSettingsInput>;
   /** Gateway events (payload-free). @default ignored */
   readonly events?: GatewayDeps['events'];
   /** Use emulators already running elsewhere (the benchmark's own process). @default - started here */
@@ -63,6 +65,8 @@ export interface LocalAgency {
   readonly providerUrl: string;
   readonly logTable: string;
   readonly deps: GatewayRuntime;
+  /** The deployment its functions read (a test builds a fresh container from it). */
+  readonly deployment: GatewayDeployment<GatewaySettings>;
   /** Runs the sealer once now (what the schedule triggers). */
   seal(): Promise<SealHeader[]>;
   /** The API fronts, to take a side offline in fault tests. */
@@ -81,6 +85,12 @@ export interface LocalEcosystem {
   readonly backend?: SampleBackend;
   /** The emulators, when this ecosystem started them (not with `emulatorEndpoints`). */
   readonly emulators?: Emulators;
+  /** Where the emulators listen (started here or given). */
+  readonly emulatorEndpoints: EmulatorEndpoints;
+  /** The central's settings as its function runs with them. */
+  readonly centralSettings: CentralSettings;
+  /** The anchor to hand out now: the central's current key and every rotation so far (so older configurations verify). */
+  anchor(): Promise<Anchor>;
   readonly clients: AwsClients;
   readonly central: ApiFront;
   /** The local "IAM" credentials, one per agency (same order as the config). */
@@ -152,7 +162,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const centralConfig = centralConfigOf(config);
     const centralDeps = createCentralDeps(
       // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true }, signingKeyId: centralKey, registryTable: registryTableName })),
+      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides }, signingKeyId: centralKey, registryTable: registryTableName })),
       clients,
       clock,
     );
@@ -178,7 +188,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         ...options.gatewayOverrides,
       };
       const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
-      const deps = createGatewayDeps(readGatewayDeployment(deployment), clients, { clock, events: options.events });
+      const gatewayDeployment = readGatewayDeployment(deployment);
+      const deps = createGatewayDeps(gatewayDeployment, clients, { clock, events: options.events });
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
       await deps.config.putAccessPolicy(accessPolicy(agency));
       for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
@@ -216,7 +227,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, seal, fronts: { consumer, provider }, consumerCredentials };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, fronts: { consumer, provider }, consumerCredentials };
     }
 
     return {
@@ -226,6 +237,13 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       agencies,
       backend,
       emulators,
+      emulatorEndpoints: endpoints,
+      centralSettings: centralDeps.settings,
+      anchor: async () => ({
+        instance: config.instance,
+        publicKey: (await (await centralDeps.keys.current()).publicKey()).toString('base64'),
+        rotations: await centralDeps.registry.centralKeyRotations(),
+      }),
       clients,
       central,
       credentials,

@@ -6,28 +6,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
-import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
-import type { LogTarget } from '../../cli/log-target';
+import { localTargetOf, type LogTarget } from '../../cli/log-target';
+import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
 
 let eco: TestEcosystem;
 const TAX = 'tax-board';
 
 function target(agency: string): LogTarget {
-  const runtime = eco.agencies[agency].deps;
-  return {
-    agency,
-    gatewayId: runtime.settings.gatewayId,
-    log: runtime.log,
-    seals: runtime.seals,
-    bodies: runtime.bodyStore,
-    intervalSeconds: runtime.settings.sealing.intervalSeconds,
-    retentionDays: 30,
-    anchor: { instance: eco.config.instance, publicKey: eco.anchorPublicKey },
-    globalConfiguration: () => new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(),
-  };
+  return localTargetOf(localRuntimeInfo(eco), agency);
 }
 
 function capture(): Output & { lines: string[] } {

@@ -3,6 +3,8 @@
  * or a client with no rights would try, run against the local ecosystem over HTTP, and the property that stops
  * it (the numbers follow `docs/security.md`). An echo backend reports exactly what reached it.
  */
+import { localTargetOf } from '../../cli/log-target';
+import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -312,17 +314,7 @@ describe('8. evidence is bound to its exchange', () => {
     eco.clock.advance(95_000);
     await eco.agencies['tax-board'].seal();
     const dir = mkdtempSync(join(tmpdir(), 'sild-evidence-'));
-    const runtime = eco.agencies['tax-board'].deps;
-    const target = {
-      agency: 'tax-board',
-      gatewayId: runtime.settings.gatewayId,
-      log: runtime.log,
-    seals: runtime.seals,
-      intervalSeconds: runtime.settings.sealing.intervalSeconds,
-      retentionDays: 30,
-      anchor: { instance: 'DEV', publicKey: eco.anchorPublicKey },
-      globalConfiguration: () => new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(),
-    };
+    const target = localTargetOf(localRuntimeInfo(eco), 'tax-board');
     const quiet = { line: () => undefined, progress: () => undefined };
     const bundles: EvidenceBundle[] = [];
     for (const id of ['evidence-a', 'evidence-b']) {
