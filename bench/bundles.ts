@@ -72,7 +72,7 @@ function functionEnvironments(): Record<string, Record<string, string>> {
     }),
   };
   return {
-    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(centralConfigOf(config)), signingKeyId: keyArn, registryTable: 'sild-registry' }) },
+    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(centralConfigOf(config)), signingKeyId: keyArn, registryTable: 'sild-registry', configurationBucket: 'sild-central-globalconf' }) },
     consumer: gateway,
     provider: gateway,
     registrar: lambda,

@@ -26,6 +26,8 @@ export const CENTRAL_ENVIRONMENT = {
   settings: 'SILD_CENTRAL_SETTINGS',
   signingKey: 'SILD_SIGNING_KEY_ID',
   registryTable: 'SILD_REGISTRY_TABLE',
+  /** The bucket the published configurations go to (served through the CDN). */
+  configurationBucket: 'SILD_CONFIGURATION_BUCKET',
 } as const;
 
 /** What a gateway function is deployed with. Values may be CDK tokens when a stack builds it. */
@@ -42,6 +44,7 @@ export interface CentralDeployment<Settings = CentralSettingsInput> {
   readonly settings: Settings;
   readonly signingKeyId: string;
   readonly registryTable: string;
+  readonly configurationBucket: string;
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -73,13 +76,19 @@ export function centralEnvironment(deployment: CentralDeployment): Record<string
     [CENTRAL_ENVIRONMENT.settings]: JSON.stringify(deployment.settings),
     [CENTRAL_ENVIRONMENT.signingKey]: deployment.signingKeyId,
     [CENTRAL_ENVIRONMENT.registryTable]: deployment.registryTable,
+    [CENTRAL_ENVIRONMENT.configurationBucket]: deployment.configurationBucket,
   };
 }
 
 export function readCentralDeployment(env: Environment): CentralDeployment<CentralSettings> {
   const parsed = centralSettingsSchema.safeParse(parseJson(env, CENTRAL_ENVIRONMENT.settings));
   if (!parsed.success) throw new Error(`Invalid ${CENTRAL_ENVIRONMENT.settings} at ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message}`);
-  return { settings: parsed.data, signingKeyId: required(env, CENTRAL_ENVIRONMENT.signingKey), registryTable: required(env, CENTRAL_ENVIRONMENT.registryTable) };
+  return {
+    settings: parsed.data,
+    signingKeyId: required(env, CENTRAL_ENVIRONMENT.signingKey),
+    registryTable: required(env, CENTRAL_ENVIRONMENT.registryTable),
+    configurationBucket: required(env, CENTRAL_ENVIRONMENT.configurationBucket),
+  };
 }
 
 function required(env: Environment, name: string): string {

@@ -1,8 +1,15 @@
-/** The central API's Lambda handler, built from its dependencies. */
-import { GlobalConfigurationPublisher, handleCentralRequest, type CentralDeps } from '../core/central';
+/** The central's Lambda handlers, built from its dependencies: the API, and the scheduled publication. */
+import { handleCentralRequest, type CentralDeps, type GlobalConfigurationPublisher } from '../core/central';
 import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
-export function createCentralHandler(deps: CentralDeps) {
-  const publisher = new GlobalConfigurationPublisher(deps);
-  return apiGatewayHandler((request) => handleCentralRequest(request, deps, publisher));
+export function createCentralHandler(deps: CentralDeps & { readonly publisher: GlobalConfigurationPublisher }) {
+  return apiGatewayHandler((request) => handleCentralRequest(request, deps, deps.publisher));
+}
+
+/** The schedule's target: publishes the next configuration (a fresh expiry, the registry's latest state). */
+export function createPublisherHandler(deps: { readonly publisher: GlobalConfigurationPublisher }) {
+  return async (): Promise<{ version: number }> => {
+    const signed = await deps.publisher.publish();
+    return { version: (JSON.parse(signed.document) as { version: number }).version };
+  };
 }

@@ -15,7 +15,7 @@ import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
 import type { GatewaySettings } from './gateway-settings';
-import type { Clock, KeyRing, Registry, Signer } from './ports';
+import type { Clock, ConfigurationDistribution, KeyRing, Registry, Signer } from './ports';
 import { signCentralKeyRotation, type CentralKeyRotation } from './central-keys';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
 import { keyIdOf, verifySignature } from './signatures';
@@ -315,19 +315,28 @@ async function handOver(deps: CentralDeps, signer: Signer): Promise<CentralKeyRo
   return (await deps.registry.appendCentralKeyRotation(rotation, rotations.length)) ? [...rotations, rotation] : deps.registry.centralKeyRotations();
 }
 
+/**
+ * Publishes the global configuration: generates, signs and distributes the next version (on the central's schedule,
+ * and at once after a join), and answers `GET /globalconf` with the newest distributed one — re-read at most every
+ * `generationSeconds`, and published anew when the newest is older than that (a schedule that stalled). Readers
+ * normally fetch the distributed objects from the cache in front of the store, which costs the central nothing.
+ */
 export class GlobalConfigurationPublisher {
-  private current?: { signed: SignedGlobalConfiguration; generatedAt: number };
+  private current?: { signed: SignedGlobalConfiguration; readAt: number };
   private pending?: Promise<SignedGlobalConfiguration>;
 
-  constructor(private readonly deps: CentralDeps) {}
+  constructor(
+    private readonly deps: CentralDeps,
+    private readonly distribution: ConfigurationDistribution = new InMemoryDistribution(),
+  ) {}
 
-  async signed(): Promise<SignedGlobalConfiguration> {
-    const now = this.deps.clock.now();
-    if (this.current && now - this.current.generatedAt < this.deps.settings.generationSeconds * 1000) return this.current.signed;
+  /** Generates, signs and distributes the next configuration; concurrent calls share one. */
+  publish(): Promise<SignedGlobalConfiguration> {
     this.pending ??= (async () => {
       try {
         const signed = await generateGlobalConfiguration(this.deps);
-        this.current = { signed, generatedAt: now };
+        await this.distribution.publish(signed, (JSON.parse(signed.document) as { version: number }).version);
+        this.current = { signed, readAt: this.deps.clock.now() };
         return signed;
       } finally {
         this.pending = undefined;
@@ -336,8 +345,27 @@ export class GlobalConfigurationPublisher {
     return this.pending;
   }
 
-  invalidate(): void {
-    this.current = undefined;
+  async signed(): Promise<SignedGlobalConfiguration> {
+    const now = this.deps.clock.now();
+    const generationMs = this.deps.settings.generationSeconds * 1000;
+    if (this.current && now - this.current.readAt < generationMs) return this.current.signed;
+    const newest = await this.distribution.current();
+    if (newest && now - Date.parse((JSON.parse(newest.document) as { generatedAt: string }).generatedAt) < generationMs) {
+      this.current = { signed: newest, readAt: now };
+      return newest;
+    }
+    return this.publish();
+  }
+}
+
+/** Where published configurations go when no store is given (tests): the newest, in memory. */
+class InMemoryDistribution implements ConfigurationDistribution {
+  private newest?: SignedGlobalConfiguration;
+  async publish(signed: SignedGlobalConfiguration): Promise<void> {
+    this.newest = signed;
+  }
+  async current(): Promise<SignedGlobalConfiguration | undefined> {
+    return this.newest;
   }
 }
 
@@ -349,7 +377,8 @@ export async function handleCentralRequest(request: HttpRequest, deps: CentralDe
     }
     if (request.rawPath === '/join' && request.method === 'POST') {
       const response = await join(request, deps);
-      publisher.invalidate();
+      // The new gateway (or its new keys) is published at once; should that fail, the next scheduled one has it.
+      await publisher.publish().catch(() => undefined);
       return response;
     }
     throw clientError('NotFound', `No route ${request.method} ${request.rawPath.slice(0, 128)}`);

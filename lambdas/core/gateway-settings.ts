@@ -59,8 +59,10 @@ export const gatewaySettingsSchema = z.object({
       timeoutMs: z.number().int().positive().default(25_000),
     }),
   ),
-  /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf`. */
+  /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf` when no distribution source answers. */
   centralUrl: z.string(),
+  /** Where the central distributes the configuration (its CDN's `…/globalconf/current.json`), tried first, in order. */
+  globalConfSources: z.array(z.string()).default([]),
   anchor: z.object({ instance: z.string(), publicKey: z.string() }),
   globalConfRefreshSeconds: z.number().int().positive().default(60),
   /** How long the functions sign with the key ring they read last (a key rotation's switch reaches them within it). */

@@ -9,7 +9,7 @@
  * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept.
  */
 import { LayerFault } from './errors';
-import { GlobalConfigurationError, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from './global-configuration';
+import { GlobalConfigurationError, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import type { Clock, ConfigurationArchive, GlobalConfigurationFetcher } from './ports';
 
 export interface GlobalConfigurationCacheOptions {
@@ -58,25 +58,23 @@ export class GlobalConfigurationCache {
   private refresh(): Promise<GlobalConfiguration> {
     // Promise.resolve().then: even a fetcher that throws synchronously settles this promise after it is stored.
     this.inFlight ??= Promise.resolve()
-      .then(() => this.options.fetcher.fetch())
-      .then(
-        async (signed) => {
-          const configuration = verifyGlobalConfiguration(signed, this.options.anchor);
-          const now = this.options.clock.now();
-          if (configuration.isExpired(now)) throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
-          const held = this.cached;
-          if (held && configuration.version < held.version) {
-            throw new GlobalConfigurationError(`Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`);
-          }
-          if (!held || configuration.version > held.version || configuration.generatedAtMs > held.generatedAtMs) {
-            this.cached = configuration;
-            await this.keep(configuration);
-          }
-          this.fetchedAt = now;
-          this.retryMs = this.options.initialRetryMs ?? 1000;
-          return this.cached!;
-        },
-      )
+      .then(async () => {
+        // Each source's answer is checked before it is taken; a refused one (expired, a lower version) lets the
+        // next source answer.
+        let accepted: GlobalConfiguration | undefined;
+        const signed = await this.options.fetcher.fetch((candidate) => {
+          accepted = this.acceptable(candidate);
+        });
+        const configuration = accepted ?? this.acceptable(signed);
+        const held = this.cached;
+        if (!held || configuration.version > held.version || configuration.generatedAtMs > held.generatedAtMs) {
+          this.cached = configuration;
+          await this.keep(configuration);
+        }
+        this.fetchedAt = this.options.clock.now();
+        this.retryMs = this.options.initialRetryMs ?? 1000;
+        return this.cached!;
+      })
       .catch((error: unknown) => {
         this.options.onRefreshError?.(error);
         this.nextAttemptAt = this.options.clock.now() + this.retryMs;
@@ -87,6 +85,17 @@ export class GlobalConfigurationCache {
         this.inFlight = undefined;
       });
     return this.inFlight;
+  }
+
+  /** A fetched configuration this gateway may take: signed by a trusted central key, unexpired, not a rollback. */
+  private acceptable(signed: SignedGlobalConfiguration): GlobalConfiguration {
+    const configuration = verifyGlobalConfiguration(signed, this.options.anchor);
+    if (configuration.isExpired(this.options.clock.now())) throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
+    const held = this.cached;
+    if (held && configuration.version < held.version) {
+      throw new GlobalConfigurationError(`Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`);
+    }
+    return configuration;
   }
 
   /** The newest kept copy, verified, as the copy held (to be refreshed at once, and the floor for rollback). */

@@ -141,9 +141,23 @@ export interface Registry {
   globalGroups(): Promise<GlobalGroup[]>;
 }
 
+/**
+ * Where the central puts every configuration it publishes: each version as an immutable object (kept, so any past
+ * configuration can be produced), and the newest as the one readers fetch — from a cache in front of the store.
+ */
+export interface ConfigurationDistribution {
+  publish(signed: SignedGlobalConfiguration, version: number): Promise<void>;
+  /** The newest published; undefined before the first. */
+  current(): Promise<SignedGlobalConfiguration | undefined>;
+}
+
 /** Fetches the signed global configuration from where the central publishes it. */
 export interface GlobalConfigurationFetcher {
-  fetch(): Promise<SignedGlobalConfiguration>;
+  /**
+   * The first answer `accept` takes (it throws for one it refuses — unsigned, expired, older than the one held — and
+   * the next source is tried). @default accept any
+   */
+  fetch(accept?: (signed: SignedGlobalConfiguration) => void): Promise<SignedGlobalConfiguration>;
 }
 
 /**

@@ -74,7 +74,7 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     sealer: { store: seals, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
     globalConfiguration: new GlobalConfigurationCache({
       anchor: settings.anchor,
-      fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl),
+      fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl, { sources: settings.globalConfSources }),
       clock,
       refreshMs: settings.globalConfRefreshSeconds * 1000,
       archive,

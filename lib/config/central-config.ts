@@ -26,6 +26,8 @@ export const centralFieldsSchema = z.object({
   globalGroups: z.array(z.object({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
   /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
   apiUrl: z.url().optional(),
+  /** Where the central distributes the configuration (the `GlobalConfigurationUrl` output: its CDN); gateways read it there first. */
+  configurationUrl: z.url({ protocol: /^https$/ }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
   anchorPublicKey: anchorKeySchema.optional(),
   /** Accept gateway URLs on private addresses (all gateways share one network). @default false */

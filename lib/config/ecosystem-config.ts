@@ -53,7 +53,7 @@ export function gatewayConfigOf(config: EcosystemConfig, agency: AgencyConfig): 
   return {
     ...agency,
     instance: config.instance,
-    central: { url: config.central.apiUrl, anchor: config.central.anchorPublicKey, account: config.central.account, region: config.central.region },
+    central: { url: config.central.apiUrl, configurationUrl: config.central.configurationUrl, anchor: config.central.anchorPublicKey, account: config.central.account, region: config.central.region },
   };
 }
 

@@ -99,6 +99,8 @@ export type GatewayFields = z.infer<typeof gatewayFieldsSchema>;
 export const centralReferenceSchema = z.object({
   /** The central API's URL. @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
   url: z.url().optional(),
+  /** Where the central distributes the configuration (its `GlobalConfigurationUrl` output). @default - read from the central API only */
+  configurationUrl: z.url({ protocol: /^https$/ }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor the gateway trusts. @default - not known yet (as for `url`) */
   anchor: anchorKeySchema.optional(),
   /** The central deployment's account (for the gateway's permission to call `POST /join`). @default - any account */

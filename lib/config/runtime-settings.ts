@@ -66,6 +66,7 @@ export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoin
     subsystems: agency.subsystems,
     services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
     centralUrl: endpoints.centralUrl,
+    globalConfSources: agency.central.configurationUrl ? [agency.central.configurationUrl] : [],
     anchor: { instance: agency.instance, publicKey: endpoints.anchorPublicKey },
     messageLog: agency.messageLog,
     signing: agency.signing,

@@ -7,11 +7,14 @@
 import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CONFIG_PK, COUNTER_PK, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { GlobalConfigurationCdn } from './global-configuration-cdn';
 import { checkDeploymentTarget } from './deployment-target';
 import { SigningKey } from './signing-key';
 import { SildFunction } from './sild-function';
@@ -31,6 +34,8 @@ export class SildCentral extends Construct {
   public readonly api: SildRestApi;
   public readonly signingKey: SigningKey;
   public readonly registry: SildTable;
+  /** Where the global configuration is distributed (S3 behind CloudFront). */
+  public readonly configuration: GlobalConfigurationCdn;
 
   constructor(scope: Construct, id: string, props: SildCentralProps) {
     super(scope, id);
@@ -45,19 +50,48 @@ export class SildCentral extends Construct {
       description: `Sild ${config.instance}: signs the global configuration (the anchor's key)`,
     });
 
+    // The configuration is distributed through a CDN: readers cost the central nothing.
+    this.configuration = new GlobalConfigurationCdn(this, 'GlobalConfiguration');
+    const environment = centralEnvironment({
+      settings: centralSettings(config),
+      signingKeyId: this.signingKey.key.keyArn,
+      registryTable: this.registry.table.tableName,
+      configurationBucket: this.configuration.bucket.bucketName,
+    });
     const handler = new SildFunction(this, 'CentralFunction', {
       entry: 'lambdas/central/index.ts',
       description: `Sild ${config.instance}: central API (global configuration, join)`,
       memorySize: 256,
       timeout: Duration.seconds(10),
       reservedConcurrency: config.central.concurrency,
-      environment: centralEnvironment({ settings: centralSettings(config), signingKeyId: this.signingKey.key.keyArn, registryTable: this.registry.table.tableName }),
+      environment,
     });
+    // Publication on a schedule (a fresh expiry and the registry's latest state), independent of any reader.
+    const publisher = new SildFunction(this, 'PublisherFunction', {
+      entry: 'lambdas/central/publisher.ts',
+      description: `Sild ${config.instance}: publishes the global configuration`,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      reservedConcurrency: 1,
+      environment,
+    });
+    const generationMinutes = Math.max(1, Math.round(config.central.globalConfGenerationSeconds / 60));
+    new events.Rule(this, 'PublisherSchedule', {
+      description: `Publishes the global configuration of ${config.instance} every ${generationMinutes} min`,
+      schedule: events.Schedule.rate(Duration.minutes(generationMinutes)),
+      targets: [new targets.LambdaFunction(publisher, { retryAttempts: 2 })],
+    });
+    for (const fn of [handler, publisher]) {
+      this.configuration.grantPublish(fn);
+      this.signingKey.grantSign(fn);
+    }
     // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups) or the
-    // operator's central key ring; publishing advances the configuration version counter, and nothing else.
+    // operator's central key ring; publishing advances the version counter and records key hand-overs (CHAIN).
     this.registry.grantItemActions(handler, ['GetItem', 'Scan']);
     this.registry.grantItemActions(handler, ['PutItem'], { except: [CONFIG_PK, KEYS_PK, COUNTER_PK] });
-    this.registry.grantItemActions(handler, ['UpdateItem'], { only: [COUNTER_PK] });
+    this.registry.grantItemActions(publisher, ['GetItem', 'Scan']);
+    this.registry.grantItemActions(publisher, ['PutItem'], { only: [CENTRAL_KEY_CHAIN_KEY.pk] });
+    for (const fn of [handler, publisher]) this.registry.grantItemActions(fn, ['UpdateItem'], { only: [COUNTER_PK] });
 
     // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
     // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.
@@ -75,7 +109,6 @@ export class SildCentral extends Construct {
     });
 
 
-    this.signingKey.grantSign(handler);
 
     this.api = new SildRestApi(this, 'CentralApi', {
       api: 'central',
@@ -87,10 +120,14 @@ export class SildCentral extends Construct {
       unauthenticatedReason:
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },
+      // Each route its own budget: reads of the configuration (a fallback — gateways read it from the CDN) can
+      // never use up the joins', nor joins the reads'.
+      routeThrottles: { '/globalconf/GET': { rateLimit: 40, burstLimit: 80 }, '/join/POST': { rateLimit: 5, burstLimit: 10 } },
       cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
     });
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
+    new CfnOutput(this, 'GlobalConfigurationUrl', { value: this.configuration.currentUrl, description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)' });
     new CfnOutput(this, 'CentralSigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The central signing key' });
     new CfnOutput(this, 'AnchorPublicKeyCommand', {
       value: `aws kms get-public-key --region ${Stack.of(this).region} --key-id ${this.signingKey.key.keyArn} --query PublicKey --output text`,

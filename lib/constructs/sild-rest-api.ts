@@ -51,6 +51,8 @@ export interface SildRestApiProps {
   readonly unauthenticatedReason?: string;
   /** @default { rateLimit: 100, burstLimit: 200 } */
   readonly throttle?: ApiThrottle;
+  /** Throttling of single routes, by `<path>/<METHOD>` (e.g. `/join/POST`), each apart from the stage's. @default - the stage's */
+  readonly routeThrottles?: Readonly<Record<string, ApiThrottle>>;
   /** Retention of the access log group. @default logs.RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: logs.RetentionDays;
   /** The account's API Gateway logging role setting; the stage waits for it. @default - assumed to be configured already */
@@ -117,6 +119,9 @@ export class SildRestApi extends Construct {
         metricsEnabled: false,
         throttlingRateLimit: throttle.rateLimit,
         throttlingBurstLimit: throttle.burstLimit,
+        methodOptions: Object.fromEntries(
+          Object.entries(props.routeThrottles ?? {}).map(([route, limits]) => [route, { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }]),
+        ),
       },
     });
     this.restApi.latestDeployment?.addToLogicalId({ resourcePolicy: policy });

@@ -28,12 +28,14 @@ import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../confi
 import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
+import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
+import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import { ensureTable } from './dynamodb';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
 
-import { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias } from './names';
+import { bodyBucketName, configurationBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias } from './names';
 
 export { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias };
 
@@ -57,6 +59,8 @@ export interface LocalEcosystemOptions {
   readonly sampleBackend?: boolean;
   /** Run each gateway's sealer on a timer (and once at start), as the schedule does in AWS. @default true */
   readonly sealOnTimer?: boolean;
+  /** Publish the global configuration every `generationSeconds`, as the central's schedule does in AWS. @default true */
+  readonly publishOnTimer?: boolean;
 }
 
 export interface LocalAgency {
@@ -85,6 +89,8 @@ export interface LocalEcosystem {
   readonly backend?: SampleBackend;
   /** The emulators, when this ecosystem started them (not with `emulatorEndpoints`). */
   readonly emulators?: Emulators;
+  /** The CDN the central's configuration is distributed through. */
+  readonly cdn: ConfigurationCdn;
   /** Where the emulators listen (started here or given). */
   readonly emulatorEndpoints: EmulatorEndpoints;
   /** The central's settings as its function runs with them. */
@@ -95,7 +101,7 @@ export interface LocalEcosystem {
   readonly central: ApiFront;
   /** The local "IAM" credentials, one per agency (same order as the config). */
   readonly credentials: readonly LocalCredential[];
-  endpoints(): { central: string; agencies: Record<string, { consumer: string; provider: string }> };
+  endpoints(): { central: string; configuration: string; agencies: Record<string, { consumer: string; provider: string }> };
   stop(): Promise<void>;
 }
 
@@ -141,6 +147,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
 
     // What the stacks deploy: tables and keys.
     await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
+    await clients.s3.send(new CreateBucketCommand({ Bucket: configurationBucketName }));
     const centralKey = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${config.instance}`);
     const agencyKeys: Record<string, string> = {};
     for (const agency of config.agencies) {
@@ -162,7 +169,14 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const centralConfig = centralConfigOf(config);
     const centralDeps = createCentralDeps(
       // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-      readCentralDeployment(centralEnvironment({ settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides }, signingKeyId: centralKey, registryTable: registryTableName })),
+      readCentralDeployment(
+        centralEnvironment({
+          settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides },
+          signingKeyId: centralKey,
+          registryTable: registryTableName,
+          configurationBucket: configurationBucketName,
+        }),
+      ),
       clients,
       clock,
     );
@@ -170,6 +184,16 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const anchorPublicKey = (await (await centralDeps.keys.current()).publicKey()).toString('base64');
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);
+    // The CDN in front of the configuration bucket (CloudFront in AWS), on the port after the last agency's.
+    const cdn = await startConfigurationCdn({ s3: clients.s3, bucket: configurationBucketName, port: port(config.local.basePort + 1 + 2 * config.agencies.length), now: () => clock.now() });
+    stoppers.push(cdn.stop);
+    await centralDeps.publisher.publish();
+    if (options.publishOnTimer !== false) {
+      // The central's publication schedule (EventBridge in AWS).
+      const timer = setInterval(() => centralDeps.publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })), centralDeps.settings.generationSeconds * 1000);
+      timer.unref();
+      stoppers.push(async () => clearInterval(timer));
+    }
 
     const backend = options.sampleBackend === false ? undefined : await startSampleBackend(port(config.local.sampleBackendPort));
     if (backend) stoppers.push(backend.stop);
@@ -180,6 +204,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const settings = gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: central.url, anchorPublicKey });
       const resolved: GatewaySettingsInput = {
         ...settings,
+        globalConfSources: [`${cdn.url}/${CURRENT_CONFIGURATION_KEY}`],
         insecureLoopbackHttp: true,
         // Locally an agency without consumerAccess has an open consumer side on loopback (in AWS: nobody may call it).
         consumerPrincipals: agency.consumerAccess ? settings.consumerPrincipals : undefined,
@@ -238,6 +263,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       backend,
       emulators,
       emulatorEndpoints: endpoints,
+      cdn,
       centralSettings: centralDeps.settings,
       anchor: async () => ({
         instance: config.instance,
@@ -249,6 +275,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       credentials,
       endpoints: () => ({
         central: central.url,
+        configuration: `${cdn.url}/${CURRENT_CONFIGURATION_KEY}`,
         agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),
       }),
       stop: async () => {

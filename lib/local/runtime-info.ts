@@ -5,6 +5,7 @@
  * the state folder.
  */
 import { join } from 'node:path';
+import { CURRENT_MAX_AGE_SECONDS } from '../../lambdas/adapters/s3-configuration-distribution';
 import type { Anchor } from '../../lambdas/core/global-configuration';
 import type { GatewaySettings } from '../../lambdas/core/gateway-settings';
 import type { LocalEcosystem } from './ecosystem';
@@ -27,7 +28,7 @@ export interface LocalAgencyInfo {
 
 /** How long each step of a rotation waits, derived from the settings the functions run with. */
 export interface RotationTiming {
-  /** A gateway's next key is published: every gateway has a configuration listing it after this. */
+  /** A gateway's next key (or a removal) is published: every gateway has a configuration saying so after this. */
   readonly publishWaitSeconds: number;
   /** A gateway signs with its next key: nothing its previous key signed is still in flight after this. */
   readonly retireWaitSeconds: number;
@@ -68,7 +69,8 @@ export function localRuntimeInfo(ecosystem: LocalEcosystem): LocalRuntimeInfo {
     centralKeyId: signingKeyAlias('central'),
     anchor: { instance: ecosystem.config.instance, publicKey: ecosystem.anchorPublicKey },
     rotation: {
-      publishWaitSeconds: central.generationSeconds + most((settings) => settings.globalConfRefreshSeconds) + MARGIN_SECONDS,
+      // A publication, the CDN's caching of the newest configuration, a gateway's refresh.
+      publishWaitSeconds: central.generationSeconds + CURRENT_MAX_AGE_SECONDS + most((settings) => settings.globalConfRefreshSeconds) + MARGIN_SECONDS,
       retireWaitSeconds: most((settings) => settings.keyRingRefreshSeconds) + Math.ceil(most((settings) => settings.providerTimeoutMs) / 1000) + MARGIN_SECONDS,
       handOverWaitSeconds: central.keyRingRefreshSeconds + central.generationSeconds + MARGIN_SECONDS,
     },

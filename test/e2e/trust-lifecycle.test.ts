@@ -149,7 +149,7 @@ describe('a fresh container', () => {
 
   const freshContainer = (centralUrl: string, events: string[] = []) => {
     const { deployment } = eco.agencies[TAX];
-    return createGatewayDeps({ ...deployment, settings: { ...deployment.settings, centralUrl } }, eco.clients, { clock: eco.clock, events: (event, fields) => events.push(`${event} ${String(fields.reason ?? '')}`) });
+    return createGatewayDeps({ ...deployment, settings: { ...deployment.settings, centralUrl, globalConfSources: [] } }, eco.clients, { clock: eco.clock, events: (event, fields) => events.push(`${event} ${String(fields.reason ?? '')}`) });
   };
   const call = (deps: ReturnType<typeof freshContainer>) =>
     handleConsumerRequest({ method: 'GET', rawPath: `${PERSONS}/123`, rawQuery: '', headers: headersOf([['x-road-client', TAX_CLIENT]]), body: Buffer.alloc(0) }, deps);
@@ -176,7 +176,7 @@ describe('registry removal', () => {
     expect(await registryListCommand(target(), out)).toBe(0);
     expect(lines.join('\n')).toMatch(/tax-board .* published/);
     expect(await registryRemoveCommand(target(), TAX, out)).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // a generation and a refresh
+    await new Promise((resolve) => setTimeout(resolve, info.rotation.publishWaitSeconds * 1000)); // a publication, the CDN, a refresh
     const refused = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(refused.status).toBeGreaterThanOrEqual(400);
     expect(String(refused.headers['x-road-error'])).toMatch(/InvalidSignatureValue|UnknownMember/);
@@ -185,7 +185,7 @@ describe('registry removal', () => {
     // It joins again (its next deployment would): exchanges work once more.
     const agency = eco.agencies[TAX];
     await joinCentral(await signedJoinRequest(TAX, agency.deps.settings, agency.providerUrl, agency.deps.keys, eco.clock.now()), { centralUrl: eco.centralUrl, region: info.region, credentials: info.agencies[TAX].credential });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await new Promise((resolve) => setTimeout(resolve, info.rotation.publishWaitSeconds * 1000));
     expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
-  }, 30_000);
+  }, 60_000);
 });

@@ -29,9 +29,9 @@ describe('the deployment contract', () => {
   });
 
   test('the central function reads what the central deployer writes', () => {
-    const env = centralEnvironment({ settings: { instance: 'DEV', memberClasses: ['GOV'] }, signingKeyId: 'key', registryTable: 'registry' });
+    const env = centralEnvironment({ settings: { instance: 'DEV', memberClasses: ['GOV'] }, signingKeyId: 'key', registryTable: 'registry', configurationBucket: 'bucket' });
     expect(Object.keys(env).sort()).toEqual(Object.values(CENTRAL_ENVIRONMENT).sort());
-    expect(readCentralDeployment(env)).toMatchObject({ settings: { instance: 'DEV', memberClasses: ['GOV'], validitySeconds: 600 }, signingKeyId: 'key', registryTable: 'registry' });
+    expect(readCentralDeployment(env)).toMatchObject({ settings: { instance: 'DEV', memberClasses: ['GOV'], validitySeconds: 600 }, signingKeyId: 'key', registryTable: 'registry', configurationBucket: 'bucket' });
     expect(() => readCentralDeployment({ ...env, [CENTRAL_ENVIRONMENT.settings]: '{"instance":1}' })).toThrow(/SILD_CENTRAL_SETTINGS at instance/);
   });
 });

@@ -25,10 +25,11 @@ type Outcome = SignedGlobalConfiguration | Error;
 class FakeFetcher implements GlobalConfigurationFetcher {
   calls = 0;
   constructor(public next: Outcome) {}
-  async fetch(): Promise<SignedGlobalConfiguration> {
+  async fetch(accept: (signed: SignedGlobalConfiguration) => void = () => undefined): Promise<SignedGlobalConfiguration> {
     this.calls += 1;
     const outcome = this.next;
     if (outcome instanceof Error) throw outcome;
+    accept(outcome);
     return outcome;
   }
 }

@@ -51,12 +51,14 @@ describe('CentralStack', () => {
   test('the central function may sign with the central key, read and scan the registry, write agency entries (never the CONFIG items or the key ring), advance the version counter, and its own logs — nothing else', () => {
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
+    const registry = { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] };
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] }, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } } },
-      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['COUNTER'] } } },
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] }, '/globalconf/*']] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: registry },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: registry, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } } },
+      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: registry, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['COUNTER'] } } },
     ]);
     expect(resourceAt(json, '/CentralFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -107,8 +109,11 @@ describe('CentralStack', () => {
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
     expect(format.requestId).toBe('$context.requestId');
     expect(Object.values(format).join(' ')).not.toMatch(/body|requestOverride|\$context\.path|\$input/);
+    // The stage's limits, and each route its own budget: configuration reads never use up the joins'.
     expect(stage.Properties.MethodSettings).toEqual([
       { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      { HttpMethod: 'GET', ResourcePath: '/~1globalconf', DataTraceEnabled: false, ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
+      { HttpMethod: 'POST', ResourcePath: '/~1join', DataTraceEnabled: false, ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     ]);
     expect(stage.DependsOn).toContain(resourceAt(json, '/ApiGatewayLogging/Account').logicalId);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
@@ -134,7 +139,26 @@ describe('CentralStack', () => {
     });
   });
 
-  test('outputs tell ops what to put into central.apiUrl and central.anchorPublicKey', () => {
-    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn']);
+  test('outputs tell ops what to put into central.apiUrl, central.configurationUrl and central.anchorPublicKey', () => {
+    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'GlobalConfigurationUrl']);
+  });
+
+  test('the configuration is published to a private, versioned, retained bucket behind CloudFront (origin access control, HTTPS only), on a schedule', () => {
+    const bucket = resourceAt(json, '/GlobalConfiguration/Bucket/Resource');
+    expect(bucket.resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { VersioningConfiguration: { Status: 'Enabled' }, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } } });
+    const [distribution] = Object.values(resourcesOfType(json, 'AWS::CloudFront::Distribution'));
+    const config = distribution.Properties.DistributionConfig;
+    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' });
+    expect(config.Origins[0].OriginAccessControlId).toBeDefined();
+    expect(Object.values(resourcesOfType(json, 'AWS::CloudFront::OriginAccessControl'))).toHaveLength(1);
+    // Only CloudFront reads the bucket (the distribution's own ARN in the condition).
+    const policy = JSON.stringify(resourceAt(json, '/GlobalConfiguration/Bucket/Policy/Resource').resource.Properties.PolicyDocument);
+    expect(policy).toContain('cloudfront.amazonaws.com');
+    expect(policy).toContain('AWS:SourceArn');
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [{ Arn: { 'Fn::GetAtt': [resourceAt(json, '/PublisherFunction/Resource').logicalId, 'Arn'] } }] });
+    for (const fn of ['CentralFunction', 'PublisherFunction']) {
+      const statements = resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement;
+      expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } });
+    }
   });
 });
