@@ -14,17 +14,49 @@ export interface Route {
   readonly path: string;
   /** `IAM`: the caller signs with SigV4 and the handler sees its account. */
   readonly authorization: 'NONE' | 'IAM';
+  /** The route's own throttling budget, apart from the stage's. @default - the stage's */
+  readonly throttle?: ApiThrottle;
+}
+
+/**
+ * API Gateway's token bucket (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html):
+ * the bucket holds `burstLimit` tokens and refills at `rateLimit` per second; a request without a token gets 429.
+ */
+export interface ApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
 }
 
 export const ROUTES: readonly Route[] = [
-  { api: 'central', method: 'GET', path: '/globalconf', authorization: 'NONE' },
-  { api: 'central', method: 'POST', path: '/join', authorization: 'IAM' },
+  // Each central route its own budget: reads of the configuration (a fallback — gateways read it from the CDN)
+  // can never use up the joins', nor joins the reads'.
+  { api: 'central', method: 'GET', path: '/globalconf', authorization: 'NONE', throttle: { rateLimit: 40, burstLimit: 80 } },
+  { api: 'central', method: 'POST', path: '/join', authorization: 'IAM', throttle: { rateLimit: 5, burstLimit: 10 } },
   // Every path goes to the gateway handler, so that `/r2/…` or a malformed path gets X-Road's own answer.
   { api: 'consumer', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
   { api: 'provider', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
 ];
 
 export const routesOf = (api: ApiName) => ROUTES.filter((route) => route.api === api);
+
+/** A route's key in API Gateway's method settings (`<path>/<METHOD>`, `*` for ANY). */
+export const methodSettingKeyOf = (route: Route) => `${route.path}/${route.method === 'ANY' ? '*' : route.method}`;
+
+/** Takes a token from an API Gateway style bucket; false: throttled. Time in milliseconds. */
+export function tokenBucket(limits: ApiThrottle, now: () => number): () => boolean {
+  let tokens = limits.burstLimit;
+  let at = now();
+  return () => {
+    const time = now();
+    tokens = Math.min(limits.burstLimit, tokens + ((time - at) / 1000) * limits.rateLimit);
+    at = time;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 
 /**
  * The API Gateway type that serves an API, decided once for the stacks and the local front

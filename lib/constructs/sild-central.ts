@@ -120,9 +120,6 @@ export class SildCentral extends Construct {
       unauthenticatedReason:
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },
-      // Each route its own budget: reads of the configuration (a fallback — gateways read it from the CDN) can
-      // never use up the joins', nor joins the reads'.
-      routeThrottles: { '/globalconf/GET': { rateLimit: 40, burstLimit: 80 }, '/join/POST': { rateLimit: 5, burstLimit: 10 } },
       cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
     });
 

@@ -13,16 +13,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { GATEWAY_RESPONSES, routesOf, type ApiName, type Route } from '../routes';
+import { GATEWAY_RESPONSES, methodSettingKeyOf, routesOf, type ApiName, type ApiThrottle, type Route } from '../routes';
+
+export type { ApiThrottle } from '../routes';
 import type { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { RateLimitWebAcl } from './rate-limit-web-acl';
-
-export interface ApiThrottle {
-  /** Steady-state requests per second for the whole stage. */
-  readonly rateLimit: number;
-  /** Burst bucket size. */
-  readonly burstLimit: number;
-}
 
 export interface SildRestApiProps {
   /** Which routes of the route table this API serves. */
@@ -51,7 +46,11 @@ export interface SildRestApiProps {
   readonly unauthenticatedReason?: string;
   /** @default { rateLimit: 100, burstLimit: 200 } */
   readonly throttle?: ApiThrottle;
-  /** Throttling of single routes, by `<path>/<METHOD>` (e.g. `/join/POST`), each apart from the stage's. @default - the stage's */
+  /**
+   * Throttling of single routes, by `<path>/<METHOD>` (e.g. `/join/POST`), each apart from the stage's; added to
+   * (and overriding) the route table's own.
+   * @default - the route table's
+   */
   readonly routeThrottles?: Readonly<Record<string, ApiThrottle>>;
   /** Retention of the access log group. @default logs.RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: logs.RetentionDays;
@@ -120,7 +119,7 @@ export class SildRestApi extends Construct {
         throttlingRateLimit: throttle.rateLimit,
         throttlingBurstLimit: throttle.burstLimit,
         methodOptions: Object.fromEntries(
-          Object.entries(props.routeThrottles ?? {}).map(([route, limits]) => [route, { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }]),
+          Object.entries({ ...routeThrottlesOf(props.api), ...props.routeThrottles }).map(([route, limits]) => [route, { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }]),
         ),
       },
     });
@@ -202,4 +201,9 @@ function resourcePolicy(routes: readonly Route[], authorizationOf: (route: Route
     );
   }
   return new iam.PolicyDocument({ statements });
+}
+
+/** The route table's throttles of an API, keyed as API Gateway's method settings. */
+function routeThrottlesOf(api: ApiName): Record<string, ApiThrottle> {
+  return Object.fromEntries(routesOf(api).flatMap((route) => (route.throttle ? [[methodSettingKeyOf(route), route.throttle]] : [])));
 }

@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
-import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, type ApiName, type ApiType } from '../routes';
+import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
@@ -66,7 +66,7 @@ function headerBytes(request: IncomingMessage): number {
   return size;
 }
 
-type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'INVALID_SIGNATURE' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'INVALID_SIGNATURE' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
 
 /**
  * An HTTP API's own answers (not customizable). AWS documents `{"message":"Not Found"}` for an unmatched route;
@@ -76,6 +76,7 @@ const HTTP_API_REFUSALS: Record<Refusal, { status: number; message: string }> = 
   MISSING_AUTHENTICATION_TOKEN: { status: 404, message: 'Not Found' },
   UNAUTHORIZED: { status: 403, message: 'Forbidden' },
   INVALID_SIGNATURE: { status: 403, message: 'Forbidden' },
+  THROTTLED: { status: 429, message: 'Too Many Requests' },
   REQUEST_TOO_LARGE: { status: 413, message: 'Request Entity Too Large' },
   DEFAULT_4XX: { status: 400, message: 'Bad Request' },
   DEFAULT_5XX: { status: 500, message: 'Internal Server Error' },
@@ -92,6 +93,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
   const type = options.type ?? 'rest';
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  // Routes with their own budget in the route table are throttled as API Gateway's method settings throttle them.
+  const buckets = new Map(routes.flatMap((route) => (route.throttle ? [[route, tokenBucket(route.throttle, now)] as const] : [])));
 
   function refuse(response: ServerResponse, kind: Refusal, requestId: string, status?: number): void {
     if (type === 'http') {
@@ -125,6 +128,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       }
     }
     if (!matched) return refuse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+    if (buckets.get(matched.route)?.() === false) return refuse(response, 'THROTTLED', requestId);
 
     const lowerHeaders: Record<string, string> = {};
     for (let index = 0; index < request.rawHeaders.length; index += 2) lowerHeaders[request.rawHeaders[index].toLowerCase()] = request.rawHeaders[index + 1];

@@ -171,6 +171,45 @@ describe('a fresh container', () => {
   });
 });
 
+describe('a flood of configuration reads', () => {
+  /** `readers` parallel loops reading `url` for `ms`; returns the count of each status. */
+  async function flood(url: string, readers: number, ms: number): Promise<Record<number, number>> {
+    const statuses: Record<number, number> = {};
+    const until = Date.now() + ms;
+    await Promise.all(
+      Array.from({ length: readers }, async () => {
+        while (Date.now() < until) {
+          const response = await fetch(url);
+          await response.arrayBuffer();
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        }
+      }),
+    );
+    return statuses;
+  }
+
+  test('many parallel readers of the CDN and of the central fail no exchange; the CDN costs its bucket a few reads, the central sheds the excess', async () => {
+    const originBefore = eco.cdn.originReads();
+    const load = traffic(100);
+    const [cdnReads, centralReads] = await Promise.all([flood(`${eco.cdn.url}/globalconf/current.json`, 24, 4000), flood(`${eco.centralUrl}/globalconf`, 8, 4000)]);
+    const statuses = await load.stop();
+
+    // The readers share this process's one CPU with the ecosystem, so exchanges are slower, but none fails.
+    expect(statuses.length).toBeGreaterThanOrEqual(3);
+    expect(statuses.filter((status) => status !== '200')).toEqual([]);
+    // Every CDN read answered; the bucket read about once per max-age and per new version, not once per reader.
+    const cdnTotal = Object.values(cdnReads).reduce((sum, count) => sum + count, 0);
+    expect(Object.keys(cdnReads)).toEqual(['200']);
+    expect(cdnTotal).toBeGreaterThan(500);
+    expect(eco.cdn.originReads() - originBefore).toBeLessThan(20);
+    // The central's own /globalconf budget (40/s, burst 80) answers the rest with 429, X-Road style.
+    expect(centralReads[429]).toBeGreaterThan(0);
+    expect(centralReads[200]).toBeLessThanOrEqual(80 + 40 * 5);
+    const throttled = await fetch(`${eco.centralUrl}/globalconf`);
+    if (throttled.status === 429) expect(throttled.headers.get('x-road-error')).toBe('Server.ClientProxy.Throttled');
+  }, 60_000);
+});
+
 describe('registry removal', () => {
   test('a removed agency is listed, removed, and refused by every gateway once refreshed', async () => {
     expect(await registryListCommand(target(), out)).toBe(0);

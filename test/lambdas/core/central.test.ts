@@ -287,3 +287,61 @@ describe('handleCentralRequest', () => {
     expect(response.headers['x-road-error']?.[0]).toBe('Client.NotFound');
   });
 });
+
+describe('GlobalConfigurationPublisher', () => {
+  /** A distribution that keeps every publication, as the versioned bucket does. */
+  class RecordingDistribution {
+    readonly published: { version: number; document: string }[] = [];
+    async publish(signed: { document: string }, version: number): Promise<void> {
+      this.published.push({ version, document: signed.document });
+    }
+    async current() {
+      const newest = this.published.at(-1);
+      return newest && { document: newest.document, header: '', signature: '' };
+    }
+  }
+  const versionOf = (signed: { document: string }) => (JSON.parse(signed.document) as { version: number }).version;
+
+  test('every publication has the next version and reaches the distribution', async () => {
+    const d = deps();
+    const distribution = new RecordingDistribution();
+    const publisher = new GlobalConfigurationPublisher(d, distribution);
+    const first = await publisher.publish();
+    d.clock.advance(1000);
+    const second = await publisher.publish();
+    expect(versionOf(second)).toBe(versionOf(first) + 1);
+    expect(distribution.published.map((entry) => entry.version)).toEqual([versionOf(first), versionOf(second)]);
+  });
+
+  test('concurrent publications share one', async () => {
+    const d = deps();
+    const distribution = new RecordingDistribution();
+    const publisher = new GlobalConfigurationPublisher(d, distribution);
+    const [a, b] = await Promise.all([publisher.publish(), publisher.publish()]);
+    expect(a).toBe(b);
+    expect(distribution.published).toHaveLength(1);
+  });
+
+  test('signed() serves the newest publication while it is fresh and publishes again once it is older than the generation interval', async () => {
+    const d = deps({ generationSeconds: 60 });
+    const distribution = new RecordingDistribution();
+    const publisher = new GlobalConfigurationPublisher(d, distribution);
+    const first = await publisher.signed();
+    d.clock.advance(59_000);
+    expect(await publisher.signed()).toBe(first);
+    expect(distribution.published).toHaveLength(1);
+    d.clock.advance(2_000);
+    expect(versionOf(await publisher.signed())).toBe(versionOf(first) + 1);
+    expect(distribution.published).toHaveLength(2);
+  });
+
+  test('a fresh container takes the fresh publication from the distribution instead of signing again', async () => {
+    const d = deps({ generationSeconds: 60 });
+    const distribution = new RecordingDistribution();
+    await new GlobalConfigurationPublisher(d, distribution).publish();
+    d.clock.advance(10_000);
+    const fresh = new GlobalConfigurationPublisher(d, distribution);
+    expect((await fresh.signed()).document).toBe(distribution.published[0].document);
+    expect(distribution.published).toHaveLength(1);
+  });
+});

@@ -93,10 +93,14 @@ describe('SildRestApi', () => {
     expect(deploymentOf(restApi({ iamPrincipals: [new iam.AccountPrincipal('333333333333')] }))).not.toContain(deployment);
   });
 
-  test('the stage is prod, throttled at 100 requests/s with bursts of 200, logs ERRORs without data trace, and writes JSON access logs without payloads', () => {
+  test('the stage is prod, throttled at 100 requests/s with bursts of 200 (routes with a budget in the route table get theirs), logs ERRORs without data trace, and writes JSON access logs without payloads', () => {
     expect(central.stage.Properties).toMatchObject({
       StageName: 'prod',
-      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }],
+      MethodSettings: [
+        { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+        { HttpMethod: 'GET', ResourcePath: '/~1globalconf', ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
+        { HttpMethod: 'POST', ResourcePath: '/~1join', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      ],
     });
     const format = JSON.parse(central.stage.Properties.AccessLogSetting.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', callerAccount: '$context.identity.accountId', vpceId: '$context.identity.vpceId' });
@@ -109,9 +113,14 @@ describe('SildRestApi', () => {
     expect(logGroup.resource.Properties.RetentionInDays).toBe(365);
   });
 
+  test('routeThrottles overrides a route\'s budget from the route table', () => {
+    const tuned = restApi({ routeThrottles: { '/join/POST': { rateLimit: 1, burstLimit: 2 } } });
+    expect(tuned.stage.Properties.MethodSettings).toContainEqual(expect.objectContaining({ HttpMethod: 'POST', ResourcePath: '/~1join', ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 }));
+  });
+
   test('stageName, throttle and accessLogRetention props are applied', () => {
     const tuned = restApi({ stageName: 'v1', throttle: { rateLimit: 5, burstLimit: 10 }, accessLogRetention: logs.RetentionDays.ONE_MONTH });
-    expect(tuned.stage.Properties).toMatchObject({ StageName: 'v1', MethodSettings: [{ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }] });
+    expect(tuned.stage.Properties).toMatchObject({ StageName: 'v1', MethodSettings: [{ ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }, {}, {}] });
     expect(resourceAt(tuned.json, '/Central/AccessLogs/Resource').resource.Properties.RetentionInDays).toBe(30);
   });
 

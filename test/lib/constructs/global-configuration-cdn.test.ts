@@ -1,0 +1,70 @@
+/**
+ * GlobalConfigurationCdn promises a private, versioned, retained bucket that only CloudFront reads (origin access
+ * control, HTTPS only, GET/HEAD, a cache policy that honours the objects' Cache-Control), and a publish grant limited
+ * to the configuration prefix.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { GlobalConfigurationCdn } from '../../../lib/constructs/global-configuration-cdn';
+import { constructStack, resourceAt, resourcesOfType } from '../../support/synth';
+
+function cdn(withPublisher = false) {
+  const { stack } = constructStack();
+  const construct = new GlobalConfigurationCdn(stack, 'Cdn');
+  if (withPublisher) construct.grantPublish(new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+  return { stack, construct, json: Template.fromStack(stack).toJSON() };
+}
+
+describe('GlobalConfigurationCdn', () => {
+  test('the bucket is versioned, never public, encrypted, and retained on deletion and replacement', () => {
+    const { resource } = resourceAt(cdn().json, '/Cdn/Bucket/Resource');
+    expect(resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      },
+    });
+  });
+
+  test('only this distribution reads the bucket (origin access control), and plain HTTP is denied', () => {
+    const { json } = cdn();
+    const distribution = resourceAt(json, '/Cdn/Distribution/Resource');
+    const statements = Object.values(resourcesOfType(json, 'AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Condition: { StringEquals: { 'AWS:SourceArn': expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([{ Ref: distribution.logicalId }])]) }) } },
+        }),
+      ]),
+    );
+    expect(Object.keys(resourcesOfType(json, 'AWS::CloudFront::OriginAccessControl'))).toHaveLength(1);
+    expect(statements.filter((statement: { Effect: string }) => statement.Effect === 'Allow')).toHaveLength(1);
+  });
+
+  test('viewers get HTTPS only, GET and HEAD only, and the managed CachingOptimized policy (it honours each object\'s max-age)', () => {
+    const behavior = resourceAt(cdn().json, '/Cdn/Distribution/Resource').resource.Properties.DistributionConfig.DefaultCacheBehavior;
+    expect(behavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' });
+  });
+
+  test('currentUrl is the distribution\'s globalconf/current.json over HTTPS', () => {
+    const { stack, construct } = cdn();
+    expect(stack.resolve(construct.currentUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DomainName'] }, '/globalconf/current.json']] });
+  });
+
+  test('grantPublish allows s3:PutObject and s3:GetObject under globalconf/ of this bucket, nothing else', () => {
+    const { json } = cdn(true);
+    const bucket = resourceAt(json, '/Cdn/Bucket/Resource');
+    const policies = Object.values(resourcesOfType(json, 'AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } },
+    ]);
+  });
+});
