@@ -16,6 +16,8 @@ import { Command, Option } from 'commander';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../cli/commands';
 import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../cli/log-target';
 import { registryListCommand, registryRemoveCommand, rotateCentralKeyCommand, rotateGatewayKeyCommand } from '../cli/trust';
+import { rotateInConfigFile } from '../cli/aws-key-rotation';
+import { DEFAULT_CONFIG_PATH } from '../lib/config/ecosystem-config';
 import { awsRegistryTarget, localTrustTarget, readLocalRuntimeInfo } from '../cli/trust-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
@@ -152,11 +154,12 @@ keys
   .option('--agency <name>', "rotate this agency's gateway key")
   .option('--central', 'rotate the central key')
   .option('--wait', 'run every step, waiting in between (default: one step, then say when the next is due)')
-  .option('--aws', 'not available: in AWS the keys are stack resources, rotated with the stack properties (README, Key rotation)')
-  .action((options: { agency?: string; central?: boolean; wait?: boolean; aws?: boolean }) =>
-    run(() => {
-      if (options.aws) throw new CliError('In AWS, keys are rotated with the stack properties `signingKeys` (README, "Key rotation"): each step is a reviewed `cdk diff` and deploy.');
+  .option('--aws', 'a deployment: the keys are stack resources; make the next step in the config file (`signingKeys`), to review with cdk diff and deploy (README, Key rotation)')
+  .option('--config <file>', 'with --aws: the config file to change (the ecosystem file, an agency\'s gateway config or the central config)', DEFAULT_CONFIG_PATH)
+  .action((options: { agency?: string; central?: boolean; wait?: boolean; aws?: boolean; config: string }) =>
+    run(async () => {
       if (Boolean(options.agency) === Boolean(options.central)) throw new CliError('say which key: --agency NAME or --central');
+      if (options.aws) return rotateInConfigFile(options.config, options.central ? { central: true } : { agency: options.agency! }, output);
       const target = localTrustTarget(readLocalRuntimeInfo(stateDir), anchorPath(stateDir));
       return options.central ? rotateCentralKeyCommand(target, { wait: options.wait }, output) : rotateGatewayKeyCommand(target, options.agency!, { wait: options.wait }, output);
     }),

@@ -13,6 +13,8 @@ export const GATEWAY_ENVIRONMENT = {
   settings: 'SILD_GATEWAY_SETTINGS',
   /** The gateway's KMS key (ARN, id or alias). */
   signingKey: 'SILD_SIGNING_KEY_ID',
+  /** Every key the deployment publishes, comma-separated, when more than the signing key (a rotation under way). */
+  publishedKeys: 'SILD_PUBLISHED_KEY_IDS',
   messageLogTable: 'SILD_MESSAGE_LOG_TABLE',
   /** Days before DynamoDB's TTL removes a record. */
   logRetentionDays: 'SILD_LOG_RETENTION_DAYS',
@@ -25,6 +27,8 @@ export const CENTRAL_ENVIRONMENT = {
   /** JSON of the central settings (`centralSettingsSchema`). */
   settings: 'SILD_CENTRAL_SETTINGS',
   signingKey: 'SILD_SIGNING_KEY_ID',
+  /** Every key the deployment holds, comma-separated, when more than the signing key (a hand-over under way). */
+  publishedKeys: 'SILD_PUBLISHED_KEY_IDS',
   registryTable: 'SILD_REGISTRY_TABLE',
   /** The bucket the published configurations go to (served through the CDN). */
   configurationBucket: 'SILD_CONFIGURATION_BUCKET',
@@ -34,6 +38,8 @@ export const CENTRAL_ENVIRONMENT = {
 export interface GatewayDeployment<Settings = GatewaySettingsInput> {
   readonly settings: Settings;
   readonly signingKeyId: string;
+  /** The keys published beside it (including it). @default - the signing key alone */
+  readonly publishedKeyIds?: readonly string[];
   readonly messageLogTable: string;
   readonly logRetentionDays: number;
   readonly bodyBucket: string;
@@ -43,6 +49,8 @@ export interface GatewayDeployment<Settings = GatewaySettingsInput> {
 export interface CentralDeployment<Settings = CentralSettingsInput> {
   readonly settings: Settings;
   readonly signingKeyId: string;
+  /** The keys held beside it (including it): the previous one signs the hand-over. @default - the signing key alone */
+  readonly publishedKeyIds?: readonly string[];
   readonly registryTable: string;
   readonly configurationBucket: string;
 }
@@ -53,6 +61,7 @@ export function gatewayEnvironment(deployment: GatewayDeployment): Record<string
   return {
     [GATEWAY_ENVIRONMENT.settings]: JSON.stringify(deployment.settings),
     [GATEWAY_ENVIRONMENT.signingKey]: deployment.signingKeyId,
+    ...publishedKeysEnvironment(GATEWAY_ENVIRONMENT.publishedKeys, deployment),
     [GATEWAY_ENVIRONMENT.messageLogTable]: deployment.messageLogTable,
     [GATEWAY_ENVIRONMENT.logRetentionDays]: String(deployment.logRetentionDays),
     [GATEWAY_ENVIRONMENT.bodyBucket]: deployment.bodyBucket,
@@ -65,6 +74,7 @@ export function readGatewayDeployment(env: Environment): GatewayDeployment<Gatew
   return {
     settings: parseGatewaySettings(parseJson(env, GATEWAY_ENVIRONMENT.settings)),
     signingKeyId: required(env, GATEWAY_ENVIRONMENT.signingKey),
+    publishedKeyIds: publishedKeysOf(env, GATEWAY_ENVIRONMENT),
     messageLogTable: required(env, GATEWAY_ENVIRONMENT.messageLogTable),
     logRetentionDays: retention,
     bodyBucket: required(env, GATEWAY_ENVIRONMENT.bodyBucket),
@@ -75,6 +85,7 @@ export function centralEnvironment(deployment: CentralDeployment): Record<string
   return {
     [CENTRAL_ENVIRONMENT.settings]: JSON.stringify(deployment.settings),
     [CENTRAL_ENVIRONMENT.signingKey]: deployment.signingKeyId,
+    ...publishedKeysEnvironment(CENTRAL_ENVIRONMENT.publishedKeys, deployment),
     [CENTRAL_ENVIRONMENT.registryTable]: deployment.registryTable,
     [CENTRAL_ENVIRONMENT.configurationBucket]: deployment.configurationBucket,
   };
@@ -86,9 +97,28 @@ export function readCentralDeployment(env: Environment): CentralDeployment<Centr
   return {
     settings: parsed.data,
     signingKeyId: required(env, CENTRAL_ENVIRONMENT.signingKey),
+    publishedKeyIds: publishedKeysOf(env, CENTRAL_ENVIRONMENT),
     registryTable: required(env, CENTRAL_ENVIRONMENT.registryTable),
     configurationBucket: required(env, CENTRAL_ENVIRONMENT.configurationBucket),
   };
+}
+
+/** The variable only while a rotation has more than one key, so an unrotated deployment's environment is unchanged. */
+function publishedKeysEnvironment(name: string, deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] }): Record<string, string> {
+  const published = deployment.publishedKeyIds ?? [deployment.signingKeyId];
+  return published.length === 1 && published[0] === deployment.signingKeyId ? {} : { [name]: published.join(',') };
+}
+
+function publishedKeysOf(env: Environment, names: { readonly signingKey: string; readonly publishedKeys: string }): string[] {
+  const listed = (env[names.publishedKeys] ?? '').split(',').filter(Boolean);
+  const signing = required(env, names.signingKey);
+  if (listed.length > 0 && !listed.includes(signing)) throw new Error(`Environment variable ${names.publishedKeys} must list the signing key ${signing}`);
+  return listed.length > 0 ? listed : [signing];
+}
+
+/** The key ring a deployment starts from (before any rotation the operator writes to the table). */
+export function deploymentKeyRing(deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] }): { current: string; published: readonly string[] } {
+  return { current: deployment.signingKeyId, published: deployment.publishedKeyIds ?? [deployment.signingKeyId] };
 }
 
 function required(env: Environment, name: string): string {

@@ -30,7 +30,7 @@ export { SildFunction, type SildFunctionProps, type SildFunctionVpcPlacement } f
 export { SildRestApi, type SildRestApiProps, type ApiThrottle } from './constructs/sild-rest-api';
 export { SildHttpApi, type SildHttpApiProps } from './constructs/sild-http-api';
 export { SildTable, type SildTableProps, type TableItemAction, type LeadingKeys } from './constructs/sild-table';
-export { SigningKey, type SigningKeyProps } from './constructs/signing-key';
+export { SigningKey, signingKeySet, type SigningKeyProps, type SigningKeySet } from './constructs/signing-key';
 export { BodyStoreBucket, type BodyStoreBucketProps } from './constructs/body-store-bucket';
 export { RateLimitWebAcl, type RateLimitWebAclProps } from './constructs/rate-limit-web-acl';
 export { GatewayRegistration, type GatewayRegistrationProps } from './constructs/gateway-registration';

@@ -1,7 +1,7 @@
 /**
  * `KeyRing` of KMS keys: which key signs and which are published is an item the operator's rotation writes (the
- * registry's central key ring, a gateway's signing keys); until the first rotation there is none and the
- * deployment's key is the only one. The item is re-read at most every `ttlMs`, so a switch reaches every running
+ * registry's central key ring, a gateway's signing keys); without one, the deployment's ring holds (its signing key,
+ * and in AWS the keys its stack properties publish). The item is re-read at most every `ttlMs`, so a switch reaches every running
  * function within that time, without a redeploy.
  */
 import { KmsSigner } from './kms-signer';
@@ -22,8 +22,8 @@ export class KmsKeyRing implements KeyRing {
     private readonly kms: KMSClient,
     /** Reads the key-ring item; undefined when there is none. */
     private readonly load: () => Promise<KeyRingState | undefined>,
-    /** The deployment's key: the ring before any rotation. */
-    private readonly deploymentKeyId: string,
+    /** The deployment's ring: what holds while no item is written. */
+    private readonly deploymentRing: KeyRingState,
     private readonly clock: Clock,
     private readonly ttlMs = 60_000,
   ) {}
@@ -40,7 +40,7 @@ export class KmsKeyRing implements KeyRing {
     const now = this.clock.now();
     if (this.state && now - this.state.loadedAt < this.ttlMs) return this.state.value;
     try {
-      const value = (await this.load()) ?? { current: this.deploymentKeyId, published: [this.deploymentKeyId] };
+      const value = (await this.load()) ?? this.deploymentRing;
       this.state = { value, loadedAt: now };
     } catch (error) {
       // Keep signing with the ring last read; with none read yet, the failure is the caller's (a port error).

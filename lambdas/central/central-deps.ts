@@ -5,7 +5,7 @@ import { KmsKeyRing } from '../adapters/kms-key-ring';
 import { GlobalConfigurationPublisher, type CentralDeps, type CentralSettings } from '../core/central';
 import { S3ConfigurationDistribution } from '../adapters/s3-configuration-distribution';
 import { systemClock, type Clock } from '../core/ports';
-import type { CentralDeployment } from '../deployment-contract';
+import { deploymentKeyRing, type CentralDeployment } from '../deployment-contract';
 
 /** The central dependencies, with the registry's DynamoDB adapter (the local runtime also writes the allow-list) and the publisher. */
 export function createCentralDeps(
@@ -18,7 +18,7 @@ export function createCentralDeps(
     settings: deployment.settings,
     registry,
     // A central key rotation (`sild keys rotate --central`) takes over within keyRingRefreshSeconds.
-    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deployment.signingKeyId, clock, deployment.settings.keyRingRefreshSeconds * 1000),
+    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deploymentKeyRing(deployment), clock, deployment.settings.keyRingRefreshSeconds * 1000),
     clock,
   };
   return { ...deps, registry, publisher: new GlobalConfigurationPublisher(deps, new S3ConfigurationDistribution(clients.s3, deployment.configurationBucket)) };

@@ -20,7 +20,7 @@ import { GlobalConfigurationCache } from '../core/global-configuration-cache';
 import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/message-signer';
 import { systemClock, type Clock, type HttpClient } from '../core/ports';
 import { SealHealth, type SealerDeps } from '../core/sealer';
-import type { GatewayDeployment } from '../deployment-contract';
+import { deploymentKeyRing, type GatewayDeployment } from '../deployment-contract';
 
 export interface GatewayDepsOptions {
   readonly clock?: Clock;
@@ -47,7 +47,7 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
   const http = options.http ?? new NodeHttpClient();
   const events = options.events;
   const keyRing = new DynamoDbGatewayKeys(clients.dynamodb, deployment.messageLogTable);
-  const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deployment.signingKeyId, clock, settings.keyRingRefreshSeconds * 1000);
+  const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deploymentKeyRing(deployment), clock, settings.keyRingRefreshSeconds * 1000);
   const archive = new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable);
   const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, { retentionDays: deployment.logRetentionDays, sealing: settings.sealing });
   const seals = new DynamoDbSealStore(clients.dynamodb, deployment.messageLogTable, settings.sealing);

@@ -1,7 +1,7 @@
 /**
  * Lambda entry: the deploy-time custom resource (`Custom::SildGatewayRegistration`, run by aws-cdk-lib's provider
  * framework) that registers this gateway with the central registry. Create and Update read the gateway's public
- * key from KMS, sign the join with that key (proof of possession), and join with the function's own role
+ * keys from KMS (during a rotation, every published key), sign the join with each (proof of possession), and join with the function's own role
  * credentials (SigV4; the central API authorizes the account).
  * Delete does nothing: leaving the registry is an operator's decision at the central side.
  */
@@ -22,6 +22,8 @@ export interface RegistrationProperties {
   readonly Settings: string;
   readonly ProviderUrl: string;
   readonly SigningKeyId: string;
+  /** Every key to register, comma-separated, while a rotation publishes more than one. @default - SigningKeyId alone */
+  readonly PublishedKeyIds?: string;
   readonly CentralUrl: string;
   readonly CentralRegion: string;
 }
@@ -48,9 +50,10 @@ export function createRegistrationHandler(deps: RegistrationDeps): (event: Cloud
     if (missing.length > 0) throw new Error(`Missing registration properties: ${missing.join(', ')}`);
     const props = properties as RegistrationProperties;
     const settings = parseGatewaySettings(JSON.parse(props.Settings));
-    const signer = deps.signer(props.SigningKeyId);
+    const signers = (props.PublishedKeyIds ? props.PublishedKeyIds.split(',').filter(Boolean) : [props.SigningKeyId]).map((keyId) => deps.signer(keyId));
     const options: JoinOptions = { centralUrl: props.CentralUrl, region: props.CentralRegion, credentials: deps.credentials };
-    const request = await signJoinRequest(joinRequestFor(props.Agency, settings, props.ProviderUrl, [await signer.publicKey()]), [signer], Date.now());
+    const publicKeys = await Promise.all(signers.map((signer) => signer.publicKey()));
+    const request = await signJoinRequest(joinRequestFor(props.Agency, settings, props.ProviderUrl, publicKeys), signers, Date.now());
     const result: JoinResult = await deps.join(request, options);
     return { PhysicalResourceId: result.gateway, Data: { Gateway: result.gateway, KeyId: result.keyIds[0] ?? '' } };
   };

@@ -4,7 +4,7 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
 
 /** One entry of the join allow-list. */
 export const allowedAgencySchema = z.object({
@@ -30,6 +30,8 @@ export const centralFieldsSchema = z.object({
   configurationUrl: z.url({ protocol: /^https$/ }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
   anchorPublicKey: anchorKeySchema.optional(),
+  /** The central's KMS signing keys by name, and the one that signs (central key rotation). @default { published: ['initial'], current: 'initial' } */
+  signingKeys: signingKeysSchema.optional(),
   /** Accept gateway URLs on private addresses (all gateways share one network). @default false */
   allowPrivateProviderUrls: z.boolean().default(false),
   /** Reserved concurrency of the central function. @default 20 */

@@ -50,6 +50,29 @@ export const anchorKeySchema = z.string().refine((value) => {
 }, 'must be the central public key as the central stack outputs it (an EC key, DER SPKI, base64)');
 
 /** A config error: the message lists every problem as `field: reason`. */
+/**
+ * A deployment's KMS signing keys, by name — the key rotation procedure in AWS (README, "Key rotation"): add a key
+ * to `published`, deploy, wait; make it `current`, deploy, wait; drop the old one from `published`, deploy. `initial`
+ * names the key the first deployment created. A key dropped from the list leaves the stack but stays in KMS
+ * (retained): evidence signed with it keeps verifying against the configurations that listed it.
+ */
+export const signingKeysSchema = z
+  .object({
+    /** Every key listed (gateway: published in the global configuration; central: able to sign a hand-over). */
+    published: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')).min(1).max(3),
+    /** The key that signs now: one of `published`. */
+    current: z.string(),
+  })
+  .superRefine((keys, context) => {
+    if (!keys.published.includes(keys.current)) context.addIssue({ code: 'custom', path: ['current'], message: `must be one of published (${keys.published.join(', ')})` });
+    if (new Set(keys.published).size !== keys.published.length) context.addIssue({ code: 'custom', path: ['published'], message: 'lists a key twice' });
+  });
+
+export type SigningKeysConfig = z.infer<typeof signingKeysSchema>;
+
+/** The name of the key the first deployment created. */
+export const INITIAL_SIGNING_KEY = 'initial';
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

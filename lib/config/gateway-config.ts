@@ -12,7 +12,7 @@ import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
 
 const accessRightSchema = z.object({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -63,6 +63,8 @@ export const gatewayFieldsSchema = z.object({
   messageLog: messageLogSettingsSchema.partial().optional(),
   /** How the gateway signs messages: `session` (a KMS-certified in-memory key, ≤ 1 h) or `kms` (KMS per message). @default session, 3600 s */
   signing: signingSettingsSchema.optional(),
+  /** The gateway's KMS signing keys by name, and the one that signs (key rotation). @default { published: ['initial'], current: 'initial' } */
+  signingKeys: signingKeysSchema.optional(),
   /** Seal interval (whole minutes: the sealer runs on a schedule) and fail-closed limit of the message log. @default 60 s, 600 s */
   sealing: sealingSettingsSchema.partial().optional(),
   /** Days log records are kept before TTL removes them. @default 30 */

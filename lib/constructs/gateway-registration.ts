@@ -24,6 +24,8 @@ export interface GatewayRegistrationProps {
   readonly settingsJson: string;
   /** The gateway's signing key; its public key is registered. */
   readonly signingKey: SigningKey;
+  /** Every key to register (a rotation publishes two), each signing the join. @default - the signing key alone */
+  readonly publishedKeys?: readonly SigningKey[];
   /** The provider-side URL other gateways call. */
   readonly providerUrl: string;
   /** The central API's base URL (`central.apiUrl`). */
@@ -50,7 +52,8 @@ export class GatewayRegistration extends Construct {
       logRetention: props.logRetention,
     });
     // The join carries a signature by the key it registers (proof of possession); Sign includes GetPublicKey.
-    props.signingKey.grantSign(registrar);
+    const published = props.publishedKeys ?? [props.signingKey];
+    for (const key of published) key.grantSign(registrar);
     const join = joinArn(this, props);
     registrar.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [join.arn] }));
     if (join.wildcardReason) {
@@ -84,6 +87,8 @@ export class GatewayRegistration extends Construct {
         Settings: props.settingsJson,
         ProviderUrl: props.providerUrl,
         SigningKeyId: props.signingKey.key.keyArn,
+        // Only while more than one key is published, so an unrotated gateway's resource is unchanged.
+        ...(published.length > 1 || published[0] !== props.signingKey ? { PublishedKeyIds: published.map((key) => key.key.keyArn).join(',') } : {}),
         CentralUrl: props.centralUrl,
         CentralRegion: props.centralRegion,
       },

@@ -7,6 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { INITIAL_SIGNING_KEY, type SigningKeysConfig } from '../config/config-parts';
 
 export interface SigningKeyProps {
   /** Alias without the `alias/` prefix, e.g. `sild/DEV/central`; characters outside `[A-Za-z0-9/_-]` become `-`. */
@@ -38,4 +39,26 @@ export class SigningKey extends Construct {
   public grantGetPublicKey(grantee: iam.IGrantable): iam.Grant {
     return this.key.grant(grantee, 'kms:GetPublicKey');
   }
+}
+
+/** A deployment's signing keys (`signingKeys` in its config): the one that signs and every one it publishes. */
+export interface SigningKeySet {
+  readonly current: SigningKey;
+  /** Includes `current`. */
+  readonly published: readonly SigningKey[];
+}
+
+/**
+ * Creates the keys `keys` names in `scope`. The `initial` key keeps the id and alias the first deployment gave it
+ * (`SigningKey`, `<alias>`), so adding keys never replaces it; the others are `SigningKey-<name>`, `<alias>/<name>`.
+ * A name dropped from the list leaves the template and stays in KMS (RETAIN).
+ */
+export function signingKeySet(scope: Construct, props: SigningKeyProps & { readonly keys?: SigningKeysConfig }): SigningKeySet {
+  const keys = props.keys ?? { published: [INITIAL_SIGNING_KEY], current: INITIAL_SIGNING_KEY };
+  const published = keys.published.map((name) =>
+    name === INITIAL_SIGNING_KEY
+      ? new SigningKey(scope, 'SigningKey', { alias: props.alias, description: props.description })
+      : new SigningKey(scope, `SigningKey-${name}`, { alias: `${props.alias}/${name}`, description: `${props.description} (key ${name})` }),
+  );
+  return { current: published[keys.published.indexOf(keys.current)], published };
 }

@@ -16,7 +16,7 @@ import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { GlobalConfigurationCdn } from './global-configuration-cdn';
 import { checkDeploymentTarget } from './deployment-target';
-import { SigningKey } from './signing-key';
+import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction } from './sild-function';
 import { SildRestApi } from './sild-rest-api';
 import { SildTable } from './sild-table';
@@ -32,7 +32,10 @@ export class SildCentral extends Construct {
   /** The validated config the central was built from. */
   public readonly config: CentralConfig;
   public readonly api: SildRestApi;
+  /** The key that signs now (`central.signingKeys.current`). */
   public readonly signingKey: SigningKey;
+  /** Every key the central holds (`central.signingKeys`). */
+  public readonly signingKeys: SigningKeySet;
   public readonly registry: SildTable;
   /** Where the global configuration is distributed (S3 behind CloudFront). */
   public readonly configuration: GlobalConfigurationCdn;
@@ -45,16 +48,19 @@ export class SildCentral extends Construct {
     Tags.of(this).add('sild:component', 'central');
 
     this.registry = new SildTable(this, 'Registry', { layout: REGISTRY_TABLE });
-    this.signingKey = new SigningKey(this, 'SigningKey', {
+    this.signingKeys = signingKeySet(this, {
       alias: `sild/${config.instance}/central`,
       description: `Sild ${config.instance}: signs the global configuration (the anchor's key)`,
+      keys: config.central.signingKeys,
     });
+    this.signingKey = this.signingKeys.current;
 
     // The configuration is distributed through a CDN: readers cost the central nothing.
     this.configuration = new GlobalConfigurationCdn(this, 'GlobalConfiguration');
     const environment = centralEnvironment({
       settings: centralSettings(config),
       signingKeyId: this.signingKey.key.keyArn,
+      publishedKeyIds: this.signingKeys.published.map((key) => key.key.keyArn),
       registryTable: this.registry.table.tableName,
       configurationBucket: this.configuration.bucket.bucketName,
     });
@@ -83,7 +89,8 @@ export class SildCentral extends Construct {
     });
     for (const fn of [handler, publisher]) {
       this.configuration.grantPublish(fn);
-      this.signingKey.grantSign(fn);
+      // The previous key signs the hand-over to the new one.
+      for (const key of this.signingKeys.published) key.grantSign(fn);
     }
     // The join writes agency entries, never the deployment's CONFIG items (allow-list, global groups) or the
     // operator's central key ring; publishing advances the version counter and records key hand-overs (CHAIN).

@@ -12,6 +12,7 @@
 import { Annotations, CfnOutput, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
@@ -23,7 +24,7 @@ import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
 import { BodyStoreBucket } from './body-store-bucket';
 import { GatewayRegistration } from './gateway-registration';
-import { SigningKey } from './signing-key';
+import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from './sild-function';
 import { SildHttpApi } from './sild-http-api';
 import { SildRestApi } from './sild-rest-api';
@@ -53,7 +54,10 @@ export class SildGateway extends Construct {
   public readonly config: GatewayConfig;
   public readonly consumerApi: SildRestApi | SildHttpApi;
   public readonly providerApi: SildRestApi | SildHttpApi;
+  /** The key that signs now (`signingKeys.current`). */
   public readonly signingKey: SigningKey;
+  /** Every key the gateway publishes (`signingKeys`). */
+  public readonly signingKeys: SigningKeySet;
   public readonly messageLog: SildTable;
   public readonly bodyStore: BodyStoreBucket;
   /** Undefined while the central URL and anchor are not known. */
@@ -67,10 +71,13 @@ export class SildGateway extends Construct {
     Tags.of(this).add('sild:component', 'gateway');
     Tags.of(this).add('sild:agency', gateway.name);
 
-    this.signingKey = new SigningKey(this, 'SigningKey', {
+    this.signingKeys = signingKeySet(this, {
       alias: `sild/${gateway.instance}/gateway/${gateway.name}`,
       description: `Sild ${gateway.instance}: gateway ${gateway.name} signs its messages`,
+      keys: gateway.signingKeys,
     });
+    this.signingKey = this.signingKeys.current;
+    const grantSign = (grantee: iam.IGrantable) => this.signingKeys.published.forEach((key) => key.grantSign(grantee));
     this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
     this.bodyStore = new BodyStoreBucket(this, 'BodyStore', { retentionDays: gateway.logRetentionDays });
 
@@ -92,6 +99,7 @@ export class SildGateway extends Construct {
     const environment = gatewayEnvironment({
       settings,
       signingKeyId: this.signingKey.key.keyArn,
+      publishedKeyIds: this.signingKeys.published.map((key) => key.key.keyArn),
       messageLogTable: this.messageLog.table.tableName,
       logRetentionDays: gateway.logRetentionDays,
       bodyBucket: this.bodyStore.bucket.bucketName,
@@ -115,7 +123,7 @@ export class SildGateway extends Construct {
     // (never the deployment's CONFIG items, the operator's key ring or the sealer's seals); they read the seals (the
     // fail-closed check), the key ring and the kept configurations.
     for (const fn of [consumer, provider]) {
-      this.signingKey.grantSign(fn);
+      grantSign(fn);
       this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
       this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
       // The provider side also reads the deployment's items (access policy, service descriptions).
@@ -151,7 +159,7 @@ export class SildGateway extends Construct {
       timeout: Duration.minutes(5),
       vpcPlacement,
     });
-    this.signingKey.grantSign(sealer);
+    grantSign(sealer);
     this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
     this.messageLog.grantItemActions(sealer, ['GetItem'], { only: [KEYS_PK] });
     this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
@@ -222,6 +230,7 @@ export class SildGateway extends Construct {
         memberName: gateway.member.name,
         settingsJson,
         signingKey: this.signingKey,
+        publishedKeys: this.signingKeys.published,
         providerUrl: this.providerApi.url,
         centralUrl: apiUrl,
         centralAccount: gateway.central.account,

@@ -14,7 +14,8 @@ const deployment = { settings, signingKeyId: 'arn:aws:kms:eu-north-1:22222222222
 describe('the deployment contract', () => {
   test('what a deployer writes is what the function reads, with the settings validated and their defaults filled in', () => {
     const env = gatewayEnvironment(deployment);
-    expect(Object.keys(env).sort()).toEqual(Object.values(GATEWAY_ENVIRONMENT).sort());
+    // SILD_PUBLISHED_KEY_IDS only while a rotation publishes more than the signing key.
+    expect(Object.keys(env).sort()).toEqual(Object.values(GATEWAY_ENVIRONMENT).filter((name) => name !== GATEWAY_ENVIRONMENT.publishedKeys).sort());
     const read = readGatewayDeployment(env);
     expect(read).toMatchObject({ signingKeyId: deployment.signingKeyId, messageLogTable: 'log', logRetentionDays: 30, bodyBucket: 'bodies' });
     expect(read.settings).toMatchObject({ ...settings, services: [{ ...settings.services[0], timeoutMs: 25_000 }], signing: { mode: 'session', sessionValiditySeconds: 3600 } });
@@ -30,8 +31,19 @@ describe('the deployment contract', () => {
 
   test('the central function reads what the central deployer writes', () => {
     const env = centralEnvironment({ settings: { instance: 'DEV', memberClasses: ['GOV'] }, signingKeyId: 'key', registryTable: 'registry', configurationBucket: 'bucket' });
-    expect(Object.keys(env).sort()).toEqual(Object.values(CENTRAL_ENVIRONMENT).sort());
+    expect(Object.keys(env).sort()).toEqual(Object.values(CENTRAL_ENVIRONMENT).filter((name) => name !== CENTRAL_ENVIRONMENT.publishedKeys).sort());
     expect(readCentralDeployment(env)).toMatchObject({ settings: { instance: 'DEV', memberClasses: ['GOV'], validitySeconds: 600 }, signingKeyId: 'key', registryTable: 'registry', configurationBucket: 'bucket' });
     expect(() => readCentralDeployment({ ...env, [CENTRAL_ENVIRONMENT.settings]: '{"instance":1}' })).toThrow(/SILD_CENTRAL_SETTINGS at instance/);
+  });
+
+  test('during a rotation the published keys travel beside the signing key; a list without the signing key is refused', () => {
+    const rotating = { ...deployment, publishedKeyIds: ['arn:aws:kms:eu-north-1:222222222222:key/1', 'arn:aws:kms:eu-north-1:222222222222:key/2'] };
+    const env = gatewayEnvironment(rotating);
+    expect(env[GATEWAY_ENVIRONMENT.publishedKeys]).toBe(rotating.publishedKeyIds.join(','));
+    expect(readGatewayDeployment(env).publishedKeyIds).toEqual(rotating.publishedKeyIds);
+    expect(readGatewayDeployment(gatewayEnvironment(deployment)).publishedKeyIds).toEqual([deployment.signingKeyId]);
+    expect(() => readGatewayDeployment({ ...env, [GATEWAY_ENVIRONMENT.signingKey]: 'arn:aws:kms:eu-north-1:222222222222:key/3' })).toThrow(/SILD_PUBLISHED_KEY_IDS must list the signing key/);
+    const central = centralEnvironment({ settings: { instance: 'DEV', memberClasses: ['GOV'] }, signingKeyId: 'new', publishedKeyIds: ['old', 'new'], registryTable: 'registry', configurationBucket: 'bucket' });
+    expect(readCentralDeployment(central).publishedKeyIds).toEqual(['old', 'new']);
   });
 });

@@ -60,6 +60,15 @@ describe('registration custom resource handler', () => {
     expect(result).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry', Data: { Gateway: 'DEV/GOV/70000001/population-registry', KeyId: 'key-1' } });
   });
 
+  test('during a rotation it registers every published key, each signing the join', async () => {
+    const { calls, deps } = fakes();
+    await createRegistrationHandler(deps)(event('Update', { ...properties, PublishedKeyIds: 'arn:key/old,arn:key/new' }));
+    expect(calls.keyIds).toEqual(['arn:key/old', 'arn:key/new']);
+    const [[request]] = calls.joins;
+    expect(request.gateway.publicKeys).toHaveLength(2);
+    expect(request.proofs).toHaveLength(2);
+  });
+
   test('Delete leaves the registry alone (unregistering is an operator decision)', async () => {
     const { calls, deps } = fakes();
     expect(await createRegistrationHandler(deps)(event('Delete'))).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry' });

@@ -141,3 +141,33 @@ describe('SildCentral props', () => {
     }
   });
 });
+
+describe('SildCentral key rotation (central.signingKeys)', () => {
+  const withKeys = (signingKeys: { published: string[]; current: string }) => central({ ...minimal(), central: { ...minimal().central, signingKeys } });
+  const keyArn = (synthesized: ReturnType<typeof central>, name: string) => ({ 'Fn::GetAtt': [synthesized.at(name === 'initial' ? '/SigningKey/Key/Resource' : `/SigningKey-${name}/Key/Resource`).logicalId, 'Arn'] });
+
+  test('hand-over: the new key signs, the initial one (unchanged) stays held so that it signs the hand-over; both functions may sign with both', () => {
+    const before = central(minimal());
+    const handOver = withKeys({ published: ['initial', 'next'], current: 'next' });
+    expect(handOver.at('/SigningKey/Key/Resource').logicalId).toBe(before.at('/SigningKey/Key/Resource').logicalId);
+    for (const fn of ['CentralFunction', 'PublisherFunction']) {
+      const env = handOver.at(`/${fn}/Resource`).resource.Properties.Environment.Variables;
+      expect(env.SILD_SIGNING_KEY_ID).toEqual(keyArn(handOver, 'next'));
+      expect(env.SILD_PUBLISHED_KEY_IDS).toEqual({ 'Fn::Join': ['', [keyArn(handOver, 'initial'), ',', keyArn(handOver, 'next')]] });
+      const role = handOver.at(`/${fn}Role/Resource`).logicalId;
+      const signable = Object.values(resourcesOfType(handOver.json, 'AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter((statement) => [statement.Action].flat().includes('kms:Sign'))
+        .flatMap((statement) => [statement.Resource].flat());
+      expect(signable).toEqual(expect.arrayContaining([keyArn(handOver, 'initial'), keyArn(handOver, 'next')]));
+    }
+  });
+
+  test('retire: only the new key is left in the template; the old one stays in KMS (retained)', () => {
+    const retired = withKeys({ published: ['next'], current: 'next' });
+    expect(Object.keys(resourcesOfType(retired.json, 'AWS::KMS::Key'))).toEqual([retired.at('/SigningKey-next/Key/Resource').logicalId]);
+    expect(retired.at('/SigningKey-next/Key/Alias/Resource').resource.Properties.AliasName).toBe('alias/sild/EE/central/next');
+    expect(retired.at('/CentralFunction/Resource').resource.Properties.Environment.Variables.SILD_PUBLISHED_KEY_IDS).toBeUndefined();
+  });
+});

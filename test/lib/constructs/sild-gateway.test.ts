@@ -191,3 +191,65 @@ describe('SildGateway props', () => {
     }
   });
 });
+
+describe('SildGateway key rotation (signingKeys): publish, switch, retire — each step one reviewed deploy', () => {
+  const step = (signingKeys?: { published: string[]; current: string }) => {
+    const synthesized = gateway({ ...minimal(), signingKeys });
+    const keyArn = (name: string) => ({ 'Fn::GetAtt': [synthesized.at(name === 'initial' ? '/SigningKey/Key/Resource' : `/SigningKey-${name}/Key/Resource`).logicalId, 'Arn'] });
+    const env = (fn: string) => synthesized.at(`/${fn}/Resource`).resource.Properties.Environment.Variables;
+    /** The KMS keys a role may sign with (its policies' kms:Sign statements). */
+    const signableBy = (roleSuffix: string) => {
+      const role = synthesized.at(roleSuffix).logicalId;
+      return Object.values(resourcesOfType(synthesized.json, 'AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter((statement) => [statement.Action].flat().includes('kms:Sign'))
+        .flatMap((statement) => [statement.Resource].flat());
+    };
+    return { ...synthesized, keyArn, env, signableBy, registration: () => synthesized.at('/Registration/Resource/Default').resource.Properties };
+  };
+  const before = step();
+
+  test('without signingKeys: the one initial key, no published-keys variable, the registration names the key alone', () => {
+    expect(Object.keys(resourcesOfType(before.json, 'AWS::KMS::Key'))).toEqual([before.at('/SigningKey/Key/Resource').logicalId]);
+    expect(before.env('ConsumerFunction').SILD_PUBLISHED_KEY_IDS).toBeUndefined();
+    expect(before.registration().PublishedKeyIds).toBeUndefined();
+    expect(before.registration().SigningKeyId).toEqual(before.keyArn('initial'));
+  });
+
+  test('1. publish: a second retained key beside the initial one (unchanged); both published and registered, the initial one still signs', () => {
+    const published = step({ published: ['initial', 'next'], current: 'initial' });
+    expect(published.at('/SigningKey/Key/Resource').logicalId).toBe(before.at('/SigningKey/Key/Resource').logicalId);
+    expect(published.at('/SigningKey-next/Key/Resource').resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } });
+    expect(published.at('/SigningKey-next/Key/Alias/Resource').resource.Properties.AliasName).toBe('alias/sild/EE/gateway/vehicle-registry/next');
+    for (const fn of ['ConsumerFunction', 'ProviderFunction', 'SealerFunction']) {
+      expect(published.env(fn).SILD_SIGNING_KEY_ID).toEqual(published.keyArn('initial'));
+      expect(published.env(fn).SILD_PUBLISHED_KEY_IDS).toEqual({ 'Fn::Join': ['', [published.keyArn('initial'), ',', published.keyArn('next')]] });
+      expect(published.signableBy(`/${fn}Role/Resource`)).toEqual(expect.arrayContaining([published.keyArn('initial'), published.keyArn('next')]));
+    }
+    expect(published.registration().PublishedKeyIds).toEqual({ 'Fn::Join': ['', [published.keyArn('initial'), ',', published.keyArn('next')]] });
+    expect(published.signableBy('/Registration/RegistrarRole/Resource')).toEqual(expect.arrayContaining([published.keyArn('initial'), published.keyArn('next')]));
+  });
+
+  test('2. switch: the new key signs; both stay published', () => {
+    const switched = step({ published: ['initial', 'next'], current: 'next' });
+    expect(switched.env('ProviderFunction').SILD_SIGNING_KEY_ID).toEqual(switched.keyArn('next'));
+    expect(switched.env('ProviderFunction').SILD_PUBLISHED_KEY_IDS).toEqual({ 'Fn::Join': ['', [switched.keyArn('initial'), ',', switched.keyArn('next')]] });
+    const output = Object.entries(switched.json.Outputs as Record<string, { Value: unknown }>).find(([name]) => name.includes('GatewaySigningKeyArn'))!;
+    expect(output[1].Value).toEqual(switched.keyArn('next'));
+  });
+
+  test('3. retire: the old key leaves the template (it stays in KMS, retained); only the new one is published and registered', () => {
+    const retired = step({ published: ['next'], current: 'next' });
+    expect(Object.keys(resourcesOfType(retired.json, 'AWS::KMS::Key'))).toEqual([retired.at('/SigningKey-next/Key/Resource').logicalId]);
+    expect(retired.env('SealerFunction').SILD_SIGNING_KEY_ID).toEqual(retired.keyArn('next'));
+    expect(retired.env('SealerFunction').SILD_PUBLISHED_KEY_IDS).toBeUndefined();
+    expect(retired.registration()).toMatchObject({ SigningKeyId: retired.keyArn('next') });
+    expect(retired.registration().PublishedKeyIds).toBeUndefined();
+  });
+
+  test('a current key that is not published, a key listed twice: a ConfigError naming the field', () => {
+    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['initial'], current: 'next' } }))).toMatchObject({ message: expect.stringMatching(/signingKeys\.current.*must be one of published \(initial\)/s) });
+    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['next', 'next'], current: 'next' } }))).toMatchObject({ message: expect.stringMatching(/signingKeys\.published.*lists a key twice/s) });
+  });
+});
