@@ -6,6 +6,7 @@
  *   sild evidence verify FILE [--anchor ANCHOR]
  *   sild registry list | sild registry remove --agency NAME
  *   sild keys rotate --agency NAME [--wait] | sild keys rotate --central [--wait]
+ *   sild keys rotate --agency NAME | --central  --aws [--config FILE]   (the next step, as a config change)
  *
  * Works on the local ecosystem (`npm start`) by default; `--aws` with `--table`, `--region`, `--central-url`,
  * `--gateway-id` and `--anchor` works on a deployed gateway with the usual AWS credentials (`--profile`).
