@@ -3,10 +3,11 @@
  * message log) and for large bodies handed to another gateway by presigned URL (`transfer/…`, a day). Encrypted,
  * versioned, never public, TLS only, retained when the stack is deleted — it is part of the log.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PRIVATE_BUCKET_PROPS } from './private-bucket-props';
 
 /** The key prefixes bodies live under (`S3BodyStore`): log bodies, and bodies in transfer to another gateway. */
 const BODY_PREFIXES = ['log/', 'transfer/'] as const;
@@ -22,12 +23,7 @@ export class BodyStoreBucket extends Construct {
   constructor(scope: Construct, id: string, props: BodyStoreBucketProps) {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...PRIVATE_BUCKET_PROPS,
       lifecycleRules: [
         // A day past the record's own expiry, so a body never disappears before the record that points at it.
         { id: 'log-bodies', prefix: 'log/', expiration: Duration.days(props.retentionDays + 1), noncurrentVersionExpiration: Duration.days(props.retentionDays + 1) },

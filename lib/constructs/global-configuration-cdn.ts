@@ -5,12 +5,13 @@
  * `max-age` it carries; the central's functions and API see none of that traffic, so a flood of reads can exhaust
  * nothing the exchange depends on. The bucket is never public, TLS only, and retained with the stack.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PRIVATE_BUCKET_PROPS } from './private-bucket-props';
 import { CONFIGURATION_PREFIX, CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 
 export class GlobalConfigurationCdn extends Construct {
@@ -22,12 +23,7 @@ export class GlobalConfigurationCdn extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...PRIVATE_BUCKET_PROPS,
       lifecycleRules: [{ id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
     this.bucket = bucket;

@@ -129,3 +129,12 @@ export function stackMessages(app: App, stack: Stack, level: 'warning' | 'error'
     .messages.filter((message) => message.level === level)
     .map((message) => String(message.entry.data));
 }
+
+/** The KMS keys a role may sign with: the resources of its policies' `kms:Sign` statements. */
+export function signableKeysOf(template: any, roleLogicalId: string): unknown[] {
+  return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement: { Action: string | string[] }) => [statement.Action].flat().includes('kms:Sign'))
+    .flatMap((statement: { Resource: unknown }) => [statement.Resource].flat());
+}

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { ConfigError, gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { CENTRAL_PLACEHOLDERS, SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
 import { thrownBy } from '../../support/assertions';
-import { constructStack, demoConfig, IDS, resourceAt, resourcesOfType, ROOT } from '../../support/synth';
+import { constructStack, demoConfig, IDS, resourceAt, resourcesOfType, ROOT, signableKeysOf } from '../../support/synth';
 
 /** An agency's own config with nothing optional set, the central known. */
 const minimal = (): SildGatewayProps => ({
@@ -198,14 +198,7 @@ describe('SildGateway key rotation (signingKeys): publish, switch, retire — ea
     const keyArn = (name: string) => ({ 'Fn::GetAtt': [synthesized.at(name === 'initial' ? '/SigningKey/Key/Resource' : `/SigningKey-${name}/Key/Resource`).logicalId, 'Arn'] });
     const env = (fn: string) => synthesized.at(`/${fn}/Resource`).resource.Properties.Environment.Variables;
     /** The KMS keys a role may sign with (its policies' kms:Sign statements). */
-    const signableBy = (roleSuffix: string) => {
-      const role = synthesized.at(roleSuffix).logicalId;
-      return Object.values(resourcesOfType(synthesized.json, 'AWS::IAM::Policy'))
-        .filter((policy) => policy.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === role))
-        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
-        .filter((statement) => [statement.Action].flat().includes('kms:Sign'))
-        .flatMap((statement) => [statement.Resource].flat());
-    };
+    const signableBy = (roleSuffix: string) => signableKeysOf(synthesized.json, synthesized.at(roleSuffix).logicalId);
     return { ...synthesized, keyArn, env, signableBy, registration: () => synthesized.at('/Registration/Resource/Default').resource.Properties };
   };
   const before = step();
