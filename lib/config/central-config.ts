@@ -4,10 +4,10 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
 
 /** One entry of the join allow-list. */
-export const allowedAgencySchema = z.object({
+export const allowedAgencySchema = strictObject({
   name: agencyNameSchema,
   /** The account the agency's gateway joins from. */
   account: accountSchema,
@@ -16,18 +16,18 @@ export const allowedAgencySchema = z.object({
 });
 
 /** The central deployment's own settings (the `central` object of the ecosystem file). */
-export const centralFieldsSchema = z.object({
+export const centralFieldsSchema = strictObject({
   account: accountSchema,
   region: regionSchema,
   /** @default 600 */
   globalConfValiditySeconds: z.number().int().min(60).max(86_400).default(600),
   /** @default 60 */
   globalConfGenerationSeconds: z.number().int().min(1).max(3600).default(60),
-  globalGroups: z.array(z.object({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
+  globalGroups: z.array(strictObject({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
   /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
-  apiUrl: z.url().optional(),
+  apiUrl: z.url({ protocol: /^https$/, error: 'must be the central API\'s https:// URL' }).optional(),
   /** Where the central distributes the configuration (the `GlobalConfigurationUrl` output: its CDN); gateways read it there first. */
-  configurationUrl: z.url({ protocol: /^https$/ }).optional(),
+  configurationUrl: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the GlobalConfigurationUrl output' }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
   anchorPublicKey: anchorKeySchema.optional(),
   /** The central's KMS signing keys by name, and the one that signs (central key rotation). @default { published: ['initial'], current: 'initial' } */
@@ -41,8 +41,7 @@ export const centralFieldsSchema = z.object({
 });
 
 /** The central operator's document: instance, member classes, the central's settings, and the join allow-list. */
-export const centralConfigSchema = z
-  .object({
+export const centralConfigSchema = strictObject({
     instance: part('Instance'),
     memberClasses: z.array(part('Member class')).min(1),
     central: centralFieldsSchema,

@@ -4,6 +4,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as z from 'zod';
 import { invalidPartReason } from '../../lambdas/core/identifiers';
 
@@ -15,7 +16,11 @@ export const part = (what: string) =>
   });
 
 export const accountSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-north-1');
+/** Regions as aws-cdk-lib knows them (its bundled region facts): a typo such as `eu-nort-1` is refused at synth. */
+const KNOWN_REGIONS: ReadonlySet<string> = new Set(RegionInfo.regions.map((region) => region.name));
+export const regionSchema = z.string().refine((value) => KNOWN_REGIONS.has(value), {
+  error: (issue) => `${JSON.stringify(issue.input)} is not an AWS Region aws-cdk-lib knows (such as eu-north-1; a Region newer than this aws-cdk-lib needs an upgrade)`,
+});
 
 /** `INST/CLASS/CODE/SUB`, `globalgroup:INST/CODE` or `localgroup:CODE`. */
 export const subjectSchema = z
@@ -26,10 +31,10 @@ export const subjectSchema = z
 export const agencyNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
 
 /** A member as the config names it. */
-export const memberSchema = z.object({ class: part('Member class'), code: part('Member code'), name: z.string().min(1) });
+export const memberSchema = strictObject({ class: part('Member class'), code: part('Member code'), name: z.string().min(1) });
 
 /** AWS WAF on an internet-facing API: a rate-based rule per source IP. */
-export const wafSchema = z.object({
+export const wafSchema = strictObject({
   /** @default true */
   enabled: z.boolean().default(true),
   /** Requests per source IP per 5 minutes before WAF blocks it. @default 3000 */
@@ -43,11 +48,13 @@ export const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
  */
 export const anchorKeySchema = z.string().refine((value) => {
   try {
-    return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType === 'ec';
+    const key = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' }) : undefined;
+    // KMS ECC_NIST_P256: the only key type the central signs with.
+    return key?.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
   } catch {
     return false;
   }
-}, 'must be the central public key as the central stack outputs it (an EC key, DER SPKI, base64)');
+}, 'must be the central public key as the central stack outputs it (a P-256 EC key, DER SPKI, base64)');
 
 /** A config error: the message lists every problem as `field: reason`. */
 /**
@@ -56,8 +63,7 @@ export const anchorKeySchema = z.string().refine((value) => {
  * names the key the first deployment created. A key dropped from the list leaves the stack but stays in KMS
  * (retained): evidence signed with it keeps verifying against the configurations that listed it.
  */
-export const signingKeysSchema = z
-  .object({
+export const signingKeysSchema = strictObject({
     /** Every key listed (gateway: published in the global configuration; central: able to sign a hand-over). */
     published: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')).min(1).max(3),
     /** The key that signs now: one of `published`. */
@@ -72,6 +78,36 @@ export type SigningKeysConfig = z.infer<typeof signingKeysSchema>;
 
 /** The name of the key the first deployment created. */
 export const INITIAL_SIGNING_KEY = 'initial';
+
+/**
+ * An object that refuses fields it does not know — a typo such as `acessRights` would otherwise deploy an empty
+ * policy — and names the field it probably meant.
+ */
+export function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => unknownField(key, known)).join('; ') : undefined),
+  });
+}
+
+function unknownField(key: string, known: readonly string[]): string {
+  const closest = known.map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) })).sort((a, b) => a.distance - b.distance)[0];
+  const extended = known.find((candidate) => candidate.toLowerCase().startsWith(key.toLowerCase()));
+  const meant = closest && closest.distance <= (key.length >= 6 ? 3 : 2) ? closest.candidate : extended;
+  const hint = meant ? ` (did you mean "${meant}"?)` : '';
+  return `unknown field "${key}"${hint}; known: ${known.join(', ')}`;
+}
+
+/** Levenshtein distance (short config keys: the quadratic table is a few hundred cells). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {

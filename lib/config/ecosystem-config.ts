@@ -8,21 +8,25 @@
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import { checkAllowList, centralFieldsSchema, type CentralConfig } from './central-config';
-import { ConfigError, configError, part, readJsonConfig } from './config-parts';
+import { ConfigError, configError, part, readJsonConfig, strictObject } from './config-parts';
 import { checkGatewayFields, gatewayFieldsSchema, readServiceDescriptions, type GatewayConfig } from './gateway-config';
 
 export { ConfigError };
 
-export const ecosystemConfigSchema = z
-  .object({
+export const ecosystemConfigSchema = strictObject({
     instance: part('Instance'),
     memberClasses: z.array(part('Member class')).min(1),
     central: centralFieldsSchema,
     /** Each agency's gateway fields (the same document an agency keeps on its own). */
     agencies: z.array(gatewayFieldsSchema).min(1),
+    /**
+     * Subsystems outside this file that access rights and groups may name — another instance's (federation) or an
+     * agency deploying from its own repository. Any other subject must be a subsystem an agency here declares.
+     * @default []
+     */
+    externalSubsystems: z.array(z.string().regex(/^[^/:]+\/[^/]+\/[^/]+\/[^/]+$/, 'must be INSTANCE/CLASS/CODE/SUBSYSTEM')).default([]),
     /** Local runtime: ports on 127.0.0.1. */
-    local: z
-      .object({
+    local: strictObject({
         /** Central API on basePort, then consumer/provider ports of each agency in order. @default 4000 */
         basePort: z.number().int().min(1024).max(65000).default(4000),
         /** Port of the sample population registry backend. @default 4080 */
@@ -33,7 +37,40 @@ export const ecosystemConfigSchema = z
   .superRefine((config, context) => {
     checkAllowList(config, context);
     config.agencies.forEach((agency, index) => checkGatewayFields(agency, context, ['agencies', index]));
+    checkSubjects(config, context);
   });
+
+/**
+ * Every subsystem a right or group names is declared by an agency of this file or listed in `externalSubsystems`,
+ * and every global group of this instance a right names is defined: a mistyped subject would otherwise grant
+ * nothing (or the wrong party) without a word.
+ */
+function checkSubjects(
+  config: {
+    instance: string;
+    externalSubsystems: readonly string[];
+    central: { globalGroups: readonly { code: string; members: readonly string[] }[] };
+    agencies: readonly { member: { class: string; code: string }; subsystems: readonly string[]; accessRights: readonly { subject: string }[]; localGroups: Record<string, readonly string[]> }[];
+  },
+  context: z.RefinementCtx,
+): void {
+  const known = new Set([...config.externalSubsystems, ...config.agencies.flatMap((agency) => agency.subsystems.map((subsystem) => `${config.instance}/${agency.member.class}/${agency.member.code}/${subsystem}`))]);
+  const groups = new Set(config.central.globalGroups.map((group) => group.code));
+  const check = (subject: string, path: (string | number)[]) => {
+    const group = /^globalgroup:([^/]+)\/(.+)$/.exec(subject);
+    if (group) {
+      if (group[1] === config.instance && !groups.has(group[2])) context.addIssue({ code: 'custom', path, message: `global group ${group[2]} is not defined in central.globalGroups (${[...groups].join(', ') || 'none'})` });
+      return;
+    }
+    if (subject.startsWith('localgroup:') || known.has(subject)) return;
+    context.addIssue({ code: 'custom', path, message: `${subject} is not a subsystem of any agency in this file; if it is outside it (another instance, an agency deploying from its own repository), list it in externalSubsystems` });
+  };
+  config.agencies.forEach((agency, index) => {
+    agency.accessRights.forEach((right, rightIndex) => check(right.subject, ['agencies', index, 'accessRights', rightIndex, 'subject']));
+    Object.entries(agency.localGroups).forEach(([code, members]) => members.forEach((member, memberIndex) => check(member, ['agencies', index, 'localGroups', code, memberIndex])));
+  });
+  config.central.globalGroups.forEach((group, index) => group.members.forEach((member, memberIndex) => check(member, ['central', 'globalGroups', index, 'members', memberIndex])));
+}
 
 export type EcosystemConfig = z.infer<typeof ecosystemConfigSchema>;
 export type AgencyConfig = EcosystemConfig['agencies'][number];

@@ -9,12 +9,12 @@ import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { invalidGlobReason } from '../../lambdas/core/access-rights';
-import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema } from '../../lambdas/core/gateway-settings';
+import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema, type SealingSettings } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
 
-const accessRightSchema = z.object({
+const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
   service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/SERVICECODE'),
   subject: subjectSchema,
@@ -24,7 +24,7 @@ const accessRightSchema = z.object({
   paths: z.array(z.string().min(1)).min(1).default(['**']),
 });
 
-const serviceSchema = z.object({
+const serviceSchema = strictObject({
   subsystem: part('Subsystem code'),
   code: part('Service code'),
   /** Base URL of the backend; the path after the service id and the query are appended. */
@@ -40,15 +40,15 @@ const serviceSchema = z.object({
 /** An IAM role or user ARN. */
 const principalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
 
-const vpcSchema = z.object({
-  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1),
-  availabilityZones: z.array(z.string()).min(1),
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+const vpcSchema = strictObject({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)'),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)')).min(1),
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an Availability Zone name (eu-north-1a)')).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)')).default([]),
 });
 
 /** The fields an agency decides about its gateway; each agency of the ecosystem file has exactly these. */
-export const gatewayFieldsSchema = z.object({
+export const gatewayFieldsSchema = strictObject({
   /** Stable name: stack names, local URLs, the join allow-list; the gateway's server code. */
   name: agencyNameSchema,
   /** Where the gateway deploys; the account is the one the central allows to join. */
@@ -60,13 +60,13 @@ export const gatewayFieldsSchema = z.object({
   accessRights: z.array(accessRightSchema).default([]),
   /** Local groups: code → subsystem ids. */
   localGroups: z.record(z.string(), z.array(subjectSchema)).default({}),
-  messageLog: messageLogSettingsSchema.partial().optional(),
+  messageLog: strictObject(messageLogSettingsSchema.partial().shape).optional(),
   /** How the gateway signs messages: `session` (a KMS-certified in-memory key, ≤ 1 h) or `kms` (KMS per message). @default session, 3600 s */
-  signing: signingSettingsSchema.optional(),
+  signing: strictObject(signingSettingsSchema.shape).optional(),
   /** The gateway's KMS signing keys by name, and the one that signs (key rotation). @default { published: ['initial'], current: 'initial' } */
   signingKeys: signingKeysSchema.optional(),
   /** Seal interval (whole minutes: the sealer runs on a schedule) and fail-closed limit of the message log. @default 60 s, 600 s */
-  sealing: sealingSettingsSchema.partial().optional(),
+  sealing: strictObject(sealingSettingsSchema.partial().shape).optional(),
   /** Days log records are kept before TTL removes them. @default 30 */
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
   /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
@@ -77,13 +77,12 @@ export const gatewayFieldsSchema = z.object({
    */
   consumerAccess: z
     .discriminatedUnion('mode', [
-      z.object({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]+$/)).min(1) }),
-      z.object({ mode: z.literal('iam'), principals: z.array(z.object({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
+      strictObject({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id (vpce-…)')).min(1) }),
+      strictObject({ mode: z.literal('iam'), principals: z.array(strictObject({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
     ])
     .optional(),
   /** Reserved concurrency per function (each side's ceiling, and the sealer's guaranteed floor). @default consumer 100, provider 100, sealer 2 */
-  concurrency: z
-    .object({ consumer: z.number().int().min(1).default(100), provider: z.number().int().min(1).default(100), sealer: z.number().int().min(1).default(2) })
+  concurrency: strictObject({ consumer: z.number().int().min(1).default(100), provider: z.number().int().min(1).default(100), sealer: z.number().int().min(1).default(2) })
     .default({ consumer: 100, provider: 100, sealer: 2 }),
   /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
@@ -98,11 +97,11 @@ export const gatewayFieldsSchema = z.object({
 export type GatewayFields = z.infer<typeof gatewayFieldsSchema>;
 
 /** Where the central is, as an agency knows it: its API and the anchor key, from the central stack's outputs. */
-export const centralReferenceSchema = z.object({
-  /** The central API's URL. @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
-  url: z.url().optional(),
+export const centralReferenceSchema = strictObject({
+  /** The central API's URL (https). @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
+  url: z.url({ protocol: /^https$/, error: 'must be the central API\'s https:// URL' }).optional(),
   /** Where the central distributes the configuration (its `GlobalConfigurationUrl` output). @default - read from the central API only */
-  configurationUrl: z.url({ protocol: /^https$/ }).optional(),
+  configurationUrl: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the GlobalConfigurationUrl output' }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor the gateway trusts. @default - not known yet (as for `url`) */
   anchor: anchorKeySchema.optional(),
   /** The central deployment's account (for the gateway's permission to call `POST /join`). @default - any account */
@@ -126,13 +125,24 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 /** The checks across an agency's fields (services, rights, principals, API type), reporting under `path`. */
 export function checkGatewayFields(agency: GatewayFields, context: z.RefinementCtx, path: readonly (string | number)[]): void {
   const issue = (at: readonly (string | number)[], message: string) => context.addIssue({ code: 'custom', path: [...path, ...at], message });
+  const seen = new Map<string, number>();
   agency.services.forEach((service, index) => {
     if (METADATA_SERVICES.has(service.code)) issue(['services', index, 'code'], `${service.code} is reserved for X-Road's metadata services`);
     if (!agency.subsystems.includes(service.subsystem)) issue(['services', index, 'subsystem'], `not a subsystem of ${agency.name}`);
+    const id = `${service.subsystem}/${service.code}`;
+    if (seen.has(id)) issue(['services', index], `${id} is declared twice (also services.${seen.get(id)})`);
+    seen.set(id, index);
   });
-  if (agency.sealing?.intervalSeconds !== undefined && agency.sealing.intervalSeconds % 60 !== 0) {
-    issue(['sealing', 'intervalSeconds'], 'must be a whole number of minutes (the sealer runs on a schedule)');
-  }
+  checkSealing(agency.sealing ?? {}, (at, message) => issue(['sealing', at], message));
+  agency.accessRights.forEach((right, index) => {
+    const group = /^localgroup:(.+)$/.exec(right.subject)?.[1];
+    if (group !== undefined && !(group in agency.localGroups)) issue(['accessRights', index, 'subject'], `local group ${group} is not defined in localGroups (${Object.keys(agency.localGroups).join(', ') || 'none'})`);
+  });
+  Object.entries(agency.localGroups).forEach(([code, members]) =>
+    members.forEach((member, index) => {
+      if (member.includes(':')) issue(['localGroups', code, index], 'a local group lists subsystems (INSTANCE/CLASS/CODE/SUBSYSTEM), not groups');
+    }),
+  );
   if (agency.providerApi === 'http' && agency.waf.enabled) {
     issue(['providerApi'], 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"');
   }
@@ -163,6 +173,18 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
       }
     }
   });
+}
+
+/**
+ * Sealing settings that can work: the sealer runs on a whole-minute schedule, a window is sealed `graceSeconds` after
+ * it closes, so the newest seal can be up to two intervals plus the grace old in normal operation; `maxLagSeconds`
+ * (fail closed) must leave a minute of margin above that, or the gateway refuses messages while sealing is healthy.
+ */
+function checkSealing(sealing: Partial<SealingSettings>, issue: (field: string, message: string) => void): void {
+  const { intervalSeconds, graceSeconds, maxLagSeconds } = { ...sealingSettingsSchema.parse({}), ...sealing };
+  if (intervalSeconds % 60 !== 0) issue('intervalSeconds', 'must be a whole number of minutes (the sealer runs on a schedule)');
+  const needed = 2 * intervalSeconds + graceSeconds + 60;
+  if (maxLagSeconds < needed) issue('maxLagSeconds', `must be at least ${needed} (two seal intervals of ${intervalSeconds} s, the grace of ${graceSeconds} s and a minute of margin): below that the gateway fails closed while sealing works`);
 }
 
 /** Validates an agency's gateway config, reading its services' `openapi` files from `baseDir`. */

@@ -65,7 +65,8 @@ export class SildGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: SildGatewayProps) {
     super(scope, id);
-    const gateway = (this.config = parseGatewayConfig(props, `SildGateway ${id} props`, props.descriptionsDir ?? '.'));
+    const { descriptionsDir, ...config } = props;
+    const gateway = (this.config = parseGatewayConfig(config, `SildGateway ${id} props`, descriptionsDir ?? '.'));
     checkDeploymentTarget(this, `Gateway ${gateway.name}`, gateway);
     Tags.of(this).add('sild:instance', gateway.instance);
     Tags.of(this).add('sild:component', 'gateway');

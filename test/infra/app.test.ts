@@ -92,7 +92,7 @@ describe('bin/app.ts', () => {
     const result = run({ SILD_CONFIG: fromEnv, CDK_CONTEXT_JSON: JSON.stringify({ 'sild:config': fromContext }) });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`Invalid ecosystem config ${fromContext}`);
-    expect(result.stderr).toContain('agencies.0.region: must be an AWS region such as eu-north-1');
+    expect(result.stderr).toContain('agencies.0.region: "Europe" is not an AWS Region aws-cdk-lib knows');
     expect(result.stderr).toMatch(/agencies\.2\.subsystems: /);
     expect(result.stderr).not.toContain('at '); // a message, not a stack trace
     expect(existsSync(path.join(result.outdir, 'manifest.json'))).toBe(false);

@@ -94,7 +94,7 @@ describe('SildCentral access', () => {
 describe('SildCentral props', () => {
   test.each([
     ['central.account', { central: { account: '1111', region: 'eu-north-1' } }, /\n {2}central\.account: must be a 12-digit AWS account id/],
-    ['central.region', { central: { account: '111111111111', region: 'Frankfurt' } }, /\n {2}central\.region: must be an AWS region/],
+    ['central.region', { central: { account: '111111111111', region: 'Frankfurt' } }, /\n {2}central\.region: "Frankfurt" is not an AWS Region/],
     ['central.globalConfValiditySeconds', { central: { account: '111111111111', region: 'eu-north-1', globalConfValiditySeconds: 10 } }, /\n {2}central\.globalConfValiditySeconds: /],
     ['central.waf.ratePer5Minutes', { central: { account: '111111111111', region: 'eu-north-1', waf: { ratePer5Minutes: 5 } } }, /\n {2}central\.waf\.ratePer5Minutes: /],
     ['memberClasses', { memberClasses: [] }, /\n {2}memberClasses: /],

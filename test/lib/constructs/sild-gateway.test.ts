@@ -137,7 +137,7 @@ describe('SildGateway props', () => {
   });
 
   test('concurrency, WAF rate, seal interval and log retention props replace the defaults', () => {
-    const { json, at } = gateway({ ...minimal(), concurrency: { consumer: 5, provider: 6, sealer: 1 }, waf: { ratePer5Minutes: 500 }, sealing: { intervalSeconds: 300 }, logRetentionDays: 7 });
+    const { json, at } = gateway({ ...minimal(), concurrency: { consumer: 5, provider: 6, sealer: 1 }, waf: { ratePer5Minutes: 500 }, sealing: { intervalSeconds: 300, maxLagSeconds: 900 }, logRetentionDays: 7 });
     expect(reservedConcurrency(at)).toEqual([5, 6, 1]);
     expect(wafLimits(json)).toEqual([500]);
     expect(at('/SealerSchedule/Resource').resource.Properties.ScheduleExpression).toBe('rate(5 minutes)');

@@ -1,0 +1,130 @@
+/**
+ * Every config mistake that would otherwise deploy something wrong in silence is refused before synth, naming the
+ * field: unknown keys (with the field probably meant), Regions, subjects outside the ecosystem, sealing settings that
+ * cannot work, anchors that are not P-256, duplicate services, plain-http central URLs, malformed resource ids.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError } from '../../../lib/config/ecosystem-config';
+import { parseGatewayConfig, type GatewayConfigInput } from '../../../lib/config/gateway-config';
+import { parseCentralConfig } from '../../../lib/config/central-config';
+import { thrownBy } from '../../support/assertions';
+import { configWith, IDS } from '../../support/synth';
+
+/** The problems a config change produces, one `field: reason` line each. */
+function problemsOf(change: (raw: any) => void): string[] {
+  const error = thrownBy(() => configWith(change));
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+}
+
+const gateway = (): GatewayConfigInput => ({
+  instance: 'EE',
+  name: 'vehicle-registry',
+  account: '555555555555',
+  region: 'eu-north-1',
+  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
+  subsystems: ['vehicles'],
+  central: { url: IDS.centralUrl, anchor: IDS.anchor },
+});
+const gatewayProblems = (change: (raw: any) => void) => {
+  const raw = gateway();
+  change(raw);
+  const error = thrownBy(() => parseGatewayConfig(raw));
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+};
+
+describe('unknown keys', () => {
+  test('a typo in an agency field (acessRights) is refused with the field meant, instead of deploying an empty policy', () => {
+    expect(
+      problemsOf((raw) => {
+        raw.agencies[0].acessRights = raw.agencies[0].accessRights;
+        delete raw.agencies[0].accessRights;
+      }),
+    ).toEqual([expect.stringMatching(/^agencies\.0: unknown field "acessRights" \(did you mean "accessRights"\?\); known: name, account, /)]);
+  });
+
+  test.each([
+    ['central', (raw: any) => (raw.central.globalConfValidity = 60), /^central: unknown field "globalConfValidity" \(did you mean "globalConfValiditySeconds"\?\)/],
+    ['a nested setting', (raw: any) => (raw.agencies[1].sealing = { intervalSecond: 60 }), /^agencies\.1\.sealing: unknown field "intervalSecond" \(did you mean "intervalSeconds"\?\)/],
+    ['an access right', (raw: any) => (raw.agencies[0].accessRights[0].method = ['GET']), /^agencies\.0\.accessRights\.0: unknown field "method" \(did you mean "methods"\?\)/],
+    ['the top level', (raw: any) => (raw.instances = 'EE'), /^\(root\): unknown field "instances" \(did you mean "instance"\?\)/],
+  ])('in %s', (_where, change, problem) => {
+    expect(problemsOf(change)).toEqual([expect.stringMatching(problem)]);
+  });
+
+  test("in an agency's own gateway config and in the central config", () => {
+    expect(gatewayProblems((raw) => (raw.central.anchr = IDS.anchor))).toEqual([expect.stringMatching(/^central: unknown field "anchr" \(did you mean "anchor"\?\)/)]);
+    const error = thrownBy(() => parseCentralConfig({ instance: 'EE', memberClasses: ['GOV'], central: { account: '111111111111', region: 'eu-north-1' }, agency: [] }));
+    expect((error as Error).message).toMatch(/\(root\): unknown field "agency" \(did you mean "agencies"\?\)/);
+  });
+});
+
+describe('values', () => {
+  test('a Region AWS does not have', () => {
+    expect(problemsOf((raw) => (raw.agencies[1].region = 'eu-nort-1'))).toEqual([expect.stringMatching(/^agencies\.1\.region: "eu-nort-1" is not an AWS Region/)]);
+  });
+
+  test('a subject that is no subsystem of the ecosystem, unless listed as external', () => {
+    const typo = (raw: any) => (raw.agencies[0].accessRights[0].subject = 'DEV/GOV/70000002/tax-record');
+    expect(problemsOf(typo)).toEqual([expect.stringMatching(/^agencies\.0\.accessRights\.0\.subject: DEV\/GOV\/70000002\/tax-record is not a subsystem of any agency in this file; .* externalSubsystems/)]);
+    expect(
+      configWith((raw) => {
+        typo(raw);
+        raw.externalSubsystems = ['DEV/GOV/70000002/tax-record'];
+      }).externalSubsystems,
+    ).toEqual(['DEV/GOV/70000002/tax-record']);
+  });
+
+  test('local and global group members are checked too; a global group of this instance must be defined; a local group named by a right must exist', () => {
+    expect(
+      problemsOf((raw) => {
+        raw.agencies[0].localGroups = { auditors: ['DEV/GOV/99999999/nobody'] };
+        raw.central.globalGroups = [{ code: 'tax', members: ['EE/GOV/1/x'] }];
+        raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'globalgroup:DEV/taxes' }, { service: 'population/persons', subject: 'localgroup:auditor' });
+      }),
+    ).toEqual([
+      expect.stringMatching(/^agencies\.0\.accessRights\.2\.subject: local group auditor is not defined in localGroups \(auditors\)/),
+      expect.stringMatching(/^agencies\.0\.accessRights\.1\.subject: global group taxes is not defined in central\.globalGroups \(tax\)/),
+      expect.stringMatching(/^agencies\.0\.localGroups\.auditors\.0: DEV\/GOV\/99999999\/nobody is not a subsystem of any agency/),
+      expect.stringMatching(/^central\.globalGroups\.0\.members\.0: EE\/GOV\/1\/x is not a subsystem of any agency/),
+    ]);
+  });
+
+  test('sealing that would fail closed while healthy: maxLagSeconds below two intervals + grace + a minute', () => {
+    expect(problemsOf((raw) => (raw.agencies[0].sealing = { intervalSeconds: 300, maxLagSeconds: 600 }))).toEqual([
+      expect.stringMatching(/^agencies\.0\.sealing\.maxLagSeconds: must be at least 690 \(two seal intervals of 300 s, the grace of 30 s and a minute of margin\)/),
+    ]);
+    expect(configWith((raw) => (raw.agencies[0].sealing = { intervalSeconds: 300, maxLagSeconds: 690 })).agencies[0].sealing).toMatchObject({ maxLagSeconds: 690 });
+  });
+
+  test('an anchor that is an EC key on another curve than P-256', () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    expect(gatewayProblems((raw) => (raw.central.anchor = p384))).toEqual([expect.stringMatching(/^central\.anchor: must be the central public key .* \(a P-256 EC key/)]);
+    expect(problemsOf((raw) => (raw.central.anchorPublicKey = p384))).toEqual([expect.stringMatching(/^central\.anchorPublicKey: must be the central public key/)]);
+  });
+
+  test('a service declared twice', () => {
+    expect(problemsOf((raw) => raw.agencies[0].services.push({ ...raw.agencies[0].services[0], openapi: undefined }))).toEqual([
+      expect.stringMatching(/^agencies\.0\.services\.1: population\/persons is declared twice \(also services\.0\)/),
+    ]);
+  });
+
+  test('central URLs over plain http', () => {
+    expect(problemsOf((raw) => (raw.central.apiUrl = 'http://central.example/prod'))).toEqual(["central.apiUrl: must be the central API's https:// URL"]);
+    expect(problemsOf((raw) => (raw.central.configurationUrl = 'http://d1.cloudfront.net/globalconf/current.json'))).toEqual(['central.configurationUrl: must be the https:// URL of the GlobalConfigurationUrl output']);
+    expect(gatewayProblems((raw) => (raw.central.url = 'http://central.example/prod'))).toEqual(["central.url: must be the central API's https:// URL"]);
+  });
+
+  test.each([
+    ['vpcId', { vpcId: 'vpc_1', subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'] }, /^vpc\.vpcId: must be a VPC id \(vpc-…\)/],
+    ['subnetIds', { vpcId: IDS.vpc, subnetIds: ['subnet-XYZ'], availabilityZones: ['eu-north-1a'] }, /^vpc\.subnetIds\.0: must be a subnet id \(subnet-…\)/],
+    ['securityGroupIds', { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'], securityGroupIds: ['sg'] }, /^vpc\.securityGroupIds\.0: must be a security group id \(sg-…\)/],
+  ])('a malformed %s, named by its field', (_field, vpc, problem) => {
+    expect(gatewayProblems((raw) => (raw.vpc = vpc))).toEqual([expect.stringMatching(problem)]);
+  });
+
+  test('a malformed VPC endpoint id', () => {
+    expect(gatewayProblems((raw) => (raw.consumerAccess = { mode: 'private', vpcEndpointIds: ['vpce-XYZ'] }))).toEqual([expect.stringMatching(/^consumerAccess\.vpcEndpointIds\.0: must be a VPC endpoint id \(vpce-…\)/)]);
+  });
+});
