@@ -7,6 +7,7 @@
  *   sild registry list | sild registry remove --agency NAME
  *   sild keys rotate --agency NAME [--wait] | sild keys rotate --central [--wait]
  *   sild keys rotate --agency NAME | --central  --aws [--config FILE]   (the next step, as a config change)
+ *   sild monitor --agency NAME [--since 15m] [--client ID] [--service ID]
  *
  * Works on the local ecosystem (`npm start`) by default; `--aws` with `--table`, `--region`, `--central-url`,
  * `--gateway-id` and `--anchor` works on a deployed gateway with the usual AWS credentials (`--profile`).
@@ -18,6 +19,8 @@ import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Ou
 import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../cli/log-target';
 import { registryListCommand, registryRemoveCommand, rotateCentralKeyCommand, rotateGatewayKeyCommand } from '../cli/trust';
 import { rotateInConfigFile } from '../cli/aws-key-rotation';
+import { awsOpmonSource, durationMs, localOpmonSource, monitorCommand } from '../cli/monitor';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DEFAULT_CONFIG_PATH } from '../lib/config/ecosystem-config';
 import { awsRegistryTarget, localTrustTarget, readLocalRuntimeInfo } from '../cli/trust-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
@@ -163,6 +166,31 @@ keys
       if (options.aws) return rotateInConfigFile(options.config, options.central ? { central: true } : { agency: options.agency! }, output);
       const target = localTrustTarget(readLocalRuntimeInfo(stateDir), anchorPath(stateDir));
       return options.central ? rotateCentralKeyCommand(target, { wait: options.wait }, output) : rotateGatewayKeyCommand(target, options.agency!, { wait: options.wait }, output);
+    }),
+  );
+
+program
+  .command('monitor')
+  .description('operational monitoring of a gateway: per client and service, count, errors by type, p50/p95 duration, bytes')
+  .requiredOption('--agency <name>', 'the agency whose gateway to report')
+  .option('--since <duration>', 'how far back: 30s, 15m, 2h, 1d', '15m')
+  .option('--client <id>', 'only this client (INSTANCE/CLASS/CODE/SUBSYSTEM)')
+  .option('--service <id>', 'only this service (INSTANCE/CLASS/CODE/SUBSYSTEM/SERVICE)')
+  .option('--aws', "read a deployed gateway's CloudWatch Logs (Logs Insights) instead of the local ecosystem")
+  .option('--log-group <name...>', "with --aws: the gateway functions' log groups (consumer and provider)")
+  .option('--region <region>', 'with --aws: the AWS region')
+  .option('--profile <profile>', 'with --aws: the AWS profile to use')
+  .action((options: { agency: string; since: string; client?: string; service?: string; aws?: boolean; logGroup?: string[]; region?: string; profile?: string }) =>
+    run(() => {
+      const filter = { sinceMs: Date.now() - durationMs(options.since), client: options.client, service: options.service };
+      if (!options.aws) {
+        const agency = readLocalRuntimeInfo(stateDir).agencies[options.agency];
+        if (!agency) throw new CliError(`no agency ${options.agency} in the local ecosystem`);
+        return monitorCommand(localOpmonSource(agency.opmonFile), options.agency, filter, output);
+      }
+      if (!options.logGroup?.length || !options.region) throw new CliError('--aws needs --log-group (the consumer and provider functions\' log groups) and --region');
+      if (options.profile) process.env.AWS_PROFILE = options.profile;
+      return monitorCommand(awsOpmonSource(options.logGroup, new CloudWatchLogsClient({ region: options.region })), options.agency, filter, output);
     }),
   );
 

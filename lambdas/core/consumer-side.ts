@@ -17,7 +17,9 @@ import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
+import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
+import { MessageTimer, opmonRecord } from './opmon';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
@@ -26,6 +28,14 @@ import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, ty
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
 export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
+  if (request.method === 'GET' && request.rawPath === HEALTH_PATH) return healthResponse(await gatewayHealth(deps));
+  const timer = new MessageTimer(deps.clock.now);
+  const response = await consume(request, deps, timer);
+  deps.monitor?.record(opmonRecord('Client', deps.settings.gatewayId, request, response, timer, deps.clock.now()));
+  return response;
+}
+
+async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Client');
@@ -72,7 +82,7 @@ export async function handleConsumerRequest(request: HttpRequest, deps: GatewayD
 
     // A large body travels by reference (see body-transfer.ts); the signed hash still covers its bytes.
     const reference = await bodyReference(deps, request.body, logged.bodyLocation, logged.bodySha256);
-    const sent = await forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference }, message.method, reference ? Buffer.alloc(0) : request.body);
+    const sent = await timer.around(() => forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference }, message.method, reference ? Buffer.alloc(0) : request.body));
     const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
     const response = verifyResponse(answer, manifest, provider.id, configuration, deps);

@@ -12,6 +12,8 @@ import { bodyForLog, appendOrFail, withheldBody, type MessageLogRecord, type Sid
 import { XROAD } from './rest-message';
 import type { BodyStore, Clock, HttpClient, KeyRing, MessageLog, ServiceDescriptions } from './ports';
 import type { MessageSigner } from './message-signer';
+import type { OperationalMonitor } from './opmon';
+import type { SealHealth } from './sealer';
 
 
 export interface GatewayDeps {
@@ -33,7 +35,9 @@ export interface GatewayDeps {
   /** Bodies above the inline log limit, and large bodies sent between gateways. @default - none: such bodies are refused */
   readonly bodyStore?: BodyStore;
   /** Fail-closed check on the message-log seals (`SealHealth`). @default no check */
-  readonly sealHealth?: { check(): Promise<void> };
+  readonly sealHealth?: Pick<SealHealth, 'check' | 'status'>;
+  /** Operational monitoring: one record per message (`opmon.ts`). @default - none */
+  readonly monitor?: OperationalMonitor;
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
 }

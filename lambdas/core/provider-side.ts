@@ -12,6 +12,7 @@
  * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
  *    the response, and only then return it. Error answers are signed too.
  */
+import { MessageTimer, opmonRecord } from './opmon';
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
 import type { AccessPolicy } from './gateway-settings';
@@ -30,6 +31,13 @@ import { backendUrl, type ServicePath } from './service-path';
 
 /** Handles one request from a consumer gateway; never throws — every failure becomes a signed X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
+  const timer = new MessageTimer(deps.clock.now);
+  const response = await provide(request, deps, timer);
+  deps.monitor?.record(opmonRecord('Producer', deps.settings.gatewayId, request, response, timer, deps.clock.now()));
+  return response;
+}
+
+async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
   let base: RecordBase | undefined;
   // Until the request is verified, a refusal echoes what it claims; the consumer gateway checks that against
   // the request it sent, so nothing unverified is trusted by echoing it.
@@ -59,7 +67,7 @@ export async function handleProviderRequest(request: HttpRequest, deps: GatewayD
 
     const answer = metadata
       ? await metadataAnswer(service, splitTarget(manifest.target).query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body, timeoutMs: offeredService(deps, service)!.timeoutMs });
+      : await timer.around(() => callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body, timeoutMs: offeredService(deps, service)!.timeoutMs }));
 
     const headers = passThroughHeaders(answer.headers);
     const { response, signed: signedResponse } = await signAnswer(deps, binding, { status: answer.status, headers, body: answer.body });

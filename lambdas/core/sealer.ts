@@ -60,6 +60,16 @@ export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
   }
 }
 
+export interface SealStatus {
+  /** False before the sealer's first run (messages are not refused then). */
+  readonly sealed: boolean;
+  readonly sealedUpTo?: string;
+  readonly lagSeconds?: number;
+  readonly maxLagSeconds: number;
+  /** The gateway refuses messages (`TimestampingFailed`). */
+  readonly failClosed: boolean;
+}
+
 /**
  * Fail closed like X-Road: when the newest seal ends more than `maxLagSeconds` ago, sealing has been failing and
  * the gateway refuses messages (`TimestampingFailed`) until it recovers. The newest seal is looked up at most every
@@ -75,6 +85,17 @@ export class SealHealth {
     private readonly clock: Clock,
     private readonly checkEveryMs = 15_000,
   ) {}
+
+  /** The newest seal, read now (for health answers): how far the log is sealed and how old that is. */
+  async status(): Promise<SealStatus> {
+    const now = this.clock.now();
+    const latest = await this.store.latestSeal();
+    const maxLagSeconds = this.settings.maxLagSeconds;
+    if (!latest) return { sealed: false, maxLagSeconds, failClosed: false };
+    const sealedUpToMs = windowStartMs(parseSeal(latest).toWindow + 1, this.settings.intervalSeconds);
+    const lagSeconds = Math.max(0, Math.round((now - sealedUpToMs) / 1000));
+    return { sealed: true, sealedUpTo: new Date(sealedUpToMs).toISOString(), lagSeconds, maxLagSeconds, failClosed: lagSeconds > maxLagSeconds };
+  }
 
   async check(): Promise<void> {
     const now = this.clock.now();

@@ -26,6 +26,8 @@ export interface GatewayDepsOptions {
   readonly clock?: Clock;
   readonly http?: HttpClient;
   readonly events?: GatewayDeps['events'];
+  /** Where opmon records go. @default - none */
+  readonly monitor?: GatewayDeps['monitor'];
 }
 
 /** A gateway's dependencies, with its table's adapters by role and what its sealer needs. */
@@ -57,6 +59,7 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     clock,
     http,
     events,
+    monitor: options.monitor,
     keys,
     keyRing,
     archive,

@@ -31,6 +31,8 @@ import { startApiFront, type ApiFront } from './api-front';
 import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
 import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import { ensureTable } from './dynamodb';
+import { EmfOperationalMonitor } from '../../lambdas/adapters/emf-operational-monitor';
+import { openOpmonFiles } from './opmon-files';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
@@ -63,6 +65,9 @@ export interface LocalEcosystemOptions {
   readonly publishOnTimer?: boolean;
 }
 
+/** Locally the test clock may run ahead of CloudWatch's window; Powertools' notes about that are not news. */
+const QUIET_METRICS_LOGGER = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error };
+
 export interface LocalAgency {
   readonly name: string;
   readonly consumerUrl: string;
@@ -77,6 +82,8 @@ export interface LocalAgency {
   readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
   /** IAM consumer access: one local credential per configured principal (same order). */
   readonly consumerCredentials: readonly LocalCredential[];
+  /** Its opmon records (EMF lines), as `sild monitor` reads them. */
+  readonly opmonFile: string;
 }
 
 export interface LocalEcosystem {
@@ -199,6 +206,9 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     if (backend) stoppers.push(backend.stop);
     const configuredBackend = `http://127.0.0.1:${config.local.sampleBackendPort}`;
 
+    // Operational monitoring: each gateway's EMF lines in a file (CloudWatch Logs in AWS), read by `sild monitor`.
+    const opmon = openOpmonFiles(options.stateDir);
+    stoppers.push(opmon.close);
     const agencies: Record<string, LocalAgency> = {};
     for (const [index, agency] of config.agencies.entries()) {
       const settings = gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: central.url, anchorPublicKey });
@@ -214,7 +224,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       };
       const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
       const gatewayDeployment = readGatewayDeployment(deployment);
-      const deps = createGatewayDeps(gatewayDeployment, clients, { clock, events: options.events });
+      const monitor = new EmfOperationalMonitor(gatewayDeployment.settings.gatewayId, opmon.sink(agency.name), QUIET_METRICS_LOGGER);
+      const deps = createGatewayDeps(gatewayDeployment, clients, { clock, events: options.events, monitor });
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
       await deps.config.putAccessPolicy(accessPolicy(agency));
       for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
@@ -252,7 +263,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, fronts: { consumer, provider }, consumerCredentials };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
     }
 
     return {

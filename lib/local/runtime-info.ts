@@ -24,6 +24,8 @@ export interface LocalAgencyInfo {
   readonly settings: GatewaySettings;
   /** The agency account's local credential (what its registrar joins with). */
   readonly credential: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Its opmon records (EMF lines), what `sild monitor` reads. */
+  readonly opmonFile: string;
 }
 
 /** How long each step of a rotation waits, derived from the settings the functions run with. */
@@ -90,6 +92,7 @@ export function localRuntimeInfo(ecosystem: LocalEcosystem): LocalRuntimeInfo {
           providerUrl: agency.providerUrl,
           settings,
           credential: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+          opmonFile: agency.opmonFile,
         };
         return [config.name, info];
       }),

@@ -1,0 +1,63 @@
+/**
+ * Opmon records as CloudWatch Embedded Metric Format, built with Powertools for AWS Lambda (Metrics): one log line per
+ * message carrying the metrics — `Messages`, `Failures`, `Duration`, `RequestBytes`, `ResponseBytes` — by gateway and
+ * side, and by gateway with service, with client and with outcome (separate dimension sets, so the metric count grows
+ * with services plus clients, not their product), and the whole record beside them for Logs Insights (`sild monitor --aws`).
+ * In Lambda the line goes to stdout, which CloudWatch Logs ingests and turns into metrics
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html);
+ * locally it goes to a file. No DynamoDB write, no network call on the hot path.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
+import type { OperationalMonitor, OpmonRecord } from '../core/opmon';
+
+export const OPMON_NAMESPACE = 'Sild';
+
+export class EmfOperationalMonitor implements OperationalMonitor {
+  private readonly metrics: Metrics;
+
+  constructor(
+    gatewayId: string,
+    /** Receives each EMF line (JSON, no newline). */
+    private readonly sink: (line: string) => void,
+    /** Where Powertools reports a metric CloudWatch would skip. @default console */
+    logger?: MetricsOptions['logger'],
+  ) {
+    this.metrics = new Metrics({ namespace: OPMON_NAMESPACE, serviceName: 'sild-gateway', defaultDimensions: { Gateway: gatewayId }, ...(logger ? { logger } : {}) });
+  }
+
+  record(record: OpmonRecord): void {
+    const side = record.securityServerType === 'Client' ? 'consumer' : 'provider';
+    const metrics = this.metrics;
+    metrics.setTimestamp(record.responseOutTs);
+    // By gateway and side, and by gateway with service, client and outcome (a Lambda function is one side).
+    metrics.addDimension('Side', side);
+    metrics.addDimensions({ Service: serviceOf(record) });
+    metrics.addDimensions({ Client: clientOf(record) });
+    metrics.addDimensions({ Outcome: record.faultCode ?? 'ok' });
+    metrics.addMetric('Messages', MetricUnit.Count, 1);
+    metrics.addMetric('Failures', MetricUnit.Count, record.succeeded ? 0 : 1);
+    metrics.addMetric('Duration', MetricUnit.Milliseconds, record.responseOutTs - record.requestInTs);
+    metrics.addMetric('RequestBytes', MetricUnit.Bytes, record.requestSize);
+    metrics.addMetric('ResponseBytes', MetricUnit.Bytes, record.responseSize);
+    for (const [key, value] of Object.entries(record)) metrics.addMetadata(key, value as string);
+    const line = JSON.stringify(metrics.serializeMetrics());
+    metrics.clearMetrics();
+    metrics.clearDimensions();
+    metrics.clearMetadata();
+    this.sink(line);
+  }
+}
+
+/** `INST/CLASS/CODE/SUB/SERVICE`, or `-` when the request named none. */
+export function serviceOf(record: Pick<OpmonRecord, 'serviceXRoadInstance' | 'serviceMemberClass' | 'serviceMemberCode' | 'serviceSubsystemCode' | 'serviceCode'>): string {
+  return record.serviceCode === undefined ? '-' : [record.serviceXRoadInstance, record.serviceMemberClass, record.serviceMemberCode, record.serviceSubsystemCode, record.serviceCode].join('/');
+}
+
+/** `INST/CLASS/CODE[/SUB]`, or `-`. */
+export function clientOf(record: Pick<OpmonRecord, 'clientXRoadInstance' | 'clientMemberClass' | 'clientMemberCode' | 'clientSubsystemCode'>): string {
+  return record.clientMemberCode === undefined ? '-' : [record.clientXRoadInstance, record.clientMemberClass, record.clientMemberCode, record.clientSubsystemCode].filter((part) => part !== undefined).join('/');
+}
+
+/** Lambda: the EMF line to stdout (CloudWatch Logs). */
+export const lambdaOpmonSink = (line: string): void => void process.stdout.write(`${line}\n`);

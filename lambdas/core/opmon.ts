@@ -1,0 +1,134 @@
+/**
+ * Operational monitoring (X-Road's PR-OPMON data model): one record per message on each side — who called what,
+ * when (four timestamps), how big, with what outcome. Field names are X-Road's, so existing opmon tooling reads
+ * them. Built from the request and the answer the side gave (nothing from bodies: sizes only), and handed to the
+ * `OperationalMonitor` port — in AWS an Embedded Metric Format line (metrics by service, client and outcome, the
+ * record beside them for Logs Insights), locally a file `sild monitor` reads. No extra DynamoDB write.
+ *
+ * `succeeded` is X-Road's: the layer raised no error (`X-Road-Error` absent); a backend's own 4xx/5xx is a
+ * successful exchange with that `statusCode`.
+ */
+import { headerValue, type HttpRequest, type HttpResponse } from './http';
+import { XROAD } from './rest-message';
+
+export interface OpmonRecord {
+  /** `Client`: the consumer side; `Producer`: the provider side. */
+  readonly securityServerType: 'Client' | 'Producer';
+  /** The gateway (X-Road: the security server) that wrote the record. */
+  readonly gateway: string;
+  /** Unix ms: request received by this side, sent on (to the provider gateway or the backend), answer received, answer sent. */
+  readonly requestInTs: number;
+  readonly requestOutTs?: number;
+  readonly responseInTs?: number;
+  readonly responseOutTs: number;
+  readonly clientXRoadInstance?: string;
+  readonly clientMemberClass?: string;
+  readonly clientMemberCode?: string;
+  readonly clientSubsystemCode?: string;
+  readonly serviceXRoadInstance?: string;
+  readonly serviceMemberClass?: string;
+  readonly serviceMemberCode?: string;
+  readonly serviceSubsystemCode?: string;
+  readonly serviceCode?: string;
+  readonly representedPartyClass?: string;
+  readonly representedPartyCode?: string;
+  /** The X-Road-Id. */
+  readonly messageId?: string;
+  readonly messageUserId?: string;
+  readonly messageIssue?: string;
+  /** X-Road-Request-Id. */
+  readonly xRequestId?: string;
+  readonly serviceType: 'REST';
+  readonly restMethod: string;
+  /** The path after the service id, without the query (queries may carry personal data). */
+  readonly restPath?: string;
+  readonly statusCode: number;
+  readonly requestSize: number;
+  readonly responseSize: number;
+  readonly succeeded: boolean;
+  /** The X-Road error type, and its message (the layer's own words, never a payload). */
+  readonly faultCode?: string;
+  readonly faultString?: string;
+}
+
+/** Where opmon records go (`GatewayDeps.monitor`). */
+export interface OperationalMonitor {
+  record(record: OpmonRecord): void;
+}
+
+/** The times of one message on one side, marked as it passes. */
+export class MessageTimer {
+  readonly requestInTs: number;
+  requestOutTs?: number;
+  responseInTs?: number;
+
+  constructor(private readonly now: () => number) {
+    this.requestInTs = now();
+  }
+
+  /** Wraps the call onward (to the provider gateway or the backend). */
+  async around<T>(call: () => Promise<T>): Promise<T> {
+    this.requestOutTs = this.now();
+    try {
+      return await call();
+    } finally {
+      this.responseInTs = this.now();
+    }
+  }
+}
+
+const SERVICE_PATH = /^\/r1\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)(\/[^?]*)?/;
+
+export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: string, request: HttpRequest, response: HttpResponse, timer: MessageTimer, responseOutTs: number): OpmonRecord {
+  const client = (headerValue(request.headers, XROAD.client) ?? '').split('/').map(decoded);
+  const service = SERVICE_PATH.exec(request.rawPath);
+  const represented = (headerValue(request.headers, XROAD.representedParty) ?? '').split('/');
+  const faultCode = headerValue(response.headers, XROAD.error);
+  return strip({
+    securityServerType: type,
+    gateway,
+    requestInTs: timer.requestInTs,
+    requestOutTs: timer.requestOutTs,
+    responseInTs: timer.responseInTs,
+    responseOutTs,
+    ...(client.length >= 3 ? { clientXRoadInstance: client[0], clientMemberClass: client[1], clientMemberCode: client[2], clientSubsystemCode: client[3] } : {}),
+    ...(service
+      ? { serviceXRoadInstance: decoded(service[1]), serviceMemberClass: decoded(service[2]), serviceMemberCode: decoded(service[3]), serviceSubsystemCode: decoded(service[4]), serviceCode: decoded(service[5]), restPath: service[6] ?? '/' }
+      : { restPath: request.rawPath.slice(0, 256) }),
+    ...(represented.length === 2 ? { representedPartyClass: represented[0], representedPartyCode: represented[1] } : {}),
+    messageId: headerValue(response.headers, XROAD.id) ?? headerValue(request.headers, XROAD.id),
+    messageUserId: headerValue(request.headers, XROAD.userId),
+    messageIssue: headerValue(request.headers, XROAD.issue),
+    xRequestId: headerValue(response.headers, XROAD.requestId),
+    serviceType: 'REST',
+    restMethod: request.method,
+    statusCode: response.status,
+    requestSize: request.body.length,
+    responseSize: response.body.length,
+    succeeded: faultCode === undefined,
+    faultCode,
+    faultString: faultCode === undefined ? undefined : faultMessage(response.body),
+  });
+}
+
+/** The `message` of an X-Road error body (the layer's own text), at most 256 characters. */
+function faultMessage(body: Buffer): string | undefined {
+  try {
+    const message = (JSON.parse(body.toString('utf8')) as { message?: unknown }).message;
+    return typeof message === 'string' ? message.slice(0, 256) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function strip<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== '')) as T;
+}

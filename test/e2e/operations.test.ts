@@ -1,0 +1,67 @@
+/**
+ * Operations end to end through the local ecosystem: every message leaves an opmon record on each side, and
+ * `sild monitor` reports the right counts, errors and sizes per client and service; `GET /health` on a consumer
+ * side answers 200 while the gateway works and 503 once its sealing stops, and recovers when sealing does.
+ */
+import type { Output } from '../../cli/commands';
+import { localOpmonSource, monitorCommand, summarize } from '../../cli/monitor';
+import { CRM_CLIENT, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
+
+let eco: TestEcosystem;
+beforeAll(async () => {
+  eco = await startTestEcosystem();
+  for (const agency of Object.values(eco.agencies)) await agency.seal();
+}, 60_000);
+afterAll(() => eco?.stop());
+
+const SERVICE = 'DEV/GOV/70000001/population/persons';
+const flushed = () => new Promise((resolve) => setTimeout(resolve, 200)); // the opmon files are written by streams
+
+describe('operational monitoring', () => {
+  test('sild monitor shows the right counts, errors, durations and sizes per client and service, on both sides', async () => {
+    const since = eco.clock.now();
+    for (let index = 0; index < 5; index += 1) expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
+    for (let index = 0; index < 2; index += 1) expect((await eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } })).status).toBe(403);
+    expect((await eco.call('/r1/DEV/GOV/70000001/population/unreachable', { headers: { 'x-road-client': TAX_CLIENT } })).status).toBeGreaterThanOrEqual(500);
+    await flushed();
+
+    const provider = summarize(await localOpmonSource(eco.agencies['population-registry'].opmonFile).records(since), { sinceMs: since });
+    expect(provider.map(({ side, client, service, count, errors }) => ({ side, client, service, count, errors }))).toEqual([
+      { side: 'provider', client: CRM_CLIENT, service: SERVICE, count: 2, errors: { 'Server.ServerProxy.AccessDenied': 2 } },
+      { side: 'provider', client: TAX_CLIENT, service: SERVICE, count: 5, errors: {} },
+      { side: 'provider', client: TAX_CLIENT, service: 'DEV/GOV/70000001/population/unreachable', count: 1, errors: { 'Server.ServerProxy.ServiceFailed': 1 } },
+    ]);
+    const persons = provider.find((row) => row.client === TAX_CLIENT && row.service === SERVICE)!;
+    expect(persons.responseBytes).toBeGreaterThan(5 * 20);
+    expect(persons.p95Ms).toBeGreaterThanOrEqual(persons.p50Ms);
+
+    const consumer = summarize(await localOpmonSource(eco.agencies['tax-board'].opmonFile).records(since), { sinceMs: since, service: SERVICE });
+    expect(consumer).toEqual([expect.objectContaining({ side: 'consumer', client: TAX_CLIENT, service: SERVICE, count: 5, errors: {} })]);
+
+    const lines: string[] = [];
+    const out: Output = { line: (text) => lines.push(text), progress: () => undefined };
+    expect(await monitorCommand(localOpmonSource(eco.agencies['population-registry'].opmonFile), 'population-registry', { sinceMs: since, client: TAX_CLIENT }, out)).toBe(0);
+    expect(lines[0]).toMatch(/^population-registry: 6 messages since .*, client DEV\/GOV\/70000002\/tax-records$/);
+    expect(lines[1]).toMatch(/^side\s+client\s+service\s+count\s+errors\s+p50 ms\s+p95 ms\s+bytes in\s+bytes out$/);
+    expect(lines.slice(2).map((line) => line.split(/\s{2,}/).slice(0, 5))).toEqual([
+      ['provider', TAX_CLIENT, SERVICE, '5', '-'],
+      ['provider', TAX_CLIENT, 'DEV/GOV/70000001/population/unreachable', '1', 'Server.ServerProxy.ServiceFailed 1'],
+    ]);
+  });
+});
+
+describe('GET /health', () => {
+  test('200 while the gateway works; 503 naming the seal lag once sealing stops; 200 again once it recovers', async () => {
+    const healthy = await eco.call('/health');
+    expect(healthy.status).toBe(200);
+    expect(healthy.json<{ status: string; checks: Record<string, { ok: boolean }> }>()).toMatchObject({ status: 'ok', checks: { globalConfiguration: { ok: true }, sealing: { ok: true }, signing: { ok: true } } });
+
+    eco.clock.advance(11 * 60_000); // no seal for longer than maxLagSeconds (600 s)
+    const failing = await eco.call('/health');
+    expect(failing.status).toBe(503);
+    expect(failing.json<{ checks: { sealing: { ok: boolean; problem: string } } }>().checks.sealing).toMatchObject({ ok: false, problem: expect.stringMatching(/has not been sealed for \d+ s/) });
+
+    await eco.agencies['tax-board'].seal();
+    expect((await eco.call('/health')).status).toBe(200);
+  }, 30_000);
+});

@@ -1,0 +1,76 @@
+/**
+ * The opmon record (X-Road's PR-OPMON field names) from a request and the answer a side gave: ids, the four
+ * timestamps, sizes, REST method and path without the query, and the outcome — `succeeded` unless the layer raised
+ * an X-Road error, with its type and message (never a body).
+ */
+import { headersOf, type HttpRequest, type HttpResponse } from '../../../lambdas/core/http';
+import { MessageTimer, opmonRecord } from '../../../lambdas/core/opmon';
+
+const request: HttpRequest = {
+  method: 'POST',
+  rawPath: '/r1/DEV/GOV/70000001/population/persons/123/x%20y',
+  rawQuery: 'id=38001010000',
+  headers: headersOf([
+    ['x-road-client', 'DEV/GOV/70000002/tax%2Frecords'],
+    ['x-road-userid', 'EE38001010000'],
+    ['x-road-represented-party', 'COM/12345'],
+  ]),
+  body: Buffer.from('{"name":"x"}'),
+};
+
+function timed(times: number[]): MessageTimer {
+  const clock = [...times];
+  return new MessageTimer(() => clock.shift()!);
+}
+
+describe('opmonRecord', () => {
+  test('an answered exchange: ids, times, sizes, method and path without the query', async () => {
+    const timer = timed([1000, 1002, 1010]);
+    await timer.around(async () => undefined);
+    const response: HttpResponse = { status: 201, headers: headersOf([['x-road-id', 'abc'], ['x-road-request-id', 'rid']]), body: Buffer.from('{"ok":true}') };
+    expect(opmonRecord('Client', 'DEV/GOV/70000002/tax-board', request, response, timer, 1012)).toEqual({
+      securityServerType: 'Client',
+      gateway: 'DEV/GOV/70000002/tax-board',
+      requestInTs: 1000,
+      requestOutTs: 1002,
+      responseInTs: 1010,
+      responseOutTs: 1012,
+      clientXRoadInstance: 'DEV',
+      clientMemberClass: 'GOV',
+      clientMemberCode: '70000002',
+      clientSubsystemCode: 'tax/records',
+      serviceXRoadInstance: 'DEV',
+      serviceMemberClass: 'GOV',
+      serviceMemberCode: '70000001',
+      serviceSubsystemCode: 'population',
+      serviceCode: 'persons',
+      representedPartyClass: 'COM',
+      representedPartyCode: '12345',
+      messageId: 'abc',
+      messageUserId: 'EE38001010000',
+      xRequestId: 'rid',
+      serviceType: 'REST',
+      restMethod: 'POST',
+      restPath: '/123/x%20y',
+      statusCode: 201,
+      requestSize: 12,
+      responseSize: 11,
+      succeeded: true,
+    });
+  });
+
+  test('a refusal: not succeeded, with the X-Road error type and its message; a backend 404 is a success', () => {
+    const refused: HttpResponse = { status: 403, headers: headersOf([['x-road-error', 'Server.ServerProxy.AccessDenied']]), body: Buffer.from('{"type":"Server.ServerProxy.AccessDenied","message":"Access denied to the service","detail":"x"}') };
+    expect(opmonRecord('Producer', 'gw', request, refused, timed([5]), 9)).toMatchObject({ succeeded: false, faultCode: 'Server.ServerProxy.AccessDenied', faultString: 'Access denied to the service', statusCode: 403 });
+    const notFound: HttpResponse = { status: 404, headers: {}, body: Buffer.from('no such person') };
+    expect(opmonRecord('Producer', 'gw', request, notFound, timed([5]), 9)).toMatchObject({ succeeded: true, statusCode: 404 });
+  });
+
+  test('a request that names no service (a malformed path) keeps its path, cut to 256 characters, and no ids', () => {
+    const record = opmonRecord('Client', 'gw', { ...request, rawPath: `/r2/${'x'.repeat(400)}`, headers: {} }, { status: 400, headers: headersOf([['x-road-error', 'Client.BadRequest']]), body: Buffer.alloc(0) }, timed([1]), 2);
+    expect(record.restPath).toHaveLength(256);
+    expect(record.serviceCode).toBeUndefined();
+    expect(record.clientMemberCode).toBeUndefined();
+    expect(record.requestOutTs).toBeUndefined();
+  });
+});
