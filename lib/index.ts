@@ -36,4 +36,8 @@ export { RateLimitWebAcl, type RateLimitWebAclProps } from './constructs/rate-li
 export { GatewayRegistration, type GatewayRegistrationProps } from './constructs/gateway-registration';
 export { TableItem, type TableItemProps } from './constructs/table-item';
 export { ApiGatewayCloudWatchRole } from './constructs/api-gateway-cloudwatch-role';
+export { AlarmTopic, type AlarmTopicProps, type ApiMetrics } from './constructs/alarm-topic';
+export { GatewayMonitoring, type GatewayMonitoringProps } from './constructs/gateway-monitoring';
+export { CentralMonitoring, type CentralMonitoringProps } from './constructs/central-monitoring';
+export { GlobalConfigurationCdn } from './constructs/global-configuration-cdn';
 export { ROUTES, apiTypeOf, type ApiName, type ApiType, type Route } from './routes';

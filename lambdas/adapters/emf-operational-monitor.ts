@@ -9,6 +9,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
+import type { CanaryResult } from '../core/canary';
 import type { OperationalMonitor, OpmonRecord } from '../core/opmon';
 
 export const OPMON_NAMESPACE = 'Sild';
@@ -37,6 +38,8 @@ export class EmfOperationalMonitor implements OperationalMonitor {
     metrics.addDimensions({ Outcome: record.faultCode ?? 'ok' });
     metrics.addMetric('Messages', MetricUnit.Count, 1);
     metrics.addMetric('Failures', MetricUnit.Count, record.succeeded ? 0 : 1);
+    // The faults that mean the gateway itself is failing (its log, its key, its store, its sealing): an alarm each.
+    metrics.addMetric('LayerFaults', MetricUnit.Count, isLayerFault(record.faultCode) ? 1 : 0);
     metrics.addMetric('Duration', MetricUnit.Milliseconds, record.responseOutTs - record.requestInTs);
     metrics.addMetric('RequestBytes', MetricUnit.Bytes, record.requestSize);
     metrics.addMetric('ResponseBytes', MetricUnit.Bytes, record.responseSize);
@@ -49,6 +52,20 @@ export class EmfOperationalMonitor implements OperationalMonitor {
   }
 }
 
+/** The canary's figures as one EMF line (by gateway): what the canary alarms watch. */
+export function canaryLine(gatewayId: string, result: CanaryResult, nowMs: number, logger?: MetricsOptions['logger']): string {
+  const metrics = new Metrics({ namespace: OPMON_NAMESPACE, serviceName: 'sild-gateway', defaultDimensions: { Gateway: gatewayId }, ...(logger ? { logger } : {}) });
+  metrics.setTimestamp(nowMs);
+  metrics.addMetric('CanaryFailures', MetricUnit.Count, result.ok ? 0 : 1);
+  const { globalConfAgeSeconds, globalConfAgePercent, sealLagSeconds, sessionValiditySeconds } = result.figures;
+  if (globalConfAgeSeconds !== undefined) metrics.addMetric('GlobalConfAgeSeconds', MetricUnit.Seconds, globalConfAgeSeconds);
+  if (globalConfAgePercent !== undefined) metrics.addMetric('GlobalConfAgePercent', MetricUnit.Percent, globalConfAgePercent);
+  if (sealLagSeconds !== undefined) metrics.addMetric('SealLagSeconds', MetricUnit.Seconds, sealLagSeconds);
+  if (sessionValiditySeconds !== undefined) metrics.addMetric('SessionValiditySeconds', MetricUnit.Seconds, sessionValiditySeconds);
+  metrics.addMetadata('canary', JSON.stringify({ exchange: result.exchange, status: result.health.status }));
+  return JSON.stringify(metrics.serializeMetrics());
+}
+
 /** `INST/CLASS/CODE/SUB/SERVICE`, or `-` when the request named none. */
 export function serviceOf(record: Pick<OpmonRecord, 'serviceXRoadInstance' | 'serviceMemberClass' | 'serviceMemberCode' | 'serviceSubsystemCode' | 'serviceCode'>): string {
   return record.serviceCode === undefined ? '-' : [record.serviceXRoadInstance, record.serviceMemberClass, record.serviceMemberCode, record.serviceSubsystemCode, record.serviceCode].join('/');
@@ -57,6 +74,13 @@ export function serviceOf(record: Pick<OpmonRecord, 'serviceXRoadInstance' | 'se
 /** `INST/CLASS/CODE[/SUB]`, or `-`. */
 export function clientOf(record: Pick<OpmonRecord, 'clientXRoadInstance' | 'clientMemberClass' | 'clientMemberCode' | 'clientSubsystemCode'>): string {
   return record.clientMemberCode === undefined ? '-' : [record.clientXRoadInstance, record.clientMemberClass, record.clientMemberCode, record.clientSubsystemCode].filter((part) => part !== undefined).join('/');
+}
+
+/** The X-Road error types that say the gateway itself fails (not the client, not the backend). */
+export const LAYER_FAULTS = ['LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'] as const;
+
+export function isLayerFault(faultCode: string | undefined): boolean {
+  return faultCode !== undefined && LAYER_FAULTS.some((fault) => faultCode.endsWith(`.${fault}`));
 }
 
 /** Lambda: the EMF line to stdout (CloudWatch Logs). */

@@ -2,7 +2,14 @@
 import { handleConsumerRequest } from '../core/consumer-side';
 import type { GatewayDeps } from '../core/gateway';
 import { handleProviderRequest } from '../core/provider-side';
+import { runCanary, type CanaryResult } from '../core/canary';
 import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
 export const createConsumerHandler = (deps: GatewayDeps) => apiGatewayHandler((request) => handleConsumerRequest(request, deps));
+/** The scheduled canary: runs one synthetic exchange and reports it (an EMF line in AWS); fails the invocation if it failed. */
+export const createCanaryHandler = (deps: GatewayDeps, report: (result: CanaryResult) => void) => async (): Promise<CanaryResult> => {
+  const result = await runCanary(deps);
+  report(result);
+  return result;
+};
 export const createProviderHandler = (deps: GatewayDeps) => apiGatewayHandler((request) => handleProviderRequest(request, deps));

@@ -4,7 +4,7 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
 
 /** One entry of the join allow-list. */
 export const allowedAgencySchema = strictObject({
@@ -38,6 +38,8 @@ export const centralFieldsSchema = strictObject({
   concurrency: z.number().int().min(1).default(20),
   /** AWS WAF on the central API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
+  /** Alarms and dashboard of the central (README, Operations). @default no e-mail (the topic only) */
+  monitoring: strictObject({ alarmEmails: alarmEmailsSchema }).default({ alarmEmails: [] }),
 });
 
 /** The central operator's document: instance, member classes, the central's settings, and the join allow-list. */

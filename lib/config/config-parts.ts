@@ -76,6 +76,9 @@ export const signingKeysSchema = strictObject({
 
 export type SigningKeysConfig = z.infer<typeof signingKeysSchema>;
 
+/** Where a stack's alarms are sent: its SNS topic, with these e-mail subscriptions (each confirms by mail). */
+export const alarmEmailsSchema = z.array(z.email({ error: 'must be an e-mail address' })).default([]);
+
 /** The name of the key the first deployment created. */
 export const INITIAL_SIGNING_KEY = 'initial';
 

@@ -12,7 +12,7 @@ import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema, type SealingSettings } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
 
 const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -92,6 +92,14 @@ export const gatewayFieldsSchema = strictObject({
    * @default 'rest'
    */
   providerApi: z.enum(['rest', 'http']).default('rest'),
+  /**
+   * Alarms, canary and dashboard (README, Operations): who is mailed when an alarm fires, and how often the canary
+   * runs a synthetic exchange. @default no e-mail (the topic only), canary every 5 minutes
+   */
+  monitoring: strictObject({
+    alarmEmails: alarmEmailsSchema,
+    canaryMinutes: z.number().int().min(1).max(60).default(5),
+  }).default({ alarmEmails: [], canaryMinutes: 5 }),
 });
 
 export type GatewayFields = z.infer<typeof gatewayFieldsSchema>;

@@ -14,6 +14,7 @@ import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
+import { CentralMonitoring } from './central-monitoring';
 import { GlobalConfigurationCdn } from './global-configuration-cdn';
 import { checkDeploymentTarget } from './deployment-target';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
@@ -37,6 +38,8 @@ export class SildCentral extends Construct {
   /** Every key the central holds (`central.signingKeys`). */
   public readonly signingKeys: SigningKeySet;
   public readonly registry: SildTable;
+  /** Alarms (and their topic) and the dashboard. */
+  public readonly monitoring: CentralMonitoring;
   /** Where the global configuration is distributed (S3 behind CloudFront). */
   public readonly configuration: GlobalConfigurationCdn;
 
@@ -128,6 +131,15 @@ export class SildCentral extends Construct {
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },
       cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
+    });
+
+    this.monitoring = new CentralMonitoring(this, 'Monitoring', {
+      instance: config.instance,
+      functions: { central: handler, publisher },
+      api: this.api.metrics,
+      registry: this.registry.table,
+      publishEveryMinutes: generationMinutes,
+      alarmEmails: config.central.monitoring.alarmEmails,
     });
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });

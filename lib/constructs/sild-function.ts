@@ -67,6 +67,9 @@ export interface SildFunctionProps {
 }
 
 export class SildFunction extends NodejsFunction {
+  /** Its reserved concurrency (the alarms watch how close it runs to it). */
+  public readonly reservedConcurrency: number;
+
   constructor(scope: Construct, id: string, props: SildFunctionProps) {
     // Role and log group are created before the function (they are its props), as siblings named after it.
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
@@ -105,6 +108,7 @@ export class SildFunction extends NodejsFunction {
         },
       },
     });
+    this.reservedConcurrency = props.reservedConcurrency;
     logGroup.grantWrite(role);
     if (props.vpcPlacement) {
       // What Lambda needs to attach the function to the VPC — the network-interface actions of the AWS-managed

@@ -17,12 +17,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
+import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
 import { BodyStoreBucket } from './body-store-bucket';
+import { GatewayMonitoring } from './gateway-monitoring';
 import { GatewayRegistration } from './gateway-registration';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from './sild-function';
@@ -62,6 +64,8 @@ export class SildGateway extends Construct {
   public readonly bodyStore: BodyStoreBucket;
   /** Undefined while the central URL and anchor are not known. */
   public readonly registration?: GatewayRegistration;
+  /** Alarms (and their topic), the canary's alarm and the dashboard. */
+  public readonly monitoring: GatewayMonitoring;
 
   constructor(scope: Construct, id: string, props: SildGatewayProps) {
     super(scope, id);
@@ -170,6 +174,27 @@ export class SildGateway extends Construct {
       targets: [new targets.LambdaFunction(sealer, { retryAttempts: 0 })],
     });
 
+    // The canary: a synthetic exchange through both sides on a schedule (what its alarm watches). It acts as the
+    // gateway's own subsystem, so it needs what the consumer side needs.
+    const canary = new SildFunction(this, 'CanaryFunction', {
+      entry: 'lambdas/gateway/canary.ts',
+      description: `Sild ${gateway.instance}: gateway ${gateway.name}, canary`,
+      environment,
+      reservedConcurrency: 1,
+      timeout: Duration.seconds(60),
+      vpcPlacement,
+    });
+    grantSign(canary);
+    this.messageLog.grantItemActions(canary, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
+    this.messageLog.grantItemActions(canary, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
+    this.messageLog.grantItemActions(canary, ['GetItem'], { only: [KEYS_PK, GLOBALCONF_PK] });
+    this.bodyStore.grantReadWrite(canary);
+    new events.Rule(this, 'CanarySchedule', {
+      description: `Runs the canary of ${gateway.name} every ${gateway.monitoring.canaryMinutes} min`,
+      schedule: events.Schedule.rate(Duration.minutes(gateway.monitoring.canaryMinutes)),
+      targets: [new targets.LambdaFunction(canary, { retryAttempts: 0 })],
+    });
+
     const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
     const consumerAccess = gateway.consumerAccess ?? { mode: 'iam' as const, principals: [] };
     if (consumerAccess.mode === 'iam' && consumerAccess.principals.length === 0) {
@@ -240,6 +265,18 @@ export class SildGateway extends Construct {
       // Register only once the provider side is live.
       this.registration.resource.node.addDependency(this.providerApi.stage);
     }
+
+    this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
+      agency: gateway.name,
+      instance: gateway.instance,
+      gatewayId: settings.gatewayId,
+      functions: { consumer, provider, sealer, canary },
+      apis: { consumer: this.consumerApi.metrics, provider: this.providerApi.metrics },
+      table: this.messageLog.table,
+      maxLagSeconds: parseGatewaySettings(settings).sealing.maxLagSeconds,
+      canaryMinutes: gateway.monitoring.canaryMinutes,
+      alarmEmails: gateway.monitoring.alarmEmails,
+    });
 
     new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });
     new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });

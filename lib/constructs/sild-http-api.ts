@@ -14,6 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ApiMetrics } from './alarm-topic';
 import { routesOf, type ApiName } from '../routes';
 import type { ApiThrottle } from './sild-rest-api';
 
@@ -58,6 +59,8 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 export class SildHttpApi extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
+  /** Its request and 5xx metrics (alarms, dashboards). */
+  public readonly metrics: ApiMetrics;
   /** The default stage (a registration waits for it). */
   public readonly stage: apigwv2.HttpStage;
   /** The stage URL, ending with `/`. */
@@ -67,7 +70,7 @@ export class SildHttpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
-    this.httpApi = new apigwv2.HttpApi(this, 'Api', { apiName: props.apiName, description: props.description, createDefaultStage: false });
+    this.metrics = this.httpApi = new apigwv2.HttpApi(this, 'Api', { apiName: props.apiName, description: props.description, createDefaultStage: false });
     const stage = (this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,

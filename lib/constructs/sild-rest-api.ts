@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ApiMetrics } from './alarm-topic';
 import { GATEWAY_RESPONSES, methodSettingKeyOf, routesOf, type ApiName, type ApiThrottle, type Route } from '../routes';
 
 export type { ApiThrottle } from '../routes';
@@ -82,6 +83,8 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 export class SildRestApi extends Construct {
   public readonly restApi: apigateway.RestApi;
+  /** Its request and 5xx metrics (alarms, dashboards). */
+  public readonly metrics: ApiMetrics;
   /** The deployed stage (a registration waits for it). */
   public readonly stage: apigateway.Stage;
   /** The stage URL, ending with `/`. */
@@ -95,7 +98,7 @@ export class SildRestApi extends Construct {
     const policy = resourcePolicy(routes, authorizationOf, props);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
-    this.restApi = new apigateway.RestApi(this, 'Api', {
+    this.metrics = this.restApi = new apigateway.RestApi(this, 'Api', {
       restApiName: props.restApiName,
       description: props.description,
       endpointConfiguration: props.vpcEndpointIds

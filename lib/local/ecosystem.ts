@@ -31,7 +31,8 @@ import { startApiFront, type ApiFront } from './api-front';
 import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
 import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import { ensureTable } from './dynamodb';
-import { EmfOperationalMonitor } from '../../lambdas/adapters/emf-operational-monitor';
+import { canaryLine, EmfOperationalMonitor } from '../../lambdas/adapters/emf-operational-monitor';
+import { runCanary, type CanaryResult } from '../../lambdas/core/canary';
 import { openOpmonFiles } from './opmon-files';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
@@ -63,6 +64,8 @@ export interface LocalEcosystemOptions {
   readonly sealOnTimer?: boolean;
   /** Publish the global configuration every `generationSeconds`, as the central's schedule does in AWS. @default true */
   readonly publishOnTimer?: boolean;
+  /** Run each gateway's canary every `monitoring.canaryMinutes`, as its schedule does in AWS. @default true */
+  readonly canaryOnTimer?: boolean;
 }
 
 /** Locally the test clock may run ahead of CloudWatch's window; Powertools' notes about that are not news. */
@@ -78,6 +81,8 @@ export interface LocalAgency {
   readonly deployment: GatewayDeployment<GatewaySettings>;
   /** Runs the sealer once now (what the schedule triggers). */
   seal(): Promise<SealHeader[]>;
+  /** Runs the canary once now (what its schedule triggers). */
+  canary(): Promise<CanaryResult>;
   /** The API fronts, to take a side offline in fault tests. */
   readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
   /** IAM consumer access: one local credential per configured principal (same order). */
@@ -224,7 +229,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       };
       const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
       const gatewayDeployment = readGatewayDeployment(deployment);
-      const monitor = new EmfOperationalMonitor(gatewayDeployment.settings.gatewayId, opmon.sink(agency.name), QUIET_METRICS_LOGGER);
+      const opmonSink = opmon.sink(agency.name);
+      const monitor = new EmfOperationalMonitor(gatewayDeployment.settings.gatewayId, opmonSink, QUIET_METRICS_LOGGER);
       const deps = createGatewayDeps(gatewayDeployment, clients, { clock, events: options.events, monitor });
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
       await deps.config.putAccessPolicy(accessPolicy(agency));
@@ -263,7 +269,18 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
+      // The canary (an EventBridge schedule in AWS): a synthetic exchange through both sides, its figures as EMF.
+      const canary = async () => {
+        const result = await runCanary(deps);
+        opmonSink(canaryLine(deps.settings.gatewayId, result, clock.now(), QUIET_METRICS_LOGGER));
+        return result;
+      };
+      if (options.canaryOnTimer !== false) {
+        const timer = setInterval(() => canary().catch((error) => options.events?.('canary-failed', { agency: agency.name, cause: error })), agency.monitoring.canaryMinutes * 60_000);
+        timer.unref();
+        stoppers.push(async () => clearInterval(timer));
+      }
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
     }
 
     return {

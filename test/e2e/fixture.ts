@@ -48,7 +48,7 @@ export interface TestEcosystem extends LocalEcosystem {
 
 export async function startTestEcosystem(options: Partial<LocalEcosystemOptions> = {}): Promise<TestEcosystem> {
   const clock = new TestClock();
-  const ecosystem = await startLocalEcosystem({ config: testConfig(), ephemeralPorts: true, clock, sealOnTimer: false, ...options });
+  const ecosystem = await startLocalEcosystem({ config: testConfig(), ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false, ...options });
   if (!ecosystem.emulators || !ecosystem.backend) throw new Error('The test ecosystem runs its own emulators and sample backend');
   return Object.assign(ecosystem, {
     clock,

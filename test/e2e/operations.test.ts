@@ -5,6 +5,7 @@
  */
 import type { Output } from '../../cli/commands';
 import { localOpmonSource, monitorCommand, summarize } from '../../cli/monitor';
+import { readOpmonLines } from '../../lib/local/opmon-files';
 import { CRM_CLIENT, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
 
 let eco: TestEcosystem;
@@ -47,6 +48,16 @@ describe('operational monitoring', () => {
       ['provider', TAX_CLIENT, SERVICE, '5', '-'],
       ['provider', TAX_CLIENT, 'DEV/GOV/70000001/population/unreachable', '1', 'Server.ServerProxy.ServiceFailed 1'],
     ]);
+  });
+});
+
+describe('canary', () => {
+  test('runs a real exchange through both sides of its gateway and leaves its figures for the alarms', async () => {
+    const result = await eco.agencies['population-registry'].canary();
+    expect(result).toMatchObject({ ok: true, exchange: { status: 200 }, health: { status: 'ok' } });
+    await flushed();
+    const lines = readOpmonLines(eco.agencies['population-registry'].opmonFile).filter((line) => 'CanaryFailures' in line);
+    expect(lines.at(-1)).toMatchObject({ CanaryFailures: 0, Gateway: 'DEV/GOV/70000001/population-registry', SealLagSeconds: expect.any(Number), GlobalConfAgePercent: expect.any(Number) });
   });
 });
 

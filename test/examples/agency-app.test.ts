@@ -43,6 +43,7 @@ describe('examples/agency-app', () => {
       ['Sild DEV: gateway vehicle-registry, consumer side', 'nodejs22.x'],
       ['Sild DEV: gateway vehicle-registry, provider side', 'nodejs22.x'],
       ['Sild DEV: gateway vehicle-registry, message-log sealer', 'nodejs22.x'],
+      ['Sild DEV: gateway vehicle-registry, canary', 'nodejs22.x'],
       ['Sild: registers gateway vehicle-registry with the central registry (custom resource)', 'nodejs22.x'],
     ]);
     // The access right the agency decided on is in its own table, visible in `cdk diff`.

@@ -36,7 +36,7 @@ test('two synths of the same config are byte-identical, bundles and asset hashes
 
   // Sild's bundles (with source maps); aws-cdk-lib's prebuilt AwsCustomResource provider has none.
   const bundles = [...a.keys()].filter((file) => /^asset\.[0-9a-f]{64}\/index\.js$/.test(file) && a.has(`${file}.map`));
-  expect(bundles).toHaveLength(6); // central API, publisher, consumer, provider, sealer, registrar
+  expect(bundles).toHaveLength(7); // central API, publisher, consumer, provider, sealer, canary, registrar
   for (const bundle of bundles) {
     const code = a.get(bundle)!.toString('utf8');
     const map = JSON.parse(a.get(`${bundle}.map`)!.toString('utf8'));

@@ -46,10 +46,10 @@ describe('templates', () => {
           .filter((fn) => /Sild/.test(String(fn.Properties.Description)))
           .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(-2, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
       );
-    expect(reserved(agency)).toEqual({ ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
+    expect(reserved(agency)).toEqual({ CanaryFunction: 1, ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
     expect(reserved(demo.templateJson(CENTRAL_STACK_NAME))).toEqual({ CentralFunction: 20, PublisherFunction: 1 });
     const tuned = synth(configWith((raw) => (raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 })));
-    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
+    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ CanaryFunction: 1, ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
     expect(() => configWith((raw) => (raw.agencies[0].concurrency = { sealer: 0 }))).toThrow(/agencies\.0\.concurrency\.sealer/);
   });
 

@@ -53,6 +53,7 @@ test('one EMF line per message, with metrics by service, client and outcome and 
         Metrics: [
           { Name: 'Messages', Unit: 'Count' },
           { Name: 'Failures', Unit: 'Count' },
+          { Name: 'LayerFaults', Unit: 'Count' },
           { Name: 'Duration', Unit: 'Milliseconds' },
           { Name: 'RequestBytes', Unit: 'Bytes' },
           { Name: 'ResponseBytes', Unit: 'Bytes' },
@@ -75,4 +76,11 @@ test('one EMF line per message, with metrics by service, client and outcome and 
   // Nothing of the first message leaks into the second.
   expect(second).toMatchObject({ Outcome: 'ok', Failures: 0, statusCode: 200 });
   expect(second.faultCode).toBeUndefined();
+});
+
+test('LayerFaults counts the faults of the gateway itself, not refusals or backend failures', () => {
+  const lines: string[] = [];
+  const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
+  for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed']) monitor.record({ ...record, faultCode });
+  expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([1, 1, 0, 0]);
 });

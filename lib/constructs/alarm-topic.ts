@@ -1,0 +1,89 @@
+/**
+ * Where a stack's alarms go: one SNS topic (TLS only), optionally with e-mail subscriptions, and a helper that makes
+ * an alarm notify it when it fires and when it recovers.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { SildFunction } from './sild-function';
+
+/** What an API front reports (a REST API's and an HTTP API's metrics alike). */
+export interface ApiMetrics {
+  metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+export interface AlarmTopicProps {
+  /** What the topic is about, e.g. `Sild DEV gateway tax-board`. */
+  readonly displayName: string;
+  /** Addresses mailed on every alarm and recovery (each confirms the subscription by mail). @default - none */
+  readonly emails?: readonly string[];
+}
+
+export class AlarmTopic extends Construct {
+  public readonly topic: sns.Topic;
+  /** What the alarms are about (the start of each alarm's description). */
+  public readonly label: string;
+  private readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: AlarmTopicProps) {
+    super(scope, id);
+    this.label = props.displayName;
+    this.topic = new sns.Topic(this, 'Topic', { displayName: `${props.displayName} alarms`, enforceSSL: true });
+    for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'Alarm notifications carry alarm names, metrics and thresholds, never a message or personal data; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key per stack would cost more than what it protects.',
+    });
+  }
+
+  /** An alarm on `metric` that notifies this topic. */
+  public alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { readonly evaluationPeriods?: number }): cloudwatch.Alarm {
+    return this.notify(new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props, evaluationPeriods: props.evaluationPeriods ?? 1 }));
+  }
+
+  /** A function's errors, throttles, and concurrency at 80 % of its reserved ceiling. */
+  public watchFunction(label: string, fn: SildFunction): cloudwatch.Alarm[] {
+    return [
+      this.alarm(`${label}Errors`, { metric: fn.metricErrors({ period: FIVE_MINUTES }), threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${this.label}: ${label} failed (its logs say why)` }),
+      this.alarm(`${label}Throttles`, { metric: fn.metricThrottles({ period: FIVE_MINUTES }), threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${this.label}: ${label} invocations were throttled at the reserved concurrency of ${fn.reservedConcurrency}` }),
+      this.alarm(`${label}Concurrency`, {
+        metric: fn.metric('ConcurrentExecutions', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        threshold: Math.max(1, Math.floor(fn.reservedConcurrency * 0.8)),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        alarmDescription: `${this.label}: ${label} concurrency near its reserved ceiling of ${fn.reservedConcurrency} (raise concurrency in the config, or find the flood)`,
+      }),
+    ];
+  }
+
+  /** An API's share of 5xx answers above `percent` over 5 minutes. */
+  public watchApi(label: string, api: ApiMetrics, percent = 5): cloudwatch.Alarm {
+    const rate = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: { errors: api.metricServerError({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }), requests: api.metricCount({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }) },
+      label: `${label} 5xx %`,
+      period: FIVE_MINUTES,
+    });
+    return this.alarm(`${label}ServerErrorRate`, { metric: rate, threshold: percent, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, alarmDescription: `${this.label}: more than ${percent} % of ${label} answers were 5xx (a backend, a provider gateway or this layer failing)` });
+  }
+
+  /** Notifies the topic when the alarm fires and when it recovers. */
+  public notify(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
+    const action = new actions.SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** Every alarm that notifies this topic. */
+  public all(): cloudwatch.Alarm[] {
+    return [...this.alarms];
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * What ops of one gateway watch: an alarm topic, an alarm for everything that goes wrong before the gateway fails
+ * closed (and for everything that means it already does), and a dashboard. The metrics come from the functions' EMF
+ * lines (opmon: `Messages`, `Failures`, `LayerFaults`, `Duration`, bytes; the canary: `CanaryFailures`,
+ * `SealLagSeconds`, `GlobalConfAgePercent`, `SessionValiditySeconds`), from a metric filter on the functions' logs
+ * (configuration refresh failures) and from Lambda, API Gateway and DynamoDB themselves. README, Operations, says
+ * what to do when each fires.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { OPMON_NAMESPACE } from '../../lambdas/adapters/emf-operational-monitor';
+import { AlarmTopic, type ApiMetrics } from './alarm-topic';
+import type { SildFunction } from './sild-function';
+
+export interface GatewayMonitoringProps {
+  /** The agency name (alarm and dashboard names). */
+  readonly agency: string;
+  readonly instance: string;
+  /** The gateway id, as its functions' EMF lines name it (`Gateway` dimension). */
+  readonly gatewayId: string;
+  readonly functions: { readonly consumer: SildFunction; readonly provider: SildFunction; readonly sealer: SildFunction; readonly canary: SildFunction };
+  readonly apis: { readonly consumer: ApiMetrics; readonly provider: ApiMetrics };
+  readonly table: dynamodb.ITable;
+  /** The fail-closed limit: the seal-lag alarm fires at half of it. */
+  readonly maxLagSeconds: number;
+  /** The canary's schedule: its alarm's period. */
+  readonly canaryMinutes: number;
+  /** @default - none (the topic only) */
+  readonly alarmEmails?: readonly string[];
+}
+
+/** EMF metrics of one gateway (the Powertools `service` dimension is part of every dimension set). */
+const gatewayMetric = (gatewayId: string, metricName: string, dimensions: Record<string, string> = {}, options: cloudwatch.MetricOptions = {}) =>
+  new cloudwatch.Metric({ namespace: OPMON_NAMESPACE, metricName, dimensionsMap: { service: 'sild-gateway', Gateway: gatewayId, ...dimensions }, ...options });
+
+export class GatewayMonitoring extends Construct {
+  public readonly alarms: AlarmTopic;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: GatewayMonitoringProps) {
+    super(scope, id);
+    const label = `Sild ${props.instance} gateway ${props.agency}`;
+    const alarms = (this.alarms = new AlarmTopic(this, 'Alarms', { displayName: label, emails: props.alarmEmails }));
+    const metric = (name: string, dimensions?: Record<string, string>, options?: cloudwatch.MetricOptions) => gatewayMetric(props.gatewayId, name, dimensions, options);
+    const canaryPeriod = Duration.minutes(props.canaryMinutes);
+    const atLeastOne = { threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD };
+
+    // The canary: a failed synthetic exchange twice in a row, or none at all (the canary itself is down).
+    alarms.alarm('CanaryFailing', {
+      metric: metric('CanaryFailures', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
+      ...atLeastOne,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `${label}: the canary's exchange through this gateway failed twice in a row, or the canary did not run`,
+    });
+    alarms.alarm('SealLag', {
+      metric: metric('SealLagSeconds', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
+      threshold: Math.floor(props.maxLagSeconds / 2),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${label}: the message log is not sealed for more than half of maxLagSeconds (${props.maxLagSeconds} s); at the limit the gateway refuses messages`,
+    });
+    alarms.alarm('GlobalConfAge', {
+      metric: metric('GlobalConfAgePercent', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
+      threshold: 50,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${label}: the global configuration it holds is older than half of its validity; at expiry the gateway refuses messages`,
+    });
+    // Refresh failures, counted from the functions' structured logs.
+    const refreshFailures = new cloudwatch.Metric({ namespace: `${OPMON_NAMESPACE}/${props.instance}/${props.agency}`, metricName: 'GlobalConfRefreshFailures', statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) });
+    for (const [side, fn] of [['Consumer', props.functions.consumer], ['Provider', props.functions.provider], ['Canary', props.functions.canary]] as const) {
+      new logs.MetricFilter(this, `${side}RefreshFailures`, {
+        logGroup: fn.logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'globalconf-refresh-failed'),
+        metricNamespace: refreshFailures.namespace,
+        metricName: refreshFailures.metricName,
+        metricValue: '1',
+        defaultValue: 0,
+      });
+    }
+    alarms.alarm('GlobalConfRefreshFailures', { metric: refreshFailures, threshold: 3, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${label}: the global configuration could not be refreshed from any source, repeatedly` });
+    // Faults of the gateway itself (log, key, store, sealing, configuration) on either side.
+    const layerFaults = new cloudwatch.MathExpression({
+      expression: 'consumer + provider',
+      usingMetrics: { consumer: metric('LayerFaults', { Side: 'consumer' }, { statistic: cloudwatch.Stats.SUM }), provider: metric('LayerFaults', { Side: 'provider' }, { statistic: cloudwatch.Stats.SUM }) },
+      period: Duration.minutes(1),
+      label: 'LayerFaults',
+    });
+    alarms.alarm('LayerFaults', { metric: layerFaults, ...atLeastOne, alarmDescription: `${label}: a message failed with LoggingFailed, SigningFailed, DatabaseError, TimestampingFailed or OutdatedGlobalConf` });
+    alarms.watchApi('ConsumerApi', props.apis.consumer);
+    alarms.watchApi('ProviderApi', props.apis.provider);
+    for (const [name, fn] of Object.entries(props.functions)) alarms.watchFunction(`${name[0].toUpperCase()}${name.slice(1)}Function`, fn);
+    const operations = [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.GET_ITEM, dynamodb.Operation.QUERY];
+    alarms.alarm('TableSystemErrors', { metric: props.table.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB system errors on the message log` });
+    alarms.alarm('TableThrottles', { metric: props.table.metricThrottledRequestsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB throttled the message log` });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `Sild-${props.instance}-${props.agency}`.replace(/[^A-Za-z0-9_-]/g, '-'), defaultInterval: Duration.hours(3) });
+    const bySide = (name: string, statistic: string) => (['consumer', 'provider'] as const).map((side) => metric(name, { Side: side }, { statistic, label: `${side} ${name}` }));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Messages and failures', left: [...bySide('Messages', cloudwatch.Stats.SUM), ...bySide('Failures', cloudwatch.Stats.SUM)], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Duration (ms)', left: (['p50', 'p95', 'p99'] as const).flatMap((statistic) => bySide('Duration', statistic)), width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Layer faults', left: bySide('LayerFaults', cloudwatch.Stats.SUM), width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Seal lag (s)', left: [metric('SealLagSeconds', {}, { statistic: cloudwatch.Stats.MAXIMUM })], leftAnnotations: [{ value: props.maxLagSeconds, label: 'fails closed' }], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Global configuration age (% of validity)', left: [metric('GlobalConfAgePercent', {}, { statistic: cloudwatch.Stats.MAXIMUM })], leftAnnotations: [{ value: 100, label: 'expired' }], width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Canary', left: [metric('CanaryFailures', {}, { statistic: cloudwatch.Stats.SUM })], right: [metric('SessionValiditySeconds', {}, { statistic: cloudwatch.Stats.MINIMUM })], width: 8 }),
+    );
+    const functions = Object.entries(props.functions);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Invocations (cost: requests)', left: functions.map(([name, fn]) => fn.metricInvocations({ label: name })), width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Function duration p95 (cost: GB-s)', left: functions.map(([name, fn]) => fn.metricDuration({ statistic: 'p95', label: name })), width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Throttles and concurrency', left: functions.map(([name, fn]) => fn.metricThrottles({ label: `${name} throttles` })), right: functions.map(([name, fn]) => fn.metric('ConcurrentExecutions', { statistic: cloudwatch.Stats.MAXIMUM, label: name })), width: 6 }),
+      new cloudwatch.GraphWidget({
+        title: 'Message log (cost: write units)',
+        left: [props.table.metricConsumedWriteCapacityUnits({ label: 'write units' }), props.table.metricConsumedReadCapacityUnits({ label: 'read units' })],
+        width: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'API requests and 5xx',
+        left: [props.apis.consumer.metricCount({ label: 'consumer requests', statistic: cloudwatch.Stats.SUM }), props.apis.provider.metricCount({ label: 'provider requests', statistic: cloudwatch.Stats.SUM })],
+        right: [props.apis.consumer.metricServerError({ label: 'consumer 5xx', statistic: cloudwatch.Stats.SUM }), props.apis.provider.metricServerError({ label: 'provider 5xx', statistic: cloudwatch.Stats.SUM })],
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: alarms.all(), width: 12 }),
+    );
+  }
+}

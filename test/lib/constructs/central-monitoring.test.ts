@@ -1,0 +1,38 @@
+/**
+ * CentralMonitoring (as SildCentral builds it) promises alarms on the publisher (failing or not running — then every
+ * gateway's configuration ages towards expiry), the central function, the central API's 5xx rate and the registry,
+ * all notifying the central's topic, and a dashboard.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { SildCentral } from '../../../lib/constructs/sild-central';
+import { constructStack, resourceAt, resourcesOfType } from '../../support/synth';
+
+const { stack } = constructStack();
+new SildCentral(stack, 'Central', {
+  instance: 'EE',
+  memberClasses: ['GOV'],
+  central: { account: '111111111111', region: 'eu-north-1', globalConfGenerationSeconds: 120, monitoring: { alarmEmails: ['central-ops@ria.example'] } },
+  agencies: [],
+});
+const json = Template.fromStack(stack).toJSON();
+const alarms = Object.values(resourcesOfType(json, 'AWS::CloudWatch::Alarm'));
+const named = (name: string) => alarms.find((alarm) => String(alarm.Metadata['aws:cdk:path']).endsWith(`/Monitoring/Alarms/${name}/Resource`))!.Properties;
+
+describe('CentralMonitoring', () => {
+  test('alarms on the publisher, both functions, the API and the registry, each notifying the topic', () => {
+    const topic = resourceAt(json, '/Monitoring/Alarms/Topic/Resource').logicalId;
+    expect(alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']).split('/').slice(-2, -1)[0]).sort()).toEqual(
+      ['PublisherStalled', 'CentralApiServerErrorRate', 'RegistrySystemErrors', ...['Central', 'Publisher'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`, `${fn}FunctionConcurrency`])].sort(),
+    );
+    for (const alarm of alarms) expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toEqual([[{ Ref: topic }], [{ Ref: topic }]]);
+  });
+
+  test('a publisher that has not run for two of its periods fires (missing data counts)', () => {
+    expect(named('PublisherStalled')).toMatchObject({ MetricName: 'Invocations', Period: 240, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+  });
+
+  test('e-mail subscriptions from central.monitoring.alarmEmails; a dashboard for the central', () => {
+    expect(Object.values(resourcesOfType(json, 'AWS::SNS::Subscription')).map((subscription) => subscription.Properties.Endpoint)).toEqual(['central-ops@ria.example']);
+    expect(resourceAt(json, '/Monitoring/Dashboard/Resource').resource.Properties.DashboardName).toBe('Sild-EE-central');
+  });
+});

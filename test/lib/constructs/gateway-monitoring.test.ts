@@ -1,0 +1,125 @@
+/**
+ * GatewayMonitoring (as SildGateway builds it) promises an alarm for each way a gateway fails or is about to fail
+ * closed — canary, seal lag, configuration age and refresh failures, layer faults, 5xx rates, each function's errors,
+ * throttles and concurrency, DynamoDB system errors and throttles — every one notifying the stack's topic when it
+ * fires and when it recovers, e-mail subscriptions from the config, and a dashboard.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
+import { constructStack, IDS, resourceAt, resourcesOfType } from '../../support/synth';
+
+const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({
+  instance: 'EE',
+  name: 'vehicle-registry',
+  account: '555555555555',
+  region: 'eu-north-1',
+  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
+  subsystems: ['vehicles'],
+  central: { url: IDS.centralUrl, anchor: IDS.anchor },
+  monitoring,
+  sealing,
+});
+
+function synthesized(gateway: SildGatewayProps) {
+  const { stack } = constructStack();
+  new SildGateway(stack, 'Gateway', gateway);
+  const json = Template.fromStack(stack).toJSON();
+  const alarms = Object.values(resourcesOfType(json, 'AWS::CloudWatch::Alarm'));
+  const byName = (suffix: string) => {
+    const found = Object.entries(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).filter(([, alarm]) => String(alarm.Metadata['aws:cdk:path']).endsWith(`/Monitoring/Alarms/${suffix}/Resource`));
+    expect(found).toHaveLength(1);
+    return found[0][1].Properties;
+  };
+  return { json, alarms, byName, topic: resourceAt(json, '/Monitoring/Alarms/Topic/Resource') };
+}
+
+const { json, alarms, byName, topic } = synthesized(props());
+
+describe('GatewayMonitoring', () => {
+  test('every alarm notifies the topic when it fires and when it recovers', () => {
+    const names = alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']).split('/').slice(-2, -1)[0]).sort();
+    expect(names).toEqual(
+      [
+        'CanaryFailing',
+        'SealLag',
+        'GlobalConfAge',
+        'GlobalConfRefreshFailures',
+        'LayerFaults',
+        'ConsumerApiServerErrorRate',
+        'ProviderApiServerErrorRate',
+        ...['Consumer', 'Provider', 'Sealer', 'Canary'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`, `${fn}FunctionConcurrency`]),
+        'TableSystemErrors',
+        'TableThrottles',
+      ].sort(),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topic.logicalId }]);
+      expect(alarm.Properties.AlarmDescription).toMatch(/^Sild EE gateway vehicle-registry: /);
+    }
+  });
+
+  test('the canary alarm fires after two failed runs, or when the canary does not run at all', () => {
+    expect(byName('CanaryFailing')).toMatchObject({
+      MetricName: 'CanaryFailures',
+      Namespace: 'Sild',
+      Dimensions: expect.arrayContaining([{ Name: 'Gateway', Value: 'EE/GOV/70000009/vehicle-registry' }]),
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  test('seal lag fires at half of maxLagSeconds; configuration age at half of its validity', () => {
+    expect(byName('SealLag')).toMatchObject({ MetricName: 'SealLagSeconds', Threshold: 300, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(synthesized(props(undefined, { maxLagSeconds: 1200 })).byName('SealLag')).toMatchObject({ Threshold: 600 });
+    expect(byName('GlobalConfAge')).toMatchObject({ MetricName: 'GlobalConfAgePercent', Threshold: 50 });
+  });
+
+  test('refresh failures are counted from the consumer, provider and canary logs', () => {
+    const filters = Object.values(resourcesOfType(json, 'AWS::Logs::MetricFilter'));
+    expect(filters).toHaveLength(3);
+    for (const filter of filters) {
+      expect(filter.Properties).toMatchObject({ FilterPattern: '{ $.message = "globalconf-refresh-failed" }', MetricTransformations: [{ MetricNamespace: 'Sild/EE/vehicle-registry', MetricName: 'GlobalConfRefreshFailures', MetricValue: '1', DefaultValue: 0 }] });
+    }
+    expect(byName('GlobalConfRefreshFailures')).toMatchObject({ MetricName: 'GlobalConfRefreshFailures', Namespace: 'Sild/EE/vehicle-registry', Threshold: 3 });
+  });
+
+  test('layer faults on either side fire at the first one; 5xx rates above 5 %', () => {
+    const layer = byName('LayerFaults');
+    expect(layer.Threshold).toBe(1);
+    expect(layer.Metrics.map((entry: { Id: string }) => entry.Id).sort()).toEqual(['consumer', 'expr_1', 'provider'].sort());
+    expect(byName('ProviderApiServerErrorRate')).toMatchObject({ Threshold: 5, Metrics: expect.arrayContaining([expect.objectContaining({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' })]) });
+  });
+
+  test('concurrency alarms fire at 80 % of each function\'s reserved concurrency', () => {
+    expect(byName('ConsumerFunctionConcurrency')).toMatchObject({ MetricName: 'ConcurrentExecutions', Threshold: 80, EvaluationPeriods: 3 });
+    expect(byName('SealerFunctionConcurrency')).toMatchObject({ Threshold: 1 });
+  });
+
+  test('the topic accepts TLS only; e-mail subscriptions come from monitoring.alarmEmails', () => {
+    expect(resourcesOfType(json, 'AWS::SNS::Subscription')).toEqual({});
+    const mailed = synthesized(props({ alarmEmails: ['ops@agency.example', 'oncall@agency.example'] })).json;
+    expect(Object.values(resourcesOfType(mailed, 'AWS::SNS::Subscription')).map((subscription) => [subscription.Properties.Protocol, subscription.Properties.Endpoint])).toEqual([
+      ['email', 'ops@agency.example'],
+      ['email', 'oncall@agency.example'],
+    ]);
+    const policy = Object.values(resourcesOfType(json, 'AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(policy).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+  });
+
+  test('a dashboard named after the instance and agency, with the messages, latency, seal lag, configuration age, cost drivers and alarms', () => {
+    const dashboard = resourceAt(json, '/Monitoring/Dashboard/Resource').resource.Properties;
+    expect(dashboard.DashboardName).toBe('Sild-EE-vehicle-registry');
+    const body = JSON.stringify(dashboard.DashboardBody);
+    for (const title of ['Messages and failures', 'Duration (ms)', 'Layer faults', 'Seal lag (s)', 'Global configuration age', 'Canary', 'Message log (cost: write units)', 'API requests and 5xx', 'Alarms']) expect(body).toContain(title);
+  });
+
+  test('the canary runs on the configured schedule with reserved concurrency 1', () => {
+    const rule = Object.values(resourcesOfType(json, 'AWS::Events::Rule')).find((candidate) => String(candidate.Properties.Description).startsWith('Runs the canary'))!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    const tuned = synthesized(props({ canaryMinutes: 15 })).json;
+    expect(Object.values(resourcesOfType(tuned, 'AWS::Events::Rule')).map((candidate) => candidate.Properties.ScheduleExpression)).toContain('rate(15 minutes)');
+  });
+});
