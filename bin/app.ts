@@ -2,7 +2,7 @@
 /**
  * The CDK app. Reads the ecosystem config — `-c sild:config=PATH`, else `SILD_CONFIG`, else the demo config —
  * validates it before any stack is built (an invalid config stops here, naming each field and reason), then
- * builds `Sild-Central` and one `Sild-Agency-<name>` per agency.
+ * builds `Sild-<instance>-Central` and one `Sild-<instance>-Agency-<name>` per agency.
  */
 import { App } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig, type EcosystemConfig } from '../lib/config/ecosystem-config';

@@ -7,6 +7,9 @@
 import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput } from './core/central';
 import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './core/gateway-settings';
 
+/** Set to `true` on every function of a stack whose config turns `tracing` on (Lambda active tracing is on then too). */
+export const TRACING_ENV = 'SILD_TRACING';
+
 /** The environment variables of every gateway function (consumer, provider, sealer). */
 export const GATEWAY_ENVIRONMENT = {
   /** JSON of the gateway settings (`gatewaySettingsSchema`). */

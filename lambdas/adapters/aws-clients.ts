@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { TRACING_ENV } from '../deployment-contract';
 
 export interface AwsClientOptions {
   readonly region?: string;
@@ -15,7 +16,10 @@ export interface AwsClientOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** SDK retry attempts (jittered exponential back-off). @default 3 */
   readonly maxAttempts?: number;
+  /** X-Ray subsegments for every SDK call (Powertools Tracer). @default `SILD_TRACING` is `true` (the stack's `tracing` setting) */
+  readonly tracing?: boolean;
 }
+
 
 export interface AwsClients {
   readonly kms: KMSClient;
@@ -27,14 +31,26 @@ export interface AwsClients {
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const common = { region: options.region, credentials: options.credentials, maxAttempts: options.maxAttempts ?? 3 };
+  const capture = (options.tracing ?? process.env[TRACING_ENV] === 'true') ? tracerCapture() : <T>(client: T) => client;
   return {
-    kms: new KMSClient({ ...common, endpoint: options.endpoints?.kms }),
-    dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }), {
+    kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
+    dynamodb: DynamoDBDocumentClient.from(capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb })), {
       marshallOptions: { removeUndefinedValues: true },
     }),
     // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
     // per-request CRC checksums add only CPU; they are computed where S3 requires them.
-    s3: new S3Client({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    s3: capture(new S3Client({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })),
     s3Endpoint: options.endpoints?.s3,
   };
+}
+
+/**
+ * Powertools Tracer, loaded only when tracing is on: the X-Ray SDK it brings costs cold-start time a function that
+ * does not trace should not pay (esbuild evaluates a bundled module when it is first required).
+ */
+function tracerCapture(): <T>(client: T) => T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Tracer } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
+  const tracer = new Tracer({ serviceName: 'sild' });
+  return <T>(client: T) => tracer.captureAWSv3Client(client as never) as T;
 }

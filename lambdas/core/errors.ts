@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'InvalidProtocolVersion'
   | 'InvalidSignatureValue'
   | 'LoggingFailed'
+  | 'Maintenance' // Sild: the provider gateway is in maintenance mode (X-Road's maintenance mode)
   | 'MissingHeader'
   | 'NetworkError'
   | 'NotFound' // Sild: a route that does not exist
@@ -57,6 +58,7 @@ const STATUS: Record<ErrorCode, number> = {
   SigningFailed: 503,
   StaleMessage: 401,
   TimestampingFailed: 503,
+  Maintenance: 503,
   Unauthorized: 403,
   UnknownMember: 400,
   UnknownService: 404,

@@ -77,6 +77,11 @@ export const gatewaySettingsSchema = z.object({
    */
   insecureLoopbackHttp: z.boolean().default(false),
   /**
+   * Maintenance mode (X-Road's): the provider side takes no requests from other gateways and answers
+   * `Server.ServerProxy.Maintenance` (503) with this message. @default - not in maintenance
+   */
+  maintenance: z.object({ message: z.string().max(500) }).optional(),
+  /**
    * IAM consumer access: the principals (role or user ARNs) that may call the consumer side, each bound to the
    * subsystems it may act as. Unset: the consumer side is reachable only from the agency's network (private API).
    */

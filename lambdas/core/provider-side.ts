@@ -44,6 +44,7 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
   let binding: ResponseBinding = claimedBinding(request.headers) ?? { xRoadId: '', requestId: '', requestHash: '' };
   try {
     checkBodySize(request.body, deps, 'Server.ServerProxy');
+    if (deps.settings.maintenance) throw providerError('Maintenance', deps.settings.maintenance.message);
     await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
     const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);

@@ -38,6 +38,10 @@ export const centralFieldsSchema = strictObject({
   concurrency: z.number().int().min(1).default(20),
   /** AWS WAF on the central API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
+  /** X-Ray tracing of the central's functions. @default false */
+  tracing: z.boolean().default(false),
+  /** Sets the account's API Gateway CloudWatch Logs role (one per account and Region; see the agencies' field). @default false */
+  apiGatewayAccountRole: z.boolean().default(false),
   /** Alarms and dashboard of the central (README, Operations). @default no e-mail (the topic only) */
   monitoring: strictObject({ alarmEmails: alarmEmailsSchema }).default({ alarmEmails: [] }),
 });

@@ -96,6 +96,22 @@ export const gatewayFieldsSchema = strictObject({
    * Alarms, canary and dashboard (README, Operations): who is mailed when an alarm fires, and how often the canary
    * runs a synthetic exchange. @default no e-mail (the topic only), canary every 5 minutes
    */
+  /** X-Ray tracing of the gateway's functions (Lambda active tracing + Powertools Tracer on every AWS SDK call). @default false */
+  tracing: z.boolean().default(false),
+  /**
+   * Sets the account's API Gateway CloudWatch Logs role (one setting per account and Region, needed before any REST
+   * stage can log): set it in exactly one stack per account and Region, unless the account has it already.
+   * @default false
+   */
+  apiGatewayAccountRole: z.boolean().default(false),
+  /**
+   * Maintenance mode, as X-Road's: the provider side answers every other gateway `Server.ServerProxy.Maintenance`
+   * (503) with `message`, until a deploy turns it off. @default not in maintenance
+   */
+  maintenance: strictObject({
+    enabled: z.boolean().default(false),
+    message: z.string().min(1).max(500).default('The provider gateway is in maintenance; try again later'),
+  }).default({ enabled: false, message: 'The provider gateway is in maintenance; try again later' }),
   monitoring: strictObject({
     alarmEmails: alarmEmailsSchema,
     canaryMinutes: z.number().int().min(1).max(60).default(5),

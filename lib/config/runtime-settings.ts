@@ -71,6 +71,7 @@ export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoin
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,
+    ...(agency.maintenance.enabled ? { maintenance: { message: agency.maintenance.message } } : {}),
     // IAM consumer access (the default): only these principals; unset, nobody. A private API needs no binding.
     ...(agency.consumerAccess?.mode === 'private' ? {} : { consumerPrincipals: agency.consumerAccess?.principals ?? [] }),
   };

@@ -68,6 +68,7 @@ export class SildCentral extends Construct {
       configurationBucket: this.configuration.bucket.bucketName,
     });
     const handler = new SildFunction(this, 'CentralFunction', {
+      tracing: config.central.tracing,
       entry: 'lambdas/central/index.ts',
       description: `Sild ${config.instance}: central API (global configuration, join)`,
       memorySize: 256,
@@ -77,6 +78,7 @@ export class SildCentral extends Construct {
     });
     // Publication on a schedule (a fresh expiry and the registry's latest state), independent of any reader.
     const publisher = new SildFunction(this, 'PublisherFunction', {
+      tracing: config.central.tracing,
       entry: 'lambdas/central/publisher.ts',
       description: `Sild ${config.instance}: publishes the global configuration`,
       memorySize: 256,
@@ -104,7 +106,7 @@ export class SildCentral extends Construct {
     for (const fn of [handler, publisher]) this.registry.grantItemActions(fn, ['UpdateItem'], { only: [COUNTER_PK] });
 
     // The join allow-list (agency → account → member) goes into the registry, not into the function's 4 KB
-    // environment: it grows with the ecosystem. `cdk diff Sild-Central` shows it in this resource's parameters.
+    // environment: it grows with the ecosystem. `cdk diff Sild-<instance>-Central` shows it in this resource's parameters.
     new TableItem(this, 'JoinAllowList', {
       table: this.registry,
       item: joinAllowListItem(joinAllowList(config)),
@@ -130,7 +132,7 @@ export class SildCentral extends Construct {
       unauthenticatedReason:
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },
-      cloudWatchRole: new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging'),
+      cloudWatchRole: config.central.apiGatewayAccountRole ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging') : undefined,
     });
 
     this.monitoring = new CentralMonitoring(this, 'Monitoring', {

@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { TRACING_ENV } from '../../lambdas/deployment-contract';
 
 /**
  * Sild's package root (the folder of its package.json, whether this file runs from source in the repository or
@@ -62,6 +63,8 @@ export interface SildFunctionProps {
   readonly timeout?: Duration;
   /** Retention of the function's own (payload-free) log group. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray active tracing, with a subsegment per AWS SDK call (Powertools Tracer). @default false */
+  readonly tracing?: boolean;
   /** Runs the function in a VPC (to reach backends there). @default - not in a VPC */
   readonly vpcPlacement?: SildFunctionVpcPlacement;
 }
@@ -90,7 +93,8 @@ export class SildFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(29),
       role,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment, ...(props.tracing ? { [TRACING_ENV]: 'true' } : {}) },
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : undefined,
       vpc: props.vpcPlacement?.vpc,
       vpcSubnets: props.vpcPlacement ? { subnets: props.vpcPlacement.subnets } : undefined,
       securityGroups: props.vpcPlacement?.securityGroups,
@@ -110,6 +114,12 @@ export class SildFunction extends NodejsFunction {
     });
     this.reservedConcurrency = props.reservedConcurrency;
     logGroup.grantWrite(role);
+    if (props.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda tracing) support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).',
+      });
+    }
     if (props.vpcPlacement) {
       // What Lambda needs to attach the function to the VPC — the network-interface actions of the AWS-managed
       // AWSLambdaVPCAccessExecutionRole, without its logs:* on every log group. EC2 offers no resource-level

@@ -111,6 +111,7 @@ export class SildGateway extends Construct {
     });
     const vpcPlacement = this.vpcPlacement(gateway);
     const consumer = new SildFunction(this, 'ConsumerFunction', {
+      tracing: gateway.tracing,
       entry: 'lambdas/gateway/consumer.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side`,
       environment,
@@ -118,6 +119,7 @@ export class SildGateway extends Construct {
       vpcPlacement,
     });
     const provider = new SildFunction(this, 'ProviderFunction', {
+      tracing: gateway.tracing,
       entry: 'lambdas/gateway/provider.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
       environment,
@@ -156,6 +158,7 @@ export class SildGateway extends Construct {
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
     const sealIntervalMinutes = Math.max(1, Math.round((gateway.sealing?.intervalSeconds ?? 60) / 60));
     const sealer = new SildFunction(this, 'SealerFunction', {
+      tracing: gateway.tracing,
       entry: 'lambdas/gateway/sealer.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, message-log sealer`,
       environment,
@@ -177,6 +180,7 @@ export class SildGateway extends Construct {
     // The canary: a synthetic exchange through both sides on a schedule (what its alarm watches). It acts as the
     // gateway's own subsystem, so it needs what the consumer side needs.
     const canary = new SildFunction(this, 'CanaryFunction', {
+      tracing: gateway.tracing,
       entry: 'lambdas/gateway/canary.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, canary`,
       environment,
@@ -195,7 +199,8 @@ export class SildGateway extends Construct {
       targets: [new targets.LambdaFunction(canary, { retryAttempts: 0 })],
     });
 
-    const cloudWatchRole = new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
+    // The account-wide logging role is set by the one stack the config names (it is one setting per account and Region).
+    const cloudWatchRole = gateway.apiGatewayAccountRole ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging') : undefined;
     const consumerAccess = gateway.consumerAccess ?? { mode: 'iam' as const, principals: [] };
     if (consumerAccess.mode === 'iam' && consumerAccess.principals.length === 0) {
       Annotations.of(this).addWarningV2(

@@ -127,6 +127,12 @@ export class SildRestApi extends Construct {
       },
     });
     this.restApi.latestDeployment?.addToLogicalId({ resourcePolicy: policy });
+    // API Gateway creates a stage's execution-log group itself, kept forever; created first here, it has a retention.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName ?? 'prod'}`,
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    this.restApi.deploymentStage.node.addDependency(executionLogs);
     if (props.cloudWatchRole) this.restApi.deploymentStage.node.addDependency(props.cloudWatchRole.account);
 
     const integration = new apigateway.LambdaIntegration(props.handler, { allowTestInvoke: false });

@@ -5,6 +5,7 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import type { SildTable } from './sild-table';
@@ -38,6 +39,8 @@ export class TableItem extends Construct {
         physicalResourceId: cr.PhysicalResourceId.of(props.physicalId),
       },
       policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.table.tableArn] })]),
+      // The provider function is one per stack; so is its log group, with a retention (Lambda's own would keep logs forever).
+      logGroup: providerLogGroup(Stack.of(this)),
     });
     const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
     if (!provider) throw new Error('The AwsCustomResource provider function was not found');
@@ -54,4 +57,9 @@ export class TableItem extends Construct {
       },
     );
   }
+}
+
+function providerLogGroup(stack: Stack): logs.ILogGroup {
+  const id = 'SildTableItemProviderLogs';
+  return (stack.node.tryFindChild(id) as logs.ILogGroup | undefined) ?? new logs.LogGroup(stack, id, { retention: logs.RetentionDays.THREE_MONTHS });
 }

@@ -9,8 +9,12 @@ import type { AgencyConfig, EcosystemConfig } from '../config/ecosystem-config';
 import { AgencyStack } from './agency-stack';
 import { CentralStack } from './central-stack';
 
-export const CENTRAL_STACK_NAME = 'Sild-Central';
-export const agencyStackName = (agency: Pick<AgencyConfig, 'name'>) => `Sild-Agency-${agency.name}`;
+/** Stack names carry the instance, so two instances (e.g. DEV and TEST) can share an account. */
+export const centralStackName = (instance: string) => `Sild-${stackNamePart(instance)}-Central`;
+export const agencyStackName = (instance: string, agency: Pick<AgencyConfig, 'name'>) => `Sild-${stackNamePart(instance)}-Agency-${agency.name}`;
+
+/** A stack name allows letters, digits and hyphens only. */
+const stackNamePart = (text: string) => text.replace(/[^A-Za-z0-9-]/g, '-');
 
 export interface SildStacks {
   readonly central: CentralStack;
@@ -19,8 +23,9 @@ export interface SildStacks {
 }
 
 export function addSildStacks(app: App, config: EcosystemConfig): SildStacks {
-  const central = new CentralStack(app, CENTRAL_STACK_NAME, {
-    stackName: CENTRAL_STACK_NAME,
+  const centralName = centralStackName(config.instance);
+  const central = new CentralStack(app, centralName, {
+    stackName: centralName,
     env: { account: config.central.account, region: config.central.region },
     description: `Sild ${config.instance}: central registry, global configuration and join API`,
     terminationProtection: true,
@@ -28,7 +33,7 @@ export function addSildStacks(app: App, config: EcosystemConfig): SildStacks {
   });
   const agencies: Record<string, AgencyStack> = {};
   for (const agency of config.agencies) {
-    const name = agencyStackName(agency);
+    const name = agencyStackName(config.instance, agency);
     agencies[agency.name] = new AgencyStack(app, name, {
       stackName: name,
       env: { account: agency.account, region: agency.region },

@@ -6,7 +6,7 @@
 import type { Output } from '../../cli/commands';
 import { localOpmonSource, monitorCommand, summarize } from '../../cli/monitor';
 import { readOpmonLines } from '../../lib/local/opmon-files';
-import { CRM_CLIENT, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
+import { CRM_CLIENT, expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from './fixture';
 
 let eco: TestEcosystem;
 beforeAll(async () => {
@@ -75,4 +75,20 @@ describe('GET /health', () => {
     await eco.agencies['tax-board'].seal();
     expect((await eco.call('/health')).status).toBe(200);
   }, 30_000);
+});
+
+describe('maintenance mode', () => {
+  test('a gateway in maintenance answers other gateways Server.ServerProxy.Maintenance (503) with its message, signed; its backend is not called', async () => {
+    const maintained = await startTestEcosystem({ config: testConfig((raw) => Object.assign(raw.agencies.find((agency) => agency.name === 'population-registry')!, { maintenance: { enabled: true, message: 'Upgrade until 12:00 UTC' } })) });
+    try {
+      for (const agency of Object.values(maintained.agencies)) await agency.seal();
+      const before = maintained.backend.received.length;
+      const response = await maintained.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
+      expectXRoadError(response, 503, 'Server.ServerProxy.Maintenance');
+      expect(response.json<{ message: string }>().message).toBe('Upgrade until 12:00 UTC');
+      expect(maintained.backend.received.length).toBe(before);
+    } finally {
+      await maintained.stop();
+    }
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
+import { centralStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, demoConfig, IDS, ROOT, synth, temporaryDir, type Synthesized } from '../support/synth';
 
 const demo = synth(demoConfig());
@@ -21,12 +21,12 @@ describe('the Sild app', () => {
   test('one central stack and one stack per agency, with stable names and the config’s accounts and Regions', () => {
     const stacks = demo.assembly.stacks.map((stack) => [stack.stackName, stack.environment.account, stack.environment.region, stack.terminationProtection]);
     expect(stacks.sort()).toEqual([
-      ['Sild-Agency-business-registry', '444444444444', 'eu-north-1', true],
-      ['Sild-Agency-population-registry', '222222222222', 'eu-north-1', true],
-      ['Sild-Agency-tax-board', '333333333333', 'eu-north-1', true],
-      ['Sild-Central', '111111111111', 'eu-north-1', true],
+      ['Sild-DEV-Agency-business-registry', '444444444444', 'eu-north-1', true],
+      ['Sild-DEV-Agency-population-registry', '222222222222', 'eu-north-1', true],
+      ['Sild-DEV-Agency-tax-board', '333333333333', 'eu-north-1', true],
+      ['Sild-DEV-Central', '111111111111', 'eu-north-1', true],
     ]);
-    expect(demo.stacks.central.stackName).toBe(CENTRAL_STACK_NAME);
+    expect(demo.stacks.central.stackName).toBe(centralStackName('DEV'));
   });
 
   test.each([

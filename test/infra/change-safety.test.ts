@@ -1,5 +1,5 @@
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
-import { CENTRAL_STACK_NAME, agencyStackName } from '../../lib/stacks/sild-stacks';
+import { centralStackName, agencyStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
 
 const FOURTH_AGENCY = {
@@ -32,15 +32,15 @@ describe('change safety', () => {
 
   test('a fourth agency changes nothing in the existing agency stacks', () => {
     for (const agency of demoConfig().agencies) {
-      const name = agencyStackName(agency);
+      const name = agencyStackName('DEV', agency);
       expect({ name, changes: changesBetween(before.templateJson(name), after.templateJson(name)) }).toEqual({ name, changes: {} });
     }
-    expect(after.assembly.getStackByName(agencyStackName(FOURTH_AGENCY)).environment).toMatchObject({ account: '555555555555', region: 'eu-central-1' });
+    expect(after.assembly.getStackByName(agencyStackName('DEV', FOURTH_AGENCY)).environment).toMatchObject({ account: '555555555555', region: 'eu-central-1' });
   });
 
   test('a fourth agency changes the central stack only where the join allow-list lives', () => {
-    const oldTemplate = before.templateJson(CENTRAL_STACK_NAME);
-    const newTemplate = after.templateJson(CENTRAL_STACK_NAME);
+    const oldTemplate = before.templateJson(centralStackName('DEV'));
+    const newTemplate = after.templateJson(centralStackName('DEV'));
     const changes = changesBetween(oldTemplate, newTemplate);
     const ofType = (type: string) => Object.entries(changes).filter(([, change]) => change.startsWith(type));
     // The resource policy names the new account, and a new deployment makes the policy take effect.
@@ -64,11 +64,11 @@ describe('change safety', () => {
     const granted = synth(
       configWith((raw) => raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'DEV/COM/10000003/crm', methods: ['GET'], paths: ['/*'] })),
     );
-    const name = agencyStackName({ name: 'population-registry' });
+    const name = agencyStackName('DEV', { name: 'population-registry' });
     const changes = changesBetween(before.templateJson(name), granted.templateJson(name));
     // Only the access-policy item changes: the functions, their settings and the APIs stay as they are.
     expect(Object.values(changes)).toEqual(['Custom::SildAccessPolicy Create,Update']);
-    for (const other of [CENTRAL_STACK_NAME, agencyStackName({ name: 'tax-board' }), agencyStackName({ name: 'business-registry' })]) {
+    for (const other of [centralStackName('DEV'), agencyStackName('DEV', { name: 'tax-board' }), agencyStackName('DEV', { name: 'business-registry' })]) {
       expect(changesBetween(before.templateJson(other), granted.templateJson(other))).toEqual({});
     }
   });

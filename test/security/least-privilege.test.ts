@@ -7,11 +7,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { LOCAL_REGION } from '../../lib/local/ecosystem';
 import { httpCall } from '../../lib/local/http-call';
 import type { LocalCredential } from '../../lib/local/sigv4-verifier';
-import { agencyStackName, CENTRAL_STACK_NAME } from '../../lib/stacks/sild-stacks';
+import { agencyStackName, centralStackName } from '../../lib/stacks/sild-stacks';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { configWith, demoConfig, resourcesOfType, synth } from '../support/synth';
 
-const POPULATION = agencyStackName({ name: 'population-registry' });
+const POPULATION = agencyStackName('DEV', { name: 'population-registry' });
 const demo = synth(demoConfig());
 
 type Statement = { Effect: string; Action: string | string[]; Condition?: Record<string, Record<string, string[]>> };
@@ -35,7 +35,7 @@ describe('templates', () => {
 
   test('only the sealer writes seals; the central function never writes the allow-list or global groups', () => {
     expect(statementsOf(agency, 'SealerFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } });
-    const central = demo.templateJson(CENTRAL_STACK_NAME);
+    const central = demo.templateJson(centralStackName('DEV'));
     expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } });
   });
 
@@ -47,14 +47,14 @@ describe('templates', () => {
           .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(-2, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
       );
     expect(reserved(agency)).toEqual({ CanaryFunction: 1, ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
-    expect(reserved(demo.templateJson(CENTRAL_STACK_NAME))).toEqual({ CentralFunction: 20, PublisherFunction: 1 });
+    expect(reserved(demo.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: 20, PublisherFunction: 1 });
     const tuned = synth(configWith((raw) => (raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 })));
     expect(reserved(tuned.templateJson(POPULATION))).toEqual({ CanaryFunction: 1, ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
     expect(() => configWith((raw) => (raw.agencies[0].concurrency = { sealer: 0 }))).toThrow(/agencies\.0\.concurrency\.sealer/);
   });
 
   test('the provider and central APIs sit behind a WAF rate rule by default; the config can turn it off', () => {
-    for (const [template, api] of [[agency, 'ProviderApi'], [demo.templateJson(CENTRAL_STACK_NAME), 'CentralApi']] as const) {
+    for (const [template, api] of [[agency, 'ProviderApi'], [demo.templateJson(centralStackName('DEV')), 'CentralApi']] as const) {
       const [acl] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'));
       expect(acl.Properties.Rules[0].Statement.RateBasedStatement).toEqual({ Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
       expect(acl.Properties.Rules[0].Action).toEqual({ Block: {} });
@@ -66,7 +66,7 @@ describe('templates', () => {
       raw.central.waf = { enabled: false };
     }));
     expect(resourcesOfType(off.templateJson(POPULATION), 'AWS::WAFv2::WebACL')).toEqual({});
-    expect(resourcesOfType(off.templateJson(CENTRAL_STACK_NAME), 'AWS::WAFv2::WebACL')).toEqual({});
+    expect(resourcesOfType(off.templateJson(centralStackName('DEV')), 'AWS::WAFv2::WebACL')).toEqual({});
   });
 });
 

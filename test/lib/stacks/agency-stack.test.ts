@@ -4,9 +4,9 @@ import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { agencyStackName } from '../../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from '../../support/synth';
 
-const POPULATION = agencyStackName({ name: 'population-registry' });
-const TAX = agencyStackName({ name: 'tax-board' });
-const BUSINESS = agencyStackName({ name: 'business-registry' });
+const POPULATION = agencyStackName('DEV', { name: 'population-registry' });
+const TAX = agencyStackName('DEV', { name: 'tax-board' });
+const BUSINESS = agencyStackName('DEV', { name: 'business-registry' });
 
 /** The demo config plus everything optional: central configured, private consumer access, VPC placement. */
 const fullConfig = configWith((raw) => {
@@ -153,7 +153,7 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([['ANY', 'NONE']]);
   });
 
-  test('both stages log access (no payloads) and are throttled; the REST stage logs errors and waits for the account logging role', () => {
+  test('both stages log access (no payloads) and are throttled; the REST stage logs errors into a log group with retention', () => {
     const [httpStage] = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Stage'));
     expect(httpStage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
     expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');
@@ -165,7 +165,7 @@ describe('AgencyStack defaults (demo config)', () => {
       expect(stage.Properties.MethodSettings).toEqual([
         { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
       ]);
-      expect(stage.DependsOn).toContain(id('/ApiGatewayLogging/Account'));
+      expect(stage.DependsOn).toContain(id('/ProviderApi/ExecutionLogs/Resource'));
     }
     expect(Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).map((api) => api.Properties.BinaryMediaTypes)).toEqual([['*/*']]);
   });

@@ -1,13 +1,13 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { centralSettings } from '../../../lib/config/runtime-settings';
 import { GATEWAY_RESPONSES } from '../../../lib/routes';
-import { CENTRAL_STACK_NAME } from '../../../lib/stacks/sild-stacks';
-import { customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from '../../support/synth';
+import { centralStackName } from '../../../lib/stacks/sild-stacks';
+import { configWith, customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from '../../support/synth';
 
 const config = demoConfig();
 const synthesized = synth(config);
-const template = synthesized.template(CENTRAL_STACK_NAME);
-const json = synthesized.templateJson(CENTRAL_STACK_NAME);
+const template = synthesized.template(centralStackName('DEV'));
+const json = synthesized.templateJson(centralStackName('DEV'));
 
 describe('CentralStack', () => {
   test('the registry table is on-demand, with PITR and deletion protection, and is retained', () => {
@@ -115,8 +115,11 @@ describe('CentralStack', () => {
       { HttpMethod: 'GET', ResourcePath: '/~1globalconf', DataTraceEnabled: false, ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
       { HttpMethod: 'POST', ResourcePath: '/~1join', DataTraceEnabled: false, ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     ]);
-    expect(stage.DependsOn).toContain(resourceAt(json, '/ApiGatewayLogging/Account').logicalId);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // The execution-log group API Gateway would create without retention exists first, with one.
+    const executionLogs = resourceAt(json, '/CentralApi/ExecutionLogs/Resource');
+    expect(executionLogs.resource.Properties).toMatchObject({ RetentionInDays: 365, LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: expect.any(String) }, '/prod']] } });
+    expect(stage.DependsOn).toContain(executionLogs.logicalId);
   });
 
   test("API Gateway's own refusals answer in X-Road's error form", () => {
@@ -132,11 +135,16 @@ describe('CentralStack', () => {
     }
   });
 
-  test('the API Gateway logging role is set for the account and retained', () => {
-    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
-    template.hasResourceProperties('AWS::IAM::Role', {
+  test('the account-wide API Gateway logging role is opt-in (apiGatewayAccountRole): set, retained, and waited for only when asked', () => {
+    expect(resourcesOfType(json, 'AWS::ApiGateway::Account')).toEqual({});
+    const opted = synth(configWith((raw) => (raw.central.apiGatewayAccountRole = true)));
+    const optedTemplate = opted.template(centralStackName('DEV'));
+    optedTemplate.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    optedTemplate.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] }),
     });
+    const optedJson = opted.templateJson(centralStackName('DEV'));
+    expect(resourceAt(optedJson, '/CentralApi/Api/DeploymentStage.prod/Resource').resource.DependsOn).toContain(resourceAt(optedJson, '/ApiGatewayLogging/Account').logicalId);
   });
 
   test('outputs tell ops what to put into central.apiUrl, central.configurationUrl and central.anchorPublicKey', () => {
