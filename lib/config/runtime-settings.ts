@@ -48,6 +48,17 @@ export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
   };
 }
 
+/**
+ * The access policy as a reviewer reads it in `cdk diff`: one line per rule (`SUBJECT → SUBSYSTEM/SERVICE METHOD PATH`)
+ * and one per local-group member (`CODE: MEMBER`).
+ */
+export function accessPolicyReview(policy: AccessPolicyInput): Record<'accessRights' | 'localGroups', string[]> {
+  return {
+    accessRights: policy.accessRights.map((right) => `${right.subject} → ${right.subsystem}/${right.service} ${right.method} ${right.path}`),
+    localGroups: Object.entries(policy.localGroups ?? {}).flatMap(([code, members]) => members.map((member) => `${code}: ${member}`)),
+  };
+}
+
 /** The services' OpenAPI descriptions: written into the gateway's table at deploy time (`getOpenAPI`). */
 export function serviceDescriptions(agency: GatewayFields): { subsystem: string; code: string; document: unknown }[] {
   return agency.services.filter((service) => service.openapiDocument).map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));

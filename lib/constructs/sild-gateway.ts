@@ -19,7 +19,7 @@ import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE,
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
-import { accessPolicy, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
+import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
@@ -139,9 +139,11 @@ export class SildGateway extends Construct {
     }
     // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
     // shows a change of it in this resource. Only the provider side reads it.
+    const policy = accessPolicy(gateway);
     new TableItem(this, 'AccessPolicy', {
       table: this.messageLog,
-      item: accessPolicyItem(accessPolicy(gateway)),
+      item: accessPolicyItem(policy),
+      review: accessPolicyReview(policy),
       resourceType: 'Custom::SildAccessPolicy',
       physicalId: `${gateway.instance}-${gateway.name}-access-policy`,
     });

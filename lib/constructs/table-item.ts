@@ -3,7 +3,7 @@
  * ecosystem and so cannot live in a function's 4 KB environment — the join allow-list, an agency's access policy.
  * The item is a property of the resource, so `cdk diff` shows every change to it.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -24,12 +24,18 @@ export interface TableItemProps {
   readonly resourceType: string;
   /** A stable physical id (never time-based): the item is replaced in place on every change. */
   readonly physicalId: string;
+  /**
+   * What a reviewer reads in `cdk diff`: lists of one-line entries (e.g. one per access right), kept sorted in the
+   * resource's metadata, so a change shows as the lines added and removed rather than as one long escaped string.
+   * @default - none
+   */
+  readonly review?: Readonly<Record<string, readonly string[]>>;
 }
 
 export class TableItem extends Construct {
   constructor(scope: Construct, id: string, props: TableItemProps) {
     super(scope, id);
-    new cr.AwsCustomResource(this, 'Resource', {
+    const resource = new cr.AwsCustomResource(this, 'Resource', {
       resourceType: props.resourceType,
       installLatestAwsSdk: false,
       onUpdate: {
@@ -42,6 +48,8 @@ export class TableItem extends Construct {
       // The provider function is one per stack; so is its log group, with a retention (Lambda's own would keep logs forever).
       logGroup: providerLogGroup(Stack.of(this)),
     });
+    const cfn = resource.node.findChild('Resource').node.defaultChild as CfnResource;
+    for (const [key, lines] of Object.entries(props.review ?? {})) cfn.addMetadata(`sild:${key}`, [...lines].sort());
     const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON);
     if (!provider) throw new Error('The AwsCustomResource provider function was not found');
     if (acknowledged.has(provider)) return;

@@ -1,4 +1,4 @@
-import { fullDiff } from '@aws-cdk/cloudformation-diff';
+import { formatDifferences, fullDiff } from '@aws-cdk/cloudformation-diff';
 import { centralStackName, agencyStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
 
@@ -67,7 +67,13 @@ describe('change safety', () => {
     const name = agencyStackName('DEV', { name: 'population-registry' });
     const changes = changesBetween(before.templateJson(name), granted.templateJson(name));
     // Only the access-policy item changes: the functions, their settings and the APIs stay as they are.
-    expect(Object.values(changes)).toEqual(['Custom::SildAccessPolicy Create,Update']);
+    expect(Object.values(changes)).toEqual(['Custom::SildAccessPolicy Create,Metadata,Update']);
+    // A reviewer reads the new right as one line of the diff.
+    const printed: string[] = [];
+    formatDifferences({ write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream, fullDiff(before.templateJson(name), granted.templateJson(name)));
+    const plain = printed.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/\[\+\] {3}"DEV\/COM\/10000003\/crm → population\/persons GET \/\*"/);
+    expect(plain.split('\n').filter((line) => line.includes('→')).length).toBeLessThanOrEqual(3);
     for (const other of [centralStackName('DEV'), agencyStackName('DEV', { name: 'tax-board' }), agencyStackName('DEV', { name: 'business-registry' })]) {
       expect(changesBetween(before.templateJson(other), granted.templateJson(other))).toEqual({});
     }

@@ -16,7 +16,7 @@ const { stack } = constructStack();
 const registry = new SildTable(stack, 'Registry', { layout: REGISTRY_TABLE });
 const other = new SildTable(stack, 'Other', { layout: REGISTRY_TABLE });
 new TableItem(stack, 'AllowList', { table: registry, item: ALLOW_LIST, resourceType: 'Custom::SildJoinAllowList', physicalId: 'DEV-join-allow-list' });
-new TableItem(stack, 'Groups', { table: other, item: GROUPS, resourceType: 'Custom::SildGlobalGroups', physicalId: 'DEV-global-groups' });
+new TableItem(stack, 'Groups', { table: other, item: GROUPS, resourceType: 'Custom::SildGlobalGroups', physicalId: 'DEV-global-groups', review: { members: ['b: 2', 'a: 1'] } });
 const json = Template.fromStack(stack).toJSON();
 const arnOf = (path: string) => ({ 'Fn::GetAtt': [resourceAt(json, path).logicalId, 'Arn'] });
 
@@ -59,5 +59,12 @@ describe('TableItem', () => {
       'Test/AllowList/Resource/CustomResourcePolicy/Resource',
       'Test/Groups/Resource/CustomResourcePolicy/Resource',
     ]);
+  });
+
+  test('review lines are kept sorted in the resource metadata, where cdk diff shows each added or removed line', () => {
+    const [groups] = Object.values(resourcesOfType(json, 'Custom::SildGlobalGroups'));
+    expect(groups.Metadata['sild:members']).toEqual(['a: 1', 'b: 2']);
+    const [allowList] = Object.values(resourcesOfType(json, 'Custom::SildJoinAllowList'));
+    expect(Object.keys(allowList.Metadata ?? {}).filter((key) => key.startsWith('sild:'))).toEqual([]);
   });
 });

@@ -113,6 +113,9 @@ describe('AgencyStack defaults (demo config)', () => {
       endpoints: { 'population/persons': [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] },
     });
     expect(JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS).accessRights).toBeUndefined();
+    // What cdk diff shows a reviewer: the same rules, one line each.
+    expect(policy.Metadata['sild:accessRights']).toEqual(['DEV/GOV/70000002/tax-records → population/persons * **']);
+    expect(policy.Metadata['sild:localGroups']).toEqual([]);
   });
 
   test('each service description is an item of its own in the log table (getOpenAPI), visible in cdk diff', () => {
