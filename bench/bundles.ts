@@ -21,7 +21,7 @@ import { build, type Metafile } from 'esbuild';
 import { centralConfigOf, gatewayConfigOf, parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import { centralSettings, gatewaySettings } from '../lib/config/runtime-settings';
 import { REPO_ROOT } from './paths';
-import { RUNTIME_PROVIDED_MODULES } from '../lib/constructs/sild-function';
+import { RUNTIME_PROVIDED_MODULES, TRACING_ONLY_MODULES } from '../lib/constructs/sild-function';
 
 const run = promisify(execFile);
 
@@ -164,7 +164,7 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
         minify: true,
         sourcemap: true,
         sourcesContent: false,
-        external: [...RUNTIME_PROVIDED_MODULES],
+        external: [...RUNTIME_PROVIDED_MODULES, ...TRACING_ONLY_MODULES],
         absWorkingDir: REPO_ROOT,
         metafile: true,
         logLevel: 'silent',

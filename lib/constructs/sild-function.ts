@@ -31,6 +31,12 @@ const DEPS_LOCK_FILE = [path.join(PROJECT_ROOT, 'package-lock.json'), path.join(
 /** The Node.js runtime ships the AWS SDK v3 with its @smithy dependencies; bundling them only adds weight. */
 export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*', '@smithy/*'] as const;
 
+/**
+ * Bundled only into functions with `tracing` on: the Powertools Tracer and the X-Ray SDK (~100 KB) are required only
+ * when tracing is on (`aws-clients.ts`), so every other bundle leaves them out.
+ */
+export const TRACING_ONLY_MODULES = ['@aws-lambda-powertools/tracer'] as const;
+
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
 const ENVIRONMENT_LIMIT_BYTES = 4096;
 /** What an unresolved token (an ARN, a table name) is assumed to take once deployed. */
@@ -104,7 +110,7 @@ export class SildFunction extends NodejsFunction {
         sourcesContent: false,
         target: 'node22',
         format: OutputFormat.CJS,
-        externalModules: [...RUNTIME_PROVIDED_MODULES],
+        externalModules: [...RUNTIME_PROVIDED_MODULES, ...(props.tracing ? [] : TRACING_ONLY_MODULES)],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
