@@ -33,6 +33,17 @@ export function configWith(change: (raw: any) => void): EcosystemConfig {
   return parseEcosystemConfig(raw, 'test config', path.join(ROOT, 'config'));
 }
 
+/** An agency's own gateway config with nothing optional set, the central known (a fresh object each call). */
+export const minimalGatewayConfig = () => ({
+  instance: 'EE',
+  name: 'vehicle-registry',
+  account: '555555555555',
+  region: 'eu-north-1',
+  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
+  subsystems: ['vehicles'],
+  central: { url: IDS.centralUrl, anchor: IDS.anchor } as Record<string, string | undefined>,
+});
+
 /** Realistic resource ids (CloudFormation validates their format). */
 export const IDS = {
   vpc: 'vpc-0a1b2c3d4e5f60718',

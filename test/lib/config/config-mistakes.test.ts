@@ -8,7 +8,7 @@ import { ConfigError } from '../../../lib/config/ecosystem-config';
 import { parseGatewayConfig, type GatewayConfigInput } from '../../../lib/config/gateway-config';
 import { parseCentralConfig } from '../../../lib/config/central-config';
 import { thrownBy } from '../../support/assertions';
-import { configWith, IDS } from '../../support/synth';
+import { configWith, IDS, minimalGatewayConfig } from '../../support/synth';
 
 /** The problems a config change produces, one `field: reason` line each. */
 function problemsOf(change: (raw: any) => void): string[] {
@@ -17,15 +17,7 @@ function problemsOf(change: (raw: any) => void): string[] {
   return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
 }
 
-const gateway = (): GatewayConfigInput => ({
-  instance: 'EE',
-  name: 'vehicle-registry',
-  account: '555555555555',
-  region: 'eu-north-1',
-  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
-  subsystems: ['vehicles'],
-  central: { url: IDS.centralUrl, anchor: IDS.anchor },
-});
+const gateway = (): GatewayConfigInput => minimalGatewayConfig();
 const gatewayProblems = (change: (raw: any) => void) => {
   const raw = gateway();
   change(raw);

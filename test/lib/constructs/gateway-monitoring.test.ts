@@ -6,19 +6,9 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
-import { constructStack, IDS, resourceAt, resourcesOfType } from '../../support/synth';
+import { constructStack, minimalGatewayConfig, resourceAt, resourcesOfType } from '../../support/synth';
 
-const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({
-  instance: 'EE',
-  name: 'vehicle-registry',
-  account: '555555555555',
-  region: 'eu-north-1',
-  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
-  subsystems: ['vehicles'],
-  central: { url: IDS.centralUrl, anchor: IDS.anchor },
-  monitoring,
-  sealing,
-});
+const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({ ...minimalGatewayConfig(), monitoring, sealing });
 
 function synthesized(gateway: SildGatewayProps) {
   const { stack } = constructStack();

@@ -13,18 +13,10 @@ import { Construct } from 'constructs';
 import { ConfigError, gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { CENTRAL_PLACEHOLDERS, SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
 import { thrownBy } from '../../support/assertions';
-import { constructStack, demoConfig, IDS, resourceAt, resourcesOfType, ROOT, signableKeysOf } from '../../support/synth';
+import { constructStack, demoConfig, IDS, minimalGatewayConfig, resourceAt, resourcesOfType, ROOT, signableKeysOf } from '../../support/synth';
 
 /** An agency's own config with nothing optional set, the central known. */
-const minimal = (): SildGatewayProps => ({
-  instance: 'EE',
-  name: 'vehicle-registry',
-  account: '555555555555',
-  region: 'eu-north-1',
-  member: { class: 'GOV', code: '70000009', name: 'Vehicle Registry' },
-  subsystems: ['vehicles'],
-  central: { url: IDS.centralUrl, anchor: IDS.anchor },
-});
+const minimal = (): SildGatewayProps => minimalGatewayConfig();
 
 function gateway(props: SildGatewayProps, options: { path?: string[]; stack?: (app: App) => Stack } = {}) {
   const { app, stack: defaultStack } = constructStack();
