@@ -7,9 +7,9 @@
  * 4. `cdk synth` times for generated ecosystems (bench/synth.ts);
  * then prints a summary with goal vs measured and writes bench/results.json.
  *
- *   npx tsx bench/run.ts                 full: 10 s per point (+2 s warm-up), synth of 10, 50, 100 agencies (≤ 10 min)
- *   npx tsx bench/run.ts --quick         2.5 s per point (+0.5 s), synth of 10 and 100 agencies (< 3 min)
- *   options: --service-ms N (realistic backend's service time, default 20), --seconds N, --warmup N,
+ *   npx tsx bench/run.ts                 full: 3 rounds of 6 s per point (+2 s warm-up), synth of 10, 50, 100 agencies (≤ 15 min)
+ *   npx tsx bench/run.ts --quick         3 rounds of 1.5 s per point (+0.5 s), synth of 10 and 100 agencies (< 5 min)
+ *   options: --service-ms N (realistic backend's service time, default 20), --seconds N, --warmup N, --rounds N,
  *            --init-runs N, --synth 10,50,100, --skip-load, --skip-bundles, --skip-synth,
  *            --cpu-prof DIR (V8 CPU profile of the gateway process, for finding hot paths),
  *            --profiles instant,realistic  --bodies small,64k  --concurrency 1,8,32 (subsets, for development)
@@ -34,6 +34,7 @@ interface Options {
   readonly serviceMs: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
+  readonly rounds: number;
   readonly initRuns: number;
   readonly synthSizes: readonly number[];
   readonly load: boolean;
@@ -63,8 +64,9 @@ function parseOptions(argv: readonly string[]): Options {
   return {
     quick,
     serviceMs: number('--service-ms', 20),
-    seconds: number('--seconds', quick ? 2.5 : 10),
+    seconds: number('--seconds', quick ? 1.5 : 6),
     warmupSeconds: number('--warmup', quick ? 0.5 : 2),
+    rounds: number('--rounds', 3),
     initRuns: number('--init-runs', quick ? 3 : 7),
     synthSizes: synth ? synth.split(',').map(Number) : quick ? [10, 100] : [10, 50, 100],
     load: !argv.includes('--skip-load'),
@@ -109,14 +111,15 @@ async function main(): Promise<void> {
 
   let scenarios: ScenarioResult[] = [];
   let calibration: Calibration | undefined;
+  let calibrationWarm: Calibration | undefined;
   let gatewayStderr: StderrSummary | undefined;
   let overall: ExchangeResults['overall'] | undefined;
   if (options.load) {
     const profiles: BackendProfile[] = options.profiles.map((name) => ({ name, serviceMs: name === 'instant' ? 0 : options.serviceMs }));
     const { bodies, concurrencies } = options;
-    print(`\n[1/3] Exchange: ${profiles.length} backends × ${bodies.length} bodies × concurrency ${concurrencies.join(', ')} × (direct, layer), ${options.seconds} s each (+${options.warmupSeconds} s warm-up)`);
+    print(`\n[1/3] Exchange: ${profiles.length} backends × ${bodies.length} bodies × concurrency ${concurrencies.join(', ')} × ${options.rounds} rounds of (direct, layer), ${options.seconds} s each (+${options.warmupSeconds} s warm-up); figures are medians, [min–max] beside`);
     const phase = process.hrtime.bigint();
-    ({ scenarios, calibration, gatewayStderr, overall } = await runExchangeScenarios({ profiles, bodies, concurrencies, seconds: options.seconds, warmupSeconds: options.warmupSeconds, gatewayCpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir), log: print }));
+    ({ scenarios, calibration, calibrationWarm, gatewayStderr, overall } = await runExchangeScenarios({ profiles, bodies, concurrencies, seconds: options.seconds, warmupSeconds: options.warmupSeconds, rounds: options.rounds, gatewayCpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir), log: print }));
     print(`  (${elapsed(phase).toFixed(0)} s)`);
   }
 
@@ -150,7 +153,8 @@ async function main(): Promise<void> {
   if (scenarios.length) {
     printScenarios(scenarios, print);
     print();
-    printCalls(scenarios, calibration, print);
+    // Steady state: the SDK's and fetch's cost per call once warm (the cold figures overstate them).
+    printCalls(scenarios, calibrationWarm ?? calibration, print);
     if (overall) {
       const operations = Object.entries(overall.calls.byOperation).map(([operation, count]) => `${operation} ${count.toFixed(4)}`).join(', ');
       print(`  whole run (${overall.messages} messages through the layer, warm-ups and checks included), per message: ${operations}`);
@@ -168,7 +172,15 @@ async function main(): Promise<void> {
   printSynth(synth, print);
   if (synth.length) print();
   print('Headline figures:');
-  for (const [name, value] of Object.entries(figures)) print(`  ${name.padEnd(28)} ${value === undefined ? '–' : Number(value.toFixed(4))}`);
+  for (const [name, value] of Object.entries(figures)) {
+    const shown = value === undefined ? '–' : Array.isArray(value) ? `[${value.map((entry: number) => Number(entry.toFixed(3))).join(', ')}]` : Number((value as number).toFixed(4));
+    print(`  ${name.padEnd(32)} ${shown}`);
+  }
+  if (figures.gatewayCpuMsPerMessageC1 !== undefined) {
+    // Lambda allots CPU in proportion to memory: 1,769 MB is one vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+    const share = 512 / 1769;
+    print(`  note: at 512 MB a function gets ≈ ${share.toFixed(2)} vCPU, so the ${figures.gatewayCpuMsPerMessageC1.toFixed(2)} ms of CPU per message at c1 is ≈ ${(figures.gatewayCpuMsPerMessageC1 / share).toFixed(1)} ms of Lambda duration over both sides`);
+  }
   print();
   printGoals(goals, print);
 
@@ -181,6 +193,7 @@ async function main(): Promise<void> {
     // Unmeasured or failed figures are written as null (JSON drops undefined).
     ...Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, value ?? null])),
     calibration,
+    calibrationWarm,
     gatewayStderr,
     overall,
     goals,

@@ -38,6 +38,8 @@ export interface ScenarioOptions {
   readonly concurrencies: readonly number[];
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Measured rounds per point, direct and layer interleaved; figures are medians with [min, median, max]. */
+  readonly rounds: number;
   /** Write a V8 CPU profile of the gateway process into this folder (`--cpu-prof`). @default none */
   readonly gatewayCpuProfileDir?: string;
   /** Progress lines. */
@@ -72,6 +74,18 @@ export interface ScenarioResult {
   readonly p50OverheadMs: number;
   readonly p99OverheadMs: number;
   readonly gateway: GatewayFigures;
+  /** Rounds measured; the figures above are their medians (direct/layer: the median round's). */
+  readonly rounds: number;
+  /** [min, median, max] over the rounds. */
+  readonly spread: { readonly throughputRatio: Spread; readonly p50OverheadMs: Spread; readonly cpuMsPerMessage: Spread };
+}
+
+export type Spread = readonly [min: number, median: number, max: number];
+
+/** [min, median, max] of the values (the median of an even count: the lower middle one). */
+export function spreadOf(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[0], sorted[Math.floor((sorted.length - 1) / 2)], sorted[sorted.length - 1]];
 }
 
 interface Requests {
@@ -137,7 +151,10 @@ async function waitQuiet(gateway: IpcChild, maxMs = 10_000): Promise<GatewaySnap
 }
 
 export interface ExchangeResults {
+  /** Unit costs measured right after start (cold: JIT not warm, caches empty). */
   readonly calibration: Calibration;
+  /** The same, measured again after the scenarios in the warm process: the steady-state figures. */
+  readonly calibrationWarm: Calibration;
   readonly scenarios: ScenarioResult[];
   /** What the gateway process wrote on stderr (its logs' warnings and errors). */
   readonly gatewayStderr: StderrSummary;
@@ -171,7 +188,7 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     calibration = endpoints.calibration;
     log(`  emulators ${emulators.endpoints.dynamodbUrl} ${emulators.endpoints.kmsUrl}; backend ${backendUrl}; consumer gateway ${endpoints.consumerUrl}`);
     log(
-      `  calibration (gateway process, CPU per call): KMS Sign ${calibration.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibration.dynamoPutCpuMs.toFixed(2)} ms, fetch ${calibration.fetchCpuMs.toFixed(2)} ms`,
+      `  calibration, cold (gateway process just started, CPU per call): KMS Sign ${calibration.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibration.dynamoPutCpuMs.toFixed(2)} ms, fetch ${calibration.fetchCpuMs.toFixed(2)} ms`,
     );
     await checkExchange(requestsFor('small', backendUrl, endpoints.consumerUrl), 200);
     await checkExchange(requestsFor('64k', backendUrl, endpoints.consumerUrl), 201);
@@ -183,19 +200,27 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
         const requests = requestsFor(body, backendUrl, endpoints.consumerUrl);
         for (const connections of options.concurrencies) {
           const load = { connections, seconds: options.seconds, warmupSeconds: options.warmupSeconds };
-          // The backend needs no warm-up (nothing to cache, and its connections are opened in the first milliseconds).
-          const direct = await runLoad(requests.direct, { ...load, warmupSeconds: 0 });
+          const measured: { direct: LoadResult; layer: LoadResult; figures: GatewayFigures }[] = [];
+          for (let round = 0; round < Math.max(1, options.rounds); round += 1) {
+            // The backend needs no warm-up (nothing to cache, and its connections are opened in the first milliseconds).
+            const direct = await runLoad(requests.direct, { ...load, warmupSeconds: 0 });
 
-          let before: { gateway: GatewaySnapshot; emulatorCpu: number } | undefined;
-          const layer = await runLoad(requests.layer, {
-            ...load,
-            beforeMeasure: async () => {
-              before = { gateway: await waitQuiet(gateway!), emulatorCpu: await emulatorCpuMs() };
-            },
-          });
-          // Let in-flight exchanges finish before reading the counters.
-          const after = await waitQuiet(gateway);
-          const figures = gatewayFigures(before!.gateway, after, (await emulatorCpuMs()) - before!.emulatorCpu);
+            let before: { gateway: GatewaySnapshot; emulatorCpu: number } | undefined;
+            const layer = await runLoad(requests.layer, {
+              ...load,
+              beforeMeasure: async () => {
+                before = { gateway: await waitQuiet(gateway!), emulatorCpu: await emulatorCpuMs() };
+              },
+            });
+            // Let in-flight exchanges finish before reading the counters.
+            const after = await waitQuiet(gateway);
+            measured.push({ direct, layer, figures: gatewayFigures(before!.gateway, after, (await emulatorCpuMs()) - before!.emulatorCpu) });
+          }
+          const ratios = spreadOf(measured.map((round) => round.layer.throughput / round.direct.throughput));
+          const p50s = spreadOf(measured.map((round) => round.layer.p50Ms - round.direct.p50Ms));
+          const cpus = spreadOf(measured.map((round) => round.figures.cpuMsPerMessage));
+          // The round whose p50 overhead is the median stands for the point (its loads, calls and timings).
+          const { direct, layer, figures } = measured.find((round) => round.layer.p50Ms - round.direct.p50Ms === p50s[1])!;
           const result: ScenarioResult = {
             profile: profile.name,
             serviceMs: profile.serviceMs,
@@ -203,16 +228,18 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
             concurrency: connections,
             direct,
             layer,
-            throughputRatio: layer.throughput / direct.throughput,
-            p50OverheadMs: layer.p50Ms - direct.p50Ms,
-            p99OverheadMs: layer.p99Ms - direct.p99Ms,
-            gateway: figures,
+            throughputRatio: ratios[1],
+            p50OverheadMs: p50s[1],
+            p99OverheadMs: spreadOf(measured.map((round) => round.layer.p99Ms - round.direct.p99Ms))[1],
+            gateway: { ...figures, cpuMsPerMessage: cpus[1] },
+            rounds: measured.length,
+            spread: { throughputRatio: ratios, p50OverheadMs: p50s, cpuMsPerMessage: cpus },
           };
           results.push(result);
           log(
             `  ${profile.name.padEnd(9)} ${body.padEnd(5)} c${String(connections).padEnd(3)} direct ${direct.throughput.toFixed(0).padStart(6)}/s p50 ${direct.p50Ms.toFixed(2)} ms` +
               ` | layer ${layer.throughput.toFixed(0).padStart(5)}/s p50 ${layer.p50Ms.toFixed(2)} ms | ratio ${result.throughputRatio.toFixed(3)}` +
-              ` | gw CPU ${figures.cpuMsPerMessage.toFixed(2)} ms/msg${layer.failed || direct.failed ? ` | FAILED direct ${direct.failed} layer ${layer.failed} ${JSON.stringify(layer.statuses)}` : ''}`,
+              ` | gw CPU ${cpus[1].toFixed(2)} ms/msg [${cpus[0].toFixed(2)}–${cpus[2].toFixed(2)}] (${measured.length} rounds)${layer.failed || direct.failed ? ` | FAILED direct ${direct.failed} layer ${layer.failed} ${JSON.stringify(layer.statuses)}` : ''}`,
           );
         }
       }
@@ -220,7 +247,11 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     const last = await gateway.request<GatewaySnapshot>('snapshot');
     const messages = last.fronts.consumer?.started ?? 0;
     const overall = { messages, calls: perMessage(summarize(last.calls.gateway), messages), centralCalls: summarize(last.calls.central) };
-    return { calibration, scenarios: results, gatewayStderr: gateway.stderr(), overall };
+    const calibrationWarm = await gateway.request<Calibration>('calibrate');
+    log(
+      `  calibration, warm (after the scenarios): KMS Sign ${calibrationWarm.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibrationWarm.dynamoPutCpuMs.toFixed(2)} ms, fetch ${calibrationWarm.fetchCpuMs.toFixed(2)} ms`,
+    );
+    return { calibration, calibrationWarm, scenarios: results, gatewayStderr: gateway.stderr(), overall };
   } catch (error) {
     const tail = gateway?.stderr().tail ?? [];
     if (tail.length) log(`  gateway process stderr (last lines):\n    ${tail.join('\n    ')}`);
