@@ -62,3 +62,70 @@ export function costPerMillion(inputs: CostInputs): CostBreakdown {
   const dynamoReads = inputs.dynamoReadUnitsPerMessage * PRICES.dynamoReadUnit * MILLION;
   return { apiGateway, lambdaRequests, lambdaCompute, kms, dynamoWrites, dynamoReads, total: apiGateway + lambdaRequests + lambdaCompute + kms + dynamoWrites + dynamoReads };
 }
+
+/**
+ * Everything a message costs, not only its requests: list prices (us-east-1) of what the per-message figures above
+ * leave out. Storage and point-in-time recovery are priced for a steady flow: a month's messages kept for the log
+ * retention. Sources: https://aws.amazon.com/api-gateway/pricing/, /waf/pricing/, /dynamodb/pricing/on-demand/,
+ * /cloudwatch/pricing/.
+ */
+export const ALL_IN_PRICES = {
+  /** API Gateway HTTP API: $1.00 per million requests (first tier). */
+  httpApiRequest: 1.0 / 1_000_000,
+  /** AWS WAF: $0.60 per million requests inspected (the provider API's web ACL). */
+  wafRequest: 0.6 / 1_000_000,
+  /** DynamoDB standard table storage: $0.25 per GB-month. */
+  dynamoStorageGbMonth: 0.25,
+  /** DynamoDB continuous backups (PITR): $0.20 per GB-month. */
+  dynamoPitrGbMonth: 0.2,
+  /** CloudWatch Logs ingestion (standard class): $0.50 per GB. */
+  logsIngestionGb: 0.5,
+  /** CloudWatch Logs storage: $0.03 per GB-month. */
+  logsStorageGbMonth: 0.03,
+} as const;
+
+/** The API front-ends Sild deploys, and so what each message crosses. */
+export const DEPLOYMENT_MODES = {
+  /** IAM consumer side (HTTP API) and an HTTP API provider side without WAF: the cheapest. */
+  http: { consumer: 'http', provider: 'http', waf: false },
+  /** The default: IAM consumer side (HTTP API), REST provider side behind WAF. */
+  default: { consumer: 'http', provider: 'rest', waf: true },
+  /** Private consumer side (REST API, VPC endpoints), REST provider side behind WAF. */
+  private: { consumer: 'rest', provider: 'rest', waf: true },
+} as const;
+
+export type DeploymentMode = keyof typeof DEPLOYMENT_MODES;
+
+export interface AllInInputs extends CostInputs {
+  /** Bytes of log records and seal-index entries stored per message (both sides). */
+  readonly storedBytesPerMessage: number;
+  readonly retentionDays: number;
+  /** CloudWatch Logs bytes per message: opmon EMF lines, Lambda START/END/REPORT lines, API access logs. */
+  readonly logBytesPerMessage: number;
+  /** Log group retention, days (function logs: 90). */
+  readonly logRetentionDays: number;
+}
+
+export interface AllInBreakdown extends CostBreakdown {
+  readonly waf: number;
+  readonly dynamoStorage: number;
+  readonly dynamoPitr: number;
+  readonly logs: number;
+}
+
+const GB = 1024 ** 3;
+
+export function allInCostPerMillion(inputs: AllInInputs, mode: DeploymentMode): AllInBreakdown {
+  const fronts = DEPLOYMENT_MODES[mode];
+  const apiPrice = (kind: 'http' | 'rest') => (kind === 'http' ? ALL_IN_PRICES.httpApiRequest : PRICES.restApiRequest);
+  const base = costPerMillion({ ...inputs, apiRequestsPerMessage: 0 });
+  const apiGateway = (apiPrice(fronts.consumer) + apiPrice(fronts.provider)) * MILLION;
+  const waf = fronts.waf ? ALL_IN_PRICES.wafRequest * MILLION : 0;
+  const storedGb = (inputs.storedBytesPerMessage * MILLION) / GB;
+  const retainedMonths = inputs.retentionDays / 30;
+  const dynamoStorage = storedGb * retainedMonths * ALL_IN_PRICES.dynamoStorageGbMonth;
+  const dynamoPitr = storedGb * retainedMonths * ALL_IN_PRICES.dynamoPitrGbMonth;
+  const logGb = (inputs.logBytesPerMessage * MILLION) / GB;
+  const logs = logGb * ALL_IN_PRICES.logsIngestionGb + logGb * (inputs.logRetentionDays / 30) * ALL_IN_PRICES.logsStorageGbMonth;
+  return { ...base, apiGateway, waf, dynamoStorage, dynamoPitr, logs, total: base.total + apiGateway + waf + dynamoStorage + dynamoPitr + logs };
+}

@@ -5,7 +5,8 @@
  */
 import type { BundleResult } from './bundles';
 import type { Calibration } from './gateway-process';
-import { costPerMillion, type CostBreakdown, type CostInputs } from './cost';
+import { EmfOperationalMonitor } from '../lambdas/adapters/emf-operational-monitor';
+import { allInCostPerMillion, costPerMillion, DEPLOYMENT_MODES, type AllInBreakdown, type AllInInputs, type CostBreakdown, type CostInputs, type DeploymentMode } from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
 
@@ -35,6 +36,14 @@ export interface Headline {
   readonly dynamoWriteUnitsPerMessage?: number;
   readonly dynamoReadsPerMessage?: number;
   readonly costPerMillionUsd?: number;
+  /** All in (storage, PITR, logs, WAF) in the cheapest mode Sild supports (HTTP APIs on both sides). */
+  readonly costPerMillionUsdAllIn?: number;
+  /** All in, the default mode (IAM consumer HTTP API, REST provider API behind WAF). */
+  readonly costPerMillionUsdDefault?: number;
+  /** All in, with a private consumer API (REST, VPC endpoints). */
+  readonly costPerMillionUsdPrivate?: number;
+  /** All in, 64 KB bodies, cheapest mode. */
+  readonly costPerMillionUsd64k?: number;
   readonly maxBundleKb?: number;
   readonly maxInitMs?: number;
   readonly synth100Seconds?: number;
@@ -51,6 +60,10 @@ export interface CostReport {
   readonly cpuFloor: CostBreakdown;
   /** The 64 KB body case (same scenario otherwise). */
   readonly largeBody?: CostBreakdown;
+  /** Everything a small message costs, per deployment mode (storage, PITR, logs, WAF included). */
+  readonly allIn: Record<DeploymentMode, AllInBreakdown>;
+  /** Everything a 64 KB message costs in the cheapest mode. */
+  readonly allIn64k?: AllInBreakdown;
 }
 
 export interface Goal {
@@ -70,6 +83,7 @@ export const GOALS: readonly Goal[] = [
   { metric: 'gatewayCpuMsPerMessageC1', goal: '≤ 3 ms', target: 3, direction: 'max' },
   { metric: 'p50OverheadMsC1', goal: '≤ 6 ms', target: 6, direction: 'max' },
   { metric: 'kmsSignPerMessage', goal: '≤ 0.01', target: 0.01, direction: 'max' },
+  { metric: 'costPerMillionUsdAllIn', goal: '≤ $5', target: 5, direction: 'max' },
   { metric: 'maxBundleKb', goal: '≤ 150 KB', target: 150, direction: 'max' },
   { metric: 'maxInitMs', goal: '≤ 60 ms', target: 60, direction: 'max' },
   { metric: 'synth100Seconds', goal: '≤ 60 s', target: 60, direction: 'max' },
@@ -96,14 +110,29 @@ export function costReport(scenarios: readonly ScenarioResult[], overall?: Excha
   const headline = inputs(counts, wallMs(durations));
   const large = find(scenarios, counts.profile, '64k', counts.concurrency);
   const largeDurations = find(scenarios, durations.profile, '64k', 1) ?? large;
+  const emfBytes = opmonLineBytes();
+  // Per message: an EMF line per side, Lambda's START/END/REPORT lines per invocation (≈ 330 B), an access-log line
+  // per API request (≈ 300 B).
+  const logBytesPerMessage = 2 * emfBytes + 2 * 330 + 2 * 300;
+  const allInOf = (scenario: ScenarioResult, lambdaMs: number): AllInInputs => ({
+    ...inputs(scenario, lambdaMs),
+    storedBytesPerMessage: scenario.gateway.calls.dynamoItemBytes * scenario.gateway.calls.dynamoWrites,
+    retentionDays: 30,
+    logBytesPerMessage,
+    logRetentionDays: 90,
+  });
+  const allInSmall = allInOf(counts, wallMs(durations));
   return {
+    allIn: Object.fromEntries(Object.keys(DEPLOYMENT_MODES).map((mode) => [mode, allInCostPerMillion(allInSmall, mode as DeploymentMode)])) as Record<DeploymentMode, AllInBreakdown>,
+    allIn64k: large && largeDurations ? allInCostPerMillion(allInOf(large, wallMs(largeDurations)), 'http') : undefined,
     assumptions: {
       scenario: `${counts.profile} backend (${counts.serviceMs} ms), small body: calls per message at concurrency ${counts.concurrency}, Lambda duration at concurrency ${durations.concurrency}`,
       lambda: `arm64, ${LAMBDA_MEMORY_MB} MB (SildFunction default), 2 invocations per message (consumer, provider); billed duration = measured front wall time (consumer ${durations.gateway.consumerMs.toFixed(1)} ms + provider ${durations.gateway.providerMs.toFixed(1)} ms; includes the backend's service time and local KMS/DynamoDB latency, which is lower than AWS's)`,
       apiGateway: 'REST API, 2 requests per message (consumer API, provider API), $3.50/M',
       kms: `ECC_NIST_P256 requests $0.15/10k (Sign and any other per-message request)${overall ? `, amortized over the whole run (${overall.messages} messages)` : ''}`,
       dynamodb: 'on-demand, $0.625/M WRU (1 KB items, computed from the marshalled items), $0.125/M RRU',
-      excluded: 'central deployment, storage/PITR, CloudWatch Logs, data transfer, key-months, backends',
+      excluded: 'central deployment, storage/PITR, CloudWatch Logs, data transfer, key-months, backends (the all-in table adds storage and PITR for 30 days of log retention, CloudWatch Logs and WAF)',
+      allIn: `stored: the written items of a message kept 30 days (+ PITR); logs: ${logBytesPerMessage} B per message (2 opmon EMF lines of ${emfBytes} B, Lambda START/END/REPORT, API access logs) kept 90 days; WAF $0.60/M on REST provider APIs; HTTP API $1.00/M, REST $3.50/M`,
     },
     inputs: headline,
     breakdown: costPerMillion(headline),
@@ -142,6 +171,10 @@ export function headline(
     dynamoWriteUnitsPerMessage: main?.gateway.calls.dynamoWriteUnits,
     dynamoReadsPerMessage: main?.gateway.calls.dynamoReads,
     costPerMillionUsd: cost?.breakdown.total,
+    costPerMillionUsdAllIn: cost?.allIn.http.total,
+    costPerMillionUsdDefault: cost?.allIn.default.total,
+    costPerMillionUsdPrivate: cost?.allIn.private.total,
+    costPerMillionUsd64k: cost?.allIn64k?.total,
     maxBundleKb: bundles.length ? Math.max(...bundles.map((bundle) => bundle.kb)) : undefined,
     maxInitMs: bundles.length ? Math.max(...bundles.map((bundle) => bundle.initMs)) : undefined,
     synth100Seconds: synth100?.seconds,
@@ -235,6 +268,38 @@ export function printCalls(scenarios: readonly ScenarioResult[], calibration: Ca
   }
 }
 
+/** The size of a real opmon EMF line (the adapter's own output for a typical exchange). */
+function opmonLineBytes(): number {
+  let bytes = 0;
+  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record({
+    securityServerType: 'Producer',
+    gateway: 'DEV/GOV/70000001/population-registry',
+    requestInTs: Date.now() - 20,
+    requestOutTs: Date.now() - 18,
+    responseInTs: Date.now() - 2,
+    responseOutTs: Date.now(),
+    clientXRoadInstance: 'DEV',
+    clientMemberClass: 'GOV',
+    clientMemberCode: '70000002',
+    clientSubsystemCode: 'tax-records',
+    serviceXRoadInstance: 'DEV',
+    serviceMemberClass: 'GOV',
+    serviceMemberCode: '70000001',
+    serviceSubsystemCode: 'population',
+    serviceCode: 'persons',
+    messageId: '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
+    xRequestId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    serviceType: 'REST',
+    restMethod: 'GET',
+    restPath: '/123',
+    statusCode: 200,
+    requestSize: 0,
+    responseSize: 82,
+    succeeded: true,
+  });
+  return bytes;
+}
+
 export function printCost(cost: CostReport | undefined, print: (line: string) => void): void {
   if (!cost) return;
   print('Cost per million messages on AWS (list prices, USD):');
@@ -245,6 +310,13 @@ export function printCost(cost: CostReport | undefined, print: (line: string) =>
     fixed(cost.largeBody?.[item]),
   ]);
   for (const line of table(['item', 'small body', 'CPU-time floor', '64 KB body'], rows)) print(`  ${line}`);
+  print('  All in (+ storage and PITR, CloudWatch Logs, WAF), per deployment mode:');
+  const allInRows = (['apiGateway', 'waf', 'lambdaRequests', 'lambdaCompute', 'kms', 'dynamoWrites', 'dynamoReads', 'dynamoStorage', 'dynamoPitr', 'logs', 'total'] as const).map((item) => [
+    item,
+    ...(Object.keys(DEPLOYMENT_MODES) as DeploymentMode[]).map((mode) => fixed(cost.allIn[mode][item])),
+    fixed(cost.allIn64k?.[item]),
+  ]);
+  for (const line of table(['item', 'http (cheapest)', 'default', 'private', '64 KB, http'], allInRows)) print(`  ${line}`);
   for (const [name, value] of Object.entries(cost.assumptions)) print(`  ${name}: ${value}`);
 }
 
