@@ -11,7 +11,7 @@
  * NODE_OPTIONS) and without.
  */
 import { execFile } from 'node:child_process';
-import { centralEnvironment, gatewayEnvironment } from '../lambdas/deployment-contract';
+import { centralEnvironment, GATEWAY_ENVIRONMENT, gatewayEnvironment } from '../lambdas/deployment-contract';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ export interface BundleEntry {
   readonly entry: string;
   /** Environment the handler needs at import. */
   readonly env: Record<string, string>;
+  /** A first invocation (an API Gateway or EventBridge event), for init + first call. @default - none measured */
+  readonly firstEvent?: unknown;
 }
 
 export interface BundleResult {
@@ -42,6 +44,12 @@ export interface BundleResult {
   readonly initMs: number;
   /** The same without source maps. */
   readonly initMsNoSourceMaps: number;
+  /**
+   * Median init plus the first invocation, with every AWS endpoint and the central refusing connections at once
+   * (one attempt): what the SDK sets up lazily on its first call (credentials, middleware, endpoint resolution) is
+   * in it, network time is not. @default - not measured (no first event)
+   */
+  readonly initWithFirstCallMs?: number;
   /** Median time to require only the external `@aws-sdk/*` modules the bundle requires (part of `initMs`). */
   readonly sdkRequireMs: number;
   /** The external modules the bundle requires. */
@@ -82,10 +90,10 @@ function functionEnvironments(): Record<string, Record<string, string>> {
 export function bundleEntries(): BundleEntry[] {
   const env = functionEnvironments();
   const entries: BundleEntry[] = [
-    { name: 'central', entry: 'lambdas/central/index.ts', env: env.central },
-    { name: 'consumer', entry: 'lambdas/gateway/consumer.ts', env: env.consumer },
-    { name: 'provider', entry: 'lambdas/gateway/provider.ts', env: env.provider },
-    { name: 'sealer', entry: 'lambdas/gateway/sealer.ts', env: env.provider },
+    { name: 'central', entry: 'lambdas/central/index.ts', env: env.central, firstEvent: restEvent('GET', '/globalconf') },
+    { name: 'consumer', entry: 'lambdas/gateway/consumer.ts', env: env.consumer, firstEvent: httpApiEvent('GET', '/health') },
+    { name: 'provider', entry: 'lambdas/gateway/provider.ts', env: env.provider, firstEvent: restEvent('GET', '/r1/DEV/GOV/70000001/population/persons/123') },
+    { name: 'sealer', entry: 'lambdas/gateway/sealer.ts', env: env.provider, firstEvent: { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} } },
     { name: 'registrar', entry: 'lambdas/gateway/registrar-resource.ts', env: env.registrar },
   ];
   return entries.filter((entry) => existsSync(join(REPO_ROOT, entry.entry)));
@@ -125,6 +133,35 @@ const INIT_SCRIPT = [
   'process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
 ].join(' ');
 
+/** Init, then the first invocation with the event in BENCH_EVENT (its answer, even a refusal, ends the timing). */
+const FIRST_CALL_SCRIPT = [
+  'const start = process.hrtime.bigint();',
+  'const mod = require(process.argv[1]);',
+  'Promise.resolve(mod.handler(JSON.parse(process.env.BENCH_EVENT), {})).catch(() => undefined).then(() => {',
+  '  process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
+  '  process.exit(0);',
+  '});',
+].join(' ');
+
+/** Every AWS endpoint and the central refuse at once (no DNS, no network time); one attempt each (no back-off). */
+function refusing(env: Record<string, string>): Record<string, string> {
+  const settings = env[GATEWAY_ENVIRONMENT.settings];
+  return {
+    ...env,
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_MAX_ATTEMPTS: '1',
+    ...(settings ? { [GATEWAY_ENVIRONMENT.settings]: JSON.stringify({ ...JSON.parse(settings), centralUrl: 'https://127.0.0.1:9/prod', globalConfSources: [] }) } : {}),
+  };
+}
+
+function restEvent(method: string, path: string): unknown {
+  return { httpMethod: method, path, resource: '/{proxy+}', headers: {}, multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null, pathParameters: null, stageVariables: null, body: null, isBase64Encoded: false, requestContext: { requestId: 'bench', identity: {}, path: `/prod${path}`, stage: 'prod' } };
+}
+
+function httpApiEvent(method: string, path: string): unknown {
+  return { version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: path, rawQueryString: '', headers: {}, isBase64Encoded: false, requestContext: { requestId: 'bench', http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, stage: '$default' } };
+}
+
 /** Times requiring the modules named in argv (comma-separated). */
 const SDK_SCRIPT = [
   'const start = process.hrtime.bigint();',
@@ -138,7 +175,8 @@ async function initOnce(bundle: string, env: Record<string, string>, sourceMaps:
     env: { PATH: process.env.PATH ?? '', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...env },
     timeout: 30_000,
   });
-  return Number(stdout.trim());
+  // The figure is the last line (a first call may log, and write its opmon line, before it).
+  return Number(stdout.trim().split('\n').at(-1));
 }
 
 const median = (values: number[]) => {
@@ -174,7 +212,9 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
       const withMaps: number[] = [];
       const withoutMaps: number[] = [];
       const sdkOnly: number[] = [];
+      const firstCall: number[] = [];
       for (let index = 0; index < runs; index += 1) {
+        if (entry.firstEvent) firstCall.push(await initOnce(outfile, { ...refusing(entry.env), BENCH_EVENT: JSON.stringify(entry.firstEvent) }, true, FIRST_CALL_SCRIPT));
         withMaps.push(await initOnce(outfile, entry.env, true));
         withoutMaps.push(await initOnce(outfile, entry.env, false));
         sdkOnly.push(await initOnce(externals.join(','), entry.env, false, SDK_SCRIPT));
@@ -186,6 +226,7 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
         kb: bytes / 1024,
         initMs: median(withMaps),
         initMsNoSourceMaps: median(withoutMaps),
+        ...(firstCall.length ? { initWithFirstCallMs: median(firstCall) } : {}),
         sdkRequireMs: median(sdkOnly),
         externals,
         topInputs: topInputs(built.metafile, outfile),

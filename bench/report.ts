@@ -46,6 +46,8 @@ export interface Headline {
   readonly costPerMillionUsd64k?: number;
   readonly maxBundleKb?: number;
   readonly maxInitMs?: number;
+  /** Init plus the first invocation's lazy SDK set-up (endpoints refusing at once), the slowest function. */
+  readonly maxInitWithFirstCallMs?: number;
   readonly synth100Seconds?: number;
   /** Set when the 100-agency synth failed: how long it ran. */
   readonly synth100FailedAfterSeconds?: number;
@@ -86,6 +88,7 @@ export const GOALS: readonly Goal[] = [
   { metric: 'costPerMillionUsdAllIn', goal: '≤ $5', target: 5, direction: 'max' },
   { metric: 'maxBundleKb', goal: '≤ 150 KB', target: 150, direction: 'max' },
   { metric: 'maxInitMs', goal: '≤ 60 ms', target: 60, direction: 'max' },
+  { metric: 'maxInitWithFirstCallMs', goal: '≤ 100 ms', target: 100, direction: 'max' },
   { metric: 'synth100Seconds', goal: '≤ 60 s', target: 60, direction: 'max' },
 ];
 
@@ -177,6 +180,7 @@ export function headline(
     costPerMillionUsd64k: cost?.allIn64k?.total,
     maxBundleKb: bundles.length ? Math.max(...bundles.map((bundle) => bundle.kb)) : undefined,
     maxInitMs: bundles.length ? Math.max(...bundles.map((bundle) => bundle.initMs)) : undefined,
+    maxInitWithFirstCallMs: bundles.some((bundle) => bundle.initWithFirstCallMs !== undefined) ? Math.max(...bundles.map((bundle) => bundle.initWithFirstCallMs ?? 0)) : undefined,
     synth100Seconds: synth100?.seconds,
     synth100FailedAfterSeconds: synth100?.failedAfterSeconds,
   };
@@ -329,10 +333,11 @@ export function printBundles(bundles: readonly BundleResult[], print: (line: str
     fixed(bundle.kb, 1),
     fixed(bundle.initMs, 1),
     fixed(bundle.initMsNoSourceMaps, 1),
+    fixed(bundle.initWithFirstCallMs, 1),
     fixed(bundle.sdkRequireMs, 1),
     bundle.topInputs.slice(0, 3).map((input) => `${input.input} ${input.kb} KB`).join(', '),
   ]);
-  for (const line of table(['function', 'entry', 'KB', 'init ms', 'no maps', 'SDK only', 'largest inputs'], rows, 2)) print(`  ${line}`);
+  for (const line of table(['function', 'entry', 'KB', 'init ms', 'no maps', '+1st call', 'SDK only', 'largest inputs'], rows, 2)) print(`  ${line}`);
 }
 
 export function printSynth(synth: readonly SynthResult[], print: (line: string) => void): void {

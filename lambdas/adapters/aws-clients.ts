@@ -30,7 +30,8 @@ export interface AwsClients {
 }
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const common = { region: options.region, credentials: options.credentials, maxAttempts: options.maxAttempts ?? 3 };
+  // AWS_MAX_ATTEMPTS is the SDK's own setting (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+  const common = { region: options.region, credentials: options.credentials, maxAttempts: options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || 3) };
   const capture = (options.tracing ?? process.env[TRACING_ENV] === 'true') ? tracerCapture() : <T>(client: T) => client;
   return {
     kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
