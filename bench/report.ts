@@ -359,3 +359,48 @@ export function printGoals(goals: readonly GoalResult[], print: (line: string) =
   ]);
   for (const line of table(['metric', 'goal', 'measured', 'verdict'], rows, [0, 1, 3])) print(`  ${line.trimEnd()}`);
 }
+
+/** One memory size of the power-tuning estimate. */
+export interface MemoryChoice {
+  readonly memoryMb: number;
+  readonly vcpu: number;
+  /** Both functions' duration per message, ms (estimated). */
+  readonly durationMs: number;
+  /** Lambda's part of a million messages (requests + GB-s), USD. */
+  readonly lambdaUsdPerMillion: number;
+}
+
+/**
+ * Which memory size to give the gateway functions: Lambda allots CPU in proportion to memory (1,769 MB = one vCPU;
+ * Node runs the handler on one thread, so more than one vCPU does not speed it up). From the measured c1 point: the
+ * functions' wall time minus their CPU time is waiting (KMS, DynamoDB, the backend, the other side), which memory
+ * does not change; the CPU time stretches by 1 / vCPU share. An estimate from measured figures, not a measurement
+ * on Lambda.
+ */
+export function memoryChoices(scenarios: readonly ScenarioResult[], sizes: readonly number[] = [256, 512, 1024, 1769, 3008]): MemoryChoice[] {
+  const c1 = find(scenarios, 'realistic', 'small', 1);
+  if (!c1) return [];
+  const wallMs = c1.gateway.consumerMs + c1.gateway.providerMs;
+  const cpuMs = c1.gateway.cpuMsPerMessage;
+  const waitMs = Math.max(0, wallMs - cpuMs);
+  return sizes.map((memoryMb) => {
+    const vcpu = memoryMb / 1769;
+    const durationMs = waitMs + cpuMs / Math.min(1, vcpu);
+    const cost = costPerMillion({ kmsSignPerMessage: 0, kmsOtherPerMessage: 0, dynamoWriteUnitsPerMessage: 0, dynamoReadUnitsPerMessage: 0, lambdaMsPerMessage: durationMs, lambdaMemoryMb: memoryMb, apiRequestsPerMessage: 0 });
+    return { memoryMb, vcpu, durationMs, lambdaUsdPerMillion: cost.lambdaRequests + cost.lambdaCompute };
+  });
+}
+
+export function printMemoryChoices(choices: readonly MemoryChoice[], print: (line: string) => void): void {
+  if (!choices.length) return;
+  print('Memory size (estimate from the c1 point: waiting stays, CPU time stretches by 1 / vCPU share):');
+  const best = Math.min(...choices.map((choice) => choice.durationMs * choice.lambdaUsdPerMillion));
+  const rows = choices.map((choice) => [
+    `${choice.memoryMb} MB`,
+    fixed(choice.vcpu, 2),
+    fixed(choice.durationMs, 1),
+    fixed(choice.lambdaUsdPerMillion, 2),
+    choice.durationMs * choice.lambdaUsdPerMillion === best ? 'best cost × latency' : '',
+  ]);
+  for (const line of table(['memory', 'vCPU', 'ms per message (both sides)', 'Lambda $/M', ''], rows)) print(`  ${line}`);
+}

@@ -24,7 +24,7 @@ import type { BackendProfile } from './backend';
 import { measureBundles, type BundleResult } from './bundles';
 import { killChildrenOnSignals, type StderrSummary } from './child';
 import { RESULTS_FILE } from './paths';
-import { costReport, goalResults, headline, printBundles, printCalls, printCost, printGoals, printScenarios, printSynth } from './report';
+import { costReport, goalResults, headline, memoryChoices, printMemoryChoices, printBundles, printCalls, printCost, printGoals, printScenarios, printSynth } from './report';
 import type { Calibration } from './gateway-process';
 import { runExchangeScenarios, type BodyKind, type ExchangeResults, type ScenarioResult } from './scenarios';
 import { synthUnavailableReason, timeSynth, type SynthResult } from './synth';
@@ -166,6 +166,8 @@ async function main(): Promise<void> {
     print();
     printCost(cost, print);
     print();
+    printMemoryChoices(memoryChoices(scenarios), print);
+    print();
   }
   printBundles(bundles, print);
   if (bundles.length) print();
@@ -194,6 +196,7 @@ async function main(): Promise<void> {
     ...Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, value ?? null])),
     calibration,
     calibrationWarm,
+    memoryChoices: memoryChoices(scenarios),
     gatewayStderr,
     overall,
     goals,

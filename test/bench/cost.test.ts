@@ -37,3 +37,15 @@ describe('allInCostPerMillion', () => {
     expect(cost.dynamoWrites).toBeCloseTo(14 * 0.625);
   });
 });
+
+describe('memoryChoices', () => {
+  test('waiting stays, CPU stretches by 1 / vCPU share (capped at one vCPU); the cost follows GB-s', async () => {
+    const { memoryChoices } = await import('../../bench/report');
+    const scenario = { profile: 'realistic', body: 'small', concurrency: 1, gateway: { consumerMs: 30, providerMs: 20, cpuMsPerMessage: 10 } };
+    const [small, , , one, large] = memoryChoices([scenario as never]);
+    expect(small.durationMs).toBeCloseTo(40 + 10 / (256 / 1769));
+    expect(one.durationMs).toBeCloseTo(50);
+    expect(large.durationMs).toBeCloseTo(50);
+    expect(large.lambdaUsdPerMillion).toBeGreaterThan(one.lambdaUsdPerMillion);
+  });
+});
