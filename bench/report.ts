@@ -5,7 +5,10 @@
  */
 import type { BundleResult } from './bundles';
 import type { Calibration } from './gateway-process';
+import { randomUUID } from 'node:crypto';
 import { EmfOperationalMonitor } from '../lambdas/adapters/emf-operational-monitor';
+import { headersOf, type HttpRequest, type HttpResponse } from '../lambdas/core/http';
+import { MessageTimer, opmonRecord } from '../lambdas/core/opmon';
 import { allInCostPerMillion, costPerMillion, DEPLOYMENT_MODES, type AllInBreakdown, type AllInInputs, type CostBreakdown, type CostInputs, type DeploymentMode } from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
@@ -272,35 +275,13 @@ export function printCalls(scenarios: readonly ScenarioResult[], calibration: Ca
   }
 }
 
-/** The size of a real opmon EMF line (the adapter's own output for a typical exchange). */
+/** The size of a real opmon EMF line: the core's record of a typical exchange, through the adapter. */
 function opmonLineBytes(): number {
   let bytes = 0;
-  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record({
-    securityServerType: 'Producer',
-    gateway: 'DEV/GOV/70000001/population-registry',
-    requestInTs: Date.now() - 20,
-    requestOutTs: Date.now() - 18,
-    responseInTs: Date.now() - 2,
-    responseOutTs: Date.now(),
-    clientXRoadInstance: 'DEV',
-    clientMemberClass: 'GOV',
-    clientMemberCode: '70000002',
-    clientSubsystemCode: 'tax-records',
-    serviceXRoadInstance: 'DEV',
-    serviceMemberClass: 'GOV',
-    serviceMemberCode: '70000001',
-    serviceSubsystemCode: 'population',
-    serviceCode: 'persons',
-    messageId: '6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
-    xRequestId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    serviceType: 'REST',
-    restMethod: 'GET',
-    restPath: '/123',
-    statusCode: 200,
-    requestSize: 0,
-    responseSize: 82,
-    succeeded: true,
-  });
+  const request: HttpRequest = { method: 'GET', rawPath: '/r1/DEV/GOV/70000001/population/persons/123', rawQuery: '', headers: headersOf([['x-road-client', 'DEV/GOV/70000002/tax-records']]), body: Buffer.alloc(0) };
+  const response: HttpResponse = { status: 200, headers: headersOf([['x-road-id', randomUUID()], ['x-road-request-id', randomUUID()]]), body: Buffer.alloc(82) };
+  const timer = new MessageTimer(Date.now);
+  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record(opmonRecord('Producer', 'DEV/GOV/70000001/population-registry', request, response, timer, Date.now()));
   return bytes;
 }
 
