@@ -14,7 +14,10 @@
  * Gateway events go to Powertools Logger as in Lambda (`lambdas/adapters/powertools-events.ts`); this process's stdout is discarded.
  */
 import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, Server } from 'node:http';
+import { Agent, request, type IncomingMessage, type Server } from 'node:http';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { LOCAL_CREDENTIALS } from '../lib/local/emulators';
 import type { AddressInfo } from 'node:net';
 import { CreateKeyCommand, DescribeKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +26,7 @@ import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../lambdas/adapters/tables';
 import { ensureTable } from '../lib/local/dynamodb';
 import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import type { EmulatorEndpoints } from '../lib/local/emulators';
-import { registryTableName, signingKeyAlias, startLocalEcosystem, type LocalEcosystem } from '../lib/local/ecosystem';
+import { LOCAL_REGION, registryTableName, signingKeyAlias, startLocalEcosystem, type LocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 import { lambdaEvents } from '../lambdas/adapters/powertools-events';
 import { AwsCallCounter, type CallCounts, type MiddlewareClient } from './aws-call-counter';
@@ -48,6 +51,11 @@ export interface Calibration {
   readonly dynamoPutCpuMs: number;
   /** One `fetch` GET round trip (the gateways' HTTP client), ms. */
   readonly fetchCpuMs: number;
+  /**
+   * The same conditional `PutItem` without the SDK: the JSON body built by hand, signed with `@smithy/signature-v4`
+   * and sent with `node:http` on a keep-alive agent — what a lighter hot-path client would cost, ms.
+   */
+  readonly bareDynamoPutCpuMs: number;
 }
 
 export interface GatewayEndpoints {
@@ -152,6 +160,37 @@ async function cpuPerCall(count: number, call: (index: number) => Promise<unknow
   return (used.user + used.system) / 1000 / count;
 }
 
+/** A conditional PutItem with SigV4 and node:http only (the wire protocol DynamoDB documents: JSON 1.0 over POST). */
+function barePutItem(running: LocalEcosystem, table: string, run: string): (index: number) => Promise<unknown> {
+  const endpoint = new URL(running.emulatorEndpoints.dynamodbUrl);
+  const signer = new SignatureV4({ service: 'dynamodb', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
+  const agent = new Agent({ keepAlive: true });
+  return async (index) => {
+    const body = JSON.stringify({
+      TableName: table,
+      Item: { pk: { S: `${run}#bare#${index}` }, sk: { S: 'consumer#request' }, padding: { S: 'p'.repeat(900) }, loggedAt: { S: new Date().toISOString() } },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      port: Number(endpoint.port),
+      path: '/',
+      headers: { host: endpoint.host, 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(body)), 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+      body,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const call = request({ hostname: endpoint.hostname, port: endpoint.port, path: '/', method: 'POST', headers: signed.headers, agent }, (response) => {
+        response.resume();
+        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PutItem answered ${response.statusCode}`))));
+      });
+      call.on('error', reject);
+      call.end(body);
+    });
+  };
+}
+
 /** The unit costs an exchange is made of, on the same clients and emulators (a throw-away key and table). */
 async function calibrate(running: LocalEcosystem, url: string, count = 200): Promise<Calibration> {
   const { kms, dynamodb } = running.clients;
@@ -167,6 +206,7 @@ async function calibrate(running: LocalEcosystem, url: string, count = 200): Pro
       dynamodb.send(new PutCommand({ TableName: table, Item: { pk: `${run}#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' })),
     ),
     fetchCpuMs: await cpuPerCall(count, () => http.send({ method: 'GET', url, headers: {}, body: Buffer.alloc(0), timeoutMs: 10_000 })),
+    bareDynamoPutCpuMs: await cpuPerCall(count, barePutItem(running, table, run)),
   };
 }
 

@@ -188,7 +188,7 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     calibration = endpoints.calibration;
     log(`  emulators ${emulators.endpoints.dynamodbUrl} ${emulators.endpoints.kmsUrl}; backend ${backendUrl}; consumer gateway ${endpoints.consumerUrl}`);
     log(
-      `  calibration, cold (gateway process just started, CPU per call): KMS Sign ${calibration.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibration.dynamoPutCpuMs.toFixed(2)} ms, fetch ${calibration.fetchCpuMs.toFixed(2)} ms`,
+      `  calibration, cold (gateway process just started, CPU per call): KMS Sign ${calibration.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibration.dynamoPutCpuMs.toFixed(2)} ms (without the SDK: ${calibration.bareDynamoPutCpuMs.toFixed(2)} ms), fetch ${calibration.fetchCpuMs.toFixed(2)} ms`,
     );
     await checkExchange(requestsFor('small', backendUrl, endpoints.consumerUrl), 200);
     await checkExchange(requestsFor('64k', backendUrl, endpoints.consumerUrl), 201);
@@ -249,7 +249,7 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     const overall = { messages, calls: perMessage(summarize(last.calls.gateway), messages), centralCalls: summarize(last.calls.central) };
     const calibrationWarm = await gateway.request<Calibration>('calibrate');
     log(
-      `  calibration, warm (after the scenarios): KMS Sign ${calibrationWarm.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibrationWarm.dynamoPutCpuMs.toFixed(2)} ms, fetch ${calibrationWarm.fetchCpuMs.toFixed(2)} ms`,
+      `  calibration, warm (after the scenarios): KMS Sign ${calibrationWarm.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibrationWarm.dynamoPutCpuMs.toFixed(2)} ms (without the SDK: ${calibrationWarm.bareDynamoPutCpuMs.toFixed(2)} ms), fetch ${calibrationWarm.fetchCpuMs.toFixed(2)} ms`,
     );
     return { calibration, calibrationWarm, scenarios: results, gatewayStderr: gateway.stderr(), overall };
   } catch (error) {
