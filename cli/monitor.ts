@@ -43,7 +43,9 @@ export function summarize(records: readonly OpmonRecord[], filter: MonitorFilter
     const service = serviceOf(record);
     if ((filter.client && client !== filter.client) || (filter.service && service !== filter.service)) continue;
     const key = JSON.stringify([record.securityServerType, client, service]);
-    groups.set(key, [...(groups.get(key) ?? []), record]);
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))

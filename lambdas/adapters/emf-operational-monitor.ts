@@ -10,6 +10,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type { CanaryResult } from '../core/canary';
+import { isKnownErrorType } from '../core/errors';
 import type { OperationalMonitor, OpmonRecord } from '../core/opmon';
 
 export const OPMON_NAMESPACE = 'Sild';
@@ -33,9 +34,11 @@ export class EmfOperationalMonitor implements OperationalMonitor {
     metrics.setTimestamp(record.responseOutTs);
     // By gateway and side, and by gateway with service, client and outcome (a Lambda function is one side).
     metrics.addDimension('Side', side);
-    metrics.addDimensions({ Service: serviceOf(record) });
-    metrics.addDimensions({ Client: clientOf(record) });
-    metrics.addDimensions({ Outcome: record.faultCode ?? 'ok' });
+    // Dimension values come only from what the gateway established, never from what a request merely claimed: every
+    // distinct value is a custom metric ($0.30 a month), and the provider side is open to the internet.
+    metrics.addDimensions({ Service: record.identified ? serviceOf(record) : UNIDENTIFIED });
+    metrics.addDimensions({ Client: record.identified ? clientOf(record) : UNIDENTIFIED });
+    metrics.addDimensions({ Outcome: outcomeOf(record.faultCode) });
     metrics.addMetric('Messages', MetricUnit.Count, 1);
     metrics.addMetric('Failures', MetricUnit.Count, record.succeeded ? 0 : 1);
     // The faults that mean the gateway itself is failing (its log, its key, its store, its sealing): an alarm each.
@@ -64,6 +67,15 @@ export function canaryLine(gatewayId: string, result: CanaryResult, nowMs: numbe
   if (sessionValiditySeconds !== undefined) metrics.addMetric('SessionValiditySeconds', MetricUnit.Seconds, sessionValiditySeconds);
   metrics.addMetadata('canary', JSON.stringify({ exchange: result.exchange, status: result.health.status }));
   return JSON.stringify(metrics.serializeMetrics());
+}
+
+/** The dimension value of a request whose client and service were not established. */
+export const UNIDENTIFIED = 'unidentified';
+
+/** `ok`, an X-Road error type this layer knows, or `other` (a provider gateway's answer may name any type). */
+export function outcomeOf(faultCode: string | undefined): string {
+  if (faultCode === undefined) return 'ok';
+  return isKnownErrorType(faultCode) ? faultCode : 'other';
 }
 
 /** `INST/CLASS/CODE/SUB/SERVICE`, or `-` when the request named none. */

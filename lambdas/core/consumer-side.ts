@@ -12,14 +12,14 @@
 import { bodyReference, receivedBody } from './body-transfer';
 import { checkCallerMayActAs } from './caller-principals';
 import { clientError, consumerError, XRoadError } from './errors';
-import { answerFailure, checkBodySize, isoNow, logMessage, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
-import { MessageTimer, opmonRecord } from './opmon';
+import type { MessageTimer } from './opmon';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
@@ -29,10 +29,7 @@ import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, ty
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
 export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
   if (request.method === 'GET' && request.rawPath === HEALTH_PATH) return healthResponse(await gatewayHealth(deps));
-  const timer = new MessageTimer(deps.clock.now);
-  const response = await consume(request, deps, timer);
-  deps.monitor?.record(opmonRecord('Client', deps.settings.gatewayId, request, response, timer, deps.clock.now()));
-  return response;
+  return monitored('Client', request, deps, (timer) => consume(request, deps, timer));
 }
 
 async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
@@ -49,6 +46,7 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const configuration = await deps.globalConfiguration.current();
     const serviceId = formatServiceId(message.service);
     const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
+    timer.identified = true;
 
     const target = requestTarget(request.rawPath, request.rawQuery);
     // The target travels twice between the gateways (request line and signed manifest) within API Gateway's

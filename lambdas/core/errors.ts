@@ -97,6 +97,12 @@ export class LayerFault extends Error {
   }
 }
 
+/** Whether `type` is an X-Road error type this layer knows (`Client.BadRequest`, `Server.ServerProxy.AccessDenied`…). */
+export function isKnownErrorType(type: string): boolean {
+  const code = /^(?:Client|Server\.ClientProxy|Server\.ServerProxy)\.(\w+)$/.exec(type)?.[1];
+  return code !== undefined && Object.hasOwn(STATUS, code);
+}
+
 /** Shorthands for the three origins, so call sites read like the X-Road type they produce. */
 export const clientError = (code: ErrorCode, message: string, cause?: unknown) =>
   new XRoadError('Client', code, message, { cause });

@@ -12,7 +12,7 @@ import { bodyForLog, appendOrFail, withheldBody, type MessageLogRecord, type Sid
 import { XROAD } from './rest-message';
 import type { BodyStore, Clock, HttpClient, KeyRing, MessageLog, ServiceDescriptions } from './ports';
 import type { MessageSigner } from './message-signer';
-import type { OperationalMonitor } from './opmon';
+import { MessageTimer, opmonRecord, type OperationalMonitor, type OpmonRecord } from './opmon';
 import type { SealHealth } from './sealer';
 
 
@@ -40,6 +40,14 @@ export interface GatewayDeps {
   readonly monitor?: OperationalMonitor;
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/** Runs one side's handling of a request and writes its opmon record (`opmon.ts`), whatever the answer. */
+export async function monitored(type: OpmonRecord['securityServerType'], request: HttpRequest, deps: GatewayDeps, handle: (timer: MessageTimer) => Promise<HttpResponse>): Promise<HttpResponse> {
+  const timer = new MessageTimer(deps.clock.now);
+  const response = await handle(timer);
+  deps.monitor?.record(opmonRecord(type, deps.settings.gatewayId, request, response, timer, deps.clock.now()));
+  return response;
 }
 
 export function newId(deps: GatewayDeps): string {

@@ -46,6 +46,12 @@ export interface OpmonRecord {
   readonly requestSize: number;
   readonly responseSize: number;
   readonly succeeded: boolean;
+  /**
+   * Sild: the client and service were established before the answer — the provider side verified the request's
+   * signature, the consumer side checked the client is served here and found the service. Until then the ids above
+   * are only what the request claimed.
+   */
+  readonly identified: boolean;
   /** The X-Road error type, and its message (the layer's own words, never a payload). */
   readonly faultCode?: string;
   readonly faultString?: string;
@@ -61,6 +67,8 @@ export class MessageTimer {
   readonly requestInTs: number;
   requestOutTs?: number;
   responseInTs?: number;
+  /** Set once the side has established who calls what (`OpmonRecord.identified`). */
+  identified = false;
 
   constructor(private readonly now: () => number) {
     this.requestInTs = now();
@@ -106,6 +114,7 @@ export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: st
     requestSize: request.body.length,
     responseSize: response.body.length,
     succeeded: faultCode === undefined,
+    identified: timer.identified,
     faultCode,
     faultString: faultCode === undefined ? undefined : faultMessage(response.body),
   });

@@ -12,12 +12,12 @@
  * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
  *    the response, and only then return it. Error answers are signed too.
  */
-import { MessageTimer, opmonRecord } from './opmon';
+import type { MessageTimer } from './opmon';
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
 import type { AccessPolicy } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
-import { answerFailure, checkBodySize, logMessage, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash } from './hashing';
 import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from './http';
@@ -31,10 +31,7 @@ import { backendUrl, type ServicePath } from './service-path';
 
 /** Handles one request from a consumer gateway; never throws — every failure becomes a signed X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
-  const timer = new MessageTimer(deps.clock.now);
-  const response = await provide(request, deps, timer);
-  deps.monitor?.record(opmonRecord('Producer', deps.settings.gatewayId, request, response, timer, deps.clock.now()));
-  return response;
+  return monitored('Producer', request, deps, (timer) => provide(request, deps, timer));
 }
 
 async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
@@ -48,6 +45,7 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     await deps.sealHealth?.check();
     const configuration = await deps.globalConfiguration.current();
     const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);
+    timer.identified = true;
     const { manifest } = signed;
     binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };

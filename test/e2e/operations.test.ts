@@ -51,6 +51,22 @@ describe('operational monitoring', () => {
   });
 });
 
+describe('opmon against a hostile caller', () => {
+  test('unsigned requests to the provider API with invented clients and services add no metric dimension values', async () => {
+    const provider = eco.agencies['population-registry'];
+    const before = readOpmonLines(provider.opmonFile).length;
+    for (let index = 0; index < 3; index += 1) {
+      const response = await fetch(`${provider.providerUrl}/r1/DEV/GOV/70000001/population/invented-${index}/x`, { headers: { 'x-road-client': `DEV/GOV/666/fake-${index}` } });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+    }
+    await flushed();
+    const lines = readOpmonLines(provider.opmonFile).slice(before);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatchObject({ identified: false, Client: 'unidentified', Service: 'unidentified' });
+    expect(new Set(lines.map((line) => line.Outcome)).size).toBe(1);
+  });
+});
+
 describe('canary', () => {
   test('runs a real exchange through both sides of its gateway and leaves its figures for the alarms', async () => {
     const result = await eco.agencies['population-registry'].canary();

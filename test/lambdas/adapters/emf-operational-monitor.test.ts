@@ -29,6 +29,7 @@ const record: OpmonRecord = {
   requestSize: 0,
   responseSize: 90,
   succeeded: false,
+  identified: true,
   faultCode: 'Server.ServerProxy.AccessDenied',
 };
 
@@ -83,4 +84,15 @@ test('LayerFaults counts the faults of the gateway itself, not refusals or backe
   const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
   for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed']) monitor.record({ ...record, faultCode });
   expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([1, 1, 0, 0]);
+});
+
+test('a request whose client and service were not established adds no dimension values of its own; unknown error types are "other"', () => {
+  const lines: string[] = [];
+  const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
+  // A hostile caller of the provider API inventing clients and services, and a provider gateway inventing error types.
+  monitor.record({ ...record, identified: false, clientMemberCode: 'random-1', serviceCode: 'random-2', faultCode: 'Server.ServerProxy.InvalidSignatureValue' });
+  monitor.record({ ...record, faultCode: 'Server.ServerProxy.MadeUp123' });
+  const [unidentified, invented] = lines.map((line) => JSON.parse(line));
+  expect(unidentified).toMatchObject({ Client: 'unidentified', Service: 'unidentified', Outcome: 'Server.ServerProxy.InvalidSignatureValue', clientMemberCode: 'random-1' });
+  expect(invented).toMatchObject({ Outcome: 'other', faultCode: 'Server.ServerProxy.MadeUp123' });
 });

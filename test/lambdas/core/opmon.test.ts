@@ -27,6 +27,7 @@ describe('opmonRecord', () => {
   test('an answered exchange: ids, times, sizes, method and path without the query', async () => {
     const timer = timed([1000, 1002, 1010]);
     await timer.around(async () => undefined);
+    timer.identified = true;
     const response: HttpResponse = { status: 201, headers: headersOf([['x-road-id', 'abc'], ['x-road-request-id', 'rid']]), body: Buffer.from('{"ok":true}') };
     expect(opmonRecord('Client', 'DEV/GOV/70000002/tax-board', request, response, timer, 1012)).toEqual({
       securityServerType: 'Client',
@@ -56,6 +57,7 @@ describe('opmonRecord', () => {
       requestSize: 12,
       responseSize: 11,
       succeeded: true,
+      identified: true,
     });
   });
 
@@ -72,5 +74,6 @@ describe('opmonRecord', () => {
     expect(record.serviceCode).toBeUndefined();
     expect(record.clientMemberCode).toBeUndefined();
     expect(record.requestOutTs).toBeUndefined();
+    expect(record.identified).toBe(false);
   });
 });
