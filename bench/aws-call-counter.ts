@@ -22,7 +22,7 @@ export interface MiddlewareClient {
   };
 }
 
-export type Service = 'kms' | 'dynamodb';
+export type Service = 'kms' | 'dynamodb' | 's3';
 
 /** Totals for one (party, service, operation). */
 export interface OperationCount {
@@ -33,7 +33,7 @@ export interface OperationCount {
   indexWriteUnits: number;
   /** DynamoDB read units (4 KB, strongly consistent = 1, eventually = 0.5) of reads. */
   readUnits: number;
-  /** Sum of item sizes written, bytes (DynamoDB size rules). */
+  /** Sum of item sizes written, bytes (DynamoDB size rules); for S3 `PutObject`, the object bytes. */
   itemBytes: number;
 }
 
@@ -45,6 +45,9 @@ export type PartyClassifier = (service: Service, operation: string, input: Recor
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+/** Bytes of an S3 object body as the store passes it (a Buffer or a string). */
+const bodyLength = (body: unknown) => (typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : 0);
 
 const utf8 = (value: string) => Buffer.byteLength(value, 'utf8');
 
@@ -135,6 +138,7 @@ export class AwsCallCounter {
               entry.indexWriteUnits += index;
             }
           }
+          if (service === 's3' && operation === 'PutObject') entry.itemBytes += bodyLength(args.input.Body);
           const result = await next(args);
           if (service === 'dynamodb' && READ_OPERATIONS.has(operation)) {
             const length = Number(result.response?.headers?.['content-length'] ?? 0);
@@ -189,17 +193,25 @@ export interface CallSummary {
   dynamoItemBytes: number;
   dynamoReads: number;
   dynamoReadUnits: number;
+  /** S3 `PutObject`s (message bodies above the inline limit) and their bytes. */
+  s3Puts: number;
+  s3PutBytes: number;
   /** Every operation with its count, e.g. `{ "kms:Sign": 2, "dynamodb:PutItem": 4 }`. */
   byOperation: Record<string, number>;
 }
 
 export function summarize(operations: Record<string, OperationCount> | undefined): CallSummary {
-  const summary: CallSummary = { kmsSign: 0, kmsOther: 0, dynamoWrites: 0, dynamoWriteUnits: 0, dynamoIndexWriteUnits: 0, dynamoItemBytes: 0, dynamoReads: 0, dynamoReadUnits: 0, byOperation: {} };
+  const summary: CallSummary = { kmsSign: 0, kmsOther: 0, dynamoWrites: 0, dynamoWriteUnits: 0, dynamoIndexWriteUnits: 0, dynamoItemBytes: 0, dynamoReads: 0, dynamoReadUnits: 0, s3Puts: 0, s3PutBytes: 0, byOperation: {} };
   let itemBytes = 0;
   for (const [key, count] of Object.entries(operations ?? {})) {
     const [service, operation] = key.split(':');
     summary.byOperation[key] = count.calls;
-    if (service === 'kms') {
+    if (service === 's3') {
+      if (operation === 'PutObject') {
+        summary.s3Puts += count.calls;
+        summary.s3PutBytes += count.itemBytes;
+      }
+    } else if (service === 'kms') {
       if (operation === 'Sign') summary.kmsSign += count.calls;
       else summary.kmsOther += count.calls;
     } else if (WRITE_OPERATIONS.has(operation)) {
@@ -228,6 +240,8 @@ export function perMessage(summary: CallSummary, messages: number): CallSummary 
     dynamoItemBytes: summary.dynamoItemBytes,
     dynamoReads: divide(summary.dynamoReads),
     dynamoReadUnits: divide(summary.dynamoReadUnits),
+    s3Puts: divide(summary.s3Puts),
+    s3PutBytes: divide(summary.s3PutBytes),
     byOperation: Object.fromEntries(Object.entries(summary.byOperation).map(([key, value]) => [key, divide(value)])),
   };
 }

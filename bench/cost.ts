@@ -67,7 +67,7 @@ export function costPerMillion(inputs: CostInputs): CostBreakdown {
  * Everything a message costs, not only its requests: list prices (us-east-1) of what the per-message figures above
  * leave out. Storage and point-in-time recovery are priced for a steady flow: a month's messages kept for the log
  * retention. Sources: https://aws.amazon.com/api-gateway/pricing/, /waf/pricing/, /dynamodb/pricing/on-demand/,
- * /cloudwatch/pricing/.
+ * /cloudwatch/pricing/, /s3/pricing/.
  */
 export const ALL_IN_PRICES = {
   /** API Gateway HTTP API: $1.00 per million requests (first tier). */
@@ -82,6 +82,10 @@ export const ALL_IN_PRICES = {
   logsIngestionGb: 0.5,
   /** CloudWatch Logs storage: $0.03 per GB-month. */
   logsStorageGbMonth: 0.03,
+  /** S3 Standard PUT requests: $0.005 per 1,000 (https://aws.amazon.com/s3/pricing/). */
+  s3PutRequest: 0.005 / 1_000,
+  /** S3 Standard storage: $0.023 per GB-month (first 50 TB). */
+  s3StorageGbMonth: 0.023,
 } as const;
 
 /** The API front-ends Sild deploys, and so what each message crosses. */
@@ -99,6 +103,9 @@ export type DeploymentMode = keyof typeof DEPLOYMENT_MODES;
 export interface AllInInputs extends CostInputs {
   /** Bytes of log records and seal-index entries stored per message (both sides). */
   readonly storedBytesPerMessage: number;
+  /** Bodies above the inline limit, kept in the gateways' body stores: objects and bytes per message. @default 0 */
+  readonly s3PutsPerMessage?: number;
+  readonly s3BytesPerMessage?: number;
   readonly retentionDays: number;
   /** CloudWatch Logs bytes per message: opmon EMF lines, Lambda START/END/REPORT lines, API access logs. */
   readonly logBytesPerMessage: number;
@@ -111,6 +118,8 @@ export interface AllInBreakdown extends CostBreakdown {
   readonly dynamoStorage: number;
   readonly dynamoPitr: number;
   readonly logs: number;
+  readonly s3Requests: number;
+  readonly s3Storage: number;
 }
 
 const GB = 1024 ** 3;
@@ -127,5 +136,8 @@ export function allInCostPerMillion(inputs: AllInInputs, mode: DeploymentMode): 
   const dynamoPitr = storedGb * retainedMonths * ALL_IN_PRICES.dynamoPitrGbMonth;
   const logGb = (inputs.logBytesPerMessage * MILLION) / GB;
   const logs = logGb * ALL_IN_PRICES.logsIngestionGb + logGb * (inputs.logRetentionDays / 30) * ALL_IN_PRICES.logsStorageGbMonth;
-  return { ...base, apiGateway, waf, dynamoStorage, dynamoPitr, logs, total: base.total + apiGateway + waf + dynamoStorage + dynamoPitr + logs };
+  const s3Requests = (inputs.s3PutsPerMessage ?? 0) * ALL_IN_PRICES.s3PutRequest * MILLION;
+  const s3Storage = (((inputs.s3BytesPerMessage ?? 0) * MILLION) / GB) * retainedMonths * ALL_IN_PRICES.s3StorageGbMonth;
+  const extra = apiGateway + waf + dynamoStorage + dynamoPitr + logs + s3Requests + s3Storage;
+  return { ...base, apiGateway, waf, dynamoStorage, dynamoPitr, logs, s3Requests, s3Storage, total: base.total + extra };
 }

@@ -27,6 +27,7 @@ import { ensureTable } from '../lib/local/dynamodb';
 import { parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import type { EmulatorEndpoints } from '../lib/local/emulators';
 import { LOCAL_REGION, registryTableName, signingKeyAlias, startLocalEcosystem, type LocalEcosystem } from '../lib/local/ecosystem';
+import { configurationBucketName } from '../lib/local/names';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 import { lambdaEvents } from '../lambdas/adapters/powertools-events';
 import { AwsCallCounter, type CallCounts, type MiddlewareClient } from './aws-call-counter';
@@ -136,12 +137,14 @@ async function start(request: GatewayStartRequest): Promise<GatewayEndpoints> {
   const counter = new AwsCallCounter(
     (service, _operation, input) => {
       if (service === 'kms') return centralKeyIds.has(String(input.KeyId)) ? 'central' : 'gateway';
+      if (service === 's3') return input.Bucket === configurationBucketName ? 'central' : 'gateway';
       return input.TableName === registryTableName ? 'central' : 'gateway';
     },
     (table) => (table === registryTableName ? REGISTRY_TABLE : MESSAGE_LOG_TABLE),
   );
   counter.install(ecosystem.clients.kms as unknown as MiddlewareClient, 'kms');
   counter.install(ecosystem.clients.dynamodb as unknown as MiddlewareClient, 'dynamodb');
+  counter.install(ecosystem.clients.s3 as unknown as MiddlewareClient, 's3');
   snapshotCalls = () => counter.snapshot();
   return { consumerUrl: consumer.consumerUrl, providerUrl: provider.providerUrl, centralUrl: ecosystem.centralUrl, calibration };
 }

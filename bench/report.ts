@@ -123,6 +123,8 @@ export function costReport(scenarios: readonly ScenarioResult[], overall?: Excha
   const allInOf = (scenario: ScenarioResult, lambdaMs: number): AllInInputs => ({
     ...inputs(scenario, lambdaMs),
     storedBytesPerMessage: scenario.gateway.calls.dynamoItemBytes * scenario.gateway.calls.dynamoWrites,
+    s3PutsPerMessage: scenario.gateway.calls.s3Puts,
+    s3BytesPerMessage: scenario.gateway.calls.s3PutBytes,
     retentionDays: 30,
     logBytesPerMessage,
     logRetentionDays: 90,
@@ -295,8 +297,8 @@ export function printCost(cost: CostReport | undefined, print: (line: string) =>
     fixed(cost.largeBody?.[item]),
   ]);
   for (const line of table(['item', 'small body', 'CPU-time floor', '64 KB body'], rows)) print(`  ${line}`);
-  print('  All in (+ storage and PITR, CloudWatch Logs, WAF), per deployment mode:');
-  const allInRows = (['apiGateway', 'waf', 'lambdaRequests', 'lambdaCompute', 'kms', 'dynamoWrites', 'dynamoReads', 'dynamoStorage', 'dynamoPitr', 'logs', 'total'] as const).map((item) => [
+  print('  All in (+ storage and PITR, bodies in S3, CloudWatch Logs, WAF), per deployment mode:');
+  const allInRows = (['apiGateway', 'waf', 'lambdaRequests', 'lambdaCompute', 'kms', 'dynamoWrites', 'dynamoReads', 'dynamoStorage', 'dynamoPitr', 's3Requests', 's3Storage', 'logs', 'total'] as const).map((item) => [
     item,
     ...(Object.keys(DEPLOYMENT_MODES) as DeploymentMode[]).map((mode) => fixed(cost.allIn[mode][item])),
     fixed(cost.allIn64k?.[item]),

@@ -4,15 +4,18 @@
  * Each record is one conditional `PutItem` (no transactions: they cost double and dynalite lacks them);
  * `attribute_not_exists(pk)` makes a second record with the same key fail, which is how a replayed X-Road-Id is
  * rejected without a read-then-write race. The record also carries its hash and its seal window, which put it in
- * the sparse `seal-window` index the sealer reads (`DynamoDbSealStore`) — no second write per record.
+ * the sparse `seal-window` index the sealer reads (`DynamoDbSealStore`) — no second write per record. Items are
+ * compact (`message-log-item.ts`): a session certificate is stored once, in its own item, before the first record
+ * that references it.
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/gateway-settings';
 import type { MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/seal';
+import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
@@ -23,35 +26,19 @@ export interface DynamoDbMessageLogOptions {
 }
 
 /** Items of the table that are not log records. */
-const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK, KEYS_PK, GLOBALCONF_PK]);
-const keyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
+const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK, KEYS_PK, GLOBALCONF_PK, CERT_PK]);
 export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
-/** Attributes that are storage, not part of the logged record. */
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow'];
-/**
- * Base64 fields of a record stored as binary: a quarter smaller, which keeps a typical record under 2 KB — one
- * write unit less per record (DynamoDB bills writes per started KB).
- */
-const BINARY_FIELDS = ['manifest', 'signature', 'certificate'] as const;
-
-export function itemToRecord(item: Record<string, unknown>): MessageLogRecord {
-  const record: Record<string, unknown> = { ...item };
-  for (const name of STORAGE_ATTRIBUTES) delete record[name];
-  if (record.body !== undefined) record.body = Buffer.from(record.body as Uint8Array);
-  for (const name of BINARY_FIELDS) if (record[name] !== undefined) record[name] = Buffer.from(record[name] as Uint8Array).toString('base64');
-  return record as unknown as MessageLogRecord;
-}
-
-function recordToItem(record: MessageLogRecord): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...record };
-  for (const name of BINARY_FIELDS) if (record[name] !== undefined) item[name] = Buffer.from(record[name]!, 'base64');
-  return item;
-}
+/** A stored certificate outlives the newest record that references it by at least this long. */
+const CERTIFICATE_MARGIN_SECONDS = 86_400;
 
 export class DynamoDbMessageLog implements MessageLog {
   private readonly retentionSeconds: number;
   private readonly intervalSeconds: number;
   private readonly shards: number;
+  /** Certificates known to be stored, by id, with the expiry their item was written with. */
+  private readonly storedCertificates = new Map<string, number>();
+  /** Certificates read back, by id. */
+  private readonly certificateCache = new Map<string, string>();
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -63,31 +50,55 @@ export class DynamoDbMessageLog implements MessageLog {
   }
 
   async append(record: MessageLogRecord): Promise<void> {
-    const pk = keyOf(record.client, record.xRoadId);
+    const pk = recordKeyOf(record.client, record.xRoadId);
     const window = windowOf(Date.parse(record.loggedAt), this.intervalSeconds);
     const shard = createHash('sha256').update(pk).digest()[0] % this.shards;
-    const item = {
-      ...recordToItem(record),
-      pk,
-      sk: `${record.side}#${record.direction}`,
-      recordHash: recordHash(record).toString('base64'),
-      sealWindow: `${window}#${shard}`,
-      // A whole window expires at once, so TTL never leaves a sealed window half-deleted for long.
-      expiresAt: Math.floor(windowStartMs(window + 1, this.intervalSeconds) / 1000) + this.retentionSeconds,
-    };
+    // A whole window expires at once, so TTL never leaves a sealed window half-deleted for long.
+    const expiresAt = Math.floor(windowStartMs(window + 1, this.intervalSeconds) / 1000) + this.retentionSeconds;
+    const sk = `${record.side}#${record.direction}`;
+    const item = recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt });
     try {
+      if (record.certificate !== undefined) await this.storeCertificate(record.certificate, expiresAt);
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
-      if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${item.sk} record for ${item.pk} exists already`);
+      if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${sk} record for ${pk} exists already`);
       throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
     }
   }
 
+  /**
+   * Stores a certificate once per process and id — again only when a record would outlive the stored item. The id is
+   * the certificate's hash, so a peer cannot replace another's certificate; rewriting the same bytes only extends it.
+   */
+  private async storeCertificate(certificate: string, recordExpiresAt: number): Promise<void> {
+    const id = certificateIdOf(certificate);
+    const storedUntil = this.storedCertificates.get(id);
+    if (storedUntil !== undefined && storedUntil >= recordExpiresAt + CERTIFICATE_MARGIN_SECONDS / 2) return;
+    const expiresAt = recordExpiresAt + CERTIFICATE_MARGIN_SECONDS;
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: CERT_PK, sk: id, certificate: Buffer.from(certificate, 'base64'), expiresAt } }));
+    this.storedCertificates.set(id, expiresAt);
+    this.certificateCache.set(id, certificate);
+  }
+
+  /** The records of items, with the certificates they reference loaded. */
+  private async recordsOf(items: readonly Record<string, unknown>[]): Promise<MessageLogRecord[]> {
+    const missing = new Set<string>();
+    for (const item of items) {
+      const id = referencedCertificate(item);
+      if (id !== undefined && !this.certificateCache.has(id)) missing.add(id);
+    }
+    for (const id of missing) {
+      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: CERT_PK, sk: id }, ConsistentRead: true }));
+      if (result.Item?.certificate !== undefined) this.certificateCache.set(id, Buffer.from(result.Item.certificate as Uint8Array).toString('base64'));
+    }
+    return items.map((item) => itemToRecord(item, this.certificateCache));
+  }
+
   async find(client: string, xRoadId: string): Promise<MessageLogRecord[]> {
     const result = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keyOf(client, xRoadId) }, ConsistentRead: true }),
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ConsistentRead: true }),
     );
-    return (result.Items ?? []).map(itemToRecord);
+    return this.recordsOf(result.Items ?? []);
   }
 
   /** Every record, page by page (for audits; `onPage` reports progress). */
@@ -96,9 +107,9 @@ export class DynamoDbMessageLog implements MessageLog {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-      for (const item of page.Items ?? []) {
-        if (!NOT_RECORDS.has(String(item.pk))) records.push({ ...itemToRecord(item), storedHash: String(item.recordHash ?? '') });
-      }
+      const items = (page.Items ?? []).filter((item) => !NOT_RECORDS.has(String(item.pk)));
+      const pageRecords = await this.recordsOf(items);
+      pageRecords.forEach((record, index) => records.push({ ...record, storedHash: String(items[index].recordHash ?? '') }));
       startKey = page.LastEvaluatedKey;
       onPage?.(records.length);
     } while (startKey);

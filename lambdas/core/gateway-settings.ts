@@ -5,11 +5,19 @@
  */
 import * as z from 'zod';
 
+/**
+ * Bodies up to this size are logged inline, larger ones in the body store — chosen by cost (ADR 0009): inline, a
+ * body costs a DynamoDB write unit per KB plus storage and PITR (≈ $1.08 per KB per million records for 30 days); in
+ * S3 a flat $5 per million PUTs plus $0.023 per GB-month. They break even near 5 KB; from 8 KiB S3 is ≥ 1.5× cheaper,
+ * and below it the one in-line write stays faster than an extra S3 PUT.
+ */
+export const DEFAULT_MAX_INLINE_BODY_BYTES = 8 * 1024;
+
 export const messageLogSettingsSchema = z.object({
   /** `full` logs bodies (inline up to `maxInlineBodyBytes`); `metadata` logs their hashes only. */
   mode: z.enum(['full', 'metadata']).default('full'),
   /** Largest body stored inline in a log record; DynamoDB items are limited to 400 KB. */
-  maxInlineBodyBytes: z.number().int().min(0).max(300 * 1024).default(256 * 1024),
+  maxInlineBodyBytes: z.number().int().min(0).max(300 * 1024).default(DEFAULT_MAX_INLINE_BODY_BYTES),
   /**
    * A body above `maxInlineBodyBytes` in `full` mode: kept in the gateway's body store (S3, same retention as the
    * log), refused, or logged by its hash only.
@@ -64,6 +72,11 @@ export const gatewaySettingsSchema = z.object({
   /** Where the central distributes the configuration (its CDN's `…/globalconf/current.json`), tried first, in order. */
   globalConfSources: z.array(z.string()).default([]),
   anchor: z.object({ instance: z.string(), publicKey: z.string() }),
+  /**
+   * The federated instances this gateway takes part in (opt-in, X-Road's): it follows their configurations, anchored
+   * by what its own central publishes for them, and exchanges with their members. @default none
+   */
+  federatedInstances: z.array(z.string()).default([]),
   globalConfRefreshSeconds: z.number().int().positive().default(60),
   /** How long the functions sign with the key ring they read last (a key rotation's switch reaches them within it). */
   keyRingRefreshSeconds: z.number().int().positive().default(60),
@@ -90,7 +103,7 @@ export const gatewaySettingsSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */
   providerTimeoutMs: z.number().int().positive().default(28_000),
-  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'store' }),
+  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: DEFAULT_MAX_INLINE_BODY_BYTES, oversizeBody: 'store' }),
   /**
    * Bodies above this size travel between the gateways through the sending gateway's body store (a short-lived
    * presigned URL, the bytes still bound by the signed hash): an API Gateway → Lambda hop base64-encodes binary bodies

@@ -36,6 +36,13 @@ describe('allInCostPerMillion', () => {
     expect(total).toBeCloseTo(Object.values(items).reduce((sum, value) => sum + value, 0));
     expect(cost.dynamoWrites).toBeCloseTo(14 * 0.625);
   });
+
+  test('bodies kept in S3: $5 per million PUTs and $0.023 per GB-month for the retention', () => {
+    const cost = allInCostPerMillion({ ...inputs, s3PutsPerMessage: 2, s3BytesPerMessage: 128 * 1024 }, 'http');
+    expect(cost.s3Requests).toBeCloseTo(10);
+    expect(cost.s3Storage).toBeCloseTo(((128 * 1024 * 1e6) / 1024 ** 3) * 0.023);
+    expect(cost.total - allInCostPerMillion(inputs, 'http').total).toBeCloseTo(cost.s3Requests + cost.s3Storage);
+  });
 });
 
 describe('memoryChoices', () => {

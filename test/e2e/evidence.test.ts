@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
 import { localTargetOf, type LogTarget } from '../../cli/log-target';
+import { CERT_PK, ITEM_NAMES } from '../../lambdas/adapters/message-log-item';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
 
@@ -79,7 +80,7 @@ describe('sild log verify', () => {
 
   test('an edited field is detected', async () => {
     const key = recordKey('ev-1', 'consumer#response');
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 404 } })).then(() => undefined), async () => {
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': ITEM_NAMES.status }, ExpressionAttributeValues: { ':s': 404 } })).then(() => undefined), async () => {
       const { code, text } = await verifyLog();
       expect(code).toBe(1);
       expect(text).toContain('record DEV/GOV/70000002/tax-records ev-1 consumer#response');
@@ -90,7 +91,7 @@ describe('sild log verify', () => {
 
   test('an edited body is detected', async () => {
     const key = recordKey('ev-2', 'consumer#request');
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET body = :b', ExpressionAttributeValues: { ':b': Buffer.from('{"givenName":"Mallory"}') } })).then(() => undefined), async () => {
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #b = :b', ExpressionAttributeNames: { '#b': ITEM_NAMES.body }, ExpressionAttributeValues: { ':b': Buffer.from('{"givenName":"Mallory"}') } })).then(() => undefined), async () => {
       const { code, text } = await verifyLog();
       expect(code).toBe(1);
       expect(text).toMatch(/ev-2 consumer#request .*body does not match its hash/);
@@ -134,10 +135,23 @@ describe('sild log verify', () => {
     );
   });
 
+  test('a deleted session certificate (stored once, referenced by every record it signed) is detected', async () => {
+    const certificates = await db().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': CERT_PK } }));
+    expect(certificates.Items?.length).toBeGreaterThan(0);
+    const keys = certificates.Items!.map((item) => ({ pk: CERT_PK, sk: String(item.sk) }));
+    await tampered(keys, async () => {
+      for (const key of keys) await db().send(new DeleteCommand({ TableName: table(), Key: key }));
+    }, async () => {
+      const { code, text } = await verifyLog();
+      expect(code).toBe(1);
+      expect(text).toMatch(/ev-1 consumer#request .*edited after it was logged/);
+    });
+  });
+
   test('a replaced signature is detected', async () => {
     const key = recordKey('ev-1', 'consumer#request');
     const other = (await db().send(new GetCommand({ TableName: table(), Key: recordKey('ev-3', 'consumer#request') }))).Item!;
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET signature = :s', ExpressionAttributeValues: { ':s': other.signature } })).then(() => undefined), async () => {
+    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': ITEM_NAMES.signature }, ExpressionAttributeValues: { ':s': other[ITEM_NAMES.signature] } })).then(() => undefined), async () => {
       const { code, text } = await verifyLog();
       expect(code).toBe(1);
       expect(text).toMatch(/ev-1 consumer#request \(.*\): signature invalid/);

@@ -125,7 +125,7 @@ describe('parseGatewaySettings', () => {
     expect(parsed.sealing).toEqual({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 });
     expect(parsed.globalConfRefreshSeconds).toBe(60);
     expect(parsed.maxClockSkewSeconds).toBe(60);
-    expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 256 * 1024, oversizeBody: 'store' });
+    expect(parsed.messageLog).toEqual({ mode: 'full', maxInlineBodyBytes: 8 * 1024, oversizeBody: 'store' });
   });
 
   test('names the field that is wrong', () => {

@@ -1,0 +1,153 @@
+/**
+ * How a message-log record is stored as a DynamoDB item — compactly, because DynamoDB bills every started KB of an
+ * item as one write unit and each message writes four records.
+ *
+ * - The key already says whose record it is: `pk` = `<client> <X-Road-Id>` (client identifiers have no spaces),
+ *   `sk` = `<side>#<direction>`; neither is repeated.
+ * - Fields the signed manifest states (service, requestId, userId, method, target, status) are stored only where
+ *   they differ from it (a layer error without a manifest keeps them all).
+ * - The session certificate (~650 bytes, the same for every message a container signs) is stored once in its own
+ *   item (`CERT_PK`, sk = its id) and referenced by a 16-byte id — see `certificateIdOf`.
+ * - Hashes, manifest, signature and body are binary; other attributes have short names (`ITEM_NAMES`).
+ * - `loggedAt`, `recordHash`, `sealWindow` and `expiresAt` keep their names: the seal index and TTL are defined on
+ *   them.
+ *
+ * A typical GET's request record is under 1 KB (one write unit). Items written before this format (attribute
+ * `client` present) still read.
+ */
+import { createHash } from 'node:crypto';
+import type { Headers } from '../core/http';
+import type { MessageLogRecord } from '../core/message-log';
+
+/** Partition key of stored certificates (sk = the certificate id in hex). */
+export const CERT_PK = 'CERT';
+
+/** The short attribute names, in one place (`record field → item attribute`). */
+export const ITEM_NAMES = {
+  manifest: 'm',
+  signature: 'sg',
+  certificate: 'c',
+  headers: 'hd',
+  bodySha256: 'bh',
+  bodyBytes: 'bn',
+  bodyLogged: 'bl',
+  body: 'b',
+  bodyLocation: 'bu',
+  errorType: 'et',
+  service: 'sv',
+  requestId: 'ri',
+  userId: 'u',
+  method: 'mt',
+  target: 'tg',
+  status: 'st',
+} as const;
+
+/** Fields a manifest states, read back from it when the item omits them. */
+const MANIFEST_FIELDS = ['service', 'requestId', 'userId', 'method', 'target', 'status'] as const;
+type ManifestField = (typeof MANIFEST_FIELDS)[number];
+
+/** Storage attributes that are not part of the logged record. */
+export interface StorageAttributes {
+  readonly sk: string;
+  readonly recordHash: string;
+  readonly sealWindow: string;
+  readonly expiresAt: number;
+}
+
+/** A certificate's id: the first 16 bytes of the SHA-256 of its bytes, in hex. */
+export function certificateIdOf(certificate: string): string {
+  return createHash('sha256').update(Buffer.from(certificate, 'base64')).digest().subarray(0, 16).toString('hex');
+}
+
+export const recordKeyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
+
+function manifestFields(manifest: string | undefined): Partial<Record<ManifestField, unknown>> {
+  if (manifest === undefined) return {};
+  try {
+    return JSON.parse(Buffer.from(manifest, 'base64').toString('utf8')) as Partial<Record<ManifestField, unknown>>;
+  } catch {
+    return {};
+  }
+}
+
+/** The item for a record (its certificate, if any, goes into its own item under `certificateIdOf`). */
+export function recordToItem(record: MessageLogRecord, storage: StorageAttributes): Record<string, unknown> {
+  const stated = manifestFields(record.manifest);
+  const item: Record<string, unknown> = { pk: recordKeyOf(record.client, record.xRoadId), ...storage, loggedAt: record.loggedAt };
+  for (const field of MANIFEST_FIELDS) {
+    const value = record[field];
+    if (value !== undefined && value !== stated[field]) item[ITEM_NAMES[field]] = value;
+  }
+  const binary = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64'));
+  const rest: Record<string, unknown> = {
+    [ITEM_NAMES.manifest]: binary(record.manifest),
+    [ITEM_NAMES.signature]: binary(record.signature),
+    [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : Buffer.from(certificateIdOf(record.certificate), 'hex'),
+    [ITEM_NAMES.headers]: record.headers,
+    [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
+    [ITEM_NAMES.bodyBytes]: record.bodyBytes,
+    [ITEM_NAMES.bodyLogged]: record.bodyLogged,
+    [ITEM_NAMES.body]: record.body,
+    [ITEM_NAMES.bodyLocation]: record.bodyLocation,
+    [ITEM_NAMES.errorType]: record.errorType,
+  };
+  for (const [name, value] of Object.entries(rest)) if (value !== undefined) item[name] = value;
+  return item;
+}
+
+const base64 = (value: unknown) => (value === undefined ? undefined : Buffer.from(value as Uint8Array).toString('base64'));
+
+/** The certificate ids an item references (to load them before `itemToRecord`). */
+export function referencedCertificate(item: Record<string, unknown>): string | undefined {
+  const id = item[ITEM_NAMES.certificate];
+  return item.client === undefined && id !== undefined ? Buffer.from(id as Uint8Array).toString('hex') : undefined;
+}
+
+/**
+ * The record an item stores. `certificates` holds the referenced certificates by id; one that is missing leaves the
+ * record without its certificate — its hash then no longer matches, which is what an audit reports.
+ */
+export function itemToRecord(item: Record<string, unknown>, certificates: ReadonlyMap<string, string> = new Map()): MessageLogRecord {
+  if (item.client !== undefined) return legacyItemToRecord(item);
+  const pk = String(item.pk);
+  const space = pk.indexOf(' ');
+  const [side, direction] = String(item.sk).split('#');
+  const manifest = base64(item[ITEM_NAMES.manifest]);
+  const stated = manifestFields(manifest);
+  const field = (name: ManifestField) => item[ITEM_NAMES[name]] ?? stated[name];
+  const certificateId = referencedCertificate(item);
+  const record: Record<string, unknown> = {
+    client: pk.slice(0, space),
+    xRoadId: pk.slice(space + 1),
+    side,
+    direction,
+    service: field('service'),
+    requestId: field('requestId'),
+    userId: field('userId'),
+    method: field('method'),
+    target: field('target'),
+    status: field('status'),
+    loggedAt: item.loggedAt,
+    manifest,
+    signature: base64(item[ITEM_NAMES.signature]),
+    certificate: certificateId === undefined ? undefined : certificates.get(certificateId),
+    errorType: item[ITEM_NAMES.errorType],
+    headers: item[ITEM_NAMES.headers] as Headers | undefined,
+    bodySha256: base64(item[ITEM_NAMES.bodySha256]),
+    bodyBytes: Number(item[ITEM_NAMES.bodyBytes]),
+    bodyLogged: item[ITEM_NAMES.bodyLogged],
+    body: item[ITEM_NAMES.body] === undefined ? undefined : Buffer.from(item[ITEM_NAMES.body] as Uint8Array),
+    bodyLocation: item[ITEM_NAMES.bodyLocation],
+  };
+  for (const [name, value] of Object.entries(record)) if (value === undefined) delete record[name];
+  return record as unknown as MessageLogRecord;
+}
+
+/** Items written before the compact format: the record's own field names, base64 fields as binary. */
+function legacyItemToRecord(item: Record<string, unknown>): MessageLogRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const name of ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow']) delete record[name];
+  if (record.body !== undefined) record.body = Buffer.from(record.body as Uint8Array);
+  for (const name of ['manifest', 'signature', 'certificate']) if (record[name] !== undefined) record[name] = base64(record[name]);
+  return record as unknown as MessageLogRecord;
+}

@@ -1,0 +1,69 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { certificateIdOf, itemToRecord, recordToItem, referencedCertificate } from '../../../lambdas/adapters/message-log-item';
+import type { MessageLogRecord } from '../../../lambdas/core/message-log';
+import { recordHash } from '../../../lambdas/core/seal';
+import { itemSize } from '../../../bench/aws-call-counter';
+
+const client = 'DEV/GOV/70000002/tax-records';
+const xRoadId = '6de8a005-cbf0-4885-9a49-e9ef4e963bd0';
+const certificate = Buffer.from(JSON.stringify({ header: 'x'.repeat(300), signature: 'y'.repeat(150) })).toString('base64');
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64');
+const requestManifest = {
+  type: 'sild.request.v1', client, service: 'DEV/GOV/70000001/population/persons', xRoadId, requestId: 'eab4b0e6-3c61-41ec-b98a-d05c506f1e2c',
+  method: 'GET', target: '/r1/DEV/GOV/70000001/population/persons/123', headers: ['x-road-client', 'x-road-id'],
+  requestHash: 'Xyu0SxBLnz8qE9viNjBIqYXG0VOdTcnf0oTfT9Dqlbo=', createdAt: '2026-11-27T23:03:32.539Z', signer: { gateway: 'tax-office', keyId: 'session-4f1c2a77d1e0' },
+};
+const request: MessageLogRecord = {
+  client, xRoadId, side: 'consumer', direction: 'request', service: requestManifest.service, requestId: requestManifest.requestId,
+  method: 'GET', target: requestManifest.target, loggedAt: '2026-11-27T23:03:32.543Z', manifest: b64(requestManifest),
+  signature: Buffer.alloc(71, 7).toString('base64'), certificate,
+  headers: { 'x-road-client': [client], 'x-road-id': [xRoadId] },
+  bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', bodyBytes: 0, bodyLogged: 'inline', body: Buffer.alloc(0),
+};
+const storage = { sk: 'consumer#request', recordHash: recordHash(request).toString('base64'), sealWindow: '29930343#1', expiresAt: 1798412640 };
+const certificates = new Map([[certificateIdOf(certificate), certificate]]);
+
+describe('message-log items', () => {
+  test('a record reads back exactly (same record hash), with its certificate from the certificate store', () => {
+    const item = recordToItem(request, storage);
+    expect(referencedCertificate(item)).toBe(certificateIdOf(certificate));
+    const back = itemToRecord(item, certificates);
+    expect(back).toEqual(request);
+    expect(recordHash(back)).toEqual(recordHash(request));
+  });
+
+  test('fields the signed manifest states are not stored twice; ones that differ from it are', () => {
+    const item = recordToItem(request, storage);
+    expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['client', 'xRoadId', 'side', 'direction']));
+    expect(item).not.toHaveProperty('tg');
+    expect(item).not.toHaveProperty('sv');
+    const differing = { ...request, target: '/r1/DEV/GOV/70000001/population/persons/124' };
+    const stored = recordToItem(differing, storage);
+    expect(stored.tg).toBe(differing.target);
+    expect(itemToRecord(stored, certificates)).toEqual(differing);
+  });
+
+  test('a layer error without a manifest keeps every field', () => {
+    const refused: MessageLogRecord = {
+      client, xRoadId, side: 'provider', direction: 'response', service: requestManifest.service, requestId: 'r', method: 'POST', target: '/r1/x',
+      status: 403, loggedAt: request.loggedAt, errorType: 'Server.ServerProxy.AccessDenied', bodySha256: request.bodySha256, bodyBytes: 12, bodyLogged: 'withheld',
+    };
+    const item = recordToItem(refused, { ...storage, sk: 'provider#response' });
+    expect(itemToRecord(item)).toEqual(refused);
+  });
+
+  test('a missing certificate leaves the record without it, so its hash no longer matches', () => {
+    const back = itemToRecord(recordToItem(request, storage));
+    expect(back.certificate).toBeUndefined();
+    expect(recordHash(back)).not.toEqual(recordHash(request));
+  });
+
+  test("a typical GET's request record is under 1 KB: one write unit", () => {
+    expect(itemSize(marshall(recordToItem(request, storage)))).toBeLessThan(1024);
+  });
+
+  test('items written before the compact format still read', () => {
+    const legacy = { ...request, manifest: Buffer.from(request.manifest!, 'base64'), signature: Buffer.from(request.signature!, 'base64'), certificate: Buffer.from(certificate, 'base64'), pk: `${client} ${xRoadId}`, ...storage };
+    expect(itemToRecord(legacy)).toEqual(request);
+  });
+});
