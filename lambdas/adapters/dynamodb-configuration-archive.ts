@@ -1,23 +1,26 @@
 /**
  * `ConfigurationArchive` on the gateway's table (pk `GLOBALCONF`): the newest configuration the gateway accepted
  * (`LATEST`, replaced only by a higher version — a conditional write, so concurrent containers never move it back)
- * and the first configuration of each key set it saw (`KEYSET#<id>`, written once, never expiring).
+ * and the first configuration of each key set it saw (`KEYSET#<id>`, written once, never expiring). A federated
+ * instance's configurations are kept the same way under the instance's prefix (`instance`).
  */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SignedGlobalConfiguration } from '../core/global-configuration';
 import { StoreUnavailableError, type ConfigurationArchive } from '../core/ports';
 import { isConditionFailure } from './dynamodb-message-log';
-import { GLOBALCONF_PK, keySetConfigurationKey, LATEST_CONFIGURATION_KEY } from './tables';
+import { GLOBALCONF_PK, keySetConfigurationKey, keySetPrefix, latestConfigurationKey } from './tables';
 
 export class DynamoDbConfigurationArchive implements ConfigurationArchive {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** A federated instance whose configurations this archive keeps. @default the gateway's own instance */
+    private readonly instance?: string,
   ) {}
 
   async latest(): Promise<SignedGlobalConfiguration | undefined> {
     try {
-      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: LATEST_CONFIGURATION_KEY, ConsistentRead: true }))).Item;
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: latestConfigurationKey(this.instance), ConsistentRead: true }))).Item;
       return item ? (JSON.parse(String(item.signed)) as SignedGlobalConfiguration) : undefined;
     } catch (error) {
       throw new StoreUnavailableError('gateway-config', 'The kept global configuration could not be read', { cause: error });
@@ -26,8 +29,8 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
 
   async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
     const signed = JSON.stringify(configuration.signed);
-    await this.conditionalPut({ ...LATEST_CONFIGURATION_KEY, version: configuration.version, signed }, 'attribute_not_exists(pk) OR version < :v', { ':v': configuration.version });
-    await this.conditionalPut({ ...keySetConfigurationKey(configuration.keySetId), version: configuration.version, signed }, 'attribute_not_exists(pk)');
+    await this.conditionalPut({ ...latestConfigurationKey(this.instance), version: configuration.version, signed }, 'attribute_not_exists(pk) OR version < :v', { ':v': configuration.version });
+    await this.conditionalPut({ ...keySetConfigurationKey(configuration.keySetId, this.instance), version: configuration.version, signed }, 'attribute_not_exists(pk)');
   }
 
   async history(): Promise<SignedGlobalConfiguration[]> {
@@ -35,7 +38,7 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :keyset)', ExpressionAttributeValues: { ':pk': GLOBALCONF_PK, ':keyset': 'KEYSET#' }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :keyset)', ExpressionAttributeValues: { ':pk': GLOBALCONF_PK, ':keyset': keySetPrefix(this.instance) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;

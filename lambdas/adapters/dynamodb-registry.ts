@@ -2,11 +2,12 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central';
+import type { FederatedInstance } from '../core/global-configuration';
 import { centralKeyRotationSchema, type CentralKeyRotation } from '../core/central-keys';
 import { StoreUnavailableError, type Registry } from '../core/ports';
 import type { KeyRingState } from './kms-key-ring';
 import { isConditionFailure } from './dynamodb-message-log';
-import { CENTRAL_KEY_CHAIN_KEY, CENTRAL_KEYS_KEY, CONFIGURATION_VERSION_KEY, GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
+import { CENTRAL_KEY_CHAIN_KEY, CENTRAL_KEYS_KEY, CONFIGURATION_VERSION_KEY, FEDERATED_INSTANCES_KEY, federatedInstancesItem, GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
 
 /** The central key ring as the operator's rotation writes it: the key that signs, and the keys in use so far, oldest first. */
 export type CentralKeysItem = KeyRingState;
@@ -33,10 +34,20 @@ export class DynamoDbRegistry implements Registry {
     return this.configItem<GlobalGroup>(GLOBAL_GROUPS_KEY, 'groups', 'The global groups');
   }
 
+  federatedInstances(): Promise<FederatedInstance[]> {
+    return this.configItem<FederatedInstance>(FEDERATED_INSTANCES_KEY, 'instances', 'The federated instances');
+  }
+
   /** Writes what the central stack's custom resources put at deploy time (the local runtime's equivalent). */
-  async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[]): Promise<void> {
+  async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[], federation: readonly FederatedInstance[] = []): Promise<void> {
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: joinAllowListItem(agencies) }));
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: globalGroupsItem(groups) }));
+    await this.putFederatedInstances(federation);
+  }
+
+  /** The federated instances, as the central stack's custom resource writes them. */
+  async putFederatedInstances(federation: readonly FederatedInstance[]): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: federatedInstancesItem(federation) }));
   }
 
   async remove(agency: string): Promise<boolean> {

@@ -30,6 +30,7 @@ export const CONFIG_PK = 'CONFIG';
 
 export const JOIN_ALLOW_LIST_KEY = { pk: CONFIG_PK, sk: 'JOIN-ALLOW-LIST' } as const;
 export const GLOBAL_GROUPS_KEY = { pk: CONFIG_PK, sk: 'GLOBAL-GROUPS' } as const;
+export const FEDERATED_INSTANCES_KEY = { pk: CONFIG_PK, sk: 'FEDERATED-INSTANCES' } as const;
 
 /**
  * Partition key of the key-ring items the operator writes when rotating keys (`sild keys rotate`): in the registry
@@ -46,13 +47,25 @@ export const CENTRAL_KEY_CHAIN_KEY = { pk: 'CHAIN', sk: 'CENTRAL-KEY-ROTATIONS' 
 export const COUNTER_PK = 'COUNTER';
 export const CONFIGURATION_VERSION_KEY = { pk: COUNTER_PK, sk: 'GLOBALCONF-VERSION' } as const;
 
-/** A gateway's copies of the global configuration: the newest (`LATEST`) and one per key set seen (`KEYSET#…`). */
+/**
+ * A gateway's copies of the global configuration: the newest (`LATEST`) and one per key set seen (`KEYSET#…`); of a
+ * federated instance's, under `<INSTANCE>#LATEST` and `<INSTANCE>#KEYSET#…`.
+ */
 export const GLOBALCONF_PK = 'GLOBALCONF';
-export const LATEST_CONFIGURATION_KEY = { pk: GLOBALCONF_PK, sk: 'LATEST' } as const;
-export const keySetConfigurationKey = (keySetId: string) => ({ pk: GLOBALCONF_PK, sk: `KEYSET#${keySetId}` });
+const instancePrefix = (instance?: string) => (instance === undefined ? '' : `${instance}#`);
+export const latestConfigurationKey = (instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}LATEST` });
+export const keySetConfigurationKey = (keySetId: string, instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}KEYSET#${keySetId}` });
+export const keySetPrefix = (instance?: string) => `${instancePrefix(instance)}KEYSET#`;
 
 /** The global-groups item (the groups as JSON in `groups`), in DynamoDB's attribute-value form. */
 export const globalGroupsItem = (groups: readonly object[]) => ({ pk: { S: GLOBAL_GROUPS_KEY.pk }, sk: { S: GLOBAL_GROUPS_KEY.sk }, groups: { S: JSON.stringify(groups) } });
+
+/** The federated-instances item (the list as JSON in `instances`), in DynamoDB's attribute-value form. */
+export const federatedInstancesItem = (instances: readonly object[]) => ({
+  pk: { S: FEDERATED_INSTANCES_KEY.pk },
+  sk: { S: FEDERATED_INSTANCES_KEY.sk },
+  instances: { S: JSON.stringify(instances) },
+});
 
 /** The allow-list item, in DynamoDB's attribute-value form (what the stack's custom resource and the local runtime put). */
 export const joinAllowListItem = (agencies: readonly { name: string; account: string; member: string }[]) => ({

@@ -10,7 +10,7 @@
 import { createPublicKey } from 'node:crypto';
 import * as z from 'zod';
 import { clientError, errorResponse, LayerFault, XRoadError } from './errors';
-import { signGlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
+import { signGlobalConfiguration, type FederatedInstance, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from './global-configuration';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
@@ -245,6 +245,8 @@ export interface ConfigurationExtras {
    */
   readonly allowList?: readonly AllowedAgency[];
   readonly centralKeyRotations?: readonly CentralKeyRotation[];
+  /** The instances this one federates with (the deployment writes them). @default none */
+  readonly federatedInstances?: readonly FederatedInstance[];
 }
 
 /** Whether a registry entry is still allowed: its agency on the allow-list with the same account and member. */
@@ -279,19 +281,20 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
     services: sorted.flatMap((entry) => entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id }))),
     globalGroups: (extras.globalGroups ?? []).map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: [...group.members] })),
     centralKeyRotations: [...(extras.centralKeyRotations ?? [])],
+    federatedInstances: [...(extras.federatedInstances ?? [])].sort((a, b) => a.instance.localeCompare(b.instance)),
   };
 }
 
 /**
  * Generates the next signed configuration from the registry: a new version, the entries still on the allow-list,
- * the global groups and central key rotations, signed with the current central key.
+ * the global groups, central key rotations and federated instances, signed with the current central key.
  */
 export async function generateGlobalConfiguration(deps: CentralDeps): Promise<SignedGlobalConfiguration> {
-  const [entries, globalGroups, allowList] = await Promise.all([deps.registry.list(), deps.registry.globalGroups(), deps.registry.allowList()]);
+  const [entries, globalGroups, allowList, federatedInstances] = await Promise.all([deps.registry.list(), deps.registry.globalGroups(), deps.registry.allowList(), deps.registry.federatedInstances()]);
   const signer = await deps.keys.current();
   const centralKeyRotations = await handOver(deps, signer);
   const version = await deps.registry.nextConfigurationVersion();
-  const document = buildGlobalConfiguration(entries, deps.settings, deps.clock.now(), { version, globalGroups, allowList, centralKeyRotations });
+  const document = buildGlobalConfiguration(entries, deps.settings, deps.clock.now(), { version, globalGroups, allowList, centralKeyRotations, federatedInstances });
   return signGlobalConfiguration(document, signer);
 }
 

@@ -36,14 +36,13 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Client');
-    if (request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH) {
-      return listClients(await deps.globalConfiguration.current(), new URLSearchParams(request.rawQuery).get('xRoadInstance') ?? undefined);
-    }
+    if (request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH) return await listClientsOf(deps, new URLSearchParams(request.rawQuery).get('xRoadInstance') ?? undefined);
     await deps.sealHealth?.check();
     const message = parseServiceRequest(request, () => newId(deps));
     checkClientServedHere(message.client, deps);
     checkCallerMayActAs(deps.settings.consumerPrincipals, request.identity, message.client.subsystemCode!);
-    const configuration = await deps.globalConfiguration.current();
+    // The provider's instance: this one, or a federated one this gateway takes part in (else `UnknownMember`).
+    const configuration = await deps.globalConfiguration.forInstance(message.service.instance, 'Server.ClientProxy');
     const serviceId = formatServiceId(message.service);
     const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
     timer.identified = true;
@@ -106,6 +105,21 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
   }
 }
 
+/**
+ * `listClients`: the members of this instance, or of the federated instance `xRoadInstance` names; an instance this
+ * gateway does not follow has none to list (as in X-Road, which lists what its configurations hold).
+ */
+async function listClientsOf(deps: GatewayDeps, instance: string | undefined): Promise<HttpResponse> {
+  const own = await deps.globalConfiguration.current();
+  if (instance === undefined || instance === own.instance) return listClients(own, instance);
+  try {
+    return listClients(await deps.globalConfiguration.forInstance(instance, 'Server.ClientProxy'), instance);
+  } catch (error) {
+    if (error instanceof XRoadError && error.code === 'UnknownMember') return listClients(own, instance);
+    throw error;
+  }
+}
+
 /** The client must be a subsystem of this gateway's member that this gateway serves. */
 function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
   const { settings } = deps;
@@ -120,9 +134,6 @@ function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
 /** Finds the gateway that serves the requested service, or says precisely what is unknown. */
 function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnType<GatewayDeps['globalConfiguration']['current']>>, metadata: boolean) {
   const { service } = message;
-  if (service.instance !== configuration.instance) {
-    throw consumerError('UnknownMember', `Instance ${service.instance} is not known to this gateway (no federation with it)`);
-  }
   const owner = formatClientId(serviceOwner(service));
   if (!configuration.hasMember(formatClientId(memberOf(service)))) throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
   if (!configuration.hasSubsystem(owner)) throw consumerError('UnknownMember', `Subsystem ${owner} is not registered`);

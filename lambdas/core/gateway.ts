@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errorResponse, XRoadError, type FaultOrigin } from './errors';
-import type { GlobalConfiguration } from './global-configuration';
+import type { TrustedConfigurations } from './federation';
 import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { responseHash, signedHeaderNames } from './hashing';
@@ -22,7 +22,8 @@ export interface GatewayDeps {
   readonly keys: KeyRing;
   /** Signs manifests: with the KMS key, or with a session key it certifies (`settings.signing.mode`). */
   readonly messageSigner: MessageSigner;
-  readonly globalConfiguration: { current(): Promise<GlobalConfiguration> };
+  /** The own instance's configuration, and the federated instances' this gateway follows. */
+  readonly globalConfiguration: TrustedConfigurations;
   readonly log: MessageLog;
   readonly http: HttpClient;
   readonly clock: Clock;

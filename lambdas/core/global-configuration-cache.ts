@@ -50,7 +50,11 @@ export class GlobalConfigurationCache {
     } catch (error) {
       const later = this.options.clock.now();
       if (cached && !cached.isExpired(later)) return cached;
-      throw new LayerFault('OutdatedGlobalConf', 'The global configuration has expired and could not be refreshed', { cause: error });
+      const instance = this.options.anchor.instance;
+      // Why: each source's answer (unreachable, or refused: signature, expiry, rollback).
+      const why = error instanceof Error ? `: ${error.message}` : '';
+      const message = cached ? `The global configuration of ${instance} has expired and could not be refreshed${why}` : `No valid global configuration of ${instance} could be obtained${why}`;
+      throw new LayerFault('OutdatedGlobalConf', message, { cause: error });
     }
   }
 

@@ -25,6 +25,22 @@ const publicKeySchema = z.object({
   publicKey: z.string(),
 });
 
+/**
+ * A federated instance as the central publishes it (X-Road's trusted anchors of other instances): the instance, the
+ * central key its configurations are signed with, and where they are published. Gateways that opt in follow it.
+ */
+export const federatedInstanceSchema = z.object({
+  instance: z.string(),
+  /** The partner central's public key (DER SPKI, base64): the anchor for its configurations. */
+  anchorPublicKey: z.string(),
+  /** The partner central's API; its configuration is fetched from `{centralUrl}/globalconf` last. */
+  centralUrl: z.string(),
+  /** The partner's distribution (`…/globalconf/current.json`), tried first. */
+  configurationUrl: z.string().optional(),
+});
+
+export type FederatedInstance = z.infer<typeof federatedInstanceSchema>;
+
 const documentSchema = z.object({
   type: z.literal(GLOBAL_CONFIGURATION_TYPE),
   instance: z.string(),
@@ -55,6 +71,8 @@ const documentSchema = z.object({
   globalGroups: z.array(z.object({ id: z.string(), description: z.string(), members: z.array(z.string()) })),
   /** Every rotation of the central key so far, oldest first. */
   centralKeyRotations: z.array(centralKeyRotationSchema).default([]),
+  /** The instances this one federates with. */
+  federatedInstances: z.array(federatedInstanceSchema).default([]),
 });
 
 export type GlobalConfigurationDocument = z.infer<typeof documentSchema>;
@@ -181,6 +199,11 @@ export class GlobalConfiguration {
   /** Global groups the subsystem belongs to, as `INST/code` ids. */
   globalGroupsOf(subsystemId: string): string[] {
     return this.document.globalGroups.filter((group) => group.members.includes(subsystemId)).map((group) => group.id);
+  }
+
+  /** The federated instance's entry, if this instance federates with it. */
+  federatedInstance(instance: string): FederatedInstance | undefined {
+    return this.document.federatedInstances.find((entry) => entry.instance === instance);
   }
 
   /** The public key (DER SPKI, base64) with the given id, if the gateway publishes it. */

@@ -130,15 +130,29 @@ export function readResponseManifest(headers: HeaderInput, resolveKey: SignerKey
 /** What a response must echo to answer a request: its ids and hash. */
 export type ResponseBinding = Pick<ResponseManifest, 'xRoadId' | 'requestId' | 'requestHash'>;
 
-/** The binding a request claims, read without verifying it (a refusal echoes it; the consumer checks it). */
-export function claimedBinding(headers: HeaderInput): ResponseBinding | undefined {
+/** A manifest's fields as claimed, read without verifying anything (bounded like a verified read). */
+function claimedFields(headers: HeaderInput): Record<string, unknown> | undefined {
   const encoded = headerValue(headers, MANIFEST_HEADER);
   if (!encoded || encoded.length > (MAX_MANIFEST_BYTES * 4) / 3 + 4) return undefined;
   try {
-    const claimed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Partial<Record<keyof ResponseBinding, unknown>>;
-    const { xRoadId, requestId, requestHash } = claimed;
-    return typeof xRoadId === 'string' && typeof requestId === 'string' && typeof requestHash === 'string' ? { xRoadId, requestId, requestHash } : undefined;
+    const claimed: unknown = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    return typeof claimed === 'object' && claimed !== null ? (claimed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The binding a request claims, read without verifying it (a refusal echoes it; the consumer checks it). */
+export function claimedBinding(headers: HeaderInput): ResponseBinding | undefined {
+  const { xRoadId, requestId, requestHash } = claimedFields(headers) ?? {};
+  return typeof xRoadId === 'string' && typeof requestId === 'string' && typeof requestHash === 'string' ? { xRoadId, requestId, requestHash } : undefined;
+}
+
+/**
+ * The instance of the client a request claims, read without verifying it: it says which instance's configuration
+ * the signature is then verified with (a federated one for a foreign client).
+ */
+export function claimedClientInstance(headers: HeaderInput): string | undefined {
+  const { client } = claimedFields(headers) ?? {};
+  return typeof client === 'string' && client.includes('/') ? client.slice(0, client.indexOf('/')) : undefined;
 }

@@ -7,7 +7,7 @@
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from './central';
 import type { CentralKeyRotation } from './central-keys';
 import type { AccessPolicy } from './gateway-settings';
-import type { SignedGlobalConfiguration } from './global-configuration';
+import type { FederatedInstance, SignedGlobalConfiguration } from './global-configuration';
 import type { Headers, HttpResponse } from './http';
 import type { MessageLogRecord } from './message-log';
 import type { Seal, SealHeader } from './seal';
@@ -139,6 +139,8 @@ export interface Registry {
   allowList(): Promise<AllowedAgency[]>;
   /** The global groups the deployment wrote; empty when none were written. */
   globalGroups(): Promise<GlobalGroup[]>;
+  /** The federated instances the deployment wrote; empty when none were written. */
+  federatedInstances(): Promise<FederatedInstance[]>;
 }
 
 /**

@@ -23,7 +23,7 @@ import { requestHash } from './hashing';
 import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
-import { claimedBinding, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
+import { claimedBinding, claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError, type OutboundRequest } from './ports';
 import { parseServicePath, passThroughHeaders, withoutUnsafeHeaders, XROAD } from './rest-message';
@@ -43,7 +43,10 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     checkBodySize(request.body, deps, 'Server.ServerProxy');
     if (deps.settings.maintenance) throw providerError('Maintenance', deps.settings.maintenance.message);
     await deps.sealHealth?.check();
-    const configuration = await deps.globalConfiguration.current();
+    // The client's instance says whose configuration vouches for its gateway: this instance's, or a federated one's
+    // this gateway takes part in (else `UnknownMember`). The signature check below binds the claim.
+    const own = await deps.globalConfiguration.current();
+    const configuration = await deps.globalConfiguration.forInstance(claimedClientInstance(request.headers) ?? own.instance, 'Server.ServerProxy');
     const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);
     timer.identified = true;
     const { manifest } = signed;

@@ -16,6 +16,7 @@ import { S3BodyStore } from '../adapters/s3-body-store';
 import { CachedAccessPolicy } from '../core/access-policy';
 import type { GatewayDeps } from '../core/gateway';
 import type { GatewaySettings } from '../core/gateway-settings';
+import { FederatedConfigurations, federatedCacheOptions } from '../core/federation';
 import { GlobalConfigurationCache } from '../core/global-configuration-cache';
 import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/message-signer';
 import { systemClock, type Clock, type HttpClient } from '../core/ports';
@@ -75,13 +76,26 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     descriptions: config,
     sealHealth: new SealHealth(seals, settings.sealing, clock),
     sealer: { store: seals, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
-    globalConfiguration: new GlobalConfigurationCache({
-      anchor: settings.anchor,
-      fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl, { sources: settings.globalConfSources }),
-      clock,
-      refreshMs: settings.globalConfRefreshSeconds * 1000,
-      archive,
-      onRefreshError: (error) => events?.('globalconf-refresh-failed', { reason: String(error) }),
+    globalConfiguration: new FederatedConfigurations({
+      own: new GlobalConfigurationCache({
+        anchor: settings.anchor,
+        fetcher: new HttpGlobalConfigurationFetcher(http, settings.centralUrl, { sources: settings.globalConfSources }),
+        clock,
+        refreshMs: settings.globalConfRefreshSeconds * 1000,
+        archive,
+        onRefreshError: (error) => events?.('globalconf-refresh-failed', { reason: String(error) }),
+      }),
+      optIn: settings.federatedInstances,
+      cacheFor: (entry) =>
+        new GlobalConfigurationCache(
+          federatedCacheOptions(entry, {
+            fetcher: new HttpGlobalConfigurationFetcher(http, entry.centralUrl, { sources: entry.configurationUrl ? [entry.configurationUrl] : [] }),
+            clock,
+            refreshMs: settings.globalConfRefreshSeconds * 1000,
+            archive: new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable, entry.instance),
+            onRefreshError: (error) => events?.('globalconf-refresh-failed', { instance: entry.instance, reason: String(error) }),
+          }),
+        ),
     }),
   };
 }

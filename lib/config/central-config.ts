@@ -42,6 +42,23 @@ export const centralFieldsSchema = strictObject({
   tracing: z.boolean().default(false),
   /** Sets the account's API Gateway CloudWatch Logs role (one per account and Region; see the agencies' field). @default false */
   apiGatewayAccountRole: z.boolean().default(false),
+  /**
+   * The instances this one federates with (X-Road's trusted anchors of other instances), published in every global
+   * configuration; each agency opts in with `federation`. From the partner's central stack outputs. @default none
+   */
+  federation: z
+    .array(
+      strictObject({
+        instance: part('Instance'),
+        /** The partner central's public key (its `AnchorPublicKey` output). */
+        anchorPublicKey: anchorKeySchema,
+        /** The partner's central API (its `CentralApiUrl` output); its configuration is read there last. */
+        centralUrl: z.url({ protocol: /^https?$/ }),
+        /** The partner's distribution (its `GlobalConfigurationUrl` output), read first. @default - none */
+        configurationUrl: z.url({ protocol: /^https?$/ }).optional(),
+      }),
+    )
+    .default([]),
   /** Alarms and dashboard of the central (README, Operations). @default no e-mail (the topic only) */
   monitoring: strictObject({ alarmEmails: alarmEmailsSchema }).default({ alarmEmails: [] }),
 });
@@ -54,7 +71,10 @@ export const centralConfigSchema = strictObject({
     /** The join allow-list. */
     agencies: z.array(allowedAgencySchema).default([]),
   })
-  .superRefine((config, context) => checkAllowList(config, context));
+  .superRefine((config, context) => {
+    checkAllowList(config, context);
+    checkFederation(config, context);
+  });
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 export type CentralConfigInput = z.input<typeof centralConfigSchema>;
@@ -72,6 +92,17 @@ export function checkAllowList(config: { memberClasses: readonly string[]; agenc
     if (!config.memberClasses.includes(agency.member.class)) {
       context.addIssue({ code: 'custom', path: ['agencies', index, 'member', 'class'], message: `unknown member class ${agency.member.class}` });
     }
+  });
+}
+
+/** A federated instance is another instance, named once. */
+export function checkFederation(config: { instance: string; central: { federation: readonly { instance: string }[] } }, context: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  config.central.federation.forEach((entry, index) => {
+    const path = ['central', 'federation', index, 'instance'];
+    if (entry.instance === config.instance) context.addIssue({ code: 'custom', path, message: `an instance cannot federate with itself (${entry.instance})` });
+    if (seen.has(entry.instance)) context.addIssue({ code: 'custom', path, message: `instance ${entry.instance} is listed twice` });
+    seen.add(entry.instance);
   });
 }
 

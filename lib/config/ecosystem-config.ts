@@ -7,7 +7,7 @@
  */
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { checkAllowList, centralFieldsSchema, type CentralConfig } from './central-config';
+import { checkAllowList, checkFederation, centralFieldsSchema, type CentralConfig } from './central-config';
 import { ConfigError, configError, part, readJsonConfig, strictObject } from './config-parts';
 import { checkGatewayFields, gatewayFieldsSchema, readServiceDescriptions, type GatewayConfig } from './gateway-config';
 
@@ -38,6 +38,14 @@ export const ecosystemConfigSchema = strictObject({
     checkAllowList(config, context);
     config.agencies.forEach((agency, index) => checkGatewayFields(agency, context, ['agencies', index]));
     checkSubjects(config, context);
+    checkFederation(config, context);
+    config.agencies.forEach((agency, index) =>
+      agency.federation.forEach((instance, entry) => {
+        if (!config.central.federation.some((federated) => federated.instance === instance)) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'federation', entry], message: `instance ${instance} is not in central.federation (${config.central.federation.map((federated) => federated.instance).join(', ') || 'none'})` });
+        }
+      }),
+    );
   });
 
 /**

@@ -112,6 +112,12 @@ export const gatewayFieldsSchema = strictObject({
     enabled: z.boolean().default(false),
     message: z.string().min(1).max(500).default('The provider gateway is in maintenance; try again later'),
   }).default({ enabled: false, message: 'The provider gateway is in maintenance; try again later' }),
+  /**
+   * The federated instances this gateway takes part in (opt-in per gateway and instance, X-Road's): its clients may
+   * call their services and their members may call this gateway's, as access rights allow. Each must be in the
+   * central's `federation`. @default none
+   */
+  federation: z.array(part('Instance')).default([]),
   monitoring: strictObject({
     alarmEmails: alarmEmailsSchema,
     canaryMinutes: z.number().int().min(1).max(60).default(5),

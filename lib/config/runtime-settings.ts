@@ -4,6 +4,7 @@
  */
 import type { AllowedAgency, CentralSettingsInput, GlobalGroup } from '../../lambdas/core/central';
 import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import type { FederatedInstance } from '../../lambdas/core/global-configuration';
 import { endpointsOf } from '../../lambdas/core/service-description';
 import type { CentralConfig } from './central-config';
 import type { GatewayConfig, GatewayFields } from './gateway-config';
@@ -27,6 +28,16 @@ export function centralSettings(config: CentralConfig): CentralSettingsInput {
 /** The global groups: written into the registry at deploy time, published in the global configuration. */
 export function globalGroups(config: CentralConfig): GlobalGroup[] {
   return config.central.globalGroups.map((group) => ({ code: group.code, description: group.description, members: group.members }));
+}
+
+/** The federated instances: written into the registry at deploy time, published in the global configuration. */
+export function federatedInstances(config: CentralConfig): FederatedInstance[] {
+  return config.central.federation.map((entry) => ({
+    instance: entry.instance,
+    anchorPublicKey: entry.anchorPublicKey,
+    centralUrl: entry.centralUrl.replace(/\/+$/, ''),
+    ...(entry.configurationUrl ? { configurationUrl: entry.configurationUrl } : {}),
+  }));
 }
 
 /** Who may join as which agency and member: written into the registry at deploy time. */
@@ -79,6 +90,7 @@ export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoin
     centralUrl: endpoints.centralUrl,
     globalConfSources: agency.central.configurationUrl ? [agency.central.configurationUrl] : [],
     anchor: { instance: agency.instance, publicKey: endpoints.anchorPublicKey },
+    federatedInstances: agency.federation,
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,

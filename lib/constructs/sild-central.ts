@@ -7,12 +7,12 @@
 import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, federatedInstancesItem, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
-import { centralSettings, globalGroups, joinAllowList } from '../config/runtime-settings';
+import { centralSettings, federatedInstances, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { CentralMonitoring } from './central-monitoring';
 import { GlobalConfigurationCdn } from './global-configuration-cdn';
@@ -119,6 +119,13 @@ export class SildCentral extends Construct {
       resourceType: 'Custom::SildGlobalGroups',
       physicalId: `${config.instance}-global-groups`,
     });
+    // The federated instances and the anchors trusted for them: a federation change shows in this stack's diff only.
+    new TableItem(this, 'FederatedInstances', {
+      table: this.registry,
+      item: federatedInstancesItem(federatedInstances(config)),
+      resourceType: 'Custom::SildFederatedInstances',
+      physicalId: `${config.instance}-federated-instances`,
+    });
 
 
 
@@ -146,6 +153,10 @@ export class SildCentral extends Construct {
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
     new CfnOutput(this, 'GlobalConfigurationUrl', { value: this.configuration.currentUrl, description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)' });
+    new CfnOutput(this, 'InstanceCode', {
+      value: config.instance,
+      description: 'A federation partner lists this instance in its central.federation: this code, CentralApiUrl, GlobalConfigurationUrl and the anchor public key',
+    });
     new CfnOutput(this, 'CentralSigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The central signing key' });
     new CfnOutput(this, 'AnchorPublicKeyCommand', {
       value: `aws kms get-public-key --region ${Stack.of(this).region} --key-id ${this.signingKey.key.keyArn} --query PublicKey --output text`,

@@ -16,7 +16,7 @@ import { fingerprintOf } from '../../lambdas/core/signatures';
 import { systemClock } from '../../lambdas/core/ports';
 import type { EcosystemConfig } from '../config/ecosystem-config';
 import type { LocalEcosystem } from './ecosystem';
-import { httpCall } from './http-call';
+import { httpCall, type CallResult } from './http-call';
 
 /** One exchange to show: which agency's consumer gateway, as which client, to which provider, on which path. */
 export interface DemoExchange {
@@ -52,7 +52,7 @@ export function demoExchangeOf(config: EcosystemConfig): DemoExchange | undefine
   };
 }
 
-type Print = (line: string) => void;
+export type Print = (line: string) => void;
 
 export function curlExample(ecosystem: LocalEcosystem): string | undefined {
   const demo = demoExchangeOf(ecosystem.config);
@@ -72,6 +72,15 @@ export function printEndpoints(ecosystem: LocalEcosystem, print: Print): void {
 }
 
 /** Runs the demo exchange and prints it; returns true when every check held. */
+/** An exchange's answer as the demo shows it: status, the X-Road headers, the body. */
+export function printAnswer(response: CallResult, print: Print): void {
+  print(`  ← ${response.status} ${response.headers['content-type']}`);
+  for (const name of ['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error']) {
+    if (response.headers[name] !== undefined) print(`    ${name}: ${response.headers[name]}`);
+  }
+  print(`    ${response.body.toString('utf8')}`);
+}
+
 export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): Promise<boolean> {
   const demo = demoExchangeOf(ecosystem.config);
   if (!demo) {
@@ -85,11 +94,7 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
   print(`    X-Road-Client: ${demo.client}`);
   const sent: Record<string, string> = { 'x-road-client': demo.client, 'x-road-userid': 'EE38001010000', accept: 'application/json' };
   const response = await httpCall(`${consumer.consumerUrl}${demo.path}`, { headers: sent });
-  print(`  ← ${response.status} ${response.headers['content-type']}`);
-  for (const name of ['x-road-client', 'x-road-service', 'x-road-id', 'x-road-request-id', 'x-road-request-hash', 'x-road-error']) {
-    if (response.headers[name] !== undefined) print(`    ${name}: ${response.headers[name]}`);
-  }
-  print(`    ${response.body.toString('utf8')}`);
+  printAnswer(response, print);
   const xRoadId = response.headers['x-road-id'];
   if (response.status !== 200 || !xRoadId) return false;
 

@@ -13,7 +13,7 @@ import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables
 import { createCentralDeps } from '../../lambdas/central/central-deps';
 import { createCentralHandler } from '../../lambdas/central/handlers';
 import type { CentralSettings, CentralSettingsInput } from '../../lambdas/core/central';
-import type { Anchor } from '../../lambdas/core/global-configuration';
+import type { Anchor, FederatedInstance } from '../../lambdas/core/global-configuration';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import type { SealHeader } from '../../lambdas/core/seal';
 import { runSealer } from '../../lambdas/core/sealer';
@@ -25,7 +25,7 @@ import { createConsumerHandler, createProviderHandler } from '../../lambdas/gate
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
 import { signedJoinRequest } from '../../lambdas/core/central';
 import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, centralSettings, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
+import { accessPolicy, centralSettings, federatedInstances, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
@@ -109,6 +109,11 @@ export interface LocalEcosystem {
   readonly centralSettings: CentralSettings;
   /** The anchor to hand out now: the central's current key and every rotation so far (so older configurations verify). */
   anchor(): Promise<Anchor>;
+  /**
+   * Replaces the federated instances and publishes at once: what deploying the central stack with a changed
+   * `central.federation` does (its custom resource rewrites the registry item).
+   */
+  federate(instances: readonly FederatedInstance[]): Promise<void>;
   readonly clients: AwsClients;
   readonly central: ApiFront;
   /** The local "IAM" credentials, one per agency (same order as the config). */
@@ -118,7 +123,7 @@ export interface LocalEcosystem {
 }
 
 /** Finds the key behind an alias, or creates it (what the stacks do at deploy time). */
-async function ensureSigningKey(kms: KMSClient, alias: string, description: string): Promise<string> {
+export async function ensureSigningKey(kms: KMSClient, alias: string, description: string): Promise<string> {
   try {
     const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
     return existing.KeyMetadata!.Arn!;
@@ -192,7 +197,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       clients,
       clock,
     );
-    await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig)); // what the central stack writes at deploy time
+    await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig), federatedInstances(centralConfig)); // what the central stack writes at deploy time
     const anchorPublicKey = (await (await centralDeps.keys.current()).publicKey()).toString('base64');
     const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
     stoppers.push(central.stop);
@@ -298,6 +303,10 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         publicKey: (await (await centralDeps.keys.current()).publicKey()).toString('base64'),
         rotations: await centralDeps.registry.centralKeyRotations(),
       }),
+      federate: async (instances) => {
+        await centralDeps.registry.putFederatedInstances(instances);
+        await centralDeps.publisher.publish();
+      },
       clients,
       central,
       credentials,

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { formatDifferences, fullDiff } from '@aws-cdk/cloudformation-diff';
 import { centralStackName, agencyStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
@@ -76,6 +77,30 @@ describe('change safety', () => {
     expect(plain.split('\n').filter((line) => line.includes('→')).length).toBeLessThanOrEqual(3);
     for (const other of [centralStackName('DEV'), agencyStackName('DEV', { name: 'tax-board' }), agencyStackName('DEV', { name: 'business-registry' })]) {
       expect(changesBetween(before.templateJson(other), granted.templateJson(other))).toEqual({});
+    }
+  });
+
+  test('federating with FI shows in cdk diff of exactly the stacks concerned: the central’s federated instances, the opted-in agency', () => {
+    const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const federated = synth(
+      configWith((raw) => {
+        raw.central.federation = [{ instance: 'FI', anchorPublicKey, centralUrl: 'https://central.fi.example/prod', configurationUrl: 'https://d111.cloudfront.net/globalconf/current.json' }];
+        raw.externalSubsystems = ['FI/GOV/1234567-8/tax'];
+        raw.agencies[0].federation = ['FI'];
+        raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'FI/GOV/1234567-8/tax', methods: ['GET'], paths: ['/*'] });
+      }),
+    );
+    const central = centralStackName('DEV');
+    expect(Object.values(changesBetween(before.templateJson(central), federated.templateJson(central)))).toEqual(['Custom::SildFederatedInstances Create,Update']);
+    const item = Object.values(federated.templateJson(central).Resources as Record<string, any>).find((resource) => resource.Type === 'Custom::SildFederatedInstances');
+    expect(JSON.parse(customResourceCall(item, 'Update').parameters.Item.instances.S)).toEqual([{ instance: 'FI', anchorPublicKey, centralUrl: 'https://central.fi.example/prod', configurationUrl: 'https://d111.cloudfront.net/globalconf/current.json' }]);
+
+    const provider = agencyStackName('DEV', { name: 'population-registry' });
+    const changes = Object.values(changesBetween(before.templateJson(provider), federated.templateJson(provider)));
+    expect(changes).toContain('Custom::SildAccessPolicy Create,Metadata,Update');
+    expect(changes.filter((change) => change !== 'Custom::SildAccessPolicy Create,Metadata,Update').every((change) => change === 'AWS::Lambda::Function Environment')).toBe(true);
+    for (const other of [agencyStackName('DEV', { name: 'tax-board' }), agencyStackName('DEV', { name: 'business-registry' })]) {
+      expect(changesBetween(before.templateJson(other), federated.templateJson(other))).toEqual({});
     }
   });
 });

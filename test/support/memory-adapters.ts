@@ -8,7 +8,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central';
 import type { CentralKeyRotation } from '../../lambdas/core/central-keys';
 import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../../lambdas/core/gateway-settings';
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
+import type { FederatedInstance, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
 import type { HttpRequest, HttpResponse } from '../../lambdas/core/http';
 import type { MessageLogRecord } from '../../lambdas/core/message-log';
 import {
@@ -152,6 +152,7 @@ export class MemoryRegistry implements Registry {
   readonly entries = new Map<string, RegistryEntry>();
   version = 0;
   rotations: CentralKeyRotation[] = [];
+  federation: FederatedInstance[] = [];
   constructor(
     public allowed: AllowedAgency[] = [],
     public groups: GlobalGroup[] = [],
@@ -175,6 +176,9 @@ export class MemoryRegistry implements Registry {
   }
   async globalGroups(): Promise<GlobalGroup[]> {
     return this.groups;
+  }
+  async federatedInstances(): Promise<FederatedInstance[]> {
+    return this.federation;
   }
   async put(entry: RegistryEntry): Promise<void> {
     this.entries.set(entry.agency, entry);

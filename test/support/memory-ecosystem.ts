@@ -13,6 +13,7 @@ import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralReque
 import { handleConsumerRequest } from '../../lambdas/core/consumer-side';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import { FederatedConfigurations, federatedCacheOptions } from '../../lambdas/core/federation';
 import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
 import { headersOf, type HttpRequest, type HttpResponse } from '../../lambdas/core/http';
 import { KmsMessageSigner, SessionKeyMessageSigner } from '../../lambdas/core/message-signer';
@@ -121,7 +122,11 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
         settings.signing.mode === 'kms'
           ? new KmsMessageSigner(keys, settings.gatewayId)
           : new SessionKeyMessageSigner(keys, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
-      globalConfiguration: new GlobalConfigurationCache({ anchor, fetcher: new HttpGlobalConfigurationFetcher(http, CENTRAL_URL), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 }),
+      globalConfiguration: new FederatedConfigurations({
+        own: new GlobalConfigurationCache({ anchor, fetcher: new HttpGlobalConfigurationFetcher(http, CENTRAL_URL), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 }),
+        optIn: settings.federatedInstances,
+        cacheFor: (entry) => new GlobalConfigurationCache(federatedCacheOptions(entry, { fetcher: new HttpGlobalConfigurationFetcher(http, entry.centralUrl), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 })),
+      }),
       log,
       http,
       clock,

@@ -68,6 +68,22 @@ describe('values', () => {
     ).toEqual(['DEV/GOV/70000002/tax-record']);
   });
 
+  test('federation: an agency opts in only to instances the central federates with; no instance federates with itself or twice; the anchor is a P-256 key', () => {
+    const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    const fi = { instance: 'FI', anchorPublicKey, centralUrl: 'https://central.fi.example' };
+    expect(problemsOf((raw) => (raw.agencies[0].federation = ['FI']))).toEqual([expect.stringMatching(/^agencies\.0\.federation\.0: instance FI is not in central\.federation \(none\)/)]);
+    expect(problemsOf((raw) => (raw.central.federation = [fi, { ...fi, instance: 'DEV' }, fi]))).toEqual([
+      expect.stringMatching(/^central\.federation\.1\.instance: an instance cannot federate with itself/),
+      expect.stringMatching(/^central\.federation\.2\.instance: instance FI is listed twice/),
+    ]);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    expect(problemsOf((raw) => (raw.central.federation = [{ ...fi, anchorPublicKey: rsa }]))).toEqual([expect.stringMatching(/^central\.federation\.0\.anchorPublicKey: /)]);
+    expect(configWith((raw) => {
+      raw.central.federation = [fi];
+      raw.agencies[0].federation = ['FI'];
+    }).agencies[0].federation).toEqual(['FI']);
+  });
+
   test('local and global group members are checked too; a global group of this instance must be defined; a local group named by a right must exist', () => {
     expect(
       problemsOf((raw) => {

@@ -79,6 +79,13 @@ describe('CentralStack', () => {
     expect(JSON.parse(call.parameters.Item.groups.S)).toEqual([]);
   });
 
+  test('the federated instances are written into the registry at deploy time (none by default)', () => {
+    const [federation] = Object.values(resourcesOfType(json, 'Custom::SildFederatedInstances'));
+    const call = customResourceCall(federation, 'Update', 'registry');
+    expect(call).toMatchObject({ action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'FEDERATED-INSTANCES' } } } });
+    expect(JSON.parse(call.parameters.Item.instances.S)).toEqual([]);
+  });
+
   test('the central API serves the route table: GET /globalconf without auth, POST /join with IAM', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
     const methods = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Method')).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType]);
@@ -147,8 +154,9 @@ describe('CentralStack', () => {
     expect(resourceAt(optedJson, '/CentralApi/Api/DeploymentStage.prod/Resource').resource.DependsOn).toContain(resourceAt(optedJson, '/ApiGatewayLogging/Account').logicalId);
   });
 
-  test('outputs tell ops what to put into central.apiUrl, central.configurationUrl and central.anchorPublicKey', () => {
-    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'GlobalConfigurationUrl']);
+  test('outputs tell ops what to put into central.apiUrl, central.configurationUrl and central.anchorPublicKey — and a federation partner into its central.federation', () => {
+    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'GlobalConfigurationUrl', 'InstanceCode']);
+    expect(json.Outputs.InstanceCode.Value).toBe('DEV');
   });
 
   test('the configuration is published to a private, versioned, retained bucket behind CloudFront (origin access control, HTTPS only), on a schedule', () => {

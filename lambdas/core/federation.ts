@@ -1,0 +1,66 @@
+/**
+ * The configurations a gateway trusts: its own instance's, and — for each instance its central federates with
+ * (`federatedInstances` of the own configuration) and this gateway opted in to — that instance's, verified with the
+ * anchor the own central published for it. Each foreign configuration has its own cache with the same refresh,
+ * expiry, last-kept-copy and rollback rules as the own one (`GlobalConfigurationCache`), so an expired foreign
+ * configuration stops only that instance's exchanges.
+ *
+ * This is X-Road's federation model: the central server's trusted anchors of other instances, and each security
+ * server's opt-in to the federations it takes part in.
+ */
+import { XRoadError, type FaultOrigin } from './errors';
+import { GlobalConfigurationCache, type GlobalConfigurationCacheOptions } from './global-configuration-cache';
+import type { FederatedInstance, GlobalConfiguration } from './global-configuration';
+
+/** The configurations gateways act on: the own one, and the one an identifier's instance names. */
+export interface TrustedConfigurations {
+  /** The own instance's configuration (or `OutdatedGlobalConf`). */
+  current(): Promise<GlobalConfiguration>;
+  /**
+   * The configuration of `instance`: the own one, or a federated instance's this gateway follows. An instance the
+   * central does not federate with, or one this gateway did not opt in to, is `UnknownMember` from `origin`.
+   */
+  forInstance(instance: string, origin: FaultOrigin): Promise<GlobalConfiguration>;
+}
+
+export interface FederatedConfigurationsOptions {
+  /** The own instance's configuration. */
+  readonly own: Pick<GlobalConfigurationCache, 'current'>;
+  /** The instances this gateway opted in to. @default none */
+  readonly optIn?: readonly string[];
+  /** A cache for a federated instance's configuration, anchored as its entry says. */
+  readonly cacheFor: (entry: FederatedInstance) => Pick<GlobalConfigurationCache, 'current'>;
+}
+
+export class FederatedConfigurations implements TrustedConfigurations {
+  /** One cache per federated instance, replaced when the own central publishes another anchor or source for it. */
+  private readonly foreign = new Map<string, { entry: string; cache: Pick<GlobalConfigurationCache, 'current'> }>();
+
+  constructor(private readonly options: FederatedConfigurationsOptions) {}
+
+  current(): Promise<GlobalConfiguration> {
+    return this.options.own.current();
+  }
+
+  async forInstance(instance: string, origin: FaultOrigin): Promise<GlobalConfiguration> {
+    const own = await this.options.own.current();
+    if (instance === own.instance) return own;
+    const entry = own.federatedInstance(instance);
+    if (!entry) throw new XRoadError(origin, 'UnknownMember', `Instance ${instance} is not federated with ${own.instance}`);
+    if (!(this.options.optIn ?? []).includes(instance)) {
+      throw new XRoadError(origin, 'UnknownMember', `This gateway does not take part in the federation with ${instance}`);
+    }
+    const key = JSON.stringify(entry);
+    let held = this.foreign.get(instance);
+    if (held?.entry !== key) {
+      held = { entry: key, cache: this.options.cacheFor(entry) };
+      this.foreign.set(instance, held);
+    }
+    return held.cache.current();
+  }
+}
+
+/** The cache options of a federated instance: its anchor, as the own central published it. */
+export function federatedCacheOptions(entry: FederatedInstance, base: Omit<GlobalConfigurationCacheOptions, 'anchor'>): GlobalConfigurationCacheOptions {
+  return { ...base, anchor: { instance: entry.instance, publicKey: entry.anchorPublicKey } };
+}
