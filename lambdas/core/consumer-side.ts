@@ -23,7 +23,7 @@ import type { MessageTimer } from './opmon';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
-import { isLoopbackHost } from './network-addresses';
+import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
 import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
@@ -152,9 +152,14 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
   } catch {
     throw consumerError('NetworkError', `The provider gateway ${provider.id} has no valid URL in the global configuration`);
   }
-  if (url.protocol !== 'https:' && !(deps.settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  const localHttp = deps.settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  if (url.protocol !== 'https:' && !localHttp) {
     throw consumerError('NetworkError', `The provider gateway ${provider.id} is not reachable over https`);
   }
+  // The own central checks its gateways' URLs at join; a federated partner's central is not ours to trust with a
+  // URL into this gateway's own network.
+  const foreignReason = !localHttp && !provider.id.startsWith(`${deps.settings.instance}/`) ? nonPublicHostReason(url.hostname) : undefined;
+  if (foreignReason) throw consumerError('NetworkError', `The provider gateway ${provider.id} of a federated instance is not on a public address: ${foreignReason}`);
   return provider.providerUrl.replace(/\/+$/, '');
 }
 

@@ -241,7 +241,25 @@ export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, anc
   if (document.generatedAt !== header.generatedAt || document.expiresAt !== header.expiresAt || document.version !== header.version) {
     throw new GlobalConfigurationError('The configuration validity or version does not match its signed header');
   }
+  const foreign = foreignParty(document);
+  if (foreign) throw new GlobalConfigurationError(`The configuration of ${document.instance} names ${foreign}, which is not of its instance`);
   return new GlobalConfiguration(document, signed);
+}
+
+/**
+ * A member, gateway, client or service the document names outside its own instance, if any: a central speaks only
+ * for its instance, so a federated partner's configuration can never vouch for (or redirect) another instance's
+ * parties.
+ */
+function foreignParty(document: GlobalConfigurationDocument): string | undefined {
+  const own = (id: string) => id.startsWith(`${document.instance}/`);
+  const ids = [
+    ...document.members.map((member) => member.id),
+    ...document.gateways.flatMap((gateway) => [gateway.id, gateway.owner, ...gateway.clients]),
+    ...document.services.flatMap((service) => [service.id, service.gateway]),
+    ...document.globalGroups.map((group) => group.id),
+  ];
+  return ids.find((id) => !own(id));
 }
 
 function parseJson(text: string, what: string): unknown {

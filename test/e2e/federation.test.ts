@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GLOBAL_CONFIGURATION_TYPE, signGlobalConfiguration, type GlobalConfigurationDocument } from '../../lambdas/core/global-configuration';
 import { startLocalFederation, type LocalFederation } from '../../lib/local/federation';
+import { newTestKey } from '../support/memory-adapters';
 import { httpCall } from '../../lib/local/http-call';
 import { expectXRoadError, PERSONS, TAX_CLIENT, TestClock } from './fixture';
 
@@ -15,10 +19,15 @@ const readConfig = (name: string) => JSON.parse(readFileSync(`config/federation/
 
 let federation: LocalFederation;
 const clock = new TestClock();
+/** The key of a hostile partner central, XX, that population-registry also federates with (see the describe below). */
+const hostile = newTestKey();
 beforeAll(async () => {
   const fi = readConfig('fi');
   fi.agencies[0].subsystems.push('audit'); // a second FI client, without an access right in DEV
-  federation = await startLocalFederation([{ config: readConfig('dev'), baseDir: 'config/federation' }, { config: fi, baseDir: 'config/federation' }], { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false });
+  const dev = readConfig('dev') as ReturnType<typeof readConfig> & { central: { federation: object[] }; agencies: { federation?: string[] }[] };
+  dev.central.federation.push({ instance: 'XX', anchorPublicKey: hostile.spkiBase64, centralUrl: 'http://127.0.0.1:9' });
+  dev.agencies[0].federation!.push('XX');
+  federation = await startLocalFederation([{ config: dev, baseDir: 'config/federation' }, { config: fi, baseDir: 'config/federation' }], { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false });
 });
 afterAll(async () => {
   await federation?.stop();
@@ -75,8 +84,8 @@ test('an instance the central does not federate with, and a gateway that did not
 
 test("a foreign configuration that does not verify with the anchor DEV's central publishes for FI is refused", async () => {
   const wrongKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-  const [entry] = (await dev().agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
-  await dev().federate([{ ...entry, anchorPublicKey: wrongKey }]);
+  const entries = (await dev().agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
+  await dev().federate(entries.map((entry) => (entry.instance === 'FI' ? { ...entry, anchorPublicKey: wrongKey } : entry)));
   try {
     clock.advance(61_000);
     const response = await fromFinland(`${PERSONS}/123`);
@@ -86,8 +95,57 @@ test("a foreign configuration that does not verify with the anchor DEV's central
     const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(local.status).toBe(200);
   } finally {
-    await dev().federate([entry]);
+    await dev().federate(entries);
   }
+});
+
+describe('a hostile partner central (it controls its own key and configuration)', () => {
+  let server: Server;
+  let served: GlobalConfigurationDocument;
+  let version = 1;
+  const document = (gateways: GlobalConfigurationDocument['gateways'], services: GlobalConfigurationDocument['services']): GlobalConfigurationDocument => ({
+    type: GLOBAL_CONFIGURATION_TYPE,
+    instance: 'XX',
+    version: version++,
+    generatedAt: new Date(clock.now()).toISOString(),
+    expiresAt: new Date(clock.now() + 600_000).toISOString(),
+    memberClasses: ['GOV'],
+    members: [{ id: 'XX/GOV/1', name: 'Hostile', subsystems: ['svc'] }],
+    gateways,
+    services,
+    globalGroups: [],
+    centralKeyRotations: [],
+    federatedInstances: [],
+  });
+  const asPopulationRegistry = (path: string) => httpCall(`${dev().agencies['population-registry'].consumerUrl}${path}`, { headers: { 'x-road-client': 'DEV/GOV/70000001/population' } });
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => {
+      void signGlobalConfiguration(served, hostile).then((signed) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(signed)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const entries = (await dev().agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
+    await dev().federate(entries.map((entry) => (entry.instance === 'XX' ? { ...entry, centralUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } : entry)));
+  });
+  afterAll(() => {
+    server?.close();
+  });
+
+  test("its configuration cannot vouch for another instance's gateway (here DEV's own tax-board)", async () => {
+    served = document([{ id: 'DEV/GOV/70000002/tax-board', owner: 'XX/GOV/1', providerUrl: 'https://gateway.xx.example', clients: ['XX/GOV/1/svc'], keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }] }], []);
+    clock.advance(61_000);
+    const response = await asPopulationRegistry('/listClients?xRoadInstance=XX');
+    expectXRoadError(response, 503, 'Server.ClientProxy.OutdatedGlobalConf');
+    expect(response.json<{ message: string }>().message).toMatch(/names DEV\/GOV\/70000002\/tax-board, which is not of its instance/);
+  });
+
+  test('its provider URLs cannot point into the calling gateway’s own network', async () => {
+    served = document([{ id: 'XX/GOV/1/gw', owner: 'XX/GOV/1', providerUrl: 'https://10.0.0.5', clients: ['XX/GOV/1/svc'], keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }] }], [{ id: 'XX/GOV/1/svc/data', gateway: 'XX/GOV/1/gw' }]);
+    clock.advance(61_000);
+    const response = await asPopulationRegistry('/r1/XX/GOV/1/svc/data');
+    expectXRoadError(response, 502, 'Server.ClientProxy.NetworkError');
+    expect(response.json<{ message: string }>().message).toMatch(/not on a public address/);
+  });
 });
 
 test("FI's configuration expiring stops only FI's exchanges", async () => {
