@@ -3,7 +3,7 @@
  *
  *   sild log verify --agency tax-board
  *   sild evidence export <X-Road-Id> --agency tax-board [--client ID] [--out FILE]
- *   sild evidence verify FILE [--anchor ANCHOR]
+ *   sild evidence verify FILE [--anchor ANCHOR] [--federated-anchor ANCHOR]…
  *   sild registry list | sild registry remove --agency NAME
  *   sild keys rotate --agency NAME [--wait] | sild keys rotate --central [--wait]
  *   sild keys rotate --agency NAME | --central  --aws [--config FILE]   (the next step, as a config change)
@@ -106,12 +106,15 @@ evidence
   .description('verify an evidence bundle offline, down to the anchor; exit 0 valid, 1 invalid')
   .argument('<file>', 'the evidence bundle')
   .addOption(new Option('--anchor <anchor>', 'anchor file or INSTANCE:BASE64-PUBLIC-KEY (default: the local ecosystem\'s .sild/anchor.json)'))
-  .action((file: string, options: { anchor?: string }) =>
+  .addOption(
+    new Option('--federated-anchor <anchor>', 'a federated instance\'s anchor (repeatable; default: the one the anchored configuration publishes)').argParser((value: string, previous: string[] = []) => [...previous, value]),
+  )
+  .action((file: string, options: { anchor?: string; federatedAnchor?: string[] }) =>
     run(() => {
       const anchor = options.anchor ?? anchorPath(stateDir);
       if (!options.anchor && !existsSync(anchor)) throw new CliError('--anchor is required (no local ecosystem anchor found)');
       output.progress(`Anchor: ${options.anchor ?? anchor}`);
-      return verifyEvidenceCommand(file, readAnchor(anchor), output);
+      return verifyEvidenceCommand(file, readAnchor(anchor), output, (options.federatedAnchor ?? []).map(readAnchor));
     }),
   );
 

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
 import { ConfigurationHistory } from '../lambdas/core/configuration-history';
 import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
+import { instanceOfId, keysByInstance } from '../lambdas/core/federation';
 import { auditLog } from '../lambdas/core/log-audit';
 import { CliError, type LogTarget } from './log-target';
 
@@ -16,18 +17,35 @@ export interface Output {
   progress(text: string): void;
 }
 
-/** The current configuration and the gateway's kept history, verified with the anchor. */
-async function historyOf(target: LogTarget, out: Output): Promise<{ current: GlobalConfiguration; history: ConfigurationHistory }> {
+interface Histories {
+  readonly current: GlobalConfiguration;
+  /** The own instance's configurations. */
+  readonly history: ConfigurationHistory;
+  /** Each federated instance's configurations the gateway kept, verified with the anchor the own central publishes. */
+  readonly federated: ReadonlyMap<string, ConfigurationHistory>;
+}
+
+/** The current configuration and the gateway's kept history (its own instance's and the federated ones'), verified. */
+async function historyOf(target: LogTarget, out: Output): Promise<Histories> {
   const current = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
   const kept = await target.archive.history();
   const anchor = { ...target.anchor, rotations: current.document.centralKeyRotations };
-  const history = ConfigurationHistory.verified([...kept, current.signed], anchor, (error) => out.progress(`  a kept configuration does not verify and is ignored: ${(error as Error).message}`));
-  return { current, history };
+  const ignored = (error: unknown) => out.progress(`  a kept configuration does not verify and is ignored: ${(error as Error).message}`);
+  const history = ConfigurationHistory.verified([...kept, current.signed], anchor, ignored);
+  const federated = new Map<string, ConfigurationHistory>();
+  for (const entry of current.document.federatedInstances) {
+    const archive = target.federatedArchive(entry.instance);
+    const latest = await archive.latest();
+    const signed = [...(await archive.history()), ...(latest ? [latest] : [])];
+    if (signed.length > 0) federated.set(entry.instance, ConfigurationHistory.verified(signed, { instance: entry.instance, publicKey: entry.anchorPublicKey }, ignored));
+  }
+  return { current, history, federated };
 }
 
 export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = Date.now()): Promise<number> {
   out.progress(`Reading the message log of ${target.agency} (${target.gatewayId})…`);
-  const { history: configuration } = await historyOf(target, out);
+  const { current, history, federated } = await historyOf(target, out);
+  const configuration = keysByInstance(current.instance, history, federated);
   const seals = await target.seals.listSeals();
   const records = await target.log.scanRecords((count) => out.progress(`  ${count} records read`));
   out.progress(`Checking ${records.length} records against ${seals.length} seals…`);
@@ -63,8 +81,11 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
   const clients = [...new Set(records.map((record) => record.client))];
   if (clients.length > 1) throw new CliError(`X-Road-Id ${xRoadId} was used by several clients (${clients.join(', ')}); choose one with --client`);
   // The configuration in force when the exchange was signed: its keys, even if rotated out since.
-  const { current, history } = await historyOf(target, out);
+  const { current, history, federated } = await historyOf(target, out);
   const signedAt = Math.min(...records.map((record) => Date.parse(record.loggedAt)));
+  // A cross-border exchange: the foreign signer's configuration in force then travels in the bundle too.
+  const foreignInstances = new Set(records.map((record) => instanceOfId(signerOf(record) ?? current.instance)).filter((instance) => instance !== current.instance));
+  const federatedConfigurations = [...foreignInstances].flatMap((instance) => federated.get(instance)?.inForceAt(signedAt)?.signed ?? []);
   const bundle = await buildEvidence({
     gateway: target.gatewayId,
     records: records.map(withoutStoredHash),
@@ -72,6 +93,7 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
     leavesInWindows: (from, to) => target.seals.leavesInWindows(from, to),
     globalConfiguration: (history.inForceAt(signedAt) ?? current).signed,
     centralKeyRotations: current.document.centralKeyRotations,
+    federatedConfigurations,
     bodies: target.bodies,
     nowMs,
   });
@@ -91,14 +113,23 @@ function withoutStoredHash<R extends object>(record: R & { storedHash?: string }
   return rest;
 }
 
-export function verifyEvidenceCommand(file: string, anchor: Anchor, out: Output): number {
+/** The gateway a record's manifest names as its signer. */
+function signerOf(record: { manifest?: string }): string | undefined {
+  try {
+    return record.manifest ? (JSON.parse(Buffer.from(record.manifest, 'base64').toString('utf8')) as { signer?: { gateway?: string } }).signer?.gateway : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyEvidenceCommand(file: string, anchor: Anchor, out: Output, federatedAnchors: readonly Anchor[] = []): number {
   let bundle: EvidenceBundle;
   try {
     bundle = JSON.parse(readFileSync(file, 'utf8')) as EvidenceBundle;
   } catch (error) {
     throw new CliError(`${file} is not a readable JSON evidence bundle: ${(error as Error).message}`);
   }
-  const result = verifyEvidence(bundle, anchor);
+  const result = verifyEvidence(bundle, anchor, federatedAnchors);
   out.line(`Evidence ${file}: X-Road-Id ${bundle.xRoadId ?? '?'}, client ${bundle.client ?? '?'}, log of ${bundle.gateway ?? '?'}`);
   for (const check of result.checks) out.line(`  ${check.ok ? '✓' : '✗'} ${check.part}${check.detail ? ` — ${check.detail}` : ''}`);
   out.line(result.valid ? 'VALID: every check holds' : `INVALID: ${result.checks.filter((check) => !check.ok).length} check(s) failed`);

@@ -29,6 +29,8 @@ export interface LogTarget {
   readonly bodies?: BodyStore;
   /** The configurations the gateway kept (one per key set it saw): keys of before a rotation are looked up there. */
   readonly archive: ConfigurationArchive;
+  /** Those it kept of a federated instance (cross-border records are signed by that instance's gateways). */
+  federatedArchive(instance: string): ConfigurationArchive;
   globalConfiguration(): Promise<SignedGlobalConfiguration>;
 }
 
@@ -59,6 +61,7 @@ export function localTargetOf(info: LocalRuntimeInfo, agency: string): LogTarget
     seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards }),
     bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
     archive: new DynamoDbConfigurationArchive(clients.dynamodb, entry.table),
+    federatedArchive: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, entry.table, instance),
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
     anchor: info.anchor,
@@ -101,6 +104,7 @@ export function awsTarget(options: AwsTargetOptions): LogTarget {
     seals: new DynamoDbSealStore(clients.dynamodb, options.table, { shards: options.shards ?? 4 }),
     bodies: options.bucket ? new S3BodyStore(clients.s3, options.bucket) : undefined,
     archive: new DynamoDbConfigurationArchive(clients.dynamodb, options.table),
+    federatedArchive: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, options.table, instance),
     intervalSeconds,
     retentionDays,
     anchor: options.anchor,

@@ -5,7 +5,8 @@
  * gateway. `verifyEvidence` checks it down to the anchor without any network access.
  */
 import type { CentralKeyRotation } from './central-keys';
-import { verifyGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from './global-configuration';
+import { keysByInstance } from './federation';
+import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
 import type { MessageLogRecord } from './message-log';
@@ -36,6 +37,11 @@ export interface EvidenceBundle {
   readonly globalConfiguration: SignedGlobalConfiguration;
   /** Central key rotations known at export: the bundle then verifies under an anchor of a later central key too. */
   readonly centralKeyRotations?: CentralKeyRotation[];
+  /**
+   * Cross-border exchanges: the configuration of each federated instance whose gateway signed a record, in force when
+   * it signed — verified with the anchor `globalConfiguration` publishes for that instance (or one the verifier gives).
+   */
+  readonly federatedConfigurations?: SignedGlobalConfiguration[];
   readonly seals: Seal[];
   readonly records: EvidenceRecord[];
 }
@@ -62,6 +68,8 @@ export interface EvidenceSource {
   readonly globalConfiguration: SignedGlobalConfiguration;
   /** The central key rotations known at export (so the bundle verifies under an anchor of a later central key). @default none */
   readonly centralKeyRotations?: readonly CentralKeyRotation[];
+  /** The federated instances' configurations in force when their gateways signed records of this exchange. @default none */
+  readonly federatedConfigurations?: readonly SignedGlobalConfiguration[];
   readonly nowMs: number;
 }
 
@@ -95,6 +103,7 @@ export async function buildEvidence(source: EvidenceSource): Promise<EvidenceBun
     exportedAt: new Date(source.nowMs).toISOString(),
     globalConfiguration: source.globalConfiguration,
     ...(source.centralKeyRotations?.length ? { centralKeyRotations: [...source.centralKeyRotations] } : {}),
+    ...(source.federatedConfigurations?.length ? { federatedConfigurations: [...source.federatedConfigurations] } : {}),
     seals,
     records,
   };
@@ -107,8 +116,12 @@ export interface EvidenceCheck {
   readonly detail?: string;
 }
 
-/** Verifies a bundle offline against the anchor; every check is reported, not just the first failure. */
-export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid: boolean; checks: EvidenceCheck[] } {
+/**
+ * Verifies a bundle offline against the anchor (and, for a cross-border exchange, the federated instance's anchor:
+ * given in `federatedAnchors`, else the one the verified configuration publishes for it); every check is reported,
+ * not just the first failure.
+ */
+export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federatedAnchors: readonly Anchor[] = []): { valid: boolean; checks: EvidenceCheck[] } {
   const checks: EvidenceCheck[] = [];
   const check = (part: string, ok: boolean, detail?: string) => checks.push({ part, ok, ...(detail ? { detail } : {}) });
   if (bundle?.type !== EVIDENCE_TYPE) {
@@ -123,6 +136,22 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid:
     check('global configuration: signed by the anchor key', false, (error as Error).message);
     return { valid: false, checks };
   }
+
+  const foreign = new Map<string, GlobalConfiguration>();
+  for (const signed of bundle.federatedConfigurations ?? []) {
+    const instance = claimedInstanceOf(signed);
+    const given = federatedAnchors.find((candidate) => candidate.instance === instance);
+    const published = configuration.federatedInstance(instance);
+    const part = `global configuration of ${instance}: signed by ${given ? 'the given anchor' : `the anchor ${configuration.instance} publishes for it`}`;
+    try {
+      if (!given && !published) throw new Error(`${configuration.instance} does not federate with ${instance}`);
+      foreign.set(instance, verifyGlobalConfiguration(signed, given ?? { instance, publicKey: published!.anchorPublicKey }));
+      check(part, true, `generated ${foreign.get(instance)!.document.generatedAt}`);
+    } catch (error) {
+      check(part, false, (error as Error).message);
+    }
+  }
+  const keys = keysByInstance(configuration.instance, configuration, foreign);
 
   bundle.seals.forEach((seal, index) => {
     let label = `seal ${index + 1}`;
@@ -140,7 +169,7 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid:
   for (const entry of bundle.records) {
     const record = deserializeRecord(entry.record);
     const part = `${record.side} ${record.direction}`;
-    const result = checkLogRecord(record, configuration);
+    const result = checkLogRecord(record, keys);
     check(`${part}: body matches its logged hash`, result.bodyMatches);
     if (record.manifest) {
       check(`${part}: manifest signed by ${result.signer ?? '?'}`, result.signatureValid, result.signatureValid ? undefined : result.problem);
@@ -164,6 +193,15 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor): { valid:
   }
   checkBinding(bundle, check);
   return { valid: checks.every((entry) => entry.ok), checks };
+}
+
+/** The instance a configuration says it is of (verification then holds it to its anchor's). */
+function claimedInstanceOf(signed: SignedGlobalConfiguration): string {
+  try {
+    return String((JSON.parse(signed.document) as { instance?: unknown }).instance);
+  } catch {
+    return '?';
+  }
 }
 
 interface BoundManifest {

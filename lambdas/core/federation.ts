@@ -64,3 +64,22 @@ export class FederatedConfigurations implements TrustedConfigurations {
 export function federatedCacheOptions(entry: FederatedInstance, base: Omit<GlobalConfigurationCacheOptions, 'anchor'>): GlobalConfigurationCacheOptions {
   return { ...base, anchor: { instance: entry.instance, publicKey: entry.anchorPublicKey } };
 }
+
+type PublicKeyLookup = Pick<GlobalConfiguration, 'publicKey'>;
+
+/** The instance an identifier (`INST/…`) belongs to. */
+export const instanceOfId = (id: string) => id.slice(0, Math.max(0, id.indexOf('/')));
+
+/**
+ * Public keys of gateways of any instance, each looked up only in its own instance's configurations — the own ones,
+ * or a federated instance's (a configuration speaks for its instance alone). Audits and evidence use it for records
+ * of cross-border exchanges, which a foreign gateway signed.
+ */
+export function keysByInstance(ownInstance: string, own: PublicKeyLookup, foreign: ReadonlyMap<string, PublicKeyLookup>): PublicKeyLookup {
+  return {
+    publicKey: (gatewayId, keyId) => {
+      const instance = instanceOfId(gatewayId);
+      return instance === ownInstance ? own.publicKey(gatewayId, keyId) : foreign.get(instance)?.publicKey(gatewayId, keyId);
+    },
+  };
+}

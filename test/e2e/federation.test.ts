@@ -3,7 +3,13 @@
  * emulators and gateways. FI's client calls DEV's population registry across the instances; the refusals name
  * what is missing; a foreign configuration that does not verify, or expires, stops only that instance's exchanges.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
+import { localTargetOf } from '../../cli/log-target';
+import type { EvidenceBundle } from '../../lambdas/core/evidence';
+import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +21,7 @@ import { expectXRoadError, PERSONS, TAX_CLIENT, TestClock } from './fixture';
 
 const FI_CLIENT = 'FI/GOV/1234567-8/tax';
 const FI_AUDIT = 'FI/GOV/1234567-8/audit';
+const FI_STATS = 'FI/GOV/1234567-8/stats';
 const readConfig = (name: string) => JSON.parse(readFileSync(`config/federation/${name}.json`, 'utf8')) as Record<string, unknown> & { agencies: { subsystems: string[] }[] };
 
 let federation: LocalFederation;
@@ -22,9 +29,12 @@ const clock = new TestClock();
 /** The key of a hostile partner central, XX, that population-registry also federates with (see the describe below). */
 const hostile = newTestKey();
 beforeAll(async () => {
-  const fi = readConfig('fi');
-  fi.agencies[0].subsystems.push('audit'); // a second FI client, without an access right in DEV
-  const dev = readConfig('dev') as ReturnType<typeof readConfig> & { central: { federation: object[] }; agencies: { federation?: string[] }[] };
+  // Two more FI clients: audit, in FI's global group `auditors` (DEV grants the group reads), and stats, without a right.
+  const fi = readConfig('fi') as ReturnType<typeof readConfig> & { central: { globalGroups?: object[] } };
+  fi.agencies[0].subsystems.push('audit', 'stats');
+  fi.central.globalGroups = [{ code: 'auditors', description: 'Finnish auditors', members: [FI_AUDIT] }];
+  const dev = readConfig('dev') as ReturnType<typeof readConfig> & { central: { federation: object[] }; agencies: { federation?: string[]; accessRights: object[] }[] };
+  dev.agencies[0].accessRights.push({ service: 'population/persons', subject: 'globalgroup:FI/auditors', methods: ['GET'], paths: ['/*'] });
   dev.central.federation.push({ instance: 'XX', anchorPublicKey: hostile.spkiBase64, centralUrl: 'http://127.0.0.1:9' });
   dev.agencies[0].federation!.push('XX');
   federation = await startLocalFederation([{ config: dev, baseDir: 'config/federation' }, { config: fi, baseDir: 'config/federation' }], { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false });
@@ -61,8 +71,65 @@ test('a cross-border POST carries its body both ways', async () => {
   expect(response.json()).toMatchObject({ givenName: 'Aino' });
 });
 
+describe('evidence of a cross-border exchange', () => {
+  const capture = (): Output & { lines: string[] } => {
+    const lines: string[] = [];
+    return { lines, line: (text) => lines.push(text), progress: () => undefined };
+  };
+  const target = (instance: 'DEV' | 'FI', agency: string) => localTargetOf(localRuntimeInfo(federation.instances[instance]), agency);
+  const exported = (instance: 'DEV' | 'FI', agency: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sild-fed-')), `${instance}.json`);
+    return exportEvidenceCommand(target(instance, agency), 'fed-ev-1', { client: FI_CLIENT, out: file }, capture(), clock.now()).then((code) => ({ code, file }));
+  };
+
+  beforeAll(async () => {
+    for (const ecosystem of [dev(), fi()]) for (const agency of Object.values(ecosystem.agencies)) await agency.seal(); // genesis
+    expect((await fromFinland(`${PERSONS}/123`, { headers: { 'x-road-id': 'fed-ev-1' } })).status).toBe(200);
+    clock.advance(95_000); // the window closes (plus grace)
+    await dev().agencies['population-registry'].seal();
+    await fi().agencies['fi-tax-office'].seal();
+  });
+
+  test('the provider side (DEV) exports it with the FI configuration; it verifies offline with the DEV anchor alone, and with both anchors', async () => {
+    const { code, file } = await exported('DEV', 'population-registry');
+    expect(code).toBe(0);
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as EvidenceBundle;
+    expect(bundle.federatedConfigurations?.map((signed) => JSON.parse(signed.document).instance)).toEqual(['FI']);
+    const devAnchor = await dev().anchor();
+    const fiAnchor = await fi().anchor();
+    const alone = capture();
+    expect(verifyEvidenceCommand(file, devAnchor, alone)).toBe(0);
+    expect(alone.lines.join('\n')).toMatch(/✓ global configuration of FI: signed by the anchor DEV publishes for it/);
+    expect(alone.lines.join('\n')).toMatch(/✓ provider request: manifest signed by FI\/GOV\/1234567-8\/fi-tax-office/);
+    expect(verifyEvidenceCommand(file, devAnchor, capture(), [fiAnchor])).toBe(0);
+    // Another key for FI than the one that signed its configuration: the foreign signer can no longer be vouched for.
+    const wrong = capture();
+    expect(verifyEvidenceCommand(file, devAnchor, wrong, [{ instance: 'FI', publicKey: hostile.spkiBase64 }])).toBe(1);
+    expect(wrong.lines.join('\n')).toMatch(/✗ global configuration of FI: signed by the given anchor/);
+  });
+
+  test('the consumer side (FI) exports it with the DEV configuration, verified with the FI anchor', async () => {
+    const { code, file } = await exported('FI', 'fi-tax-office');
+    expect(code).toBe(0);
+    const out = capture();
+    expect(verifyEvidenceCommand(file, await fi().anchor(), out)).toBe(0);
+    expect(out.lines.join('\n')).toMatch(/✓ consumer response: manifest signed by DEV\/GOV\/70000001\/population-registry/);
+  });
+
+  test('sild log verify checks the foreign-signed records with the foreign configurations the gateway kept', async () => {
+    const out = capture();
+    expect(await verifyLogCommand(target('DEV', 'population-registry'), out, clock.now())).toBe(0);
+    expect(out.lines.join('\n')).toContain('problems:        none');
+  });
+});
+
 test('a foreign client without an access right is refused by the provider', async () => {
-  expectXRoadError(await fromFinland(`${PERSONS}/123`, { client: FI_AUDIT }), 403, 'Server.ServerProxy.AccessDenied');
+  expectXRoadError(await fromFinland(`${PERSONS}/123`, { client: FI_STATS }), 403, 'Server.ServerProxy.AccessDenied');
+});
+
+test("access rights may name a foreign global group: FI's auditors may read, not write", async () => {
+  expect((await fromFinland(`${PERSONS}/123`, { client: FI_AUDIT })).status).toBe(200);
+  expectXRoadError(await fromFinland(PERSONS, { client: FI_AUDIT, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 403, 'Server.ServerProxy.AccessDenied');
 });
 
 test('listClients?xRoadInstance=FI lists the foreign members on a gateway that federates with FI; elsewhere none', async () => {
@@ -151,6 +218,7 @@ describe('a hostile partner central (it controls its own key and configuration)'
 test("FI's configuration expiring stops only FI's exchanges", async () => {
   await fi().central.stop();
   clock.advance(11 * 60_000); // past FI's 600 s validity; DEV's central keeps publishing
+  for (const agency of Object.values(dev().agencies)) await agency.seal(); // as DEV's sealer schedule does meanwhile
   const foreign = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`);
   expectXRoadError(foreign, 503, 'Server.ClientProxy.OutdatedGlobalConf');
   const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
