@@ -13,6 +13,7 @@
  * Calls are attributed to a party ("gateway" or "central") by a classifier the caller provides.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { toAttributeValue } from '../lambdas/adapters/dynamodb-put-item';
 import type { TableLayout } from '../lambdas/adapters/tables';
 
 /** The slice of an SDK client this needs (KMSClient, DynamoDBClient, DynamoDBDocumentClient). */
@@ -66,7 +67,9 @@ export function numberSize(text: string): number {
 export function attributeValueSize(value: AttributeValue): number {
   if (value.S !== undefined) return utf8(value.S);
   if (value.N !== undefined) return numberSize(value.N);
-  if (value.B !== undefined) return value.B.byteLength;
+  // Binary as the SDK passes it (bytes), or as the JSON protocol carries it (base64: the SDK-less writer's form).
+  const binary: unknown = value.B;
+  if (binary !== undefined) return typeof binary === 'string' ? Buffer.byteLength(binary, 'base64') : (binary as Uint8Array).byteLength;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.SS !== undefined) return value.SS.reduce((sum, entry) => sum + utf8(entry), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, entry) => sum + numberSize(entry), 0);
@@ -126,19 +129,7 @@ export class AwsCallCounter {
       (next: (args: { input: Record<string, unknown> }) => Promise<{ response?: { headers?: Record<string, string>; body?: unknown } }>, context: { commandName?: string }) =>
         async (args: { input: Record<string, unknown> }) => {
           const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-          const party = this.classify(service, operation, args.input);
-          const entry = this.entry(party, `${service}:${operation}`);
-          entry.calls += 1;
-          if (service === 'dynamodb' && WRITE_OPERATIONS.has(operation)) {
-            for (const { table, item } of writtenItems(operation, args.input)) {
-              const bytes = item ? itemSize(item) : 1024;
-              const index = item ? indexWriteUnits(item, this.layoutOf(table)) : 0;
-              entry.itemBytes += bytes;
-              entry.writeUnits += writeUnitsOf(bytes) + index;
-              entry.indexWriteUnits += index;
-            }
-          }
-          if (service === 's3' && operation === 'PutObject') entry.itemBytes += bodyLength(args.input.Body);
+          const entry = this.count(service, operation, args.input);
           const result = await next(args);
           if (service === 'dynamodb' && READ_OPERATIONS.has(operation)) {
             const length = Number(result.response?.headers?.['content-length'] ?? 0);
@@ -149,6 +140,33 @@ export class AwsCallCounter {
         },
       { step: 'deserialize', name: 'benchAwsCallCounter', priority: 'low' },
     );
+  }
+
+  /** Counts the message log's SDK-less writes (`DynamoDbPutItemClient`), as the middleware counts the SDK's. */
+  installWriter(writer: { observe(observer: (operation: string, input: object) => void): void }): void {
+    writer.observe((operation, input) => {
+      // The same attribute values the SDK would send (its write units are computed from them).
+      const item = (input as { Item?: Record<string, unknown> }).Item;
+      this.count('dynamodb', operation, { ...input, Item: item && (toAttributeValue(item) as { M: Record<string, AttributeValue> }).M });
+    });
+  }
+
+  /** One call of an operation, with the write units and bytes of what it writes. */
+  private count(service: Service, operation: string, input: Record<string, unknown>): OperationCount {
+    const party = this.classify(service, operation, input);
+    const entry = this.entry(party, `${service}:${operation}`);
+    entry.calls += 1;
+    if (service === 'dynamodb' && WRITE_OPERATIONS.has(operation)) {
+      for (const { table, item } of writtenItems(operation, input)) {
+        const bytes = item ? itemSize(item) : 1024;
+        const index = item ? indexWriteUnits(item, this.layoutOf(table)) : 0;
+        entry.itemBytes += bytes;
+        entry.writeUnits += writeUnitsOf(bytes) + index;
+        entry.indexWriteUnits += index;
+      }
+    }
+    if (service === 's3' && operation === 'PutObject') entry.itemBytes += bodyLength(input.Body);
+    return entry;
   }
 
   /** A deep copy of the totals so far. */

@@ -14,13 +14,12 @@
  * Gateway events go to Powertools Logger as in Lambda (`lambdas/adapters/powertools-events.ts`); this process's stdout is discarded.
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { Agent, request, type IncomingMessage, type Server } from 'node:http';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { type IncomingMessage, type Server } from 'node:http';
 import { LOCAL_CREDENTIALS } from '../lib/local/emulators';
 import type { AddressInfo } from 'node:net';
 import { CreateKeyCommand, DescribeKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbPutItemClient } from '../lambdas/adapters/dynamodb-put-item';
 import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../lambdas/adapters/tables';
 import { ensureTable } from '../lib/local/dynamodb';
@@ -144,6 +143,7 @@ async function start(request: GatewayStartRequest): Promise<GatewayEndpoints> {
   );
   counter.install(ecosystem.clients.kms as unknown as MiddlewareClient, 'kms');
   counter.install(ecosystem.clients.dynamodb as unknown as MiddlewareClient, 'dynamodb');
+  if (ecosystem.clients.logWriter instanceof DynamoDbPutItemClient) counter.installWriter(ecosystem.clients.logWriter);
   counter.install(ecosystem.clients.s3 as unknown as MiddlewareClient, 's3');
   snapshotCalls = () => counter.snapshot();
   return { consumerUrl: consumer.consumerUrl, providerUrl: provider.providerUrl, centralUrl: ecosystem.centralUrl, calibration };
@@ -163,37 +163,6 @@ async function cpuPerCall(count: number, call: (index: number) => Promise<unknow
   return (used.user + used.system) / 1000 / count;
 }
 
-/** A conditional PutItem with SigV4 and node:http only (the wire protocol DynamoDB documents: JSON 1.0 over POST). */
-function barePutItem(running: LocalEcosystem, table: string, run: string): (index: number) => Promise<unknown> {
-  const endpoint = new URL(running.emulatorEndpoints.dynamodbUrl);
-  const signer = new SignatureV4({ service: 'dynamodb', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
-  const agent = new Agent({ keepAlive: true });
-  return async (index) => {
-    const body = JSON.stringify({
-      TableName: table,
-      Item: { pk: { S: `${run}#bare#${index}` }, sk: { S: 'consumer#request' }, padding: { S: 'p'.repeat(900) }, loggedAt: { S: new Date().toISOString() } },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      port: Number(endpoint.port),
-      path: '/',
-      headers: { host: endpoint.host, 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(body)), 'x-amz-target': 'DynamoDB_20120810.PutItem' },
-      body,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const call = request({ hostname: endpoint.hostname, port: endpoint.port, path: '/', method: 'POST', headers: signed.headers, agent }, (response) => {
-        response.resume();
-        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PutItem answered ${response.statusCode}`))));
-      });
-      call.on('error', reject);
-      call.end(body);
-    });
-  };
-}
-
 /** The unit costs an exchange is made of, on the same clients and emulators (a throw-away key and table). */
 async function calibrate(running: LocalEcosystem, url: string, count = 200): Promise<Calibration> {
   const { kms, dynamodb } = running.clients;
@@ -203,13 +172,15 @@ async function calibrate(running: LocalEcosystem, url: string, count = 200): Pro
   const manifest = Buffer.alloc(600, 'm');
   const http = new NodeHttpClient();
   const run = `${Date.now()}`;
+  // The message log's own SDK-less writer (ADR 0009), on its own connection like the SDK client above.
+  const bare = new DynamoDbPutItemClient({ endpoint: running.emulatorEndpoints.dynamodbUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
     kmsSignCpuMs: await cpuPerCall(count, () => kms.send(new SignCommand({ KeyId: keyId, Message: manifest, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))),
     dynamoPutCpuMs: await cpuPerCall(count, (index) =>
       dynamodb.send(new PutCommand({ TableName: table, Item: { pk: `${run}#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' })),
     ),
     fetchCpuMs: await cpuPerCall(count, () => http.send({ method: 'GET', url, headers: {}, body: Buffer.alloc(0), timeoutMs: 10_000 })),
-    bareDynamoPutCpuMs: await cpuPerCall(count, barePutItem(running, table, run)),
+    bareDynamoPutCpuMs: await cpuPerCall(count, (index) => bare.putItem({ TableName: table, Item: { pk: `${run}#bare#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' })),
   };
 }
 

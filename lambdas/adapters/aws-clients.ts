@@ -3,10 +3,11 @@
  * runtime's dynalite and KMS endpoint; in AWS it is left unset.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TRACING_ENV } from '../deployment-contract';
+import { DynamoDbPutItemClient, type ItemWriter } from './dynamodb-put-item';
 
 export interface AwsClientOptions {
   readonly region?: string;
@@ -25,6 +26,11 @@ export interface AwsClients {
   readonly kms: KMSClient;
   readonly dynamodb: DynamoDBDocumentClient;
   readonly s3: S3Client;
+  /**
+   * The message log's writes (four per message): DynamoDB `PutItem` without the SDK (ADR 0009), on the SDK's
+   * credentials and region; through the SDK when tracing (so each write is an X-Ray subsegment).
+   */
+  readonly logWriter: ItemWriter;
   /** The local S3 endpoint, when there is one (presigned URLs are path-style there). */
   readonly s3Endpoint?: string;
 }
@@ -32,18 +38,34 @@ export interface AwsClients {
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   // AWS_MAX_ATTEMPTS is the SDK's own setting (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
   const common = { region: options.region, credentials: options.credentials, maxAttempts: options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || 3) };
-  const capture = (options.tracing ?? process.env[TRACING_ENV] === 'true') ? tracerCapture() : <T>(client: T) => client;
+  const tracing = options.tracing ?? process.env[TRACING_ENV] === 'true';
+  const capture = tracing ? tracerCapture() : <T>(client: T) => client;
+  const dynamodbClient = capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }));
+  const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
   return {
     kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
-    dynamodb: DynamoDBDocumentClient.from(capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb })), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    dynamodb,
+    logWriter: tracing
+      ? sdkItemWriter(dynamodb)
+      : new DynamoDbPutItemClient({
+          endpoint: options.endpoints?.dynamodb,
+          region: () => dynamodbClient.config.region(),
+          credentials: () => dynamodbClient.config.credentials(),
+          maxAttempts: common.maxAttempts,
+        }),
     // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
     // per-request CRC checksums add only CPU; they are computed where S3 requires them.
     s3: capture(new S3Client({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })),
     s3Endpoint: options.endpoints?.s3,
   };
 }
+
+/** The message log's writes through the SDK (traced, or where no other writer is given). */
+export const sdkItemWriter = (client: DynamoDBDocumentClient): ItemWriter => ({
+  putItem: async (input) => {
+    await client.send(new PutCommand(input));
+  },
+});
 
 /**
  * Powertools Tracer, loaded only when tracing is on: the X-Ray SDK it brings costs cold-start time a function that

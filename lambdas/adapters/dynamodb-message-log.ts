@@ -10,8 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/gateway-settings';
+import { sdkItemWriter } from './aws-clients';
+import type { ItemWriter } from './dynamodb-put-item';
 import type { MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/seal';
@@ -23,6 +25,8 @@ export interface DynamoDbMessageLogOptions {
   readonly retentionDays?: number;
   /** @default intervalSeconds 60, shards 4 */
   readonly sealing?: Pick<SealingSettings, 'intervalSeconds' | 'shards'>;
+  /** Writes the records and certificates (the gateways: without the SDK, ADR 0009). @default through `client` */
+  readonly writer?: ItemWriter;
 }
 
 /** Items of the table that are not log records. */
@@ -35,6 +39,7 @@ export class DynamoDbMessageLog implements MessageLog {
   private readonly retentionSeconds: number;
   private readonly intervalSeconds: number;
   private readonly shards: number;
+  private readonly writer: ItemWriter;
   /** Certificates known to be stored, by id, with the expiry their item was written with. */
   private readonly storedCertificates = new Map<string, number>();
   /** Certificates read back, by id. */
@@ -47,6 +52,7 @@ export class DynamoDbMessageLog implements MessageLog {
     this.retentionSeconds = (options.retentionDays ?? 30) * 86_400;
     this.intervalSeconds = options.sealing?.intervalSeconds ?? 60;
     this.shards = options.sealing?.shards ?? 4;
+    this.writer = options.writer ?? sdkItemWriter(client);
   }
 
   async append(record: MessageLogRecord): Promise<void> {
@@ -59,7 +65,7 @@ export class DynamoDbMessageLog implements MessageLog {
     const item = recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt });
     try {
       if (record.certificate !== undefined) await this.storeCertificate(record.certificate, expiresAt);
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.writer.putItem({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
     } catch (error) {
       if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${sk} record for ${pk} exists already`);
       throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
@@ -75,7 +81,7 @@ export class DynamoDbMessageLog implements MessageLog {
     const storedUntil = this.storedCertificates.get(id);
     if (storedUntil !== undefined && storedUntil >= recordExpiresAt + CERTIFICATE_MARGIN_SECONDS / 2) return;
     const expiresAt = recordExpiresAt + CERTIFICATE_MARGIN_SECONDS;
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: CERT_PK, sk: id, certificate: Buffer.from(certificate, 'base64'), expiresAt } }));
+    await this.writer.putItem({ TableName: this.tableName, Item: { pk: CERT_PK, sk: id, certificate: Buffer.from(certificate, 'base64'), expiresAt } });
     this.storedCertificates.set(id, expiresAt);
     this.certificateCache.set(id, certificate);
   }

@@ -52,7 +52,7 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
   const keyRing = new DynamoDbGatewayKeys(clients.dynamodb, deployment.messageLogTable);
   const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deploymentKeyRing(deployment), clock, settings.keyRingRefreshSeconds * 1000);
   const archive = new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable);
-  const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, { retentionDays: deployment.logRetentionDays, sealing: settings.sealing });
+  const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, { retentionDays: deployment.logRetentionDays, sealing: settings.sealing, writer: clients.logWriter });
   const seals = new DynamoDbSealStore(clients.dynamodb, deployment.messageLogTable, settings.sealing);
   const config = new DynamoDbGatewayConfig(clients.dynamodb, deployment.messageLogTable);
   return {

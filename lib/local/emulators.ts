@@ -57,7 +57,7 @@ function passThrough(url: string): FaultProxy {
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   const dynalite = await startLocalDynamoDb({ path: options.stateDir && join(options.stateDir, 'dynamodb'), port: options.faultInjection === false ? options.dynamodbPort : undefined });
   // The fault proxy is a hop of its own (~1.4 ms p50): the benchmark leaves it out.
-  const dynamodb = options.faultInjection === false ? passThrough(dynalite.url) : await startFaultProxy(dynalite.url, options.dynamodbPort);
+  const dynamodb = options.faultInjection === false ? passThrough(dynalite.url) : await startFaultProxy(dynalite.url, [LOCAL_CREDENTIALS], options.dynamodbPort);
   const kms = await LocalKmsEndpoint.start({ stateDir: options.stateDir && join(options.stateDir, 'kms'), region: options.region, account: options.account, port: options.kmsPort });
   const s3 = await startLocalS3({ stateDir: options.stateDir && join(options.stateDir, 's3'), credentials: LOCAL_CREDENTIALS, port: options.s3Port, now: options.now });
   return {
