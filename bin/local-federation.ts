@@ -9,8 +9,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../lib/config/ecosystem-config';
-import { printAnswer, printEndpoints, runDemoExchange } from '../lib/local/demo';
+import { printAnswer, printEndpoints, reportStartFailure, runDemoExchange, serveUntilInterrupted } from '../lib/local/demo';
 import { startLocalFederation } from '../lib/local/federation';
 import { httpCall } from '../lib/local/http-call';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
@@ -58,21 +57,7 @@ async function main(): Promise<void> {
   print(crossBorderOk && localOk ? 'Federation demo verified end to end.' : 'Federation demo FAILED a check (see above).');
   print(`Serving until Ctrl-C. State lives in ${join(stateDir, 'federation')} (--fresh starts over).`);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    print('\nStopping…');
-    await federation.stop();
-    print('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  serveUntilInterrupted(() => federation.stop(), print);
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error(error);
-  process.exit(1);
-});
+main().catch(reportStartFailure);

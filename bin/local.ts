@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
-import { curlExample, printEndpoints, runDemoExchange } from '../lib/local/demo';
+import { curlExample, printEndpoints, reportStartFailure, runDemoExchange, serveUntilInterrupted } from '../lib/local/demo';
 import { validateServiceDescriptions } from '../lib/config/service-descriptions';
 import { anchorPath, localInfoPath, localRuntimeInfo } from '../lib/local/runtime-info';
 import { startLocalEcosystem } from '../lib/local/ecosystem';
@@ -69,24 +69,7 @@ async function main(): Promise<void> {
   print(ok ? 'Demo exchange verified end to end.' : 'Demo exchange FAILED a check (see above).');
   print(`Serving until Ctrl-C. State lives in ${stateDir} (npm start -- --fresh, or npm run clean, starts over).`);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    print('\nStopping…');
-    await ecosystem.stop();
-    print('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  serveUntilInterrupted(() => ecosystem.stop(), print);
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    const { port } = error as NodeJS.ErrnoException & { port?: number };
-    console.error(`Port ${port ?? ''} is in use: set local.basePort and local.sampleBackendPort in the config to free ports.`);
-  } else console.error(error);
-  process.exit(1);
-});
+main().catch(reportStartFailure);

@@ -14,7 +14,7 @@ import { singleHeaders } from '../../lambdas/core/http';
 import { checkLogRecord } from '../../lambdas/core/log-verification';
 import { fingerprintOf } from '../../lambdas/core/signatures';
 import { systemClock } from '../../lambdas/core/ports';
-import type { EcosystemConfig } from '../config/ecosystem-config';
+import { ConfigError, type EcosystemConfig } from '../config/ecosystem-config';
 import type { LocalEcosystem } from './ecosystem';
 import { httpCall, type CallResult } from './http-call';
 
@@ -127,4 +127,29 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
     }
   }
   return allValid;
+}
+
+/** Serves until Ctrl-C (or SIGTERM), then stops what runs — once — and exits. */
+export function serveUntilInterrupted(stop: () => Promise<void>, print: Print): void {
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    print('\nStopping…');
+    await stop();
+    print('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** How the local launchers report a failure to start: a config or port problem in a sentence, anything else as is. */
+export function reportStartFailure(error: unknown): never {
+  if (error instanceof ConfigError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const { port } = error as NodeJS.ErrnoException & { port?: number };
+    console.error(`Port ${port ?? ''} is in use: set local.basePort and local.sampleBackendPort in the config to free ports.`);
+  } else console.error(error);
+  process.exit(1);
 }
