@@ -5,9 +5,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { TRACING_ENV } from '../deployment-contract';
 import { DynamoDbPutItemClient, type ItemWriter } from './dynamodb-put-item';
+import { s3Sdk } from './s3-sdk';
 
 export interface AwsClientOptions {
   readonly region?: string;
@@ -42,6 +43,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const capture = tracing ? tracerCapture() : <T>(client: T) => client;
   const dynamodbClient = capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }));
   const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
+  let s3: S3Client | undefined;
   return {
     kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
     dynamodb,
@@ -53,9 +55,12 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
           credentials: () => dynamodbClient.config.credentials(),
           maxAttempts: common.maxAttempts,
         }),
+    // Created (and the package loaded) on first use: most messages never touch S3 (`s3-sdk.ts`).
     // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
     // per-request CRC checksums add only CPU; they are computed where S3 requires them.
-    s3: capture(new S3Client({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })),
+    get s3() {
+      return (s3 ??= capture(new (s3Sdk().S3Client)({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })));
+    },
     s3Endpoint: options.endpoints?.s3,
   };
 }

@@ -8,10 +8,11 @@
  * (query-string SigV4, `UNSIGNED-PAYLOAD`, https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html),
  * so only the client package is needed at run time.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { systemClock, type BodyStore, type Clock } from '../core/ports';
+import { s3Sdk } from './s3-sdk';
 
 export interface S3BodyStoreOptions {
   /** A local S3 endpoint (path-style URLs); unset in AWS (virtual-hosted `https://bucket.s3.region.amazonaws.com`). */
@@ -24,19 +25,26 @@ export class S3BodyStore implements BodyStore {
   private signer?: SignatureV4;
 
   constructor(
-    private readonly s3: S3Client,
+    /** The client, or how to get it when a body first needs it (a function that never stores one never loads S3). */
+    private readonly client: S3Client | (() => S3Client),
     private readonly bucket: string,
     private readonly options: S3BodyStoreOptions = {},
   ) {}
 
+  private get s3(): S3Client {
+    return typeof this.client === 'function' ? this.client() : this.client;
+  }
+
   async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
     const key = `${purpose}/${sha256Hex}`;
+    const { PutObjectCommand } = s3Sdk();
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }));
     return `s3://${this.bucket}/${key}`;
   }
 
   async get(location: string): Promise<Buffer> {
     const { bucket, key } = parseLocation(location);
+    const { GetObjectCommand } = s3Sdk();
     const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await object.Body!.transformToByteArray());
   }

@@ -71,7 +71,7 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
     log,
     seals,
     config,
-    bodyStore: new S3BodyStore(clients.s3, deployment.bodyBucket, { endpoint: clients.s3Endpoint, clock }),
+    bodyStore: new S3BodyStore(() => clients.s3, deployment.bodyBucket, { endpoint: clients.s3Endpoint, clock }),
     accessPolicy: new CachedAccessPolicy(() => config.accessPolicy(), clock),
     descriptions: config,
     sealHealth: new SealHealth(seals, settings.sealing, clock),
