@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     }
     if (gatewayStderr?.lines) {
       print(`  the gateway process wrote ${gatewayStderr.lines} lines on stderr; most frequent:`);
-      for (const { line, count } of gatewayStderr.top) print(`    ${String(count).padStart(7)} × ${line.slice(0, 200)}`);
+      for (const { line, count } of gatewayStderr.top) print(`    ${String(count).padStart(7)} × ${line.slice(0, 400)}`);
     }
     print();
     printCost(cost, print);

@@ -7,7 +7,10 @@
  *   lists this gateway's signing key (a removed gateway, or a key not yet published, is not healthy);
  * - `sealing`: how far the message log is sealed, the lag, and whether the gateway fails closed — read from the log
  *   table, so it also says the table is reachable;
- * - `signing`: the current signing key (or session key, with its validity) works.
+ * - `signing`: the current signing key (or session key, with its validity) works;
+ * - `federation` (only on a gateway that takes part in one): each followed instance's configuration, as
+ *   `globalConfiguration` reports the own one. Reported, not counted in `status`: a partner's outage stops only its
+ *   exchanges, not this gateway's.
  */
 import type { GatewayDeps } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
@@ -23,6 +26,8 @@ export interface HealthAnswer {
   readonly gateway: string;
   readonly checkedAt: string;
   readonly checks: { readonly globalConfiguration: Check; readonly sealing: Check; readonly signing: Check };
+  /** Per federated instance this gateway follows. */
+  readonly federation?: Readonly<Record<string, Check>>;
 }
 
 export async function gatewayHealth(deps: GatewayDeps): Promise<HealthAnswer> {
@@ -31,13 +36,14 @@ export async function gatewayHealth(deps: GatewayDeps): Promise<HealthAnswer> {
     (value) => value,
     (error: Error) => error,
   );
-  const [sealing, signing] = await Promise.all([sealingCheck(deps), signingCheck(deps, configuration, now)]);
+  const [sealing, signing, federation] = await Promise.all([sealingCheck(deps), signingCheck(deps, configuration, now), federationChecks(deps, now)]);
   const checks = { globalConfiguration: configurationCheck(configuration, now), sealing, signing };
   return {
     status: Object.values(checks).every((check) => check.ok) ? 'ok' : 'failing',
     gateway: deps.settings.gatewayId,
     checkedAt: new Date(now).toISOString(),
     checks,
+    ...(federation ? { federation } : {}),
   };
 }
 
@@ -58,6 +64,21 @@ function configurationCheck(configuration: GlobalConfiguration | Error, now: num
     ageSeconds: Math.round((now - configuration.generatedAtMs) / 1000),
     expiresAt: new Date(configuration.expiresAtMs).toISOString(),
   };
+}
+
+async function federationChecks(deps: GatewayDeps, now: number): Promise<Record<string, Check> | undefined> {
+  const instances = deps.settings.federatedInstances;
+  if (instances.length === 0) return undefined;
+  const checks = await Promise.all(
+    instances.map(async (instance) => {
+      const configuration = await deps.globalConfiguration.forInstance(instance, 'Server.ClientProxy').then(
+        (value) => value,
+        (error: Error) => error,
+      );
+      return [instance, configurationCheck(configuration, now)] as const;
+    }),
+  );
+  return Object.fromEntries(checks);
 }
 
 async function sealingCheck(deps: GatewayDeps): Promise<Check> {

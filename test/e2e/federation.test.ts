@@ -13,7 +13,7 @@ import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GLOBAL_CONFIGURATION_TYPE, signGlobalConfiguration, type GlobalConfigurationDocument } from '../../lambdas/core/global-configuration';
+import { GLOBAL_CONFIGURATION_TYPE, signGlobalConfiguration, type FederatedInstance, type GlobalConfigurationDocument } from '../../lambdas/core/global-configuration';
 import { startLocalFederation, type LocalFederation } from '../../lib/local/federation';
 import { newTestKey } from '../support/memory-adapters';
 import { httpCall } from '../../lib/local/http-call';
@@ -38,7 +38,10 @@ beforeAll(async () => {
   dev.central.federation.push({ instance: 'XX', anchorPublicKey: hostile.spkiBase64, centralUrl: 'http://127.0.0.1:9' });
   dev.agencies[0].federation!.push('XX');
   federation = await startLocalFederation([{ config: dev, baseDir: 'config/federation' }, { config: fi, baseDir: 'config/federation' }], { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false });
+  devFederation = (await federation.instances.DEV.agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
 });
+/** DEV's federated instances as deployed (tests that "redeploy" DEV's central start from these). */
+let devFederation: FederatedInstance[];
 afterAll(async () => {
   await federation?.stop();
 });
@@ -141,6 +144,14 @@ test('listClients?xRoadInstance=FI lists the foreign members on a gateway that f
   expect(notFederating.json()).toEqual({ member: [] });
 });
 
+test("GET /health reports each followed instance's configuration (beside, not in, the gateway's own status)", async () => {
+  const health = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/health`);
+  expect(health.status).toBe(200);
+  expect(health.json()).toMatchObject({ status: 'ok', federation: { FI: { ok: true, version: expect.any(Number) } } });
+  expect(health.json<Record<string, unknown>>().federation).not.toHaveProperty('DEV');
+  expect((await httpCall(`${dev().agencies['tax-board'].consumerUrl}/health`)).json()).not.toHaveProperty('federation');
+});
+
 test('an instance the central does not federate with, and a gateway that did not opt in, are refused', async () => {
   expectXRoadError(await fromFinland('/r1/SE/GOV/555/tax/returns'), 400, 'Server.ClientProxy.UnknownMember');
   // tax-board (DEV) did not opt in to the federation with FI.
@@ -151,8 +162,7 @@ test('an instance the central does not federate with, and a gateway that did not
 
 test("a foreign configuration that does not verify with the anchor DEV's central publishes for FI is refused", async () => {
   const wrongKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
-  const entries = (await dev().agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
-  await dev().federate(entries.map((entry) => (entry.instance === 'FI' ? { ...entry, anchorPublicKey: wrongKey } : entry)));
+  await dev().federate(devFederation.map((entry) => (entry.instance === 'FI' ? { ...entry, anchorPublicKey: wrongKey } : entry)));
   try {
     clock.advance(61_000);
     const response = await fromFinland(`${PERSONS}/123`);
@@ -162,7 +172,7 @@ test("a foreign configuration that does not verify with the anchor DEV's central
     const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(local.status).toBe(200);
   } finally {
-    await dev().federate(entries);
+    await dev().federate(devFederation);
   }
 });
 
@@ -191,8 +201,8 @@ describe('a hostile partner central (it controls its own key and configuration)'
       void signGlobalConfiguration(served, hostile).then((signed) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(signed)));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const entries = (await dev().agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
-    await dev().federate(entries.map((entry) => (entry.instance === 'XX' ? { ...entry, centralUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } : entry)));
+    devFederation = devFederation.map((entry) => (entry.instance === 'XX' ? { ...entry, centralUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } : entry));
+    await dev().federate(devFederation);
   });
   afterAll(() => {
     server?.close();
@@ -221,6 +231,9 @@ test("FI's configuration expiring stops only FI's exchanges", async () => {
   for (const agency of Object.values(dev().agencies)) await agency.seal(); // as DEV's sealer schedule does meanwhile
   const foreign = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`);
   expectXRoadError(foreign, 503, 'Server.ClientProxy.OutdatedGlobalConf');
+  const health = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/health`);
+  expect(health.status).toBe(200);
+  expect(health.json()).toMatchObject({ status: 'ok', federation: { FI: { ok: false, problem: expect.stringMatching(/global configuration of FI has expired/) } } });
   const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
   expect(local.status).toBe(200);
 });
