@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { printAnswer, printEndpoints, reportStartFailure, runDemoExchange, serveUntilInterrupted } from '../lib/local/demo';
 import { startLocalFederation } from '../lib/local/federation';
 import { httpCall } from '../lib/local/http-call';
+import { writeRuntimeFiles } from '../lib/local/runtime-info';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
 silenceSdkNodeVersionWarning();
@@ -36,10 +37,12 @@ async function main(): Promise<void> {
   };
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`);
+  // The `sild` commands work on each instance with SILD_STATE_DIR=.sild/federation/<INSTANCE>.
+  for (const ecosystem of [dev, fi]) await writeRuntimeFiles(ecosystem, join(stateDir, 'federation', ecosystem.config.instance));
   const print = (line: string) => console.log(line);
   printEndpoints(dev, print);
   printEndpoints(fi, print);
-  print(`  endpoints written to ${endpointsFile}`);
+  print(`  endpoints written to ${endpointsFile}; sild commands: SILD_STATE_DIR=${join(stateDir, 'federation', 'DEV')} (or …/FI) npx sild …`);
 
   const consumerUrl = fi.agencies['fi-tax-office'].consumerUrl;
   print('');

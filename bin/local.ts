@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
 import { curlExample, printEndpoints, reportStartFailure, runDemoExchange, serveUntilInterrupted } from '../lib/local/demo';
 import { validateServiceDescriptions } from '../lib/config/service-descriptions';
-import { anchorPath, localInfoPath, localRuntimeInfo } from '../lib/local/runtime-info';
+import { writeRuntimeFiles } from '../lib/local/runtime-info';
 import { startLocalEcosystem } from '../lib/local/ecosystem';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 
@@ -52,9 +52,7 @@ async function main(): Promise<void> {
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, `${JSON.stringify(ecosystem.endpoints(), null, 2)}\n`);
   // What the `sild` CLI needs to read the logs of this running ecosystem.
-  writeFileSync(anchorPath(stateDir), `${JSON.stringify(await ecosystem.anchor(), null, 2)}\n`);
-  const info = localRuntimeInfo(ecosystem);
-  writeFileSync(localInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`);
+  await writeRuntimeFiles(ecosystem, stateDir);
   const print = (line: string) => console.log(line);
   printEndpoints(ecosystem, print);
   print(`  endpoints written to ${endpointsFile}`);

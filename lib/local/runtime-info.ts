@@ -4,6 +4,7 @@
  * step of a key rotation waits. The local credentials are the local runtime's stand-in for IAM; they never leave
  * the state folder.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURRENT_MAX_AGE_SECONDS } from '../../lambdas/adapters/s3-configuration-distribution';
 import type { Anchor } from '../../lambdas/core/global-configuration';
@@ -53,6 +54,13 @@ export interface LocalRuntimeInfo {
 
 export const localInfoPath = (stateDir: string) => join(stateDir, 'local.json');
 export const anchorPath = (stateDir: string) => join(stateDir, 'anchor.json');
+
+/** What the `sild` CLI reads to work on a running local ecosystem (`SILD_STATE_DIR=dir`): its runtime info and anchor. */
+export async function writeRuntimeFiles(ecosystem: LocalEcosystem, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(anchorPath(dir), `${JSON.stringify(await ecosystem.anchor(), null, 2)}\n`);
+  writeFileSync(localInfoPath(dir), `${JSON.stringify(localRuntimeInfo(ecosystem), null, 2)}\n`);
+}
 
 /** A margin on every wait: clocks, schedules and caches do not tick in step. */
 const MARGIN_SECONDS = 5;

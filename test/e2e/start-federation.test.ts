@@ -3,7 +3,7 @@
  * shape (the agencies of both instances under their names) and adds `centrals`, the printed curl from the FI client
  * to the DEV service works, and the cross-border exchange is verified end to end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +41,20 @@ describe('npm run start:federation', () => {
     expect(endpoints.centrals).toEqual({ DEV: endpoints.central, FI: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect(endpoints.configuration).toMatch(/current\.json$/);
 
+    // The sild CLI's files for each instance (SILD_STATE_DIR=<dir>/federation/<INSTANCE>).
+    for (const [instance, agency] of [['DEV', 'population-registry'], ['FI', 'fi-tax-office']]) {
+      expect(JSON.parse(readFileSync(join(dir, 'federation', instance, 'anchor.json'), 'utf8'))).toMatchObject({ instance });
+      expect(Object.keys(JSON.parse(readFileSync(join(dir, 'federation', instance, 'local.json'), 'utf8')).agencies)).toContain(agency);
+    }
+
     const curl = /curl -i -H 'X-Road-Client: (FI\/[^']+)' (\S+)/.exec(text);
     expect(curl).not.toBeNull();
     const answer = await httpCall(curl![2], { headers: { 'x-road-client': curl![1] } });
     expect(answer.status).toBe(200);
     expect(answer.headers['x-road-service']).toBe('DEV/GOV/70000001/population/persons');
+
+    // The CLI on DEV's provider log, which now holds records the FI gateway signed.
+    const verify = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/sild.ts', 'log', 'verify', '--agency', 'population-registry'], { env: { ...process.env, SILD_STATE_DIR: join(dir, 'federation', 'DEV') }, encoding: 'utf8' });
+    expect({ status: verify.status, stdout: verify.stdout }).toMatchObject({ status: 0, stdout: expect.stringContaining('problems:        none') });
   }, 120_000);
 });
