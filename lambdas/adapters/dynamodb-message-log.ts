@@ -8,7 +8,7 @@
  * compact (`message-log-item.ts`): a session certificate is stored once, in its own item, before the first record
  * that references it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/gateway-settings';
@@ -17,7 +17,7 @@ import type { ItemWriter } from './dynamodb-put-item';
 import type { MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/seal';
-import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate } from './message-log-item';
+import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, WRITE_ID } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
@@ -62,13 +62,28 @@ export class DynamoDbMessageLog implements MessageLog {
     // A whole window expires at once, so TTL never leaves a sealed window half-deleted for long.
     const expiresAt = Math.floor(windowStartMs(window + 1, this.intervalSeconds) / 1000) + this.retentionSeconds;
     const sk = `${record.side}#${record.direction}`;
-    const item = recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt });
+    // This write's own id: a retry that finds it knows its lost first attempt succeeded; an identical replay
+    // (same signed request logged in the same millisecond) carries another one and stays a duplicate.
+    const writeId = randomBytes(8);
+    const item = { ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt }), [WRITE_ID]: writeId };
     try {
       if (record.certificate !== undefined) await this.storeCertificate(record.certificate, expiresAt);
       await this.writer.putItem({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
     } catch (error) {
-      if (isConditionFailure(error)) throw new DuplicateRecordError(`A ${sk} record for ${pk} exists already`);
-      throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
+      if (!isConditionFailure(error)) throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
+      // A retry after a lost answer finds the record its first attempt wrote: that is this write, not a replay.
+      if (!(await this.holds(pk, sk, writeId))) throw new DuplicateRecordError(`A ${sk} record for ${pk} exists already`);
+    }
+  }
+
+  /** Whether the item at the key was written by this very append (its write id). */
+  private async holds(pk: string, sk: string, writeId: Buffer): Promise<boolean> {
+    try {
+      const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
+      const stored = existing.Item?.[WRITE_ID] as Uint8Array | undefined;
+      return stored !== undefined && Buffer.from(stored).equals(writeId);
+    } catch (error) {
+      throw new StoreUnavailableError('message-log', 'The message log could not be read back after a conditional write', { cause: error });
     }
   }
 

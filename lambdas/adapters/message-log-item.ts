@@ -42,6 +42,9 @@ export const ITEM_NAMES = {
   status: 'st',
 } as const;
 
+/** The write's own id (storage only, not part of the record): how a retried append recognises its own first write. */
+export const WRITE_ID = 'w';
+
 /** Fields a manifest states, read back from it when the item omits them. */
 const MANIFEST_FIELDS = ['service', 'requestId', 'userId', 'method', 'target', 'status'] as const;
 type ManifestField = (typeof MANIFEST_FIELDS)[number];

@@ -23,6 +23,11 @@ export interface FaultAnswer {
   readonly status: number;
   readonly type: string;
   readonly message: string;
+  /**
+   * Pass the call on first and answer the fault instead of DynamoDB's answer: the write happened, its answer was
+   * lost (a connection reset after DynamoDB acted). @default false
+   */
+  readonly afterForwarding?: boolean;
 }
 
 /** Decides per call: undefined passes it on, an answer replaces it. */
@@ -62,6 +67,7 @@ export async function startFaultProxy(targetUrl: string, credentials: readonly {
   let rule: FaultRule | undefined;
   const server: Server = createServer(async (request, response) => {
     const body = (await readBody(request))!;
+    let lostAnswer: FaultAnswer | undefined;
     const refused = await signatureFault(request, body, credentials);
     if (refused) {
       answer(response, refused);
@@ -75,14 +81,20 @@ export async function startFaultProxy(targetUrl: string, credentials: readonly {
         // Not JSON: rules see an empty body.
       }
       const fault = rule({ target: String(request.headers['x-amz-target'] ?? ''), body: parsed });
-      if (fault) {
+      if (fault && !fault.afterForwarding) {
         answer(response, fault);
         return;
       }
+      lostAnswer = fault;
     }
     const upstream = httpRequest(
       { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
       (reply) => {
+        if (lostAnswer) {
+          reply.resume();
+          reply.on('end', () => answer(response, lostAnswer!));
+          return;
+        }
         response.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(response);
       },

@@ -363,6 +363,8 @@ function dynamoFault(table: string, answer: FaultAnswer, times?: number): void {
 }
 const THROTTLE: FaultAnswer = { status: 400, type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded' };
 const DOWN: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' };
+/** DynamoDB wrote the item, but its answer was lost (a 500 instead): the retry finds the item there. */
+const LOST_ANSWER: FaultAnswer = { ...DOWN, afterForwarding: true };
 
 describe('faults', () => {
   test('KMS throttles twice: the SDK retries with back-off and every message is delivered', () =>
@@ -380,6 +382,11 @@ describe('faults', () => {
     counted(async () => {
       // On the consumer's log: the provider side waits at most providerTimeoutMs (1.2 s here) for the back-off.
       await underFault('DynamoDB log throttling (2 per message)', 3, { status: 200 }, undefined, () => dynamoFault(eco.agencies['tax-board'].logTable, THROTTLE, 2));
+    }));
+
+  test('DynamoDB wrote a log record but its answer was lost: the retry recognises its own record — delivered and logged, not DuplicateMessageId', () =>
+    counted(async () => {
+      await underFault('DynamoDB answer lost after the write (provider log)', 3, { status: 200 }, undefined, () => dynamoFault(eco.agencies['population-registry'].logTable, LOST_ANSWER, 1));
     }));
 
   test('DynamoDB unavailable for the provider log: LoggingFailed, nothing delivered', () =>
