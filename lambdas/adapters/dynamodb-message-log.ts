@@ -17,7 +17,7 @@ import type { ItemWriter } from './dynamodb-put-item';
 import type { MessageLogRecord } from '../core/message-log';
 import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/seal';
-import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, WRITE_ID } from './message-log-item';
+import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, storedCertificate, WRITE_ID } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 
 export interface DynamoDbMessageLogOptions {
@@ -67,7 +67,8 @@ export class DynamoDbMessageLog implements MessageLog {
     const writeId = randomBytes(8);
     const item = { ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt }), [WRITE_ID]: writeId };
     try {
-      if (record.certificate !== undefined) await this.storeCertificate(record.certificate, expiresAt);
+      const certificate = storedCertificate(record);
+      if (certificate !== undefined) await this.storeCertificate(certificate, expiresAt);
       await this.writer.putItem({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
     } catch (error) {
       if (!isConditionFailure(error)) throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });

@@ -12,6 +12,8 @@ export interface GlobalConfigurationSources {
   readonly sources?: readonly string[];
   /** Per attempt. @default 5000 */
   readonly timeoutMs?: number;
+  /** The largest answer read (a hostile or broken source cannot exhaust the function's memory). @default 16 MiB */
+  readonly maxResponseBytes?: number;
 }
 
 export class HttpGlobalConfigurationFetcher implements GlobalConfigurationFetcher {
@@ -29,7 +31,7 @@ export class HttpGlobalConfigurationFetcher implements GlobalConfigurationFetche
     const failures: string[] = [];
     for (const url of this.urls) {
       try {
-        const response = await this.http.send({ method: 'GET', url, headers: { accept: ['application/json'] }, body: Buffer.alloc(0), timeoutMs: this.options.timeoutMs ?? 5000 });
+        const response = await this.http.send({ method: 'GET', url, headers: { accept: ['application/json'] }, body: Buffer.alloc(0), timeoutMs: this.options.timeoutMs ?? 5000, maxResponseBytes: this.options.maxResponseBytes ?? 16 * 1024 * 1024 });
         if (response.status !== 200) throw new Error(`answered ${response.status}`);
         const signed = JSON.parse(response.body.toString('utf8')) as SignedGlobalConfiguration;
         accept(signed);

@@ -12,6 +12,10 @@
  * - `loggedAt`, `recordHash`, `sealWindow` and `expiresAt` keep their names: the seal index and TTL are defined on
  *   them.
  *
+ * The store is lossless: what is read back is exactly what was hashed and sealed, whatever a peer put into the parts it
+ * controls — a base64 value that is not in canonical form (a certificate header without padding) is kept as the string
+ * it was, and a field the record does not have but the peer's manifest states is stored as absent (`null`).
+ *
  * A typical GET's request record is under 1 KB (one write unit). Items written before this format (attribute
  * `client` present) still read.
  */
@@ -64,10 +68,17 @@ export function certificateIdOf(certificate: string): string {
 
 export const recordKeyOf = (client: string, xRoadId: string) => `${client} ${xRoadId}`;
 
+/** Whether a base64 string is exactly what encoding its bytes gives (Node's decoder also takes other spellings). */
+export const isCanonicalBase64 = (value: string) => Buffer.from(value, 'base64').toString('base64') === value;
+
+/** The certificate of a record as stored once under its id — only a canonical one; any other spelling stays inline. */
+export const storedCertificate = (record: Pick<MessageLogRecord, 'certificate'>) => (record.certificate !== undefined && isCanonicalBase64(record.certificate) ? record.certificate : undefined);
+
 function manifestFields(manifest: string | undefined): Partial<Record<ManifestField, unknown>> {
   if (manifest === undefined) return {};
   try {
-    return JSON.parse(Buffer.from(manifest, 'base64').toString('utf8')) as Partial<Record<ManifestField, unknown>>;
+    const parsed: unknown = JSON.parse(Buffer.from(manifest, 'base64').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Partial<Record<ManifestField, unknown>>) : {};
   } catch {
     return {};
   }
@@ -79,13 +90,15 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
   const item: Record<string, unknown> = { pk: recordKeyOf(record.client, record.xRoadId), ...storage, loggedAt: record.loggedAt };
   for (const field of MANIFEST_FIELDS) {
     const value = record[field];
-    if (value !== undefined && value !== stated[field]) item[ITEM_NAMES[field]] = value;
+    if (value === undefined) {
+      if (stated[field] !== undefined) item[ITEM_NAMES[field]] = null;
+    } else if (value !== stated[field]) item[ITEM_NAMES[field]] = value;
   }
-  const binary = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64'));
+  const binary = (value: string | undefined) => (value === undefined ? undefined : isCanonicalBase64(value) ? Buffer.from(value, 'base64') : value);
   const rest: Record<string, unknown> = {
     [ITEM_NAMES.manifest]: binary(record.manifest),
     [ITEM_NAMES.signature]: binary(record.signature),
-    [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : Buffer.from(certificateIdOf(record.certificate), 'hex'),
+    [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : storedCertificate(record) ? Buffer.from(certificateIdOf(record.certificate), 'hex') : record.certificate,
     [ITEM_NAMES.headers]: record.headers,
     [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
     [ITEM_NAMES.bodyBytes]: record.bodyBytes,
@@ -98,12 +111,13 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
   return item;
 }
 
-const base64 = (value: unknown) => (value === undefined ? undefined : Buffer.from(value as Uint8Array).toString('base64'));
+/** A binary attribute as base64, or a string one (a non-canonical value kept as it was) as is. */
+const base64 = (value: unknown) => (value === undefined ? undefined : typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('base64'));
 
-/** The certificate ids an item references (to load them before `itemToRecord`). */
+/** The certificate id an item references (to load it before `itemToRecord`); an inline certificate references none. */
 export function referencedCertificate(item: Record<string, unknown>): string | undefined {
   const id = item[ITEM_NAMES.certificate];
-  return item.client === undefined && id !== undefined ? Buffer.from(id as Uint8Array).toString('hex') : undefined;
+  return item.client === undefined && id !== undefined && typeof id !== 'string' ? Buffer.from(id as Uint8Array).toString('hex') : undefined;
 }
 
 /**
@@ -117,8 +131,12 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
   const [side, direction] = String(item.sk).split('#');
   const manifest = base64(item[ITEM_NAMES.manifest]);
   const stated = manifestFields(manifest);
-  const field = (name: ManifestField) => item[ITEM_NAMES[name]] ?? stated[name];
+  const field = (name: ManifestField) => {
+    const stored = item[ITEM_NAMES[name]];
+    return stored === null ? undefined : (stored ?? stated[name]);
+  };
   const certificateId = referencedCertificate(item);
+  const inlineCertificate = item[ITEM_NAMES.certificate];
   const record: Record<string, unknown> = {
     client: pk.slice(0, space),
     xRoadId: pk.slice(space + 1),
@@ -133,7 +151,7 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
     loggedAt: item.loggedAt,
     manifest,
     signature: base64(item[ITEM_NAMES.signature]),
-    certificate: certificateId === undefined ? undefined : certificates.get(certificateId),
+    certificate: certificateId === undefined ? (typeof inlineCertificate === 'string' ? inlineCertificate : undefined) : certificates.get(certificateId),
     errorType: item[ITEM_NAMES.errorType],
     headers: item[ITEM_NAMES.headers] as Headers | undefined,
     bodySha256: base64(item[ITEM_NAMES.bodySha256]),

@@ -12,6 +12,9 @@ import { LayerFault } from './errors';
 import { GlobalConfigurationError, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import type { Clock, ConfigurationArchive, GlobalConfigurationFetcher } from './ports';
 
+/** The longest a gateway without a usable configuration answers from its last failure before fetching again. */
+export const NO_COPY_RETRY_MS = 5000;
+
 export interface GlobalConfigurationCacheOptions {
   readonly anchor: Anchor;
   readonly fetcher: GlobalConfigurationFetcher;
@@ -33,6 +36,8 @@ export class GlobalConfigurationCache {
   private retryMs: number;
   private inFlight?: Promise<GlobalConfiguration>;
   private archiveRead?: Promise<void>;
+  private lastFailure?: LayerFault;
+  private failedUntil = 0;
 
   constructor(private readonly options: GlobalConfigurationCacheOptions) {
     this.retryMs = options.initialRetryMs ?? 1000;
@@ -45,6 +50,10 @@ export class GlobalConfigurationCache {
     const cached = this.cached;
     if (cached && now - this.fetchedAt < this.options.refreshMs && !cached.isExpired(now)) return cached;
     if (cached && !cached.isExpired(now) && now < this.nextAttemptAt) return cached;
+    // Without a usable copy the last failure stands for a short back-off (at most NO_COPY_RETRY_MS): callers — even
+    // unauthenticated ones naming a federated instance — cannot make the gateway fetch on every request, and it
+    // still recovers within seconds of the source answering again.
+    if (this.lastFailure && now < this.failedUntil) throw this.lastFailure;
     try {
       return await this.refresh();
     } catch (error) {
@@ -54,7 +63,9 @@ export class GlobalConfigurationCache {
       // Why: each source's answer (unreachable, or refused: signature, expiry, rollback).
       const why = error instanceof Error ? `: ${error.message}` : '';
       const message = cached ? `The global configuration of ${instance} has expired and could not be refreshed${why}` : `No valid global configuration of ${instance} could be obtained${why}`;
-      throw new LayerFault('OutdatedGlobalConf', message, { cause: error });
+      this.lastFailure = new LayerFault('OutdatedGlobalConf', message, { cause: error });
+      this.failedUntil = later + Math.min(this.retryMs, NO_COPY_RETRY_MS);
+      throw this.lastFailure;
     }
   }
 

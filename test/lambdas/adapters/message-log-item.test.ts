@@ -52,6 +52,28 @@ describe('message-log items', () => {
     expect(itemToRecord(item)).toEqual(refused);
   });
 
+  test('lossless whatever a peer controls: a certificate spelt without base64 padding stays as it was (inline), not re-encoded', () => {
+    const unpadded = `${certificate.replace(/=+$/, '')}`;
+    const odd = certificate.endsWith('=') ? unpadded : `${certificate}\n`;
+    const peer = { ...request, certificate: odd };
+    const item = recordToItem(peer, storage);
+    expect(referencedCertificate(item)).toBeUndefined();
+    const back = itemToRecord(item);
+    expect(back.certificate).toBe(odd);
+    expect(recordHash(back)).toEqual(recordHash(peer));
+  });
+
+  test('lossless: fields a record lacks but a peer manifest states (extra keys survive in the signed bytes) stay absent', () => {
+    const responseManifest = { type: 'sild.response.v1', xRoadId, requestId: request.requestId, requestHash: 'h', status: 200, headers: [], responseHash: 'r', createdAt: request.loggedAt, signer: { gateway: 'p', keyId: 'k' }, userId: 'injected', service: 'DEV/GOV/9/x/y' };
+    const response: MessageLogRecord = { ...request, direction: 'response', status: 200, manifest: b64(responseManifest), certificate: undefined, userId: undefined };
+    const item = recordToItem(response, { ...storage, sk: 'consumer#response' });
+    const back = itemToRecord(item);
+    expect(back).toEqual(response);
+    expect(recordHash(back)).toEqual(recordHash(response));
+    const withStatus = { ...request, manifest: b64({ ...requestManifest, status: 1 }) };
+    expect(recordHash(itemToRecord(recordToItem(withStatus, storage), certificates))).toEqual(recordHash(withStatus));
+  });
+
   test('a missing certificate leaves the record without it, so its hash no longer matches', () => {
     const back = itemToRecord(recordToItem(request, storage));
     expect(back.certificate).toBeUndefined();

@@ -1,7 +1,7 @@
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../../lambdas/core/central';
 import { errorResponse, LayerFault } from '../../../lambdas/core/errors';
 import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../../lambdas/core/global-configuration';
-import { GlobalConfigurationCache } from '../../../lambdas/core/global-configuration-cache';
+import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../../lambdas/core/global-configuration-cache';
 import type { GlobalConfigurationFetcher } from '../../../lambdas/core/ports';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../../support/memory-adapters';
 import { rejectionOf } from '../../support/assertions';
@@ -171,8 +171,12 @@ describe('GlobalConfigurationCache', () => {
     // The gateway's error mapping turns it into the X-Road error of its side.
     const response = errorResponse(fault, 'Server.ClientProxy', 'detail-id');
     expect(response.headers['x-road-error']?.[0]).toBe('Server.ClientProxy.OutdatedGlobalConf');
-    // An expired copy is never served, whatever the back-off state: every call tries again.
+    // An expired copy is never served. Without a usable copy the failure stands for a short back-off (at most
+    // NO_COPY_RETRY_MS), so a flood of calls does not mean a flood of fetches; then the next call tries again.
     clock.advance(1);
+    await expectOutdated(cache.current());
+    expect(fetcher.calls).toBe(3);
+    clock.advance(NO_COPY_RETRY_MS);
     await expectOutdated(cache.current());
     expect(fetcher.calls).toBe(4);
   });
@@ -194,6 +198,7 @@ describe('GlobalConfigurationCache', () => {
     clock.set(T0 + VALIDITY_MS + 5000);
     await expectOutdated(cache.current());
     fetcher.next = await configAt(T0 + VALIDITY_MS + 5000);
+    clock.advance(NO_COPY_RETRY_MS); // within seconds of the source answering again
     const recovered = await cache.current();
     expect(recovered.isExpired(clock.now())).toBe(false);
   });
