@@ -54,6 +54,8 @@ export interface DynamoDbPutItemClientOptions {
   readonly credentials: Credentials | (() => Promise<Credentials>);
   /** @default 3, as the SDKs' standard mode */
   readonly maxAttempts?: number;
+  /** An attempt whose connection stays silent this long is abandoned and retried (a write it made is recognised). @default 3000 */
+  readonly attemptTimeoutMs?: number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -142,6 +144,7 @@ export class DynamoDbPutItemClient implements ItemWriter {
         response.on('error', reject);
       });
       call.on('error', reject);
+      call.setTimeout(this.options.attemptTimeoutMs ?? 3000, () => call.destroy(Object.assign(new Error('DynamoDB did not answer in time'), { code: 'ETIMEDOUT' })));
       call.end(body);
     });
     if (answer.status === 200) return;

@@ -135,7 +135,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     let caller: LocalCredential | undefined;
     if (matched.route.authorization === 'IAM' || options.iamOnly) {
       if (!lowerHeaders.authorization) return refuse(response, 'UNAUTHORIZED', requestId);
-      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now());
+      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now(), 'execute-api');
       if (!caller) return refuse(response, 'INVALID_SIGNATURE', requestId);
     }
 

@@ -28,6 +28,8 @@ export interface FaultAnswer {
    * lost (a connection reset after DynamoDB acted). @default false
    */
   readonly afterForwarding?: boolean;
+  /** Hold the answer this long first (a stalled connection). @default 0 */
+  readonly stallMs?: number;
 }
 
 /** Decides per call: undefined passes it on, an answer replaces it. */
@@ -57,7 +59,9 @@ async function signatureFault(request: IncomingMessage, body: Buffer, credential
   const known = credentials.find((credential) => credential.accessKeyId === accessKeyId);
   if (!known) return { status: 400, type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
-  const verified = await verifySigV4({ method: request.method ?? 'POST', path: (request.url ?? '/').split('?')[0], query: {}, headers, body }, [{ ...known, account: '000000000000', arn: 'local' }], Date.now());
+  const [path, search = ''] = (request.url ?? '/').split('?');
+  const query = Object.fromEntries(new URLSearchParams(search));
+  const verified = await verifySigV4({ method: request.method ?? 'POST', path, query, headers, body }, [{ ...known, account: '000000000000', arn: 'local' }], Date.now(), 'dynamodb');
   return verified ? undefined : { status: 400, type: 'com.amazon.coral.service#InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
 }
 
@@ -81,6 +85,7 @@ export async function startFaultProxy(targetUrl: string, credentials: readonly {
         // Not JSON: rules see an empty body.
       }
       const fault = rule({ target: String(request.headers['x-amz-target'] ?? ''), body: parsed });
+      if (fault?.stallMs) await new Promise((resolve) => setTimeout(resolve, fault.stallMs));
       if (fault && !fault.afterForwarding) {
         answer(response, fault);
         return;

@@ -3,7 +3,7 @@
  * local credential store and returns the caller's account. It re-signs the request with the same signed headers,
  * date and scope and compares signatures — the check AWS performs, so the same SigV4 client code runs locally.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -28,17 +28,28 @@ export interface SignedRequest {
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
-export async function verifySigV4(request: SignedRequest, credentials: readonly LocalCredential[], nowMs: number): Promise<LocalCredential | undefined> {
+/**
+ * `service`: the service the request must be signed for (its credential scope). Beyond the signature itself, as AWS
+ * checks (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html): `host` and
+ * every `x-amz-*` header sent must be signed, and a payload hash sent in `x-amz-content-sha256` must be the body's.
+ */
+export async function verifySigV4(request: SignedRequest, credentials: readonly LocalCredential[], nowMs: number, service: string): Promise<LocalCredential | undefined> {
   const match = AUTHORIZATION.exec(request.headers.authorization ?? '');
   const amzDate = request.headers['x-amz-date'];
   if (!match || !amzDate) return undefined;
-  const [, accessKeyId, , region, service, signedHeaderList, signature] = match;
+  const [, accessKeyId, , region, scopeService, signedHeaderList, signature] = match;
+  if (scopeService !== service) return undefined;
   const credential = credentials.find((entry) => entry.accessKeyId === accessKeyId);
   if (!credential) return undefined;
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   if (Number.isNaN(signingDate.getTime()) || Math.abs(nowMs - signingDate.getTime()) > MAX_SKEW_MS) return undefined;
+  const signedNames = new Set(signedHeaderList.split(';'));
+  const mustBeSigned = ['host', ...Object.keys(request.headers).filter((name) => name.startsWith('x-amz-'))];
+  if (mustBeSigned.some((name) => !signedNames.has(name))) return undefined;
+  const payloadHash = request.headers['x-amz-content-sha256'];
+  if (payloadHash !== undefined && payloadHash !== createHash('sha256').update(request.body).digest('hex')) return undefined;
   const headers: Record<string, string> = {};
-  for (const name of signedHeaderList.split(';')) {
+  for (const name of signedNames) {
     if (request.headers[name] === undefined) return undefined;
     headers[name] = request.headers[name];
   }

@@ -4,6 +4,8 @@
  * errors and retries are the SDK's.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createAwsClients, type AwsClients } from '../../../lambdas/adapters/aws-clients';
 import { DynamoDbError, DynamoDbPutItemClient, toAttributeValue } from '../../../lambdas/adapters/dynamodb-put-item';
@@ -11,6 +13,7 @@ import { MESSAGE_LOG_TABLE } from '../../../lambdas/adapters/tables';
 import { ensureTable } from '../../../lib/local/dynamodb';
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from '../../../lib/local/emulators';
 import { THROTTLED, UNAVAILABLE } from '../../../lib/local/fault-proxy';
+import { httpCall } from '../../../lib/local/http-call';
 
 const TABLE = 'put-item-test';
 let emulators: Emulators;
@@ -72,6 +75,15 @@ test('throttled twice: retried with the throttling back-off (base 500 ms, doubli
   expect(delays[1]).toBeLessThanOrEqual(1000);
 });
 
+test('a stalled connection is abandoned after the attempt timeout and the write retried', async () => {
+  failPuts({ ...UNAVAILABLE, stallMs: 300 }, 1);
+  const stalled = new DynamoDbPutItemClient({ endpoint: emulators.dynamodbUrl, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS, attemptTimeoutMs: 50, sleep: async () => undefined });
+  await stalled.putItem({ TableName: TABLE, Item: { ...item, pk: 'stalled' } });
+  expect(calls).toBe(2);
+  const read = await clients.dynamodb.send(new GetCommand({ TableName: TABLE, Key: { pk: 'stalled', sk: item.sk }, ConsistentRead: true }));
+  expect(read.Item?.pk).toBe('stalled');
+});
+
 test('unavailable: three attempts, then the error', async () => {
   failPuts(UNAVAILABLE, 10);
   await expect(client().putItem({ TableName: TABLE, Item: { ...item, pk: 'down' } })).rejects.toMatchObject({ name: 'InternalServerError', status: 500 });
@@ -84,3 +96,35 @@ test('a wrong secret is refused as DynamoDB refuses it (the local front checks S
   await expect(client({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } })).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
   expect(calls).toBe(0);
 });
+
+describe('the local DynamoDB front checks signatures as DynamoDB does', () => {
+  /** A PutItem signed correctly, then changed by `tamper` before it is sent. */
+  async function sendSigned(tamper: (request: { headers: Record<string, string>; body: string }) => void, sign: { unsignable?: string[] } = {}) {
+    const url = new URL(emulators.dynamodbUrl);
+    const body = JSON.stringify({ TableName: TABLE, Item: { pk: { S: 'raw' }, sk: { S: 'raw' } } });
+    const signer = new SignatureV4({ service: 'dynamodb', region: 'eu-north-1', credentials: LOCAL_CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
+    const signed = await signer.sign(
+      { method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' }, body },
+      { unsignableHeaders: new Set(sign.unsignable ?? []) },
+    );
+    const request = { headers: { ...(signed.headers as Record<string, string>) }, body };
+    tamper(request);
+    return httpCall(`${emulators.dynamodbUrl}/`, { method: 'POST', headers: request.headers, body: request.body });
+  }
+  const typeOf = (answer: { body: Buffer }) => JSON.parse(answer.body.toString('utf8')).__type as string;
+
+  test('a request as signed passes', async () => {
+    expect((await sendSigned(() => undefined)).status).toBe(200);
+  });
+
+  test('a body changed after signing is refused (its payload hash no longer matches)', async () => {
+    const answer = await sendSigned((request) => (request.body = request.body.replace('raw', 'RAW')));
+    expect({ status: answer.status, type: typeOf(answer) }).toEqual({ status: 400, type: 'com.amazon.coral.service#InvalidSignatureException' });
+  });
+
+  test('an operation header left out of the signature is refused (it could be swapped)', async () => {
+    const answer = await sendSigned(() => undefined, { unsignable: ['x-amz-target'] });
+    expect({ status: answer.status, type: typeOf(answer) }).toEqual({ status: 400, type: 'com.amazon.coral.service#InvalidSignatureException' });
+  });
+});
+
