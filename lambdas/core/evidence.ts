@@ -5,7 +5,7 @@
  * gateway. `verifyEvidence` checks it down to the anchor without any network access.
  */
 import type { CentralKeyRotation } from './central-keys';
-import { keysByInstance } from './federation';
+import { instanceOfId, keysByInstance } from './federation';
 import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
@@ -175,6 +175,10 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
       check(`${part}: manifest signed by ${result.signer ?? '?'}`, result.signatureValid, result.signatureValid ? undefined : result.problem);
       if (result.hashMatches !== undefined) check(`${part}: logged message reproduces the signed hash`, result.hashMatches);
       manifests[record.direction] = record.manifest;
+      const peer = peerGateway(record, (instance) => (instance === configuration.instance ? configuration : foreign.get(instance)));
+      if (peer !== undefined && result.signer !== undefined) {
+        check(`${part}: signed by the gateway the configuration assigns (${peer.join(' or ') || 'none'})`, peer.includes(result.signer));
+      }
     }
     const seal = bundle.seals[entry.seal];
     let sealRoot: string | undefined;
@@ -193,6 +197,23 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
   }
   checkBinding(bundle, check);
   return { valid: checks.every((entry) => entry.ok), checks };
+}
+
+/**
+ * For the record the other side signed — the request on a provider's log, the response on a consumer's — the gateways
+ * that may have signed it, as the configuration of their instance assigns them (the live exchange checks the same):
+ * the client's gateway, or the gateway serving the service (or its subsystem, for metadata services). Undefined for
+ * this side's own records (`checkBinding` holds them to the bundle's gateway).
+ */
+function peerGateway(record: MessageLogRecord, configurationOf: (instance: string) => GlobalConfiguration | undefined): string[] | undefined {
+  const peerSigned = (record.side === 'provider' && record.direction === 'request') || (record.side === 'consumer' && record.direction === 'response');
+  if (!peerSigned) return undefined;
+  const subject = record.direction === 'request' ? record.client : record.service;
+  const configuration = configurationOf(instanceOfId(subject));
+  if (!configuration) return [];
+  if (record.direction === 'request') return [configuration.gatewayOfClient(record.client)?.id].filter((id): id is string => id !== undefined);
+  const owner = record.service.split('/').slice(0, 4).join('/');
+  return [...new Set([configuration.gatewayOfService(record.service)?.id, configuration.gatewayOfClient(owner)?.id].filter((id): id is string => id !== undefined))];
 }
 
 /** The instance a configuration says it is of (verification then holds it to its anchor's). */

@@ -3,7 +3,11 @@
  * against the anchor alone, bodies kept in the body store included; anything changed, spliced or vouched for by
  * another anchor fails, naming the part; an exchange not sealed yet cannot be exported.
  */
-import { buildEvidence, EvidenceError, verifyEvidence, type EvidenceBundle } from '../../../lambdas/core/evidence';
+import { buildEvidence, deserializeRecord, EvidenceError, serializeRecord, verifyEvidence, type EvidenceBundle } from '../../../lambdas/core/evidence';
+import { inclusionProof } from '../../../lambdas/core/merkle';
+import type { MessageLogRecord } from '../../../lambdas/core/message-log';
+import { compareForSeal, createSeal, parseSeal, recordHash } from '../../../lambdas/core/seal';
+import { keyIdOf } from '../../../lambdas/core/signatures';
 import { headerValue } from '../../../lambdas/core/http';
 import { CLIENT, PERSONS, startMemoryEcosystem, type MemoryEcosystem, type MemoryGateway } from '../../support/memory-ecosystem';
 import { rejectionOf } from '../../support/assertions';
@@ -55,6 +59,26 @@ describe('evidence', () => {
     const bundle = await evidenceOf(ecosystem, ecosystem.consumer, xRoadId);
     expect(bundle.records.find((entry) => entry.record.direction === 'response')!.record.body).toBeDefined();
     expect(verifyEvidence(bundle, ecosystem.anchor).valid).toBe(true);
+  });
+
+  test('a log owner cannot stand in for its peer: an answer signed by a published key of another gateway (its own) is refused', async () => {
+    const xRoadId = await exchange(ecosystem);
+    await ecosystem.sealAll();
+    const genuine = await evidenceOf(ecosystem, ecosystem.consumer, xRoadId);
+    const consumer = ecosystem.consumer;
+    // The consumer forges the provider's answer: the same manifest, signed with its own (published) key, and a seal
+    // of its own over the two records — everything it holds the keys for.
+    const records = genuine.records.map((entry) => deserializeRecord(entry.record));
+    const response = records.find((record) => record.direction === 'response')!;
+    const manifest = { ...JSON.parse(Buffer.from(response.manifest!, 'base64').toString('utf8')), signer: { gateway: consumer.settings.gatewayId, keyId: keyIdOf(consumer.key.spki) } };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const forged: MessageLogRecord = { ...response, manifest: bytes.toString('base64'), signature: consumer.key.signSync(bytes).toString('base64'), certificate: undefined };
+    const leaves = records.map((record) => (record.direction === 'response' ? forged : record)).sort(compareForSeal);
+    const { type: _type, root: _root, recordCount: _count, keyId: _keyId, ...fields } = parseSeal(genuine.seals[0]);
+    const seal = await createSeal(fields, leaves.map(recordHash), consumer.key, keyIdOf(consumer.key.spki));
+    const bundle: EvidenceBundle = { ...genuine, seals: [seal], records: leaves.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(leaves.map(recordHash), index), seal: 0 })) };
+    const result = verifyEvidence(bundle, ecosystem.anchor);
+    expect(failed(result)).toEqual([`consumer response: signed by the gateway the configuration assigns (${ecosystem.provider.settings.gatewayId})`]);
   });
 
   test('an exchange not sealed yet cannot be exported', async () => {
