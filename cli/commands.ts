@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
 import { ConfigurationHistory } from '../lambdas/core/configuration-history';
 import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
-import { instanceOfId, keysByInstance } from '../lambdas/core/federation';
+import { keysByInstance } from '../lambdas/core/federation';
+import { instanceOfId } from '../lambdas/core/identifiers';
 import { auditLog } from '../lambdas/core/log-audit';
 import { CliError, type LogTarget } from './log-target';
 

@@ -16,7 +16,7 @@ import { answerFailure, checkBodySize, isoNow, logMessage, monitored, newId, pic
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
-import { formatClientId, formatServiceId, memberOf, serviceOwner, type ClientId } from './identifiers';
+import { formatClientId, formatServiceId, instanceOfId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
 import type { MessageTimer } from './opmon';
@@ -158,7 +158,7 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
   }
   // The own central checks its gateways' URLs at join; a federated partner's central is not ours to trust with a
   // URL into this gateway's own network.
-  const foreignReason = !localHttp && !provider.id.startsWith(`${deps.settings.instance}/`) ? nonPublicHostReason(url.hostname) : undefined;
+  const foreignReason = !localHttp && instanceOfId(provider.id) !== deps.settings.instance ? nonPublicHostReason(url.hostname) : undefined;
   if (foreignReason) throw consumerError('NetworkError', `The provider gateway ${provider.id} of a federated instance is not on a public address: ${foreignReason}`);
   return provider.providerUrl.replace(/\/+$/, '');
 }

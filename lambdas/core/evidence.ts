@@ -5,8 +5,9 @@
  * gateway. `verifyEvidence` checks it down to the anchor without any network access.
  */
 import type { CentralKeyRotation } from './central-keys';
-import { instanceOfId, keysByInstance } from './federation';
+import { keysByInstance } from './federation';
 import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
+import { formatClientId, instanceOfId, parseServiceId, serviceOwner } from './identifiers';
 import { checkLogRecord } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
 import type { MessageLogRecord } from './message-log';
@@ -212,8 +213,16 @@ function peerGateway(record: MessageLogRecord, configurationOf: (instance: strin
   const configuration = configurationOf(instanceOfId(subject));
   if (!configuration) return [];
   if (record.direction === 'request') return [configuration.gatewayOfClient(record.client)?.id].filter((id): id is string => id !== undefined);
-  const owner = record.service.split('/').slice(0, 4).join('/');
-  return [...new Set([configuration.gatewayOfService(record.service)?.id, configuration.gatewayOfClient(owner)?.id].filter((id): id is string => id !== undefined))];
+  return [...new Set([configuration.gatewayOfService(record.service)?.id, configuration.gatewayOfClient(ownerOf(record.service))?.id].filter((id): id is string => id !== undefined))];
+}
+
+/** The subsystem that owns a service (its id's first four parts), or the id itself when it is no service id. */
+function ownerOf(service: string): string {
+  try {
+    return formatClientId(serviceOwner(parseServiceId(service)));
+  } catch {
+    return service;
+  }
 }
 
 /** The instance a configuration says it is of (verification then holds it to its anchor's). */

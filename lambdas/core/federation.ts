@@ -11,6 +11,7 @@
 import { XRoadError, type FaultOrigin } from './errors';
 import { GlobalConfigurationCache, type GlobalConfigurationCacheOptions } from './global-configuration-cache';
 import type { FederatedInstance, GlobalConfiguration } from './global-configuration';
+import { instanceOfId } from './identifiers';
 
 /** The configurations gateways act on: the own one, and the one an identifier's instance names. */
 export interface TrustedConfigurations {
@@ -34,7 +35,7 @@ export interface FederatedConfigurationsOptions {
 
 export class FederatedConfigurations implements TrustedConfigurations {
   /** One cache per federated instance, replaced when the own central publishes another anchor or source for it. */
-  private readonly foreign = new Map<string, { entry: string; cache: Pick<GlobalConfigurationCache, 'current'> }>();
+  private readonly foreign = new Map<string, { entry: string; source: FederatedInstance; cache: Pick<GlobalConfigurationCache, 'current'> }>();
 
   constructor(private readonly options: FederatedConfigurationsOptions) {}
 
@@ -50,10 +51,12 @@ export class FederatedConfigurations implements TrustedConfigurations {
     if (!(this.options.optIn ?? []).includes(instance)) {
       throw new XRoadError(origin, 'UnknownMember', `This gateway does not take part in the federation with ${instance}`);
     }
-    const key = JSON.stringify(entry);
     let held = this.foreign.get(instance);
-    if (held?.entry !== key) {
-      held = { entry: key, cache: this.options.cacheFor(entry) };
+    // The same entry object while the own configuration is unchanged; a new configuration's equal entry keeps the cache.
+    if (held?.source !== entry) {
+      const key = JSON.stringify(entry);
+      if (held?.entry !== key) held = { entry: key, source: entry, cache: this.options.cacheFor(entry) };
+      else held = { ...held, source: entry };
       this.foreign.set(instance, held);
     }
     return held.cache.current();
@@ -66,9 +69,6 @@ export function federatedCacheOptions(entry: FederatedInstance, base: Omit<Globa
 }
 
 type PublicKeyLookup = Pick<GlobalConfiguration, 'publicKey'>;
-
-/** The instance an identifier (`INST/…`) belongs to. */
-export const instanceOfId = (id: string) => id.slice(0, Math.max(0, id.indexOf('/')));
 
 /**
  * Public keys of gateways of any instance, each looked up only in its own instance's configurations — the own ones,

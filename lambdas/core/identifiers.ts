@@ -55,6 +55,9 @@ export function clientIdOf(parts: readonly string[], code: ErrorCode = 'InvalidC
 }
 
 /** Parses `INST/CLASS/CODE[/SUB]` as sent in `X-Road-Client` (each part percent-decoded on its own). */
+/** The instance an identifier (`INST/…`) belongs to; empty when it names none. */
+export const instanceOfId = (id: string) => id.slice(0, Math.max(0, id.indexOf('/')));
+
 export function parseClientId(text: string): ClientId {
   return clientIdOf(text.split('/').map((part) => decodePart(part, 'InvalidClientIdentifier')));
 }

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { CERTIFICATE_HEADER, type EncodedCertificate, type SignerKeyResolution, type SigningSession } from './message-signer';
 import { headerValue, type HeaderInput } from './http';
+import { instanceOfId } from './identifiers';
 import { verifySignature } from './signatures';
 
 export const MANIFEST_HEADER = 'x-sild-manifest';
@@ -154,5 +155,5 @@ export function claimedBinding(headers: HeaderInput): ResponseBinding | undefine
  */
 export function claimedClientInstance(headers: HeaderInput): string | undefined {
   const { client } = claimedFields(headers) ?? {};
-  return typeof client === 'string' && client.includes('/') ? client.slice(0, client.indexOf('/')) : undefined;
+  return typeof client === 'string' && instanceOfId(client) !== '' ? instanceOfId(client) : undefined;
 }
