@@ -13,7 +13,7 @@ import { DynamoDbConfigurationArchive } from '../lambdas/adapters/dynamodb-confi
 import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../lambdas/adapters/http-global-configuration-fetcher';
 import type { Anchor, SignedGlobalConfiguration } from '../lambdas/core/global-configuration';
-import { localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
+import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
 
 export { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
 
@@ -46,11 +46,13 @@ const fetchConfiguration = (centralUrl: string) => () => new HttpGlobalConfigura
 export function localTarget(stateDir: string, agency: string): LogTarget {
   const path = localInfoPath(stateDir);
   if (!existsSync(path)) throw new CliError(`${path} not found: start the local ecosystem first (npm start), or use --aws`);
-  return localTargetOf(JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo, agency);
+  // The anchor file (rewritten by a central key rotation) holds the rotation chain the configurations must extend.
+  const anchorFile = anchorPath(stateDir);
+  return localTargetOf(JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo, agency, existsSync(anchorFile) ? readAnchor(anchorFile) : undefined);
 }
 
-/** A gateway of a running local ecosystem, from what it recorded (`localRuntimeInfo`). */
-export function localTargetOf(info: LocalRuntimeInfo, agency: string): LogTarget {
+/** A gateway of a running local ecosystem, from what it recorded (`localRuntimeInfo`), verified from `anchor`. */
+export function localTargetOf(info: LocalRuntimeInfo, agency: string, anchor: Anchor = info.anchor): LogTarget {
   const entry = info.agencies[agency];
   if (!entry) throw new CliError(`Unknown agency ${agency}; known: ${Object.keys(info.agencies).join(', ')}`);
   const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb, s3: info.s3 }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
@@ -64,7 +66,7 @@ export function localTargetOf(info: LocalRuntimeInfo, agency: string): LogTarget
     federatedArchive: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, entry.table, instance),
     intervalSeconds: entry.intervalSeconds,
     retentionDays: entry.retentionDays,
-    anchor: info.anchor,
+    anchor,
     globalConfiguration: async () => {
       try {
         return await fetchConfiguration(info.central)();

@@ -7,9 +7,14 @@
  * A fresh container starts from the newest copy its gateway kept (`ConfigurationArchive`), not empty: with the
  * central unreachable it serves that copy until it expires. A configuration of a lower version than the one held is
  * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept.
+ *
+ * The central keys it trusts are the chain the held copy verified under (the anchor's at first, then the kept copy's,
+ * then each accepted one's): a new configuration may only extend that chain forward from its head, and must be signed
+ * by the head — a retired central key signs nothing a gateway takes, whatever dates its records and documents carry.
  */
 import { LayerFault } from './errors';
-import { GlobalConfigurationError, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
+import type { CentralKeyChain } from './central-keys';
+import { GlobalConfigurationError, requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import type { Clock, ConfigurationArchive, GlobalConfigurationFetcher } from './ports';
 
 /** The longest a gateway without a usable configuration answers from its last failure before fetching again. */
@@ -102,23 +107,34 @@ export class GlobalConfigurationCache {
     return this.inFlight;
   }
 
-  /** A fetched configuration this gateway may take: signed by a trusted central key, unexpired, not a rollback. */
+  /** The central keys this gateway trusts: the chain its held copy verified under, else its anchor. */
+  private get centralKeys(): Anchor | CentralKeyChain {
+    return this.cached?.centralKeys ?? this.options.anchor;
+  }
+
+  /**
+   * A fetched configuration this gateway may take: a forward step of the held central key chain, signed by its head,
+   * unexpired, not a rollback.
+   */
   private acceptable(signed: SignedGlobalConfiguration): GlobalConfiguration {
-    const configuration = verifyGlobalConfiguration(signed, this.options.anchor);
+    const configuration = verifyGlobalConfiguration(signed, this.centralKeys);
     if (configuration.isExpired(this.options.clock.now())) throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
     const held = this.cached;
     if (held && configuration.version < held.version) {
       throw new GlobalConfigurationError(`Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`);
     }
-    return configuration;
+    return requireCurrentCentralKey(configuration);
   }
 
-  /** The newest kept copy, verified, as the copy held (to be refreshed at once, and the floor for rollback). */
+  /**
+   * The newest kept copy, verified from the anchor, as the copy held (to be refreshed at once, the floor for rollback,
+   * and the central key chain new configurations must extend).
+   */
   private async readArchive(): Promise<void> {
     try {
       const signed = await this.options.archive!.latest();
       if (!signed || this.cached) return;
-      this.cached = verifyGlobalConfiguration(signed, this.options.anchor);
+      this.cached = requireCurrentCentralKey(verifyGlobalConfiguration(signed, this.options.anchor));
       this.fetchedAt = Number.NEGATIVE_INFINITY;
     } catch (error) {
       this.options.onRefreshError?.(error);

@@ -9,10 +9,11 @@
  *
  * Every published configuration has a version, one more than the previous one (PR-GCONF's configuration versions);
  * a gateway never goes back to a lower version than one it holds. The central key that signs may rotate: the
- * document carries the rotation records (`central-keys.ts`), so a verifier follows them from its anchor.
+ * document carries the rotation records (`central-keys.ts`), and a verifier follows them forward from the chain it
+ * holds — never into a fork of it.
  */
 import * as z from 'zod';
-import { centralKeyRotationSchema, trustedCentralKeys, type CentralKeyRotation } from './central-keys';
+import { CentralKeyChain, CentralKeyChainError, centralKeyRotationSchema, type CentralKeyRotation } from './central-keys';
 import { sha256Base64 } from './hashing';
 import { keyIdOf, verifySignature } from './signatures';
 import type { Signer } from './ports';
@@ -83,7 +84,10 @@ export interface Anchor {
   readonly instance: string;
   /** DER SubjectPublicKeyInfo, base64. */
   readonly publicKey: string;
-  /** Central key rotations the holder knows of (an anchor file written after a rotation carries them). @default none */
+  /**
+   * Central key rotations the holder knows of (an anchor file written after a rotation carries them): the chain it
+   * holds, followed both ways from `publicKey`. @default none
+   */
   readonly rotations?: readonly CentralKeyRotation[];
 }
 
@@ -141,7 +145,14 @@ export class GlobalConfiguration {
   private readonly subsystems = new Set<string>();
   private readonly members = new Set<string>();
 
-  constructor(readonly document: GlobalConfigurationDocument, readonly signed: SignedGlobalConfiguration) {
+  constructor(
+    readonly document: GlobalConfigurationDocument,
+    readonly signed: SignedGlobalConfiguration,
+    /** The central key chain it verified under: the verifier's, extended by the document's hand-overs. @default - not verified */
+    readonly centralKeys?: CentralKeyChain,
+    /** The central key that signed it. @default - not verified */
+    readonly signerKeyId?: string,
+  ) {
     this.expiresAtMs = Date.parse(document.expiresAt);
     this.generatedAtMs = Date.parse(document.generatedAt);
     for (const gateway of document.gateways) {
@@ -213,10 +224,14 @@ export class GlobalConfiguration {
 }
 
 /**
- * Verifies a signed configuration against the anchor: the header signature, the document hash, the instance and
- * the header/document agreement. Expiry is not checked here — the caller decides what to do with an old copy.
+ * Verifies a signed configuration against the central keys the verifier holds — its anchor, or the chain a
+ * configuration it accepted earlier verified under: the header signature, the document hash, the instance and the
+ * header/document agreement. The document's hand-overs must agree with the held chain and may only extend it forward;
+ * they must lead to the key that signed, which must not have handed over before the document's `generatedAt`.
+ * Expiry is not checked here — the caller decides what to do with an old copy — nor whether the signer is still the
+ * current key (`requireCurrentCentralKey`).
  */
-export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, anchor: Anchor): GlobalConfiguration {
+export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, trust: Anchor | CentralKeyChain): GlobalConfiguration {
   const headerBytes = Buffer.from(signed.header ?? '', 'base64');
   const header = parseJson(headerBytes.toString('utf8'), 'header') as Partial<SignedHeader>;
   if (header.type !== GLOBAL_CONFIGURATION_TYPE) throw new GlobalConfigurationError(`Unknown configuration type ${header.type}`);
@@ -226,24 +241,57 @@ export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, anc
   const parsed = documentSchema.safeParse(parseJson(signed.document, 'document'));
   if (!parsed.success) throw new GlobalConfigurationError(`Malformed global configuration: ${parsed.error.issues[0]?.message}`);
   const document = parsed.data;
-  // The signing key: the anchor's, or one its rotations (the holder's and the document's own) lead to.
-  const trusted = trustedCentralKeys(anchor.instance, [anchor.publicKey], [...(anchor.rotations ?? []), ...document.centralKeyRotations]);
-  const key = trusted.get(String(header.keyId));
+  const { chain, proven } = refusingForks(() => {
+    const held = trust instanceof CentralKeyChain ? trust : CentralKeyChain.ofAnchor(trust);
+    // What the document proves from the held chain's first key; a fork of the held chain refuses the whole document.
+    const fromDocument = held.provenBy(document.centralKeyRotations);
+    return { chain: held.extendedBy(fromDocument), proven: fromDocument };
+  });
+  // The signing key must be one the document's own hand-overs lead to, so a kept copy verifies again from the anchor.
+  const keyId = String(header.keyId);
+  const key = proven.key(keyId) ? chain.key(keyId) : undefined;
   if (!key || !verifySignature(key.publicKey, headerBytes, Buffer.from(signed.signature ?? '', 'base64'))) {
     throw new GlobalConfigurationError('The global configuration signature does not verify with the anchor key or a key it rotated to');
   }
   if (key.retiredAtMs !== undefined && !(Date.parse(document.generatedAt) < key.retiredAtMs)) {
-    throw new GlobalConfigurationError(`The global configuration is signed by central key ${header.keyId}, retired since ${new Date(key.retiredAtMs).toISOString()}`);
+    throw new GlobalConfigurationError(`The global configuration is signed by central key ${key.keyId}, retired since ${new Date(key.retiredAtMs).toISOString()}`);
   }
-  if (document.instance !== anchor.instance || header.instance !== anchor.instance) {
-    throw new GlobalConfigurationError(`The configuration is for instance ${document.instance}, the anchor for ${anchor.instance}`);
+  if (document.instance !== chain.instance || header.instance !== chain.instance) {
+    throw new GlobalConfigurationError(`The configuration is for instance ${document.instance}, the anchor for ${chain.instance}`);
   }
   if (document.generatedAt !== header.generatedAt || document.expiresAt !== header.expiresAt || document.version !== header.version) {
     throw new GlobalConfigurationError('The configuration validity or version does not match its signed header');
   }
   const foreign = foreignParty(document);
   if (foreign) throw new GlobalConfigurationError(`The configuration of ${document.instance} names ${foreign}, which is not of its instance`);
-  return new GlobalConfiguration(document, signed);
+  return new GlobalConfiguration(document, signed, chain, key.keyId);
+}
+
+/**
+ * Refuses a configuration signed by a central key that has handed over, whatever date it carries: what a gateway takes
+ * to act on (and what the CLI takes as current) comes from the head of the chain it verified under. A retired key's
+ * configurations of before its hand-over stay valid as history (audits, evidence) — and a leaked retired key can
+ * write any date, so for anything current its signature counts for nothing.
+ */
+export function requireCurrentCentralKey(configuration: GlobalConfiguration): GlobalConfiguration {
+  const chain = configuration.centralKeys;
+  const signer = configuration.signerKeyId === undefined ? undefined : chain?.key(configuration.signerKeyId);
+  if (!chain || !signer) throw new GlobalConfigurationError('The global configuration was not verified against a central key chain');
+  if (signer.keyId !== chain.head.keyId) {
+    const handedOver = new Date(signer.retiredAtMs!).toISOString();
+    throw new GlobalConfigurationError(`The global configuration is signed by central key ${signer.keyId}, which handed over at ${handedOver}: only the current central key ${chain.head.keyId} signs configurations to act on`);
+  }
+  return configuration;
+}
+
+/** Runs a step of following central key hand-overs; a fork (or a key handed back to) refuses the configuration. */
+function refusingForks<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof CentralKeyChainError) throw new GlobalConfigurationError(`Refused central key hand-overs: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

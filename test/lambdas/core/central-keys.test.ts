@@ -4,8 +4,8 @@
  * configuration a retired key signs after it handed over.
  */
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../../lambdas/core/central';
-import { signCentralKeyRotation, trustedCentralKeys } from '../../../lambdas/core/central-keys';
-import { signGlobalConfiguration, verifyGlobalConfiguration } from '../../../lambdas/core/global-configuration';
+import { CentralKeyChain, CentralKeyChainError, signCentralKeyRotation, trustedCentralKeys, type CentralKeyRotation } from '../../../lambdas/core/central-keys';
+import { GlobalConfigurationError, requireCurrentCentralKey, signGlobalConfiguration, verifyGlobalConfiguration } from '../../../lambdas/core/global-configuration';
 import { keyIdOf } from '../../../lambdas/core/signatures';
 import { thrownBy } from '../../support/assertions';
 import { newTestKey } from '../../support/memory-adapters';
@@ -64,5 +64,85 @@ describe('verifyGlobalConfiguration across a central key rotation', () => {
     const ab = await signCentralKeyRotation('DEV', a, b, T0);
     const late = await signedBy(a, T0 + 1000, [ab]);
     expect(() => verifyGlobalConfiguration(late, { instance: 'DEV', publicKey: a.spkiBase64 })).toThrow(/retired since 2026-01-01T00:00:00.000Z/);
+  });
+});
+
+/**
+ * The retired-key finding: a key that handed over vouches for exactly one successor — the one in the chain the
+ * verifier holds — and a record from it naming any other is a fork, whatever its date; a document's records extend the
+ * held chain only forward, and only the head signs what a gateway acts on.
+ */
+describe('CentralKeyChain: a key hands over once', () => {
+  const [retired, successor, forged] = [newTestKey(), newTestKey(), newTestKey()];
+  let genuine: CentralKeyRotation;
+  let backdatedFork: CentralKeyRotation;
+  beforeAll(async () => {
+    genuine = await signCentralKeyRotation('DEV', retired, successor, T0);
+    backdatedFork = await signCentralKeyRotation('DEV', retired, forged, T0 - HOUR); // the retired key, leaked, writes an earlier date
+  });
+  const held = () => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: retired.spkiBase64, rotations: [genuine] });
+  const keyIds = (chain: CentralKeyChain) => chain.keys.map((key) => key.keyId);
+
+  test('a backdated record from a key that already handed over is a fork: refused, whatever its date', () => {
+    expect(() => held().provenBy([genuine, backdatedFork])).toThrow(CentralKeyChainError);
+    expect(() => held().extendedBy(held().provenBy([backdatedFork]))).toThrow(/handed over to .*; a record handing it over to .* instead is a fork/);
+    // Even a verifier that holds only the first key refuses a document carrying both hand-overs of one key.
+    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: retired.spkiBase64 }).provenBy([genuine, backdatedFork])).toThrow(/hands over to .* and to/);
+    // An anchor file carrying a fork is refused too.
+    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: successor.spkiBase64, rotations: [genuine, backdatedFork] })).toThrow(CentralKeyChainError);
+  });
+
+  test('records from a document extend the held chain only forward from its head', async () => {
+    const next = newTestKey();
+    const onward = await signCentralKeyRotation('DEV', successor, next, T0 + HOUR);
+    expect(keyIds(held().extendedBy(held().provenBy([genuine, onward])))).toEqual([id(retired), id(successor), id(next)]);
+    // Anchored at the successor, a document's record leading back to its predecessor adds no trust in it …
+    const anchoredLater = CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: successor.spkiBase64 });
+    expect(keyIds(anchoredLater.extendedBy(anchoredLater.provenBy([genuine, onward])))).toEqual([id(successor), id(next)]);
+    // … while the anchor's own rotations are followed back, the predecessor trusted only until its hand-over.
+    const fromFile = CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: successor.spkiBase64, rotations: [genuine] });
+    expect(fromFile.keys).toEqual([
+      { keyId: id(retired), publicKey: retired.spkiBase64, retiredAtMs: T0 },
+      { keyId: id(successor), publicKey: successor.spkiBase64 },
+    ]);
+  });
+
+  test('a key never comes back: a hand-over to a key the chain already passed is refused', async () => {
+    const back = await signCentralKeyRotation('DEV', successor, retired, T0 + HOUR);
+    expect(() => held().provenBy([genuine, back])).toThrow(/already passed/);
+  });
+});
+
+describe('verifyGlobalConfiguration with a retired central key', () => {
+  const [retired, successor, forged] = [newTestKey(), newTestKey(), newTestKey()];
+  const configuration = (signer: typeof a, generatedAtMs: number, rotations: CentralKeyRotation[], version = 5) =>
+    signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs, { version, centralKeyRotations: rotations }), signer);
+  let genuine: CentralKeyRotation;
+  let held: CentralKeyChain;
+  beforeAll(async () => {
+    genuine = await signCentralKeyRotation('DEV', retired, successor, T0);
+    held = CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: retired.spkiBase64, rotations: [genuine] });
+  });
+
+  test('a configuration signed via a backdated fork of the held chain is refused, whatever the dates', async () => {
+    const fork = await signCentralKeyRotation('DEV', retired, forged, T0 - HOUR);
+    for (const rotations of [[fork], [genuine, fork], [fork, genuine]]) {
+      const signed = await configuration(forged, T0 + HOUR, rotations);
+      expect(() => verifyGlobalConfiguration(signed, held)).toThrow(GlobalConfigurationError);
+      expect(() => verifyGlobalConfiguration(signed, held)).toThrow(/fork/);
+    }
+  });
+
+  test('a document must carry the hand-overs that lead to its signer', async () => {
+    const withoutHandOver = await configuration(successor, T0 + HOUR, []);
+    expect(() => verifyGlobalConfiguration(withoutHandOver, held)).toThrow(/does not verify/);
+    expect(verifyGlobalConfiguration(await configuration(successor, T0 + HOUR, [genuine]), held).signerKeyId).toBe(id(successor));
+  });
+
+  test('a retired key’s configuration of before its hand-over verifies as history, never as current', async () => {
+    const backdated = verifyGlobalConfiguration(await configuration(retired, T0 - 1000, [], 99), held);
+    expect(backdated.centralKeys?.head.keyId).toBe(id(successor));
+    expect(() => requireCurrentCentralKey(backdated)).toThrow(/handed over at 2026-01-01T00:00:00.000Z: only the current central key/);
+    expect(requireCurrentCentralKey(verifyGlobalConfiguration(await configuration(successor, T0 + 1000, [genuine]), held)).version).toBe(5);
   });
 });

@@ -1,4 +1,5 @@
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../../lambdas/core/central';
+import { signCentralKeyRotation, type CentralKeyRotation } from '../../../lambdas/core/central-keys';
 import { errorResponse, LayerFault } from '../../../lambdas/core/errors';
 import { signGlobalConfiguration, type Anchor, type SignedGlobalConfiguration } from '../../../lambdas/core/global-configuration';
 import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../../lambdas/core/global-configuration-cache';
@@ -318,5 +319,57 @@ describe('GlobalConfigurationCache with the gateway’s archive', () => {
     const { cache, errors } = setup(await configAt(T0, central, 1), { archive });
     expect((await cache.current()).version).toBe(1);
     expect(errors.map((error) => (error as Error).name)).toEqual(['StoreUnavailableError', 'StoreUnavailableError']);
+  });
+});
+
+describe('GlobalConfigurationCache after a central key rotation (a retired central key)', () => {
+  const next = newTestKey();
+  const forged = newTestKey();
+  const HAND_OVER = T0 + 1000;
+  let rotation: CentralKeyRotation;
+  let backdatedFork: CentralKeyRotation;
+  beforeAll(async () => {
+    rotation = await signCentralKeyRotation('DEV', central, next, HAND_OVER);
+    backdatedFork = await signCentralKeyRotation('DEV', central, forged, T0 - 1000); // the retired key, leaked
+  });
+  const signedWith = (signer: typeof central, generatedAtMs: number, version: number, centralKeyRotations: CentralKeyRotation[]) =>
+    signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs, { version, centralKeyRotations }), signer);
+
+  /** A gateway anchored to the old key that followed the rotation: it holds version 2, signed by the new key. */
+  async function followedRotation(archive?: MemoryConfigurationArchive) {
+    const gateway = setup(await signedWith(central, T0, 1, []), { archive });
+    await gateway.cache.current();
+    gateway.fetcher.next = await signedWith(next, T0 + REFRESH_MS, 2, [rotation]);
+    gateway.clock.advance(REFRESH_MS);
+    expect((await gateway.cache.current()).version).toBe(2);
+    return gateway;
+  }
+
+  test('refuses what the retired key signs — a forked hand-over (backdated or not) or a backdated configuration — and is not locked out', async () => {
+    const { clock, fetcher, cache, errors } = await followedRotation();
+    const attacks = [
+      await signedWith(forged, T0 + 2 * REFRESH_MS, 99, [backdatedFork]),
+      await signedWith(forged, T0 + 2 * REFRESH_MS, 99, [rotation, backdatedFork]),
+      await signedWith(central, HAND_OVER - 1, 99, []), // dated before its hand-over
+    ];
+    for (const attack of attacks) {
+      fetcher.next = attack;
+      clock.advance(REFRESH_MS);
+      expect((await cache.current()).version).toBe(2);
+    }
+    expect(errors.map(String)).toEqual([expect.stringMatching(/fork/), expect.stringMatching(/fork/), expect.stringMatching(/only the current central key/)]);
+    // The genuine central's next version is still taken.
+    fetcher.next = await signedWith(next, clock.now(), 3, [rotation]);
+    clock.advance(REFRESH_MS);
+    expect((await cache.current()).version).toBe(3);
+  });
+
+  test('a fresh container starts from the chain of the copy its gateway kept', async () => {
+    const archive = new MemoryConfigurationArchive();
+    const { clock } = await followedRotation(archive);
+    const fresh = setup(await signedWith(forged, clock.now(), 99, [backdatedFork]), { archive });
+    fresh.clock.set(clock.now());
+    expect((await fresh.cache.current()).version).toBe(2);
+    expect(String(fresh.errors[0])).toMatch(/fork/);
   });
 });
