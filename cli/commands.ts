@@ -5,11 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
 import { ConfigurationHistory } from '../lambdas/core/configuration-history';
-import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
+import { requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
 import { keysByInstance } from '../lambdas/core/federation';
 import { instanceOfId } from '../lambdas/core/identifiers';
 import { auditLog } from '../lambdas/core/log-audit';
 import { CliError, type LogTarget } from './log-target';
+import { printable, printableJson } from './printable';
 
 export interface Output {
   /** Results, on stdout. */
@@ -26,13 +27,17 @@ interface Histories {
   readonly federated: ReadonlyMap<string, ConfigurationHistory>;
 }
 
-/** The current configuration and the gateway's kept history (its own instance's and the federated ones'), verified. */
+/**
+ * The current configuration and the gateway's kept history (its own instance's and the federated ones'), verified.
+ * The anchor's rotations are the central key chain held: the current configuration may only extend it forward and
+ * must be signed by its head; the kept ones must agree with the chain the current one verified under.
+ */
 async function historyOf(target: LogTarget, out: Output): Promise<Histories> {
-  const current = verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor);
+  const current = requireCurrentCentralKey(verifyGlobalConfiguration(await target.globalConfiguration(), target.anchor));
   const kept = await target.archive.history();
-  const anchor = { ...target.anchor, rotations: current.document.centralKeyRotations };
   const ignored = (error: unknown) => out.progress(`  a kept configuration does not verify and is ignored: ${(error as Error).message}`);
-  const history = ConfigurationHistory.verified([...kept, current.signed], anchor, ignored);
+  const history = ConfigurationHistory.verified([...kept, current.signed], target.anchor, ignored);
+  for (const problem of conflictsOf(history)) out.progress(`  ${problem}`);
   const federated = new Map<string, ConfigurationHistory>();
   for (const entry of current.document.federatedInstances) {
     const archive = target.federatedArchive(entry.instance);
@@ -68,19 +73,26 @@ export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = D
   });
   out.line(`records checked: ${result.recordsChecked} (${result.recordsPending} logged after the newest seal, sealed by the next run)`);
   out.line(`seals checked:   ${result.sealsChecked} (${result.expiredSeals} past retention: chain and signature only)`);
-  if (result.problems.length === 0) {
+  const problems = [...conflictsOf(history), ...result.problems];
+  if (problems.length === 0) {
     out.line('problems:        none — the log matches its seals');
     return 0;
   }
-  out.line(`problems:        ${result.problems.length}`);
-  for (const problem of result.problems) out.line(`  - ${problem}`);
+  out.line(`problems:        ${problems.length}`);
+  // Problems quote records: their ids and paths come from peers.
+  for (const problem of problems) out.line(`  - ${printable(problem)}`);
   return 1;
+}
+
+/** Versions of which the gateway kept two different signed documents: never settled silently for one of them. */
+function conflictsOf(history: ConfigurationHistory): string[] {
+  return history.conflicts.map((version) => `global configuration version ${version}: different signed documents were kept (a central key signed both)`);
 }
 
 export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, options: { client?: string; out?: string }, out: Output, nowMs = Date.now()): Promise<number> {
   const records = options.client ? await target.log.find(options.client, xRoadId) : (await target.log.scanRecords()).filter((record) => record.xRoadId === xRoadId);
   const clients = [...new Set(records.map((record) => record.client))];
-  if (clients.length > 1) throw new CliError(`X-Road-Id ${xRoadId} was used by several clients (${clients.join(', ')}); choose one with --client`);
+  if (clients.length > 1) throw new CliError(`X-Road-Id ${printable(xRoadId)} was used by several clients (${clients.map(printable).join(', ')}); choose one with --client`);
   // The configuration in force when the exchange was signed: its keys, even if rotated out since.
   const { current, history, federated } = await historyOf(target, out);
   const signedAt = Math.min(...records.map((record) => Date.parse(record.loggedAt)));
@@ -98,12 +110,11 @@ export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, 
     bodies: target.bodies,
     nowMs,
   });
-  const text = `${JSON.stringify(bundle, null, 2)}\n`;
   if (options.out) {
-    writeFileSync(options.out, text);
-    out.line(`Evidence for ${xRoadId}: ${bundle.records.length} records, ${bundle.seals.length} seal(s) → ${options.out}`);
+    writeFileSync(options.out, `${JSON.stringify(bundle, null, 2)}\n`);
+    out.line(`Evidence for ${printable(xRoadId)}: ${bundle.records.length} records, ${bundle.seals.length} seal(s) → ${printable(options.out)}`);
   } else {
-    out.line(text.trimEnd());
+    out.line(printableJson(bundle));
   }
   return 0;
 }
@@ -128,11 +139,13 @@ export function verifyEvidenceCommand(file: string, anchor: Anchor, out: Output,
   try {
     bundle = JSON.parse(readFileSync(file, 'utf8')) as EvidenceBundle;
   } catch (error) {
-    throw new CliError(`${file} is not a readable JSON evidence bundle: ${(error as Error).message}`);
+    throw new CliError(`${printable(file)} is not a readable JSON evidence bundle: ${printable((error as Error).message)}`);
   }
   const result = verifyEvidence(bundle, anchor, federatedAnchors);
-  out.line(`Evidence ${file}: X-Road-Id ${bundle.xRoadId ?? '?'}, client ${bundle.client ?? '?'}, log of ${bundle.gateway ?? '?'}`);
-  for (const check of result.checks) out.line(`  ${check.ok ? '✓' : '✗'} ${check.part}${check.detail ? ` — ${check.detail}` : ''}`);
+  // The bundle is whatever someone handed over: every value from it is printed escaped.
+  const shown = (value: unknown) => (value === undefined || value === null ? '?' : printable(String(value)));
+  out.line(`Evidence ${printable(file)}: X-Road-Id ${shown(bundle.xRoadId)}, client ${shown(bundle.client)}, log of ${shown(bundle.gateway)}`);
+  for (const check of result.checks) out.line(`  ${check.ok ? '✓' : '✗'} ${shown(check.part)}${check.detail ? ` — ${shown(check.detail)}` : ''}`);
   out.line(result.valid ? 'VALID: every check holds' : `INVALID: ${result.checks.filter((check) => !check.ok).length} check(s) failed`);
   return result.valid ? 0 : 1;
 }

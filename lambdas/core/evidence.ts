@@ -4,11 +4,11 @@
  * proof, the seals that cover them, and the signed global configuration that binds each signing key to its
  * gateway. `verifyEvidence` checks it down to the anchor without any network access.
  */
-import type { CentralKeyRotation } from './central-keys';
+import { CentralKeyChain, type CentralKeyRotation } from './central-keys';
 import { keysByInstance } from './federation';
 import { verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
 import { formatClientId, instanceOfId, parseServiceId, serviceOwner } from './identifiers';
-import { checkLogRecord } from './log-verification';
+import { checkLogRecord, describeContradiction, type RecordCheck } from './log-verification';
 import { inclusionProof, rootFromProof, type ProofStep } from './merkle';
 import type { MessageLogRecord } from './message-log';
 import type { BodyStore, SealLeaf } from './ports';
@@ -36,7 +36,10 @@ export interface EvidenceBundle {
   readonly exportedAt: string;
   /** The configuration in force when the exchange was signed (it lists the keys that signed it). */
   readonly globalConfiguration: SignedGlobalConfiguration;
-  /** Central key rotations known at export: the bundle then verifies under an anchor of a later central key too. */
+  /**
+   * Central key rotations known at export: they may extend the verifier's chain forward (an anchor of an earlier
+   * central key); an anchor of a later key carries the rotations back to this configuration's key itself.
+   */
   readonly centralKeyRotations?: CentralKeyRotation[];
   /**
    * Cross-border exchanges: the configuration of each federated instance whose gateway signed a record, in force when
@@ -131,7 +134,9 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
   }
   let configuration;
   try {
-    configuration = verifyGlobalConfiguration(bundle.globalConfiguration, { ...anchor, rotations: [...(anchor.rotations ?? []), ...(bundle.centralKeyRotations ?? [])] });
+    // The anchor's rotations are the verifier's own chain; the bundle's may only extend it forward, never fork from it.
+    const held = CentralKeyChain.ofAnchor(anchor);
+    configuration = verifyGlobalConfiguration(bundle.globalConfiguration, held.extendedBy(held.provenBy(bundle.centralKeyRotations ?? [])));
     check('global configuration: signed by the anchor key', true, `instance ${configuration.instance}, generated ${configuration.document.generatedAt}`);
   } catch (error) {
     check('global configuration: signed by the anchor key', false, (error as Error).message);
@@ -166,21 +171,29 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
     }
   });
 
-  const manifests: Record<string, string> = {};
-  for (const entry of bundle.records) {
-    const record = deserializeRecord(entry.record);
+  const records = bundle.records.map((entry) => deserializeRecord(entry.record));
+  const results = records.map((record) => {
+    // A response's request fields are bound by the request manifest of the bundle's exchange on the same side.
+    const request = records.find((candidate) => candidate.direction === 'request' && candidate.side === record.side);
+    return checkLogRecord(record, keys, record.direction === 'response' ? request : undefined);
+  });
+  bundle.records.forEach((entry, index) => {
+    const record = records[index];
+    const result = results[index];
     const part = `${record.side} ${record.direction}`;
-    const result = checkLogRecord(record, keys);
     check(`${part}: body matches its logged hash`, result.bodyMatches);
     if (record.manifest) {
-      check(`${part}: manifest signed by ${result.signer ?? '?'}`, result.signatureValid, result.signatureValid ? undefined : result.problem);
+      check(`${part}: manifest signed by ${result.signer ?? '?'}`, result.signatureValid, result.signatureProblem);
       if (result.hashMatches !== undefined) check(`${part}: logged message reproduces the signed hash`, result.hashMatches);
-      manifests[record.direction] = record.manifest;
       const peer = peerGateway(record, (instance) => (instance === configuration.instance ? configuration : foreign.get(instance)));
       if (peer !== undefined && result.signer !== undefined) {
         check(`${part}: signed by the gateway the configuration assigns (${peer.join(' or ') || 'none'})`, peer.includes(result.signer));
       }
+    } else {
+      check(`${part}: unsigned, as only a layer error answer may be`, result.unsignedProblem === undefined, result.unsignedProblem ?? `${record.errorType}, HTTP ${record.status}, stated by ${bundle.gateway} alone`);
     }
+    checkStatedFields(part, result, check);
+    if (result.answersRequest !== undefined) check('response manifest binds the request hash', result.answersRequest);
     const seal = bundle.seals[entry.seal];
     let sealRoot: string | undefined;
     try {
@@ -195,8 +208,8 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
       proofOk = false;
     }
     check(`${part}: inclusion proof leads to the seal's root`, proofOk);
-  }
-  checkBinding(bundle, check);
+  });
+  checkBinding(bundle, records, results, check);
   return { valid: checks.every((entry) => entry.ok), checks };
 }
 
@@ -234,22 +247,23 @@ function claimedInstanceOf(signed: SignedGlobalConfiguration): string {
   }
 }
 
-interface BoundManifest {
-  readonly type?: string;
-  readonly client?: string;
-  readonly xRoadId?: string;
-  readonly requestId?: string;
-  readonly requestHash?: string;
-  readonly signer?: { readonly gateway?: string };
+/**
+ * Every field a record states must be what was signed (`checkLogRecord`): one failed check per contradicted field,
+ * naming it — the seals alone would let the log owner restate any of them.
+ */
+function checkStatedFields(part: string, result: RecordCheck, check: (part: string, ok: boolean, detail?: string) => void): void {
+  if (result.contradictions.length === 0) check(`${part}: every field it states agrees with what was signed`, true);
+  for (const contradiction of result.contradictions) {
+    check(`${part}: ${contradiction.field} agrees with ${contradiction.manifest === 'own' ? 'its signed manifest' : 'the signed request manifest'}`, false, describeContradiction(contradiction));
+  }
 }
 
 /**
  * The bundle is one exchange, not records spliced from several: exactly one request and one response record, of
- * one gateway side; every record and manifest names the bundle's X-Road-Id and client; the response answers the
- * request (same request id and hash); this side's own manifest is signed by the bundle's gateway.
+ * one gateway side; every record names the bundle's X-Road-Id and client (and, through `checkLogRecord`, so does every
+ * manifest, the response's answering the request's); this side's own manifest is signed by the bundle's gateway.
  */
-function checkBinding(bundle: EvidenceBundle, check: (part: string, ok: boolean, detail?: string) => void): void {
-  const records = bundle.records.map((entry) => entry.record);
+function checkBinding(bundle: EvidenceBundle, records: readonly MessageLogRecord[], results: readonly RecordCheck[], check: (part: string, ok: boolean, detail?: string) => void): void {
   const sides = new Set(records.map((record) => record.side));
   const count = (direction: string) => records.filter((record) => record.direction === direction).length;
   check('exchange: one request and one response record of one gateway side', sides.size === 1 && count('request') === 1 && count('response') === 1 && records.length === 2, `${records.length} records, sides ${[...sides].join('/') || '-'}`);
@@ -258,22 +272,8 @@ function checkBinding(bundle: EvidenceBundle, check: (part: string, ok: boolean,
   const request = records.find((record) => record.direction === 'request');
   const response = records.find((record) => record.direction === 'response');
   if (request && new Set(records.map((record) => record.requestId)).size !== 1) check('exchange: every record carries the same request id', false);
-  const parse = (encoded: string | undefined): BoundManifest | undefined => {
-    if (!encoded) return undefined;
-    try {
-      return JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as BoundManifest;
-    } catch {
-      return undefined;
-    }
-  };
-  const requestManifest = parse(request?.manifest);
-  const responseManifest = parse(response?.manifest);
-  if (request?.manifest) {
-    check('request manifest names the bundle\'s exchange', requestManifest?.xRoadId === bundle.xRoadId && requestManifest?.client === bundle.client && requestManifest?.requestId === request.requestId);
-  }
-  if (requestManifest && responseManifest) {
-    check('response manifest binds the request hash', responseManifest.xRoadId === bundle.xRoadId && responseManifest.requestId === requestManifest.requestId && responseManifest.requestHash === requestManifest.requestHash);
-  }
-  const own = request?.side === 'consumer' ? requestManifest : responseManifest;
-  if (own) check(`${request?.side ?? response?.side} side's manifest is signed by the bundle's gateway ${bundle.gateway}`, own.signer?.gateway === bundle.gateway);
+  const side = request?.side ?? response?.side;
+  // This side's own record: the request it sent (consumer) or the answer it gave (provider).
+  const ownIndex = records.findIndex((record) => record === (side === 'consumer' ? request : response));
+  if (ownIndex >= 0 && records[ownIndex].manifest) check(`${side} side's manifest is signed by the bundle's gateway ${bundle.gateway}`, results[ownIndex].signer === bundle.gateway);
 }

@@ -1,7 +1,8 @@
 /**
  * Audits a gateway's whole message log against its seals: the chain is unbroken, every seal is signed by the
  * gateway, every sealed window's records reproduce the sealed Merkle root, no record sits outside a seal, and every
- * record checks on its own (signature, body hash, signed hash).
+ * record checks against what was signed (`checkLogRecord`: signature, body hash, signed hash, and each field it states
+ * against its manifest — a response's request fields against the request record of its exchange, when still logged).
  *
  * Retention: records expire by window (TTL); seals do not. A window whose retention has passed is checked for its
  * place in the chain and its signature only ("expired"), so expiry never breaks the verification of what remains.
@@ -34,6 +35,8 @@ export interface AuditResult {
 }
 
 const describe = (record: MessageLogRecord) => `record ${sealKey(record)} (${record.loggedAt})`;
+/** One exchange on one side of the gateway: its request and response records share it. */
+const exchangeSideKey = (record: MessageLogRecord) => `${record.client} ${record.xRoadId} ${record.side}`;
 
 export function auditLog(input: AuditInput): AuditResult {
   const problems: string[] = [];
@@ -73,15 +76,15 @@ export function auditLog(input: AuditInput): AuditResult {
   });
 
   const newest = seals.length ? parseSeal(seals[seals.length - 1]).toWindow : Number.NEGATIVE_INFINITY;
+  const requests = new Map(input.records.filter((record) => record.direction === 'request').map((record) => [exchangeSideKey(record), record]));
   let recordsPending = 0;
   for (const record of input.records) {
     const window = windowOf(Date.parse(record.loggedAt), input.intervalSeconds);
     if (window > newest) recordsPending += 1;
     else if (!covered.has(window)) problems.push(`${describe(record)} is in no seal`);
     if (record.storedHash && record.storedHash !== recordHash(record).toString('base64')) problems.push(`${describe(record)} was edited after it was logged`);
-    const check = checkLogRecord(record, input.configuration);
-    if (record.manifest && check.problem) problems.push(`${describe(record)}: ${check.problem}`);
-    if (!record.manifest && !check.bodyMatches) problems.push(`${describe(record)}: body does not match its hash`);
+    const check = checkLogRecord(record, input.configuration, record.direction === 'response' ? requests.get(exchangeSideKey(record)) : undefined);
+    if (!check.valid) problems.push(`${describe(record)}: ${check.problem}`);
   }
   return { recordsChecked: input.records.length, sealsChecked: seals.length, recordsPending, expiredSeals, problems };
 }

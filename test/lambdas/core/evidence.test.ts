@@ -3,6 +3,8 @@
  * against the anchor alone, bodies kept in the body store included; anything changed, spliced or vouched for by
  * another anchor fails, naming the part; an exchange not sealed yet cannot be exported.
  */
+import { signCentralKeyRotation } from '../../../lambdas/core/central-keys';
+import { signGlobalConfiguration } from '../../../lambdas/core/global-configuration';
 import { buildEvidence, deserializeRecord, EvidenceError, serializeRecord, verifyEvidence, type EvidenceBundle } from '../../../lambdas/core/evidence';
 import { inclusionProof } from '../../../lambdas/core/merkle';
 import type { MessageLogRecord } from '../../../lambdas/core/message-log';
@@ -32,6 +34,14 @@ async function evidenceOf(ecosystem: MemoryEcosystem, gateway: MemoryGateway, xR
 }
 
 const failed = (result: ReturnType<typeof verifyEvidence>) => result.checks.filter((check) => !check.ok).map((check) => check.part);
+
+/** The bundle's records changed as the log owner likes, under a seal it signs again with its own key (what it can present). */
+async function restatedByOwner(bundle: EvidenceBundle, owner: MemoryGateway, change: (record: MessageLogRecord) => MessageLogRecord): Promise<EvidenceBundle> {
+  const records = bundle.records.map((entry) => change(deserializeRecord(entry.record))).sort(compareForSeal);
+  const { type: _type, root: _root, recordCount: _count, keyId: _keyId, ...fields } = parseSeal(bundle.seals[0]);
+  const seal = await createSeal(fields, records.map(recordHash), owner.key, keyIdOf(owner.key.spki));
+  return { ...bundle, seals: [seal], records: records.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(records.map(recordHash), index), seal: 0 })) };
+}
 
 describe('evidence', () => {
   let ecosystem: MemoryEcosystem;
@@ -81,6 +91,32 @@ describe('evidence', () => {
     expect(failed(result)).toEqual([`consumer response: signed by the gateway the configuration assigns (${ecosystem.provider.settings.gatewayId})`]);
   });
 
+  test('every field a record states is bound to what was signed: a signed refusal restated as 200, body and headers dropped and resealed by the owner, fails naming the status', async () => {
+    const response = await ecosystem.call(`${PERSONS}/1`, { method: 'DELETE' });
+    expect(response.status).toBe(403);
+    await ecosystem.sealAll();
+    const genuine = await evidenceOf(ecosystem, ecosystem.consumer, headerValue(response.headers, 'x-road-id')!);
+    const metadataOnly = (record: MessageLogRecord): MessageLogRecord => ({ ...record, body: undefined, headers: undefined, bodyLogged: 'metadata' });
+    expect(failed(verifyEvidence(await restatedByOwner(genuine, ecosystem.consumer, metadataOnly), ecosystem.anchor))).toEqual([]);
+    const restated = await restatedByOwner(genuine, ecosystem.consumer, (record) => (record.direction === 'response' ? { ...metadataOnly(record), status: 200, errorType: undefined } : metadataOnly(record)));
+    const result = verifyEvidence(restated, ecosystem.anchor);
+    expect(failed(result)).toEqual(['consumer response: status agrees with its signed manifest']);
+    expect(result.checks.find((check) => !check.ok)?.detail).toBe('status: the record states 200, its signed manifest 403');
+  });
+
+  test('an unsigned record cannot stand in for the signed answer: unsigned, a response is only the layer’s own error', async () => {
+    const xRoadId = await exchange(ecosystem);
+    await ecosystem.sealAll();
+    const genuine = await evidenceOf(ecosystem, ecosystem.consumer, xRoadId);
+    const unsigned = (record: MessageLogRecord, change: Partial<MessageLogRecord>): MessageLogRecord => (record.direction === 'response' ? { ...record, manifest: undefined, signature: undefined, certificate: undefined, ...change } : record);
+    const standIn = await restatedByOwner(genuine, ecosystem.consumer, (record) => unsigned(record, {}));
+    expect(failed(verifyEvidence(standIn, ecosystem.anchor))).toEqual(['consumer response: unsigned, as only a layer error answer may be']);
+    const layerError = await restatedByOwner(genuine, ecosystem.consumer, (record) => unsigned(record, { status: 502, errorType: 'Server.ClientProxy.NetworkError' }));
+    const result = verifyEvidence(layerError, ecosystem.anchor);
+    expect(failed(result)).toEqual([]); // the owner's word alone, as a layer error may legitimately be
+    expect(result.checks.find((check) => check.part === 'consumer response: unsigned, as only a layer error answer may be')?.detail).toMatch(/NetworkError, HTTP 502, stated by .* alone/);
+  });
+
   test('an exchange not sealed yet cannot be exported', async () => {
     const xRoadId = await exchange(ecosystem);
     const error = await rejectionOf(evidenceOf(ecosystem, ecosystem.consumer, xRoadId));
@@ -118,5 +154,26 @@ describe('evidence', () => {
     const result = verifyEvidence(bundle, { instance: 'TEST', publicKey: newTestKey().spkiBase64 });
     expect(result.valid).toBe(false);
     expect(failed(result)).toEqual(['global configuration: signed by the anchor key']);
+  });
+
+  test('a configuration signed via a fork of the anchor file’s rotation chain (a retired key, backdated) fails; the bundle’s rotations only extend it forward', async () => {
+    const xRoadId = await exchange(ecosystem);
+    await ecosystem.sealAll();
+    const genuine = await evidenceOf(ecosystem, ecosystem.consumer, xRoadId);
+    const [successor, forged] = [newTestKey(), newTestKey()];
+    const now = ecosystem.clock.now();
+    const rotation = await signCentralKeyRotation(ecosystem.anchor.instance, ecosystem.centralKey, successor, now + 60_000);
+    const anchorFile = { instance: ecosystem.anchor.instance, publicKey: successor.spkiBase64, rotations: [rotation] };
+    expect(verifyEvidence(genuine, anchorFile).valid).toBe(true);
+    // The retired central key forks the chain with an earlier date and vouches for a key of the attacker's, which signs
+    // the same configuration (every gateway key still listed, so only the configuration check can stop it).
+    const fork = await signCentralKeyRotation(ecosystem.anchor.instance, ecosystem.centralKey, forged, now - 60_000);
+    const document = { ...JSON.parse(genuine.globalConfiguration.document), centralKeyRotations: [fork] };
+    const forgedBundle: EvidenceBundle = { ...genuine, globalConfiguration: await signGlobalConfiguration(document, forged), centralKeyRotations: [rotation, fork] };
+    for (const bundle of [forgedBundle, { ...forgedBundle, centralKeyRotations: [fork] }, { ...forgedBundle, centralKeyRotations: undefined }]) {
+      const result = verifyEvidence(bundle, anchorFile);
+      expect(failed(result)).toEqual(['global configuration: signed by the anchor key']);
+      expect(result.checks[0].detail).toMatch(/fork/);
+    }
   });
 });

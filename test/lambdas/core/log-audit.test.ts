@@ -4,6 +4,7 @@
  * records not sealed yet and windows past retention are not problems.
  */
 import { auditLog, type AuditInput } from '../../../lambdas/core/log-audit';
+import { sealKey } from '../../../lambdas/core/seal';
 import { PERSONS, startMemoryEcosystem, type MemoryEcosystem } from '../../support/memory-ecosystem';
 
 describe('log audit', () => {
@@ -40,6 +41,15 @@ describe('log audit', () => {
     entry.record = { ...entry.record, status: 404 };
     const { problems } = await audit();
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('was edited after it was logged'), expect.stringContaining('the log no longer matches the seal')]));
+  });
+
+  test('a field a record restates against its signed manifest is reported by name, whatever the seals say', async () => {
+    const entry = records().find((candidate) => candidate.record.direction === 'response')!;
+    entry.record = { ...entry.record, status: 500, method: 'DELETE', body: undefined, headers: undefined, bodyLogged: 'metadata' };
+    const { problems } = await audit();
+    const restated = problems.find((problem) => problem.startsWith(`record ${sealKey(entry.record)}`) && !problem.includes('edited after'));
+    expect(restated).toContain('status: the record states 500, its signed manifest 200');
+    expect(restated).toContain('method: the record states "DELETE", the signed request manifest "GET"');
   });
 
   test('a body swapped in the log no longer matches the hash the record (and the seal) carries', async () => {
