@@ -24,11 +24,16 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DEFAULT_CONFIG_PATH } from '../lib/config/ecosystem-config';
 import { awsRegistryTarget, localTrustTarget, readLocalRuntimeInfo } from '../cli/trust-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
+import { terminalSafe } from '../cli/printable';
 
 silenceSdkNodeVersionWarning();
 
 const stateDir = resolve(process.env.SILD_STATE_DIR ?? '.sild');
-const output: Output = { line: (text) => process.stdout.write(`${text}\n`), progress: (text) => process.stderr.write(`${text}\n`) };
+// The last guard against terminal escapes in values from peers (the commands escape what they print themselves);
+// output to a file or a pipe stays byte for byte.
+const toStdout = (text: string) => process.stdout.write(`${process.stdout.isTTY ? terminalSafe(text) : text}\n`);
+const toStderr = (text: string) => process.stderr.write(`${process.stderr.isTTY ? terminalSafe(text) : text}\n`);
+const output: Output = { line: toStdout, progress: toStderr };
 
 interface TargetOptions {
   agency: string;
@@ -79,7 +84,7 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await action();
   } catch (error) {
-    process.stderr.write(`sild: ${error instanceof CliError ? error.message : (error as Error).message ?? String(error)}\n`);
+    toStderr(`sild: ${error instanceof CliError ? error.message : (error as Error).message ?? String(error)}`);
     process.exitCode = 2;
   }
 }
@@ -198,6 +203,6 @@ program
   );
 
 program.parseAsync(process.argv).catch((error) => {
-  process.stderr.write(`sild: ${(error as Error).message}\n`);
+  toStderr(`sild: ${(error as Error).message}`);
   process.exitCode = 2;
 });

@@ -2,13 +2,21 @@
  * `sild monitor`: operational monitoring per client and service — count, errors by type, p50/p95 duration, bytes —
  * from the gateway's opmon records (`lambdas/core/opmon.ts`): locally from the runtime's files, in AWS from the
  * functions' CloudWatch Logs with Logs Insights. One summary for both: the sources only fetch records.
+ *
+ * Only established ids name a row: requests the gateway never identified (anyone may send anything to a provider
+ * API) count together under `(unidentified)`, whatever they claimed. Every value is printed escaped (`printable`):
+ * error types come from peer gateways, and records of older versions may carry claimed ids.
  */
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { clientOf, serviceOf } from '../lambdas/adapters/emf-operational-monitor';
+import { clientOf, serviceOf, UNIDENTIFIED } from '../lambdas/adapters/emf-operational-monitor';
 import type { OpmonRecord } from '../lambdas/core/opmon';
 import { readOpmonLines } from '../lib/local/opmon-files';
 import type { Output } from './commands';
 import { CliError } from './log-target';
+import { printable } from './printable';
+
+/** The client and service of a row of requests whose client and service were never established. */
+export const UNIDENTIFIED_ROW = `(${UNIDENTIFIED})`;
 
 /** Where records come from: those whose answer went out at or after `sinceMs`. */
 export interface OpmonSource {
@@ -39,8 +47,10 @@ export function summarize(records: readonly OpmonRecord[], filter: MonitorFilter
   const groups = new Map<string, OpmonRecord[]>();
   for (const record of records) {
     if (record.responseOutTs < filter.sinceMs) continue;
-    const client = clientOf(record);
-    const service = serviceOf(record);
+    // A record without the flag (or with it false) names no one: what it carries was only claimed.
+    const identified = record.identified === true;
+    const client = identified ? clientOf(record) : UNIDENTIFIED_ROW;
+    const service = identified ? serviceOf(record) : UNIDENTIFIED_ROW;
     if ((filter.client && client !== filter.client) || (filter.service && service !== filter.service)) continue;
     const key = JSON.stringify([record.securityServerType, client, service]);
     const group = groups.get(key);
@@ -52,7 +62,8 @@ export function summarize(records: readonly OpmonRecord[], filter: MonitorFilter
     .map(([key, group]) => {
       const [type, client, service] = JSON.parse(key) as [OpmonRecord['securityServerType'], string, string];
       const durations = group.map((record) => record.responseOutTs - record.requestInTs).sort((a, b) => a - b);
-      const errors: Record<string, number> = {};
+      // Keyed by error types a peer gateway chose: no prototype, so `__proto__` or `constructor` count like any other.
+      const errors: Record<string, number> = Object.create(null);
       for (const record of group) if (!record.succeeded) errors[record.faultCode ?? 'unknown'] = (errors[record.faultCode ?? 'unknown'] ?? 0) + 1;
       return {
         side: type === 'Client' ? 'consumer' : 'provider',
@@ -76,23 +87,25 @@ function percentile(sorted: readonly number[], p: number): number {
 export async function monitorCommand(source: OpmonSource, agency: string, filter: MonitorFilter, out: Output): Promise<number> {
   const rows = summarize(await source.records(filter.sinceMs), filter);
   const total = rows.reduce((sum, row) => sum + row.count, 0);
-  out.line(`${agency}: ${total} messages since ${new Date(filter.sinceMs).toISOString()}${filter.client ? `, client ${filter.client}` : ''}${filter.service ? `, service ${filter.service}` : ''}`);
+  out.line(`${printable(agency)}: ${total} messages since ${new Date(filter.sinceMs).toISOString()}${filter.client ? `, client ${printable(filter.client)}` : ''}${filter.service ? `, service ${printable(filter.service)}` : ''}`);
   if (rows.length === 0) return 0;
   const table = [
     ['side', 'client', 'service', 'count', 'errors', 'p50 ms', 'p95 ms', 'bytes in', 'bytes out'],
-    ...rows.map((row) => [
-      row.side,
-      row.client,
-      row.service,
-      String(row.count),
-      Object.entries(row.errors)
-        .map(([type, count]) => `${type} ${count}`)
-        .join(', ') || '-',
-      String(row.p50Ms),
-      String(row.p95Ms),
-      String(row.requestBytes),
-      String(row.responseBytes),
-    ]),
+    ...rows.map((row) =>
+      [
+        row.side,
+        row.client,
+        row.service,
+        String(row.count),
+        Object.entries(row.errors)
+          .map(([type, count]) => `${type} ${count}`)
+          .join(', ') || '-',
+        String(row.p50Ms),
+        String(row.p95Ms),
+        String(row.requestBytes),
+        String(row.responseBytes),
+      ].map(printable),
+    ),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
   for (const line of table) out.line(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());

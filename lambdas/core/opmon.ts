@@ -7,6 +7,10 @@
  *
  * `succeeded` is X-Road's: the layer raised no error (`X-Road-Error` absent); a backend's own 4xx/5xx is a
  * successful exchange with that `statusCode`.
+ *
+ * The X-Road id fields hold only what the side established (`identified`). Before that, anyone can send anything to a
+ * provider API: what such a request claims is kept apart, cut short, in the `claimed*` fields, so no reader of the
+ * records (`sild monitor`, Logs Insights, opmon tooling) takes an invented or impersonated member for a caller.
  */
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
 import { XROAD } from './rest-message';
@@ -48,10 +52,16 @@ export interface OpmonRecord {
   readonly succeeded: boolean;
   /**
    * Sild: the client and service were established before the answer — the provider side verified the request's
-   * signature, the consumer side checked the client is served here and found the service. Until then the ids above
-   * are only what the request claimed.
+   * signature, the consumer side checked the client is served here and found the service. Without it, the client,
+   * service, represented party, user, issue, message id and path fields are absent; see the `claimed*` fields.
    */
   readonly identified: boolean;
+  /** Sild, unidentified requests only: the `X-Road-Client` header as sent, at most 256 characters. Unverified. */
+  readonly claimedClient?: string;
+  /** Sild, unidentified requests only: the request path as sent (no query), at most 256 characters. Unverified. */
+  readonly claimedPath?: string;
+  /** Sild, unidentified requests only: the `X-Road-Id` header as sent, at most 256 characters. Unverified. */
+  readonly claimedMessageId?: string;
   /** The X-Road error type, and its message (the layer's own words, never a payload). */
   readonly faultCode?: string;
   readonly faultString?: string;
@@ -85,12 +95,12 @@ export class MessageTimer {
   }
 }
 
+/** How much of a free-form value (a path, a claimed id) a record keeps: a header may be kilobytes. */
+const KEPT_LENGTH = 256;
+
 const SERVICE_PATH = /^\/r1\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)(\/[^?]*)?/;
 
 export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: string, request: HttpRequest, response: HttpResponse, timer: MessageTimer, responseOutTs: number): OpmonRecord {
-  const client = (headerValue(request.headers, XROAD.client) ?? '').split('/').map(decoded);
-  const service = SERVICE_PATH.exec(request.rawPath);
-  const represented = (headerValue(request.headers, XROAD.representedParty) ?? '').split('/');
   const faultCode = headerValue(response.headers, XROAD.error);
   return strip({
     securityServerType: type,
@@ -99,15 +109,7 @@ export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: st
     requestOutTs: timer.requestOutTs,
     responseInTs: timer.responseInTs,
     responseOutTs,
-    ...(client.length >= 3 ? { clientXRoadInstance: client[0], clientMemberClass: client[1], clientMemberCode: client[2], clientSubsystemCode: client[3] } : {}),
-    ...(service
-      ? { serviceXRoadInstance: decoded(service[1]), serviceMemberClass: decoded(service[2]), serviceMemberCode: decoded(service[3]), serviceSubsystemCode: decoded(service[4]), serviceCode: decoded(service[5]), restPath: service[6] ?? '/' }
-      : { restPath: request.rawPath.slice(0, 256) }),
-    ...(represented.length === 2 ? { representedPartyClass: represented[0], representedPartyCode: represented[1] } : {}),
-    messageId: headerValue(response.headers, XROAD.id) ?? headerValue(request.headers, XROAD.id),
-    messageUserId: headerValue(request.headers, XROAD.userId),
-    messageIssue: headerValue(request.headers, XROAD.issue),
-    xRequestId: headerValue(response.headers, XROAD.requestId),
+    ...(timer.identified ? establishedIds(request, response) : claimedIds(request)),
     serviceType: 'REST',
     restMethod: request.method,
     statusCode: response.status,
@@ -118,6 +120,33 @@ export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: st
     faultCode,
     faultString: faultCode === undefined ? undefined : faultMessage(response.body),
   });
+}
+
+/** The X-Road id fields of a request whose client and service the side established. */
+function establishedIds(request: HttpRequest, response: HttpResponse): Partial<OpmonRecord> {
+  const client = (headerValue(request.headers, XROAD.client) ?? '').split('/').map(decoded);
+  const service = SERVICE_PATH.exec(request.rawPath);
+  const represented = (headerValue(request.headers, XROAD.representedParty) ?? '').split('/');
+  return {
+    ...(client.length >= 3 ? { clientXRoadInstance: client[0], clientMemberClass: client[1], clientMemberCode: client[2], clientSubsystemCode: client[3] } : {}),
+    ...(service
+      ? { serviceXRoadInstance: decoded(service[1]), serviceMemberClass: decoded(service[2]), serviceMemberCode: decoded(service[3]), serviceSubsystemCode: decoded(service[4]), serviceCode: decoded(service[5]), restPath: service[6] ?? '/' }
+      : { restPath: request.rawPath.slice(0, KEPT_LENGTH) }),
+    ...(represented.length === 2 ? { representedPartyClass: represented[0], representedPartyCode: represented[1] } : {}),
+    messageId: headerValue(response.headers, XROAD.id) ?? headerValue(request.headers, XROAD.id),
+    messageUserId: headerValue(request.headers, XROAD.userId),
+    messageIssue: headerValue(request.headers, XROAD.issue),
+    xRequestId: headerValue(response.headers, XROAD.requestId),
+  };
+}
+
+/** What an unidentified request claims, as sent (not decoded) and cut short: for investigating, never as ids. */
+function claimedIds(request: HttpRequest): Partial<OpmonRecord> {
+  return {
+    claimedClient: headerValue(request.headers, XROAD.client)?.slice(0, KEPT_LENGTH),
+    claimedPath: request.rawPath.slice(0, KEPT_LENGTH),
+    claimedMessageId: headerValue(request.headers, XROAD.id)?.slice(0, KEPT_LENGTH),
+  };
 }
 
 /** The `message` of an X-Road error body (the layer's own text), at most 256 characters. */

@@ -1,7 +1,8 @@
 /**
  * The opmon record (X-Road's PR-OPMON field names) from a request and the answer a side gave: ids, the four
  * timestamps, sizes, REST method and path without the query, and the outcome — `succeeded` unless the layer raised
- * an X-Road error, with its type and message (never a body).
+ * an X-Road error, with its type and message (never a body). Ids only once the side identified the request; before,
+ * what the request claims is kept apart as `claimed*`.
  */
 import { headersOf, type HttpRequest, type HttpResponse } from '../../../lambdas/core/http';
 import { MessageTimer, opmonRecord } from '../../../lambdas/core/opmon';
@@ -68,12 +69,24 @@ describe('opmonRecord', () => {
     expect(opmonRecord('Producer', 'gw', request, notFound, timed([5]), 9)).toMatchObject({ succeeded: true, statusCode: 404 });
   });
 
-  test('a request that names no service (a malformed path) keeps its path, cut to 256 characters, and no ids', () => {
+  test('a request that names no service (a malformed path) keeps its path as a claim, cut to 256 characters, and no ids', () => {
     const record = opmonRecord('Client', 'gw', { ...request, rawPath: `/r2/${'x'.repeat(400)}`, headers: {} }, { status: 400, headers: headersOf([['x-road-error', 'Client.BadRequest']]), body: Buffer.alloc(0) }, timed([1]), 2);
-    expect(record.restPath).toHaveLength(256);
+    expect(record.claimedPath).toHaveLength(256);
+    expect(record.restPath).toBeUndefined();
     expect(record.serviceCode).toBeUndefined();
     expect(record.clientMemberCode).toBeUndefined();
     expect(record.requestOutTs).toBeUndefined();
     expect(record.identified).toBe(false);
+  });
+
+  test('until the side identified the request, what it claims stays out of the X-Road fields: kept as sent, cut short, as claims', () => {
+    const claiming: HttpRequest = { ...request, headers: headersOf([['x-road-client', `DEV/GOV/%1B%5B2J/${'x'.repeat(300)}`], ['x-road-id', 'forged'], ['x-road-userid', 'EE1'], ['x-road-represented-party', 'COM/1']]) };
+    const refused: HttpResponse = { status: 401, headers: headersOf([['x-road-error', 'Server.ServerProxy.InvalidSignatureValue'], ['x-road-id', 'forged'], ['x-road-request-id', 'rid']]), body: Buffer.alloc(0) };
+    const record = opmonRecord('Producer', 'gw', claiming, refused, timed([1]), 2);
+    for (const field of ['clientXRoadInstance', 'clientMemberClass', 'clientMemberCode', 'clientSubsystemCode', 'serviceXRoadInstance', 'serviceMemberClass', 'serviceMemberCode', 'serviceSubsystemCode', 'serviceCode', 'representedPartyClass', 'representedPartyCode', 'messageId', 'messageUserId', 'xRequestId', 'restPath']) {
+      expect(record).not.toHaveProperty(field);
+    }
+    expect(record).toMatchObject({ identified: false, claimedPath: request.rawPath, claimedMessageId: 'forged', faultCode: 'Server.ServerProxy.InvalidSignatureValue' });
+    expect(record.claimedClient).toBe(`DEV/GOV/%1B%5B2J/${'x'.repeat(300)}`.slice(0, 256));
   });
 });
