@@ -41,7 +41,11 @@ export interface SildRestApiProps {
    * @default - none
    */
   readonly iamPrincipals?: iam.IPrincipal[];
-  /** Blocks a source IP above this many requests per 5 minutes with an AWS WAF web ACL. @default - no web ACL */
+  /**
+   * Blocks a source IP above this many requests per 5 minutes with an AWS WAF web ACL, which also blocks unsigned
+   * requests to the IAM routes and bounds each IP's requests to them (`RateLimitWebAcl`).
+   * @default - no web ACL
+   */
   readonly rateLimitPer5Minutes?: number;
   /** Why routes without IAM authorization are acceptable; recorded as the cdk-nag acknowledgement. @default - required when a route uses NONE */
   readonly unauthenticatedReason?: string;
@@ -166,7 +170,9 @@ export class SildRestApi extends Construct {
       reason: 'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
     });
     if (props.rateLimitPer5Minutes !== undefined) {
-      new RateLimitWebAcl(this, 'RateLimit', { stage: this.restApi.deploymentStage, limitPer5Minutes: props.rateLimitPer5Minutes, metricName: props.restApiName });
+      // IAM routes of fixed paths get their own guard: unsigned requests never reach their small budgets.
+      const signedPaths = routes.filter((route) => authorizationOf(route) === 'IAM' && !route.path.includes('{')).map((route) => route.path);
+      new RateLimitWebAcl(this, 'RateLimit', { stage: this.restApi.deploymentStage, limitPer5Minutes: props.rateLimitPer5Minutes, metricName: props.restApiName, signedPaths });
     } else {
       Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',

@@ -22,6 +22,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, API
 import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
+import { guardedListener } from './request-input';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
 export type ProxyHandler = (event: ApiGatewayEvent) => Promise<ApiGatewayResult>;
@@ -128,9 +129,18 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       }
     }
     if (!matched) return refuse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
-    if (buckets.get(matched.route)?.() === false) return refuse(response, 'THROTTLED', requestId);
 
-    const lowerHeaders: Record<string, string> = {};
+    // Who calls is settled before the route's budget is spent, so requests IAM refuses cannot use up a signed route's
+    // budget (~15 unsigned requests a second kept every join at 429). AWS documents the access-control order — AWS
+    // WAF first, "before other access control features, such as resource policies, IAM policies, Lambda authorizers"
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html), then the
+    // resource policy with IAM authentication
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html) — and the
+    // order of the throttle settings among themselves
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html), but not
+    // whether a request IAM refuses takes a token from the method's bucket (UNCONFIRMED: verify on a deployment).
+    // The deployed API does not rely on it: its web ACL blocks unsigned requests to IAM routes (`RateLimitWebAcl`).
+    const lowerHeaders = keyedByName<string>();
     for (let index = 0; index < request.rawHeaders.length; index += 2) lowerHeaders[request.rawHeaders[index].toLowerCase()] = request.rawHeaders[index + 1];
     let caller: LocalCredential | undefined;
     if (matched.route.authorization === 'IAM' || options.iamOnly) {
@@ -138,6 +148,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now(), 'execute-api');
       if (!caller) return refuse(response, 'INVALID_SIGNATURE', requestId);
     }
+    if (buckets.get(matched.route)?.() === false) return refuse(response, 'THROTTLED', requestId);
 
     const context = { request, method, path, search, body, requestId, route: matched.route.path, pathParameters: matched.pathParameters, caller, now: now() };
     let event: ApiGatewayEvent;
@@ -164,7 +175,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     const lines: string[] = [];
     const v1 = result as APIGatewayProxyResult;
     const multi = type === 'rest' ? (v1.multiValueHeaders ?? {}) : {};
-    for (const [name, value] of Object.entries(result.headers ?? {})) if (!(name in multi)) lines.push(name, String(value));
+    for (const [name, value] of Object.entries(result.headers ?? {})) if (!Object.hasOwn(multi, name)) lines.push(name, String(value));
     for (const [name, values] of Object.entries(multi)) for (const value of values) lines.push(name, String(value));
     if (type === 'http') for (const cookie of (result as APIGatewayProxyStructuredResultV2).cookies ?? []) lines.push('set-cookie', cookie);
     lines.push(type === 'http' ? 'apigw-requestid' : 'x-amzn-requestid', requestId);
@@ -173,12 +184,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
   }
 
   // Node's own header limit (16 KB) would answer with a bare 431; raise it so oversize headers get API Gateway's answer.
-  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) => {
-    serve(request, response).catch(() => {
-      if (!response.headersSent) refuse(response, 'DEFAULT_5XX', randomUUID(), 500);
-      else response.destroy();
-    });
-  });
+  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, guardedListener(serve, (response) => refuse(response, 'DEFAULT_5XX', randomUUID(), 500)));
   server.keepAliveTimeout = 5000;
 
   const listen = (port: number) =>
@@ -213,11 +219,19 @@ interface EventContext {
   readonly now: number;
 }
 
+/**
+ * A map keyed by names a caller chose (headers, query parameters): no prototype, so `constructor`, `toString` or
+ * `__proto__` are names like any other — as API Gateway passes them — not inherited members.
+ */
+function keyedByName<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** A REST API parses the query: decoded values (`+` as space), grouped by name. */
 function parsedQuery(search: string) {
   if (!search) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = keyedByName<string>();
+  const multi = keyedByName<string[]>();
   for (const [name, value] of new URLSearchParams(search)) {
     single[name] = value;
     (multi[name] ??= []).push(value);
@@ -226,8 +240,8 @@ function parsedQuery(search: string) {
 }
 
 function restApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = keyedByName<string>();
+  const multiValueHeaders = keyedByName<string[]>();
   const raw = context.request.rawHeaders;
   for (let index = 0; index < raw.length; index += 2) {
     headers[raw[index]] = raw[index + 1];
@@ -281,11 +295,11 @@ function restApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
 }
 
 function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEventV2WithIAMAuthorizer {
-  const headers: Record<string, string> = {};
+  const headers = keyedByName<string>();
   const raw = context.request.rawHeaders;
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index].toLowerCase();
-    headers[name] = name in headers ? `${headers[name]},${raw[index + 1]}` : raw[index + 1];
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${raw[index + 1]}` : raw[index + 1];
   }
   // Cookie lines become `cookies`, one entry per cookie pair (captured live; AWS: "combined with commas").
   const cookies = raw.flatMap((value, index) => (index % 2 === 0 && value.toLowerCase() === 'cookie' ? raw[index + 1].split(/;\s*/) : [])).filter(Boolean);

@@ -4,11 +4,18 @@
  * (`cacheControlOf`, what the objects carry in S3) as CloudFront's CachingOptimized policy keeps it
  * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html) — so any number of readers
  * costs the bucket one read per object per `max-age`, and the central function nothing.
+ *
+ * A target it cannot parse (a malformed percent-escape such as `/globalconf/%E0%A4%A`) is answered 400: S3 refuses
+ * such a key with `InvalidURI`, 400 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList),
+ * and CloudFront passes an origin's 4xx on to the viewer
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html). A 404 would claim the
+ * key was looked up.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cacheControlOf, CONFIGURATION_PREFIX } from '../../lambdas/adapters/s3-configuration-distribution';
+import { guardedListener, percentDecoded, requestUrl } from './request-input';
 
 export interface ConfigurationCdn {
   readonly url: string;
@@ -40,25 +47,24 @@ export async function startConfigurationCdn(options: { readonly s3: S3Client; re
     return read;
   };
 
-  const server: Server = createServer((request, response) => {
-    const key = decodeURIComponent(new URL(request.url ?? '/', 'http://local').pathname.slice(1));
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || !key.startsWith(CONFIGURATION_PREFIX)) {
-      response.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden');
-      return;
-    }
+  const answer = (response: ServerResponse, status: number, text: string) => void response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = requestUrl(request)?.pathname;
+    const key = path === undefined ? undefined : percentDecoded(path.slice(1));
+    if (key === undefined) return answer(response, 400, 'Bad Request');
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !key.startsWith(CONFIGURATION_PREFIX)) return answer(response, 403, 'Forbidden');
     const maxAgeSeconds = Number(/max-age=(\d+)/.exec(cacheControlOf(key))?.[1] ?? 0);
     const cached = cache.get(key);
-    const served = cached && cached.until > now() ? Promise.resolve(cached.body) : fetchOrigin(key);
-    served.then(
-      (body) => {
-        if (!body) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-        if (!cached || cached.body !== body) cache.set(key, { body, until: now() + maxAgeSeconds * 1000 });
-        response.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControlOf(key), 'content-length': body.length });
-        response.end(request.method === 'HEAD' ? undefined : body);
-      },
-      () => response.writeHead(502, { 'content-type': 'text/plain' }).end('Bad Gateway'),
-    );
-  });
+    const body = cached && cached.until > now() ? cached.body : await fetchOrigin(key);
+    if (!body) return answer(response, 404, 'Not Found');
+    if (!cached || cached.body !== body) cache.set(key, { body, until: now() + maxAgeSeconds * 1000 });
+    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControlOf(key), 'content-length': body.length });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  // An origin that fails is a 502, as CloudFront answers; so is anything else that goes wrong here.
+  const server: Server = createServer(guardedListener(serve, (response) => answer(response, 502, 'Bad Gateway')));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -3,7 +3,7 @@
  * state folder), with tables created from the same layouts the stacks deploy.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableLayout } from '../../lambdas/adapters/tables';
 
@@ -19,6 +19,7 @@ export interface LocalDynamoDb {
 /** Starts dynalite; with `path`, tables persist there across restarts. */
 export async function startLocalDynamoDb(options: { path?: string; port?: number } = {}): Promise<LocalDynamoDb> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  abandonedBodiesEndOnlyTheirConnection(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -32,6 +33,22 @@ export async function startLocalDynamoDb(options: { path?: string; port?: number
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * dynalite rethrows an error of a request's stream (`req.on('error', (err) => { throw err })`): a client that hangs up
+ * in the middle of its body would end the process. Its handler still serves every request; such an error now closes
+ * only that request's connection.
+ */
+function abandonedBodiesEndOnlyTheirConnection(server: Server): void {
+  for (const handler of server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[]) {
+    server.off('request', handler);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      handler(request, response);
+      request.removeAllListeners('error');
+      request.on('error', () => response.destroy());
+    });
+  }
 }
 
 /** Creates the table if it does not exist (on-demand billing, as deployed). */

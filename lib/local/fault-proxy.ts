@@ -11,6 +11,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './read-body';
+import { guardedListener } from './request-input';
 import { verifySigV4 } from './sigv4-verifier';
 
 /** A request as a fault rule sees it: the AWS operation (`X-Amz-Target`) and the parsed JSON body. */
@@ -69,7 +70,7 @@ async function signatureFault(request: IncomingMessage, body: Buffer, credential
 export async function startFaultProxy(targetUrl: string, credentials: readonly { accessKeyId: string; secretAccessKey: string }[], listenPort = 0): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let rule: FaultRule | undefined;
-  const server: Server = createServer(async (request, response) => {
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = (await readBody(request))!;
     let lostAnswer: FaultAnswer | undefined;
     const refused = await signatureFault(request, body, credentials);
@@ -105,11 +106,14 @@ export async function startFaultProxy(targetUrl: string, credentials: readonly {
       },
     );
     upstream.on('error', () => {
+      if (response.headersSent) return void response.destroy();
       response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
       response.end(JSON.stringify({ __type: UNAVAILABLE.type, message: 'upstream unreachable' }));
     });
     upstream.end(body);
-  });
+  }
+  // A client that abandons its body (or anything else that throws here) must not end the process.
+  const server: Server = createServer(guardedListener(serve, (response) => answer(response, UNAVAILABLE)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listenPort, '127.0.0.1', () => resolve());

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { readBody } from './read-body';
+import { guardedListener, percentDecoded, requestUrl } from './request-input';
 
 export interface LocalS3Options {
   /** Objects persist under this folder; memory only when unset. */
@@ -57,10 +58,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endp
   };
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://local');
-    const [bucket, ...rest] = url.pathname.slice(1).split('/');
-    const key = rest.map(decodeURIComponent).join('/');
     const body = await readBody(request, MAX_OBJECT_BYTES);
+    const url = requestUrl(request);
+    const [bucket, ...rest] = url?.pathname.slice(1).split('/') ?? [];
+    const key = percentDecoded(rest.join('/'));
+    // S3's answer to a target it cannot parse (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+    if (!url || key === undefined) return s3Error(response, 400, 'InvalidURI', "Couldn't parse the specified URI.");
     if (body === undefined) return s3Error(response, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
     if (!bucket) return s3Error(response, 405, 'MethodNotAllowed', 'ListBuckets is not supported locally');
     if (request.method === 'PUT' && key === '') {
@@ -88,9 +91,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endp
     return s3Error(response, 405, 'MethodNotAllowed', `${request.method} is not supported locally`);
   }
 
-  const server: Server = createServer((request, response) => {
-    serve(request, response).catch(() => s3Error(response, 500, 'InternalError', 'We encountered an internal error'));
-  });
+  const server: Server = createServer(guardedListener(serve, (response) => s3Error(response, 500, 'InternalError', 'We encountered an internal error')));
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -4,9 +4,10 @@
  * It is an ordinary HTTP service, unaware of X-Road; it reports the X-Road headers it received so a demo can show
  * what reached the backend.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './read-body';
+import { guardedListener, percentDecoded, requestUrl } from './request-input';
 
 const PERSONS: Record<string, { id: string; givenName: string; familyName: string; dateOfBirth: string }> = {
   '123': { id: '123', givenName: 'Mari', familyName: 'Maasikas', dateOfBirth: '1990-04-12' },
@@ -22,28 +23,36 @@ export interface SampleBackend {
 
 export async function startSampleBackend(port = 0, host = '127.0.0.1'): Promise<SampleBackend> {
   const received: SampleBackend['received'] = [];
-  const server: Server = createServer(async (request, response) => {
+  const send = (response: ServerResponse, status: number, value: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(value));
+  };
+  const badRequest = (response: ServerResponse) => send(response, 400, { error: 'bad_request', message: 'The request target is not a valid URL' });
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = (await readBody(request))!;
-    const url = new URL(request.url ?? '/', 'http://backend');
+    const url = requestUrl(request);
+    if (!url) return badRequest(response);
     received.push({ method: request.method ?? '', path: url.pathname, client: request.headers['x-road-client'] as string | undefined });
-    const send = (status: number, value: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(value));
-    };
     const person = /^\/persons\/([^/]+)$/.exec(url.pathname);
     if (request.method === 'GET' && person) {
-      const found = PERSONS[decodeURIComponent(person[1])];
-      return found ? send(200, found) : send(404, { error: 'not_found', message: `No person with id ${decodeURIComponent(person[1])}` });
+      const id = percentDecoded(person[1]);
+      if (id === undefined) return badRequest(response);
+      const found = Object.hasOwn(PERSONS, id) ? PERSONS[id] : undefined;
+      return found ? send(response, 200, found) : send(response, 404, { error: 'not_found', message: `No person with id ${id}` });
     }
     if (request.method === 'POST' && url.pathname === '/persons') {
       try {
-        return send(201, { ...JSON.parse(body.toString('utf8')), created: true });
+        return send(response, 201, { ...JSON.parse(body.toString('utf8')), created: true });
       } catch {
-        return send(400, { error: 'invalid_json', message: 'The body must be a JSON person' });
+        return send(response, 400, { error: 'invalid_json', message: 'The body must be a JSON person' });
       }
     }
-    return send(404, { error: 'not_found', message: `No route ${request.method} ${url.pathname}` });
-  });
+    return send(response, 404, { error: 'not_found', message: `No route ${request.method} ${url.pathname}` });
+  }
+
+  // A malformed target or an abandoned body must not end the process that runs the whole ecosystem.
+  const server: Server = createServer(guardedListener(serve, (response) => send(response, 500, { error: 'internal', message: 'The sample backend failed' })));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

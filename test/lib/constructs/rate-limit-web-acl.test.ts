@@ -1,17 +1,19 @@
 /**
  * RateLimitWebAcl promises an AWS WAF web ACL on one API Gateway stage that blocks a source IP sending more than the
- * limit in any 5-minute window and allows everything else, with CloudWatch metrics under a valid name.
+ * limit in any 5-minute window and allows everything else, with CloudWatch metrics under a valid name; given signed
+ * (IAM-only) paths, it also blocks requests to them without a SigV4 `Authorization` header and bounds each source
+ * IP's requests to them.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import { RateLimitWebAcl } from '../../../lib/constructs/rate-limit-web-acl';
+import { RateLimitWebAcl, type RateLimitWebAclProps } from '../../../lib/constructs/rate-limit-web-acl';
 import { constructStack, resourceAt } from '../../support/synth';
 
-function webAcl(limitPer5Minutes: number, metricName: string) {
+function webAcl(limitPer5Minutes: number, metricName: string, signed: Pick<RateLimitWebAclProps, 'signedPaths' | 'signedPathLimitPer5Minutes'> = {}) {
   const { stack } = constructStack();
   const api = new apigateway.RestApi(stack, 'Api', { cloudWatchRole: false });
   api.root.addMethod('GET', new apigateway.MockIntegration());
-  new RateLimitWebAcl(stack, 'RateLimit', { stage: api.deploymentStage, limitPer5Minutes, metricName });
+  new RateLimitWebAcl(stack, 'RateLimit', { stage: api.deploymentStage, limitPer5Minutes, metricName, ...signed });
   const json = Template.fromStack(stack).toJSON();
   return { json, acl: resourceAt(json, '/RateLimit/WebAcl') };
 }
@@ -54,5 +56,35 @@ describe('RateLimitWebAcl', () => {
     const metric = renamed.resource.Properties.VisibilityConfig.MetricName;
     expect(metric).toBe(`sild-EE-tax-board-${'x'.repeat(82)}`);
     expect(renamed.resource.Properties.Rules[0].VisibilityConfig.MetricName).toBe(`${metric}-rate`);
+  });
+
+  describe('with signed paths', () => {
+    const endsWith = (path: string) => ({ ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } });
+    const sigV4 = { ByteMatchStatement: { FieldToMatch: { SingleHeader: { Name: 'authorization' } }, PositionalConstraint: 'STARTS_WITH', SearchString: 'AWS4-HMAC-SHA256 ', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } };
+
+    test('blocks a request to a signed path without a SigV4 Authorization header, before API Gateway spends its budget', () => {
+      const { acl: signed } = webAcl(3000, 'sild-DEV-central', { signedPaths: ['/join'] });
+      expect(signed.resource.Properties.Rules[0].Name).toBe('RateLimitPerIp');
+      expect(signed.resource.Properties.Rules[1]).toEqual({
+        Name: 'BlockUnsignedOnSignedPaths',
+        Priority: 1,
+        Action: { Block: {} },
+        Statement: { AndStatement: { Statements: [endsWith('/join'), { NotStatement: { Statement: sigV4 } }] } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-central-unsigned' },
+      });
+    });
+
+    test('bounds what one source IP may send to the signed paths: 100 per 5 minutes by default, or the given limit', () => {
+      const rateOf = (acl: ReturnType<typeof webAcl>['acl']) => acl.resource.Properties.Rules[2];
+      expect(rateOf(webAcl(3000, 'sild-DEV-central', { signedPaths: ['/join'] }).acl)).toEqual({
+        Name: 'RateLimitPerIpOnSignedPaths',
+        Priority: 2,
+        Action: { Block: {} },
+        Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: 'IP', EvaluationWindowSec: 300, ScopeDownStatement: endsWith('/join') } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-central-signed-rate' },
+      });
+      const two = rateOf(webAcl(3000, 'x', { signedPaths: ['/join', '/admin'], signedPathLimitPer5Minutes: 20 }).acl);
+      expect(two.Statement.RateBasedStatement).toMatchObject({ Limit: 20, ScopeDownStatement: { OrStatement: { Statements: [endsWith('/join'), endsWith('/admin')] } } });
+    });
   });
 });

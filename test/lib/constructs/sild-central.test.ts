@@ -2,8 +2,9 @@
  * SildCentral promises the central deployment from the central operator's config alone, in any stack under any
  * construct id: the config validated when the construct is built (a ConfigError naming each bad field), the join
  * open exactly to the agency accounts of the allow-list (nobody when it is empty), the allow-list and global groups
- * written into the registry, the documented defaults (reserved concurrency 20, WAF at 3000 per IP, a global
- * configuration valid 600 s and generated every 60 s), and outputs that tell ops what to give the agencies.
+ * written into the registry, the documented defaults (reserved concurrency 20, WAF at 3000 per IP with unsigned
+ * joins blocked and 100 joins per IP per 5 minutes, a global configuration valid 600 s and generated every 60 s),
+ * and outputs that tell ops what to give the agencies.
  */
 import { type App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -114,6 +115,9 @@ describe('SildCentral props', () => {
     expect(at('/CentralFunction/Resource').resource.Properties.ReservedConcurrentExecutions).toBe(20);
     const [acl] = Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACL'));
     expect(acl.Properties.Rules[0].Statement.RateBasedStatement.Limit).toBe(3000);
+    // Strangers cannot spend the join budget: unsigned requests to /join are blocked, and each IP is bounded there.
+    expect(acl.Properties.Rules.slice(1).map((rule: { Name: string }) => rule.Name)).toEqual(['BlockUnsignedOnSignedPaths', 'RateLimitPerIpOnSignedPaths']);
+    expect(acl.Properties.Rules[2].Statement.RateBasedStatement).toMatchObject({ Limit: 100, ScopeDownStatement: { ByteMatchStatement: { SearchString: '/join' } } });
     const [association] = Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation'));
     expect(JSON.stringify(association.Properties.ResourceArn)).toContain(at('/CentralApi/Api/DeploymentStage.prod/Resource').logicalId);
     expect(at('/CentralApi/Api/DeploymentStage.prod/Resource').resource.Properties.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });

@@ -140,6 +140,14 @@ describe('SildRestApi', () => {
     expect(resourcesOfType(central.json, 'AWS::WAFv2::WebACL')).toEqual({});
   });
 
+  test('the web ACL guards the IAM routes of fixed paths from the route table: unsigned requests to /join are blocked', () => {
+    const [acl] = Object.values(resourcesOfType(restApi({ rateLimitPer5Minutes: 1200 }).json, 'AWS::WAFv2::WebACL'));
+    expect(acl.Properties.Rules.map((rule: { Name: string }) => rule.Name)).toEqual(['RateLimitPerIp', 'BlockUnsignedOnSignedPaths', 'RateLimitPerIpOnSignedPaths']);
+    expect(acl.Properties.Rules[1].Statement.AndStatement.Statements[0].ByteMatchStatement).toMatchObject({ SearchString: '/join', PositionalConstraint: 'ENDS_WITH' });
+    const provider = restApi({ api: 'provider', rateLimitPer5Minutes: 1200 });
+    expect(Object.values(resourcesOfType(provider.json, 'AWS::WAFv2::WebACL'))[0].Properties.Rules).toHaveLength(1);
+  });
+
   test('the function may be invoked by this API’s stage only, per route, and not from the console test-invoke stage', () => {
     const permissions = Object.values(resourcesOfType(central.json, 'AWS::Lambda::Permission')).map((permission) => permission.Properties);
     expect(permissions.map((permission) => permission.SourceArn['Fn::Join'][1])).toEqual([
