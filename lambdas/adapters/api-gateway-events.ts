@@ -12,7 +12,7 @@
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { encodePathSegment, headersOf, headerLines, type HttpRequest, type HttpResponse } from '../core/http';
+import { encodePathSegment, headersOf, headerLines, peerKeyed, type HttpRequest, type HttpResponse } from '../core/http';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer;
 export type ApiGatewayResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2;
@@ -65,11 +65,11 @@ export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
  * anything else base64-encoded.
  */
 export function toResultV2(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
-  const headers: Record<string, string> = {};
+  const headers = peerKeyed<string>();
   const cookies: string[] = [];
   for (const [name, value] of headerLines(response.headers)) {
     if (name === 'set-cookie') cookies.push(value);
-    else headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    else headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
   }
   const text = response.body.toString('utf8');
   const asText = Buffer.byteLength(text) === response.body.length && Buffer.from(text, 'utf8').equals(response.body);

@@ -42,7 +42,7 @@ export class EmfOperationalMonitor implements OperationalMonitor {
     metrics.addMetric('Messages', MetricUnit.Count, 1);
     metrics.addMetric('Failures', MetricUnit.Count, record.succeeded ? 0 : 1);
     // The faults that mean the gateway itself is failing (its log, its key, its store, its sealing): an alarm each.
-    metrics.addMetric('LayerFaults', MetricUnit.Count, isLayerFault(record.faultCode) ? 1 : 0);
+    metrics.addMetric('LayerFaults', MetricUnit.Count, isLayerFault(record.faultCode, side) ? 1 : 0);
     metrics.addMetric('Duration', MetricUnit.Milliseconds, record.responseOutTs - record.requestInTs);
     metrics.addMetric('RequestBytes', MetricUnit.Bytes, record.requestSize);
     metrics.addMetric('ResponseBytes', MetricUnit.Bytes, record.responseSize);
@@ -91,8 +91,13 @@ export function clientOf(record: Pick<OpmonRecord, 'clientXRoadInstance' | 'clie
 /** The X-Road error types that say the gateway itself fails (not the client, not the backend). */
 export const LAYER_FAULTS = ['LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'] as const;
 
-export function isLayerFault(faultCode: string | undefined): boolean {
-  return faultCode !== undefined && LAYER_FAULTS.some((fault) => faultCode.endsWith(`.${fault}`));
+/**
+ * A layer fault of this side: a consumer relays the provider's `Server.ServerProxy.LoggingFailed` as the provider's,
+ * and its own alarm must not page this agency for it (nor the provider's for the consumer's `Server.ClientProxy.*`).
+ */
+export function isLayerFault(faultCode: string | undefined, side: 'consumer' | 'provider'): boolean {
+  const prefix = side === 'consumer' ? 'Server.ClientProxy.' : 'Server.ServerProxy.';
+  return faultCode !== undefined && LAYER_FAULTS.some((fault) => faultCode === `${prefix}${fault}`);
 }
 
 /** Lambda: the EMF line to stdout (CloudWatch Logs). */

@@ -17,8 +17,13 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 export class NodeHttpClient implements HttpClient {
   private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-  send(request: OutboundRequest): Promise<HttpResponse> {
-    const url = new URL(request.url);
+  async send(request: OutboundRequest): Promise<HttpResponse> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch (error) {
+      throw new HttpClientError('unreachable', 'The target is not a URL', { cause: error });
+    }
     // The target exactly as given: URL parsing would resolve dot segments and re-encode characters.
     const authorityEnd = request.url.indexOf('/', request.url.indexOf('//') + 2);
     const path = authorityEnd < 0 ? '/' : request.url.slice(authorityEnd);
@@ -26,44 +31,59 @@ export class NodeHttpClient implements HttpClient {
     const lines: string[] = ['host', url.host];
     for (const [name, value] of headerLines(request.headers)) if (name !== 'host') lines.push(name, value);
     if (request.body.length > 0 || !BODYLESS.has(request.method)) lines.push('content-length', String(request.body.length));
-    const secure = url.protocol === 'https:';
-    const send = secure ? httpsRequest : httpRequest;
     return new Promise<HttpResponse>((resolve, reject) => {
-      const why = { timeout: `No answer from ${url.origin} within ${request.timeoutMs} ms`, unreachable: `${url.origin} could not be reached`, 'too-large': `The answer of ${url.origin} exceeds ${request.maxResponseBytes} bytes` };
-      const fail = (reason: keyof typeof why, cause?: unknown) => reject(new HttpClientError(reason, why[reason], { cause }));
-      const call = send(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path, method: request.method, headers: lines, agent: secure ? this.agents.https : this.agents.http },
-        (response: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (request.maxResponseBytes !== undefined && size > request.maxResponseBytes) {
-              clearTimeout(timer);
-              fail('too-large');
-              call.destroy();
-              return;
-            }
-            chunks.push(chunk);
-          });
-          response.on('end', () => {
+      // Node refuses some requests synchronously (a header value it will not send): that is this call's failure too.
+      try {
+        this.call(request, url, path, lines, resolve, reject);
+      } catch (error) {
+        reject(new HttpClientError('unreachable', `${url.origin} could not be called`, { cause: error }));
+      }
+    });
+  }
+
+  /** One request on the wire; settles through `resolve`/`reject` exactly as `send` promises. */
+  private call(request: OutboundRequest, url: URL, path: string, lines: string[], resolve: (response: HttpResponse) => void, reject: (error: Error) => void): void {
+    const why = { timeout: `No answer from ${url.origin} within ${request.timeoutMs} ms`, unreachable: `${url.origin} could not be reached`, 'too-large': `The answer of ${url.origin} exceeds ${request.maxResponseBytes} bytes` };
+    const fail = (reason: keyof typeof why, cause?: unknown) => reject(new HttpClientError(reason, why[reason], { cause }));
+    const secure = url.protocol === 'https:';
+    const call = (secure ? httpsRequest : httpRequest)(
+      { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path, method: request.method, headers: lines, agent: secure ? this.agents.https : this.agents.http },
+      (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (request.maxResponseBytes !== undefined && size > request.maxResponseBytes) {
             clearTimeout(timer);
+            fail('too-large');
+            call.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          clearTimeout(timer);
+          // A listener that threw would end the process (it runs outside any promise): whatever a peer answered,
+          // a failure here is this call's failure.
+          try {
             const pairs: [string, string][] = [];
             for (let index = 0; index < response.rawHeaders.length; index += 2) pairs.push([response.rawHeaders[index], response.rawHeaders[index + 1]]);
             resolve({ status: response.statusCode ?? 0, headers: headersOf(pairs), body: Buffer.concat(chunks) });
-          });
-          response.on('error', (error) => fail('unreachable', error));
-        },
-      );
-      const timer = setTimeout(() => {
-        call.destroy();
-        fail('timeout');
-      }, request.timeoutMs);
-      call.on('error', (error) => {
-        clearTimeout(timer);
-        fail('unreachable', error);
-      });
-      call.end(request.body.length > 0 ? request.body : undefined);
+          } catch (error) {
+            fail('unreachable', error);
+          }
+        });
+        response.on('error', (error) => fail('unreachable', error));
+      },
+    );
+    const timer = setTimeout(() => {
+      call.destroy();
+      fail('timeout');
+    }, request.timeoutMs);
+    call.on('error', (error) => {
+      clearTimeout(timer);
+      fail('unreachable', error);
     });
+    call.end(request.body.length > 0 ? request.body : undefined);
   }
 }

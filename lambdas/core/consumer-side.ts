@@ -15,7 +15,7 @@ import { clientError, consumerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
-import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
+import { headerLines, headerValue, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, instanceOfId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
@@ -24,7 +24,7 @@ import { ManifestError, manifestHeaders, readResponseManifest, signManifest, typ
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
-import { parseServiceRequest, passThroughHeaders, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
+import { parseServiceRequest, passThroughHeaders, withoutMethodOverrides, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
 export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
@@ -47,7 +47,7 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
     timer.identified = true;
 
-    const target = requestTarget(request.rawPath, request.rawQuery);
+    const target = requestTarget(request.rawPath, withoutMethodOverrides(request.rawQuery));
     // The target travels twice between the gateways (request line and signed manifest) within API Gateway's
     // 10,240-byte limit on the request line and headers: refuse here what the provider side could not receive.
     if (target.length > MAX_REQUEST_TARGET_LENGTH) {
@@ -79,10 +79,15 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
 
     // A large body travels by reference (see body-transfer.ts); the signed hash still covers its bytes.
     const reference = await bodyReference(deps, request.body, logged.bodyLocation, logged.bodySha256);
-    const sent = await timer.around(() => forward(deps, providerUrlOf(provider, deps), target, { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference }, message.method, reference ? Buffer.alloc(0) : request.body));
-    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
+    const providerUrl = providerUrlOf(provider, deps);
+    const outbound = { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference };
+    checkProviderAccepts(message.method, target, outbound, providerUrl);
+    const sent = await timer.around(() => forward(deps, providerUrl, target, outbound, message.method, reference ? Buffer.alloc(0) : request.body));
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
-    const response = verifyResponse(answer, manifest, provider.id, configuration, deps);
+    // The signature is checked before a body sent by reference is fetched, and the body against it after.
+    const response = verifyResponse(sent, manifest, provider.id, configuration, deps);
+    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
+    checkResponseBody(response, answer);
     const headers = pick(answer.headers, response.manifest.headers);
     const errorType = headerValue(headers, XROAD.error);
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
@@ -163,31 +168,57 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
   return provider.providerUrl.replace(/\/+$/, '');
 }
 
+/**
+ * The request head must fit what the provider gateway's API accepts (`MAX_REQUEST_HEAD_BYTES`, with the signed
+ * manifest and the `Host` and `Content-Length` lines): refused here as the client's, rather than by the provider's
+ * front unsigned.
+ */
+function checkProviderAccepts(method: string, target: string, headers: Headers, providerUrl: string): void {
+  const framing: [string, string][] = [['host', new URL(providerUrl).host], ['content-length', '0000000']];
+  const size = requestHeadBytes(method, target, [...headerLines(headers), ...framing]);
+  if (size > MAX_REQUEST_HEAD_BYTES) {
+    throw new XRoadError('Client', 'RequestTooLarge', `The request's headers are too large to pass through the layer: ${size} bytes with the signature, at most ${MAX_REQUEST_HEAD_BYTES}`, { status: 431 });
+  }
+}
+
+/** Sends the request to the provider gateway; reads at most what this gateway can deliver. */
 async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Headers, method: string, body: Buffer): Promise<HttpResponse> {
   try {
-    return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs: deps.settings.providerTimeoutMs });
+    return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs: deps.settings.providerTimeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
   } catch (error) {
     if (error instanceof HttpClientError) {
-      throw consumerError('NetworkError', error.reason === 'timeout' ? 'The provider gateway did not answer in time' : 'The provider gateway could not be reached', error);
+      const message = { timeout: 'The provider gateway did not answer in time', unreachable: 'The provider gateway could not be reached', 'too-large': `The provider gateway's answer exceeds this gateway's limit of ${deps.settings.maxBodyBytes} bytes` }[error.reason];
+      throw consumerError('NetworkError', message, error);
     }
     throw error;
   }
 }
 
 /**
+ * Statuses the provider's API (API Gateway, WAF) answers itself, unsigned, before the gateway sees a request:
+ * refused, too large, throttled, or failed.
+ */
+const isFrontRefusal = (status: number) => status === 403 || status === 413 || status === 414 || status === 429 || status === 431 || status >= 500;
+
+/**
  * Checks that the answer — a service's answer or the provider gateway's error — is signed by the provider's
- * gateway and answers our request. Anything else (an unsigned error, a forged or replayed answer, a proxy's page)
- * becomes `InvalidSignatureValue`; what it claimed is named in the message, for the operator.
+ * gateway and answers our request (the body is checked by `checkResponseBody`, once a body sent by reference has
+ * been fetched). The rule for unsigned answers: one is never relayed as the provider's. An unsigned refusal by the
+ * provider's front (403, 413, 414, 429, 431, 5xx) is reported with its status as `NetworkError`; any other unsigned,
+ * forged or replayed answer becomes `InvalidSignatureValue`, the man-in-the-middle signal, naming what it claimed.
  */
 function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<ResponseManifest> {
   const claimed = headerValue(answer.headers, XROAD.error);
   const refuse = (why: string, cause?: unknown) =>
-    new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${String(claimed).slice(0, 80)}` : ''}) ${why}`, { status: 502, cause });
+    new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${printable(claimed)}` : ''}) ${why}`, { status: 502, cause });
   const policy = { maxValidityMs: deps.settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: deps.settings.maxClockSkewSeconds * 1000 };
   let signed: SignedManifest<ResponseManifest>;
   try {
     signed = readResponseManifest(answer.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
+    if (error instanceof ManifestError && error.reason === 'missing' && isFrontRefusal(answer.status)) {
+      throw new XRoadError('Server.ClientProxy', 'NetworkError', `The provider gateway's API refused the request before the gateway answered it (HTTP ${answer.status})`, { status: answer.status, cause: error });
+    }
     if (error instanceof ManifestError) throw refuse(error.reason === 'missing' ? 'is not signed' : `has an invalid signature: ${error.message}`, error);
     throw error;
   }
@@ -196,11 +227,25 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
   if (manifest.xRoadId !== request.xRoadId || manifest.requestId !== request.requestId || manifest.requestHash !== request.requestHash) {
     throw refuse('does not answer this request (request hash mismatch)');
   }
-  if (manifest.status !== answer.status || manifest.responseHash !== responseHash(answer.status, answer.headers, manifest.headers, answer.body)) {
-    throw refuse('does not match its signed manifest');
+  if (manifest.status !== answer.status) throw refuse('does not match its signed manifest');
+  // A provider speaks for its own side and for the client's request, never for this gateway: a consumer-side type
+  // it signed would page this agency's operators for the provider's answer.
+  const errorType = manifest.headers.includes(XROAD.error) ? headerValue(answer.headers, XROAD.error) : undefined;
+  if (errorType !== undefined && !/^(Server\.ServerProxy|Client)\./.test(errorType)) {
+    throw new XRoadError('Server.ServerProxy', 'InternalError', `The provider gateway answered with the error type ${printable(errorType)}, which only a consumer gateway raises`, { status: 502 });
   }
   return signed;
 }
+
+/** The answer's headers and body (fetched, when sent by reference) must be the ones the provider signed. */
+function checkResponseBody(signed: SignedManifest<ResponseManifest>, answer: HttpResponse): void {
+  if (signed.manifest.responseHash !== responseHash(answer.status, answer.headers, signed.manifest.headers, answer.body)) {
+    throw new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}) does not match its signed manifest`, { status: 502 });
+  }
+}
+
+/** A peer's value in an error message: bounded, control characters shown as escapes. */
+const printable = (value: string) => JSON.stringify(value.slice(0, 80)).slice(1, -1);
 
 /** Longest `/r1/…?query` accepted (characters). */
 export const MAX_REQUEST_TARGET_LENGTH = 3072;

@@ -168,9 +168,9 @@ export function prefersXml(accept: string | undefined): string | undefined {
   let best: { type: string; q: number } | undefined;
   for (const range of accept.split(',')) {
     const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
-    if (!(type in XML_TYPES) && !JSON_TYPES.has(type)) continue;
+    if (!Object.hasOwn(XML_TYPES, type) && !JSON_TYPES.has(type)) continue;
     const q = Number(parameters.find((parameter) => parameter.startsWith('q='))?.slice(2) ?? '1');
     if (Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { type, q };
   }
-  return best && best.type in XML_TYPES ? XML_TYPES[best.type] : undefined;
+  return best && Object.hasOwn(XML_TYPES, best.type) ? XML_TYPES[best.type] : undefined;
 }

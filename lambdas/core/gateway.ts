@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { errorResponse, XRoadError, type FaultOrigin } from './errors';
 import type { TrustedConfigurations } from './federation';
 import type { AccessPolicy, GatewaySettings } from './gateway-settings';
-import { headerValue, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from './http';
+import { headerValue, peerKeyed, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { responseHash, signedHeaderNames } from './hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from './manifest';
 import { bodyForLog, appendOrFail, withheldBody, type MessageLogRecord, type Side } from './message-log';
@@ -125,6 +125,15 @@ export async function signAnswer(deps: GatewayDeps, binding: ResponseBinding, an
   return { response: { ...answer, headers: { ...answer.headers, ...singleHeaders(manifestHeaders(signed)) } }, signed };
 }
 
+/**
+ * An answer as HTTP delivers it: no body in an answer to `HEAD`, nor with 1xx, 204 or 304 (RFC 9110 §6.4.1, §9.3.2).
+ * A provider signs and logs what the consumer will receive, so an answer to `HEAD` verifies as it arrives.
+ */
+export function asDelivered(method: string, answer: HttpResponse): HttpResponse {
+  const bodyless = method.toUpperCase() === 'HEAD' || answer.status < 200 || answer.status === 204 || answer.status === 304;
+  return bodyless && answer.body.length > 0 ? { ...answer, body: Buffer.alloc(0) } : answer;
+}
+
 /** The log fields of a signed manifest. */
 export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undefined): Pick<MessageLogRecord, 'manifest' | 'signature' | 'certificate'> =>
   signed ? { manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate } : {};
@@ -136,7 +145,7 @@ export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undef
  */
 export async function answerFailure(deps: GatewayDeps, side: Side, request: HttpRequest, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
-  const unsigned = errorResponse(error, origin, newId(deps), headerValue(request.headers, 'accept'));
+  const unsigned = asDelivered(request.method, errorResponse(error, origin, newId(deps), headerValue(request.headers, 'accept')));
   const type = headerValue(unsigned.headers, XROAD.error)!;
   deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
   let answer: SignedAnswer | undefined;
@@ -156,7 +165,7 @@ export async function answerFailure(deps: GatewayDeps, side: Side, request: Http
 
 /** Picks the named headers (the ones a manifest covers) from a header map. */
 export function pick(headers: Headers, names: readonly string[]): Record<string, readonly string[]> {
-  const picked: Record<string, readonly string[]> = {};
-  for (const name of names) if (headers[name] !== undefined) picked[name] = headers[name];
+  const picked = peerKeyed<readonly string[]>();
+  for (const name of names) if (Object.hasOwn(headers, name)) picked[name] = headers[name];
   return picked;
 }

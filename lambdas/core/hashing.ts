@@ -4,7 +4,7 @@
  * `name:value\r\n` for each header. The response hash applies the same rule to `STATUS\r\n` and the response headers.
  */
 import { createHash } from 'node:crypto';
-import type { HeaderInput } from './http';
+import { headerValues, type HeaderInput } from './http';
 
 /** Headers as hashed: `Headers`, or single values where a client (or a test) has only those. */
 export type HashedHeaders = HeaderInput;
@@ -18,7 +18,7 @@ const sha512 = (data: Buffer | string) => createHash('sha512').update(data).dige
  */
 export function messageHash(startLines: readonly string[], headers: HashedHeaders, headerNames: readonly string[], body: Buffer): string {
   let headerPart = startLines.map((line) => `${line}\r\n`).join('');
-  for (const name of headerNames) for (const value of [headers[name] ?? []].flat()) headerPart += `${name}:${value}\r\n`;
+  for (const name of headerNames) for (const value of headerValues(headers, name) ?? []) headerPart += `${name}:${value}\r\n`;
   const headerHash = sha512(headerPart);
   const digest = body.length === 0 ? headerHash : sha512(Buffer.concat([headerHash, sha512(body)]));
   return digest.toString('base64');

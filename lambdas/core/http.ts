@@ -48,9 +48,17 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
+/**
+ * An empty map for names a peer chooses (header names, query parameters): without a prototype, so a name such as
+ * `constructor` or `__proto__` is an ordinary key, never an inherited member.
+ */
+export function peerKeyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Groups header lines by lower-case name, keeping every value in order; `undefined` values are skipped. */
 export function headersOf(entries: Iterable<readonly [string, string | readonly string[] | undefined]>): Record<string, string[]> {
-  const headers: Record<string, string[]> = {};
+  const headers = peerKeyed<string[]>();
   for (const [name, value] of entries) {
     if (value === undefined) continue;
     const key = name.toLowerCase();
@@ -59,19 +67,38 @@ export function headersOf(entries: Iterable<readonly [string, string | readonly 
   return headers;
 }
 
+/** The values of a header, own entries only (a plain object's inherited members are no header). */
+export function headerValues(headers: HeaderInput, name: string): readonly string[] | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
+  const values = headers[name];
+  return typeof values === 'string' ? [values] : values;
+}
+
 /** Headers from single values (a name → value map). */
 export const singleHeaders = (values: Readonly<Record<string, string>>): Record<string, string[]> => headersOf(Object.entries(values));
 
 /** The last value of a header (X-Road's rule for a repeated `X-Road-Client`), or undefined. */
 export function headerValue(headers: HeaderInput, name: string): string | undefined {
-  const values = headers[name];
-  if (typeof values === 'string') return values;
+  const values = headerValues(headers, name);
   return values && values.length > 0 ? values[values.length - 1] : undefined;
 }
 
 /** Header lines as `[name, value]` pairs, names as stored (lower-case), each value on its own line. */
 export function headerLines(headers: Headers): [string, string][] {
   return Object.entries(headers).flatMap(([name, values]) => values.map((value): [string, string] => [name, value]));
+}
+
+/**
+ * API Gateway's limit on the request line and headers together, both API types: "Total combined size of request
+ * line and header values" 10,240 bytes (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+ */
+export const MAX_REQUEST_HEAD_BYTES = 10_240;
+
+/** The size API Gateway measures against `MAX_REQUEST_HEAD_BYTES`: method, target, and every header line's name and value. */
+export function requestHeadBytes(method: string, target: string, lines: Iterable<readonly [string, string]>): number {
+  let size = Buffer.byteLength(method) + Buffer.byteLength(target);
+  for (const [name, value] of lines) size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return size;
 }
 
 /** A JSON response with the given status. */

@@ -15,19 +15,19 @@
 import type { MessageTimer } from './opmon';
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
-import type { AccessPolicy } from './gateway-settings';
+import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
-import { answerFailure, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, asDelivered, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash } from './hashing';
-import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from './http';
+import { headerValue, sameTarget, singleHeaders, splitTarget, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
 import { claimedBinding, claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError, type OutboundRequest } from './ports';
-import { parseServicePath, passThroughHeaders, withoutUnsafeHeaders, XROAD } from './rest-message';
-import { backendUrl, type ServicePath } from './service-path';
+import { freeTextProblem, identityHeaders, parseRepresentedParty, parseServicePath, passThroughHeaders, withoutMethodOverrides, XROAD } from './rest-message';
+import { backendUrl, routedSegments, type ServicePath } from './service-path';
 
 /** Handles one request from a consumer gateway; never throws — every failure becomes a signed X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
@@ -57,24 +57,28 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const access = accessContext(policy, configuration, manifest.client);
     const metadata = isMetadataRequest(service, servicePath);
     const refusal = metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
+    // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
+    // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(
       deps,
       'Server.ServerProxy',
       base,
       { side: 'provider', direction: 'request', manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
       body,
-      { withhold: refusal !== undefined },
+      { withhold: refusal !== undefined || metadata },
     );
     if (refusal) throw refusal;
 
+    const query = withoutMethodOverrides(splitTarget(manifest.target).query);
     const answer = metadata
-      ? await metadataAnswer(service, splitTarget(manifest.target).query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await timer.around(() => callBackend(deps, { method: manifest.method, url: backendUrl(offeredService(deps, service)!.backendUrl, servicePath, splitTarget(manifest.target).query), headers: withoutUnsafeHeaders(pick(request.headers, manifest.headers)), body, timeoutMs: offeredService(deps, service)!.timeoutMs }));
+      ? await metadataAnswer(service, query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
+      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, service)!, signed.manifest, servicePath, query, request.headers, body), deps.settings.maxBodyBytes));
 
-    const headers = passThroughHeaders(answer.headers);
-    const { response, signed: signedResponse } = await signAnswer(deps, binding, { status: answer.status, headers, body: answer.body });
-    const logged = await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: answer.status, headers, ...signedLogFields(signedResponse) }, answer.body);
-    const reference = await bodyReference(deps, answer.body, logged.bodyLocation, logged.bodySha256);
+    const delivered = asDelivered(manifest.method, { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body });
+    const { headers } = delivered;
+    const { response, signed: signedResponse } = await signAnswer(deps, binding, delivered);
+    const logged = await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: delivered.status, headers, ...signedLogFields(signedResponse) }, delivered.body);
+    const reference = await bodyReference(deps, delivered.body, logged.bodyLocation, logged.bodySha256);
     return {
       status: response.status,
       headers: {
@@ -101,7 +105,9 @@ const accessContext = (policy: AccessPolicy, configuration: GlobalConfiguration,
   callerGlobalGroups: configuration.globalGroupsOf(caller),
 });
 
-const offeredService = (deps: GatewayDeps, service: ServiceId) =>
+type OfferedService = GatewaySettings['services'][number];
+
+const offeredService = (deps: GatewayDeps, service: ServiceId): OfferedService | undefined =>
   formatClientId({ instance: service.instance, memberClass: service.memberClass, memberCode: service.memberCode }) === deps.settings.member
     ? deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode)
     : undefined;
@@ -109,7 +115,9 @@ const offeredService = (deps: GatewayDeps, service: ServiceId) =>
 /** Why the call may not go on (unknown service, no access right), or undefined when it may. */
 function refusalOf(deps: GatewayDeps, access: AccessContext, manifest: RequestManifest, service: ServiceId, servicePath: ServicePath): XRoadError | undefined {
   if (!offeredService(deps, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
-  if (!isAllowed({ caller: manifest.client, service, method: manifest.method, segments: servicePath.segments }, access)) {
+  // Both views a backend may route by must be granted: the segments as sent, and without path parameters.
+  const query = { caller: manifest.client, service, method: manifest.method };
+  if (!isAllowed({ ...query, segments: servicePath.segments }, access) || !isAllowed({ ...query, segments: routedSegments(servicePath) }, access)) {
     return providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath.encoded || '/'} of ${manifest.service}`);
   }
   return undefined;
@@ -139,6 +147,12 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   if (client.subsystemCode === undefined || formatClientId(client) !== manifest.client) {
     throw providerError('InvalidSignatureValue', 'The manifest must name the client subsystem in canonical form');
   }
+  // The backend receives these from the manifest (`identityHeaders`): they must be what a consumer side lets through.
+  for (const [field, value] of [['X-Road-Id', manifest.xRoadId], ['X-Road-UserId', manifest.userId], ['X-Road-Issue', manifest.issue]] as const) {
+    const problem = value === undefined ? undefined : value === '' ? 'is empty' : freeTextProblem(value);
+    if (problem) throw providerError('InvalidSignatureValue', `The manifest's ${field} ${problem}`);
+  }
+  if (manifest.representedParty !== undefined) parseRepresentedParty(manifest.representedParty);
   const clientGateway = configuration.gatewayOfClient(manifest.client);
   if (!clientGateway || clientGateway.id !== manifest.signer.gateway) {
     throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${manifest.client}`);
@@ -164,12 +178,23 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   return { signed, service, servicePath, body };
 }
 
-async function callBackend(deps: GatewayDeps, outbound: OutboundRequest): Promise<HttpResponse> {
+/**
+ * The call to the backend: the signed method, the canonical path under the service's base URL, the signed headers
+ * the backend may see, and the X-Road identity headers from the verified manifest — one line each, never the
+ * caller's own (`identityHeaders`).
+ */
+function backendRequest(service: OfferedService, manifest: RequestManifest, servicePath: ServicePath, query: string, received: Headers, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
+  const headers = { ...passThroughHeaders(pick(received, manifest.headers)), ...identityHeaders(manifest) };
+  return { method: manifest.method, url: backendUrl(service.backendUrl, servicePath, query), headers, body, timeoutMs: service.timeoutMs };
+}
+
+/** Calls the backend; reads at most `maxResponseBytes` of its answer (more could not be delivered anyway). */
+async function callBackend(deps: GatewayDeps, outbound: Omit<OutboundRequest, 'maxResponseBytes'>, maxResponseBytes: number): Promise<HttpResponse> {
   try {
-    return await deps.http.send(outbound);
+    return await deps.http.send({ ...outbound, maxResponseBytes });
   } catch (error) {
     if (error instanceof HttpClientError) {
-      const message = error.reason === 'timeout' ? `The service did not answer within ${outbound.timeoutMs} ms` : 'The service could not be reached';
+      const message = { timeout: `The service did not answer within ${outbound.timeoutMs} ms`, unreachable: 'The service could not be reached', 'too-large': `The service's answer exceeds the gateway's limit of ${maxResponseBytes} bytes` }[error.reason];
       throw new XRoadError('Server.ServerProxy', 'ServiceFailed', message, { status: error.reason === 'timeout' ? 504 : 502, cause: error });
     }
     throw error;

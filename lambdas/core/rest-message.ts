@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { clientError } from './errors';
-import { parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
-import { headerValue, singleHeaders, type Headers, type HttpRequest } from './http';
+import { invalidPartReason, parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
+import { headerValue, peerKeyed, singleHeaders, type Headers, type HttpRequest } from './http';
 import { canonicalServicePath, type ServicePath } from './service-path';
 
 export const PROTOCOL_PREFIX = 'r1';
@@ -71,7 +71,7 @@ export function parseServiceRequest(request: HttpRequest, newId: () => string = 
   if (clientHeader === undefined || clientHeader.trim() === '') {
     throw clientError('MissingHeader', 'The X-Road-Client header is required');
   }
-  const client = parseClientId(clientHeader.trim());
+  const client = lastClientIdentifier(clientHeader.trim());
   return {
     client,
     service,
@@ -85,23 +85,84 @@ export function parseServiceRequest(request: HttpRequest, newId: () => string = 
   };
 }
 
+/** Most commas looked at in a joined `X-Road-Client` value; a longer list is refused rather than searched. */
+const MAX_CLIENT_HEADER_COMMAS = 64;
+
+/**
+ * The client an `X-Road-Client` value names. PR-REST: the last of repeated headers wins; an HTTP API delivers
+ * repeated lines joined with commas, and identifier parts may hold commas themselves. So the value is one identifier
+ * if it parses as one; otherwise it is split at commas only where every piece parses as a complete identifier, and
+ * the last piece is taken when exactly one such split exists. Anything ambiguous is refused, never guessed.
+ */
+export function lastClientIdentifier(value: string): ClientId {
+  let single: unknown;
+  try {
+    return parseClientId(value);
+  } catch (error) {
+    single = error;
+  }
+  const pieces = value.split(',');
+  if (pieces.length < 2 || pieces.length > MAX_CLIENT_HEADER_COMMAS + 1) throw single;
+  const last = lastOfOnlySplit(pieces);
+  if (last === 'ambiguous') throw clientError('InvalidClientIdentifier', 'X-Road-Client lists identifiers that can be read in more than one way');
+  if (last === undefined) throw single;
+  return parseClientId(last);
+}
+
+/**
+ * The last identifier of the one way to read consecutive pieces as two or more identifiers; `undefined` when there
+ * is none, `'ambiguous'` when there are several. Counts ways from each piece to the end (capped at two): O(n²) parses.
+ */
+function lastOfOnlySplit(pieces: readonly string[]): string | undefined | 'ambiguous' {
+  const identifierAt = (start: number, end: number) => {
+    const text = pieces.slice(start, end).join(',').trim();
+    try {
+      parseClientId(text);
+      return text;
+    } catch {
+      return undefined;
+    }
+  };
+  // ways[i]: how many ways pieces[i..] read as one or more identifiers (0, 1 or 2 = several); last[i]: the last one.
+  const ways = new Array<number>(pieces.length + 1).fill(0);
+  const last = new Array<string | undefined>(pieces.length + 1);
+  ways[pieces.length] = 1;
+  for (let start = pieces.length - 1; start >= 0; start -= 1) {
+    for (let end = start + 1; end <= pieces.length && ways[start] < 2; end += 1) {
+      if (ways[end] === 0) continue;
+      const identifier = identifierAt(start, end);
+      if (identifier === undefined) continue;
+      ways[start] = Math.min(2, ways[start] + ways[end]);
+      last[start] = end === pieces.length ? identifier : last[end];
+    }
+  }
+  // The whole value as one identifier was tried first; every way counted here has two or more.
+  if (ways[0] === 0) return undefined;
+  return ways[0] > 1 ? 'ambiguous' : last[0];
+}
+
 /** A free-text header value: trimmed, bounded and free of control characters. */
 function optionalHeader(headers: Headers, name: string): string | undefined {
   const value = headerValue(headers, name)?.trim();
   if (value === undefined || value === '') return undefined;
-  if (value.length > MAX_HEADER_VALUE_LENGTH) {
-    throw clientError('BadRequest', `Header ${name} is longer than ${MAX_HEADER_VALUE_LENGTH} characters`);
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw clientError('BadRequest', `Header ${name} contains control characters`);
+  const problem = freeTextProblem(value);
+  if (problem) throw clientError('BadRequest', `Header ${name} ${problem}`);
   return value;
 }
 
-/** `X-Road-Represented-Party: [CLASS/]CODE`. */
-function parseRepresentedParty(value: string | undefined): string | undefined {
+/** Why a free-text X-Road value (`X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`) may not be sent on, if it may not. */
+export function freeTextProblem(value: string): string | undefined {
+  if (value.length > MAX_HEADER_VALUE_LENGTH) return `is longer than ${MAX_HEADER_VALUE_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains control characters';
+  return undefined;
+}
+
+/** `X-Road-Represented-Party: [CLASS/]CODE`, each part a valid identifier part. */
+export function parseRepresentedParty(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const parts = value.split('/');
-  if (parts.length > 2 || parts.some((part) => part === '')) {
+  if (parts.length > 2 || parts.some((part) => invalidPartReason(part) !== undefined)) {
     throw clientError('BadRequest', 'X-Road-Represented-Party must be [CLASS/]CODE');
   }
   return value;
@@ -141,6 +202,29 @@ const BEHAVIOUR_CHANGING = new Set([
 ]);
 const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded-', 'x-envoy-'];
 
+/**
+ * Query parameters frameworks read as a method override (Rails, Laravel and Symfony `_method`; the header names as
+ * parameters, which some servers accept too): dropped like the header forms, so a `GET` right cannot reach a `DELETE`.
+ */
+const METHOD_OVERRIDE_PARAMETERS = new Set(['_method', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']);
+
+/** The raw query without method-override parameters; every other parameter stays byte for byte, in order. */
+export function withoutMethodOverrides(rawQuery: string): string {
+  if (rawQuery === '') return rawQuery;
+  const kept = rawQuery.split('&').filter((parameter) => !METHOD_OVERRIDE_PARAMETERS.has(parameterName(parameter)));
+  return kept.join('&');
+}
+
+/** A query parameter's name as a server reads it: decoded (`+` is a space), lower-case, trimmed. */
+function parameterName(parameter: string): string {
+  const raw = parameter.split('=', 1)[0].replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw).trim().toLowerCase();
+  } catch {
+    return raw.trim().toLowerCase();
+  }
+}
+
 /** True for a header the layer never passes to a backend or a client (hop-by-hop or behaviour-changing). */
 export function isUnsafeHeader(name: string): boolean {
   return STRIPPED.has(name) || BEHAVIOUR_CHANGING.has(name) || BEHAVIOUR_CHANGING_PREFIXES.some((prefix) => name.startsWith(prefix));
@@ -148,14 +232,14 @@ export function isUnsafeHeader(name: string): boolean {
 
 /** Drops hop-by-hop and behaviour-changing headers; what the provider sends its backend. */
 export function withoutUnsafeHeaders(headers: Headers): Record<string, readonly string[]> {
-  const kept: Record<string, readonly string[]> = {};
+  const kept = peerKeyed<readonly string[]>();
   for (const [name, values] of Object.entries(headers)) if (!isUnsafeHeader(name)) kept[name] = values;
   return kept;
 }
 
 /** The user headers (with `X-Road-*` extension headers, `Content-Type` and `Accept`) that pass through unchanged. */
 export function passThroughHeaders(headers: Headers): Record<string, readonly string[]> {
-  const kept: Record<string, readonly string[]> = {};
+  const kept = peerKeyed<readonly string[]>();
   for (const [name, values] of Object.entries(withoutUnsafeHeaders(headers))) {
     if (LAYER_OWNED.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
     // A SigV4 signature was meant for the gateway's own IAM-authorized API, not for the backend.
@@ -165,11 +249,30 @@ export function passThroughHeaders(headers: Headers): Record<string, readonly st
   return kept;
 }
 
+/** Who a message is from and what it is, as the X-Road request headers state it. */
+export interface MessageIdentity {
+  /** The client subsystem, formatted. */
+  readonly client: string;
+  readonly xRoadId: string;
+  readonly userId?: string;
+  readonly issue?: string;
+  readonly representedParty?: string;
+}
+
+/**
+ * The X-Road request headers for a message, one line each: what the consumer gateway sends on (the request hash
+ * covers them), and what the provider gateway gives its backend — from the verified manifest, never the caller's
+ * own lines (a servlet's `getHeader` reads the first of two, the layer the last).
+ */
+export function identityHeaders(identity: MessageIdentity): Record<string, string[]> {
+  const headers: Record<string, string> = { [XROAD.client]: identity.client, [XROAD.id]: identity.xRoadId };
+  if (identity.userId !== undefined) headers[XROAD.userId] = identity.userId;
+  if (identity.issue !== undefined) headers[XROAD.issue] = identity.issue;
+  if (identity.representedParty !== undefined) headers[XROAD.representedParty] = identity.representedParty;
+  return singleHeaders(headers);
+}
+
 /** The X-Road headers the consumer gateway sends on, in the form the request hash covers them. */
 export function xRoadRequestHeaders(request: ServiceRequest, formatClient: (id: ClientId) => string): Record<string, string[]> {
-  const headers: Record<string, string> = { [XROAD.client]: formatClient(request.client), [XROAD.id]: request.xRoadId };
-  if (request.userId !== undefined) headers[XROAD.userId] = request.userId;
-  if (request.issue !== undefined) headers[XROAD.issue] = request.issue;
-  if (request.representedParty !== undefined) headers[XROAD.representedParty] = request.representedParty;
-  return singleHeaders(headers);
+  return identityHeaders({ ...request, client: formatClient(request.client) });
 }

@@ -26,7 +26,8 @@ export function httpCall(url: string, options: { method?: string; headers?: Reco
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const received = Buffer.concat(chunks);
-        const flat: Record<string, string> = {};
+        // Keyed by a peer's header names: no prototype, so `constructor` is a header like any other.
+        const flat: Record<string, string> = Object.create(null);
         for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
         resolve({ status: response.statusCode ?? 0, headers: flat, body: received, json: <T>() => JSON.parse(received.toString('utf8')) as T });
       });

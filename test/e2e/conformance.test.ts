@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from './fixture';
+import { rawCall } from '../support/raw-call';
 
 const ECHO = '/r1/DEV/GOV/70000001/population/echo';
 
@@ -165,28 +166,6 @@ describe('errors (PR-REST §4.6)', () => {
     expectXRoadError(await eco.call(`${ECHO}/e`, { agency: 'business-registry', headers: { 'x-road-client': 'DEV/COM/10000003/crm', accept: 'application/json, application/xml;q=0.1' } }), 403, 'Server.ServerProxy.AccessDenied');
   });
 });
-
-/** An HTTP/1.1 call with raw header lines; returns every response header line. */
-async function rawCall(url: string, lines: [string, string][], options: { method?: string; body?: Buffer } = {}) {
-  const { request } = await import('node:http');
-  const target = new URL(url);
-  return new Promise<{ status: number; lines: [string, string][]; body: Buffer }>((resolve, reject) => {
-    const flat = lines.flat();
-    if (options.body) flat.push('content-length', String(options.body.length));
-    const call = request({ host: target.hostname, port: target.port, path: url.slice(url.indexOf('/', 8)), method: options.method ?? 'GET', headers: ['host', target.host, ...flat], agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const pairs: [string, string][] = [];
-        for (let index = 0; index < response.rawHeaders.length; index += 2) pairs.push([response.rawHeaders[index].toLowerCase(), response.rawHeaders[index + 1]]);
-        resolve({ status: response.statusCode ?? 0, lines: pairs, body: Buffer.concat(chunks) });
-      });
-    });
-    call.on('error', reject);
-    call.end(options.body);
-  });
-}
-
 
 describe('large bodies (PR-REST §3.1: any message size; the limit is Lambda’s 6 MB payload)', () => {
   const records = (agency: string, xRoadId: string) => eco.agencies[agency].deps.log.find(TAX_CLIENT, xRoadId);

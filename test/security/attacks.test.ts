@@ -5,7 +5,6 @@
  */
 import { localTargetOf } from '../../cli/log-target';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import { LOCAL_REGION } from '../../lib/local/ecosystem';
 import type { CallResult } from '../../lib/local/http-call';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
-import { hostileMember, type HostileMember } from './hostile-member';
+import { hostileMember, impersonateProvider, type HostileMember } from './hostile-member';
 
 const RECORDS = '/r1/DEV/GOV/70000001/population/records';
 const ECHO = '/r1/DEV/GOV/70000001/population/echo';
@@ -148,25 +147,10 @@ describe('3. session certificates have a bounded life', () => {
 });
 
 describe('4. no unsigned answer reaches a client as the provider’s', () => {
-  /** Replaces population-registry's provider side with `server` on the same address while `run` runs. */
-  async function impersonateProvider(handle: Parameters<typeof createServer>[1], run: () => Promise<void>): Promise<void> {
-    const front = eco.agencies['population-registry'].fronts.provider;
-    const port = Number(new URL(front.url).port);
-    await front.pause();
-    const server: Server = createServer(handle);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    try {
-      await run();
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await front.resume();
-    }
-  }
-
+  const impersonate = (handle: Parameters<typeof impersonateProvider>[2], run: () => Promise<void>) => impersonateProvider(eco, 'population-registry', handle, run);
 
   test('a hostile endpoint answers 200 with a body of its own → 502 InvalidSignatureValue, the body never reaches the client', async () => {
-    await impersonateProvider(
+    await impersonate(
       (_request, response) => {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end('{"id":"123","givenName":"Forged"}');
@@ -180,7 +164,7 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
   });
 
   test('an unsigned X-Road error (the old way to slip any status and body through) → 502 InvalidSignatureValue naming the claim', async () => {
-    await impersonateProvider(
+    await impersonate(
       (_request, response) => {
         response.writeHead(200, { 'content-type': 'application/json', 'x-road-error': 'Server.ServerProxy.AccessDenied' });
         response.end('{"type":"Server.ServerProxy.AccessDenied","message":"pay here: https://evil.example","detail":"x"}');
@@ -203,7 +187,7 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
       (answer: CallResult) => ({ ...answer, body: Buffer.from(answer.body.toString().replace('Mari', 'Eve')) }),
       () => captured,
     ]) {
-      await impersonateProvider(
+      await impersonate(
         (_request, response) => {
           const answer = forge(captured);
           const { 'content-length': _length, connection: _c, 'keep-alive': _k, ...headers } = answer.headers;

@@ -4,11 +4,14 @@
  * validly as its own key allows. The attack suite uses it to try each property from the outside.
  */
 import { generateKeyPairSync, sign as signWithKey } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
 import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/manifest';
 import { issueSessionCertificate, type SigningSession } from '../../lambdas/core/message-signer';
 import type { Signer } from '../../lambdas/core/ports';
-import { httpCall, type CallResult } from '../../lib/local/http-call';
+import type { CallResult } from '../../lib/local/http-call';
+import { headersOf } from '../../lambdas/core/http';
+import { rawCall } from '../support/raw-call';
 import type { LocalEcosystem } from '../../lib/local/ecosystem';
 
 export interface ForgedRequest {
@@ -17,6 +20,8 @@ export interface ForgedRequest {
   readonly method?: string;
   /** Headers the manifest lists and the request hash covers (X-Road-Client and X-Road-Id are added). */
   readonly headers?: Record<string, string>;
+  /** More header lines, sent in this order before `headers` (a name may repeat); listed and hashed like them. */
+  readonly lines?: readonly (readonly [string, string])[];
   readonly body?: string | Buffer;
   /** Fields that override what an honest gateway would sign. */
   readonly manifest?: Partial<RequestManifest>;
@@ -41,14 +46,16 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
       const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
       const body = Buffer.from(request.body ?? '');
       const client = request.client ?? `${deps.settings.member}/${deps.settings.subsystems[0]}`;
-      const headers: Record<string, string> = { ...request.headers, 'x-road-client': client, 'x-road-id': request.xRoadId ?? `hostile-${Math.random().toString(36).slice(2)}` };
+      const xRoadId = request.xRoadId ?? `hostile-${Math.random().toString(36).slice(2)}`;
+      const lines: [string, string][] = [...(request.lines ?? []).map(([name, value]): [string, string] => [name, value]), ...Object.entries({ ...request.headers, 'x-road-client': client, 'x-road-id': xRoadId })];
+      const headers = headersOf(lines);
       const names = signedHeaderNames(headers);
       const session = request.session ?? (await deps.messageSigner.session());
       const signed = await signManifest(session, (signer): RequestManifest => ({
         type: 'sild.request.v1',
         client,
         service: request.path.split('?')[0].split('/').slice(2, 7).join('/'),
-        xRoadId: headers['x-road-id'],
+        xRoadId,
         requestId: `hostile-request-${Math.random().toString(36).slice(2)}`,
         method,
         target: request.path,
@@ -58,7 +65,7 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
         signer,
         ...request.manifest,
       }));
-      return httpCall(`${eco.agencies[provider].providerUrl}${request.path}`, { method, headers: { ...headers, ...manifestHeaders(signed) }, body: body.length ? body : undefined });
+      return rawCall(`${eco.agencies[provider].providerUrl}${request.path}`, [...lines, ...Object.entries(manifestHeaders(signed))], { method, body: body.length ? body : undefined });
     },
 
     async forgeSession(notBeforeMs, notAfterMs, issuer?: Signer) {
@@ -68,4 +75,23 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
       return { gateway, keyId, certificate, sign: async (bytes) => signWithKey('sha256', bytes, privateKey) };
     },
   };
+}
+
+/**
+ * Replaces `agency`'s provider side with `handle` on the same address while `run` runs: a hostile provider gateway
+ * (it may sign with its own keys) or a man in the middle, as its consumer peers reach it.
+ */
+export async function impersonateProvider(eco: LocalEcosystem, agency: string, handle: Parameters<typeof createServer>[1], run: () => Promise<void>): Promise<void> {
+  const front = eco.agencies[agency].fronts.provider;
+  const port = Number(new URL(front.url).port);
+  await front.pause();
+  const server: Server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    await run();
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await front.resume();
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { headersOf } from '../../lambdas/core/http';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -65,9 +66,7 @@ export async function startEchoBackend(): Promise<EchoBackend> {
     },
     lastHeaders: () => {
       const last = received[received.length - 1];
-      const headers: Record<string, string[]> = {};
-      for (const [name, value] of last?.headers ?? []) (headers[name.toLowerCase()] ??= []).push(value);
-      return headers;
+      return headersOf(last?.headers ?? []);
     },
     stop: () =>
       new Promise<void>((resolve) => {

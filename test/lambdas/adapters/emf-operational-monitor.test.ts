@@ -82,8 +82,17 @@ test('one EMF line per message, with metrics by service, client and outcome and 
 test('LayerFaults counts the faults of the gateway itself, not refusals or backend failures', () => {
   const lines: string[] = [];
   const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
-  for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed']) monitor.record({ ...record, faultCode });
-  expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([1, 1, 0, 0]);
+  for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ClientProxy.AccessDenied']) monitor.record({ ...record, securityServerType: 'Client', faultCode });
+  for (const faultCode of ['Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed']) monitor.record({ ...record, securityServerType: 'Producer', faultCode });
+  expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([1, 0, 1, 0, 0]);
+});
+
+test('LayerFaults counts only this side’s own faults: a provider’s LoggingFailed relayed by the consumer pages the provider, not the consumer', () => {
+  const lines: string[] = [];
+  const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
+  monitor.record({ ...record, securityServerType: 'Client', faultCode: 'Server.ServerProxy.LoggingFailed' });
+  monitor.record({ ...record, securityServerType: 'Producer', faultCode: 'Server.ClientProxy.LoggingFailed' });
+  expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([0, 0]);
 });
 
 test('a request whose client and service were not established adds no dimension values of its own; unknown error types are "other"', () => {

@@ -84,9 +84,16 @@ describe('consumer side', () => {
   });
 
   test('an unsigned error page from something between the gateways is not presented as the provider’s answer', async () => {
-    ecosystem.http.route(PROVIDER_URL, async () => ({ status: 403, headers: { 'content-type': ['text/html'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] }, body: Buffer.from('<html>denied</html>') }));
+    ecosystem.http.route(PROVIDER_URL, async () => ({ status: 400, headers: { 'content-type': ['text/html'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] }, body: Buffer.from('<html>denied</html>') }));
     const response = await ecosystem.call(`${PERSONS}/1`);
     expect(errorOf(response)).toMatchObject({ status: 502, type: 'Server.ClientProxy.InvalidSignatureValue' });
+  });
+
+  test.each([403, 413, 429, 503])('an unsigned refusal by the provider’s front (HTTP %i) is a NetworkError with that status, never the provider’s answer', async (status) => {
+    ecosystem.http.route(PROVIDER_URL, async () => ({ status, headers: { 'content-type': ['application/json'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] }, body: Buffer.from('{"message":"Forbidden"}') }));
+    const response = await ecosystem.call(`${PERSONS}/1`);
+    expect(errorOf(response)).toMatchObject({ status, type: 'Server.ClientProxy.NetworkError' });
+    expect(response.body.toString('utf8')).not.toContain('AccessDenied');
   });
 
   test('a provider gateway that does not answer is a NetworkError', async () => {

@@ -1,7 +1,9 @@
 import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../../lambdas/core/http';
 import { formatClientId } from '../../../lambdas/core/identifiers';
 import {
+  lastClientIdentifier,
   MAX_HEADER_VALUE_LENGTH,
+  withoutMethodOverrides,
   parseServicePath,
   parseServiceRequest,
   passThroughHeaders,
@@ -274,5 +276,39 @@ describe('xRoadRequestHeaders and requestTarget', () => {
   test('requestTarget appends ?query only when there is one', () => {
     expect(requestTarget('/r1/a', '')).toBe('/r1/a');
     expect(requestTarget('/r1/a', 'x=1')).toBe('/r1/a?x=1');
+  });
+});
+
+describe('lastClientIdentifier (repeated X-Road-Client lines joined with commas)', () => {
+  const TAX = 'DEV/GOV/70000002/tax-records';
+  test('one identifier, commas inside its parts included, is that identifier', () => {
+    expect(formatClientId(lastClientIdentifier(TAX))).toBe(TAX);
+    expect(formatClientId(lastClientIdentifier('DEV/GOV/7,1/a,b'))).toBe('DEV/GOV/7%2C1/a%2Cb');
+  });
+  test('two or more joined identifiers: the last one wins (PR-REST)', () => {
+    expect(formatClientId(lastClientIdentifier(`DEV/GOV/1/other,${TAX}`))).toBe(TAX);
+    expect(formatClientId(lastClientIdentifier(`DEV/GOV/1/a, DEV/GOV/2/b,${TAX}`))).toBe(TAX);
+  });
+  test('a value that reads as identifiers in more than one way is refused', () => {
+    expectXRoadError(() => lastClientIdentifier(`${TAX},x,${TAX}`), 'Client.InvalidClientIdentifier', 400);
+  });
+  test('pieces that are no identifiers are refused with the single-identifier reason', () => {
+    expect(expectXRoadError(() => lastClientIdentifier('DEV,GOV'), 'Client.InvalidClientIdentifier', 400).message).toMatch(/3 or 4 parts/);
+  });
+  test('a long list of commas is refused without a search', () => {
+    expectXRoadError(() => lastClientIdentifier(`${TAX}${',x'.repeat(200)}`), 'Client.InvalidClientIdentifier', 400);
+  });
+});
+
+describe('withoutMethodOverrides', () => {
+  test.each([
+    ['a=1&_method=DELETE&b=2', 'a=1&b=2'],
+    ['%5Fmethod=PUT', ''],
+    ['X-HTTP-Method-Override=DELETE&x=%2F', 'x=%2F'],
+    ['x-http-method=DELETE&X-Method-Override=1&keep', 'keep'],
+    ['method=DELETE&_methods=1&a=%zz', 'method=DELETE&_methods=1&a=%zz'],
+    ['', ''],
+  ])('%j → %j (everything else byte for byte)', (query, kept) => {
+    expect(withoutMethodOverrides(query)).toBe(kept);
   });
 });
