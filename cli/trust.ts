@@ -21,6 +21,7 @@ import { keyIdOf } from '../lambdas/core/signatures';
 import type { RotationTiming } from '../lib/local/runtime-info';
 import type { Output } from './commands';
 import { CliError } from './log-target';
+import { PARTY_TAG } from '../lib/local/kms-endpoint';
 
 /** One gateway, as a rotation sees it: its key ring, the deployment's key, and how it joins. */
 export interface RotatingGateway {
@@ -96,7 +97,7 @@ async function gatewayRotationStep(target: TrustTarget, agency: string, nowMs: n
   const { rotation } = ring;
   const at = new Date(nowMs).toISOString();
   if (!rotation) {
-    const next = await createSigningKey(target.kms, `Sild gateway of ${agency} (rotated ${at})`);
+    const next = await createSigningKey(target.kms, `Sild gateway of ${agency} (rotated ${at})`, agency);
     const published = [ring.current, next];
     await join(target.kms, gateway, published, nowMs);
     await gateway.keys.write({ ...ring, published, rotation: { stage: 'published', previous: ring.current, next, at } });
@@ -130,7 +131,7 @@ export async function rotateCentralKeyCommand(target: TrustTarget, options: Rota
   const now = options.now ?? Date.now;
   const ring = (await target.registry.centralKeys()) ?? { current: target.centralKeyId, published: [target.centralKeyId] };
   const rotations = await target.registry.centralKeyRotations();
-  const next = await createSigningKey(target.kms, `Sild central server of ${target.instance} (rotated ${new Date(now()).toISOString()})`);
+  const next = await createSigningKey(target.kms, `Sild central server of ${target.instance} (rotated ${new Date(now()).toISOString()})`, 'central');
   const nextId = await keyIdOfKms(target.kms, next);
   await target.registry.putCentralKeys({ current: next, published: [...ring.published.filter((key) => key !== next), next] });
   out.line(`Central key ${nextId} is the central's current key; the central records the hand-over from ${await keyIdOfKms(target.kms, ring.current)} within ${target.timing.handOverWaitSeconds} s.`);
@@ -159,8 +160,12 @@ async function join(kms: KMSClient, gateway: RotatingGateway, keyIds: readonly s
   await gateway.join(await signJoinRequest(joinRequestFor(gateway.agency, gateway.settings, gateway.providerUrl, publicKeys), signers, nowMs));
 }
 
-async function createSigningKey(kms: KMSClient, description: string): Promise<string> {
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description }));
+/**
+ * A next signing key of `party` (`central` or an agency). Its `sild:party` tag names whose key it is: locally the key
+ * is created in the party's account and stands for the key the party's next deploy grants its functions.
+ */
+async function createSigningKey(kms: KMSClient, description: string, party: string): Promise<string> {
+  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description, Tags: [{ TagKey: PARTY_TAG, TagValue: party }] }));
   return created.KeyMetadata!.Arn!;
 }
 

@@ -15,6 +15,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { CERT_PK } from '../../lambdas/adapters/message-log-item';
 import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
@@ -128,13 +129,14 @@ export class SildGateway extends Construct {
     });
     // Least privilege on the shared table: both sides write log records and their kept global configurations
     // (never the deployment's CONFIG items, the operator's key ring or the sealer's seals); they read the seals (the
-    // fail-closed check), the key ring and the kept configurations.
+    // fail-closed check), the key ring, the kept configurations and a log record back (a conditional write that
+    // failed: their own retried write, or a replayed X-Road-Id) — never a seal or a stored certificate by key.
     for (const fn of [consumer, provider]) {
       grantSign(fn);
       this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
       this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
       // The provider side also reads the deployment's items (access policy, service descriptions).
-      this.messageLog.grantItemActions(fn, ['GetItem'], { only: fn === provider ? [CONFIG_PK, KEYS_PK, GLOBALCONF_PK] : [KEYS_PK, GLOBALCONF_PK] });
+      this.messageLog.grantItemActions(fn, ['GetItem'], { except: fn === provider ? [SEAL_PK, CERT_PK] : [CONFIG_PK, SEAL_PK, CERT_PK] });
       this.bodyStore.grantReadWrite(fn);
     }
     // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
@@ -193,7 +195,7 @@ export class SildGateway extends Construct {
     grantSign(canary);
     this.messageLog.grantItemActions(canary, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
     this.messageLog.grantItemActions(canary, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
-    this.messageLog.grantItemActions(canary, ['GetItem'], { only: [KEYS_PK, GLOBALCONF_PK] });
+    this.messageLog.grantItemActions(canary, ['GetItem'], { except: [CONFIG_PK, SEAL_PK, CERT_PK] });
     this.bodyStore.grantReadWrite(canary);
     new events.Rule(this, 'CanarySchedule', {
       description: `Runs the canary of ${gateway.name} every ${gateway.monitoring.canaryMinutes} min`,

@@ -23,6 +23,7 @@ import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/a
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { guardedListener } from './request-input';
+import type { IamResource, LocalIam } from './iam/local-iam';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
 export type ProxyHandler = (event: ApiGatewayEvent) => Promise<ApiGatewayResult>;
@@ -34,14 +35,23 @@ export interface ApiFrontOptions {
   readonly type?: ApiType;
   /** @default 0 (ephemeral) */
   readonly port?: number;
-  /** Credentials IAM routes accept. @default none — every IAM route is refused */
-  readonly credentials?: readonly LocalCredential[];
+  /**
+   * IAM authorization of IAM routes: who may call (the local principals) and each method as IAM sees it (its ARN and
+   * the API's resource policy). @default none — every IAM route is refused
+   */
+  readonly iam?: ApiFrontIam;
   /** Requires IAM (SigV4) on every route, as `SildRestApi`'s `iamOnly` does. @default false - each route's own authorization */
   readonly iamOnly?: boolean;
   /** API Gateway's payload limit. @default 10 MiB */
   readonly maxBodyBytes?: number;
   /** @default Date.now */
   readonly now?: () => number;
+}
+
+export interface ApiFrontIam {
+  readonly local: LocalIam;
+  /** A method of this API as IAM sees it (`execute-api:Invoke` on it). */
+  resource(method: string, path: string): IamResource;
 }
 
 export interface ApiFront {
@@ -67,7 +77,7 @@ function headerBytes(request: IncomingMessage): number {
   return size;
 }
 
-type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'INVALID_SIGNATURE' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'INVALID_SIGNATURE' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
 
 /**
  * An HTTP API's own answers (not customizable). AWS documents `{"message":"Not Found"}` for an unmatched route;
@@ -76,6 +86,7 @@ type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'INVALID_SIGNAT
 const HTTP_API_REFUSALS: Record<Refusal, { status: number; message: string }> = {
   MISSING_AUTHENTICATION_TOKEN: { status: 404, message: 'Not Found' },
   UNAUTHORIZED: { status: 403, message: 'Forbidden' },
+  ACCESS_DENIED: { status: 403, message: 'Forbidden' },
   INVALID_SIGNATURE: { status: 403, message: 'Forbidden' },
   THROTTLED: { status: 429, message: 'Too Many Requests' },
   REQUEST_TOO_LARGE: { status: 413, message: 'Request Entity Too Large' },
@@ -145,8 +156,16 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     let caller: LocalCredential | undefined;
     if (matched.route.authorization === 'IAM' || options.iamOnly) {
       if (!lowerHeaders.authorization) return refuse(response, 'UNAUTHORIZED', requestId);
-      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, options.credentials ?? [], now(), 'execute-api');
+      const credentials = options.iam?.local.authorizer.credentials() ?? [];
+      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, credentials, now(), 'execute-api');
       if (!caller) return refuse(response, 'INVALID_SIGNATURE', requestId);
+      // IAM authentication, then the caller's policies and the API's resource policy
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html). An HTTP API
+      // has no resource policy: only its own account's principals can be allowed.
+      const resource = options.iam!.resource(method, path);
+      const principal = options.iam!.local.authorizer.principal(caller.accessKeyId)!;
+      const decision = await options.iam!.local.authorize({ principal, action: 'execute-api:Invoke', resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy });
+      if (!decision.allowed) return refuse(response, 'ACCESS_DENIED', requestId);
     }
     if (buckets.get(matched.route)?.() === false) return refuse(response, 'THROTTLED', requestId);
 

@@ -4,8 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableLayout } from '../../lambdas/adapters/tables';
+import { signedCaller, type SignatureRefusal } from './iam/aws-caller';
+import { LocalIam } from './iam/local-iam';
+import { readBody } from './read-body';
+import { guardedListener } from './request-input';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,10 +21,13 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite; with `path`, tables persist there across restarts. */
-export async function startLocalDynamoDb(options: { path?: string; port?: number } = {}): Promise<LocalDynamoDb> {
+/**
+ * Starts dynalite; with `path`, tables persist there across restarts. Every request is authenticated and authorized
+ * as DynamoDB does it (`iam`), inside dynalite's own server: no extra hop.
+ */
+export async function startLocalDynamoDb(options: { path?: string; port?: number; iam?: LocalIam } = {}): Promise<LocalDynamoDb> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  abandonedBodiesEndOnlyTheirConnection(server);
+  authorizedFirst(server, options.iam ?? new LocalIam());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -35,20 +43,129 @@ export async function startLocalDynamoDb(options: { path?: string; port?: number
   };
 }
 
+/** dynalite's largest request; a larger one it answers 413 itself. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 /**
- * dynalite rethrows an error of a request's stream (`req.on('error', (err) => { throw err })`): a client that hangs up
- * in the middle of its body would end the process. Its handler still serves every request; such an error now closes
- * only that request's connection.
+ * Puts DynamoDB's authentication and authorization in front of dynalite's handler (dynalite checks neither): the body
+ * is read first (which also keeps a client that hangs up mid-body from reaching dynalite, whose stream errors would end
+ * the process), the caller's signature verified, the call authorized with the caller's policies, and only then
+ * replayed into dynalite. Refusals are DynamoDB's own (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html).
  */
-function abandonedBodiesEndOnlyTheirConnection(server: Server): void {
+function authorizedFirst(server: Server, iam: LocalIam): void {
   for (const handler of server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[]) {
     server.off('request', handler);
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      handler(request, response);
-      request.removeAllListeners('error');
-      request.on('error', () => response.destroy());
-    });
+    server.on(
+      'request',
+      guardedListener(
+        async (request, response) => {
+          const body = await readBody(request, MAX_REQUEST_BYTES);
+          // dynalite's own answer to a body above its limit.
+          if (body === undefined) return void response.writeHead(413).end();
+          if (request.method === 'POST') {
+            const refusal = await refusalOf(iam, request, body);
+            if (refusal) return answerError(response, refusal);
+          }
+          // dynalite reads the request as a stream: it gets the same request, its body replayed.
+          const replay = Object.assign(new PassThrough(), { headers: request.headers, method: request.method, url: request.url });
+          handler(replay as unknown as IncomingMessage, response);
+          replay.end(body);
+        },
+        (response) => answerError(response, { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }),
+      ),
+    );
   }
+}
+
+interface DynamoDbError {
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+function answerError(response: ServerResponse, error: DynamoDbError): void {
+  if (response.headersSent) return void response.destroy();
+  response.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': error.type.split('#').pop()! });
+  response.end(JSON.stringify({ __type: error.type, message: error.message }));
+}
+
+const SIGNATURE_ERRORS: Record<SignatureRefusal, DynamoDbError> = {
+  MissingAuthenticationToken: { status: 400, type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' },
+  UnrecognizedClient: { status: 400, type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
+  InvalidSignature: { status: 400, type: 'com.amazon.coral.service#InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' },
+};
+
+/** Why DynamoDB would refuse the call before acting on it — its signature, or its caller's permissions — if it would. */
+async function refusalOf(iam: LocalIam, request: IncomingMessage, body: Buffer): Promise<DynamoDbError | undefined> {
+  const caller = await signedCaller(iam, request, body, 'dynamodb');
+  if ('refusal' in caller) return SIGNATURE_ERRORS[caller.refusal];
+  const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return undefined; // dynalite answers the malformed body itself
+  }
+  for (const { table, index, leadingKeys } of accessedTables(operation, input)) {
+    const resource = iam.table(table);
+    const arn = index === undefined ? resource.arn : `${resource.arn}/index/${index}`;
+    const decision = await iam.authorize({
+      principal: caller.principal,
+      action: `dynamodb:${operation}`,
+      resource: arn,
+      resourceAccount: resource.account,
+      context: leadingKeys === undefined ? {} : { 'dynamodb:LeadingKeys': leadingKeys },
+    });
+    if (!decision.allowed) return { status: 400, type: 'com.amazon.coral.service#AccessDeniedException', message: decision.message };
+  }
+  return undefined;
+}
+
+/** The partition key of every Sild table (`tables.ts`). */
+const PARTITION_KEY = 'pk';
+
+/**
+ * The tables (and indexes) a call touches, and its leading keys: the partition key values it reads or writes, as IAM's
+ * `dynamodb:LeadingKeys` condition key sees them (Scan has none; a Query's is the value its key condition names).
+ */
+function accessedTables(operation: string, input: Record<string, unknown>): { table: string; index?: string; leadingKeys?: string[] }[] {
+  const keyOf = (item: unknown) => String(((item as Record<string, { S?: string }> | undefined)?.[PARTITION_KEY])?.S ?? '');
+  const table = String(input.TableName ?? '');
+  switch (operation) {
+    case 'GetItem':
+    case 'DeleteItem':
+    case 'UpdateItem':
+      return [{ table, leadingKeys: [keyOf(input.Key)] }];
+    case 'PutItem':
+      return [{ table, leadingKeys: [keyOf(input.Item)] }];
+    case 'Query':
+      return [{ table, index: input.IndexName === undefined ? undefined : String(input.IndexName), leadingKeys: [queriedKey(input)] }];
+    case 'BatchGetItem':
+    case 'BatchWriteItem': {
+      const requests = (input.RequestItems ?? {}) as Record<string, unknown>;
+      return Object.entries(requests).map(([name, entry]) => {
+        const items = operation === 'BatchGetItem' ? ((entry as { Keys?: unknown[] }).Keys ?? []) : ((entry as { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]) ?? []).map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key);
+        return { table: name, leadingKeys: [...new Set(items.map(keyOf))] };
+      });
+    }
+    default:
+      // Scan, DescribeTable, CreateTable, …: no leading keys.
+      return [{ table }];
+  }
+}
+
+/** The partition key value a Query's `KeyConditionExpression` compares with `=` (`pk = :pk`, `#k = :v`). */
+function queriedKey(input: Record<string, unknown>): string {
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>;
+  for (const condition of String(input.KeyConditionExpression ?? '').split(/\s+AND\s+/i)) {
+    const match = /^\s*\(?\s*([#\w]+)\s*=\s*(:\w+)\s*\)?\s*$/.exec(condition);
+    if (!match) continue;
+    const attribute = match[1].startsWith('#') ? names[match[1]] : match[1];
+    if (attribute === PARTITION_KEY || input.IndexName !== undefined) return String(values[match[2]]?.S ?? '');
+  }
+  // Unreadable: a key no policy names, so a condition on leading keys cannot pass by accident.
+  return '\u0000unreadable-key-condition';
 }
 
 /** Creates the table if it does not exist (on-demand billing, as deployed). */

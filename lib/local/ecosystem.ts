@@ -3,6 +3,10 @@
  * `LocalKmsEndpoint` serves KMS, API fronts serve the shared route table and invoke the same Lambda handlers
  * (built per agency with factories), and agencies join the central registry through the same SigV4-signed join
  * call the cloud deployment makes.
+ *
+ * What runs locally is what deploys: each function calls AWS as its own principal, with the policies its stack
+ * gives its role (read from the synthesized templates, `iam/derive.ts`), and the emulators refuse what IAM would. The
+ * operator's credential (`LOCAL_CREDENTIALS`) stands for the deploying role: deploy-time writes, the CLI, tests.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -22,8 +26,10 @@ import { systemClock, type Clock } from '../../lambdas/core/ports';
 import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, type GatewayDeployment } from '../../lambdas/deployment-contract';
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
-import { signedJoinRequest } from '../../lambdas/core/central';
+import { KmsSigner } from '../../lambdas/adapters/kms-signer';
+import { createRegistrationHandler, type RegistrationProperties } from '../../lambdas/gateway/registrar-resource';
 import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
 import { accessPolicy, centralSettings, federatedInstances, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
@@ -35,6 +41,11 @@ import { canaryLine, EmfOperationalMonitor } from '../../lambdas/adapters/emf-op
 import { runCanary, type CanaryResult } from '../../lambdas/core/canary';
 import { openOpmonFiles } from './opmon-files';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
+import { PARTY_TAG } from './kms-endpoint';
+import { LocalIam, localApiArn } from './iam/local-iam';
+import type { DeriveOptions } from './iam/derive';
+import { installLocalIam, localIamSetup, type LocalIamSetup } from './iam/setup';
+import { sessionArn } from './iam/model';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
 import type { LocalCredential } from './sigv4-verifier';
 
@@ -56,8 +67,15 @@ export interface LocalEcosystemOptions {
   readonly centralOverrides?: Partial<CentralSettingsInput>;
   /** Gateway events (payload-free). @default ignored */
   readonly events?: GatewayDeps['events'];
-  /** Use emulators already running elsewhere (the benchmark's own process). @default - started here */
-  readonly emulatorEndpoints?: EmulatorEndpoints;
+  /**
+   * Use emulators already running elsewhere: in this process (`Emulators`, the federation's), or in another one (the
+   * benchmark's), which must have installed this ecosystem's local IAM from `iamSecret`. @default - started here
+   */
+  readonly emulatorEndpoints?: EmulatorEndpoints & { readonly iam?: LocalIam };
+  /** The secret the function principals' credentials derive from. @default - a new one */
+  readonly iamSecret?: string;
+  /** Changes the stacks the local IAM is derived from (a test that removes a grant). @default none */
+  readonly adjustStacks?: DeriveOptions['adjust'];
   /** Start the sample population-registry backend. @default true */
   readonly sampleBackend?: boolean;
   /** Run each gateway's sealer on a timer (and once at start), as the schedule does in AWS. @default true */
@@ -76,7 +94,10 @@ export interface LocalAgency {
   readonly consumerUrl: string;
   readonly providerUrl: string;
   readonly logTable: string;
+  /** The gateway as the operator reaches it (administrator credentials): what tests and the CLI read and write with. */
   readonly deps: GatewayRuntime;
+  /** Each function's own runtime, calling AWS as the function's principal (what the handlers and schedules use). */
+  readonly functions: { readonly consumer: GatewayRuntime; readonly provider: GatewayRuntime; readonly sealer: GatewayRuntime; readonly canary: GatewayRuntime };
   /** The deployment its functions read (a test builds a fresh container from it). */
   readonly deployment: GatewayDeployment<GatewaySettings>;
   /** Runs the sealer once now (what the schedule triggers). */
@@ -114,37 +135,31 @@ export interface LocalEcosystem {
    * `central.federation` does (its custom resource rewrites the registry item).
    */
   federate(instances: readonly FederatedInstance[]): Promise<void>;
+  /** The operator's clients (administrator credentials). */
   readonly clients: AwsClients;
   readonly central: ApiFront;
-  /** The local "IAM" credentials, one per agency (same order as the config). */
+  /** Each agency's registrar principal (same order as the config): what joins the central. */
   readonly credentials: readonly LocalCredential[];
+  /** The local IAM in force: the model derived from the stacks and every function principal's credential. */
+  readonly iam: LocalIamSetup;
   endpoints(): { central: string; configuration: string; agencies: Record<string, { consumer: string; provider: string }> };
   stop(): Promise<void>;
 }
 
-/** Finds the key behind an alias, or creates it (what the stacks do at deploy time). */
-export async function ensureSigningKey(kms: KMSClient, alias: string, description: string): Promise<string> {
+/**
+ * Finds the key behind an alias, or creates it (what the stacks do at deploy time) in the party's account: the
+ * `sild:party` tag names the party, and says which stack's signing key it stands for in IAM.
+ */
+export async function ensureSigningKey(kms: KMSClient, alias: string, description: string, party: string): Promise<string> {
   try {
     const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
     return existing.KeyMetadata!.Arn!;
   } catch (error) {
     if ((error as Error).name !== 'NotFoundException') throw error;
   }
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description }));
+  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description, Tags: [{ TagKey: PARTY_TAG, TagValue: party }] }));
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
   return created.KeyMetadata!.Arn!;
-}
-
-/** A local credential for an IAM role or user ARN; a role signs as one of its sessions, as in AWS. */
-function localCredential(principalArn: string): LocalCredential {
-  const [, partition, , , account, resource] = /^arn:([^:]+):([^:]+):([^:]*):(\d{12}):(.+)$/.exec(principalArn) ?? [];
-  const role = /^role\/(?:.*\/)?([^/]+)$/.exec(resource ?? '');
-  return {
-    accessKeyId: `AKIALOCAL${randomBytes(6).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(24).toString('base64'),
-    account,
-    arn: role ? `arn:${partition}:sts::${account}:assumed-role/${role[1]}/local` : principalArn,
-  };
 }
 
 export async function startLocalEcosystem(options: LocalEcosystemOptions): Promise<LocalEcosystem> {
@@ -152,62 +167,80 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
   const clock = options.clock ?? systemClock;
   const port = (configured: number) => (options.ephemeralPorts ? 0 : configured);
   const stoppers: (() => Promise<void>)[] = [];
+  const destroyed: AwsClients[] = [];
   try {
     if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
+    // The stacks' IAM, derived while the emulators start (a synth when the config or the sources changed).
+    const derived = localIamSetup(config, options.iamSecret ?? randomBytes(24).toString('base64'), { adjust: options.adjustStacks });
     let emulators: Emulators | undefined;
     if (!options.emulatorEndpoints) {
       emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: config.central.account, now: () => clock.now() });
       stoppers.push(emulators.stop);
     }
     const endpoints = options.emulatorEndpoints ?? emulators!;
-    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url }, credentials: LOCAL_CREDENTIALS });
+    const setup = await derived;
+    // Enforced in the emulators (in this process, or the other process installed it from the same secret), and by
+    // this process's API fronts (IAM routes).
+    const iam = endpoints.iam ?? new LocalIam();
+    if (!endpoints.iam && !options.iamSecret) throw new Error('Emulators of another process enforce the IAM installed there: pass the iamSecret they were given');
+    installLocalIam(iam, setup);
+    const awsClients = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
+      const created = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url }, credentials });
+      destroyed.push(created);
+      return created;
+    };
+    const clients = awsClients(LOCAL_CREDENTIALS);
+    /** The clients of one function, calling as its own principal. */
+    const functionClients = (name: string) => awsClients(setup.credentials[name]);
 
-    // What the stacks deploy: tables and keys.
+    // What the stacks deploy (as the deploying role: the operator): tables and keys.
     await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
     await clients.s3.send(new CreateBucketCommand({ Bucket: configurationBucketName }));
-    const centralKey = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${config.instance}`);
+    const centralKey = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${config.instance}`, 'central');
     const agencyKeys: Record<string, string> = {};
     for (const agency of config.agencies) {
       await ensureTable(clients.dynamodb as never, messageLogTableName(agency.name), MESSAGE_LOG_TABLE);
       await clients.s3.send(new CreateBucketCommand({ Bucket: bodyBucketName(agency.name) }));
-      agencyKeys[agency.name] = await ensureSigningKey(clients.kms, signingKeyAlias(agency.name), `Sild gateway of ${agency.name}`);
+      agencyKeys[agency.name] = await ensureSigningKey(clients.kms, signingKeyAlias(agency.name), `Sild gateway of ${agency.name}`, agency.name);
     }
 
-    // The local "IAM": one credential per agency account; the central front verifies their SigV4 signatures.
-    const credentials: LocalCredential[] = config.agencies.map((agency) => ({
-      accessKeyId: `AKIALOCAL${agency.account}`,
-      secretAccessKey: randomBytes(24).toString('base64'),
-      account: agency.account,
-      arn: `arn:aws:sts::${agency.account}:assumed-role/sild-${agency.name}-registrar/local`,
-    }));
+    // Each agency's registrar: the principal its stack's registration joins the central with.
+    const credentials: LocalCredential[] = config.agencies.map((agency) => registrarCredential(setup, agency.name, agency.account));
 
     // The functions read their deployment through the same contract as in AWS (environment → validated settings);
     // each party gets only its own document, as when deployed from separate apps.
     const centralConfig = centralConfigOf(config);
-    const centralDeps = createCentralDeps(
-      // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-      readCentralDeployment(
-        centralEnvironment({
-          settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides },
-          signingKeyId: centralKey,
-          registryTable: registryTableName,
-          configurationBucket: configurationBucketName,
-        }),
-      ),
-      clients,
-      clock,
+    // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
+    const centralDeployment = readCentralDeployment(
+      centralEnvironment({
+        settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides },
+        signingKeyId: centralKey,
+        registryTable: registryTableName,
+        configurationBucket: configurationBucketName,
+      }),
     );
+    // The operator's view (deploy-time writes, the anchor), the central function's and the publisher's.
+    const centralDeps = createCentralDeps(centralDeployment, clients, clock);
+    const centralFunction = createCentralDeps(centralDeployment, functionClients('central/central'), clock);
+    const publisher = createCentralDeps(centralDeployment, functionClients('central/publisher'), clock).publisher;
     await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig), federatedInstances(centralConfig)); // what the central stack writes at deploy time
     const anchorPublicKey = (await (await centralDeps.keys.current()).publicKey()).toString('base64');
-    const central = await startApiFront({ api: 'central', handler: createCentralHandler(centralDeps), port: port(config.local.basePort), credentials, now: () => clock.now() });
+    const centralParty = iam.party('central')!;
+    const central = await startApiFront({
+      api: 'central',
+      handler: createCentralHandler(centralFunction),
+      port: port(config.local.basePort),
+      now: () => clock.now(),
+      iam: { local: iam, resource: (method, path) => ({ arn: localApiArn(centralParty, 'central', method, path), account: centralParty.account, policy: setup.model.join.policy }) },
+    });
     stoppers.push(central.stop);
     // The CDN in front of the configuration bucket (CloudFront in AWS), on the port after the last agency's.
     const cdn = await startConfigurationCdn({ s3: clients.s3, bucket: configurationBucketName, port: port(config.local.basePort + 1 + 2 * config.agencies.length), now: () => clock.now() });
     stoppers.push(cdn.stop);
-    await centralDeps.publisher.publish();
+    await publisher.publish();
     if (options.publishOnTimer !== false) {
       // The central's publication schedule (EventBridge in AWS).
-      const timer = setInterval(() => centralDeps.publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })), centralDeps.settings.generationSeconds * 1000);
+      const timer = setInterval(() => publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })), centralDeps.settings.generationSeconds * 1000);
       timer.unref();
       stoppers.push(async () => clearInterval(timer));
     }
@@ -236,38 +269,54 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const gatewayDeployment = readGatewayDeployment(deployment);
       const opmonSink = opmon.sink(agency.name);
       const monitor = new EmfOperationalMonitor(gatewayDeployment.settings.gatewayId, opmonSink, QUIET_METRICS_LOGGER);
-      const deps = createGatewayDeps(gatewayDeployment, clients, { clock, events: options.events, monitor });
+      const runtimeOf = (credentials: AwsClients) => createGatewayDeps(gatewayDeployment, credentials, { clock, events: options.events, monitor });
+      const deps = runtimeOf(clients);
+      // Each function as its own principal, as each is its own Lambda function in AWS.
+      const functions = {
+        consumer: runtimeOf(functionClients(`${agency.name}/consumer`)),
+        provider: runtimeOf(functionClients(`${agency.name}/provider`)),
+        sealer: runtimeOf(functionClients(`${agency.name}/sealer`)),
+        canary: runtimeOf(functionClients(`${agency.name}/canary`)),
+      };
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
       await deps.config.putAccessPolicy(accessPolicy(agency));
       for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
-      // IAM consumer access: the front verifies SigV4 for exactly the configured principals (the resource policy's job
-      // in AWS); the handler binds each to its subsystems.
-      const consumerCredentials = agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => localCredential(principal.arn)) : [];
+      // IAM consumer access: the agency's own roles (the configured principals) may invoke it; the handler binds each
+      // to its subsystems. An HTTP API has no resource policy: another account's principal is refused.
+      const party = iam.party(agency.name)!;
+      const consumerCredentials: LocalCredential[] =
+        agency.consumerAccess?.mode === 'iam'
+          ? agency.consumerAccess.principals.map((principal) => {
+              const caller = setup.callers.find((candidate) => candidate.name === principal.arn && candidate.account !== undefined)!;
+              return { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, account: caller.account!, arn: caller.arn };
+            })
+          : [];
       const consumer = await startApiFront({
         api: 'consumer',
         type: apiTypeOf('consumer', { consumerAccess: agency.consumerAccess?.mode }),
-        handler: createConsumerHandler(deps),
+        handler: createConsumerHandler(functions.consumer),
         port: port(config.local.basePort + 1 + 2 * index),
         now: () => clock.now(),
         iamOnly: agency.consumerAccess?.mode === 'iam',
-        credentials: consumerCredentials,
+        iam: { local: iam, resource: (method, path) => ({ arn: localApiArn(party, 'consumer', method, path), account: party.account }) },
       });
       stoppers.push(consumer.stop);
       const provider = await startApiFront({
         api: 'provider',
         type: apiTypeOf('provider', { providerApi: agency.providerApi }),
-        handler: createProviderHandler(deps),
+        handler: createProviderHandler(functions.provider),
         port: port(config.local.basePort + 2 + 2 * index),
         now: () => clock.now(),
       });
       stoppers.push(provider.stop);
+      // The registration, as the stack's custom resource runs it: the registrar function proves possession of the
+      // gateway's key and joins as its own principal.
       const credential = credentials[index];
-      await joinCentral(await signedJoinRequest(agency.name, deps.settings, provider.url, deps.keys, clock.now()), {
-        centralUrl: central.url,
-        region: LOCAL_REGION,
-        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-      });
-      const seal = () => runSealer(deps.sealer);
+      const registrarKms = functionClients(`${agency.name}/registrar`).kms;
+      const register = createRegistrationHandler({ signer: (keyId) => new KmsSigner(registrarKms, keyId), join: joinCentral, credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey } });
+      const properties: RegistrationProperties = { Agency: agency.name, MemberName: agency.member.name, Settings: JSON.stringify(resolved), ProviderUrl: provider.url, SigningKeyId: agencyKeys[agency.name], CentralUrl: central.url, CentralRegion: LOCAL_REGION };
+      await register({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'local', ...properties } } as unknown as CloudFormationCustomResourceEvent);
+      const seal = () => runSealer(functions.sealer.sealer);
       if (options.sealOnTimer !== false) {
         await seal();
         const timer = setInterval(() => seal().catch((error) => options.events?.('seal-failed', { agency: agency.name, cause: error })), deps.settings.sealing.intervalSeconds * 1000);
@@ -276,7 +325,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       }
       // The canary (an EventBridge schedule in AWS): a synthetic exchange through both sides, its figures as EMF.
       const canary = async () => {
-        const result = await runCanary(deps);
+        const result = await runCanary(functions.canary);
         opmonSink(canaryLine(deps.settings.gatewayId, result, clock.now(), QUIET_METRICS_LOGGER));
         return result;
       };
@@ -285,7 +334,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, deployment: gatewayDeployment, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, functions, deployment: gatewayDeployment, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
     }
 
     return {
@@ -305,11 +354,12 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       }),
       federate: async (instances) => {
         await centralDeps.registry.putFederatedInstances(instances);
-        await centralDeps.publisher.publish();
+        await publisher.publish();
       },
       clients,
       central,
       credentials,
+      iam: setup,
       endpoints: () => ({
         central: central.url,
         configuration: `${cdn.url}/${CURRENT_CONFIGURATION_KEY}`,
@@ -317,13 +367,27 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       }),
       stop: async () => {
         for (const stop of stoppers.reverse()) await stop();
-        clients.kms.destroy();
-        clients.dynamodb.destroy();
-        clients.s3.destroy();
+        destroyClients(destroyed);
       },
     };
   } catch (error) {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    destroyClients(destroyed);
     throw error;
   }
+}
+
+function destroyClients(all: readonly AwsClients[]): void {
+  for (const created of all) {
+    created.kms.destroy();
+    created.dynamodb.destroy();
+    created.s3.destroy();
+  }
+}
+
+/** An agency's registrar principal as the central's API front knows it. */
+function registrarCredential(setup: LocalIamSetup, agency: string, account: string): LocalCredential {
+  const name = `${agency}/registrar`;
+  const fn = setup.model.functions.find((candidate) => candidate.name === name)!;
+  return { ...setup.credentials[name], account, arn: sessionArn(account, fn.roleName) };
 }

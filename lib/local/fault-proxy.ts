@@ -1,18 +1,13 @@
 /**
  * A pass-through HTTP proxy in front of a local AWS endpoint (dynalite), through which tests inject faults at the
  * wire: the adapter under test talks to what it believes is DynamoDB and receives DynamoDB's own error answers.
- * Nothing in the code under test is mocked.
- *
- * It also checks every request's Signature Version 4, as DynamoDB does (dynalite does not): a request signed wrongly
- * — or sent with other headers or another body than it signed — gets DynamoDB's answer, 400
- * `InvalidSignatureException` (`UnrecognizedClientException` for an unknown access key, `MissingAuthenticationToken`
- * without a signature; https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html).
+ * Nothing in the code under test is mocked. Signatures and permissions are checked behind it, by the local DynamoDB
+ * itself (`dynamodb.ts`), so a fault rule sees every call its client makes.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './read-body';
 import { guardedListener } from './request-input';
-import { verifySigV4 } from './sigv4-verifier';
 
 /** A request as a fault rule sees it: the AWS operation (`X-Amz-Target`) and the parsed JSON body. */
 export interface ProxiedCall {
@@ -52,32 +47,13 @@ function answer(response: ServerResponse, fault: FaultAnswer): void {
   response.end(JSON.stringify({ __type: fault.type, message: fault.message }));
 }
 
-/** Why DynamoDB would refuse the request's signature, if it would. */
-async function signatureFault(request: IncomingMessage, body: Buffer, credentials: readonly { accessKeyId: string; secretAccessKey: string }[]): Promise<FaultAnswer | undefined> {
-  const authorization = String(request.headers.authorization ?? '');
-  if (!authorization) return { status: 400, type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' };
-  const accessKeyId = /Credential=([^/]+)\//.exec(authorization)?.[1];
-  const known = credentials.find((credential) => credential.accessKeyId === accessKeyId);
-  if (!known) return { status: 400, type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
-  const [path, search = ''] = (request.url ?? '/').split('?');
-  const query = Object.fromEntries(new URLSearchParams(search));
-  const verified = await verifySigV4({ method: request.method ?? 'POST', path, query, headers, body }, [{ ...known, account: '000000000000', arn: 'local' }], Date.now(), 'dynamodb');
-  return verified ? undefined : { status: 400, type: 'com.amazon.coral.service#InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
-}
-
-/** `credentials`: the access keys DynamoDB would know (locally, `LOCAL_CREDENTIALS`). */
-export async function startFaultProxy(targetUrl: string, credentials: readonly { accessKeyId: string; secretAccessKey: string }[], listenPort = 0): Promise<FaultProxy> {
+/** A proxy in front of `targetUrl` (which authenticates and authorizes every call, as DynamoDB does). */
+export async function startFaultProxy(targetUrl: string, listenPort = 0): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let rule: FaultRule | undefined;
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = (await readBody(request))!;
     let lostAnswer: FaultAnswer | undefined;
-    const refused = await signatureFault(request, body, credentials);
-    if (refused) {
-      answer(response, refused);
-      return;
-    }
     if (rule) {
       let parsed: Record<string, unknown> = {};
       try {

@@ -73,7 +73,7 @@ export async function startLocalFederation(members: readonly FederationMemberCon
       const started = await startEmulators({ stateDir: options.stateDir && join(options.stateDir, instance, 'state'), region: LOCAL_REGION, account, now });
       emulators.push(started);
       const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { kms: started.kmsUrl }, credentials: LOCAL_CREDENTIALS });
-      const keyId = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${instance}`);
+      const keyId = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${instance}`, 'central');
       const publicKey = (await clients.kms.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey!;
       clients.kms.destroy();
       partners.set(instance, { instance, anchorPublicKey: Buffer.from(publicKey).toString('base64'), centralUrl: centralUrlOf(member.config) });

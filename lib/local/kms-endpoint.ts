@@ -12,15 +12,22 @@
  * Wire protocol recap: `POST /`, `X-Amz-Target: TrentService.<Operation>`,
  * JSON bodies, blobs as base64 strings, timestamps as epoch seconds. Errors are
  * HTTP 4xx/5xx with `{"__type": "<ErrorName>", "message": "..."}`; the SDK turns
- * `__type` into the thrown error's `name`. SigV4 `Authorization` headers are
- * ignored: this endpoint only listens on loopback by default and accepts any
- * credentials.
+ * `__type` into the thrown error's `name`.
+ *
+ * As KMS does, it authenticates every request (SigV4, against the local principals) and authorizes it with the
+ * caller's identity policies and the key's key policy (`iam`). Keys live in accounts: a caller names a key of its own
+ * account by id or alias, another account's only by ARN, and the key policy decides whether it may use it. A key is
+ * created in the caller's account; the operator (an administrator everywhere) creates a party's key in the party's
+ * account, naming the party in the key's `sild:party` tag — the tag also says which stack key it stands for in IAM.
  */
 import * as crypto from 'crypto';
 import { p256 } from '@noble/curves/p256';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import { signedCaller, type SignatureRefusal } from './iam/aws-caller';
+import type { LocalPrincipal } from './iam/authorizer';
+import { LocalIam, type IamResource } from './iam/local-iam';
 import { readBody } from './read-body';
 
 /** Options for {@link LocalKmsEndpoint.start}. */
@@ -35,7 +42,12 @@ export interface LocalKmsOptions {
   readonly port?: number;
   /** Interface to bind. @default '127.0.0.1' */
   readonly host?: string;
+  /** Who may call, and what they may do. @default - the operator alone */
+  readonly iam?: LocalIam;
 }
+
+/** The tag naming the party whose signing key a key is (`central`, an agency's name). */
+export const PARTY_TAG = 'sild:party';
 
 /**
  * A fault injected into request handling, for robustness tests.
@@ -85,6 +97,10 @@ class KmsError extends Error {
 /** In-memory form of a KMS key. */
 interface KeyRecord {
   readonly keyId: string;
+  /** The account the key lives in. */
+  readonly account: string;
+  /** The party whose signing key it is (its `sild:party` tag), if any. */
+  readonly party?: string;
   readonly description: string;
   /** Epoch seconds, the unit the JSON protocol uses for timestamps. */
   readonly creationDate: number;
@@ -96,6 +112,8 @@ interface KeyRecord {
 /** In-memory form of an alias; `name` includes the `alias/` prefix. */
 interface AliasRecord {
   readonly name: string;
+  /** Aliases are per account, as in KMS. @default the endpoint's account (state written before accounts) */
+  readonly account?: string;
   readonly targetKeyId: string;
   readonly creationDate: number;
 }
@@ -103,6 +121,8 @@ interface AliasRecord {
 /** On-disk form of a key: the private key is PKCS#8 PEM. */
 interface PersistedKey {
   readonly keyId: string;
+  readonly account?: string;
+  readonly party?: string;
   readonly description: string;
   readonly creationDate: number;
   readonly enabled: boolean;
@@ -140,17 +160,18 @@ export class LocalKmsEndpoint {
   private readonly counts: Record<string, number> = {};
   /** Timers of in-flight `delay` faults, cleared on stop so they cannot keep the process alive. */
   private readonly pendingDelays = new Set<NodeJS.Timeout>();
-  private readonly operations: Readonly<Record<string, (request: JsonObject) => JsonObject>> = {
-    CreateKey: (r) => this.createKey(r),
-    DescribeKey: (r) => this.describeKey(r),
-    GetPublicKey: (r) => this.getPublicKey(r),
-    Sign: (r) => this.sign(r),
-    Verify: (r) => this.verify(r),
-    CreateAlias: (r) => this.createAlias(r),
-    ListAliases: (r) => this.listAliases(r),
-    DisableKey: (r) => this.setKeyEnabled(r, false),
-    EnableKey: (r) => this.setKeyEnabled(r, true),
+  private readonly operations: Readonly<Record<string, (request: JsonObject, caller: LocalPrincipal) => Promise<JsonObject>>> = {
+    CreateKey: (r, c) => this.createKey(r, c),
+    DescribeKey: (r, c) => this.describeKey(r, c),
+    GetPublicKey: (r, c) => this.getPublicKey(r, c),
+    Sign: (r, c) => this.sign(r, c),
+    Verify: (r, c) => this.verify(r, c),
+    CreateAlias: (r, c) => this.createAlias(r, c),
+    ListAliases: (r, c) => this.listAliases(r, c),
+    DisableKey: (r, c) => this.setKeyEnabled(r, c, false),
+    EnableKey: (r, c) => this.setKeyEnabled(r, c, true),
   };
+  private readonly iam: LocalIam;
   private fault?: KmsFault;
   private baseUrl?: string;
   private stopped = false;
@@ -158,6 +179,7 @@ export class LocalKmsEndpoint {
   private constructor(options: LocalKmsOptions) {
     this.region = options.region ?? 'eu-north-1';
     this.account = options.account ?? '000000000000';
+    this.iam = options.iam ?? new LocalIam();
     this.stateDir = options.stateDir;
     if (this.stateDir !== undefined) this.loadState(this.stateDir);
     this.server = http.createServer((req, res) => {
@@ -225,11 +247,13 @@ export class LocalKmsEndpoint {
       const operation = parseOperation(req);
       this.counts[operation] = (this.counts[operation] ?? 0) + 1;
       await this.applyFault(operation);
+      const caller = await signedCaller(this.iam, req, body, 'kms');
+      if ('refusal' in caller) throw SIGNATURE_ERRORS[caller.refusal];
       const handler = this.operations[operation];
       if (req.method !== 'POST' || handler === undefined) {
         throw new KmsError('UnsupportedOperationException', `Operation ${operation} is not supported by the local KMS endpoint`);
       }
-      sendJson(res, 200, handler(parseJsonBody(body)));
+      sendJson(res, 200, await handler(parseJsonBody(body), caller.principal));
     } catch (err) {
       if (err instanceof KmsError) {
         sendJson(res, err.status, { __type: err.type, message: err.message });
@@ -271,7 +295,7 @@ export class LocalKmsEndpoint {
 
   // --------------------------------------------------------------- operations
 
-  private createKey(request: JsonObject): JsonObject {
+  private async createKey(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     // Real KMS defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT; we refuse those
     // rather than silently creating a different kind of key.
     const keySpec = optionalString(request, 'KeySpec') ?? optionalString(request, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
@@ -282,9 +306,15 @@ export class LocalKmsEndpoint {
         `The local KMS endpoint only supports KeySpec ${SUPPORTED_KEY_SPEC} with KeyUsage ${SUPPORTED_KEY_USAGE} (got ${keySpec} / ${keyUsage})`,
       );
     }
+    const party = tagValue(request, PARTY_TAG);
+    // In the caller's account; the operator's in the account of the party it creates the key for.
+    const account = caller.account ?? this.iam.accountOf(party) ?? this.account;
+    await this.authorized(caller, 'CreateKey', { arn: `arn:aws:kms:${this.region}:${account}:key/*`, account });
     const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key: KeyRecord = {
       keyId: crypto.randomUUID(),
+      account,
+      ...(party === undefined ? {} : { party }),
       description: optionalString(request, 'Description') ?? '',
       creationDate: Date.now() / 1000,
       enabled: true,
@@ -296,14 +326,15 @@ export class LocalKmsEndpoint {
     return { KeyMetadata: this.keyMetadata(key) };
   }
 
-  private describeKey(request: JsonObject): JsonObject {
-    return { KeyMetadata: this.keyMetadata(this.resolveKey(requireString(request, 'KeyId'), true)) };
+  private async describeKey(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
+    const key = await this.authorizedKey(caller, 'DescribeKey', this.resolveKey(requireString(request, 'KeyId'), true, caller));
+    return { KeyMetadata: this.keyMetadata(key) };
   }
 
-  private getPublicKey(request: JsonObject): JsonObject {
-    const key = this.usableKey(request);
+  private async getPublicKey(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
+    const key = await this.authorizedKey(caller, 'GetPublicKey', this.usableKey(request, caller));
     return {
-      KeyId: this.keyArn(key.keyId),
+      KeyId: this.keyArn(key),
       PublicKey: key.publicKeyDer.toString('base64'),
       KeySpec: SUPPORTED_KEY_SPEC,
       CustomerMasterKeySpec: SUPPORTED_KEY_SPEC,
@@ -312,27 +343,27 @@ export class LocalKmsEndpoint {
     };
   }
 
-  private sign(request: JsonObject): JsonObject {
-    const key = this.usableKey(request);
+  private async sign(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const algorithm = requireSigningAlgorithm(request);
     const { type, message } = requireMessage(request);
+    const key = await this.authorizedKey(caller, 'Sign', this.usableKey(request, caller), { 'kms:SigningAlgorithm': algorithm, 'kms:MessageType': type });
     const signature = type === 'RAW' ? crypto.sign('sha256', message, key.privateKey) : signDigest(message, key.privateKey);
-    return { KeyId: this.keyArn(key.keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm };
+    return { KeyId: this.keyArn(key), Signature: signature.toString('base64'), SigningAlgorithm: algorithm };
   }
 
-  private verify(request: JsonObject): JsonObject {
-    const key = this.usableKey(request);
+  private async verify(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const algorithm = requireSigningAlgorithm(request);
     const { type, message } = requireMessage(request);
+    const key = await this.authorizedKey(caller, 'Verify', this.usableKey(request, caller), { 'kms:SigningAlgorithm': algorithm, 'kms:MessageType': type });
     const signature = requireBlob(request, 'Signature');
     if (!(type === 'RAW' ? verifySignature(message, key.privateKey, signature) : verifyDigest(message, key.privateKey, signature))) {
       // Real KMS reports a bad signature as an error, not as SignatureValid: false.
       throw new KmsError('KMSInvalidSignatureException', 'The signature is not valid for this message and key');
     }
-    return { KeyId: this.keyArn(key.keyId), SignatureValid: true, SigningAlgorithm: algorithm };
+    return { KeyId: this.keyArn(key), SignatureValid: true, SigningAlgorithm: algorithm };
   }
 
-  private createAlias(request: JsonObject): JsonObject {
+  private async createAlias(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const name = requireString(request, 'AliasName');
     if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name) || name.length > 256) {
       throw new KmsError('ValidationException', `Invalid AliasName ${name}: must match alias/[a-zA-Z0-9/_-]+`);
@@ -340,24 +371,26 @@ export class LocalKmsEndpoint {
     if (name.startsWith('alias/aws/')) {
       throw new KmsError('NotAuthorizedException', 'Aliases beginning with alias/aws/ are reserved for AWS managed keys');
     }
+    // Like real KMS, an alias must point at a key, not at another alias, of the alias's own account.
+    const key = await this.authorizedKey(caller, 'CreateAlias', this.resolveKey(requireString(request, 'TargetKeyId'), false, caller));
     if (this.aliases.has(name)) {
-      throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(name)} already exists`);
+      throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(name, key.account)} already exists`);
     }
-    // Like real KMS, an alias must point at a key, not at another alias.
-    const key = this.resolveKey(requireString(request, 'TargetKeyId'), false);
-    this.aliases.set(name, { name, targetKeyId: key.keyId, creationDate: Date.now() / 1000 });
+    this.aliases.set(name, { name, account: key.account, targetKeyId: key.keyId, creationDate: Date.now() / 1000 });
     this.saveState();
     return {};
   }
 
-  private listAliases(request: JsonObject): JsonObject {
+  private async listAliases(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const keyFilter = optionalString(request, 'KeyId');
-    const targetKeyId = keyFilter === undefined ? undefined : this.resolveKey(keyFilter, false).keyId;
+    const targetKeyId = keyFilter === undefined ? undefined : this.resolveKey(keyFilter, false, caller).keyId;
+    const account = caller.account;
+    if (account !== undefined) await this.authorized(caller, 'ListAliases', { arn: '*', account });
     const aliases = [...this.aliases.values()]
-      .filter((alias) => targetKeyId === undefined || alias.targetKeyId === targetKeyId)
+      .filter((alias) => (targetKeyId === undefined || alias.targetKeyId === targetKeyId) && (account === undefined || this.accountOfAlias(alias) === account))
       .map((alias) => ({
         AliasName: alias.name,
-        AliasArn: this.aliasArn(alias.name),
+        AliasArn: this.aliasArn(alias.name, this.accountOfAlias(alias)),
         TargetKeyId: alias.targetKeyId,
         CreationDate: alias.creationDate,
         LastUpdatedDate: alias.creationDate,
@@ -365,8 +398,8 @@ export class LocalKmsEndpoint {
     return { Aliases: aliases, Truncated: false };
   }
 
-  private setKeyEnabled(request: JsonObject, enabled: boolean): JsonObject {
-    const key = this.resolveKey(requireString(request, 'KeyId'), false);
+  private async setKeyEnabled(request: JsonObject, caller: LocalPrincipal, enabled: boolean): Promise<JsonObject> {
+    const key = await this.authorizedKey(caller, enabled ? 'EnableKey' : 'DisableKey', this.resolveKey(requireString(request, 'KeyId'), false, caller));
     key.enabled = enabled;
     this.saveState();
     return {};
@@ -375,47 +408,65 @@ export class LocalKmsEndpoint {
   // ------------------------------------------------------------ key resolution
 
   /** Resolves `KeyId` and rejects disabled keys, as KMS does for cryptographic operations. */
-  private usableKey(request: JsonObject): KeyRecord {
-    const key = this.resolveKey(requireString(request, 'KeyId'), true);
-    if (!key.enabled) throw new KmsError('DisabledException', `${this.keyArn(key.keyId)} is disabled.`);
+  private usableKey(request: JsonObject, caller: LocalPrincipal): KeyRecord {
+    const key = this.resolveKey(requireString(request, 'KeyId'), true, caller);
+    if (!key.enabled) throw new KmsError('DisabledException', `${this.keyArn(key)} is disabled.`);
     return key;
   }
 
   /**
-   * Resolves a key id, key ARN and — when `allowAlias` — `alias/<name>` or an
-   * alias ARN. ARNs must carry this endpoint's region and account, like real
-   * KMS which would look in another region/account and not find the key.
+   * Resolves a key id, key ARN and — when `allowAlias` — `alias/<name>` or an alias ARN. An ARN names the key's account
+   * and this endpoint's Region; an id or alias names a key of the caller's own account (the operator's: of any), as in
+   * KMS, which would look in the caller's account and not find another's.
    */
-  private resolveKey(reference: string, allowAlias: boolean): KeyRecord {
-    const arnPrefix = `arn:aws:kms:${this.region}:${this.account}:`;
-    const local = reference.startsWith(arnPrefix) ? reference.slice(arnPrefix.length) : reference;
+  private resolveKey(reference: string, allowAlias: boolean, caller: LocalPrincipal): KeyRecord {
+    const arn = /^arn:aws:kms:([^:]+):(\d{12}):(.+)$/.exec(reference);
+    if (arn && arn[1] !== this.region) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
+    const account = arn ? arn[2] : caller.account;
+    const local = arn ? arn[3] : reference;
     let keyId: string | undefined;
     if (local.startsWith('alias/')) {
       if (!allowAlias) throw new KmsError('NotFoundException', `Alias ${reference} cannot be used here; pass a key id or key ARN`);
-      keyId = this.aliases.get(local)?.targetKeyId;
-    } else if (local.startsWith('key/') && local !== reference) {
-      keyId = local.slice('key/'.length);
-    } else if (!local.startsWith('arn:')) {
-      keyId = local;
+      const alias = this.aliases.get(local);
+      keyId = alias && (account === undefined || this.accountOfAlias(alias) === account) ? alias.targetKeyId : undefined;
+    } else if (arn ? local.startsWith('key/') : !local.startsWith('arn:')) {
+      keyId = arn ? local.slice('key/'.length) : local;
     }
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
-    if (key === undefined) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
+    if (key === undefined || (account !== undefined && key.account !== account)) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
     return key;
   }
 
-  private keyArn(keyId: string): string {
-    return `arn:aws:kms:${this.region}:${this.account}:key/${keyId}`;
+  /** Asks IAM whether `caller` may perform `operation` on the key (its key policy included); the key if so. */
+  private async authorizedKey(caller: LocalPrincipal, operation: string, key: KeyRecord, context: Record<string, string> = {}): Promise<KeyRecord> {
+    const resource = this.iam.signingKey(key.party, this.keyArn(key), key.account);
+    await this.authorized(caller, operation, resource, this.keyArn(key), context);
+    return key;
   }
 
-  private aliasArn(aliasName: string): string {
-    return `arn:aws:kms:${this.region}:${this.account}:${aliasName}`;
+  /** KMS's `AccessDeniedException` unless IAM allows the call. */
+  private async authorized(caller: LocalPrincipal, operation: string, resource: IamResource, shown = resource.arn, context: Record<string, string> = {}): Promise<void> {
+    const decision = await this.iam.authorize({ principal: caller, action: `kms:${operation}`, resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy, context: { ...context, 'kms:CallerAccount': caller.account ?? resource.account }, shownResource: shown });
+    if (!decision.allowed) throw new KmsError('AccessDeniedException', decision.message);
+  }
+
+  private accountOfAlias(alias: AliasRecord): string {
+    return alias.account ?? this.keys.get(alias.targetKeyId)?.account ?? this.account;
+  }
+
+  private keyArn(key: KeyRecord): string {
+    return `arn:aws:kms:${this.region}:${key.account}:key/${key.keyId}`;
+  }
+
+  private aliasArn(aliasName: string, account: string): string {
+    return `arn:aws:kms:${this.region}:${account}:${aliasName}`;
   }
 
   private keyMetadata(key: KeyRecord): JsonObject {
     return {
-      AWSAccountId: this.account,
+      AWSAccountId: key.account,
       KeyId: key.keyId,
-      Arn: this.keyArn(key.keyId),
+      Arn: this.keyArn(key),
       CreationDate: key.creationDate,
       Enabled: key.enabled,
       Description: key.description,
@@ -445,6 +496,8 @@ export class LocalKmsEndpoint {
       const publicKeyDer = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
       this.keys.set(persisted.keyId, {
         keyId: persisted.keyId,
+        account: persisted.account ?? this.account,
+        ...(persisted.party === undefined ? {} : { party: persisted.party }),
         description: persisted.description,
         creationDate: persisted.creationDate,
         enabled: persisted.enabled,
@@ -468,6 +521,8 @@ export class LocalKmsEndpoint {
       version: STATE_VERSION,
       keys: [...this.keys.values()].map((key) => ({
         keyId: key.keyId,
+        account: key.account,
+        ...(key.party === undefined ? {} : { party: key.party }),
         description: key.description,
         creationDate: key.creationDate,
         enabled: key.enabled,
@@ -523,6 +578,21 @@ function sendJson(res: http.ServerResponse, status: number, body: JsonObject): v
     'x-amzn-RequestId': crypto.randomUUID(),
   });
   res.end(payload);
+}
+
+/** KMS's answers to a request it cannot authenticate (as every AWS JSON service gives them). */
+const SIGNATURE_ERRORS: Record<SignatureRefusal, KmsError> = {
+  MissingAuthenticationToken: new KmsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token'),
+  UnrecognizedClient: new KmsError('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+  InvalidSignature: new KmsError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.'),
+};
+
+/** The value of a tag in a CreateKey request's `Tags`. */
+function tagValue(request: JsonObject, tag: string): string | undefined {
+  const tags = request.Tags;
+  if (!Array.isArray(tags)) return undefined;
+  const found = tags.find((entry) => (entry as { TagKey?: unknown }).TagKey === tag) as { TagValue?: unknown } | undefined;
+  return typeof found?.TagValue === 'string' ? found.TagValue : undefined;
 }
 
 function optionalString(request: JsonObject, field: string): string | undefined {

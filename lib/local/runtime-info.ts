@@ -23,7 +23,7 @@ export interface LocalAgencyInfo {
   readonly signingKeyId: string;
   readonly providerUrl: string;
   readonly settings: GatewaySettings;
-  /** The agency account's local credential (what its registrar joins with). */
+  /** The agency's registrar principal's credential (what its registration joins with; `functions['<agency>/registrar']`). */
   readonly credential: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Its opmon records (EMF lines), what `sild monitor` reads. */
   readonly opmonFile: string;
@@ -39,6 +39,13 @@ export interface RotationTiming {
   readonly handOverWaitSeconds: number;
 }
 
+/** A function's principal: its credential and the role it stands for (by its logical id in the stack's template). */
+export interface LocalFunctionPrincipal {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly roleLogicalId: string;
+}
+
 export interface LocalRuntimeInfo {
   readonly region: string;
   readonly dynamodb: string;
@@ -50,6 +57,11 @@ export interface LocalRuntimeInfo {
   readonly anchor: Anchor;
   readonly rotation: RotationTiming;
   readonly agencies: Record<string, LocalAgencyInfo>;
+  /**
+   * Each function's own principal (`<agency>/<consumer|provider|sealer|canary|registrar>`, `central/<central|publisher>`):
+   * what it calls AWS as, with its role's policies. The operator's credential (`local`/`local`) is not among them.
+   */
+  readonly functions: Record<string, LocalFunctionPrincipal>;
 }
 
 export const localInfoPath = (stateDir: string) => join(stateDir, 'local.json');
@@ -104,6 +116,9 @@ export function localRuntimeInfo(ecosystem: LocalEcosystem): LocalRuntimeInfo {
         };
         return [config.name, info];
       }),
+    ),
+    functions: Object.fromEntries(
+      ecosystem.iam.model.functions.map((fn) => [fn.name, { ...ecosystem.iam.credentials[fn.name], roleLogicalId: fn.roleLogicalId }]),
     ),
   };
 }

@@ -4,10 +4,10 @@
  * CreateBucket, PutObject, GetObject and HeadObject, and GETs by presigned URL. In the same spirit as the local KMS
  * endpoint it is not an S3 emulator: what Sild does not use is refused loudly.
  *
- * What it checks as S3 does: a GET without credentials is refused unless it carries a valid SigV4 query signature
- * that has not expired (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html); a missing key
- * is `404 NoSuchKey` in S3's XML error form. Header-signed SDK calls are accepted from loopback without checking
- * their signature (as the KMS endpoint does).
+ * What it checks as S3 does: every call is signed — in its headers (the SDK) or in its query (a presigned GET, which
+ * must not have expired: https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html) — by a known
+ * principal, and authorized with that principal's identity policies and the bucket's policy (`iam`); refusals are
+ * S3's XML errors (`403 AccessDenied`, `SignatureDoesNotMatch`, `InvalidAccessKeyId`; a missing key `404 NoSuchKey`).
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,14 +16,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { signedCaller, type SignatureRefusal } from './iam/aws-caller';
+import type { LocalPrincipal } from './iam/authorizer';
+import { LocalIam } from './iam/local-iam';
 import { readBody } from './read-body';
 import { guardedListener, percentDecoded, requestUrl } from './request-input';
 
 export interface LocalS3Options {
   /** Objects persist under this folder; memory only when unset. */
   readonly stateDir?: string;
-  /** The credential presigned URLs must be signed with. */
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Who may call, and what they may do. @default - the operator alone */
+  readonly iam?: LocalIam;
   /** @default 0 (ephemeral) */
   readonly port?: number;
   /** @default Date.now */
@@ -39,8 +42,9 @@ export interface LocalS3Endpoint {
 
 const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
-export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endpoint> {
+export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3Endpoint> {
   const now = options.now ?? Date.now;
+  const iam = options.iam ?? new LocalIam();
   const buckets = new Set<string>();
   const objects = new Map<string, Buffer>();
   // With a state folder: one folder per bucket, one file per object (written through, read on a cache miss).
@@ -66,6 +70,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endp
     if (!url || key === undefined) return s3Error(response, 400, 'InvalidURI', "Couldn't parse the specified URI.");
     if (body === undefined) return s3Error(response, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
     if (!bucket) return s3Error(response, 405, 'MethodNotAllowed', 'ListBuckets is not supported locally');
+    const presigned = url.searchParams.has('X-Amz-Signature');
+    const caller = presigned ? await presignedCaller(iam, request, url, now()) : await signedCaller(iam, request, body, 's3', { uriEscapePath: false });
+    if ('refusal' in caller) return s3Error(response, 403, ...SIGNATURE_ERRORS[caller.refusal]);
+    if ('problem' in caller) return s3Error(response, 403, 'AccessDenied', caller.problem);
+    const action = request.method === 'PUT' ? (key === '' ? 's3:CreateBucket' : 's3:PutObject') : 's3:GetObject';
+    const denied = await refusal(iam, caller.principal, action, bucket, key === '' ? undefined : key);
+    if (denied) return s3Error(response, 403, 'AccessDenied', denied);
     if (request.method === 'PUT' && key === '') {
       buckets.add(bucket);
       if (options.stateDir) mkdirSync(folder(bucket)!, { recursive: true });
@@ -73,16 +84,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endp
       return void response.end();
     }
     if (!hasBucket(bucket)) return s3Error(response, 404, 'NoSuchBucket', 'The specified bucket does not exist');
-    if (request.method === 'PUT' && !url.searchParams.has('X-Amz-Signature')) {
+    if (request.method === 'PUT' && !presigned) {
       putObject(bucket, key, body);
       response.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"` });
       return void response.end();
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
-      if (!request.headers.authorization) {
-        const problem = await presignProblem(request, url, options.credentials, now());
-        if (problem) return s3Error(response, 403, 'AccessDenied', problem);
-      }
       const object = getObject(bucket, key);
       if (!object) return s3Error(response, 404, 'NoSuchKey', 'The specified key does not exist.');
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.length, etag: `"${createHash('md5').update(object).digest('hex')}"` });
@@ -104,23 +111,39 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Endp
   };
 }
 
+/** S3's answers to a call it cannot authenticate. */
+const SIGNATURE_ERRORS: Record<SignatureRefusal, [code: string, message: string]> = {
+  MissingAuthenticationToken: ['AccessDenied', 'Anonymous access is forbidden for this operation'],
+  UnrecognizedClient: ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+  InvalidSignature: ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+};
+
+/** Why IAM refuses the call (the bucket's policy included), if it does. */
+async function refusal(iam: LocalIam, principal: LocalPrincipal, action: string, bucket: string, key: string | undefined): Promise<string | undefined> {
+  const resource = iam.bucket(bucket, key);
+  const decision = await iam.authorize({ principal, action, resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy, shownResource: `"${resource.arn}"` });
+  return decision.allowed ? undefined : decision.message;
+}
+
 function s3Error(response: ServerResponse, status: number, code: string, message: string): void {
   if (response.headersSent) return void response.destroy();
   response.writeHead(status, { 'content-type': 'application/xml' });
   response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`);
 }
 
-/** Why a presigned GET is not acceptable (no signature, expired, wrong signature), or undefined. */
-async function presignProblem(request: IncomingMessage, url: URL, credentials: LocalS3Options['credentials'], nowMs: number): Promise<string | undefined> {
+/** Who signed a presigned GET, or why it is not acceptable (no signature, expired, wrong signature). */
+async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL, nowMs: number): Promise<{ principal: LocalPrincipal } | { problem: string } | { refusal: SignatureRefusal }> {
   const query = url.searchParams;
   const signature = query.get('X-Amz-Signature');
   const credential = query.get('X-Amz-Credential')?.split('/');
   const amzDate = query.get('X-Amz-Date');
   const expires = Number(query.get('X-Amz-Expires'));
-  if (!signature || !credential || credential.length !== 5 || !amzDate || !Number.isFinite(expires)) return 'Anonymous access is forbidden for this operation';
-  if (credential[0] !== credentials.accessKeyId) return 'The AWS Access Key Id you provided does not exist in our records.';
+  if (request.method !== 'GET' || !signature || !credential || credential.length !== 5 || !amzDate || !Number.isFinite(expires)) return { refusal: 'MissingAuthenticationToken' };
+  const principal = iam.authorizer.principal(credential[0]);
+  if (!principal) return { refusal: 'UnrecognizedClient' };
+  const credentials = { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey };
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  if (Number.isNaN(signingDate.getTime()) || nowMs > signingDate.getTime() + expires * 1000) return 'Request has expired';
+  if (Number.isNaN(signingDate.getTime()) || nowMs > signingDate.getTime() + expires * 1000) return { problem: 'Request has expired' };
   // Re-sign the same request: the query without the signature parameters presign adds, the payload hash travelling
   // as the `X-Amz-Content-Sha256` header (hoisted back into the query), as the SDK's presigner does.
   const signed: Record<string, string> = {};
@@ -133,5 +156,5 @@ async function presignProblem(request: IncomingMessage, url: URL, credentials: L
     { signingDate, expiresIn: expires, signingRegion: credential[2], signingService: 's3' },
   );
   const computed = String(expected.query?.['X-Amz-Signature'] ?? '');
-  return computed.length === signature.length && timingSafeEqual(Buffer.from(computed), Buffer.from(signature)) ? undefined : 'The request signature we calculated does not match the signature you provided.';
+  return computed.length === signature.length && timingSafeEqual(Buffer.from(computed), Buffer.from(signature)) ? { principal } : { refusal: 'InvalidSignature' };
 }

@@ -90,11 +90,12 @@ test('unavailable: three attempts, then the error', async () => {
   expect(calls).toBe(3);
 });
 
-test('a wrong secret is refused as DynamoDB refuses it (the local front checks SigV4), and not retried', async () => {
+test('a wrong secret is refused as DynamoDB refuses it (the local DynamoDB checks SigV4), and not retried', async () => {
   failPuts(UNAVAILABLE, 0);
   await expect(client({ ...LOCAL_CREDENTIALS, secretAccessKey: 'wrong' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } })).rejects.toMatchObject({ name: 'InvalidSignatureException', status: 400 });
   await expect(client({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } })).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
-  expect(calls).toBe(0);
+  // One attempt each: the fault proxy passes them on, DynamoDB behind it refuses, and the writer does not retry.
+  expect(calls).toBe(2);
 });
 
 describe('the local DynamoDB front checks signatures as DynamoDB does', () => {

@@ -1,0 +1,151 @@
+/**
+ * 10. What runs locally is what deploys: every AWS call a Sild function makes is authorized with its role's policies
+ * as synthesized for the same config (and the resource's own policy), so a missing or wrong grant fails here as it
+ * would in AWS. Each function is its own principal (`.sild/local.json` `functions`).
+ */
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { SignCommand } from '@aws-sdk/client-kms';
+import { Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
+import { LOCAL_REGION, messageLogTableName } from '../../lib/local/ecosystem';
+import type { FaultAnswer } from '../../lib/local/fault-proxy';
+import type { DerivedStacks } from '../../lib/local/iam/derive';
+import { localRuntimeInfo } from '../../lib/local/runtime-info';
+import { bodyBucketName } from '../../lib/local/names';
+import { rejectionOf } from '../support/assertions';
+import { signedGet } from '../support/signed-get';
+import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
+
+const client = { 'x-road-client': TAX_CLIENT };
+let eco: TestEcosystem;
+const opened: AwsClients[] = [];
+
+beforeAll(async () => {
+  eco = await startTestEcosystem();
+});
+afterAll(async () => {
+  for (const clients of opened) [clients.dynamodb, clients.kms, clients.s3].forEach((sdk) => sdk.destroy());
+  await eco?.stop();
+});
+
+/** SDK clients with a function's own credentials, as `.sild/local.json` lists them. */
+function clientsOf(fn: string): AwsClients {
+  const { accessKeyId, secretAccessKey } = localRuntimeInfo(eco).functions[fn];
+  const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: eco.emulatorEndpoints.dynamodbUrl, kms: eco.emulatorEndpoints.kmsUrl, s3: eco.emulatorEndpoints.s3Url }, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+  opened.push(clients);
+  return clients;
+}
+
+const deniedAs = (error: unknown) => ({ name: (error as Error).name, message: (error as Error).message });
+
+describe('every function is its own principal, with its role’s policies', () => {
+  test('local.json lists a principal per function, each with the role it stands for; none is the operator', () => {
+    const { functions } = localRuntimeInfo(eco);
+    expect(Object.keys(functions).sort()).toEqual(
+      ['central/central', 'central/publisher', ...['business-registry', 'population-registry', 'tax-board'].flatMap((agency) => ['canary', 'consumer', 'provider', 'registrar', 'sealer'].map((fn) => `${agency}/${fn}`))].sort(),
+    );
+    expect(functions['tax-board/consumer'].roleLogicalId).toMatch(/^ConsumerFunctionRole[0-9A-F]{8}$/);
+    expect(new Set(Object.values(functions).map((fn) => fn.accessKeyId)).size).toBe(Object.keys(functions).length);
+    expect(Object.values(functions).map((fn) => fn.accessKeyId)).not.toContain('local');
+  });
+
+  test('tax-board’s consumer may not read population-registry’s log, sign with its key or read its bodies', async () => {
+    const tax = clientsOf('tax-board/consumer');
+    const read = await rejectionOf(tax.dynamodb.send(new GetItemCommand({ TableName: messageLogTableName('population-registry'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } })));
+    expect(deniedAs(read)).toEqual({ name: 'AccessDeniedException', message: expect.stringMatching(/^User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-north-1:222222222222:table\/sild-population-registry-message-log because no identity-based policy allows the dynamodb:GetItem action$/) });
+    const populationKey = eco.agencies['population-registry'].deployment.signingKeyId;
+    const sign = await rejectionOf(tax.kms.send(new SignCommand({ KeyId: populationKey, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })));
+    expect(deniedAs(sign)).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('is not authorized to perform: kms:Sign on resource: arn:aws:kms:eu-north-1:222222222222:key/') });
+    const body = await rejectionOf(tax.s3.send(new GetObjectCommand({ Bucket: bodyBucketName('population-registry'), Key: 'log/anything' })));
+    expect((body as { $metadata?: { httpStatusCode?: number }; name: string }).name).toBe('AccessDenied');
+    expect((body as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
+  });
+
+  test('a consumer may not write a deployment (CONFIG) item, nor the sealer a log record', async () => {
+    const put = (fn: string, pk: string) =>
+      rejectionOf(clientsOf(fn).dynamodb.send(new PutItemCommand({ TableName: messageLogTableName('population-registry'), Item: { pk: { S: pk }, sk: { S: 'x' } } })));
+    expect(deniedAs(await put('population-registry/consumer', 'CONFIG'))).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('dynamodb:PutItem') });
+    expect(deniedAs(await put('population-registry/sealer', `${TAX_CLIENT} forged`))).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('sild-population-registry-sealer') });
+  });
+
+  test('its own grants hold: the consumer reads its key ring and signs with its own key', async () => {
+    const tax = clientsOf('tax-board/consumer');
+    await expect(tax.dynamodb.send(new GetItemCommand({ TableName: messageLogTableName('tax-board'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } }))).resolves.toBeDefined();
+    const own = eco.agencies['tax-board'].deployment.signingKeyId;
+    await expect(tax.kms.send(new SignCommand({ KeyId: own, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).resolves.toMatchObject({ KeyId: own });
+  });
+});
+
+describe('the grants the exchange needs, under enforcement', () => {
+  test('the same X-Road-Id twice from the same client: the second answers 409 DuplicateMessageId (the log record is read back)', async () => {
+    expect((await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-once' } })).status).toBe(200);
+    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-once' } }), 409, 'Server.ClientProxy.DuplicateMessageId');
+  });
+
+  test('a write whose answer was lost is retried and recognised as its own (read back), not a duplicate', async () => {
+    const lost: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error', afterForwarding: true };
+    let remaining = 1;
+    eco.dynamodb.setRule((call) => (call.body.TableName === messageLogTableName('population-registry') && call.target.endsWith('.PutItem') && remaining-- > 0 ? lost : undefined));
+    try {
+      expect((await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-lost-answer' } })).status).toBe(200);
+    } finally {
+      eco.dynamodb.setRule(undefined);
+    }
+  });
+});
+
+describe('the suite catches a missing grant', () => {
+  test('with the consumer’s read-back grant taken out of its template (the grant of before), a replayed X-Road-Id fails with AccessDenied in the log cause', async () => {
+    const causes: string[] = [];
+    const mutated = await startTestEcosystem({
+      adjustStacks: withoutRecordReads('tax-board'),
+      events: (event, fields) => causes.push(`${event} ${causeChain(fields.cause)}`),
+    });
+    try {
+      expect((await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } })).status).toBe(200);
+      expectXRoadError(await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } }), 503, 'Server.ClientProxy.LoggingFailed');
+      expect(causes.join('\n')).toMatch(/consumer-request-failed .*AccessDeniedException: User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem/);
+    } finally {
+      await mutated.stop();
+    }
+  }, 60_000);
+});
+
+describe('IAM consumer access: an HTTP API has no resource policy', () => {
+  test('a principal of another account, even one the config names, is refused by the API front (403)', async () => {
+    const OTHER = 'arn:aws:iam::999999999999:role/elsewhere';
+    const crossAccount = await startTestEcosystem({
+      config: testConfig((raw) => {
+        const tax = raw.agencies.find((agency) => agency.name === 'tax-board') as unknown as Record<string, unknown>;
+        tax.consumerAccess = { mode: 'iam', principals: [{ arn: OTHER, subsystems: ['tax-records'] }] };
+      }),
+    });
+    try {
+      const [stranger] = crossAccount.agencies['tax-board'].consumerCredentials;
+      expect(stranger.account).toBe('999999999999');
+      const response = await signedGet(`${crossAccount.agencies['tax-board'].consumerUrl}${PERSONS}/123`, stranger, TAX_CLIENT);
+      expect({ status: response.status, body: response.json() }).toEqual({ status: 403, body: { message: 'Forbidden' } });
+    } finally {
+      await crossAccount.stop();
+    }
+  }, 60_000);
+});
+
+/** The consumer's GetItem back to the grant it had before enforcement found the gap: the key ring and kept configurations only. */
+function withoutRecordReads(agency: string): (stacks: DerivedStacks) => void {
+  return ({ agencies }) => {
+    const stack = agencies[agency];
+    const policy = stack.gateway.node.findChild('ConsumerFunctionRole').node.findChild('DefaultPolicy') as iam.Policy;
+    const statements = (Stack.of(policy).resolve(policy.document) as { Statement: { Action: string | string[] }[] }).Statement;
+    const index = statements.findIndex((statement) => [statement.Action].flat().includes('dynamodb:GetItem'));
+    (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(`PolicyDocument.Statement.${index}.Condition`, { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS', 'GLOBALCONF'] } });
+  };
+}
+
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let cause = error; cause instanceof Error && parts.length < 5; cause = cause.cause) parts.push(`${cause.name}: ${cause.message}`);
+  return parts.join(' <- ');
+}
