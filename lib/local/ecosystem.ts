@@ -318,8 +318,12 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       await register({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'local', ...properties } } as unknown as CloudFormationCustomResourceEvent);
       const seal = () => runSealer(functions.sealer.sealer);
       if (options.sealOnTimer !== false) {
-        await seal();
-        const timer = setInterval(() => seal().catch((error) => options.events?.('seal-failed', { agency: agency.name, cause: error })), deps.settings.sealing.intervalSeconds * 1000);
+        const sealed = () => seal().catch((error) => options.events?.('seal-failed', { agency: agency.name, cause: error }));
+        // The schedule's first run, as it fires soon after a deploy: in the background (a first seal reaches back an
+        // hour of windows, ~1 s), finished before the ecosystem stops.
+        const first = sealed();
+        stoppers.push(async () => void (await first));
+        const timer = setInterval(sealed, deps.settings.sealing.intervalSeconds * 1000);
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { parseEcosystemConfig } from '../../lib/config/ecosystem-config';
 import { demoExchangeOf } from '../../lib/local/demo';
 import { httpCall } from '../../lib/local/http-call';
+import type { LocalRuntimeInfo } from '../../lib/local/runtime-info';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, SignCommand } from '@aws-sdk/client-kms';
+import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
 
 const OTHER_ECOSYSTEM = {
   instance: 'LAB',
@@ -28,7 +32,9 @@ describe('npm start -- --config FILE', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sild-start-'));
   });
+  const opened: AwsClients[] = [];
   afterAll(() => {
+    for (const clients of opened) [clients.dynamodb, clients.kms, clients.s3].forEach((sdk) => sdk.destroy());
     child?.kill('SIGINT');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -72,5 +78,30 @@ describe('npm start -- --config FILE', () => {
     const answer = await httpCall(curl![2], { headers: { 'x-road-client': curl![1] } });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body.toString('utf8'))).toHaveProperty('service');
+
+    // Enforced IAM, as a user meets it: the same X-Road-Id twice is 409 (the log record is read back under the
+    // consumer's own policies), and a function's credential from local.json gets only what its role may do.
+    const once = { 'x-road-client': curl![1], 'x-road-id': 'npm-start-once' };
+    expect((await httpCall(curl![2], { headers: once })).status).toBe(200);
+    const again = await httpCall(curl![2], { headers: once });
+    expect({ status: again.status, type: again.headers['x-road-error'] }).toEqual({ status: 409, type: 'Server.ClientProxy.DuplicateMessageId' });
+    const info = JSON.parse(readFileSync(join(dir, 'state', 'local.json'), 'utf8')) as LocalRuntimeInfo;
+    expect(Object.keys(info.functions)).toEqual(expect.arrayContaining(['customs/consumer', 'ports-authority/consumer', 'central/publisher']));
+    const as = (fn: string) => {
+      const clients = createAwsClients({ region: info.region, endpoints: { dynamodb: info.dynamodb, kms: info.kms }, credentials: info.functions[fn], maxAttempts: 1 });
+      opened.push(clients);
+      return clients;
+    };
+    const customs = as('customs/consumer');
+    const portsTable = info.agencies['ports-authority'].table;
+    await expect(customs.dynamodb.send(new GetItemCommand({ TableName: portsTable, Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const portsKey = (await customs.kms.send(new DescribeKeyCommand({ KeyId: info.agencies['ports-authority'].signingKeyId })).catch(() => undefined))?.KeyMetadata?.Arn;
+    // Another account's key is not found by its alias (as in KMS); by its ARN, its key policy refuses.
+    expect(portsKey).toBeUndefined();
+    const operator = createAwsClients({ region: info.region, endpoints: { kms: info.kms }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    opened.push(operator);
+    const portsKeyArn = (await operator.kms.send(new DescribeKeyCommand({ KeyId: info.agencies['ports-authority'].signingKeyId }))).KeyMetadata!.Arn!;
+    await expect(customs.kms.send(new SignCommand({ KeyId: portsKeyArn, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(as('ports-authority/consumer').dynamodb.send(new PutItemCommand({ TableName: portsTable, Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
   }, 120_000);
 });
