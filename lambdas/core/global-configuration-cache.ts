@@ -6,7 +6,10 @@
  *
  * A fresh container starts from the newest copy its gateway kept (`ConfigurationArchive`), not empty: with the
  * central unreachable it serves that copy until it expires. A configuration of a lower version than the one held is
- * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept.
+ * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept. Until the
+ * kept copy has been read, nothing fetched is taken (`OutdatedGlobalConf`, the read retried after a back-off): its
+ * chain may have moved past the anchor, and a fork the anchor's retired key signed would otherwise be taken — and
+ * kept, for every later container.
  *
  * The central keys it trusts are the chain the held copy verified under (the anchor's at first, then the kept copy's,
  * then each accepted one's): a new configuration may only extend that chain forward from its head, and must be signed
@@ -40,17 +43,20 @@ export class GlobalConfigurationCache {
   private nextAttemptAt = 0;
   private retryMs: number;
   private inFlight?: Promise<GlobalConfiguration>;
-  private archiveRead?: Promise<void>;
+  /** Whether the kept copy was read (or there is none to read): until then the chain to extend is unknown. */
+  private keptCopyRead: boolean;
+  private keptCopyReading?: Promise<void>;
   private lastFailure?: LayerFault;
   private failedUntil = 0;
 
   constructor(private readonly options: GlobalConfigurationCacheOptions) {
     this.retryMs = options.initialRetryMs ?? 1000;
+    this.keptCopyRead = options.archive === undefined;
   }
 
   /** A verified, unexpired configuration, or `LayerFault('OutdatedGlobalConf')`. */
   async current(): Promise<GlobalConfiguration> {
-    if (!this.cached && this.options.archive) await (this.archiveRead ??= this.readArchive());
+    if (!this.keptCopyRead) await this.startFromKeptCopy();
     const now = this.options.clock.now();
     const cached = this.cached;
     if (cached && now - this.fetchedAt < this.options.refreshMs && !cached.isExpired(now)) return cached;
@@ -62,16 +68,41 @@ export class GlobalConfigurationCache {
     try {
       return await this.refresh();
     } catch (error) {
-      const later = this.options.clock.now();
-      if (cached && !cached.isExpired(later)) return cached;
+      if (cached && !cached.isExpired(this.options.clock.now())) return cached;
       const instance = this.options.anchor.instance;
-      // Why: each source's answer (unreachable, or refused: signature, expiry, rollback).
-      const why = error instanceof Error ? `: ${error.message}` : '';
-      const message = cached ? `The global configuration of ${instance} has expired and could not be refreshed${why}` : `No valid global configuration of ${instance} could be obtained${why}`;
-      this.lastFailure = new LayerFault('OutdatedGlobalConf', message, { cause: error });
-      this.failedUntil = later + Math.min(this.retryMs, NO_COPY_RETRY_MS);
-      throw this.lastFailure;
+      throw this.failure(cached ? `The global configuration of ${instance} has expired and could not be refreshed` : `No valid global configuration of ${instance} could be obtained`, error);
     }
+  }
+
+  /**
+   * Reads the kept copy once (concurrent callers share the read); while it cannot be read, the last failure stands
+   * for the back-off and then the read is tried again — never skipped.
+   */
+  private async startFromKeptCopy(): Promise<void> {
+    if (this.lastFailure && this.options.clock.now() < this.failedUntil) throw this.lastFailure;
+    try {
+      await (this.keptCopyReading ??= this.readKeptCopy().finally(() => {
+        this.keptCopyReading = undefined;
+      }));
+    } catch (error) {
+      this.backOff(error);
+      throw this.failure(`No global configuration of ${this.options.anchor.instance} is taken until the copy this gateway kept can be read`, error);
+    }
+  }
+
+  /** `OutdatedGlobalConf` with each source's answer (unreachable, or refused: signature, expiry, rollback), kept for the back-off. */
+  private failure(message: string, cause: unknown): LayerFault {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    this.lastFailure = new LayerFault('OutdatedGlobalConf', `${message}${why}`, { cause });
+    this.failedUntil = this.options.clock.now() + Math.min(this.retryMs, NO_COPY_RETRY_MS);
+    return this.lastFailure;
+  }
+
+  /** Reports a failure and doubles the retry delay (up to `refreshMs`). */
+  private backOff(error: unknown): void {
+    this.options.onRefreshError?.(error);
+    this.nextAttemptAt = this.options.clock.now() + this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, this.options.refreshMs);
   }
 
   /** One fetch at a time: concurrent callers share it, and a failure is counted (reported, backed off) once. */
@@ -96,9 +127,7 @@ export class GlobalConfigurationCache {
         return this.cached!;
       })
       .catch((error: unknown) => {
-        this.options.onRefreshError?.(error);
-        this.nextAttemptAt = this.options.clock.now() + this.retryMs;
-        this.retryMs = Math.min(this.retryMs * 2, this.options.refreshMs);
+        this.backOff(error);
         throw error;
       })
       .finally(() => {
@@ -128,15 +157,18 @@ export class GlobalConfigurationCache {
 
   /**
    * The newest kept copy, verified from the anchor, as the copy held (to be refreshed at once, the floor for rollback,
-   * and the central key chain new configurations must extend).
+   * and the central key chain new configurations must extend). A read that fails is thrown: the chain is unknown.
    */
-  private async readArchive(): Promise<void> {
+  private async readKeptCopy(): Promise<void> {
+    const signed = await this.options.archive!.latest();
+    this.keptCopyRead = true;
+    if (!signed || this.cached) return;
     try {
-      const signed = await this.options.archive!.latest();
-      if (!signed || this.cached) return;
       this.cached = requireCurrentCentralKey(verifyGlobalConfiguration(signed, this.options.anchor));
       this.fetchedAt = Number.NEGATIVE_INFINITY;
     } catch (error) {
+      // A kept copy the anchor does not verify (the gateway was redeployed with another anchor) holds no chain this
+      // gateway trusts: it starts from the anchor, as with an empty archive.
       this.options.onRefreshError?.(error);
     }
   }

@@ -193,13 +193,16 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
   newest?: { version: number; signed: SignedGlobalConfiguration };
   readonly keySets = new Map<string, { version: number; signed: SignedGlobalConfiguration }>();
   keeps = 0;
-  failing = false;
+  reads = 0;
+  /** Reads (`latest`) or writes (`keep`) throw `StoreUnavailableError` while set. */
+  failing: { reads?: boolean; writes?: boolean } = {};
   async latest(): Promise<SignedGlobalConfiguration | undefined> {
-    if (this.failing) throw new StoreUnavailableError('gateway-config', 'The kept configuration could not be read');
+    this.reads += 1;
+    if (this.failing.reads) throw new StoreUnavailableError('gateway-config', 'The kept configuration could not be read');
     return this.newest?.signed;
   }
   async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
-    if (this.failing) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
+    if (this.failing.writes) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
     this.keeps += 1;
     if (!this.newest || this.newest.version < configuration.version) this.newest = { version: configuration.version, signed: configuration.signed };
     if (!this.keySets.has(configuration.keySetId)) this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });

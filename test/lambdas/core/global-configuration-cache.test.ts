@@ -313,12 +313,36 @@ describe('GlobalConfigurationCache with the gateway’s archive', () => {
     expect(archive.newest?.version).toBe(6);
   });
 
-  test('an archive that cannot be read or written is reported and never stops the exchange', async () => {
+  test('an archive that cannot be written is reported and never stops the exchange', async () => {
     const archive = new MemoryConfigurationArchive();
-    archive.failing = true;
+    archive.failing = { writes: true };
     const { cache, errors } = setup(await configAt(T0, central, 1), { archive });
     expect((await cache.current()).version).toBe(1);
-    expect(errors.map((error) => (error as Error).name)).toEqual(['StoreUnavailableError', 'StoreUnavailableError']);
+    expect(errors.map((error) => (error as Error).name)).toEqual(['StoreUnavailableError']);
+  });
+
+  test('a kept copy that cannot be read: OutdatedGlobalConf and nothing fetched or kept until a read after the back-off succeeds', async () => {
+    const archive = new MemoryConfigurationArchive();
+    await archive.keep({ version: 3, signed: await configAt(T0, central, 3), keySetId: 'k' });
+    archive.failing = { reads: true };
+    const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4), { archive });
+    clock.advance(1000);
+    expect((await expectOutdated(cache.current())).message).toMatch(/until the copy this gateway kept can be read: The kept configuration could not be read/);
+    await expectOutdated(cache.current()); // within the back-off: no second read
+    expect({ reads: archive.reads, fetches: fetcher.calls, keeps: archive.keeps, errors: errors.length }).toEqual({ reads: 1, fetches: 0, keeps: 1, errors: 1 });
+    archive.failing = {};
+    clock.advance(NO_COPY_RETRY_MS);
+    expect((await cache.current()).version).toBe(4);
+    expect(archive.newest?.version).toBe(4);
+  });
+
+  test('an empty archive, or a kept copy the anchor does not verify (another anchor deployed), starts from the anchor', async () => {
+    expect((await setup(await configAt(T0, central, 1), { archive: new MemoryConfigurationArchive() }).cache.current()).version).toBe(1);
+    const archive = new MemoryConfigurationArchive();
+    await archive.keep({ version: 7, signed: await configAt(T0, newTestKey(), 7), keySetId: 'other' });
+    const { cache, errors } = setup(await configAt(T0, central, 2), { archive });
+    expect((await cache.current()).version).toBe(2);
+    expect(String(errors[0])).toMatch(/anchor/);
   });
 });
 
