@@ -195,8 +195,9 @@ async function forward(deps: GatewayDeps, providerUrl: string, target: string, h
 }
 
 /**
- * Statuses the provider's API (API Gateway, WAF) answers itself, unsigned, before the gateway sees a request:
- * refused, too large, throttled, or failed.
+ * Statuses of unsigned refusals by the provider's side: its API (API Gateway, WAF) before the gateway sees a request —
+ * refused, too large, throttled, failed — or its gateway before it verified and logged the request (too large, its
+ * global configuration outdated, its log or seals failing).
  */
 const isFrontRefusal = (status: number) => status === 403 || status === 413 || status === 414 || status === 429 || status === 431 || status >= 500;
 
@@ -217,7 +218,7 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
     signed = readResponseManifest(answer.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
     if (error instanceof ManifestError && error.reason === 'missing' && isFrontRefusal(answer.status)) {
-      throw new XRoadError('Server.ClientProxy', 'NetworkError', `The provider gateway's API refused the request before the gateway answered it (HTTP ${answer.status})`, { status: answer.status, cause: error });
+      throw new XRoadError('Server.ClientProxy', 'NetworkError', `The provider's side refused the request unsigned — its API, or its gateway before accepting it (HTTP ${answer.status})`, { status: answer.status, cause: error });
     }
     if (error instanceof ManifestError) throw refuse(error.reason === 'missing' ? 'is not signed' : `has an invalid signature: ${error.message}`, error);
     throw error;

@@ -106,8 +106,8 @@ export interface SignedAnswer {
 
 /**
  * Signs a response manifest over the answer's status, the given headers and the body, bound to the request it
- * answers, and adds the signature headers. Provider gateways sign every answer, errors included, so a consumer
- * gateway can relay only what the provider's gateway provably said.
+ * answers, and adds the signature headers. Provider gateways sign every answer to a request they verified and logged,
+ * errors included, so a consumer gateway can relay only what the provider's gateway provably said.
  */
 export async function signAnswer(deps: GatewayDeps, binding: ResponseBinding, answer: HttpResponse): Promise<SignedAnswer> {
   const headerNames = signedHeaderNames(answer.headers);
@@ -140,8 +140,8 @@ export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undef
 
 /**
  * The one way a gateway side answers a failure: the X-Road error response, a payload-free event, the signature
- * when the side signs its answers (`binding`: the provider side), and — once the message was logged — a log
- * record of the error answer (not for a failed log write or a refused duplicate).
+ * when the side signs its answers (`binding`: the provider side, once it verified and logged the request), and —
+ * once the message was logged — a log record of the error answer (not for a failed log write or a refused duplicate).
  */
 export async function answerFailure(deps: GatewayDeps, side: Side, request: HttpRequest, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';

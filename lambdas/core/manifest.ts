@@ -143,12 +143,6 @@ function claimedFields(headers: HeaderInput): Record<string, unknown> | undefine
   }
 }
 
-/** The binding a request claims, read without verifying it (a refusal echoes it; the consumer checks it). */
-export function claimedBinding(headers: HeaderInput): ResponseBinding | undefined {
-  const { xRoadId, requestId, requestHash } = claimedFields(headers) ?? {};
-  return typeof xRoadId === 'string' && typeof requestId === 'string' && typeof requestHash === 'string' ? { xRoadId, requestId, requestHash } : undefined;
-}
-
 /**
  * The instance of the client a request claims, read without verifying it: it says which instance's configuration
  * the signature is then verified with (a federated one for a foreign client).

@@ -10,7 +10,9 @@
  * 3. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay. A refused
  *    request is logged with its body's hash only, so a caller without rights cannot fill this gateway's log.
  * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
- *    the response, and only then return it. Error answers are signed too.
+ *    the response, and only then return it. Error answers are signed too — but only for a request verified and
+ *    logged: a refusal before that is unsigned, so this gateway's signature never vouches for a binding (X-Road-Id,
+ *    request id, request hash) it did not verify, nor answers a logged request twice (a replay).
  */
 import type { MessageTimer } from './opmon';
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
@@ -23,25 +25,25 @@ import { requestHash } from './hashing';
 import { headerValue, sameTarget, singleHeaders, splitTarget, type Headers, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
-import { claimedBinding, claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
+import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError, type OutboundRequest } from './ports';
 import { freeTextProblem, identityHeaders, parseRepresentedParty, parseServicePath, passThroughHeaders, withoutMethodOverrides, XROAD } from './rest-message';
 import { backendUrl, routedSegments, type ServicePath } from './service-path';
 
-/** Handles one request from a consumer gateway; never throws — every failure becomes a signed X-Road error. */
+/** Handles one request from a consumer gateway; never throws — every failure becomes an X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
   return monitored('Producer', request, deps, (timer) => provide(request, deps, timer));
 }
 
 async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
   let base: RecordBase | undefined;
-  // Until the request is verified, a refusal echoes what it claims; the consumer gateway checks that against
-  // the request it sent, so nothing unverified is trusted by echoing it.
-  let binding: ResponseBinding = claimedBinding(request.headers) ?? { xRoadId: '', requestId: '', requestHash: '' };
+  // What this side signs its answers to: set once the request is verified and logged. Signing a claimed binding would
+  // hand anyone this gateway's signature on a refusal of a request it never saw (a man in the middle's substitute for
+  // a served answer, a log owner's for its evidence); the consumer reports an unsigned refusal as such.
+  let binding: ResponseBinding | undefined;
   try {
     checkBodySize(request.body, deps, 'Server.ServerProxy');
-    if (deps.settings.maintenance) throw providerError('Maintenance', deps.settings.maintenance.message);
     await deps.sealHealth?.check();
     // The client's instance says whose configuration vouches for its gateway: this instance's, or a federated one's
     // this gateway takes part in (else `UnknownMember`). The signature check below binds the claim.
@@ -50,13 +52,13 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);
     timer.identified = true;
     const { manifest } = signed;
-    binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
 
     const policy = await deps.accessPolicy.current();
     const access = accessContext(policy, configuration, manifest.client);
     const metadata = isMetadataRequest(service, servicePath);
-    const refusal = metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
+    // Maintenance refuses like a missing right: logged without the body, answered signed with the operator's message.
+    const refusal = deps.settings.maintenance ? providerError('Maintenance', deps.settings.maintenance.message) : metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
     // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
     // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(
@@ -67,6 +69,7 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
       body,
       { withhold: refusal !== undefined || metadata },
     );
+    binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     if (refusal) throw refusal;
 
     const query = withoutMethodOverrides(splitTarget(manifest.target).query);

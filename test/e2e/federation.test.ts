@@ -165,9 +165,11 @@ test("a foreign configuration that does not verify with the anchor DEV's central
   await dev().federate(devFederation.map((entry) => (entry.instance === 'FI' ? { ...entry, anchorPublicKey: wrongKey } : entry)));
   try {
     clock.advance(61_000);
-    const response = await fromFinland(`${PERSONS}/123`);
-    expectXRoadError(response, 503, 'Server.ServerProxy.OutdatedGlobalConf');
-    expect(response.json<{ message: string }>().message).toMatch(/No valid global configuration of FI .*does not verify with the anchor key/);
+    // Without FI's configuration DEV's provider cannot verify the request: its refusal is unsigned, and FI's consumer
+    // reports it with its status.
+    expectXRoadError(await fromFinland(`${PERSONS}/123`), 503, 'Server.ClientProxy.NetworkError');
+    const refusal = await dev().agencies['population-registry'].deps.globalConfiguration.forInstance('FI', 'Server.ServerProxy').catch((error: Error) => error);
+    expect(refusal).toMatchObject({ code: 'OutdatedGlobalConf', message: expect.stringMatching(/No valid global configuration of FI .*does not verify with the anchor key/) });
     // DEV's own exchanges go on.
     const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(local.status).toBe(200);

@@ -389,10 +389,10 @@ describe('faults', () => {
       await underFault('DynamoDB answer lost after the write (provider log)', 3, { status: 200 }, undefined, () => dynamoFault(eco.agencies['population-registry'].logTable, LOST_ANSWER, 1));
     }));
 
-  test('DynamoDB unavailable for the provider log: LoggingFailed, nothing delivered', () =>
+  test('DynamoDB unavailable for the provider log: LoggingFailed, unsigned (the request is not logged) and reported by the consumer as NetworkError, nothing delivered', () =>
     counted(async () => {
       dynamoFault(eco.agencies['population-registry'].logTable, DOWN);
-      await underFault('DynamoDB provider log unavailable', 5, { status: 503, type: 'Server.ServerProxy.LoggingFailed' });
+      await underFault('DynamoDB provider log unavailable', 5, { status: 503, type: 'Server.ClientProxy.NetworkError' });
     }));
 
   test('DynamoDB unavailable for the consumer log: LoggingFailed, nothing forwarded', () =>

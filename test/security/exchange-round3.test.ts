@@ -7,12 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorResponse, XRoadError } from '../../lambdas/core/errors';
 import { signAnswer } from '../../lambdas/core/gateway';
-import { headersOf } from '../../lambdas/core/http';
-import { claimedBinding } from '../../lambdas/core/manifest';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { rawCall } from '../support/raw-call';
-import { hostileMember, impersonateProvider, type HostileMember } from './hostile-member';
+import { claimedBinding, hostileMember, impersonateProvider, type HostileMember } from './hostile-member';
 
 const SERVICE = '/r1/DEV/GOV/70000001/population';
 const PUBLIC = `${SERVICE}/site`;
@@ -311,7 +309,7 @@ describe('finding 11: a provider can sign error types that belong to the consume
       'population-registry',
       (request, response) => {
         void (async () => {
-          const binding = claimedBinding(headersOf(pairsOf(request)))!;
+          const binding = claimedBinding(request);
           const claimed = errorResponse(new XRoadError('Server.ClientProxy', 'LoggingFailed', 'your log is full'), 'Server.ClientProxy');
           const { response: signed } = await signAnswer(providerDeps, binding, claimed);
           response.writeHead(signed.status, Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
@@ -331,12 +329,6 @@ describe('finding 11: a provider can sign error types that belong to the consume
     expectXRoadError(await eco.call(`${ECHO}/..;/x`, { headers: client }), 400, 'Client.BadRequest');
   });
 });
-
-function pairsOf(request: IncomingMessage): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let index = 0; index < request.rawHeaders.length; index += 2) pairs.push([request.rawHeaders[index], request.rawHeaders[index + 1]]);
-  return pairs;
-}
 
 /** Writes up to `limit` bytes in 64 KB chunks, as fast as the reader takes them, until the connection closes. */
 function streamUntilClosed(response: ServerResponse, limit: number, progress: (written: number) => void): void {

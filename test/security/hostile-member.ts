@@ -4,13 +4,13 @@
  * validly as its own key allows. The attack suite uses it to try each property from the outside.
  */
 import { generateKeyPairSync, sign as signWithKey } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
-import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/manifest';
+import { manifestHeaders, signManifest, type RequestManifest, type ResponseBinding } from '../../lambdas/core/manifest';
 import { issueSessionCertificate, type SigningSession } from '../../lambdas/core/message-signer';
 import type { Signer } from '../../lambdas/core/ports';
 import type { CallResult } from '../../lib/local/http-call';
-import { headersOf } from '../../lambdas/core/http';
+import { headersOf, headerValue } from '../../lambdas/core/http';
 import { rawCall } from '../support/raw-call';
 import type { LocalEcosystem } from '../../lib/local/ecosystem';
 
@@ -94,4 +94,21 @@ export async function impersonateProvider(eco: LocalEcosystem, agency: string, h
     await new Promise((resolve) => server.close(resolve));
     await front.resume();
   }
+}
+
+/**
+ * The binding (X-Road-Id, request id, request hash) a forwarded request's manifest states, read without verifying it:
+ * what a hostile provider gateway, holding its own keys, signs its answer to.
+ */
+export function claimedBinding(request: IncomingMessage): ResponseBinding {
+  const encoded = headerValue(headersOf(rawHeaderLines(request)), 'x-sild-manifest')!;
+  const { xRoadId, requestId, requestHash } = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as ResponseBinding;
+  return { xRoadId, requestId, requestHash };
+}
+
+/** A received request's header lines as sent, names as spelled. */
+export function rawHeaderLines(request: IncomingMessage): [string, string][] {
+  const lines: [string, string][] = [];
+  for (let index = 0; index < request.rawHeaders.length; index += 2) lines.push([request.rawHeaders[index], request.rawHeaders[index + 1]]);
+  return lines;
 }

@@ -1,14 +1,51 @@
 /**
  * The hostile review of security round 3: each `describe` is one of its findings (B1–B10), each test an attack that
- * worked against the round-3 code.
+ * worked against the round-3 code — on the global configuration cache directly, and against the local ecosystem
+ * over HTTP, where an echo backend reports exactly what reached it.
  */
+import type { IncomingMessage } from 'node:http';
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
 import { signCentralKeyRotation, type CentralKeyRotation } from '../../lambdas/core/central-keys';
 import { federatedCacheOptions } from '../../lambdas/core/federation';
 import { signGlobalConfiguration, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
 import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../lambdas/core/global-configuration-cache';
+import { headersOf } from '../../lambdas/core/http';
 import { StoreUnavailableError, type GlobalConfigurationFetcher } from '../../lambdas/core/ports';
+import { handleProviderRequest } from '../../lambdas/core/provider-side';
+import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
+import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../support/memory-adapters';
+import { rawCall } from '../support/raw-call';
+import { impersonateProvider, rawHeaderLines } from './hostile-member';
+
+const SERVICE = '/r1/DEV/GOV/70000001/population';
+const ECHO = `${SERVICE}/echo`;
+const client = { 'x-road-client': TAX_CLIENT };
+
+let eco: TestEcosystem;
+let echo: EchoBackend;
+
+beforeAll(async () => {
+  echo = await startEchoBackend();
+  eco = await startTestEcosystem({
+    config: testConfig((raw) => {
+      const population = raw.agencies.find((agency) => agency.name === 'population-registry')!;
+      population.services.push({ subsystem: 'population', code: 'echo', backendUrl: `${echo.url}/echo` }, { subsystem: 'population', code: 'write', backendUrl: `${echo.url}/w` });
+      population.accessRights.push(
+        { service: 'population/echo', subject: TAX_CLIENT, methods: ['*'], paths: ['**'] },
+        { service: 'population/write', subject: TAX_CLIENT, methods: ['POST'], paths: ['**'] },
+      );
+    }),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await eco?.stop();
+  await echo?.stop();
+});
+
+const providerUrl = () => eco.agencies['population-registry'].providerUrl;
+const isSigned = (response: { headers: Record<string, string> }) => response.headers['x-sild-manifest'] !== undefined || response.headers['x-sild-signature'] !== undefined;
 
 describe('B1: one failed read of the kept copy at cold start let a retired central key’s fork in', () => {
   const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -87,3 +124,65 @@ describe('B1: one failed read of the kept copy at cold start let a retired centr
     expect(result).toMatchObject({ during: { code: 'OutdatedGlobalConf' }, keptAfter: 2, retried: { version: 2 }, genuineNext: 3 });
   });
 });
+
+describe('B2–B4: the provider signed refusals of requests it never verified (a signing oracle)', () => {
+  test('B2: an unauthenticated caller naming any (X-Road-Id, request id, request hash) gets an unsigned refusal', async () => {
+    const claimed = { type: 'sild.request.v1', client: TAX_CLIENT, xRoadId: 'victim-id', requestId: 'victim-request', requestHash: 'victim-hash' };
+    const response = await rawCall(`${providerUrl()}${ECHO}/x`, [['x-sild-manifest', Buffer.from(JSON.stringify(claimed)).toString('base64')]]);
+    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({ status: 401, type: 'Server.ServerProxy.InvalidSignatureValue', signed: false });
+  });
+
+  test('B3: a man in the middle swapping a served answer for the provider’s refusal of the same request, signature stripped, is reported as InvalidSignatureValue (502)', async () => {
+    const providerDeps = eco.agencies['population-registry'].deps;
+    let result: Awaited<ReturnType<typeof eco.call>> | undefined;
+    await impersonateProvider(
+      eco,
+      'population-registry',
+      (request, response) => {
+        void (async () => {
+          const body = await readAll(request);
+          const [rawPath, rawQuery = ''] = (request.url ?? '/').split('?');
+          const lines = rawHeaderLines(request);
+          // The genuine request reaches the provider and its backend; the refusal is for the same manifest unsigned.
+          expect((await handleProviderRequest({ method: request.method!, rawPath, rawQuery, headers: headersOf(lines), body }, providerDeps)).status).toBe(201);
+          const stripped = headersOf(lines.filter(([name]) => name.toLowerCase() !== 'x-sild-signature'));
+          const refusal = await handleProviderRequest({ method: request.method!, rawPath, rawQuery, headers: stripped, body }, providerDeps);
+          response.writeHead(refusal.status, Object.entries(refusal.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
+          response.end(refusal.body);
+        })();
+      },
+      async () => {
+        echo.script(() => ({ status: 201, headers: [['content-type', 'application/json']], body: '{"created":"order-42"}' }));
+        try {
+          result = await eco.call(`${ECHO}/orders`, { method: 'POST', headers: { ...client, 'x-road-id': 'b3-mitm' }, body: '{"pay":1000}' });
+        } finally {
+          echo.script(undefined);
+        }
+      },
+    );
+    expectXRoadError(result!, 502, 'Server.ClientProxy.InvalidSignatureValue');
+  });
+
+  test('B4: a log owner resending its own request — without its signature, replayed, or replayed late — gets no provider-signed refusal of the exchange it was served', async () => {
+    const xRoadId = 'b4-served';
+    expect((await eco.call(`${ECHO}/data`, { headers: { ...client, 'x-road-id': xRoadId } })).status).toBe(200);
+    const [request] = (await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId)).filter((record) => record.side === 'consumer' && record.direction === 'request');
+    const sent: [string, string][] = [['x-road-client', TAX_CLIENT], ['x-road-id', xRoadId], ['x-sild-manifest', request.manifest!]];
+    const signature: [string, string][] = [['x-sild-signature', request.signature!], ...(request.certificate ? [['x-sild-certificate', request.certificate] as [string, string]] : [])];
+    const unsignedResend = await rawCall(`${providerUrl()}${request.target}`, sent);
+    const replay = await rawCall(`${providerUrl()}${request.target}`, [...sent, ...signature]);
+    eco.clock.advance(95_000);
+    const lateReplay = await rawCall(`${providerUrl()}${request.target}`, [...sent, ...signature]);
+    expect([unsignedResend, replay, lateReplay].map((response) => ({ type: response.headers['x-road-error'], signed: isSigned(response) }))).toEqual([
+      { type: 'Server.ServerProxy.InvalidSignatureValue', signed: false },
+      { type: 'Server.ServerProxy.DuplicateMessageId', signed: false },
+      { type: 'Server.ServerProxy.StaleMessage', signed: false },
+    ]);
+  });
+});
+
+async function readAll(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -31,17 +31,35 @@ describe('provider side', () => {
 
   const provider = (request: HttpRequest) => handleProviderRequest(request, ecosystem.provider.deps);
 
-  test('a request that did not come through a gateway is refused, signed, and the backend never sees it', async () => {
+  test('a request that did not come through a gateway is refused unsigned (nothing verified to bind a signature to), and the backend never sees it', async () => {
     const response = await provider({ method: 'GET', rawPath: `${PERSONS}/1`, rawQuery: '', headers: { 'x-road-client': [CLIENT] }, body: Buffer.alloc(0) });
     expect(response.status).toBe(401);
     expect(errorType(response)).toBe('Server.ServerProxy.InvalidSignatureValue');
-    expect(headerValue(response.headers, 'x-sild-manifest')).toBeDefined();
+    expect(headerValue(response.headers, 'x-sild-manifest')).toBeUndefined();
     expect(ecosystem.backendCalls).toEqual([]);
   });
 
   test('a signed request replayed is refused (DuplicateMessageId) and reaches the backend only once', async () => {
     const replay = await provider(asReceived(sent));
     expect(errorType(replay)).toMatch(/DuplicateMessageId$/);
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('only a request verified and logged gets a signed answer: a replay, or the manifest resent without its signature, is refused unsigned; a refusal after logging and maintenance are signed', async () => {
+    const signed = (response: HttpResponse) => headerValue(response.headers, 'x-sild-manifest') !== undefined;
+    const replay = await provider(asReceived(sent));
+    const stripped = await provider(asReceived(sent, { headers: Object.fromEntries(Object.entries(sent.headers).filter(([name]) => name !== 'x-sild-signature')) }));
+    expect([replay, stripped].map((response) => ({ type: errorType(response), signed: signed(response) }))).toEqual([
+      { type: 'Server.ServerProxy.DuplicateMessageId', signed: false },
+      { type: 'Server.ServerProxy.InvalidSignatureValue', signed: false },
+    ]);
+    ecosystem.provider.log.records.clear();
+    const { deps } = ecosystem.provider;
+    const maintained = await handleProviderRequest(asReceived(sent), { ...deps, settings: { ...deps.settings, maintenance: { message: 'Upgrade until 12:00 UTC' } } });
+    expect({ type: errorType(maintained), signed: signed(maintained) }).toEqual({ type: 'Server.ServerProxy.Maintenance', signed: true });
+    ecosystem.provider.config.setAccessPolicy({ accessRights: [] });
+    const denied = await ecosystem.call(`${PERSONS}/1`);
+    expect(errorType(denied)).toBe('Server.ServerProxy.AccessDenied'); // relayed by the consumer: it verified the signature
     expect(ecosystem.backendCalls).toEqual([]);
   });
 
@@ -85,8 +103,10 @@ describe('provider side', () => {
 
   test('nothing is delivered that was not logged: a provider log that cannot be written keeps the backend untouched', async () => {
     ecosystem.provider.log.failing = true;
+    // The request was not logged, so the provider's LoggingFailed is unsigned: the consumer reports it with its status.
+    expect(errorType(await provider(asReceived(sent)))).toBe('Server.ServerProxy.LoggingFailed');
     const response = await ecosystem.call(`${PERSONS}/1`);
-    expect(errorType(response)).toBe('Server.ServerProxy.LoggingFailed');
+    expect({ status: response.status, type: errorType(response) }).toEqual({ status: 503, type: 'Server.ClientProxy.NetworkError' });
     expect(ecosystem.backendCalls).toEqual([]);
   });
 
