@@ -78,7 +78,8 @@ export function toAttributeValue(value: unknown): Record<string, unknown> {
 }
 
 function toAttributeMap(item: Record<string, unknown>): Record<string, unknown> {
-  const map: Record<string, unknown> = {};
+  // No prototype: an attribute named `__proto__` must stay an attribute, not replace the map's prototype.
+  const map: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(item)) if (value !== undefined) map[name] = toAttributeValue(value);
   return map;
 }

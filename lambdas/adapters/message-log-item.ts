@@ -9,6 +9,10 @@
  * - The session certificate (~650 bytes, the same for every message a container signs) is stored once in its own
  *   item (`CERT_PK`, sk = its id) and referenced by a 16-byte id — see `certificateIdOf`.
  * - Hashes, manifest, signature and body are binary; other attributes have short names (`ITEM_NAMES`).
+ * - Headers are a list of `[name, values]` pairs, not a map: peers name them, and what lies between the log and the
+ *   table (the SDK's marshaller and unmarshaller, a local DynamoDB) builds maps on plain objects, where a header named
+ *   `__proto__` would set the prototype and vanish from the record while its signed manifest still covers it. Items
+ *   written with a map still read.
  * - `loggedAt`, `recordHash`, `sealWindow` and `expiresAt` keep their names: the seal index and TTL are defined on
  *   them.
  *
@@ -20,7 +24,7 @@
  * `client` present) still read.
  */
 import { createHash } from 'node:crypto';
-import type { Headers } from '../core/http';
+import { peerKeyed, type Headers } from '../core/http';
 import type { MessageLogRecord } from '../core/message-log';
 
 /** Partition key of stored certificates (sk = the certificate id in hex). */
@@ -99,7 +103,7 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
     [ITEM_NAMES.manifest]: binary(record.manifest),
     [ITEM_NAMES.signature]: binary(record.signature),
     [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : storedCertificate(record) ? Buffer.from(certificateIdOf(record.certificate), 'hex') : record.certificate,
-    [ITEM_NAMES.headers]: record.headers,
+    [ITEM_NAMES.headers]: record.headers && Object.entries(record.headers),
     [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
     [ITEM_NAMES.bodyBytes]: record.bodyBytes,
     [ITEM_NAMES.bodyLogged]: record.bodyLogged,
@@ -153,7 +157,7 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
     signature: base64(item[ITEM_NAMES.signature]),
     certificate: certificateId === undefined ? (typeof inlineCertificate === 'string' ? inlineCertificate : undefined) : certificates.get(certificateId),
     errorType: item[ITEM_NAMES.errorType],
-    headers: item[ITEM_NAMES.headers] as Headers | undefined,
+    headers: storedHeaders(item[ITEM_NAMES.headers]),
     bodySha256: base64(item[ITEM_NAMES.bodySha256]),
     bodyBytes: Number(item[ITEM_NAMES.bodyBytes]),
     bodyLogged: item[ITEM_NAMES.bodyLogged],
@@ -164,11 +168,21 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
   return record as unknown as MessageLogRecord;
 }
 
+/** The headers an item holds — a list of `[name, values]` pairs, or a map in older items — keyed without a prototype. */
+function storedHeaders(stored: unknown): Headers | undefined {
+  if (stored === undefined) return undefined;
+  const headers = peerKeyed<string[]>();
+  const entries = Array.isArray(stored) ? (stored as [string, string[]][]) : Object.entries(stored as Record<string, string[]>);
+  for (const [name, values] of entries) headers[name] = [...values];
+  return headers;
+}
+
 /** Items written before the compact format: the record's own field names, base64 fields as binary. */
 function legacyItemToRecord(item: Record<string, unknown>): MessageLogRecord {
   const record: Record<string, unknown> = { ...item };
   for (const name of ['pk', 'sk', 'expiresAt', 'recordHash', 'sealWindow']) delete record[name];
   if (record.body !== undefined) record.body = Buffer.from(record.body as Uint8Array);
+  if (record.headers !== undefined) record.headers = storedHeaders(record.headers);
   for (const name of ['manifest', 'signature', 'certificate']) if (record[name] !== undefined) record[name] = base64(record[name]);
   return record as unknown as MessageLogRecord;
 }

@@ -3,7 +3,12 @@
  * worked against the round-3 code — on the global configuration cache directly, and against the local ecosystem
  * over HTTP, where an echo backend reports exactly what reached it.
  */
+import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
+import { localTargetOf } from '../../cli/log-target';
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
 import { signCentralKeyRotation, type CentralKeyRotation } from '../../lambdas/core/central-keys';
 import { federatedCacheOptions } from '../../lambdas/core/federation';
@@ -12,6 +17,7 @@ import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../lambdas/core/g
 import { headersOf } from '../../lambdas/core/http';
 import { StoreUnavailableError, type GlobalConfigurationFetcher } from '../../lambdas/core/ports';
 import { handleProviderRequest } from '../../lambdas/core/provider-side';
+import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../support/memory-adapters';
@@ -37,6 +43,7 @@ beforeAll(async () => {
       );
     }),
   });
+  for (const agency of Object.values(eco.agencies)) await agency.seal();
 }, 60_000);
 
 afterAll(async () => {
@@ -178,6 +185,32 @@ describe('B2–B4: the provider signed refusals of requests it never verified (a
       { type: 'Server.ServerProxy.DuplicateMessageId', signed: false },
       { type: 'Server.ServerProxy.StaleMessage', signed: false },
     ]);
+  });
+});
+
+describe('B5: a header named `__proto__` vanished from the stored log records', () => {
+  test('a client’s `__proto__` and `constructor` headers: the exchange’s records on both gateways pass sild log verify and sild evidence verify', async () => {
+    const xRoadId = 'b5-proto';
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/proto`, [['x-road-client', TAX_CLIENT], ['x-road-id', xRoadId], ['__proto__', 'x'], ['constructor', 'y']]);
+    expect(response.status).toBe(200);
+    const [logged] = (await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId)).filter((record) => record.direction === 'request');
+    expect(Object.keys(logged.headers!)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
+    eco.clock.advance(95_000);
+    for (const agency of Object.values(eco.agencies)) await agency.seal();
+    const lines: string[] = [];
+    const out: Output = { line: (text) => lines.push(text), progress: () => undefined };
+    const exitCodes: Record<string, number> = {};
+    for (const agency of ['tax-board', 'population-registry']) {
+      const target = localTargetOf(localRuntimeInfo(eco), agency);
+      exitCodes[`log verify ${agency}`] = await verifyLogCommand(target, out, eco.clock.now());
+      const file = join(mkdtempSync(join(tmpdir(), 'sild-b5-')), `${agency}.json`);
+      exitCodes[`evidence export ${agency}`] = await exportEvidenceCommand(target, xRoadId, { client: TAX_CLIENT, out: file }, out, eco.clock.now());
+      exitCodes[`evidence verify ${agency}`] = verifyEvidenceCommand(file, target.anchor, out);
+    }
+    expect({ exitCodes, failed: lines.filter((line) => /✗/.test(line)) }).toEqual({
+      exitCodes: Object.fromEntries(['tax-board', 'population-registry'].flatMap((agency) => [[`log verify ${agency}`, 0], [`evidence export ${agency}`, 0], [`evidence verify ${agency}`, 0]])),
+      failed: [],
+    });
   });
 });
 

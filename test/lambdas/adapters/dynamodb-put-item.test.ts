@@ -58,6 +58,11 @@ test('what it writes reads back through the SDK exactly; its attribute values ar
   expect(normalised(toAttributeValue(stored))).toEqual(normalised({ M: marshall(stored) }));
 });
 
+test('a map attribute named `__proto__` or `constructor` (a peer’s header name) is written as an attribute', () => {
+  const peerNamed: Record<string, unknown> = JSON.parse('{"__proto__": ["x"], "constructor": ["y"]}');
+  expect(JSON.parse(JSON.stringify(toAttributeValue({ hd: peerNamed })))).toEqual({ M: { hd: { M: JSON.parse('{"__proto__": {"L": [{"S": "x"}]}, "constructor": {"L": [{"S": "y"}]}}') } } });
+});
+
 test('a second write under the same key fails its condition: ConditionalCheckFailedException, not retried', async () => {
   failPuts(UNAVAILABLE, 0);
   const error = await client().putItem({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }).catch((caught: unknown) => caught);

@@ -1,4 +1,5 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { headersOf } from '../../../lambdas/core/http';
 import { certificateIdOf, itemToRecord, recordToItem, referencedCertificate, WRITE_ID } from '../../../lambdas/adapters/message-log-item';
 import type { MessageLogRecord } from '../../../lambdas/core/message-log';
 import { recordHash } from '../../../lambdas/core/seal';
@@ -30,6 +31,16 @@ describe('message-log items', () => {
     const back = itemToRecord(item, certificates);
     expect(back).toEqual(request);
     expect(recordHash(back)).toEqual(recordHash(request));
+  });
+
+  test('headers named `__proto__` and `constructor` read back (same record hash), also through the SDK’s marshalling both ways', () => {
+    const peerNamed: MessageLogRecord = { ...request, headers: headersOf([['__proto__', 'x'], ['constructor', 'y'], ...Object.entries(request.headers!)]) };
+    const item = recordToItem(peerNamed, storage);
+    const throughSdk = unmarshall(marshall(item, { removeUndefinedValues: true }));
+    for (const back of [itemToRecord(item, certificates), itemToRecord(throughSdk, certificates)]) {
+      expect(Object.keys(back.headers!)).toEqual(['__proto__', 'constructor', 'x-road-client', 'x-road-id']);
+      expect(recordHash(back)).toEqual(recordHash(peerNamed));
+    }
   });
 
   test('fields the signed manifest states are not stored twice; ones that differ from it are', () => {
