@@ -192,15 +192,27 @@ const LAYER_OWNED = new Set<string>([
 /**
  * Headers that make a backend (or a proxy or framework in front of it) act on something other than the signed
  * request: another method, another path, another client address or host. A client must not be able to smuggle
- * them past the access check; both sides drop them, the provider again for whatever the consumer listed.
+ * them past the access check; both sides drop them, the provider again for whatever the consumer listed. The
+ * client-address names are those address libraries and CDNs read (npm `request-ip`, Cloudflare, Fastly, Akamai,
+ * App Engine, DigitalOcean, Azure, Fly, Netlify).
  */
 const BEHAVIOUR_CHANGING = new Set([
   'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method',
   'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-override-url',
-  'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
-  'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'x-host', 'x-original-host', 'x-middleware-subrequest',
+  'forwarded', 'forwarded-for', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
+  'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'cf-connecting-ip', 'cf-connecting-ipv6', 'cf-pseudo-ipv4', 'cf-pseudo-ipv6',
+  'fastly-client-ip', 'akamai-client-ip', 'do-connecting-ip', 'x-appengine-user-ip', 'x-azure-clientip', 'x-azure-socketip',
+  'fly-client-ip', 'x-nf-client-connection-ip', 'x-host', 'x-original-host', 'x-middleware-subrequest',
 ]);
-const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded-', 'x-envoy-'];
+/** `x-forwarded` also names the bare `X-Forwarded` (request-ip reads it) and `X-Forwarded-For`'s relatives. */
+const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded', 'x-original-forwarded', 'x-envoy-'];
+
+/**
+ * A header name as the server behind a backend may read it: CGI, WSGI, Rack and PHP map `X_Road_Client` and
+ * `X-Road-Client` alike to `HTTP_X_ROAD_CLIENT` (CVE-2024-45614 is this for `X-Forwarded-For`), so every check on a
+ * name applies to it with `_` read as `-`.
+ */
+const asServerReadsIt = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
 /**
  * Query parameters frameworks read as a method override (Rails, Laravel and Symfony `_method`; the header names as
@@ -227,7 +239,8 @@ function parameterName(parameter: string): string {
 
 /** True for a header the layer never passes to a backend or a client (hop-by-hop or behaviour-changing). */
 export function isUnsafeHeader(name: string): boolean {
-  return STRIPPED.has(name) || BEHAVIOUR_CHANGING.has(name) || BEHAVIOUR_CHANGING_PREFIXES.some((prefix) => name.startsWith(prefix));
+  const read = asServerReadsIt(name);
+  return STRIPPED.has(read) || BEHAVIOUR_CHANGING.has(read) || BEHAVIOUR_CHANGING_PREFIXES.some((prefix) => read.startsWith(prefix));
 }
 
 /** Drops hop-by-hop and behaviour-changing headers; what the provider sends its backend. */
@@ -241,9 +254,10 @@ export function withoutUnsafeHeaders(headers: Headers): Record<string, readonly 
 export function passThroughHeaders(headers: Headers): Record<string, readonly string[]> {
   const kept = peerKeyed<readonly string[]>();
   for (const [name, values] of Object.entries(withoutUnsafeHeaders(headers))) {
-    if (LAYER_OWNED.has(name) || STRIPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    const read = asServerReadsIt(name);
+    if (LAYER_OWNED.has(read) || STRIPPED_PREFIXES.some((prefix) => read.startsWith(prefix))) continue;
     // A SigV4 signature was meant for the gateway's own IAM-authorized API, not for the backend.
-    if (name === 'authorization' && values.some((value) => value.startsWith('AWS4-HMAC-SHA256'))) continue;
+    if (read === 'authorization' && values.some((value) => value.startsWith('AWS4-HMAC-SHA256'))) continue;
     kept[name] = values;
   }
   return kept;

@@ -22,7 +22,7 @@ import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type Test
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../support/memory-adapters';
 import { rawCall } from '../support/raw-call';
-import { impersonateProvider, rawHeaderLines } from './hostile-member';
+import { hostileMember, impersonateProvider, rawHeaderLines } from './hostile-member';
 
 const SERVICE = '/r1/DEV/GOV/70000001/population';
 const ECHO = `${SERVICE}/echo`;
@@ -52,6 +52,7 @@ afterAll(async () => {
 });
 
 const providerUrl = () => eco.agencies['population-registry'].providerUrl;
+const lastHeaderNames = () => echo.received.at(-1)!.headers.map(([name]) => name.toLowerCase());
 const isSigned = (response: { headers: Record<string, string> }) => response.headers['x-sild-manifest'] !== undefined || response.headers['x-sild-signature'] !== undefined;
 
 describe('B1: one failed read of the kept copy at cold start let a retired central key’s fork in', () => {
@@ -211,6 +212,29 @@ describe('B5: a header named `__proto__` vanished from the stored log records', 
       exitCodes: Object.fromEntries(['tax-board', 'population-registry'].flatMap((agency) => [[`log verify ${agency}`, 0], [`evidence export ${agency}`, 0], [`evidence verify ${agency}`, 0]])),
       failed: [],
     });
+  });
+});
+
+describe('B6: identity and client-address headers in spellings backends merge with the real ones', () => {
+  const underscored: [string, string][] = [
+    ['X_Road_Client', 'DEV/GOV/70000001/population'], ['X_Road_UserId', 'admin'], ['X_Forwarded_For', '10.0.0.1'], ['X_HTTP_Method_Override', 'DELETE'], ['X_Original_URL', '/admin'],
+  ];
+  const clientAddresses: [string, string][] = [
+    ['cf-connecting-ip', '10.0.0.1'], ['fastly-client-ip', '10.0.0.1'], ['x-forwarded', 'for=10.0.0.1'], ['forwarded-for', '10.0.0.1'],
+    ['do-connecting-ip', '10.0.0.1'], ['x-appengine-user-ip', '10.0.0.1'], ['cf-pseudo-ipv4', '10.0.0.1'], ['true-client-ip', '10.0.0.1'],
+  ];
+  const smuggled = [...underscored, ...clientAddresses].map(([name]) => name.toLowerCase());
+
+  test('X_Road_Client, X_Forwarded_For (CGI/WSGI/Rack read them as X-Road-Client, X-Forwarded-For) and CDN client-address headers from a client never reach the backend', async () => {
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/who`, [['x-road-client', TAX_CLIENT], ...underscored, ...clientAddresses]);
+    expect(response.status).toBe(200);
+    expect(lastHeaderNames().filter((name) => smuggled.includes(name))).toEqual([]);
+  });
+
+  test('nor when a hostile consumer gateway signs them: the provider drops them too', async () => {
+    const response = await hostileMember(eco).send('population-registry', { path: `${ECHO}/who`, lines: [...underscored, ...clientAddresses] });
+    expect(response.status).toBe(200);
+    expect(lastHeaderNames().filter((name) => smuggled.includes(name))).toEqual([]);
   });
 });
 
