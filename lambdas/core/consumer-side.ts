@@ -45,7 +45,7 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const configuration = await deps.globalConfiguration.forInstance(message.service.instance, 'Server.ClientProxy');
     const serviceId = formatServiceId(message.service);
     const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
-    timer.identified = true;
+    timer.identify(message);
 
     const target = requestTarget(request.rawPath, withoutMethodOverrides(request.rawQuery));
     // The target travels twice between the gateways (request line and signed manifest) within API Gateway's

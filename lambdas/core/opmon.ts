@@ -8,12 +8,16 @@
  * `succeeded` is X-Road's: the layer raised no error (`X-Road-Error` absent); a backend's own 4xx/5xx is a
  * successful exchange with that `statusCode`.
  *
- * The X-Road id fields hold only what the side established (`identified`). Before that, anyone can send anything to a
- * provider API: what such a request claims is kept apart, cut short, in the `claimed*` fields, so no reader of the
+ * The X-Road id fields hold only what the side established (`MessageTimer.identify`): the ids it parsed and checked
+ * (consumer) or verified (provider), never the raw headers — a client's joined `X-Road-Client` lines would otherwise
+ * name another member, and each variant spelling be a new metric dimension. Before that, anyone can send anything to
+ * a provider API: what such a request claims is kept apart, cut short, in the `claimed*` fields, so no reader of the
  * records (`sild monitor`, Logs Insights, opmon tooling) takes an invented or impersonated member for a caller.
  */
 import { headerValue, type HttpRequest, type HttpResponse } from './http';
+import type { ClientId, ServiceId } from './identifiers';
 import { XROAD } from './rest-message';
+import type { ServicePath } from './service-path';
 
 export interface OpmonRecord {
   /** `Client`: the consumer side; `Producer`: the provider side. */
@@ -72,16 +76,31 @@ export interface OperationalMonitor {
   record(record: OpmonRecord): void;
 }
 
-/** The times of one message on one side, marked as it passes. */
+/** What a side established about a message before answering it: the request it parsed (consumer) or verified (provider). */
+export interface EstablishedMessage {
+  readonly client: ClientId;
+  readonly service: ServiceId;
+  readonly servicePath: ServicePath;
+  readonly xRoadId: string;
+  readonly userId?: string;
+  readonly issue?: string;
+  readonly representedParty?: string;
+}
+
+/** The times of one message on one side, marked as it passes, and what the side established about it. */
 export class MessageTimer {
   readonly requestInTs: number;
   requestOutTs?: number;
   responseInTs?: number;
   /** Set once the side has established who calls what (`OpmonRecord.identified`). */
-  identified = false;
+  established?: EstablishedMessage;
 
   constructor(private readonly now: () => number) {
     this.requestInTs = now();
+  }
+
+  identify(message: EstablishedMessage): void {
+    this.established = message;
   }
 
   /** Wraps the call onward (to the provider gateway or the backend). */
@@ -98,8 +117,6 @@ export class MessageTimer {
 /** How much of a free-form value (a path, a claimed id) a record keeps: a header may be kilobytes. */
 const KEPT_LENGTH = 256;
 
-const SERVICE_PATH = /^\/r1\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)\/([^/?]+)(\/[^?]*)?/;
-
 export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: string, request: HttpRequest, response: HttpResponse, timer: MessageTimer, responseOutTs: number): OpmonRecord {
   const faultCode = headerValue(response.headers, XROAD.error);
   return strip({
@@ -109,33 +126,39 @@ export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: st
     requestOutTs: timer.requestOutTs,
     responseInTs: timer.responseInTs,
     responseOutTs,
-    ...(timer.identified ? establishedIds(request, response) : claimedIds(request)),
+    ...(timer.established ? establishedIds(timer.established, response) : claimedIds(request)),
     serviceType: 'REST',
     restMethod: request.method,
     statusCode: response.status,
     requestSize: request.body.length,
     responseSize: response.body.length,
     succeeded: faultCode === undefined,
-    identified: timer.identified,
+    identified: timer.established !== undefined,
     faultCode,
     faultString: faultCode === undefined ? undefined : faultMessage(response.body),
   });
 }
 
-/** The X-Road id fields of a request whose client and service the side established. */
-function establishedIds(request: HttpRequest, response: HttpResponse): Partial<OpmonRecord> {
-  const client = (headerValue(request.headers, XROAD.client) ?? '').split('/').map(decoded);
-  const service = SERVICE_PATH.exec(request.rawPath);
-  const represented = (headerValue(request.headers, XROAD.representedParty) ?? '').split('/');
+/** The X-Road id fields of a message, as the side established them. */
+function establishedIds(message: EstablishedMessage, response: HttpResponse): Partial<OpmonRecord> {
+  const { client, service } = message;
+  const represented = message.representedParty?.split('/') ?? [];
   return {
-    ...(client.length >= 3 ? { clientXRoadInstance: client[0], clientMemberClass: client[1], clientMemberCode: client[2], clientSubsystemCode: client[3] } : {}),
-    ...(service
-      ? { serviceXRoadInstance: decoded(service[1]), serviceMemberClass: decoded(service[2]), serviceMemberCode: decoded(service[3]), serviceSubsystemCode: decoded(service[4]), serviceCode: decoded(service[5]), restPath: service[6] ?? '/' }
-      : { restPath: request.rawPath.slice(0, KEPT_LENGTH) }),
+    clientXRoadInstance: client.instance,
+    clientMemberClass: client.memberClass,
+    clientMemberCode: client.memberCode,
+    clientSubsystemCode: client.subsystemCode,
+    serviceXRoadInstance: service.instance,
+    serviceMemberClass: service.memberClass,
+    serviceMemberCode: service.memberCode,
+    serviceSubsystemCode: service.subsystemCode,
+    serviceCode: service.serviceCode,
+    restPath: message.servicePath.encoded || '/',
     ...(represented.length === 2 ? { representedPartyClass: represented[0], representedPartyCode: represented[1] } : {}),
-    messageId: headerValue(response.headers, XROAD.id) ?? headerValue(request.headers, XROAD.id),
-    messageUserId: headerValue(request.headers, XROAD.userId),
-    messageIssue: headerValue(request.headers, XROAD.issue),
+    messageId: message.xRoadId,
+    messageUserId: message.userId,
+    messageIssue: message.issue,
+    // The side's own answer header (it sets X-Road-Request-Id from the manifest it signed or verified).
     xRequestId: headerValue(response.headers, XROAD.requestId),
   };
 }
@@ -156,14 +179,6 @@ function faultMessage(body: Buffer): string | undefined {
     return typeof message === 'string' ? message.slice(0, 256) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
   }
 }
 

@@ -23,7 +23,7 @@ import { answerFailure, asDelivered, checkBodySize, logMessage, monitored, pick,
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash } from './hashing';
 import { headerValue, sameTarget, singleHeaders, splitTarget, type Headers, type HttpRequest, type HttpResponse } from './http';
-import { formatClientId, formatServiceId, parseClientId, type ServiceId } from './identifiers';
+import { formatClientId, formatServiceId, parseClientId, type ClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
 import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
@@ -49,9 +49,9 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     // this gateway takes part in (else `UnknownMember`). The signature check below binds the claim.
     const own = await deps.globalConfiguration.current();
     const configuration = await deps.globalConfiguration.forInstance(claimedClientInstance(request.headers) ?? own.instance, 'Server.ServerProxy');
-    const { signed, service, servicePath, body } = await verifyRequest(request, configuration, deps);
-    timer.identified = true;
+    const { signed, client, service, servicePath, body } = await verifyRequest(request, configuration, deps);
     const { manifest } = signed;
+    timer.identify({ client, service, servicePath, xRoadId: manifest.xRoadId, userId: manifest.userId, issue: manifest.issue, representedParty: manifest.representedParty });
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
 
     const policy = await deps.accessPolicy.current();
@@ -128,10 +128,10 @@ function refusalOf(deps: GatewayDeps, access: AccessContext, manifest: RequestMa
 
 /**
  * Verifies that the request came through the client's gateway, unaltered and recently, and returns the facts
- * the rest of the exchange acts on: the signed manifest, the service, the canonical service path and the body
+ * the rest of the exchange acts on: the signed manifest, the client, the service, the canonical service path and the body
  * (fetched, when sent by reference, only once the signer is known; it must still match the signed hash).
  */
-async function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): Promise<{ signed: SignedManifest<RequestManifest>; service: ServiceId; servicePath: ServicePath; body: Buffer }> {
+async function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): Promise<{ signed: SignedManifest<RequestManifest>; client: ClientId; service: ServiceId; servicePath: ServicePath; body: Buffer }> {
   const { settings } = deps;
   let signed: SignedManifest<RequestManifest>;
   try {
@@ -178,7 +178,7 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   if (!(skewMs <= settings.maxClockSkewSeconds * 1000)) {
     throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`);
   }
-  return { signed, service, servicePath, body };
+  return { signed, client, service, servicePath, body };
 }
 
 /**

@@ -17,6 +17,7 @@ import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../lambdas/core/g
 import { headersOf } from '../../lambdas/core/http';
 import { StoreUnavailableError, type GlobalConfigurationFetcher } from '../../lambdas/core/ports';
 import { handleProviderRequest } from '../../lambdas/core/provider-side';
+import { readOpmonLines } from '../../lib/local/opmon-files';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
@@ -235,6 +236,19 @@ describe('B6: identity and client-address headers in spellings backends merge wi
     const response = await hostileMember(eco).send('population-registry', { path: `${ECHO}/who`, lines: [...underscored, ...clientAddresses] });
     expect(response.status).toBe(200);
     expect(lastHeaderNames().filter((name) => smuggled.includes(name))).toEqual([]);
+  });
+});
+
+describe('B7: the consumer’s opmon took the client from the raw, comma-joined X-Road-Client header', () => {
+  test('two X-Road-Client lines, another member’s (new each time) first: every record names the client the consumer established', async () => {
+    const tax = eco.agencies['tax-board'];
+    const since = eco.clock.now();
+    for (const decoy of ['DEV/GOV/70000001/population', 'DEV/GOV/99999990/x', 'DEV/GOV/99999991/x']) {
+      expect((await rawCall(`${tax.consumerUrl}${ECHO}/opmon`, [['x-road-client', decoy], ['x-road-client', TAX_CLIENT]])).status).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the opmon file is appended asynchronously
+    const records = readOpmonLines(tax.opmonFile).filter((record) => (record.responseOutTs as number) >= since && record.restPath === '/opmon');
+    expect(records.map((record) => [record.clientMemberCode, record.clientSubsystemCode])).toEqual([['70000002', 'tax-records'], ['70000002', 'tax-records'], ['70000002', 'tax-records']]);
   });
 });
 

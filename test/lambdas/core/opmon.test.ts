@@ -5,7 +5,7 @@
  * what the request claims is kept apart as `claimed*`.
  */
 import { headersOf, type HttpRequest, type HttpResponse } from '../../../lambdas/core/http';
-import { MessageTimer, opmonRecord } from '../../../lambdas/core/opmon';
+import { MessageTimer, opmonRecord, type EstablishedMessage } from '../../../lambdas/core/opmon';
 
 const request: HttpRequest = {
   method: 'POST',
@@ -19,6 +19,16 @@ const request: HttpRequest = {
   body: Buffer.from('{"name":"x"}'),
 };
 
+/** What the side established about `request`: the ids it parsed or verified. */
+const established: EstablishedMessage = {
+  client: { instance: 'DEV', memberClass: 'GOV', memberCode: '70000002', subsystemCode: 'tax/records' },
+  service: { instance: 'DEV', memberClass: 'GOV', memberCode: '70000001', subsystemCode: 'population', serviceCode: 'persons' },
+  servicePath: { encoded: '/123/x%20y', segments: ['123', 'x y'] },
+  xRoadId: 'abc',
+  userId: 'EE38001010000',
+  representedParty: 'COM/12345',
+};
+
 function timed(times: number[]): MessageTimer {
   const clock = [...times];
   return new MessageTimer(() => clock.shift()!);
@@ -28,7 +38,7 @@ describe('opmonRecord', () => {
   test('an answered exchange: ids, times, sizes, method and path without the query', async () => {
     const timer = timed([1000, 1002, 1010]);
     await timer.around(async () => undefined);
-    timer.identified = true;
+    timer.identify(established);
     const response: HttpResponse = { status: 201, headers: headersOf([['x-road-id', 'abc'], ['x-road-request-id', 'rid']]), body: Buffer.from('{"ok":true}') };
     expect(opmonRecord('Client', 'DEV/GOV/70000002/tax-board', request, response, timer, 1012)).toEqual({
       securityServerType: 'Client',
@@ -59,6 +69,15 @@ describe('opmonRecord', () => {
       responseSize: 11,
       succeeded: true,
       identified: true,
+    });
+  });
+
+  test('the ids are what the side established, never the raw headers: joined X-Road-Client lines, another X-Road-Id', () => {
+    const timer = timed([1]);
+    timer.identify(established);
+    const joined: HttpRequest = { ...request, headers: headersOf([['x-road-client', 'DEV/GOV/70000001/population, DEV/GOV/70000002/tax%2Frecords'], ['x-road-id', 'other'], ['x-road-userid', 'admin']]) };
+    expect(opmonRecord('Client', 'gw', joined, { status: 200, headers: {}, body: Buffer.alloc(0) }, timer, 2)).toMatchObject({
+      clientXRoadInstance: 'DEV', clientMemberClass: 'GOV', clientMemberCode: '70000002', clientSubsystemCode: 'tax/records', messageId: 'abc', messageUserId: 'EE38001010000', identified: true,
     });
   });
 
