@@ -24,7 +24,7 @@ import { ManifestError, manifestHeaders, readResponseManifest, signManifest, typ
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError } from './ports';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
-import { parseServiceRequest, passThroughHeaders, withoutMethodOverrides, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
+import { methodOverrideRefusal, parseServiceRequest, passThroughHeaders, withoutMethodOverrides, XROAD, xRoadRequestHeaders, type ServiceRequest } from './rest-message';
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
 export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
@@ -39,6 +39,8 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     if (request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH) return await listClientsOf(deps, new URLSearchParams(request.rawQuery).get('xRoadInstance') ?? undefined);
     await deps.sealHealth?.check();
     const message = parseServiceRequest(request, () => newId(deps));
+    const bodyRefusal = methodOverrideRefusal(request.headers, request.body);
+    if (bodyRefusal) throw bodyRefusal;
     checkClientServedHere(message.client, deps);
     checkCallerMayActAs(deps.settings.consumerPrincipals, request.identity, message.client.subsystemCode!);
     // The provider's instance: this one, or a federated one this gateway takes part in (else `UnknownMember`).

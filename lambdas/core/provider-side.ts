@@ -6,7 +6,8 @@
  *    configuration, session certificate within bounds), matching the message received (request hash, method,
  *    target, the service named by the path), in canonical ids, and fresh (timestamp within the clock skew).
  * 2. Decide: the service must be offered here and the caller allowed (deny by default) on the canonical service
- *    path — the exact path the backend will receive.
+ *    path — the exact path the backend will receive — with the signed method, which no field of the body may
+ *    override (`methodOverrideRefusal`); a gateway in maintenance refuses every request.
  * 3. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay. A refused
  *    request is logged with its body's hash only, so a caller without rights cannot fill this gateway's log.
  * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
@@ -28,7 +29,7 @@ import { isMetadataRequest, metadataAnswer } from './metadata';
 import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
 import { signerKeyResolver } from './message-signer';
 import { HttpClientError, type OutboundRequest } from './ports';
-import { freeTextProblem, identityHeaders, parseRepresentedParty, parseServicePath, passThroughHeaders, withoutMethodOverrides, XROAD } from './rest-message';
+import { freeTextProblem, identityHeaders, methodOverrideRefusal, parseRepresentedParty, parseServicePath, passThroughHeaders, withoutMethodOverrides, XROAD } from './rest-message';
 import { backendUrl, routedSegments, type ServicePath } from './service-path';
 
 /** Handles one request from a consumer gateway; never throws — every failure becomes an X-Road error. */
@@ -58,7 +59,11 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const access = accessContext(policy, configuration, manifest.client);
     const metadata = isMetadataRequest(service, servicePath);
     // Maintenance refuses like a missing right: logged without the body, answered signed with the operator's message.
-    const refusal = deps.settings.maintenance ? providerError('Maintenance', deps.settings.maintenance.message) : metadata ? undefined : refusalOf(deps, access, manifest, service, servicePath);
+    const refusal = deps.settings.maintenance
+      ? providerError('Maintenance', deps.settings.maintenance.message)
+      : metadata
+        ? undefined
+        : (refusalOf(deps, access, manifest, service, servicePath) ?? methodOverrideRefusal(pick(request.headers, manifest.headers), body));
     // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
     // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(

@@ -4,9 +4,9 @@
  * `X-Road-Id`, `X-Road-UserId`, `X-Road-Issue`, `X-Road-Represented-Party`.
  */
 import { randomUUID } from 'node:crypto';
-import { clientError } from './errors';
+import { clientError, type XRoadError } from './errors';
 import { invalidPartReason, parseClientId, serviceIdOf, decodePart, type ClientId, type ServiceId } from './identifiers';
-import { headerValue, peerKeyed, singleHeaders, type Headers, type HttpRequest } from './http';
+import { headerValue, headerValues, peerKeyed, singleHeaders, type Headers, type HttpRequest } from './http';
 import { canonicalServicePath, type ServicePath } from './service-path';
 
 export const PROTOCOL_PREFIX = 'r1';
@@ -215,25 +215,70 @@ const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded', 'x-original-forwarded', 'x-e
 const asServerReadsIt = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
 /**
- * Query parameters frameworks read as a method override (Rails, Laravel and Symfony `_method`; the header names as
- * parameters, which some servers accept too): dropped like the header forms, so a `GET` right cannot reach a `DELETE`.
+ * Parameter names frameworks read as a method override (Rails, Laravel and Symfony `_method`; the header names as
+ * parameters, which some servers accept too), so a `POST` or `GET` right cannot reach a `DELETE`.
  */
 const METHOD_OVERRIDE_PARAMETERS = new Set(['_method', 'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']);
 
-/** The raw query without method-override parameters; every other parameter stays byte for byte, in order. */
+/**
+ * The raw query without method-override parameters; every other parameter stays byte for byte, in order. `;`
+ * separates parameters too, as Perl's CGI, Rack 2 and Python's `parse_qs` before 3.9.2 read it.
+ */
 export function withoutMethodOverrides(rawQuery: string): string {
-  if (rawQuery === '') return rawQuery;
-  const kept = rawQuery.split('&').filter((parameter) => !METHOD_OVERRIDE_PARAMETERS.has(parameterName(parameter)));
-  return kept.join('&');
+  const pieces = rawQuery.split(/([&;])/); // parameters at even indexes, each separator after it
+  const kept: string[] = [];
+  for (let index = 0; index < pieces.length; index += 2) {
+    if (isMethodOverrideName(parameterName(pieces[index]))) continue;
+    if (kept.length > 0) kept.push(pieces[index - 1]);
+    kept.push(pieces[index]);
+  }
+  return kept.join('');
 }
 
-/** A query parameter's name as a server reads it: decoded (`+` is a space), lower-case, trimmed. */
+/** A form parameter's name as a server reads it: decoded (`+` is a space), lower-case, trimmed. */
 function parameterName(parameter: string): string {
   const raw = parameter.split('=', 1)[0].replace(/\+/g, ' ');
   try {
     return decodeURIComponent(raw).trim().toLowerCase();
   } catch {
     return raw.trim().toLowerCase();
+  }
+}
+
+/** Whether a parameter name is a method override, also as PHP reads it (a space, `.` or `[` in a name is `_`). */
+const isMethodOverrideName = (name: string) => METHOD_OVERRIDE_PARAMETERS.has(name) || METHOD_OVERRIDE_PARAMETERS.has(name.replace(/[ .[]/g, '_'));
+
+/** A `Content-Disposition` line of a multipart part, and its `name` (quoted, plain, or RFC 5987 `name*=utf-8''…`). */
+const MULTIPART_FIELD_NAME = /^content-disposition:[^\r\n]*?;\s*name\*?\s*=\s*(?:"((?:[^"\\\r\n]|\\.)*)"|([^;\s]*))/gim;
+
+/**
+ * `Client.BadRequest` for a body that carries a method-override field — a form parameter (a URL-encoded body, also
+ * one without a `Content-Type`, which Rack parses as a form, or a multipart part) or a JSON body's top-level member
+ * (Laravel reads JSON input as the form) — as Rails/Rack, Laravel/Symfony and express `method-override` read
+ * `_method=DELETE` in a `POST`. Every `Content-Type` line counts, as a backend may read any of them. The body is the
+ * client's, signed and hashed as sent, so it is refused rather than rewritten: by the consumer before it signs, by
+ * the provider for whatever a consumer signed anyway.
+ */
+export function methodOverrideRefusal(headers: Headers, body: Buffer): XRoadError | undefined {
+  if (body.length === 0) return undefined;
+  const types = (headerValues(headers, 'content-type') ?? []).map((value) => value.split(';', 1)[0].trim().toLowerCase());
+  const text = body.toString('utf8');
+  const names: string[] = [];
+  if (types.length === 0 || types.includes('application/x-www-form-urlencoded')) names.push(...text.split(/[&;]/).map(parameterName));
+  if (types.includes('multipart/form-data')) {
+    for (const [, quoted, plain] of text.matchAll(MULTIPART_FIELD_NAME)) names.push((quoted ?? plain).replace(/^[\w-]*'[\w-]*'/, '').toLowerCase());
+  }
+  if (types.some((type) => type === 'application/json' || type.endsWith('+json'))) names.push(...jsonMemberNames(text));
+  return names.some(isMethodOverrideName) ? clientError('BadRequest', 'The body carries a method-override field (such as _method): send the request with the method it means') : undefined;
+}
+
+/** The top-level member names of a JSON object body, lower-case; none for anything else. */
+function jsonMemberNames(text: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed).map((name) => name.trim().toLowerCase()) : [];
+  } catch {
+    return [];
   }
 }
 

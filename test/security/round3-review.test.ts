@@ -27,6 +27,7 @@ import { hostileMember, impersonateProvider, rawHeaderLines } from './hostile-me
 
 const SERVICE = '/r1/DEV/GOV/70000001/population';
 const ECHO = `${SERVICE}/echo`;
+const WRITE = `${SERVICE}/write`;
 const client = { 'x-road-client': TAX_CLIENT };
 
 let eco: TestEcosystem;
@@ -249,6 +250,37 @@ describe('B7: the consumer’s opmon took the client from the raw, comma-joined 
     await new Promise((resolve) => setTimeout(resolve, 200)); // the opmon file is appended asynchronously
     const records = readOpmonLines(tax.opmonFile).filter((record) => (record.responseOutTs as number) >= since && record.restPath === '/opmon');
     expect(records.map((record) => [record.clientMemberCode, record.clientSubsystemCode])).toEqual([['70000002', 'tax-records'], ['70000002', 'tax-records'], ['70000002', 'tax-records']]);
+  });
+});
+
+describe('B8: method overrides in a form body and in query names as PHP reads them', () => {
+  const backendCalls = () => echo.received.length;
+
+  test('a POST-only right: a body carrying _method=DELETE (form, no Content-Type, multipart, JSON) is refused by the consumer before it signs, the backend untouched', async () => {
+    const before = backendCalls();
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded', '_method=DELETE'],
+      [undefined, 'a=1&_method=DELETE'],
+      ['multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--\r\n'],
+      ['application/json', '{"_method":"DELETE"}'],
+    ] as const) {
+      expectXRoadError(await eco.call(`${WRITE}/item/1`, { method: 'POST', headers: { ...client, ...(type ? { 'content-type': type } : {}) }, body }), 400, 'Client.BadRequest');
+    }
+    expect(backendCalls()).toBe(before);
+  });
+
+  test('the provider refuses such a body that a hostile consumer gateway signs anyway (logged without the body, answered signed)', async () => {
+    const before = backendCalls();
+    const response = await hostileMember(eco).send('population-registry', { path: `${WRITE}/item/1`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_method=DELETE' });
+    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({ status: 400, type: 'Client.BadRequest', signed: true });
+    expect(backendCalls()).toBe(before);
+  });
+
+  test.each(['.method=DELETE', '%5Bmethod=DELETE', 'a=1;_method=DELETE'])('query %s (PHP reads the name as _method; ";" separates for Perl CGI, Rack 2, old parse_qs): the override never reaches the backend', async (query) => {
+    expect((await eco.call(`${WRITE}/x?${query}`, { method: 'POST', headers: client, body: 'x' })).status).toBe(200);
+    expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
+    expect((await hostileMember(eco).send('population-registry', { path: `${WRITE}/x?${query}`, method: 'POST', body: 'x' })).status).toBe(200);
+    expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
   });
 });
 

@@ -3,6 +3,7 @@ import { formatClientId } from '../../../lambdas/core/identifiers';
 import {
   lastClientIdentifier,
   MAX_HEADER_VALUE_LENGTH,
+  methodOverrideRefusal,
   withoutMethodOverrides,
   parseServicePath,
   parseServiceRequest,
@@ -321,7 +322,45 @@ describe('withoutMethodOverrides', () => {
     ['x-http-method=DELETE&X-Method-Override=1&keep', 'keep'],
     ['method=DELETE&_methods=1&a=%zz', 'method=DELETE&_methods=1&a=%zz'],
     ['', ''],
-  ])('%j → %j (everything else byte for byte)', (query, kept) => {
+    ['.method=DELETE&a=1', 'a=1'],
+    ['%5Bmethod=DELETE', ''],
+    ['a=1&+_method=PUT&x%20method=1', 'a=1&x%20method=1'],
+    ['a=1;_method=DELETE', 'a=1'],
+    ['_method=DELETE;a=1&b=2;c', 'a=1&b=2;c'],
+    ['a[method]=1&a.b=2', 'a[method]=1&a.b=2'],
+  ])('%j → %j (everything else byte for byte; ";" separates too, names also as PHP reads them)', (query, kept) => {
     expect(withoutMethodOverrides(query)).toBe(kept);
+  });
+});
+
+describe('methodOverrideRefusal (a method override in the body)', () => {
+  const multipart = (disposition: string) => `--b\r\nContent-Disposition: form-data; name="keep"\r\n\r\n1\r\n--b\r\n${disposition}\r\n\r\nDELETE\r\n--b--\r\n`;
+  test.each([
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'a=1&_method=DELETE'],
+    [{ 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8' }, 'a=1&.method=DELETE'],
+    [{}, '_method=DELETE'], // Rack parses a POST body without a Content-Type as a form
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'a=1;X-HTTP-Method-Override=DELETE'],
+    [{ 'content-type': 'multipart/form-data; boundary=b' }, multipart('Content-Disposition: form-data; name="_method"')],
+    [{ 'content-type': 'multipart/form-data; boundary=b' }, multipart('content-disposition: form-data; name=_method')],
+    [{ 'content-type': 'multipart/form-data; boundary=b' }, multipart("Content-Disposition: form-data; name*=utf-8''_method")],
+    [{ 'content-type': 'application/json' }, '{"data":1,"_method":"DELETE"}'],
+    [{ 'content-type': 'application/vnd.api+json' }, '{"\\u005fmethod":"DELETE"}'],
+  ])('%j %j → Client.BadRequest', (headers, body) => {
+    expect(methodOverrideRefusal(singleHeaders(headers), Buffer.from(body))).toMatchObject({ type: 'Client.BadRequest' });
+  });
+
+  test('every Content-Type line counts (a backend may read the first, the layer the last)', () => {
+    expect(methodOverrideRefusal(headersOf([['content-type', 'application/x-www-form-urlencoded'], ['content-type', 'text/plain']]), Buffer.from('_method=DELETE'))).toMatchObject({ type: 'Client.BadRequest' });
+  });
+
+  test.each([
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'method=DELETE&note=_method'],
+    [{ 'content-type': 'text/plain' }, '_method=DELETE'],
+    [{ 'content-type': 'application/json' }, '{"data":{"_method":"DELETE"},"method":"x"}'],
+    [{ 'content-type': 'application/json' }, '["_method"]'],
+    [{ 'content-type': 'multipart/form-data; boundary=b' }, multipart('Content-Disposition: form-data; name="file"; filename="_method"')],
+    [{}, ''],
+  ])('%j %j passes', (headers, body) => {
+    expect(methodOverrideRefusal(singleHeaders(headers), Buffer.from(body))).toBeUndefined();
   });
 });
