@@ -11,8 +11,9 @@
  *   after Unicode compatibility normalisation (`／`, `＼`);
  * - has a segment that is a dot segment in any spelling — `.`, `..`, `%2e`, `.%2E`, the full-width `．．`, or only dots
  *   and spaces (`...`, `.. `, which Windows servers trim to `..`);
- * - has a segment that still holds an escape of `.`, `/`, `\`, `;`, `%` or a control character once decoded
- *   (`%252e%252e`: a backend or proxy that decodes twice would see `..`);
+ * - has a segment that still holds an escape once decoded — `%XX` of any byte, or the `%uXXXX` form IIS, .NET's
+ *   `UrlDecode` and JavaScript's `unescape` read (`%252e%252e`, `%25u002e%25u002e`: a backend or proxy that decodes
+ *   twice would see `..`; `%25C0%25AE` and `%25EF%25BC%258E` are dots to lenient UTF-8 or compatibility decoding);
  * - has an empty segment other than a trailing slash (`//`);
  * - is longer than `MAX_SERVICE_PATH_LENGTH` characters or has more than `MAX_SERVICE_PATH_SEGMENTS` segments.
  *
@@ -48,8 +49,11 @@ const ENCODED_SEMICOLON = /%3b/i;
 const FORBIDDEN_DECODED = /[/\\\u0000-\u001f\u007f]/;
 /** Only dots and white space, at least one dot: a dot segment to some server. */
 const DOT_SEGMENT = /^[\s.]*\.[\s.]*$/u;
-/** An escape left after decoding that a second decoding would turn into a separator, a dot or a control character. */
-const DOUBLE_ENCODED = /%(2e|2f|5c|3b|25|[01][0-9a-f]|7f)/i;
+/**
+ * An escape left after decoding: a second decoding turns it into anything — a separator, a dot, a control character,
+ * or bytes a lenient decoder or compatibility normalisation reads as one. `%u` escapes are IIS's and `unescape`'s.
+ */
+const DOUBLE_ENCODED = /%([0-9a-f]{2}|u[0-9a-f]{4})/i;
 
 const refuse = (reason: string) => clientError('BadRequest', `The service path ${reason}`);
 

@@ -284,6 +284,16 @@ describe('B8: method overrides in a form body and in query names as PHP reads th
   });
 });
 
+describe('B9: a %u escape, double-encoded, passed the double-encoding rule', () => {
+  test.each(['%25u002e%25u002e', 'x%25u002fy', '%25uFF0E%25uFF0E', '%25C0%25AE%25C0%25AE'])('/%s/admin (a backend decoding twice sees a dot segment or a separator) → Client.BadRequest on both sides, the backend untouched', async (segment) => {
+    const before = echo.received.length;
+    expectXRoadError(await eco.call(`${ECHO}/public/${segment}/admin`, { headers: client }), 400, 'Client.BadRequest');
+    const signedAnyway = await hostileMember(eco).send('population-registry', { path: `${ECHO}/public/${segment}/admin` });
+    expect({ status: signedAnyway.status, type: signedAnyway.headers['x-road-error'] }).toEqual({ status: 400, type: 'Client.BadRequest' });
+    expect(echo.received.length).toBe(before);
+  });
+});
+
 async function readAll(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
