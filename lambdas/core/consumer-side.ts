@@ -15,7 +15,7 @@ import { clientError, consumerError, XRoadError } from './errors';
 import { answerFailure, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
-import { headerLines, headerValue, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
+import { headerLines, headerValue, headerValues, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
 import { formatClientId, formatServiceId, instanceOfId, memberOf, serviceOwner, type ClientId } from './identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './metadata';
@@ -91,6 +91,7 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
     checkResponseBody(response, answer);
     const headers = pick(answer.headers, response.manifest.headers);
+    checkRelayedErrorTypes(headers, answer.body);
     const errorType = headerValue(headers, XROAD.error);
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
     return {
@@ -231,13 +232,51 @@ function verifyResponse(answer: HttpResponse, request: RequestManifest, provider
     throw refuse('does not answer this request (request hash mismatch)');
   }
   if (manifest.status !== answer.status) throw refuse('does not match its signed manifest');
-  // A provider speaks for its own side and for the client's request, never for this gateway: a consumer-side type
-  // it signed would page this agency's operators for the provider's answer.
-  const errorType = manifest.headers.includes(XROAD.error) ? headerValue(answer.headers, XROAD.error) : undefined;
-  if (errorType !== undefined && !/^(Server\.ServerProxy|Client)\./.test(errorType)) {
-    throw new XRoadError('Server.ServerProxy', 'InternalError', `The provider gateway answered with the error type ${printable(errorType)}, which only a consumer gateway raises`, { status: 502 });
-  }
   return signed;
+}
+
+/** The error types a provider speaks for: its own side's and the client's request's. */
+const PROVIDER_ERROR_TYPE = /^(Server\.ServerProxy|Client)\./;
+
+/**
+ * A provider speaks for its own side and for the client's request, never for this gateway: a consumer-side type it
+ * signed would page this agency's operators for the provider's answer. Every type the relayed answer states counts —
+ * each `X-Road-Error` value (a client may read the first of two lines) and, in an X-Road error answer, its body's.
+ */
+function checkRelayedErrorTypes(headers: Headers, body: Buffer): void {
+  const values = headerValues(headers, XROAD.error);
+  if (values === undefined) return;
+  const types = [...values.flatMap((value) => value.split(',')).map((type) => type.trim()), ...errorBodyTypes(body)];
+  const foreign = types.find((type) => !PROVIDER_ERROR_TYPE.test(type));
+  if (foreign !== undefined) {
+    throw new XRoadError('Server.ServerProxy', 'InternalError', `The provider gateway answered with the error type ${printable(foreign)}, which only a consumer gateway raises`, { status: 502 });
+  }
+}
+
+/**
+ * The `type` an X-Road error body states, whatever its `Content-Type` says (a client may sniff): the JSON member, or
+ * each `<type>` element of the XML form, namespace prefix, CDATA and character references read as an XML parser would.
+ */
+function errorBodyTypes(body: Buffer): string[] {
+  const text = body.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && 'type' in parsed) return [String((parsed as { type: unknown }).type)];
+    return [];
+  } catch {
+    return [...text.matchAll(/<(?:[\w.-]+:)?type(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?type\s*>/g)].map(([, content]) => xmlText(content).trim());
+  }
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Element content as text: CDATA sections unwrapped, character and predefined entity references decoded. */
+function xmlText(content: string): string {
+  return content
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
+    .replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (whole, hex: string | undefined, decimal: string | undefined, name: string | undefined) =>
+      hex ?? decimal ? String.fromCodePoint(Math.min(parseInt(hex ?? decimal!, hex ? 16 : 10), 0x10ffff)) : (XML_ENTITIES[name!] ?? whole),
+    );
 }
 
 /** The answer's headers and body (fetched, when sent by reference) must be the ones the provider signed. */

@@ -11,7 +11,9 @@ import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Ou
 import { localTargetOf } from '../../cli/log-target';
 import { buildGlobalConfiguration, centralSettingsSchema } from '../../lambdas/core/central';
 import { signCentralKeyRotation, type CentralKeyRotation } from '../../lambdas/core/central-keys';
+import { errorResponse, XRoadError } from '../../lambdas/core/errors';
 import { federatedCacheOptions } from '../../lambdas/core/federation';
+import { signAnswer } from '../../lambdas/core/gateway';
 import { signGlobalConfiguration, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
 import { GlobalConfigurationCache, NO_COPY_RETRY_MS } from '../../lambdas/core/global-configuration-cache';
 import { headersOf } from '../../lambdas/core/http';
@@ -23,7 +25,7 @@ import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type Test
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../support/memory-adapters';
 import { rawCall } from '../support/raw-call';
-import { hostileMember, impersonateProvider, rawHeaderLines } from './hostile-member';
+import { claimedBinding, hostileMember, impersonateProvider, rawHeaderLines } from './hostile-member';
 
 const SERVICE = '/r1/DEV/GOV/70000001/population';
 const ECHO = `${SERVICE}/echo`;
@@ -291,6 +293,33 @@ describe('B9: a %u escape, double-encoded, passed the double-encoding rule', () 
     const signedAnyway = await hostileMember(eco).send('population-registry', { path: `${ECHO}/public/${segment}/admin` });
     expect({ status: signedAnyway.status, type: signedAnyway.headers['x-road-error'] }).toEqual({ status: 400, type: 'Client.BadRequest' });
     expect(echo.received.length).toBe(before);
+  });
+});
+
+describe('B10: the relay rule read only the last X-Road-Error value and never the error body’s type', () => {
+  const consumerFault = errorResponse(new XRoadError('Server.ClientProxy', 'LoggingFailed', 'your message log is full: page your operators'), 'Server.ClientProxy');
+  test.each([
+    ['two X-Road-Error lines, the consumer type first', { ...consumerFault, headers: { ...consumerFault.headers, 'x-road-error': ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'] } }],
+    ['a provider type in the header, the consumer type in the body', { ...consumerFault, headers: { ...consumerFault.headers, 'x-road-error': ['Server.ServerProxy.AccessDenied'] } }],
+  ])('a hostile provider signs %s: not relayed (Server.ServerProxy.InternalError, 502), the client never sees Server.ClientProxy', async (_what, answer) => {
+    const providerDeps = eco.agencies['population-registry'].deps;
+    let seen: Awaited<ReturnType<typeof eco.call>> | undefined;
+    await impersonateProvider(
+      eco,
+      'population-registry',
+      (request, response) => {
+        void (async () => {
+          const { response: signed } = await signAnswer(providerDeps, claimedBinding(request), { ...answer, status: 503 });
+          response.writeHead(signed.status, Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
+          response.end(signed.body);
+        })();
+      },
+      async () => {
+        seen = await eco.call(`${ECHO}/x`, { headers: client });
+      },
+    );
+    expectXRoadError(seen!, 502, 'Server.ServerProxy.InternalError');
+    expect(seen!.headers['x-road-error']).not.toMatch(/ClientProxy/);
   });
 });
 

@@ -3,6 +3,8 @@
  * (and only after it was logged), and that nothing the provider's gateway did not sign is passed to the client.
  */
 import { headerValue, type HttpResponse } from '../../../lambdas/core/http';
+import { signAnswer } from '../../../lambdas/core/gateway';
+import type { ResponseBinding } from '../../../lambdas/core/manifest';
 import { HttpClientError } from '../../../lambdas/core/ports';
 import { handleProviderRequest } from '../../../lambdas/core/provider-side';
 import { CLIENT, PERSONS, PROVIDER_URL, SERVICE, startMemoryEcosystem, type MemoryEcosystem } from '../../support/memory-ecosystem';
@@ -81,6 +83,34 @@ describe('consumer side', () => {
     const response = await ecosystem.call(`${PERSONS}/1`);
     expect(errorOf(response)).toMatchObject({ status: 502, type: 'Server.ClientProxy.InvalidSignatureValue' });
     expect(response.body.toString('utf8')).not.toContain('/persons/2');
+  });
+
+  describe('a provider’s signed error relayed only with its own side’s or the client’s types', () => {
+    /** The provider gateway signs `answer` as its answer to the request (a hostile provider holds its own keys). */
+    const providerSigns = (answer: HttpResponse) =>
+      ecosystem.http.route(PROVIDER_URL, async (request) => {
+        const { xRoadId, requestId, requestHash } = JSON.parse(Buffer.from(headerValue(request.headers, 'x-sild-manifest')!, 'base64').toString('utf8')) as ResponseBinding;
+        return (await signAnswer(ecosystem.provider.deps, { xRoadId, requestId, requestHash }, answer)).response;
+      });
+    const errorAnswer = (types: string[], body: string, contentType = 'application/json') => ({ status: 403, headers: { 'content-type': [contentType], 'x-road-error': types }, body: Buffer.from(body) });
+
+    test.each([
+      ['a consumer type in the first of two X-Road-Error lines', errorAnswer(['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}')],
+      ['a consumer type joined into one X-Road-Error line', errorAnswer(['Server.ClientProxy.LoggingFailed, Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}')],
+      ['a consumer type in the JSON body only', errorAnswer(['Server.ServerProxy.AccessDenied'], '{"type":"Server.ClientProxy.LoggingFailed","message":"page your operators"}')],
+      ['a consumer type in the XML body only, spelt with a character reference', errorAnswer(['Client.BadRequest'], '<error><type>Server&#46;ClientProxy.LoggingFailed</type><message>x</message></error>', 'application/xml')],
+      ['a consumer type in a CDATA section of a prefixed element', errorAnswer(['Client.BadRequest'], '<x:error xmlns:x="u"><x:type><![CDATA[Server.ClientProxy.LoggingFailed]]></x:type></x:error>', 'text/xml')],
+    ])('%s → Server.ServerProxy.InternalError (502)', async (_what, answer) => {
+      providerSigns(answer);
+      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({ status: 502, type: 'Server.ServerProxy.InternalError', message: expect.stringMatching(/Server\.ClientProxy\.LoggingFailed.*only a consumer gateway raises/) });
+    });
+
+    test('its own refusal, in JSON or XML, is relayed as signed', async () => {
+      providerSigns(errorAnswer(['Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied","message":"no"}'));
+      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({ status: 403, header: 'Server.ServerProxy.AccessDenied', type: 'Server.ServerProxy.AccessDenied' });
+      providerSigns(errorAnswer(['Client.BadRequest'], '<error><type>Client.BadRequest</type></error>', 'application/xml'));
+      expect((await ecosystem.call(`${PERSONS}/1`)).status).toBe(403);
+    });
   });
 
   test('an unsigned error page from something between the gateways is not presented as the provider’s answer', async () => {
