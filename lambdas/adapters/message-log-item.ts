@@ -9,10 +9,12 @@
  * - The session certificate (~650 bytes, the same for every message a container signs) is stored once in its own
  *   item (`CERT_PK`, sk = its id) and referenced by a 16-byte id — see `certificateIdOf`.
  * - Hashes, manifest, signature and body are binary; other attributes have short names (`ITEM_NAMES`).
- * - Headers are a list of `[name, values]` pairs, not a map: peers name them, and what lies between the log and the
+ * - Headers are one string of `name:value` lines, not a map: peers name them, and what lies between the log and the
  *   table (the SDK's marshaller and unmarshaller, a local DynamoDB) builds maps on plain objects, where a header named
- *   `__proto__` would set the prototype and vanish from the record while its signed manifest still covers it. Items
- *   written with a map still read.
+ *   `__proto__` would set the prototype and vanish from the record while its signed manifest still covers it. The
+ *   lines are also the smallest form (a map costs a list and its elements per header: a request record crossed 1 KB).
+ *   A header HTTP could not carry (a name with `:`, a value with a line break) is stored as `[name, values]` pairs;
+ *   items written with pairs or a map still read.
  * - `loggedAt`, `recordHash`, `sealWindow` and `expiresAt` keep their names: the seal index and TTL are defined on
  *   them.
  *
@@ -103,7 +105,7 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
     [ITEM_NAMES.manifest]: binary(record.manifest),
     [ITEM_NAMES.signature]: binary(record.signature),
     [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : storedCertificate(record) ? Buffer.from(certificateIdOf(record.certificate), 'hex') : record.certificate,
-    [ITEM_NAMES.headers]: record.headers && Object.entries(record.headers),
+    [ITEM_NAMES.headers]: record.headers && storableHeaders(record.headers),
     [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
     [ITEM_NAMES.bodyBytes]: record.bodyBytes,
     [ITEM_NAMES.bodyLogged]: record.bodyLogged,
@@ -168,10 +170,25 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
   return record as unknown as MessageLogRecord;
 }
 
-/** The headers an item holds — a list of `[name, values]` pairs, or a map in older items — keyed without a prototype. */
+/** Headers as `name:value` lines (each value of a repeated header on its own line, in order), or pairs where a line cannot hold one. */
+function storableHeaders(headers: Headers): string | [string, readonly string[]][] {
+  const entries = Object.entries(headers);
+  // No headers: an empty list (an empty string is what older DynamoDB implementations refuse).
+  if (entries.length === 0 || entries.some(([name, values]) => name.includes(':') || name.includes('\n') || values.some((value) => value.includes('\n')))) return entries;
+  return entries.flatMap(([name, values]) => values.map((value) => `${name}:${value}`)).join('\n');
+}
+
+/** The headers an item holds — lines, `[name, values]` pairs, or a map in older items — keyed without a prototype. */
 function storedHeaders(stored: unknown): Headers | undefined {
   if (stored === undefined) return undefined;
   const headers = peerKeyed<string[]>();
+  if (typeof stored === 'string') {
+    for (const line of stored === '' ? [] : stored.split('\n')) {
+      const colon = line.indexOf(':');
+      (headers[line.slice(0, colon)] ??= []).push(line.slice(colon + 1));
+    }
+    return headers;
+  }
   const entries = Array.isArray(stored) ? (stored as [string, string[]][]) : Object.entries(stored as Record<string, string[]>);
   for (const [name, values] of entries) headers[name] = [...values];
   return headers;

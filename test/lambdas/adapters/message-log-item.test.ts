@@ -1,6 +1,6 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { headersOf } from '../../../lambdas/core/http';
-import { certificateIdOf, itemToRecord, recordToItem, referencedCertificate, WRITE_ID } from '../../../lambdas/adapters/message-log-item';
+import { certificateIdOf, ITEM_NAMES, itemToRecord, recordToItem, referencedCertificate, WRITE_ID } from '../../../lambdas/adapters/message-log-item';
 import type { MessageLogRecord } from '../../../lambdas/core/message-log';
 import { recordHash } from '../../../lambdas/core/seal';
 import { itemSize } from '../../../bench/aws-call-counter';
@@ -93,6 +93,28 @@ describe('message-log items', () => {
 
   test("a typical GET's request record is under 1 KB with its write id: one write unit", () => {
     expect(itemSize(marshall({ ...recordToItem(request, storage), [WRITE_ID]: Buffer.alloc(8) }))).toBeLessThan(1024);
+  });
+
+  test('headers are stored as name:value lines, each value of a repeated header on its own line, and read back as they were', () => {
+    const repeated: MessageLogRecord = { ...request, headers: headersOf([['set-cookie', 'a=1'], ['x-multi', 'one'], ['set-cookie', 'b=2; Path=/'], ['x-empty', ''], ...Object.entries(request.headers!)]) };
+    const item = recordToItem(repeated, storage);
+    expect(item[ITEM_NAMES.headers]).toBe(`set-cookie:a=1\nset-cookie:b=2; Path=/\nx-multi:one\nx-empty:\nx-road-client:${client}\nx-road-id:${xRoadId}`);
+    expect(itemToRecord(unmarshall(marshall(item, { removeUndefinedValues: true })), certificates).headers).toEqual(repeated.headers);
+    // Smaller than a map or [name, values] pairs, which cost a list and its elements per header.
+    expect(itemSize(marshall(item))).toBeLessThan(itemSize(marshall({ ...item, [ITEM_NAMES.headers]: Object.entries(repeated.headers!) })));
+  });
+
+  test('headers HTTP could not carry (a line break in a value), and no headers at all, are stored as pairs and read back', () => {
+    for (const headers of [{ 'x-odd': ['a\nb'] }, {}] as Record<string, string[]>[]) {
+      const item = recordToItem({ ...request, headers }, storage);
+      expect(Array.isArray(item[ITEM_NAMES.headers])).toBe(true);
+      expect(itemToRecord(unmarshall(marshall(item, { removeUndefinedValues: true })), certificates).headers).toEqual(headers);
+    }
+  });
+
+  test('items written with [name, values] pairs still read', () => {
+    const item = { ...recordToItem(request, storage), [ITEM_NAMES.headers]: Object.entries(request.headers!) };
+    expect(itemToRecord(item, certificates)).toEqual(request);
   });
 
   test('items written before the compact format still read', () => {
