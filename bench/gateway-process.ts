@@ -35,6 +35,8 @@ import { cpuMs, serveRequests } from './child';
 export interface GatewayStartRequest {
   /** The ecosystem config (raw JSON, validated again here). */
   readonly config: unknown;
+  /** The secret the emulators' process derived the function principals' credentials from. */
+  readonly iamSecret: string;
   readonly emulators: EmulatorEndpoints;
   /** The consumer and provider agencies of the benchmarked exchange. */
   readonly consumerAgency: string;
@@ -117,6 +119,7 @@ async function start(request: GatewayStartRequest): Promise<GatewayEndpoints> {
     config,
     ephemeralPorts: true,
     emulatorEndpoints: request.emulators,
+    iamSecret: request.iamSecret,
     sampleBackend: false,
     canaryOnTimer: false,
     events: lambdaEvents('sild-gateway'),
@@ -141,10 +144,13 @@ async function start(request: GatewayStartRequest): Promise<GatewayEndpoints> {
     },
     (table) => (table === registryTableName ? REGISTRY_TABLE : MESSAGE_LOG_TABLE),
   );
-  counter.install(ecosystem.clients.kms as unknown as MiddlewareClient, 'kms');
-  counter.install(ecosystem.clients.dynamodb as unknown as MiddlewareClient, 'dynamodb');
-  if (ecosystem.clients.logWriter instanceof DynamoDbPutItemClient) counter.installWriter(ecosystem.clients.logWriter);
-  counter.install(ecosystem.clients.s3 as unknown as MiddlewareClient, 's3');
+  // Every function's own clients (each calls as its own principal), and the operator's (deploy-time writes).
+  for (const clients of [ecosystem.clients, ...Object.values(ecosystem.functionClients)]) {
+    counter.install(clients.kms as unknown as MiddlewareClient, 'kms');
+    counter.install(clients.dynamodb as unknown as MiddlewareClient, 'dynamodb');
+    if (clients.logWriter instanceof DynamoDbPutItemClient) counter.installWriter(clients.logWriter);
+    counter.install(clients.s3 as unknown as MiddlewareClient, 's3');
+  }
   snapshotCalls = () => counter.snapshot();
   return { consumerUrl: consumer.consumerUrl, providerUrl: provider.providerUrl, centralUrl: ecosystem.centralUrl, calibration };
 }

@@ -13,6 +13,7 @@
  * The machine has 2 cores shared by all four, so the layer's throughput is bounded by one core for the gateway
  * process and by what the emulators and the load generator leave over.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -177,8 +178,15 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     const backendUrl = await backend.request<string>('start', options.profiles[0]);
     const profiling = options.gatewayCpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.gatewayCpuProfileDir}`] : [];
     gateway = forkIpcChild('bench/gateway-process.ts', { nodeFlags: profiling, captureStderr: true });
+    // The emulators enforce the stacks' IAM, as the local runtime always does: each function calls as its own
+    // principal, its credential derived from this secret in both processes.
+    const config = benchmarkConfig(backendUrl);
+    const iamSecret = randomBytes(24).toString('base64');
+    const installed = await emulators.command<{ installed?: number; error?: string }>({ cmd: 'iam', config, secret: iamSecret });
+    if (installed.error !== undefined) throw new Error(`The emulators could not install the local IAM: ${installed.error}`);
     const start: GatewayStartRequest = {
-      config: benchmarkConfig(backendUrl),
+      config,
+      iamSecret,
       emulators: emulators.endpoints,
       consumerAgency: CONSUMER_AGENCY,
       providerAgency: PROVIDER_AGENCY,

@@ -37,7 +37,10 @@ export const RUNTIME_PROVIDED_MODULES = ['@aws-sdk/*', '@smithy/*'] as const;
  */
 export const TRACING_ONLY_MODULES = ['@aws-lambda-powertools/tracer'] as const;
 
-/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+/**
+ * Lambda's limit on the total size of a function's environment variables (keys and values): 4 KB
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
 const ENVIRONMENT_LIMIT_BYTES = 4096;
 /** What an unresolved token (an ARN, a table name) is assumed to take once deployed. */
 const TOKEN_ESTIMATE_BYTES = 128;

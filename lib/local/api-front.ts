@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
+import { MAX_REQUEST_HEAD_BYTES, requestHeadBytes } from '../../lambdas/core/http';
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { guardedListener } from './request-input';
@@ -63,18 +64,17 @@ export interface ApiFront {
   stop(): Promise<void>;
 }
 
-/** API Gateway's limit on the request line and headers together (both API types). */
-const MAX_HEADER_BYTES = 10_240;
 /**
  * Lambda's synchronous invocation payload, each way (the event and the result as JSON, so a base64 body counts a
  * third more): https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
  */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
+/** The request line and headers as API Gateway measures them against its limit (`MAX_REQUEST_HEAD_BYTES`). */
 function headerBytes(request: IncomingMessage): number {
-  let size = (request.url ?? '').length + (request.method ?? '').length;
-  for (const part of request.rawHeaders) size += part.length;
-  return size;
+  const lines: [string, string][] = [];
+  for (let index = 0; index < request.rawHeaders.length; index += 2) lines.push([request.rawHeaders[index], request.rawHeaders[index + 1]]);
+  return requestHeadBytes(request.method ?? '', request.url ?? '', lines);
 }
 
 type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'INVALID_SIGNATURE' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
@@ -128,7 +128,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     const search = queryIndex < 0 ? '' : target.slice(queryIndex + 1);
     const method = request.method ?? 'GET';
     const body = await readBody(request, maxBodyBytes);
-    if (body === undefined || headerBytes(request) > MAX_HEADER_BYTES) return refuse(response, 'REQUEST_TOO_LARGE', requestId);
+    if (body === undefined || headerBytes(request) > MAX_REQUEST_HEAD_BYTES) return refuse(response, 'REQUEST_TOO_LARGE', requestId);
     if (!API_GATEWAY_METHODS.has(method)) return refuse(response, 'MISSING_AUTHENTICATION_TOKEN', requestId);
 
     let matched: { route: (typeof routes)[number]; pathParameters: Record<string, string> } | undefined;

@@ -43,7 +43,10 @@ export async function startLocalDynamoDb(options: { path?: string; port?: number
   };
 }
 
-/** dynalite's largest request; a larger one it answers 413 itself. */
+/**
+ * dynalite's largest request; a larger one it answers 413 itself. Its items are bounded at DynamoDB's 400 KB
+ * (`maxItemSizeKb` defaults to 400: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
+ */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /**

@@ -137,6 +137,8 @@ export interface LocalEcosystem {
   federate(instances: readonly FederatedInstance[]): Promise<void>;
   /** The operator's clients (administrator credentials). */
   readonly clients: AwsClients;
+  /** Each function's own clients, by function name (`tax-board/consumer`, `central/publisher`, …). */
+  readonly functionClients: Readonly<Record<string, AwsClients>>;
   readonly central: ApiFront;
   /** Each agency's registrar principal (same order as the config): what joins the central. */
   readonly credentials: readonly LocalCredential[];
@@ -190,8 +192,9 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       return created;
     };
     const clients = awsClients(LOCAL_CREDENTIALS);
+    const clientsByFunction: Record<string, AwsClients> = {};
     /** The clients of one function, calling as its own principal. */
-    const functionClients = (name: string) => awsClients(setup.credentials[name]);
+    const functionClients = (name: string) => (clientsByFunction[name] ??= awsClients(setup.credentials[name]));
 
     // What the stacks deploy (as the deploying role: the operator): tables and keys.
     await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
@@ -361,6 +364,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         await publisher.publish();
       },
       clients,
+      functionClients: clientsByFunction,
       central,
       credentials,
       iam: setup,

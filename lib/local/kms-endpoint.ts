@@ -67,7 +67,7 @@ export interface KmsFault {
 
 const TARGET_PREFIX = 'TrentService.';
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** Real KMS limit for RAW messages passed to Sign/Verify. */
+/** KMS's limit for RAW messages passed to Sign/Verify (https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html: Message, 1–4096 bytes). */
 const MAX_RAW_MESSAGE_BYTES = 4096;
 /** Generous cap on request bodies so a runaway client cannot exhaust memory. */
 const MAX_BODY_BYTES = 1024 * 1024;

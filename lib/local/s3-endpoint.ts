@@ -40,6 +40,7 @@ export interface LocalS3Endpoint {
   stop(): Promise<void>;
 }
 
+/** A local bound well below S3's 5 GB for one PUT: Sild's bodies are at most the gateways' 6 MB limit. */
 const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3Endpoint> {
@@ -74,6 +75,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     const caller = presigned ? await presignedCaller(iam, request, url, now()) : await signedCaller(iam, request, body, 's3', { uriEscapePath: false });
     if ('refusal' in caller) return s3Error(response, 403, ...SIGNATURE_ERRORS[caller.refusal]);
     if ('problem' in caller) return s3Error(response, 403, 'AccessDenied', caller.problem);
+    if ('invalid' in caller) return s3Error(response, 400, 'AuthorizationQueryParametersError', caller.invalid);
     const action = request.method === 'PUT' ? (key === '' ? 's3:CreateBucket' : 's3:PutObject') : 's3:GetObject';
     const denied = await refusal(iam, caller.principal, action, bucket, key === '' ? undefined : key);
     if (denied) return s3Error(response, 403, 'AccessDenied', denied);
@@ -132,7 +134,10 @@ function s3Error(response: ServerResponse, status: number, code: string, message
 }
 
 /** Who signed a presigned GET, or why it is not acceptable (no signature, expired, wrong signature). */
-async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL, nowMs: number): Promise<{ principal: LocalPrincipal } | { problem: string } | { refusal: SignatureRefusal }> {
+/** The longest a presigned URL may live (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html). */
+const MAX_PRESIGN_SECONDS = 604_800;
+
+async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL, nowMs: number): Promise<{ principal: LocalPrincipal } | { problem: string } | { invalid: string } | { refusal: SignatureRefusal }> {
   const query = url.searchParams;
   const signature = query.get('X-Amz-Signature');
   const credential = query.get('X-Amz-Credential')?.split('/');
@@ -143,6 +148,8 @@ async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL
   if (!principal) return { refusal: 'UnrecognizedClient' };
   const credentials = { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey };
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  // S3 accepts X-Amz-Expires of 1 to 604,800 seconds (a week) and refuses a longer one outright.
+  if (!(expires >= 1 && expires <= MAX_PRESIGN_SECONDS)) return { invalid: 'X-Amz-Expires must be less than a week (in seconds) that is 604800' };
   if (Number.isNaN(signingDate.getTime()) || nowMs > signingDate.getTime() + expires * 1000) return { problem: 'Request has expired' };
   // Re-sign the same request: the query without the signature parameters presign adds, the payload hash travelling
   // as the `X-Amz-Content-Sha256` header (hoisted back into the query), as the SDK's presigner does.

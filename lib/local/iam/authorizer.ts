@@ -77,10 +77,11 @@ export class LocalAuthorizer {
   async authorize(request: AuthorizationRequest): Promise<Decision> {
     const { principal } = request;
     if (principal.policies === undefined) return { allowed: true };
-    const key = JSON.stringify([principal.accessKeyId, request.action, request.resource, request.resourceAccount, request.context ?? {}, request.resourcePolicy ?? null]);
+    const normalized = { ...request, context: comparableContext(principal, request.context) };
+    const key = JSON.stringify([principal.accessKeyId, request.action, request.resource, request.resourceAccount, normalized.context ?? {}, request.resourcePolicy ?? null]);
     const known = this.decisions.get(key);
     if (known) return known;
-    const decision = await this.evaluate(request);
+    const decision = await this.evaluate(normalized);
     if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
     this.decisions.set(key, decision);
     return decision;
@@ -116,6 +117,41 @@ export class LocalAuthorizer {
     if (analysis?.identityAnalysis?.result !== 'Allowed') return refused(`because no identity-based policy allows the ${action} action`);
     return refused(`because no resource-based policy allows the ${action} action`);
   }
+}
+
+const LEADING_KEYS = 'dynamodb:leadingkeys';
+/** Stands for every leading key no policy of the principal names (each log record has a key of its own). */
+const UNNAMED_KEY = '\u0000unnamed-key';
+const literalKeysOf = new WeakMap<LocalPrincipal, ReadonlySet<string> | null>();
+
+/**
+ * The request's context with each leading key that none of the principal's policies names replaced by one stand-in:
+ * where every condition on `dynamodb:LeadingKeys` compares whole strings (`StringEquals`, `StringNotEquals`), such keys
+ * are indistinguishable to the policies, and the decision for one is the decision for all — so it can be cached.
+ */
+function comparableContext(principal: LocalPrincipal, context: AuthorizationRequest['context']): AuthorizationRequest['context'] {
+  const keys = context?.['dynamodb:LeadingKeys'];
+  if (keys === undefined) return context;
+  if (!literalKeysOf.has(principal)) literalKeysOf.set(principal, namedLeadingKeys(principal.policies ?? []));
+  const named = literalKeysOf.get(principal);
+  if (!named) return context;
+  return { ...context, 'dynamodb:LeadingKeys': [keys].flat().map((key) => (named.has(key) ? key : UNNAMED_KEY)) };
+}
+
+/** Every leading key the policies name, or null when some condition on them is not an exact string comparison. */
+function namedLeadingKeys(policies: readonly PolicyDocument[]): ReadonlySet<string> | null {
+  const named = new Set<string>();
+  for (const statement of policies.flatMap((policy) => policy.Statement)) {
+    for (const [operator, conditions] of Object.entries((statement.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+      for (const [key, values] of Object.entries(conditions)) {
+        if (key.toLowerCase() !== LEADING_KEYS) continue;
+        const base = operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
+        if (base !== 'StringEquals' && base !== 'StringNotEquals') return null;
+        for (const value of [values].flat()) named.add(String(value));
+      }
+    }
+  }
+  return named;
 }
 
 /** A fresh local credential (the `AKIA…` form, as IAM issues them). */
