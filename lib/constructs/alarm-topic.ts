@@ -1,10 +1,11 @@
 /**
- * Where a stack's alarms go: one SNS topic (TLS only), optionally with e-mail subscriptions, and a helper that makes
- * an alarm notify it when it fires and when it recovers.
+ * Where a stack's alarms go: one SNS topic (TLS only, CloudWatch alarms of this account may publish), optionally with
+ * e-mail subscriptions, and a helper that makes an alarm notify it when it fires and when it recovers.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -35,6 +36,19 @@ export class AlarmTopic extends Construct {
     super(scope, id);
     this.label = props.displayName;
     this.topic = new sns.Topic(this, 'Topic', { displayName: `${props.displayName} alarms`, enforceSSL: true });
+    // A topic policy replaces SNS's default one (which lets the owner account publish): with only enforceSSL's Deny
+    // in it, nothing may publish and every alarm would change state silently. CloudWatch publishes as a service
+    // principal, bound to this account's alarms (no other account's alarm can use the topic: the confused deputy).
+    const { account, region, partition } = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
+      }),
+    );
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { topicPoliciesCloudWatchCannotPublish } from '../support/synth';
 
 const APP = join(__dirname, '..', '..', 'examples', 'agency-app');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
@@ -50,6 +51,9 @@ describe('examples/agency-app', () => {
     expect(JSON.stringify(resources('Custom::SildAccessPolicy'))).toContain('DEV/GOV/70000002/tax-records');
     // It registers with the central named in its config.
     expect(JSON.stringify(resources('Custom::SildGatewayRegistration'))).toContain('https://central.sild.example.gov/prod/');
+    // Its alarms can notify (a topic policy replaces SNS's default one).
+    expect(resources('AWS::SNS::TopicPolicy')).toHaveLength(1);
+    expect(topicPoliciesCloudWatchCannotPublish(template)).toEqual([]);
   });
 
   test('npm pack ships compiled JS, declarations and the Lambda sources the constructs bundle — not tests or local state', () => {

@@ -149,3 +149,13 @@ export function signableKeysOf(template: any, roleLogicalId: string): unknown[] 
     .filter((statement: { Action: string | string[] }) => [statement.Action].flat().includes('kms:Sign'))
     .flatMap((statement: { Resource: unknown }) => [statement.Resource].flat());
 }
+
+/**
+ * The SNS topic policies of a template that do not let CloudWatch alarms publish (a topic policy replaces SNS's
+ * default one, so a policy without this Allow silences every alarm notifying its topics), by logical id.
+ */
+export function topicPoliciesCloudWatchCannotPublish(template: any): string[] {
+  return Object.entries(resourcesOfType(template, 'AWS::SNS::TopicPolicy'))
+    .filter(([, policy]) => !(policy.Properties.PolicyDocument.Statement as { Effect: string; Principal?: { Service?: unknown }; Action: string | string[] }[]).some((statement) => statement.Effect === 'Allow' && [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com') && [statement.Action].flat().includes('sns:Publish')))
+    .map(([logicalId]) => logicalId);
+}

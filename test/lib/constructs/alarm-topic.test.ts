@@ -1,6 +1,7 @@
 /**
- * AlarmTopic promises a TLS-only topic with the given e-mail subscriptions, and alarms that notify it on firing and on
- * recovery, described with the topic's label; a function's concurrency alarm sits at 80 % of its reserved ceiling.
+ * AlarmTopic promises a TLS-only topic that this account's CloudWatch alarms may publish to, with the given e-mail
+ * subscriptions, and alarms that notify it on firing and on recovery, described with the topic's label; a function's
+ * concurrency alarm sits at 80 % of its reserved ceiling.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -26,4 +27,25 @@ test('alarms notify the topic on firing and recovery; function alarms use the re
   expect(alarms.map((alarm) => alarm.Properties.AlarmDescription).filter(Boolean)).toEqual([expect.stringMatching(/^Sild TEST thing: Fn failed/), expect.stringMatching(/^Sild TEST thing: Fn invocations were throttled/), expect.stringMatching(/^Sild TEST thing: Fn concurrency near its reserved ceiling of 10/)]);
   expect(alarms.find((alarm) => alarm.Properties.MetricName === 'ConcurrentExecutions')!.Properties.Threshold).toBe(8);
   expect(Object.values(resourcesOfType(json, 'AWS::SNS::Subscription'))[0].Properties).toMatchObject({ Protocol: 'email', Endpoint: 'ops@example.org' });
+});
+
+test('CloudWatch alarms of this account may publish to the topic; anything without TLS is denied', () => {
+  const { stack } = constructStack();
+  new AlarmTopic(stack, 'Alarms', { displayName: 'Sild TEST thing' });
+  const json = Template.fromStack(stack).toJSON();
+  const topicRef = { Ref: Object.keys(resourcesOfType(json, 'AWS::SNS::Topic'))[0] };
+  const [policy] = Object.values(resourcesOfType(json, 'AWS::SNS::TopicPolicy'));
+  expect(policy.Properties.Topics).toEqual([topicRef]);
+  // A topic policy replaces SNS's default one: without this Allow only the TLS Deny would be left, and no alarm could notify.
+  expect(policy.Properties.PolicyDocument.Statement).toEqual([
+    expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    {
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicRef,
+      Condition: { StringEquals: { 'aws:SourceAccount': '555555555555' }, ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-north-1:555555555555:alarm:*' } },
+    },
+  ]);
 });
