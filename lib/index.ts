@@ -23,6 +23,17 @@ export {
   type AgencyConfig,
 } from './config/ecosystem-config';
 export { ConfigError } from './config/config-parts';
+export {
+  concurrencyPlan,
+  planOfParties,
+  centralParty,
+  gatewayParty,
+  unreservedMinimum,
+  type AccountConcurrency,
+  type ConcurrencyParty,
+  type ConcurrencyPlanDocuments,
+  type FunctionReservation,
+} from './config/concurrency-plan';
 export { validateServiceDescriptions } from './config/service-descriptions';
 
 /** The building blocks the two constructs are made of, for apps that compose their own. */

@@ -4,7 +4,7 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
 
 /** One entry of the join allow-list. */
 export const allowedAgencySchema = strictObject({
@@ -34,8 +34,13 @@ export const centralFieldsSchema = strictObject({
   signingKeys: signingKeysSchema.optional(),
   /** Accept gateway URLs on private addresses (all gateways share one network). @default false */
   allowPrivateProviderUrls: z.boolean().default(false),
-  /** Reserved concurrency of the central function. @default 20 */
-  concurrency: z.number().int().min(1).default(20),
+  /**
+   * Reserved concurrency of the central function (its ceiling and floor), opt-in; checked at synth against
+   * `lambdaConcurrencyQuota` like the gateways'. @default - none reserved (the stage throttle and WAF bound a flood)
+   */
+  concurrency: z.number().int().min(1).optional(),
+  /** The central account's Lambda concurrency quota in its Region (Service Quotas L-B99A9384). @default 1000 */
+  lambdaConcurrencyQuota: z.number().int().min(1).default(DEFAULT_LAMBDA_CONCURRENCY_QUOTA),
   /** AWS WAF on the central API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
   /** X-Ray tracing of the central's functions. @default false */

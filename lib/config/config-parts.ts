@@ -42,6 +42,9 @@ export const wafSchema = strictObject({
 });
 export const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
 
+/** Lambda's default concurrency quota per account and Region (a new account's may be 10: state it then). */
+export const DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1000;
+
 /**
  * The configuration anchor's key as the central stack prints it: an EC public key, DER SPKI in base64. Checked at
  * synth: a mistyped anchor would otherwise surface only when the deployed gateway rejects every global configuration.

@@ -12,7 +12,7 @@ import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema, type SealingSettings } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
 
 const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -81,9 +81,19 @@ export const gatewayFieldsSchema = strictObject({
       strictObject({ mode: z.literal('iam'), principals: z.array(strictObject({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
     ])
     .optional(),
-  /** Reserved concurrency per function (each side's ceiling, and the sealer's guaranteed floor). @default consumer 100, provider 100, sealer 2 */
-  concurrency: strictObject({ consumer: z.number().int().min(1).default(100), provider: z.number().int().min(1).default(100), sealer: z.number().int().min(1).default(2) })
-    .default({ consumer: 100, provider: 100, sealer: 2 }),
+  /**
+   * Reserved concurrency per function, each opt-in: a reservation is the function's ceiling and its floor (the
+   * sealer's keeps sealing going under a flood). It is taken from the account's pool in this Region, so synth refuses
+   * reservations above `lambdaConcurrencyQuota` less what Lambda keeps unreserved (`concurrency-plan.ts`).
+   * @default - none reserved: the functions share the account's unreserved pool; the stage throttles and WAF bound a flood
+   */
+  concurrency: strictObject({ consumer: z.number().int().min(1).optional(), provider: z.number().int().min(1).optional(), sealer: z.number().int().min(1).optional() }).default({}),
+  /**
+   * The account's Lambda concurrency quota in this Region (Service Quotas, "Concurrent executions", L-B99A9384): what
+   * the reservations are checked against at synth, and what the account-concurrency alarm watches. A new account may
+   * have 10. @default 1000
+   */
+  lambdaConcurrencyQuota: z.number().int().min(1).default(DEFAULT_LAMBDA_CONCURRENCY_QUOTA),
   /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
   waf: wafSchema.default(WAF_DEFAULT),
   /**

@@ -61,19 +61,63 @@ export class AlarmTopic extends Construct {
     return this.notify(new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props, evaluationPeriods: props.evaluationPeriods ?? 1 }));
   }
 
-  /** A function's errors, throttles, and concurrency at 80 % of its reserved ceiling. */
+  /**
+   * Each function's alarms (`watchFunction`), and — as functions without a reservation share the account's pool —
+   * the account's claimed concurrency near `lambdaConcurrencyQuota` (`watchAccountConcurrency`).
+   */
+  public watchFunctions(functions: Readonly<Record<string, SildFunction>>, lambdaConcurrencyQuota: number): cloudwatch.Alarm[] {
+    const reserved = Object.values(functions).reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0);
+    return [...Object.entries(functions).flatMap(([label, fn]) => this.watchFunction(label, fn)), this.watchAccountConcurrency(lambdaConcurrencyQuota, reserved)];
+  }
+
+  /**
+   * A function's errors and throttles (with a reservation or without: the account's pool ran out); with a
+   * reservation of 2 or more, also its concurrency at 80 % of it — never below 2, which a scheduled function's single
+   * run reaches every time (a reservation of 1 is watched by its throttles alone).
+   */
   public watchFunction(label: string, fn: SildFunction): cloudwatch.Alarm[] {
-    return [
+    const reserved = fn.reservedConcurrency;
+    const alarms = [
       this.alarm(`${label}Errors`, { metric: fn.metricErrors({ period: FIVE_MINUTES }), threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${this.label}: ${label} failed (its logs say why)` }),
-      this.alarm(`${label}Throttles`, { metric: fn.metricThrottles({ period: FIVE_MINUTES }), threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${this.label}: ${label} invocations were throttled at the reserved concurrency of ${fn.reservedConcurrency}` }),
-      this.alarm(`${label}Concurrency`, {
-        metric: fn.metric('ConcurrentExecutions', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
-        threshold: Math.max(1, Math.floor(fn.reservedConcurrency * 0.8)),
+      this.alarm(`${label}Throttles`, {
+        metric: fn.metricThrottles({ period: FIVE_MINUTES }),
+        threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 3,
-        alarmDescription: `${this.label}: ${label} concurrency near its reserved ceiling of ${fn.reservedConcurrency} (raise concurrency in the config, or find the flood)`,
+        alarmDescription:
+          reserved === undefined
+            ? `${this.label}: ${label} invocations were throttled: the account's unreserved Lambda concurrency in this Region ran out (is the quota what lambdaConcurrencyQuota says? reservations elsewhere? a flood?)`
+            : `${this.label}: ${label} invocations were throttled at the reserved concurrency of ${reserved}`,
       }),
     ];
+    if (reserved !== undefined && reserved >= 2) {
+      alarms.push(
+        this.alarm(`${label}Concurrency`, {
+          metric: fn.metric('ConcurrentExecutions', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+          threshold: Math.max(2, Math.floor(reserved * 0.8)),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 3,
+          alarmDescription: `${this.label}: ${label} concurrency near its reserved ceiling of ${reserved} (raise concurrency in the config, or find the flood)`,
+        }),
+      );
+    }
+    return alarms;
+  }
+
+  /**
+   * The account's claimed Lambda concurrency in this Region (every reservation plus the unreserved concurrency in use;
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html) for 3 minutes at this stack's
+   * reservations plus 80 % of what they leave of the quota: functions without a reservation are throttled when it
+   * reaches the quota. A reservation alone never reaches the threshold.
+   */
+  public watchAccountConcurrency(lambdaConcurrencyQuota: number, reserved: number): cloudwatch.Alarm {
+    const threshold = reserved + Math.floor((lambdaConcurrencyQuota - reserved) * 0.8);
+    return this.alarm('AccountConcurrency', {
+      metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ClaimedAccountConcurrency', statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      alarmDescription: `${this.label}: the account's claimed Lambda concurrency in this Region reached ${threshold} of its quota of ${lambdaConcurrencyQuota} (lambdaConcurrencyQuota): functions without a reservation are throttled at the quota (find the flood, or raise the quota)`,
+    });
   }
 
   /** An API's share of 5xx answers above `percent` over 5 minutes. */

@@ -17,6 +17,8 @@ export interface CentralMonitoringProps {
   readonly registry: dynamodb.ITable;
   /** The publisher's schedule: it is stalled when it has not run for two of them. */
   readonly publishEveryMinutes: number;
+  /** The account's Lambda concurrency quota in this Region: the account-concurrency alarm's scale. */
+  readonly lambdaConcurrencyQuota: number;
   /** @default - none (the topic only) */
   readonly alarmEmails?: readonly string[];
 }
@@ -36,8 +38,7 @@ export class CentralMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       alarmDescription: `${label}: the publisher has not run for two of its periods; every gateway's configuration ages towards expiry`,
     });
-    alarms.watchFunction('CentralFunction', props.functions.central);
-    alarms.watchFunction('PublisherFunction', props.functions.publisher);
+    alarms.watchFunctions({ CentralFunction: props.functions.central, PublisherFunction: props.functions.publisher }, props.lambdaConcurrencyQuota);
     alarms.watchApi('CentralApi', props.api);
     const operations = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.SCAN, dynamodb.Operation.UPDATE_ITEM];
     alarms.alarm('RegistrySystemErrors', {

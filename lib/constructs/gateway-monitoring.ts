@@ -28,6 +28,8 @@ export interface GatewayMonitoringProps {
   readonly maxLagSeconds: number;
   /** The canary's schedule: its alarm's period. */
   readonly canaryMinutes: number;
+  /** The account's Lambda concurrency quota in this Region: the account-concurrency alarm's scale. */
+  readonly lambdaConcurrencyQuota: number;
   /** @default - none (the topic only) */
   readonly alarmEmails?: readonly string[];
 }
@@ -91,7 +93,7 @@ export class GatewayMonitoring extends Construct {
     alarms.alarm('LayerFaults', { metric: layerFaults, ...atLeastOne, alarmDescription: `${label}: a message failed with LoggingFailed, SigningFailed, DatabaseError, TimestampingFailed or OutdatedGlobalConf` });
     alarms.watchApi('ConsumerApi', props.apis.consumer);
     alarms.watchApi('ProviderApi', props.apis.provider);
-    for (const [name, fn] of Object.entries(props.functions)) alarms.watchFunction(`${name[0].toUpperCase()}${name.slice(1)}Function`, fn);
+    alarms.watchFunctions(Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [`${name[0].toUpperCase()}${name.slice(1)}Function`, fn])), props.lambdaConcurrencyQuota);
     const operations = [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.GET_ITEM, dynamodb.Operation.QUERY];
     alarms.alarm('TableSystemErrors', { metric: props.table.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB system errors on the message log` });
     alarms.alarm('TableThrottles', { metric: props.table.metricThrottledRequestsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB throttled the message log` });

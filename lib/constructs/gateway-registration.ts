@@ -48,7 +48,6 @@ export class GatewayRegistration extends Construct {
       description: `Sild: registers gateway ${props.agency} with the central registry (custom resource)`,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      reservedConcurrency: 1,
       logRetention: props.logRetention,
     });
     // The join carries a signature by the key it registers (proof of possession); Sign includes GetPublicKey.

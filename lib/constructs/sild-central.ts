@@ -11,12 +11,14 @@ import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, federatedInstancesItem, g
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
+import { centralParty } from '../config/concurrency-plan';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, federatedInstances, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { CentralMonitoring } from './central-monitoring';
 import { GlobalConfigurationCdn } from './global-configuration-cdn';
 import { checkDeploymentTarget } from './deployment-target';
+import { checkLambdaConcurrency } from './lambda-concurrency-check';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction } from './sild-function';
 import { SildRestApi } from './sild-rest-api';
@@ -47,6 +49,7 @@ export class SildCentral extends Construct {
     super(scope, id);
     const config = (this.config = parseCentralConfig(props, `SildCentral ${id} props`));
     checkDeploymentTarget(this, `The central of ${config.instance}`, config.central);
+    checkLambdaConcurrency(this, centralParty(config));
     Tags.of(this).add('sild:instance', config.instance);
     Tags.of(this).add('sild:component', 'central');
 
@@ -83,7 +86,6 @@ export class SildCentral extends Construct {
       description: `Sild ${config.instance}: publishes the global configuration`,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      reservedConcurrency: 1,
       environment,
     });
     const generationMinutes = Math.max(1, Math.round(config.central.globalConfGenerationSeconds / 60));
@@ -148,6 +150,7 @@ export class SildCentral extends Construct {
       api: this.api.metrics,
       registry: this.registry.table,
       publishEveryMinutes: generationMinutes,
+      lambdaConcurrencyQuota: config.central.lambdaConcurrencyQuota,
       alarmEmails: config.central.monitoring.alarmEmails,
     });
 

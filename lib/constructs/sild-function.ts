@@ -65,9 +65,12 @@ export interface SildFunctionProps {
   readonly memorySize?: number;
   /**
    * Reserved concurrency: the function's ceiling (a flood cannot take the account's whole pool) and its floor
-   * (other functions cannot starve it).
+   * (other functions cannot starve it). It is taken from the account's pool, which Lambda refuses below its
+   * unreserved minimum: a new account (quota 10) cannot reserve at all — hence opt-in, checked by the stacks against
+   * the configured quota (`concurrency-plan.ts`).
+   * @default - none: the function shares the account's unreserved pool
    */
-  readonly reservedConcurrency: number;
+  readonly reservedConcurrency?: number;
   /** @default Duration.seconds(29) — API Gateway's integration timeout */
   readonly timeout?: Duration;
   /** Retention of the function's own (payload-free) log group. @default logs.RetentionDays.THREE_MONTHS */
@@ -79,8 +82,8 @@ export interface SildFunctionProps {
 }
 
 export class SildFunction extends NodejsFunction {
-  /** Its reserved concurrency (the alarms watch how close it runs to it). */
-  public readonly reservedConcurrency: number;
+  /** Its reserved concurrency (the alarms watch how close it runs to it), if it has one. */
+  public readonly reservedConcurrency?: number;
 
   constructor(scope: Construct, id: string, props: SildFunctionProps) {
     // Role and log group are created before the function (they are its props), as siblings named after it.

@@ -19,11 +19,13 @@ import { CERT_PK } from '../../lambdas/adapters/message-log-item';
 import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
+import { gatewayParty } from '../config/concurrency-plan';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
+import { checkLambdaConcurrency } from './lambda-concurrency-check';
 import { BodyStoreBucket } from './body-store-bucket';
 import { GatewayMonitoring } from './gateway-monitoring';
 import { GatewayRegistration } from './gateway-registration';
@@ -73,6 +75,7 @@ export class SildGateway extends Construct {
     const { descriptionsDir, ...config } = props;
     const gateway = (this.config = parseGatewayConfig(config, `SildGateway ${id} props`, descriptionsDir ?? '.'));
     checkDeploymentTarget(this, `Gateway ${gateway.name}`, gateway);
+    checkLambdaConcurrency(this, gatewayParty(gateway));
     Tags.of(this).add('sild:instance', gateway.instance);
     Tags.of(this).add('sild:component', 'gateway');
     Tags.of(this).add('sild:agency', gateway.name);
@@ -166,7 +169,8 @@ export class SildGateway extends Construct {
       entry: 'lambdas/gateway/sealer.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, message-log sealer`,
       environment,
-      // Reserved, so a flood on the other functions can never starve sealing (and trip fail-closed).
+      // A reservation (opt-in) keeps a flood on the other functions from starving sealing; without one, sealing that
+      // cannot run trips fail-closed, so nothing unsealed is delivered.
       reservedConcurrency: gateway.concurrency.sealer,
       timeout: Duration.minutes(5),
       vpcPlacement,
@@ -188,7 +192,6 @@ export class SildGateway extends Construct {
       entry: 'lambdas/gateway/canary.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, canary`,
       environment,
-      reservedConcurrency: 1,
       timeout: Duration.seconds(60),
       vpcPlacement,
     });
@@ -284,6 +287,7 @@ export class SildGateway extends Construct {
       table: this.messageLog.table,
       maxLagSeconds: parseGatewaySettings(settings).sealing.maxLagSeconds,
       canaryMinutes: gateway.monitoring.canaryMinutes,
+      lambdaConcurrencyQuota: gateway.lambdaConcurrencyQuota,
       alarmEmails: gateway.monitoring.alarmEmails,
     });
 

@@ -51,6 +51,8 @@ describe('examples/agency-app', () => {
     expect(JSON.stringify(resources('Custom::SildAccessPolicy'))).toContain('DEV/GOV/70000002/tax-records');
     // It registers with the central named in its config.
     expect(JSON.stringify(resources('Custom::SildGatewayRegistration'))).toContain('https://central.sild.example.gov/prod/');
+    // A new account (Lambda concurrency quota 10) can take it: no function reserves concurrency.
+    expect(resources('AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions).filter((reserved) => reserved !== undefined)).toEqual([]);
     // Its alarms can notify (a topic policy replaces SNS's default one).
     expect(resources('AWS::SNS::TopicPolicy')).toHaveLength(1);
     expect(topicPoliciesCloudWatchCannotPublish(template)).toEqual([]);

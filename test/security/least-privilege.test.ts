@@ -45,18 +45,31 @@ describe('templates', () => {
     expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } });
   });
 
-  test('every Sild function has reserved concurrency from the config; the sealer always keeps a floor', () => {
+  // Property 10 as rewritten for issue 22: a new account (quota 10) can reserve nothing, so ceilings come from the
+  // stage throttles and WAF (tested beside), reservations — the sealer's floor included — are opt-in, and
+  // fail-closed sealing is the backstop when sealing cannot run.
+  test('no Sild function reserves concurrency unless the config says so; reservations come from the config only, within the quota', () => {
     const reserved = (template: any) =>
       Object.fromEntries(
         Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
           .filter((fn) => /Sild/.test(String(fn.Properties.Description)))
           .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(-2, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
       );
-    expect(reserved(agency)).toEqual({ CanaryFunction: 1, ConsumerFunction: 100, ProviderFunction: 100, SealerFunction: 2 });
-    expect(reserved(demo.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: 20, PublisherFunction: 1 });
-    const tuned = synth(configWith((raw) => (raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 })));
-    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ CanaryFunction: 1, ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
+    expect(reserved(agency)).toEqual({ CanaryFunction: undefined, ConsumerFunction: undefined, ProviderFunction: undefined, SealerFunction: undefined });
+    expect(reserved(demo.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: undefined, PublisherFunction: undefined });
+    for (const stack of demo.assembly.stacks) {
+      for (const fn of Object.values(resourcesOfType(stack.template, 'AWS::Lambda::Function'))) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    const tuned = synth(configWith((raw) => {
+      raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 };
+      raw.central.concurrency = 20;
+    }));
+    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ CanaryFunction: undefined, ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
+    expect(reserved(tuned.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: 20, PublisherFunction: undefined });
     expect(() => configWith((raw) => (raw.agencies[0].concurrency = { sealer: 0 }))).toThrow(/agencies\.0\.concurrency\.sealer/);
+    // Above the account's quota less Lambda's unreserved minimum, synth fails (lambda-concurrency-check.test.ts).
+    const overQuota = synth(configWith((raw) => Object.assign(raw.agencies[0], { lambdaConcurrencyQuota: 10, concurrency: { sealer: 1 } })));
+    expect(overQuota.messages(POPULATION, 'error')).toEqual([expect.stringMatching(/^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1 .*above the limit of 0/)]);
   });
 
   test('the provider and central APIs sit behind a WAF rate rule by default; the config can turn it off', () => {

@@ -22,13 +22,23 @@ describe('CentralMonitoring', () => {
   test('alarms on the publisher, both functions, the API and the registry, each notifying the topic', () => {
     const topic = resourceAt(json, '/Monitoring/Alarms/Topic/Resource').logicalId;
     expect(alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']).split('/').slice(-2, -1)[0]).sort()).toEqual(
-      ['PublisherStalled', 'CentralApiServerErrorRate', 'RegistrySystemErrors', ...['Central', 'Publisher'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`, `${fn}FunctionConcurrency`])].sort(),
+      ['PublisherStalled', 'CentralApiServerErrorRate', 'RegistrySystemErrors', 'AccountConcurrency', ...['Central', 'Publisher'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`])].sort(),
     );
     for (const alarm of alarms) expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toEqual([[{ Ref: topic }], [{ Ref: topic }]]);
   });
 
   test('a publisher that has not run for two of its periods fires (missing data counts)', () => {
     expect(named('PublisherStalled')).toMatchObject({ MetricName: 'Invocations', Period: 240, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+  });
+
+  // The publisher runs every period at concurrency 1: a concurrency alarm at 1 (its old reservation) was always in alarm.
+  test('no function reserves by default: the account\'s claimed concurrency alarms at 80 % of the quota; central.concurrency adds the central function\'s at 80 % of it', () => {
+    expect(named('AccountConcurrency')).toMatchObject({ MetricName: 'ClaimedAccountConcurrency', Threshold: 800 });
+    const { stack: reservedStack } = constructStack();
+    new SildCentral(reservedStack, 'Central', { instance: 'EE', memberClasses: ['GOV'], central: { account: '111111111111', region: 'eu-north-1', concurrency: 20, lambdaConcurrencyQuota: 500 }, agencies: [] });
+    const reserved = Object.values(resourcesOfType(Template.fromStack(reservedStack).toJSON(), 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    expect(reserved.filter((alarm) => alarm.MetricName === 'ConcurrentExecutions')).toEqual([expect.objectContaining({ Threshold: 16, Dimensions: [{ Name: 'FunctionName', Value: expect.anything() }] })]);
+    expect(reserved.find((alarm) => alarm.MetricName === 'ClaimedAccountConcurrency')).toMatchObject({ Threshold: 20 + Math.floor(0.8 * 480) });
   });
 
   test('e-mail subscriptions from central.monitoring.alarmEmails; a dashboard for the central', () => {

@@ -1,7 +1,7 @@
 /**
  * GatewayMonitoring (as SildGateway builds it) promises an alarm for each way a gateway fails or is about to fail
  * closed — canary, seal lag, configuration age and refresh failures, layer faults, 5xx rates, each function's errors,
- * throttles and concurrency, DynamoDB system errors and throttles — every one notifying the stack's topic when it
+ * throttles and (when reserved) concurrency, the account's claimed concurrency, DynamoDB system errors and throttles — every one notifying the stack's topic when it
  * fires and when it recovers, e-mail subscriptions from the config, and a dashboard.
  */
 import { Template } from 'aws-cdk-lib/assertions';
@@ -37,7 +37,8 @@ describe('GatewayMonitoring', () => {
         'LayerFaults',
         'ConsumerApiServerErrorRate',
         'ProviderApiServerErrorRate',
-        ...['Consumer', 'Provider', 'Sealer', 'Canary'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`, `${fn}FunctionConcurrency`]),
+        ...['Consumer', 'Provider', 'Sealer', 'Canary'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`]),
+        'AccountConcurrency',
         'TableSystemErrors',
         'TableThrottles',
       ].sort(),
@@ -83,9 +84,14 @@ describe('GatewayMonitoring', () => {
     expect(byName('ProviderApiServerErrorRate')).toMatchObject({ Threshold: 5, Metrics: expect.arrayContaining([expect.objectContaining({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' })]) });
   });
 
-  test('concurrency alarms fire at 80 % of each function\'s reserved concurrency', () => {
-    expect(byName('ConsumerFunctionConcurrency')).toMatchObject({ MetricName: 'ConcurrentExecutions', Threshold: 80, EvaluationPeriods: 3 });
-    expect(byName('SealerFunctionConcurrency')).toMatchObject({ Threshold: 1 });
+  test('unreserved by default: the account\'s claimed concurrency at 80 % of lambdaConcurrencyQuota; a reserved function\'s concurrency at 80 % of its reservation', () => {
+    expect(byName('AccountConcurrency')).toMatchObject({ MetricName: 'ClaimedAccountConcurrency', Namespace: 'AWS/Lambda', Threshold: 800, EvaluationPeriods: 3 });
+    const reserved = synthesized({ ...props(), concurrency: { consumer: 100, sealer: 2 }, lambdaConcurrencyQuota: 2000 });
+    expect(reserved.byName('ConsumerFunctionConcurrency')).toMatchObject({ MetricName: 'ConcurrentExecutions', Threshold: 80, EvaluationPeriods: 3 });
+    // The sealer runs every minute at concurrency 1: its alarm sits at 2 (an overlapping run), not 1.
+    expect(reserved.byName('SealerFunctionConcurrency')).toMatchObject({ Threshold: 2 });
+    expect(reserved.alarms.filter((alarm) => alarm.Properties.MetricName === 'ConcurrentExecutions')).toHaveLength(2);
+    expect(reserved.byName('AccountConcurrency')).toMatchObject({ Threshold: 102 + Math.floor(0.8 * (2000 - 102)) });
   });
 
   test('the topic accepts TLS only; e-mail subscriptions come from monitoring.alarmEmails', () => {
@@ -106,7 +112,7 @@ describe('GatewayMonitoring', () => {
     for (const title of ['Messages and failures', 'Duration (ms)', 'Layer faults', 'Seal lag (s)', 'Global configuration age', 'Canary', 'Message log (cost: write units)', 'API requests and 5xx', 'Alarms']) expect(body).toContain(title);
   });
 
-  test('the canary runs on the configured schedule with reserved concurrency 1', () => {
+  test('the canary runs on the configured schedule', () => {
     const rule = Object.values(resourcesOfType(json, 'AWS::Events::Rule')).find((candidate) => String(candidate.Properties.Description).startsWith('Runs the canary'))!;
     expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     const tuned = synthesized(props({ canaryMinutes: 15 })).json;

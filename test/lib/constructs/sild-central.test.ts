@@ -2,7 +2,7 @@
  * SildCentral promises the central deployment from the central operator's config alone, in any stack under any
  * construct id: the config validated when the construct is built (a ConfigError naming each bad field), the join
  * open exactly to the agency accounts of the allow-list (nobody when it is empty), the allow-list and global groups
- * written into the registry, the documented defaults (reserved concurrency 20, WAF at 3000 per IP with unsigned
+ * written into the registry, the documented defaults (no reserved concurrency, WAF at 3000 per IP with unsigned
  * joins blocked and 100 joins per IP per 5 minutes, a global configuration valid 600 s and generated every 60 s),
  * and outputs that tell ops what to give the agencies.
  */
@@ -110,9 +110,9 @@ describe('SildCentral props', () => {
     expect((error as Error).message).toMatch(problem);
   });
 
-  test('defaults: reserved concurrency 20, WAF at 3000 per IP on the stage, stage at 50/100, configuration valid 600 s and generated every 60 s, no private provider URLs', () => {
+  test('defaults: no reserved concurrency, WAF at 3000 per IP on the stage, stage at 50/100, configuration valid 600 s and generated every 60 s, no private provider URLs', () => {
     const { json, at, settings } = central(minimal());
-    expect(at('/CentralFunction/Resource').resource.Properties.ReservedConcurrentExecutions).toBe(20);
+    for (const fn of ['CentralFunction', 'PublisherFunction']) expect(at(`/${fn}/Resource`).resource.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const [acl] = Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACL'));
     expect(acl.Properties.Rules[0].Statement.RateBasedStatement.Limit).toBe(3000);
     // Strangers cannot spend the join budget: unsigned requests to /join are blocked, and each IP is bounded there.

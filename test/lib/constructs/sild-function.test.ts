@@ -1,8 +1,8 @@
 /**
  * SildFunction promises a Lambda function with Sild's production defaults: Node.js 22 on arm64, 512 MB, 29 s, the
  * `handler` export, source maps on; bundled by the local esbuild, minified, with the AWS SDK left to the runtime; its
- * own log group (three months by default) and its own role that may write only to that log group; reserved
- * concurrency; an optional VPC placement; and a synth error when the environment outgrows Lambda's 4 KB.
+ * own log group (three months by default) and its own role that may write only to that log group; no reserved
+ * concurrency unless given; an optional VPC placement; and a synth error when the environment outgrows Lambda's 4 KB.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ const ENTRY = 'lambdas/central/index.ts';
 
 function sildFunction(props: Partial<SildFunctionProps> = {}, options: { bundle?: boolean } = {}) {
   const { app, stack } = constructStack(options);
-  const fn = new SildFunction(stack, 'Central', { entry: ENTRY, description: 'Sild DEV: central API', reservedConcurrency: 7, ...props });
+  const fn = new SildFunction(stack, 'Central', { entry: ENTRY, description: 'Sild DEV: central API', ...props });
   const json = Template.fromStack(stack).toJSON();
   return { app, stack, fn, json, at: (suffix: string) => resourceAt(json, suffix) };
 }
@@ -25,7 +25,7 @@ function sildFunction(props: Partial<SildFunctionProps> = {}, options: { bundle?
 describe('SildFunction', () => {
   const defaults = sildFunction();
 
-  test('defaults: Node.js 22 on arm64, 512 MB, 29 s, the `handler` export, source maps, the given reserved concurrency, outside any VPC', () => {
+  test('defaults: Node.js 22 on arm64, 512 MB, 29 s, the `handler` export, source maps, no reserved concurrency, outside any VPC', () => {
     const properties = defaults.at('/Central/Resource').resource.Properties;
     expect(properties).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -34,10 +34,12 @@ describe('SildFunction', () => {
       Timeout: 29,
       Handler: 'index.handler',
       Description: 'Sild DEV: central API',
-      ReservedConcurrentExecutions: 7,
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
     });
     expect(properties.VpcConfig).toBeUndefined();
+    // A new account's quota (10) lets no function reserve anything.
+    expect(properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(defaults.fn.reservedConcurrency).toBeUndefined();
   });
 
   test('logs to its own log group, kept three months by default', () => {
@@ -56,9 +58,10 @@ describe('SildFunction', () => {
     ]);
   });
 
-  test('handler, memory, timeout, log retention and environment props are applied; NODE_OPTIONS stays', () => {
-    const { at } = sildFunction({
+  test('handler, memory, timeout, reserved concurrency, log retention and environment props are applied; NODE_OPTIONS stays', () => {
+    const { at, fn } = sildFunction({
       handler: 'main',
+      reservedConcurrency: 7,
       memorySize: 256,
       timeout: Duration.seconds(10),
       logRetention: logs.RetentionDays.ONE_WEEK,
@@ -68,9 +71,11 @@ describe('SildFunction', () => {
       Handler: 'index.main',
       MemorySize: 256,
       Timeout: 10,
+      ReservedConcurrentExecutions: 7,
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', SILD_REGISTRY_TABLE: 'registry' } },
     });
     expect(at('/CentralLogs/Resource').resource.Properties.RetentionInDays).toBe(7);
+    expect(fn.reservedConcurrency).toBe(7);
   });
 
   describe('vpcPlacement', () => {
@@ -80,7 +85,6 @@ describe('SildFunction', () => {
       new SildFunction(stack, 'Central', {
         entry: ENTRY,
         description: 'Sild DEV: central API',
-        reservedConcurrency: 7,
         vpcPlacement: {
           vpc,
           subnets: IDS.subnets.map((id) => ec2.Subnet.fromSubnetId(stack, id, id)),

@@ -1,7 +1,7 @@
 /**
  * SildGateway promises an agency's whole gateway from the agency's own config, in any stack under any construct id:
  * the config validated when the construct is built (a ConfigError naming each bad field), the documented defaults
- * applied (reserved concurrency 100/100/2, WAF at 3000 per IP, sealing every minute, 30-day log), and — once the
+ * applied (no reserved concurrency, WAF at 3000 per IP, sealing every minute, 30-day log), and — once the
  * central URL and anchor are set — the registration with the central, after the provider side is live; until then
  * placeholders and a warning saying what is missing.
  */
@@ -30,7 +30,7 @@ function gateway(props: SildGatewayProps, options: { path?: string[]; stack?: (a
 }
 
 const reservedConcurrency = (at: ReturnType<typeof gateway>['at']) =>
-  ['ConsumerFunction', 'ProviderFunction', 'SealerFunction'].map((fn) => at(`/${fn}/Resource`).resource.Properties.ReservedConcurrentExecutions);
+  ['ConsumerFunction', 'ProviderFunction', 'SealerFunction', 'CanaryFunction'].map((fn) => at(`/${fn}/Resource`).resource.Properties.ReservedConcurrentExecutions);
 const wafLimits = (json: any) => Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACL')).map((acl) => acl.Properties.Rules[0].Statement.RateBasedStatement.Limit);
 
 describe('SildGateway in a user’s stack', () => {
@@ -115,9 +115,9 @@ describe('SildGateway props', () => {
     expect(message.split('\n').slice(1).map((line) => line.trim().split(':')[0]).sort()).toEqual(['account', 'name', 'subsystems']);
   });
 
-  test('defaults: reserved concurrency 100/100/2, WAF at 3000 per IP on the provider side, sealing every minute, a 30-day log, stages at 500/1000', () => {
+  test('defaults: no reserved concurrency, WAF at 3000 per IP on the provider side, sealing every minute, a 30-day log, stages at 500/1000', () => {
     const { json, at } = gateway(minimal());
-    expect(reservedConcurrency(at)).toEqual([100, 100, 2]);
+    expect(reservedConcurrency(at)).toEqual([undefined, undefined, undefined, undefined]);
     expect(wafLimits(json)).toEqual([3000]);
     const [association] = Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACLAssociation'));
     expect(JSON.stringify(association.Properties.ResourceArn)).toContain(at('/ProviderApi/Api/DeploymentStage.prod/Resource').logicalId);
@@ -130,7 +130,7 @@ describe('SildGateway props', () => {
 
   test('concurrency, WAF rate, seal interval and log retention props replace the defaults', () => {
     const { json, at } = gateway({ ...minimal(), concurrency: { consumer: 5, provider: 6, sealer: 1 }, waf: { ratePer5Minutes: 500 }, sealing: { intervalSeconds: 300, maxLagSeconds: 900 }, logRetentionDays: 7 });
-    expect(reservedConcurrency(at)).toEqual([5, 6, 1]);
+    expect(reservedConcurrency(at)).toEqual([5, 6, 1, undefined]);
     expect(wafLimits(json)).toEqual([500]);
     expect(at('/SealerSchedule/Resource').resource.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(at('/SealerFunction/Resource').resource.Properties.Environment.Variables.SILD_LOG_RETENTION_DAYS).toBe('7');
