@@ -123,7 +123,8 @@ export class AlarmTopic extends Construct {
   /** An API's share of 5xx answers above `percent` over 5 minutes. */
   public watchApi(label: string, api: ApiMetrics, percent = 5): cloudwatch.Alarm {
     const rate = new cloudwatch.MathExpression({
-      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      // A period without 5xx may carry no 5xx point: filled, so the rate is 0 rather than missing.
+      expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
       usingMetrics: { errors: api.metricServerError({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }), requests: api.metricCount({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }) },
       label: `${label} 5xx %`,
       period: FIVE_MINUTES,

@@ -8,6 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { AlarmTopic, type ApiMetrics } from './alarm-topic';
+import { tableOperationsSum } from './metric-math';
 import type { SildFunction } from './sild-function';
 
 export interface CentralMonitoringProps {
@@ -42,7 +43,7 @@ export class CentralMonitoring extends Construct {
     alarms.watchApi('CentralApi', props.api);
     const operations = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.SCAN, dynamodb.Operation.UPDATE_ITEM];
     alarms.alarm('RegistrySystemErrors', {
-      metric: props.registry.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }),
+      metric: tableOperationsSum(props.registry, 'SystemErrors', operations, Duration.minutes(5)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       alarmDescription: `${label}: DynamoDB system errors on the registry`,

@@ -11,8 +11,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { OPMON_NAMESPACE } from '../../lambdas/adapters/emf-operational-monitor';
+import { LAYER_FAULTS, OPMON_NAMESPACE } from '../../lambdas/adapters/emf-operational-monitor';
 import { AlarmTopic, type ApiMetrics } from './alarm-topic';
+import { filledSum, filledSumExpression, tableOperationsSum } from './metric-math';
 import type { SildFunction } from './sild-function';
 
 export interface GatewayMonitoringProps {
@@ -28,6 +29,11 @@ export interface GatewayMonitoringProps {
   readonly maxLagSeconds: number;
   /** The canary's schedule: its alarm's period. */
   readonly canaryMinutes: number;
+  /**
+   * Whether the canary runs. It cannot before the central's URL and anchor are configured (it could only fail), and
+   * then there is no canary alarm: missing canary data counts as failing. @default true
+   */
+  readonly canaryScheduled?: boolean;
   /** The account's Lambda concurrency quota in this Region: the account-concurrency alarm's scale. */
   readonly lambdaConcurrencyQuota: number;
   /** @default - none (the topic only) */
@@ -51,13 +57,15 @@ export class GatewayMonitoring extends Construct {
     const atLeastOne = { threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD };
 
     // The canary: a failed synthetic exchange twice in a row, or none at all (the canary itself is down).
-    alarms.alarm('CanaryFailing', {
-      metric: metric('CanaryFailures', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
-      ...atLeastOne,
-      evaluationPeriods: 2,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      alarmDescription: `${label}: the canary's exchange through this gateway failed twice in a row, or the canary did not run`,
-    });
+    if (props.canaryScheduled ?? true) {
+      alarms.alarm('CanaryFailing', {
+        metric: metric('CanaryFailures', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
+        ...atLeastOne,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        alarmDescription: `${label}: the canary's exchange through this gateway failed twice in a row, or the canary did not run`,
+      });
+    }
     alarms.alarm('SealLag', {
       metric: metric('SealLagSeconds', {}, { statistic: cloudwatch.Stats.MAXIMUM, period: canaryPeriod }),
       threshold: Math.floor(props.maxLagSeconds / 2),
@@ -83,20 +91,34 @@ export class GatewayMonitoring extends Construct {
       });
     }
     alarms.alarm('GlobalConfRefreshFailures', { metric: refreshFailures, threshold: 3, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${label}: the global configuration could not be refreshed from any source, repeatedly` });
-    // Faults of the gateway itself (log, key, store, sealing, configuration) on either side.
-    const layerFaults = new cloudwatch.MathExpression({
-      expression: 'consumer + provider',
-      usingMetrics: { consumer: metric('LayerFaults', { Side: 'consumer' }, { statistic: cloudwatch.Stats.SUM }), provider: metric('LayerFaults', { Side: 'provider' }, { statistic: cloudwatch.Stats.SUM }) },
-      period: Duration.minutes(1),
-      label: 'LayerFaults',
-    });
+    // Faults of the gateway itself (log, key, store, sealing, configuration) on either side — each side's metric is
+    // there only when that side handled a message (a gateway that only consumes has no provider points).
+    const layerFaults = filledSum({ consumer: metric('LayerFaults', { Side: 'consumer' }, { statistic: cloudwatch.Stats.SUM }), provider: metric('LayerFaults', { Side: 'provider' }, { statistic: cloudwatch.Stats.SUM }) }, { label: 'LayerFaults', period: Duration.minutes(1) });
     alarms.alarm('LayerFaults', { metric: layerFaults, ...atLeastOne, alarmDescription: `${label}: a message failed with LoggingFailed, SigningFailed, DatabaseError, TimestampingFailed or OutdatedGlobalConf` });
-    alarms.watchApi('ConsumerApi', props.apis.consumer);
+    // The consumer side answers 502/503/504 for providers' and backends' faults too (`Server.ServerProxy.*` relayed,
+    // `Server.ClientProxy.NetworkError` for a provider's front): its API's 5xx rate would page this agency for other
+    // agencies' faults. What pages it is what the consumer itself failed at: its layer faults (above), its function
+    // failing or throttled (API Gateway then answers 5xx itself: the function alarms), and this rate of its own 5xx
+    // answers — the layer faults and `Server.ClientProxy.InternalError` — among the messages it handled. Only a
+    // consumer side answers `Server.ClientProxy.*` (it relays no provider's), so the outcome says the side.
+    const ownCodes = ['InternalError', ...LAYER_FAULTS];
+    const own = Object.fromEntries(ownCodes.map((code) => [code.toLowerCase(), metric('Messages', { Outcome: `Server.ClientProxy.${code}` }, { statistic: cloudwatch.Stats.SUM })]));
+    alarms.alarm('ConsumerServerErrorRate', {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(messages > 0, 100 * (${filledSumExpression(Object.keys(own))}) / messages, 0)`,
+        usingMetrics: { messages: metric('Messages', { Side: 'consumer' }, { statistic: cloudwatch.Stats.SUM }), ...own },
+        label: "Consumer's own 5xx %",
+        period: Duration.minutes(5),
+      }),
+      threshold: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${label}: more than 5 % of the consumer side's answers were its own 5xx (${ownCodes.map((code) => `Server.ClientProxy.${code}`).join(', ')}); providers' and backends' faults it relays do not count`,
+    });
     alarms.watchApi('ProviderApi', props.apis.provider);
     alarms.watchFunctions(Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [`${name[0].toUpperCase()}${name.slice(1)}Function`, fn])), props.lambdaConcurrencyQuota);
     const operations = [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.GET_ITEM, dynamodb.Operation.QUERY];
-    alarms.alarm('TableSystemErrors', { metric: props.table.metricSystemErrorsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB system errors on the message log` });
-    alarms.alarm('TableThrottles', { metric: props.table.metricThrottledRequestsForOperations({ operations, period: Duration.minutes(5) }), ...atLeastOne, alarmDescription: `${label}: DynamoDB throttled the message log` });
+    alarms.alarm('TableSystemErrors', { metric: tableOperationsSum(props.table, 'SystemErrors', operations, Duration.minutes(5)), ...atLeastOne, alarmDescription: `${label}: DynamoDB system errors on the message log` });
+    alarms.alarm('TableThrottles', { metric: tableOperationsSum(props.table, 'ThrottledRequests', operations, Duration.minutes(5)), ...atLeastOne, alarmDescription: `${label}: DynamoDB throttled the message log` });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `Sild-${props.instance}-${props.agency}`.replace(/[^A-Za-z0-9_-]/g, '-'), defaultInterval: Duration.hours(3) });
     const bySide = (name: string, statistic: string) => (['consumer', 'provider'] as const).map((side) => metric(name, { Side: side }, { statistic, label: `${side} ${name}` }));

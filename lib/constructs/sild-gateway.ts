@@ -200,11 +200,14 @@ export class SildGateway extends Construct {
     this.messageLog.grantItemActions(canary, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
     this.messageLog.grantItemActions(canary, ['GetItem'], { except: [CONFIG_PK, SEAL_PK, CERT_PK] });
     this.bodyStore.grantReadWrite(canary);
-    new events.Rule(this, 'CanarySchedule', {
-      description: `Runs the canary of ${gateway.name} every ${gateway.monitoring.canaryMinutes} min`,
-      schedule: events.Schedule.rate(Duration.minutes(gateway.monitoring.canaryMinutes)),
-      targets: [new targets.LambdaFunction(canary, { retryAttempts: 0 })],
-    });
+    // Scheduled once the central is configured: before, it could only fail (no configuration to exchange with).
+    if (centralConfigured) {
+      new events.Rule(this, 'CanarySchedule', {
+        description: `Runs the canary of ${gateway.name} every ${gateway.monitoring.canaryMinutes} min`,
+        schedule: events.Schedule.rate(Duration.minutes(gateway.monitoring.canaryMinutes)),
+        targets: [new targets.LambdaFunction(canary, { retryAttempts: 0 })],
+      });
+    }
 
     // The account-wide logging role is set by the one stack the config names (it is one setting per account and Region).
     const cloudWatchRole = gateway.apiGatewayAccountRole ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging') : undefined;
@@ -287,6 +290,7 @@ export class SildGateway extends Construct {
       table: this.messageLog.table,
       maxLagSeconds: parseGatewaySettings(settings).sealing.maxLagSeconds,
       canaryMinutes: gateway.monitoring.canaryMinutes,
+      canaryScheduled: centralConfigured,
       lambdaConcurrencyQuota: gateway.lambdaConcurrencyQuota,
       alarmEmails: gateway.monitoring.alarmEmails,
     });

@@ -1,9 +1,9 @@
 /**
  * Guardrails across every synthesized template: every log group has a retention and every function logs into one of
  * them (API Gateway execution logs and the custom-resource providers included); every SNS topic policy lets CloudWatch
- * alarms publish; X-Ray tracing is off unless the config turns it on; stack names carry the instance.
+ * alarms publish, and every metric-math alarm fills the sparse metrics it adds up; X-Ray tracing is off unless the config turns it on; stack names carry the instance.
  */
-import { configWith, demoConfig, resourcesOfType, synth, topicPoliciesCloudWatchCannotPublish } from '../support/synth';
+import { configWith, demoConfig, mathAlarmsWithUnfilledOperands, resourcesOfType, synth, topicPoliciesCloudWatchCannotPublish } from '../support/synth';
 import { agencyStackName, centralStackName } from '../../lib/stacks/sild-stacks';
 
 const demo = synth(demoConfig());
@@ -29,6 +29,11 @@ describe('guardrails', () => {
   test.each(templates)('%s: every SNS topic policy lets CloudWatch alarms publish', (_name, template) => {
     expect(Object.keys(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).length).toBeGreaterThan(0);
     expect(topicPoliciesCloudWatchCannotPublish(template)).toEqual([]);
+  });
+
+  test.each(templates)('%s: every metric-math alarm fills each sparse operand (or guards its divisor)', (_name, template) => {
+    expect(Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties.Metrics).length).toBeGreaterThan(0);
+    expect(mathAlarmsWithUnfilledOperands(template)).toEqual([]);
   });
 
   test('X-Ray tracing is off by default; tracing: true turns on active tracing and SDK subsegments for every Sild function', () => {

@@ -159,3 +159,20 @@ export function topicPoliciesCloudWatchCannotPublish(template: any): string[] {
     .filter(([, policy]) => !(policy.Properties.PolicyDocument.Statement as { Effect: string; Principal?: { Service?: unknown }; Action: string | string[] }[]).some((statement) => statement.Effect === 'Allow' && [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com') && [statement.Action].flat().includes('sns:Publish')))
     .map(([logicalId]) => logicalId);
 }
+
+/**
+ * Alarms on metric math (by logical id) with an operand that is neither filled (`FILL(id, 0)`) nor a guarded divisor
+ * (`IF(id > 0, …)`): sparse metrics have no point in periods where nothing happened, and metric math has no result
+ * there, so such an alarm sees data only when every operand reported.
+ */
+export function mathAlarmsWithUnfilledOperands(template: any): string[] {
+  return Object.entries(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+    .filter(([, alarm]) => {
+      const entries = (alarm.Properties.Metrics ?? []) as { Id: string; Expression?: string; MetricStat?: unknown }[];
+      const expressions = entries.filter((entry) => entry.Expression !== undefined).map((entry) => entry.Expression!);
+      return entries
+        .filter((entry) => entry.MetricStat)
+        .some((entry) => !expressions.some((expression) => expression.includes(`FILL(${entry.Id}, 0)`) || expression.includes(`IF(${entry.Id} > 0,`)));
+    })
+    .map(([logicalId]) => logicalId);
+}

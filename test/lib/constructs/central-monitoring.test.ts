@@ -5,7 +5,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { SildCentral } from '../../../lib/constructs/sild-central';
-import { constructStack, resourceAt, resourcesOfType } from '../../support/synth';
+import { constructStack, mathAlarmsWithUnfilledOperands, resourceAt, resourcesOfType } from '../../support/synth';
 
 const { stack } = constructStack();
 new SildCentral(stack, 'Central', {
@@ -39,6 +39,13 @@ describe('CentralMonitoring', () => {
     const reserved = Object.values(resourcesOfType(Template.fromStack(reservedStack).toJSON(), 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
     expect(reserved.filter((alarm) => alarm.MetricName === 'ConcurrentExecutions')).toEqual([expect.objectContaining({ Threshold: 16, Dimensions: [{ Name: 'FunctionName', Value: expect.anything() }] })]);
     expect(reserved.find((alarm) => alarm.MetricName === 'ClaimedAccountConcurrency')).toMatchObject({ Threshold: 20 + Math.floor(0.8 * 480) });
+  });
+
+  // DynamoDB writes SystemErrors per operation only when they happen: an unfilled sum had a point only when all four erred.
+  test('registry system errors sum over the operations, each filled with 0', () => {
+    const registry = named('RegistrySystemErrors');
+    expect(registry.Metrics.find((entry: { Expression?: string }) => entry.Expression).Expression).toBe('FILL(getitem, 0) + FILL(putitem, 0) + FILL(scan, 0) + FILL(updateitem, 0)');
+    expect(mathAlarmsWithUnfilledOperands(json)).toEqual([]);
   });
 
   test('e-mail subscriptions from central.monitoring.alarmEmails; a dashboard for the central', () => {

@@ -6,7 +6,7 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
-import { constructStack, minimalGatewayConfig, resourceAt, resourcesOfType } from '../../support/synth';
+import { constructStack, mathAlarmsWithUnfilledOperands, minimalGatewayConfig, resourceAt, resourcesOfType } from '../../support/synth';
 
 const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({ ...minimalGatewayConfig(), monitoring, sealing });
 
@@ -24,6 +24,7 @@ function synthesized(gateway: SildGatewayProps) {
 }
 
 const { json, alarms, byName, topic } = synthesized(props());
+const expressionOf = (alarm: any) => alarm.Metrics.find((entry: { Expression?: string; ReturnData?: boolean }) => entry.Expression !== undefined && entry.ReturnData !== false).Expression;
 
 describe('GatewayMonitoring', () => {
   test('every alarm notifies the topic when it fires and when it recovers', () => {
@@ -35,7 +36,7 @@ describe('GatewayMonitoring', () => {
         'GlobalConfAge',
         'GlobalConfRefreshFailures',
         'LayerFaults',
-        'ConsumerApiServerErrorRate',
+        'ConsumerServerErrorRate',
         'ProviderApiServerErrorRate',
         ...['Consumer', 'Provider', 'Sealer', 'Canary'].flatMap((fn) => [`${fn}FunctionErrors`, `${fn}FunctionThrottles`]),
         'AccountConcurrency',
@@ -77,11 +78,48 @@ describe('GatewayMonitoring', () => {
     expect(byName('GlobalConfRefreshFailures')).toMatchObject({ MetricName: 'GlobalConfRefreshFailures', Namespace: 'Sild/EE/vehicle-registry', Threshold: 3 });
   });
 
-  test('layer faults on either side fire at the first one; 5xx rates above 5 %', () => {
+  // A side's opmon metrics exist only when it handled a message: unfilled, `consumer + provider` had a point only
+  // when both sides had traffic in the same minute — never, on a gateway that only consumes.
+  test('layer faults on either side fire at the first one, each side filled with 0 where it reported nothing', () => {
     const layer = byName('LayerFaults');
     expect(layer.Threshold).toBe(1);
     expect(layer.Metrics.map((entry: { Id: string }) => entry.Id).sort()).toEqual(['consumer', 'expr_1', 'provider'].sort());
-    expect(byName('ProviderApiServerErrorRate')).toMatchObject({ Threshold: 5, Metrics: expect.arrayContaining([expect.objectContaining({ Expression: 'IF(requests > 0, 100 * errors / requests, 0)' })]) });
+    expect(expressionOf(layer)).toBe('FILL(consumer, 0) + FILL(provider, 0)');
+  });
+
+  test("the provider API's 5xx rate above 5 %; the consumer is paged for its own 5xx only, not for providers' and backends' faults it relays", () => {
+    expect(byName('ProviderApiServerErrorRate')).toMatchObject({ Threshold: 5 });
+    expect(expressionOf(byName('ProviderApiServerErrorRate'))).toBe('IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)');
+    const consumer = byName('ConsumerServerErrorRate');
+    expect(consumer).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    const outcomes = consumer.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) => entry.MetricStat.Metric.Dimensions.find((dimension: { Name: string }) => ['Outcome', 'Side'].includes(dimension.Name)));
+    expect(outcomes).toEqual([
+      { Name: 'Side', Value: 'consumer' },
+      ...['InternalError', 'LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'].map((code) => ({ Name: 'Outcome', Value: `Server.ClientProxy.${code}` })),
+    ]);
+    // What the consumer answers for a provider's or backend's fault is not its own.
+    expect(JSON.stringify(consumer)).not.toMatch(/Server\.ServerProxy|NetworkError|InvalidSignatureValue/);
+    expect(expressionOf(consumer)).toMatch(/^IF\(messages > 0, 100 \* \(FILL\(internalerror, 0\) \+ FILL\(loggingfailed, 0\) \+ .*\) \/ messages, 0\)$/);
+    expect(alarms.filter((alarm) => /ConsumerApi/.test(String(alarm.Metadata['aws:cdk:path'])))).toEqual([]);
+  });
+
+  // DynamoDB writes SystemErrors and ThrottledRequests per operation only when they happen: an unfilled sum over
+  // PutItem, GetItem and Query had a point only when all three failed in one period.
+  test('table system errors and throttles sum over the operations, each filled with 0', () => {
+    for (const [name, metricName] of [['TableSystemErrors', 'SystemErrors'], ['TableThrottles', 'ThrottledRequests']]) {
+      const alarm = byName(name);
+      expect(expressionOf(alarm)).toBe('FILL(putitem, 0) + FILL(getitem, 0) + FILL(query, 0)');
+      expect(alarm.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) => [entry.Id, entry.MetricStat.Metric.MetricName, entry.MetricStat.Stat, entry.MetricStat.Period])).toEqual([
+        ['putitem', metricName, 'Sum', 300],
+        ['getitem', metricName, 'Sum', 300],
+        ['query', metricName, 'Sum', 300],
+      ]);
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+  });
+
+  test('every metric-math alarm fills each operand it adds up (a divisor is guarded by IF instead)', () => {
+    expect(mathAlarmsWithUnfilledOperands(json)).toEqual([]);
   });
 
   test('unreserved by default: the account\'s claimed concurrency at 80 % of lambdaConcurrencyQuota; a reserved function\'s concurrency at 80 % of its reservation', () => {
@@ -110,6 +148,15 @@ describe('GatewayMonitoring', () => {
     expect(dashboard.DashboardName).toBe('Sild-EE-vehicle-registry');
     const body = JSON.stringify(dashboard.DashboardBody);
     for (const title of ['Messages and failures', 'Duration (ms)', 'Layer faults', 'Seal lag (s)', 'Global configuration age', 'Canary', 'Message log (cost: write units)', 'API requests and 5xx', 'Alarms']) expect(body).toContain(title);
+  });
+
+  // Before the central URL and anchor are configured the canary could only fail: no schedule, and no alarm that would
+  // count its missing data as failing.
+  test('without the central configured, the canary does not run and has no alarm', () => {
+    const unconfigured = synthesized({ ...props(), central: {} });
+    expect(Object.values(resourcesOfType(unconfigured.json, 'AWS::Events::Rule')).map((rule) => rule.Properties.Description)).toEqual([expect.stringMatching(/^Seals the message log/)]);
+    expect(unconfigured.alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']))).not.toContainEqual(expect.stringMatching(/CanaryFailing/));
+    expect(alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']))).toContainEqual(expect.stringMatching(/CanaryFailing/));
   });
 
   test('the canary runs on the configured schedule', () => {
