@@ -8,12 +8,14 @@
  *   sild keys rotate --agency NAME [--wait] | sild keys rotate --central [--wait]
  *   sild keys rotate --agency NAME | --central  --aws [--config FILE]   (the next step, as a config change)
  *   sild monitor --agency NAME [--since 15m] [--client ID] [--service ID]
+ *   sild doctor [--config FILE] [--aws [--profile P]]   (the pre-flight of a deployment)
+ *   sild --version
  *
  * Works on the local ecosystem (`npm start`) by default; `--aws` with `--table`, `--region`, `--central-url`,
  * `--gateway-id` and `--anchor` works on a deployed gateway with the usual AWS credentials (`--profile`).
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { exportEvidenceCommand, verifyEvidenceCommand, verifyLogCommand, type Output } from '../cli/commands';
 import { anchorPath, awsTarget, CliError, localTarget, readAnchor, type LogTarget } from '../cli/log-target';
@@ -25,6 +27,8 @@ import { DEFAULT_CONFIG_PATH } from '../lib/config/ecosystem-config';
 import { awsRegistryTarget, localTrustTarget, readLocalRuntimeInfo } from '../cli/trust-target';
 import { silenceSdkNodeVersionWarning } from '../lib/local/sdk-warnings';
 import { terminalSafe } from '../cli/printable';
+import { deploymentPlanOf, livePreflight, offlinePreflight, printPreflight } from '../cli/doctor';
+import { awsAccountProbe } from '../cli/aws-account-probe';
 
 silenceSdkNodeVersionWarning();
 
@@ -89,7 +93,10 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   }
 }
 
-const program = new Command('sild').description('Sild: message logs, evidence, the registry and keys').showHelpAfterError();
+const program = new Command('sild')
+  .description('Sild: message logs, evidence, the registry and keys, and the pre-flight of a deployment')
+  .version((JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version)
+  .showHelpAfterError();
 
 const log = program.command('log').description('the message log of a gateway');
 targetOptions(log.command('verify').description('check every record against its seal and the seal chain; exit 1 on any problem')).action((options: TargetOptions) =>
@@ -199,6 +206,30 @@ program
       if (!options.logGroup?.length || !options.region) throw new CliError('--aws needs --log-group (the consumer and provider functions\' log groups) and --region');
       if (options.profile) process.env.AWS_PROFILE = options.profile;
       return monitorCommand(awsOpmonSource(options.logGroup, new CloudWatchLogsClient({ region: options.region })), options.agency, filter, output);
+    }),
+  );
+
+program
+  .command('doctor')
+  .description('pre-flight of a deployment: what each account and Region needs; exit 1 when the plan cannot deploy')
+  .option('--config <file>', "an ecosystem file or an agency's own gateway config", DEFAULT_CONFIG_PATH)
+  .option('--aws', "also read each live account, read-only, with the operator's credentials")
+  .option('--profile <profile>', 'with --aws: the AWS profile to use')
+  .addOption(new Option('--endpoint <url>', 'with --aws: one endpoint for every AWS service (a stand-in)').hideHelp())
+  .action((options: { config: string; aws?: boolean; profile?: string; endpoint?: string }) =>
+    run(async () => {
+      if (!existsSync(options.config)) throw new CliError(`no config at ${options.config}`);
+      const plan = deploymentPlanOf(options.config);
+      let blocks = offlinePreflight(plan);
+      if (options.aws) {
+        const probe = awsAccountProbe({ profile: options.profile, endpoint: options.endpoint });
+        try {
+          blocks = await livePreflight(blocks, probe, plan);
+        } finally {
+          probe.destroy();
+        }
+      }
+      return printPreflight(blocks, output);
     }),
   );
 
