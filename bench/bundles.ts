@@ -1,6 +1,6 @@
 /**
  * Lambda bundles: each entry point bundled exactly as `SildFunction` (lib/constructs/sild-function.ts) has
- * NodejsFunction bundle it — esbuild, platform node, target node22, CJS, minified, external source map without
+ * NodejsFunction bundle it — esbuild, platform node, target `BUNDLE_TARGET` (node24), CJS, minified, external source map without
  * sources content, `@aws-sdk/*` external — then its size and its cold init time.
  *
  * Init time: a fresh `node` process per run requires the bundle, which builds the handler at import from the
@@ -21,7 +21,7 @@ import { build, type Metafile } from 'esbuild';
 import { centralConfigOf, gatewayConfigOf, parseEcosystemConfig } from '../lib/config/ecosystem-config';
 import { centralSettings, gatewaySettings } from '../lib/config/runtime-settings';
 import { REPO_ROOT } from './paths';
-import { RUNTIME_PROVIDED_MODULES, TRACING_ONLY_MODULES } from '../lib/constructs/sild-function';
+import { BUNDLE_TARGET, RUNTIME_PROVIDED_MODULES, TRACING_ONLY_MODULES } from '../lib/constructs/sild-function';
 
 const run = promisify(execFile);
 
@@ -197,7 +197,7 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
         outfile,
         bundle: true,
         platform: 'node',
-        target: 'node22',
+        target: BUNDLE_TARGET,
         format: 'cjs',
         minify: true,
         sourcemap: true,

@@ -12,6 +12,7 @@ import { MessageTimer, opmonRecord } from '../lambdas/core/opmon';
 import { allInCostPerMillion, costPerMillion, DEPLOYMENT_MODES, type AllInBreakdown, type AllInInputs, type CostBreakdown, type CostInputs, type DeploymentMode } from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
+import { BUNDLE_TARGET } from '../lib/constructs/sild-function';
 
 /** Memory of each gateway function as deployed (SildFunction's default). */
 export const LAMBDA_MEMORY_MB = 512;
@@ -310,7 +311,7 @@ export function printCost(cost: CostReport | undefined, print: (line: string) =>
 
 export function printBundles(bundles: readonly BundleResult[], print: (line: string) => void): void {
   if (!bundles.length) return;
-  print('Lambda bundles (esbuild as SildFunction: node22, cjs, minified, @aws-sdk/* external); init = require + handler construction, median:');
+  print(`Lambda bundles (esbuild as SildFunction: ${BUNDLE_TARGET}, cjs, minified, @aws-sdk/* external); init = require + handler construction, median:`);
   const rows = bundles.map((bundle) => [
     bundle.name,
     bundle.entry,

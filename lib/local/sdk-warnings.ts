@@ -1,5 +1,5 @@
 /**
- * The AWS SDK warns on every client construction that its 2027 releases need Node 22. Lambda runs Node 22; the
+ * The AWS SDK warns on every client construction that its 2027 releases need Node 22. Lambda runs Node 24; the
  * local runtime may run on Node 20, where the warning is noise. Every other warning is still printed.
  */
 export function silenceSdkNodeVersionWarning(): void {

@@ -41,12 +41,14 @@ describe('examples/agency-app', () => {
     expect(resources('AWS::DynamoDB::Table')).toHaveLength(1);
     const functions = resources('AWS::Lambda::Function').filter((fn) => String(fn.Properties.Description ?? '').startsWith('Sild'));
     expect(functions.map((fn) => [fn.Properties.Description, fn.Properties.Runtime])).toEqual([
-      ['Sild DEV: gateway vehicle-registry, consumer side', 'nodejs22.x'],
-      ['Sild DEV: gateway vehicle-registry, provider side', 'nodejs22.x'],
-      ['Sild DEV: gateway vehicle-registry, message-log sealer', 'nodejs22.x'],
-      ['Sild DEV: gateway vehicle-registry, canary', 'nodejs22.x'],
-      ['Sild: registers gateway vehicle-registry with the central registry (custom resource)', 'nodejs22.x'],
+      ['Sild DEV: gateway vehicle-registry, consumer side', 'nodejs24.x'],
+      ['Sild DEV: gateway vehicle-registry, provider side', 'nodejs24.x'],
+      ['Sild DEV: gateway vehicle-registry, message-log sealer', 'nodejs24.x'],
+      ['Sild DEV: gateway vehicle-registry, canary', 'nodejs24.x'],
+      ['Sild: registers gateway vehicle-registry with the central registry (custom resource)', 'nodejs24.x'],
     ]);
+    // aws-cdk-lib's own functions (the provider framework, AwsCustomResource) run the Region's newest runtime too.
+    expect(new Set(resources('AWS::Lambda::Function').map((fn) => fn.Properties.Runtime))).toEqual(new Set(['nodejs24.x']));
     // The access right the agency decided on is in its own table, visible in `cdk diff`.
     expect(JSON.stringify(resources('Custom::SildAccessPolicy'))).toContain('DEV/GOV/70000002/tax-records');
     // It registers with the central named in its config.

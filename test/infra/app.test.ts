@@ -37,6 +37,19 @@ describe('the Sild app', () => {
     expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
   });
 
+  // nodejs22.x is deprecated on 2027-04-30 and blocks function updates from about 2027-07-01: no function of the app
+  // may stay on it — Sild's own (SildFunction) nor aws-cdk-lib's custom-resource functions (AwsCustomResource, the
+  // provider framework), which take the Region's newest runtime from aws-cdk-lib's region facts.
+  test('every Lambda function of every stack runs nodejs24.x, the custom-resource frameworks included', () => {
+    const runtimes = full.assembly.stacks.flatMap((stack) =>
+      Object.values(stack.template.Resources as Record<string, { Type: string; Properties: { Runtime?: string }; Metadata?: Record<string, string> }>)
+        .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+        .map((resource) => [String(resource.Metadata?.['aws:cdk:path']).split('/').slice(1, -1).join('/'), resource.Properties.Runtime]),
+    );
+    expect(runtimes.map(([where]) => where)).toEqual(expect.arrayContaining(['Default/Registration/Provider/framework-onEvent', 'AWS679f53fac002430cb0da5b7982bd2287']));
+    expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs24.x')).toEqual([]);
+  });
+
   test('every acknowledgement states a specific reason', () => {
     const acknowledgements: { path: string; id: string; reason: string }[] = [];
     const visit = (construct: IConstruct) => {

@@ -74,7 +74,7 @@ describe('GatewayRegistration', () => {
   test('the registrar is a Sild function of 256 MB and 60 s reserving no concurrency (a new account can reserve none)', () => {
     const properties = registered.at('/Registration/Registrar/Resource').resource.Properties;
     expect(properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       MemorySize: 256,
       Timeout: 60,
       Description: 'Sild: registers gateway tax-board with the central registry (custom resource)',

@@ -1,5 +1,5 @@
 /**
- * SildFunction promises a Lambda function with Sild's production defaults: Node.js 22 on arm64, 512 MB, 29 s, the
+ * SildFunction promises a Lambda function with Sild's production defaults: Node.js 24 on arm64, 512 MB, 29 s, the
  * `handler` export, source maps on; bundled by the local esbuild, minified, with the AWS SDK left to the runtime; its
  * own log group (three months by default) and its own role that may write only to that log group; no reserved
  * concurrency unless given; an optional VPC placement; and a synth error when the environment outgrows Lambda's 4 KB.
@@ -25,10 +25,10 @@ function sildFunction(props: Partial<SildFunctionProps> = {}, options: { bundle?
 describe('SildFunction', () => {
   const defaults = sildFunction();
 
-  test('defaults: Node.js 22 on arm64, 512 MB, 29 s, the `handler` export, source maps, no reserved concurrency, outside any VPC', () => {
+  test('defaults: Node.js 24 on arm64, 512 MB, 29 s, the `handler` export, source maps, no reserved concurrency, outside any VPC', () => {
     const properties = defaults.at('/Central/Resource').resource.Properties;
     expect(properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 29,

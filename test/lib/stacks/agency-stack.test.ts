@@ -48,9 +48,9 @@ describe('AgencyStack defaults (demo config)', () => {
     });
   });
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s: Node 22 arm64, own log group with retention, the agency settings in its environment', (name) => {
+  test.each(['ConsumerFunction', 'ProviderFunction'])('%s: Node 24 arm64, own log group with retention, the agency settings in its environment', (name) => {
     const fn = resourceAt(json, `/${name}/Resource`).resource.Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Timeout: 29, MemorySize: 512, LoggingConfig: { LogGroup: { Ref: id(`/${name}Logs/Resource`) } } });
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 29, MemorySize: 512, LoggingConfig: { LogGroup: { Ref: id(`/${name}Logs/Resource`) } } });
     expect(resourceAt(json, `/${name}Logs/Resource`).resource.Properties.RetentionInDays).toBe(90);
     const config = demoConfig();
     const env = fn.Environment.Variables;

@@ -36,10 +36,10 @@ describe('CentralStack', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/sild/DEV/central' });
   });
 
-  test('the central function runs Node 22 on arm64 with its settings, key and table, logging to its own log group', () => {
+  test('the central function runs Node 24 on arm64 with its settings, key and table, logging to its own log group', () => {
     const { resource: fn } = resourceAt(json, '/CentralFunction/Resource');
     const { logicalId: logGroup, resource: logs } = resourceAt(json, '/CentralFunctionLogs/Resource');
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logGroup } } });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logGroup } } });
     expect(logs.Properties.RetentionInDays).toBe(90);
     const env = fn.Properties.Environment.Variables;
     expect(JSON.parse(env.SILD_CENTRAL_SETTINGS)).toEqual(centralSettings(config));
