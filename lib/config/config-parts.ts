@@ -33,17 +33,38 @@ export const agencyNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must
 /** A member as the config names it. */
 export const memberSchema = strictObject({ class: part('Member class'), code: part('Member code'), name: z.string().min(1) });
 
-/** AWS WAF on an internet-facing API: a rate-based rule per source IP. */
-export const wafSchema = strictObject({
+/** A per-IP limit of an AWS WAF rate-based rule (WAF's own bounds). */
+const wafLimit = () => z.number().int().min(10).max(2_000_000_000);
+
+const WAF_FIELDS = {
   /** @default true */
   enabled: z.boolean().default(true),
   /** Requests per source IP per 5 minutes before WAF blocks it. @default 3000 */
-  ratePer5Minutes: z.number().int().min(10).max(2_000_000_000).default(3000),
-});
+  ratePer5Minutes: wafLimit().default(3000),
+};
+
+/** AWS WAF on an internet-facing API: a rate-based rule per source IP. */
+export const wafSchema = strictObject(WAF_FIELDS);
 export const WAF_DEFAULT = { enabled: true, ratePer5Minutes: 3000 };
 
 /** Lambda's default concurrency quota per account and Region (a new account's may be 10: state it then). */
 export const DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1000;
+
+/**
+ * AWS WAF on a provider API, which other gateways call — several of them, or a whole agency's traffic, from one
+ * NAT or Lambda egress address: requests carrying a signed Sild message (`x-sild-manifest` and `x-sild-signature`) are
+ * limited per source IP by `signedRatePer5Minutes`, all others by `ratePer5Minutes` (`RateLimitWebAcl`).
+ */
+export const providerWafSchema = strictObject({
+  ...WAF_FIELDS,
+  /**
+   * Requests per source IP per 5 minutes carrying a signed message before WAF blocks that IP's signed messages:
+   * 60,000 lets one address send 200 messages a second, twice what a busy peer gateway sends (100/s is 30,000).
+   * @default 60000
+   */
+  signedRatePer5Minutes: wafLimit().default(60_000),
+});
+export const PROVIDER_WAF_DEFAULT = { ...WAF_DEFAULT, signedRatePer5Minutes: 60_000 };
 
 /**
  * The configuration anchor's key as the central stack prints it: an EC public key, DER SPKI in base64. Checked at

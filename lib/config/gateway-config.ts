@@ -12,7 +12,7 @@ import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema, type SealingSettings } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
 
 const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -94,8 +94,11 @@ export const gatewayFieldsSchema = strictObject({
    * have 10. @default 1000
    */
   lambdaConcurrencyQuota: z.number().int().min(1).default(DEFAULT_LAMBDA_CONCURRENCY_QUOTA),
-  /** AWS WAF on the provider-side API. @default enabled, 3000 requests per IP per 5 minutes */
-  waf: wafSchema.default(WAF_DEFAULT),
+  /**
+   * AWS WAF on the provider-side API, per source IP and 5 minutes: requests with a signed Sild message (peer gateways)
+   * and without one. @default enabled, 60000 signed, 3000 others
+   */
+  waf: providerWafSchema.default(PROVIDER_WAF_DEFAULT),
   /**
    * The provider side's API type: `rest` (WAF possible) or `http` (an HTTP API: $1.00 instead of $3.50 per million
    * requests; no WAF). Both pass messages byte for byte (the provider acts on the signed request target).

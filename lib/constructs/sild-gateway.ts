@@ -254,6 +254,7 @@ export class SildGateway extends Construct {
             unauthenticatedReason: providerUnauthenticatedReason,
             throttle: GATEWAY_THROTTLE,
             rateLimitPer5Minutes: gateway.waf.enabled ? gateway.waf.ratePer5Minutes : undefined,
+            signedMessageRateLimitPer5Minutes: gateway.waf.signedRatePer5Minutes,
             cloudWatchRole,
           })
         : new SildHttpApi(this, 'ProviderApi', {

@@ -47,6 +47,12 @@ export interface SildRestApiProps {
    * @default - no web ACL
    */
   readonly rateLimitPer5Minutes?: number;
+  /**
+   * With `rateLimitPer5Minutes`: the per-IP limit of requests that carry a signed Sild message (a peer gateway's),
+   * which then no longer count under `rateLimitPer5Minutes` (`RateLimitWebAcl`).
+   * @default - signed messages count under `rateLimitPer5Minutes` like any request
+   */
+  readonly signedMessageRateLimitPer5Minutes?: number;
   /** Why routes without IAM authorization are acceptable; recorded as the cdk-nag acknowledgement. @default - required when a route uses NONE */
   readonly unauthenticatedReason?: string;
   /** @default { rateLimit: 100, burstLimit: 200 } */
@@ -172,7 +178,13 @@ export class SildRestApi extends Construct {
     if (props.rateLimitPer5Minutes !== undefined) {
       // IAM routes of fixed paths get their own guard: unsigned requests never reach their small budgets.
       const signedPaths = routes.filter((route) => authorizationOf(route) === 'IAM' && !route.path.includes('{')).map((route) => route.path);
-      new RateLimitWebAcl(this, 'RateLimit', { stage: this.restApi.deploymentStage, limitPer5Minutes: props.rateLimitPer5Minutes, metricName: props.restApiName, signedPaths });
+      new RateLimitWebAcl(this, 'RateLimit', {
+        stage: this.restApi.deploymentStage,
+        limitPer5Minutes: props.rateLimitPer5Minutes,
+        signedMessageLimitPer5Minutes: props.signedMessageRateLimitPer5Minutes,
+        metricName: props.restApiName,
+        signedPaths,
+      });
     } else {
       Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicPoliciesCloudWatchCannotPublish } from '../support/synth';
+import { rateLimitsFor } from '../support/waf';
 
 const APP = join(__dirname, '..', '..', 'examples', 'agency-app');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
@@ -58,6 +59,14 @@ describe('examples/agency-app', () => {
     // Its alarms can notify (a topic policy replaces SNS's default one).
     expect(resources('AWS::SNS::TopicPolicy')).toHaveLength(1);
     expect(topicPoliciesCloudWatchCannotPublish(template)).toEqual([]);
+  });
+
+  test('its provider API lets a peer gateway’s address through at 100 messages a second (30,000 per 5 minutes) and holds unsigned requests to the strict limit', () => {
+    const [acl] = resources('AWS::WAFv2::WebACL');
+    const path = '/prod/r1/DEV/GOV/70000005/vehicles/owners/1';
+    const signed = rateLimitsFor(acl, { path, headers: { 'x-sild-manifest': 'eyJ2IjoxfQ==', 'x-sild-signature': 'MEUCIQ==' } });
+    expect(Math.min(...Object.values(signed))).toBeGreaterThanOrEqual(30_000);
+    expect(rateLimitsFor(acl, { path })).toEqual({ RateLimitPerIp: 3000 });
   });
 
   test('npm pack ships compiled JS, declarations and the Lambda sources the constructs bundle — not tests or local state', () => {

@@ -7,6 +7,7 @@ import { agencyStackName, centralStackName } from '../../lib/stacks/sild-stacks'
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { signedGet as signedGetAt } from '../support/signed-get';
 import { configWith, demoConfig, resourcesOfType, synth } from '../support/synth';
+import { rateLimitsFor } from '../support/waf';
 
 const POPULATION = agencyStackName('DEV', { name: 'population-registry' });
 const demo = synth(demoConfig());
@@ -72,11 +73,11 @@ describe('templates', () => {
     expect(overQuota.messages(POPULATION, 'error')).toEqual([expect.stringMatching(/^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1 .*above the limit of 0/)]);
   });
 
-  test('the provider and central APIs sit behind a WAF rate rule by default; the config can turn it off', () => {
+  test('the provider and central APIs sit behind WAF rate rules by default; the config can turn them off', () => {
     for (const [template, api] of [[agency, 'ProviderApi'], [demo.templateJson(centralStackName('DEV')), 'CentralApi']] as const) {
       const [acl] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'));
-      expect(acl.Properties.Rules[0].Statement.RateBasedStatement).toEqual({ Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
-      expect(acl.Properties.Rules[0].Action).toEqual({ Block: {} });
+      expect(acl.Properties.Rules[0]).toMatchObject({ Name: 'RateLimitPerIp', Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } } });
+      expect(acl.Properties.Rules.every((rule: { Action: unknown }) => JSON.stringify(rule.Action) === '{"Block":{}}')).toBe(true);
       const [association] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACLAssociation'));
       expect(JSON.stringify(association.Properties.ResourceArn)).toContain(api);
     }
@@ -86,6 +87,36 @@ describe('templates', () => {
     }));
     expect(resourcesOfType(off.templateJson(POPULATION), 'AWS::WAFv2::WebACL')).toEqual({});
     expect(resourcesOfType(off.templateJson(centralStackName('DEV')), 'AWS::WAFv2::WebACL')).toEqual({});
+  });
+
+  // One address may carry a whole peer gateway (a NAT gateway per Availability Zone, Lambda's shared egress): 100
+  // messages a second from it are 30,000 per 5 minutes. Read as WAF evaluates each request (test/support/waf.ts).
+  describe("the provider's web ACL lets a peer gateway's address through at 100 messages a second, and keeps unsigned traffic to the strict limit", () => {
+    const path = '/prod/r1/DEV/GOV/70000001/population/persons/123';
+    const signed = { 'x-sild-manifest': 'eyJ2IjoxfQ==', 'x-sild-signature': 'MEUCIQ==' };
+    const limitsOf = (template: any, headers: Record<string, string>) => rateLimitsFor(Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'))[0], { path, headers });
+
+    test('by default: every rule counting a signed message allows at least 30,000 per 5 minutes; a request without both signature headers is held to 3,000', () => {
+      expect(limitsOf(agency, signed)).toEqual({ RateLimitPerIpSignedMessages: 60_000 });
+      expect(Math.min(...Object.values(limitsOf(agency, signed)))).toBeGreaterThanOrEqual(30_000);
+      const unsignedRequests: Record<string, string>[] = [{}, { 'x-sild-manifest': signed['x-sild-manifest'] }, { 'x-sild-signature': signed['x-sild-signature'] }, { ...signed, 'x-sild-manifest': '' }];
+      for (const unsigned of unsignedRequests) {
+        expect(limitsOf(agency, unsigned)).toEqual({ RateLimitPerIp: 3000 });
+      }
+    });
+
+    test('both limits come from the config (waf.signedRatePer5Minutes, waf.ratePer5Minutes)', () => {
+      const tuned = synth(configWith((raw) => (raw.agencies[0].waf = { ratePer5Minutes: 600, signedRatePer5Minutes: 150_000 }))).templateJson(POPULATION);
+      expect(limitsOf(tuned, signed)).toEqual({ RateLimitPerIpSignedMessages: 150_000 });
+      expect(limitsOf(tuned, {})).toEqual({ RateLimitPerIp: 600 });
+    });
+
+    test("the central's web ACL keeps one per-IP limit for everything, and its join rules", () => {
+      const central = demo.templateJson(centralStackName('DEV'));
+      const [acl] = Object.values(resourcesOfType(central, 'AWS::WAFv2::WebACL'));
+      expect(rateLimitsFor(acl, { path: '/prod/globalconf', headers: signed })).toEqual({ RateLimitPerIp: 3000 });
+      expect(rateLimitsFor(acl, { path: '/prod/join', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=…' } })).toEqual({ RateLimitPerIp: 3000, RateLimitPerIpOnSignedPaths: 100 });
+    });
   });
 });
 

@@ -41,6 +41,9 @@ describe('unknown keys', () => {
     ['a nested setting', (raw: any) => (raw.agencies[1].sealing = { intervalSecond: 60 }), /^agencies\.1\.sealing: unknown field "intervalSecond" \(did you mean "intervalSeconds"\?\)/],
     ['an access right', (raw: any) => (raw.agencies[0].accessRights[0].method = ['GET']), /^agencies\.0\.accessRights\.0: unknown field "method" \(did you mean "methods"\?\)/],
     ['the top level', (raw: any) => (raw.instances = 'EE'), /^\(root\): unknown field "instances" \(did you mean "instance"\?\)/],
+    ["a provider API's web ACL", (raw: any) => (raw.agencies[0].waf = { signedRate: 60_000 }), /^agencies\.0\.waf: unknown field "signedRate" \(did you mean "signedRatePer5Minutes"\?\)/],
+    // The central receives no signed messages (gateways read GET /globalconf and join with SigV4): one limit only.
+    ["the central API's web ACL, which has no signed-message limit", (raw: any) => (raw.central.waf = { signedRatePer5Minutes: 60_000 }), /^central\.waf: unknown field "signedRatePer5Minutes"/],
   ])('in %s', (_where, change, problem) => {
     expect(problemsOf(change)).toEqual([expect.stringMatching(problem)]);
   });

@@ -1,15 +1,16 @@
 /**
  * RateLimitWebAcl promises an AWS WAF web ACL on one API Gateway stage that blocks a source IP sending more than the
- * limit in any 5-minute window and allows everything else, with CloudWatch metrics under a valid name; given signed
- * (IAM-only) paths, it also blocks requests to them without a SigV4 `Authorization` header and bounds each source
- * IP's requests to them.
+ * limit in any 5-minute window and allows everything else, with CloudWatch metrics under a valid name; given a limit
+ * for signed Sild messages, it counts requests carrying both signature headers under that limit and the others under
+ * the strict one; given signed (IAM-only) paths, it also blocks requests to them without a SigV4 `Authorization`
+ * header and bounds each source IP's requests to them.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { RateLimitWebAcl, type RateLimitWebAclProps } from '../../../lib/constructs/rate-limit-web-acl';
 import { constructStack, resourceAt } from '../../support/synth';
 
-function webAcl(limitPer5Minutes: number, metricName: string, signed: Pick<RateLimitWebAclProps, 'signedPaths' | 'signedPathLimitPer5Minutes'> = {}) {
+function webAcl(limitPer5Minutes: number, metricName: string, signed: Pick<RateLimitWebAclProps, 'signedPaths' | 'signedPathLimitPer5Minutes' | 'signedMessageLimitPer5Minutes'> = {}) {
   const { stack } = constructStack();
   const api = new apigateway.RestApi(stack, 'Api', { cloudWatchRole: false });
   api.root.addMethod('GET', new apigateway.MockIntegration());
@@ -56,6 +57,43 @@ describe('RateLimitWebAcl', () => {
     const metric = renamed.resource.Properties.VisibilityConfig.MetricName;
     expect(metric).toBe(`sild-EE-tax-board-${'x'.repeat(82)}`);
     expect(renamed.resource.Properties.Rules[0].VisibilityConfig.MetricName).toBe(`${metric}-rate`);
+  });
+
+  describe('with a limit for signed messages (a provider API)', () => {
+    const present = (name: string) => ({ SizeConstraintStatement: { FieldToMatch: { SingleHeader: { Name: name } }, ComparisonOperator: 'GT', Size: 0, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } });
+    const signedMessage = { AndStatement: { Statements: [present('x-sild-manifest'), present('x-sild-signature')] } };
+    const { acl: provider } = webAcl(3000, 'sild-DEV-tax-board-provider', { signedMessageLimitPer5Minutes: 60_000 });
+    const rules = provider.resource.Properties.Rules;
+
+    test('the strict limit counts only requests without both signature headers (present and not empty)', () => {
+      expect(rules[0]).toEqual({
+        Name: 'RateLimitPerIp',
+        Priority: 0,
+        Action: { Block: {} },
+        Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300, ScopeDownStatement: { NotStatement: { Statement: signedMessage } } } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-tax-board-provider-rate' },
+      });
+    });
+
+    test('requests carrying them fall under their own per-IP limit, so a peer gateway’s address at 100 messages a second (30,000 per 5 minutes) passes', () => {
+      expect(rules[1]).toEqual({
+        Name: 'RateLimitPerIpSignedMessages',
+        Priority: 1,
+        Action: { Block: {} },
+        Statement: { RateBasedStatement: { Limit: 60_000, AggregateKeyType: 'IP', EvaluationWindowSec: 300, ScopeDownStatement: signedMessage } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-tax-board-provider-signed-message-rate' },
+      });
+      expect(rules).toHaveLength(2);
+      expect(provider.resource.Properties.Description).toBe('Rate limit per source IP per 5 minutes: 3000 requests without a signed Sild message, 60000 with one');
+    });
+
+    // Custom aggregation keys on the headers would not do: a request missing a key is not rate limited at all, and a
+    // value the sender chooses makes every request its own aggregation instance.
+    test('each request falls under exactly one of the two rate rules, aggregated by source IP only', () => {
+      expect(rules.map((rule: any) => rule.Statement.RateBasedStatement.AggregateKeyType)).toEqual(['IP', 'IP']);
+      expect(rules.map((rule: any) => rule.Statement.RateBasedStatement.CustomKeys)).toEqual([undefined, undefined]);
+      expect(rules[0].Statement.RateBasedStatement.ScopeDownStatement).toEqual({ NotStatement: { Statement: rules[1].Statement.RateBasedStatement.ScopeDownStatement } });
+    });
   });
 
   describe('with signed paths', () => {
