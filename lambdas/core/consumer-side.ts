@@ -82,7 +82,10 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     // A large body travels by reference (see body-transfer.ts); the signed hash still covers its bytes.
     const reference = await bodyReference(deps, request.body, logged.bodyLocation, logged.bodySha256);
     const providerUrl = providerUrlOf(provider, deps);
-    const outbound = { ...forwarded, ...singleHeaders(manifestHeaders(signed)), ...reference };
+    // The signature headers go first: the provider's web ACL sees at most the first 8 KB of headers, and limits a
+    // request it sees them on as a peer's (`RateLimitWebAcl`); spread again last, so nothing forwarded overrides them.
+    const signature = singleHeaders(manifestHeaders(signed));
+    const outbound = { ...signature, ...forwarded, ...signature, ...reference };
     checkProviderAccepts(message.method, target, outbound, providerUrl);
     const sent = await timer.around(() => forward(deps, providerUrl, target, outbound, message.method, reference ? Buffer.alloc(0) : request.body));
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.

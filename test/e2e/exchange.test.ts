@@ -4,6 +4,11 @@
  */
 import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
 import { httpCall } from '../../lib/local/http-call';
+import { GATEWAY_RESPONSES } from '../../lib/routes';
+import { agencyStackName } from '../../lib/stacks/sild-stacks';
+import { impersonateProvider, rawHeaderLines } from '../security/hostile-member';
+import { demoConfig, resourcesOfType, synth } from '../support/synth';
+import { rateLimitsFor } from '../support/waf';
 import { CRM_CLIENT, expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
 
 let eco: TestEcosystem;
@@ -133,6 +138,53 @@ describe('refusals', () => {
     expectXRoadError(response, 502, 'Server.ServerProxy.ServiceFailed');
   });
 });
+
+// The provider's REST API refuses on its own, before its gateway sees the request: its web ACL blocks an address above
+// its rate (403 — WAF_FILTERED, which API Gateway answers with the default 4XX response, in Sild's X-Road form) and its
+// stage throttles (429). Nobody signed those answers: the rule for unsigned answers (docs/security.md row 4) reports
+// them as NetworkError with their status, never as the provider's, whatever type they claim.
+describe("the provider's API refuses before its gateway", () => {
+  const providerWebAcl = Object.values(resourcesOfType(synth(demoConfig()).templateJson(agencyStackName('DEV', { name: 'population-registry' })), 'AWS::WAFv2::WebACL'))[0];
+
+  test.each([
+    ['its web ACL blocks the address', 403, GATEWAY_RESPONSES.DEFAULT_4XX],
+    ['its stage throttles', 429, GATEWAY_RESPONSES.THROTTLED],
+  ] as const)('%s (%i): the client gets Server.ClientProxy.NetworkError with that status', async (_what, status, refusal) => {
+    const received: [string, string][][] = [];
+    await impersonateProvider(
+      eco,
+      'population-registry',
+      (request, response) => {
+        received.push(rawHeaderLines(request));
+        response.writeHead(status, { 'content-type': 'application/json', 'x-road-error': refusal.type, 'x-amzn-requestid': 'front-request-id' });
+        response.end(JSON.stringify({ type: refusal.type, message: refusal.message, detail: 'front-request-id' }));
+      },
+      async () => {
+        // 7.4 KB of the client's own headers (the request stays within the provider API's 10,240 bytes): the signature
+        // headers must still be within the 8 KB WAF inspects.
+        const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-padding': 'p'.repeat(7400) } });
+        expectXRoadError(response, status, 'Server.ClientProxy.NetworkError');
+        expect(response.json<{ message: string }>().message).toMatch(new RegExp(`refused the request unsigned .*\\(HTTP ${status}\\)`));
+        expect(response.body.toString('utf8')).not.toContain(refusal.type);
+      },
+    );
+    // What the web ACL saw of the consumer gateway's request: a peer's signed message, counted under its own limit.
+    expect(received).toHaveLength(1);
+    expect(rateLimitsFor(providerWebAcl, { path: `/prod${PERSONS}/123`, headers: asWafInspects(received[0]) })).toEqual({ RateLimitPerIpSignedMessages: 60_000 });
+  });
+});
+
+/** The headers AWS WAF inspects: at most the first 200 and 8 KB of them (names lower-case, the first line of a name). */
+function asWafInspects(lines: readonly [string, string][]): Record<string, string> {
+  const seen: Record<string, string> = Object.create(null);
+  let bytes = 0;
+  for (const [name, value] of lines.slice(0, 200)) {
+    bytes += Buffer.byteLength(`${name}: ${value}\r\n`);
+    if (bytes > 8192) break;
+    seen[name.toLowerCase()] ??= value;
+  }
+  return seen;
+}
 
 describe('the provider side trusts only signed, fresh, unaltered messages', () => {
   /** Makes a real exchange and returns what the consumer sent to the provider, rebuilt from its log record. */

@@ -32,6 +32,14 @@ describe('consumer side', () => {
     expect(Object.keys(received).filter((name) => name.startsWith('x-sild'))).toEqual([]);
   });
 
+  // The provider's web ACL sees at most the first 8 KB of headers and limits a request it sees them on as a peer's.
+  test('the signed-message headers lead the request to the provider, before the client’s own headers', async () => {
+    await ecosystem.call(`${PERSONS}/1`, { headers: { 'x-big': 'x'.repeat(8192), 'x-road-userid': 'EE38001010000' } });
+    const [sent] = sentToProvider(ecosystem);
+    expect(Object.keys(sent.headers).slice(0, 2)).toEqual(['x-sild-manifest', 'x-sild-signature']);
+    expect(sent.headers['x-big']).toEqual(['x'.repeat(8192)]);
+  });
+
   test('both gateways log the request and the response, each record signed and tied to the same X-Road-Id', async () => {
     const response = await ecosystem.call(`${PERSONS}/7`);
     const xRoadId = headerValue(response.headers, 'x-road-id')!;
