@@ -34,6 +34,7 @@ export {
   type ConcurrencyPlanDocuments,
   type FunctionReservation,
 } from './config/concurrency-plan';
+export { restApiLogging, type RestApiLogging, type ApiGatewayLoggingFields } from './config/api-gateway-logging';
 export { validateServiceDescriptions } from './config/service-descriptions';
 
 /** The building blocks the two constructs are made of, for apps that compose their own. */

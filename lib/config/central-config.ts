@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
+import { apiGatewayLoggingProblem } from './api-gateway-logging';
 
 /** One entry of the join allow-list. */
 export const allowedAgencySchema = strictObject({
@@ -47,6 +48,8 @@ export const centralFieldsSchema = strictObject({
   tracing: z.boolean().default(false),
   /** Sets the account's API Gateway CloudWatch Logs role (one per account and Region; see the agencies' field). @default false */
   apiGatewayAccountRole: z.boolean().default(false),
+  /** The account already has that role in this Region, so the central API's stage may log (see the agencies' field). @default false */
+  apiGatewayAccountRoleExists: z.boolean().default(false),
   /**
    * The instances this one federates with (X-Road's trusted anchors of other instances), published in every global
    * configuration; each agency opts in with `federation`. From the partner's central stack outputs. @default none
@@ -79,6 +82,7 @@ export const centralConfigSchema = strictObject({
   .superRefine((config, context) => {
     checkAllowList(config, context);
     checkFederation(config, context);
+    checkCentralFields(config.central, context);
   });
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
@@ -99,6 +103,14 @@ export function checkAllowList(config: { memberClasses: readonly string[]; agenc
     }
   });
 }
+
+/** The checks across the central's own fields, reporting under `central`. */
+export function checkCentralFields(central: CentralFields, context: z.RefinementCtx): void {
+  const logging = apiGatewayLoggingProblem(central);
+  if (logging) context.addIssue({ code: 'custom', path: ['central', 'apiGatewayAccountRoleExists'], message: logging });
+}
+
+export type CentralFields = z.infer<typeof centralFieldsSchema>;
 
 /** A federated instance is another instance, named once. */
 export function checkFederation(config: { instance: string; central: { federation: readonly { instance: string }[] } }, context: z.RefinementCtx): void {

@@ -7,7 +7,7 @@
  */
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { checkAllowList, checkFederation, centralFieldsSchema, type CentralConfig } from './central-config';
+import { checkAllowList, checkCentralFields, checkFederation, centralFieldsSchema, type CentralConfig } from './central-config';
 import { ConfigError, configError, part, readJsonConfig, strictObject } from './config-parts';
 import { checkGatewayFields, gatewayFieldsSchema, readServiceDescriptions, type GatewayConfig } from './gateway-config';
 
@@ -39,6 +39,8 @@ export const ecosystemConfigSchema = strictObject({
     config.agencies.forEach((agency, index) => checkGatewayFields(agency, context, ['agencies', index]));
     checkSubjects(config, context);
     checkFederation(config, context);
+    checkCentralFields(config.central, context);
+    checkAccountRoleSetters(config, context);
     config.agencies.forEach((agency, index) =>
       agency.federation.forEach((instance, entry) => {
         if (!config.central.federation.some((federated) => federated.instance === instance)) {
@@ -78,6 +80,26 @@ function checkSubjects(
     Object.entries(agency.localGroups).forEach(([code, members]) => members.forEach((member, memberIndex) => check(member, ['agencies', index, 'localGroups', code, memberIndex])));
   });
   config.central.globalGroups.forEach((group, index) => group.members.forEach((member, memberIndex) => check(member, ['central', 'globalGroups', index, 'members', memberIndex])));
+}
+
+/**
+ * The API Gateway CloudWatch Logs role is one setting per account and Region: two stacks setting it there would each
+ * overwrite the other's on every deploy, and deleting either would leave the setting pointing at a retained role.
+ */
+function checkAccountRoleSetters(
+  config: { central: { account: string; region: string; apiGatewayAccountRole: boolean }; agencies: readonly { account: string; region: string; apiGatewayAccountRole: boolean }[] },
+  context: z.RefinementCtx,
+): void {
+  const setters = [
+    ...(config.central.apiGatewayAccountRole ? [{ where: `${config.central.account}/${config.central.region}`, path: ['central', 'apiGatewayAccountRole'], name: 'central' }] : []),
+    ...config.agencies.flatMap((agency, index) => (agency.apiGatewayAccountRole ? [{ where: `${agency.account}/${agency.region}`, path: ['agencies', index, 'apiGatewayAccountRole'], name: `agencies.${index}` }] : [])),
+  ];
+  setters.forEach((setter, index) => {
+    const first = setters.slice(0, index).find((other) => other.where === setter.where);
+    if (first) {
+      context.addIssue({ code: 'custom', path: setter.path, message: `${first.name} already sets the API Gateway CloudWatch Logs role of account and Region ${setter.where} (one setting per account and Region): set apiGatewayAccountRoleExists here instead` });
+    }
+  });
 }
 
 export type EcosystemConfig = z.infer<typeof ecosystemConfigSchema>;

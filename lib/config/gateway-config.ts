@@ -13,6 +13,7 @@ import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema,
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
 import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
+import { apiGatewayLoggingProblem } from './api-gateway-logging';
 
 const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -118,6 +119,13 @@ export const gatewayFieldsSchema = strictObject({
    */
   apiGatewayAccountRole: z.boolean().default(false),
   /**
+   * The account already has the API Gateway CloudWatch Logs role in this Region (another stack or an administrator
+   * set it), so the REST API stages may log. With neither this nor `apiGatewayAccountRole`, REST stages do not log —
+   * a fresh account has no role, and a stage that logs would fail to deploy (`restApiLogging`).
+   * @default false
+   */
+  apiGatewayAccountRoleExists: z.boolean().default(false),
+  /**
    * Maintenance mode, as X-Road's: the provider side answers every other gateway `Server.ServerProxy.Maintenance`
    * (503) with `message`, until a deploy turns it off. @default not in maintenance
    */
@@ -186,6 +194,8 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
       if (member.includes(':')) issue(['localGroups', code, index], 'a local group lists subsystems (INSTANCE/CLASS/CODE/SUBSYSTEM), not groups');
     }),
   );
+  const logging = apiGatewayLoggingProblem(agency);
+  if (logging) issue(['apiGatewayAccountRoleExists'], logging);
   if (agency.providerApi === 'http' && agency.waf.enabled) {
     issue(['providerApi'], 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"');
   }

@@ -4,7 +4,7 @@
  * (public: the document is signed) and `POST /join` (AWS IAM; the resource policy names exactly the agency accounts
  * of the join allow-list). It needs only the central operator's config; it knows nothing of the agencies' services.
  */
-import { CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, federatedInstancesItem, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
@@ -12,6 +12,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { centralParty } from '../config/concurrency-plan';
+import { restApiLogging } from '../config/api-gateway-logging';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, federatedInstances, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
@@ -131,6 +132,8 @@ export class SildCentral extends Construct {
 
 
 
+    // REST stages log only where the config says the account's API Gateway logging role is there (a fresh account has none).
+    const logging = restApiLogging(config.central, 'central.');
     this.api = new SildRestApi(this, 'CentralApi', {
       api: 'central',
       handler,
@@ -141,8 +144,10 @@ export class SildCentral extends Construct {
       unauthenticatedReason:
         'GET /globalconf publishes the global configuration, public by design as in X-Road: its integrity comes from the central signature every gateway verifies against its anchor, and it holds no secrets.',
       throttle: { rateLimit: 50, burstLimit: 100 },
+      stageLogging: logging.enabled,
       cloudWatchRole: config.central.apiGatewayAccountRole ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging') : undefined,
     });
+    if (!logging.enabled) Annotations.of(this).addWarningV2('@sild/rest-api-logging-off', `The central of ${config.instance}: ${logging.guidance}`);
 
     this.monitoring = new CentralMonitoring(this, 'Monitoring', {
       instance: config.instance,

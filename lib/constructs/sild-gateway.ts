@@ -21,6 +21,7 @@ import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
 import { gatewayParty } from '../config/concurrency-plan';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
+import { restApiLogging } from '../config/api-gateway-logging';
 import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
@@ -209,8 +210,10 @@ export class SildGateway extends Construct {
       });
     }
 
-    // The account-wide logging role is set by the one stack the config names (it is one setting per account and Region).
+    // The account-wide logging role is set by the one stack the config names (it is one setting per account and Region);
+    // REST stages log only where the config says the role is there (a fresh account has none).
     const cloudWatchRole = gateway.apiGatewayAccountRole ? new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging') : undefined;
+    const logging = restApiLogging(gateway);
     const consumerAccess = gateway.consumerAccess ?? { mode: 'iam' as const, principals: [] };
     if (consumerAccess.mode === 'iam' && consumerAccess.principals.length === 0) {
       Annotations.of(this).addWarningV2(
@@ -230,6 +233,7 @@ export class SildGateway extends Construct {
             vpcEndpointIds: consumerAccess.mode === 'private' ? consumerAccess.vpcEndpointIds : undefined,
             unauthenticatedReason: consumerUnauthenticatedReason,
             throttle: GATEWAY_THROTTLE,
+            stageLogging: logging.enabled,
             cloudWatchRole,
           })
         : // IAM consumer access: an HTTP API (the query reaches the backend byte for byte); the handler admits only
@@ -255,6 +259,7 @@ export class SildGateway extends Construct {
             throttle: GATEWAY_THROTTLE,
             rateLimitPer5Minutes: gateway.waf.enabled ? gateway.waf.ratePer5Minutes : undefined,
             signedMessageRateLimitPer5Minutes: gateway.waf.signedRatePer5Minutes,
+            stageLogging: logging.enabled,
             cloudWatchRole,
           })
         : new SildHttpApi(this, 'ProviderApi', {
@@ -265,6 +270,10 @@ export class SildGateway extends Construct {
             unauthenticatedReason: providerUnauthenticatedReason,
             throttle: GATEWAY_THROTTLE,
           });
+
+    if (!logging.enabled && [this.consumerApi, this.providerApi].some((api) => api instanceof SildRestApi)) {
+      Annotations.of(this).addWarningV2('@sild/rest-api-logging-off', `Gateway ${gateway.name}: ${logging.guidance}`);
+    }
 
     if (centralConfigured) {
       this.registration = new GatewayRegistration(this, 'Registration', {

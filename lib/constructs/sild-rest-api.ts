@@ -3,7 +3,8 @@
  * deployed API serves exactly what the local front serves. Every API gets: a resource policy derived from the
  * routes (public routes allow anyone, IAM routes allow only the named accounts, a private endpoint denies
  * everything not arriving through the named VPC endpoints), binary bodies (`*\/*`), X-Road-style answers for API
- * Gateway's own refusals, payload-free JSON access logs, ERROR-level execution logs and stage throttling.
+ * Gateway's own refusals, payload-free JSON access logs and ERROR-level execution logs (where the account has API
+ * Gateway's logging role: `stageLogging`), and stage throttling.
  * A change of the resource policy creates a new deployment, so it takes effect on deploy.
  */
 import { Validations } from 'aws-cdk-lib';
@@ -63,7 +64,14 @@ export interface SildRestApiProps {
    * @default - the route table's
    */
   readonly routeThrottles?: Readonly<Record<string, ApiThrottle>>;
-  /** Retention of the access log group. @default logs.RetentionDays.ONE_YEAR */
+  /**
+   * Access logs and ERROR-level execution logs on the stage. API Gateway writes them through the account's CloudWatch
+   * Logs role, so a stage that logs fails to deploy in an account without one (a fresh account): turn it off there
+   * (`restApiLogging` decides from the config).
+   * @default true
+   */
+  readonly stageLogging?: boolean;
+  /** Retention of the access and execution log groups. @default logs.RetentionDays.ONE_YEAR */
   readonly accessLogRetention?: logs.RetentionDays;
   /** The account's API Gateway logging role setting; the stage waits for it. @default - assumed to be configured already */
   readonly cloudWatchRole?: ApiGatewayCloudWatchRole;
@@ -107,7 +115,8 @@ export class SildRestApi extends Construct {
     const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
     const policy = resourcePolicy(routes, authorizationOf, props);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
+    const logging = props.stageLogging ?? true;
+    const accessLogs = logging ? new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR }) : undefined;
     this.metrics = this.restApi = new apigateway.RestApi(this, 'Api', {
       restApiName: props.restApiName,
       description: props.description,
@@ -124,9 +133,8 @@ export class SildRestApi extends Construct {
       cloudWatchRole: false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        ...(accessLogs ? { accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs), accessLogFormat: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT) } : {}),
+        loggingLevel: logging ? apigateway.MethodLoggingLevel.ERROR : apigateway.MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
         metricsEnabled: false,
         throttlingRateLimit: throttle.rateLimit,
@@ -137,12 +145,18 @@ export class SildRestApi extends Construct {
       },
     });
     this.restApi.latestDeployment?.addToLogicalId({ resourcePolicy: policy });
-    // API Gateway creates a stage's execution-log group itself, kept forever; created first here, it has a retention.
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
-      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName ?? 'prod'}`,
-      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    this.restApi.deploymentStage.node.addDependency(executionLogs);
+    if (logging) {
+      // API Gateway creates a stage's execution-log group itself, kept forever; created first here, it has a retention.
+      const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+        logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName ?? 'prod'}`,
+        retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      });
+      this.restApi.deploymentStage.node.addDependency(executionLogs);
+    } else {
+      const reason =
+        "The account has no API Gateway CloudWatch Logs role the config knows of (a fresh account has none), and a REST stage that logs cannot deploy without it; the functions log every message they handle, and the config's apiGatewayAccountRole / apiGatewayAccountRoleExists turn stage logging on.";
+      Validations.of(this.restApi.deploymentStage).acknowledge({ id: 'AwsSolutions-APIG1', reason }, { id: 'AwsSolutions-APIG6', reason });
+    }
     if (props.cloudWatchRole) this.restApi.deploymentStage.node.addDependency(props.cloudWatchRole.account);
 
     const integration = new apigateway.LambdaIntegration(props.handler, { allowTestInvoke: false });

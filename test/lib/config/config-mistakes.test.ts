@@ -135,6 +135,34 @@ describe('values', () => {
     expect(gatewayProblems((raw) => (raw.vpc = vpc))).toEqual([expect.stringMatching(problem)]);
   });
 
+  test('the API Gateway logging role both set by this stack and said to exist: this stack would replace the role the account has', () => {
+    expect(gatewayProblems((raw) => Object.assign(raw, { apiGatewayAccountRole: true, apiGatewayAccountRoleExists: true }))).toEqual([
+      expect.stringMatching(/^apiGatewayAccountRoleExists: apiGatewayAccountRole \(this stack sets the account's role\) and apiGatewayAccountRoleExists \(the account has one\) exclude each other/),
+    ]);
+    expect(problemsOf((raw) => Object.assign(raw.central, { apiGatewayAccountRole: true, apiGatewayAccountRoleExists: true }))).toEqual([expect.stringMatching(/^central\.apiGatewayAccountRoleExists: .* exclude each other/)]);
+    const error = thrownBy(() => parseCentralConfig({ instance: 'EE', memberClasses: ['GOV'], central: { account: '111111111111', region: 'eu-north-1', apiGatewayAccountRole: true, apiGatewayAccountRoleExists: true } }));
+    expect((error as Error).message).toMatch(/central\.apiGatewayAccountRoleExists: .* exclude each other/);
+  });
+
+  test('two stacks of one account and Region setting its API Gateway logging role (one setting there: they would overwrite each other)', () => {
+    expect(
+      problemsOf((raw) => {
+        raw.agencies[2].account = raw.agencies[1].account;
+        raw.agencies[1].apiGatewayAccountRole = true;
+        raw.agencies[2].apiGatewayAccountRole = true;
+      }),
+    ).toEqual(['agencies.2.apiGatewayAccountRole: agencies.1 already sets the API Gateway CloudWatch Logs role of account and Region 333333333333/eu-north-1 (one setting per account and Region): set apiGatewayAccountRoleExists here instead']);
+    // Another Region of the same account has a setting of its own.
+    expect(() =>
+      configWith((raw) => {
+        raw.agencies[2].account = raw.agencies[1].account;
+        raw.agencies[2].region = 'eu-west-1';
+        raw.agencies[1].apiGatewayAccountRole = true;
+        raw.agencies[2].apiGatewayAccountRole = true;
+      }),
+    ).not.toThrow();
+  });
+
   test('a malformed VPC endpoint id', () => {
     expect(gatewayProblems((raw) => (raw.consumerAccess = { mode: 'private', vpcEndpointIds: ['vpce-XYZ'] }))).toEqual([expect.stringMatching(/^consumerAccess\.vpcEndpointIds\.0: must be a VPC endpoint id \(vpce-…\)/)]);
   });

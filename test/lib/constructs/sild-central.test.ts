@@ -38,12 +38,22 @@ const publicGlobalconf = { Sid: 'InvokeGETglobalconf', Effect: 'Allow', Action: 
 
 describe('SildCentral in a user’s stack', () => {
   test.each(['Central', 'EE-Central-2'])('works under the id %s: resources and outputs are namespaced by it, cdk-nag finds nothing unacknowledged, no warnings', (id) => {
-    const { app, stack, json, at } = central(centralConfigOf(demoConfig()), { id });
+    const config = centralConfigOf(demoConfig());
+    const { app, stack, json, at } = central({ ...config, central: { ...config.central, apiGatewayAccountRoleExists: true } }, { id });
     expect(at('/Registry/Table/Resource').resource.Metadata['aws:cdk:path']).toBe(`Test/${id}/Registry/Table/Resource`);
     expect(Object.keys(json.Outputs).map((output) => output.startsWith(id.replace(/[^A-Za-z0-9]/g, '')))).toEqual([true, true, true, true, true]);
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
     expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('in an account whose API Gateway logging role the config does not know of (a fresh account), the stage does not log and synth says what to set', () => {
+    const { stack, json } = central(minimal());
+    const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    expect(stage.Properties.AccessLogSetting).toBeUndefined();
+    expect(stage.Properties.MethodSettings[0].LoggingLevel).toBe('OFF');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
+    expect(warnings).toEqual([expect.stringMatching(/^The central of EE: The REST API stages of this stack write no access or execution logs.*set central\.apiGatewayAccountRoleExists: true.*central\.apiGatewayAccountRole: true in exactly one stack per account and Region/)]);
   });
 
   test('the outputs give the API URL, the key ARN, and the command printing the anchor key in the stack’s own Region', () => {

@@ -3,7 +3,8 @@
  * public routes open to anyone, IAM routes open only to the given principals (denied to everyone when there are
  * none), and a private endpoint closed to any source but its VPC endpoints. A policy change deploys anew. The stage
  * (`prod` by default) is throttled (100/200 by default), writes JSON access logs (one year by default) and ERROR
- * execution logs, waits for the account's logging role when given one, and can sit behind a WAF rate limit.
+ * execution logs unless `stageLogging` is off (an account without API Gateway's logging role), waits for the account's
+ * logging role when given one, and can sit behind a WAF rate limit.
  */
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -111,6 +112,16 @@ describe('SildRestApi', () => {
     const logGroup = resourceAt(central.json, '/Central/AccessLogs/Resource');
     expect(JSON.stringify(central.stage.Properties.AccessLogSetting.DestinationArn)).toContain(logGroup.logicalId);
     expect(logGroup.resource.Properties.RetentionInDays).toBe(365);
+  });
+
+  // A fresh account has no API Gateway CloudWatch Logs role, and a REST stage that logs cannot deploy without one.
+  test('stageLogging false: no access log, execution logging OFF, no execution-log group — the stage deploys in an account without the logging role', () => {
+    const quiet = restApi({ stageLogging: false });
+    expect(quiet.stage.Properties.AccessLogSetting).toBeUndefined();
+    expect(quiet.stage.Properties.MethodSettings[0]).toMatchObject({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'OFF', DataTraceEnabled: false, ThrottlingRateLimit: 100 });
+    expect(() => resourceAt(quiet.json, '/Central/AccessLogs/Resource')).toThrow(/found 0/);
+    expect(() => resourceAt(quiet.json, '/Central/ExecutionLogs/Resource')).toThrow(/found 0/);
+    expect(quiet.stage.DependsOn).toBeUndefined();
   });
 
   test('routeThrottles overrides a route\'s budget from the route table', () => {

@@ -20,6 +20,8 @@ const fullConfig = configWith((raw) => {
 
 const demo = synth(demoConfig());
 const full = synth(fullConfig);
+/** The agencies' accounts have API Gateway's CloudWatch Logs role (another stack or an administrator set it). */
+const logged = synth(configWith((raw) => raw.agencies.forEach((agency: any) => (agency.apiGatewayAccountRoleExists = true))));
 
 const methodsOf = (template: any, apiLogicalId: string) =>
   Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter((method) => method.Properties.RestApiId.Ref === apiLogicalId);
@@ -157,7 +159,19 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([['ANY', 'NONE']]);
   });
 
-  test('both stages log access (no payloads) and are throttled; the REST stage logs errors into a log group with retention', () => {
+  test('by default (a fresh account has no API Gateway logging role) the REST stage does not log, so the first deploy succeeds; the HTTP API stage, which needs no role, does; synth says how to turn REST logging on', () => {
+    const [httpStage] = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Stage'));
+    expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');
+    const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    expect(stage.Properties.AccessLogSetting).toBeUndefined();
+    expect(stage.Properties.MethodSettings).toEqual([{ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'OFF', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }]);
+    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/^Gateway population-registry: The REST API stages of this stack write no access or execution logs.*set apiGatewayAccountRoleExists: true/));
+  });
+
+  test('with the account\'s logging role (apiGatewayAccountRoleExists), both stages log access (no payloads) and are throttled; the REST stage logs errors into a log group with retention', () => {
+    const json = logged.templateJson(POPULATION);
+    const id = (suffix: string) => resourceAt(json, suffix).logicalId;
+    expect(logged.messages(POPULATION).join('\n')).not.toMatch(/write no access/);
     const [httpStage] = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Stage'));
     expect(httpStage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
     expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');

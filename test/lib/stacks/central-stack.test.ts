@@ -8,6 +8,8 @@ const config = demoConfig();
 const synthesized = synth(config);
 const template = synthesized.template(centralStackName('DEV'));
 const json = synthesized.templateJson(centralStackName('DEV'));
+/** The account has API Gateway's CloudWatch Logs role (another stack or an administrator set it). */
+const logged = synth(configWith((raw) => (raw.central.apiGatewayAccountRoleExists = true)));
 
 describe('CentralStack', () => {
   test('the registry table is on-demand, with PITR and deletion protection, and is retained', () => {
@@ -111,7 +113,9 @@ describe('CentralStack', () => {
     ]);
   });
 
-  test('the stage has access logging without payloads, ERROR execution logs without data trace, and throttling', () => {
+  test('with the account\'s logging role (apiGatewayAccountRoleExists), the stage has access logging without payloads, ERROR execution logs without data trace, and throttling', () => {
+    const json = logged.templateJson(centralStackName('DEV'));
+    const template = logged.template(centralStackName('DEV'));
     const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
     const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
     expect(format.requestId).toBe('$context.requestId');
@@ -129,6 +133,15 @@ describe('CentralStack', () => {
     expect(stage.DependsOn).toContain(executionLogs.logicalId);
   });
 
+  test('by default (a fresh account has no API Gateway logging role) the stage does not log, so the first deploy succeeds; it is still throttled, and synth says how to turn logging on', () => {
+    const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    expect(stage.Properties.AccessLogSetting).toBeUndefined();
+    expect(stage.Properties.MethodSettings[0]).toEqual({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'OFF', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(() => resourceAt(json, '/CentralApi/ExecutionLogs/Resource')).toThrow(/found 0/);
+    expect(synthesized.messages(centralStackName('DEV'))).toContainEqual(expect.stringMatching(/The central of DEV: The REST API stages of this stack write no access or execution logs/));
+    expect(logged.messages(centralStackName('DEV')).join('\n')).not.toMatch(/write no access/);
+  });
+
   test("API Gateway's own refusals answer in X-Road's error form", () => {
     const responses = Object.values(resourcesOfType(json, 'AWS::ApiGateway::GatewayResponse')).map((response) => response.Properties);
     expect(responses).toHaveLength(Object.keys(GATEWAY_RESPONSES).length);
@@ -142,9 +155,11 @@ describe('CentralStack', () => {
     }
   });
 
-  test('the account-wide API Gateway logging role is opt-in (apiGatewayAccountRole): set, retained, and waited for only when asked', () => {
+  test('the account-wide API Gateway logging role is opt-in (apiGatewayAccountRole): set, retained, waited for only when asked, and then the stage logs', () => {
     expect(resourcesOfType(json, 'AWS::ApiGateway::Account')).toEqual({});
     const opted = synth(configWith((raw) => (raw.central.apiGatewayAccountRole = true)));
+    const [stage] = Object.values(resourcesOfType(opted.templateJson(centralStackName('DEV')), 'AWS::ApiGateway::Stage'));
+    expect(stage.Properties).toMatchObject({ AccessLogSetting: { Format: expect.any(String) }, MethodSettings: expect.arrayContaining([expect.objectContaining({ LoggingLevel: 'ERROR' })]) });
     const optedTemplate = opted.template(centralStackName('DEV'));
     optedTemplate.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
     optedTemplate.hasResourceProperties('AWS::IAM::Role', {
