@@ -35,6 +35,7 @@ export {
   type FunctionReservation,
 } from './config/concurrency-plan';
 export { restApiLogging, type RestApiLogging, type ApiGatewayLoggingFields } from './config/api-gateway-logging';
+export { configurationDistribution, CLOUDFRONT_UNAVAILABLE_GUIDANCE, type ConfigurationDistribution } from './config/configuration-distribution';
 export { validateServiceDescriptions } from './config/service-descriptions';
 
 /** The building blocks the two constructs are made of, for apps that compose their own. */
@@ -51,5 +52,5 @@ export { ApiGatewayCloudWatchRole } from './constructs/api-gateway-cloudwatch-ro
 export { AlarmTopic, type AlarmTopicProps, type ApiMetrics } from './constructs/alarm-topic';
 export { GatewayMonitoring, type GatewayMonitoringProps } from './constructs/gateway-monitoring';
 export { CentralMonitoring, type CentralMonitoringProps } from './constructs/central-monitoring';
-export { GlobalConfigurationCdn } from './constructs/global-configuration-cdn';
+export { GlobalConfigurationCdn, type GlobalConfigurationCdnProps } from './constructs/global-configuration-cdn';
 export { ROUTES, apiTypeOf, type ApiName, type ApiType, type Route } from './routes';

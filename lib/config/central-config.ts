@@ -27,6 +27,13 @@ export const centralFieldsSchema = strictObject({
   globalGroups: z.array(strictObject({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
   /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
   apiUrl: z.url({ protocol: /^https$/, error: 'must be the central API\'s https:// URL' }).optional(),
+  /**
+   * The central distributes the configuration through a CloudFront CDN (ADR 0007: reading it costs the central
+   * nothing, and a flood lands on CloudFront). `false` deploys the central without it — for an account CloudFront does
+   * not yet accept distributions from (a new account, until AWS verifies it) —; gateways then read `GET /globalconf`
+   * from the central API (`configurationDistribution`). @default true
+   */
+  configurationCdn: z.boolean().default(true),
   /** Where the central distributes the configuration (the `GlobalConfigurationUrl` output: its CDN); gateways read it there first. */
   configurationUrl: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the GlobalConfigurationUrl output' }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor agencies trust, from the central stack's output. */
@@ -108,6 +115,9 @@ export function checkAllowList(config: { memberClasses: readonly string[]; agenc
 export function checkCentralFields(central: CentralFields, context: z.RefinementCtx): void {
   const logging = apiGatewayLoggingProblem(central);
   if (logging) context.addIssue({ code: 'custom', path: ['central', 'apiGatewayAccountRoleExists'], message: logging });
+  if (!central.configurationCdn && central.configurationUrl !== undefined) {
+    context.addIssue({ code: 'custom', path: ['central', 'configurationUrl'], message: 'names a distribution the central does not deploy (central.configurationCdn is false): remove it, and gateways read the configuration from the central API' });
+  }
 }
 
 export type CentralFields = z.infer<typeof centralFieldsSchema>;

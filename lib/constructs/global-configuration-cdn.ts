@@ -4,6 +4,9 @@
  * — every gateway, every few seconds — are served by CloudFront's edge caches, which keep each object for the
  * `max-age` it carries; the central's functions and API see none of that traffic, so a flood of reads can exhaust
  * nothing the exchange depends on. The bucket is never public, TLS only, and retained with the stack.
+ *
+ * Without the distribution (`distribution: false`, for an account CloudFront does not yet accept distributions from)
+ * the bucket stays — the record of every version, and what the central API serves `GET /globalconf` from.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -14,20 +17,36 @@ import { Construct } from 'constructs';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket-props';
 import { CONFIGURATION_PREFIX, CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 
+export interface GlobalConfigurationCdnProps {
+  /**
+   * The CloudFront distribution in front of the bucket. Off: the bucket alone, and gateways read the configuration
+   * from the central API (`central.configurationCdn`).
+   * @default true
+   */
+  readonly distribution?: boolean;
+}
+
 export class GlobalConfigurationCdn extends Construct {
   public readonly bucket: s3.IBucket;
-  public readonly distribution: cloudfront.Distribution;
-  /** What gateways fetch: `https://<distribution>/globalconf/current.json`. */
-  public readonly currentUrl: string;
+  /** Undefined without the distribution. */
+  public readonly distribution?: cloudfront.Distribution;
+  /** What gateways fetch: `https://<distribution>/globalconf/current.json`; undefined without the distribution. */
+  public readonly currentUrl?: string;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: GlobalConfigurationCdnProps = {}) {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
       ...PRIVATE_BUCKET_PROPS,
       lifecycleRules: [{ id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
     this.bucket = bucket;
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The bucket holds only the signed global configurations the central publishes (public by design, as in X-Road); every version is kept in the bucket itself, which is the record.',
+    });
+    if (props.distribution === false) return;
+
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Sild global configuration (signed; verified by every gateway against its anchor)',
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
@@ -39,13 +58,9 @@ export class GlobalConfigurationCdn extends Construct {
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
     });
-    this.currentUrl = `https://${this.distribution.distributionDomainName}/${CURRENT_CONFIGURATION_KEY}`;
-
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'The bucket holds only the signed global configurations the central publishes (public by design, as in X-Road); every version is kept in the bucket itself, which is the record.',
-    });
-    Validations.of(this.distribution).acknowledge(
+    this.distribution = distribution;
+    this.currentUrl = `https://${distribution.distributionDomainName}/${CURRENT_CONFIGURATION_KEY}`;
+    Validations.of(distribution).acknowledge(
       { id: 'AwsSolutions-CFR1', reason: 'The global configuration is read by gateways of federated and partner instances anywhere; no geography is excluded.' },
       { id: 'AwsSolutions-CFR2', reason: 'Reads are cached, static, signed objects: a flood is absorbed by CloudFront and costs the central nothing; the join API keeps its own WAF and throttles.' },
       { id: 'AwsSolutions-CFR3', reason: 'Reads of a public signed document carry no personal or secret data; who read it when is not evidence of anything.' },

@@ -13,6 +13,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
 import { centralParty } from '../config/concurrency-plan';
 import { restApiLogging } from '../config/api-gateway-logging';
+import { configurationDistribution } from '../config/configuration-distribution';
 import { parseCentralConfig, type CentralConfig, type CentralConfigInput } from '../config/central-config';
 import { centralSettings, federatedInstances, globalGroups, joinAllowList } from '../config/runtime-settings';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
@@ -43,7 +44,7 @@ export class SildCentral extends Construct {
   public readonly registry: SildTable;
   /** Alarms (and their topic) and the dashboard. */
   public readonly monitoring: CentralMonitoring;
-  /** Where the global configuration is distributed (S3 behind CloudFront). */
+  /** Where the global configuration is distributed (S3 behind CloudFront, or S3 alone: `central.configurationCdn`). */
   public readonly configuration: GlobalConfigurationCdn;
 
   constructor(scope: Construct, id: string, props: SildCentralProps) {
@@ -62,8 +63,11 @@ export class SildCentral extends Construct {
     });
     this.signingKey = this.signingKeys.current;
 
-    // The configuration is distributed through a CDN: readers cost the central nothing.
-    this.configuration = new GlobalConfigurationCdn(this, 'GlobalConfiguration');
+    // The configuration is distributed through a CDN: readers cost the central nothing. Without it (an account
+    // CloudFront does not accept distributions from yet), gateways read the central API.
+    const distribution = configurationDistribution(config.central);
+    this.configuration = new GlobalConfigurationCdn(this, 'GlobalConfiguration', { distribution: distribution.cdn });
+    if (!distribution.cdn) Annotations.of(this).addWarningV2('@sild/configuration-cdn-off', `The central of ${config.instance}: ${distribution.guidance}`);
     const environment = centralEnvironment({
       settings: centralSettings(config),
       signingKeyId: this.signingKey.key.keyArn,
@@ -160,7 +164,9 @@ export class SildCentral extends Construct {
     });
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
-    new CfnOutput(this, 'GlobalConfigurationUrl', { value: this.configuration.currentUrl, description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)' });
+    if (this.configuration.currentUrl) {
+      new CfnOutput(this, 'GlobalConfigurationUrl', { value: this.configuration.currentUrl, description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)' });
+    }
     new CfnOutput(this, 'InstanceCode', {
       value: config.instance,
       description: 'A federation partner lists this instance in its central.federation: this code, CentralApiUrl, GlobalConfigurationUrl and the anchor public key',

@@ -163,6 +163,16 @@ describe('values', () => {
     ).not.toThrow();
   });
 
+  test('a configuration URL for a CDN the central does not deploy (central.configurationCdn false)', () => {
+    expect(
+      problemsOf((raw) => {
+        raw.central.configurationCdn = false;
+        raw.central.configurationUrl = 'https://d111111abcdef8.cloudfront.net/globalconf/current.json';
+      }),
+    ).toEqual(['central.configurationUrl: names a distribution the central does not deploy (central.configurationCdn is false): remove it, and gateways read the configuration from the central API']);
+    expect(configWith((raw) => (raw.central.configurationCdn = false)).central.configurationCdn).toBe(false);
+  });
+
   test('a malformed VPC endpoint id', () => {
     expect(gatewayProblems((raw) => (raw.consumerAccess = { mode: 'private', vpcEndpointIds: ['vpce-XYZ'] }))).toEqual([expect.stringMatching(/^consumerAccess\.vpcEndpointIds\.0: must be a VPC endpoint id \(vpce-…\)/)]);
   });

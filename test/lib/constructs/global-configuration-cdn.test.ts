@@ -5,12 +5,12 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { GlobalConfigurationCdn } from '../../../lib/constructs/global-configuration-cdn';
+import { GlobalConfigurationCdn, type GlobalConfigurationCdnProps } from '../../../lib/constructs/global-configuration-cdn';
 import { constructStack, resourceAt, resourcesOfType } from '../../support/synth';
 
-function cdn(withPublisher = false) {
+function cdn(withPublisher = false, props: GlobalConfigurationCdnProps = {}) {
   const { stack } = constructStack();
-  const construct = new GlobalConfigurationCdn(stack, 'Cdn');
+  const construct = new GlobalConfigurationCdn(stack, 'Cdn', props);
   if (withPublisher) construct.grantPublish(new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
   return { stack, construct, json: Template.fromStack(stack).toJSON() };
 }
@@ -66,5 +66,17 @@ describe('GlobalConfigurationCdn', () => {
     expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } },
     ]);
+  });
+
+  // For an account CloudFront does not accept distributions from yet: the bucket stays the record of every version.
+  test('without the distribution: the same bucket, publishable, read by nobody else; no CloudFront resource and no currentUrl', () => {
+    const { json, construct } = cdn(true, { distribution: false });
+    expect(resourceAt(json, '/Cdn/Bucket/Resource').resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
+    expect(Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::'))).toEqual([]);
+    expect(construct.distribution).toBeUndefined();
+    expect(construct.currentUrl).toBeUndefined();
+    const statements = Object.values(resourcesOfType(json, 'AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
+    expect(statements.filter((statement: { Effect: string }) => statement.Effect === 'Allow')).toEqual([]);
+    expect(Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { centralSettings } from '../../../lib/config/runtime-settings';
 import { GATEWAY_RESPONSES } from '../../../lib/routes';
-import { centralStackName } from '../../../lib/stacks/sild-stacks';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { agencyStackName, centralStackName } from '../../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, resourceAt, resourcesOfType, synth } from '../../support/synth';
 
 const config = demoConfig();
@@ -191,5 +192,27 @@ describe('CentralStack', () => {
       const statements = resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement;
       expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } });
     }
+    expect(synthesized.messages(centralStackName('DEV')).join('\n')).not.toMatch(/configurationCdn/);
+  });
+
+  // A new account may have CloudFront refuse distributions until AWS verifies it (nothing read-only tells).
+  test('central.configurationCdn false: no CloudFront at all and no GlobalConfigurationUrl output; the bucket, its publisher and the central API stay; synth says where gateways read; cdk-nag finds nothing unacknowledged', () => {
+    const withoutCdn = synth(configWith((raw) => (raw.central.configurationCdn = false)));
+    const name = centralStackName('DEV');
+    const json = withoutCdn.templateJson(name);
+    expect(Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::'))).toEqual([]);
+    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'InstanceCode']);
+    const bucket = resourceAt(json, '/GlobalConfiguration/Bucket/Resource');
+    for (const fn of ['CentralFunction', 'PublisherFunction']) {
+      expect(resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } }));
+    }
+    // GET /globalconf keeps its own budget, apart from the joins'.
+    const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
+    expect(stage.Properties.MethodSettings).toContainEqual(expect.objectContaining({ HttpMethod: 'GET', ResourcePath: '/~1globalconf', ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 }));
+    expect(withoutCdn.messages(name)).toContainEqual(expect.stringMatching(/^The central of DEV: The central deploys without its CloudFront distribution \(central.configurationCdn: false\): gateways read the global configuration from the central API \(GET \/globalconf, 40 requests\/s with bursts of 80/));
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(withoutCdn.app);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    // The agency stacks do not change: gateways without central.configurationUrl read the central API anyway.
+    expect(withoutCdn.templateJson(agencyStackName('DEV', { name: 'tax-board' }))).toEqual(synthesized.templateJson(agencyStackName('DEV', { name: 'tax-board' })));
   });
 });
