@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { checkAllowList, checkCentralFields, checkFederation, centralFieldsSchema, type CentralConfig } from './central-config';
 import { ConfigError, configError, part, readJsonConfig, strictObject } from './config-parts';
 import { checkGatewayFields, gatewayFieldsSchema, readServiceDescriptions, type GatewayConfig } from './gateway-config';
+import { checkVpcLayout, executeApiRegionOf } from './vpc-layout';
 
 export { ConfigError };
 
@@ -41,6 +42,23 @@ export const ecosystemConfigSchema = strictObject({
     checkFederation(config, context);
     checkCentralFields(config.central, context);
     checkAccountRoleSetters(config, context);
+    config.agencies.forEach((agency, index) => {
+      const central = { url: config.central.apiUrl, configurationUrl: config.central.configurationUrl, configurationCdn: config.central.configurationCdn };
+      checkVpcLayout({ ...agency, central }, (field, message) => context.addIssue({ code: 'custom', path: ['agencies', index, 'vpc', field], message }));
+      // A federated instance's configuration comes from its CDN first and its central API last (a gateway reads it to
+      // verify that instance's gateways): without a CDN URL, only the API, which private DNS may put out of reach.
+      if (!agency.vpc?.executeApiPrivateDns) return;
+      agency.federation.forEach((instance, entry) => {
+        const partner = config.central.federation.find((federated) => federated.instance === instance);
+        if (partner && partner.configurationUrl === undefined && executeApiRegionOf(partner.centralUrl) === agency.region) {
+          context.addIssue({
+            code: 'custom',
+            path: ['agencies', index, 'federation', entry],
+            message: `the provider side in this agency's VPC cannot reach ${instance}'s central API (${partner.centralUrl}: execute-api names of ${agency.region} resolve to the VPC's interface endpoint): give ${instance} its configurationUrl in central.federation`,
+          });
+        }
+      });
+    });
     config.agencies.forEach((agency, index) =>
       agency.federation.forEach((instance, entry) => {
         if (!config.central.federation.some((federated) => federated.instance === instance)) {

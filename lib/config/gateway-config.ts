@@ -14,6 +14,7 @@ import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
 import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
+import { checkVpcLayout } from './vpc-layout';
 
 const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
@@ -41,11 +42,26 @@ const serviceSchema = strictObject({
 /** An IAM role or user ARN. */
 const principalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
 
+/** The agency VPC the gateway's functions run in (`vpc-layout.ts`: what each layout needs, and which cannot work). */
 const vpcSchema = strictObject({
   vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)'),
+  /** Subnets with a route to a NAT gateway: the configuration, other gateways and S3 presigned URLs are on the internet. */
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)')).min(1),
   availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an Availability Zone name (eu-north-1a)')).min(1),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)')).default([]),
+  /**
+   * Which gateway functions run in the VPC: the provider side only (it calls the backends there), or all of them
+   * (consumer side, sealer and canary too: every call leaves through the agency's network). @default 'provider'
+   */
+  functions: z.enum(['provider', 'all']).default('provider'),
+  /**
+   * Whether this VPC resolves execute-api names through an interface endpoint with private DNS (as a private consumer
+   * side's endpoint usually does): functions there cannot call regional APIs of that Region — the central API, other
+   * gateways. No default: the answer decides which layouts work.
+   */
+  executeApiPrivateDns: z.boolean({
+    error: "must say whether this VPC resolves execute-api names through an interface endpoint with private DNS (true or false: `aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=<vpc> Name=service-name,Values=com.amazonaws.<region>.execute-api --query 'VpcEndpoints[].PrivateDnsEnabled'`): with it, functions in the VPC cannot call the central API or other gateways",
+  }),
 });
 
 /** The fields an agency decides about its gateway; each agency of the ecosystem file has exactly these. */
@@ -168,7 +184,10 @@ export const gatewayConfigSchema = gatewayFieldsSchema
     instance: part('Instance'),
     central: centralReferenceSchema,
   })
-  .superRefine((gateway, context) => checkGatewayFields(gateway, context, []));
+  .superRefine((gateway, context) => {
+    checkGatewayFields(gateway, context, []);
+    checkVpcLayout(gateway, (field, message) => context.addIssue({ code: 'custom', path: ['vpc', field], message }));
+  });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

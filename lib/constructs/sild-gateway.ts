@@ -22,6 +22,7 @@ import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
 import { gatewayParty } from '../config/concurrency-plan';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { restApiLogging } from '../config/api-gateway-logging';
+import { executeApiRegionOf, FUNCTIONS_IN_VPC, type GatewayFunctionName } from '../config/vpc-layout';
 import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
@@ -114,14 +115,18 @@ export class SildGateway extends Construct {
       logRetentionDays: gateway.logRetentionDays,
       bodyBucket: this.bodyStore.bucket.bucketName,
     });
-    const vpcPlacement = this.vpcPlacement(gateway);
+    // Which functions go into the agency VPC (`vpc.functions`): by default the provider side alone, which calls the
+    // backends there; the others stay on Lambda's own network (see vpc-layout.ts for why).
+    const placement = this.vpcPlacement(gateway);
+    const inVpc = new Set(gateway.vpc ? FUNCTIONS_IN_VPC[gateway.vpc.functions] : []);
+    const vpcPlacementOf = (name: GatewayFunctionName) => (inVpc.has(name) ? placement : undefined);
     const consumer = new SildFunction(this, 'ConsumerFunction', {
       tracing: gateway.tracing,
       entry: 'lambdas/gateway/consumer.ts',
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side`,
       environment,
       reservedConcurrency: gateway.concurrency.consumer,
-      vpcPlacement,
+      vpcPlacement: vpcPlacementOf('consumer'),
     });
     const provider = new SildFunction(this, 'ProviderFunction', {
       tracing: gateway.tracing,
@@ -129,7 +134,7 @@ export class SildGateway extends Construct {
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
       environment,
       reservedConcurrency: gateway.concurrency.provider,
-      vpcPlacement,
+      vpcPlacement: vpcPlacementOf('provider'),
     });
     // Least privilege on the shared table: both sides write log records and their kept global configurations
     // (never the deployment's CONFIG items, the operator's key ring or the sealer's seals); they read the seals (the
@@ -174,7 +179,7 @@ export class SildGateway extends Construct {
       // cannot run trips fail-closed, so nothing unsealed is delivered.
       reservedConcurrency: gateway.concurrency.sealer,
       timeout: Duration.minutes(5),
-      vpcPlacement,
+      vpcPlacement: vpcPlacementOf('sealer'),
     });
     grantSign(sealer);
     this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
@@ -194,7 +199,7 @@ export class SildGateway extends Construct {
       description: `Sild ${gateway.instance}: gateway ${gateway.name}, canary`,
       environment,
       timeout: Duration.seconds(60),
-      vpcPlacement,
+      vpcPlacement: vpcPlacementOf('canary'),
     });
     grantSign(canary);
     this.messageLog.grantItemActions(canary, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
@@ -285,7 +290,7 @@ export class SildGateway extends Construct {
         providerUrl: this.providerApi.url,
         centralUrl: apiUrl,
         centralAccount: gateway.central.account,
-        centralRegion: gateway.central.region ?? regionOfApiUrl(apiUrl) ?? Stack.of(this).region,
+        centralRegion: gateway.central.region ?? executeApiRegionOf(apiUrl) ?? Stack.of(this).region,
       });
       // Register only once the provider side is live.
       this.registration.resource.node.addDependency(this.providerApi.stage);
@@ -331,7 +336,3 @@ export class SildGateway extends Construct {
   }
 }
 
-/** The Region of an execute-api URL (`https://id.execute-api.REGION.amazonaws.com/stage`), if it is one. */
-function regionOfApiUrl(url: string): string | undefined {
-  return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(url).hostname)?.[1];
-}

@@ -11,9 +11,10 @@ const demo = synth(demoConfig());
 const full = synth(
   configWith((raw) => {
     raw.central.apiUrl = IDS.centralUrl;
+    raw.central.configurationUrl = IDS.configurationUrl;
     raw.central.anchorPublicKey = IDS.anchor;
     raw.agencies[0].consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
-    raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'] };
+    raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'], executeApiPrivateDns: true };
   }),
 );
 

@@ -51,6 +51,7 @@ export const IDS = {
   securityGroup: 'sg-0a1b2c3d4e5f60718',
   vpce: 'vpce-0a1b2c3d4e5f60718',
   centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod/',
+  configurationUrl: 'https://d111111abcdef8.cloudfront.net/globalconf/current.json',
   anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE5v9X0ZrJcwIe+dQT+Zifyw5H85dwPP6xvNzAYWq/05acacEsSwaYly+JSYddQGDr8TkwuhRa450x7A+3lASvVg==',
 };
 

@@ -128,9 +128,9 @@ describe('values', () => {
   });
 
   test.each([
-    ['vpcId', { vpcId: 'vpc_1', subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'] }, /^vpc\.vpcId: must be a VPC id \(vpc-…\)/],
-    ['subnetIds', { vpcId: IDS.vpc, subnetIds: ['subnet-XYZ'], availabilityZones: ['eu-north-1a'] }, /^vpc\.subnetIds\.0: must be a subnet id \(subnet-…\)/],
-    ['securityGroupIds', { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'], securityGroupIds: ['sg'] }, /^vpc\.securityGroupIds\.0: must be a security group id \(sg-…\)/],
+    ['vpcId', { vpcId: 'vpc_1', subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'], executeApiPrivateDns: false }, /^vpc\.vpcId: must be a VPC id \(vpc-…\)/],
+    ['subnetIds', { vpcId: IDS.vpc, subnetIds: ['subnet-XYZ'], availabilityZones: ['eu-north-1a'], executeApiPrivateDns: false }, /^vpc\.subnetIds\.0: must be a subnet id \(subnet-…\)/],
+    ['securityGroupIds', { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a'], securityGroupIds: ['sg'], executeApiPrivateDns: false }, /^vpc\.securityGroupIds\.0: must be a security group id \(sg-…\)/],
   ])('a malformed %s, named by its field', (_field, vpc, problem) => {
     expect(gatewayProblems((raw) => (raw.vpc = vpc))).toEqual([expect.stringMatching(problem)]);
   });
@@ -175,5 +175,72 @@ describe('values', () => {
 
   test('a malformed VPC endpoint id', () => {
     expect(gatewayProblems((raw) => (raw.consumerAccess = { mode: 'private', vpcEndpointIds: ['vpce-XYZ'] }))).toEqual([expect.stringMatching(/^consumerAccess\.vpcEndpointIds\.0: must be a VPC endpoint id \(vpce-…\)/)]);
+  });
+});
+
+/**
+ * A gateway in a VPC: the layouts that cannot work are refused before synth, each naming the field and what to change
+ * (lib/config/vpc-layout.ts). The trap: an execute-api interface endpoint with private DNS — where a private consumer
+ * side's clients usually are — makes every regional API of its Region unreachable from that VPC.
+ */
+describe('VPC layouts', () => {
+  const vpc = (fields: Record<string, unknown> = {}) => ({ vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'], ...fields });
+  /** The layout the README recommends: private consumer side, the provider side alone in the VPC, the CDN known. */
+  const recommended = (raw: any) => {
+    raw.consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
+    raw.vpc = vpc({ executeApiPrivateDns: true });
+    raw.central.configurationUrl = IDS.configurationUrl;
+  };
+
+  test('the recommended layout is accepted: the provider side alone in a VPC with execute-api private DNS, reading the central’s CDN', () => {
+    const raw = gateway();
+    recommended(raw);
+    expect(parseGatewayConfig(raw).vpc).toMatchObject({ functions: 'provider', executeApiPrivateDns: true });
+  });
+
+  test('a VPC must say whether it resolves execute-api names privately: that decides which layouts work', () => {
+    expect(gatewayProblems((raw) => (raw.vpc = vpc()))).toEqual([expect.stringMatching(/^vpc\.executeApiPrivateDns: must say whether this VPC resolves execute-api names through an interface endpoint with private DNS \(true or false: `aws ec2 describe-vpc-endpoints/)]);
+  });
+
+  test('every function in a VPC with execute-api private DNS: the consumer side could not call other gateways or the central', () => {
+    expect(gatewayProblems((raw) => (recommended(raw), (raw.vpc.functions = 'all')))).toEqual([
+      expect.stringMatching(/^vpc\.functions: "all" puts the consumer side and the canary into a VPC whose execute-api names resolve to an interface endpoint .* Keep "provider"/),
+    ]);
+    expect(parseGatewayConfig({ ...gateway(), vpc: vpc({ functions: 'all', executeApiPrivateDns: false }) }).vpc?.functions).toBe('all');
+    expect(gatewayProblems((raw) => (raw.vpc = vpc({ functions: 'consumer', executeApiPrivateDns: false })))).toEqual([expect.stringMatching(/^vpc\.functions: /)]);
+  });
+
+  test('execute-api private DNS and a central API of the same Region, without the CDN URL: the provider side could never read the configuration', () => {
+    expect(gatewayProblems((raw) => (recommended(raw), delete raw.central.configurationUrl))).toEqual([
+      'vpc.executeApiPrivateDns: the provider side in this VPC cannot reach the central API (https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod/: execute-api names of eu-north-1 resolve to the VPC\'s interface endpoint), so it must read the global configuration from the central\'s CDN: set central.configurationUrl to the central\'s GlobalConfigurationUrl output',
+    ]);
+    // A central API in another Region, or behind a custom domain, is not behind this VPC's endpoint.
+    for (const url of ['https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod/', 'https://central.sild.example.gov/prod/']) {
+      const raw = gateway();
+      recommended(raw);
+      Object.assign(raw.central, { url, configurationUrl: undefined });
+      expect(() => parseGatewayConfig(raw)).not.toThrow();
+    }
+  });
+
+  test('in the all-in-one file: the central without its CDN cannot serve a provider side behind execute-api private DNS', () => {
+    expect(
+      problemsOf((raw) => {
+        raw.central.configurationCdn = false;
+        raw.agencies[0].vpc = vpc({ executeApiPrivateDns: true });
+      }),
+    ).toEqual([expect.stringMatching(/^agencies\.0\.vpc\.executeApiPrivateDns: the provider side in this VPC cannot reach the central API .* and the central runs without its CDN \(central\.configurationCdn: false\)/)]);
+  });
+
+  test("in the all-in-one file: a federated instance whose configuration only its central API (same Region) serves", () => {
+    const federate = (raw: any, configurationUrl?: string) => {
+      raw.central.federation = [{ instance: 'FI', anchorPublicKey: IDS.anchor, centralUrl: 'https://fi0central1.execute-api.eu-north-1.amazonaws.com/prod/', configurationUrl }];
+      raw.central.apiUrl = IDS.centralUrl;
+      raw.central.configurationUrl = IDS.configurationUrl;
+      raw.agencies[0].federation = ['FI'];
+      raw.agencies[0].vpc = vpc({ executeApiPrivateDns: true });
+    };
+    expect(problemsOf((raw) => federate(raw))).toEqual([expect.stringMatching(/^agencies\.0\.federation\.0: the provider side in this agency's VPC cannot reach FI's central API .*: give FI its configurationUrl in central\.federation/)]);
+    expect(() => configWith((raw) => federate(raw, 'https://d222222abcdef8.cloudfront.net/globalconf/current.json'))).not.toThrow();
   });
 });

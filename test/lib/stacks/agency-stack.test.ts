@@ -8,14 +8,19 @@ const POPULATION = agencyStackName('DEV', { name: 'population-registry' });
 const TAX = agencyStackName('DEV', { name: 'tax-board' });
 const BUSINESS = agencyStackName('DEV', { name: 'business-registry' });
 
-/** The demo config plus everything optional: central configured, private consumer access, VPC placement. */
+/**
+ * The demo config plus everything optional: central configured (with its CDN), private consumer access in the layout
+ * the README recommends (the provider side alone in a VPC that resolves execute-api names privately), and a gateway
+ * with all its functions in a VPC without that.
+ */
 const fullConfig = configWith((raw) => {
   raw.central.apiUrl = IDS.centralUrl;
+  raw.central.configurationUrl = IDS.configurationUrl;
   raw.central.anchorPublicKey = IDS.anchor;
   raw.agencies[0].consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
-  raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'] };
+  raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'], executeApiPrivateDns: true };
   raw.agencies[1].consumerAccess = { mode: 'iam', principals: [{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }] };
-  raw.agencies[1].vpc = { vpcId: IDS.vpc, subnetIds: [IDS.subnets[0]], availabilityZones: ['eu-north-1a'], securityGroupIds: [IDS.securityGroup] };
+  raw.agencies[1].vpc = { vpcId: IDS.vpc, subnetIds: [IDS.subnets[0]], availabilityZones: ['eu-north-1a'], securityGroupIds: [IDS.securityGroup], functions: 'all', executeApiPrivateDns: false };
 });
 
 const demo = synth(demoConfig());
@@ -225,21 +230,30 @@ describe('AgencyStack options', () => {
     expect(full.messages(TAX).join('\n')).not.toMatch(/consumerAccess/);
   });
 
-  test('a VPC in the config places both gateway functions in its subnets (imported, no lookups)', () => {
+  const GATEWAY_FUNCTIONS = ['ConsumerFunction', 'ProviderFunction', 'SealerFunction', 'CanaryFunction'];
+  const inVpc = (json: any) => GATEWAY_FUNCTIONS.filter((name) => resourceAt(json, `/${name}/Resource`).resource.Properties.VpcConfig !== undefined);
+
+  test('a VPC in the config places the provider side in its subnets by default (imported, no lookups); the consumer side, sealer and canary stay outside', () => {
     const json = full.templateJson(POPULATION);
     const sg = resourceAt(json, '/GatewaySecurityGroup/Resource');
     expect(sg.resource.Properties.VpcId).toBe(IDS.vpc);
-    for (const name of ['ConsumerFunction', 'ProviderFunction']) {
-      expect(resourceAt(json, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }] });
-      // The network-interface actions only, not the managed VPC policy (its logs:* would reach every log group).
-      expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
-      expect(JSON.stringify(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument)).toContain('ec2:CreateNetworkInterface');
-    }
-    const tax = full.templateJson(TAX);
-    expect(resourceAt(tax, '/ConsumerFunction/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: [IDS.subnets[0]], SecurityGroupIds: [IDS.securityGroup] });
-    expect(resourcesOfType(tax, 'AWS::EC2::SecurityGroup')).toEqual({});
+    expect(inVpc(json)).toEqual(['ProviderFunction']);
+    expect(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }] });
+    // The network-interface actions only, not the managed VPC policy (its logs:* would reach every log group) — and
+    // only for the function in the VPC.
+    expect(resourceAt(json, '/ProviderFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(JSON.stringify(resourceAt(json, '/ProviderFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument)).toContain('ec2:CreateNetworkInterface');
+    expect(JSON.stringify(resourceAt(json, '/ConsumerFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument)).not.toContain('ec2:');
     // The registrar talks only to KMS and the central API: it stays outside the VPC.
     expect(resourceAt(json, '/Registration/Registrar/Resource').resource.Properties.VpcConfig).toBeUndefined();
+  });
+
+  test('vpc.functions "all" places every gateway function in the VPC, with the given security group', () => {
+    const tax = full.templateJson(TAX);
+    expect(inVpc(tax)).toEqual(GATEWAY_FUNCTIONS);
+    for (const name of GATEWAY_FUNCTIONS) expect(resourceAt(tax, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({ SubnetIds: [IDS.subnets[0]], SecurityGroupIds: [IDS.securityGroup] });
+    expect(resourcesOfType(tax, 'AWS::EC2::SecurityGroup')).toEqual({});
+    expect(resourceAt(tax, '/Registration/Registrar/Resource').resource.Properties.VpcConfig).toBeUndefined();
   });
 
   test('with the central configured, a custom resource registers the gateway once the provider stage exists', () => {
