@@ -9,7 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { restApiLogging } from '../lib/config/api-gateway-logging';
 import { concurrencyPlan, type AccountConcurrency } from '../lib/config/concurrency-plan';
+import { CLOUDFRONT_UNAVAILABLE_GUIDANCE, configurationDistribution } from '../lib/config/configuration-distribution';
 import type { CentralConfig } from '../lib/config/central-config';
 import { parseEcosystemConfig, splitEcosystemConfig } from '../lib/config/ecosystem-config';
 import { parseGatewayConfig, type GatewayConfig } from '../lib/config/gateway-config';
@@ -90,28 +92,26 @@ function concurrencyCheck(place: AccountConcurrency): PreflightCheck {
   };
 }
 
-/** REST API stages log through the account's API Gateway CloudWatch role, one setting per account and Region. */
+const LOGGING = 'API Gateway logging role';
+
+/**
+ * REST API stages log through the account's API Gateway CloudWatch role, one setting per account and Region
+ * (`restApiLogging` decides per stack): say where it comes from, or that the stages will not log.
+ */
 function loggingCheck(central: CentralConfig | undefined, gateways: readonly GatewayConfig[]): PreflightCheck {
-  const setters = [...(central?.central.apiGatewayAccountRole ? ['central'] : []), ...gateways.filter((gateway) => gateway.apiGatewayAccountRole).map((gateway) => `gateway ${gateway.name}`)];
-  if (setters.length > 1) {
-    return { name: 'API Gateway logging role', status: 'fail', detail: `${setters.join(' and ')} each set the account’s API Gateway CloudWatch role`, fix: 'Let one stack per account and Region set it (`apiGatewayAccountRole: true` on one party only).' };
+  const stacks = [...(central ? [{ party: 'central', logging: restApiLogging(central.central, 'central.') }] : []), ...gateways.map((gateway) => ({ party: `gateway ${gateway.name}`, logging: restApiLogging(gateway) }))];
+  const setter = stacks.find((stack) => stack.logging.accountRole === 'set-by-this-stack');
+  const silent = stacks.filter((stack) => !stack.logging.enabled);
+  if (silent.length > 0) {
+    return { name: LOGGING, status: 'info', detail: `the REST API stages of ${silent.map((stack) => stack.party).join(', ')} will not log (no role the config knows of)`, fix: silent[0].logging.guidance };
   }
-  if (setters.length === 1) return { name: 'API Gateway logging role', status: 'ok', detail: `${setters[0]} sets the account’s API Gateway CloudWatch role (REST API logging works on a fresh account)` };
-  return {
-    name: 'API Gateway logging role',
-    status: 'info',
-    detail: 'no stack here sets the account’s API Gateway CloudWatch role',
-    fix: 'REST API stages log through it: on an account where no role is set yet, set `apiGatewayAccountRole: true` on one party here (with --aws, doctor reads whether one is set).',
-  };
+  return { name: LOGGING, status: 'ok', detail: setter ? `${setter.party} sets the account’s role; REST API stages log` : 'the config says the account has the role; REST API stages log (with --aws, doctor reads it)' };
 }
 
 function cloudFrontCheck(central: CentralConfig): PreflightCheck {
-  return {
-    name: 'CloudFront',
-    status: 'info',
-    detail: `the central of ${central.instance} distributes the global configuration through a CloudFront distribution`,
-    fix: 'A new account may be refused distributions until AWS verifies it ("Your account must be verified before you can add new CloudFront resources"); read-only calls cannot see this. If the first deploy fails so, contact AWS Support, or deploy without the CDN until then (gateways read the central API instead) — see README, Deploying to AWS.',
-  };
+  const distribution = configurationDistribution(central.central);
+  if (!distribution.cdn) return { name: 'CloudFront', status: 'ok', detail: `the central of ${central.instance} deploys without a CDN (central.configurationCdn is false): gateways read GET /globalconf` };
+  return { name: 'CloudFront', status: 'info', detail: `the central of ${central.instance} distributes the global configuration through a CloudFront distribution`, fix: CLOUDFRONT_UNAVAILABLE_GUIDANCE };
 }
 
 function vpcCheck(gateway: GatewayConfig): PreflightCheck {
@@ -147,7 +147,7 @@ function bootstrapCheck(place: Pick<AccountConcurrency, 'account' | 'region'>): 
   return {
     name: 'CDK bootstrap',
     status: 'todo',
-    detail: `the stacks need the CDK bootstrap stack, version ${REQUIRED_BOOTSTRAP_VERSION} or later, in ${place.account}/${place.region}`,
+    detail: `the stacks need the CDK bootstrap stack, version ${REQUIRED_BOOTSTRAP_VERSION} or later, in ${place.account}/${place.region}; a stack is protected from deletion from its first create (a failed first deploy: README, "A failed first deploy")`,
     fix: `npx cdk bootstrap aws://${place.account}/${place.region} (once per account and Region; with --aws, doctor reads the version deployed)`,
   };
 }
@@ -175,7 +175,7 @@ export async function livePreflight(blocks: readonly AccountPreflight[], probe: 
       }
       const place = concurrency.find((entry) => entry.account === block.account && entry.region === block.region)!;
       const [lambda, role, bootstrap] = await Promise.all([probe.lambda(block.region), probe.apiGatewayRole(block.region), probe.bootstrapVersion(block.region)]);
-      const live: PreflightCheck[] = [liveConcurrency(place, lambda), liveRole(block, role), liveBootstrap(block, bootstrap)];
+      const live: PreflightCheck[] = [liveConcurrency(place, lambda), liveRole(plan, block, role), liveBootstrap(block, bootstrap)];
       // A live finding replaces the offline guidance of the same name.
       const replaced = new Set(live.map((check) => check.name));
       return { ...block, checks: [...block.checks.filter((check) => !replaced.has(check.name) || check.status === 'fail'), ...live] };
@@ -193,12 +193,21 @@ function liveConcurrency(place: AccountConcurrency, lambda: { quota: number; unr
   return { name, status: place.quota > lambda.quota ? 'fail' : 'ok', detail: `quota ${lambda.quota}, ${lambda.unreserved} unreserved; the stacks reserve ${place.sum}${stated}` };
 }
 
-function liveRole(block: AccountPreflight, role: string | undefined): PreflightCheck {
-  const name = 'API Gateway logging role';
-  const offline = block.checks.find((check) => check.name === name);
-  if (role) return { name, status: offline?.status === 'ok' ? 'info' : 'ok', detail: `the account already has a CloudWatch role for API Gateway (${role})`, ...(offline?.status === 'ok' ? { fix: 'A stack of this config also sets it: the last deploy wins; keep `apiGatewayAccountRole` on one stack only, or drop it where the role exists.' } : {}) };
-  if (offline?.status === 'ok') return { name, status: 'ok', detail: 'no role yet; a stack of this config sets it' };
-  return { name, status: 'fail', detail: 'the account has no API Gateway CloudWatch role and no stack here sets one: REST API stages that log would fail to deploy', fix: 'Set `apiGatewayAccountRole: true` on one party in this account and Region.' };
+/** What the account has against what the config says of it. */
+function liveRole(plan: DeploymentPlan, block: AccountPreflight, role: string | undefined): PreflightCheck {
+  const here = (account: string, region: string) => account === block.account && region === block.region;
+  const decisions = [
+    ...(plan.central && here(plan.central.central.account, plan.central.central.region) ? [restApiLogging(plan.central.central, 'central.')] : []),
+    ...plan.gateways.filter((gateway) => here(gateway.account, gateway.region)).map((gateway) => restApiLogging(gateway)),
+  ];
+  const setsIt = decisions.some((decision) => decision.accountRole === 'set-by-this-stack');
+  const assumesIt = decisions.some((decision) => decision.accountRole === 'exists');
+  if (!role && assumesIt && !setsIt) {
+    return { name: LOGGING, status: 'fail', detail: 'the config says the account has an API Gateway CloudWatch role (apiGatewayAccountRoleExists) but it has none: the REST API stages would fail to deploy', fix: 'Set apiGatewayAccountRole: true in one stack of this account and Region, or apiGatewayAccountRoleExists: false.' };
+  }
+  if (role && setsIt) return { name: LOGGING, status: 'info', detail: `the account already has a role (${role}); a stack of this config sets it again (the last deploy wins)`, fix: 'Set apiGatewayAccountRoleExists: true instead of apiGatewayAccountRole where the role already exists.' };
+  if (role && decisions.some((decision) => !decision.enabled)) return { name: LOGGING, status: 'info', detail: `the account has a role (${role}) the config does not use: REST API stages will not log`, fix: 'Set apiGatewayAccountRoleExists: true to have them log.' };
+  return { name: LOGGING, status: 'ok', detail: role ? `the account has a role (${role})` : setsIt ? 'no role yet; a stack of this config sets it' : 'no role, and the REST stages do not log (none needed)' };
 }
 
 function liveBootstrap(block: AccountPreflight, version: number | undefined): PreflightCheck {

@@ -58,8 +58,8 @@ describe('sild doctor --aws, against a stand-in answering as AWS does', () => {
   });
   afterAll(() => standIn.stop());
 
-  async function live(): Promise<AccountPreflight[]> {
-    const plan = deploymentPlanOf('config/ecosystem.json');
+  async function live(file = 'config/ecosystem.json'): Promise<AccountPreflight[]> {
+    const plan = deploymentPlanOf(file);
     const probe = awsAccountProbe({ endpoint: standIn.url, credentials: { accessKeyId: 'AKIAOPERATOR', secretAccessKey: 'x' } });
     try {
       return await livePreflight(offlinePreflight(plan), probe, plan);
@@ -72,18 +72,28 @@ describe('sild doctor --aws, against a stand-in answering as AWS does', () => {
     const blocks = await live();
     expect(standIn.calls).toEqual(expect.arrayContaining(['sts:GetCallerIdentity', 'lambda:GetAccountSettings', 'apigateway:GetAccount', 'ssm:GetParameter']));
     expect(checkOf(blocks, '333333333333', 'Lambda concurrency (live)')).toMatchObject({ status: 'fail', detail: expect.stringContaining('the config states 1000: set lambdaConcurrencyQuota to 10') });
-    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'fail' });
+    // The demo config states no role, so its REST stages do not log: nothing to fail on a fresh account.
+    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'ok', detail: 'no role, and the REST stages do not log (none needed)' });
     expect(checkOf(blocks, '333333333333', 'CDK bootstrap')).toMatchObject({ status: 'fail', fix: 'npx cdk bootstrap aws://333333333333/eu-north-1' });
     // Other accounts are not read with these credentials.
     expect(checkOf(blocks, '222222222222', 'live account')).toMatchObject({ detail: 'not read: the credentials are for account 333333333333' });
     expect(printPreflight(blocks, output)).toBe(1);
   });
 
+  test('a config saying the account has an API Gateway logging role it does not have fails (its REST stages could not deploy)', async () => {
+    const raw = JSON.parse(readFileSync('config/ecosystem.json', 'utf8'));
+    raw.agencies[1].apiGatewayAccountRoleExists = true;
+    for (const agency of raw.agencies) for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
+    const file = join(dir, 'role-claimed.json');
+    writeFileSync(file, JSON.stringify(raw));
+    expect(checkOf(await live(file), '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'fail', fix: expect.stringContaining('apiGatewayAccountRole: true') });
+  });
+
   test('a prepared account: quota raised, a logging role, bootstrapped — nothing blocks', async () => {
     Object.assign(state, { quota: 1000, unreserved: 1000, apiGatewayRole: 'arn:aws:iam::333333333333:role/apigw-logs', parameters: { [BOOTSTRAP_VERSION_PARAMETER]: '28' } });
     const blocks = await live();
     expect(checkOf(blocks, '333333333333', 'CDK bootstrap')).toMatchObject({ status: 'ok', detail: 'bootstrap version 28' });
-    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'ok' });
+    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'info', fix: 'Set apiGatewayAccountRoleExists: true to have them log.' });
     expect(printPreflight(blocks, output)).toBe(0);
   });
 });
