@@ -29,7 +29,7 @@ export function localTrustTarget(info: LocalRuntimeInfo, anchorFile?: string): T
         agency,
         keys: new DynamoDbGatewayKeys(clients.dynamodb, entry.table),
         deploymentKeyId: entry.signingKeyId,
-        settings: entry.settings,
+        registration: entry.registration,
         providerUrl: entry.providerUrl,
         join: (request) => joinCentral(request, { centralUrl: info.central, region: info.region, credentials: entry.credential }),
       };

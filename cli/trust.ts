@@ -14,9 +14,8 @@ import { writeFileSync } from 'node:fs';
 import type { DynamoDbGatewayKeys, GatewayKeys } from '../lambdas/adapters/dynamodb-gateway-keys';
 import type { DynamoDbRegistry } from '../lambdas/adapters/dynamodb-registry';
 import { KmsSigner } from '../lambdas/adapters/kms-signer';
-import { signJoinRequest, joinRequestFor, stillAllowed, type JoinRequest } from '../lambdas/core/central';
+import { signJoinRequest, joinRequestFor, stillAllowed, type GatewayRegistration, type JoinRequest } from '../lambdas/core/central';
 import type { Anchor } from '../lambdas/core/global-configuration';
-import type { GatewaySettings } from '../lambdas/core/gateway-settings';
 import { keyIdOf } from '../lambdas/core/signatures';
 import type { RotationTiming } from '../lib/local/runtime-info';
 import type { Output } from './commands';
@@ -28,7 +27,8 @@ export interface RotatingGateway {
   readonly agency: string;
   readonly keys: DynamoDbGatewayKeys;
   readonly deploymentKeyId: string;
-  readonly settings: GatewaySettings;
+  /** What the gateway's registration joins with. */
+  readonly registration: GatewayRegistration;
   readonly providerUrl: string;
   /** Sends a signed join with the agency's own credentials. */
   join(request: JoinRequest): Promise<unknown>;
@@ -157,7 +157,7 @@ export async function rotateCentralKeyCommand(target: TrustTarget, options: Rota
 async function join(kms: KMSClient, gateway: RotatingGateway, keyIds: readonly string[], nowMs: number): Promise<void> {
   const signers = keyIds.map((keyId) => new KmsSigner(kms, keyId));
   const publicKeys = await Promise.all(signers.map((signer) => signer.publicKey()));
-  await gateway.join(await signJoinRequest(joinRequestFor(gateway.agency, gateway.settings, gateway.providerUrl, publicKeys), signers, nowMs));
+  await gateway.join(await signJoinRequest(joinRequestFor(gateway.registration, gateway.providerUrl, publicKeys), signers, nowMs));
 }
 
 /**

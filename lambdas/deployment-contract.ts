@@ -4,7 +4,8 @@
  * environment with `gatewayEnvironment` / `centralEnvironment`; functions read it with `readGatewayDeployment` /
  * `readCentralDeployment`, which validate it and name what is missing or wrong.
  */
-import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput } from './core/central';
+import * as z from 'zod';
+import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput, type GatewayRegistration } from './core/central';
 import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './core/gateway-settings';
 
 /** Set to `true` on every function of a stack whose config turns `tracing` on (Lambda active tracing is on then too). */
@@ -103,6 +104,120 @@ export function readCentralDeployment(env: Environment): CentralDeployment<Centr
     publishedKeyIds: publishedKeysOf(env, CENTRAL_ENVIRONMENT),
     registryTable: required(env, CENTRAL_ENVIRONMENT.registryTable),
     configurationBucket: required(env, CENTRAL_ENVIRONMENT.configurationBucket),
+  };
+}
+
+/**
+ * The properties of the registration custom resource (`Custom::SildGatewayRegistration`), which the agency stack
+ * writes and the registrar function reads: exactly what the join carries — what the central publishes about the
+ * gateway (`GatewayRegistration`), its provider URL and keys — and where the central is. CloudFormation re-runs the
+ * join (an Update) when one of them changes and only then, so a change of a backend, of maintenance mode or of any
+ * other gateway setting deploys without the central. CloudFormation passes scalars as strings and lists as lists.
+ */
+export interface RegistrationProperties {
+  readonly Agency: string;
+  readonly MemberId: string;
+  readonly GatewayId: string;
+  readonly Subsystems: readonly string[];
+  /** `SUBSYSTEM/CODE` of each offered service (one line each in `cdk diff`). */
+  readonly Services: readonly string[];
+  readonly ProviderUrl: string;
+  readonly SigningKeyId: string;
+  /** Every key to register, comma-separated, while a rotation publishes more than one. @default - SigningKeyId alone */
+  readonly PublishedKeyIds?: string;
+  readonly CentralUrl: string;
+  readonly CentralRegion: string;
+}
+
+/** A registration as deployed: what the join says, with which keys, to which central. Values may be CDK tokens. */
+export interface RegistrationDeployment {
+  readonly registration: GatewayRegistration;
+  readonly providerUrl: string;
+  readonly signingKeyId: string;
+  /** The keys published beside it (including it). @default - the signing key alone */
+  readonly publishedKeyIds?: readonly string[];
+  readonly centralUrl: string;
+  readonly centralRegion: string;
+}
+
+export function registrationProperties(deployment: RegistrationDeployment): RegistrationProperties {
+  const { registration } = deployment;
+  return {
+    Agency: registration.agency,
+    MemberId: registration.member,
+    GatewayId: registration.gatewayId,
+    Subsystems: [...registration.subsystems],
+    Services: registration.services.map((service) => `${service.subsystem}/${service.code}`),
+    ProviderUrl: deployment.providerUrl,
+    SigningKeyId: deployment.signingKeyId,
+    // Only while more than one key is published, so an unrotated gateway's resource is unchanged.
+    ...(publishedKeysEnvironment('PublishedKeyIds', deployment) as { PublishedKeyIds?: string }),
+    CentralUrl: deployment.centralUrl,
+    CentralRegion: deployment.centralRegion,
+  };
+}
+
+const nonEmpty = z.string().min(1);
+const registrationPropertiesSchema = z.object({
+  Agency: nonEmpty,
+  MemberId: nonEmpty,
+  GatewayId: nonEmpty,
+  Subsystems: z.array(nonEmpty).min(1),
+  // CloudFormation may leave out an empty list.
+  Services: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/CODE')).default([]),
+  ProviderUrl: nonEmpty,
+  SigningKeyId: nonEmpty,
+  PublishedKeyIds: z.string().optional(),
+  CentralUrl: nonEmpty,
+  CentralRegion: nonEmpty,
+});
+
+/**
+ * The properties templates wrote before this contract: the whole settings JSON (`Settings`) instead of the ids. A
+ * stack update that fails after the registrar's code changed rolls the resource back to them while the new code
+ * runs, so they are still read (the join is the same).
+ */
+const earlierRegistrationSchema = z.object({
+  Settings: z.string().transform((json, context) => {
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  }).pipe(z.object({ member: nonEmpty, gatewayId: nonEmpty, subsystems: z.array(nonEmpty).min(1), services: z.array(z.object({ subsystem: nonEmpty, code: nonEmpty })).default([]) })),
+});
+
+/** Reads the resource's properties as CloudFormation passes them, naming what is missing or malformed. */
+export function readRegistrationProperties(properties: Readonly<Record<string, unknown>>): RegistrationDeployment {
+  if (properties.Settings !== undefined && properties.MemberId === undefined) {
+    const earlier = earlierRegistrationSchema.safeParse(properties);
+    if (!earlier.success) throw new Error(`Invalid registration property Settings: ${earlier.error.issues[0].path.slice(1).join('.')} ${earlier.error.issues[0].message}`);
+    const { member, gatewayId, subsystems, services } = earlier.data.Settings;
+    return readRegistrationProperties({ ...properties, Settings: undefined, MemberId: member, GatewayId: gatewayId, Subsystems: subsystems, Services: services.map((service) => `${service.subsystem}/${service.code}`) });
+  }
+  const parsed = registrationPropertiesSchema.safeParse(properties);
+  if (!parsed.success) {
+    const missing = [...new Set(parsed.error.issues.filter((issue) => properties[String(issue.path[0])] === undefined || properties[String(issue.path[0])] === '').map((issue) => String(issue.path[0])))];
+    if (missing.length > 0) throw new Error(`Missing registration properties: ${missing.join(', ')}`);
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid registration property ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const props = parsed.data;
+  const published = (props.PublishedKeyIds ?? '').split(',').filter(Boolean);
+  return {
+    registration: {
+      agency: props.Agency,
+      member: props.MemberId,
+      gatewayId: props.GatewayId,
+      subsystems: props.Subsystems,
+      services: props.Services.map((id) => ({ subsystem: id.slice(0, id.indexOf('/')), code: id.slice(id.indexOf('/') + 1) })),
+    },
+    providerUrl: props.ProviderUrl,
+    signingKeyId: props.SigningKeyId,
+    publishedKeyIds: published.length > 0 ? published : [props.SigningKeyId],
+    centralUrl: props.CentralUrl,
+    centralRegion: props.CentralRegion,
   };
 }
 

@@ -14,7 +14,6 @@ import { signGlobalConfiguration, type FederatedInstance, type GlobalConfigurati
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http';
 import { clientIdOf, invalidPartReason } from './identifiers';
 import { METADATA_SERVICES } from './metadata';
-import type { GatewaySettings } from './gateway-settings';
 import type { Clock, ConfigurationDistribution, KeyRing, Registry, Signer } from './ports';
 import { signCentralKeyRotation, type CentralKeyRotation } from './central-keys';
 import { isLoopbackHost, nonPublicHostReason } from './network-addresses';
@@ -83,22 +82,40 @@ export function joinProofBytes(request: UnsignedJoinRequest, signedAt: string): 
   );
 }
 
-/** The join request a gateway sends, derived from its settings and its public keys (to be signed with each). */
-export function joinRequestFor(agency: string, settings: GatewaySettings, providerUrl: string, publicKeys: readonly Buffer[]): UnsignedJoinRequest {
+/**
+ * What a gateway registers with the central: what the central publishes about it, besides its provider URL and its
+ * keys — nothing else of the gateway's settings (its backends, maintenance, signing or logging) reaches the central,
+ * so changing those never needs the central.
+ */
+export interface GatewayRegistration {
+  /** The agency name the join allow-list knows. */
+  readonly agency: string;
+  /** The owning member `INST/CLASS/CODE`. */
+  readonly member: string;
+  /** The gateway's server id `INST/CLASS/CODE/SERVERCODE`. */
+  readonly gatewayId: string;
+  /** The member's subsystems this gateway serves. */
+  readonly subsystems: readonly string[];
+  /** The services it offers (ids only). */
+  readonly services: readonly { readonly subsystem: string; readonly code: string }[];
+}
+
+/** The join request a gateway sends, from its registration and its public keys (to be signed with each). */
+export function joinRequestFor(registration: GatewayRegistration, providerUrl: string, publicKeys: readonly Buffer[]): UnsignedJoinRequest {
   return {
-    agency,
-    member: { id: settings.member },
-    subsystems: settings.subsystems,
-    services: settings.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
-    gateway: { id: settings.gatewayId, providerUrl, publicKeys: publicKeys.map((key) => key.toString('base64')) },
+    agency: registration.agency,
+    member: { id: registration.member },
+    subsystems: [...registration.subsystems],
+    services: registration.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
+    gateway: { id: registration.gatewayId, providerUrl, publicKeys: publicKeys.map((key) => key.toString('base64')) },
   };
 }
 
-/** The join a gateway sends: its settings and every key its ring publishes, each proving possession. */
-export async function signedJoinRequest(agency: string, settings: GatewaySettings, providerUrl: string, keys: KeyRing, nowMs: number): Promise<JoinRequest> {
+/** The join a gateway sends: its registration and every key its ring publishes, each proving possession. */
+export async function signedJoinRequest(registration: GatewayRegistration, providerUrl: string, keys: KeyRing, nowMs: number): Promise<JoinRequest> {
   const signers = await keys.published();
   const publicKeys = await Promise.all(signers.map((signer) => signer.publicKey()));
-  return signJoinRequest(joinRequestFor(agency, settings, providerUrl, publicKeys), signers, nowMs);
+  return signJoinRequest(joinRequestFor(registration, providerUrl, publicKeys), signers, nowMs);
 }
 
 /** Signs a join with the gateway's key(s): one proof per public key, in order. */

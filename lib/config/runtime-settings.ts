@@ -2,7 +2,7 @@
  * Derives each deployment's run-time settings from its config document — once, for the constructs (which pass them
  * to the functions through the deployment contract) and the local runtime.
  */
-import type { AllowedAgency, CentralSettingsInput, GlobalGroup } from '../../lambdas/core/central';
+import type { AllowedAgency, CentralSettingsInput, GatewayRegistration, GlobalGroup } from '../../lambdas/core/central';
 import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import type { FederatedInstance } from '../../lambdas/core/global-configuration';
 import { endpointsOf } from '../../lambdas/core/service-description';
@@ -73,6 +73,17 @@ export function accessPolicyReview(policy: AccessPolicyInput): Record<'accessRig
 /** The services' OpenAPI descriptions: written into the gateway's table at deploy time (`getOpenAPI`). */
 export function serviceDescriptions(agency: GatewayFields): { subsystem: string; code: string; document: unknown }[] {
   return agency.services.filter((service) => service.openapiDocument).map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
+}
+
+/** What an agency's gateway registers with the central (the join's content besides its URL and keys). */
+export function gatewayRegistration(agency: GatewayConfig): GatewayRegistration {
+  return {
+    agency: agency.name,
+    member: memberIdOf(agency.instance, agency.member),
+    gatewayId: gatewayIdOf(agency),
+    subsystems: agency.subsystems,
+    services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code })),
+  };
 }
 
 export interface GatewayEndpoints {

@@ -2,26 +2,26 @@
  * Registers an agency's gateway with the central registry at deploy time: a custom resource whose function reads
  * the gateway's public key from KMS and sends the SigV4-signed `POST {centralUrl}/join` with its own role's
  * credentials. The central API authorizes by AWS identity (IAM auth + a resource policy naming the agency
- * accounts), so no role in the central account is assumed. The join re-runs whenever the key, the provider URL,
- * the central URL or the gateway settings change; deleting the stack does not unregister (an operator removes
- * the registry entry, which revokes the gateway at the next configuration refresh).
+ * accounts), so no role in the central account is assumed. The resource's properties are exactly what the join
+ * carries (`RegistrationProperties`): the join re-runs when what the central publishes about the gateway changes
+ * (member, subsystems, offered services, provider URL, keys) or the central moves — and only then, so an agency can
+ * change a backend or enter maintenance mode while the central is down. Deleting the stack does not unregister (an
+ * operator removes the registry entry, which revokes the gateway at the next configuration refresh).
  */
 import { CustomResource, Duration, Stack, ArnFormat, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import type { GatewayRegistration as Registration } from '../../lambdas/core/central';
+import { registrationProperties } from '../../lambdas/deployment-contract';
 import { routesOf } from '../routes';
 import { SildFunction } from './sild-function';
 import type { SigningKey } from './signing-key';
 
 export interface GatewayRegistrationProps {
-  /** The agency name the central allow-list knows. */
-  readonly agency: string;
-  /** The member's display name. */
-  readonly memberName: string;
-  /** The gateway settings JSON (`SILD_GATEWAY_SETTINGS`); ids, subsystems and services are read from it. */
-  readonly settingsJson: string;
+  /** What the join registers: the agency, member, gateway id, subsystems and offered services' ids. */
+  readonly registration: Registration;
   /** The gateway's signing key; its public key is registered. */
   readonly signingKey: SigningKey;
   /** Every key to register (a rotation publishes two), each signing the join. @default - the signing key alone */
@@ -45,7 +45,7 @@ export class GatewayRegistration extends Construct {
     super(scope, id);
     const registrar = new SildFunction(this, 'Registrar', {
       entry: 'lambdas/gateway/registrar-resource.ts',
-      description: `Sild: registers gateway ${props.agency} with the central registry (custom resource)`,
+      description: `Sild: registers gateway ${props.registration.agency} with the central registry (custom resource)`,
       memorySize: 256,
       timeout: Duration.seconds(60),
       logRetention: props.logRetention,
@@ -80,17 +80,14 @@ export class GatewayRegistration extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SildGatewayRegistration',
       serviceTimeout: Duration.minutes(10),
-      properties: {
-        Agency: props.agency,
-        MemberName: props.memberName,
-        Settings: props.settingsJson,
-        ProviderUrl: props.providerUrl,
-        SigningKeyId: props.signingKey.key.keyArn,
-        // Only while more than one key is published, so an unrotated gateway's resource is unchanged.
-        ...(published.length > 1 || published[0] !== props.signingKey ? { PublishedKeyIds: published.map((key) => key.key.keyArn).join(',') } : {}),
-        CentralUrl: props.centralUrl,
-        CentralRegion: props.centralRegion,
-      },
+      properties: registrationProperties({
+        registration: props.registration,
+        providerUrl: props.providerUrl,
+        signingKeyId: props.signingKey.key.keyArn,
+        publishedKeyIds: published.map((key) => key.key.keyArn),
+        centralUrl: props.centralUrl,
+        centralRegion: props.centralRegion,
+      }),
     });
   }
 }

@@ -23,7 +23,7 @@ import { gatewayParty } from '../config/concurrency-plan';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { restApiLogging } from '../config/api-gateway-logging';
 import { executeApiRegionOf, FUNCTIONS_IN_VPC, type GatewayFunctionName } from '../config/vpc-layout';
-import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints } from '../config/runtime-settings';
+import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints, gatewayRegistration } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
@@ -106,7 +106,6 @@ export class SildGateway extends Construct {
       anchorPublicKey: anchorPublicKey ?? CENTRAL_PLACEHOLDERS.anchorPublicKey,
     };
     const settings = gatewaySettings(gateway, endpoints);
-    const settingsJson = JSON.stringify(settings);
     const environment = gatewayEnvironment({
       settings,
       signingKeyId: this.signingKey.key.keyArn,
@@ -282,9 +281,7 @@ export class SildGateway extends Construct {
 
     if (centralConfigured) {
       this.registration = new GatewayRegistration(this, 'Registration', {
-        agency: gateway.name,
-        memberName: gateway.member.name,
-        settingsJson,
+        registration: gatewayRegistration(gateway),
         signingKey: this.signingKey,
         publishedKeys: this.signingKeys.published,
         providerUrl: this.providerApi.url,

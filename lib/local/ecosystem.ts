@@ -16,22 +16,22 @@ import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-cl
 import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import { createCentralDeps } from '../../lambdas/central/central-deps';
 import { createCentralHandler } from '../../lambdas/central/handlers';
-import type { CentralSettings, CentralSettingsInput } from '../../lambdas/core/central';
+import type { CentralSettings, CentralSettingsInput, GatewayRegistration } from '../../lambdas/core/central';
 import type { Anchor, FederatedInstance } from '../../lambdas/core/global-configuration';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import type { SealHeader } from '../../lambdas/core/seal';
 import { runSealer } from '../../lambdas/core/sealer';
 import type { GatewaySettings, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import { systemClock, type Clock } from '../../lambdas/core/ports';
-import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, type GatewayDeployment } from '../../lambdas/deployment-contract';
+import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, registrationProperties, type GatewayDeployment } from '../../lambdas/deployment-contract';
 import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
 import { KmsSigner } from '../../lambdas/adapters/kms-signer';
-import { createRegistrationHandler, type RegistrationProperties } from '../../lambdas/gateway/registrar-resource';
+import { createRegistrationHandler } from '../../lambdas/gateway/registrar-resource';
 import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, centralSettings, federatedInstances, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
+import { accessPolicy, centralSettings, federatedInstances, gatewayRegistration, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
@@ -100,6 +100,8 @@ export interface LocalAgency {
   readonly functions: { readonly consumer: GatewayRuntime; readonly provider: GatewayRuntime; readonly sealer: GatewayRuntime; readonly canary: GatewayRuntime };
   /** The deployment its functions read (a test builds a fresh container from it). */
   readonly deployment: GatewayDeployment<GatewaySettings>;
+  /** What its registration joins with (besides its provider URL and keys). */
+  readonly registration: GatewayRegistration;
   /** Runs the sealer once now (what the schedule triggers). */
   seal(): Promise<SealHeader[]>;
   /** Runs the canary once now (what its schedule triggers). */
@@ -317,7 +319,8 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
       const credential = credentials[index];
       const registrarKms = functionClients(`${agency.name}/registrar`).kms;
       const register = createRegistrationHandler({ signer: (keyId) => new KmsSigner(registrarKms, keyId), join: joinCentral, credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey } });
-      const properties: RegistrationProperties = { Agency: agency.name, MemberName: agency.member.name, Settings: JSON.stringify(resolved), ProviderUrl: provider.url, SigningKeyId: agencyKeys[agency.name], CentralUrl: central.url, CentralRegion: LOCAL_REGION };
+      const registration = gatewayRegistration(gatewayConfigOf(config, agency));
+      const properties = registrationProperties({ registration, providerUrl: provider.url, signingKeyId: agencyKeys[agency.name], centralUrl: central.url, centralRegion: LOCAL_REGION });
       await register({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'local', ...properties } } as unknown as CloudFormationCustomResourceEvent);
       const seal = () => runSealer(functions.sealer.sealer);
       if (options.sealOnTimer !== false) {
@@ -341,7 +344,7 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         timer.unref();
         stoppers.push(async () => clearInterval(timer));
       }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, functions, deployment: gatewayDeployment, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
+      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, functions, deployment: gatewayDeployment, registration, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
     }
 
     return {

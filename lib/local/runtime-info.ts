@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURRENT_MAX_AGE_SECONDS } from '../../lambdas/adapters/s3-configuration-distribution';
+import type { GatewayRegistration } from '../../lambdas/core/central';
 import type { Anchor } from '../../lambdas/core/global-configuration';
 import type { GatewaySettings } from '../../lambdas/core/gateway-settings';
 import type { LocalEcosystem } from './ecosystem';
@@ -23,6 +24,8 @@ export interface LocalAgencyInfo {
   readonly signingKeyId: string;
   readonly providerUrl: string;
   readonly settings: GatewaySettings;
+  /** What its registration joins with (a key rotation joins again with it). */
+  readonly registration: GatewayRegistration;
   /** The agency's registrar principal's credential (what its registration joins with; `functions['<agency>/registrar']`). */
   readonly credential: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Its opmon records (EMF lines), what `sild monitor` reads. */
@@ -111,6 +114,7 @@ export function localRuntimeInfo(ecosystem: LocalEcosystem): LocalRuntimeInfo {
           signingKeyId: signingKeyAlias(config.name),
           providerUrl: agency.providerUrl,
           settings,
+          registration: agency.registration,
           credential: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
           opmonFile: agency.opmonFile,
         };

@@ -226,7 +226,7 @@ describe('registry removal', () => {
 
     // It joins again (its next deployment would): exchanges work once more.
     const agency = eco.agencies[TAX];
-    await joinCentral(await signedJoinRequest(TAX, agency.deps.settings, agency.providerUrl, agency.deps.keys, eco.clock.now()), { centralUrl: eco.centralUrl, region: info.region, credentials: info.agencies[TAX].credential });
+    await joinCentral(await signedJoinRequest(agency.registration, agency.providerUrl, agency.deps.keys, eco.clock.now()), { centralUrl: eco.centralUrl, region: info.region, credentials: info.agencies[TAX].credential });
     await new Promise((resolve) => setTimeout(resolve, info.rotation.publishWaitSeconds * 1000));
     expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
   }, 60_000);

@@ -330,7 +330,7 @@ describe('9. joining asserts only what it may', () => {
   };
   const taxJoin = async (providerUrl = eco.agencies['tax-board'].providerUrl): Promise<JoinRequest> => {
     const deps = eco.agencies['tax-board'].deps;
-    return signedJoinRequest('tax-board', deps.settings, providerUrl, deps.keys, eco.clock.now());
+    return signedJoinRequest(eco.agencies['tax-board'].registration, providerUrl, deps.keys, eco.clock.now());
   };
 
   test.each([

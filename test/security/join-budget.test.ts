@@ -31,7 +31,7 @@ describe('the local central API (end to end)', () => {
     expect(new Set(await Promise.all([...unsigned, ...wronglySigned]))).toEqual(new Set([403]));
 
     const deps = eco.agencies['tax-board'].deps;
-    const genuine = await signedJoinRequest('tax-board', deps.settings, eco.agencies['tax-board'].providerUrl, deps.keys, eco.clock.now());
+    const genuine = await signedJoinRequest(eco.agencies['tax-board'].registration, eco.agencies['tax-board'].providerUrl, deps.keys, eco.clock.now());
     const response = await join(JSON.stringify(genuine));
     expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { agency: 'tax-board' } });
   });

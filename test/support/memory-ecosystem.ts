@@ -9,7 +9,7 @@
  *             gateway TEST/GOV/1001/provider-gw at https://provider.test/prod
  */
 import { singleKeyRing } from '../../lambdas/core/ports';
-import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralRequest, signedJoinRequest, type CentralDeps } from '../../lambdas/core/central';
+import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralRequest, signedJoinRequest, type CentralDeps, type GatewayRegistration } from '../../lambdas/core/central';
 import { handleConsumerRequest } from '../../lambdas/core/consumer-side';
 import type { GatewayDeps } from '../../lambdas/core/gateway';
 import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
@@ -40,6 +40,8 @@ export interface MemoryGateway {
   readonly agency: string;
   readonly key: TestKey;
   readonly settings: GatewaySettings;
+  /** What it joins the central with. */
+  readonly registration: GatewayRegistration;
   readonly log: MemoryMessageLog;
   readonly config: MemoryGatewayConfig;
   readonly bodies: MemoryBodyStore;
@@ -136,7 +138,8 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       bodyStore: bodies,
       sealHealth: new SealHealth(log, settings.sealing, clock),
     };
-    return { agency, key, settings, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
+    const registration = { agency, member, gatewayId: settings.gatewayId, subsystems: [subsystem], services: services.map(({ subsystem, code }) => ({ subsystem, code })) };
+    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
   const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', [{ subsystem: 'registry', code: 'persons', backendUrl: BACKEND_URL }]);
@@ -159,7 +162,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     [consumer, '222222222222', 'https://consumer.test/prod'],
     [provider, '111111111111', PROVIDER_URL],
   ] as const) {
-    const request = await signedJoinRequest(joiner.agency, joiner.settings, url, joiner.deps.keys, clock.now());
+    const request = await signedJoinRequest(joiner.registration, url, joiner.deps.keys, clock.now());
     const joined = await handleCentralRequest(
       { method: 'POST', rawPath: '/join', rawQuery: '', headers: { 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(request)), identity: { accountId: account } },
       centralDeps,

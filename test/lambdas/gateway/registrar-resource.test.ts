@@ -1,25 +1,26 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { joinProofBytes } from '../../../lambdas/core/central';
+import { registrationProperties } from '../../../lambdas/deployment-contract';
 import { createRegistrationHandler, type RegistrationDeps } from '../../../lambdas/gateway/registrar-resource';
-import { gatewaySettings } from '../../../lib/config/runtime-settings';
+import { gatewayRegistration } from '../../../lib/config/runtime-settings';
 import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { demoConfig } from '../../support/synth';
 
 const config = demoConfig();
 const agency = config.agencies[0];
-const settings = JSON.stringify(gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: 'https://central.test/prod', anchorPublicKey: 'anchor' }));
 const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const publicKey = keyPair.publicKey.export({ format: 'der', type: 'spki' });
+/** What the construct writes and CloudFormation passes (with its ServiceToken). */
 const properties = {
   ServiceToken: 'arn:aws:lambda:eu-north-1:222222222222:function:framework',
-  Agency: agency.name,
-  MemberName: agency.member.name,
-  Settings: settings,
-  ProviderUrl: 'https://provider.test/prod/',
-  SigningKeyId: 'arn:aws:kms:eu-north-1:222222222222:key/1234',
-  CentralUrl: 'https://central.test/prod/',
-  CentralRegion: 'eu-north-1',
+  ...registrationProperties({
+    registration: gatewayRegistration(gatewayConfigOf(config, agency)),
+    providerUrl: 'https://provider.test/prod/',
+    signingKeyId: 'arn:aws:kms:eu-north-1:222222222222:key/1234',
+    centralUrl: 'https://central.test/prod/',
+    centralRegion: 'eu-north-1',
+  }),
 };
 const event = (RequestType: 'Create' | 'Update' | 'Delete', ResourceProperties: Record<string, unknown> = properties) =>
   ({ RequestType, ResourceProperties, PhysicalResourceId: 'DEV/GOV/70000001/population-registry', LogicalResourceId: 'Registration', StackId: 'stack', RequestId: 'r', ResponseURL: 'https://s3', ResourceType: 'Custom::SildGatewayRegistration', ServiceToken: properties.ServiceToken }) as unknown as CloudFormationCustomResourceEvent;
@@ -41,7 +42,7 @@ function fakes() {
 }
 
 describe('registration custom resource handler', () => {
-  test.each(['Create', 'Update'] as const)('%s joins with the KMS public key and the settings, signed for the central Region', async (type) => {
+  test.each(['Create', 'Update'] as const)('%s joins with the KMS public key and the registration, signed for the central Region', async (type) => {
     const { calls, deps } = fakes();
     const result = await createRegistrationHandler(deps)(event(type));
     expect(calls.keyIds).toEqual([properties.SigningKeyId]);
@@ -75,9 +76,29 @@ describe('registration custom resource handler', () => {
     expect(calls).toEqual({ keyIds: [], joins: [] });
   });
 
-  test('missing properties fail the deployment with their names', async () => {
+  test('missing properties fail the deployment with their names; a malformed one is named with the reason', async () => {
     const { deps } = fakes();
-    const { CentralUrl: _omitted, ...rest } = properties;
-    await expect(createRegistrationHandler(deps)(event('Create', rest))).rejects.toThrow('Missing registration properties: CentralUrl');
+    const { CentralUrl: _omitted, GatewayId: _gateway, ...rest } = properties;
+    await expect(createRegistrationHandler(deps)(event('Create', rest))).rejects.toThrow('Missing registration properties: GatewayId, CentralUrl');
+    await expect(createRegistrationHandler(deps)(event('Create', { ...properties, Services: ['persons'] }))).rejects.toThrow('Invalid registration property Services.0: must be SUBSYSTEM/CODE');
+  });
+
+  test('a gateway offering no service joins with none, also when CloudFormation leaves the empty list out', async () => {
+    const { calls, deps } = fakes();
+    const { Services: _none, ...withoutServices } = properties;
+    await createRegistrationHandler(deps)(event('Update', withoutServices));
+    expect(calls.joins[0][0].services).toEqual([]);
+  });
+
+  test('properties of the earlier form (the whole settings JSON) still join the same: a failed update rolls the resource back to them while this code runs', async () => {
+    const current = fakes();
+    await createRegistrationHandler(current.deps)(event('Update'));
+    const earlier = fakes();
+    const settings = { instance: 'DEV', gatewayId: 'DEV/GOV/70000001/population-registry', member: 'DEV/GOV/70000001', subsystems: ['population'], services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: 25000 }] };
+    const { ServiceToken, ProviderUrl, SigningKeyId, CentralUrl, CentralRegion } = properties;
+    await createRegistrationHandler(earlier.deps)(event('Update', { ServiceToken, Agency: agency.name, MemberName: agency.member.name, Settings: JSON.stringify(settings), ProviderUrl, SigningKeyId, CentralUrl, CentralRegion }));
+    const unsigned = (calls: typeof current.calls) => ({ ...calls.joins[0][0], signedAt: undefined, proofs: undefined });
+    expect(unsigned(earlier.calls)).toEqual(unsigned(current.calls));
+    await expect(createRegistrationHandler(earlier.deps)(event('Update', { ...properties, MemberId: undefined, Settings: '{"member":"DEV/GOV/70000001"}' }))).rejects.toThrow(/Invalid registration property Settings: gatewayId/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * GatewayRegistration promises the deploy-time join of a gateway: a custom resource carrying everything the join
- * depends on (so a change of the key, provider URL, central URL or settings re-runs it), run by a registrar that may
+ * GatewayRegistration promises the deploy-time join of a gateway: a custom resource carrying exactly what the join
+ * sends and where to (so a change of what the central publishes, of the key, provider URL or central re-runs it, and
+ * nothing else does), run by a registrar that may
  * sign with the gateway's key and invoke only the central `POST /join` — pinned to the central API, stage and account
  * as far as the config tells them — and a provider framework with its own role and log group.
  */
@@ -10,16 +11,14 @@ import { GatewayRegistration, type GatewayRegistrationProps } from '../../../lib
 import { SigningKey } from '../../../lib/constructs/signing-key';
 import { constructStack, IDS, resourceAt } from '../../support/synth';
 
-const SETTINGS = JSON.stringify({ instance: 'DEV', gatewayId: 'DEV/GOV/70000002/tax-board', centralUrl: IDS.centralUrl });
+const REGISTRATION = { agency: 'tax-board', member: 'DEV/GOV/70000002', gatewayId: 'DEV/GOV/70000002/tax-board', subsystems: ['tax-records'], services: [{ subsystem: 'tax-records', code: 'declarations' }] };
 const PROVIDER_URL = 'https://p1r2o3v4i5.execute-api.eu-north-1.amazonaws.com/prod/';
 
 function registration(props: Partial<GatewayRegistrationProps> = {}) {
   const { stack } = constructStack();
   const signingKey = new SigningKey(stack, 'SigningKey', { alias: 'sild/DEV/gateway/tax-board', description: 'Sild DEV: gateway tax-board signs its messages' });
   new GatewayRegistration(stack, 'Registration', {
-    agency: 'tax-board',
-    memberName: 'Tax Board',
-    settingsJson: SETTINGS,
+    registration: REGISTRATION,
     signingKey,
     providerUrl: PROVIDER_URL,
     centralUrl: IDS.centralUrl,
@@ -37,15 +36,17 @@ function registration(props: Partial<GatewayRegistrationProps> = {}) {
 describe('GatewayRegistration', () => {
   const registered = registration();
 
-  test('the custom resource carries the agency, member, settings, provider URL, key and central URL, so a change of any re-runs the join', () => {
+  test('the custom resource carries the join (agency, member, gateway, subsystems, service ids), provider URL, key and central, so a change of any re-runs the join', () => {
     const { resource } = registered.at('/Registration/Resource/Default');
     expect(resource.Type).toBe('Custom::SildGatewayRegistration');
     expect(resource.Properties).toEqual({
       ServiceToken: registered.arnOf('/Registration/Provider/framework-onEvent/Resource'),
       ServiceTimeout: '600',
       Agency: 'tax-board',
-      MemberName: 'Tax Board',
-      Settings: SETTINGS,
+      MemberId: 'DEV/GOV/70000002',
+      GatewayId: 'DEV/GOV/70000002/tax-board',
+      Subsystems: ['tax-records'],
+      Services: ['tax-records/declarations'],
       ProviderUrl: PROVIDER_URL,
       SigningKeyId: registered.arnOf('/SigningKey/Key/Resource'),
       CentralUrl: IDS.centralUrl,

@@ -46,13 +46,14 @@ describe('SildGateway in a user’s stack', () => {
     expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
   });
 
-  test('with the central URL and anchor it registers once the provider side is live, with the settings its functions run with, and does not warn', () => {
+  test('with the central URL and anchor it registers once the provider side is live, as the gateway its functions run as, and does not warn', () => {
     const { stack, json, at, settingsOf } = gateway(minimal());
     const { resource } = at('/Registration/Resource/Default');
     expect(resource.DependsOn).toContain(at('/ProviderApi/Api/DeploymentStage.prod/Resource').logicalId);
-    expect(resource.Properties).toMatchObject({ Agency: 'vehicle-registry', MemberName: 'Vehicle Registry', CentralUrl: IDS.centralUrl, CentralRegion: 'eu-north-1' });
-    for (const fn of ['ConsumerFunction', 'ProviderFunction', 'SealerFunction']) expect(settingsOf(fn)).toEqual(JSON.parse(resource.Properties.Settings));
-    expect(JSON.parse(resource.Properties.Settings)).toMatchObject({ instance: 'EE', centralUrl: IDS.centralUrl, anchor: { instance: 'EE', publicKey: IDS.anchor } });
+    expect(resource.Properties).toMatchObject({ Agency: 'vehicle-registry', MemberId: 'EE/GOV/70000009', GatewayId: 'EE/GOV/70000009/vehicle-registry', Subsystems: ['vehicles'], Services: [], CentralUrl: IDS.centralUrl, CentralRegion: 'eu-north-1' });
+    for (const fn of ['ConsumerFunction', 'ProviderFunction', 'SealerFunction']) {
+      expect(settingsOf(fn)).toMatchObject({ gatewayId: resource.Properties.GatewayId, member: resource.Properties.MemberId, subsystems: resource.Properties.Subsystems, centralUrl: IDS.centralUrl, anchor: { instance: 'EE', publicKey: IDS.anchor } });
+    }
     expect(Object.keys(resourcesOfType(json, 'Custom::SildGatewayRegistration'))).toHaveLength(1);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('not set'))).toEqual([]);
   });
@@ -69,6 +70,34 @@ describe('SildGateway in a user’s stack', () => {
       centralUrl: 'url' in central ? central.url : CENTRAL_PLACEHOLDERS.centralUrl,
       anchor: { publicKey: 'anchor' in central ? central.anchor : CENTRAL_PLACEHOLDERS.anchorPublicKey },
     });
+  });
+});
+
+describe('SildGateway registration: it joins again only when what the central publishes changes', () => {
+  const SERVICE = { subsystem: 'vehicles', code: 'cars', backendUrl: 'https://cars.example.gov/v1' };
+  const registrationOf = (props: SildGatewayProps) => gateway(props).at('/Registration/Resource/Default').resource.Properties;
+  const before = registrationOf({ ...minimal(), services: [SERVICE] });
+
+  test('the registration names the offered services by id, one list entry each', () => {
+    expect(before.Services).toEqual(['vehicles/cars']);
+  });
+
+  test.each([
+    ['a backend URL', { services: [{ ...SERVICE, backendUrl: 'https://cars-v2.example.gov/v2' }] }],
+    ['a backend timeout', { services: [{ ...SERVICE, timeoutMs: 5000 }] }],
+    ['maintenance mode', { services: [SERVICE], maintenance: { enabled: true, message: 'Upgrade until 12:00 UTC' } }],
+    ['access rights', { services: [SERVICE], accessRights: [{ service: 'vehicles/cars', subject: 'EE/GOV/70000002/tax-records' }] }],
+    ['signing, sealing and message-log settings', { services: [SERVICE], signing: { mode: 'kms', sessionValiditySeconds: 3600 }, sealing: { intervalSeconds: 120, maxLagSeconds: 900 }, messageLog: { mode: 'metadata' } }],
+  ] as [string, Partial<SildGatewayProps>][])('changing %s leaves its properties unchanged (the deploy needs no central)', (_change, change) => {
+    expect(registrationOf({ ...minimal(), ...change })).toEqual(before);
+  });
+
+  test.each([
+    ['a subsystem', { subsystems: ['vehicles', 'drivers'], services: [SERVICE] }, { Subsystems: ['vehicles', 'drivers'] }],
+    ['a service id', { services: [{ ...SERVICE, code: 'trucks' }] }, { Services: ['vehicles/trucks'] }],
+    ['the service list (one added)', { services: [SERVICE, { ...SERVICE, code: 'trucks' }] }, { Services: ['vehicles/cars', 'vehicles/trucks'] }],
+  ] as [string, Partial<SildGatewayProps>, Record<string, unknown>][])('changing %s changes them (the join runs again)', (_change, change, changed) => {
+    expect(registrationOf({ ...minimal(), ...change })).toEqual({ ...before, ...changed });
   });
 });
 

@@ -262,17 +262,17 @@ describe('AgencyStack options', () => {
     const registrations = Object.values(resourcesOfType(json, 'Custom::SildGatewayRegistration'));
     expect(registrations).toHaveLength(1);
     const [registration] = registrations;
-    const env = resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables;
     expect(registration.Properties).toMatchObject({
       Agency: 'business-registry',
-      MemberName: 'Business Registry',
-      Settings: env.SILD_GATEWAY_SETTINGS,
+      MemberId: 'DEV/COM/10000003',
+      GatewayId: 'DEV/COM/10000003/business-registry',
+      Subsystems: ['crm'],
+      Services: [],
       SigningKeyId: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
       CentralUrl: IDS.centralUrl,
       CentralRegion: 'eu-north-1',
     });
     expect(JSON.stringify(registration.Properties.ProviderUrl)).toContain(id('/ProviderApi/Api/Resource'));
-    expect(JSON.parse(registration.Properties.Settings)).toMatchObject({ centralUrl: IDS.centralUrl, anchor: { instance: 'DEV', publicKey: IDS.anchor } });
     expect(registration.DependsOn).toEqual([id('/ProviderApi/Api/DeploymentStage.prod/Resource')]);
     expect(full.messages(BUSINESS).join('\n')).not.toMatch(/central\.apiUrl/);
   });
