@@ -219,11 +219,21 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
     issue(['providerApi'], 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"');
   }
   if (agency.consumerAccess?.mode === 'iam') {
-    agency.consumerAccess.principals.forEach((principal, principalIndex) =>
+    agency.consumerAccess.principals.forEach((principal, principalIndex) => {
+      // IAM consumer access is an HTTP API, and HTTP APIs have no resource policy, which cross-account IAM
+      // authorization needs: a principal of another account could never call it, only a role it assumes in this
+      // account (https://repost.aws/knowledge-center/api-gateway-iam-cross-account).
+      const account = /^arn:[^:]+:iam::(\d{12}):/.exec(principal.arn)?.[1];
+      if (account !== undefined && account !== agency.account) {
+        issue(
+          ['consumerAccess', 'principals', principalIndex, 'arn'],
+          `${principal.arn} is in account ${account}, not ${agency.name}'s account ${agency.account}: the IAM consumer side is an HTTP API without a resource policy, so only principals of ${agency.account} can be allowed to call it (let the caller assume a role in ${agency.account}, or use a private consumer side)`,
+        );
+      }
       principal.subsystems.forEach((subsystem, subsystemIndex) => {
         if (!agency.subsystems.includes(subsystem)) issue(['consumerAccess', 'principals', principalIndex, 'subsystems', subsystemIndex], `not a subsystem of ${agency.name}`);
-      }),
-    );
+      });
+    });
   }
   agency.accessRights.forEach((right, index) => {
     const [subsystem, code] = right.service.split('/');

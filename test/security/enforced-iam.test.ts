@@ -14,7 +14,8 @@ import type { FaultAnswer } from '../../lib/local/fault-proxy';
 import type { DerivedStacks } from '../../lib/local/iam/derive';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { bodyBucketName } from '../../lib/local/names';
-import { rejectionOf } from '../support/assertions';
+import { callerPrincipal } from '../../lib/local/iam/local-iam';
+import { rejectionOf, thrownBy } from '../support/assertions';
 import { signedGet } from '../support/signed-get';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 
@@ -114,21 +115,33 @@ describe('the suite catches a missing grant', () => {
 });
 
 describe('IAM consumer access: an HTTP API has no resource policy', () => {
-  test('a principal of another account, even one the config names, is refused by the API front (403)', async () => {
-    const OTHER = 'arn:aws:iam::999999999999:role/elsewhere';
-    const crossAccount = await startTestEcosystem({
-      config: testConfig((raw) => {
-        const tax = raw.agencies.find((agency) => agency.name === 'tax-board') as unknown as Record<string, unknown>;
-        tax.consumerAccess = { mode: 'iam', principals: [{ arn: OTHER, subsystems: ['tax-records'] }] };
-      }),
+  const OTHER = 'arn:aws:iam::999999999999:role/elsewhere';
+  const withTaxConsumers = (principals: { arn: string; subsystems: string[] }[]) =>
+    testConfig((raw) => {
+      const tax = raw.agencies.find((agency) => agency.name === 'tax-board') as unknown as Record<string, unknown>;
+      tax.consumerAccess = { mode: 'iam', principals };
     });
+
+  test('a config naming a principal of another account is refused before anything starts, naming the principal and both accounts', () => {
+    expect(thrownBy(() => withTaxConsumers([{ arn: OTHER, subsystems: ['tax-records'] }]))).toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining(`agencies.1.consumerAccess.principals.0.arn: ${OTHER} is in account 999999999999, not tax-board's account 333333333333`),
+    });
+  });
+
+  test('a principal of another account (one no config may name) is refused by the API front (403); the agency’s own principal is admitted', async () => {
+    const withIam = await startTestEcosystem({ config: withTaxConsumers([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]) });
     try {
-      const [stranger] = crossAccount.agencies['tax-board'].consumerCredentials;
-      expect(stranger.account).toBe('999999999999');
-      const response = await signedGet(`${crossAccount.agencies['tax-board'].consumerUrl}${PERSONS}/123`, stranger, TAX_CLIENT);
-      expect({ status: response.status, body: response.json() }).toEqual({ status: 403, body: { message: 'Forbidden' } });
+      const url = `${withIam.agencies['tax-board'].consumerUrl}${PERSONS}/123`;
+      // A caller IAM knows, whose own policy allows invoking any API: only the API's account stands in its way.
+      const stranger = { accessKeyId: 'AKIALOCALSTRANGER999', secretAccessKey: 'stranger-secret' };
+      withIam.emulators!.iam.addCallers([callerPrincipal(OTHER, stranger)]);
+      const refused = await signedGet(url, stranger, TAX_CLIENT);
+      expect({ status: refused.status, body: refused.json() }).toEqual({ status: 403, body: { message: 'Forbidden' } });
+      const [own] = withIam.agencies['tax-board'].consumerCredentials;
+      expect((await signedGet(url, own, TAX_CLIENT)).status).toBe(200);
     } finally {
-      await crossAccount.stop();
+      await withIam.stop();
     }
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Every config mistake that would otherwise deploy something wrong in silence is refused before synth, naming the
  * field: unknown keys (with the field probably meant), Regions, subjects outside the ecosystem, sealing settings that
- * cannot work, anchors that are not P-256, duplicate services, plain-http central URLs, malformed resource ids.
+ * cannot work, anchors that are not P-256, duplicate services, plain-http central URLs, malformed resource ids, IAM
+ * consumer principals of another account.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '../../../lib/config/ecosystem-config';
@@ -171,6 +172,14 @@ describe('values', () => {
       }),
     ).toEqual(['central.configurationUrl: names a distribution the central does not deploy (central.configurationCdn is false): remove it, and gateways read the configuration from the central API']);
     expect(configWith((raw) => (raw.central.configurationCdn = false)).central.configurationCdn).toBe(false);
+  });
+
+  test('an IAM consumer principal of another account: an HTTP API cannot allow it, so it is refused naming the principal and both accounts', () => {
+    const other = 'arn:aws:iam::999999999999:role/elsewhere';
+    expect(gatewayProblems((raw) => (raw.consumerAccess = { mode: 'iam', principals: [{ arn: 'arn:aws:iam::555555555555:role/own-app', subsystems: ['vehicles'] }, { arn: other, subsystems: ['vehicles'] }] }))).toEqual([
+      `consumerAccess.principals.1.arn: ${other} is in account 999999999999, not vehicle-registry's account 555555555555: the IAM consumer side is an HTTP API without a resource policy, so only principals of 555555555555 can be allowed to call it (let the caller assume a role in 555555555555, or use a private consumer side)`,
+    ]);
+    expect(problemsOf((raw) => (raw.agencies[1].consumerAccess = { mode: 'iam', principals: [{ arn: other, subsystems: ['tax-records'] }] }))).toEqual([expect.stringMatching(/^agencies\.1\.consumerAccess\.principals\.0\.arn: arn:aws:iam::999999999999:role\/elsewhere is in account 999999999999, not tax-board's account 333333333333/)]);
   });
 
   test('a malformed VPC endpoint id', () => {
