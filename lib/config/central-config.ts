@@ -4,7 +4,7 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA, permissionsBoundaryProblem, permissionsBoundarySchema } from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
 
 /** One entry of the join allow-list. */
@@ -76,6 +76,11 @@ export const centralFieldsSchema = strictObject({
     .default([]),
   /** Alarms and dashboard of the central (README, Operations). @default no e-mail (the topic only) */
   monitoring: strictObject({ alarmEmails: alarmEmailsSchema }).default({ alarmEmails: [] }),
+  /** An IAM managed policy ARN set as the permissions boundary of every role the central's stack creates. @default - no boundary */
+  permissionsBoundary: permissionsBoundarySchema.optional(),
+}).superRefine((central, context) => {
+  const problem = permissionsBoundaryProblem(central.permissionsBoundary, central.account);
+  if (problem) context.addIssue({ code: 'custom', path: ['permissionsBoundary'], message: problem });
 });
 
 /** The central operator's document: instance, member classes, the central's settings, and the join allow-list. */

@@ -80,6 +80,19 @@ export const anchorKeySchema = z.string().refine((value) => {
   }
 }, 'must be the central public key as the central stack outputs it (a P-256 EC key, DER SPKI, base64)');
 
+/**
+ * The IAM managed policy every role of a deployment gets as its permissions boundary (landing zones of governments
+ * often require one on every role): an AWS managed policy, or a customer managed one of the deployment's own account
+ * (a role's boundary must be a managed policy the account can attach). @default - no boundary
+ */
+export const permissionsBoundarySchema = z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'must be an IAM managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)');
+
+/** A customer managed boundary policy must be in the account whose roles it bounds; names the problem if it is not. */
+export function permissionsBoundaryProblem(arn: string | undefined, account: string): string | undefined {
+  const owner = arn === undefined ? undefined : /^arn:[^:]+:iam::(aws|\d{12}):/.exec(arn)?.[1];
+  return owner === undefined || owner === 'aws' || owner === account ? undefined : `is a policy of account ${owner}; the roles deploy to ${account}, and a permissions boundary must be a managed policy of their own account (or an AWS managed one)`;
+}
+
 /** A config error: the message lists every problem as `field: reason`. */
 /**
  * A deployment's KMS signing keys, by name — the key rotation procedure in AWS (README, "Key rotation"): add a key

@@ -12,7 +12,7 @@ import { invalidGlobReason } from '../../lambdas/core/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, signingSettingsSchema, type SealingSettings } from '../../lambdas/core/gateway-settings';
 import { METADATA_SERVICES } from '../../lambdas/core/metadata';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './config-parts';
+import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA, permissionsBoundaryProblem, permissionsBoundarySchema } from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
 import { checkVpcLayout } from './vpc-layout';
 
@@ -86,6 +86,11 @@ export const gatewayFieldsSchema = strictObject({
   sealing: strictObject(sealingSettingsSchema.partial().shape).optional(),
   /** Days log records are kept before TTL removes them. @default 30 */
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * An IAM managed policy ARN set as the permissions boundary of every role the gateway's stack creates (its functions',
+   * the custom resources' providers', the API Gateway logging role). @default - no boundary
+   */
+  permissionsBoundary: permissionsBoundarySchema.optional(),
   /** Places the gateway functions in the agency's VPC, to reach backends there. @default - not in a VPC */
   vpc: vpcSchema.optional(),
   /**
@@ -215,6 +220,8 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
   );
   const logging = apiGatewayLoggingProblem(agency);
   if (logging) issue(['apiGatewayAccountRoleExists'], logging);
+  const boundaryProblem = permissionsBoundaryProblem(agency.permissionsBoundary, agency.account);
+  if (boundaryProblem) issue(['permissionsBoundary'], boundaryProblem);
   if (agency.providerApi === 'http' && agency.waf.enabled) {
     issue(['providerApi'], 'an HTTP API cannot have an AWS WAF web ACL: set waf.enabled to false, or keep providerApi "rest"');
   }

@@ -21,6 +21,7 @@ import { CentralMonitoring } from './central-monitoring';
 import { GlobalConfigurationCdn } from './global-configuration-cdn';
 import { checkDeploymentTarget } from './deployment-target';
 import { checkLambdaConcurrency } from './lambda-concurrency-check';
+import { applyPermissionsBoundary } from './permissions-boundary';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction } from './sild-function';
 import { SildRestApi } from './sild-rest-api';
@@ -162,6 +163,9 @@ export class SildCentral extends Construct {
       lambdaConcurrencyQuota: config.central.lambdaConcurrencyQuota,
       alarmEmails: config.central.monitoring.alarmEmails,
     });
+
+    // Last: the custom-resource provider the table items share exists by now.
+    if (config.central.permissionsBoundary) applyPermissionsBoundary(this, config.central.permissionsBoundary);
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
     if (this.configuration.currentUrl) {

@@ -31,6 +31,7 @@ import { checkLambdaConcurrency } from './lambda-concurrency-check';
 import { BodyStoreBucket } from './body-store-bucket';
 import { GatewayMonitoring } from './gateway-monitoring';
 import { GatewayRegistration } from './gateway-registration';
+import { applyPermissionsBoundary } from './permissions-boundary';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
 import { SildFunction, type SildFunctionVpcPlacement } from './sild-function';
 import { SildHttpApi } from './sild-http-api';
@@ -306,6 +307,9 @@ export class SildGateway extends Construct {
       lambdaConcurrencyQuota: gateway.lambdaConcurrencyQuota,
       alarmEmails: gateway.monitoring.alarmEmails,
     });
+
+    // Last: the custom-resource provider the table items share exists by now.
+    if (gateway.permissionsBoundary) applyPermissionsBoundary(this, gateway.permissionsBoundary);
 
     new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });
     new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });

@@ -11,7 +11,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { SildTable } from './sild-table';
 
 /** The construct id aws-cdk-lib gives the AwsCustomResource provider (a per-stack singleton). */
-const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
+export const AWS_CUSTOM_RESOURCE_SINGLETON = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /** Providers whose findings are acknowledged already (one provider serves every TableItem of a stack). */
 const acknowledged = new WeakSet<IConstruct>();
