@@ -68,9 +68,15 @@ export class GlobalConfigurationCdn extends Construct {
     );
   }
 
-  /** Publish and read back configurations: `s3:PutObject` and `s3:GetObject` under `globalconf/` only. */
+  /**
+   * Publish and read back configurations: `s3:PutObject` and `s3:GetObject` under `globalconf/` only, and
+   * `s3:ListBucket` on the bucket — without it S3 answers a read of a key not there yet (`current.json` before the
+   * first publication) 403 instead of 404 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and
+   * the central would answer `GET /globalconf` 503 instead of publishing one. The bucket holds only public documents.
+   */
   public grantPublish(grantee: iam.IGrantable & { readonly role?: iam.IRole }): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${CONFIGURATION_PREFIX}*`)] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
     if (grantee.role) {
       Validations.of(grantee.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${CONFIGURATION_PREFIX}*]`,

@@ -7,7 +7,8 @@
  * What it checks as S3 does: every call is signed — in its headers (the SDK) or in its query (a presigned GET, which
  * must not have expired: https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html) — by a known
  * principal, and authorized with that principal's identity policies and the bucket's policy (`iam`); refusals are
- * S3's XML errors (`403 AccessDenied`, `SignatureDoesNotMatch`, `InvalidAccessKeyId`; a missing key `404 NoSuchKey`).
+ * S3's XML errors (`403 AccessDenied`, `SignatureDoesNotMatch`, `InvalidAccessKeyId`; a missing key `404 NoSuchKey`
+ * to a caller who may list the bucket, `403 AccessDenied` to others).
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -93,6 +94,9 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     }
     if (request.method === 'GET' || request.method === 'HEAD') {
       const object = getObject(bucket, key);
+      // A missing key is a 404 only to a caller who may list the bucket; to others S3 answers 403, as for an object
+      // they may not read (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+      if (!object && (await refusal(iam, caller.principal, 's3:ListBucket', bucket, undefined))) return s3Error(response, 403, 'AccessDenied', 'Access Denied');
       if (!object) return s3Error(response, 404, 'NoSuchKey', 'The specified key does not exist.');
       response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.length, etag: `"${createHash('md5').update(object).digest('hex')}"` });
       return void response.end(request.method === 'HEAD' ? undefined : object);

@@ -13,7 +13,9 @@ import { LOCAL_REGION, messageLogTableName } from '../../lib/local/ecosystem';
 import type { FaultAnswer } from '../../lib/local/fault-proxy';
 import type { DerivedStacks } from '../../lib/local/iam/derive';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
-import { bodyBucketName } from '../../lib/local/names';
+import { bodyBucketName, configurationBucketName } from '../../lib/local/names';
+import { httpCall } from '../../lib/local/http-call';
+import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import { callerPrincipal } from '../../lib/local/iam/local-iam';
 import { rejectionOf, thrownBy } from '../support/assertions';
 import { signedGet } from '../support/signed-get';
@@ -97,6 +99,30 @@ describe('the grants the exchange needs, under enforcement', () => {
   });
 });
 
+describe('S3 answers a missing key 404 only to a caller who may list the bucket (403 to others)', () => {
+  test('the central function may list its configuration bucket (404 NoSuchKey); a consumer may not list its body store (403)', async () => {
+    const central = await rejectionOf(clientsOf('central/central').s3.send(new GetObjectCommand({ Bucket: configurationBucketName, Key: 'globalconf/v/999999.json' })));
+    expect((central as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(404);
+    expect((central as Error).name).toBe('NoSuchKey');
+    const consumer = await rejectionOf(clientsOf('tax-board/consumer').s3.send(new GetObjectCommand({ Bucket: bodyBucketName('tax-board'), Key: 'log/missing' })));
+    expect({ name: (consumer as Error).name, status: (consumer as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode }).toEqual({ name: 'AccessDenied', status: 403 });
+  });
+
+  test('before the first publication (no current.json) GET /globalconf publishes one and answers it, rather than 503', async () => {
+    expect(await withoutCurrentConfiguration(eco)).toMatchObject({ status: 200, published: true });
+  });
+});
+
+/** Takes `current.json` out of the bucket (as before the first publication) and asks the central for the configuration. */
+async function withoutCurrentConfiguration(ecosystem: TestEcosystem): Promise<{ status: number; published: boolean; body: string }> {
+  const key = `${configurationBucketName}/${CURRENT_CONFIGURATION_KEY}`;
+  ecosystem.emulators!.s3.objects.delete(key);
+  // Past what the central function may hold in memory: it reads the bucket.
+  ecosystem.clock.advance(61_000);
+  const answer = await httpCall(`${ecosystem.centralUrl}/globalconf`);
+  return { status: answer.status, published: ecosystem.emulators!.s3.objects.has(key), body: answer.body.toString('utf8') };
+}
+
 describe('the suite catches a missing grant', () => {
   test('with the consumer’s read-back grant taken out of its template (the grant of before), a replayed X-Road-Id fails with AccessDenied in the log cause', async () => {
     const causes: string[] = [];
@@ -108,6 +134,17 @@ describe('the suite catches a missing grant', () => {
       expect((await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } })).status).toBe(200);
       expectXRoadError(await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } }), 503, 'Server.ClientProxy.LoggingFailed');
       expect(causes.join('\n')).toMatch(/consumer-request-failed .*AccessDeniedException: User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem/);
+    } finally {
+      await mutated.stop();
+    }
+  }, 60_000);
+});
+
+describe('the suite catches a missing grant: s3:ListBucket on the configuration bucket', () => {
+  test('without it, the central answers GET /globalconf before the first publication 503 (S3 answered 403), as it did in AWS', async () => {
+    const mutated = await startTestEcosystem({ adjustStacks: withoutConfigurationListing() });
+    try {
+      expect(await withoutCurrentConfiguration(mutated)).toMatchObject({ status: 503, published: false, body: expect.stringContaining('Server.ClientProxy.DatabaseError') });
     } finally {
       await mutated.stop();
     }
@@ -145,6 +182,18 @@ describe('IAM consumer access: an HTTP API has no resource policy', () => {
     }
   }, 60_000);
 });
+
+/** The central functions' grants without `s3:ListBucket` (what they had before enforcement found the gap). */
+function withoutConfigurationListing(): (stacks: DerivedStacks) => void {
+  return ({ central }) => {
+    for (const fn of ['CentralFunctionRole', 'PublisherFunctionRole']) {
+      const policy = central.central.node.findChild(fn).node.findChild('DefaultPolicy') as iam.Policy;
+      const statements = (Stack.of(policy).resolve(policy.document) as { Statement: { Action: string | string[] }[] }).Statement;
+      const index = statements.findIndex((statement) => [statement.Action].flat().includes('s3:ListBucket'));
+      (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(`PolicyDocument.Statement.${index}.Action`, 's3:GetObject');
+    }
+  };
+}
 
 /** The consumer's GetItem back to the grant it had before enforcement found the gap: the key ring and kept configurations only. */
 function withoutRecordReads(agency: string): (stacks: DerivedStacks) => void {

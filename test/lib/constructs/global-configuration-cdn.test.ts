@@ -1,7 +1,8 @@
 /**
  * GlobalConfigurationCdn promises a private, versioned, retained bucket that only CloudFront reads (origin access
  * control, HTTPS only, GET/HEAD, a cache policy that honours the objects' Cache-Control), and a publish grant limited
- * to the configuration prefix.
+ * to the configuration prefix (plus listing the bucket, so the central reads a configuration not published yet as
+ * missing rather than forbidden).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,13 +59,14 @@ describe('GlobalConfigurationCdn', () => {
     expect(stack.resolve(construct.currentUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DomainName'] }, '/globalconf/current.json']] });
   });
 
-  test('grantPublish allows s3:PutObject and s3:GetObject under globalconf/ of this bucket, nothing else', () => {
+  test('grantPublish allows s3:PutObject and s3:GetObject under globalconf/ of this bucket, and listing it (so a missing key reads as 404, not 403), nothing else', () => {
     const { json } = cdn(true);
     const bucket = resourceAt(json, '/Cdn/Bucket/Resource');
     const policies = Object.values(resourcesOfType(json, 'AWS::IAM::Policy'));
     expect(policies).toHaveLength(1);
     expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket.logicalId, 'Arn'] } },
     ]);
   });
 

@@ -51,13 +51,15 @@ describe('CentralStack', () => {
     expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  test('the central function may sign with the central key, read and scan the registry, write agency entries (never the CONFIG items or the key ring), advance the version counter, and its own logs — nothing else', () => {
+  test('the central function may sign with the central key, read and scan the registry, write agency entries (never the CONFIG items or the key ring), advance the version counter, publish and list the configuration bucket, and its own logs — nothing else', () => {
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
     const registry = { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] };
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] }, '/globalconf/*']] } },
+      // Listing: a configuration not published yet reads as missing (404), not forbidden (403).
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: registry },
       { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: registry, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } } },
