@@ -1,6 +1,7 @@
 /**
  * A gateway's body store: the S3 bucket for message bodies too large for a log record (`log/…`, kept as long as the
- * message log) and for large bodies handed to another gateway by presigned URL (`transfer/…`, a day). Encrypted,
+ * message log) and for large bodies handed to another gateway by presigned URL (`transfer/…`, a day); an old version
+ * (a body deleted or stored again) is kept as long, and nothing is left behind (delete markers go too). Encrypted,
  * versioned, never public, TLS only, retained when the stack is deleted — it is part of the log.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -29,6 +30,10 @@ export class BodyStoreBucket extends Construct {
         { id: 'log-bodies', prefix: 'log/', expiration: Duration.days(props.retentionDays + 1), noncurrentVersionExpiration: Duration.days(props.retentionDays + 1) },
         { id: 'transfer-bodies', prefix: 'transfer/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // In a versioned bucket an expired body leaves a delete marker, and once its old version expires too the
+        // marker stands alone — one per body ever stored, kept forever unless a rule removes it (it cannot share a
+        // rule with an expiration in days: https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
     Validations.of(bucket).acknowledge({

@@ -3,7 +3,8 @@
  * `globalconf/current.json`) behind a CloudFront distribution that reads it through origin access control. Readers
  * — every gateway, every few seconds — are served by CloudFront's edge caches, which keep each object for the
  * `max-age` it carries; the central's functions and API see none of that traffic, so a flood of reads can exhaust
- * nothing the exchange depends on. The bucket is never public, TLS only, and retained with the stack.
+ * nothing the exchange depends on. The bucket is never public, TLS only, and retained with the stack; every version
+ * document stays (about 525,600 a year at one publication a minute), superseded copies of `current.json` a week.
  *
  * Without the distribution (`distribution: false`, for an account CloudFront does not yet accept distributions from)
  * the bucket stays — the record of every version, and what the central API serves `GET /globalconf` from.
@@ -16,6 +17,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PRIVATE_BUCKET_PROPS } from './private-bucket-props';
 import { CONFIGURATION_PREFIX, CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
+
+/** How long a superseded `current.json` is kept (a copy of the kept `v/<version>.json` it pointed to). */
+const SUPERSEDED_CURRENT_DAYS = 7;
 
 export interface GlobalConfigurationCdnProps {
   /**
@@ -37,7 +41,13 @@ export class GlobalConfigurationCdn extends Construct {
     super(scope, id);
     const bucket = new s3.Bucket(this, 'Bucket', {
       ...PRIVATE_BUCKET_PROPS,
-      lifecycleRules: [{ id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // `current.json` is rewritten at every publication (every minute): each write leaves the previous one as a
+        // noncurrent version, half a million a year. Each is a copy of a `v/<version>.json` that is kept, so they go
+        // after a week. The versions themselves are written once and never become noncurrent.
+        { id: 'superseded-current', prefix: CURRENT_CONFIGURATION_KEY, noncurrentVersionExpiration: Duration.days(SUPERSEDED_CURRENT_DAYS) },
+      ],
     });
     this.bucket = bucket;
     Validations.of(bucket).acknowledge({

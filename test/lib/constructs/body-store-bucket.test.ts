@@ -1,6 +1,7 @@
 /**
  * BodyStoreBucket promises a gateway's store of large message bodies: encrypted, versioned, never public, TLS only,
- * retained on stack deletion; log bodies kept a day longer than the message log's records, transfer bodies a day;
+ * retained on stack deletion; log bodies kept a day longer than the message log's records, transfer bodies a day, no
+ * delete marker left behind;
  * and a grant that lets a function put and get objects under `log/` and `transfer/` only.
  */
 import { Template } from 'aws-cdk-lib/assertions';
@@ -49,11 +50,12 @@ describe('BodyStoreBucket', () => {
     [1, 2],
     [30, 31],
     [365, 366],
-  ])('with a %i-day message log, log bodies (and their old versions) expire after %i days; transfer bodies and abandoned uploads after one', (retentionDays, logDays) => {
+  ])('with a %i-day message log, log bodies (and their old versions) expire after %i days; transfer bodies and abandoned uploads after one; the delete markers left behind go too', (retentionDays, logDays) => {
     expect(bodyStore(retentionDays).bucket.resource.Properties.LifecycleConfiguration.Rules).toEqual([
       { Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: logDays, NoncurrentVersionExpiration: { NoncurrentDays: logDays }, Status: 'Enabled' },
       { Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
       { Id: 'incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
     ]);
   });
 

@@ -30,6 +30,13 @@ describe('GlobalConfigurationCdn', () => {
     });
   });
 
+  test('every published version stays; only superseded copies of current.json (one a minute) expire, after a week', () => {
+    expect(resourceAt(cdn().json, '/Cdn/Bucket/Resource').resource.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'superseded-current', Prefix: 'globalconf/current.json', NoncurrentVersionExpiration: { NoncurrentDays: 7 }, Status: 'Enabled' },
+    ]);
+  });
+
   test('only this distribution reads the bucket (origin access control), and plain HTTP is denied', () => {
     const { json } = cdn();
     const distribution = resourceAt(json, '/Cdn/Distribution/Resource');
