@@ -20,6 +20,7 @@ import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE,
 import { gatewayEnvironment } from '../../lambdas/deployment-contract';
 import { parseGatewaySettings } from '../../lambdas/core/gateway-settings';
 import { gatewayParty } from '../config/concurrency-plan';
+import { isLoopbackHost } from '../../lambdas/core/network-addresses';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { restApiLogging } from '../config/api-gateway-logging';
 import { executeApiRegionOf, FUNCTIONS_IN_VPC, type GatewayFunctionName } from '../config/vpc-layout';
@@ -90,6 +91,7 @@ export class SildGateway extends Construct {
     });
     this.signingKey = this.signingKeys.current;
     const grantSign = (grantee: iam.IGrantable) => this.signingKeys.published.forEach((key) => key.grantSign(grantee));
+    this.warnAboutBackends(gateway);
     this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
     this.bodyStore = new BodyStoreBucket(this, 'BodyStore', { retentionDays: gateway.logRetentionDays });
 
@@ -315,6 +317,28 @@ export class SildGateway extends Construct {
     new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });
     new CfnOutput(this, 'GatewaySigningKeyArn', { value: this.signingKey.key.keyArn, description: "The gateway's signing key" });
     new CfnOutput(this, 'MessageLogTableName', { value: this.messageLog.table.tableName, description: "The gateway's message log" });
+  }
+
+  /**
+   * Backends a deployed gateway cannot reach, or reaches unencrypted — warnings, not errors: the demo config (a
+   * sample backend on the developer's loopback) must still synthesize.
+   */
+  private warnAboutBackends(gateway: GatewayConfig): void {
+    for (const service of gateway.services) {
+      const url = new URL(service.backendUrl);
+      const named = `Service ${service.subsystem}/${service.code} of ${gateway.name}`;
+      if (isLoopbackHost(url.hostname)) {
+        Annotations.of(this).addWarningV2(
+          '@sild/backend-loopback',
+          `${named}: its backend ${service.backendUrl} is on a loopback address, which in AWS is the gateway function's own sandbox, where no backend listens — every call would fail with ServiceFailed. Give the backend's address in the agency's network (with vpc) before deploying.`,
+        );
+      } else if (url.protocol === 'http:') {
+        Annotations.of(this).addWarningV2(
+          '@sild/backend-plain-http',
+          `${named}: its backend ${service.backendUrl} is plain HTTP, so requests and answers (bodies and X-Road identity headers) cross the network between the gateway and the backend unencrypted. Use https, or keep the backend inside the agency's VPC if that is accepted.`,
+        );
+      }
+    }
   }
 
   /** Imports the agency's VPC from the config (no lookups: synth needs no credentials). */

@@ -101,6 +101,33 @@ describe('SildGateway registration: it joins again only when what the central pu
   });
 });
 
+describe('SildGateway backends a deployed gateway cannot reach, or reaches unencrypted: warnings (the demo still synthesizes)', () => {
+  const warningsOf = (backendUrl: string) => {
+    const { stack } = gateway({ ...minimal(), services: [{ subsystem: 'vehicles', code: 'cars', backendUrl }] });
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('^Service vehicles/cars')).map((entry) => String(entry.entry.data));
+  };
+
+  test.each(['http://127.0.0.1:4080/cars', 'https://localhost/cars', 'http://[::1]:8080/cars'])('a loopback backend (%s) warns that it cannot work in AWS', (url) => {
+    expect(warningsOf(url)).toEqual([expect.stringMatching(/^Service vehicles\/cars of vehicle-registry: its backend .* is on a loopback address, which in AWS is the gateway function's own sandbox.* \[ack: @sild\/backend-loopback\]$/)]);
+  });
+
+  test('a plain-http backend elsewhere warns that it is unencrypted', () => {
+    expect(warningsOf('http://cars.internal.example.gov/v1')).toEqual([expect.stringMatching(/^Service vehicles\/cars of vehicle-registry: its backend http:\/\/cars\.internal\.example\.gov\/v1 is plain HTTP.* \[ack: @sild\/backend-plain-http\]$/)]);
+  });
+
+  test('an https backend on a routable address does not warn', () => {
+    expect(warningsOf('https://cars.example.gov/v1')).toEqual([]);
+  });
+
+  test('the demo config (its sample backend on loopback) synthesizes, with that warning', () => {
+    const config = demoConfig();
+    const population = (app: App) => new Stack(app, 'Population', { env: { account: '222222222222', region: 'eu-north-1' } });
+    const { stack } = gateway({ ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } }, { stack: population });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('@sild/backend-loopback'))).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+});
+
 describe('SildGateway deployment target', () => {
   test('in the account and Region its config names: no error', () => {
     const { stack } = gateway(minimal());
