@@ -10,6 +10,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Hash } from '@smithy/hash-node';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { systemClock, type BodyStore, type Clock } from '../core/ports';
 import { s3Sdk } from './s3-sdk';
@@ -21,9 +22,12 @@ export interface S3BodyStoreOptions {
   readonly clock?: Clock;
 }
 
-export class S3BodyStore implements BodyStore {
-  private signer?: SignatureV4;
+/** Kept between a URL's expiry and its credentials': clocks differ, and the receiver needs a moment to connect. */
+const CREDENTIALS_MARGIN_SECONDS = 10;
+/** The shortest life a shared URL is given: the receiver fetches it at once, within its own call's timeout. */
+export const MIN_SHARE_SECONDS = 30;
 
+export class S3BodyStore implements BodyStore {
   constructor(
     /** The client, or how to get it when a body first needs it (a function that never stores one never loads S3). */
     private readonly client: S3Client | (() => S3Client),
@@ -49,14 +53,28 @@ export class S3BodyStore implements BodyStore {
     return Buffer.from(await object.Body!.transformToByteArray());
   }
 
+  /**
+   * A presigned GET valid for `ttlSeconds` — or less: a URL stops working when the credentials that signed it expire,
+   * whatever its own expiry says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html), so
+   * it never claims to outlive them. Credentials expiring within the TTL are refreshed first; when even fresh ones
+   * (a Lambda function's, fixed for its environment) leave less than `MIN_SHARE_SECONDS`, sharing fails rather than
+   * hand out a URL the receiver could not use. Credentials without a known expiry are bounded by the TTL alone.
+   */
   async shareUrl(location: string, ttlSeconds: number): Promise<string> {
     const { bucket, key } = parseLocation(location);
     const region = await this.s3.config.region();
     const url = new URL(this.options.endpoint ? `${this.options.endpoint.replace(/\/+$/, '')}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`);
-    this.signer ??= new SignatureV4({ service: 's3', region, credentials: this.s3.config.credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
-    const signed = await this.signer.presign(
+    const nowMs = (this.options.clock ?? systemClock).now();
+    const usableSeconds = (identity: AwsCredentialIdentity) => (identity.expiration ? Math.floor((identity.expiration.getTime() - nowMs) / 1000) - CREDENTIALS_MARGIN_SECONDS : Infinity);
+    let credentials = await this.s3.config.credentials();
+    if (usableSeconds(credentials) < ttlSeconds) credentials = await this.s3.config.credentials({ forceRefresh: true });
+    const expiresIn = Math.min(ttlSeconds, usableSeconds(credentials));
+    if (expiresIn < MIN_SHARE_SECONDS) throw new Error(`The gateway's credentials expire in ${expiresIn + CREDENTIALS_MARGIN_SECONDS} s, too soon to share a body by URL`);
+    // A signer per URL, with exactly the credentials its lifetime was bounded by.
+    const signer = new SignatureV4({ service: 's3', region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+    const signed = await signer.presign(
       { method: 'GET', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: {}, headers: { host: url.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } },
-      { expiresIn: ttlSeconds, signingDate: new Date((this.options.clock ?? systemClock).now()) },
+      { expiresIn, signingDate: new Date(nowMs) },
     );
     const query = new URLSearchParams(Object.entries(signed.query ?? {}).map(([name, value]): [string, string] => [name, String(value)]));
     return `${url.origin}${url.pathname}?${query.toString()}`;
