@@ -11,7 +11,7 @@
  *   return each `Set-Cookie` through `cookies` and other repeated headers comma-joined (RFC 9110 §5.3).
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { encodePathSegment, headersOf, headerLines, peerKeyed, type HttpRequest, type HttpResponse } from '../core/http';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -76,10 +76,14 @@ export function toResultV2(response: HttpResponse): APIGatewayProxyStructuredRes
   return { statusCode: response.status, headers, ...(cookies.length ? { cookies } : {}), body: asText ? text : response.body.toString('base64'), isBase64Encoded: !asText };
 }
 
-/** Wraps a core request handler as a Lambda handler for API Gateway (either payload format). */
-export function apiGatewayHandler(handle: (request: HttpRequest) => Promise<HttpResponse>): (event: ApiGatewayEvent) => Promise<ApiGatewayResult> {
-  return async (event) => {
-    const response = await handle(toHttpRequest(event));
+/**
+ * Wraps a core request handler as a Lambda handler for API Gateway (either payload format). The invocation's
+ * remaining time (Lambda's context) travels with the request, to bound its outbound calls.
+ */
+export function apiGatewayHandler(handle: (request: HttpRequest) => Promise<HttpResponse>): (event: ApiGatewayEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ApiGatewayResult> {
+  return async (event, context) => {
+    const request = toHttpRequest(event);
+    const response = await handle(context ? { ...request, remainingMs: () => context.getRemainingTimeInMillis() } : request);
     return isV2(event) ? toResultV2(response) : toProxyResult(response);
   };
 }

@@ -28,8 +28,8 @@ export async function bodyReference(deps: GatewayDeps, body: Buffer, storedAt: s
   return { [BODY_URL_HEADER]: [await store.shareUrl(location, SHARE_TTL_SECONDS)] };
 }
 
-/** The body a message carries: as received, or fetched from the URL it was sent by reference with. */
-export async function receivedBody(deps: GatewayDeps, headers: Headers, body: Buffer, origin: Exclude<FaultOrigin, 'Client'>): Promise<Buffer> {
+/** The body a message carries: as received, or fetched (within `timeoutMs`) from the URL it was sent by reference with. */
+export async function receivedBody(deps: GatewayDeps, headers: Headers, body: Buffer, origin: Exclude<FaultOrigin, 'Client'>, timeoutMs: number): Promise<Buffer> {
   const reference = headerValue(headers, BODY_URL_HEADER);
   if (reference === undefined) return body;
   const refuse = (message: string, cause?: unknown) => (origin === 'Server.ServerProxy' ? providerError : consumerError)('NetworkError', message, cause);
@@ -42,7 +42,7 @@ export async function receivedBody(deps: GatewayDeps, headers: Headers, body: Bu
   const local = deps.settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
   if (!local && !(url.protocol === 'https:' && S3_HOST.test(url.hostname))) throw refuse('A message body may be sent by reference only from an S3 endpoint over https');
   try {
-    const answer = await deps.http.send({ method: 'GET', url: reference, headers: {}, body: Buffer.alloc(0), timeoutMs: deps.settings.providerTimeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
+    const answer = await deps.http.send({ method: 'GET', url: reference, headers: {}, body: Buffer.alloc(0), timeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
     if (answer.status !== 200) throw refuse(`The message body could not be fetched (HTTP ${answer.status})`);
     return answer.body;
   } catch (error) {

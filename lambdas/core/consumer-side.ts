@@ -12,7 +12,7 @@
 import { bodyReference, receivedBody } from './body-transfer';
 import { checkCallerMayActAs } from './caller-principals';
 import { clientError, consumerError, XRoadError } from './errors';
-import { answerFailure, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, callTimeoutMs, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from './global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from './hashing';
 import { headerLines, headerValue, headerValues, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from './http';
@@ -87,11 +87,11 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const signature = singleHeaders(manifestHeaders(signed));
     const outbound = { ...signature, ...forwarded, ...signature, ...reference };
     checkProviderAccepts(message.method, target, outbound, providerUrl);
-    const sent = await timer.around(() => forward(deps, providerUrl, target, outbound, message.method, reference ? Buffer.alloc(0) : request.body));
+    const sent = await timer.around(() => forward(deps, providerUrl, target, outbound, message.method, reference ? Buffer.alloc(0) : request.body, callTimeoutMs(deps.settings.providerTimeoutMs, request)));
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
     // The signature is checked before a body sent by reference is fetched, and the body against it after.
     const response = verifyResponse(sent, manifest, provider.id, configuration, deps);
-    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy') };
+    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request)) };
     checkResponseBody(response, answer);
     const headers = pick(answer.headers, response.manifest.headers);
     checkRelayedErrorTypes(headers, answer.body);
@@ -187,10 +187,10 @@ function checkProviderAccepts(method: string, target: string, headers: Headers, 
   }
 }
 
-/** Sends the request to the provider gateway; reads at most what this gateway can deliver. */
-async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Headers, method: string, body: Buffer): Promise<HttpResponse> {
+/** Sends the request to the provider gateway within `timeoutMs`; reads at most what this gateway can deliver. */
+async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Headers, method: string, body: Buffer, timeoutMs: number): Promise<HttpResponse> {
   try {
-    return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs: deps.settings.providerTimeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
+    return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
   } catch (error) {
     if (error instanceof HttpClientError) {
       const message = { timeout: 'The provider gateway did not answer in time', unreachable: 'The provider gateway could not be reached', 'too-large': `The provider gateway's answer exceeds this gateway's limit of ${deps.settings.maxBodyBytes} bytes` }[error.reason];

@@ -43,6 +43,23 @@ export interface GatewayDeps {
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
 }
 
+/**
+ * What a side keeps, after an outbound call gave up, to sign and log its answer before its invocation is stopped
+ * (a log write and a signature take tens of milliseconds; a stopped invocation answers nothing and logs nothing, and
+ * API Gateway answers the caller by itself).
+ */
+export const ANSWER_MARGIN_MS = 2000;
+
+/**
+ * An outbound call's timeout: the configured one (a backend's `timeoutMs`, `providerTimeoutMs`), but never beyond
+ * what the invocation has left less the margin to answer — so the chain backend 25 s < provider call 28 s < function
+ * 29 s < API 29–30 s holds however long the earlier steps took.
+ */
+export function callTimeoutMs(configuredMs: number, request: Pick<HttpRequest, 'remainingMs'>): number {
+  const remaining = request.remainingMs?.();
+  return remaining === undefined ? configuredMs : Math.max(1, Math.min(configuredMs, remaining - ANSWER_MARGIN_MS));
+}
+
 /** Runs one side's handling of a request and writes its opmon record (`opmon.ts`), whatever the answer. */
 export async function monitored(type: OpmonRecord['securityServerType'], request: HttpRequest, deps: GatewayDeps, handle: (timer: MessageTimer) => Promise<HttpResponse>): Promise<HttpResponse> {
   const timer = new MessageTimer(deps.clock.now);

@@ -34,6 +34,12 @@ export interface HttpRequest {
   readonly body: Buffer;
   /** Who called, as the front authenticated it (API Gateway IAM auth, or the local runtime's equivalent). */
   readonly identity?: CallerIdentity;
+  /**
+   * Milliseconds left before the invocation handling this request is stopped (Lambda's
+   * `context.getRemainingTimeInMillis()`): outbound calls are bounded by it (`callTimeoutMs`). @default - no bound
+   * beyond the configured timeouts
+   */
+  readonly remainingMs?: () => number;
 }
 
 export interface CallerIdentity {

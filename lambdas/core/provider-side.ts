@@ -20,10 +20,10 @@ import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
 import type { AccessPolicy, GatewaySettings } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
-import { answerFailure, asDelivered, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
+import { answerFailure, asDelivered, callTimeoutMs, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
 import { requestHash } from './hashing';
-import { headerValue, sameTarget, singleHeaders, splitTarget, type Headers, type HttpRequest, type HttpResponse } from './http';
+import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from './http';
 import { formatClientId, formatServiceId, parseClientId, type ClientId, type ServiceId } from './identifiers';
 import { isMetadataRequest, metadataAnswer } from './metadata';
 import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from './manifest';
@@ -80,7 +80,7 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const query = withoutMethodOverrides(splitTarget(manifest.target).query);
     const answer = metadata
       ? await metadataAnswer(service, query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, service)!, signed.manifest, servicePath, query, request.headers, body), deps.settings.maxBodyBytes));
+      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, service)!, signed.manifest, servicePath, query, request, body), deps.settings.maxBodyBytes));
 
     const delivered = asDelivered(manifest.method, { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body });
     const { headers } = delivered;
@@ -174,7 +174,7 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   if (formatServiceId(service) !== manifest.service) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request path names');
   }
-  const body = await receivedBody(deps, request.headers, request.body, 'Server.ServerProxy');
+  const body = await receivedBody(deps, request.headers, request.body, 'Server.ServerProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request));
   checkBodySize(body, deps, 'Server.ServerProxy');
   if (requestHash(manifest.method, manifest.target, request.headers, manifest.headers, body) !== manifest.requestHash) {
     throw providerError('InvalidSignatureValue', 'The request body or headers do not match the signed request hash');
@@ -189,11 +189,11 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
 /**
  * The call to the backend: the signed method, the canonical path under the service's base URL, the signed headers
  * the backend may see, and the X-Road identity headers from the verified manifest — one line each, never the
- * caller's own (`identityHeaders`).
+ * caller's own (`identityHeaders`); within the service's timeout and what the invocation has left.
  */
-function backendRequest(service: OfferedService, manifest: RequestManifest, servicePath: ServicePath, query: string, received: Headers, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
-  const headers = { ...passThroughHeaders(pick(received, manifest.headers)), ...identityHeaders(manifest) };
-  return { method: manifest.method, url: backendUrl(service.backendUrl, servicePath, query), headers, body, timeoutMs: service.timeoutMs };
+function backendRequest(service: OfferedService, manifest: RequestManifest, servicePath: ServicePath, query: string, received: HttpRequest, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
+  const headers = { ...passThroughHeaders(pick(received.headers, manifest.headers)), ...identityHeaders(manifest) };
+  return { method: manifest.method, url: backendUrl(service.backendUrl, servicePath, query), headers, body, timeoutMs: callTimeoutMs(service.timeoutMs, received) };
 }
 
 /** Calls the backend; reads at most `maxResponseBytes` of its answer (more could not be delivered anyway). */

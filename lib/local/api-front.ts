@@ -27,7 +27,10 @@ import { guardedListener } from './request-input';
 import type { IamResource, LocalIam } from './iam/local-iam';
 import { verifySigV4, type LocalCredential } from './sigv4-verifier';
 
-export type ProxyHandler = (event: ApiGatewayEvent) => Promise<ApiGatewayResult>;
+/** `SildFunction`'s default timeout, what the deployed gateway and central functions run with. */
+const DEFAULT_FUNCTION_TIMEOUT_MS = 29_000;
+
+export type ProxyHandler = (event: ApiGatewayEvent, context?: { getRemainingTimeInMillis(): number }) => Promise<ApiGatewayResult>;
 
 export interface ApiFrontOptions {
   readonly api: ApiName;
@@ -47,6 +50,11 @@ export interface ApiFrontOptions {
   readonly maxBodyBytes?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * The function's timeout: its invocation is given the time left of it, as Lambda's context gives it (real time,
+   * whatever `now` says). @default 29,000 ms (`SildFunction`'s default)
+   */
+  readonly functionTimeoutMs?: number;
 }
 
 export interface ApiFrontIam {
@@ -180,7 +188,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_BYTES) return refuse(response, 'REQUEST_TOO_LARGE', requestId);
     let result: ApiGatewayResult;
     try {
-      result = await options.handler(event);
+      const deadline = performance.now() + (options.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS);
+      result = await options.handler(event, { getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())) });
     } catch {
       // A function that throws: a REST API answers 502 with its default 5XX response, an HTTP API 500.
       return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);

@@ -70,7 +70,8 @@ export interface MemoryEcosystem {
   /** Replaces the backend's answer (default: the echo of what it received, as JSON). */
   backend(answer: (request: HttpRequest) => Promise<HttpResponse>): void;
   /** Sends a request to the consumer side as an information system would (`X-Road-Client: CLIENT` unless given). */
-  call(path: string, options?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; query?: string }): Promise<HttpResponse>;
+  /** Calls the consumer side; `remainingMs` stands for the invocation's remaining time (Lambda's context). */
+  call(path: string, options?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; query?: string; remainingMs?: () => number }): Promise<HttpResponse>;
   /** The consumer side's answer body as JSON. */
   json(response: HttpResponse): unknown;
   /** The signed global configuration the central serves now (what an evidence bundle carries). */
@@ -191,6 +192,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
           rawQuery: call.query ?? '',
           headers: headersOf(Object.entries({ 'x-road-client': CLIENT, ...call.headers })),
           body: Buffer.from(call.body ?? ''),
+          remainingMs: call.remainingMs,
         },
         consumer.deps,
       ),

@@ -40,6 +40,18 @@ describe('consumer side', () => {
     expect(sent.headers['x-big']).toEqual(['x'.repeat(8192)]);
   });
 
+  test('the call to the provider gateway waits providerTimeoutMs (28 s), but never beyond the invocation’s remaining time less the 2 s it keeps to log and answer', async () => {
+    const timeouts = async (remainingMs?: () => number) => {
+      await ecosystem.call(`${PERSONS}/1`, { remainingMs });
+      return sentToProvider(ecosystem).at(-1)!.timeoutMs;
+    };
+    expect(await timeouts()).toBe(28_000);
+    expect(await timeouts(() => 60_000)).toBe(28_000);
+    expect(await timeouts(() => 20_000)).toBe(18_000);
+    // Nothing left: the call gives up at once (NetworkError) while the answer can still be logged and sent.
+    expect(await timeouts(() => 500)).toBe(1);
+  });
+
   test('both gateways log the request and the response, each record signed and tied to the same X-Road-Id', async () => {
     const response = await ecosystem.call(`${PERSONS}/7`);
     const xRoadId = headerValue(response.headers, 'x-road-id')!;

@@ -39,6 +39,17 @@ describe('provider side', () => {
     expect(ecosystem.backendCalls).toEqual([]);
   });
 
+  test('the backend call waits the service’s timeoutMs (25 s), but never beyond the invocation’s remaining time less the 2 s it keeps to sign, log and answer', async () => {
+    const backendTimeout = async (remainingMs?: () => number) => {
+      ecosystem.provider.log.records.clear();
+      expect((await provider(asReceived(sent, { remainingMs }))).status).toBe(200);
+      return ecosystem.http.sent.filter((request) => request.url.startsWith(BACKEND_HOST)).at(-1)!.timeoutMs;
+    };
+    expect(await backendTimeout()).toBe(25_000);
+    expect(await backendTimeout(() => 29_000)).toBe(25_000);
+    expect(await backendTimeout(() => 12_000)).toBe(10_000);
+  });
+
   test('a signed request replayed is refused (DuplicateMessageId) and reaches the backend only once', async () => {
     const replay = await provider(asReceived(sent));
     expect(errorType(replay)).toMatch(/DuplicateMessageId$/);
