@@ -1,7 +1,10 @@
 /**
  * What one agency's gateway needs to know at run time. The CDK stack derives it from the ecosystem config and
- * passes it as JSON in the `SILD_GATEWAY_SETTINGS` environment variable (so `cdk diff` shows a change of backends or
- * access rights); the local runtime derives it the same way (`lib/config/gateway-settings.ts`).
+ * passes it as JSON in the `SILD_GATEWAY_SETTINGS` environment variable — what stays fixed while the gateway runs:
+ * its identity, the central, signing, logging and sealing. What the agency changes as it goes — the services it
+ * offers and their backends, who may call them, maintenance mode — is its access policy, an item of its table
+ * (`accessPolicySchema`), which `cdk diff` shows one line per service and right. The local runtime derives both the
+ * same way (`lib/config/runtime-settings.ts`).
  */
 import * as z from 'zod';
 
@@ -57,16 +60,6 @@ export const gatewaySettingsSchema = z.object({
   member: z.string(),
   /** Subsystem codes of the owning member that this gateway serves. */
   subsystems: z.array(z.string()),
-  services: z.array(
-    z.object({
-      subsystem: z.string(),
-      code: z.string(),
-      /** Base URL; the service-relative path and query are appended. */
-      backendUrl: z.string(),
-      /** @default 25000 — under API Gateway's 29 s integration timeout. */
-      timeoutMs: z.number().int().positive().default(25_000),
-    }),
-  ),
   /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf` when no distribution source answers. */
   centralUrl: z.string(),
   /** Where the central distributes the configuration (its CDN's `…/globalconf/current.json`), tried first, in order. */
@@ -90,11 +83,6 @@ export const gatewaySettingsSchema = z.object({
    */
   insecureLoopbackHttp: z.boolean().default(false),
   /**
-   * Maintenance mode (X-Road's): the provider side takes no requests from other gateways and answers
-   * `Server.ServerProxy.Maintenance` (503) with this message. @default - not in maintenance
-   */
-  maintenance: z.object({ message: z.string().max(500) }).optional(),
-  /**
    * IAM consumer access: the principals (role or user ARNs) that may call the consumer side, each bound to the
    * subsystems it may act as. Unset: the consumer side is reachable only from the agency's network (private API).
    */
@@ -117,16 +105,40 @@ export const gatewaySettingsSchema = z.object({
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
 export type GatewaySettingsInput = z.input<typeof gatewaySettingsSchema>;
 
+/** A backend call's timeout unless the service sets one: under the provider gateway's own 28 s call and 29 s function. */
+export const DEFAULT_BACKEND_TIMEOUT_MS = 25_000;
+
+/** A service this gateway offers, and where its backend is. */
+export const offeredServiceSchema = z.object({
+  subsystem: z.string(),
+  code: z.string(),
+  /** Base URL; the service-relative path and query are appended. */
+  backendUrl: z.string(),
+  /** @default 25000 — under API Gateway's 29 s integration timeout. */
+  timeoutMs: z.number().int().positive().default(DEFAULT_BACKEND_TIMEOUT_MS),
+});
+
+export type OfferedService = z.infer<typeof offeredServiceSchema>;
+
 /**
- * Who may call what: the access rights (one rule per method and path) and local groups. They grow with the
- * ecosystem, so they do not travel in the functions' 4 KB environment: the deployment writes them into the
- * gateway's table, and the provider side reads them (cached for `ACCESS_POLICY_TTL_MS`).
+ * What the provider side offers and to whom: the services and their backends, the access rights (one rule per
+ * method and path), local groups, the services' endpoints, and maintenance mode. They grow with the ecosystem and
+ * change while the functions run, so they do not travel in the functions' 4 KB environment: the deployment writes
+ * them into the gateway's table (one resource, its `cdk diff` one line per service and right), and the provider
+ * side reads them (cached for `ACCESS_POLICY_TTL_MS`, so a change takes effect within a minute of the deploy).
  */
 export const accessPolicySchema = z.object({
+  /** The services offered. @default none */
+  services: z.array(offeredServiceSchema).default([]),
   accessRights: z.array(z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() })),
   localGroups: z.record(z.string(), z.array(z.string())).default({}),
   /** Endpoints of the services registered with an OpenAPI description, by `SUBSYSTEM/CODE` (listMethods, allowedMethods). */
   endpoints: z.record(z.string(), z.array(z.object({ method: z.string(), path: z.string() }))).default({}),
+  /**
+   * Maintenance mode (X-Road's): the provider side takes no requests from other gateways and answers
+   * `Server.ServerProxy.Maintenance` (503) with this message. @default - not in maintenance
+   */
+  maintenance: z.object({ message: z.string().max(500) }).optional(),
 });
 
 export type AccessPolicy = z.infer<typeof accessPolicySchema>;

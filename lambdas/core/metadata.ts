@@ -10,7 +10,7 @@
 import type { AccessRule } from './access-rights';
 import { clientError, providerError } from './errors';
 import type { GlobalConfiguration } from './global-configuration';
-import type { AccessPolicy, GatewaySettings } from './gateway-settings';
+import type { AccessPolicy } from './gateway-settings';
 import { jsonResponse, singleHeaders, type HttpResponse } from './http';
 import { clientIdOf, type ServiceId } from './identifiers';
 import { isCatchAll, ruleCoversEndpoint, type Endpoint } from './service-description';
@@ -44,7 +44,7 @@ export function listClients(configuration: GlobalConfiguration, instance?: strin
 
 /** What a metadata request of one of this gateway's subsystems is answered from. */
 export interface MetadataContext {
-  readonly settings: GatewaySettings;
+  /** The services offered, their rights and endpoints. */
   readonly policy: AccessPolicy;
   /** True when the rule's subject covers the caller. */
   readonly allowed: (rule: AccessRule) => boolean;
@@ -55,7 +55,7 @@ export interface MetadataContext {
 export async function metadataAnswer(service: ServiceId, query: string, context: MetadataContext): Promise<HttpResponse> {
   if (service.serviceCode === 'getOpenAPI') return openApiAnswer(service, query, context);
   const allowedOnly = service.serviceCode === 'allowedMethods';
-  const own = context.settings.services.filter((entry) => entry.subsystem === service.subsystemCode);
+  const own = context.policy.services.filter((entry) => entry.subsystem === service.subsystemCode);
   const entries = own.flatMap((entry) => {
     const rules = context.policy.accessRights.filter((rule) => rule.subsystem === service.subsystemCode && rule.service === entry.code && (!allowedOnly || context.allowed(rule)));
     if (allowedOnly && rules.length === 0) return [];
@@ -85,7 +85,7 @@ export async function metadataAnswer(service: ServiceId, query: string, context:
 async function openApiAnswer(service: ServiceId, query: string, context: MetadataContext): Promise<HttpResponse> {
   const code = new URLSearchParams(query).get('serviceCode');
   if (!code) throw clientError('BadRequest', 'getOpenAPI needs the query parameter serviceCode');
-  if (!context.settings.services.some((entry) => entry.subsystem === service.subsystemCode && entry.code === code)) {
+  if (!context.policy.services.some((entry) => entry.subsystem === service.subsystemCode && entry.code === code)) {
     throw providerError('UnknownService', `Service ${code} is not offered by subsystem ${service.subsystemCode}`);
   }
   const document = await context.descriptions?.get(service.subsystemCode, code);

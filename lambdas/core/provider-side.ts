@@ -18,7 +18,7 @@
 import type { MessageTimer } from './opmon';
 import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
-import type { AccessPolicy, GatewaySettings } from './gateway-settings';
+import type { AccessPolicy, OfferedService } from './gateway-settings';
 import { providerError, XRoadError } from './errors';
 import { answerFailure, asDelivered, callTimeoutMs, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from './global-configuration';
@@ -59,11 +59,11 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const access = accessContext(policy, configuration, manifest.client);
     const metadata = isMetadataRequest(service, servicePath);
     // Maintenance refuses like a missing right: logged without the body, answered signed with the operator's message.
-    const refusal = deps.settings.maintenance
-      ? providerError('Maintenance', deps.settings.maintenance.message)
+    const refusal = policy.maintenance
+      ? providerError('Maintenance', policy.maintenance.message)
       : metadata
         ? undefined
-        : (refusalOf(deps, access, manifest, service, servicePath) ?? methodOverrideRefusal(pick(request.headers, manifest.headers), body));
+        : (refusalOf(deps, policy, access, manifest, service, servicePath) ?? methodOverrideRefusal(pick(request.headers, manifest.headers), body));
     // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
     // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(
@@ -79,8 +79,8 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
 
     const query = withoutMethodOverrides(splitTarget(manifest.target).query);
     const answer = metadata
-      ? await metadataAnswer(service, query, { settings: deps.settings, policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, service)!, signed.manifest, servicePath, query, request, body), deps.settings.maxBodyBytes));
+      ? await metadataAnswer(service, query, { policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
+      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, policy, service)!, signed.manifest, servicePath, query, request, body), deps.settings.maxBodyBytes));
 
     const delivered = asDelivered(manifest.method, { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body });
     const { headers } = delivered;
@@ -113,16 +113,15 @@ const accessContext = (policy: AccessPolicy, configuration: GlobalConfiguration,
   callerGlobalGroups: configuration.globalGroupsOf(caller),
 });
 
-type OfferedService = GatewaySettings['services'][number];
-
-const offeredService = (deps: GatewayDeps, service: ServiceId): OfferedService | undefined =>
+/** The service, if this gateway's member offers it (the access policy's services). */
+const offeredService = (deps: GatewayDeps, policy: AccessPolicy, service: ServiceId): OfferedService | undefined =>
   formatClientId({ instance: service.instance, memberClass: service.memberClass, memberCode: service.memberCode }) === deps.settings.member
-    ? deps.settings.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode)
+    ? policy.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode)
     : undefined;
 
 /** Why the call may not go on (unknown service, no access right), or undefined when it may. */
-function refusalOf(deps: GatewayDeps, access: AccessContext, manifest: RequestManifest, service: ServiceId, servicePath: ServicePath): XRoadError | undefined {
-  if (!offeredService(deps, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+function refusalOf(deps: GatewayDeps, policy: AccessPolicy, access: AccessContext, manifest: RequestManifest, service: ServiceId, servicePath: ServicePath): XRoadError | undefined {
+  if (!offeredService(deps, policy, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
   // Both views a backend may route by must be granted: the segments as sent, and without path parameters.
   const query = { caller: manifest.client, service, method: manifest.method };
   if (!isAllowed({ ...query, segments: servicePath.segments }, access) || !isAllowed({ ...query, segments: routedSegments(servicePath) }, access)) {

@@ -3,7 +3,7 @@
  * to the functions through the deployment contract) and the local runtime.
  */
 import type { AllowedAgency, CentralSettingsInput, GatewayRegistration, GlobalGroup } from '../../lambdas/core/central';
-import type { AccessPolicyInput, GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
+import { DEFAULT_BACKEND_TIMEOUT_MS, type AccessPolicyInput, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
 import type { FederatedInstance } from '../../lambdas/core/global-configuration';
 import { endpointsOf } from '../../lambdas/core/service-description';
 import type { CentralConfig } from './central-config';
@@ -45,9 +45,13 @@ export function joinAllowList(config: CentralConfig): AllowedAgency[] {
   return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config.instance, agency.member), memberName: agency.member.name }));
 }
 
-/** An agency's access policy: one rule per service, subject, method and path; its local groups. */
+/**
+ * An agency's access policy: the services it offers and their backends, one rule per service, subject, method and
+ * path, its local groups, the described services' endpoints, and maintenance mode.
+ */
 export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
   return {
+    services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
     accessRights: agency.accessRights.flatMap((right) => {
       const [subsystem, service] = right.service.split('/');
       return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
@@ -56,17 +60,21 @@ export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
     endpoints: Object.fromEntries(
       agency.services.filter((service) => service.openapiDocument).map((service) => [`${service.subsystem}/${service.code}`, endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname)]),
     ),
+    ...(agency.maintenance.enabled ? { maintenance: { message: agency.maintenance.message } } : {}),
   };
 }
 
 /**
- * The access policy as a reviewer reads it in `cdk diff`: one line per rule (`SUBJECT → SUBSYSTEM/SERVICE METHOD PATH`)
- * and one per local-group member (`CODE: MEMBER`).
+ * The access policy as a reviewer reads it in `cdk diff`: one line per service (`SUBSYSTEM/SERVICE → BACKEND (TIMEOUT
+ * ms)`), per rule (`SUBJECT → SUBSYSTEM/SERVICE METHOD PATH`) and per local-group member (`CODE: MEMBER`), and the
+ * maintenance message while the gateway is in maintenance — a change reads as the lines added and removed.
  */
-export function accessPolicyReview(policy: AccessPolicyInput): Record<'accessRights' | 'localGroups', string[]> {
+export function accessPolicyReview(policy: AccessPolicyInput): Record<'services' | 'accessRights' | 'localGroups' | 'maintenance', string[]> {
   return {
+    services: (policy.services ?? []).map((service) => `${service.subsystem}/${service.code} → ${service.backendUrl} (${service.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS} ms)`),
     accessRights: policy.accessRights.map((right) => `${right.subject} → ${right.subsystem}/${right.service} ${right.method} ${right.path}`),
     localGroups: Object.entries(policy.localGroups ?? {}).flatMap(([code, members]) => members.map((member) => `${code}: ${member}`)),
+    maintenance: policy.maintenance ? [`in maintenance: ${JSON.stringify(policy.maintenance.message)}`] : [],
   };
 }
 
@@ -97,7 +105,6 @@ export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoin
     gatewayId: gatewayIdOf(agency),
     member: memberIdOf(agency.instance, agency.member),
     subsystems: agency.subsystems,
-    services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
     centralUrl: endpoints.centralUrl,
     globalConfSources: agency.central.configurationUrl ? [agency.central.configurationUrl] : [],
     anchor: { instance: agency.instance, publicKey: endpoints.anchorPublicKey },
@@ -105,7 +112,6 @@ export function gatewaySettings(agency: GatewayConfig, endpoints: GatewayEndpoin
     messageLog: agency.messageLog,
     signing: agency.signing,
     sealing: agency.sealing,
-    ...(agency.maintenance.enabled ? { maintenance: { message: agency.maintenance.message } } : {}),
     // IAM consumer access (the default): only these principals; unset, nobody. A private API needs no binding.
     ...(agency.consumerAccess?.mode === 'private' ? {} : { consumerPrincipals: agency.consumerAccess?.principals ?? [] }),
   };

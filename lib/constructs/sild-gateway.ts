@@ -150,16 +150,19 @@ export class SildGateway extends Construct {
       this.messageLog.grantItemActions(fn, ['GetItem'], { except: fn === provider ? [SEAL_PK, CERT_PK] : [CONFIG_PK, SEAL_PK, CERT_PK] });
       this.bodyStore.grantReadWrite(fn);
     }
-    // Who may call what: written into the log table at deploy time (it outgrows a 4 KB environment); `cdk diff`
-    // shows a change of it in this resource. Only the provider side reads it.
+    // What is offered to whom — services and their backends, access rights, local groups, maintenance: written into
+    // the log table at deploy time (it outgrows a 4 KB environment, and changes while the functions run); `cdk diff`
+    // shows a change of it in this resource, one line per service and right. Only the provider side reads it.
     const policy = accessPolicy(gateway);
-    new TableItem(this, 'AccessPolicy', {
+    const policyItem = new TableItem(this, 'AccessPolicy', {
       table: this.messageLog,
       item: accessPolicyItem(policy),
       review: accessPolicyReview(policy),
       resourceType: 'Custom::SildAccessPolicy',
       physicalId: `${gateway.instance}-${gateway.name}-access-policy`,
     });
+    // The provider's code is updated once the item it reads is written in the form that code reads.
+    provider.node.addDependency(policyItem);
     // Each service's OpenAPI description, one item per service (getOpenAPI reads it).
     for (const { subsystem, code, document } of serviceDescriptions(gateway)) {
       new TableItem(this, `ServiceDescription-${subsystem}-${code}`, {

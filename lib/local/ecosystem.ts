@@ -266,8 +266,6 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         insecureLoopbackHttp: true,
         // Locally an agency without consumerAccess has an open consumer side on loopback (in AWS: nobody may call it).
         consumerPrincipals: agency.consumerAccess ? settings.consumerPrincipals : undefined,
-        // Backends configured at the sample backend's address reach it wherever it actually listens.
-        services: settings.services.map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl })),
         ...options.gatewayOverrides,
       };
       const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
@@ -284,7 +282,10 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
         canary: runtimeOf(functionClients(`${agency.name}/canary`)),
       };
       // What the agency stack writes at deploy time: the access policy and the service descriptions.
-      await deps.config.putAccessPolicy(accessPolicy(agency));
+      const policy = accessPolicy(agency);
+      // Backends configured at the sample backend's address reach it wherever it actually listens.
+      const services = (policy.services ?? []).map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl }));
+      await deps.config.putAccessPolicy({ ...policy, services });
       for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
       // IAM consumer access: the agency's own roles (the configured principals) may invoke it; the handler binds each
       // to its subsystems. An HTTP API has no resource policy: another account's principal is refused.

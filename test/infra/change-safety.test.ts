@@ -80,6 +80,19 @@ describe('change safety', () => {
     }
   });
 
+  test.each([
+    ['a backend URL', (raw: any) => (raw.agencies[0].services[0].backendUrl = 'https://persons.population.example.gov/v2/persons'), /\[-\] {3}"population\/persons → http:\/\/127\.0\.0\.1:4080\/persons \(25000 ms\)"[\s\S]*\[\+\] {3}"population\/persons → https:\/\/persons\.population\.example\.gov\/v2\/persons \(25000 ms\)"/],
+    ['maintenance mode', (raw: any) => (raw.agencies[0].maintenance = { enabled: true, message: 'Upgrade until 12:00 UTC' }), /\[\+\] {3}"in maintenance: \\"Upgrade until 12:00 UTC\\""/],
+  ])('%s shows in cdk diff as one readable line of the access policy; no function, setting or registration changes', (_change, change, line) => {
+    const changed = synth(configWith(change));
+    const name = agencyStackName('DEV', { name: 'population-registry' });
+    expect(Object.values(changesBetween(before.templateJson(name), changed.templateJson(name)))).toEqual(['Custom::SildAccessPolicy Create,Metadata,Update']);
+    const printed: string[] = [];
+    formatDifferences({ write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream, fullDiff(before.templateJson(name), changed.templateJson(name)));
+    const plain = printed.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(line);
+  });
+
   test('federating with FI shows in cdk diff of exactly the stacks concerned: the central’s federated instances, the opted-in agency', () => {
     const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
     const federated = synth(

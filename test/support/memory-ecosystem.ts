@@ -33,8 +33,11 @@ export const PROVIDER_URL = 'https://provider.test/prod';
 export const BACKEND_HOST = 'https://backend.test';
 export const BACKEND_URL = `${BACKEND_HOST}/persons`;
 
-/** The rights the provider grants by default: the consumer's subsystem may GET anything under persons. */
-export const DEFAULT_POLICY: AccessPolicyInput = { accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/**' }] };
+/** What the provider offers by default: its persons service, which the consumer's subsystem may GET anything under. */
+export const DEFAULT_POLICY: AccessPolicyInput = {
+  services: [{ subsystem: 'registry', code: 'persons', backendUrl: BACKEND_URL }],
+  accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/**' }],
+};
 
 export interface MemoryGateway {
   readonly agency: string;
@@ -102,7 +105,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
   const publisher = new GlobalConfigurationPublisher(centralDeps);
   http.route(CENTRAL_URL, (request) => handleCentralRequest(request, centralDeps, publisher));
 
-  const gateway = (agency: string, member: string, subsystem: string, services: GatewaySettingsInput['services']): MemoryGateway => {
+  const gateway = (agency: string, member: string, subsystem: string, services: readonly { subsystem: string; code: string }[]): MemoryGateway => {
     const key = newTestKey();
     const keys = singleKeyRing(key);
     const settings = gatewaySettingsSchema.parse({
@@ -110,7 +113,6 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       gatewayId: `${member}/${agency}`,
       member,
       subsystems: [subsystem],
-      services,
       centralUrl: CENTRAL_URL,
       anchor,
       ...options.settings,
@@ -143,7 +145,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
-  const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', [{ subsystem: 'registry', code: 'persons', backendUrl: BACKEND_URL }]);
+  const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', DEFAULT_POLICY.services ?? []);
   provider.config.setAccessPolicy(options.policy ?? DEFAULT_POLICY);
   http.route(PROVIDER_URL, (request) => handleProviderRequest(request, provider.deps));
 

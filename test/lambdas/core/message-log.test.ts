@@ -113,14 +113,12 @@ describe('parseGatewaySettings', () => {
     gatewayId: 'DEV/GOV/70000001/gw1',
     member: 'DEV/GOV/70000001',
     subsystems: ['population'],
-    services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://backend' }],
     centralUrl: 'http://central',
     anchor: { instance: 'DEV', publicKey: 'AAAA' },
   };
 
   test('fills in the documented defaults', () => {
     const parsed = parseGatewaySettings(minimal);
-    expect(parsed.services[0].timeoutMs).toBe(25_000);
     expect(parsed.signing).toEqual({ mode: 'session', sessionValiditySeconds: 3600 });
     expect(parsed.sealing).toEqual({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 });
     expect(parsed.globalConfRefreshSeconds).toBe(60);
@@ -129,7 +127,7 @@ describe('parseGatewaySettings', () => {
   });
 
   test('names the field that is wrong', () => {
-    expect(() => parseGatewaySettings({ ...minimal, services: [{ subsystem: 'population', code: 'persons' }] })).toThrow(/services\.0\.backendUrl/);
+    expect(() => parseGatewaySettings({ ...minimal, subsystems: 'population' })).toThrow(/subsystems/);
     expect(() => parseGatewaySettings({ ...minimal, messageLog: { maxInlineBodyBytes: 400 * 1024 } })).toThrow(/messageLog\.maxInlineBodyBytes/);
   });
 });

@@ -7,7 +7,7 @@ import { headerValue, type HttpRequest, type HttpResponse } from '../../../lambd
 import type { OutboundRequest } from '../../../lambdas/core/ports';
 import { handleProviderRequest } from '../../../lambdas/core/provider-side';
 import { HttpClientError } from '../../../lambdas/core/ports';
-import { BACKEND_HOST, CLIENT, PERSONS, PROVIDER_URL, startMemoryEcosystem, type MemoryEcosystem } from '../../support/memory-ecosystem';
+import { BACKEND_HOST, CLIENT, DEFAULT_POLICY, PERSONS, PROVIDER_URL, startMemoryEcosystem, type MemoryEcosystem } from '../../support/memory-ecosystem';
 
 const errorType = (response: HttpResponse) => headerValue(response.headers, 'x-road-error');
 
@@ -66,9 +66,9 @@ describe('provider side', () => {
     ]);
     ecosystem.provider.log.records.clear();
     const { deps } = ecosystem.provider;
-    const maintained = await handleProviderRequest(asReceived(sent), { ...deps, settings: { ...deps.settings, maintenance: { message: 'Upgrade until 12:00 UTC' } } });
+    const maintained = await handleProviderRequest(asReceived(sent), { ...deps, accessPolicy: { current: async () => ({ ...(await deps.accessPolicy.current()), maintenance: { message: 'Upgrade until 12:00 UTC' } }) } });
     expect({ type: errorType(maintained), signed: signed(maintained) }).toEqual({ type: 'Server.ServerProxy.Maintenance', signed: true });
-    ecosystem.provider.config.setAccessPolicy({ accessRights: [] });
+    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, accessRights: [] });
     const denied = await ecosystem.call(`${PERSONS}/1`);
     expect(errorType(denied)).toBe('Server.ServerProxy.AccessDenied'); // relayed by the consumer: it verified the signature
     expect(ecosystem.backendCalls).toEqual([]);
@@ -94,7 +94,7 @@ describe('provider side', () => {
   });
 
   test('access rights: a method or path outside the right is AccessDenied, and the refused body is not kept', async () => {
-    ecosystem.provider.config.setAccessPolicy({ accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/public/*' }] });
+    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/public/*' }] });
     const denied = await ecosystem.call(`${PERSONS}/1`);
     expect(denied.status).toBe(403);
     expect(errorType(denied)).toBe('Server.ServerProxy.AccessDenied');
@@ -107,9 +107,23 @@ describe('provider side', () => {
     expect((await ecosystem.call(`${PERSONS}/public/1`)).status).toBe(200);
   });
 
-  test('with no access policy written, nobody may call (deny by default)', async () => {
-    ecosystem.provider.config.setAccessPolicy({ accessRights: [] });
+  test('with no access right written, nobody may call (deny by default); with no service written, none is offered', async () => {
+    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, accessRights: [] });
     expect(errorType(await ecosystem.call(`${PERSONS}/1`))).toBe('Server.ServerProxy.AccessDenied');
+    ecosystem.provider.config.setAccessPolicy({ accessRights: [] });
+    expect(errorType(await ecosystem.call(`${PERSONS}/1`))).toBe('Server.ServerProxy.UnknownService');
+    expect(ecosystem.backendCalls).toEqual([]);
+  });
+
+  test('a backend or maintenance change is read from the access policy: it takes effect without new settings (cached policies within a minute)', async () => {
+    ecosystem.provider.log.records.clear();
+    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, services: [{ subsystem: 'registry', code: 'persons', backendUrl: 'https://backend-v2.test/persons' }] });
+    expect((await provider(asReceived(sent))).status).toBe(502); // the new backend is not routed: ServiceFailed
+    expect(ecosystem.http.sent.at(-1)!.url).toBe('https://backend-v2.test/persons/1');
+    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, maintenance: { message: 'Back at noon' } });
+    const maintained = await ecosystem.call(`${PERSONS}/2`);
+    expect(errorType(maintained)).toBe('Server.ServerProxy.Maintenance');
+    expect(JSON.parse(maintained.body.toString('utf8')).message).toBe('Back at noon');
   });
 
   test('nothing is delivered that was not logged: a provider log that cannot be written keeps the backend untouched', async () => {

@@ -111,19 +111,25 @@ describe('AgencyStack defaults (demo config)', () => {
     });
   });
 
-  test('the access policy (who may call what) is written into the log table at deploy time, not into the environment', () => {
+  test('the access policy (what is offered to whom: services and backends, rights, groups, maintenance) is written into the log table at deploy time, not into the environment', () => {
     const [policy] = Object.values(resourcesOfType(json, 'Custom::SildAccessPolicy'));
     const call = customResourceCall(policy, 'Update', 'table');
     expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'table', Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } } });
     expect(JSON.parse(call.parameters.Item.policy.S)).toEqual({
+      services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons' }],
       accessRights: [{ subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' }],
       localGroups: {},
       endpoints: { 'population/persons': [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] },
     });
-    expect(JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS).accessRights).toBeUndefined();
-    // What cdk diff shows a reviewer: the same rules, one line each.
+    const settings = JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
+    expect([settings.accessRights, settings.services, settings.maintenance]).toEqual([undefined, undefined, undefined]);
+    // What cdk diff shows a reviewer: one line per service and rule.
+    expect(policy.Metadata['sild:services']).toEqual(['population/persons → http://127.0.0.1:4080/persons (25000 ms)']);
     expect(policy.Metadata['sild:accessRights']).toEqual(['DEV/GOV/70000002/tax-records → population/persons * **']);
     expect(policy.Metadata['sild:localGroups']).toEqual([]);
+    expect(policy.Metadata['sild:maintenance']).toEqual([]);
+    // The provider's code is updated after the item it reads.
+    expect(resourceAt(json, '/ProviderFunction/Resource').resource.DependsOn).toContain(resourceAt(json, '/AccessPolicy/Resource/Resource/Default').logicalId);
   });
 
   test('each service description is an item of its own in the log table (getOpenAPI), visible in cdk diff', () => {
@@ -308,15 +314,23 @@ describe('AgencyStack options', () => {
 });
 
 describe('Lambda limits', () => {
-  test("settings beyond Lambda's 4 KB environment fail the synth with a clear error", () => {
+  test("settings beyond Lambda's 4 KB environment fail the synth with a clear error; services no longer count (they are in the access policy)", () => {
     const crowded = synth(
       configWith((raw) => {
         raw.agencies = raw.agencies.slice(0, 1);
-        raw.agencies[0].services = Array.from({ length: 40 }, (_, index) => ({ subsystem: 'population', code: `service-${index}`, backendUrl: `https://backend-${index}.population.example/api/v1/records` }));
         raw.agencies[0].accessRights = [];
+        raw.agencies[0].consumerAccess = { mode: 'iam', principals: Array.from({ length: 40 }, (_, index) => ({ arn: `arn:aws:iam::222222222222:role/population-registry-client-application-${index}`, subsystems: ['population'] })) };
       }),
     );
     expect(crowded.messages(POPULATION, 'error')).toContainEqual(expect.stringMatching(/ConsumerFunction takes about \d+ bytes; Lambda allows 4096/));
+    const manyServices = synth(
+      configWith((raw) => {
+        raw.agencies = raw.agencies.slice(0, 1);
+        raw.agencies[0].services = Array.from({ length: 200 }, (_, index) => ({ subsystem: 'population', code: `service-${index}`, backendUrl: `https://backend-${index}.population.example/api/v1/records` }));
+        raw.agencies[0].accessRights = [];
+      }),
+    );
+    expect(manyServices.messages(POPULATION, 'error')).toEqual([]);
     expect(demo.messages(POPULATION, 'error')).toEqual([]);
   });
 });
