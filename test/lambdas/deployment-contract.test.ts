@@ -5,7 +5,6 @@ const settings = {
   gatewayId: 'DEV/GOV/70000001/population-registry',
   member: 'DEV/GOV/70000001',
   subsystems: ['population'],
-  services: [{ subsystem: 'population', code: 'persons', backendUrl: 'https://backend.example/persons' }],
   centralUrl: 'https://central.example/prod',
   anchor: { instance: 'DEV', publicKey: 'AAAA' },
 };
@@ -18,7 +17,7 @@ describe('the deployment contract', () => {
     expect(Object.keys(env).sort()).toEqual(Object.values(GATEWAY_ENVIRONMENT).filter((name) => name !== GATEWAY_ENVIRONMENT.publishedKeys).sort());
     const read = readGatewayDeployment(env);
     expect(read).toMatchObject({ signingKeyId: deployment.signingKeyId, messageLogTable: 'log', logRetentionDays: 30, bodyBucket: 'bodies' });
-    expect(read.settings).toMatchObject({ ...settings, services: [{ ...settings.services[0], timeoutMs: 25_000 }], signing: { mode: 'session', sessionValiditySeconds: 3600 } });
+    expect(read.settings).toMatchObject({ ...settings, providerTimeoutMs: 28_000, signing: { mode: 'session', sessionValiditySeconds: 3600 } });
   });
 
   test('a missing or malformed variable is named', () => {
