@@ -86,6 +86,7 @@ describe('GlobalConfigurationCdn', () => {
     expect(construct.currentUrl).toBeUndefined();
     const statements = Object.values(resourcesOfType(json, 'AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
     expect(statements.filter((statement: { Effect: string }) => statement.Effect === 'Allow')).toEqual([]);
-    expect(Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement).toHaveLength(1);
+    // The publisher's grant: write and read under globalconf/, and list the bucket (a missing current.json is then 404).
+    expect(Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement.map((statement: { Action: unknown }) => statement.Action)).toEqual([['s3:GetObject', 's3:PutObject'], 's3:ListBucket']);
   });
 });
