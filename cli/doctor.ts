@@ -77,6 +77,7 @@ export function offlinePreflight(plan: DeploymentPlan): AccountPreflight[] {
         ...gateways.filter((gateway) => gateway.vpc !== undefined).map(vpcCheck),
         wafCheck(central, gateways),
         kmsCheck(central, gateways, place.region),
+        ...boundaryChecks(central, gateways),
         bootstrapCheck(place),
       ],
     };
@@ -141,6 +142,17 @@ function kmsCheck(central: CentralConfig | undefined, gateways: readonly Gateway
     detail: `${keys} ECC_NIST_P256 signing key(s), kept on stack deletion ($1 a key-month)`,
     fix: `Asymmetric ECC keys exist in every commercial Region; check ${region} if it is an opt-in or partitioned Region (KMS "Asymmetric keys" Region support).`,
   };
+}
+
+/** A landing zone's permissions boundary: on every role the stacks create, and on the CDK's own deploy roles. */
+function boundaryChecks(central: CentralConfig | undefined, gateways: readonly GatewayConfig[]): PreflightCheck[] {
+  const boundaries = [...(central?.central.permissionsBoundary ? [central.central.permissionsBoundary] : []), ...gateways.flatMap((gateway) => (gateway.permissionsBoundary ? [gateway.permissionsBoundary] : []))];
+  return [...new Set(boundaries)].map((boundary) => ({
+    name: 'Permissions boundary',
+    status: 'todo' as const,
+    detail: `every role the stacks create carries ${boundary}`,
+    fix: `The policy must exist in the account; bootstrap with the same boundary (npx cdk bootstrap --custom-permissions-boundary ${boundary.split('/').pop()}) where the landing zone requires one on the CDK's roles too.`,
+  }));
 }
 
 function bootstrapCheck(place: Pick<AccountConcurrency, 'account' | 'region'>): PreflightCheck {
