@@ -3,12 +3,12 @@
  * directly). Each returns the process exit code: 0 when everything holds, 1 when a problem was found.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/evidence';
-import { ConfigurationHistory } from '../lambdas/core/configuration-history';
-import { requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/global-configuration';
-import { keysByInstance } from '../lambdas/core/federation';
-import { instanceOfId } from '../lambdas/core/identifiers';
-import { auditLog } from '../lambdas/core/log-audit';
+import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/log/evidence';
+import { ConfigurationHistory } from '../lambdas/core/trust/configuration-history';
+import { requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/trust/global-configuration';
+import { keysByInstance } from '../lambdas/core/trust/federation';
+import { instanceOfId } from '../lambdas/core/kernel/identifiers';
+import { auditLog } from '../lambdas/core/log/audit';
 import { CliError, type LogTarget } from './log-target';
 import { printable, printableJson } from './printable';
 

@@ -8,11 +8,12 @@ import { createAwsClients } from '../lambdas/adapters/aws-clients';
 import { DynamoDbMessageLog } from '../lambdas/adapters/dynamodb-message-log';
 import { S3BodyStore } from '../lambdas/adapters/s3-body-store';
 import { DynamoDbSealStore } from '../lambdas/adapters/dynamodb-seal-store';
-import type { BodyStore, ConfigurationArchive, SealStore } from '../lambdas/core/ports';
+import type { BodyStore, SealStore } from '../lambdas/core/log/ports';
+import type { ConfigurationArchive } from '../lambdas/core/trust/ports';
 import { DynamoDbConfigurationArchive } from '../lambdas/adapters/dynamodb-configuration-archive';
 import { NodeHttpClient } from '../lambdas/adapters/node-http-client';
 import { HttpGlobalConfigurationFetcher } from '../lambdas/adapters/http-global-configuration-fetcher';
-import type { Anchor, SignedGlobalConfiguration } from '../lambdas/core/global-configuration';
+import type { Anchor, SignedGlobalConfiguration } from '../lambdas/core/trust/global-configuration';
 import { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';
 
 export { anchorPath, localInfoPath, type LocalRuntimeInfo } from '../lib/local/runtime-info';

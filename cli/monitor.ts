@@ -1,6 +1,6 @@
 /**
  * `sild monitor`: operational monitoring per client and service — count, errors by type, p50/p95 duration, bytes —
- * from the gateway's opmon records (`lambdas/core/opmon.ts`): locally from the runtime's files, in AWS from the
+ * from the gateway's opmon records (`lambdas/core/exchange/opmon.ts`): locally from the runtime's files, in AWS from the
  * functions' CloudWatch Logs with Logs Insights. One summary for both: the sources only fetch records.
  *
  * Only established ids name a row: requests the gateway never identified (anyone may send anything to a provider
@@ -9,7 +9,7 @@
  */
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { clientOf, serviceOf, UNIDENTIFIED } from '../lambdas/adapters/emf-operational-monitor';
-import type { OpmonRecord } from '../lambdas/core/opmon';
+import type { OpmonRecord } from '../lambdas/core/exchange/opmon';
 import { readOpmonLines } from '../lib/local/opmon-files';
 import type { Output } from './commands';
 import { CliError } from './log-target';

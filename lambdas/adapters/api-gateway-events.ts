@@ -12,7 +12,7 @@
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { encodePathSegment, headersOf, headerLines, peerKeyed, type HttpRequest, type HttpResponse } from '../core/http';
+import { encodePathSegment, headersOf, headerLines, peerKeyed, type HttpRequest, type HttpResponse } from '../core/kernel/http';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer;
 export type ApiGatewayResult = APIGatewayProxyResult | APIGatewayProxyStructuredResultV2;

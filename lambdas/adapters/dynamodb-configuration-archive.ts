@@ -5,8 +5,9 @@
  * instance's configurations are kept the same way under the instance's prefix (`instance`).
  */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SignedGlobalConfiguration } from '../core/global-configuration';
-import { StoreUnavailableError, type ConfigurationArchive } from '../core/ports';
+import type { SignedGlobalConfiguration } from '../core/trust/global-configuration';
+import { StoreUnavailableError } from '../core/kernel/ports';
+import type { ConfigurationArchive } from '../core/trust/ports';
 import { isConditionFailure } from './dynamodb-message-log';
 import { GLOBALCONF_PK, keySetConfigurationKey, keySetPrefix, latestConfigurationKey } from './tables';
 

@@ -5,8 +5,9 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/gateway-settings';
-import { StoreUnavailableError, type GatewayConfigStore, type ServiceDescriptions } from '../core/ports';
+import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/exchange/settings';
+import { StoreUnavailableError } from '../core/kernel/ports';
+import type { GatewayConfigStore, ServiceDescriptions } from '../core/exchange/ports';
 import { ACCESS_POLICY_KEY, accessPolicyItem, serviceDescriptionItem, serviceDescriptionKey } from './tables';
 
 export class DynamoDbGatewayConfig implements GatewayConfigStore, ServiceDescriptions {

@@ -4,7 +4,7 @@
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { StoreUnavailableError } from '../core/ports';
+import { StoreUnavailableError } from '../core/kernel/ports';
 import type { KeyRingState } from './kms-key-ring';
 import { GATEWAY_KEYS_KEY } from './tables';
 

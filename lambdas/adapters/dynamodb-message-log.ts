@@ -11,12 +11,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SealingSettings } from '../core/gateway-settings';
+import type { SealingSettings } from '../core/log/settings';
 import { sdkItemWriter } from './aws-clients';
 import type { ItemWriter } from './dynamodb-put-item';
-import type { MessageLogRecord } from '../core/message-log';
-import { DuplicateRecordError, StoreUnavailableError, type MessageLog } from '../core/ports';
-import { recordHash, windowOf, windowStartMs } from '../core/seal';
+import type { MessageLogRecord } from '../core/log/records';
+import { DuplicateRecordError, StoreUnavailableError } from '../core/kernel/ports';
+import type { MessageLog } from '../core/log/ports';
+import { recordHash, windowOf, windowStartMs } from '../core/log/seal';
 import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, storedCertificate, WRITE_ID } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 

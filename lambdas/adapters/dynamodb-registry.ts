@@ -1,10 +1,11 @@
 /** `Registry` on DynamoDB: one item per agency, replaced by each join. */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central';
-import type { FederatedInstance } from '../core/global-configuration';
-import { centralKeyRotationSchema, type CentralKeyRotation } from '../core/central-keys';
-import { StoreUnavailableError, type Registry } from '../core/ports';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central/registry';
+import type { FederatedInstance } from '../core/trust/global-configuration';
+import { centralKeyRotationSchema, type CentralKeyRotation } from '../core/trust/central-keys';
+import { StoreUnavailableError } from '../core/kernel/ports';
+import type { Registry } from '../core/central/ports';
 import type { KeyRingState } from './kms-key-ring';
 import { isConditionFailure } from './dynamodb-message-log';
 import { CENTRAL_KEY_CHAIN_KEY, CENTRAL_KEYS_KEY, CONFIGURATION_VERSION_KEY, FEDERATED_INSTANCES_KEY, federatedInstancesItem, GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';

@@ -3,9 +3,10 @@
  * so the chain stays verifiable after records expire), and the sealing index of the records (`seal-window`).
  */
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SealingSettings } from '../core/gateway-settings';
-import { StoreUnavailableError, type SealLeaf, type SealStore } from '../core/ports';
-import type { Seal, SealHeader } from '../core/seal';
+import type { SealingSettings } from '../core/log/settings';
+import { StoreUnavailableError } from '../core/kernel/ports';
+import type { SealLeaf, SealStore } from '../core/log/ports';
+import type { Seal, SealHeader } from '../core/log/seal';
 import { isConditionFailure } from './dynamodb-message-log';
 import { SEAL_INDEX, SEAL_PK } from './tables';
 

@@ -9,9 +9,9 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
-import type { CanaryResult } from '../core/canary';
-import { isKnownErrorType } from '../core/errors';
-import type { OperationalMonitor, OpmonRecord } from '../core/opmon';
+import type { CanaryResult } from '../core/exchange/canary';
+import { isKnownErrorType } from '../core/kernel/errors';
+import type { OperationalMonitor, OpmonRecord } from '../core/exchange/opmon';
 
 export const OPMON_NAMESPACE = 'Sild';
 

@@ -4,8 +4,9 @@
  * caller accepts (signature, expiry, version) is returned: a cache serving an expired or outdated copy — a stalled
  * publication — is passed over for the central, which publishes anew.
  */
-import type { SignedGlobalConfiguration } from '../core/global-configuration';
-import type { GlobalConfigurationFetcher, HttpClient } from '../core/ports';
+import type { SignedGlobalConfiguration } from '../core/trust/global-configuration';
+import type { GlobalConfigurationFetcher } from '../core/trust/ports';
+import type { HttpClient } from '../core/kernel/ports';
 
 export interface GlobalConfigurationSources {
   /** URLs tried before the central API, in order. @default none */

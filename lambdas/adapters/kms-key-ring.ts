@@ -6,7 +6,7 @@
  */
 import { KmsSigner } from './kms-signer';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import type { Clock, KeyRing, Signer } from '../core/ports';
+import type { Clock, KeyRing, Signer } from '../core/kernel/ports';
 
 /** What a key-ring item says: the key that signs and the keys to publish (KMS key ids or ARNs). */
 export interface KeyRingState {

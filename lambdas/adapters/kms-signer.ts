@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { SigningUnavailableError, type Signer } from '../core/ports';
+import { SigningUnavailableError, type Signer } from '../core/kernel/ports';
 
 export class KmsSigner implements Signer {
   private publicKeyDer?: Promise<Buffer>;

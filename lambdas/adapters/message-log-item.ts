@@ -26,8 +26,8 @@
  * `client` present) still read.
  */
 import { createHash } from 'node:crypto';
-import { peerKeyed, type Headers } from '../core/http';
-import type { MessageLogRecord } from '../core/message-log';
+import { peerKeyed, type Headers } from '../core/kernel/http';
+import type { MessageLogRecord } from '../core/log/records';
 
 /** Partition key of stored certificates (sk = the certificate id in hex). */
 export const CERT_PK = 'CERT';

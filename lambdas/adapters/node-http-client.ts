@@ -8,8 +8,8 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { headerLines, headersOf, type HttpResponse } from '../core/http';
-import { HttpClientError, type HttpClient, type OutboundRequest } from '../core/ports';
+import { headerLines, headersOf, type HttpResponse } from '../core/kernel/http';
+import { HttpClientError, type HttpClient, type OutboundRequest } from '../core/kernel/ports';
 
 /** Methods that carry no body unless one is given. */
 const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);

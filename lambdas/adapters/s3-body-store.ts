@@ -12,7 +12,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Hash } from '@smithy/hash-node';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { systemClock, type BodyStore, type Clock } from '../core/ports';
+import { systemClock, type Clock } from '../core/kernel/ports';
+import type { BodyStore } from '../core/log/ports';
 import { s3Sdk } from './s3-sdk';
 
 export interface S3BodyStoreOptions {

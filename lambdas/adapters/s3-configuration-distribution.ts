@@ -7,8 +7,9 @@
  * central nothing and see a new configuration within `CURRENT_MAX_AGE_SECONDS`.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SignedGlobalConfiguration } from '../core/global-configuration';
-import { StoreUnavailableError, type ConfigurationDistribution } from '../core/ports';
+import type { SignedGlobalConfiguration } from '../core/trust/global-configuration';
+import { StoreUnavailableError } from '../core/kernel/ports';
+import type { ConfigurationDistribution } from '../core/central/ports';
 
 export const CONFIGURATION_PREFIX = 'globalconf/';
 export const CURRENT_CONFIGURATION_KEY = `${CONFIGURATION_PREFIX}current.json`;

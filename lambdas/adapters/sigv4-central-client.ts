@@ -6,8 +6,8 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
-import type { JoinRequest } from '../core/central';
-import { keyIdOf } from '../core/signatures';
+import type { JoinRequest } from '../core/central/join-request';
+import { keyIdOf } from '../core/kernel/signatures';
 
 export interface JoinResult {
   readonly agency: string;

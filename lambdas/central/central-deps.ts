@@ -2,9 +2,11 @@
 import type { AwsClients } from '../adapters/aws-clients';
 import { DynamoDbRegistry } from '../adapters/dynamodb-registry';
 import { KmsKeyRing } from '../adapters/kms-key-ring';
-import { GlobalConfigurationPublisher, type CentralDeps, type CentralSettings } from '../core/central';
+import { GlobalConfigurationPublisher } from '../core/central/publisher';
+import type { CentralDeps } from '../core/central/ports';
+import type { CentralSettings } from '../core/central/settings';
 import { S3ConfigurationDistribution } from '../adapters/s3-configuration-distribution';
-import { systemClock, type Clock } from '../core/ports';
+import { systemClock, type Clock } from '../core/kernel/ports';
 import { deploymentKeyRing, type CentralDeployment } from '../deployment-contract';
 
 /** The central dependencies, with the registry's DynamoDB adapter (the local runtime also writes the allow-list) and the publisher. */

@@ -1,5 +1,7 @@
 /** The central's Lambda handlers, built from its dependencies: the API, and the scheduled publication. */
-import { handleCentralRequest, type CentralDeps, type GlobalConfigurationPublisher } from '../core/central';
+import { handleCentralRequest } from '../core/central/router';
+import type { CentralDeps } from '../core/central/ports';
+import type { GlobalConfigurationPublisher } from '../core/central/publisher';
 import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
 export function createCentralHandler(deps: CentralDeps & { readonly publisher: GlobalConfigurationPublisher }) {

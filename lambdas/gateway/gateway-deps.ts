@@ -13,14 +13,14 @@ import { DynamoDbGatewayKeys } from '../adapters/dynamodb-gateway-keys';
 import { KmsKeyRing } from '../adapters/kms-key-ring';
 import { NodeHttpClient } from '../adapters/node-http-client';
 import { S3BodyStore } from '../adapters/s3-body-store';
-import { CachedAccessPolicy } from '../core/access-policy';
-import type { GatewayDeps } from '../core/gateway';
-import type { GatewaySettings } from '../core/gateway-settings';
-import { FederatedConfigurations, federatedCacheOptions } from '../core/federation';
-import { GlobalConfigurationCache } from '../core/global-configuration-cache';
-import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/message-signer';
-import { systemClock, type Clock, type HttpClient } from '../core/ports';
-import { SealHealth, type SealerDeps } from '../core/sealer';
+import { CachedAccessPolicy } from '../core/exchange/access-policy';
+import type { GatewayDeps } from '../core/exchange/gateway';
+import type { GatewaySettings } from '../core/exchange/settings';
+import { FederatedConfigurations, federatedCacheOptions } from '../core/trust/federation';
+import { GlobalConfigurationCache } from '../core/trust/global-configuration-cache';
+import { KmsMessageSigner, SessionKeyMessageSigner } from '../core/trust/message-signer';
+import { systemClock, type Clock, type HttpClient } from '../core/kernel/ports';
+import { SealHealth, type SealerDeps } from '../core/log/sealer';
 import { deploymentKeyRing, type GatewayDeployment } from '../deployment-contract';
 
 export interface GatewayDepsOptions {

@@ -1,8 +1,8 @@
 /** The gateway's Lambda handlers, built from their dependencies (factories, so one process can host several). */
-import { handleConsumerRequest } from '../core/consumer-side';
-import type { GatewayDeps } from '../core/gateway';
-import { handleProviderRequest } from '../core/provider-side';
-import { runCanary, type CanaryResult } from '../core/canary';
+import { handleConsumerRequest } from '../core/exchange/consumer-side';
+import type { GatewayDeps } from '../core/exchange/gateway';
+import { handleProviderRequest } from '../core/exchange/provider-side';
+import { runCanary, type CanaryResult } from '../core/exchange/canary';
 import { apiGatewayHandler } from '../adapters/api-gateway-events';
 
 export const createConsumerHandler = (deps: GatewayDeps) => apiGatewayHandler((request) => handleConsumerRequest(request, deps));

@@ -10,8 +10,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { KmsSigner } from '../adapters/kms-signer';
-import { joinRequestFor, signJoinRequest } from '../core/central';
-import type { Signer } from '../core/ports';
+import { joinRequestFor, signJoinRequest } from '../core/central/join-request';
+import type { Signer } from '../core/kernel/ports';
 import { readRegistrationProperties } from '../deployment-contract';
 import { joinCentral, type JoinOptions, type JoinResult } from '../adapters/sigv4-central-client';
 

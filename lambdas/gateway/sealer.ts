@@ -1,6 +1,6 @@
 /** Lambda entry: the scheduled sealer of an agency gateway's message log (EventBridge, every interval). */
 import { createAwsClients } from '../adapters/aws-clients';
-import { runSealer } from '../core/sealer';
+import { runSealer } from '../core/log/sealer';
 import { lambdaEvents } from '../adapters/powertools-events';
 import { readGatewayDeployment } from '../deployment-contract';
 import { createGatewayDeps } from './gateway-deps';

@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as z from 'zod';
-import { invalidPartReason } from '../../lambdas/core/identifiers';
+import { invalidPartReason } from '../../lambdas/core/kernel/identifiers';
 
 /** An X-Road identifier part (`A–Z a–z 0–9 ' ( ) + , - . = ?`, at most 255 characters). */
 export const part = (what: string) =>

@@ -2,10 +2,12 @@
  * Derives each deployment's run-time settings from its config document — once, for the constructs (which pass them
  * to the functions through the deployment contract) and the local runtime.
  */
-import type { AllowedAgency, CentralSettingsInput, GatewayRegistration, GlobalGroup } from '../../lambdas/core/central';
-import { DEFAULT_BACKEND_TIMEOUT_MS, type AccessPolicyInput, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
-import type { FederatedInstance } from '../../lambdas/core/global-configuration';
-import { endpointsOf } from '../../lambdas/core/service-description';
+import type { AllowedAgency, GlobalGroup } from '../../lambdas/core/central/registry';
+import type { CentralSettingsInput } from '../../lambdas/core/central/settings';
+import type { GatewayRegistration } from '../../lambdas/core/central/join-request';
+import { DEFAULT_BACKEND_TIMEOUT_MS, type AccessPolicyInput, type GatewaySettingsInput } from '../../lambdas/core/exchange/settings';
+import type { FederatedInstance } from '../../lambdas/core/trust/global-configuration';
+import { endpointsOf } from '../../lambdas/core/exchange/protocols/rest/service-description';
 import type { CentralConfig } from './central-config';
 import type { GatewayConfig, GatewayFields } from './gateway-config';
 

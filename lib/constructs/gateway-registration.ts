@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { GatewayRegistration as Registration } from '../../lambdas/core/central';
+import type { GatewayRegistration as Registration } from '../../lambdas/core/central/join-request';
 import { registrationProperties } from '../../lambdas/deployment-contract';
 import { routesOf } from '../routes';
 import { SildFunction } from './sild-function';

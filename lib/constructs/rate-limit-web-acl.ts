@@ -23,7 +23,7 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { MANIFEST_HEADER, SIGNATURE_HEADER } from '../../lambdas/core/manifest';
+import { MANIFEST_HEADER, SIGNATURE_HEADER } from '../../lambdas/core/trust/manifest';
 
 /** The headers every signed Sild message carries (gateway to gateway): what marks a peer's request. */
 export const SIGNED_MESSAGE_HEADERS: readonly string[] = [MANIFEST_HEADER, SIGNATURE_HEADER];

@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
-import { MAX_REQUEST_HEAD_BYTES, requestHeadBytes } from '../../lambdas/core/http';
+import { MAX_REQUEST_HEAD_BYTES, requestHeadBytes } from '../../lambdas/core/kernel/http';
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
 import { readBody } from './read-body';
 import { guardedListener } from './request-input';

@@ -6,14 +6,14 @@
  * subsystem of a configured agency is called (with the sample backend's person 123 when the service is the sample
  * backend); without such a right, the first agency asks another for `listMethods`, which every gateway answers itself.
  */
-import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
+import { GlobalConfigurationCache } from '../../lambdas/core/trust/global-configuration-cache';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
-import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
-import { singleHeaders } from '../../lambdas/core/http';
-import { checkLogRecord } from '../../lambdas/core/log-verification';
-import { fingerprintOf } from '../../lambdas/core/signatures';
-import { systemClock } from '../../lambdas/core/ports';
+import { requestHash, signedHeaderNames } from '../../lambdas/core/kernel/hashing';
+import { singleHeaders } from '../../lambdas/core/kernel/http';
+import { checkLogRecord } from '../../lambdas/core/log/verification';
+import { fingerprintOf } from '../../lambdas/core/kernel/signatures';
+import { systemClock } from '../../lambdas/core/kernel/ports';
 import { ConfigError, type EcosystemConfig } from '../config/ecosystem-config';
 import type { LocalEcosystem } from './ecosystem';
 import { httpCall, type CallResult } from './http-call';

@@ -7,9 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURRENT_MAX_AGE_SECONDS } from '../../lambdas/adapters/s3-configuration-distribution';
-import type { GatewayRegistration } from '../../lambdas/core/central';
-import type { Anchor } from '../../lambdas/core/global-configuration';
-import type { GatewaySettings } from '../../lambdas/core/gateway-settings';
+import type { GatewayRegistration } from '../../lambdas/core/central/join-request';
+import type { Anchor } from '../../lambdas/core/trust/global-configuration';
+import type { GatewaySettings } from '../../lambdas/core/exchange/settings';
 import type { LocalEcosystem } from './ecosystem';
 import { bodyBucketName, LOCAL_REGION, registryTableName, signingKeyAlias } from './names';
 

@@ -2,7 +2,7 @@
  * One X-Road REST message across two gateways, end to end over real HTTP: tax-board's consumer side →
  * population-registry's provider side → the sample backend, with dynalite and the local KMS endpoint behind them.
  */
-import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
+import { requestHash, signedHeaderNames } from '../../lambdas/core/kernel/hashing';
 import { httpCall } from '../../lib/local/http-call';
 import { GATEWAY_RESPONSES } from '../../lib/routes';
 import { agencyStackName } from '../../lib/stacks/sild-stacks';

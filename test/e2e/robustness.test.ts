@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
-import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/manifest';
+import { requestHash, signedHeaderNames } from '../../lambdas/core/kernel/hashing';
+import { manifestHeaders, signManifest, type RequestManifest } from '../../lambdas/core/trust/manifest';
 import type { FaultAnswer } from '../../lib/local/fault-proxy';
 import { httpCall, type CallResult } from '../../lib/local/http-call';
 import { signedPost } from '../../lambdas/adapters/sigv4-central-client';
@@ -117,7 +117,6 @@ async function counted(run: () => Promise<void>): Promise<void> {
   await run();
   tally.passed += 1;
 }
-
 
 describe('bad input on the consumer side', () => {
   test.each(consumerCases)('$name → $status $type', (testCase) =>

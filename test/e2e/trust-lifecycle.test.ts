@@ -17,10 +17,10 @@ import { registryListCommand, registryRemoveCommand, rotateCentralKeyCommand, ro
 import { localTrustTarget } from '../../cli/trust-target';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
-import { signedJoinRequest } from '../../lambdas/core/central';
-import { handleConsumerRequest } from '../../lambdas/core/consumer-side';
-import { verifyGlobalConfiguration, type SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import { headersOf, headerValue } from '../../lambdas/core/http';
+import { signedJoinRequest } from '../../lambdas/core/central/join-request';
+import { handleConsumerRequest } from '../../lambdas/core/exchange/consumer-side';
+import { verifyGlobalConfiguration, type SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import { headersOf, headerValue } from '../../lambdas/core/kernel/http';
 import { createGatewayDeps } from '../../lambdas/gateway/gateway-deps';
 import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
 import { localRuntimeInfo, type LocalRuntimeInfo } from '../../lib/local/runtime-info';

@@ -13,11 +13,11 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { exportEvidenceCommand, verifyLogCommand, type Output } from '../../cli/commands';
 import { localTargetOf, type LogTarget } from '../../cli/log-target';
 import { ITEM_NAMES } from '../../lambdas/adapters/message-log-item';
-import { deserializeRecord, serializeRecord, verifyEvidence, type EvidenceBundle } from '../../lambdas/core/evidence';
-import { inclusionProof } from '../../lambdas/core/merkle';
-import type { MessageLogRecord } from '../../lambdas/core/message-log';
-import { compareForSeal, createSeal, parseSeal, recordHash } from '../../lambdas/core/seal';
-import { keyIdOf } from '../../lambdas/core/signatures';
+import { deserializeRecord, serializeRecord, verifyEvidence, type EvidenceBundle } from '../../lambdas/core/log/evidence';
+import { inclusionProof } from '../../lambdas/core/kernel/merkle';
+import type { MessageLogRecord } from '../../lambdas/core/log/records';
+import { compareForSeal, createSeal, parseSeal, recordHash } from '../../lambdas/core/log/seal';
+import { keyIdOf } from '../../lambdas/core/kernel/signatures';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { CRM_CLIENT, expectXRoadError, PERSONS, startTestEcosystem, type TestEcosystem } from '../e2e/fixture';
 

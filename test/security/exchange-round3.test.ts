@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorResponse, XRoadError } from '../../lambdas/core/errors';
-import { signAnswer } from '../../lambdas/core/gateway';
+import { errorResponse, XRoadError } from '../../lambdas/core/kernel/errors';
+import { signAnswer } from '../../lambdas/core/exchange/gateway';
 import { expectXRoadError, startTestEcosystem, TAX_CLIENT, testConfig, type TestEcosystem } from '../e2e/fixture';
 import { startEchoBackend, type EchoBackend } from '../support/echo-backend';
 import { rawCall } from '../support/raw-call';

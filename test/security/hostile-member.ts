@@ -5,12 +5,12 @@
  */
 import { generateKeyPairSync, sign as signWithKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { requestHash, signedHeaderNames } from '../../lambdas/core/hashing';
-import { manifestHeaders, signManifest, type RequestManifest, type ResponseBinding } from '../../lambdas/core/manifest';
-import { issueSessionCertificate, type SigningSession } from '../../lambdas/core/message-signer';
-import type { Signer } from '../../lambdas/core/ports';
+import { requestHash, signedHeaderNames } from '../../lambdas/core/kernel/hashing';
+import { manifestHeaders, signManifest, type RequestManifest, type ResponseBinding } from '../../lambdas/core/trust/manifest';
+import { issueSessionCertificate, type SigningSession } from '../../lambdas/core/trust/message-signer';
+import type { Signer } from '../../lambdas/core/kernel/ports';
 import type { CallResult } from '../../lib/local/http-call';
-import { headersOf, headerValue } from '../../lambdas/core/http';
+import { headersOf, headerValue } from '../../lambdas/core/kernel/http';
 import { rawCall } from '../support/raw-call';
 import type { LocalEcosystem } from '../../lib/local/ecosystem';
 

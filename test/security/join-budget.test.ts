@@ -7,7 +7,7 @@
  * route's budget.
  */
 import { signedPost } from '../../lambdas/adapters/sigv4-central-client';
-import { signedJoinRequest } from '../../lambdas/core/central';
+import { signedJoinRequest } from '../../lambdas/core/central/join-request';
 import { LOCAL_REGION } from '../../lib/local/ecosystem';
 import { httpCall } from '../../lib/local/http-call';
 import { centralStackName } from '../../lib/stacks/sild-stacks';

@@ -4,8 +4,8 @@
  * also as a servlet container routes it (path parameters dropped, dot segments resolved: security round 3, finding 1).
  */
 import fc from 'fast-check';
-import { XRoadError } from '../../lambdas/core/errors';
-import { backendUrl, canonicalServicePath, routedSegments, type ServicePath } from '../../lambdas/core/service-path';
+import { XRoadError } from '../../lambdas/core/kernel/errors';
+import { backendUrl, canonicalServicePath, routedSegments, type ServicePath } from '../../lambdas/core/exchange/protocols/rest/service-path';
 
 const BASES = ['https://backend.example/records', 'http://10.0.0.1:8080', 'https://backend.example/a/b/'];
 

@@ -1,7 +1,7 @@
 /**
  * Assertions shared by the unit tests: what a call threw or a promise rejected with, and X-Road errors by type.
  */
-import { XRoadError } from '../../lambdas/core/errors';
+import { XRoadError } from '../../lambdas/core/kernel/errors';
 
 /** Runs `fn` and returns what it threw; fails the test when it does not throw. */
 export function thrownBy(fn: () => unknown): unknown {

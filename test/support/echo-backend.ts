@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { headersOf } from '../../lambdas/core/http';
+import { headersOf } from '../../lambdas/core/kernel/http';
 
 export interface ReceivedRequest {
   readonly method: string;

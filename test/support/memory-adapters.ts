@@ -1,34 +1,22 @@
 /**
- * In-memory adapters for the core's ports (`lambdas/core/ports.ts`), for unit tests that exercise the protocol core
- * without the local ecosystem. Each keeps the contract its AWS adapter documents — a second record with the same
+ * In-memory adapters for the core's ports (`lambdas/core/kernel/ports.ts` and each feature's `ports.ts`), for unit
+ * tests that exercise the protocol core without the local ecosystem. Each keeps the contract its AWS adapter documents — a second record with the same
  * key is refused, seals are first-writer-wins, bodies are content-addressed — and can be made to fail (`failing`),
  * throwing the port error the real adapter throws.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central';
-import type { CentralKeyRotation } from '../../lambdas/core/central-keys';
-import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../../lambdas/core/gateway-settings';
-import type { FederatedInstance, SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { HttpRequest, HttpResponse } from '../../lambdas/core/http';
-import type { MessageLogRecord } from '../../lambdas/core/message-log';
-import {
-  DuplicateRecordError,
-  HttpClientError,
-  StoreUnavailableError,
-  type BodyStore,
-  type Clock,
-  type ConfigurationArchive,
-  type GatewayConfigStore,
-  type HttpClient,
-  type MessageLog,
-  type OutboundRequest,
-  type Registry,
-  type SealLeaf,
-  type SealStore,
-  type ServiceDescriptions,
-  type Signer,
-} from '../../lambdas/core/ports';
-import { parseSeal, recordHash, sealKey, windowOf, type Seal, type SealHeader } from '../../lambdas/core/seal';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central/registry';
+import type { CentralKeyRotation } from '../../lambdas/core/trust/central-keys';
+import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../../lambdas/core/exchange/settings';
+import type { FederatedInstance, SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import type { HttpRequest, HttpResponse } from '../../lambdas/core/kernel/http';
+import type { MessageLogRecord } from '../../lambdas/core/log/records';
+import { DuplicateRecordError, HttpClientError, StoreUnavailableError, type Clock, type HttpClient, type OutboundRequest, type Signer } from '../../lambdas/core/kernel/ports';
+import type { BodyStore, MessageLog, SealLeaf, SealStore } from '../../lambdas/core/log/ports';
+import type { ConfigurationArchive } from '../../lambdas/core/trust/ports';
+import type { GatewayConfigStore, ServiceDescriptions } from '../../lambdas/core/exchange/ports';
+import type { ConfigurationDistribution, Registry } from '../../lambdas/core/central/ports';
+import { parseSeal, recordHash, sealKey, windowOf, type Seal, type SealHeader } from '../../lambdas/core/log/seal';
 
 export interface TestKey extends Signer {
   readonly privateKey: KeyObject;
@@ -209,6 +197,17 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
   }
   async history(): Promise<SignedGlobalConfiguration[]> {
     return [...this.keySets.values()].sort((a, b) => a.version - b.version).map((entry) => entry.signed);
+  }
+}
+
+/** `ConfigurationDistribution` keeping every publication, as the central's versioned bucket does; the newest is current. */
+export class MemoryConfigurationDistribution implements ConfigurationDistribution {
+  readonly published: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly document: string }[] = [];
+  async publish(signed: SignedGlobalConfiguration, version: number): Promise<void> {
+    this.published.push({ version, signed, document: signed.document });
+  }
+  async current(): Promise<SignedGlobalConfiguration | undefined> {
+    return this.published.at(-1)?.signed;
   }
 }
 

@@ -8,21 +8,25 @@
  *   provider  TEST/GOV/1001, subsystem `registry`, service `persons` (an echo backend at https://backend.test/persons),
  *             gateway TEST/GOV/1001/provider-gw at https://provider.test/prod
  */
-import { singleKeyRing } from '../../lambdas/core/ports';
-import { centralSettingsSchema, GlobalConfigurationPublisher, handleCentralRequest, signedJoinRequest, type CentralDeps, type GatewayRegistration } from '../../lambdas/core/central';
-import { handleConsumerRequest } from '../../lambdas/core/consumer-side';
-import type { GatewayDeps } from '../../lambdas/core/gateway';
-import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/gateway-settings';
-import { FederatedConfigurations, federatedCacheOptions } from '../../lambdas/core/federation';
-import { GlobalConfigurationCache } from '../../lambdas/core/global-configuration-cache';
-import { headersOf, type HttpRequest, type HttpResponse } from '../../lambdas/core/http';
-import { KmsMessageSigner, SessionKeyMessageSigner } from '../../lambdas/core/message-signer';
-import { handleProviderRequest } from '../../lambdas/core/provider-side';
-import { runSealer, SealHealth, type SealerDeps } from '../../lambdas/core/sealer';
-import type { SealHeader } from '../../lambdas/core/seal';
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
+import { singleKeyRing } from '../../lambdas/core/kernel/ports';
+import { centralSettingsSchema } from '../../lambdas/core/central/settings';
+import { GlobalConfigurationPublisher } from '../../lambdas/core/central/publisher';
+import { handleCentralRequest } from '../../lambdas/core/central/router';
+import { signedJoinRequest, type GatewayRegistration } from '../../lambdas/core/central/join-request';
+import type { CentralDeps } from '../../lambdas/core/central/ports';
+import { handleConsumerRequest } from '../../lambdas/core/exchange/consumer-side';
+import type { GatewayDeps } from '../../lambdas/core/exchange/gateway';
+import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/exchange/settings';
+import { FederatedConfigurations, federatedCacheOptions } from '../../lambdas/core/trust/federation';
+import { GlobalConfigurationCache } from '../../lambdas/core/trust/global-configuration-cache';
+import { headersOf, type HttpRequest, type HttpResponse } from '../../lambdas/core/kernel/http';
+import { KmsMessageSigner, SessionKeyMessageSigner } from '../../lambdas/core/trust/message-signer';
+import { handleProviderRequest } from '../../lambdas/core/exchange/provider-side';
+import { runSealer, SealHealth, type SealerDeps } from '../../lambdas/core/log/sealer';
+import type { SealHeader } from '../../lambdas/core/log/seal';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { InProcessHttpClient, ManualClock, MemoryBodyStore, MemoryGatewayConfig, MemoryMessageLog, MemoryRegistry, newTestKey, type TestKey } from './memory-adapters';
+import { InProcessHttpClient, ManualClock, MemoryBodyStore, MemoryConfigurationDistribution, MemoryGatewayConfig, MemoryMessageLog, MemoryRegistry, newTestKey, type TestKey } from './memory-adapters';
 
 export const INSTANCE = 'TEST';
 export const CLIENT = 'TEST/GOV/1002/client';
@@ -102,7 +106,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     { name: 'provider-gw', account: '111111111111', member: 'TEST/GOV/1001', memberName: 'Provider Agency' },
   ]);
   const centralDeps: CentralDeps = { settings: centralSettingsSchema.parse({ instance: INSTANCE, memberClasses: ['GOV'] }), registry, keys: singleKeyRing(centralKey), clock };
-  const publisher = new GlobalConfigurationPublisher(centralDeps);
+  const publisher = new GlobalConfigurationPublisher(centralDeps, new MemoryConfigurationDistribution());
   http.route(CENTRAL_URL, (request) => handleCentralRequest(request, centralDeps, publisher));
 
   const gateway = (agency: string, member: string, subsystem: string, services: readonly { subsystem: string; code: string }[]): MemoryGateway => {

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { apiGatewayHandler } from '../../../lambdas/adapters/api-gateway-events';
-import type { HttpRequest } from '../../../lambdas/core/http';
+import type { HttpRequest } from '../../../lambdas/core/kernel/http';
 
 const event = {
   version: '2.0',

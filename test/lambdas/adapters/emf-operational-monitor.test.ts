@@ -4,7 +4,7 @@
  * record's fields beside them — and nothing else written anywhere.
  */
 import { EmfOperationalMonitor } from '../../../lambdas/adapters/emf-operational-monitor';
-import type { OpmonRecord } from '../../../lambdas/core/opmon';
+import type { OpmonRecord } from '../../../lambdas/core/exchange/opmon';
 
 const record: OpmonRecord = {
   securityServerType: 'Producer',

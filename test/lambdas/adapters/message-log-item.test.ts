@@ -1,8 +1,8 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { headersOf } from '../../../lambdas/core/http';
+import { headersOf } from '../../../lambdas/core/kernel/http';
 import { certificateIdOf, ITEM_NAMES, itemToRecord, recordToItem, referencedCertificate, WRITE_ID } from '../../../lambdas/adapters/message-log-item';
-import type { MessageLogRecord } from '../../../lambdas/core/message-log';
-import { recordHash } from '../../../lambdas/core/seal';
+import type { MessageLogRecord } from '../../../lambdas/core/log/records';
+import { recordHash } from '../../../lambdas/core/log/seal';
 import { itemSize } from '../../../bench/aws-call-counter';
 
 const client = 'DEV/GOV/70000002/tax-records';

@@ -4,8 +4,8 @@
  * identifier parses back to the same identifier.
  */
 import fc from 'fast-check';
-import { XRoadError } from '../../../lambdas/core/errors';
-import type { HttpRequest } from '../../../lambdas/core/http';
+import { XRoadError } from '../../../lambdas/core/kernel/errors';
+import type { HttpRequest } from '../../../lambdas/core/kernel/http';
 import {
   formatClientId,
   formatServiceId,
@@ -14,8 +14,8 @@ import {
   parseServiceId,
   type ClientId,
   type ServiceId,
-} from '../../../lambdas/core/identifiers';
-import { MAX_HEADER_VALUE_LENGTH, parseServicePath, parseServiceRequest, XROAD } from '../../../lambdas/core/rest-message';
+} from '../../../lambdas/core/kernel/identifiers';
+import { MAX_HEADER_VALUE_LENGTH, parseServicePath, parseServiceRequest, XROAD } from '../../../lambdas/core/exchange/protocols/rest/message';
 
 const RUNS = { numRuns: 200 };
 const ALLOWED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'()+,-.=?";
@@ -134,6 +134,7 @@ describe('parsers never throw anything but a client XRoadError', () => {
             if (value === undefined) continue;
             expect(value.length).toBeGreaterThan(0);
             expect(value.length).toBeLessThanOrEqual(MAX_HEADER_VALUE_LENGTH);
+            // eslint-disable-next-line no-control-regex -- no control character may reach a parsed value
             expect(value).not.toMatch(/[\u0000-\u001f\u007f]/);
           }
         }),

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { joinProofBytes } from '../../../lambdas/core/central';
+import { joinProofBytes } from '../../../lambdas/core/central/join-request';
 import { registrationProperties } from '../../../lambdas/deployment-contract';
 import { createRegistrationHandler, type RegistrationDeps } from '../../../lambdas/gateway/registrar-resource';
 import { gatewayRegistration } from '../../../lib/config/runtime-settings';

@@ -1,0 +1,25 @@
+/** The central API's routes: `GET /globalconf` and `POST /join`. It only routes; the use cases live beside it. */
+import { clientError, errorResponse } from '../kernel/errors';
+import { jsonResponse, type HttpRequest, type HttpResponse } from '../kernel/http';
+import type { CentralDeps } from './ports';
+import type { GlobalConfigurationPublisher } from './publisher';
+import { join } from './join';
+
+/** Routes a central API request; never throws. */
+export async function handleCentralRequest(request: HttpRequest, deps: CentralDeps, publisher: GlobalConfigurationPublisher): Promise<HttpResponse> {
+  try {
+    if (request.rawPath === '/globalconf' && request.method === 'GET') {
+      return jsonResponse(200, await publisher.signed(), { 'cache-control': 'no-store' });
+    }
+    if (request.rawPath === '/join' && request.method === 'POST') {
+      const response = await join(request, deps);
+      // The new gateway (or its new keys) is published at once; should that fail, the next scheduled one has it.
+      await publisher.publish().catch(() => undefined);
+      return response;
+    }
+    throw clientError('NotFound', `No route ${request.method} ${request.rawPath.slice(0, 128)}`);
+  } catch (error) {
+    return errorResponse(error, 'Server.ClientProxy');
+  }
+}
+

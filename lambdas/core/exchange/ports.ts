@@ -1,0 +1,13 @@
+/** The exchange's ports: what the deployment wrote into the gateway's table for the provider side to read. */
+import type { AccessPolicy } from './settings';
+
+/** What the deployment wrote into a gateway's table: its access policy and its services' OpenAPI descriptions. */
+export interface GatewayConfigStore {
+  /** The access policy; none written means no rights (deny all). */
+  accessPolicy(): Promise<AccessPolicy>;
+}
+
+/** Reads a service's OpenAPI description; undefined when it has none. */
+export interface ServiceDescriptions {
+  get(subsystem: string, serviceCode: string): Promise<unknown | undefined>;
+}

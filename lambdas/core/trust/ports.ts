@@ -1,0 +1,25 @@
+/** The trust feature's ports: where a gateway fetches the global configuration from, and where it keeps its copies. */
+import type { SignedGlobalConfiguration } from './global-configuration';
+
+/** Fetches the signed global configuration from where the central publishes it. */
+export interface GlobalConfigurationFetcher {
+  /**
+   * The first answer `accept` takes (it throws for one it refuses — unsigned, expired, older than the one held — and
+   * the next source is tried). @default accept any
+   */
+  fetch(accept?: (signed: SignedGlobalConfiguration) => void): Promise<SignedGlobalConfiguration>;
+}
+
+/**
+ * A gateway's own copies of the global configuration (its table): the newest it accepted — what a fresh container
+ * starts from and the floor below which it accepts no configuration — and the history of every key set it saw,
+ * which evidence and audits look old keys up in after a rotation.
+ */
+export interface ConfigurationArchive {
+  /** The newest configuration kept; undefined before the first. */
+  latest(): Promise<SignedGlobalConfiguration | undefined>;
+  /** Keeps a configuration this gateway accepted (newer ones only replace the newest; each new key set enters the history). */
+  keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void>;
+  /** The history: the first configuration of each key set seen, oldest first. */
+  history(): Promise<SignedGlobalConfiguration[]>;
+}
