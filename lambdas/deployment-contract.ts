@@ -5,8 +5,9 @@
  * `readCentralDeployment`, which validate it and name what is missing or wrong.
  */
 import * as z from 'zod';
-import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput, type GatewayRegistration } from './core/central';
-import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './core/gateway-settings';
+import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput } from './core/central/settings';
+import type { GatewayRegistration } from './core/central/join-request';
+import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './core/exchange/settings';
 
 /** Set to `true` on every function of a stack whose config turns `tracing` on (Lambda active tracing is on then too). */
 export const TRACING_ENV = 'SILD_TRACING';
@@ -249,6 +250,6 @@ function parseJson(env: Environment, name: string): unknown {
   try {
     return JSON.parse(required(env, name));
   } catch (error) {
-    throw new Error(`Environment variable ${name} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`Environment variable ${name} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -91,7 +91,7 @@ describe('bin/app.ts', () => {
   };
   const badConfig = (change: (raw: any) => void) => {
     const file = path.join(temporaryDir('sild-config-'), 'ecosystem.json');
-    const raw = JSON.parse(JSON.stringify(require(path.join(ROOT, 'config', 'ecosystem.json'))));
+    const raw = JSON.parse(readFileSync(path.join(ROOT, 'config', 'ecosystem.json'), 'utf8'));
     change(raw);
     writeFileSync(file, JSON.stringify(raw));
     return file;

@@ -3,6 +3,10 @@ import { formatDifferences, fullDiff } from '@aws-cdk/cloudformation-diff';
 import { centralStackName, agencyStackName } from '../../lib/stacks/sild-stacks';
 import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
 
+/** The colour codes `cdk diff` prints, stripped to compare the text. */
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 const FOURTH_AGENCY = {
   name: 'land-board',
   account: '555555555555',
@@ -72,7 +76,7 @@ describe('change safety', () => {
     // A reviewer reads the new right as one line of the diff.
     const printed: string[] = [];
     formatDifferences({ write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream, fullDiff(before.templateJson(name), granted.templateJson(name)));
-    const plain = printed.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = printed.join('').replace(ANSI_COLOUR, '');
     expect(plain).toMatch(/\[\+\] {3}"DEV\/COM\/10000003\/crm → population\/persons GET \/\*"/);
     expect(plain.split('\n').filter((line) => line.includes('→')).length).toBeLessThanOrEqual(3);
     for (const other of [centralStackName('DEV'), agencyStackName('DEV', { name: 'tax-board' }), agencyStackName('DEV', { name: 'business-registry' })]) {
@@ -89,7 +93,7 @@ describe('change safety', () => {
     expect(Object.values(changesBetween(before.templateJson(name), changed.templateJson(name)))).toEqual(['Custom::SildAccessPolicy Create,Metadata,Update']);
     const printed: string[] = [];
     formatDifferences({ write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream, fullDiff(before.templateJson(name), changed.templateJson(name)));
-    const plain = printed.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = printed.join('').replace(ANSI_COLOUR, '');
     expect(plain).toMatch(line);
   });
 

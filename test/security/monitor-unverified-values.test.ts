@@ -8,13 +8,14 @@
 import type { Output } from '../../cli/commands';
 import { localOpmonSource, monitorCommand, summarize, UNIDENTIFIED_ROW } from '../../cli/monitor';
 import { printable, printableJson, terminalSafe } from '../../cli/printable';
-import type { OpmonRecord } from '../../lambdas/core/opmon';
+import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
 import { httpCall } from '../../lib/local/http-call';
 import { readOpmonLines } from '../../lib/local/opmon-files';
 import { PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from '../e2e/fixture';
 
 const SERVICE = 'DEV/GOV/70000001/population/persons';
 /** What a terminal would act on: C0 controls, DEL and C1 controls (CSI is U+009B). */
+// eslint-disable-next-line no-control-regex -- the control characters a terminal would act on
 const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const flushed = () => new Promise((resolve) => setTimeout(resolve, 200)); // the opmon files are written by streams
 

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EcosystemConfig } from '../../config/ecosystem-config';
+import type { Stack } from 'aws-cdk-lib';
 import type { AgencyStack } from '../../stacks/agency-stack';
 import type { CentralStack } from '../../stacks/central-stack';
 import { bodyBucketName, configurationBucketName, messageLogTableName, registryTableName } from '../names';
@@ -86,7 +87,7 @@ function sourceHash(): string {
 /** Synthesizes the central and agency stacks for `config` and reads the model from their templates. */
 async function synthesizeModel(config: EcosystemConfig, adjust?: DeriveOptions['adjust']): Promise<LocalIamModel> {
   // Loaded here only: a cached model needs none of it.
-  const { App, Stack } = await import('aws-cdk-lib');
+  const { App } = await import('aws-cdk-lib');
   const { CentralStack } = await import('../../stacks/central-stack');
   const { AgencyStack } = await import('../../stacks/agency-stack');
   const context = { ...(JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context, 'aws:cdk:bundling-stacks': [] };
@@ -102,8 +103,8 @@ async function synthesizeModel(config: EcosystemConfig, adjust?: DeriveOptions['
     }));
     adjust?.({ central, agencies: Object.fromEntries(agencies.map(({ agency, stack }) => [agency.name, stack])) });
     const assembly = app.synth();
-    const templateOf = (stack: InstanceType<typeof Stack>) => assembly.getStackByName(stack.stackName).template as Template;
-    const logicalIdOf = (stack: InstanceType<typeof Stack>, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+    const templateOf = (stack: Stack) => assembly.getStackByName(stack.stackName).template as Template;
+    const logicalIdOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
     const parties: LocalParty[] = [{ name: CENTRAL, account: config.central.account, region: config.central.region }, ...config.agencies.map((agency) => ({ name: agency.name, account: agency.account, region: agency.region }))];
     const partyOf = (name: string) => parties.find((party) => party.name === name)!;
