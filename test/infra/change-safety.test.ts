@@ -4,7 +4,6 @@ import { centralStackName, agencyStackName } from '../../lib/stacks/sild-stacks'
 import { configWith, customResourceCall, demoConfig, synth } from '../support/synth';
 
 /** The colour codes `cdk diff` prints, stripped to compare the text. */
-// eslint-disable-next-line no-control-regex -- matching the escape character is the point
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
 const FOURTH_AGENCY = {

@@ -15,7 +15,6 @@ import { PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from '../
 
 const SERVICE = 'DEV/GOV/70000001/population/persons';
 /** What a terminal would act on: C0 controls, DEL and C1 controls (CSI is U+009B). */
-// eslint-disable-next-line no-control-regex -- the control characters a terminal would act on
 const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const flushed = () => new Promise((resolve) => setTimeout(resolve, 200)); // the opmon files are written by streams
 
