@@ -36,6 +36,20 @@ module.exports = {
       to: { path: ['node_modules/(@aws-sdk|@smithy|aws-cdk-lib|constructs|@aws-lambda-powertools|aws-lambda)/', '^lambdas/(adapters|gateway|central)/', '^(lib|bin|cli)/'] },
     },
     {
+      name: 'exchange-through-the-protocol-seam',
+      severity: 'error',
+      comment: 'The exchange reaches a message protocol only through the seam (protocols/protocol.ts, protocols/registry.ts).',
+      from: { path: `${core}exchange/[^/]+$` },
+      to: { path: `${core}exchange/protocols/[^/]+/` },
+    },
+    {
+      name: 'protocols-do-not-drive-the-exchange',
+      severity: 'error',
+      comment: 'A protocol is driven by the two sides, never the other way round.',
+      from: { path: `${core}exchange/protocols/` },
+      to: { path: `${core}exchange/(consumer-side|provider-side|gateway|canary|health)\\.ts$` },
+    },
+    {
       name: 'core-top-level-is-features',
       severity: 'error',
       comment: 'Every core module belongs to a feature folder.',

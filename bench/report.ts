@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { EmfOperationalMonitor } from '../lambdas/adapters/emf-operational-monitor';
 import { headersOf, type HttpRequest, type HttpResponse } from '../lambdas/core/kernel/http';
 import { MessageTimer, opmonRecord } from '../lambdas/core/exchange/opmon';
+import { restProtocol } from '../lambdas/core/exchange/protocols/rest/protocol';
 import { allInCostPerMillion, costPerMillion, DEPLOYMENT_MODES, type AllInBreakdown, type AllInInputs, type CostBreakdown, type CostInputs, type DeploymentMode } from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
@@ -285,7 +286,7 @@ function opmonLineBytes(): number {
   const request: HttpRequest = { method: 'GET', rawPath: '/r1/DEV/GOV/70000001/population/persons/123', rawQuery: '', headers: headersOf([['x-road-client', 'DEV/GOV/70000002/tax-records']]), body: Buffer.alloc(0) };
   const response: HttpResponse = { status: 200, headers: headersOf([['x-road-id', randomUUID()], ['x-road-request-id', randomUUID()]]), body: Buffer.alloc(82) };
   const timer = new MessageTimer(Date.now);
-  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record(opmonRecord('Producer', 'DEV/GOV/70000001/population-registry', request, response, timer, Date.now()));
+  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record(opmonRecord('Producer', 'DEV/GOV/70000001/population-registry', request, response, timer, Date.now(), restProtocol));
   return bytes;
 }
 

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { invalidGlobReason } from '../../lambdas/core/exchange/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, type SealingSettings } from '../../lambdas/core/log/settings';
 import { signingSettingsSchema } from '../../lambdas/core/trust/settings';
-import { METADATA_SERVICES } from '../../lambdas/core/exchange/protocols/rest/metadata';
+import { RESERVED_SERVICE_CODES } from '../../lambdas/core/exchange/protocols/registry';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/exchange/protocols/rest/service-description';
 import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA, permissionsBoundaryProblem, permissionsBoundarySchema } from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
@@ -203,7 +203,7 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
   const issue = (at: readonly (string | number)[], message: string) => context.addIssue({ code: 'custom', path: [...path, ...at], message });
   const seen = new Map<string, number>();
   agency.services.forEach((service, index) => {
-    if (METADATA_SERVICES.has(service.code)) issue(['services', index, 'code'], `${service.code} is reserved for X-Road's metadata services`);
+    if (RESERVED_SERVICE_CODES.has(service.code)) issue(['services', index, 'code'], `${service.code} is reserved for X-Road's metadata services`);
     if (!agency.subsystems.includes(service.subsystem)) issue(['services', index, 'subsystem'], `not a subsystem of ${agency.name}`);
     const id = `${service.subsystem}/${service.code}`;
     if (seen.has(id)) issue(['services', index], `${id} is declared twice (also services.${seen.get(id)})`);

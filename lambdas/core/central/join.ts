@@ -8,7 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import { clientError, XRoadError } from '../kernel/errors';
 import { jsonResponse, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { clientIdOf, invalidPartReason } from '../kernel/identifiers';
-import { METADATA_SERVICES } from '../exchange/protocols/rest/metadata';
+import { RESERVED_SERVICE_CODES } from '../exchange/protocols/registry';
 import type { CentralDeps } from './ports';
 import type { CentralSettings } from './settings';
 import { joinProofBytes, joinRequestSchema, type JoinRequest } from './join-request';
@@ -60,7 +60,7 @@ function validateJoin(request: JoinRequest, settings: CentralSettings, nowMs: nu
     if (reason) throw clientError('BadRequest', `Identifier part ${JSON.stringify(code.slice(0, 64))} ${reason}`);
   }
   for (const service of request.services) {
-    if (METADATA_SERVICES.has(service.code)) throw clientError('BadRequest', `Service code ${service.code} is reserved for metadata services`);
+    if (RESERVED_SERVICE_CODES.has(service.code)) throw clientError('BadRequest', `Service code ${service.code} is reserved for metadata services`);
     if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
   }
   validateProviderUrl(request.gateway.providerUrl, settings);

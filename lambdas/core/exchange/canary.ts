@@ -10,7 +10,7 @@ import type { GatewayDeps } from './gateway';
 import { gatewayHealth, type HealthAnswer } from './health';
 import { headersOf } from '../kernel/http';
 import { formatClientId, parseClientId } from '../kernel/identifiers';
-import { XROAD } from './protocols/rest/message';
+import { XROAD } from './xroad-headers';
 
 export interface CanaryResult {
   readonly ok: boolean;

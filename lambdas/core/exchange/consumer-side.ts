@@ -1,8 +1,8 @@
 /**
  * The consumer side of a gateway: an information system of this agency calls a service through it.
  *
- * 1. Parse `/r1/{service}[/path]` and the X-Road headers; the client must be a subsystem this gateway serves (and,
- *    with IAM consumer access, one the calling principal is bound to).
+ * 1. Read the client's message in its protocol (REST: `/r1/{service}[/path]` and the X-Road headers); the client must
+ *    be a subsystem this gateway serves (and, with IAM consumer access, one the calling principal is bound to).
  * 2. Resolve the provider's gateway from the global configuration.
  * 3. Sign a request manifest (ids, method, target, time, request hash), log the request, forward it.
  * 4. Verify the provider's response manifest (its signature, our request hash, the response hash), log the
@@ -15,47 +15,49 @@ import { clientError, consumerError, XRoadError } from '../kernel/errors';
 import { answerFailure, callTimeoutMs, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from '../trust/global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from '../kernel/hashing';
-import { headerLines, headerValue, headerValues, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse, requestTarget } from '../kernel/http';
+import { headerLines, headerValue, headerValues, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { formatClientId, formatServiceId, instanceOfId, memberOf, serviceOwner, type ClientId } from '../kernel/identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
-import { isMetadataRequest, LIST_CLIENTS_PATH, listClients } from './protocols/rest/metadata';
 import type { MessageTimer } from './opmon';
 import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from '../trust/manifest';
 import { signerKeyResolver } from '../trust/message-signer';
 import { HttpClientError } from '../kernel/ports';
 import { isLoopbackHost, nonPublicHostReason } from '../kernel/network-addresses';
-import { methodOverrideRefusal, parseServiceRequest, passThroughHeaders, withoutMethodOverrides, XROAD, xRoadRequestHeaders, type ServiceRequest } from './protocols/rest/message';
+import { passThroughHeaders } from './header-policy';
+import type { ClientMessage, MessageProtocol } from './protocols/protocol';
+import { protocolOf } from './protocols/registry';
+import { identityHeaders, XROAD } from './xroad-headers';
 
 /** Handles one client request; never throws — every failure becomes an X-Road error response. */
 export async function handleConsumerRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
   if (request.method === 'GET' && request.rawPath === HEALTH_PATH) return healthResponse(await gatewayHealth(deps));
-  return monitored('Client', request, deps, (timer) => consume(request, deps, timer));
+  const protocol = protocolOf(request, deps.protocols);
+  return monitored('Client', protocol, request, deps, (timer) => consume(protocol, request, deps, timer));
 }
 
-async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
+async function consume(protocol: MessageProtocol, request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
   let base: RecordBase | undefined;
   try {
     checkBodySize(request.body, deps, 'Client');
-    if (request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH) return await listClientsOf(deps, new URLSearchParams(request.rawQuery).get('xRoadInstance') ?? undefined);
+    const local = protocol.localAnswer?.(request, deps.globalConfiguration);
+    if (local) return await local;
     await deps.sealHealth?.check();
-    const message = parseServiceRequest(request, () => newId(deps));
-    const bodyRefusal = methodOverrideRefusal(request.headers, request.body);
-    if (bodyRefusal) throw bodyRefusal;
+    const message = protocol.readClientRequest(request, () => newId(deps));
     checkClientServedHere(message.client, deps);
     checkCallerMayActAs(deps.settings.consumerPrincipals, request.identity, message.client.subsystemCode!);
     // The provider's instance: this one, or a federated one this gateway takes part in (else `UnknownMember`).
     const configuration = await deps.globalConfiguration.forInstance(message.service.instance, 'Server.ClientProxy');
     const serviceId = formatServiceId(message.service);
-    const provider = resolveProvider(message, configuration, isMetadataRequest(message.service, message.servicePath));
+    const provider = resolveProvider(message, configuration);
     timer.identify(message);
 
-    const target = requestTarget(request.rawPath, withoutMethodOverrides(request.rawQuery));
+    const { target } = message;
     // The target travels twice between the gateways (request line and signed manifest) within API Gateway's
     // 10,240-byte limit on the request line and headers: refuse here what the provider side could not receive.
     if (target.length > MAX_REQUEST_TARGET_LENGTH) {
       throw new XRoadError('Client', 'RequestTooLarge', `The request target is ${target.length} characters; at most ${MAX_REQUEST_TARGET_LENGTH} pass through the layer`, { status: 414 });
     }
-    const forwarded = { ...passThroughHeaders(request.headers), ...xRoadRequestHeaders(message, formatClientId) };
+    const forwarded = { ...passThroughHeaders(request.headers), ...identityHeaders({ ...message, client: formatClientId(message.client) }) };
     const headerNames = signedHeaderNames(forwarded);
     const hash = requestHash(message.method, target, forwarded, headerNames, request.body);
     const signed = await signManifest(await deps.messageSigner.session(), (signer): RequestManifest => ({
@@ -94,40 +96,13 @@ async function consume(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request)) };
     checkResponseBody(response, answer);
     const headers = pick(answer.headers, response.manifest.headers);
-    checkRelayedErrorTypes(headers, answer.body);
+    checkRelayedErrorTypes(headers, answer.body, protocol);
     const errorType = headerValue(headers, XROAD.error);
     await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
-    return {
-      status: answer.status,
-      headers: {
-        ...headers,
-        ...singleHeaders({
-          [XROAD.client]: manifest.client,
-          [XROAD.service]: serviceId,
-          [XROAD.id]: manifest.xRoadId,
-          [XROAD.requestId]: manifest.requestId,
-          [XROAD.requestHash]: hash,
-        }),
-      },
-      body: answer.body,
-    };
+    const exchange = { client: manifest.client, service: serviceId, xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: hash };
+    return protocol.clientAnswer({ status: answer.status, headers, body: answer.body }, exchange);
   } catch (error) {
-    return answerFailure(deps, 'consumer', request, base, error);
-  }
-}
-
-/**
- * `listClients`: the members of this instance, or of the federated instance `xRoadInstance` names; an instance this
- * gateway does not follow has none to list (as in X-Road, which lists what its configurations hold).
- */
-async function listClientsOf(deps: GatewayDeps, instance: string | undefined): Promise<HttpResponse> {
-  const own = await deps.globalConfiguration.current();
-  if (instance === undefined || instance === own.instance) return listClients(own, instance);
-  try {
-    return listClients(await deps.globalConfiguration.forInstance(instance, 'Server.ClientProxy'), instance);
-  } catch (error) {
-    if (error instanceof XRoadError && error.code === 'UnknownMember') return listClients(own, instance);
-    throw error;
+    return answerFailure(deps, protocol, 'consumer', request, base, error);
   }
 }
 
@@ -143,13 +118,13 @@ function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
 }
 
 /** Finds the gateway that serves the requested service, or says precisely what is unknown. */
-function resolveProvider(message: ServiceRequest, configuration: Awaited<ReturnType<GatewayDeps['globalConfiguration']['current']>>, metadata: boolean) {
+function resolveProvider(message: ClientMessage, configuration: GlobalConfiguration) {
   const { service } = message;
   const owner = formatClientId(serviceOwner(service));
   if (!configuration.hasMember(formatClientId(memberOf(service)))) throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
   if (!configuration.hasSubsystem(owner)) throw consumerError('UnknownMember', `Subsystem ${owner} is not registered`);
   // Metadata services are answered by the gateway that serves the subsystem.
-  if (metadata) return configuration.gatewayOfClient(owner) ?? raise(consumerError('UnknownMember', `No gateway serves ${owner}`));
+  if (message.metadata) return configuration.gatewayOfClient(owner) ?? raise(consumerError('UnknownMember', `No gateway serves ${owner}`));
   const gateway = configuration.gatewayOfService(formatServiceId(service));
   if (!gateway) throw consumerError('UnknownService', `Service ${formatServiceId(service)} is not registered`);
   return gateway;
@@ -244,42 +219,17 @@ const PROVIDER_ERROR_TYPE = /^(Server\.ServerProxy|Client)\./;
 /**
  * A provider speaks for its own side and for the client's request, never for this gateway: a consumer-side type it
  * signed would page this agency's operators for the provider's answer. Every type the relayed answer states counts —
- * each `X-Road-Error` value (a client may read the first of two lines) and, in an X-Road error answer, its body's.
+ * each `X-Road-Error` value (a client may read the first of two lines) and, in an X-Road error answer, its body's
+ * (read by the protocol, as a client would).
  */
-function checkRelayedErrorTypes(headers: Headers, body: Buffer): void {
+function checkRelayedErrorTypes(headers: Headers, body: Buffer, protocol: MessageProtocol): void {
   const values = headerValues(headers, XROAD.error);
   if (values === undefined) return;
-  const types = [...values.flatMap((value) => value.split(',')).map((type) => type.trim()), ...errorBodyTypes(body)];
+  const types = [...values.flatMap((value) => value.split(',')).map((type) => type.trim()), ...protocol.errorBody(body).types];
   const foreign = types.find((type) => !PROVIDER_ERROR_TYPE.test(type));
   if (foreign !== undefined) {
     throw new XRoadError('Server.ServerProxy', 'InternalError', `The provider gateway answered with the error type ${printable(foreign)}, which only a consumer gateway raises`, { status: 502 });
   }
-}
-
-/**
- * The `type` an X-Road error body states, whatever its `Content-Type` says (a client may sniff): the JSON member, or
- * each `<type>` element of the XML form, namespace prefix, CDATA and character references read as an XML parser would.
- */
-function errorBodyTypes(body: Buffer): string[] {
-  const text = body.toString('utf8');
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && 'type' in parsed) return [String((parsed as { type: unknown }).type)];
-    return [];
-  } catch {
-    return [...text.matchAll(/<(?:[\w.-]+:)?type(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?type\s*>/g)].map(([, content]) => xmlText(content).trim());
-  }
-}
-
-const XML_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** Element content as text: CDATA sections unwrapped, character and predefined entity references decoded. */
-function xmlText(content: string): string {
-  return content
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (whole, hex: string | undefined, decimal: string | undefined, name: string | undefined) =>
-      hex ?? decimal ? String.fromCodePoint(Math.min(parseInt(hex ?? decimal!, hex ? 16 : 10), 0x10ffff)) : (XML_ENTITIES[name!] ?? whole),
-    );
 }
 
 /** The answer's headers and body (fetched, when sent by reference) must be the ones the provider signed. */

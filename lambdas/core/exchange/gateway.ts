@@ -2,15 +2,15 @@
  * What both sides of a gateway share: their dependencies, the signer identity, and the few steps both take.
  */
 import { randomUUID } from 'node:crypto';
-import { errorResponse, XRoadError, type FaultOrigin } from '../kernel/errors';
+import { asXRoadError, XROAD_ERROR_HEADER, XRoadError, type FaultOrigin } from '../kernel/errors';
 import type { TrustedConfigurations } from '../trust/federation';
 import type { AccessPolicy, GatewaySettings } from './settings';
-import { headerValue, peerKeyed, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from '../kernel/http';
+import { peerKeyed, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { responseHash, signedHeaderNames } from '../kernel/hashing';
 import { manifestHeaders, signManifest, type ResponseBinding, type ResponseManifest, type SignedManifest } from '../trust/manifest';
 import { bodyForLog, appendOrFail, withheldBody } from '../log/writer';
 import type { MessageLogRecord, Side } from '../log/records';
-import { XROAD } from './protocols/rest/message';
+import type { MessageProtocol } from './protocols/protocol';
 import type { BodyStore, MessageLog } from '../log/ports';
 import type { Clock, HttpClient, KeyRing } from '../kernel/ports';
 import type { ServiceDescriptions } from './ports';
@@ -41,6 +41,8 @@ export interface GatewayDeps {
   readonly sealHealth?: Pick<SealHealth, 'check' | 'status'>;
   /** Operational monitoring: one record per message (`opmon.ts`). @default - none */
   readonly monitor?: OperationalMonitor;
+  /** The message protocols the gateway speaks, in the order they are asked (`protocols/registry.ts`). @default PROTOCOLS */
+  readonly protocols?: readonly MessageProtocol[];
   /** Structured, payload-free event log (X-Road-Id as correlation id). @default no logging */
   readonly events?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -63,10 +65,16 @@ export function callTimeoutMs(configuredMs: number, request: Pick<HttpRequest, '
 }
 
 /** Runs one side's handling of a request and writes its opmon record (`opmon.ts`), whatever the answer. */
-export async function monitored(type: OpmonRecord['securityServerType'], request: HttpRequest, deps: GatewayDeps, handle: (timer: MessageTimer) => Promise<HttpResponse>): Promise<HttpResponse> {
+export async function monitored(
+  type: OpmonRecord['securityServerType'],
+  protocol: MessageProtocol,
+  request: HttpRequest,
+  deps: GatewayDeps,
+  handle: (timer: MessageTimer) => Promise<HttpResponse>,
+): Promise<HttpResponse> {
   const timer = new MessageTimer(deps.clock.now);
   const response = await handle(timer);
-  deps.monitor?.record(opmonRecord(type, deps.settings.gatewayId, request, response, timer, deps.clock.now()));
+  deps.monitor?.record(opmonRecord(type, deps.settings.gatewayId, request, response, timer, deps.clock.now(), protocol));
   return response;
 }
 
@@ -158,14 +166,25 @@ export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undef
   signed ? { manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate } : {};
 
 /**
- * The one way a gateway side answers a failure: the X-Road error response, a payload-free event, the signature
+ * The one way a gateway side answers a failure: the X-Road error response in the message's protocol (with
+ * `X-Road-Error` whatever the protocol renders), a payload-free event, the signature
  * when the side signs its answers (`binding`: the provider side, once it verified and logged the request), and —
  * once the message was logged — a log record of the error answer (not for a failed log write or a refused duplicate).
  */
-export async function answerFailure(deps: GatewayDeps, side: Side, request: HttpRequest, base: RecordBase | undefined, error: unknown, binding?: ResponseBinding): Promise<HttpResponse> {
+export async function answerFailure(
+  deps: GatewayDeps,
+  protocol: MessageProtocol,
+  side: Side,
+  request: HttpRequest,
+  base: RecordBase | undefined,
+  error: unknown,
+  binding?: ResponseBinding,
+): Promise<HttpResponse> {
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
-  const unsigned = asDelivered(request.method, errorResponse(error, origin, newId(deps), headerValue(request.headers, 'accept')));
-  const type = headerValue(unsigned.headers, XROAD.error)!;
+  const known = asXRoadError(error, origin);
+  const type = known.type;
+  const rendered = protocol.errorAnswer(known, newId(deps), request);
+  const unsigned = asDelivered(request.method, { ...rendered, headers: { ...rendered.headers, [XROAD_ERROR_HEADER]: [type] } });
   deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
   let answer: SignedAnswer | undefined;
   if (binding) {

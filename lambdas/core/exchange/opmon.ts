@@ -16,8 +16,7 @@
  */
 import { headerValue, type HttpRequest, type HttpResponse } from '../kernel/http';
 import type { ClientId, ServiceId } from '../kernel/identifiers';
-import { XROAD } from './protocols/rest/message';
-import type { ServicePath } from './protocols/rest/service-path';
+import { XROAD } from './xroad-headers';
 
 export interface OpmonRecord {
   /** `Client`: the consumer side; `Producer`: the provider side. */
@@ -46,8 +45,10 @@ export interface OpmonRecord {
   readonly messageIssue?: string;
   /** X-Road-Request-Id. */
   readonly xRequestId?: string;
-  readonly serviceType: 'REST';
-  readonly restMethod: string;
+  /** X-Road's name of the message protocol: `REST` (`WSDL` for SOAP). */
+  readonly serviceType: string;
+  /** REST only. */
+  readonly restMethod?: string;
   /** The path after the service id, without the query (queries may carry personal data). */
   readonly restPath?: string;
   readonly statusCode: number;
@@ -76,15 +77,25 @@ export interface OperationalMonitor {
   record(record: OpmonRecord): void;
 }
 
+/** What a message protocol adds to a record: its `serviceType`, and REST's method and path. */
+export type OpmonFields = Partial<Pick<OpmonRecord, 'serviceType' | 'restMethod' | 'restPath'>>;
+
+/** How the message's protocol reads it for a record (a `MessageProtocol` is one). */
+export interface OpmonReader {
+  opmonFields(request: HttpRequest): OpmonFields & Pick<OpmonRecord, 'serviceType'>;
+  errorBody(body: Buffer): { readonly message?: string };
+}
+
 /** What a side established about a message before answering it: the request it parsed (consumer) or verified (provider). */
 export interface EstablishedMessage {
   readonly client: ClientId;
   readonly service: ServiceId;
-  readonly servicePath: ServicePath;
   readonly xRoadId: string;
   readonly userId?: string;
   readonly issue?: string;
   readonly representedParty?: string;
+  /** The protocol's fields (REST: the path). */
+  readonly opmon: OpmonFields;
 }
 
 /** The times of one message on one side, marked as it passes, and what the side established about it. */
@@ -117,7 +128,15 @@ export class MessageTimer {
 /** How much of a free-form value (a path, a claimed id) a record keeps: a header may be kilobytes. */
 const KEPT_LENGTH = 256;
 
-export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: string, request: HttpRequest, response: HttpResponse, timer: MessageTimer, responseOutTs: number): OpmonRecord {
+export function opmonRecord(
+  type: OpmonRecord['securityServerType'],
+  gateway: string,
+  request: HttpRequest,
+  response: HttpResponse,
+  timer: MessageTimer,
+  responseOutTs: number,
+  protocol: OpmonReader,
+): OpmonRecord {
   const faultCode = headerValue(response.headers, XROAD.error);
   return strip({
     securityServerType: type,
@@ -127,15 +146,15 @@ export function opmonRecord(type: OpmonRecord['securityServerType'], gateway: st
     responseInTs: timer.responseInTs,
     responseOutTs,
     ...(timer.established ? establishedIds(timer.established, response) : claimedIds(request)),
-    serviceType: 'REST',
-    restMethod: request.method,
+    ...protocol.opmonFields(request),
+    ...timer.established?.opmon,
     statusCode: response.status,
     requestSize: request.body.length,
     responseSize: response.body.length,
     succeeded: faultCode === undefined,
     identified: timer.established !== undefined,
     faultCode,
-    faultString: faultCode === undefined ? undefined : faultMessage(response.body),
+    faultString: faultCode === undefined ? undefined : protocol.errorBody(response.body).message,
   });
 }
 
@@ -153,7 +172,6 @@ function establishedIds(message: EstablishedMessage, response: HttpResponse): Pa
     serviceMemberCode: service.memberCode,
     serviceSubsystemCode: service.subsystemCode,
     serviceCode: service.serviceCode,
-    restPath: message.servicePath.encoded || '/',
     ...(represented.length === 2 ? { representedPartyClass: represented[0], representedPartyCode: represented[1] } : {}),
     messageId: message.xRoadId,
     messageUserId: message.userId,
@@ -170,16 +188,6 @@ function claimedIds(request: HttpRequest): Partial<OpmonRecord> {
     claimedPath: request.rawPath.slice(0, KEPT_LENGTH),
     claimedMessageId: headerValue(request.headers, XROAD.id)?.slice(0, KEPT_LENGTH),
   };
-}
-
-/** The `message` of an X-Road error body (the layer's own text), at most 256 characters. */
-function faultMessage(body: Buffer): string | undefined {
-  try {
-    const message = (JSON.parse(body.toString('utf8')) as { message?: unknown }).message;
-    return typeof message === 'string' ? message.slice(0, 256) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function strip<T extends object>(record: T): T {

@@ -4,10 +4,11 @@
  *
  * 1. Verify the request manifest: signed by the gateway that serves the client (key from the global
  *    configuration, session certificate within bounds), matching the message received (request hash, method,
- *    target, the service named by the path), in canonical ids, and fresh (timestamp within the clock skew).
+ *    target, the service the message names in its protocol), in canonical ids, and fresh (timestamp within the
+ *    clock skew).
  * 2. Decide: the service must be offered here and the caller allowed (deny by default) on the canonical service
  *    path — the exact path the backend will receive — with the signed method, which no field of the body may
- *    override (`methodOverrideRefusal`); a gateway in maintenance refuses every request.
+ *    override (REST's `methodOverrideRefusal`); a gateway in maintenance refuses every request.
  * 3. Log the request — a conditional write keyed by (client, X-Road-Id) that also rejects a replay. A refused
  *    request is logged with its body's hash only, so a caller without rights cannot fill this gateway's log.
  * 4. Call the backend (or answer a metadata service), sign the response manifest (binding the request hash), log
@@ -23,21 +24,23 @@ import { providerError, XRoadError } from '../kernel/errors';
 import { answerFailure, asDelivered, callTimeoutMs, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
 import type { GlobalConfiguration } from '../trust/global-configuration';
 import { requestHash } from '../kernel/hashing';
-import { headerValue, sameTarget, singleHeaders, splitTarget, type HttpRequest, type HttpResponse } from '../kernel/http';
+import { headerValue, sameTarget, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { formatClientId, formatServiceId, parseClientId, type ClientId, type ServiceId } from '../kernel/identifiers';
-import { isMetadataRequest, metadataAnswer } from './protocols/rest/metadata';
 import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from '../trust/manifest';
 import { signerKeyResolver } from '../trust/message-signer';
 import { HttpClientError, type OutboundRequest } from '../kernel/ports';
-import { freeTextProblem, identityHeaders, methodOverrideRefusal, parseRepresentedParty, parseServicePath, passThroughHeaders, withoutMethodOverrides, XROAD } from './protocols/rest/message';
-import { backendUrl, routedSegments, type ServicePath } from './protocols/rest/service-path';
+import { passThroughHeaders } from './header-policy';
+import type { MessageProtocol, ProviderMessage } from './protocols/protocol';
+import { protocolOf } from './protocols/registry';
+import { exchangeHeaders, freeTextProblem, identityHeaders, parseRepresentedParty, XROAD } from './xroad-headers';
 
 /** Handles one request from a consumer gateway; never throws — every failure becomes an X-Road error. */
 export async function handleProviderRequest(request: HttpRequest, deps: GatewayDeps): Promise<HttpResponse> {
-  return monitored('Producer', request, deps, (timer) => provide(request, deps, timer));
+  const protocol = protocolOf(request, deps.protocols);
+  return monitored('Producer', protocol, request, deps, (timer) => provide(protocol, request, deps, timer));
 }
 
-async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
+async function provide(protocol: MessageProtocol, request: HttpRequest, deps: GatewayDeps, timer: MessageTimer): Promise<HttpResponse> {
   let base: RecordBase | undefined;
   // What this side signs its answers to: set once the request is verified and logged. Signing a claimed binding would
   // hand anyone this gateway's signature on a refusal of a request it never saw (a man in the middle's substitute for
@@ -50,20 +53,21 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     // this gateway takes part in (else `UnknownMember`). The signature check below binds the claim.
     const own = await deps.globalConfiguration.current();
     const configuration = await deps.globalConfiguration.forInstance(claimedClientInstance(request.headers) ?? own.instance, 'Server.ServerProxy');
-    const { signed, client, service, servicePath, body } = await verifyRequest(request, configuration, deps);
+    const { signed, client, message, body } = await verifyRequest(protocol, request, configuration, deps);
     const { manifest } = signed;
-    timer.identify({ client, service, servicePath, xRoadId: manifest.xRoadId, userId: manifest.userId, issue: manifest.issue, representedParty: manifest.representedParty });
+    const { service } = message;
+    timer.identify({ client, service, xRoadId: manifest.xRoadId, userId: manifest.userId, issue: manifest.issue, representedParty: manifest.representedParty, opmon: message.opmon });
     base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
 
     const policy = await deps.accessPolicy.current();
     const access = accessContext(policy, configuration, manifest.client);
-    const metadata = isMetadataRequest(service, servicePath);
+    const { metadata } = message;
     // Maintenance refuses like a missing right: logged without the body, answered signed with the operator's message.
     const refusal = policy.maintenance
       ? providerError('Maintenance', policy.maintenance.message)
       : metadata
         ? undefined
-        : (refusalOf(deps, policy, access, manifest, service, servicePath) ?? methodOverrideRefusal(pick(request.headers, manifest.headers), body));
+        : (refusalOf(deps, policy, access, manifest, message) ?? message.refusal());
     // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
     // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(
@@ -77,12 +81,13 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
     binding = { xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
     if (refusal) throw refusal;
 
-    const query = withoutMethodOverrides(splitTarget(manifest.target).query);
     const answer = metadata
-      ? await metadataAnswer(service, query, { policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await timer.around(() => callBackend(deps, backendRequest(offeredService(deps, policy, service)!, signed.manifest, servicePath, query, request, body), deps.settings.maxBodyBytes));
+      ? await message.metadataAnswer({ policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
+      : await timer.around(() => callBackend(deps, backendRequest(message, offeredService(deps, policy, service)!, signed.manifest, request, body), deps.settings.maxBodyBytes));
 
-    const delivered = asDelivered(manifest.method, { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body });
+    const exchange = { client: manifest.client, service: manifest.service, xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
+    const passed = { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body };
+    const delivered = asDelivered(manifest.method, message.backendAnswer?.(passed, exchange) ?? passed);
     const { headers } = delivered;
     const { response, signed: signedResponse } = await signAnswer(deps, binding, delivered);
     const logged = await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: delivered.status, headers, ...signedLogFields(signedResponse) }, delivered.body);
@@ -92,18 +97,12 @@ async function provide(request: HttpRequest, deps: GatewayDeps, timer: MessageTi
       headers: {
         ...response.headers,
         ...reference,
-        ...singleHeaders({
-          [XROAD.client]: manifest.client,
-          [XROAD.service]: manifest.service,
-          [XROAD.id]: manifest.xRoadId,
-          [XROAD.requestId]: manifest.requestId,
-          [XROAD.requestHash]: manifest.requestHash,
-        }),
+        ...exchangeHeaders(exchange),
       },
       body: reference ? Buffer.alloc(0) : response.body,
     };
   } catch (error) {
-    return answerFailure(deps, 'provider', request, base, error, binding);
+    return answerFailure(deps, protocol, 'provider', request, base, error, binding);
   }
 }
 
@@ -120,22 +119,28 @@ const offeredService = (deps: GatewayDeps, policy: AccessPolicy, service: Servic
     : undefined;
 
 /** Why the call may not go on (unknown service, no access right), or undefined when it may. */
-function refusalOf(deps: GatewayDeps, policy: AccessPolicy, access: AccessContext, manifest: RequestManifest, service: ServiceId, servicePath: ServicePath): XRoadError | undefined {
+function refusalOf(deps: GatewayDeps, policy: AccessPolicy, access: AccessContext, manifest: RequestManifest, message: ProviderMessage): XRoadError | undefined {
+  const { service } = message;
   if (!offeredService(deps, policy, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
-  // Both views a backend may route by must be granted: the segments as sent, and without path parameters.
-  const query = { caller: manifest.client, service, method: manifest.method };
-  if (!isAllowed({ ...query, segments: servicePath.segments }, access) || !isAllowed({ ...query, segments: routedSegments(servicePath) }, access)) {
-    return providerError('AccessDenied', `${manifest.client} may not call ${manifest.method} ${servicePath.encoded || '/'} of ${manifest.service}`);
+  // Every view of the call the protocol names must be granted (REST: the path as sent, and without parameters).
+  if (!message.accessViews.every((view) => isAllowed({ caller: manifest.client, service, ...view }, access))) {
+    return providerError('AccessDenied', `${manifest.client} may not call ${message.callName} of ${manifest.service}`);
   }
   return undefined;
 }
 
 /**
  * Verifies that the request came through the client's gateway, unaltered and recently, and returns the facts
- * the rest of the exchange acts on: the signed manifest, the client, the service, the canonical service path and the body
- * (fetched, when sent by reference, only once the signer is known; it must still match the signed hash).
+ * the rest of the exchange acts on: the signed manifest, the client, the message as its protocol reads it (the
+ * service it names must be the signed one) and the body (fetched, when sent by reference, only once the signer is
+ * known; it must still match the signed hash).
  */
-async function verifyRequest(request: HttpRequest, configuration: GlobalConfiguration, deps: GatewayDeps): Promise<{ signed: SignedManifest<RequestManifest>; client: ClientId; service: ServiceId; servicePath: ServicePath; body: Buffer }> {
+async function verifyRequest(
+  protocol: MessageProtocol,
+  request: HttpRequest,
+  configuration: GlobalConfiguration,
+  deps: GatewayDeps,
+): Promise<{ signed: SignedManifest<RequestManifest>; client: ClientId; message: ProviderMessage; body: Buffer }> {
   const { settings } = deps;
   let signed: SignedManifest<RequestManifest>;
   try {
@@ -168,11 +173,6 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   if (manifest.method !== request.method.toUpperCase() || !sameTarget(manifest.target, request) || headerValue(request.headers, XROAD.client) !== manifest.client || headerValue(request.headers, XROAD.id) !== manifest.xRoadId) {
     throw providerError('InvalidSignatureValue', 'The request does not match its signed manifest');
   }
-  // The service is the one the path names; the manifest must agree, in canonical form.
-  const { service, servicePath } = parseServicePath(splitTarget(manifest.target).path);
-  if (formatServiceId(service) !== manifest.service) {
-    throw providerError('InvalidSignatureValue', 'The signed service is not the service the request path names');
-  }
   const body = await receivedBody(deps, request.headers, request.body, 'Server.ServerProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request));
   checkBodySize(body, deps, 'Server.ServerProxy');
   if (requestHash(manifest.method, manifest.target, request.headers, manifest.headers, body) !== manifest.requestHash) {
@@ -182,7 +182,13 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
   if (!(skewMs <= settings.maxClockSkewSeconds * 1000)) {
     throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`);
   }
-  return { signed, client, service, servicePath, body };
+  // The service is the one the message names (REST: its path; a protocol may read it from the body, so the body is
+  // read only now that it is known to be the signed one); the manifest must agree, in canonical form.
+  const message = protocol.readForwardedRequest({ method: manifest.method, target: manifest.target, headers: pick(request.headers, manifest.headers), body });
+  if (formatServiceId(message.service) !== manifest.service) {
+    throw providerError('InvalidSignatureValue', 'The signed service is not the service the request names');
+  }
+  return { signed, client, message, body };
 }
 
 /**
@@ -190,9 +196,9 @@ async function verifyRequest(request: HttpRequest, configuration: GlobalConfigur
  * the backend may see, and the X-Road identity headers from the verified manifest — one line each, never the
  * caller's own (`identityHeaders`); within the service's timeout and what the invocation has left.
  */
-function backendRequest(service: OfferedService, manifest: RequestManifest, servicePath: ServicePath, query: string, received: HttpRequest, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
+function backendRequest(message: ProviderMessage, service: OfferedService, manifest: RequestManifest, received: HttpRequest, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
   const headers = { ...passThroughHeaders(pick(received.headers, manifest.headers)), ...identityHeaders(manifest) };
-  return { method: manifest.method, url: backendUrl(service.backendUrl, servicePath, query), headers, body, timeoutMs: callTimeoutMs(service.timeoutMs, received) };
+  return { ...message.backendCall(service, headers, body), timeoutMs: callTimeoutMs(service.timeoutMs, received) };
 }
 
 /** Calls the backend; reads at most `maxResponseBytes` of its answer (more could not be delivered anyway). */

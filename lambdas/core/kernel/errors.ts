@@ -122,13 +122,22 @@ export interface ErrorBody {
 }
 
 /**
+ * Any thrown value as the X-Road error the caller gets: an `XRoadError` as it is, a `LayerFault` or port error with
+ * the side's origin, anything else `InternalError` with a generic message (the cause stays in the operator's logs).
+ */
+export function asXRoadError(error: unknown, origin: FaultOrigin): XRoadError {
+  if (error instanceof XRoadError) return error;
+  const fault = error instanceof LayerFault ? error : portFault(error);
+  return fault ? new XRoadError(origin, fault.code, fault.message) : new XRoadError(origin, 'InternalError', 'Internal error');
+}
+
+/**
  * Maps any thrown value to an X-Road error response. Unknown errors become `InternalError` with a generic
  * message: the caller gets the `detail` id to quote, the operator finds the cause in the logs under that id.
  * The body is JSON, or XML when the client's `Accept` prefers XML (PR-REST §4.6).
  */
 export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID(), accept?: string): HttpResponse {
-  const fault = error instanceof LayerFault ? error : portFault(error);
-  const known = error instanceof XRoadError ? error : fault ? new XRoadError(origin, fault.code, fault.message) : new XRoadError(origin, 'InternalError', 'Internal error');
+  const known = asXRoadError(error, origin);
   const body: ErrorBody = { type: known.type, message: known.message, detail };
   const xml = prefersXml(accept);
   return {

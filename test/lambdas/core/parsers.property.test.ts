@@ -15,7 +15,8 @@ import {
   type ClientId,
   type ServiceId,
 } from '../../../lambdas/core/kernel/identifiers';
-import { MAX_HEADER_VALUE_LENGTH, parseServicePath, parseServiceRequest, XROAD } from '../../../lambdas/core/exchange/protocols/rest/message';
+import { parseServicePath, parseServiceRequest } from '../../../lambdas/core/exchange/protocols/rest/message';
+import { MAX_HEADER_VALUE_LENGTH, XROAD } from '../../../lambdas/core/exchange/xroad-headers';
 
 const RUNS = { numRuns: 200 };
 const ALLOWED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'()+,-.=?";

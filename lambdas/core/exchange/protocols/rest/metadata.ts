@@ -7,14 +7,13 @@
  *   registrations, their OpenAPI descriptions and its access rights. Like X-Road, they need no access right;
  *   `allowedMethods` shows each caller only what its rights let it call.
  */
-import type { AccessRule } from '../../access-rights';
-import { clientError, providerError } from '../../../kernel/errors';
+import { clientError, providerError, XRoadError } from '../../../kernel/errors';
 import type { GlobalConfiguration } from '../../../trust/global-configuration';
-import type { AccessPolicy } from '../../settings';
 import { jsonResponse, singleHeaders, type HttpResponse } from '../../../kernel/http';
 import { clientIdOf, type ServiceId } from '../../../kernel/identifiers';
 import { isCatchAll, ruleCoversEndpoint, type Endpoint } from './service-description';
-import type { ServiceDescriptions } from '../../ports';
+import type { TrustedConfigurations } from '../../../trust/federation';
+import type { MetadataContext } from '../protocol';
 import type { ServicePath } from './service-path';
 
 export const LIST_CLIENTS_PATH = '/listClients';
@@ -42,13 +41,20 @@ export function listClients(configuration: GlobalConfiguration, instance?: strin
   return jsonResponse(200, { member });
 }
 
-/** What a metadata request of one of this gateway's subsystems is answered from. */
-export interface MetadataContext {
-  /** The services offered, their rights and endpoints. */
-  readonly policy: AccessPolicy;
-  /** True when the rule's subject covers the caller. */
-  readonly allowed: (rule: AccessRule) => boolean;
-  readonly descriptions?: ServiceDescriptions;
+/**
+ * `listClients`: the members of this instance, or of the federated instance `xRoadInstance` names; an instance this
+ * gateway does not follow has none to list (as in X-Road, which lists what its configurations hold).
+ */
+export async function listClientsAnswer(configurations: TrustedConfigurations, rawQuery: string): Promise<HttpResponse> {
+  const instance = new URLSearchParams(rawQuery).get('xRoadInstance') ?? undefined;
+  const own = await configurations.current();
+  if (instance === undefined || instance === own.instance) return listClients(own, instance);
+  try {
+    return listClients(await configurations.forInstance(instance, 'Server.ClientProxy'), instance);
+  } catch (error) {
+    if (error instanceof XRoadError && error.code === 'UnknownMember') return listClients(own, instance);
+    throw error;
+  }
 }
 
 /** `listMethods`, `allowedMethods` or `getOpenAPI` of one of this gateway's subsystems. */

@@ -1,16 +1,8 @@
 import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../../../../../lambdas/core/kernel/http';
 import { formatClientId } from '../../../../../../lambdas/core/kernel/identifiers';
-import {
-  lastClientIdentifier,
-  MAX_HEADER_VALUE_LENGTH,
-  methodOverrideRefusal,
-  withoutMethodOverrides,
-  parseServicePath,
-  parseServiceRequest,
-  passThroughHeaders,
-  xRoadRequestHeaders,
-  XROAD,
-} from '../../../../../../lambdas/core/exchange/protocols/rest/message';
+import { lastClientIdentifier, methodOverrideRefusal, withoutMethodOverrides, parseServicePath, parseServiceRequest, xRoadRequestHeaders } from '../../../../../../lambdas/core/exchange/protocols/rest/message';
+import { passThroughHeaders } from '../../../../../../lambdas/core/exchange/header-policy';
+import { MAX_HEADER_VALUE_LENGTH, XROAD } from '../../../../../../lambdas/core/exchange/xroad-headers';
 import { expectXRoadError } from '../../../../../support/assertions';
 
 const PERSONS = '/r1/DEV/GOV/70000001/population/persons';
