@@ -21,7 +21,7 @@ import { keyIdOf } from '../lambdas/core/kernel/signatures';
 import type { RotationTiming } from '../lib/local/runtime-info';
 import type { Output } from './commands';
 import { CliError } from './log-target';
-import { PARTY_TAG } from '../lib/local/kms-endpoint';
+import { PARTY_TAG } from '../lib/local/kms/key-record';
 
 /** One gateway, as a rotation sees it: its key ring, the deployment's key, and how it joins. */
 export interface RotatingGateway {

@@ -42,7 +42,7 @@ import { canaryLine, EmfOperationalMonitor } from '../../lambdas/adapters/emf-op
 import { runCanary, type CanaryResult } from '../../lambdas/core/exchange/canary';
 import { openOpmonFiles } from './opmon-files';
 import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
-import { PARTY_TAG } from './kms-endpoint';
+import { PARTY_TAG } from './kms/key-record';
 import { LocalIam, localApiArn } from './iam/local-iam';
 import type { DeriveOptions } from './iam/derive';
 import { installLocalIam, localIamSetup, type LocalIamSetup } from './iam/setup';

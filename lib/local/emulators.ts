@@ -11,7 +11,7 @@ import { startLocalDynamoDb } from './dynamodb';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { OPERATOR_CREDENTIALS } from './iam/authorizer';
 import { LocalIam } from './iam/local-iam';
-import { LocalKmsEndpoint } from './kms-endpoint';
+import { LocalKmsEndpoint } from './kms/local-kms-endpoint';
 import { startLocalS3, type LocalS3Endpoint } from './s3-endpoint';
 
 /** The operator's credentials: the CLI, deploy-time writes and test helpers (an administrator of every local account). */

@@ -19,7 +19,7 @@ import {
   SignCommand,
   VerifyCommand,
 } from '@aws-sdk/client-kms';
-import { LocalKmsEndpoint } from '../../../lib/local/kms-endpoint';
+import { LocalKmsEndpoint } from '../../../../lib/local/kms/local-kms-endpoint';
 
 const REGION = 'eu-north-1';
 
