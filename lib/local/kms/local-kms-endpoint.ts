@@ -134,7 +134,8 @@ export class LocalKmsEndpoint {
       await this.faults.apply(operation);
       const caller = await signedCaller(this.iam, req, body, 'kms');
       if ('refusal' in caller) throw SIGNATURE_ERRORS[caller.refusal];
-      const handler = this.operations.byName[operation];
+      // Own entries only: `TrentService.constructor` names no operation, whatever the table inherits.
+      const handler = Object.hasOwn(this.operations.byName, operation) ? this.operations.byName[operation] : undefined;
       if (req.method !== 'POST' || handler === undefined) {
         throw new KmsError('UnsupportedOperationException', `Operation ${operation} is not supported by the local KMS endpoint`);
       }

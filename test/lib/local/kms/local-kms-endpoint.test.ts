@@ -159,6 +159,14 @@ describe('LocalKmsEndpoint (in memory)', () => {
   test('unsupported key specs and operations are refused', async () => {
     expect(await errorName(kms.send(new CreateKeyCommand({})))).toBe('UnsupportedOperationException');
     expect(await errorName(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: message })))).toBe('UnsupportedOperationException');
+    // A name the operations table inherits from Object is no operation either (it once echoed the request back).
+    const inherited = clientFor(endpoint);
+    inherited.middlewareStack.add((next) => async (args) => {
+      const request = args.request as { headers: Record<string, string> };
+      request.headers['x-amz-target'] = 'TrentService.constructor';
+      return next(args);
+    }, { step: 'build' });
+    expect(await errorName(inherited.send(new DescribeKeyCommand({ KeyId: keyId })))).toBe('UnsupportedOperationException');
   });
 
   test('a disabled key cannot sign until re-enabled', async () => {
