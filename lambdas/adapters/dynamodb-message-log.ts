@@ -117,11 +117,21 @@ export class DynamoDbMessageLog implements MessageLog {
     return items.map((item) => itemToRecord(item, this.certificateCache));
   }
 
+  /**
+   * Page by page: a query answers at most 1 MB, and four records with inline bodies near the 300 KB limit are more
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
+   */
   async find(client: string, xRoadId: string): Promise<MessageLogRecord[]> {
-    const result = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ConsistentRead: true }),
-    );
-    return this.recordsOf(result.Items ?? []);
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return this.recordsOf(items);
   }
 
   /** Every record, page by page (for audits; `onPage` reports progress). */
