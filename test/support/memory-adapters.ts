@@ -182,7 +182,7 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
   readonly keySets = new Map<string, { version: number; signed: SignedGlobalConfiguration }>();
   keeps = 0;
   reads = 0;
-  /** Reads (`latest`) or writes (`keep`) throw `StoreUnavailableError` while set. */
+  /** Reads (`latest`, `history`) or writes (`keep`) throw `StoreUnavailableError` while set. */
   failing: { reads?: boolean; writes?: boolean } = {};
   async latest(): Promise<SignedGlobalConfiguration | undefined> {
     this.reads += 1;
@@ -196,6 +196,7 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
     if (!this.keySets.has(configuration.keySetId)) this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });
   }
   async history(): Promise<SignedGlobalConfiguration[]> {
+    if (this.failing.reads) throw new StoreUnavailableError('gateway-config', 'The configuration history could not be read');
     return [...this.keySets.values()].sort((a, b) => a.version - b.version).map((entry) => entry.signed);
   }
 }
