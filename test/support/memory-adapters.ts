@@ -100,6 +100,7 @@ export class MemoryMessageLog implements MessageLog, SealStore {
 export class MemoryGatewayConfig implements GatewayConfigStore, ServiceDescriptions {
   private policy: AccessPolicy = accessPolicySchema.parse({ accessRights: [] });
   readonly descriptions = new Map<string, unknown>();
+  /** Makes every read (policy and descriptions) fail as an unreachable table does. */
   failing = false;
 
   setAccessPolicy(policy: AccessPolicyInput): void {
@@ -112,6 +113,7 @@ export class MemoryGatewayConfig implements GatewayConfigStore, ServiceDescripti
   }
 
   async get(subsystem: string, serviceCode: string): Promise<unknown | undefined> {
+    if (this.failing) throw new StoreUnavailableError('gateway-config', `The description of ${subsystem}/${serviceCode} could not be read`);
     return this.descriptions.get(`${subsystem}/${serviceCode}`);
   }
 }
