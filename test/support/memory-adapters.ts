@@ -219,7 +219,9 @@ export type InProcessHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
 /**
  * `HttpClient` that delivers each call to the handler registered for the URL's base (a gateway's API, a backend),
- * with the path and query as sent, unchanged; records every call. An unknown base is `unreachable`.
+ * with the path and query as sent, unchanged; records every call. An unknown base is `unreachable`, an answer above
+ * `maxResponseBytes` `too-large`, as `NodeHttpClient` has them. No wall clock: a handler scripts a timeout by throwing
+ * `HttpClientError('timeout')`.
  */
 export class InProcessHttpClient implements HttpClient {
   private readonly routes = new Map<string, InProcessHandler>();
@@ -236,13 +238,17 @@ export class InProcessHttpClient implements HttpClient {
       if (request.url !== base && !request.url.startsWith(`${base}/`) && !request.url.startsWith(`${base}?`)) continue;
       const target = request.url.slice(base.length) || '/';
       const queryAt = target.indexOf('?');
-      return handler({
+      const response = await handler({
         method: request.method,
         rawPath: queryAt < 0 ? target : target.slice(0, queryAt),
         rawQuery: queryAt < 0 ? '' : target.slice(queryAt + 1),
         headers: request.headers,
         body: request.body,
       });
+      if (request.maxResponseBytes !== undefined && response.body.length > request.maxResponseBytes) {
+        throw new HttpClientError('too-large', `The answer of ${base} exceeds ${request.maxResponseBytes} bytes`);
+      }
+      return response;
     }
     throw new HttpClientError('unreachable', `Nothing answers at ${request.url}`);
   }
