@@ -26,14 +26,14 @@ export interface RegistrySubject {
   readonly unavailable?: () => Registry;
 }
 
-/** A joined agency's entry; `services` as many as it registered (a join takes up to 1,000). */
-export function registryEntry(agency: string, services = 2): RegistryEntry {
+/** A joined agency's entry; `services` as many as it registered (a join takes up to 1,000), their codes `codeLength` long. */
+export function registryEntry(agency: string, services = 2, codeLength = 40): RegistryEntry {
   return {
     agency,
     member: { id: `DEV/GOV/${agency}`, name: `Agency ${agency}` },
     account: '111111111111',
     subsystems: ['population', 'tax'],
-    services: Array.from({ length: services }, (_, index) => ({ subsystem: 'population', code: `service-${String(index).padStart(4, '0')}-${'c'.repeat(80)}` })),
+    services: Array.from({ length: services }, (_, index) => ({ subsystem: 'population', code: `service-${String(index).padStart(4, '0')}-`.padEnd(codeLength, 'c') })),
     gateway: { id: `DEV/GOV/${agency}/gw`, providerUrl: `https://${agency}.example/prod`, publicKeys: [newTestKey().spkiBase64] },
     joinedAt: '2026-11-27T23:00:00.000Z',
   };
@@ -82,10 +82,11 @@ export function describeRegistryContract(name: string, subject: RegistrySubject)
       expect(await registry.list()).toEqual([rejoined]);
     });
 
-    // An agency may register 1,000 services: a dozen such agencies are more than one 1 MB page of a scan.
-    test('list gives every entry over more than one 1 MB DynamoDB page (12 agencies of 1,000 services)', async () => {
+    // An agency may register 1,000 services: six with long service codes are more than one 1 MB page of a scan, with
+    // entries to spare for the second page.
+    test('list gives every entry over more than one 1 MB DynamoDB page (6 agencies of 1,000 services, ~280 KB each)', async () => {
       const registry = await subject.make(DEPLOYMENT);
-      const entries = Array.from({ length: 12 }, (_, index) => registryEntry(`agency-${index}`, 1000));
+      const entries = Array.from({ length: 6 }, (_, index) => registryEntry(`agency-${index}`, 1000, 250));
       for (const entry of entries) await registry.put(entry);
       const listed = byAgency(await registry.list());
       expect(listed.map((entry) => entry.agency)).toEqual(byAgency(entries).map((entry) => entry.agency));
