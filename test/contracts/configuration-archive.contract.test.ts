@@ -35,5 +35,8 @@ describeConfigurationArchiveContract('MemoryConfigurationArchive', {
     const archives = new Map<string | undefined, MemoryConfigurationArchive>();
     return { open: (instance) => archives.get(instance) ?? archives.set(instance, new MemoryConfigurationArchive()).get(instance)! };
   },
-  unavailable: { make: () => Object.assign(new MemoryConfigurationArchive(), { failing: { reads: true, writes: true } }), fails: ['latest', 'keep', 'history'] },
+  unavailable: {
+    make: () => Object.assign(new MemoryConfigurationArchive(), { failing: { reads: true, writes: true } }),
+    fails: ['latest', 'keep', 'history'],
+  },
 });

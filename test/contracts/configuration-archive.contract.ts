@@ -21,7 +21,8 @@ export interface ConfigurationArchiveSubject {
 
 /** A signed configuration of `version` (the archive keeps it as given; `padding` makes its document longer). */
 export function configuration(version: number, padding = 0): SignedGlobalConfiguration {
-  const document = JSON.stringify({ type: 'sild.globalconf.v1', instance: 'DEV', version, generatedAt: '2026-11-27T23:00:00.000Z', padding: 'p'.repeat(padding) });
+  const generatedAt = '2026-11-27T23:00:00.000Z';
+  const document = JSON.stringify({ type: 'sild.globalconf.v1', instance: 'DEV', version, generatedAt, padding: 'p'.repeat(padding) });
   return { document, header: Buffer.from(JSON.stringify({ version })).toString('base64'), signature: Buffer.alloc(71, version % 251).toString('base64') };
 }
 

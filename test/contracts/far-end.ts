@@ -72,11 +72,13 @@ export function inProcessFarEnd(client: InProcessHttpClient, url: string): FarEn
   const received: Received[] = [];
   let answering: (request: Received) => Answer = () => EMPTY_OK;
   client.route(url, async (request) => {
-    const entry: Received = { method: request.method, target: `${request.rawPath}${request.rawQuery ? `?${request.rawQuery}` : ''}`, headers: headerLines(request.headers), body: request.body };
+    const target = `${request.rawPath}${request.rawQuery ? `?${request.rawQuery}` : ''}`;
+    const entry: Received = { method: request.method, target, headers: headerLines(request.headers), body: request.body };
     received.push(entry);
     const answer = answering(entry);
     if (answer === 'stall') return new Promise(() => undefined);
-    return { status: answer.status, headers: headersOf(answer.headers ?? []), body: answer.body === undefined || entry.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(answer.body) };
+    const body = answer.body === undefined || entry.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(answer.body);
+    return { status: answer.status, headers: headersOf(answer.headers ?? []), body };
   });
   return { url, received, answer: (next) => void (answering = next), stop: async () => undefined };
 }

@@ -3,7 +3,7 @@
  * sources on a real HTTP server on 127.0.0.1) and as the in-memory ecosystem of the unit tests composes it (on
  * `InProcessHttpClient`) — the one in-memory equivalent there is (`test/support/memory-ecosystem.ts`).
  */
-import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
+import { HttpGlobalConfigurationFetcher, type GlobalConfigurationSources } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { NodeHttpClient } from '../../lambdas/adapters/node-http-client';
 import { InProcessHttpClient } from '../support/memory-adapters';
 import { closedPortUrl } from './contract-support';
@@ -13,13 +13,15 @@ import { describeGlobalConfigurationFetcherContract } from './global-configurati
 describeGlobalConfigurationFetcherContract('HttpGlobalConfigurationFetcher on NodeHttpClient', {
   make: async () => {
     const http = new NodeHttpClient();
-    return { farEnd: await startServerFarEnd(), nowhere: await closedPortUrl(), fetcher: (centralUrl, sources) => new HttpGlobalConfigurationFetcher(http, centralUrl, sources) };
+    const fetcher = (centralUrl: string, sources?: GlobalConfigurationSources) => new HttpGlobalConfigurationFetcher(http, centralUrl, sources);
+    return { farEnd: await startServerFarEnd(), nowhere: await closedPortUrl(), fetcher };
   },
 });
 
 describeGlobalConfigurationFetcherContract('HttpGlobalConfigurationFetcher on InProcessHttpClient', {
   make: async () => {
     const http = new InProcessHttpClient();
-    return { farEnd: inProcessFarEnd(http, 'https://central.test'), nowhere: 'https://nothing.test', fetcher: (centralUrl, sources) => new HttpGlobalConfigurationFetcher(http, centralUrl, sources) };
+    const fetcher = (centralUrl: string, sources?: GlobalConfigurationSources) => new HttpGlobalConfigurationFetcher(http, centralUrl, sources);
+    return { farEnd: inProcessFarEnd(http, 'https://central.test'), nowhere: 'https://nothing.test', fetcher };
   },
 });

@@ -49,7 +49,8 @@ export function describeGlobalConfigurationFetcherContract(name: string, subject
       answers['/cdn-a/current.json'] = served(configuration(5));
       answers['/cdn-b/current.json'] = served(configuration(6));
       answers['/central/globalconf'] = served(configuration(7));
-      const fetcher = made.fetcher(`${made.farEnd.url}/central`, { sources: [`${made.farEnd.url}/cdn-a/current.json`, `${made.farEnd.url}/cdn-b/current.json`] });
+      const sources = [`${made.farEnd.url}/cdn-a/current.json`, `${made.farEnd.url}/cdn-b/current.json`];
+      const fetcher = made.fetcher(`${made.farEnd.url}/central`, { sources });
       expect(versionOf(await fetcher.fetch())).toBe(5);
       expect(asked()).toEqual(['/cdn-a/current.json']);
     });

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { headersOf } from '../../lambdas/core/http';
 import { HttpClientError, type HttpClient, type OutboundRequest } from '../../lambdas/core/ports';
 import { rejectionOf } from '../support/assertions';
-import type { FarEnd } from './far-end';
+import type { Answer, FarEnd } from './far-end';
 
 export interface HttpClientSubject {
   /** The client, a far end it reaches, and a URL where nothing answers. */
@@ -22,7 +22,14 @@ export interface HttpClientSubject {
 const FRAMING = new Set(['host', 'content-length', 'connection', 'transfer-encoding']);
 const withoutFraming = (lines: readonly (readonly [string, string])[]) => lines.filter(([name]) => !FRAMING.has(name));
 
-const request = (url: string, overrides: Partial<OutboundRequest> = {}): OutboundRequest => ({ method: 'GET', url, headers: {}, body: Buffer.alloc(0), timeoutMs: 5000, ...overrides });
+const request = (url: string, overrides: Partial<OutboundRequest> = {}): OutboundRequest => ({
+  method: 'GET',
+  url,
+  headers: {},
+  body: Buffer.alloc(0),
+  timeoutMs: 5000,
+  ...overrides,
+});
 
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
   const error = await rejectionOf(promise);
@@ -44,7 +51,8 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
 
     test('the answer comes back as it was: status, every header line (repeated ones in order), body bytes', async () => {
       const body = Buffer.from([0, 255, 1, 254, 10, 13]);
-      made.farEnd.answer(() => ({ status: 201, headers: [['Content-Type', 'application/octet-stream'], ['Set-Cookie', 'a=1'], ['X-Multi', 'one'], ['Set-Cookie', 'b=2'], ['X-Multi', 'two']], body }));
+      const headers = [['Content-Type', 'application/octet-stream'], ['Set-Cookie', 'a=1'], ['X-Multi', 'one'], ['Set-Cookie', 'b=2'], ['X-Multi', 'two']] as const;
+      made.farEnd.answer(() => ({ status: 201, headers, body }));
       const response = await made.client.send(request(`${made.farEnd.url}/answer`));
       expect(response.status).toBe(201);
       expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
@@ -62,7 +70,8 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
     });
 
     test('a redirect is not followed: the 302 is the answer, and one request was made', async () => {
-      made.farEnd.answer((received) => (received.target === '/moved' ? { status: 302, headers: [['Location', `${made.farEnd.url}/elsewhere`]] } : { status: 200, body: 'followed' }));
+      const moved: Answer = { status: 302, headers: [['Location', `${made.farEnd.url}/elsewhere`]] };
+      made.farEnd.answer((received) => (received.target === '/moved' ? moved : { status: 200, body: 'followed' }));
       const response = await made.client.send(request(`${made.farEnd.url}/moved`));
       expect(response.status).toBe(302);
       expect(response.headers.location).toEqual([`${made.farEnd.url}/elsewhere`]);
@@ -84,7 +93,13 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
     });
 
     test('the headers arrive as given — repeated ones as lines in order — with nothing added but framing', async () => {
-      const headers = headersOf([['x-road-client', 'DEV/GOV/1/a'], ['accept', 'application/json'], ['x-custom', 'b'], ['accept', 'text/plain'], ['x-empty', '']]);
+      const headers = headersOf([
+        ['x-road-client', 'DEV/GOV/1/a'],
+        ['accept', 'application/json'],
+        ['x-custom', 'b'],
+        ['accept', 'text/plain'],
+        ['x-empty', ''],
+      ]);
       await made.client.send(request(`${made.farEnd.url}/headers`, { headers }));
       const [received] = made.farEnd.received;
       expect(headersOf(withoutFraming(received.headers))).toEqual(headers);
@@ -101,7 +116,8 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
       made.farEnd.answer(() => ({ status: 200, headers: [['X-Answer', 'yes']], body: 'content' }));
       for (const method of ['GET', 'HEAD', 'OPTIONS', 'TRACE']) {
         const response = await made.client.send(request(`${made.farEnd.url}/bodyless`, { method }));
-        expect({ status: response.status, answer: response.headers['x-answer'], body: response.body.toString() }).toEqual({ status: 200, answer: ['yes'], body: method === 'HEAD' ? '' : 'content' });
+        const seen = { status: response.status, answer: response.headers['x-answer'], body: response.body.toString() };
+        expect(seen).toEqual({ status: 200, answer: ['yes'], body: method === 'HEAD' ? '' : 'content' });
       }
       expect(made.farEnd.received.map((received) => [received.method, received.body.length])).toEqual([['GET', 0], ['HEAD', 0], ['OPTIONS', 0], ['TRACE', 0]]);
     });

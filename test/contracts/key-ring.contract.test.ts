@@ -53,8 +53,14 @@ describeKeyRingContract('KmsKeyRing', {
       breakStore: () => (store = new DynamoDbGatewayKeys(clients.dynamodb, MISSING_TABLE)),
     };
   },
-  unreadable: () => new KmsKeyRing(clients.kms, () => new DynamoDbGatewayKeys(clients.dynamodb, MISSING_TABLE).state(), { current: 'k', published: ['k'] }, new ManualClock(), REFRESH_MS),
-  signingDown: () => new KmsKeyRing(down.kms, async () => undefined, { current: 'alias/sild-contract', published: ['alias/sild-contract'] }, new ManualClock(), REFRESH_MS),
+  unreadable: () => {
+    const missing = new DynamoDbGatewayKeys(clients.dynamodb, MISSING_TABLE);
+    return new KmsKeyRing(clients.kms, () => missing.state(), { current: 'k', published: ['k'] }, new ManualClock(), REFRESH_MS);
+  },
+  signingDown: () => {
+    const key = 'alias/sild-contract';
+    return new KmsKeyRing(down.kms, async () => undefined, { current: key, published: [key] }, new ManualClock(), REFRESH_MS);
+  },
 });
 
 describeKeyRingContract('singleKeyRing of newTestKey (in memory)', { make: async () => singleKeyRing(newTestKey()) });

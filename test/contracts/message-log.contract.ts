@@ -39,9 +39,15 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
  * A signed record as a gateway logs it: a manifest, a signature, a session certificate, repeated headers and a
  * binary body. `overrides` changes any field.
  */
-export function loggedRecord(xRoadId: string, side: Side = 'consumer', direction: Direction = 'request', overrides: Partial<MessageLogRecord> = {}): MessageLogRecord {
+export function loggedRecord(
+  xRoadId: string,
+  side: Side = 'consumer',
+  direction: Direction = 'request',
+  overrides: Partial<MessageLogRecord> = {},
+): MessageLogRecord {
   const body = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
-  const manifest = { type: `sild.${direction}.v1`, client: CLIENT, service: SERVICE, xRoadId, requestId: `req-${xRoadId}`, method: 'GET', target: `${'/r1/'}${SERVICE}/123?a=1&a=2` };
+  const target = `/r1/${SERVICE}/123?a=1&a=2`;
+  const manifest = { type: `sild.${direction}.v1`, client: CLIENT, service: SERVICE, xRoadId, requestId: `req-${xRoadId}`, method: 'GET', target };
   return {
     client: CLIENT,
     xRoadId,
@@ -50,7 +56,7 @@ export function loggedRecord(xRoadId: string, side: Side = 'consumer', direction
     service: SERVICE,
     requestId: `req-${xRoadId}`,
     method: 'GET',
-    target: manifest.target,
+    target,
     ...(direction === 'response' ? { status: 200 } : {}),
     loggedAt: '2026-11-27T23:03:32.543Z',
     manifest: b64(manifest),
@@ -92,8 +98,9 @@ export function describeMessageLogContract(name: string, subject: MessageLogSubj
     test('a layer error without a manifest, signature or body reads back without them (absent fields stay absent)', async () => {
       const log = await subject.make();
       const refused: MessageLogRecord = {
-        client: CLIENT, xRoadId: 'refused', side: 'provider', direction: 'response', service: SERVICE, requestId: 'r', method: 'POST', target: '/r1/x',
-        status: 403, loggedAt: '2026-11-27T23:03:32.543Z', errorType: 'Server.ServerProxy.AccessDenied', bodySha256: Buffer.alloc(32).toString('base64'), bodyBytes: 12, bodyLogged: 'withheld',
+        client: CLIENT, xRoadId: 'refused', side: 'provider', direction: 'response', service: SERVICE, requestId: 'r', method: 'POST',
+        target: '/r1/x', status: 403, loggedAt: '2026-11-27T23:03:32.543Z', errorType: 'Server.ServerProxy.AccessDenied',
+        bodySha256: Buffer.alloc(32).toString('base64'), bodyBytes: 12, bodyLogged: 'withheld',
       };
       await log.append(refused);
       expect(await log.find(CLIENT, 'refused')).toEqual([refused]);
@@ -103,7 +110,8 @@ export function describeMessageLogContract(name: string, subject: MessageLogSubj
       const log = await subject.make();
       const first = loggedRecord('replayed');
       await log.append(first);
-      const error = await rejectionOf(log.append(loggedRecord('replayed', 'consumer', 'request', { loggedAt: '2026-11-27T23:09:00.000Z', target: '/r1/other' })));
+      const second = loggedRecord('replayed', 'consumer', 'request', { loggedAt: '2026-11-27T23:09:00.000Z', target: '/r1/other' });
+      const error = await rejectionOf(log.append(second));
       expect(error).toBeInstanceOf(DuplicateRecordError);
       expect(await log.find(first.client, first.xRoadId)).toEqual([first]);
     });
@@ -117,9 +125,11 @@ export function describeMessageLogContract(name: string, subject: MessageLogSubj
 
     test('concurrent appends of one key: exactly one is written, every other is a DuplicateRecordError', async () => {
       const log = await subject.make();
-      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, index) => log.append(loggedRecord('raced', 'provider', 'request', { requestId: `attempt-${index}` }))));
+      const attempts = Array.from({ length: 5 }, (_, index) => loggedRecord('raced', 'provider', 'request', { requestId: `attempt-${index}` }));
+      const outcomes = await Promise.allSettled(attempts.map((record) => log.append(record)));
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
-      for (const outcome of outcomes.filter((entry): entry is PromiseRejectedResult => entry.status === 'rejected')) expect(outcome.reason).toBeInstanceOf(DuplicateRecordError);
+      const refused = outcomes.filter((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
+      for (const outcome of refused) expect(outcome.reason).toBeInstanceOf(DuplicateRecordError);
       expect(await log.find(CLIENT, 'raced')).toHaveLength(1);
     });
 

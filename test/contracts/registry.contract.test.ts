@@ -32,5 +32,9 @@ describeRegistryContract('DynamoDbRegistry', {
 
 // MemoryRegistry has no way to be made unavailable: nine methods would each need one (not added).
 describeRegistryContract('MemoryRegistry', {
-  make: async (deployment) => Object.assign(new MemoryRegistry([...(deployment?.allowList ?? [])], [...(deployment?.groups ?? [])]), { federation: [...(deployment?.federation ?? [])] }),
+  make: async (deployment) => {
+    const registry = new MemoryRegistry([...(deployment?.allowList ?? [])], [...(deployment?.groups ?? [])]);
+    registry.federation = [...(deployment?.federation ?? [])];
+    return registry;
+  },
 });

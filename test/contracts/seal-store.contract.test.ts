@@ -27,9 +27,15 @@ afterAll(async () => {
 describeSealStoreContract('DynamoDbSealStore', {
   make: async () => {
     const table = await freshTable(clients, MESSAGE_LOG_TABLE);
-    return { seals: new DynamoDbSealStore(clients.dynamodb, table, sealing), log: new DynamoDbMessageLog(clients.dynamodb, table, { sealing, writer: clients.logWriter }) };
+    return {
+      seals: new DynamoDbSealStore(clients.dynamodb, table, sealing),
+      log: new DynamoDbMessageLog(clients.dynamodb, table, { sealing, writer: clients.logWriter }),
+    };
   },
-  unavailable: { make: () => new DynamoDbSealStore(clients.dynamodb, MISSING_TABLE, sealing), fails: ['latestSeal', 'listSeals', 'putSeal', 'leavesInWindows'] },
+  unavailable: {
+    make: () => new DynamoDbSealStore(clients.dynamodb, MISSING_TABLE, sealing),
+    fails: ['latestSeal', 'listSeals', 'putSeal', 'leavesInWindows'],
+  },
   deviations: {
     'list-unavailable': 'listSeals lets the SDK’s error through instead of StoreUnavailableError',
     'put-unavailable': 'putSeal rethrows the SDK’s error instead of StoreUnavailableError',

@@ -29,8 +29,16 @@ export interface SealStoreSubject {
 /** A seal of windows `from`…`to` as the sealer writes it; `padding` makes its header that much longer. */
 export function sealOf(fromWindow: number, toWindow = fromWindow, padding = 0): { seal: Seal; header: SealHeader } {
   const header: SealHeader = {
-    type: SEAL_TYPE, gateway: `DEV/GOV/70000001/gw${'-'.repeat(padding)}`, keyId: 'k1', intervalSeconds: SEAL_INTERVAL_SECONDS, fromWindow, toWindow,
-    recordCount: 0, root: Buffer.alloc(32, fromWindow % 251).toString('base64'), previousSealHash: 'genesis', sealedAt: new Date(windowStartMs(toWindow + 1, SEAL_INTERVAL_SECONDS)).toISOString(),
+    type: SEAL_TYPE,
+    gateway: `DEV/GOV/70000001/gw${'-'.repeat(padding)}`,
+    keyId: 'k1',
+    intervalSeconds: SEAL_INTERVAL_SECONDS,
+    fromWindow,
+    toWindow,
+    recordCount: 0,
+    root: Buffer.alloc(32, fromWindow % 251).toString('base64'),
+    previousSealHash: 'genesis',
+    sealedAt: new Date(windowStartMs(toWindow + 1, SEAL_INTERVAL_SECONDS)).toISOString(),
   };
   return { seal: { header: Buffer.from(JSON.stringify(header)).toString('base64'), signature: Buffer.alloc(71, fromWindow % 251).toString('base64') }, header };
 }
@@ -97,7 +105,8 @@ export function describeSealStoreContract(name: string, subject: SealStoreSubjec
 
     test('leavesInWindows gives one leaf per record logged in the windows asked for (both ends included): its key, loggedAt and record hash', async () => {
       const { seals, log } = await subject.make();
-      const records = [W - 1, W, W, W + 1, W + 2].map((window, index) => loggedRecord(`leaf-${index}`, 'consumer', 'request', { loggedAt: inWindow(window, index * 1000) }));
+      const windows = [W - 1, W, W, W + 1, W + 2];
+      const records = windows.map((window, index) => loggedRecord(`leaf-${index}`, 'consumer', 'request', { loggedAt: inWindow(window, index * 1000) }));
       const response = loggedRecord('leaf-1', 'consumer', 'response', { loggedAt: inWindow(W + 1, 59_999) });
       for (const record of [...records, response]) await log.append(record);
       expect(byKey(await seals.leavesInWindows(W, W + 1))).toEqual(byKey([records[1], records[2], records[3], response].map(leafOf)));
@@ -117,7 +126,9 @@ export function describeSealStoreContract(name: string, subject: SealStoreSubjec
     test('leavesInWindows gives every leaf of a window holding more than one 1 MB page of the sealing index (1,100 records)', async () => {
       const { seals, log } = await subject.make();
       const unsigned = { manifest: undefined, signature: undefined, certificate: undefined, headers: undefined, body: undefined, bodyLogged: 'metadata' } as const;
-      const records = Array.from({ length: 1100 }, (_, index) => loggedRecord(`${index}-${'x'.repeat(1950)}`, 'provider', 'request', { ...unsigned, loggedAt: inWindow(W, (index % 600) * 100) }));
+      const records = Array.from({ length: 1100 }, (_, index) =>
+        loggedRecord(`${index}-${'x'.repeat(1950)}`, 'provider', 'request', { ...unsigned, loggedAt: inWindow(W, (index % 600) * 100) }),
+      );
       for (let start = 0; start < records.length; start += 50) await Promise.all(records.slice(start, start + 50).map((record) => log.append(record)));
       const leaves = await seals.leavesInWindows(W, W);
       expect(leaves).toHaveLength(records.length);

@@ -16,7 +16,11 @@ export interface ServiceDescriptionsSubject {
 const OPENAPI = {
   openapi: '3.0.3',
   info: { title: 'Persons', version: '1.2.0', description: 'Ünïcödé, "quotes", and a\nnewline' },
-  paths: { '/persons/{id}': { get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'A person' } } } } },
+  paths: {
+    '/persons/{id}': {
+      get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'A person' } } },
+    },
+  },
   'x-empty': {},
   'x-list': [1, 2.5, null, true, ''],
 };

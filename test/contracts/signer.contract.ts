@@ -18,10 +18,14 @@ export interface SignerSubject {
    * Faults at the key service's wire, for the retries the adapter promises: the next `times` calls of `operation`
    * throttled or failing (500); each tells how many calls were made meanwhile. @default - none
    */
-  readonly faults?: { make(): Promise<Signer>; inject(operation: 'Sign' | 'GetPublicKey', kind: 'throttle' | 'unavailable', times?: number): { calls(): number } };
+  readonly faults?: {
+    make(): Promise<Signer>;
+    inject(operation: 'Sign' | 'GetPublicKey', kind: 'throttle' | 'unavailable', times?: number): { calls(): number };
+  };
 }
 
-export const verifies = (message: Buffer, publicKey: Buffer, signature: Buffer) => verify('sha256', message, { key: publicKey, format: 'der', type: 'spki' }, signature);
+export const verifies = (message: Buffer, publicKey: Buffer, signature: Buffer) =>
+  verify('sha256', message, { key: publicKey, format: 'der', type: 'spki' }, signature);
 
 export function describeSignerContract(name: string, subject: SignerSubject): void {
   describe(`Signer contract: ${name}`, () => {
@@ -43,7 +47,9 @@ export function describeSignerContract(name: string, subject: SignerSubject): vo
 
     test('messages of any length are signed: empty, and 64 KB (beyond KMS’s 4 KB for raw messages)', async () => {
       const signer = await subject.make();
-      for (const message of [Buffer.alloc(0), Buffer.alloc(64 * 1024, 'm')]) expect(verifies(message, await signer.publicKey(), await signer.sign(message))).toBe(true);
+      for (const message of [Buffer.alloc(0), Buffer.alloc(64 * 1024, 'm')]) {
+        expect(verifies(message, await signer.publicKey(), await signer.sign(message))).toBe(true);
+      }
     });
 
     test('two keys are two keys: a signature does not verify under another key', async () => {
