@@ -5,7 +5,7 @@
  * `StoreUnavailableError` (`body-store`), which the core turns into `LoggingFailed`.
  */
 import { createHash } from 'node:crypto';
-import type { BodyStore } from '../../lambdas/core/ports';
+import type { BodyStore } from '../../lambdas/core/log/ports';
 import { rejectionOf } from '../support/assertions';
 import { expectations, expectStoreUnavailable, type Deviations } from './contract-support';
 

@@ -4,8 +4,8 @@
  * first configuration of each key set seen, oldest first, each kept once. The archives of federated instances on one
  * store keep apart. Failures are `StoreUnavailableError` (`gateway-config`).
  */
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { ConfigurationArchive } from '../../lambdas/core/ports';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import type { ConfigurationArchive } from '../../lambdas/core/trust/ports';
 import { expectations, expectStoreUnavailable, type Deviations } from './contract-support';
 
 export type ConfigurationArchiveExpectation = 'history-unavailable';

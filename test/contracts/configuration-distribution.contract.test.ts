@@ -1,16 +1,15 @@
 /**
  * The `ConfigurationDistribution` contract against `S3ConfigurationDistribution` (the local S3 endpoint, a new bucket
- * per test; an outage is a bucket that is not there) and against the in-memory distribution the central's publisher
- * uses when it is given none (`lambdas/core/central.ts`). That one is private to the core, which is not to be edited
- * here, so it is taken from a publisher built without a store.
+ * per test; an outage is a bucket that is not there) and against `MemoryConfigurationDistribution`, which unit tests
+ * give the central's publisher.
  */
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../../lambdas/adapters/aws-clients';
 import { configurationVersionKey, S3ConfigurationDistribution } from '../../lambdas/adapters/s3-configuration-distribution';
-import { GlobalConfigurationPublisher, type CentralDeps } from '../../lambdas/core/central';
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { ConfigurationDistribution } from '../../lambdas/core/ports';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import type { ConfigurationDistribution } from '../../lambdas/core/central/ports';
 import { startLocalS3, type LocalS3Endpoint } from '../../lib/local/s3-endpoint';
+import { MemoryConfigurationDistribution } from '../support/memory-adapters';
 import { describeConfigurationDistributionContract } from './configuration-distribution.contract';
 import { destroyClients, localClients } from './contract-support';
 
@@ -47,7 +46,8 @@ describeConfigurationDistributionContract('S3ConfigurationDistribution', {
   unavailable: () => new S3ConfigurationDistribution(clients.s3, 'contract-missing-bucket'),
 });
 
-// It keeps the newest only (no versions), and has no way to be made unavailable.
-describeConfigurationDistributionContract('GlobalConfigurationPublisher’s in-memory distribution', {
-  make: async () => Reflect.get(new GlobalConfigurationPublisher({} as CentralDeps), 'distribution') as ConfigurationDistribution,
+// It keeps every version, as the versioned bucket does, and has no way to be made unavailable.
+describeConfigurationDistributionContract('MemoryConfigurationDistribution', {
+  make: async () => new MemoryConfigurationDistribution(),
+  keptVersion: async (distribution, version) => (distribution as MemoryConfigurationDistribution).published.find((entry) => entry.version === version)?.signed,
 });

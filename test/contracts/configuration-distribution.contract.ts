@@ -4,8 +4,8 @@
  * each version is kept as an object of its own, so any past configuration can be produced. Failures are
  * `StoreUnavailableError` (`registry`).
  */
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { ConfigurationDistribution } from '../../lambdas/core/ports';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import type { ConfigurationDistribution } from '../../lambdas/core/central/ports';
 import { configuration } from './configuration-archive.contract';
 import { expectStoreUnavailable } from './contract-support';
 

@@ -19,7 +19,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
 import type { TableLayout } from '../../lambdas/adapters/tables';
-import { StoreUnavailableError, type StoreName } from '../../lambdas/core/ports';
+import { StoreUnavailableError, type StoreName } from '../../lambdas/core/kernel/ports';
 import { ensureTable } from '../../lib/local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators';
 import { rejectionOf } from '../support/assertions';

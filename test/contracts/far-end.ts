@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { headerLines, headersOf } from '../../lambdas/core/http';
+import { headerLines, headersOf } from '../../lambdas/core/kernel/http';
 import type { InProcessHttpClient } from '../support/memory-adapters';
 
 export interface Received {

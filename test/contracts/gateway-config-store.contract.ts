@@ -3,8 +3,8 @@
  * schema's defaults filled in; none written means no rights (deny all); a store that cannot be read is
  * `StoreUnavailableError` (`gateway-config`) — never an empty policy that would pass for “deny all”.
  */
-import { accessPolicySchema, type AccessPolicyInput } from '../../lambdas/core/gateway-settings';
-import type { GatewayConfigStore } from '../../lambdas/core/ports';
+import { accessPolicySchema, type AccessPolicyInput } from '../../lambdas/core/exchange/settings';
+import type { GatewayConfigStore } from '../../lambdas/core/exchange/ports';
 import { expectStoreUnavailable } from './contract-support';
 
 export interface GatewayConfigStoreSubject {

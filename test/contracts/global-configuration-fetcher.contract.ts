@@ -5,8 +5,8 @@
  * size limit, or serves one `accept` refuses (unsigned, expired, older than the one held) is passed over; when none
  * serves one, the error names every source and why.
  */
-import type { SignedGlobalConfiguration } from '../../lambdas/core/global-configuration';
-import type { GlobalConfigurationFetcher } from '../../lambdas/core/ports';
+import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import type { GlobalConfigurationFetcher } from '../../lambdas/core/trust/ports';
 import type { GlobalConfigurationSources } from '../../lambdas/adapters/http-global-configuration-fetcher';
 import { rejectionOf } from '../support/assertions';
 import { configuration } from './configuration-archive.contract';

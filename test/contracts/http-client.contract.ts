@@ -6,8 +6,8 @@
  * `maxResponseBytes`.
  */
 import { gzipSync } from 'node:zlib';
-import { headersOf } from '../../lambdas/core/http';
-import { HttpClientError, type HttpClient, type OutboundRequest } from '../../lambdas/core/ports';
+import { headersOf } from '../../lambdas/core/kernel/http';
+import { HttpClientError, type HttpClient, type OutboundRequest } from '../../lambdas/core/kernel/ports';
 import { rejectionOf } from '../support/assertions';
 import type { Answer, FarEnd } from './far-end';
 

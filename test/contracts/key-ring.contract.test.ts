@@ -8,7 +8,7 @@ import type { AwsClients } from '../../lambdas/adapters/aws-clients';
 import { DynamoDbGatewayKeys } from '../../lambdas/adapters/dynamodb-gateway-keys';
 import { KmsKeyRing } from '../../lambdas/adapters/kms-key-ring';
 import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
-import { singleKeyRing } from '../../lambdas/core/ports';
+import { singleKeyRing } from '../../lambdas/core/kernel/ports';
 import { startEmulators, type Emulators } from '../../lib/local/emulators';
 import { ManualClock, newTestKey } from '../support/memory-adapters';
 import { closedPortUrl, destroyClients, freshTable, localClients, MISSING_TABLE, REGION } from './contract-support';

@@ -5,8 +5,8 @@
  * after. A ring that cannot be read before its first read is the caller's failure (a port error); a ring read once
  * keeps signing with what it read while its store is down.
  */
-import { keyIdOf } from '../../lambdas/core/signatures';
-import { SigningUnavailableError, StoreUnavailableError, type KeyRing, type Signer } from '../../lambdas/core/ports';
+import { keyIdOf } from '../../lambdas/core/kernel/signatures';
+import { SigningUnavailableError, StoreUnavailableError, type KeyRing, type Signer } from '../../lambdas/core/kernel/ports';
 import { rejectionOf } from '../support/assertions';
 import { expectStoreUnavailable } from './contract-support';
 import { verifies } from './signer.contract';

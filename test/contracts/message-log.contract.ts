@@ -5,9 +5,10 @@
  * as they were logged (their hashes are sealed); a store that cannot be written is `StoreUnavailableError`
  * (`message-log`). The port states no order for `find`: the records are compared as a set.
  */
-import type { Direction, MessageLogRecord, Side } from '../../lambdas/core/message-log';
-import { DuplicateRecordError, type MessageLog } from '../../lambdas/core/ports';
-import { recordHash } from '../../lambdas/core/seal';
+import type { Direction, MessageLogRecord, Side } from '../../lambdas/core/log/records';
+import { DuplicateRecordError } from '../../lambdas/core/kernel/ports';
+import type { MessageLog } from '../../lambdas/core/log/ports';
+import { recordHash } from '../../lambdas/core/log/seal';
 import { rejectionOf } from '../support/assertions';
 import { expectations, expectStoreUnavailable, type Deviations } from './contract-support';
 

@@ -5,10 +5,10 @@
  * current length; and what the deployment wrote (allow-list, global groups, federated instances), empty when nothing
  * was. Failures are `StoreUnavailableError` (`registry`). The port states no order for `list`.
  */
-import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central';
-import { signCentralKeyRotation, type CentralKeyRotation } from '../../lambdas/core/central-keys';
-import type { FederatedInstance } from '../../lambdas/core/global-configuration';
-import type { Registry } from '../../lambdas/core/ports';
+import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../../lambdas/core/central/registry';
+import { signCentralKeyRotation, type CentralKeyRotation } from '../../lambdas/core/trust/central-keys';
+import type { FederatedInstance } from '../../lambdas/core/trust/global-configuration';
+import type { Registry } from '../../lambdas/core/central/ports';
 import { newTestKey } from '../support/memory-adapters';
 import { expectStoreUnavailable } from './contract-support';
 

@@ -6,9 +6,9 @@
  * leaves come from records appended through the `MessageLog` of the same store. Failures are `StoreUnavailableError`
  * (`seals`).
  */
-import type { MessageLogRecord } from '../../lambdas/core/message-log';
-import type { MessageLog, SealStore } from '../../lambdas/core/ports';
-import { recordHash, sealKey, SEAL_TYPE, windowStartMs, type Seal, type SealHeader } from '../../lambdas/core/seal';
+import type { MessageLogRecord } from '../../lambdas/core/log/records';
+import type { MessageLog, SealStore } from '../../lambdas/core/log/ports';
+import { recordHash, sealKey, SEAL_TYPE, windowStartMs, type Seal, type SealHeader } from '../../lambdas/core/log/seal';
 import { expectations, expectStoreUnavailable, type Deviations } from './contract-support';
 import { loggedRecord } from './message-log.contract';
 

@@ -3,7 +3,7 @@
  * wrote it, per subsystem and service code; undefined when it has none; a store that cannot be read is
  * `StoreUnavailableError` (`gateway-config`) — never “no description”.
  */
-import type { ServiceDescriptions } from '../../lambdas/core/ports';
+import type { ServiceDescriptions } from '../../lambdas/core/exchange/ports';
 import { expectStoreUnavailable } from './contract-support';
 
 export interface ServiceDescriptionsSubject {

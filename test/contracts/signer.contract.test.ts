@@ -6,7 +6,7 @@
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import type { AwsClients } from '../../lambdas/adapters/aws-clients';
 import { KmsSigner } from '../../lambdas/adapters/kms-signer';
-import { LocalKmsEndpoint } from '../../lib/local/kms-endpoint';
+import { LocalKmsEndpoint } from '../../lib/local/kms/local-kms-endpoint';
 import { newTestKey } from '../support/memory-adapters';
 import { closedPortUrl, destroyClients, localClients, REGION } from './contract-support';
 import { describeSignerContract } from './signer.contract';

@@ -5,8 +5,8 @@
  * that cannot be used is `SigningUnavailableError`, which the core turns into `SigningFailed`.
  */
 import { createPublicKey, verify } from 'node:crypto';
-import type { Signer } from '../../lambdas/core/ports';
-import { SigningUnavailableError } from '../../lambdas/core/ports';
+import type { Signer } from '../../lambdas/core/kernel/ports';
+import { SigningUnavailableError } from '../../lambdas/core/kernel/ports';
 import { rejectionOf } from '../support/assertions';
 
 export interface SignerSubject {
