@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../core/kernel/ports';
 import type { ConfigurationArchive } from '../core/trust/ports';
 import { isConditionFailure } from './dynamodb-message-log';
 import { GLOBALCONF_PK, keySetConfigurationKey, keySetPrefix, latestConfigurationKey } from './tables';
+import { storeCall } from './store-call';
 
 export class DynamoDbConfigurationArchive implements ConfigurationArchive {
   constructor(
@@ -34,7 +35,11 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
     await this.conditionalPut({ ...keySetConfigurationKey(configuration.keySetId, this.instance), version: configuration.version, signed }, 'attribute_not_exists(pk)');
   }
 
-  async history(): Promise<SignedGlobalConfiguration[]> {
+  history(): Promise<SignedGlobalConfiguration[]> {
+    return storeCall('gateway-config', 'The global configuration history could not be read', () => this.readHistory());
+  }
+
+  private async readHistory(): Promise<SignedGlobalConfiguration[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

@@ -20,6 +20,7 @@ import type { MessageLog } from '../core/log/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/log/seal';
 import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, storedCertificate, WRITE_ID } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
+import { storeCall } from './store-call';
 
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
@@ -122,15 +123,18 @@ export class DynamoDbMessageLog implements MessageLog {
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
    */
   async find(client: string, xRoadId: string): Promise<MessageLogRecord[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await storeCall('message-log', 'The message log could not be read', async () => {
+      const read: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        );
+        read.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return read;
+    });
     return this.recordsOf(items);
   }
 

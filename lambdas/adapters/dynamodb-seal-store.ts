@@ -9,6 +9,7 @@ import type { SealLeaf, SealStore } from '../core/log/ports';
 import type { Seal, SealHeader } from '../core/log/seal';
 import { isConditionFailure } from './dynamodb-message-log';
 import { SEAL_INDEX, SEAL_PK } from './tables';
+import { storeCall } from './store-call';
 
 const sealSortKey = (fromWindow: number) => String(fromWindow).padStart(16, '0');
 
@@ -37,7 +38,11 @@ export class DynamoDbSealStore implements SealStore {
     return item ? { header: String(item.header), signature: String(item.signature) } : undefined;
   }
 
-  async listSeals(): Promise<Seal[]> {
+  listSeals(): Promise<Seal[]> {
+    return storeCall('seals', 'The seals could not be read', () => this.readSeals());
+  }
+
+  private async readSeals(): Promise<Seal[]> {
     const seals: Seal[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -63,11 +68,15 @@ export class DynamoDbSealStore implements SealStore {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
-      throw error;
+      throw new StoreUnavailableError('seals', 'The seal could not be written', { cause: error });
     }
   }
 
-  async leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+  leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+    return storeCall('seals', 'The sealing index could not be read', () => this.readLeaves(fromWindow, toWindow));
+  }
+
+  private async readLeaves(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
     const leaves: SealLeaf[] = [];
     for (let window = fromWindow; window <= toWindow; window += 1) {
       for (let shard = 0; shard < this.shards; shard += 1) {

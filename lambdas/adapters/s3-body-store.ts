@@ -15,6 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { systemClock, type Clock } from '../core/kernel/ports';
 import type { BodyStore } from '../core/log/ports';
 import { s3Sdk } from './s3-sdk';
+import { storeCall } from './store-call';
 
 export interface S3BodyStoreOptions {
   /** A local S3 endpoint (path-style URLs); unset in AWS (virtual-hosted `https://bucket.s3.region.amazonaws.com`). */
@@ -43,15 +44,17 @@ export class S3BodyStore implements BodyStore {
   async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
     const key = `${purpose}/${sha256Hex}`;
     const { PutObjectCommand } = s3Sdk();
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' }));
+    await storeCall('body-store', 'The body could not be stored', () => this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' })));
     return `s3://${this.bucket}/${key}`;
   }
 
   async get(location: string): Promise<Buffer> {
     const { bucket, key } = parseLocation(location);
     const { GetObjectCommand } = s3Sdk();
-    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await object.Body!.transformToByteArray());
+    return storeCall('body-store', 'The body could not be read', async () => {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await object.Body!.transformToByteArray());
+    });
   }
 
   /**

@@ -33,10 +33,6 @@ describeBodyStoreContract('S3BodyStore', {
   },
   fetchShared: (url) => httpCall(url),
   unavailable: { make: async () => new S3BodyStore(down.s3, 'contract-bodies', { endpoint: down.s3Endpoint }), fails: ['put', 'get'] },
-  deviations: {
-    'put-unavailable': 'put lets the SDK’s error through instead of StoreUnavailableError',
-    'get-unavailable': 'get lets the SDK’s error through instead of StoreUnavailableError',
-  },
 });
 
 // Its shared URLs (`https://bodies.test/…`) answer nowhere: the core's tests never fetch them.

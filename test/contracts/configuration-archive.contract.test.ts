@@ -27,7 +27,6 @@ describeConfigurationArchiveContract('DynamoDbConfigurationArchive', {
     return { open: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, table, instance) };
   },
   unavailable: { make: () => new DynamoDbConfigurationArchive(clients.dynamodb, MISSING_TABLE), fails: ['latest', 'keep', 'history'] },
-  deviations: { 'history-unavailable': 'history lets the SDK’s error through instead of StoreUnavailableError' },
 });
 
 describeConfigurationArchiveContract('MemoryConfigurationArchive', {

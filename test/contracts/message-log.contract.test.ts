@@ -47,7 +47,6 @@ describeMessageLogContract('DynamoDbMessageLog', {
     throttleWrites: (times) => faultRecordWrites(THROTTLED, times),
     loseNextWriteAnswer: () => faultRecordWrites({ ...UNAVAILABLE, afterForwarding: true }, 1),
   },
-  deviations: { 'find-unavailable': 'find lets the SDK’s error through instead of StoreUnavailableError' },
 });
 
 describeMessageLogContract('MemoryMessageLog', {

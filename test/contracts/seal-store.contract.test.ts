@@ -36,11 +36,6 @@ describeSealStoreContract('DynamoDbSealStore', {
     make: () => new DynamoDbSealStore(clients.dynamodb, MISSING_TABLE, sealing),
     fails: ['latestSeal', 'listSeals', 'putSeal', 'leavesInWindows'],
   },
-  deviations: {
-    'list-unavailable': 'listSeals lets the SDK’s error through instead of StoreUnavailableError',
-    'put-unavailable': 'putSeal rethrows the SDK’s error instead of StoreUnavailableError',
-    'leaves-unavailable': 'leavesInWindows lets the SDK’s error through instead of StoreUnavailableError',
-  },
 });
 
 describeSealStoreContract('MemoryMessageLog (as SealStore)', {
