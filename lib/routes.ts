@@ -2,6 +2,8 @@
  * The route table, defined once: the CDK stacks create these API Gateway resources and methods, and the local
  * runtime's API front serves exactly these routes with the same handlers.
  */
+import type { MessageProtocol } from '../lambdas/core/exchange/protocols/protocol';
+import { PROTOCOLS } from '../lambdas/core/exchange/protocols/registry';
 
 /** The three APIs Sild deploys: the central API, and per agency a consumer-side and a provider-side API. */
 export type ApiName = 'central' | 'consumer' | 'provider';
@@ -29,14 +31,25 @@ export interface ApiThrottle {
   readonly burstLimit: number;
 }
 
+/**
+ * The gateway APIs' routes for the message protocols they speak: every path goes to the gateway handler, so that
+ * `/r2/…` or a malformed path gets X-Road's own answer; a protocol that needs more (SOAP: `POST /`, which `{proxy+}`
+ * does not match) adds its routes to both APIs.
+ */
+export function gatewayRoutes(protocols: readonly Pick<MessageProtocol, 'routes'>[]): Route[] {
+  const extra = protocols.flatMap((protocol) => protocol.routes ?? []);
+  return (['consumer', 'provider'] as const).flatMap((api) => [
+    { api, method: 'ANY' as const, path: '/{proxy+}', authorization: 'NONE' as const },
+    ...extra.map((route) => ({ api, method: route.method, path: route.path, authorization: 'NONE' as const })),
+  ]);
+}
+
 export const ROUTES: readonly Route[] = [
   // Each central route its own budget: reads of the configuration (a fallback — gateways read it from the CDN)
   // can never use up the joins', nor joins the reads'.
   { api: 'central', method: 'GET', path: '/globalconf', authorization: 'NONE', throttle: { rateLimit: 40, burstLimit: 80 } },
   { api: 'central', method: 'POST', path: '/join', authorization: 'IAM', throttle: { rateLimit: 5, burstLimit: 10 } },
-  // Every path goes to the gateway handler, so that `/r2/…` or a malformed path gets X-Road's own answer.
-  { api: 'consumer', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
-  { api: 'provider', method: 'ANY', path: '/{proxy+}', authorization: 'NONE' },
+  ...gatewayRoutes(PROTOCOLS),
 ];
 
 export const routesOf = (api: ApiName) => ROUTES.filter((route) => route.api === api);

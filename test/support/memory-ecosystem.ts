@@ -16,6 +16,8 @@ import { signedJoinRequest, type GatewayRegistration } from '../../lambdas/core/
 import type { CentralDeps } from '../../lambdas/core/central/ports';
 import { handleConsumerRequest } from '../../lambdas/core/exchange/consumer-side';
 import type { GatewayDeps } from '../../lambdas/core/exchange/gateway';
+import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
+import type { MessageProtocol } from '../../lambdas/core/exchange/protocols/protocol';
 import { gatewaySettingsSchema, type AccessPolicyInput, type GatewaySettings, type GatewaySettingsInput } from '../../lambdas/core/exchange/settings';
 import { FederatedConfigurations, federatedCacheOptions } from '../../lambdas/core/trust/federation';
 import { GlobalConfigurationCache } from '../../lambdas/core/trust/global-configuration-cache';
@@ -54,6 +56,8 @@ export interface MemoryGateway {
   readonly bodies: MemoryBodyStore;
   readonly deps: GatewayDeps;
   readonly sealer: SealerDeps;
+  /** Its opmon records, oldest first. */
+  readonly opmon: OpmonRecord[];
 }
 
 /** What the backend received, exactly; it answers with it (an echo backend). */
@@ -94,6 +98,8 @@ export interface MemoryEcosystemOptions {
   readonly policy?: AccessPolicyInput;
   /** Ids the gateways give messages, in order. @default random UUIDs */
   readonly ids?: () => string;
+  /** The message protocols both gateways speak. @default PROTOCOLS */
+  readonly protocols?: readonly MessageProtocol[];
 }
 
 export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {}): Promise<MemoryEcosystem> {
@@ -124,6 +130,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     const log = new MemoryMessageLog(settings.sealing.intervalSeconds);
     const config = new MemoryGatewayConfig();
     const bodies = new MemoryBodyStore();
+    const opmon: OpmonRecord[] = [];
     const deps: GatewayDeps = {
       settings,
       keys,
@@ -144,12 +151,14 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       descriptions: config,
       bodyStore: bodies,
       sealHealth: new SealHealth(log, settings.sealing, clock),
+      monitor: { record: (record) => opmon.push(record) },
+      protocols: options.protocols,
     };
     const registration = { agency, member, gatewayId: settings.gatewayId, subsystems: [subsystem], services: services.map(({ subsystem, code }) => ({ subsystem, code })) };
-    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing } };
+    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing }, opmon };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
-  const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', DEFAULT_POLICY.services ?? []);
+  const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', (options.policy ?? DEFAULT_POLICY).services ?? []);
   provider.config.setAccessPolicy(options.policy ?? DEFAULT_POLICY);
   http.route(PROVIDER_URL, (request) => handleProviderRequest(request, provider.deps));
 
