@@ -12,12 +12,9 @@
 import { Annotations, CfnOutput, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { CERT_PK } from '../../lambdas/adapters/message-log-item';
-import { accessPolicyItem, CONFIG_PK, GLOBALCONF_PK, KEYS_PK, MESSAGE_LOG_TABLE, SEAL_INDEX, SEAL_PK, serviceDescriptionItem } from '../../lambdas/adapters/tables';
-import { gatewayEnvironment } from '../../lambdas/deployment-contract';
+import { accessPolicyItem, MESSAGE_LOG_TABLE, serviceDescriptionItem } from '../../lambdas/adapters/tables';
 import { parseGatewaySettings } from '../../lambdas/core/exchange/settings';
 import { gatewayParty } from '../config/concurrency-plan';
 import { isLoopbackHost } from '../../lambdas/core/kernel/network-addresses';
@@ -30,11 +27,12 @@ import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
 import { checkLambdaConcurrency } from './lambda-concurrency-check';
 import { BodyStoreBucket } from './body-store-bucket';
+import { GatewayFunction, type GatewayFunctionProps, type GatewayResources } from './gateway-function';
 import { GatewayMonitoring } from './gateway-monitoring';
 import { GatewayRegistration } from './gateway-registration';
 import { applyPermissionsBoundary } from './permissions-boundary';
 import { signingKeySet, type SigningKey, type SigningKeySet } from './signing-key';
-import { SildFunction, type SildFunctionVpcPlacement } from './sild-function';
+import type { SildFunctionVpcPlacement } from './sild-function';
 import { SildHttpApi } from './sild-http-api';
 import { SildRestApi } from './sild-rest-api';
 import { SildTable } from './sild-table';
@@ -90,7 +88,6 @@ export class SildGateway extends Construct {
       keys: gateway.signingKeys,
     });
     this.signingKey = this.signingKeys.current;
-    const grantSign = (grantee: iam.IGrantable) => this.signingKeys.published.forEach((key) => key.grantSign(grantee));
     this.warnAboutBackends(gateway);
     this.messageLog = new SildTable(this, 'MessageLog', { layout: MESSAGE_LOG_TABLE });
     this.bodyStore = new BodyStoreBucket(this, 'BodyStore', { retentionDays: gateway.logRetentionDays });
@@ -109,47 +106,30 @@ export class SildGateway extends Construct {
       anchorPublicKey: anchorPublicKey ?? CENTRAL_PLACEHOLDERS.anchorPublicKey,
     };
     const settings = gatewaySettings(gateway, endpoints);
-    const environment = gatewayEnvironment({
+    const resources: GatewayResources = {
       settings,
-      signingKeyId: this.signingKey.key.keyArn,
-      publishedKeyIds: this.signingKeys.published.map((key) => key.key.keyArn),
-      messageLogTable: this.messageLog.table.tableName,
+      signingKeys: this.signingKeys,
+      messageLog: this.messageLog,
       logRetentionDays: gateway.logRetentionDays,
-      bodyBucket: this.bodyStore.bucket.bucketName,
-    });
+      bodyStore: this.bodyStore,
+    };
     // Which functions go into the agency VPC (`vpc.functions`): by default the provider side alone, which calls the
     // backends there; the others stay on Lambda's own network (see vpc-layout.ts for why).
     const placement = this.vpcPlacement(gateway);
     const inVpc = new Set(gateway.vpc ? FUNCTIONS_IN_VPC[gateway.vpc.functions] : []);
     const vpcPlacementOf = (name: GatewayFunctionName) => (inVpc.has(name) ? placement : undefined);
-    const consumer = new SildFunction(this, 'ConsumerFunction', {
-      tracing: gateway.tracing,
-      entry: 'lambdas/gateway/consumer.ts',
-      description: `Sild ${gateway.instance}: gateway ${gateway.name}, consumer side`,
-      environment,
-      reservedConcurrency: gateway.concurrency.consumer,
-      vpcPlacement: vpcPlacementOf('consumer'),
-    });
-    const provider = new SildFunction(this, 'ProviderFunction', {
-      tracing: gateway.tracing,
-      entry: 'lambdas/gateway/provider.ts',
-      description: `Sild ${gateway.instance}: gateway ${gateway.name}, provider side`,
-      environment,
-      reservedConcurrency: gateway.concurrency.provider,
-      vpcPlacement: vpcPlacementOf('provider'),
-    });
-    // Least privilege on the shared table: both sides write log records and their kept global configurations
-    // (never the deployment's CONFIG items, the operator's key ring or the sealer's seals); they read the seals (the
-    // fail-closed check), the key ring, the kept configurations and a log record back (a conditional write that
-    // failed: their own retried write, or a replayed X-Road-Id) — never a seal or a stored certificate by key.
-    for (const fn of [consumer, provider]) {
-      grantSign(fn);
-      this.messageLog.grantItemActions(fn, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
-      this.messageLog.grantItemActions(fn, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
-      // The provider side also reads the deployment's items (access policy, service descriptions).
-      this.messageLog.grantItemActions(fn, ['GetItem'], { except: fn === provider ? [SEAL_PK, CERT_PK] : [CONFIG_PK, SEAL_PK, CERT_PK] });
-      this.bodyStore.grantReadWrite(fn);
-    }
+    /** One of this gateway's functions, with its resources, tracing and place in the VPC layout. */
+    const gatewayFunction = (id: string, name: GatewayFunctionName, purpose: string, props: Pick<GatewayFunctionProps, 'reservedConcurrency' | 'timeout'>) =>
+      new GatewayFunction(this, id, {
+        name,
+        resources,
+        tracing: gateway.tracing,
+        description: `Sild ${gateway.instance}: gateway ${gateway.name}, ${purpose}`,
+        vpcPlacement: vpcPlacementOf(name),
+        ...props,
+      });
+    const consumer = gatewayFunction('ConsumerFunction', 'consumer', 'consumer side', { reservedConcurrency: gateway.concurrency.consumer });
+    const provider = gatewayFunction('ProviderFunction', 'provider', 'provider side', { reservedConcurrency: gateway.concurrency.provider });
     // What is offered to whom — services and their backends, access rights, local groups, maintenance: written into
     // the log table at deploy time (it outgrows a 4 KB environment, and changes while the functions run); `cdk diff`
     // shows a change of it in this resource, one line per service and right. Only the provider side reads it.
@@ -175,42 +155,20 @@ export class SildGateway extends Construct {
 
     // The sealer: every interval, a Merkle root over the closed windows' records, signed with the gateway key.
     const sealIntervalMinutes = Math.max(1, Math.round((gateway.sealing?.intervalSeconds ?? 60) / 60));
-    const sealer = new SildFunction(this, 'SealerFunction', {
-      tracing: gateway.tracing,
-      entry: 'lambdas/gateway/sealer.ts',
-      description: `Sild ${gateway.instance}: gateway ${gateway.name}, message-log sealer`,
-      environment,
+    const sealer = gatewayFunction('SealerFunction', 'sealer', 'message-log sealer', {
       // A reservation (opt-in) keeps a flood on the other functions from starving sealing; without one, sealing that
       // cannot run trips fail-closed, so nothing unsealed is delivered.
       reservedConcurrency: gateway.concurrency.sealer,
       timeout: Duration.minutes(5),
-      vpcPlacement: vpcPlacementOf('sealer'),
     });
-    grantSign(sealer);
-    this.messageLog.grantItemActions(sealer, ['PutItem', 'Query'], { only: [SEAL_PK] });
-    this.messageLog.grantItemActions(sealer, ['GetItem'], { only: [KEYS_PK] });
-    this.messageLog.grantIndexQuery(sealer, SEAL_INDEX.indexName);
     new events.Rule(this, 'SealerSchedule', {
       description: `Seals the message log of ${gateway.name} every ${sealIntervalMinutes} min`,
       schedule: events.Schedule.rate(Duration.minutes(sealIntervalMinutes)),
       targets: [new targets.LambdaFunction(sealer, { retryAttempts: 0 })],
     });
 
-    // The canary: a synthetic exchange through both sides on a schedule (what its alarm watches). It acts as the
-    // gateway's own subsystem, so it needs what the consumer side needs.
-    const canary = new SildFunction(this, 'CanaryFunction', {
-      tracing: gateway.tracing,
-      entry: 'lambdas/gateway/canary.ts',
-      description: `Sild ${gateway.instance}: gateway ${gateway.name}, canary`,
-      environment,
-      timeout: Duration.seconds(60),
-      vpcPlacement: vpcPlacementOf('canary'),
-    });
-    grantSign(canary);
-    this.messageLog.grantItemActions(canary, ['PutItem'], { except: [CONFIG_PK, SEAL_PK, KEYS_PK] });
-    this.messageLog.grantItemActions(canary, ['Query'], { only: [SEAL_PK, GLOBALCONF_PK] });
-    this.messageLog.grantItemActions(canary, ['GetItem'], { except: [CONFIG_PK, SEAL_PK, CERT_PK] });
-    this.bodyStore.grantReadWrite(canary);
+    // The canary: a synthetic exchange through both sides on a schedule (what its alarm watches).
+    const canary = gatewayFunction('CanaryFunction', 'canary', 'canary', { timeout: Duration.seconds(60) });
     // Scheduled once the central is configured: before, it could only fail (no configuration to exchange with).
     if (centralConfigured) {
       new events.Rule(this, 'CanarySchedule', {
