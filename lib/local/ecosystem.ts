@@ -8,51 +8,34 @@
  * gives its role (read from the synthesized templates, `iam/derive.ts`), and the emulators refuse what IAM would. The
  * operator's credential (`LOCAL_CREDENTIALS`) stands for the deploying role: deploy-time writes, the CLI, tests.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { createAwsClients, type AwsClients } from '../../lambdas/adapters/aws-clients';
-import { MESSAGE_LOG_TABLE, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
-import { createCentralDeps } from '../../lambdas/central/central-deps';
-import { createCentralHandler } from '../../lambdas/central/handlers';
+import type { AwsClients } from '../../lambdas/adapters/aws-clients';
+import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import type { CentralSettings, CentralSettingsInput } from '../../lambdas/core/central/settings';
-import type { GatewayRegistration } from '../../lambdas/core/central/join-request';
 import type { Anchor, FederatedInstance } from '../../lambdas/core/trust/global-configuration';
 import type { GatewayDeps } from '../../lambdas/core/exchange/gateway';
-import type { SealHeader } from '../../lambdas/core/log/seal';
-import { runSealer } from '../../lambdas/core/log/sealer';
-import type { GatewaySettings, GatewaySettingsInput } from '../../lambdas/core/exchange/settings';
+import type { GatewaySettingsInput } from '../../lambdas/core/exchange/settings';
 import { systemClock, type Clock } from '../../lambdas/core/kernel/ports';
-import { centralEnvironment, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, registrationProperties, type GatewayDeployment } from '../../lambdas/deployment-contract';
-import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/gateway-deps';
-import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { joinCentral } from '../../lambdas/adapters/sigv4-central-client';
-import { KmsSigner } from '../../lambdas/adapters/kms-signer';
-import { createRegistrationHandler } from '../../lambdas/gateway/registrar-resource';
-import { centralConfigOf, gatewayConfigOf, type EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, centralSettings, federatedInstances, gatewayRegistration, gatewaySettings, globalGroups, joinAllowList, serviceDescriptions } from '../config/runtime-settings';
-import { apiTypeOf } from '../routes';
-import { startApiFront, type ApiFront } from './api-front';
-import { startConfigurationCdn, type ConfigurationCdn } from './configuration-cdn';
-import { CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
-import { ensureTable } from './dynamodb';
-import { canaryLine, EmfOperationalMonitor } from '../../lambdas/adapters/emf-operational-monitor';
-import { runCanary, type CanaryResult } from '../../lambdas/core/exchange/canary';
-import { openOpmonFiles } from './opmon-files';
-import { LOCAL_CREDENTIALS, startEmulators, type EmulatorEndpoints, type Emulators } from './emulators';
-import { PARTY_TAG } from './kms/key-record';
-import { LocalIam, localApiArn } from './iam/local-iam';
+import type { EcosystemConfig } from '../config/ecosystem-config';
+import type { ApiFront } from './api-front';
+import type { ConfigurationCdn } from './configuration-cdn';
+import type { EmulatorEndpoints, Emulators } from './emulators';
 import type { DeriveOptions } from './iam/derive';
-import { installLocalIam, localIamSetup, type LocalIamSetup } from './iam/setup';
-import { sessionArn } from './iam/model';
+import type { LocalIam } from './iam/local-iam';
+import type { LocalIamSetup } from './iam/setup';
+import { startLocalAws, type LocalAws } from './local-aws';
+import { startLocalCentral, type LocalCentral } from './local-central';
+import { registrarCredential, startLocalGateway, type LocalAgency, type LocalGatewayOptions } from './local-gateway';
+import { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias } from './names';
+import { openOpmonFiles } from './opmon-files';
+import { localPorts } from './ports';
 import { startSampleBackend, type SampleBackend } from './sample-backend';
+import { Shutdown } from './shutdown';
 import type { LocalCredential } from './sigv4-verifier';
-
-import { bodyBucketName, configurationBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias } from './names';
+import { createStackResources } from './stack-resources';
 
 export { bodyBucketName, LOCAL_REGION, messageLogTableName, registryTableName, signingKeyAlias };
+export type { LocalAgency };
 
 export interface LocalEcosystemOptions {
   readonly config: EcosystemConfig;
@@ -85,34 +68,6 @@ export interface LocalEcosystemOptions {
   readonly publishOnTimer?: boolean;
   /** Run each gateway's canary every `monitoring.canaryMinutes`, as its schedule does in AWS. @default true */
   readonly canaryOnTimer?: boolean;
-}
-
-/** Locally the test clock may run ahead of CloudWatch's window; Powertools' notes about that are not news. */
-const QUIET_METRICS_LOGGER = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error };
-
-export interface LocalAgency {
-  readonly name: string;
-  readonly consumerUrl: string;
-  readonly providerUrl: string;
-  readonly logTable: string;
-  /** The gateway as the operator reaches it (administrator credentials): what tests and the CLI read and write with. */
-  readonly deps: GatewayRuntime;
-  /** Each function's own runtime, calling AWS as the function's principal (what the handlers and schedules use). */
-  readonly functions: { readonly consumer: GatewayRuntime; readonly provider: GatewayRuntime; readonly sealer: GatewayRuntime; readonly canary: GatewayRuntime };
-  /** The deployment its functions read (a test builds a fresh container from it). */
-  readonly deployment: GatewayDeployment<GatewaySettings>;
-  /** What its registration joins with (besides its provider URL and keys). */
-  readonly registration: GatewayRegistration;
-  /** Runs the sealer once now (what the schedule triggers). */
-  seal(): Promise<SealHeader[]>;
-  /** Runs the canary once now (what its schedule triggers). */
-  canary(): Promise<CanaryResult>;
-  /** The API fronts, to take a side offline in fault tests. */
-  readonly fronts: { readonly consumer: ApiFront; readonly provider: ApiFront };
-  /** IAM consumer access: one local credential per configured principal (same order). */
-  readonly consumerCredentials: readonly LocalCredential[];
-  /** Its opmon records (EMF lines), as `sild monitor` reads them. */
-  readonly opmonFile: string;
 }
 
 export interface LocalEcosystem {
@@ -152,255 +107,89 @@ export interface LocalEcosystem {
 }
 
 /**
- * Finds the key behind an alias, or creates it (what the stacks do at deploy time) in the party's account: the
- * `sild:party` tag names the party, and says which stack's signing key it stands for in IAM.
+ * Starts the ecosystem as `npm start` describes it: the emulators, enforcing the stacks' IAM; what the stacks create
+ * (tables, buckets, keys); the central — its API, its CDN, a first publication; the sample backend; then each
+ * agency's gateway — its deploy-time items, its consumer and provider sides, its join with the central, its sealer
+ * and canary schedules. A failure stops whatever had started.
  */
-export async function ensureSigningKey(kms: KMSClient, alias: string, description: string, party: string): Promise<string> {
-  try {
-    const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
-    return existing.KeyMetadata!.Arn!;
-  } catch (error) {
-    if ((error as Error).name !== 'NotFoundException') throw error;
-  }
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description, Tags: [{ TagKey: PARTY_TAG, TagValue: party }] }));
-  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
-  return created.KeyMetadata!.Arn!;
-}
-
 export async function startLocalEcosystem(options: LocalEcosystemOptions): Promise<LocalEcosystem> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const port = (configured: number) => (options.ephemeralPorts ? 0 : configured);
-  const stoppers: (() => Promise<void>)[] = [];
-  const destroyed: AwsClients[] = [];
+  const ports = localPorts(config, options.ephemeralPorts);
+  const shutdown = new Shutdown();
   try {
     if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
-    // The stacks' IAM, derived while the emulators start (a synth when the config or the sources changed).
-    const derived = localIamSetup(config, options.iamSecret ?? randomBytes(24).toString('base64'), { adjust: options.adjustStacks });
-    let emulators: Emulators | undefined;
-    if (!options.emulatorEndpoints) {
-      emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: config.central.account, now: () => clock.now() });
-      stoppers.push(emulators.stop);
-    }
-    const endpoints = options.emulatorEndpoints ?? emulators!;
-    const setup = await derived;
-    // Enforced in the emulators (in this process, or the other process installed it from the same secret), and by
-    // this process's API fronts (IAM routes).
-    const iam = endpoints.iam ?? new LocalIam();
-    if (!endpoints.iam && !options.iamSecret) throw new Error('Emulators of another process enforce the IAM installed there: pass the iamSecret they were given');
-    installLocalIam(iam, setup);
-    const awsClients = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
-      const created = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url }, credentials });
-      destroyed.push(created);
-      return created;
-    };
-    const clients = awsClients(LOCAL_CREDENTIALS);
-    const clientsByFunction: Record<string, AwsClients> = {};
-    /** The clients of one function, calling as its own principal. */
-    const functionClients = (name: string) => (clientsByFunction[name] ??= awsClients(setup.credentials[name]));
-
-    // What the stacks deploy (as the deploying role: the operator): tables and keys.
-    await ensureTable(clients.dynamodb as never, registryTableName, REGISTRY_TABLE);
-    await clients.s3.send(new CreateBucketCommand({ Bucket: configurationBucketName }));
-    const centralKey = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${config.instance}`, 'central');
-    const agencyKeys: Record<string, string> = {};
-    for (const agency of config.agencies) {
-      await ensureTable(clients.dynamodb as never, messageLogTableName(agency.name), MESSAGE_LOG_TABLE);
-      await clients.s3.send(new CreateBucketCommand({ Bucket: bodyBucketName(agency.name) }));
-      agencyKeys[agency.name] = await ensureSigningKey(clients.kms, signingKeyAlias(agency.name), `Sild gateway of ${agency.name}`, agency.name);
-    }
-
+    const aws = await startLocalAws({ ...options, clock }, shutdown);
+    const keys = await createStackResources(aws.clients, config);
     // Each agency's registrar: the principal its stack's registration joins the central with.
-    const credentials: LocalCredential[] = config.agencies.map((agency) => registrarCredential(setup, agency.name, agency.account));
-
-    // The functions read their deployment through the same contract as in AWS (environment → validated settings);
-    // each party gets only its own document, as when deployed from separate apps.
-    const centralConfig = centralConfigOf(config);
-    // Locally every gateway listens on loopback http; in AWS the central refuses that (https, public addresses).
-    const centralDeployment = readCentralDeployment(
-      centralEnvironment({
-        settings: { ...centralSettings(centralConfig), insecureLoopbackHttp: true, ...options.centralOverrides },
-        signingKeyId: centralKey,
-        registryTable: registryTableName,
-        configurationBucket: configurationBucketName,
-      }),
-    );
-    // The operator's view (deploy-time writes, the anchor), the central function's and the publisher's.
-    const centralDeps = createCentralDeps(centralDeployment, clients, clock);
-    const centralFunction = createCentralDeps(centralDeployment, functionClients('central/central'), clock);
-    const publisher = createCentralDeps(centralDeployment, functionClients('central/publisher'), clock).publisher;
-    await centralDeps.registry.putDeploymentItems(joinAllowList(centralConfig), globalGroups(centralConfig), federatedInstances(centralConfig)); // what the central stack writes at deploy time
-    const anchorPublicKey = (await (await centralDeps.keys.current()).publicKey()).toString('base64');
-    const centralParty = iam.party('central')!;
-    const central = await startApiFront({
-      api: 'central',
-      handler: createCentralHandler(centralFunction),
-      port: port(config.local.basePort),
-      now: () => clock.now(),
-      iam: { local: iam, resource: (method, path) => ({ arn: localApiArn(centralParty, 'central', method, path), account: centralParty.account, policy: setup.model.join.policy }) },
-    });
-    stoppers.push(central.stop);
-    // The CDN in front of the configuration bucket (CloudFront in AWS), on the port after the last agency's.
-    const cdn = await startConfigurationCdn({ s3: clients.s3, bucket: configurationBucketName, port: port(config.local.basePort + 1 + 2 * config.agencies.length), now: () => clock.now() });
-    stoppers.push(cdn.stop);
-    await publisher.publish();
-    if (options.publishOnTimer !== false) {
-      // The central's publication schedule (EventBridge in AWS).
-      const timer = setInterval(() => publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })), centralDeps.settings.generationSeconds * 1000);
-      timer.unref();
-      stoppers.push(async () => clearInterval(timer));
-    }
-
-    const backend = options.sampleBackend === false ? undefined : await startSampleBackend(port(config.local.sampleBackendPort));
-    if (backend) stoppers.push(backend.stop);
-    const configuredBackend = `http://127.0.0.1:${config.local.sampleBackendPort}`;
-
+    const credentials = config.agencies.map((agency) => registrarCredential(aws.setup, agency.name, agency.account));
+    const central = await startLocalCentral({ ...options, clock, signingKeyId: keys.central }, aws, ports, shutdown);
+    const backend = options.sampleBackend === false ? undefined : await startSampleBackend(ports.sampleBackend);
+    if (backend) shutdown.add(backend.stop);
     // Operational monitoring: each gateway's EMF lines in a file (CloudWatch Logs in AWS), read by `sild monitor`.
     const opmon = openOpmonFiles(options.stateDir);
-    stoppers.push(opmon.close);
+    shutdown.add(opmon.close);
     const agencies: Record<string, LocalAgency> = {};
     for (const [index, agency] of config.agencies.entries()) {
-      const settings = gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: central.url, anchorPublicKey });
-      const resolved: GatewaySettingsInput = {
-        ...settings,
-        globalConfSources: [`${cdn.url}/${CURRENT_CONFIGURATION_KEY}`],
-        insecureLoopbackHttp: true,
-        // Locally an agency without consumerAccess has an open consumer side on loopback (in AWS: nobody may call it).
-        consumerPrincipals: agency.consumerAccess ? settings.consumerPrincipals : undefined,
-        ...options.gatewayOverrides,
-      };
-      const deployment = gatewayEnvironment({ settings: resolved, signingKeyId: agencyKeys[agency.name], messageLogTable: messageLogTableName(agency.name), logRetentionDays: agency.logRetentionDays, bodyBucket: bodyBucketName(agency.name) });
-      const gatewayDeployment = readGatewayDeployment(deployment);
-      const opmonSink = opmon.sink(agency.name);
-      const monitor = new EmfOperationalMonitor(gatewayDeployment.settings.gatewayId, opmonSink, QUIET_METRICS_LOGGER);
-      const runtimeOf = (credentials: AwsClients) => createGatewayDeps(gatewayDeployment, credentials, { clock, events: options.events, monitor });
-      const deps = runtimeOf(clients);
-      // Each function as its own principal, as each is its own Lambda function in AWS.
-      const functions = {
-        consumer: runtimeOf(functionClients(`${agency.name}/consumer`)),
-        provider: runtimeOf(functionClients(`${agency.name}/provider`)),
-        sealer: runtimeOf(functionClients(`${agency.name}/sealer`)),
-        canary: runtimeOf(functionClients(`${agency.name}/canary`)),
-      };
-      // What the agency stack writes at deploy time: the access policy and the service descriptions.
-      const policy = accessPolicy(agency);
-      // Backends configured at the sample backend's address reach it wherever it actually listens.
-      const services = (policy.services ?? []).map((service) => ({ ...service, backendUrl: backend ? service.backendUrl.replace(configuredBackend, backend.url) : service.backendUrl }));
-      await deps.config.putAccessPolicy({ ...policy, services });
-      for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
-      // IAM consumer access: the agency's own roles (the configured principals) may invoke it; the handler binds each
-      // to its subsystems. An HTTP API has no resource policy: another account's principal is refused.
-      const party = iam.party(agency.name)!;
-      const consumerCredentials: LocalCredential[] =
-        agency.consumerAccess?.mode === 'iam'
-          ? agency.consumerAccess.principals.map((principal) => {
-              const caller = setup.callers.find((candidate) => candidate.name === principal.arn && candidate.account !== undefined)!;
-              return { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey, account: caller.account!, arn: caller.arn };
-            })
-          : [];
-      const consumer = await startApiFront({
-        api: 'consumer',
-        type: apiTypeOf('consumer', { consumerAccess: agency.consumerAccess?.mode }),
-        handler: createConsumerHandler(functions.consumer),
-        port: port(config.local.basePort + 1 + 2 * index),
-        now: () => clock.now(),
-        iamOnly: agency.consumerAccess?.mode === 'iam',
-        iam: { local: iam, resource: (method, path) => ({ arn: localApiArn(party, 'consumer', method, path), account: party.account }) },
-      });
-      stoppers.push(consumer.stop);
-      const provider = await startApiFront({
-        api: 'provider',
-        type: apiTypeOf('provider', { providerApi: agency.providerApi }),
-        handler: createProviderHandler(functions.provider),
-        port: port(config.local.basePort + 2 + 2 * index),
-        now: () => clock.now(),
-      });
-      stoppers.push(provider.stop);
-      // The registration, as the stack's custom resource runs it: the registrar function proves possession of the
-      // gateway's key and joins as its own principal.
-      const credential = credentials[index];
-      const registrarKms = functionClients(`${agency.name}/registrar`).kms;
-      const register = createRegistrationHandler({ signer: (keyId) => new KmsSigner(registrarKms, keyId), join: joinCentral, credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey } });
-      const registration = gatewayRegistration(gatewayConfigOf(config, agency));
-      const properties = registrationProperties({ registration, providerUrl: provider.url, signingKeyId: agencyKeys[agency.name], centralUrl: central.url, centralRegion: LOCAL_REGION });
-      await register({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'local', ...properties } } as unknown as CloudFormationCustomResourceEvent);
-      const seal = () => runSealer(functions.sealer.sealer);
-      if (options.sealOnTimer !== false) {
-        const sealed = () => seal().catch((error) => options.events?.('seal-failed', { agency: agency.name, cause: error }));
-        // The schedule's first run, as it fires soon after a deploy: in the background (a first seal reaches back an
-        // hour of windows, ~1 s), finished before the ecosystem stops.
-        const first = sealed();
-        stoppers.push(async () => void (await first));
-        const timer = setInterval(sealed, deps.settings.sealing.intervalSeconds * 1000);
-        timer.unref();
-        stoppers.push(async () => clearInterval(timer));
-      }
-      // The canary (an EventBridge schedule in AWS): a synthetic exchange through both sides, its figures as EMF.
-      const canary = async () => {
-        const result = await runCanary(functions.canary);
-        opmonSink(canaryLine(deps.settings.gatewayId, result, clock.now(), QUIET_METRICS_LOGGER));
-        return result;
-      };
-      if (options.canaryOnTimer !== false) {
-        const timer = setInterval(() => canary().catch((error) => options.events?.('canary-failed', { agency: agency.name, cause: error })), agency.monitoring.canaryMinutes * 60_000);
-        timer.unref();
-        stoppers.push(async () => clearInterval(timer));
-      }
-      agencies[agency.name] = { name: agency.name, consumerUrl: consumer.url, providerUrl: provider.url, logTable: messageLogTableName(agency.name), deps, functions, deployment: gatewayDeployment, registration, seal, canary, fronts: { consumer, provider }, consumerCredentials, opmonFile: opmon.fileOf(agency.name) };
+      agencies[agency.name] = await startLocalGateway(
+        { ...options, agency, index, clock, signingKeyId: keys.agencies[agency.name], central: centralAsGatewaysSee(central), registrar: credentials[index], backend, opmon },
+        aws,
+        ports,
+        shutdown,
+      );
     }
-
-    return {
-      config,
-      centralUrl: central.url,
-      anchorPublicKey,
-      agencies,
-      backend,
-      emulators,
-      emulatorEndpoints: endpoints,
-      cdn,
-      centralSettings: centralDeps.settings,
-      anchor: async () => ({
-        instance: config.instance,
-        publicKey: (await (await centralDeps.keys.current()).publicKey()).toString('base64'),
-        rotations: await centralDeps.registry.centralKeyRotations(),
-      }),
-      federate: async (instances) => {
-        await centralDeps.registry.putFederatedInstances(instances);
-        await publisher.publish();
-      },
-      clients,
-      functionClients: clientsByFunction,
-      central,
-      credentials,
-      iam: setup,
-      endpoints: () => ({
-        central: central.url,
-        configuration: `${cdn.url}/${CURRENT_CONFIGURATION_KEY}`,
-        agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),
-      }),
-      stop: async () => {
-        for (const stop of stoppers.reverse()) await stop();
-        destroyClients(destroyed);
-      },
-    };
+    return runningEcosystem({ config, aws, central, credentials, backend, agencies, shutdown });
   } catch (error) {
-    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
-    destroyClients(destroyed);
+    await shutdown.runIgnoringErrors();
     throw error;
   }
 }
 
-function destroyClients(all: readonly AwsClients[]): void {
-  for (const created of all) {
-    created.kms.destroy();
-    created.dynamodb.destroy();
-    created.s3.destroy();
-  }
+/** Where a gateway finds the central: its API, its CDN's newest configuration, and its anchor. */
+function centralAsGatewaysSee(central: LocalCentral): LocalGatewayOptions['central'] {
+  return { url: central.front.url, configurationUrl: `${central.cdn.url}/${CURRENT_CONFIGURATION_KEY}`, anchorPublicKey: central.anchorPublicKey };
 }
 
-/** An agency's registrar principal as the central's API front knows it. */
-function registrarCredential(setup: LocalIamSetup, agency: string, account: string): LocalCredential {
-  const name = `${agency}/registrar`;
-  const fn = setup.model.functions.find((candidate) => candidate.name === name)!;
-  return { ...setup.credentials[name], account, arn: sessionArn(account, fn.roleName) };
+/** The running ecosystem as tests, the CLI and `npm start` reach it. */
+function runningEcosystem(parts: {
+  readonly config: EcosystemConfig;
+  readonly aws: LocalAws;
+  readonly central: LocalCentral;
+  readonly credentials: readonly LocalCredential[];
+  readonly backend?: SampleBackend;
+  readonly agencies: Readonly<Record<string, LocalAgency>>;
+  readonly shutdown: Shutdown;
+}): LocalEcosystem {
+  const { config, aws, central, agencies } = parts;
+  return {
+    config,
+    centralUrl: central.front.url,
+    anchorPublicKey: central.anchorPublicKey,
+    agencies,
+    backend: parts.backend,
+    emulators: aws.emulators,
+    emulatorEndpoints: aws.endpoints,
+    cdn: central.cdn,
+    centralSettings: central.deps.settings,
+    anchor: async () => ({
+      instance: config.instance,
+      publicKey: (await (await central.deps.keys.current()).publicKey()).toString('base64'),
+      rotations: await central.deps.registry.centralKeyRotations(),
+    }),
+    federate: async (instances) => {
+      await central.deps.registry.putFederatedInstances(instances);
+      await central.publisher.publish();
+    },
+    clients: aws.clients,
+    functionClients: aws.functionClients,
+    central: central.front,
+    credentials: parts.credentials,
+    iam: aws.setup,
+    endpoints: () => ({
+      central: central.front.url,
+      configuration: centralAsGatewaysSee(central).configurationUrl,
+      agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),
+    }),
+    stop: () => parts.shutdown.run(),
+  };
 }

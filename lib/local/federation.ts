@@ -13,7 +13,8 @@ import { createAwsClients } from '../../lambdas/adapters/aws-clients';
 import { centralConfigOf, parseEcosystemConfig, type EcosystemConfig } from '../config/ecosystem-config';
 import { federatedInstances } from '../config/runtime-settings';
 import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from './emulators';
-import { ensureSigningKey, LOCAL_REGION, signingKeyAlias, startLocalEcosystem, type LocalEcosystem, type LocalEcosystemOptions } from './ecosystem';
+import { LOCAL_REGION, signingKeyAlias, startLocalEcosystem, type LocalEcosystem, type LocalEcosystemOptions } from './ecosystem';
+import { ensureSigningKey } from './stack-resources';
 
 /** An ecosystem config as written (JSON), whose `central.federation` entries may name only the partner instance. */
 export interface FederationMemberConfig {
