@@ -23,6 +23,7 @@ import { StoreUnavailableError, type StoreName } from '../../lambdas/core/kernel
 import { ensureTable } from '../../lib/local/dynamodb';
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators';
 import { rejectionOf } from '../support/assertions';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../lib/local/dynamodb';
 
 export const REGION = 'eu-north-1';
 
@@ -59,6 +60,29 @@ export async function closedPortUrl(): Promise<string> {
 /** Clients for the emulators at `endpoints`, as the local runtime builds them (operator credentials). */
 export function localClients(endpoints: { dynamodb?: string; kms?: string; s3?: string }, maxAttempts?: number): AwsClients {
   return createAwsClients({ region: REGION, endpoints, credentials: LOCAL_CREDENTIALS, maxAttempts, tracing: false });
+}
+
+/**
+ * One dynalite for the test file and clients on it: started before its first test, stopped after its last. The
+ * clients are read in tests (`dynamoDb.clients`), once started.
+ */
+export function dynamoDbForFile(): { readonly clients: AwsClients } {
+  let dynamodb: LocalDynamoDb | undefined;
+  let clients: AwsClients | undefined;
+  beforeAll(async () => {
+    dynamodb = await startLocalDynamoDb();
+    clients = localClients({ dynamodb: dynamodb.url }, 1);
+  });
+  afterAll(async () => {
+    destroyClients(clients);
+    await dynamodb?.stop();
+  });
+  return {
+    get clients() {
+      if (!clients) throw new Error('dynamoDbForFile: read the clients inside a test');
+      return clients;
+    },
+  };
 }
 
 let tables = 0;

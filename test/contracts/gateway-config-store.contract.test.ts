@@ -3,31 +3,20 @@
  * written as the local runtime writes it — the item the agency stack's custom resource puts) and
  * `MemoryGatewayConfig`.
  */
-import type { AwsClients } from '../../lambdas/adapters/aws-clients';
 import { DynamoDbGatewayConfig } from '../../lambdas/adapters/dynamodb-gateway-config';
 import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../lib/local/dynamodb';
 import { MemoryGatewayConfig } from '../support/memory-adapters';
-import { destroyClients, freshTable, localClients, MISSING_TABLE } from './contract-support';
+import { dynamoDbForFile, freshTable, MISSING_TABLE } from './contract-support';
 import { describeGatewayConfigStoreContract } from './gateway-config-store.contract';
 
-let dynamodb: LocalDynamoDb;
-let clients: AwsClients;
-beforeAll(async () => {
-  dynamodb = await startLocalDynamoDb();
-  clients = localClients({ dynamodb: dynamodb.url }, 1);
-});
-afterAll(async () => {
-  destroyClients(clients);
-  await dynamodb?.stop();
-});
+const dynamoDb = dynamoDbForFile();
 
 describeGatewayConfigStoreContract('DynamoDbGatewayConfig', {
   make: async () => {
-    const store = new DynamoDbGatewayConfig(clients.dynamodb, await freshTable(clients, MESSAGE_LOG_TABLE));
+    const store = new DynamoDbGatewayConfig(dynamoDb.clients.dynamodb, await freshTable(dynamoDb.clients, MESSAGE_LOG_TABLE));
     return { store, write: (policy) => store.putAccessPolicy(policy) };
   },
-  unavailable: () => new DynamoDbGatewayConfig(clients.dynamodb, MISSING_TABLE),
+  unavailable: () => new DynamoDbGatewayConfig(dynamoDb.clients.dynamodb, MISSING_TABLE),
 });
 
 describeGatewayConfigStoreContract('MemoryGatewayConfig', {

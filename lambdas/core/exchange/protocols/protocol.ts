@@ -9,10 +9,10 @@
  */
 import type { XRoadError } from '../../kernel/errors';
 import type { Headers, HttpRequest, HttpResponse } from '../../kernel/http';
-import type { ClientId, ServiceId } from '../../kernel/identifiers';
+import type { ServiceId } from '../../kernel/identifiers';
 import type { TrustedConfigurations } from '../../trust/federation';
 import type { AccessRule } from '../access-rights';
-import type { OpmonFields } from '../opmon';
+import type { EstablishedMessage, OpmonFields } from '../opmon';
 import type { ServiceDescriptions } from '../ports';
 import type { AccessPolicy, OfferedService } from '../settings';
 import type { ExchangeHeaderIds } from '../xroad-headers';
@@ -57,25 +57,13 @@ export interface MessageProtocol {
   opmonFields(request: RequestHead): OpmonFields & { readonly serviceType: string };
 }
 
-/** The ids of a message as the client's request states them (parsed and checked by the protocol). */
-export interface MessageIds {
-  readonly client: ClientId;
-  readonly service: ServiceId;
-  readonly xRoadId: string;
-  readonly userId?: string;
-  readonly issue?: string;
-  readonly representedParty?: string;
-}
-
-/** A client's message, read by its protocol on the consumer side. */
-export interface ClientMessage extends MessageIds {
+/** A client's message, read by its protocol on the consumer side: its ids as the request states them, and the call. */
+export interface ClientMessage extends EstablishedMessage {
   /** The method and target (path and query) the consumer gateway forwards and signs. */
   readonly method: string;
   readonly target: string;
   /** A metadata service: answered by the gateway that serves the subsystem, whatever it registered. */
   readonly metadata: boolean;
-  /** What opmon records about the call besides the ids. */
-  readonly opmon: OpmonFields;
 }
 
 /** The request a consumer gateway signed, as the provider side verified it. */

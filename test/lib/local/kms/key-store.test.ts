@@ -7,22 +7,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KeyStore } from '../../../../lib/local/kms/key-store';
-import { KmsError } from '../../../../lib/local/kms/kms-error';
+import { kmsErrorType } from '../../../support/kms-errors';
 
 const REGION = 'eu-north-1';
 const MINE = '111111111111';
 const THEIRS = '222222222222';
-
-/** The KMS error type `call` throws, failing the test if it does not. */
-function kmsErrorType(call: () => unknown): string {
-  try {
-    call();
-  } catch (err) {
-    if (err instanceof KmsError) return err.type;
-    throw err;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('KeyStore (in memory)', () => {
   const store = new KeyStore({ region: REGION, account: '000000000000' });

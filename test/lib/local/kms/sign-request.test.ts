@@ -1,18 +1,8 @@
 /** Sign/Verify request fields: malformed input and input wrong for a P-256 key fail as KMS fails them. */
-import { KmsError } from '../../../../lib/local/kms/kms-error';
 import { requireMessage, requireSigningAlgorithm } from '../../../../lib/local/kms/sign-request';
+import { kmsErrorType } from '../../../support/kms-errors';
 
 const base64 = (bytes: Buffer) => bytes.toString('base64');
-
-function kmsErrorType(call: () => unknown): string {
-  try {
-    call();
-  } catch (err) {
-    if (err instanceof KmsError) return err.type;
-    throw err;
-  }
-  throw new Error('expected a KmsError');
-}
 
 describe('requireSigningAlgorithm', () => {
   test('ECDSA_SHA_256 is the one accepted', () => {

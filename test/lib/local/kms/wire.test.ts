@@ -2,16 +2,7 @@
 import type * as http from 'http';
 import { KmsError } from '../../../../lib/local/kms/kms-error';
 import { optionalString, parseJsonBody, parseOperation, requireBlob, requireString, sendError, sendJson, SIGNATURE_ERRORS, tagValue } from '../../../../lib/local/kms/wire';
-
-function kmsErrorType(call: () => unknown): string {
-  try {
-    call();
-  } catch (err) {
-    if (err instanceof KmsError) return err.type;
-    throw err;
-  }
-  throw new Error('expected a KmsError');
-}
+import { kmsErrorType } from '../../../support/kms-errors';
 
 const requestWith = (headers: http.IncomingHttpHeaders) => ({ headers }) as http.IncomingMessage;
 
