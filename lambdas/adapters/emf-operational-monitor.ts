@@ -11,7 +11,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type { CanaryResult } from '../core/exchange/canary';
 import { isKnownErrorType } from '../core/kernel/errors';
-import type { OperationalMonitor, OpmonRecord } from '../core/exchange/opmon';
+import type { OpmonRecord } from '../core/exchange/opmon';
+import type { OperationalMonitor } from '../core/exchange/ports';
 
 export const OPMON_NAMESPACE = 'Sild';
 

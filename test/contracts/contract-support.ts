@@ -1,7 +1,7 @@
 /**
- * Adapter contract tests: one behavioural suite per port of `lambdas/core/ports.ts`, run against the AWS adapter
- * (`lambdas/adapters/`, pointed at the local emulators of `lib/local/`) and against the in-memory adapter the unit
- * tests use (`test/support/memory-adapters.ts`), so both are shown to keep the same promises.
+ * Adapter contract tests: one behavioural suite per port (each feature's `ports.ts` under `lambdas/core/`), run
+ * against the AWS adapter (`lambdas/adapters/`, pointed at the local emulators of `lib/local/`) and against the
+ * in-memory adapter the unit tests use (`test/support/memory-adapters.ts`), so both are shown to keep the same promises.
  *
  * Layout, one pair per port, named after the port in kebab case:
  * - `<port>.contract.ts` — the suite, `describe<Port>Contract(name, subject)`: what a user of the port relies on, as

@@ -14,7 +14,8 @@ import type { MessageLogRecord } from '../../lambdas/core/log/records';
 import { DuplicateRecordError, HttpClientError, StoreUnavailableError, type Clock, type HttpClient, type OutboundRequest, type Signer } from '../../lambdas/core/kernel/ports';
 import type { BodyStore, MessageLog, SealLeaf, SealStore } from '../../lambdas/core/log/ports';
 import type { ConfigurationArchive } from '../../lambdas/core/trust/ports';
-import type { GatewayConfigStore, ServiceDescriptions } from '../../lambdas/core/exchange/ports';
+import type { GatewayConfigStore, OperationalMonitor, ServiceDescriptions } from '../../lambdas/core/exchange/ports';
+import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
 import type { ConfigurationDistribution, Registry } from '../../lambdas/core/central/ports';
 import { parseSeal, recordHash, sealKey, windowOf, type Seal, type SealHeader } from '../../lambdas/core/log/seal';
 
@@ -211,6 +212,14 @@ export class MemoryConfigurationDistribution implements ConfigurationDistributio
   }
   async current(): Promise<SignedGlobalConfiguration | undefined> {
     return this.published.at(-1)?.signed;
+  }
+}
+
+/** `OperationalMonitor` keeping every record, oldest first. */
+export class MemoryOperationalMonitor implements OperationalMonitor {
+  readonly records: OpmonRecord[] = [];
+  record(record: OpmonRecord): void {
+    this.records.push(record);
   }
 }
 

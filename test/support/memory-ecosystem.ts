@@ -28,7 +28,7 @@ import { runSealer, SealHealth, type SealerDeps } from '../../lambdas/core/log/s
 import type { SealHeader } from '../../lambdas/core/log/seal';
 import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { InProcessHttpClient, ManualClock, MemoryBodyStore, MemoryConfigurationDistribution, MemoryGatewayConfig, MemoryMessageLog, MemoryRegistry, newTestKey, type TestKey } from './memory-adapters';
+import { InProcessHttpClient, ManualClock, MemoryBodyStore, MemoryConfigurationDistribution, MemoryGatewayConfig, MemoryMessageLog, MemoryOperationalMonitor, MemoryRegistry, newTestKey, type TestKey } from './memory-adapters';
 
 export const INSTANCE = 'TEST';
 export const CLIENT = 'TEST/GOV/1002/client';
@@ -130,7 +130,7 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     const log = new MemoryMessageLog(settings.sealing.intervalSeconds);
     const config = new MemoryGatewayConfig();
     const bodies = new MemoryBodyStore();
-    const opmon: OpmonRecord[] = [];
+    const monitor = new MemoryOperationalMonitor();
     const deps: GatewayDeps = {
       settings,
       keys,
@@ -151,11 +151,11 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       descriptions: config,
       bodyStore: bodies,
       sealHealth: new SealHealth(log, settings.sealing, clock),
-      monitor: { record: (record) => opmon.push(record) },
+      monitor,
       protocols: options.protocols,
     };
     const registration = { agency, member, gatewayId: settings.gatewayId, subsystems: [subsystem], services: services.map(({ subsystem, code }) => ({ subsystem, code })) };
-    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing }, opmon };
+    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing }, opmon: monitor.records };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
   const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', (options.policy ?? DEFAULT_POLICY).services ?? []);

@@ -13,9 +13,9 @@ import type { MessageLogRecord, Side } from '../log/records';
 import type { MessageProtocol } from './protocols/protocol';
 import type { BodyStore, MessageLog } from '../log/ports';
 import type { Clock, HttpClient, KeyRing } from '../kernel/ports';
-import type { ServiceDescriptions } from './ports';
+import type { OperationalMonitor, ServiceDescriptions } from './ports';
 import type { MessageSigner } from '../trust/message-signer';
-import { MessageTimer, opmonRecord, type OperationalMonitor, type OpmonRecord } from './opmon';
+import { MessageTimer, opmonRecord, type OpmonRecord } from './opmon';
 import type { SealHealth } from '../log/sealer';
 
 export interface GatewayDeps {

@@ -72,11 +72,6 @@ export interface OpmonRecord {
   readonly faultString?: string;
 }
 
-/** Where opmon records go (`GatewayDeps.monitor`). */
-export interface OperationalMonitor {
-  record(record: OpmonRecord): void;
-}
-
 /** What a message protocol adds to a record: its `serviceType`, and REST's method and path. */
 export type OpmonFields = Partial<Pick<OpmonRecord, 'serviceType' | 'restMethod' | 'restPath'>>;
 
