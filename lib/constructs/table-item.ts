@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
+import type { AttributeValueItem } from '../../lambdas/adapters/item-kind';
 import type { SildTable } from './sild-table';
 
 /** The construct id aws-cdk-lib gives the AwsCustomResource provider (a per-stack singleton). */
@@ -18,8 +19,8 @@ const acknowledged = new WeakSet<IConstruct>();
 
 export interface TableItemProps {
   readonly table: SildTable;
-  /** The item in DynamoDB's attribute-value form (`{ pk: { S: '…' }, … }`). */
-  readonly item: Record<string, { S: string }>;
+  /** The item in DynamoDB's attribute-value form, as an item kind writes it (`JOIN_ALLOW_LIST_ITEM.write(…)`). */
+  readonly item: AttributeValueItem;
   /** CloudFormation resource type, e.g. `Custom::SildJoinAllowList`. */
   readonly resourceType: string;
   /** A stable physical id (never time-based): the item is replaced in place on every change. */
