@@ -8,7 +8,9 @@ import { StoreUnavailableError } from '../core/kernel/ports';
 import type { Registry } from '../core/central/ports';
 import type { KeyRingState } from './kms-key-ring';
 import { isConditionFailure } from './dynamodb-message-log';
-import { CENTRAL_KEY_CHAIN_KEY, CENTRAL_KEYS_KEY, CONFIGURATION_VERSION_KEY, FEDERATED_INSTANCES_KEY, federatedInstancesItem, GLOBAL_GROUPS_KEY, globalGroupsItem, JOIN_ALLOW_LIST_KEY, joinAllowListItem } from './tables';
+import type { ItemKind } from './item-kind';
+import { CENTRAL_KEYS_ITEM, FEDERATED_INSTANCES_ITEM, GLOBAL_GROUPS_ITEM, JOIN_ALLOW_LIST_ITEM } from './registry-items';
+import { CENTRAL_KEY_CHAIN_KEY, CONFIGURATION_VERSION_KEY } from './tables';
 
 /** The central key ring as the operator's rotation writes it: the key that signs, and the keys in use so far, oldest first. */
 export type CentralKeysItem = KeyRingState;
@@ -28,27 +30,27 @@ export class DynamoDbRegistry implements Registry {
   }
 
   allowList(): Promise<AllowedAgency[]> {
-    return this.configItem<AllowedAgency>(JOIN_ALLOW_LIST_KEY, 'agencies', 'The join allow-list');
+    return this.configItem(JOIN_ALLOW_LIST_ITEM, 'The join allow-list');
   }
 
   globalGroups(): Promise<GlobalGroup[]> {
-    return this.configItem<GlobalGroup>(GLOBAL_GROUPS_KEY, 'groups', 'The global groups');
+    return this.configItem(GLOBAL_GROUPS_ITEM, 'The global groups');
   }
 
   federatedInstances(): Promise<FederatedInstance[]> {
-    return this.configItem<FederatedInstance>(FEDERATED_INSTANCES_KEY, 'instances', 'The federated instances');
+    return this.configItem(FEDERATED_INSTANCES_ITEM, 'The federated instances');
   }
 
   /** Writes what the central stack's custom resources put at deploy time (the local runtime's equivalent). */
   async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[], federation: readonly FederatedInstance[] = []): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: joinAllowListItem(agencies) }));
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: globalGroupsItem(groups) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: JOIN_ALLOW_LIST_ITEM.write(agencies) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: GLOBAL_GROUPS_ITEM.write(groups) }));
     await this.putFederatedInstances(federation);
   }
 
   /** The federated instances, as the central stack's custom resource writes them. */
   async putFederatedInstances(federation: readonly FederatedInstance[]): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: federatedInstancesItem(federation) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: FEDERATED_INSTANCES_ITEM.write(federation) }));
   }
 
   async remove(agency: string): Promise<boolean> {
@@ -104,8 +106,8 @@ export class DynamoDbRegistry implements Registry {
   /** The central key ring; undefined before the first rotation (the deployment's key signs). */
   async centralKeys(): Promise<CentralKeysItem | undefined> {
     try {
-      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: CENTRAL_KEYS_KEY, ConsistentRead: true }))).Item;
-      return item ? { current: String(item.current), published: JSON.parse(String(item.published)) as string[] } : undefined;
+      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: CENTRAL_KEYS_ITEM.key, ConsistentRead: true }))).Item;
+      return item ? CENTRAL_KEYS_ITEM.read(item) : undefined;
     } catch (error) {
       throw new StoreUnavailableError('registry', 'The central key ring could not be read', { cause: error });
     }
@@ -113,14 +115,14 @@ export class DynamoDbRegistry implements Registry {
 
   /** Writes the central key ring (the operator's rotation). */
   async putCentralKeys(keys: CentralKeysItem): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...CENTRAL_KEYS_KEY, current: keys.current, published: JSON.stringify(keys.published) } }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: CENTRAL_KEYS_ITEM.write(keys) }));
   }
 
   /** A list the deployment wrote as JSON into one item; empty when it was not written. */
-  private async configItem<T>(key: { pk: string; sk: string }, attribute: string, what: string): Promise<T[]> {
+  private async configItem<T>(kind: ItemKind<readonly T[], T[]>, what: string): Promise<T[]> {
     try {
-      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      return result.Item ? (JSON.parse(String(result.Item[attribute])) as T[]) : [];
+      const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: kind.key, ConsistentRead: true }));
+      return result.Item ? kind.read(result.Item) : [];
     } catch (error) {
       throw new StoreUnavailableError('registry', `${what} could not be read`, { cause: error });
     }

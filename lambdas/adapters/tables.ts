@@ -19,25 +19,20 @@ export interface TableLayout {
 }
 
 /**
- * The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`), and the join allow-list the
- * deployment writes (`JOIN_ALLOW_LIST_KEY`, the list as JSON in `agencies`), and the global groups
- * (`GLOBAL_GROUPS_KEY`).
+ * The central registry: one item per joined agency (pk `AGENCY#<name>`, sk `ENTRY`), and the items the deployment
+ * and the operator write (`registry-items.ts`: the join allow-list, the global groups, the federated instances, the
+ * central key ring).
  */
 export const REGISTRY_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk' };
 
 /** Partition key of the items the deployment writes (allow-list, global groups, access policy); only it may write them. */
 export const CONFIG_PK = 'CONFIG';
 
-export const JOIN_ALLOW_LIST_KEY = { pk: CONFIG_PK, sk: 'JOIN-ALLOW-LIST' } as const;
-export const GLOBAL_GROUPS_KEY = { pk: CONFIG_PK, sk: 'GLOBAL-GROUPS' } as const;
-export const FEDERATED_INSTANCES_KEY = { pk: CONFIG_PK, sk: 'FEDERATED-INSTANCES' } as const;
-
 /**
  * Partition key of the key-ring items the operator writes when rotating keys (`sild keys rotate`): in the registry
  * the central key ring, in a gateway's table its signing keys. The functions only read them.
  */
 export const KEYS_PK = 'KEYS';
-export const CENTRAL_KEYS_KEY = { pk: KEYS_PK, sk: 'CENTRAL' } as const;
 export const GATEWAY_KEYS_KEY = { pk: KEYS_PK, sk: 'SIGNING' } as const;
 
 /** The central key rotation chain in the registry: records the central function appends when the key ring switches. */
@@ -56,23 +51,6 @@ const instancePrefix = (instance?: string) => (instance === undefined ? '' : `${
 export const latestConfigurationKey = (instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}LATEST` });
 export const keySetConfigurationKey = (keySetId: string, instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}KEYSET#${keySetId}` });
 export const keySetPrefix = (instance?: string) => `${instancePrefix(instance)}KEYSET#`;
-
-/** The global-groups item (the groups as JSON in `groups`), in DynamoDB's attribute-value form. */
-export const globalGroupsItem = (groups: readonly object[]) => ({ pk: { S: GLOBAL_GROUPS_KEY.pk }, sk: { S: GLOBAL_GROUPS_KEY.sk }, groups: { S: JSON.stringify(groups) } });
-
-/** The federated-instances item (the list as JSON in `instances`), in DynamoDB's attribute-value form. */
-export const federatedInstancesItem = (instances: readonly object[]) => ({
-  pk: { S: FEDERATED_INSTANCES_KEY.pk },
-  sk: { S: FEDERATED_INSTANCES_KEY.sk },
-  instances: { S: JSON.stringify(instances) },
-});
-
-/** The allow-list item, in DynamoDB's attribute-value form (what the stack's custom resource and the local runtime put). */
-export const joinAllowListItem = (agencies: readonly { name: string; account: string; member: string }[]) => ({
-  pk: { S: JOIN_ALLOW_LIST_KEY.pk },
-  sk: { S: JOIN_ALLOW_LIST_KEY.sk },
-  agencies: { S: JSON.stringify(agencies) },
-});
 
 /** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */
 export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey: 'sealWindow', include: ['recordHash', 'loggedAt'] };

@@ -7,7 +7,8 @@
 import { Annotations, CfnOutput, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, federatedInstancesItem, globalGroupsItem, joinAllowListItem, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
+import { FEDERATED_INSTANCES_ITEM, GLOBAL_GROUPS_ITEM, JOIN_ALLOW_LIST_ITEM } from '../../lambdas/adapters/registry-items';
+import { CENTRAL_KEY_CHAIN_KEY, CONFIG_PK, COUNTER_PK, KEYS_PK, REGISTRY_TABLE } from '../../lambdas/adapters/tables';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { centralEnvironment } from '../../lambdas/deployment-contract';
@@ -117,20 +118,20 @@ export class SildCentral extends Construct {
     // environment: it grows with the ecosystem. `cdk diff Sild-<instance>-Central` shows it in this resource's parameters.
     new TableItem(this, 'JoinAllowList', {
       table: this.registry,
-      item: joinAllowListItem(joinAllowList(config)),
+      item: JOIN_ALLOW_LIST_ITEM.write(joinAllowList(config)),
       resourceType: 'Custom::SildJoinAllowList',
       physicalId: `${config.instance}-join-allow-list`,
     });
     new TableItem(this, 'GlobalGroups', {
       table: this.registry,
-      item: globalGroupsItem(globalGroups(config)),
+      item: GLOBAL_GROUPS_ITEM.write(globalGroups(config)),
       resourceType: 'Custom::SildGlobalGroups',
       physicalId: `${config.instance}-global-groups`,
     });
     // The federated instances and the anchors trusted for them: a federation change shows in this stack's diff only.
     new TableItem(this, 'FederatedInstances', {
       table: this.registry,
-      item: federatedInstancesItem(federatedInstances(config)),
+      item: FEDERATED_INSTANCES_ITEM.write(federatedInstances(config)),
       resourceType: 'Custom::SildFederatedInstances',
       physicalId: `${config.instance}-federated-instances`,
     });
