@@ -11,7 +11,8 @@
  */
 import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { writeFileSync } from 'node:fs';
-import type { DynamoDbGatewayKeys, GatewayKeys } from '../lambdas/adapters/dynamodb-gateway-keys';
+import type { DynamoDbGatewayKeys } from '../lambdas/adapters/dynamodb-gateway-keys';
+import type { GatewayKeys } from '../lambdas/adapters/gateway-items';
 import type { DynamoDbRegistry } from '../lambdas/adapters/dynamodb-registry';
 import { KmsSigner } from '../lambdas/adapters/kms-signer';
 import { signJoinRequest, joinRequestFor, type GatewayRegistration, type JoinRequest } from '../lambdas/core/central/join-request';

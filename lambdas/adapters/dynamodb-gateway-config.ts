@@ -8,7 +8,8 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '../core/exchange/settings';
 import { StoreUnavailableError } from '../core/kernel/ports';
 import type { GatewayConfigStore, ServiceDescriptions } from '../core/exchange/ports';
-import { ACCESS_POLICY_KEY, accessPolicyItem, serviceDescriptionItem, serviceDescriptionKey } from './tables';
+import { ACCESS_POLICY_ITEM, serviceDescriptionItem } from './gateway-items';
+import type { ItemKey, StoredItem } from './item-kind';
 
 export class DynamoDbGatewayConfig implements GatewayConfigStore, ServiceDescriptions {
   constructor(
@@ -18,17 +19,18 @@ export class DynamoDbGatewayConfig implements GatewayConfigStore, ServiceDescrip
 
   /** The access policy the deployment wrote; none written means no rights (deny all). */
   async accessPolicy(): Promise<AccessPolicy> {
-    const item = await this.item(ACCESS_POLICY_KEY, 'The access policy');
-    return accessPolicySchema.parse(item ? JSON.parse(String(item.policy)) : { accessRights: [] });
+    const item = await this.item(ACCESS_POLICY_ITEM.key, 'The access policy');
+    return item ? ACCESS_POLICY_ITEM.read(item) : accessPolicySchema.parse({ accessRights: [] });
   }
 
   /** A service's OpenAPI description the deployment wrote; undefined when it has none. */
   async get(subsystem: string, code: string): Promise<unknown | undefined> {
-    const item = await this.item(serviceDescriptionKey(subsystem, code), `The description of ${subsystem}/${code}`);
-    return item ? JSON.parse(String(item.document)) : undefined;
+    const description = serviceDescriptionItem(subsystem, code);
+    const item = await this.item(description.key, `The description of ${subsystem}/${code}`);
+    return item ? description.read(item) : undefined;
   }
 
-  private async item(key: { pk: string; sk: string }, what: string): Promise<Record<string, unknown> | undefined> {
+  private async item(key: ItemKey, what: string): Promise<StoredItem | undefined> {
     try {
       return (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item;
     } catch (error) {
@@ -38,11 +40,11 @@ export class DynamoDbGatewayConfig implements GatewayConfigStore, ServiceDescrip
 
   /** Writes a service description (the local runtime; in AWS the agency stack puts the same item). */
   async putServiceDescription(subsystem: string, code: string, document: unknown): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: serviceDescriptionItem(subsystem, code, document) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: serviceDescriptionItem(subsystem, code).write(document) }));
   }
 
   /** Writes the access policy (the local runtime; in AWS the agency stack's custom resource puts the same item). */
   async putAccessPolicy(policy: AccessPolicyInput): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: accessPolicyItem(policy) }));
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: ACCESS_POLICY_ITEM.write(policy) }));
   }
 }

@@ -33,7 +33,6 @@ export const CONFIG_PK = 'CONFIG';
  * the central key ring, in a gateway's table its signing keys. The functions only read them.
  */
 export const KEYS_PK = 'KEYS';
-export const GATEWAY_KEYS_KEY = { pk: KEYS_PK, sk: 'SIGNING' } as const;
 
 /** The central key rotation chain in the registry: records the central function appends when the key ring switches. */
 export const CENTRAL_KEY_CHAIN_KEY = { pk: 'CHAIN', sk: 'CENTRAL-KEY-ROTATIONS' } as const;
@@ -55,27 +54,13 @@ export const keySetPrefix = (instance?: string) => `${instancePrefix(instance)}K
 /** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */
 export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey: 'sealWindow', include: ['recordHash', 'loggedAt'] };
 
-/**
- * A gateway's message log: records under pk `<client> <X-Road-Id>`, sk `<side>#<direction>` (the conditional put
- * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded; the
- * access policy under `ACCESS_POLICY_KEY`.
- */
 /** Partition key of the seals; only the sealer may write them. */
 export const SEAL_PK = 'SEAL';
 
-/** Where the deployment writes a gateway's access policy in its own table (the policy as JSON in `policy`). */
-export const ACCESS_POLICY_KEY = { pk: CONFIG_PK, sk: 'ACCESS-POLICY' } as const;
-
-/** Where the deployment writes a service's OpenAPI description (the document as JSON in `document`). */
-export const serviceDescriptionKey = (subsystem: string, code: string) => ({ pk: CONFIG_PK, sk: `OPENAPI#${subsystem}/${code}` });
-
-/** A service-description item, in DynamoDB's attribute-value form. */
-export const serviceDescriptionItem = (subsystem: string, code: string, document: unknown) => {
-  const key = serviceDescriptionKey(subsystem, code);
-  return { pk: { S: key.pk }, sk: { S: key.sk }, document: { S: JSON.stringify(document) } };
-};
-
-/** The access-policy item, in DynamoDB's attribute-value form (what the agency stack and the local runtime put). */
-export const accessPolicyItem = (policy: object) => ({ pk: { S: ACCESS_POLICY_KEY.pk }, sk: { S: ACCESS_POLICY_KEY.sk }, policy: { S: JSON.stringify(policy) } });
-
+/**
+ * A gateway's message log: records under pk `<client> <X-Road-Id>`, sk `<side>#<direction>` (the conditional put
+ * on this key is what rejects a replayed X-Road-Id); seals under pk `SEAL`, sk = first window, zero-padded; the items
+ * the deployment and the operator write (`gateway-items.ts`: the access policy, the service descriptions, the
+ * signing key ring).
+ */
 export const MESSAGE_LOG_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt', indexes: [SEAL_INDEX] };

@@ -14,7 +14,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { accessPolicyItem, MESSAGE_LOG_TABLE, serviceDescriptionItem } from '../../lambdas/adapters/tables';
+import { ACCESS_POLICY_ITEM, serviceDescriptionItem } from '../../lambdas/adapters/gateway-items';
+import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
 import { parseGatewaySettings } from '../../lambdas/core/exchange/settings';
 import { gatewayParty } from '../config/concurrency-plan';
 import { isLoopbackHost } from '../../lambdas/core/kernel/network-addresses';
@@ -136,7 +137,7 @@ export class SildGateway extends Construct {
     const policy = accessPolicy(gateway);
     const policyItem = new TableItem(this, 'AccessPolicy', {
       table: this.messageLog,
-      item: accessPolicyItem(policy),
+      item: ACCESS_POLICY_ITEM.write(policy),
       review: accessPolicyReview(policy),
       resourceType: 'Custom::SildAccessPolicy',
       physicalId: `${gateway.instance}-${gateway.name}-access-policy`,
@@ -147,7 +148,7 @@ export class SildGateway extends Construct {
     for (const { subsystem, code, document } of serviceDescriptions(gateway)) {
       new TableItem(this, `ServiceDescription-${subsystem}-${code}`, {
         table: this.messageLog,
-        item: serviceDescriptionItem(subsystem, code, document),
+        item: serviceDescriptionItem(subsystem, code).write(document),
         resourceType: 'Custom::SildServiceDescription',
         physicalId: `${gateway.instance}-${gateway.name}-openapi-${subsystem}-${code}`,
       });
