@@ -108,27 +108,33 @@ export function readCentralDeployment(env: Environment): CentralDeployment<Centr
   };
 }
 
+const nonEmpty = z.string().min(1);
+
 /**
  * The properties of the registration custom resource (`Custom::SildGatewayRegistration`), which the agency stack
- * writes and the registrar function reads: exactly what the join carries — what the central publishes about the
- * gateway (`GatewayRegistration`), its provider URL and keys — and where the central is. CloudFormation re-runs the
- * join (an Update) when one of them changes and only then, so a change of a backend, of maintenance mode or of any
- * other gateway setting deploys without the central. CloudFormation passes scalars as strings and lists as lists.
+ * writes (`registrationProperties`) and the registrar function reads (`readRegistrationProperties`): exactly what the
+ * join carries — what the central publishes about the gateway (`GatewayRegistration`), its provider URL and keys —
+ * and where the central is. CloudFormation re-runs the join (an Update) when one of them changes and only then, so a
+ * change of a backend, of maintenance mode or of any other gateway setting deploys without the central.
+ * CloudFormation passes scalars as strings and lists as lists.
  */
-export interface RegistrationProperties {
-  readonly Agency: string;
-  readonly MemberId: string;
-  readonly GatewayId: string;
-  readonly Subsystems: readonly string[];
-  /** `SUBSYSTEM/CODE` of each offered service (one line each in `cdk diff`). */
-  readonly Services: readonly string[];
-  readonly ProviderUrl: string;
-  readonly SigningKeyId: string;
+const registrationPropertiesSchema = z.object({
+  Agency: nonEmpty,
+  MemberId: nonEmpty,
+  GatewayId: nonEmpty,
+  Subsystems: z.array(nonEmpty).min(1),
+  /** `SUBSYSTEM/CODE` of each offered service (one line each in `cdk diff`). CloudFormation may leave out an empty list. */
+  Services: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/CODE')).default([]),
+  ProviderUrl: nonEmpty,
+  SigningKeyId: nonEmpty,
   /** Every key to register, comma-separated, while a rotation publishes more than one. @default - SigningKeyId alone */
-  readonly PublishedKeyIds?: string;
-  readonly CentralUrl: string;
-  readonly CentralRegion: string;
-}
+  PublishedKeyIds: z.string().optional(),
+  CentralUrl: nonEmpty,
+  CentralRegion: nonEmpty,
+});
+
+/** The registration resource's properties, as the construct writes them and the registrar reads them: one schema. */
+export type RegistrationProperties = Readonly<z.output<typeof registrationPropertiesSchema>>;
 
 /** A registration as deployed: what the join says, with which keys, to which central. Values may be CDK tokens. */
 export interface RegistrationDeployment {
@@ -157,21 +163,6 @@ export function registrationProperties(deployment: RegistrationDeployment): Regi
     CentralRegion: deployment.centralRegion,
   };
 }
-
-const nonEmpty = z.string().min(1);
-const registrationPropertiesSchema = z.object({
-  Agency: nonEmpty,
-  MemberId: nonEmpty,
-  GatewayId: nonEmpty,
-  Subsystems: z.array(nonEmpty).min(1),
-  // CloudFormation may leave out an empty list.
-  Services: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/CODE')).default([]),
-  ProviderUrl: nonEmpty,
-  SigningKeyId: nonEmpty,
-  PublishedKeyIds: z.string().optional(),
-  CentralUrl: nonEmpty,
-  CentralRegion: nonEmpty,
-});
 
 /**
  * The properties templates wrote before this contract: the whole settings JSON (`Settings`) instead of the ids. A

@@ -1,4 +1,4 @@
-import { CENTRAL_ENVIRONMENT, centralEnvironment, GATEWAY_ENVIRONMENT, gatewayEnvironment, readCentralDeployment, readGatewayDeployment } from '../../lambdas/deployment-contract';
+import { CENTRAL_ENVIRONMENT, centralEnvironment, GATEWAY_ENVIRONMENT, gatewayEnvironment, readCentralDeployment, readGatewayDeployment, readRegistrationProperties, registrationProperties } from '../../lambdas/deployment-contract';
 
 const settings = {
   instance: 'DEV',
@@ -44,5 +44,15 @@ describe('the deployment contract', () => {
     expect(() => readGatewayDeployment({ ...env, [GATEWAY_ENVIRONMENT.signingKey]: 'arn:aws:kms:eu-north-1:222222222222:key/3' })).toThrow(/SILD_PUBLISHED_KEY_IDS must list the signing key/);
     const central = centralEnvironment({ settings: { instance: 'DEV', memberClasses: ['GOV'] }, signingKeyId: 'new', publishedKeyIds: ['old', 'new'], registryTable: 'registry', configurationBucket: 'bucket' });
     expect(readCentralDeployment(central).publishedKeyIds).toEqual(['old', 'new']);
+  });
+
+  test('the registration resource reads back the registration the agency stack deployed, as CloudFormation passes its properties', () => {
+    const registration = { agency: 'population-registry', member: 'DEV/GOV/70000001', gatewayId: 'DEV/GOV/70000001/population-registry', subsystems: ['population'], services: [{ subsystem: 'population', code: 'persons' }] };
+    const deployed = { registration, providerUrl: 'https://provider.example/prod/', signingKeyId: 'key/2', centralUrl: 'https://central.example/prod/', centralRegion: 'eu-north-1' };
+    // CloudFormation adds its ServiceToken beside the properties.
+    const passed = (properties: object) => ({ ServiceToken: 'arn:aws:lambda:eu-north-1:222222222222:function:framework', ...properties });
+    expect(readRegistrationProperties(passed(registrationProperties(deployed)))).toEqual({ ...deployed, publishedKeyIds: ['key/2'] });
+    const rotating = { ...deployed, publishedKeyIds: ['key/1', 'key/2'] };
+    expect(readRegistrationProperties(passed(registrationProperties(rotating)))).toEqual(rotating);
   });
 });
