@@ -33,7 +33,13 @@ module.exports = {
       severity: 'error',
       comment: 'The protocol core imports nothing from AWS, the adapters, the handlers or the deployment code.',
       from: { path: core },
-      to: { path: ['node_modules/(@aws-sdk|@smithy|aws-cdk-lib|constructs|@aws-lambda-powertools|aws-lambda)/', '^lambdas/(adapters|gateway|central)/', '^(lib|bin|cli)/'] },
+      to: {
+        path: [
+          'node_modules/(@aws-sdk|@smithy|aws-cdk-lib|constructs|@aws-lambda-powertools|aws-lambda)/',
+          '^lambdas/(adapters|gateway|central)/',
+          '^(lib|bin|cli)/',
+        ],
+      },
     },
     {
       name: 'exchange-through-the-protocol-seam',

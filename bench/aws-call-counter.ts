@@ -126,7 +126,10 @@ export class AwsCallCounter {
   /** Adds the counting middleware to a client (idempotent per client: the name is fixed). */
   install(client: MiddlewareClient, service: Service): void {
     client.middlewareStack.add(
-      (next: (args: { input: Record<string, unknown> }) => Promise<{ response?: { headers?: Record<string, string>; body?: unknown } }>, context: { commandName?: string }) =>
+      (
+        next: (args: { input: Record<string, unknown> }) => Promise<{ response?: { headers?: Record<string, string>; body?: unknown } }>,
+        context: { commandName?: string },
+      ) =>
         async (args: { input: Record<string, unknown> }) => {
           const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
           const entry = this.count(service, operation, args.input);
@@ -219,7 +222,19 @@ export interface CallSummary {
 }
 
 export function summarize(operations: Record<string, OperationCount> | undefined): CallSummary {
-  const summary: CallSummary = { kmsSign: 0, kmsOther: 0, dynamoWrites: 0, dynamoWriteUnits: 0, dynamoIndexWriteUnits: 0, dynamoItemBytes: 0, dynamoReads: 0, dynamoReadUnits: 0, s3Puts: 0, s3PutBytes: 0, byOperation: {} };
+  const summary: CallSummary = {
+    kmsSign: 0,
+    kmsOther: 0,
+    dynamoWrites: 0,
+    dynamoWriteUnits: 0,
+    dynamoIndexWriteUnits: 0,
+    dynamoItemBytes: 0,
+    dynamoReads: 0,
+    dynamoReadUnits: 0,
+    s3Puts: 0,
+    s3PutBytes: 0,
+    byOperation: {},
+  };
   let itemBytes = 0;
   for (const [key, count] of Object.entries(operations ?? {})) {
     const [service, operation] = key.split(':');

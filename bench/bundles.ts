@@ -68,11 +68,20 @@ function functionEnvironments(): Record<string, Record<string, string>> {
   const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
   const agency = config.agencies[0];
   const keyArn = 'arn:aws:kms:eu-north-1:222222222222:key/00000000-0000-4000-8000-000000000000';
-  const lambda = { AWS_REGION: 'eu-north-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' };
+  const lambda = {
+    AWS_REGION: 'eu-north-1',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  };
   const gateway = {
     ...lambda,
     ...gatewayEnvironment({
-      settings: gatewaySettings(gatewayConfigOf(config, agency), { centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod', anchorPublicKey }),
+      settings: gatewaySettings(gatewayConfigOf(config, agency), {
+        centralUrl: 'https://abc123defg.execute-api.eu-north-1.amazonaws.com/prod',
+        anchorPublicKey,
+      }),
       signingKeyId: keyArn,
       messageLogTable: 'sild-population-registry-message-log',
       logRetentionDays: agency.logRetentionDays,
@@ -80,7 +89,15 @@ function functionEnvironments(): Record<string, Record<string, string>> {
     }),
   };
   return {
-    central: { ...lambda, ...centralEnvironment({ settings: centralSettings(centralConfigOf(config)), signingKeyId: keyArn, registryTable: 'sild-registry', configurationBucket: 'sild-central-globalconf' }) },
+    central: {
+      ...lambda,
+      ...centralEnvironment({
+        settings: centralSettings(centralConfigOf(config)),
+        signingKeyId: keyArn,
+        registryTable: 'sild-registry',
+        configurationBucket: 'sild-central-globalconf',
+      }),
+    },
     consumer: gateway,
     provider: gateway,
     registrar: lambda,
@@ -92,8 +109,18 @@ export function bundleEntries(): BundleEntry[] {
   const entries: BundleEntry[] = [
     { name: 'central', entry: 'lambdas/central/index.ts', env: env.central, firstEvent: restEvent('GET', '/globalconf') },
     { name: 'consumer', entry: 'lambdas/gateway/consumer.ts', env: env.consumer, firstEvent: httpApiEvent('GET', '/health') },
-    { name: 'provider', entry: 'lambdas/gateway/provider.ts', env: env.provider, firstEvent: restEvent('GET', '/r1/DEV/GOV/70000001/population/persons/123') },
-    { name: 'sealer', entry: 'lambdas/gateway/sealer.ts', env: env.provider, firstEvent: { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} } },
+    {
+      name: 'provider',
+      entry: 'lambdas/gateway/provider.ts',
+      env: env.provider,
+      firstEvent: restEvent('GET', '/r1/DEV/GOV/70000001/population/persons/123'),
+    },
+    {
+      name: 'sealer',
+      entry: 'lambdas/gateway/sealer.ts',
+      env: env.provider,
+      firstEvent: { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+    },
     { name: 'registrar', entry: 'lambdas/gateway/registrar-resource.ts', env: env.registrar },
   ];
   return entries.filter((entry) => existsSync(join(REPO_ROOT, entry.entry)));
@@ -106,7 +133,13 @@ function outputOf(metafile: Metafile, outfile: string) {
 /** The external modules (the AWS SDK) a bundle requires at run time. */
 function externalsOf(metafile: Metafile, outfile: string): string[] {
   const output = outputOf(metafile, outfile);
-  return [...new Set((output?.imports ?? []).filter((entry) => entry.external && (entry.path.startsWith('@aws-sdk/') || entry.path.startsWith('@smithy/'))).map((entry) => entry.path))].sort();
+  return [
+    ...new Set(
+      (output?.imports ?? [])
+        .filter((entry) => entry.external && (entry.path.startsWith('@aws-sdk/') || entry.path.startsWith('@smithy/')))
+        .map((entry) => entry.path),
+    ),
+  ].sort();
 }
 
 /** Output bytes by package (node_modules/<pkg>) or by source folder. */
@@ -150,16 +183,43 @@ function refusing(env: Record<string, string>): Record<string, string> {
     ...env,
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     AWS_MAX_ATTEMPTS: '1',
-    ...(settings ? { [GATEWAY_ENVIRONMENT.settings]: JSON.stringify({ ...JSON.parse(settings), centralUrl: 'https://127.0.0.1:9/prod', globalConfSources: [] }) } : {}),
+    ...(settings
+      ? { [GATEWAY_ENVIRONMENT.settings]: JSON.stringify({ ...JSON.parse(settings), centralUrl: 'https://127.0.0.1:9/prod', globalConfSources: [] }) }
+      : {}),
   };
 }
 
 function restEvent(method: string, path: string): unknown {
-  return { httpMethod: method, path, resource: '/{proxy+}', headers: {}, multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null, pathParameters: null, stageVariables: null, body: null, isBase64Encoded: false, requestContext: { requestId: 'bench', identity: {}, path: `/prod${path}`, stage: 'prod' } };
+  return {
+    httpMethod: method,
+    path,
+    resource: '/{proxy+}',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'bench', identity: {}, path: `/prod${path}`, stage: 'prod' },
+  };
 }
 
 function httpApiEvent(method: string, path: string): unknown {
-  return { version: '2.0', routeKey: 'ANY /{proxy+}', rawPath: path, rawQueryString: '', headers: {}, isBase64Encoded: false, requestContext: { requestId: 'bench', http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, stage: '$default' } };
+  return {
+    version: '2.0',
+    routeKey: 'ANY /{proxy+}',
+    rawPath: path,
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'bench',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      stage: '$default',
+    },
+  };
 }
 
 /** Times requiring the modules named in argv (comma-separated). */
@@ -214,7 +274,8 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
       const sdkOnly: number[] = [];
       const firstCall: number[] = [];
       for (let index = 0; index < runs; index += 1) {
-        if (entry.firstEvent) firstCall.push(await initOnce(outfile, { ...refusing(entry.env), BENCH_EVENT: JSON.stringify(entry.firstEvent) }, true, FIRST_CALL_SCRIPT));
+        if (entry.firstEvent)
+          firstCall.push(await initOnce(outfile, { ...refusing(entry.env), BENCH_EVENT: JSON.stringify(entry.firstEvent) }, true, FIRST_CALL_SCRIPT));
         withMaps.push(await initOnce(outfile, entry.env, true));
         withoutMaps.push(await initOnce(outfile, entry.env, false));
         sdkOnly.push(await initOnce(externals.join(','), entry.env, false, SDK_SCRIPT));

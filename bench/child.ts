@@ -108,14 +108,20 @@ function captureStderr(child: ChildProcess): () => StderrSummary {
   let lines = 0;
   createInterface({ input: child.stderr! }).on('line', (line) => {
     lines += 1;
-    const shape = line.replace(/"timestamp":"[^"]*"/g, '"timestamp":"…"').replace(/\d+/g, '#').slice(0, 300);
+    const shape = line
+      .replace(/"timestamp":"[^"]*"/g, '"timestamp":"…"')
+      .replace(/\d+/g, '#')
+      .slice(0, 300);
     counts.set(shape, (counts.get(shape) ?? 0) + 1);
     tail.push(line);
     if (tail.length > 20) tail.shift();
   });
   return () => ({
     lines,
-    top: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([line, count]) => ({ line, count })),
+    top: [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([line, count]) => ({ line, count })),
     tail: [...tail],
   });
 }
@@ -186,7 +192,10 @@ export function forkIpcChild(entry: string, options: ForkOptions = {}): IpcChild
 }
 
 /** Child side of `forkIpcChild`: answers requests by type; exits when the parent disconnects. */
-export function serveRequests(handlers: Record<string, (payload: unknown) => Promise<unknown> | unknown>, onDisconnect: () => Promise<void> | void): void {
+export function serveRequests(
+  handlers: Record<string, (payload: unknown) => Promise<unknown> | unknown>,
+  onDisconnect: () => Promise<void> | void,
+): void {
   if (!process.send) throw new Error('This entry runs as a child of bench/run.ts (no IPC channel)');
   const reply = (message: Reply) => process.send!(message);
   process.on('message', async (message: { id: number; type: string; payload?: unknown }) => {

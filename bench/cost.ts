@@ -60,7 +60,15 @@ export function costPerMillion(inputs: CostInputs): CostBreakdown {
   const kms = (inputs.kmsSignPerMessage + inputs.kmsOtherPerMessage) * PRICES.kmsEccRequest * MILLION;
   const dynamoWrites = inputs.dynamoWriteUnitsPerMessage * PRICES.dynamoWriteUnit * MILLION;
   const dynamoReads = inputs.dynamoReadUnitsPerMessage * PRICES.dynamoReadUnit * MILLION;
-  return { apiGateway, lambdaRequests, lambdaCompute, kms, dynamoWrites, dynamoReads, total: apiGateway + lambdaRequests + lambdaCompute + kms + dynamoWrites + dynamoReads };
+  return {
+    apiGateway,
+    lambdaRequests,
+    lambdaCompute,
+    kms,
+    dynamoWrites,
+    dynamoReads,
+    total: apiGateway + lambdaRequests + lambdaCompute + kms + dynamoWrites + dynamoReads,
+  };
 }
 
 /**

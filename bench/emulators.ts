@@ -28,7 +28,12 @@ async function main(): Promise<void> {
   // The account only appears in the KMS key ARNs.
   const account = option('--account') ?? '111111111111';
   // No fault-injection proxy: the benchmark measures the path Lambda would take, without an extra hop.
-  const emulators: Emulators = await startEmulators({ stateDir: stateDir && resolve(stateDir), region: LOCAL_REGION, account, faultInjection: false });
+  const emulators: Emulators = await startEmulators({
+    stateDir: stateDir && resolve(stateDir),
+    region: LOCAL_REGION,
+    account,
+    faultInjection: false,
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -172,7 +172,8 @@ async function cpuPerCall(count: number, call: (index: number) => Promise<unknow
 /** The unit costs an exchange is made of, on the same clients and emulators (a throw-away key and table). */
 async function calibrate(running: LocalEcosystem, url: string, count = 200): Promise<Calibration> {
   const { kms, dynamodb } = running.clients;
-  const keyId = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'benchmark calibration' }))).KeyMetadata!.KeyId!;
+  const keyId = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'benchmark calibration' })))
+    .KeyMetadata!.KeyId!;
   const table = 'sild-bench-calibration';
   await ensureTable(dynamodb as never, table, REGISTRY_TABLE);
   const manifest = Buffer.alloc(600, 'm');
@@ -181,12 +182,26 @@ async function calibrate(running: LocalEcosystem, url: string, count = 200): Pro
   // The message log's own SDK-less writer (ADR 0009), on its own connection like the SDK client above.
   const bare = new DynamoDbPutItemClient({ endpoint: running.emulatorEndpoints.dynamodbUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
-    kmsSignCpuMs: await cpuPerCall(count, () => kms.send(new SignCommand({ KeyId: keyId, Message: manifest, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))),
+    kmsSignCpuMs: await cpuPerCall(count, () =>
+      kms.send(new SignCommand({ KeyId: keyId, Message: manifest, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })),
+    ),
     dynamoPutCpuMs: await cpuPerCall(count, (index) =>
-      dynamodb.send(new PutCommand({ TableName: table, Item: { pk: `${run}#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      dynamodb.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `${run}#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     ),
     fetchCpuMs: await cpuPerCall(count, () => http.send({ method: 'GET', url, headers: {}, body: Buffer.alloc(0), timeoutMs: 10_000 })),
-    bareDynamoPutCpuMs: await cpuPerCall(count, (index) => bare.putItem({ TableName: table, Item: { pk: `${run}#bare#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    bareDynamoPutCpuMs: await cpuPerCall(count, (index) =>
+      bare.putItem({
+        TableName: table,
+        Item: { pk: `${run}#bare#${index}`, sk: 'consumer#request', padding: 'p'.repeat(900), loggedAt: new Date().toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
   };
 }
 

@@ -10,7 +10,16 @@ import { EmfOperationalMonitor } from '../lambdas/adapters/emf-operational-monit
 import { headersOf, type HttpRequest, type HttpResponse } from '../lambdas/core/kernel/http';
 import { MessageTimer, opmonRecord } from '../lambdas/core/exchange/opmon';
 import { restProtocol } from '../lambdas/core/exchange/protocols/rest/protocol';
-import { allInCostPerMillion, costPerMillion, DEPLOYMENT_MODES, type AllInBreakdown, type AllInInputs, type CostBreakdown, type CostInputs, type DeploymentMode } from './cost';
+import {
+  allInCostPerMillion,
+  costPerMillion,
+  DEPLOYMENT_MODES,
+  type AllInBreakdown,
+  type AllInInputs,
+  type CostBreakdown,
+  type CostInputs,
+  type DeploymentMode,
+} from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
 import { BUNDLE_TARGET } from '../lib/constructs/sild-function';
@@ -133,7 +142,10 @@ export function costReport(scenarios: readonly ScenarioResult[], overall?: Excha
   });
   const allInSmall = allInOf(counts, wallMs(durations));
   return {
-    allIn: Object.fromEntries(Object.keys(DEPLOYMENT_MODES).map((mode) => [mode, allInCostPerMillion(allInSmall, mode as DeploymentMode)])) as Record<DeploymentMode, AllInBreakdown>,
+    allIn: Object.fromEntries(Object.keys(DEPLOYMENT_MODES).map((mode) => [mode, allInCostPerMillion(allInSmall, mode as DeploymentMode)])) as Record<
+      DeploymentMode,
+      AllInBreakdown
+    >,
     allIn64k: large && largeDurations ? allInCostPerMillion(allInOf(large, wallMs(largeDurations)), 'http') : undefined,
     assumptions: {
       scenario: `${counts.profile} backend (${counts.serviceMs} ms), small body: calls per message at concurrency ${counts.concurrency}, Lambda duration at concurrency ${durations.concurrency}`,
@@ -141,7 +153,8 @@ export function costReport(scenarios: readonly ScenarioResult[], overall?: Excha
       apiGateway: 'REST API, 2 requests per message (consumer API, provider API), $3.50/M',
       kms: `ECC_NIST_P256 requests $0.15/10k (Sign and any other per-message request)${overall ? `, amortized over the whole run (${overall.messages} messages)` : ''}`,
       dynamodb: 'on-demand, $0.625/M WRU (1 KB items, computed from the marshalled items), $0.125/M RRU',
-      excluded: 'central deployment, storage/PITR, CloudWatch Logs, data transfer, key-months, backends (the all-in table adds storage and PITR for 30 days of log retention, CloudWatch Logs and WAF)',
+      excluded:
+        'central deployment, storage/PITR, CloudWatch Logs, data transfer, key-months, backends (the all-in table adds storage and PITR for 30 days of log retention, CloudWatch Logs and WAF)',
       allIn: `stored: the written items of a message kept 30 days (+ PITR); logs: ${logBytesPerMessage} B per message (2 opmon EMF lines of ${emfBytes} B, Lambda START/END/REPORT, API access logs) kept 90 days; WAF $0.60/M on REST provider APIs; HTTP API $1.00/M, REST $3.50/M`,
     },
     inputs: headline,
@@ -187,7 +200,9 @@ export function headline(
     costPerMillionUsd64k: cost?.allIn64k?.total,
     maxBundleKb: bundles.length ? Math.max(...bundles.map((bundle) => bundle.kb)) : undefined,
     maxInitMs: bundles.length ? Math.max(...bundles.map((bundle) => bundle.initMs)) : undefined,
-    maxInitWithFirstCallMs: bundles.some((bundle) => bundle.initWithFirstCallMs !== undefined) ? Math.max(...bundles.map((bundle) => bundle.initWithFirstCallMs ?? 0)) : undefined,
+    maxInitWithFirstCallMs: bundles.some((bundle) => bundle.initWithFirstCallMs !== undefined)
+      ? Math.max(...bundles.map((bundle) => bundle.initWithFirstCallMs ?? 0))
+      : undefined,
     synth100Seconds: synth100?.seconds,
     synth100FailedAfterSeconds: synth100?.failedAfterSeconds,
   };
@@ -207,7 +222,8 @@ export function goalResults(figures: Headline): GoalResult[] {
     if (goal.metric === 'synth100Seconds' && measured === undefined && figures.synth100FailedAfterSeconds !== undefined) {
       return { metric: goal.metric, goal: goal.goal, met: false, note: `synth fails (after ${figures.synth100FailedAfterSeconds.toFixed(1)} s)` };
     }
-    const met = measured === undefined || Number.isNaN(measured) ? undefined : goal.direction === 'min' ? measured >= goal.target : measured <= goal.target;
+    const met =
+      measured === undefined || Number.isNaN(measured) ? undefined : goal.direction === 'min' ? measured >= goal.target : measured <= goal.target;
     return { metric: goal.metric, goal: goal.goal, measured, met };
   });
 }
@@ -247,7 +263,26 @@ export function printScenarios(scenarios: readonly ScenarioResult[], print: (lin
     String(scenario.direct.failed + scenario.layer.failed),
   ]);
   for (const line of table(
-    ['backend', 'body', 'conc', 'a req/s', 'a p50', 'a p99', 'b req/s', 'b p50', 'b p99', 'b/a', '+p50', 'gw CPU/msg', 'emu CPU/msg', 'Sign/msg', 'writes/msg', 'WRU/msg', 'front ms c+p', 'errors'],
+    [
+      'backend',
+      'body',
+      'conc',
+      'a req/s',
+      'a p50',
+      'a p99',
+      'b req/s',
+      'b p50',
+      'b p99',
+      'b/a',
+      '+p50',
+      'gw CPU/msg',
+      'emu CPU/msg',
+      'Sign/msg',
+      'writes/msg',
+      'WRU/msg',
+      'front ms c+p',
+      'errors',
+    ],
     rows,
     2,
   )) {
@@ -261,16 +296,23 @@ export function printCalls(scenarios: readonly ScenarioResult[], calibration: Ca
   const { calls } = main.gateway;
   print(`AWS calls by the gateways per message (${main.profile}, ${main.body}, concurrency ${main.concurrency}; ${main.gateway.messages} messages):`);
   for (const [operation, count] of Object.entries(calls.byOperation)) print(`  ${operation.padEnd(24)} ${count.toFixed(3)}`);
-  print(`  DynamoDB: ${fixed(calls.dynamoWriteUnits, 2)} write units per message (${fixed(calls.dynamoIndexWriteUnits, 2)} of them GSI), mean item ${fixed(calls.dynamoItemBytes, 0)} B; reads ${fixed(calls.dynamoReads, 3)}`);
+  print(
+    `  DynamoDB: ${fixed(calls.dynamoWriteUnits, 2)} write units per message (${fixed(calls.dynamoIndexWriteUnits, 2)} of them GSI), mean item ${fixed(calls.dynamoItemBytes, 0)} B; reads ${fixed(calls.dynamoReads, 3)}`,
+  );
   const central = Object.entries(main.gateway.centralCalls.byOperation);
-  print(`  central during the run (total, not per message): ${central.length ? central.map(([operation, count]) => `${operation} ${count}`).join(', ') : 'none'}`);
+  print(
+    `  central during the run (total, not per message): ${central.length ? central.map(([operation, count]) => `${operation} ${count}`).join(', ') : 'none'}`,
+  );
   // The calibration calls one thing at a time, so it is compared with the concurrency-1 run (under concurrency
   // the per-call CPU drops: event-loop turns and syscalls are shared).
   const sequential = find(scenarios, main.profile, main.body, 1);
   if (calibration && sequential) {
     const { calls: c1Calls, cpuMsPerMessage: total } = sequential.gateway;
     // The gateways write their log records without the SDK (ADR 0009): those writes cost the SDK-less figure.
-    const sdk = c1Calls.kmsSign * calibration.kmsSignCpuMs + c1Calls.kmsOther * calibration.kmsSignCpuMs + c1Calls.dynamoWrites * calibration.bareDynamoPutCpuMs;
+    const sdk =
+      c1Calls.kmsSign * calibration.kmsSignCpuMs +
+      c1Calls.kmsOther * calibration.kmsSignCpuMs +
+      c1Calls.dynamoWrites * calibration.bareDynamoPutCpuMs;
     const http = 2 * calibration.fetchCpuMs;
     const share = (part: number) => `${fixed(part)} ms (${fixed(Math.min(100, (100 * part) / total), 0)}%)`;
     print(
@@ -283,10 +325,25 @@ export function printCalls(scenarios: readonly ScenarioResult[], calibration: Ca
 /** The size of a real opmon EMF line: the core's record of a typical exchange, through the adapter. */
 function opmonLineBytes(): number {
   let bytes = 0;
-  const request: HttpRequest = { method: 'GET', rawPath: '/r1/DEV/GOV/70000001/population/persons/123', rawQuery: '', headers: headersOf([['x-road-client', 'DEV/GOV/70000002/tax-records']]), body: Buffer.alloc(0) };
-  const response: HttpResponse = { status: 200, headers: headersOf([['x-road-id', randomUUID()], ['x-road-request-id', randomUUID()]]), body: Buffer.alloc(82) };
+  const request: HttpRequest = {
+    method: 'GET',
+    rawPath: '/r1/DEV/GOV/70000001/population/persons/123',
+    rawQuery: '',
+    headers: headersOf([['x-road-client', 'DEV/GOV/70000002/tax-records']]),
+    body: Buffer.alloc(0),
+  };
+  const response: HttpResponse = {
+    status: 200,
+    headers: headersOf([
+      ['x-road-id', randomUUID()],
+      ['x-road-request-id', randomUUID()],
+    ]),
+    body: Buffer.alloc(82),
+  };
   const timer = new MessageTimer(Date.now);
-  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record(opmonRecord('Producer', 'DEV/GOV/70000001/population-registry', request, response, timer, Date.now(), restProtocol));
+  new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', (line) => (bytes = Buffer.byteLength(line) + 1)).record(
+    opmonRecord('Producer', 'DEV/GOV/70000001/population-registry', request, response, timer, Date.now(), restProtocol),
+  );
   return bytes;
 }
 
@@ -301,7 +358,23 @@ export function printCost(cost: CostReport | undefined, print: (line: string) =>
   ]);
   for (const line of table(['item', 'small body', 'CPU-time floor', '64 KB body'], rows)) print(`  ${line}`);
   print('  All in (+ storage and PITR, bodies in S3, CloudWatch Logs, WAF), per deployment mode:');
-  const allInRows = (['apiGateway', 'waf', 'lambdaRequests', 'lambdaCompute', 'kms', 'dynamoWrites', 'dynamoReads', 'dynamoStorage', 'dynamoPitr', 's3Requests', 's3Storage', 'logs', 'total'] as const).map((item) => [
+  const allInRows = (
+    [
+      'apiGateway',
+      'waf',
+      'lambdaRequests',
+      'lambdaCompute',
+      'kms',
+      'dynamoWrites',
+      'dynamoReads',
+      'dynamoStorage',
+      'dynamoPitr',
+      's3Requests',
+      's3Storage',
+      'logs',
+      'total',
+    ] as const
+  ).map((item) => [
     item,
     ...(Object.keys(DEPLOYMENT_MODES) as DeploymentMode[]).map((mode) => fixed(cost.allIn[mode][item])),
     fixed(cost.allIn64k?.[item]),
@@ -312,7 +385,9 @@ export function printCost(cost: CostReport | undefined, print: (line: string) =>
 
 export function printBundles(bundles: readonly BundleResult[], print: (line: string) => void): void {
   if (!bundles.length) return;
-  print(`Lambda bundles (esbuild as SildFunction: ${BUNDLE_TARGET}, cjs, minified, @aws-sdk/* external); init = require + handler construction, median:`);
+  print(
+    `Lambda bundles (esbuild as SildFunction: ${BUNDLE_TARGET}, cjs, minified, @aws-sdk/* external); init = require + handler construction, median:`,
+  );
   const rows = bundles.map((bundle) => [
     bundle.name,
     bundle.entry,
@@ -321,7 +396,10 @@ export function printBundles(bundles: readonly BundleResult[], print: (line: str
     fixed(bundle.initMsNoSourceMaps, 1),
     fixed(bundle.initWithFirstCallMs, 1),
     fixed(bundle.sdkRequireMs, 1),
-    bundle.topInputs.slice(0, 3).map((input) => `${input.input} ${input.kb} KB`).join(', '),
+    bundle.topInputs
+      .slice(0, 3)
+      .map((input) => `${input.input} ${input.kb} KB`)
+      .join(', '),
   ]);
   for (const line of table(['function', 'entry', 'KB', 'init ms', 'no maps', '+1st call', 'SDK only', 'largest inputs'], rows, 2)) print(`  ${line}`);
 }
@@ -330,7 +408,12 @@ export function printSynth(synth: readonly SynthResult[], print: (line: string) 
   if (!synth.length) return;
   print('cdk synth (the CDK CLI, generated configs; wall time):');
   for (const result of synth) {
-    const figure = result.seconds !== undefined ? `${result.seconds.toFixed(1)} s, ${result.stacks} stacks` : result.failedAfterSeconds !== undefined ? `FAILED after ${result.failedAfterSeconds.toFixed(1)} s` : 'not measured';
+    const figure =
+      result.seconds !== undefined
+        ? `${result.seconds.toFixed(1)} s, ${result.stacks} stacks`
+        : result.failedAfterSeconds !== undefined
+          ? `FAILED after ${result.failedAfterSeconds.toFixed(1)} s`
+          : 'not measured';
     print(`  ${String(result.agencies).padStart(3)} agencies: ${figure}${result.note ? ` — ${result.note}` : ''}`);
   }
 }
@@ -372,7 +455,15 @@ export function memoryChoices(scenarios: readonly ScenarioResult[], sizes: reado
   return sizes.map((memoryMb) => {
     const vcpu = memoryMb / 1769;
     const durationMs = waitMs + cpuMs / Math.min(1, vcpu);
-    const cost = costPerMillion({ kmsSignPerMessage: 0, kmsOtherPerMessage: 0, dynamoWriteUnitsPerMessage: 0, dynamoReadUnitsPerMessage: 0, lambdaMsPerMessage: durationMs, lambdaMemoryMb: memoryMb, apiRequestsPerMessage: 0 });
+    const cost = costPerMillion({
+      kmsSignPerMessage: 0,
+      kmsOtherPerMessage: 0,
+      dynamoWriteUnitsPerMessage: 0,
+      dynamoReadUnitsPerMessage: 0,
+      lambdaMsPerMessage: durationMs,
+      lambdaMemoryMb: memoryMb,
+      apiRequestsPerMessage: 0,
+    });
     return { memoryMb, vcpu, durationMs, lambdaUsdPerMillion: cost.lambdaRequests + cost.lambdaCompute };
   });
 }

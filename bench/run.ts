@@ -24,7 +24,19 @@ import type { BackendProfile } from './backend';
 import { measureBundles, type BundleResult } from './bundles';
 import { killChildrenOnSignals, type StderrSummary } from './child';
 import { RESULTS_FILE } from './paths';
-import { costReport, goalResults, headline, memoryChoices, printMemoryChoices, printBundles, printCalls, printCost, printGoals, printScenarios, printSynth } from './report';
+import {
+  costReport,
+  goalResults,
+  headline,
+  memoryChoices,
+  printMemoryChoices,
+  printBundles,
+  printCalls,
+  printCost,
+  printGoals,
+  printScenarios,
+  printSynth,
+} from './report';
 import type { Calibration } from './gateway-process';
 import { runExchangeScenarios, type BodyKind, type ExchangeResults, type ScenarioResult } from './scenarios';
 import { synthUnavailableReason, timeSynth, type SynthResult } from './synth';
@@ -104,10 +116,15 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = process.hrtime.bigint();
   const loadStart = loadavg();
-  print(`Sild benchmark (${options.quick ? 'quick' : 'full'}): ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadStart.map((value) => value.toFixed(2)).join(' ')}`);
-  if (loadStart[0] > 0.5 * cpus().length) print(`  note: the machine is busy (load ${loadStart[0].toFixed(2)}); figures are noisier and lower than on an idle machine`);
+  print(
+    `Sild benchmark (${options.quick ? 'quick' : 'full'}): ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadStart.map((value) => value.toFixed(2)).join(' ')}`,
+  );
+  if (loadStart[0] > 0.5 * cpus().length)
+    print(`  note: the machine is busy (load ${loadStart[0].toFixed(2)}); figures are noisier and lower than on an idle machine`);
   const speed = machineSpeed();
-  print(`  machine speed: SHA-256 of 1 KB ${speed.sha256UsPerKb.toFixed(2)} µs, JSON round trip of a 1 KB object ${speed.jsonUsPerKb.toFixed(2)} µs (compare runs across machines with these)`);
+  print(
+    `  machine speed: SHA-256 of 1 KB ${speed.sha256UsPerKb.toFixed(2)} µs, JSON round trip of a 1 KB object ${speed.jsonUsPerKb.toFixed(2)} µs (compare runs across machines with these)`,
+  );
 
   let scenarios: ScenarioResult[] = [];
   let calibration: Calibration | undefined;
@@ -117,9 +134,20 @@ async function main(): Promise<void> {
   if (options.load) {
     const profiles: BackendProfile[] = options.profiles.map((name) => ({ name, serviceMs: name === 'instant' ? 0 : options.serviceMs }));
     const { bodies, concurrencies } = options;
-    print(`\n[1/3] Exchange: ${profiles.length} backends × ${bodies.length} bodies × concurrency ${concurrencies.join(', ')} × ${options.rounds} rounds of (direct, layer), ${options.seconds} s each (+${options.warmupSeconds} s warm-up); figures are medians, [min–max] beside`);
+    print(
+      `\n[1/3] Exchange: ${profiles.length} backends × ${bodies.length} bodies × concurrency ${concurrencies.join(', ')} × ${options.rounds} rounds of (direct, layer), ${options.seconds} s each (+${options.warmupSeconds} s warm-up); figures are medians, [min–max] beside`,
+    );
     const phase = process.hrtime.bigint();
-    ({ scenarios, calibration, calibrationWarm, gatewayStderr, overall } = await runExchangeScenarios({ profiles, bodies, concurrencies, seconds: options.seconds, warmupSeconds: options.warmupSeconds, rounds: options.rounds, gatewayCpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir), log: print }));
+    ({ scenarios, calibration, calibrationWarm, gatewayStderr, overall } = await runExchangeScenarios({
+      profiles,
+      bodies,
+      concurrencies,
+      seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
+      rounds: options.rounds,
+      gatewayCpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir),
+      log: print,
+    }));
     print(`  (${elapsed(phase).toFixed(0)} s)`);
   }
 
@@ -139,7 +167,9 @@ async function main(): Promise<void> {
     for (const size of options.synthSizes) {
       const result = await timeSynth(size, 300_000);
       synth.push(result);
-      print(`  ${size} agencies: ${result.seconds !== undefined ? `${result.seconds.toFixed(1)} s` : result.failedAfterSeconds !== undefined ? `failed after ${result.failedAfterSeconds.toFixed(1)} s` : 'not measured'}`);
+      print(
+        `  ${size} agencies: ${result.seconds !== undefined ? `${result.seconds.toFixed(1)} s` : result.failedAfterSeconds !== undefined ? `failed after ${result.failedAfterSeconds.toFixed(1)} s` : 'not measured'}`,
+      );
       if (unavailable) break;
     }
   }
@@ -156,7 +186,9 @@ async function main(): Promise<void> {
     // Steady state: the SDK's and fetch's cost per call once warm (the cold figures overstate them).
     printCalls(scenarios, calibrationWarm ?? calibration, print);
     if (overall) {
-      const operations = Object.entries(overall.calls.byOperation).map(([operation, count]) => `${operation} ${count.toFixed(4)}`).join(', ');
+      const operations = Object.entries(overall.calls.byOperation)
+        .map(([operation, count]) => `${operation} ${count.toFixed(4)}`)
+        .join(', ');
       print(`  whole run (${overall.messages} messages through the layer, warm-ups and checks included), per message: ${operations}`);
     }
     if (gatewayStderr?.lines) {
@@ -175,13 +207,20 @@ async function main(): Promise<void> {
   if (synth.length) print();
   print('Headline figures:');
   for (const [name, value] of Object.entries(figures)) {
-    const shown = value === undefined ? '–' : Array.isArray(value) ? `[${value.map((entry: number) => Number(entry.toFixed(3))).join(', ')}]` : Number((value as number).toFixed(4));
+    const shown =
+      value === undefined
+        ? '–'
+        : Array.isArray(value)
+          ? `[${value.map((entry: number) => Number(entry.toFixed(3))).join(', ')}]`
+          : Number((value as number).toFixed(4));
     print(`  ${name.padEnd(32)} ${shown}`);
   }
   if (figures.gatewayCpuMsPerMessageC1 !== undefined) {
     // Lambda allots CPU in proportion to memory: 1,769 MB is one vCPU (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
     const share = 512 / 1769;
-    print(`  note: at 512 MB a function gets ≈ ${share.toFixed(2)} vCPU, so the ${figures.gatewayCpuMsPerMessageC1.toFixed(2)} ms of CPU per message at c1 is ≈ ${(figures.gatewayCpuMsPerMessageC1 / share).toFixed(1)} ms of Lambda duration over both sides`);
+    print(
+      `  note: at 512 MB a function gets ≈ ${share.toFixed(2)} vCPU, so the ${figures.gatewayCpuMsPerMessageC1.toFixed(2)} ms of CPU per message at c1 is ≈ ${(figures.gatewayCpuMsPerMessageC1 / share).toFixed(1)} ms of Lambda duration over both sides`,
+    );
   }
   print();
   printGoals(goals, print);
@@ -190,7 +229,14 @@ async function main(): Promise<void> {
     generatedAt: new Date().toISOString(),
     mode: options.quick ? 'quick' : 'full',
     options,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadStart, loadAverageAtEnd: loadavg(), speed },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadAverageAtStart: loadStart,
+      loadAverageAtEnd: loadavg(),
+      speed,
+    },
     wallSeconds,
     // Unmeasured or failed figures are written as null (JSON drops undefined).
     ...Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, value ?? null])),
@@ -206,7 +252,11 @@ async function main(): Promise<void> {
     synth,
   };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  print(`\nWrote ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}; wall time ${wallSeconds.toFixed(0)} s, load average now ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  print(
+    `\nWrote ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}; wall time ${wallSeconds.toFixed(0)} s, load average now ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().then(

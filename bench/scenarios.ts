@@ -194,7 +194,9 @@ export async function runExchangeScenarios(options: ScenarioOptions): Promise<Ex
     };
     const endpoints = await gateway.request<GatewayEndpoints>('start', start);
     calibration = endpoints.calibration;
-    log(`  emulators ${emulators.endpoints.dynamodbUrl} ${emulators.endpoints.kmsUrl}; backend ${backendUrl}; consumer gateway ${endpoints.consumerUrl}`);
+    log(
+      `  emulators ${emulators.endpoints.dynamodbUrl} ${emulators.endpoints.kmsUrl}; backend ${backendUrl}; consumer gateway ${endpoints.consumerUrl}`,
+    );
     log(
       `  calibration, cold (gateway process just started, CPU per call): KMS Sign ${calibration.kmsSignCpuMs.toFixed(2)} ms, DynamoDB PutItem ${calibration.dynamoPutCpuMs.toFixed(2)} ms (without the SDK: ${calibration.bareDynamoPutCpuMs.toFixed(2)} ms), fetch ${calibration.fetchCpuMs.toFixed(2)} ms`,
     );

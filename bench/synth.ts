@@ -43,7 +43,8 @@ export function generateEcosystemConfig(count: number): Record<string, unknown> 
     member: { class: 'GOV', code: code(index), name: `Agency ${index}` },
     subsystems: ['main'],
     services: [{ subsystem: 'main', code: 'records', backendUrl: `https://backend-${index}.example.invalid/records` }],
-    accessRights: index === 0 ? [] : [{ service: 'main/records', subject: `DEV/GOV/${code(index - 1)}/main`, methods: ['GET', 'POST'], paths: ['**'] }],
+    accessRights:
+      index === 0 ? [] : [{ service: 'main/records', subject: `DEV/GOV/${code(index - 1)}/main`, methods: ['GET', 'POST'], paths: ['**'] }],
     consumerAccess: { mode: 'iam' },
   }));
   const config = {
@@ -67,7 +68,8 @@ export function synthUnavailableReason(): string | undefined {
   if (!existsSync(join(REPO_ROOT, 'cdk.json'))) return 'cdk.json does not exist yet';
   if (!existsSync(join(REPO_ROOT, 'node_modules', '.bin', 'cdk'))) return 'the CDK CLI (aws-cdk) is not installed';
   const app = readFileSync(join(REPO_ROOT, 'bin', 'app.ts'), 'utf8');
-  if (!app.includes(CONFIG_CONTEXT_KEY)) return `bin/app.ts does not read the context key ${CONFIG_CONTEXT_KEY} (update CONFIG_CONTEXT_KEY in bench/synth.ts)`;
+  if (!app.includes(CONFIG_CONTEXT_KEY))
+    return `bin/app.ts does not read the context key ${CONFIG_CONTEXT_KEY} (update CONFIG_CONTEXT_KEY in bench/synth.ts)`;
   return undefined;
 }
 
@@ -90,7 +92,12 @@ export async function timeSynth(count: number, timeoutMs: number): Promise<Synth
       const tail = output.trim().split('\n').slice(-6).join(' | ');
       if (exitCode === null) return { agencies: count, note: `timed out after ${timeoutMs / 1000} s` };
       const error = /ERROR (.*)/.exec(output)?.[1];
-      return { agencies: count, failedAfterSeconds: seconds, stacks, note: `cdk synth failed (exit ${exitCode}; ${stacks} templates written): ${error ?? tail}` };
+      return {
+        agencies: count,
+        failedAfterSeconds: seconds,
+        stacks,
+        note: `cdk synth failed (exit ${exitCode}; ${stacks} templates written): ${error ?? tail}`,
+      };
     }
     return { agencies: count, seconds, stacks };
   } finally {

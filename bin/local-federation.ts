@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const stateDir = resolve(process.env.SILD_STATE_DIR ?? '.sild');
   if (process.argv.includes('--fresh')) rmSync(join(stateDir, 'federation'), { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  const members = ['dev', 'fi'].map((name) => ({ config: JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>, baseDir: CONFIG_DIR }));
+  const members = ['dev', 'fi'].map((name) => ({
+    config: JSON.parse(readFileSync(join(CONFIG_DIR, `${name}.json`), 'utf8')) as Record<string, unknown>,
+    baseDir: CONFIG_DIR,
+  }));
   const federation = await startLocalFederation(members, { stateDir: join(stateDir, 'federation') });
   const { DEV: dev, FI: fi } = federation.instances;
 

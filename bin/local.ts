@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   await validateServiceDescriptions(config);
   // A second `npm start` would fail deep inside dynalite (its state is locked by the first): say it plainly.
   if (await listening(config.local.basePort)) {
-    throw new ConfigError(`Something already listens on port ${config.local.basePort}: is another \`npm start\` running? Stop it first, or set local.basePort in the config.`);
+    throw new ConfigError(
+      `Something already listens on port ${config.local.basePort}: is another \`npm start\` running? Stop it first, or set local.basePort in the config.`,
+    );
   }
   if (process.argv.includes('--fresh')) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });

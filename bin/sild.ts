@@ -70,7 +70,8 @@ function targetOptions(command: Command): Command {
 function target(options: TargetOptions): LogTarget {
   if (!options.aws) return localTarget(stateDir, options.agency);
   const missing = (['table', 'region', 'centralUrl', 'gatewayId', 'anchor'] as const).filter((name) => !options[name]);
-  if (missing.length) throw new CliError(`--aws needs ${missing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  if (missing.length)
+    throw new CliError(`--aws needs ${missing.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   return awsTarget({
     agency: options.agency,
@@ -88,7 +89,7 @@ async function run(action: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await action();
   } catch (error) {
-    toStderr(`sild: ${error instanceof CliError ? error.message : (error as Error).message ?? String(error)}`);
+    toStderr(`sild: ${error instanceof CliError ? error.message : ((error as Error).message ?? String(error))}`);
     process.exitCode = 2;
   }
 }
@@ -99,8 +100,8 @@ const program = new Command('sild')
   .showHelpAfterError();
 
 const log = program.command('log').description('the message log of a gateway');
-targetOptions(log.command('verify').description('check every record against its seal and the seal chain; exit 1 on any problem')).action((options: TargetOptions) =>
-  run(() => verifyLogCommand(target(options), output)),
+targetOptions(log.command('verify').description('check every record against its seal and the seal chain; exit 1 on any problem')).action(
+  (options: TargetOptions) => run(() => verifyLogCommand(target(options), output)),
 );
 
 const evidence = program.command('evidence').description('proof of single exchanges');
@@ -111,15 +112,20 @@ targetOptions(
     .argument('<xRoadId>', 'the X-Road-Id of the exchange')
     .option('--client <id>', 'the client subsystem (when the X-Road-Id is not unique)')
     .option('--out <file>', 'write the bundle to this file (default: stdout)'),
-).action((xRoadId: string, options: TargetOptions & { client?: string; out?: string }) => run(() => exportEvidenceCommand(target(options), xRoadId, options, output)));
+).action((xRoadId: string, options: TargetOptions & { client?: string; out?: string }) =>
+  run(() => exportEvidenceCommand(target(options), xRoadId, options, output)),
+);
 
 evidence
   .command('verify')
   .description('verify an evidence bundle offline, down to the anchor; exit 0 valid, 1 invalid')
   .argument('<file>', 'the evidence bundle')
-  .addOption(new Option('--anchor <anchor>', 'anchor file or INSTANCE:BASE64-PUBLIC-KEY (default: the local ecosystem\'s .sild/anchor.json)'))
+  .addOption(new Option('--anchor <anchor>', "anchor file or INSTANCE:BASE64-PUBLIC-KEY (default: the local ecosystem's .sild/anchor.json)"))
   .addOption(
-    new Option('--federated-anchor <anchor>', 'a federated instance\'s anchor (repeatable; default: the one the anchored configuration publishes)').argParser((value: string, previous: string[] = []) => [...previous, value]),
+    new Option(
+      '--federated-anchor <anchor>',
+      "a federated instance's anchor (repeatable; default: the one the anchored configuration publishes)",
+    ).argParser((value: string, previous: string[] = []) => [...previous, value]),
   )
   .action((file: string, options: { anchor?: string; federatedAnchor?: string[] }) =>
     run(() => {
@@ -155,14 +161,14 @@ const registryOptions = (command: Command): Command =>
     .option('--profile <profile>', 'with --aws: the AWS profile to use')
     .option('--instance <code>', 'with --aws: the X-Road instance code');
 
-const registry = program.command('registry').description("the central registry: who is published in the global configuration");
-registryOptions(registry.command('list').description('every agency in the registry, its keys, and whether it is published')).action((options: RegistryOptions) =>
-  run(() => registryListCommand(registryTarget(options), output)),
+const registry = program.command('registry').description('the central registry: who is published in the global configuration');
+registryOptions(registry.command('list').description('every agency in the registry, its keys, and whether it is published')).action(
+  (options: RegistryOptions) => run(() => registryListCommand(registryTarget(options), output)),
 );
 registryOptions(
   registry
     .command('remove')
-    .description("remove an agency: the next global configuration leaves it out and every gateway refuses its messages once refreshed")
+    .description('remove an agency: the next global configuration leaves it out and every gateway refuses its messages once refreshed')
     .requiredOption('--agency <name>', 'the agency to remove'),
 ).action((options: RegistryOptions & { agency: string }) => run(() => registryRemoveCommand(registryTarget(options), options.agency, output)));
 
@@ -173,14 +179,23 @@ keys
   .option('--agency <name>', "rotate this agency's gateway key")
   .option('--central', 'rotate the central key')
   .option('--wait', 'run every step, waiting in between (default: one step, then say when the next is due)')
-  .option('--aws', 'a deployment: the keys are stack resources; make the next step in the config file (`signingKeys`), to review with cdk diff and deploy (README, Key rotation)')
-  .option('--config <file>', 'with --aws: the config file to change (the ecosystem file, an agency\'s gateway config or the central config)', DEFAULT_CONFIG_PATH)
+  .option(
+    '--aws',
+    'a deployment: the keys are stack resources; make the next step in the config file (`signingKeys`), to review with cdk diff and deploy (README, Key rotation)',
+  )
+  .option(
+    '--config <file>',
+    "with --aws: the config file to change (the ecosystem file, an agency's gateway config or the central config)",
+    DEFAULT_CONFIG_PATH,
+  )
   .action((options: { agency?: string; central?: boolean; wait?: boolean; aws?: boolean; config: string }) =>
     run(async () => {
       if (Boolean(options.agency) === Boolean(options.central)) throw new CliError('say which key: --agency NAME or --central');
       if (options.aws) return rotateInConfigFile(options.config, options.central ? { central: true } : { agency: options.agency! }, output);
       const target = localTrustTarget(readLocalRuntimeInfo(stateDir), anchorPath(stateDir));
-      return options.central ? rotateCentralKeyCommand(target, { wait: options.wait }, output) : rotateGatewayKeyCommand(target, options.agency!, { wait: options.wait }, output);
+      return options.central
+        ? rotateCentralKeyCommand(target, { wait: options.wait }, output)
+        : rotateGatewayKeyCommand(target, options.agency!, { wait: options.wait }, output);
     }),
   );
 
@@ -195,18 +210,29 @@ program
   .option('--log-group <name...>', "with --aws: the gateway functions' log groups (consumer and provider)")
   .option('--region <region>', 'with --aws: the AWS region')
   .option('--profile <profile>', 'with --aws: the AWS profile to use')
-  .action((options: { agency: string; since: string; client?: string; service?: string; aws?: boolean; logGroup?: string[]; region?: string; profile?: string }) =>
-    run(() => {
-      const filter = { sinceMs: Date.now() - durationMs(options.since), client: options.client, service: options.service };
-      if (!options.aws) {
-        const agency = readLocalRuntimeInfo(stateDir).agencies[options.agency];
-        if (!agency) throw new CliError(`no agency ${options.agency} in the local ecosystem`);
-        return monitorCommand(localOpmonSource(agency.opmonFile), options.agency, filter, output);
-      }
-      if (!options.logGroup?.length || !options.region) throw new CliError('--aws needs --log-group (the consumer and provider functions\' log groups) and --region');
-      if (options.profile) process.env.AWS_PROFILE = options.profile;
-      return monitorCommand(awsOpmonSource(options.logGroup, new CloudWatchLogsClient({ region: options.region })), options.agency, filter, output);
-    }),
+  .action(
+    (options: {
+      agency: string;
+      since: string;
+      client?: string;
+      service?: string;
+      aws?: boolean;
+      logGroup?: string[];
+      region?: string;
+      profile?: string;
+    }) =>
+      run(() => {
+        const filter = { sinceMs: Date.now() - durationMs(options.since), client: options.client, service: options.service };
+        if (!options.aws) {
+          const agency = readLocalRuntimeInfo(stateDir).agencies[options.agency];
+          if (!agency) throw new CliError(`no agency ${options.agency} in the local ecosystem`);
+          return monitorCommand(localOpmonSource(agency.opmonFile), options.agency, filter, output);
+        }
+        if (!options.logGroup?.length || !options.region)
+          throw new CliError("--aws needs --log-group (the consumer and provider functions' log groups) and --region");
+        if (options.profile) process.env.AWS_PROFILE = options.profile;
+        return monitorCommand(awsOpmonSource(options.logGroup, new CloudWatchLogsClient({ region: options.region })), options.agency, filter, output);
+      }),
   );
 
 program

@@ -23,7 +23,13 @@ export interface AccountProbeOptions {
 }
 
 export function awsAccountProbe(options: AccountProbeOptions = {}): AccountProbe & { destroy(): void } {
-  const common = (region: string) => ({ region, maxAttempts: 2, ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.profile ? { profile: options.profile } : {}), ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+  const common = (region: string) => ({
+    region,
+    maxAttempts: 2,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
   const clients: { destroy(): void }[] = [];
   const make = <T extends { destroy(): void }>(client: T): T => {
     clients.push(client);

@@ -29,9 +29,12 @@ const SINGLE = (name: string): SigningKeysConfig => ({ published: [name], curren
 export function nextGatewayKeyStep(keys: SigningKeysConfig = SINGLE(INITIAL_SIGNING_KEY), nextName: string): RotationStep {
   const [first, second] = keys.published;
   if (keys.published.length === 1) return { name: 'publish', number: 1, of: 3, keys: { published: [first, nextName], current: first } };
-  if (keys.published.length === 2 && keys.current === first) return { name: 'switch', number: 2, of: 3, keys: { published: [first, second], current: second } };
+  if (keys.published.length === 2 && keys.current === first)
+    return { name: 'switch', number: 2, of: 3, keys: { published: [first, second], current: second } };
   if (keys.published.length === 2 && keys.current === second) return { name: 'retire', number: 3, of: 3, keys: SINGLE(second) };
-  throw new CliError(`signingKeys ${JSON.stringify(keys)} is not a step of a rotation (one key; two with the first current; two with the second current)`);
+  throw new CliError(
+    `signingKeys ${JSON.stringify(keys)} is not a step of a rotation (one key; two with the first current; two with the second current)`,
+  );
 }
 
 /** The central's next step from its present `central.signingKeys`. */
@@ -61,7 +64,12 @@ type RawConfig = {
  * Applies the next rotation step to the config file (an ecosystem file, an agency's gateway config, or a central
  * config) and prints the step, the `cdk diff` to review, and the wait before the next step.
  */
-export function rotateInConfigFile(file: string, subject: { readonly agency: string } | { readonly central: true }, out: Output, nowMs = Date.now()): number {
+export function rotateInConfigFile(
+  file: string,
+  subject: { readonly agency: string } | { readonly central: true },
+  out: Output,
+  nowMs = Date.now(),
+): number {
   let text: string;
   let raw: RawConfig;
   try {
@@ -90,7 +98,10 @@ export function rotateInConfigFile(file: string, subject: { readonly agency: str
   // Only this field changes; the rest of the file keeps its formatting (the change is what review sees).
   const indentation = /\n( +)"/.exec(text)?.[1].length ?? 2;
   writeFileSync(file, applyEdits(text, modify(text, at, step.keys, { formattingOptions: { insertSpaces: true, tabSize: indentation } })));
-  const field = at.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').slice(1);
+  const field = at
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+    .join('')
+    .slice(1);
   out.line(`Step ${step.number}/${step.of} (${step.name}): ${file} now sets ${field} to ${JSON.stringify(step.keys)}.`);
   out.line('Review and deploy it: npx cdk diff, then npx cdk deploy (the stack of ' + ('central' in subject ? 'the central' : subject.agency) + ').');
   out.line(`After the deploy: ${afterDeploy(step, publishWaitSeconds, raw.central?.configurationUrl)}`);

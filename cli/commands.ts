@@ -5,7 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildEvidence, verifyEvidence, type EvidenceBundle } from '../lambdas/core/log/evidence';
 import { ConfigurationHistory } from '../lambdas/core/trust/configuration-history';
-import { requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration } from '../lambdas/core/trust/global-configuration';
+import {
+  requireCurrentCentralKey,
+  verifyGlobalConfiguration,
+  type Anchor,
+  type GlobalConfiguration,
+} from '../lambdas/core/trust/global-configuration';
 import { keysByInstance } from '../lambdas/core/trust/federation';
 import { instanceOfId } from '../lambdas/core/kernel/identifiers';
 import { auditLog } from '../lambdas/core/log/audit';
@@ -43,7 +48,8 @@ async function historyOf(target: LogTarget, out: Output): Promise<Histories> {
     const archive = target.federatedArchive(entry.instance);
     const latest = await archive.latest();
     const signed = [...(await archive.history()), ...(latest ? [latest] : [])];
-    if (signed.length > 0) federated.set(entry.instance, ConfigurationHistory.verified(signed, { instance: entry.instance, publicKey: entry.anchorPublicKey }, ignored));
+    if (signed.length > 0)
+      federated.set(entry.instance, ConfigurationHistory.verified(signed, { instance: entry.instance, publicKey: entry.anchorPublicKey }, ignored));
   }
   return { current, history, federated };
 }
@@ -86,18 +92,33 @@ export async function verifyLogCommand(target: LogTarget, out: Output, nowMs = D
 
 /** Versions of which the gateway kept two different signed documents: never settled silently for one of them. */
 function conflictsOf(history: ConfigurationHistory): string[] {
-  return history.conflicts.map((version) => `global configuration version ${version}: different signed documents were kept (a central key signed both)`);
+  return history.conflicts.map(
+    (version) => `global configuration version ${version}: different signed documents were kept (a central key signed both)`,
+  );
 }
 
-export async function exportEvidenceCommand(target: LogTarget, xRoadId: string, options: { client?: string; out?: string }, out: Output, nowMs = Date.now()): Promise<number> {
-  const records = options.client ? await target.log.find(options.client, xRoadId) : (await target.log.scanRecords()).filter((record) => record.xRoadId === xRoadId);
+export async function exportEvidenceCommand(
+  target: LogTarget,
+  xRoadId: string,
+  options: { client?: string; out?: string },
+  out: Output,
+  nowMs = Date.now(),
+): Promise<number> {
+  const records = options.client
+    ? await target.log.find(options.client, xRoadId)
+    : (await target.log.scanRecords()).filter((record) => record.xRoadId === xRoadId);
   const clients = [...new Set(records.map((record) => record.client))];
-  if (clients.length > 1) throw new CliError(`X-Road-Id ${printable(xRoadId)} was used by several clients (${clients.map(printable).join(', ')}); choose one with --client`);
+  if (clients.length > 1)
+    throw new CliError(
+      `X-Road-Id ${printable(xRoadId)} was used by several clients (${clients.map(printable).join(', ')}); choose one with --client`,
+    );
   // The configuration in force when the exchange was signed: its keys, even if rotated out since.
   const { current, history, federated } = await historyOf(target, out);
   const signedAt = Math.min(...records.map((record) => Date.parse(record.loggedAt)));
   // A cross-border exchange: the foreign signer's configuration in force then travels in the bundle too.
-  const foreignInstances = new Set(records.map((record) => instanceOfId(signerOf(record) ?? current.instance)).filter((instance) => instance !== current.instance));
+  const foreignInstances = new Set(
+    records.map((record) => instanceOfId(signerOf(record) ?? current.instance)).filter((instance) => instance !== current.instance),
+  );
   const federatedConfigurations = [...foreignInstances].flatMap((instance) => federated.get(instance)?.inForceAt(signedAt)?.signed ?? []);
   const bundle = await buildEvidence({
     gateway: target.gatewayId,
@@ -128,7 +149,9 @@ function withoutStoredHash<R extends object>(record: R & { storedHash?: string }
 /** The gateway a record's manifest names as its signer. */
 function signerOf(record: { manifest?: string }): string | undefined {
   try {
-    return record.manifest ? (JSON.parse(Buffer.from(record.manifest, 'base64').toString('utf8')) as { signer?: { gateway?: string } }).signer?.gateway : undefined;
+    return record.manifest
+      ? (JSON.parse(Buffer.from(record.manifest, 'base64').toString('utf8')) as { signer?: { gateway?: string } }).signer?.gateway
+      : undefined;
   } catch {
     return undefined;
   }

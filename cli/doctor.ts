@@ -65,7 +65,8 @@ export function offlinePreflight(plan: DeploymentPlan): AccountPreflight[] {
   const concurrency = concurrencyPlan({ central: plan.central, gateways: plan.gateways });
   return concurrency.map((place) => {
     const gateways = plan.gateways.filter((gateway) => gateway.account === place.account && gateway.region === place.region);
-    const central = plan.central && plan.central.central.account === place.account && plan.central.central.region === place.region ? plan.central : undefined;
+    const central =
+      plan.central && plan.central.central.account === place.account && plan.central.central.region === place.region ? plan.central : undefined;
     return {
       account: place.account,
       region: place.region,
@@ -89,7 +90,11 @@ function concurrencyCheck(place: AccountConcurrency): PreflightCheck {
     name: 'Lambda concurrency',
     status: place.ok ? 'ok' : 'fail',
     detail: place.summary,
-    ...(place.ok ? {} : { fix: 'Lower or remove `concurrency` reservations, or raise the account’s quota (Service Quotas, "Concurrent executions") and state it in `lambdaConcurrencyQuota`.' }),
+    ...(place.ok
+      ? {}
+      : {
+          fix: 'Lower or remove `concurrency` reservations, or raise the account’s quota (Service Quotas, "Concurrent executions") and state it in `lambdaConcurrencyQuota`.',
+        }),
   };
 }
 
@@ -100,19 +105,43 @@ const LOGGING = 'API Gateway logging role';
  * (`restApiLogging` decides per stack): say where it comes from, or that the stages will not log.
  */
 function loggingCheck(central: CentralConfig | undefined, gateways: readonly GatewayConfig[]): PreflightCheck {
-  const stacks = [...(central ? [{ party: 'central', logging: restApiLogging(central.central, 'central.') }] : []), ...gateways.map((gateway) => ({ party: `gateway ${gateway.name}`, logging: restApiLogging(gateway) }))];
+  const stacks = [
+    ...(central ? [{ party: 'central', logging: restApiLogging(central.central, 'central.') }] : []),
+    ...gateways.map((gateway) => ({ party: `gateway ${gateway.name}`, logging: restApiLogging(gateway) })),
+  ];
   const setter = stacks.find((stack) => stack.logging.accountRole === 'set-by-this-stack');
   const silent = stacks.filter((stack) => !stack.logging.enabled);
   if (silent.length > 0) {
-    return { name: LOGGING, status: 'info', detail: `the REST API stages of ${silent.map((stack) => stack.party).join(', ')} will not log (no role the config knows of)`, fix: silent[0].logging.guidance };
+    return {
+      name: LOGGING,
+      status: 'info',
+      detail: `the REST API stages of ${silent.map((stack) => stack.party).join(', ')} will not log (no role the config knows of)`,
+      fix: silent[0].logging.guidance,
+    };
   }
-  return { name: LOGGING, status: 'ok', detail: setter ? `${setter.party} sets the account’s role; REST API stages log` : 'the config says the account has the role; REST API stages log (with --aws, doctor reads it)' };
+  return {
+    name: LOGGING,
+    status: 'ok',
+    detail: setter
+      ? `${setter.party} sets the account’s role; REST API stages log`
+      : 'the config says the account has the role; REST API stages log (with --aws, doctor reads it)',
+  };
 }
 
 function cloudFrontCheck(central: CentralConfig): PreflightCheck {
   const distribution = configurationDistribution(central.central);
-  if (!distribution.cdn) return { name: 'CloudFront', status: 'ok', detail: `the central of ${central.instance} deploys without a CDN (central.configurationCdn is false): gateways read GET /globalconf` };
-  return { name: 'CloudFront', status: 'info', detail: `the central of ${central.instance} distributes the global configuration through a CloudFront distribution`, fix: CLOUDFRONT_UNAVAILABLE_GUIDANCE };
+  if (!distribution.cdn)
+    return {
+      name: 'CloudFront',
+      status: 'ok',
+      detail: `the central of ${central.instance} deploys without a CDN (central.configurationCdn is false): gateways read GET /globalconf`,
+    };
+  return {
+    name: 'CloudFront',
+    status: 'info',
+    detail: `the central of ${central.instance} distributes the global configuration through a CloudFront distribution`,
+    fix: CLOUDFRONT_UNAVAILABLE_GUIDANCE,
+  };
 }
 
 function vpcCheck(gateway: GatewayConfig): PreflightCheck {
@@ -125,7 +154,10 @@ function vpcCheck(gateway: GatewayConfig): PreflightCheck {
 }
 
 function wafCheck(central: CentralConfig | undefined, gateways: readonly GatewayConfig[]): PreflightCheck {
-  const acls = [...(central?.central.waf.enabled ? ['central API'] : []), ...gateways.filter((gateway) => gateway.waf.enabled && gateway.providerApi !== 'http').map((gateway) => `provider API of ${gateway.name}`)];
+  const acls = [
+    ...(central?.central.waf.enabled ? ['central API'] : []),
+    ...gateways.filter((gateway) => gateway.waf.enabled && gateway.providerApi !== 'http').map((gateway) => `provider API of ${gateway.name}`),
+  ];
   if (acls.length === 0) return { name: 'AWS WAF', status: 'info', detail: 'no web ACL here (waf.enabled is false everywhere)' };
   return {
     name: 'AWS WAF',
@@ -135,7 +167,9 @@ function wafCheck(central: CentralConfig | undefined, gateways: readonly Gateway
 }
 
 function kmsCheck(central: CentralConfig | undefined, gateways: readonly GatewayConfig[], region: string): PreflightCheck {
-  const keys = (central ? central.central.signingKeys?.published.length ?? 1 : 0) + gateways.reduce((sum, gateway) => sum + (gateway.signingKeys?.published.length ?? 1), 0);
+  const keys =
+    (central ? (central.central.signingKeys?.published.length ?? 1) : 0) +
+    gateways.reduce((sum, gateway) => sum + (gateway.signingKeys?.published.length ?? 1), 0);
   return {
     name: 'KMS keys',
     status: 'info',
@@ -146,7 +180,10 @@ function kmsCheck(central: CentralConfig | undefined, gateways: readonly Gateway
 
 /** A landing zone's permissions boundary: on every role the stacks create, and on the CDK's own deploy roles. */
 function boundaryChecks(central: CentralConfig | undefined, gateways: readonly GatewayConfig[]): PreflightCheck[] {
-  const boundaries = [...(central?.central.permissionsBoundary ? [central.central.permissionsBoundary] : []), ...gateways.flatMap((gateway) => (gateway.permissionsBoundary ? [gateway.permissionsBoundary] : []))];
+  const boundaries = [
+    ...(central?.central.permissionsBoundary ? [central.central.permissionsBoundary] : []),
+    ...gateways.flatMap((gateway) => (gateway.permissionsBoundary ? [gateway.permissionsBoundary] : [])),
+  ];
   return [...new Set(boundaries)].map((boundary) => ({
     name: 'Permissions boundary',
     status: 'todo' as const,
@@ -183,10 +220,25 @@ export async function livePreflight(blocks: readonly AccountPreflight[], probe: 
   return Promise.all(
     blocks.map(async (block): Promise<AccountPreflight> => {
       if (block.account !== account) {
-        return { ...block, checks: [...block.checks, { name: 'live account', status: 'info', detail: `not read: the credentials are for account ${account}`, fix: `Run again with credentials of ${block.account} (--profile).` }] };
+        return {
+          ...block,
+          checks: [
+            ...block.checks,
+            {
+              name: 'live account',
+              status: 'info',
+              detail: `not read: the credentials are for account ${account}`,
+              fix: `Run again with credentials of ${block.account} (--profile).`,
+            },
+          ],
+        };
       }
       const place = concurrency.find((entry) => entry.account === block.account && entry.region === block.region)!;
-      const [lambda, role, bootstrap] = await Promise.all([probe.lambda(block.region), probe.apiGatewayRole(block.region), probe.bootstrapVersion(block.region)]);
+      const [lambda, role, bootstrap] = await Promise.all([
+        probe.lambda(block.region),
+        probe.apiGatewayRole(block.region),
+        probe.bootstrapVersion(block.region),
+      ]);
       const live: PreflightCheck[] = [liveConcurrency(place, lambda), liveRole(plan, block, role), liveBootstrap(block, bootstrap)];
       // A live finding replaces the offline guidance of the same name.
       const replaced = new Set(live.map((check) => check.name));
@@ -199,10 +251,19 @@ function liveConcurrency(place: AccountConcurrency, lambda: { quota: number; unr
   const limit = lambda.unreserved - Math.min(lambda.quota, 100);
   const name = 'Lambda concurrency (live)';
   if (place.sum > limit) {
-    return { name, status: 'fail', detail: `the stacks reserve ${place.sum}; the account has a quota of ${lambda.quota}, ${lambda.unreserved} unreserved, so at most ${Math.max(0, limit)} more may be reserved`, fix: 'Request a higher "Concurrent executions" quota (Service Quotas) or reserve less.' };
+    return {
+      name,
+      status: 'fail',
+      detail: `the stacks reserve ${place.sum}; the account has a quota of ${lambda.quota}, ${lambda.unreserved} unreserved, so at most ${Math.max(0, limit)} more may be reserved`,
+      fix: 'Request a higher "Concurrent executions" quota (Service Quotas) or reserve less.',
+    };
   }
   const stated = place.quota !== lambda.quota ? ` (the config states ${place.quota}: set lambdaConcurrencyQuota to ${lambda.quota})` : '';
-  return { name, status: place.quota > lambda.quota ? 'fail' : 'ok', detail: `quota ${lambda.quota}, ${lambda.unreserved} unreserved; the stacks reserve ${place.sum}${stated}` };
+  return {
+    name,
+    status: place.quota > lambda.quota ? 'fail' : 'ok',
+    detail: `quota ${lambda.quota}, ${lambda.unreserved} unreserved; the stacks reserve ${place.sum}${stated}`,
+  };
 }
 
 /** What the account has against what the config says of it. */
@@ -215,17 +276,55 @@ function liveRole(plan: DeploymentPlan, block: AccountPreflight, role: string | 
   const setsIt = decisions.some((decision) => decision.accountRole === 'set-by-this-stack');
   const assumesIt = decisions.some((decision) => decision.accountRole === 'exists');
   if (!role && assumesIt && !setsIt) {
-    return { name: LOGGING, status: 'fail', detail: 'the config says the account has an API Gateway CloudWatch role (apiGatewayAccountRoleExists) but it has none: the REST API stages would fail to deploy', fix: 'Set apiGatewayAccountRole: true in one stack of this account and Region, or apiGatewayAccountRoleExists: false.' };
+    return {
+      name: LOGGING,
+      status: 'fail',
+      detail:
+        'the config says the account has an API Gateway CloudWatch role (apiGatewayAccountRoleExists) but it has none: the REST API stages would fail to deploy',
+      fix: 'Set apiGatewayAccountRole: true in one stack of this account and Region, or apiGatewayAccountRoleExists: false.',
+    };
   }
-  if (role && setsIt) return { name: LOGGING, status: 'info', detail: `the account already has a role (${role}); a stack of this config sets it again (the last deploy wins)`, fix: 'Set apiGatewayAccountRoleExists: true instead of apiGatewayAccountRole where the role already exists.' };
-  if (role && decisions.some((decision) => !decision.enabled)) return { name: LOGGING, status: 'info', detail: `the account has a role (${role}) the config does not use: REST API stages will not log`, fix: 'Set apiGatewayAccountRoleExists: true to have them log.' };
-  return { name: LOGGING, status: 'ok', detail: role ? `the account has a role (${role})` : setsIt ? 'no role yet; a stack of this config sets it' : 'no role, and the REST stages do not log (none needed)' };
+  if (role && setsIt)
+    return {
+      name: LOGGING,
+      status: 'info',
+      detail: `the account already has a role (${role}); a stack of this config sets it again (the last deploy wins)`,
+      fix: 'Set apiGatewayAccountRoleExists: true instead of apiGatewayAccountRole where the role already exists.',
+    };
+  if (role && decisions.some((decision) => !decision.enabled))
+    return {
+      name: LOGGING,
+      status: 'info',
+      detail: `the account has a role (${role}) the config does not use: REST API stages will not log`,
+      fix: 'Set apiGatewayAccountRoleExists: true to have them log.',
+    };
+  return {
+    name: LOGGING,
+    status: 'ok',
+    detail: role
+      ? `the account has a role (${role})`
+      : setsIt
+        ? 'no role yet; a stack of this config sets it'
+        : 'no role, and the REST stages do not log (none needed)',
+  };
 }
 
 function liveBootstrap(block: AccountPreflight, version: number | undefined): PreflightCheck {
   const name = 'CDK bootstrap';
-  if (version === undefined) return { name, status: 'fail', detail: 'not bootstrapped (no /cdk-bootstrap/hnb659fds/version parameter)', fix: `npx cdk bootstrap aws://${block.account}/${block.region}` };
-  if (version < REQUIRED_BOOTSTRAP_VERSION) return { name, status: 'fail', detail: `bootstrap version ${version}; the stacks need ${REQUIRED_BOOTSTRAP_VERSION} or later`, fix: `npx cdk bootstrap aws://${block.account}/${block.region} with a current CDK CLI` };
+  if (version === undefined)
+    return {
+      name,
+      status: 'fail',
+      detail: 'not bootstrapped (no /cdk-bootstrap/hnb659fds/version parameter)',
+      fix: `npx cdk bootstrap aws://${block.account}/${block.region}`,
+    };
+  if (version < REQUIRED_BOOTSTRAP_VERSION)
+    return {
+      name,
+      status: 'fail',
+      detail: `bootstrap version ${version}; the stacks need ${REQUIRED_BOOTSTRAP_VERSION} or later`,
+      fix: `npx cdk bootstrap aws://${block.account}/${block.region} with a current CDK CLI`,
+    };
   return { name, status: 'ok', detail: `bootstrap version ${version}` };
 }
 
@@ -241,7 +340,9 @@ export function printPreflight(blocks: readonly AccountPreflight[], output: Outp
     }
     output.line('');
   }
-  const failed = blocks.flatMap((block) => block.checks.filter((check) => check.status === 'fail').map((check) => `${block.account}/${block.region} ${check.name}`));
+  const failed = blocks.flatMap((block) =>
+    block.checks.filter((check) => check.status === 'fail').map((check) => `${block.account}/${block.region} ${check.name}`),
+  );
   output.line(failed.length === 0 ? 'The plan can deploy (do the `todo` steps first).' : `The plan cannot deploy as it is: ${failed.join('; ')}.`);
   return failed.length === 0 ? 0 : 1;
 }

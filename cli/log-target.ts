@@ -49,18 +49,30 @@ export function localTarget(stateDir: string, agency: string): LogTarget {
   if (!existsSync(path)) throw new CliError(`${path} not found: start the local ecosystem first (npm start), or use --aws`);
   // The anchor file (rewritten by a central key rotation) holds the rotation chain the configurations must extend.
   const anchorFile = anchorPath(stateDir);
-  return localTargetOf(JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo, agency, existsSync(anchorFile) ? readAnchor(anchorFile) : undefined);
+  return localTargetOf(
+    JSON.parse(readFileSync(path, 'utf8')) as LocalRuntimeInfo,
+    agency,
+    existsSync(anchorFile) ? readAnchor(anchorFile) : undefined,
+  );
 }
 
 /** A gateway of a running local ecosystem, from what it recorded (`localRuntimeInfo`), verified from `anchor`. */
 export function localTargetOf(info: LocalRuntimeInfo, agency: string, anchor: Anchor = info.anchor): LogTarget {
   const entry = info.agencies[agency];
   if (!entry) throw new CliError(`Unknown agency ${agency}; known: ${Object.keys(info.agencies).join(', ')}`);
-  const clients = createAwsClients({ region: 'eu-north-1', endpoints: { dynamodb: info.dynamodb, s3: info.s3 }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const clients = createAwsClients({
+    region: 'eu-north-1',
+    endpoints: { dynamodb: info.dynamodb, s3: info.s3 },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   return {
     agency,
     gatewayId: entry.gatewayId,
-    log: new DynamoDbMessageLog(clients.dynamodb, entry.table, { retentionDays: entry.retentionDays, sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards } }),
+    log: new DynamoDbMessageLog(clients.dynamodb, entry.table, {
+      retentionDays: entry.retentionDays,
+      sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards },
+    }),
     seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards }),
     bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
     archive: new DynamoDbConfigurationArchive(clients.dynamodb, entry.table),

@@ -87,7 +87,9 @@ function percentile(sorted: readonly number[], p: number): number {
 export async function monitorCommand(source: OpmonSource, agency: string, filter: MonitorFilter, out: Output): Promise<number> {
   const rows = summarize(await source.records(filter.sinceMs), filter);
   const total = rows.reduce((sum, row) => sum + row.count, 0);
-  out.line(`${printable(agency)}: ${total} messages since ${new Date(filter.sinceMs).toISOString()}${filter.client ? `, client ${printable(filter.client)}` : ''}${filter.service ? `, service ${printable(filter.service)}` : ''}`);
+  out.line(
+    `${printable(agency)}: ${total} messages since ${new Date(filter.sinceMs).toISOString()}${filter.client ? `, client ${printable(filter.client)}` : ''}${filter.service ? `, service ${printable(filter.service)}` : ''}`,
+  );
   if (rows.length === 0) return 0;
   const table = [
     ['side', 'client', 'service', 'count', 'errors', 'p50 ms', 'p95 ms', 'bytes in', 'bytes out'],
@@ -108,7 +110,13 @@ export async function monitorCommand(source: OpmonSource, agency: string, filter
     ),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
-  for (const line of table) out.line(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  for (const line of table)
+    out.line(
+      line
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    );
   return 0;
 }
 
@@ -128,7 +136,11 @@ export function localOpmonSource(file: string): OpmonSource {
  * A deployed gateway's records, from its functions' log groups with CloudWatch Logs Insights
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AnalyzingLogData.html): at most 10,000 records per query.
  */
-export function awsOpmonSource(logGroups: readonly string[], client = new CloudWatchLogsClient({}), sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): OpmonSource {
+export function awsOpmonSource(
+  logGroups: readonly string[],
+  client = new CloudWatchLogsClient({}),
+  sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+): OpmonSource {
   return {
     records: async (sinceMs) => {
       const { queryId } = await client.send(
@@ -160,5 +172,9 @@ export function awsOpmonSource(logGroups: readonly string[], client = new CloudW
 }
 
 function isOpmonRecord(value: Record<string, unknown>): value is Record<string, unknown> & OpmonRecord {
-  return (value.securityServerType === 'Client' || value.securityServerType === 'Producer') && typeof value.requestInTs === 'number' && typeof value.responseOutTs === 'number';
+  return (
+    (value.securityServerType === 'Client' || value.securityServerType === 'Producer') &&
+    typeof value.requestInTs === 'number' &&
+    typeof value.responseOutTs === 'number'
+  );
 }

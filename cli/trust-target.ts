@@ -14,7 +14,12 @@ import type { TrustTarget } from './trust';
 
 /** The local ecosystem's trust target, from what `npm start` (or a test) recorded. */
 export function localTrustTarget(info: LocalRuntimeInfo, anchorFile?: string): TrustTarget {
-  const clients = createAwsClients({ region: info.region, endpoints: { dynamodb: info.dynamodb, kms: info.kms, s3: info.s3 }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const clients = createAwsClients({
+    region: info.region,
+    endpoints: { dynamodb: info.dynamodb, kms: info.kms, s3: info.s3 },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   return {
     instance: info.anchor.instance,
     registry: new DynamoDbRegistry(clients.dynamodb, info.registryTable),
@@ -45,7 +50,11 @@ export function readLocalRuntimeInfo(stateDir: string): LocalRuntimeInfo {
 }
 
 /** The registry of a deployed central (`--aws`): the registry table, with the usual AWS credentials. */
-export function awsRegistryTarget(options: { readonly table: string; readonly region: string; readonly instance: string }): Pick<TrustTarget, 'instance' | 'registry'> {
+export function awsRegistryTarget(options: {
+  readonly table: string;
+  readonly region: string;
+  readonly instance: string;
+}): Pick<TrustTarget, 'instance' | 'registry'> {
   const clients = createAwsClients({ region: options.region });
   return { instance: options.instance, registry: new DynamoDbRegistry(clients.dynamodb, options.table) };
 }

@@ -54,7 +54,9 @@ export async function registryListCommand(target: Pick<TrustTarget, 'instance' |
   for (const entry of entries.sort((a, b) => a.agency.localeCompare(b.agency))) {
     const status = stillAllowed(entry, allowList) ? 'published' : 'NOT published (not on the join allow-list with this account and member)';
     const keys = entry.gateway.publicKeys.map((key) => keyIdOf(Buffer.from(key, 'base64'))).join(', ');
-    out.line(`  ${entry.agency.padEnd(24)} ${entry.member.id.padEnd(22)} account ${entry.account}  gateway ${entry.gateway.id}  keys ${keys}  joined ${entry.joinedAt}  — ${status}`);
+    out.line(
+      `  ${entry.agency.padEnd(24)} ${entry.member.id.padEnd(22)} account ${entry.account}  gateway ${entry.gateway.id}  keys ${keys}  joined ${entry.joinedAt}  — ${status}`,
+    );
   }
   return 0;
 }
@@ -65,8 +67,13 @@ export async function registryRemoveCommand(target: Pick<TrustTarget, 'instance'
     return 1;
   }
   const allowed = (await target.registry.allowList()).some((entry) => entry.name === agency);
-  out.line(`Removed ${agency} from the registry: the next global configuration leaves it out, and every gateway refuses its messages once it has refreshed.`);
-  if (allowed) out.line(`${agency} is still on the join allow-list: remove it from the central config and deploy the central, or its next deployment joins again.`);
+  out.line(
+    `Removed ${agency} from the registry: the next global configuration leaves it out, and every gateway refuses its messages once it has refreshed.`,
+  );
+  if (allowed)
+    out.line(
+      `${agency} is still on the join allow-list: remove it from the central config and deploy the central, or its next deployment joins again.`,
+    );
   return 0;
 }
 
@@ -104,18 +111,25 @@ async function gatewayRotationStep(target: TrustTarget, agency: string, nowMs: n
     await join(target.kms, gateway, published, nowMs);
     await gateway.keys.write({ ...ring, published, rotation: { stage: 'published', previous: ring.current, next, at } });
     const nextAtMs = nowMs + target.timing.publishWaitSeconds * 1000;
-    out.line(`1/3 ${agency}: next key ${await keyIdOfKms(target.kms, next)} published beside ${await keyIdOfKms(target.kms, ring.current)}; it signs from ${new Date(nextAtMs).toISOString()} (when every gateway has it).`);
+    out.line(
+      `1/3 ${agency}: next key ${await keyIdOfKms(target.kms, next)} published beside ${await keyIdOfKms(target.kms, ring.current)}; it signs from ${new Date(nextAtMs).toISOString()} (when every gateway has it).`,
+    );
     return { done: false, nextAtMs };
   }
-  const dueAt = Date.parse(rotation.at) + (rotation.stage === 'published' ? target.timing.publishWaitSeconds : target.timing.retireWaitSeconds) * 1000;
+  const dueAt =
+    Date.parse(rotation.at) + (rotation.stage === 'published' ? target.timing.publishWaitSeconds : target.timing.retireWaitSeconds) * 1000;
   if (nowMs < dueAt) {
-    out.line(`${agency}: the rotation is at step ${rotation.stage === 'published' ? 1 : 2}/3; the next step is due at ${new Date(dueAt).toISOString()}.`);
+    out.line(
+      `${agency}: the rotation is at step ${rotation.stage === 'published' ? 1 : 2}/3; the next step is due at ${new Date(dueAt).toISOString()}.`,
+    );
     return { done: false, nextAtMs: dueAt };
   }
   if (rotation.stage === 'published') {
     await gateway.keys.write({ ...ring, current: rotation.next, rotation: { ...rotation, stage: 'switched', at } });
     const nextAtMs = nowMs + target.timing.retireWaitSeconds * 1000;
-    out.line(`2/3 ${agency}: signing with ${await keyIdOfKms(target.kms, rotation.next)}; the previous key stays published until ${new Date(nextAtMs).toISOString()}.`);
+    out.line(
+      `2/3 ${agency}: signing with ${await keyIdOfKms(target.kms, rotation.next)}; the previous key stays published until ${new Date(nextAtMs).toISOString()}.`,
+    );
     return { done: false, nextAtMs };
   }
   await join(target.kms, gateway, [rotation.next], nowMs);
@@ -136,7 +150,9 @@ export async function rotateCentralKeyCommand(target: TrustTarget, options: Rota
   const next = await createSigningKey(target.kms, `Sild central server of ${target.instance} (rotated ${new Date(now()).toISOString()})`, 'central');
   const nextId = await keyIdOfKms(target.kms, next);
   await target.registry.putCentralKeys({ current: next, published: [...ring.published.filter((key) => key !== next), next] });
-  out.line(`Central key ${nextId} is the central's current key; the central records the hand-over from ${await keyIdOfKms(target.kms, ring.current)} within ${target.timing.handOverWaitSeconds} s.`);
+  out.line(
+    `Central key ${nextId} is the central's current key; the central records the hand-over from ${await keyIdOfKms(target.kms, ring.current)} within ${target.timing.handOverWaitSeconds} s.`,
+  );
   if (!options.wait) return 0;
   const deadline = now() + 3 * target.timing.handOverWaitSeconds * 1000;
   for (;;) {
@@ -150,7 +166,10 @@ export async function rotateCentralKeyCommand(target: TrustTarget, options: Rota
       } else out.line(`Hand-over recorded. The new anchor: ${JSON.stringify(anchor)}`);
       return 0;
     }
-    if (now() > deadline) throw new CliError('The central has not recorded the hand-over: is it running? (the key ring is written; the central records it at its next publication)');
+    if (now() > deadline)
+      throw new CliError(
+        'The central has not recorded the hand-over: is it running? (the key ring is written; the central records it at its next publication)',
+      );
     await (options.sleep ?? defaultSleep)(1000);
   }
 }
@@ -167,7 +186,14 @@ async function join(kms: KMSClient, gateway: RotatingGateway, keyIds: readonly s
  * is created in the party's account and stands for the key the party's next deploy grants its functions.
  */
 async function createSigningKey(kms: KMSClient, description: string, party: string): Promise<string> {
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description, Tags: [{ TagKey: PARTY_TAG, TagValue: party }] }));
+  const created = await kms.send(
+    new CreateKeyCommand({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      Description: description,
+      Tags: [{ TagKey: PARTY_TAG, TagValue: party }],
+    }),
+  );
   return created.KeyMetadata!.Arn!;
 }
 

@@ -75,7 +75,8 @@ export function gatewayEnvironment(deployment: GatewayDeployment): Record<string
 
 export function readGatewayDeployment(env: Environment): GatewayDeployment<GatewaySettings> {
   const retention = Number(required(env, GATEWAY_ENVIRONMENT.logRetentionDays));
-  if (!Number.isInteger(retention) || retention < 1) throw new Error(`Environment variable ${GATEWAY_ENVIRONMENT.logRetentionDays} must be a whole number of days`);
+  if (!Number.isInteger(retention) || retention < 1)
+    throw new Error(`Environment variable ${GATEWAY_ENVIRONMENT.logRetentionDays} must be a whole number of days`);
   return {
     settings: parseGatewaySettings(parseJson(env, GATEWAY_ENVIRONMENT.settings)),
     signingKeyId: required(env, GATEWAY_ENVIRONMENT.signingKey),
@@ -98,7 +99,10 @@ export function centralEnvironment(deployment: CentralDeployment): Record<string
 
 export function readCentralDeployment(env: Environment): CentralDeployment<CentralSettings> {
   const parsed = centralSettingsSchema.safeParse(parseJson(env, CENTRAL_ENVIRONMENT.settings));
-  if (!parsed.success) throw new Error(`Invalid ${CENTRAL_ENVIRONMENT.settings} at ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid ${CENTRAL_ENVIRONMENT.settings} at ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message}`,
+    );
   return {
     settings: parsed.data,
     signingKeyId: required(env, CENTRAL_ENVIRONMENT.signingKey),
@@ -170,27 +174,53 @@ export function registrationProperties(deployment: RegistrationDeployment): Regi
  * runs, so they are still read (the join is the same).
  */
 const earlierRegistrationSchema = z.object({
-  Settings: z.string().transform((json, context) => {
-    try {
-      return JSON.parse(json) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(z.object({ member: nonEmpty, gatewayId: nonEmpty, subsystems: z.array(nonEmpty).min(1), services: z.array(z.object({ subsystem: nonEmpty, code: nonEmpty })).default([]) })),
+  Settings: z
+    .string()
+    .transform((json, context) => {
+      try {
+        return JSON.parse(json) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.object({
+        member: nonEmpty,
+        gatewayId: nonEmpty,
+        subsystems: z.array(nonEmpty).min(1),
+        services: z.array(z.object({ subsystem: nonEmpty, code: nonEmpty })).default([]),
+      }),
+    ),
 });
 
 /** Reads the resource's properties as CloudFormation passes them, naming what is missing or malformed. */
 export function readRegistrationProperties(properties: Readonly<Record<string, unknown>>): RegistrationDeployment {
   if (properties.Settings !== undefined && properties.MemberId === undefined) {
     const earlier = earlierRegistrationSchema.safeParse(properties);
-    if (!earlier.success) throw new Error(`Invalid registration property Settings: ${earlier.error.issues[0].path.slice(1).join('.')} ${earlier.error.issues[0].message}`);
+    if (!earlier.success)
+      throw new Error(
+        `Invalid registration property Settings: ${earlier.error.issues[0].path.slice(1).join('.')} ${earlier.error.issues[0].message}`,
+      );
     const { member, gatewayId, subsystems, services } = earlier.data.Settings;
-    return readRegistrationProperties({ ...properties, Settings: undefined, MemberId: member, GatewayId: gatewayId, Subsystems: subsystems, Services: services.map((service) => `${service.subsystem}/${service.code}`) });
+    return readRegistrationProperties({
+      ...properties,
+      Settings: undefined,
+      MemberId: member,
+      GatewayId: gatewayId,
+      Subsystems: subsystems,
+      Services: services.map((service) => `${service.subsystem}/${service.code}`),
+    });
   }
   const parsed = registrationPropertiesSchema.safeParse(properties);
   if (!parsed.success) {
-    const missing = [...new Set(parsed.error.issues.filter((issue) => properties[String(issue.path[0])] === undefined || properties[String(issue.path[0])] === '').map((issue) => String(issue.path[0])))];
+    const missing = [
+      ...new Set(
+        parsed.error.issues
+          .filter((issue) => properties[String(issue.path[0])] === undefined || properties[String(issue.path[0])] === '')
+          .map((issue) => String(issue.path[0])),
+      ),
+    ];
     if (missing.length > 0) throw new Error(`Missing registration properties: ${missing.join(', ')}`);
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid registration property ${issue.path.join('.')}: ${issue.message}`);
@@ -214,7 +244,10 @@ export function readRegistrationProperties(properties: Readonly<Record<string, u
 }
 
 /** The variable only while a rotation has more than one key, so an unrotated deployment's environment is unchanged. */
-function publishedKeysEnvironment(name: string, deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] }): Record<string, string> {
+function publishedKeysEnvironment(
+  name: string,
+  deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] },
+): Record<string, string> {
   const published = deployment.publishedKeyIds ?? [deployment.signingKeyId];
   return published.length === 1 && published[0] === deployment.signingKeyId ? {} : { [name]: published.join(',') };
 }
@@ -222,12 +255,16 @@ function publishedKeysEnvironment(name: string, deployment: { readonly signingKe
 function publishedKeysOf(env: Environment, names: { readonly signingKey: string; readonly publishedKeys: string }): string[] {
   const listed = (env[names.publishedKeys] ?? '').split(',').filter(Boolean);
   const signing = required(env, names.signingKey);
-  if (listed.length > 0 && !listed.includes(signing)) throw new Error(`Environment variable ${names.publishedKeys} must list the signing key ${signing}`);
+  if (listed.length > 0 && !listed.includes(signing))
+    throw new Error(`Environment variable ${names.publishedKeys} must list the signing key ${signing}`);
   return listed.length > 0 ? listed : [signing];
 }
 
 /** The key ring a deployment starts from (before any rotation the operator writes to the table). */
-export function deploymentKeyRing(deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] }): { current: string; published: readonly string[] } {
+export function deploymentKeyRing(deployment: { readonly signingKeyId: string; readonly publishedKeyIds?: readonly string[] }): {
+  current: string;
+  published: readonly string[];
+} {
   return { current: deployment.signingKeyId, published: deployment.publishedKeyIds ?? [deployment.signingKeyId] };
 }
 

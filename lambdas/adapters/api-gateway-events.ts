@@ -11,7 +11,13 @@
  *   return each `Set-Cookie` through `cookies` and other repeated headers comma-joined (RFC 9110 §5.3).
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { encodePathSegment, headersOf, headerLines, peerKeyed, type HttpRequest, type HttpResponse } from '../core/kernel/http';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -42,7 +48,9 @@ export function toHttpRequest(event: ApiGatewayEvent): HttpRequest {
     targetFidelity: parameters ? 'query-reencoded' : 'exact',
     headers: headersOf(Object.entries(event.multiValueHeaders ?? event.headers ?? {})),
     body,
-    identity: identity ? { accountId: identity.accountId ?? undefined, userArn: identity.userArn ?? undefined, sourceIp: identity.sourceIp } : undefined,
+    identity: identity
+      ? { accountId: identity.accountId ?? undefined, userArn: identity.userArn ?? undefined, sourceIp: identity.sourceIp }
+      : undefined,
   };
 }
 
@@ -57,7 +65,13 @@ function encodeQuery(parameters: Record<string, string | string[] | undefined> |
 
 /** REST: bodies always travel base64-encoded (the APIs declare every media type binary, so nothing is re-encoded). */
 export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
-  return { statusCode: response.status, headers: {}, multiValueHeaders: { ...response.headers } as Record<string, string[]>, body: response.body.toString('base64'), isBase64Encoded: true };
+  return {
+    statusCode: response.status,
+    headers: {},
+    multiValueHeaders: { ...response.headers } as Record<string, string[]>,
+    body: response.body.toString('base64'),
+    isBase64Encoded: true,
+  };
 }
 
 /**
@@ -73,14 +87,22 @@ export function toResultV2(response: HttpResponse): APIGatewayProxyStructuredRes
   }
   const text = response.body.toString('utf8');
   const asText = Buffer.byteLength(text) === response.body.length && Buffer.from(text, 'utf8').equals(response.body);
-  return { statusCode: response.status, headers, ...(cookies.length ? { cookies } : {}), body: asText ? text : response.body.toString('base64'), isBase64Encoded: !asText };
+  return {
+    statusCode: response.status,
+    headers,
+    ...(cookies.length ? { cookies } : {}),
+    body: asText ? text : response.body.toString('base64'),
+    isBase64Encoded: !asText,
+  };
 }
 
 /**
  * Wraps a core request handler as a Lambda handler for API Gateway (either payload format). The invocation's
  * remaining time (Lambda's context) travels with the request, to bound its outbound calls.
  */
-export function apiGatewayHandler(handle: (request: HttpRequest) => Promise<HttpResponse>): (event: ApiGatewayEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ApiGatewayResult> {
+export function apiGatewayHandler(
+  handle: (request: HttpRequest) => Promise<HttpResponse>,
+): (event: ApiGatewayEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<ApiGatewayResult> {
   return async (event, context) => {
     const request = toHttpRequest(event);
     const response = await handle(context ? { ...request, remainingMs: () => context.getRemainingTimeInMillis() } : request);

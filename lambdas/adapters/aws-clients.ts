@@ -22,7 +22,6 @@ export interface AwsClientOptions {
   readonly tracing?: boolean;
 }
 
-
 export interface AwsClients {
   readonly kms: KMSClient;
   readonly dynamodb: DynamoDBDocumentClient;
@@ -38,7 +37,11 @@ export interface AwsClients {
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   // AWS_MAX_ATTEMPTS is the SDK's own setting (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
-  const common = { region: options.region, credentials: options.credentials, maxAttempts: options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || 3) };
+  const common = {
+    region: options.region,
+    credentials: options.credentials,
+    maxAttempts: options.maxAttempts ?? (Number(process.env.AWS_MAX_ATTEMPTS) || 3),
+  };
   const tracing = options.tracing ?? process.env[TRACING_ENV] === 'true';
   const capture = tracing ? tracerCapture() : <T>(client: T) => client;
   const dynamodbClient = capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }));
@@ -59,7 +62,15 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
     // per-request CRC checksums add only CPU; they are computed where S3 requires them.
     get s3() {
-      return (s3 ??= capture(new (s3Sdk().S3Client)({ ...common, endpoint: options.endpoints?.s3, forcePathStyle: options.endpoints?.s3 !== undefined, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })));
+      return (s3 ??= capture(
+        new (s3Sdk().S3Client)({
+          ...common,
+          endpoint: options.endpoints?.s3,
+          forcePathStyle: options.endpoints?.s3 !== undefined,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+      ));
     },
     s3Endpoint: options.endpoints?.s3,
   };

@@ -22,7 +22,9 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
 
   async latest(): Promise<SignedGlobalConfiguration | undefined> {
     try {
-      const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: latestConfigurationKey(this.instance), ConsistentRead: true }))).Item;
+      const item = (
+        await this.client.send(new GetCommand({ TableName: this.tableName, Key: latestConfigurationKey(this.instance), ConsistentRead: true }))
+      ).Item;
       return item ? (JSON.parse(String(item.signed)) as SignedGlobalConfiguration) : undefined;
     } catch (error) {
       throw new StoreUnavailableError('gateway-config', 'The kept global configuration could not be read', { cause: error });
@@ -31,8 +33,15 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
 
   async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
     const signed = JSON.stringify(configuration.signed);
-    await this.conditionalPut({ ...latestConfigurationKey(this.instance), version: configuration.version, signed }, 'attribute_not_exists(pk) OR version < :v', { ':v': configuration.version });
-    await this.conditionalPut({ ...keySetConfigurationKey(configuration.keySetId, this.instance), version: configuration.version, signed }, 'attribute_not_exists(pk)');
+    await this.conditionalPut(
+      { ...latestConfigurationKey(this.instance), version: configuration.version, signed },
+      'attribute_not_exists(pk) OR version < :v',
+      { ':v': configuration.version },
+    );
+    await this.conditionalPut(
+      { ...keySetConfigurationKey(configuration.keySetId, this.instance), version: configuration.version, signed },
+      'attribute_not_exists(pk)',
+    );
   }
 
   history(): Promise<SignedGlobalConfiguration[]> {
@@ -44,7 +53,13 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :keyset)', ExpressionAttributeValues: { ':pk': GLOBALCONF_PK, ':keyset': keySetPrefix(this.instance) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :keyset)',
+          ExpressionAttributeValues: { ':pk': GLOBALCONF_PK, ':keyset': keySetPrefix(this.instance) },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
       );
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
@@ -54,7 +69,9 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
 
   private async conditionalPut(item: Record<string, unknown>, condition: string, values?: Record<string, unknown>): Promise<void> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }),
+      );
     } catch (error) {
       if (isConditionFailure(error)) return; // a newer copy, or this key set, is kept already
       throw new StoreUnavailableError('gateway-config', 'The global configuration could not be kept', { cause: error });

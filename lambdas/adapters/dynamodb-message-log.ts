@@ -18,7 +18,16 @@ import type { MessageLogRecord } from '../core/log/records';
 import { DuplicateRecordError, StoreUnavailableError } from '../core/kernel/ports';
 import type { MessageLog } from '../core/log/ports';
 import { recordHash, windowOf, windowStartMs } from '../core/log/seal';
-import { CERT_PK, certificateIdOf, itemToRecord, recordKeyOf, recordToItem, referencedCertificate, storedCertificate, WRITE_ID } from './message-log-item';
+import {
+  CERT_PK,
+  certificateIdOf,
+  itemToRecord,
+  recordKeyOf,
+  recordToItem,
+  referencedCertificate,
+  storedCertificate,
+  WRITE_ID,
+} from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 import { storeCall } from './store-call';
 
@@ -33,7 +42,8 @@ export interface DynamoDbMessageLogOptions {
 
 /** Items of the table that are not log records. */
 const NOT_RECORDS = new Set([SEAL_PK, CONFIG_PK, KEYS_PK, GLOBALCONF_PK, CERT_PK]);
-export const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 /** A stored certificate outlives the newest record that references it by at least this long. */
 const CERTIFICATE_MARGIN_SECONDS = 86_400;
 
@@ -67,7 +77,10 @@ export class DynamoDbMessageLog implements MessageLog {
     // This write's own id: a retry that finds it knows its lost first attempt succeeded; an identical replay
     // (same signed request logged in the same millisecond) carries another one and stays a duplicate.
     const writeId = randomBytes(8);
-    const item = { ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt }), [WRITE_ID]: writeId };
+    const item = {
+      ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt }),
+      [WRITE_ID]: writeId,
+    };
     try {
       const certificate = storedCertificate(record);
       if (certificate !== undefined) await this.storeCertificate(certificate, expiresAt);
@@ -99,7 +112,10 @@ export class DynamoDbMessageLog implements MessageLog {
     const storedUntil = this.storedCertificates.get(id);
     if (storedUntil !== undefined && storedUntil >= recordExpiresAt + CERTIFICATE_MARGIN_SECONDS / 2) return;
     const expiresAt = recordExpiresAt + CERTIFICATE_MARGIN_SECONDS;
-    await this.writer.putItem({ TableName: this.tableName, Item: { pk: CERT_PK, sk: id, certificate: Buffer.from(certificate, 'base64'), expiresAt } });
+    await this.writer.putItem({
+      TableName: this.tableName,
+      Item: { pk: CERT_PK, sk: id, certificate: Buffer.from(certificate, 'base64'), expiresAt },
+    });
     this.storedCertificates.set(id, expiresAt);
     this.certificateCache.set(id, certificate);
   }
@@ -113,7 +129,8 @@ export class DynamoDbMessageLog implements MessageLog {
     }
     for (const id of missing) {
       const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: CERT_PK, sk: id }, ConsistentRead: true }));
-      if (result.Item?.certificate !== undefined) this.certificateCache.set(id, Buffer.from(result.Item.certificate as Uint8Array).toString('base64'));
+      if (result.Item?.certificate !== undefined)
+        this.certificateCache.set(id, Buffer.from(result.Item.certificate as Uint8Array).toString('base64'));
     }
     return items.map((item) => itemToRecord(item, this.certificateCache));
   }
@@ -128,7 +145,13 @@ export class DynamoDbMessageLog implements MessageLog {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await this.client.send(
-          new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': recordKeyOf(client, xRoadId) },
+            ExclusiveStartKey: startKey,
+            ConsistentRead: true,
+          }),
         );
         read.push(...(page.Items ?? []));
         startKey = page.LastEvaluatedKey;

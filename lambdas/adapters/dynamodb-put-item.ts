@@ -93,7 +93,12 @@ export class DynamoDbPutItemClient implements ItemWriter {
   private readonly observers: ((operation: 'PutItem', input: PutItemInput) => void)[] = [];
 
   constructor(private readonly options: DynamoDbPutItemClientOptions) {
-    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: Hash.bind(null, 'sha256') });
+    this.signer = new SignatureV4({
+      service: 'dynamodb',
+      region: options.region,
+      credentials: options.credentials,
+      sha256: Hash.bind(null, 'sha256'),
+    });
     this.maxAttempts = options.maxAttempts ?? 3;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -105,7 +110,11 @@ export class DynamoDbPutItemClient implements ItemWriter {
 
   async putItem(input: PutItemInput): Promise<void> {
     for (const observer of this.observers) observer('PutItem', input);
-    const body = JSON.stringify({ TableName: input.TableName, Item: toAttributeMap(input.Item), ...(input.ConditionExpression ? { ConditionExpression: input.ConditionExpression } : {}) });
+    const body = JSON.stringify({
+      TableName: input.TableName,
+      Item: toAttributeMap(input.Item),
+      ...(input.ConditionExpression ? { ConditionExpression: input.ConditionExpression } : {}),
+    });
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.send(body);
@@ -133,19 +142,37 @@ export class DynamoDbPutItemClient implements ItemWriter {
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
       path: '/',
-      headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'content-length': String(Buffer.byteLength(body)), 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(Buffer.byteLength(body)),
+        'x-amz-target': 'DynamoDB_20120810.PutItem',
+      },
       body,
     });
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const call = send({ protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path: '/', method: 'POST', headers: signed.headers, agent: url.protocol === 'https:' ? this.agents.https : this.agents.http }, (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
+      const call = send(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: url.port || undefined,
+          path: '/',
+          method: 'POST',
+          headers: signed.headers,
+          agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
+        },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
       call.on('error', reject);
-      call.setTimeout(this.options.attemptTimeoutMs ?? 3000, () => call.destroy(Object.assign(new Error('DynamoDB did not answer in time'), { code: 'ETIMEDOUT' })));
+      call.setTimeout(this.options.attemptTimeoutMs ?? 3000, () =>
+        call.destroy(Object.assign(new Error('DynamoDB did not answer in time'), { code: 'ETIMEDOUT' })),
+      );
       call.end(body);
     });
     if (answer.status === 200) return;

@@ -42,7 +42,11 @@ export class DynamoDbRegistry implements Registry {
   }
 
   /** Writes what the central stack's custom resources put at deploy time (the local runtime's equivalent). */
-  async putDeploymentItems(agencies: readonly AllowedAgency[], groups: readonly GlobalGroup[], federation: readonly FederatedInstance[] = []): Promise<void> {
+  async putDeploymentItems(
+    agencies: readonly AllowedAgency[],
+    groups: readonly GlobalGroup[],
+    federation: readonly FederatedInstance[] = [],
+  ): Promise<void> {
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: JOIN_ALLOW_LIST_ITEM.write(agencies) }));
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: GLOBAL_GROUPS_ITEM.write(groups) }));
     await this.putFederatedInstances(federation);
@@ -55,7 +59,9 @@ export class DynamoDbRegistry implements Registry {
 
   async remove(agency: string): Promise<boolean> {
     try {
-      const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `AGENCY#${agency}`, sk: 'ENTRY' }, ReturnValues: 'ALL_OLD' }));
+      const result = await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { pk: `AGENCY#${agency}`, sk: 'ENTRY' }, ReturnValues: 'ALL_OLD' }),
+      );
       return result.Attributes !== undefined;
     } catch (error) {
       throw new StoreUnavailableError('registry', 'The registry could not be written', { cause: error });
@@ -66,7 +72,14 @@ export class DynamoDbRegistry implements Registry {
   async nextConfigurationVersion(): Promise<number> {
     try {
       const result = await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key: CONFIGURATION_VERSION_KEY, UpdateExpression: 'ADD #v :one', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: CONFIGURATION_VERSION_KEY,
+          UpdateExpression: 'ADD #v :one',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
       );
       return Number(result.Attributes!.version);
     } catch (error) {

@@ -29,7 +29,14 @@ export class DynamoDbSealStore implements SealStore {
     let result;
     try {
       result = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ScanIndexForward: false, Limit: 1, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SEAL_PK },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
       );
     } catch (error) {
       throw new StoreUnavailableError('seals', 'The seals could not be read', { cause: error });
@@ -47,7 +54,13 @@ export class DynamoDbSealStore implements SealStore {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': SEAL_PK }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SEAL_PK },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
       );
       for (const item of page.Items ?? []) seals.push({ header: String(item.header), signature: String(item.signature) });
       startKey = page.LastEvaluatedKey;
@@ -61,7 +74,14 @@ export class DynamoDbSealStore implements SealStore {
         new PutCommand({
           TableName: this.tableName,
           // Seals have no TTL: they are small, and they keep the chain verifiable after records expire.
-          Item: { pk: SEAL_PK, sk: sealSortKey(header.fromWindow), header: seal.header, signature: seal.signature, toWindow: header.toWindow, sealedAt: header.sealedAt },
+          Item: {
+            pk: SEAL_PK,
+            sk: sealSortKey(header.fromWindow),
+            header: seal.header,
+            signature: seal.signature,
+            toWindow: header.toWindow,
+            sealedAt: header.sealedAt,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -91,7 +111,8 @@ export class DynamoDbSealStore implements SealStore {
               ExclusiveStartKey: startKey,
             }),
           );
-          for (const item of page.Items ?? []) leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
+          for (const item of page.Items ?? [])
+            leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
           startKey = page.LastEvaluatedKey;
         } while (startKey);
       }

@@ -26,7 +26,12 @@ export class EmfOperationalMonitor implements OperationalMonitor {
     /** Where Powertools reports a metric CloudWatch would skip. @default console */
     logger?: MetricsOptions['logger'],
   ) {
-    this.metrics = new Metrics({ namespace: OPMON_NAMESPACE, serviceName: 'sild-gateway', defaultDimensions: { Gateway: gatewayId }, ...(logger ? { logger } : {}) });
+    this.metrics = new Metrics({
+      namespace: OPMON_NAMESPACE,
+      serviceName: 'sild-gateway',
+      defaultDimensions: { Gateway: gatewayId },
+      ...(logger ? { logger } : {}),
+    });
   }
 
   record(record: OpmonRecord): void {
@@ -58,7 +63,12 @@ export class EmfOperationalMonitor implements OperationalMonitor {
 
 /** The canary's figures as one EMF line (by gateway): what the canary alarms watch. */
 export function canaryLine(gatewayId: string, result: CanaryResult, nowMs: number, logger?: MetricsOptions['logger']): string {
-  const metrics = new Metrics({ namespace: OPMON_NAMESPACE, serviceName: 'sild-gateway', defaultDimensions: { Gateway: gatewayId }, ...(logger ? { logger } : {}) });
+  const metrics = new Metrics({
+    namespace: OPMON_NAMESPACE,
+    serviceName: 'sild-gateway',
+    defaultDimensions: { Gateway: gatewayId },
+    ...(logger ? { logger } : {}),
+  });
   metrics.setTimestamp(nowMs);
   metrics.addMetric('CanaryFailures', MetricUnit.Count, result.ok ? 0 : 1);
   const { globalConfAgeSeconds, globalConfAgePercent, sealLagSeconds, sessionValiditySeconds } = result.figures;
@@ -80,13 +90,23 @@ export function outcomeOf(faultCode: string | undefined): string {
 }
 
 /** `INST/CLASS/CODE/SUB/SERVICE`, or `-` when the request named none. */
-export function serviceOf(record: Pick<OpmonRecord, 'serviceXRoadInstance' | 'serviceMemberClass' | 'serviceMemberCode' | 'serviceSubsystemCode' | 'serviceCode'>): string {
-  return record.serviceCode === undefined ? '-' : [record.serviceXRoadInstance, record.serviceMemberClass, record.serviceMemberCode, record.serviceSubsystemCode, record.serviceCode].join('/');
+export function serviceOf(
+  record: Pick<OpmonRecord, 'serviceXRoadInstance' | 'serviceMemberClass' | 'serviceMemberCode' | 'serviceSubsystemCode' | 'serviceCode'>,
+): string {
+  return record.serviceCode === undefined
+    ? '-'
+    : [record.serviceXRoadInstance, record.serviceMemberClass, record.serviceMemberCode, record.serviceSubsystemCode, record.serviceCode].join('/');
 }
 
 /** `INST/CLASS/CODE[/SUB]`, or `-`. */
-export function clientOf(record: Pick<OpmonRecord, 'clientXRoadInstance' | 'clientMemberClass' | 'clientMemberCode' | 'clientSubsystemCode'>): string {
-  return record.clientMemberCode === undefined ? '-' : [record.clientXRoadInstance, record.clientMemberClass, record.clientMemberCode, record.clientSubsystemCode].filter((part) => part !== undefined).join('/');
+export function clientOf(
+  record: Pick<OpmonRecord, 'clientXRoadInstance' | 'clientMemberClass' | 'clientMemberCode' | 'clientSubsystemCode'>,
+): string {
+  return record.clientMemberCode === undefined
+    ? '-'
+    : [record.clientXRoadInstance, record.clientMemberClass, record.clientMemberCode, record.clientSubsystemCode]
+        .filter((part) => part !== undefined)
+        .join('/');
 }
 
 /** The X-Road error types that say the gateway itself fails (not the client, not the backend). */

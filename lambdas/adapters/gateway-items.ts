@@ -12,7 +12,8 @@ import { CONFIG_PK, KEYS_PK } from './tables';
 export const ACCESS_POLICY_ITEM = schemaItem({ pk: CONFIG_PK, sk: 'ACCESS-POLICY' }, 'policy', accessPolicySchema);
 
 /** A service's OpenAPI description (getOpenAPI answers it as it is), as JSON in `document`. */
-export const serviceDescriptionItem = (subsystem: string, code: string): ItemKind<unknown> => jsonItem({ pk: CONFIG_PK, sk: `OPENAPI#${subsystem}/${code}` }, 'document');
+export const serviceDescriptionItem = (subsystem: string, code: string): ItemKind<unknown> =>
+  jsonItem({ pk: CONFIG_PK, sk: `OPENAPI#${subsystem}/${code}` }, 'document');
 
 export const gatewayKeysSchema = z.object({
   current: z.string(),

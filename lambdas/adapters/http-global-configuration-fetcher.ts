@@ -32,7 +32,14 @@ export class HttpGlobalConfigurationFetcher implements GlobalConfigurationFetche
     const failures: string[] = [];
     for (const url of this.urls) {
       try {
-        const response = await this.http.send({ method: 'GET', url, headers: { accept: ['application/json'] }, body: Buffer.alloc(0), timeoutMs: this.options.timeoutMs ?? 5000, maxResponseBytes: this.options.maxResponseBytes ?? 16 * 1024 * 1024 });
+        const response = await this.http.send({
+          method: 'GET',
+          url,
+          headers: { accept: ['application/json'] },
+          body: Buffer.alloc(0),
+          timeoutMs: this.options.timeoutMs ?? 5000,
+          maxResponseBytes: this.options.maxResponseBytes ?? 16 * 1024 * 1024,
+        });
         if (response.status !== 200) throw new Error(`answered ${response.status}`);
         const signed = JSON.parse(response.body.toString('utf8')) as SignedGlobalConfiguration;
         accept(signed);

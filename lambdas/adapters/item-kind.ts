@@ -38,7 +38,11 @@ export const keyAttributes = (key: ItemKey): AttributeValueItem => ({ pk: { S: k
  * A kind whose payload is stored as JSON in one attribute. Read back as written — the type is the writer's promise —
  * unless `parse` checks it.
  */
-export function jsonItem<Written, Read = Written>(key: ItemKey, attribute: string, parse: (json: unknown) => Read = (json) => json as Read): ItemKind<Written, Read> {
+export function jsonItem<Written, Read = Written>(
+  key: ItemKey,
+  attribute: string,
+  parse: (json: unknown) => Read = (json) => json as Read,
+): ItemKind<Written, Read> {
   return {
     key,
     write: (payload) => ({ ...keyAttributes(key), [attribute]: { S: JSON.stringify(payload) } }),

@@ -22,7 +22,9 @@ export class KmsSigner implements Signer {
     let signature: Uint8Array | undefined;
     try {
       const digest = createHash('sha256').update(message).digest();
-      signature = (await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).Signature;
+      signature = (
+        await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))
+      ).Signature;
     } catch (error) {
       throw new SigningUnavailableError('The signing key could not be used', { cause: error });
     }

@@ -78,7 +78,8 @@ export const recordKeyOf = (client: string, xRoadId: string) => `${client} ${xRo
 export const isCanonicalBase64 = (value: string) => Buffer.from(value, 'base64').toString('base64') === value;
 
 /** The certificate of a record as stored once under its id — only a canonical one; any other spelling stays inline. */
-export const storedCertificate = (record: Pick<MessageLogRecord, 'certificate'>) => (record.certificate !== undefined && isCanonicalBase64(record.certificate) ? record.certificate : undefined);
+export const storedCertificate = (record: Pick<MessageLogRecord, 'certificate'>) =>
+  record.certificate !== undefined && isCanonicalBase64(record.certificate) ? record.certificate : undefined;
 
 function manifestFields(manifest: string | undefined): Partial<Record<ManifestField, unknown>> {
   if (manifest === undefined) return {};
@@ -104,7 +105,12 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
   const rest: Record<string, unknown> = {
     [ITEM_NAMES.manifest]: binary(record.manifest),
     [ITEM_NAMES.signature]: binary(record.signature),
-    [ITEM_NAMES.certificate]: record.certificate === undefined ? undefined : storedCertificate(record) ? Buffer.from(certificateIdOf(record.certificate), 'hex') : record.certificate,
+    [ITEM_NAMES.certificate]:
+      record.certificate === undefined
+        ? undefined
+        : storedCertificate(record)
+          ? Buffer.from(certificateIdOf(record.certificate), 'hex')
+          : record.certificate,
     [ITEM_NAMES.headers]: record.headers && storableHeaders(record.headers),
     [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
     [ITEM_NAMES.bodyBytes]: record.bodyBytes,
@@ -118,7 +124,8 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
 }
 
 /** A binary attribute as base64, or a string one (a non-canonical value kept as it was) as is. */
-const base64 = (value: unknown) => (value === undefined ? undefined : typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('base64'));
+const base64 = (value: unknown) =>
+  value === undefined ? undefined : typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('base64');
 
 /** The certificate id an item references (to load it before `itemToRecord`); an inline certificate references none. */
 export function referencedCertificate(item: Record<string, unknown>): string | undefined {
@@ -157,7 +164,8 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
     loggedAt: item.loggedAt,
     manifest,
     signature: base64(item[ITEM_NAMES.signature]),
-    certificate: certificateId === undefined ? (typeof inlineCertificate === 'string' ? inlineCertificate : undefined) : certificates.get(certificateId),
+    certificate:
+      certificateId === undefined ? (typeof inlineCertificate === 'string' ? inlineCertificate : undefined) : certificates.get(certificateId),
     errorType: item[ITEM_NAMES.errorType],
     headers: storedHeaders(item[ITEM_NAMES.headers]),
     bodySha256: base64(item[ITEM_NAMES.bodySha256]),
@@ -174,7 +182,11 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
 function storableHeaders(headers: Headers): string | [string, readonly string[]][] {
   const entries = Object.entries(headers);
   // No headers: an empty list (an empty string is what older DynamoDB implementations refuse).
-  if (entries.length === 0 || entries.some(([name, values]) => name.includes(':') || name.includes('\n') || values.some((value) => value.includes('\n')))) return entries;
+  if (
+    entries.length === 0 ||
+    entries.some(([name, values]) => name.includes(':') || name.includes('\n') || values.some((value) => value.includes('\n')))
+  )
+    return entries;
   return entries.flatMap(([name, values]) => values.map((value) => `${name}:${value}`)).join('\n');
 }
 

@@ -42,12 +42,31 @@ export class NodeHttpClient implements HttpClient {
   }
 
   /** One request on the wire; settles through `resolve`/`reject` exactly as `send` promises. */
-  private call(request: OutboundRequest, url: URL, path: string, lines: string[], resolve: (response: HttpResponse) => void, reject: (error: Error) => void): void {
-    const why = { timeout: `No answer from ${url.origin} within ${request.timeoutMs} ms`, unreachable: `${url.origin} could not be reached`, 'too-large': `The answer of ${url.origin} exceeds ${request.maxResponseBytes} bytes` };
+  private call(
+    request: OutboundRequest,
+    url: URL,
+    path: string,
+    lines: string[],
+    resolve: (response: HttpResponse) => void,
+    reject: (error: Error) => void,
+  ): void {
+    const why = {
+      timeout: `No answer from ${url.origin} within ${request.timeoutMs} ms`,
+      unreachable: `${url.origin} could not be reached`,
+      'too-large': `The answer of ${url.origin} exceeds ${request.maxResponseBytes} bytes`,
+    };
     const fail = (reason: keyof typeof why, cause?: unknown) => reject(new HttpClientError(reason, why[reason], { cause }));
     const secure = url.protocol === 'https:';
     const call = (secure ? httpsRequest : httpRequest)(
-      { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path, method: request.method, headers: lines, agent: secure ? this.agents.https : this.agents.http },
+      {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port || undefined,
+        path,
+        method: request.method,
+        headers: lines,
+        agent: secure ? this.agents.https : this.agents.http,
+      },
       (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -67,7 +86,8 @@ export class NodeHttpClient implements HttpClient {
           // a failure here is this call's failure.
           try {
             const pairs: [string, string][] = [];
-            for (let index = 0; index < response.rawHeaders.length; index += 2) pairs.push([response.rawHeaders[index], response.rawHeaders[index + 1]]);
+            for (let index = 0; index < response.rawHeaders.length; index += 2)
+              pairs.push([response.rawHeaders[index], response.rawHeaders[index + 1]]);
             resolve({ status: response.statusCode ?? 0, headers: headersOf(pairs), body: Buffer.concat(chunks) });
           } catch (error) {
             fail('unreachable', error);

@@ -44,7 +44,9 @@ export class S3BodyStore implements BodyStore {
   async put(body: Buffer, sha256Hex: string, purpose: 'log' | 'transfer'): Promise<string> {
     const key = `${purpose}/${sha256Hex}`;
     const { PutObjectCommand } = s3Sdk();
-    await storeCall('body-store', 'The body could not be stored', () => this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' })));
+    await storeCall('body-store', 'The body could not be stored', () =>
+      this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' })),
+    );
     return `s3://${this.bucket}/${key}`;
   }
 
@@ -67,17 +69,29 @@ export class S3BodyStore implements BodyStore {
   async shareUrl(location: string, ttlSeconds: number): Promise<string> {
     const { bucket, key } = parseLocation(location);
     const region = await this.s3.config.region();
-    const url = new URL(this.options.endpoint ? `${this.options.endpoint.replace(/\/+$/, '')}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`);
+    const url = new URL(
+      this.options.endpoint ? `${this.options.endpoint.replace(/\/+$/, '')}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`,
+    );
     const nowMs = (this.options.clock ?? systemClock).now();
-    const usableSeconds = (identity: AwsCredentialIdentity) => (identity.expiration ? Math.floor((identity.expiration.getTime() - nowMs) / 1000) - CREDENTIALS_MARGIN_SECONDS : Infinity);
+    const usableSeconds = (identity: AwsCredentialIdentity) =>
+      identity.expiration ? Math.floor((identity.expiration.getTime() - nowMs) / 1000) - CREDENTIALS_MARGIN_SECONDS : Infinity;
     let credentials = await this.s3.config.credentials();
     if (usableSeconds(credentials) < ttlSeconds) credentials = await this.s3.config.credentials({ forceRefresh: true });
     const expiresIn = Math.min(ttlSeconds, usableSeconds(credentials));
-    if (expiresIn < MIN_SHARE_SECONDS) throw new Error(`The gateway's credentials expire in ${expiresIn + CREDENTIALS_MARGIN_SECONDS} s, too soon to share a body by URL`);
+    if (expiresIn < MIN_SHARE_SECONDS)
+      throw new Error(`The gateway's credentials expire in ${expiresIn + CREDENTIALS_MARGIN_SECONDS} s, too soon to share a body by URL`);
     // A signer per URL, with exactly the credentials its lifetime was bounded by.
     const signer = new SignatureV4({ service: 's3', region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
     const signed = await signer.presign(
-      { method: 'GET', protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: {}, headers: { host: url.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } },
+      {
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query: {},
+        headers: { host: url.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      },
       { expiresIn, signingDate: new Date(nowMs) },
     );
     const query = new URLSearchParams(Object.entries(signed.query ?? {}).map(([name, value]): [string, string] => [name, String(value)]));

@@ -19,7 +19,8 @@ export const configurationVersionKey = (version: number) => `${CONFIGURATION_PRE
 export const CURRENT_MAX_AGE_SECONDS = 10;
 
 /** The `Cache-Control` of a distributed object: versions never change; the pointer to the newest briefly. */
-export const cacheControlOf = (key: string) => (key === CURRENT_CONFIGURATION_KEY ? `public, max-age=${CURRENT_MAX_AGE_SECONDS}` : 'public, max-age=31536000, immutable');
+export const cacheControlOf = (key: string) =>
+  key === CURRENT_CONFIGURATION_KEY ? `public, max-age=${CURRENT_MAX_AGE_SECONDS}` : 'public, max-age=31536000, immutable';
 
 export class S3ConfigurationDistribution implements ConfigurationDistribution {
   constructor(
@@ -32,7 +33,9 @@ export class S3ConfigurationDistribution implements ConfigurationDistribution {
     try {
       // The version first: `current.json` never names an object that is not there.
       for (const key of [configurationVersionKey(version), CURRENT_CONFIGURATION_KEY]) {
-        await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: cacheControlOf(key) }));
+        await this.s3.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', CacheControl: cacheControlOf(key) }),
+        );
       }
     } catch (error) {
       throw new StoreUnavailableError('registry', 'The global configuration could not be distributed', { cause: error });

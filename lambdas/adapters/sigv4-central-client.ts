@@ -29,7 +29,12 @@ export interface JoinOptions extends SignedPostOptions {
 
 /** POSTs a JSON body to an IAM-authorized API, signed with SigV4 (`execute-api`). */
 export async function signedPost(url: URL, body: string, options: SignedPostOptions): Promise<Response> {
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const signed = await signer.sign({
     method: 'POST',
     protocol: url.protocol,
@@ -40,7 +45,12 @@ export async function signedPost(url: URL, body: string, options: SignedPostOpti
     headers: { host: url.host, 'content-type': 'application/json' },
     body,
   });
-  return fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+  return fetch(url, {
+    method: 'POST',
+    headers: signed.headers as Record<string, string>,
+    body,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
 }
 
 export async function joinCentral(request: JoinRequest, options: JoinOptions): Promise<JoinResult> {

@@ -48,7 +48,10 @@ export const CONFIGURATION_VERSION_KEY = { pk: COUNTER_PK, sk: 'GLOBALCONF-VERSI
 export const GLOBALCONF_PK = 'GLOBALCONF';
 const instancePrefix = (instance?: string) => (instance === undefined ? '' : `${instance}#`);
 export const latestConfigurationKey = (instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}LATEST` });
-export const keySetConfigurationKey = (keySetId: string, instance?: string) => ({ pk: GLOBALCONF_PK, sk: `${instancePrefix(instance)}KEYSET#${keySetId}` });
+export const keySetConfigurationKey = (keySetId: string, instance?: string) => ({
+  pk: GLOBALCONF_PK,
+  sk: `${instancePrefix(instance)}KEYSET#${keySetId}`,
+});
 export const keySetPrefix = (instance?: string) => `${instancePrefix(instance)}KEYSET#`;
 
 /** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */

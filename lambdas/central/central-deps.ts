@@ -20,8 +20,18 @@ export function createCentralDeps(
     settings: deployment.settings,
     registry,
     // A central key rotation (`sild keys rotate --central`) takes over within keyRingRefreshSeconds.
-    keys: new KmsKeyRing(clients.kms, () => registry.centralKeys(), deploymentKeyRing(deployment), clock, deployment.settings.keyRingRefreshSeconds * 1000),
+    keys: new KmsKeyRing(
+      clients.kms,
+      () => registry.centralKeys(),
+      deploymentKeyRing(deployment),
+      clock,
+      deployment.settings.keyRingRefreshSeconds * 1000,
+    ),
     clock,
   };
-  return { ...deps, registry, publisher: new GlobalConfigurationPublisher(deps, new S3ConfigurationDistribution(clients.s3, deployment.configurationBucket)) };
+  return {
+    ...deps,
+    registry,
+    publisher: new GlobalConfigurationPublisher(deps, new S3ConfigurationDistribution(clients.s3, deployment.configurationBucket)),
+  };
 }

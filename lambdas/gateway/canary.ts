@@ -7,5 +7,8 @@ import { createGatewayDeps } from './gateway-deps';
 import { createCanaryHandler } from './handlers';
 
 const deployment = readGatewayDeployment(process.env);
-const deps = createGatewayDeps(deployment, createAwsClients(), { events: lambdaEvents('sild-canary'), monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink) });
+const deps = createGatewayDeps(deployment, createAwsClients(), {
+  events: lambdaEvents('sild-canary'),
+  monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink),
+});
 export const handler = createCanaryHandler(deps, (result) => lambdaOpmonSink(canaryLine(deployment.settings.gatewayId, result, Date.now())));

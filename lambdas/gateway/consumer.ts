@@ -8,5 +8,8 @@ import { createConsumerHandler } from './handlers';
 
 const deployment = readGatewayDeployment(process.env);
 export const handler = createConsumerHandler(
-  createGatewayDeps(deployment, createAwsClients(), { events: lambdaEvents('sild-consumer'), monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink) }),
+  createGatewayDeps(deployment, createAwsClients(), {
+    events: lambdaEvents('sild-consumer'),
+    monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink),
+  }),
 );

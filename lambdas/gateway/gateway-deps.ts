@@ -44,7 +44,11 @@ export interface GatewayRuntime extends GatewayDeps {
   readonly sealer: SealerDeps;
 }
 
-export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>, clients: AwsClients, options: GatewayDepsOptions = {}): GatewayRuntime {
+export function createGatewayDeps(
+  deployment: GatewayDeployment<GatewaySettings>,
+  clients: AwsClients,
+  options: GatewayDepsOptions = {},
+): GatewayRuntime {
   const { settings } = deployment;
   const clock = options.clock ?? systemClock;
   const http = options.http ?? new NodeHttpClient();
@@ -52,7 +56,11 @@ export function createGatewayDeps(deployment: GatewayDeployment<GatewaySettings>
   const keyRing = new DynamoDbGatewayKeys(clients.dynamodb, deployment.messageLogTable);
   const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deploymentKeyRing(deployment), clock, settings.keyRingRefreshSeconds * 1000);
   const archive = new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable);
-  const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, { retentionDays: deployment.logRetentionDays, sealing: settings.sealing, writer: clients.logWriter });
+  const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, {
+    retentionDays: deployment.logRetentionDays,
+    sealing: settings.sealing,
+    writer: clients.logWriter,
+  });
   const seals = new DynamoDbSealStore(clients.dynamodb, deployment.messageLogTable, settings.sealing);
   const config = new DynamoDbGatewayConfig(clients.dynamodb, deployment.messageLogTable);
   return {

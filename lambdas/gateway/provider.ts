@@ -8,5 +8,8 @@ import { createProviderHandler } from './handlers';
 
 const deployment = readGatewayDeployment(process.env);
 export const handler = createProviderHandler(
-  createGatewayDeps(deployment, createAwsClients(), { events: lambdaEvents('sild-provider'), monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink) }),
+  createGatewayDeps(deployment, createAwsClients(), {
+    events: lambdaEvents('sild-provider'),
+    monitor: new EmfOperationalMonitor(deployment.settings.gatewayId, lambdaOpmonSink),
+  }),
 );

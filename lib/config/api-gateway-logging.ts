@@ -53,6 +53,6 @@ export function restApiLogging(fields: ApiGatewayLoggingFields, fieldPrefix = ''
 /** Both fields at once would make this stack replace a role another stack or an administrator set. */
 export function apiGatewayLoggingProblem(fields: ApiGatewayLoggingFields): string | undefined {
   return fields.apiGatewayAccountRole && fields.apiGatewayAccountRoleExists
-    ? 'apiGatewayAccountRole (this stack sets the account\'s role) and apiGatewayAccountRoleExists (the account has one) exclude each other: with both, this stack would replace the role the account has'
+    ? "apiGatewayAccountRole (this stack sets the account's role) and apiGatewayAccountRoleExists (the account has one) exclude each other: with both, this stack would replace the role the account has"
     : undefined;
 }

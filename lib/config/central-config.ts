@@ -4,7 +4,25 @@
  * may register which member. It knows nothing of the agencies' services or access rights (`SildCentral`).
  */
 import * as z from 'zod';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, WAF_DEFAULT, wafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA, permissionsBoundaryProblem, permissionsBoundarySchema } from './config-parts';
+import {
+  accountSchema,
+  anchorKeySchema,
+  agencyNameSchema,
+  configError,
+  readJsonConfig,
+  memberSchema,
+  part,
+  regionSchema,
+  signingKeysSchema,
+  subjectSchema,
+  alarmEmailsSchema,
+  WAF_DEFAULT,
+  wafSchema,
+  strictObject,
+  DEFAULT_LAMBDA_CONCURRENCY_QUOTA,
+  permissionsBoundaryProblem,
+  permissionsBoundarySchema,
+} from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
 
 /** One entry of the join allow-list. */
@@ -24,9 +42,11 @@ export const centralFieldsSchema = strictObject({
   globalConfValiditySeconds: z.number().int().min(60).max(86_400).default(600),
   /** @default 60 */
   globalConfGenerationSeconds: z.number().int().min(1).max(3600).default(60),
-  globalGroups: z.array(strictObject({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) })).default([]),
+  globalGroups: z
+    .array(strictObject({ code: part('Global group code'), description: z.string().default(''), members: z.array(subjectSchema) }))
+    .default([]),
   /** The deployed central API's URL, known after the central stack is deployed (agency stacks need it). */
-  apiUrl: z.url({ protocol: /^https$/, error: 'must be the central API\'s https:// URL' }).optional(),
+  apiUrl: z.url({ protocol: /^https$/, error: "must be the central API's https:// URL" }).optional(),
   /**
    * The central distributes the configuration through a CloudFront CDN (ADR 0007: reading it costs the central
    * nothing, and a flood lands on CloudFront). `false` deploys the central without it — for an account CloudFront does
@@ -85,30 +105,34 @@ export const centralFieldsSchema = strictObject({
 
 /** The central operator's document: instance, member classes, the central's settings, and the join allow-list. */
 export const centralConfigSchema = strictObject({
-    instance: part('Instance'),
-    memberClasses: z.array(part('Member class')).min(1),
-    central: centralFieldsSchema,
-    /** The join allow-list. */
-    agencies: z.array(allowedAgencySchema).default([]),
-  })
-  .superRefine((config, context) => {
-    checkAllowList(config, context);
-    checkFederation(config, context);
-    checkCentralFields(config.central, context);
-  });
+  instance: part('Instance'),
+  memberClasses: z.array(part('Member class')).min(1),
+  central: centralFieldsSchema,
+  /** The join allow-list. */
+  agencies: z.array(allowedAgencySchema).default([]),
+}).superRefine((config, context) => {
+  checkAllowList(config, context);
+  checkFederation(config, context);
+  checkCentralFields(config.central, context);
+});
 
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 export type CentralConfigInput = z.input<typeof centralConfigSchema>;
 
 /** Agency names and members are unique, and members of a known class. */
-export function checkAllowList(config: { memberClasses: readonly string[]; agencies: readonly { name: string; member: { class: string; code: string } }[] }, context: z.RefinementCtx): void {
+export function checkAllowList(
+  config: { memberClasses: readonly string[]; agencies: readonly { name: string; member: { class: string; code: string } }[] },
+  context: z.RefinementCtx,
+): void {
   const names = new Set<string>();
   const members = new Set<string>();
   config.agencies.forEach((agency, index) => {
-    if (names.has(agency.name)) context.addIssue({ code: 'custom', path: ['agencies', index, 'name'], message: `duplicate agency name ${agency.name}` });
+    if (names.has(agency.name))
+      context.addIssue({ code: 'custom', path: ['agencies', index, 'name'], message: `duplicate agency name ${agency.name}` });
     names.add(agency.name);
     const member = `${agency.member.class}/${agency.member.code}`;
-    if (members.has(member)) context.addIssue({ code: 'custom', path: ['agencies', index, 'member'], message: `member ${member} belongs to two agencies` });
+    if (members.has(member))
+      context.addIssue({ code: 'custom', path: ['agencies', index, 'member'], message: `member ${member} belongs to two agencies` });
     members.add(member);
     if (!config.memberClasses.includes(agency.member.class)) {
       context.addIssue({ code: 'custom', path: ['agencies', index, 'member', 'class'], message: `unknown member class ${agency.member.class}` });
@@ -121,18 +145,27 @@ export function checkCentralFields(central: CentralFields, context: z.Refinement
   const logging = apiGatewayLoggingProblem(central);
   if (logging) context.addIssue({ code: 'custom', path: ['central', 'apiGatewayAccountRoleExists'], message: logging });
   if (!central.configurationCdn && central.configurationUrl !== undefined) {
-    context.addIssue({ code: 'custom', path: ['central', 'configurationUrl'], message: 'names a distribution the central does not deploy (central.configurationCdn is false): remove it, and gateways read the configuration from the central API' });
+    context.addIssue({
+      code: 'custom',
+      path: ['central', 'configurationUrl'],
+      message:
+        'names a distribution the central does not deploy (central.configurationCdn is false): remove it, and gateways read the configuration from the central API',
+    });
   }
 }
 
 export type CentralFields = z.infer<typeof centralFieldsSchema>;
 
 /** A federated instance is another instance, named once. */
-export function checkFederation(config: { instance: string; central: { federation: readonly { instance: string }[] } }, context: z.RefinementCtx): void {
+export function checkFederation(
+  config: { instance: string; central: { federation: readonly { instance: string }[] } },
+  context: z.RefinementCtx,
+): void {
   const seen = new Set<string>();
   config.central.federation.forEach((entry, index) => {
     const path = ['central', 'federation', index, 'instance'];
-    if (entry.instance === config.instance) context.addIssue({ code: 'custom', path, message: `an instance cannot federate with itself (${entry.instance})` });
+    if (entry.instance === config.instance)
+      context.addIssue({ code: 'custom', path, message: `an instance cannot federate with itself (${entry.instance})` });
     if (seen.has(entry.instance)) context.addIssue({ code: 'custom', path, message: `instance ${entry.instance} is listed twice` });
     seen.add(entry.instance);
   });

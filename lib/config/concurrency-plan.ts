@@ -72,7 +72,9 @@ export function centralParty(config: Pick<CentralConfig, 'central'>): Concurrenc
 }
 
 /** A gateway's functions as the plan sees them (the consumer, provider and sealer may reserve; canary and registrar never do). */
-export function gatewayParty(gateway: Pick<GatewayFields, 'name' | 'account' | 'region' | 'concurrency' | 'lambdaConcurrencyQuota'>): ConcurrencyParty {
+export function gatewayParty(
+  gateway: Pick<GatewayFields, 'name' | 'account' | 'region' | 'concurrency' | 'lambdaConcurrencyQuota'>,
+): ConcurrencyParty {
   const { consumer, provider, sealer } = gateway.concurrency;
   return {
     party: `gateway ${gateway.name}`,
@@ -101,7 +103,9 @@ export function planOfParties(parties: readonly ConcurrencyParty[]): AccountConc
 
 function accountConcurrency(parties: readonly ConcurrencyParty[]): AccountConcurrency {
   const { account, region } = parties[0];
-  const reservations = parties.flatMap((party) => Object.entries(party.reservations).map(([fn, reserved]) => ({ party: party.party, function: fn, reserved })));
+  const reservations = parties.flatMap((party) =>
+    Object.entries(party.reservations).map(([fn, reserved]) => ({ party: party.party, function: fn, reserved })),
+  );
   const sum = reservations.reduce((total, entry) => total + entry.reserved, 0);
   const statedQuotas = parties.map((party) => ({ party: party.party, quota: party.lambdaConcurrencyQuota }));
   const quota = Math.min(...statedQuotas.map((stated) => stated.quota));
@@ -110,12 +114,27 @@ function accountConcurrency(parties: readonly ConcurrencyParty[]): AccountConcur
   const ok = sum <= limit;
   const where = `Lambda concurrency in account ${account}, Region ${region}`;
   const listed = reservations.map((entry) => `${entry.party} ${entry.function} ${entry.reserved}`).join(', ');
-  const disagreeing = new Set(statedQuotas.map((stated) => stated.quota)).size > 1 ? ` The parties there state different quotas (${statedQuotas.map((stated) => `${stated.party} ${stated.quota}`).join(', ')}): the smallest counts.` : '';
+  const disagreeing =
+    new Set(statedQuotas.map((stated) => stated.quota)).size > 1
+      ? ` The parties there state different quotas (${statedQuotas.map((stated) => `${stated.party} ${stated.quota}`).join(', ')}): the smallest counts.`
+      : '';
   const summary = ok
     ? `${where}: ${sum} reserved${listed ? ` (${listed})` : ''}, within the ${limit} a quota of ${quota} lets functions reserve.${disagreeing}`
     : `${where}: the reservations sum to ${sum} (${listed}), above the limit of ${limit} — the quota of ${quota} less the ${minimum} Lambda keeps unreserved — so Lambda would refuse them at deploy.` +
       ` Reserve less (concurrency), or have AWS raise the quota (Service Quotas, L-B99A9384) and state it in lambdaConcurrencyQuota.${disagreeing}`;
-  return { account, region, parties: parties.map((party) => party.party), reservations, sum, quota, statedQuotas, unreservedMinimum: minimum, limit, ok, summary };
+  return {
+    account,
+    region,
+    parties: parties.map((party) => party.party),
+    reservations,
+    sum,
+    quota,
+    statedQuotas,
+    unreservedMinimum: minimum,
+    limit,
+    ok,
+    summary,
+  };
 }
 
 function reservedOnly(reservations: Record<string, number | undefined>): Record<string, number> {

@@ -19,13 +19,17 @@ export const accountSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AW
 /** Regions as aws-cdk-lib knows them (its bundled region facts): a typo such as `eu-nort-1` is refused at synth. */
 const KNOWN_REGIONS: ReadonlySet<string> = new Set(RegionInfo.regions.map((region) => region.name));
 export const regionSchema = z.string().refine((value) => KNOWN_REGIONS.has(value), {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an AWS Region aws-cdk-lib knows (such as eu-north-1; a Region newer than this aws-cdk-lib needs an upgrade)`,
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an AWS Region aws-cdk-lib knows (such as eu-north-1; a Region newer than this aws-cdk-lib needs an upgrade)`,
 });
 
 /** `INST/CLASS/CODE/SUB`, `globalgroup:INST/CODE` or `localgroup:CODE`. */
 export const subjectSchema = z
   .string()
-  .regex(/^(globalgroup:[^/]+\/[^/]+|localgroup:[^/]+|[^/:]+\/[^/]+\/[^/]+\/[^/]+)$/, 'must be INSTANCE/CLASS/CODE/SUBSYSTEM, globalgroup:INSTANCE/CODE or localgroup:CODE');
+  .regex(
+    /^(globalgroup:[^/]+\/[^/]+|localgroup:[^/]+|[^/:]+\/[^/]+\/[^/]+\/[^/]+)$/,
+    'must be INSTANCE/CLASS/CODE/SUBSYSTEM, globalgroup:INSTANCE/CODE or localgroup:CODE',
+  );
 
 /** An agency's stable name: stack names, local URLs, the join allow-list and its gateway's server code. */
 export const agencyNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes, starting with a letter');
@@ -72,7 +76,9 @@ export const PROVIDER_WAF_DEFAULT = { ...WAF_DEFAULT, signedRatePer5Minutes: 60_
  */
 export const anchorKeySchema = z.string().refine((value) => {
   try {
-    const key = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' }) : undefined;
+    const key = /^[A-Za-z0-9+/]+={0,2}$/.test(value)
+      ? createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' })
+      : undefined;
     // KMS ECC_NIST_P256: the only key type the central signs with.
     return key?.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
   } catch {
@@ -85,12 +91,16 @@ export const anchorKeySchema = z.string().refine((value) => {
  * often require one on every role): an AWS managed policy, or a customer managed one of the deployment's own account
  * (a role's boundary must be a managed policy the account can attach). @default - no boundary
  */
-export const permissionsBoundarySchema = z.string().regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'must be an IAM managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)');
+export const permissionsBoundarySchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/, 'must be an IAM managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)');
 
 /** A customer managed boundary policy must be in the account whose roles it bounds; names the problem if it is not. */
 export function permissionsBoundaryProblem(arn: string | undefined, account: string): string | undefined {
   const owner = arn === undefined ? undefined : /^arn:[^:]+:iam::(aws|\d{12}):/.exec(arn)?.[1];
-  return owner === undefined || owner === 'aws' || owner === account ? undefined : `is a policy of account ${owner}; the roles deploy to ${account}, and a permissions boundary must be a managed policy of their own account (or an AWS managed one)`;
+  return owner === undefined || owner === 'aws' || owner === account
+    ? undefined
+    : `is a policy of account ${owner}; the roles deploy to ${account}, and a permissions boundary must be a managed policy of their own account (or an AWS managed one)`;
 }
 
 /** A config error: the message lists every problem as `field: reason`. */
@@ -101,15 +111,18 @@ export function permissionsBoundaryProblem(arn: string | undefined, account: str
  * (retained): evidence signed with it keeps verifying against the configurations that listed it.
  */
 export const signingKeysSchema = strictObject({
-    /** Every key listed (gateway: published in the global configuration; central: able to sign a hand-over). */
-    published: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')).min(1).max(3),
-    /** The key that signs now: one of `published`. */
-    current: z.string(),
-  })
-  .superRefine((keys, context) => {
-    if (!keys.published.includes(keys.current)) context.addIssue({ code: 'custom', path: ['current'], message: `must be one of published (${keys.published.join(', ')})` });
-    if (new Set(keys.published).size !== keys.published.length) context.addIssue({ code: 'custom', path: ['published'], message: 'lists a key twice' });
-  });
+  /** Every key listed (gateway: published in the global configuration; central: able to sign a hand-over). */
+  published: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'))
+    .min(1)
+    .max(3),
+  /** The key that signs now: one of `published`. */
+  current: z.string(),
+}).superRefine((keys, context) => {
+  if (!keys.published.includes(keys.current))
+    context.addIssue({ code: 'custom', path: ['current'], message: `must be one of published (${keys.published.join(', ')})` });
+  if (new Set(keys.published).size !== keys.published.length) context.addIssue({ code: 'custom', path: ['published'], message: 'lists a key twice' });
+});
 
 export type SigningKeysConfig = z.infer<typeof signingKeysSchema>;
 
@@ -131,7 +144,9 @@ export function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 function unknownField(key: string, known: readonly string[]): string {
-  const closest = known.map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) })).sort((a, b) => a.distance - b.distance)[0];
+  const closest = known
+    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance)[0];
   const extended = known.find((candidate) => candidate.toLowerCase().startsWith(key.toLowerCase()));
   const meant = closest && closest.distance <= (key.length >= 6 ? 3 : 2) ? closest.candidate : extended;
   const hint = meant ? ` (did you mean "${meant}"?)` : '';
@@ -143,7 +158,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i += 1) {
     const current = [i];
-    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j += 1)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length];
@@ -157,7 +173,11 @@ export class ConfigError extends Error {
 }
 
 /** Formats zod issues (and problems found before parsing) as one `ConfigError`. */
-export function configError(title: string, issues: readonly { path: readonly PropertyKey[]; message: string }[], earlier: readonly string[] = []): ConfigError {
+export function configError(
+  title: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  earlier: readonly string[] = [],
+): ConfigError {
   const problems = [...earlier, ...issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)];
   return new ConfigError(`${title}:\n${problems.join('\n')}`);
 }

@@ -23,10 +23,13 @@ export function configurationDistribution(central: { readonly configurationCdn: 
   const route = routesOf('central').find((candidate) => candidate.method === 'GET' && candidate.path === '/globalconf');
   const throttle = route?.throttle ? `${route.throttle.rateLimit} requests/s with bursts of ${route.throttle.burstLimit}` : "the stage's throttle";
   return central.configurationCdn
-    ? { cdn: true, guidance: 'The central distributes the global configuration through CloudFront (GlobalConfigurationUrl output): set it as central.configurationUrl, and gateways read it there first and the central API last.' }
+    ? {
+        cdn: true,
+        guidance:
+          'The central distributes the global configuration through CloudFront (GlobalConfigurationUrl output): set it as central.configurationUrl, and gateways read it there first and the central API last.',
+      }
     : {
         cdn: false,
-        guidance:
-          `The central deploys without its CloudFront distribution (central.configurationCdn: false): gateways read the global configuration from the central API (GET /globalconf, ${throttle} — about one read a minute per gateway function instance), and a flood of reads lands on the central API instead of CloudFront. Set central.configurationCdn: true once CloudFront accepts distributions in the account.`,
+        guidance: `The central deploys without its CloudFront distribution (central.configurationCdn: false): gateways read the global configuration from the central API (GET /globalconf, ${throttle} — about one read a minute per gateway function instance), and a flood of reads lands on the central API instead of CloudFront. Set central.configurationCdn: true once CloudFront accepts distributions in the account.`,
       };
 }

@@ -13,7 +13,25 @@ import { messageLogSettingsSchema, sealingSettingsSchema, type SealingSettings }
 import { signingSettingsSchema } from '../../lambdas/core/trust/settings';
 import { RESERVED_SERVICE_CODES } from '../../lambdas/core/exchange/protocols/registry';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/exchange/protocols/rest/service-description';
-import { accountSchema, anchorKeySchema, agencyNameSchema, configError, readJsonConfig, memberSchema, part, regionSchema, signingKeysSchema, subjectSchema, alarmEmailsSchema, PROVIDER_WAF_DEFAULT, providerWafSchema, strictObject, DEFAULT_LAMBDA_CONCURRENCY_QUOTA, permissionsBoundaryProblem, permissionsBoundarySchema } from './config-parts';
+import {
+  accountSchema,
+  anchorKeySchema,
+  agencyNameSchema,
+  configError,
+  readJsonConfig,
+  memberSchema,
+  part,
+  regionSchema,
+  signingKeysSchema,
+  subjectSchema,
+  alarmEmailsSchema,
+  PROVIDER_WAF_DEFAULT,
+  providerWafSchema,
+  strictObject,
+  DEFAULT_LAMBDA_CONCURRENCY_QUOTA,
+  permissionsBoundaryProblem,
+  permissionsBoundarySchema,
+} from './config-parts';
 import { apiGatewayLoggingProblem } from './api-gateway-logging';
 import { checkVpcLayout } from './vpc-layout';
 
@@ -22,7 +40,10 @@ const accessRightSchema = strictObject({
   service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/SERVICECODE'),
   subject: subjectSchema,
   /** HTTP methods, or `*`. @default ['*'] */
-  methods: z.array(z.string().regex(/^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, 'must be an HTTP method or *')).min(1).default(['*']),
+  methods: z
+    .array(z.string().regex(/^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, 'must be an HTTP method or *'))
+    .min(1)
+    .default(['*']),
   /** Path globs (`*` within a segment, `**` across). @default ['**'] */
   paths: z.array(z.string().min(1)).min(1).default(['**']),
 });
@@ -41,7 +62,9 @@ const serviceSchema = strictObject({
 });
 
 /** An IAM role or user ARN. */
-const principalArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
+const principalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, 'must be an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME)');
 
 /** The agency VPC the gateway's functions run in (`vpc-layout.ts`: what each layout needs, and which cannot work). */
 const vpcSchema = strictObject({
@@ -61,7 +84,8 @@ const vpcSchema = strictObject({
    * gateways. No default: the answer decides which layouts work.
    */
   executeApiPrivateDns: z.boolean({
-    error: "must say whether this VPC resolves execute-api names through an interface endpoint with private DNS (true or false: `aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=<vpc> Name=service-name,Values=com.amazonaws.<region>.execute-api --query 'VpcEndpoints[].PrivateDnsEnabled'`): with it, functions in the VPC cannot call the central API or other gateways",
+    error:
+      "must say whether this VPC resolves execute-api names through an interface endpoint with private DNS (true or false: `aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=<vpc> Name=service-name,Values=com.amazonaws.<region>.execute-api --query 'VpcEndpoints[].PrivateDnsEnabled'`): with it, functions in the VPC cannot call the central API or other gateways",
   }),
 });
 
@@ -100,8 +124,14 @@ export const gatewayFieldsSchema = strictObject({
    */
   consumerAccess: z
     .discriminatedUnion('mode', [
-      strictObject({ mode: z.literal('private'), vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id (vpce-…)')).min(1) }),
-      strictObject({ mode: z.literal('iam'), principals: z.array(strictObject({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]) }),
+      strictObject({
+        mode: z.literal('private'),
+        vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id (vpce-…)')).min(1),
+      }),
+      strictObject({
+        mode: z.literal('iam'),
+        principals: z.array(strictObject({ arn: principalArn, subsystems: z.array(part('Subsystem code')).min(1) })).default([]),
+      }),
     ])
     .optional(),
   /**
@@ -110,7 +140,11 @@ export const gatewayFieldsSchema = strictObject({
    * reservations above `lambdaConcurrencyQuota` less what Lambda keeps unreserved (`concurrency-plan.ts`).
    * @default - none reserved: the functions share the account's unreserved pool; the stage throttles and WAF bound a flood
    */
-  concurrency: strictObject({ consumer: z.number().int().min(1).optional(), provider: z.number().int().min(1).optional(), sealer: z.number().int().min(1).optional() }).default({}),
+  concurrency: strictObject({
+    consumer: z.number().int().min(1).optional(),
+    provider: z.number().int().min(1).optional(),
+    sealer: z.number().int().min(1).optional(),
+  }).default({}),
   /**
    * The account's Lambda concurrency quota in this Region (Service Quotas, "Concurrent executions", L-B99A9384): what
    * the reservations are checked against at synth, and what the account-concurrency alarm watches. A new account may
@@ -172,7 +206,7 @@ export type GatewayFields = z.infer<typeof gatewayFieldsSchema>;
 /** Where the central is, as an agency knows it: its API and the anchor key, from the central stack's outputs. */
 export const centralReferenceSchema = strictObject({
   /** The central API's URL (https). @default - not known yet: the gateway gets placeholders and does not register (synth warns) */
-  url: z.url({ protocol: /^https$/, error: 'must be the central API\'s https:// URL' }).optional(),
+  url: z.url({ protocol: /^https$/, error: "must be the central API's https:// URL" }).optional(),
   /** Where the central distributes the configuration (its `GlobalConfigurationUrl` output). @default - read from the central API only */
   configurationUrl: z.url({ protocol: /^https$/, error: 'must be the https:// URL of the GlobalConfigurationUrl output' }).optional(),
   /** The central public key (DER SPKI, base64) — the anchor the gateway trusts. @default - not known yet (as for `url`) */
@@ -212,7 +246,11 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
   checkSealing(agency.sealing ?? {}, (at, message) => issue(['sealing', at], message));
   agency.accessRights.forEach((right, index) => {
     const group = /^localgroup:(.+)$/.exec(right.subject)?.[1];
-    if (group !== undefined && !(group in agency.localGroups)) issue(['accessRights', index, 'subject'], `local group ${group} is not defined in localGroups (${Object.keys(agency.localGroups).join(', ') || 'none'})`);
+    if (group !== undefined && !(group in agency.localGroups))
+      issue(
+        ['accessRights', index, 'subject'],
+        `local group ${group} is not defined in localGroups (${Object.keys(agency.localGroups).join(', ') || 'none'})`,
+      );
   });
   Object.entries(agency.localGroups).forEach(([code, members]) =>
     members.forEach((member, index) => {
@@ -239,7 +277,8 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
         );
       }
       principal.subsystems.forEach((subsystem, subsystemIndex) => {
-        if (!agency.subsystems.includes(subsystem)) issue(['consumerAccess', 'principals', principalIndex, 'subsystems', subsystemIndex], `not a subsystem of ${agency.name}`);
+        if (!agency.subsystems.includes(subsystem))
+          issue(['consumerAccess', 'principals', principalIndex, 'subsystems', subsystemIndex], `not a subsystem of ${agency.name}`);
       });
     });
   }
@@ -274,7 +313,11 @@ function checkSealing(sealing: Partial<SealingSettings>, issue: (field: string, 
   const { intervalSeconds, graceSeconds, maxLagSeconds } = { ...sealingSettingsSchema.parse({}), ...sealing };
   if (intervalSeconds % 60 !== 0) issue('intervalSeconds', 'must be a whole number of minutes (the sealer runs on a schedule)');
   const needed = 2 * intervalSeconds + graceSeconds + 60;
-  if (maxLagSeconds < needed) issue('maxLagSeconds', `must be at least ${needed} (two seal intervals of ${intervalSeconds} s, the grace of ${graceSeconds} s and a minute of margin): below that the gateway fails closed while sealing works`);
+  if (maxLagSeconds < needed)
+    issue(
+      'maxLagSeconds',
+      `must be at least ${needed} (two seal intervals of ${intervalSeconds} s, the grace of ${graceSeconds} s and a minute of margin): below that the gateway fails closed while sealing works`,
+    );
 }
 
 /** Validates an agency's gateway config, reading its services' `openapi` files from `baseDir`. */

@@ -15,7 +15,8 @@ import type { GatewayConfig, GatewayFields } from './gateway-config';
 export const memberIdOf = (instance: string, member: { class: string; code: string }) => `${instance}/${member.class}/${member.code}`;
 
 /** X-Road's security server id: the owner member plus a server code (Sild uses the agency name). */
-export const gatewayIdOf = (gateway: Pick<GatewayConfig, 'instance' | 'member' | 'name'>) => `${memberIdOf(gateway.instance, gateway.member)}/${gateway.name}`;
+export const gatewayIdOf = (gateway: Pick<GatewayConfig, 'instance' | 'member' | 'name'>) =>
+  `${memberIdOf(gateway.instance, gateway.member)}/${gateway.name}`;
 
 export function centralSettings(config: CentralConfig): CentralSettingsInput {
   return {
@@ -44,7 +45,12 @@ export function federatedInstances(config: CentralConfig): FederatedInstance[] {
 
 /** Who may join as which agency and member: written into the registry at deploy time. */
 export function joinAllowList(config: CentralConfig): AllowedAgency[] {
-  return config.agencies.map((agency) => ({ name: agency.name, account: agency.account, member: memberIdOf(config.instance, agency.member), memberName: agency.member.name }));
+  return config.agencies.map((agency) => ({
+    name: agency.name,
+    account: agency.account,
+    member: memberIdOf(config.instance, agency.member),
+    memberName: agency.member.name,
+  }));
 }
 
 /**
@@ -53,14 +59,21 @@ export function joinAllowList(config: CentralConfig): AllowedAgency[] {
  */
 export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
   return {
-    services: agency.services.map((service) => ({ subsystem: service.subsystem, code: service.code, backendUrl: service.backendUrl.replace(/\/+$/, ''), timeoutMs: service.timeoutMs })),
+    services: agency.services.map((service) => ({
+      subsystem: service.subsystem,
+      code: service.code,
+      backendUrl: service.backendUrl.replace(/\/+$/, ''),
+      timeoutMs: service.timeoutMs,
+    })),
     accessRights: agency.accessRights.flatMap((right) => {
       const [subsystem, service] = right.service.split('/');
       return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
     }),
     localGroups: agency.localGroups,
     endpoints: Object.fromEntries(
-      agency.services.filter((service) => service.openapiDocument).map((service) => [`${service.subsystem}/${service.code}`, endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname)]),
+      agency.services
+        .filter((service) => service.openapiDocument)
+        .map((service) => [`${service.subsystem}/${service.code}`, endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname)]),
     ),
     ...(agency.maintenance.enabled ? { maintenance: { message: agency.maintenance.message } } : {}),
   };
@@ -73,7 +86,9 @@ export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
  */
 export function accessPolicyReview(policy: AccessPolicyInput): Record<'services' | 'accessRights' | 'localGroups' | 'maintenance', string[]> {
   return {
-    services: (policy.services ?? []).map((service) => `${service.subsystem}/${service.code} → ${service.backendUrl} (${service.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS} ms)`),
+    services: (policy.services ?? []).map(
+      (service) => `${service.subsystem}/${service.code} → ${service.backendUrl} (${service.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS} ms)`,
+    ),
     accessRights: policy.accessRights.map((right) => `${right.subject} → ${right.subsystem}/${right.service} ${right.method} ${right.path}`),
     localGroups: Object.entries(policy.localGroups ?? {}).flatMap(([code, members]) => members.map((member) => `${code}: ${member}`)),
     maintenance: policy.maintenance ? [`in maintenance: ${JSON.stringify(policy.maintenance.message)}`] : [],
@@ -82,7 +97,9 @@ export function accessPolicyReview(policy: AccessPolicyInput): Record<'services'
 
 /** The services' OpenAPI descriptions: written into the gateway's table at deploy time (`getOpenAPI`). */
 export function serviceDescriptions(agency: GatewayFields): { subsystem: string; code: string; document: unknown }[] {
-  return agency.services.filter((service) => service.openapiDocument).map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
+  return agency.services
+    .filter((service) => service.openapiDocument)
+    .map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
 }
 
 /** What an agency's gateway registers with the central (the join's content besides its URL and keys). */

@@ -10,15 +10,22 @@ import type { GatewayConfig } from './gateway-config';
 
 /** Checks every service description of an ecosystem, or of one agency's gateway; throws a ConfigError naming each. */
 export async function validateServiceDescriptions(config: EcosystemConfig | GatewayConfig): Promise<void> {
-  const gateways = 'agencies' in config ? config.agencies.map((agency, index) => ({ agency, field: `agencies.${index}.services` })) : [{ agency: config, field: 'services' }];
+  const gateways =
+    'agencies' in config
+      ? config.agencies.map((agency, index) => ({ agency, field: `agencies.${index}.services` }))
+      : [{ agency: config, field: 'services' }];
   const problems: string[] = [];
   for (const { agency, field } of gateways) {
     for (const [index, service] of agency.services.entries()) {
       if (!service.openapiDocument) continue;
       // The parser dereferences in place: give it a copy.
       const result = await validate(structuredClone(service.openapiDocument) as never);
-      if (!result.valid) problems.push(`  ${field}.${index}.openapi: ${service.openapi} is not a valid OpenAPI description: ${compileErrors(result).split('\n').filter(Boolean).slice(0, 4).join(' ')}`);
-      else if (!String((service.openapiDocument as { openapi?: unknown }).openapi ?? '').startsWith('3.')) problems.push(`  ${field}.${index}.openapi: ${service.openapi} must be OpenAPI 3 (X-Road's REST services are described in OpenAPI 3)`);
+      if (!result.valid)
+        problems.push(
+          `  ${field}.${index}.openapi: ${service.openapi} is not a valid OpenAPI description: ${compileErrors(result).split('\n').filter(Boolean).slice(0, 4).join(' ')}`,
+        );
+      else if (!String((service.openapiDocument as { openapi?: unknown }).openapi ?? '').startsWith('3.'))
+        problems.push(`  ${field}.${index}.openapi: ${service.openapi} must be OpenAPI 3 (X-Road's REST services are described in OpenAPI 3)`);
     }
   }
   if (problems.length) throw new ConfigError(`Invalid service descriptions:\n${problems.join('\n')}`);

@@ -57,7 +57,7 @@ export function checkVpcLayout(input: VpcLayoutInput, issue: (field: 'functions'
   if (central.configurationCdn === false) {
     issue(
       'executeApiPrivateDns',
-      'the provider side in this VPC cannot reach the central API (execute-api names resolve to the VPC\'s interface endpoint), and the central runs without its CDN (central.configurationCdn: false): it could never read the global configuration. Deploy the central with its CDN, or place the gateway functions in a VPC without private DNS for execute-api',
+      "the provider side in this VPC cannot reach the central API (execute-api names resolve to the VPC's interface endpoint), and the central runs without its CDN (central.configurationCdn: false): it could never read the global configuration. Deploy the central with its CDN, or place the gateway functions in a VPC without private DNS for execute-api",
     );
   } else if (centralApiUnreachable && central.configurationUrl === undefined) {
     issue(

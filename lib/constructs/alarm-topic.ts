@@ -46,19 +46,29 @@ export class AlarmTopic extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
       }),
     );
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'Alarm notifications carry alarm names, metrics and thresholds, never a message or personal data; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key per stack would cost more than what it protects.',
+      reason:
+        'Alarm notifications carry alarm names, metrics and thresholds, never a message or personal data; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key per stack would cost more than what it protects.',
     });
   }
 
   /** An alarm on `metric` that notifies this topic. */
   public alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { readonly evaluationPeriods?: number }): cloudwatch.Alarm {
-    return this.notify(new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props, evaluationPeriods: props.evaluationPeriods ?? 1 }));
+    return this.notify(
+      new cloudwatch.Alarm(this, id, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...props,
+        evaluationPeriods: props.evaluationPeriods ?? 1,
+      }),
+    );
   }
 
   /**
@@ -67,7 +77,10 @@ export class AlarmTopic extends Construct {
    */
   public watchFunctions(functions: Readonly<Record<string, SildFunction>>, lambdaConcurrencyQuota: number): cloudwatch.Alarm[] {
     const reserved = Object.values(functions).reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0);
-    return [...Object.entries(functions).flatMap(([label, fn]) => this.watchFunction(label, fn)), this.watchAccountConcurrency(lambdaConcurrencyQuota, reserved)];
+    return [
+      ...Object.entries(functions).flatMap(([label, fn]) => this.watchFunction(label, fn)),
+      this.watchAccountConcurrency(lambdaConcurrencyQuota, reserved),
+    ];
   }
 
   /**
@@ -78,7 +91,12 @@ export class AlarmTopic extends Construct {
   public watchFunction(label: string, fn: SildFunction): cloudwatch.Alarm[] {
     const reserved = fn.reservedConcurrency;
     const alarms = [
-      this.alarm(`${label}Errors`, { metric: fn.metricErrors({ period: FIVE_MINUTES }), threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, alarmDescription: `${this.label}: ${label} failed (its logs say why)` }),
+      this.alarm(`${label}Errors`, {
+        metric: fn.metricErrors({ period: FIVE_MINUTES }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarmDescription: `${this.label}: ${label} failed (its logs say why)`,
+      }),
       this.alarm(`${label}Throttles`, {
         metric: fn.metricThrottles({ period: FIVE_MINUTES }),
         threshold: 1,
@@ -112,7 +130,12 @@ export class AlarmTopic extends Construct {
   public watchAccountConcurrency(lambdaConcurrencyQuota: number, reserved: number): cloudwatch.Alarm {
     const threshold = reserved + Math.floor((lambdaConcurrencyQuota - reserved) * 0.8);
     return this.alarm('AccountConcurrency', {
-      metric: new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'ClaimedAccountConcurrency', statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'ClaimedAccountConcurrency',
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(1),
+      }),
       threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
@@ -125,11 +148,19 @@ export class AlarmTopic extends Construct {
     const rate = new cloudwatch.MathExpression({
       // A period without 5xx may carry no 5xx point: filled, so the rate is 0 rather than missing.
       expression: 'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
-      usingMetrics: { errors: api.metricServerError({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }), requests: api.metricCount({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }) },
+      usingMetrics: {
+        errors: api.metricServerError({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+        requests: api.metricCount({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM }),
+      },
       label: `${label} 5xx %`,
       period: FIVE_MINUTES,
     });
-    return this.alarm(`${label}ServerErrorRate`, { metric: rate, threshold: percent, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, alarmDescription: `${this.label}: more than ${percent} % of ${label} answers were 5xx (a backend, a provider gateway or this layer failing)` });
+    return this.alarm(`${label}ServerErrorRate`, {
+      metric: rate,
+      threshold: percent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${this.label}: more than ${percent} % of ${label} answers were 5xx (a backend, a provider gateway or this layer failing)`,
+    });
   }
 
   /** Notifies the topic when the alarm fires and when it recovers. */

@@ -25,7 +25,8 @@ export class ApiGatewayCloudWatchRole extends Construct {
     role.applyRemovalPolicy(RemovalPolicy.RETAIN);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${PUSH_TO_CLOUDWATCH_LOGS}]`,
-      reason: 'The AWS-maintained policy API Gateway documents for its account-level logging role: logs actions only, which API Gateway needs on log groups it names at run time; no data access.',
+      reason:
+        'The AWS-maintained policy API Gateway documents for its account-level logging role: logs actions only, which API Gateway needs on log groups it names at run time; no data access.',
     });
     this.account = new apigateway.CfnAccount(this, 'Account', { cloudWatchRoleArn: role.roleArn });
     this.account.applyRemovalPolicy(RemovalPolicy.RETAIN);

@@ -27,7 +27,12 @@ export class BodyStoreBucket extends Construct {
       ...PRIVATE_BUCKET_PROPS,
       lifecycleRules: [
         // A day past the record's own expiry, so a body never disappears before the record that points at it.
-        { id: 'log-bodies', prefix: 'log/', expiration: Duration.days(props.retentionDays + 1), noncurrentVersionExpiration: Duration.days(props.retentionDays + 1) },
+        {
+          id: 'log-bodies',
+          prefix: 'log/',
+          expiration: Duration.days(props.retentionDays + 1),
+          noncurrentVersionExpiration: Duration.days(props.retentionDays + 1),
+        },
         { id: 'transfer-bodies', prefix: 'transfer/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
         { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // In a versioned bucket an expired body leaves a delete marker, and once its old version expires too the
@@ -38,7 +43,8 @@ export class BodyStoreBucket extends Construct {
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Every body in this bucket is referenced by a sealed message-log record that says who sent it, when and why; the message log is the access record (CloudTrail S3 data events can be enabled per account).',
+      reason:
+        'Every body in this bucket is referenced by a sealed message-log record that says who sent it, when and why; the message log is the access record (CloudTrail S3 data events can be enabled per account).',
     });
     this.bucket = bucket;
   }
@@ -54,7 +60,8 @@ export class BodyStoreBucket extends Construct {
       Validations.of(grantee.role).acknowledge(
         ...BODY_PREFIXES.map((prefix) => ({
           id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${prefix}*]`,
-          reason: 'Bodies are stored under their SHA-256 (content-addressed, so no replay can overwrite another exchange\'s body): the keys are not known in advance; the grant is Put/Get on the body prefixes of this gateway\'s own bucket only.',
+          reason:
+            "Bodies are stored under their SHA-256 (content-addressed, so no replay can overwrite another exchange's body): the keys are not known in advance; the grant is Put/Get on the body prefixes of this gateway's own bucket only.",
         })),
       );
     }

@@ -33,7 +33,10 @@ export class CentralMonitoring extends Construct {
     const label = `Sild ${props.instance} central`;
     const alarms = (this.alarms = new AlarmTopic(this, 'Alarms', { displayName: label, emails: props.alarmEmails }));
     alarms.alarm('PublisherStalled', {
-      metric: props.functions.publisher.metricInvocations({ period: Duration.minutes(2 * props.publishEveryMinutes), statistic: cloudwatch.Stats.SUM }),
+      metric: props.functions.publisher.metricInvocations({
+        period: Duration.minutes(2 * props.publishEveryMinutes),
+        statistic: cloudwatch.Stats.SUM,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
@@ -49,12 +52,32 @@ export class CentralMonitoring extends Construct {
       alarmDescription: `${label}: DynamoDB system errors on the registry`,
     });
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `Sild-${props.instance}-central`.replace(/[^A-Za-z0-9_-]/g, '-'), defaultInterval: Duration.hours(3) });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `Sild-${props.instance}-central`.replace(/[^A-Za-z0-9_-]/g, '-'),
+      defaultInterval: Duration.hours(3),
+    });
     const functions = Object.entries(props.functions);
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Central API requests and errors', left: [props.api.metricCount({ statistic: cloudwatch.Stats.SUM, label: 'requests' })], right: [props.api.metricServerError({ statistic: cloudwatch.Stats.SUM, label: '5xx' })], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Invocations and errors', left: functions.map(([name, fn]) => fn.metricInvocations({ label: name })), right: functions.map(([name, fn]) => fn.metricErrors({ label: `${name} errors` })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Registry (write and read units)', left: [props.registry.metricConsumedWriteCapacityUnits({ label: 'write units' }), props.registry.metricConsumedReadCapacityUnits({ label: 'read units' })], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Central API requests and errors',
+        left: [props.api.metricCount({ statistic: cloudwatch.Stats.SUM, label: 'requests' })],
+        right: [props.api.metricServerError({ statistic: cloudwatch.Stats.SUM, label: '5xx' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Invocations and errors',
+        left: functions.map(([name, fn]) => fn.metricInvocations({ label: name })),
+        right: functions.map(([name, fn]) => fn.metricErrors({ label: `${name} errors` })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Registry (write and read units)',
+        left: [
+          props.registry.metricConsumedWriteCapacityUnits({ label: 'write units' }),
+          props.registry.metricConsumedReadCapacityUnits({ label: 'read units' }),
+        ],
+        width: 8,
+      }),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: alarms.all(), width: 24 }));
   }

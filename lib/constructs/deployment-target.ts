@@ -7,9 +7,14 @@ import type { IConstruct } from 'constructs';
  */
 export function checkDeploymentTarget(scope: IConstruct, what: string, expected: { account: string; region: string }): void {
   const stack = Stack.of(scope);
-  for (const [field, actual] of [['account', stack.account], ['region', stack.region]] as const) {
+  for (const [field, actual] of [
+    ['account', stack.account],
+    ['region', stack.region],
+  ] as const) {
     if (!Token.isUnresolved(actual) && actual !== expected[field]) {
-      Annotations.of(scope).addError(`${what} is configured for ${field} ${expected[field]} but its stack deploys to ${actual}: set the stack's env from the config.`);
+      Annotations.of(scope).addError(
+        `${what} is configured for ${field} ${expected[field]} but its stack deploys to ${actual}: set the stack's env from the config.`,
+      );
     }
   }
 }

@@ -56,7 +56,10 @@ export class GatewayRegistration extends Construct {
     const join = joinArn(this, props);
     registrar.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [join.arn] }));
     if (join.wildcardReason) {
-      Validations.of(registrar.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flatten(Stack.of(this).resolve(join.arn))}]`, reason: join.wildcardReason });
+      Validations.of(registrar.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${flatten(Stack.of(this).resolve(join.arn))}]`,
+        reason: join.wildcardReason,
+      });
     }
 
     // The provider framework's own function: explicit role (log writes + invoking the registrar) and log group.
@@ -69,11 +72,13 @@ export class GatewayRegistration extends Construct {
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: registrar, frameworkOnEventRole: frameworkRole, logGroup: frameworkLogs });
     Validations.of(frameworkRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(registrar.node.defaultChild as never)}.Arn>:*]`,
-      reason: 'aws-cdk-lib\'s provider framework grants lambda:InvokeFunction on the registrar function and its versions (ARN:*); the wildcard covers versions of that one function only.',
+      reason:
+        "aws-cdk-lib's provider framework grants lambda:InvokeFunction on the registrar function and its versions (ARN:*); the wildcard covers versions of that one function only.",
     });
     Validations.of(provider).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'The provider framework function\'s runtime is chosen by aws-cdk-lib (determineLatestNodeRuntime) and updated with it; it only relays events to the registrar.',
+      reason:
+        "The provider framework function's runtime is chosen by aws-cdk-lib (determineLatestNodeRuntime) and updated with it; it only relays events to the registrar.",
     });
 
     this.resource = new CustomResource(this, 'Resource', {
@@ -109,10 +114,18 @@ function joinArn(scope: Construct, props: GatewayRegistrationProps): { arn: stri
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   if (!(apiId && stage)) {
-    return { arn, wildcardReason: 'The central URL is a custom domain, so the central API id and stage are unknown at synth; the permission is still limited to POST /join in the central Region, and the central API\'s resource policy names this account.' };
+    return {
+      arn,
+      wildcardReason:
+        "The central URL is a custom domain, so the central API id and stage are unknown at synth; the permission is still limited to POST /join in the central Region, and the central API's resource policy names this account.",
+    };
   }
   if (props.centralAccount === undefined) {
-    return { arn, wildcardReason: 'The central account is not in this gateway\'s config; the permission is still pinned to the central API id, its stage and POST /join.' };
+    return {
+      arn,
+      wildcardReason:
+        "The central account is not in this gateway's config; the permission is still pinned to the central API id, its stage and POST /join.",
+    };
   }
   return { arn };
 }

@@ -52,7 +52,8 @@ export class GlobalConfigurationCdn extends Construct {
     this.bucket = bucket;
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'The bucket holds only the signed global configurations the central publishes (public by design, as in X-Road); every version is kept in the bucket itself, which is the record.',
+      reason:
+        'The bucket holds only the signed global configurations the central publishes (public by design, as in X-Road); every version is kept in the bucket itself, which is the record.',
     });
     if (props.distribution === false) return;
 
@@ -71,10 +72,24 @@ export class GlobalConfigurationCdn extends Construct {
     this.distribution = distribution;
     this.currentUrl = `https://${distribution.distributionDomainName}/${CURRENT_CONFIGURATION_KEY}`;
     Validations.of(distribution).acknowledge(
-      { id: 'AwsSolutions-CFR1', reason: 'The global configuration is read by gateways of federated and partner instances anywhere; no geography is excluded.' },
-      { id: 'AwsSolutions-CFR2', reason: 'Reads are cached, static, signed objects: a flood is absorbed by CloudFront and costs the central nothing; the join API keeps its own WAF and throttles.' },
-      { id: 'AwsSolutions-CFR3', reason: 'Reads of a public signed document carry no personal or secret data; who read it when is not evidence of anything.' },
-      { id: 'AwsSolutions-CFR4', reason: 'The distribution uses the default *.cloudfront.net certificate; the document is signed and verified end to end, so TLS here protects nothing the signature does not. A custom domain with TLS 1.2 minimum can be added.' },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'The global configuration is read by gateways of federated and partner instances anywhere; no geography is excluded.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Reads are cached, static, signed objects: a flood is absorbed by CloudFront and costs the central nothing; the join API keeps its own WAF and throttles.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason: 'Reads of a public signed document carry no personal or secret data; who read it when is not evidence of anything.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The distribution uses the default *.cloudfront.net certificate; the document is signed and verified end to end, so TLS here protects nothing the signature does not. A custom domain with TLS 1.2 minimum can be added.',
+      },
     );
   }
 
@@ -85,12 +100,17 @@ export class GlobalConfigurationCdn extends Construct {
    * the central would answer `GET /globalconf` 503 instead of publishing one. The bucket holds only public documents.
    */
   public grantPublish(grantee: iam.IGrantable & { readonly role?: iam.IRole }): void {
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${CONFIGURATION_PREFIX}*`)] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject', 's3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${CONFIGURATION_PREFIX}*`)],
+    });
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
     if (grantee.role) {
       Validations.of(grantee.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${CONFIGURATION_PREFIX}*]`,
-        reason: 'Each published version is a new object (globalconf/v/<version>.json) besides globalconf/current.json: the keys are not known in advance; the grant is Put/Get under that prefix of the central\'s own bucket only.',
+        reason:
+          "Each published version is a new object (globalconf/v/<version>.json) besides globalconf/current.json: the keys are not known in advance; the grant is Put/Get under that prefix of the central's own bucket only.",
       });
     }
   }

@@ -78,7 +78,14 @@ export class RateLimitWebAcl extends Construct {
       },
       ...(signedMessageLimit === undefined
         ? []
-        : [{ name: 'RateLimitPerIpSignedMessages', action: { block: {} }, statement: perIp(signedMessageLimit, SIGNED_MESSAGE), visibilityConfig: visibility('signed-message-rate') }]),
+        : [
+            {
+              name: 'RateLimitPerIpSignedMessages',
+              action: { block: {} },
+              statement: perIp(signedMessageLimit, SIGNED_MESSAGE),
+              visibilityConfig: visibility('signed-message-rate'),
+            },
+          ]),
       ...(signedPaths.length === 0
         ? []
         : [
@@ -116,7 +123,12 @@ export class RateLimitWebAcl extends Construct {
  * JSON in CDK, passed to CloudFormation as written: hence `Name`.)
  */
 const SIGV4_AUTHORIZATION: wafv2.CfnWebACL.StatementProperty = {
-  byteMatchStatement: { fieldToMatch: { singleHeader: { Name: 'authorization' } }, positionalConstraint: 'STARTS_WITH', searchString: 'AWS4-HMAC-SHA256 ', textTransformations: [{ priority: 0, type: 'NONE' }] },
+  byteMatchStatement: {
+    fieldToMatch: { singleHeader: { Name: 'authorization' } },
+    positionalConstraint: 'STARTS_WITH',
+    searchString: 'AWS4-HMAC-SHA256 ',
+    textTransformations: [{ priority: 0, type: 'NONE' }],
+  },
 };
 
 /**
@@ -129,7 +141,12 @@ const SIGV4_AUTHORIZATION: wafv2.CfnWebACL.StatementProperty = {
 const SIGNED_MESSAGE: wafv2.CfnWebACL.StatementProperty = {
   andStatement: {
     statements: SIGNED_MESSAGE_HEADERS.map((name) => ({
-      sizeConstraintStatement: { fieldToMatch: { singleHeader: { Name: name } }, comparisonOperator: 'GT', size: 0, textTransformations: [{ priority: 0, type: 'NONE' }] },
+      sizeConstraintStatement: {
+        fieldToMatch: { singleHeader: { Name: name } },
+        comparisonOperator: 'GT',
+        size: 0,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
     })),
   },
 };
@@ -137,7 +154,12 @@ const SIGNED_MESSAGE: wafv2.CfnWebACL.StatementProperty = {
 /** The URI path ends with one of the paths (a REST API stage URL puts the stage name in front). */
 function signedPathStatement(paths: readonly string[]): wafv2.CfnWebACL.StatementProperty {
   const matches = paths.map((path): wafv2.CfnWebACL.StatementProperty => ({
-    byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'ENDS_WITH', searchString: path, textTransformations: [{ priority: 0, type: 'NONE' }] },
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: 'ENDS_WITH',
+      searchString: path,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
   }));
   return matches.length === 1 ? matches[0] : { orStatement: { statements: matches } };
 }

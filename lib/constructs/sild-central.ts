@@ -69,7 +69,8 @@ export class SildCentral extends Construct {
     // CloudFront does not accept distributions from yet), gateways read the central API.
     const distribution = configurationDistribution(config.central);
     this.configuration = new GlobalConfigurationCdn(this, 'GlobalConfiguration', { distribution: distribution.cdn });
-    if (!distribution.cdn) Annotations.of(this).addWarningV2('@sild/configuration-cdn-off', `The central of ${config.instance}: ${distribution.guidance}`);
+    if (!distribution.cdn)
+      Annotations.of(this).addWarningV2('@sild/configuration-cdn-off', `The central of ${config.instance}: ${distribution.guidance}`);
     const environment = centralEnvironment({
       settings: centralSettings(config),
       signingKeyId: this.signingKey.key.keyArn,
@@ -136,8 +137,6 @@ export class SildCentral extends Construct {
       physicalId: `${config.instance}-federated-instances`,
     });
 
-
-
     // REST stages log only where the config says the account's API Gateway logging role is there (a fresh account has none).
     const logging = restApiLogging(config.central, 'central.');
     this.api = new SildRestApi(this, 'CentralApi', {
@@ -170,11 +169,15 @@ export class SildCentral extends Construct {
 
     new CfnOutput(this, 'CentralApiUrl', { value: this.api.url, description: 'Set as central.apiUrl in the ecosystem config' });
     if (this.configuration.currentUrl) {
-      new CfnOutput(this, 'GlobalConfigurationUrl', { value: this.configuration.currentUrl, description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)' });
+      new CfnOutput(this, 'GlobalConfigurationUrl', {
+        value: this.configuration.currentUrl,
+        description: 'Set as central.configurationUrl in the ecosystem config (gateways read the configuration from here)',
+      });
     }
     new CfnOutput(this, 'InstanceCode', {
       value: config.instance,
-      description: 'A federation partner lists this instance in its central.federation: this code, CentralApiUrl, GlobalConfigurationUrl and the anchor public key',
+      description:
+        'A federation partner lists this instance in its central.federation: this code, CentralApiUrl, GlobalConfigurationUrl and the anchor public key',
     });
     new CfnOutput(this, 'CentralSigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The central signing key' });
     new CfnOutput(this, 'AnchorPublicKeyCommand', {

@@ -139,7 +139,8 @@ export class SildFunction extends NodejsFunction {
     if (props.tracing) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda tracing) support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords (added by Lambda tracing) support no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).',
       });
     }
     if (props.vpcPlacement) {
@@ -148,13 +149,21 @@ export class SildFunction extends NodejsFunction {
       // permissions for them (the interfaces do not exist yet), hence `*`.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Lambda creates, describes and deletes the network interfaces that attach the function to the agency VPC; these EC2 actions have no resource-level permissions. The role gets exactly these ENI actions and no data access.',
+        reason:
+          'Lambda creates, describes and deletes the network interfaces that attach the function to the agency VPC; these EC2 actions have no resource-level permissions. The role gets exactly these ENI actions and no data access.',
       });
     }
     Validations.of(this).acknowledge({

@@ -22,7 +22,14 @@ import { isLoopbackHost } from '../../lambdas/core/kernel/network-addresses';
 import { parseGatewayConfig, type GatewayConfig, type GatewayConfigInput } from '../config/gateway-config';
 import { restApiLogging } from '../config/api-gateway-logging';
 import { executeApiRegionOf, FUNCTIONS_IN_VPC, type GatewayFunctionName } from '../config/vpc-layout';
-import { accessPolicy, accessPolicyReview, gatewaySettings, serviceDescriptions, type GatewayEndpoints, gatewayRegistration } from '../config/runtime-settings';
+import {
+  accessPolicy,
+  accessPolicyReview,
+  gatewaySettings,
+  serviceDescriptions,
+  type GatewayEndpoints,
+  gatewayRegistration,
+} from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role';
 import { checkDeploymentTarget } from './deployment-target';
@@ -120,7 +127,12 @@ export class SildGateway extends Construct {
     const inVpc = new Set(gateway.vpc ? FUNCTIONS_IN_VPC[gateway.vpc.functions] : []);
     const vpcPlacementOf = (name: GatewayFunctionName) => (inVpc.has(name) ? placement : undefined);
     /** One of this gateway's functions, with its resources, tracing and place in the VPC layout. */
-    const gatewayFunction = (id: string, name: GatewayFunctionName, purpose: string, props: Pick<GatewayFunctionProps, 'reservedConcurrency' | 'timeout'>) =>
+    const gatewayFunction = (
+      id: string,
+      name: GatewayFunctionName,
+      purpose: string,
+      props: Pick<GatewayFunctionProps, 'reservedConcurrency' | 'timeout'>,
+    ) =>
       new GatewayFunction(this, id, {
         name,
         resources,
@@ -275,7 +287,10 @@ export class SildGateway extends Construct {
     // Last: the custom-resource provider the table items share exists by now.
     if (gateway.permissionsBoundary) applyPermissionsBoundary(this, gateway.permissionsBoundary);
 
-    new CfnOutput(this, 'ConsumerApiUrl', { value: this.consumerApi.url, description: `Consumer side (${consumerAccess.mode}) for the agency's information systems` });
+    new CfnOutput(this, 'ConsumerApiUrl', {
+      value: this.consumerApi.url,
+      description: `Consumer side (${consumerAccess.mode}) for the agency's information systems`,
+    });
     new CfnOutput(this, 'ProviderApiUrl', { value: this.providerApi.url, description: 'Provider side, called by other gateways' });
     new CfnOutput(this, 'GatewaySigningKeyArn', { value: this.signingKey.key.keyArn, description: "The gateway's signing key" });
     new CfnOutput(this, 'MessageLogTableName', { value: this.messageLog.table.tableName, description: "The gateway's message log" });
@@ -318,8 +333,13 @@ export class SildGateway extends Construct {
     const securityGroups =
       gateway.vpc.securityGroupIds.length > 0
         ? gateway.vpc.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id, { mutable: false }))
-        : [new ec2.SecurityGroup(this, 'GatewaySecurityGroup', { vpc, description: `Sild gateway ${gateway.name}: functions (egress only)`, allowAllOutbound: true })];
+        : [
+            new ec2.SecurityGroup(this, 'GatewaySecurityGroup', {
+              vpc,
+              description: `Sild gateway ${gateway.name}: functions (egress only)`,
+              allowAllOutbound: true,
+            }),
+          ];
     return { vpc, subnets, securityGroups };
   }
 }
-

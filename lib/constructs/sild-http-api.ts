@@ -70,20 +70,33 @@ export class SildHttpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR });
-    this.metrics = this.httpApi = new apigwv2.HttpApi(this, 'Api', { apiName: props.apiName, description: props.description, createDefaultStage: false });
+    this.metrics = this.httpApi = new apigwv2.HttpApi(this, 'Api', {
+      apiName: props.apiName,
+      description: props.description,
+      createDefaultStage: false,
+    });
     const stage = (this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle,
-      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT) },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
     }));
     const integration = new HttpLambdaIntegration('Integration', props.handler, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 });
     const iam = new HttpIamAuthorizer();
     for (const route of routesOf(props.api)) {
       const authorized = props.iamOnly || route.authorization === 'IAM';
-      const routes = this.httpApi.addRoutes({ path: route.path, methods: [route.method === 'ANY' ? apigwv2.HttpMethod.ANY : apigwv2.HttpMethod[route.method]], integration, authorizer: authorized ? iam : undefined });
+      const routes = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method === 'ANY' ? apigwv2.HttpMethod.ANY : apigwv2.HttpMethod[route.method]],
+        integration,
+        authorizer: authorized ? iam : undefined,
+      });
       if (!authorized) {
-        if (!props.unauthenticatedReason) throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
+        if (!props.unauthenticatedReason)
+          throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
         for (const created of routes) Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason: props.unauthenticatedReason });
       }
     }

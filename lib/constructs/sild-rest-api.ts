@@ -116,7 +116,9 @@ export class SildRestApi extends Construct {
     const policy = resourcePolicy(routes, authorizationOf, props);
 
     const logging = props.stageLogging ?? true;
-    const accessLogs = logging ? new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR }) : undefined;
+    const accessLogs = logging
+      ? new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR })
+      : undefined;
     this.metrics = this.restApi = new apigateway.RestApi(this, 'Api', {
       restApiName: props.restApiName,
       description: props.description,
@@ -133,14 +135,22 @@ export class SildRestApi extends Construct {
       cloudWatchRole: false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
-        ...(accessLogs ? { accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs), accessLogFormat: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT) } : {}),
+        ...(accessLogs
+          ? {
+              accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+              accessLogFormat: apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+            }
+          : {}),
         loggingLevel: logging ? apigateway.MethodLoggingLevel.ERROR : apigateway.MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
         metricsEnabled: false,
         throttlingRateLimit: throttle.rateLimit,
         throttlingBurstLimit: throttle.burstLimit,
         methodOptions: Object.fromEntries(
-          Object.entries({ ...routeThrottlesOf(props.api), ...props.routeThrottles }).map(([route, limits]) => [route, { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }]),
+          Object.entries({ ...routeThrottlesOf(props.api), ...props.routeThrottles }).map(([route, limits]) => [
+            route,
+            { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit },
+          ]),
         ),
       },
     });
@@ -168,7 +178,8 @@ export class SildRestApi extends Construct {
       if (authorization === 'IAM') {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions-COG4',
-          reason: 'Authorized with AWS IAM (SigV4): the callers are AWS principals of the accounts the resource policy names, not end users, so a Cognito user pool does not apply.',
+          reason:
+            'Authorized with AWS IAM (SigV4): the callers are AWS principals of the accounts the resource policy names, not end users, so a Cognito user pool does not apply.',
         });
       } else {
         const reason = props.unauthenticatedReason ?? '';
@@ -187,7 +198,8 @@ export class SildRestApi extends Construct {
 
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG2',
-      reason: 'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
+      reason:
+        'Bodies are opaque binary X-Road payloads and every request is validated by the handler (identifiers, X-Road headers, signatures), which answers in the X-Road error format; an API Gateway request validator would answer in another format.',
     });
     if (props.rateLimitPer5Minutes !== undefined) {
       // IAM routes of fixed paths get their own guard: unsigned requests never reach their small budgets.
@@ -203,7 +215,7 @@ export class SildRestApi extends Construct {
       Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: props.vpcEndpointIds
-          ? 'A private API: reachable only through the agency\'s own VPC endpoints (resource policy), so there is no internet traffic for a web ACL to filter; the stage is throttled.'
+          ? "A private API: reachable only through the agency's own VPC endpoints (resource policy), so there is no internet traffic for a web ACL to filter; the stage is throttled."
           : 'The web ACL is turned off in the config (waf.enabled: false) for this API: every route is authenticated (IAM or message signatures) and the stage is throttled.',
       });
     }
@@ -223,10 +235,18 @@ function resourcePolicy(routes: readonly Route[], authorizationOf: (route: Route
     const resources = [`execute-api:/*/${method}${path}`];
     if (authorizationOf(route) === 'IAM') {
       // Deny by default: with no principal configured, nobody may call the route.
-      if (principals.length === 0) return new iam.PolicyStatement({ sid: `Deny${sid.slice('Invoke'.length)}`, effect: iam.Effect.DENY, actions: ['execute-api:Invoke'], principals: [new iam.AnyPrincipal()], resources });
+      if (principals.length === 0)
+        return new iam.PolicyStatement({
+          sid: `Deny${sid.slice('Invoke'.length)}`,
+          effect: iam.Effect.DENY,
+          actions: ['execute-api:Invoke'],
+          principals: [new iam.AnyPrincipal()],
+          resources,
+        });
       return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals, resources });
     }
-    if (!props.unauthenticatedReason) throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
+    if (!props.unauthenticatedReason)
+      throw new Error(`${props.api} route ${route.method} ${route.path} has no authorization; say why in unauthenticatedReason`);
     return new iam.PolicyStatement({ sid, actions: ['execute-api:Invoke'], principals: [new iam.AnyPrincipal()], resources });
   });
   if (props.vpcEndpointIds) {

@@ -68,6 +68,11 @@ export class SildTable extends Construct {
     let conditions: Record<string, Record<string, unknown>> | undefined;
     if (keys && 'only' in keys) conditions = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...keys.only] } };
     if (keys && 'except' in keys) conditions = { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': [...keys.except] } };
-    return iam.Grant.addToPrincipal({ grantee, actions: actions.map((action) => `dynamodb:${action}`), resourceArns: [this.table.tableArn], conditions });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [this.table.tableArn],
+      conditions,
+    });
   }
 }

@@ -45,7 +45,9 @@ export class TableItem extends Construct {
         parameters: { TableName: props.table.table.tableName, Item: props.item },
         physicalResourceId: cr.PhysicalResourceId.of(props.physicalId),
       },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.table.tableArn] })]),
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.table.table.tableArn] }),
+      ]),
       // The provider function is one per stack; so is its log group, with a retention (Lambda's own would keep logs forever).
       logGroup: providerLogGroup(Stack.of(this)),
     });
@@ -58,7 +60,8 @@ export class TableItem extends Construct {
     Validations.of(provider).acknowledge(
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "The AwsCustomResource provider function (aws-cdk-lib's singleton) writes its own logs with the AWS-managed basic execution policy; its only data permission is PutItem of configuration items on this stack's table.",
+        reason:
+          "The AwsCustomResource provider function (aws-cdk-lib's singleton) writes its own logs with the AWS-managed basic execution policy; its only data permission is PutItem of configuration items on this stack's table.",
       },
       {
         id: 'AwsSolutions-L1',

@@ -18,7 +18,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import type { ApiGatewayEvent, ApiGatewayResult } from '../../lambdas/adapters/api-gateway-events';
 import { MAX_REQUEST_HEAD_BYTES, requestHeadBytes } from '../../lambdas/core/kernel/http';
 import { API_GATEWAY_METHODS, GATEWAY_RESPONSES, matchRoute, routesOf, tokenBucket, type ApiName, type ApiType } from '../routes';
@@ -85,7 +90,15 @@ function headerBytes(request: IncomingMessage): number {
   return requestHeadBytes(request.method ?? '', request.url ?? '', lines);
 }
 
-type Refusal = 'MISSING_AUTHENTICATION_TOKEN' | 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'INVALID_SIGNATURE' | 'THROTTLED' | 'REQUEST_TOO_LARGE' | 'DEFAULT_4XX' | 'DEFAULT_5XX';
+type Refusal =
+  | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'INVALID_SIGNATURE'
+  | 'THROTTLED'
+  | 'REQUEST_TOO_LARGE'
+  | 'DEFAULT_4XX'
+  | 'DEFAULT_5XX';
 
 /**
  * An HTTP API's own answers (not customizable). AWS documents `{"message":"Not Found"}` for an unmatched route;
@@ -124,7 +137,11 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       return;
     }
     const spec = GATEWAY_RESPONSES[kind];
-    response.writeHead(spec.status ?? status ?? 500, { 'content-type': 'application/json', 'x-road-error': spec.type, 'x-amzn-requestid': requestId });
+    response.writeHead(spec.status ?? status ?? 500, {
+      'content-type': 'application/json',
+      'x-road-error': spec.type,
+      'x-amzn-requestid': requestId,
+    });
     response.end(JSON.stringify({ type: spec.type, message: spec.message, detail: requestId }));
   }
 
@@ -160,24 +177,47 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
     // whether a request IAM refuses takes a token from the method's bucket (UNCONFIRMED: verify on a deployment).
     // The deployed API does not rely on it: its web ACL blocks unsigned requests to IAM routes (`RateLimitWebAcl`).
     const lowerHeaders = keyedByName<string>();
-    for (let index = 0; index < request.rawHeaders.length; index += 2) lowerHeaders[request.rawHeaders[index].toLowerCase()] = request.rawHeaders[index + 1];
+    for (let index = 0; index < request.rawHeaders.length; index += 2)
+      lowerHeaders[request.rawHeaders[index].toLowerCase()] = request.rawHeaders[index + 1];
     let caller: LocalCredential | undefined;
     if (matched.route.authorization === 'IAM' || options.iamOnly) {
       if (!lowerHeaders.authorization) return refuse(response, 'UNAUTHORIZED', requestId);
       const credentials = options.iam?.local.authorizer.credentials() ?? [];
-      caller = await verifySigV4({ method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body }, credentials, now(), 'execute-api');
+      caller = await verifySigV4(
+        { method, path, query: parsedQuery(search).multi ?? {}, headers: lowerHeaders, body },
+        credentials,
+        now(),
+        'execute-api',
+      );
       if (!caller) return refuse(response, 'INVALID_SIGNATURE', requestId);
       // IAM authentication, then the caller's policies and the API's resource policy
       // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-authorization-flow.html). An HTTP API
       // has no resource policy: only its own account's principals can be allowed.
       const resource = options.iam!.resource(method, path);
       const principal = options.iam!.local.authorizer.principal(caller.accessKeyId)!;
-      const decision = await options.iam!.local.authorize({ principal, action: 'execute-api:Invoke', resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy });
+      const decision = await options.iam!.local.authorize({
+        principal,
+        action: 'execute-api:Invoke',
+        resource: resource.arn,
+        resourceAccount: resource.account,
+        resourcePolicy: resource.policy,
+      });
       if (!decision.allowed) return refuse(response, 'ACCESS_DENIED', requestId);
     }
     if (buckets.get(matched.route)?.() === false) return refuse(response, 'THROTTLED', requestId);
 
-    const context = { request, method, path, search, body, requestId, route: matched.route.path, pathParameters: matched.pathParameters, caller, now: now() };
+    const context = {
+      request,
+      method,
+      path,
+      search,
+      body,
+      requestId,
+      route: matched.route.path,
+      pathParameters: matched.pathParameters,
+      caller,
+      now: now(),
+    };
     let event: ApiGatewayEvent;
     try {
       event = type === 'http' ? httpApiEvent(context, options.api) : restApiEvent(context, options.api);
@@ -195,7 +235,8 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
     }
     // A result above the payload limit is an invocation error: the API's 5XX answer.
-    if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_PAYLOAD_BYTES) return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
+    if (Buffer.byteLength(JSON.stringify(result)) > LAMBDA_PAYLOAD_BYTES)
+      return refuse(response, 'DEFAULT_5XX', requestId, type === 'http' ? 500 : 502);
     writeResult(response, result, requestId);
   }
 
@@ -212,7 +253,10 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
   }
 
   // Node's own header limit (16 KB) would answer with a bare 431; raise it so oversize headers get API Gateway's answer.
-  const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, guardedListener(serve, (response) => refuse(response, 'DEFAULT_5XX', randomUUID(), 500)));
+  const server: Server = createServer(
+    { maxHeaderSize: 64 * 1024 },
+    guardedListener(serve, (response) => refuse(response, 'DEFAULT_5XX', randomUUID(), 500)),
+  );
   server.keepAliveTimeout = 5000;
 
   const listen = (port: number) =>
@@ -330,7 +374,9 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
     headers[name] = Object.hasOwn(headers, name) ? `${headers[name]},${raw[index + 1]}` : raw[index + 1];
   }
   // Cookie lines become `cookies`, one entry per cookie pair (captured live; AWS: "combined with commas").
-  const cookies = raw.flatMap((value, index) => (index % 2 === 0 && value.toLowerCase() === 'cookie' ? raw[index + 1].split(/;\s*/) : [])).filter(Boolean);
+  const cookies = raw
+    .flatMap((value, index) => (index % 2 === 0 && value.toLowerCase() === 'cookie' ? raw[index + 1].split(/;\s*/) : []))
+    .filter(Boolean);
   delete headers.cookie;
   const rawPath = decodeLeniently(context.path);
   const text = TEXT_TYPES.test(headers['content-type'] ?? '') && headers['content-encoding'] === undefined;
@@ -344,7 +390,9 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
     ...(cookies.length ? { cookies } : {}),
     headers,
     queryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.join(',')])) : undefined,
-    pathParameters: Object.keys(context.pathParameters).length ? Object.fromEntries(Object.entries(context.pathParameters).map(([name, value]) => [name, decodeLeniently(value)])) : undefined,
+    pathParameters: Object.keys(context.pathParameters).length
+      ? Object.fromEntries(Object.entries(context.pathParameters).map(([name, value]) => [name, decodeLeniently(value)]))
+      : undefined,
     stageVariables: undefined,
     body: context.body.length ? context.body.toString(text ? 'utf8' : 'base64') : undefined,
     isBase64Encoded: context.body.length > 0 && !text,
@@ -364,7 +412,13 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
       },
       domainName: `${context.request.headers.host ?? 'localhost'}`,
       domainPrefix: 'local',
-      http: { method: context.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: context.request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: context.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: context.request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: context.requestId,
       routeKey: `ANY ${context.route}`,
       stage: '$default',

@@ -24,7 +24,12 @@ export interface ConfigurationCdn {
   stop(): Promise<void>;
 }
 
-export async function startConfigurationCdn(options: { readonly s3: S3Client; readonly bucket: string; readonly port?: number; readonly now?: () => number }): Promise<ConfigurationCdn> {
+export async function startConfigurationCdn(options: {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly port?: number;
+  readonly now?: () => number;
+}): Promise<ConfigurationCdn> {
   const now = options.now ?? Date.now;
   const cache = new Map<string, { body: Buffer; until: number }>();
   const pending = new Map<string, Promise<Buffer | undefined>>();
@@ -47,7 +52,8 @@ export async function startConfigurationCdn(options: { readonly s3: S3Client; re
     return read;
   };
 
-  const answer = (response: ServerResponse, status: number, text: string) => void response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+  const answer = (response: ServerResponse, status: number, text: string) =>
+    void response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestUrl(request)?.pathname;

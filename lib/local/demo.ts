@@ -30,7 +30,8 @@ export interface DemoExchange {
 /** The demo exchange for a config, or undefined when it has fewer than two agencies with subsystems. */
 export function demoExchangeOf(config: EcosystemConfig): DemoExchange | undefined {
   const memberOf = (agency: EcosystemConfig['agencies'][number]) => `${config.instance}/${agency.member.class}/${agency.member.code}`;
-  const ownerOf = (subject: string) => config.agencies.find((agency) => agency.subsystems.some((subsystem) => subject === `${memberOf(agency)}/${subsystem}`));
+  const ownerOf = (subject: string) =>
+    config.agencies.find((agency) => agency.subsystems.some((subsystem) => subject === `${memberOf(agency)}/${subsystem}`));
   for (const provider of config.agencies) {
     for (const right of provider.accessRights) {
       const consumer = ownerOf(right.subject);

@@ -14,7 +14,12 @@ import { guardedListener } from './request-input';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const dynalite = require('dynalite') as (options: {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
 
 export interface LocalDynamoDb {
   readonly url: string;
@@ -74,7 +79,8 @@ function authorizedFirst(server: Server, iam: LocalIam): void {
           handler(replay as unknown as IncomingMessage, response);
           replay.end(body);
         },
-        (response) => answerError(response, { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }),
+        (response) =>
+          answerError(response, { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }),
       ),
     );
   }
@@ -93,9 +99,21 @@ function answerError(response: ServerResponse, error: DynamoDbError): void {
 }
 
 const SIGNATURE_ERRORS: Record<SignatureRefusal, DynamoDbError> = {
-  MissingAuthenticationToken: { status: 400, type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' },
-  UnrecognizedClient: { status: 400, type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
-  InvalidSignature: { status: 400, type: 'com.amazon.coral.service#InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' },
+  MissingAuthenticationToken: {
+    status: 400,
+    type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
+    message: 'Request is missing Authentication Token',
+  },
+  UnrecognizedClient: {
+    status: 400,
+    type: 'com.amazon.coral.service#UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  },
+  InvalidSignature: {
+    status: 400,
+    type: 'com.amazon.coral.service#InvalidSignatureException',
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
 };
 
 /** Why DynamoDB would refuse the call before acting on it — its signature, or its caller's permissions — if it would. */
@@ -132,7 +150,7 @@ const PARTITION_KEY = 'pk';
  * `dynamodb:LeadingKeys` condition key sees them (Scan has none; a Query's is the value its key condition names).
  */
 function accessedTables(operation: string, input: Record<string, unknown>): { table: string; index?: string; leadingKeys?: string[] }[] {
-  const keyOf = (item: unknown) => String(((item as Record<string, { S?: string }> | undefined)?.[PARTITION_KEY])?.S ?? '');
+  const keyOf = (item: unknown) => String((item as Record<string, { S?: string }> | undefined)?.[PARTITION_KEY]?.S ?? '');
   const table = String(input.TableName ?? '');
   switch (operation) {
     case 'GetItem':
@@ -147,7 +165,12 @@ function accessedTables(operation: string, input: Record<string, unknown>): { ta
     case 'BatchWriteItem': {
       const requests = (input.RequestItems ?? {}) as Record<string, unknown>;
       return Object.entries(requests).map(([name, entry]) => {
-        const items = operation === 'BatchGetItem' ? ((entry as { Keys?: unknown[] }).Keys ?? []) : ((entry as { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]) ?? []).map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key);
+        const items =
+          operation === 'BatchGetItem'
+            ? ((entry as { Keys?: unknown[] }).Keys ?? [])
+            : ((entry as { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]) ?? []).map(
+                (write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key,
+              );
         return { table: name, leadingKeys: [...new Set(items.map(keyOf))] };
       });
     }

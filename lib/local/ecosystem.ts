@@ -132,7 +132,17 @@ export async function startLocalEcosystem(options: LocalEcosystemOptions): Promi
     const agencies: Record<string, LocalAgency> = {};
     for (const [index, agency] of config.agencies.entries()) {
       agencies[agency.name] = await startLocalGateway(
-        { ...options, agency, index, clock, signingKeyId: keys.agencies[agency.name], central: centralAsGatewaysSee(central), registrar: credentials[index], backend, opmon },
+        {
+          ...options,
+          agency,
+          index,
+          clock,
+          signingKeyId: keys.agencies[agency.name],
+          central: centralAsGatewaysSee(central),
+          registrar: credentials[index],
+          backend,
+          opmon,
+        },
         aws,
         ports,
         shutdown,
@@ -188,7 +198,9 @@ function runningEcosystem(parts: {
     endpoints: () => ({
       central: central.front.url,
       configuration: centralAsGatewaysSee(central).configurationUrl,
-      agencies: Object.fromEntries(Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }])),
+      agencies: Object.fromEntries(
+        Object.values(agencies).map((agency) => [agency.name, { consumer: agency.consumerUrl, provider: agency.providerUrl }]),
+      ),
     }),
     stop: () => parts.shutdown.run(),
   };

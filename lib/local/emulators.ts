@@ -63,10 +63,20 @@ function passThrough(url: string): FaultProxy {
 
 export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
   const iam = new LocalIam();
-  const dynalite = await startLocalDynamoDb({ path: options.stateDir && join(options.stateDir, 'dynamodb'), port: options.faultInjection === false ? options.dynamodbPort : undefined, iam });
+  const dynalite = await startLocalDynamoDb({
+    path: options.stateDir && join(options.stateDir, 'dynamodb'),
+    port: options.faultInjection === false ? options.dynamodbPort : undefined,
+    iam,
+  });
   // The fault proxy is a hop of its own (~1.4 ms p50): the benchmark leaves it out.
   const dynamodb = options.faultInjection === false ? passThrough(dynalite.url) : await startFaultProxy(dynalite.url, options.dynamodbPort);
-  const kms = await LocalKmsEndpoint.start({ stateDir: options.stateDir && join(options.stateDir, 'kms'), region: options.region, account: options.account, port: options.kmsPort, iam });
+  const kms = await LocalKmsEndpoint.start({
+    stateDir: options.stateDir && join(options.stateDir, 'kms'),
+    region: options.region,
+    account: options.account,
+    port: options.kmsPort,
+    iam,
+  });
   const s3 = await startLocalS3({ stateDir: options.stateDir && join(options.stateDir, 's3'), iam, port: options.s3Port, now: options.now });
   return {
     iam,

@@ -38,9 +38,17 @@ export interface FaultProxy {
 }
 
 /** DynamoDB's throttling answer (the SDK retries it with back-off). */
-export const THROTTLED: FaultAnswer = { status: 400, type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' };
+export const THROTTLED: FaultAnswer = {
+  status: 400,
+  type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',
+  message: 'Rate of requests exceeds the allowed throughput.',
+};
 /** DynamoDB's internal failure. */
-export const UNAVAILABLE: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' };
+export const UNAVAILABLE: FaultAnswer = {
+  status: 500,
+  type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  message: 'Internal server error',
+};
 
 function answer(response: ServerResponse, fault: FaultAnswer): void {
   response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.type.split('#').pop()! });

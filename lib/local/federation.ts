@@ -40,7 +40,7 @@ interface Partner {
   readonly centralUrl: string;
 }
 
-const centralUrlOf = (config: Record<string, unknown>) => `http://127.0.0.1:${((config.local as { basePort?: number } | undefined)?.basePort ?? 4000)}`;
+const centralUrlOf = (config: Record<string, unknown>) => `http://127.0.0.1:${(config.local as { basePort?: number } | undefined)?.basePort ?? 4000}`;
 
 /** The config with each federation entry completed from the running partner it names. */
 function federatedConfig(member: FederationMemberConfig, partners: ReadonlyMap<string, Partner>): EcosystemConfig {
@@ -57,7 +57,10 @@ function federatedConfig(member: FederationMemberConfig, partners: ReadonlyMap<s
 const usesSampleBackend = (config: EcosystemConfig) =>
   config.agencies.some((agency) => agency.services.some((service) => new URL(service.backendUrl).port === String(config.local.sampleBackendPort)));
 
-export async function startLocalFederation(members: readonly FederationMemberConfig[], options: LocalFederationOptions = {}): Promise<LocalFederation> {
+export async function startLocalFederation(
+  members: readonly FederationMemberConfig[],
+  options: LocalFederationOptions = {},
+): Promise<LocalFederation> {
   const emulators: Emulators[] = [];
   const instances: Record<string, LocalEcosystem> = {};
   const stop = async () => {
@@ -71,7 +74,12 @@ export async function startLocalFederation(members: readonly FederationMemberCon
       const instance = String(member.config.instance);
       const account = String((member.config.central as { account?: string } | undefined)?.account);
       const now = options.clock && (() => options.clock!.now());
-      const started = await startEmulators({ stateDir: options.stateDir && join(options.stateDir, instance, 'state'), region: LOCAL_REGION, account, now });
+      const started = await startEmulators({
+        stateDir: options.stateDir && join(options.stateDir, instance, 'state'),
+        region: LOCAL_REGION,
+        account,
+        now,
+      });
       emulators.push(started);
       const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { kms: started.kmsUrl }, credentials: LOCAL_CREDENTIALS });
       const keyId = await ensureSigningKey(clients.kms, signingKeyAlias('central'), `Sild central server of ${instance}`, 'central');

@@ -51,7 +51,12 @@ export async function startLocalAws(options: LocalAwsOptions, shutdown: Shutdown
   const derived = localIamSetup(options.config, options.iamSecret ?? randomBytes(24).toString('base64'), { adjust: options.adjustStacks });
   let emulators: Emulators | undefined;
   if (!options.emulatorEndpoints) {
-    emulators = await startEmulators({ stateDir: options.stateDir, region: LOCAL_REGION, account: options.config.central.account, now: () => options.clock.now() });
+    emulators = await startEmulators({
+      stateDir: options.stateDir,
+      region: LOCAL_REGION,
+      account: options.config.central.account,
+      now: () => options.clock.now(),
+    });
     shutdown.add(emulators.stop);
   }
   const endpoints = options.emulatorEndpoints ?? emulators!;
@@ -59,10 +64,15 @@ export async function startLocalAws(options: LocalAwsOptions, shutdown: Shutdown
   // Enforced in the emulators (in this process, or the other process installed it from the same secret), and by
   // this process's API fronts (IAM routes).
   const iam = endpoints.iam ?? new LocalIam();
-  if (!endpoints.iam && !options.iamSecret) throw new Error('Emulators of another process enforce the IAM installed there: pass the iamSecret they were given');
+  if (!endpoints.iam && !options.iamSecret)
+    throw new Error('Emulators of another process enforce the IAM installed there: pass the iamSecret they were given');
   installLocalIam(iam, setup);
   const clientsWith = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
-    const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url }, credentials });
+    const clients = createAwsClients({
+      region: LOCAL_REGION,
+      endpoints: { dynamodb: endpoints.dynamodbUrl, kms: endpoints.kmsUrl, s3: endpoints.s3Url },
+      credentials,
+    });
     created.push(clients);
     return clients;
   };

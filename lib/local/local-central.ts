@@ -79,7 +79,9 @@ export async function startLocalCentral(options: LocalCentralOptions, aws: Local
   await publisher.publish();
   // The central's publication schedule (EventBridge in AWS).
   if (options.publishOnTimer !== false) {
-    shutdown.every(deps.settings.generationSeconds * 1000, () => publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })));
+    shutdown.every(deps.settings.generationSeconds * 1000, () =>
+      publisher.publish().catch((error) => options.events?.('publish-failed', { cause: error })),
+    );
   }
   return { front, cdn, deps, publisher, anchorPublicKey };
 }

@@ -43,7 +43,12 @@ export interface LocalAgency {
   /** The gateway as the operator reaches it (administrator credentials): what tests and the CLI read and write with. */
   readonly deps: GatewayRuntime;
   /** Each function's own runtime, calling AWS as the function's principal (what the handlers and schedules use). */
-  readonly functions: { readonly consumer: GatewayRuntime; readonly provider: GatewayRuntime; readonly sealer: GatewayRuntime; readonly canary: GatewayRuntime };
+  readonly functions: {
+    readonly consumer: GatewayRuntime;
+    readonly provider: GatewayRuntime;
+    readonly sealer: GatewayRuntime;
+    readonly canary: GatewayRuntime;
+  };
   /** The deployment its functions read (a test builds a fresh container from it). */
   readonly deployment: GatewayDeployment<GatewaySettings>;
   /** What its registration joins with (besides its provider URL and keys). */
@@ -123,7 +128,9 @@ export async function startLocalGateway(options: LocalGatewayOptions, aws: Local
   }
   // The canary's schedule (EventBridge in AWS).
   if (options.canaryOnTimer !== false) {
-    shutdown.every(agency.monitoring.canaryMinutes * 60_000, () => canary().catch((error) => options.events?.('canary-failed', { agency: agency.name, cause: error })));
+    shutdown.every(agency.monitoring.canaryMinutes * 60_000, () =>
+      canary().catch((error) => options.events?.('canary-failed', { agency: agency.name, cause: error })),
+    );
   }
   return {
     name: agency.name,
@@ -167,7 +174,11 @@ function gatewayEnvironmentOf(options: LocalGatewayOptions): Record<string, stri
 }
 
 /** What the agency stack writes at deploy time: the access policy and the service descriptions. */
-async function writeDeploymentItems(deps: GatewayRuntime, agency: AgencyConfig, options: Pick<LocalGatewayOptions, 'config' | 'backend'>): Promise<void> {
+async function writeDeploymentItems(
+  deps: GatewayRuntime,
+  agency: AgencyConfig,
+  options: Pick<LocalGatewayOptions, 'config' | 'backend'>,
+): Promise<void> {
   const policy = accessPolicy(agency);
   // Backends configured at the sample backend's address reach it wherever it actually listens.
   const configuredBackend = `http://127.0.0.1:${options.config.local.sampleBackendPort}`;
@@ -223,8 +234,17 @@ async function register(options: LocalGatewayOptions, aws: LocalAws, registratio
     join: joinCentral,
     credentials: { accessKeyId: registrar.accessKeyId, secretAccessKey: registrar.secretAccessKey },
   });
-  const properties = registrationProperties({ registration, providerUrl, signingKeyId: options.signingKeyId, centralUrl: options.central.url, centralRegion: LOCAL_REGION });
-  await handler({ RequestType: 'Create', ResourceProperties: { ServiceToken: 'local', ...properties } } as unknown as CloudFormationCustomResourceEvent);
+  const properties = registrationProperties({
+    registration,
+    providerUrl,
+    signingKeyId: options.signingKeyId,
+    centralUrl: options.central.url,
+    centralRegion: LOCAL_REGION,
+  });
+  await handler({
+    RequestType: 'Create',
+    ResourceProperties: { ServiceToken: 'local', ...properties },
+  } as unknown as CloudFormationCustomResourceEvent);
 }
 
 /**

@@ -95,8 +95,10 @@ export function localRuntimeInfo(ecosystem: LocalEcosystem): LocalRuntimeInfo {
     anchor: { instance: ecosystem.config.instance, publicKey: ecosystem.anchorPublicKey },
     rotation: {
       // A publication, the CDN's caching of the newest configuration, a gateway's refresh.
-      publishWaitSeconds: central.generationSeconds + CURRENT_MAX_AGE_SECONDS + most((settings) => settings.globalConfRefreshSeconds) + MARGIN_SECONDS,
-      retireWaitSeconds: most((settings) => settings.keyRingRefreshSeconds) + Math.ceil(most((settings) => settings.providerTimeoutMs) / 1000) + MARGIN_SECONDS,
+      publishWaitSeconds:
+        central.generationSeconds + CURRENT_MAX_AGE_SECONDS + most((settings) => settings.globalConfRefreshSeconds) + MARGIN_SECONDS,
+      retireWaitSeconds:
+        most((settings) => settings.keyRingRefreshSeconds) + Math.ceil(most((settings) => settings.providerTimeoutMs) / 1000) + MARGIN_SECONDS,
       handOverWaitSeconds: central.keyRingRefreshSeconds + central.generationSeconds + MARGIN_SECONDS,
     },
     agencies: Object.fromEntries(

@@ -73,7 +73,9 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     if (body === undefined) return s3Error(response, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
     if (!bucket) return s3Error(response, 405, 'MethodNotAllowed', 'ListBuckets is not supported locally');
     const presigned = url.searchParams.has('X-Amz-Signature');
-    const caller = presigned ? await presignedCaller(iam, request, url, now()) : await signedCaller(iam, request, body, 's3', { uriEscapePath: false });
+    const caller = presigned
+      ? await presignedCaller(iam, request, url, now())
+      : await signedCaller(iam, request, body, 's3', { uriEscapePath: false });
     if ('refusal' in caller) return s3Error(response, 403, ...SIGNATURE_ERRORS[caller.refusal]);
     if ('problem' in caller) return s3Error(response, 403, 'AccessDenied', caller.problem);
     if ('invalid' in caller) return s3Error(response, 400, 'AuthorizationQueryParametersError', caller.invalid);
@@ -96,15 +98,22 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       const object = getObject(bucket, key);
       // A missing key is a 404 only to a caller who may list the bucket; to others S3 answers 403, as for an object
       // they may not read (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
-      if (!object && (await refusal(iam, caller.principal, 's3:ListBucket', bucket, undefined))) return s3Error(response, 403, 'AccessDenied', 'Access Denied');
+      if (!object && (await refusal(iam, caller.principal, 's3:ListBucket', bucket, undefined)))
+        return s3Error(response, 403, 'AccessDenied', 'Access Denied');
       if (!object) return s3Error(response, 404, 'NoSuchKey', 'The specified key does not exist.');
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': object.length, etag: `"${createHash('md5').update(object).digest('hex')}"` });
+      response.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': object.length,
+        etag: `"${createHash('md5').update(object).digest('hex')}"`,
+      });
       return void response.end(request.method === 'HEAD' ? undefined : object);
     }
     return s3Error(response, 405, 'MethodNotAllowed', `${request.method} is not supported locally`);
   }
 
-  const server: Server = createServer(guardedListener(serve, (response) => s3Error(response, 500, 'InternalError', 'We encountered an internal error')));
+  const server: Server = createServer(
+    guardedListener(serve, (response) => s3Error(response, 500, 'InternalError', 'We encountered an internal error')),
+  );
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -121,33 +130,57 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
 const SIGNATURE_ERRORS: Record<SignatureRefusal, [code: string, message: string]> = {
   MissingAuthenticationToken: ['AccessDenied', 'Anonymous access is forbidden for this operation'],
   UnrecognizedClient: ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
-  InvalidSignature: ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+  InvalidSignature: [
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  ],
 };
 
 /** Why IAM refuses the call (the bucket's policy included), if it does. */
-async function refusal(iam: LocalIam, principal: LocalPrincipal, action: string, bucket: string, key: string | undefined): Promise<string | undefined> {
+async function refusal(
+  iam: LocalIam,
+  principal: LocalPrincipal,
+  action: string,
+  bucket: string,
+  key: string | undefined,
+): Promise<string | undefined> {
   const resource = iam.bucket(bucket, key);
-  const decision = await iam.authorize({ principal, action, resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy, shownResource: `"${resource.arn}"` });
+  const decision = await iam.authorize({
+    principal,
+    action,
+    resource: resource.arn,
+    resourceAccount: resource.account,
+    resourcePolicy: resource.policy,
+    shownResource: `"${resource.arn}"`,
+  });
   return decision.allowed ? undefined : decision.message;
 }
 
 function s3Error(response: ServerResponse, status: number, code: string, message: string): void {
   if (response.headersSent) return void response.destroy();
   response.writeHead(status, { 'content-type': 'application/xml' });
-  response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`);
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
+  );
 }
 
 /** Who signed a presigned GET, or why it is not acceptable (no signature, expired, wrong signature). */
 /** The longest a presigned URL may live (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html). */
 const MAX_PRESIGN_SECONDS = 604_800;
 
-async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL, nowMs: number): Promise<{ principal: LocalPrincipal } | { problem: string } | { invalid: string } | { refusal: SignatureRefusal }> {
+async function presignedCaller(
+  iam: LocalIam,
+  request: IncomingMessage,
+  url: URL,
+  nowMs: number,
+): Promise<{ principal: LocalPrincipal } | { problem: string } | { invalid: string } | { refusal: SignatureRefusal }> {
   const query = url.searchParams;
   const signature = query.get('X-Amz-Signature');
   const credential = query.get('X-Amz-Credential')?.split('/');
   const amzDate = query.get('X-Amz-Date');
   const expires = Number(query.get('X-Amz-Expires'));
-  if (request.method !== 'GET' || !signature || !credential || credential.length !== 5 || !amzDate || !Number.isFinite(expires)) return { refusal: 'MissingAuthenticationToken' };
+  if (request.method !== 'GET' || !signature || !credential || credential.length !== 5 || !amzDate || !Number.isFinite(expires))
+    return { refusal: 'MissingAuthenticationToken' };
   const principal = iam.authorizer.principal(credential[0]);
   if (!principal) return { refusal: 'UnrecognizedClient' };
   const credentials = { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey };
@@ -158,14 +191,25 @@ async function presignedCaller(iam: LocalIam, request: IncomingMessage, url: URL
   // Re-sign the same request: the query without the signature parameters presign adds, the payload hash travelling
   // as the `X-Amz-Content-Sha256` header (hoisted back into the query), as the SDK's presigner does.
   const signed: Record<string, string> = {};
-  for (const [name, value] of query) if (!/^X-Amz-(Signature|Algorithm|Credential|Date|Expires|SignedHeaders|Content-Sha256)$/.test(name)) signed[name] = value;
+  for (const [name, value] of query)
+    if (!/^X-Amz-(Signature|Algorithm|Credential|Date|Expires|SignedHeaders|Content-Sha256)$/.test(name)) signed[name] = value;
   const payload = query.get('X-Amz-Content-Sha256');
   const signer = new SignatureV4({ service: 's3', region: credential[2], credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
   const host = request.headers.host ?? '';
   const expected = await signer.presign(
-    { method: 'GET', protocol: 'http:', hostname: host.split(':')[0], port: Number(host.split(':')[1]) || undefined, path: url.pathname, query: signed, headers: { host, ...(payload ? { 'X-Amz-Content-Sha256': payload } : {}) } },
+    {
+      method: 'GET',
+      protocol: 'http:',
+      hostname: host.split(':')[0],
+      port: Number(host.split(':')[1]) || undefined,
+      path: url.pathname,
+      query: signed,
+      headers: { host, ...(payload ? { 'X-Amz-Content-Sha256': payload } : {}) },
+    },
     { signingDate, expiresIn: expires, signingRegion: credential[2], signingService: 's3' },
   );
   const computed = String(expected.query?.['X-Amz-Signature'] ?? '');
-  return computed.length === signature.length && timingSafeEqual(Buffer.from(computed), Buffer.from(signature)) ? { principal } : { refusal: 'InvalidSignature' };
+  return computed.length === signature.length && timingSafeEqual(Buffer.from(computed), Buffer.from(signature))
+    ? { principal }
+    : { refusal: 'InvalidSignature' };
 }

@@ -52,7 +52,9 @@ export async function startSampleBackend(port = 0, host = '127.0.0.1'): Promise<
   }
 
   // A malformed target or an abandoned body must not end the process that runs the whole ecosystem.
-  const server: Server = createServer(guardedListener(serve, (response) => send(response, 500, { error: 'internal', message: 'The sample backend failed' })));
+  const server: Server = createServer(
+    guardedListener(serve, (response) => send(response, 500, { error: 'internal', message: 'The sample backend failed' })),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

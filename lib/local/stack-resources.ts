@@ -42,7 +42,14 @@ export async function ensureSigningKey(kms: KMSClient, alias: string, descriptio
   } catch (error) {
     if ((error as Error).name !== 'NotFoundException') throw error;
   }
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: description, Tags: [{ TagKey: PARTY_TAG, TagValue: party }] }));
+  const created = await kms.send(
+    new CreateKeyCommand({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      Description: description,
+      Tags: [{ TagKey: PARTY_TAG, TagValue: party }],
+    }),
+  );
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
   return created.KeyMetadata!.Arn!;
 }

@@ -63,7 +63,14 @@ describe('DynamoDB item size', () => {
 /** An SDK client whose requests never leave the process: the last middleware answers. */
 function offline<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T, body: string): T {
   (client.middlewareStack as unknown as MiddlewareClient['middlewareStack']).add(
-    () => async () => ({ response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(body.length) }, body: Buffer.from(body) }, output: {} }),
+    () => async () => ({
+      response: {
+        statusCode: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(body.length) },
+        body: Buffer.from(body),
+      },
+      output: {},
+    }),
     { step: 'deserialize', name: 'offlineAnswer', priority: 'low' },
   );
   return client;
@@ -73,7 +80,10 @@ describe('AwsCallCounter', () => {
   const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
 
   it('counts each call by party and operation, with the written item size', async () => {
-    const counter = new AwsCallCounter((service, _operation, input) => (service === 'kms' && input.KeyId === 'central' ? 'central' : 'gateway'), () => MESSAGE_LOG_TABLE);
+    const counter = new AwsCallCounter(
+      (service, _operation, input) => (service === 'kms' && input.KeyId === 'central' ? 'central' : 'gateway'),
+      () => MESSAGE_LOG_TABLE,
+    );
     const kms = new KMSClient({ region: 'eu-north-1', credentials, endpoint: 'http://127.0.0.1:9' });
     const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-north-1', credentials, endpoint: 'http://127.0.0.1:9' }));
     counter.install(kms as unknown as MiddlewareClient, 'kms');
@@ -82,8 +92,12 @@ describe('AwsCallCounter', () => {
     offline(dynamodb, '{}');
     const before = counter.snapshot();
 
-    await kms.send(new SignCommand({ KeyId: 'gateway-key', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })).catch(() => undefined);
-    await kms.send(new SignCommand({ KeyId: 'central', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })).catch(() => undefined);
+    await kms
+      .send(new SignCommand({ KeyId: 'gateway-key', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))
+      .catch(() => undefined);
+    await kms
+      .send(new SignCommand({ KeyId: 'central', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }))
+      .catch(() => undefined);
     const body = Buffer.alloc(3000);
     await dynamodb.send(new PutCommand({ TableName: 'log', Item: { pk: 'p', sk: 's', body } })).catch(() => undefined);
 
@@ -103,7 +117,14 @@ describe('AwsCallCounter', () => {
 
 describe('cost model', () => {
   it('prices a message from its counts at list prices', () => {
-    const cost = costPerMillion({ kmsSignPerMessage: 2, kmsOtherPerMessage: 0, dynamoWriteUnitsPerMessage: 4, dynamoReadUnitsPerMessage: 0, lambdaMsPerMessage: 100, lambdaMemoryMb: 512 });
+    const cost = costPerMillion({
+      kmsSignPerMessage: 2,
+      kmsOtherPerMessage: 0,
+      dynamoWriteUnitsPerMessage: 4,
+      dynamoReadUnitsPerMessage: 0,
+      lambdaMsPerMessage: 100,
+      lambdaMemoryMb: 512,
+    });
     expect(cost.apiGateway).toBeCloseTo(7);
     expect(cost.lambdaRequests).toBeCloseTo(0.4);
     expect(cost.kms).toBeCloseTo(30);

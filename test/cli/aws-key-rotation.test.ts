@@ -47,7 +47,7 @@ describe('the steps', () => {
 });
 
 describe('rotateInConfigFile', () => {
-  test('the ecosystem file: every step is a valid config that changes only the agency\'s signingKeys', () => {
+  test("the ecosystem file: every step is a valid config that changes only the agency's signingKeys", () => {
     const file = join(dir, 'ecosystem.json');
     copyConfig();
     const original = readFileSync(file, 'utf8');
@@ -63,7 +63,11 @@ describe('rotateInConfigFile', () => {
       { published: ['initial', 'key-20261127'], current: 'key-20261127' },
       { published: ['key-20261127'], current: 'key-20261127' },
     ]);
-    expect(lines.filter((line) => line.startsWith('Step')).map((line) => line.slice(0, 18))).toEqual(['Step 1/3 (publish)', 'Step 2/3 (switch):', 'Step 3/3 (retire):']);
+    expect(lines.filter((line) => line.startsWith('Step')).map((line) => line.slice(0, 18))).toEqual([
+      'Step 1/3 (publish)',
+      'Step 2/3 (switch):',
+      'Step 3/3 (retire):',
+    ]);
     expect(lines.join('\n')).toMatch(/wait 160 s .* then run this command again \(switch\)/);
     // Lines outside the agency's object are untouched.
     const changed = readFileSync(file, 'utf8').split('\n');

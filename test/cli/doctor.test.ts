@@ -14,7 +14,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => lines.splice(0));
 
-const checkOf = (blocks: readonly AccountPreflight[], account: string, name: string) => blocks.find((block) => block.account === account)!.checks.find((check) => check.name === name)!;
+const checkOf = (blocks: readonly AccountPreflight[], account: string, name: string) =>
+  blocks.find((block) => block.account === account)!.checks.find((check) => check.name === name)!;
 
 describe('sild doctor (offline)', () => {
   test('the demo ecosystem: one block per account, every one can deploy (exit 0)', () => {
@@ -40,11 +41,15 @@ describe('sild doctor (offline)', () => {
     raw.agencies[1].lambdaConcurrencyQuota = 10;
     raw.agencies[1].concurrency = { consumer: 5 };
     // The OpenAPI documents are read from the config's folder: this copy names them where they are.
-    for (const agency of raw.agencies) for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
+    for (const agency of raw.agencies)
+      for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
     const file = join(dir, 'over-quota.json');
     writeFileSync(file, JSON.stringify(raw));
     const blocks = offlinePreflight(deploymentPlanOf(file));
-    expect(checkOf(blocks, '333333333333', 'Lambda concurrency')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/333333333333.*eu-north-1.*5/) });
+    expect(checkOf(blocks, '333333333333', 'Lambda concurrency')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/333333333333.*eu-north-1.*5/),
+    });
     expect(printPreflight(blocks, output)).toBe(1);
     expect(lines.at(-1)).toMatch(/cannot deploy as it is: 333333333333\/eu-north-1 Lambda concurrency/);
   });
@@ -70,11 +75,22 @@ describe('sild doctor --aws, against a stand-in answering as AWS does', () => {
 
   test('a fresh account: quota 10, no logging role, not bootstrapped — the blocking findings, with their fixes', async () => {
     const blocks = await live();
-    expect(standIn.calls).toEqual(expect.arrayContaining(['sts:GetCallerIdentity', 'lambda:GetAccountSettings', 'apigateway:GetAccount', 'ssm:GetParameter']));
-    expect(checkOf(blocks, '333333333333', 'Lambda concurrency (live)')).toMatchObject({ status: 'fail', detail: expect.stringContaining('the config states 1000: set lambdaConcurrencyQuota to 10') });
+    expect(standIn.calls).toEqual(
+      expect.arrayContaining(['sts:GetCallerIdentity', 'lambda:GetAccountSettings', 'apigateway:GetAccount', 'ssm:GetParameter']),
+    );
+    expect(checkOf(blocks, '333333333333', 'Lambda concurrency (live)')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('the config states 1000: set lambdaConcurrencyQuota to 10'),
+    });
     // The demo config states no role, so its REST stages do not log: nothing to fail on a fresh account.
-    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'ok', detail: 'no role, and the REST stages do not log (none needed)' });
-    expect(checkOf(blocks, '333333333333', 'CDK bootstrap')).toMatchObject({ status: 'fail', fix: 'npx cdk bootstrap aws://333333333333/eu-north-1' });
+    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({
+      status: 'ok',
+      detail: 'no role, and the REST stages do not log (none needed)',
+    });
+    expect(checkOf(blocks, '333333333333', 'CDK bootstrap')).toMatchObject({
+      status: 'fail',
+      fix: 'npx cdk bootstrap aws://333333333333/eu-north-1',
+    });
     // Other accounts are not read with these credentials.
     expect(checkOf(blocks, '222222222222', 'live account')).toMatchObject({ detail: 'not read: the credentials are for account 333333333333' });
     expect(printPreflight(blocks, output)).toBe(1);
@@ -83,17 +99,29 @@ describe('sild doctor --aws, against a stand-in answering as AWS does', () => {
   test('a config saying the account has an API Gateway logging role it does not have fails (its REST stages could not deploy)', async () => {
     const raw = JSON.parse(readFileSync('config/ecosystem.json', 'utf8'));
     raw.agencies[1].apiGatewayAccountRoleExists = true;
-    for (const agency of raw.agencies) for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
+    for (const agency of raw.agencies)
+      for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
     const file = join(dir, 'role-claimed.json');
     writeFileSync(file, JSON.stringify(raw));
-    expect(checkOf(await live(file), '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'fail', fix: expect.stringContaining('apiGatewayAccountRole: true') });
+    expect(checkOf(await live(file), '333333333333', 'API Gateway logging role')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('apiGatewayAccountRole: true'),
+    });
   });
 
   test('a prepared account: quota raised, a logging role, bootstrapped — nothing blocks', async () => {
-    Object.assign(state, { quota: 1000, unreserved: 1000, apiGatewayRole: 'arn:aws:iam::333333333333:role/apigw-logs', parameters: { [BOOTSTRAP_VERSION_PARAMETER]: '28' } });
+    Object.assign(state, {
+      quota: 1000,
+      unreserved: 1000,
+      apiGatewayRole: 'arn:aws:iam::333333333333:role/apigw-logs',
+      parameters: { [BOOTSTRAP_VERSION_PARAMETER]: '28' },
+    });
     const blocks = await live();
     expect(checkOf(blocks, '333333333333', 'CDK bootstrap')).toMatchObject({ status: 'ok', detail: 'bootstrap version 28' });
-    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({ status: 'info', fix: 'Set apiGatewayAccountRoleExists: true to have them log.' });
+    expect(checkOf(blocks, '333333333333', 'API Gateway logging role')).toMatchObject({
+      status: 'info',
+      fix: 'Set apiGatewayAccountRoleExists: true to have them log.',
+    });
     expect(printPreflight(blocks, output)).toBe(0);
   });
 });

@@ -23,7 +23,11 @@ export interface ConfigurationArchiveSubject {
 export function configuration(version: number, padding = 0): SignedGlobalConfiguration {
   const generatedAt = '2026-11-27T23:00:00.000Z';
   const document = JSON.stringify({ type: 'sild.globalconf.v1', instance: 'DEV', version, generatedAt, padding: 'p'.repeat(padding) });
-  return { document, header: Buffer.from(JSON.stringify({ version })).toString('base64'), signature: Buffer.alloc(71, version % 251).toString('base64') };
+  return {
+    document,
+    header: Buffer.from(JSON.stringify({ version })).toString('base64'),
+    signature: Buffer.alloc(71, version % 251).toString('base64'),
+  };
 }
 
 const kept = (version: number, keySetId: string, padding = 0) => ({ version, signed: configuration(version, padding), keySetId });
@@ -113,9 +117,13 @@ export function describeConfigurationArchiveContract(name: string, subject: Conf
       });
     }
     if (down('history')) {
-      expectation('history-unavailable', 'history on a store that is down is StoreUnavailableError (gateway-config), not an empty history', async () => {
-        await expectStoreUnavailable(unavailable!.make().history(), 'gateway-config');
-      });
+      expectation(
+        'history-unavailable',
+        'history on a store that is down is StoreUnavailableError (gateway-config), not an empty history',
+        async () => {
+          await expectStoreUnavailable(unavailable!.make().history(), 'gateway-config');
+        },
+      );
     }
   });
 }

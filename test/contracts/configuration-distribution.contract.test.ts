@@ -49,5 +49,6 @@ describeConfigurationDistributionContract('S3ConfigurationDistribution', {
 // It keeps every version, as the versioned bucket does, and has no way to be made unavailable.
 describeConfigurationDistributionContract('MemoryConfigurationDistribution', {
   make: async () => new MemoryConfigurationDistribution(),
-  keptVersion: async (distribution, version) => (distribution as MemoryConfigurationDistribution).published.find((entry) => entry.version === version)?.signed,
+  keptVersion: async (distribution, version) =>
+    (distribution as MemoryConfigurationDistribution).published.find((entry) => entry.version === version)?.signed,
 });

@@ -19,7 +19,8 @@ export interface Received {
 }
 
 /** An answer (header lines in order, a name may repeat), or none ever (`stall`). */
-export type Answer = { readonly status: number; readonly headers?: readonly (readonly [string, string])[]; readonly body?: Buffer | string } | 'stall';
+export type Answer =
+  { readonly status: number; readonly headers?: readonly (readonly [string, string])[]; readonly body?: Buffer | string } | 'stall';
 
 export interface FarEnd {
   /** Its base URL (no trailing slash). */
@@ -45,7 +46,8 @@ export async function startServerFarEnd(): Promise<FarEnd> {
   const server = createServer((request, response) => {
     void (async () => {
       const headers: [string, string][] = [];
-      for (let index = 0; index < request.rawHeaders.length; index += 2) headers.push([request.rawHeaders[index].toLowerCase(), request.rawHeaders[index + 1]]);
+      for (let index = 0; index < request.rawHeaders.length; index += 2)
+        headers.push([request.rawHeaders[index].toLowerCase(), request.rawHeaders[index + 1]]);
       const entry: Received = { method: request.method ?? '', target: request.url ?? '', headers, body: await readAll(request) };
       received.push(entry);
       const answer = answering(entry);

@@ -17,7 +17,11 @@ export interface GlobalConfigurationFetcherSubject {
   make(): Promise<{ farEnd: FarEnd; nowhere: string; fetcher(centralUrl: string, sources?: GlobalConfigurationSources): GlobalConfigurationFetcher }>;
 }
 
-const served = (signed: SignedGlobalConfiguration): Answer => ({ status: 200, headers: [['Content-Type', 'application/json']], body: JSON.stringify(signed) });
+const served = (signed: SignedGlobalConfiguration): Answer => ({
+  status: 200,
+  headers: [['Content-Type', 'application/json']],
+  body: JSON.stringify(signed),
+});
 const versionOf = (signed: SignedGlobalConfiguration) => (JSON.parse(signed.document) as { version: number }).version;
 
 export function describeGlobalConfigurationFetcherContract(name: string, subject: GlobalConfigurationFetcherSubject): void {
@@ -87,7 +91,9 @@ export function describeGlobalConfigurationFetcherContract(name: string, subject
     test('when no source serves one, the error names every source and why', async () => {
       answers['/cdn-b/current.json'] = { status: 500 };
       answers['/central/globalconf'] = served(configuration(2));
-      const fetcher = made.fetcher(`${made.farEnd.url}/central`, { sources: [`${made.nowhere}/cdn-a/current.json`, `${made.farEnd.url}/cdn-b/current.json`] });
+      const fetcher = made.fetcher(`${made.farEnd.url}/central`, {
+        sources: [`${made.nowhere}/cdn-a/current.json`, `${made.farEnd.url}/cdn-b/current.json`],
+      });
       const error = (await rejectionOf(
         fetcher.fetch(() => {
           throw new Error('expired');

@@ -51,7 +51,13 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
 
     test('the answer comes back as it was: status, every header line (repeated ones in order), body bytes', async () => {
       const body = Buffer.from([0, 255, 1, 254, 10, 13]);
-      const headers = [['Content-Type', 'application/octet-stream'], ['Set-Cookie', 'a=1'], ['X-Multi', 'one'], ['Set-Cookie', 'b=2'], ['X-Multi', 'two']] as const;
+      const headers = [
+        ['Content-Type', 'application/octet-stream'],
+        ['Set-Cookie', 'a=1'],
+        ['X-Multi', 'one'],
+        ['Set-Cookie', 'b=2'],
+        ['X-Multi', 'two'],
+      ] as const;
       made.farEnd.answer(() => ({ status: 201, headers, body }));
       const response = await made.client.send(request(`${made.farEnd.url}/answer`));
       expect(response.status).toBe(201);
@@ -119,7 +125,12 @@ export function describeHttpClientContract(name: string, subject: HttpClientSubj
         const seen = { status: response.status, answer: response.headers['x-answer'], body: response.body.toString() };
         expect(seen).toEqual({ status: 200, answer: ['yes'], body: method === 'HEAD' ? '' : 'content' });
       }
-      expect(made.farEnd.received.map((received) => [received.method, received.body.length])).toEqual([['GET', 0], ['HEAD', 0], ['OPTIONS', 0], ['TRACE', 0]]);
+      expect(made.farEnd.received.map((received) => [received.method, received.body.length])).toEqual([
+        ['GET', 0],
+        ['HEAD', 0],
+        ['OPTIONS', 0],
+        ['TRACE', 0],
+      ]);
     });
 
     test('nothing answering at the URL: HttpClientError unreachable', async () => {

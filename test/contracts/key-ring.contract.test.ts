@@ -29,7 +29,9 @@ afterAll(async () => {
 });
 
 async function newKey(): Promise<string> {
-  const created = await clients.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'contract test key' }));
+  const created = await clients.kms.send(
+    new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'contract test key' }),
+  );
   return created.KeyMetadata!.KeyId!;
 }
 
@@ -46,8 +48,10 @@ describeKeyRingContract('KmsKeyRing', {
     const at = () => new Date(clock.now()).toISOString();
     return {
       ring: new KmsKeyRing(clients.kms, () => store.state(), { current: first, published: [first] }, clock, REFRESH_MS),
-      announce: () => store.write({ current: first, published: [first, next], rotation: { stage: 'published', previous: first, next, at: at() }, retired: [] }),
-      switchOver: () => store.write({ current: next, published: [next, first], rotation: { stage: 'switched', previous: first, next, at: at() }, retired: [] }),
+      announce: () =>
+        store.write({ current: first, published: [first, next], rotation: { stage: 'published', previous: first, next, at: at() }, retired: [] }),
+      switchOver: () =>
+        store.write({ current: next, published: [next, first], rotation: { stage: 'switched', previous: first, next, at: at() }, retired: [] }),
       retire: () => store.write({ current: next, published: [next], retired: [{ key: first, at: at() }] }),
       refresh: () => clock.advance(REFRESH_MS),
       breakStore: () => (store = new DynamoDbGatewayKeys(clients.dynamodb, MISSING_TABLE)),

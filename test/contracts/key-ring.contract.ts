@@ -54,7 +54,8 @@ export function describeKeyRingContract(name: string, subject: KeyRingSubject): 
       const ring = await subject.make();
       const published = await ring.published();
       expect(published.length).toBeGreaterThan(0);
-      for (const signer of published) expect(verifies(Buffer.from('join'), await signer.publicKey(), await signer.sign(Buffer.from('join')))).toBe(true);
+      for (const signer of published)
+        expect(verifies(Buffer.from('join'), await signer.publicKey(), await signer.sign(Buffer.from('join')))).toBe(true);
     });
 
     test('without a rotation the ring stays as it is: the same current key on every use', async () => {

@@ -26,7 +26,13 @@ afterAll(async () => {
 
 /** The gateways' writer, its back-off without the wait (what is promised is the retry, not its delay). */
 const writer = (maxAttempts = 3) =>
-  new DynamoDbPutItemClient({ endpoint: emulators.dynamodbUrl, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts, sleep: async () => undefined });
+  new DynamoDbPutItemClient({
+    endpoint: emulators.dynamodbUrl,
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts,
+    sleep: async () => undefined,
+  });
 
 /** Answers `fault` instead of DynamoDB to the next `times` record writes (the conditional puts). */
 function faultRecordWrites(fault: FaultAnswer, times: number): { count(): number } {

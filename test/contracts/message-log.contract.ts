@@ -80,7 +80,8 @@ const EXCHANGE: [Side, Direction][] = [
 ];
 
 /** Records in an order that does not depend on the store's. */
-const sorted = (records: readonly MessageLogRecord[]) => [...records].sort((a, b) => `${a.side}#${a.direction}`.localeCompare(`${b.side}#${b.direction}`));
+const sorted = (records: readonly MessageLogRecord[]) =>
+  [...records].sort((a, b) => `${a.side}#${a.direction}`.localeCompare(`${b.side}#${b.direction}`));
 
 export function describeMessageLogContract(name: string, subject: MessageLogSubject): void {
   const expectation = expectations(subject.deviations);
@@ -99,9 +100,20 @@ export function describeMessageLogContract(name: string, subject: MessageLogSubj
     test('a layer error without a manifest, signature or body reads back without them (absent fields stay absent)', async () => {
       const log = await subject.make();
       const refused: MessageLogRecord = {
-        client: CLIENT, xRoadId: 'refused', side: 'provider', direction: 'response', service: SERVICE, requestId: 'r', method: 'POST',
-        target: '/r1/x', status: 403, loggedAt: '2026-11-27T23:03:32.543Z', errorType: 'Server.ServerProxy.AccessDenied',
-        bodySha256: Buffer.alloc(32).toString('base64'), bodyBytes: 12, bodyLogged: 'withheld',
+        client: CLIENT,
+        xRoadId: 'refused',
+        side: 'provider',
+        direction: 'response',
+        service: SERVICE,
+        requestId: 'r',
+        method: 'POST',
+        target: '/r1/x',
+        status: 403,
+        loggedAt: '2026-11-27T23:03:32.543Z',
+        errorType: 'Server.ServerProxy.AccessDenied',
+        bodySha256: Buffer.alloc(32).toString('base64'),
+        bodyBytes: 12,
+        bodyLogged: 'withheld',
       };
       await log.append(refused);
       expect(await log.find(CLIENT, 'refused')).toEqual([refused]);

@@ -40,7 +40,10 @@ export function sealOf(fromWindow: number, toWindow = fromWindow, padding = 0): 
     previousSealHash: 'genesis',
     sealedAt: new Date(windowStartMs(toWindow + 1, SEAL_INTERVAL_SECONDS)).toISOString(),
   };
-  return { seal: { header: Buffer.from(JSON.stringify(header)).toString('base64'), signature: Buffer.alloc(71, fromWindow % 251).toString('base64') }, header };
+  return {
+    seal: { header: Buffer.from(JSON.stringify(header)).toString('base64'), signature: Buffer.alloc(71, fromWindow % 251).toString('base64') },
+    header,
+  };
 }
 
 /** A window of the suite's (2026-11-27, in minutes since the epoch). */
@@ -106,7 +109,9 @@ export function describeSealStoreContract(name: string, subject: SealStoreSubjec
     test('leavesInWindows gives one leaf per record logged in the windows asked for (both ends included): its key, loggedAt and record hash', async () => {
       const { seals, log } = await subject.make();
       const windows = [W - 1, W, W, W + 1, W + 2];
-      const records = windows.map((window, index) => loggedRecord(`leaf-${index}`, 'consumer', 'request', { loggedAt: inWindow(window, index * 1000) }));
+      const records = windows.map((window, index) =>
+        loggedRecord(`leaf-${index}`, 'consumer', 'request', { loggedAt: inWindow(window, index * 1000) }),
+      );
       const response = loggedRecord('leaf-1', 'consumer', 'response', { loggedAt: inWindow(W + 1, 59_999) });
       for (const record of [...records, response]) await log.append(record);
       expect(byKey(await seals.leavesInWindows(W, W + 1))).toEqual(byKey([records[1], records[2], records[3], response].map(leafOf)));
@@ -125,11 +130,19 @@ export function describeSealStoreContract(name: string, subject: SealStoreSubjec
     // with X-Road-Ids near DynamoDB's 2 KB key limit fill it with fewer.
     test('leavesInWindows gives every leaf of a window holding more than one 1 MB page of the sealing index (1,100 records)', async () => {
       const { seals, log } = await subject.make();
-      const unsigned = { manifest: undefined, signature: undefined, certificate: undefined, headers: undefined, body: undefined, bodyLogged: 'metadata' } as const;
+      const unsigned = {
+        manifest: undefined,
+        signature: undefined,
+        certificate: undefined,
+        headers: undefined,
+        body: undefined,
+        bodyLogged: 'metadata',
+      } as const;
       const records = Array.from({ length: 1100 }, (_, index) =>
         loggedRecord(`${index}-${'x'.repeat(1950)}`, 'provider', 'request', { ...unsigned, loggedAt: inWindow(W, (index % 600) * 100) }),
       );
-      for (let start = 0; start < records.length; start += 50) await Promise.all(records.slice(start, start + 50).map((record) => log.append(record)));
+      for (let start = 0; start < records.length; start += 50)
+        await Promise.all(records.slice(start, start + 50).map((record) => log.append(record)));
       const leaves = await seals.leavesInWindows(W, W);
       expect(leaves).toHaveLength(records.length);
       expect(new Set(leaves.map((leaf) => leaf.key))).toEqual(new Set(records.map(sealKey)));

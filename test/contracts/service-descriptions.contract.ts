@@ -18,7 +18,10 @@ const OPENAPI = {
   info: { title: 'Persons', version: '1.2.0', description: 'Ünïcödé, "quotes", and a\nnewline' },
   paths: {
     '/persons/{id}': {
-      get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'A person' } } },
+      get: {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'A person' } },
+      },
     },
   },
   'x-empty': {},

@@ -27,7 +27,9 @@ afterAll(async () => {
 
 /** A new signing key, as the stacks create one (ECC_NIST_P256, SIGN_VERIFY). */
 async function newKey(): Promise<string> {
-  const created = await clients.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'contract test key' }));
+  const created = await clients.kms.send(
+    new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'contract test key' }),
+  );
   return created.KeyMetadata!.KeyId!;
 }
 

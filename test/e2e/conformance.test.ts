@@ -57,7 +57,17 @@ describe('request target (PR-REST §4.1, §4.5)', () => {
 
 describe('headers (PR-REST §4.3, RFC 9110 §5.3)', () => {
   test('§4.3 the backend receives the client’s headers unmodified and nothing the client did not send', async () => {
-    const sent = { ...client, 'x-road-id': 'headers-1', accept: 'application/vnd.api+json', 'content-type': 'application/json; charset=utf-8', 'x-custom': 'inner  spaces, commas; and "quotes"', 'x-road-custom': 'extension', authorization: 'Bearer abc', 'if-none-match': '"e1"', 'cache-control': 'no-cache' };
+    const sent = {
+      ...client,
+      'x-road-id': 'headers-1',
+      accept: 'application/vnd.api+json',
+      'content-type': 'application/json; charset=utf-8',
+      'x-custom': 'inner  spaces, commas; and "quotes"',
+      'x-road-custom': 'extension',
+      authorization: 'Bearer abc',
+      'if-none-match': '"e1"',
+      'cache-control': 'no-cache',
+    };
     expect((await eco.call(`${ECHO}/h`, { method: 'POST', headers: sent, body: '{"a":1}' })).status).toBe(200);
     const received = echo.lastHeaders();
     for (const [name, value] of Object.entries(sent)) expect({ name, value: received[name] }).toEqual({ name, value: [value] });
@@ -67,7 +77,16 @@ describe('headers (PR-REST §4.3, RFC 9110 §5.3)', () => {
   });
 
   test('§4.3 X-Road-* headers the protocol does not define pass both ways; the layer’s own response headers are set by the layer', async () => {
-    echo.script(() => ({ status: 200, headers: [['content-type', 'text/plain'], ['x-road-extra', 'from-backend'], ['x-road-error', 'fake'], ['x-road-id', 'fake-id']], body: 'ok' }));
+    echo.script(() => ({
+      status: 200,
+      headers: [
+        ['content-type', 'text/plain'],
+        ['x-road-extra', 'from-backend'],
+        ['x-road-error', 'fake'],
+        ['x-road-id', 'fake-id'],
+      ],
+      body: 'ok',
+    }));
     const response = await eco.call(`${ECHO}/x`, { headers: { ...client, 'x-road-id': 'real-id', 'x-road-hint': 'to-backend' } });
     expect(echo.lastHeaders()['x-road-hint']).toEqual(['to-backend']);
     expect(response.headers['x-road-extra']).toBe('from-backend');
@@ -76,15 +95,35 @@ describe('headers (PR-REST §4.3, RFC 9110 §5.3)', () => {
   });
 
   test('RFC 9110 §5.3 a repeated response header keeps every value in order; every Set-Cookie line reaches the client', async () => {
-    echo.script(() => ({ status: 200, headers: [['set-cookie', 'a=1; Path=/'], ['x-multi', 'one'], ['set-cookie', 'b=2; HttpOnly'], ['x-multi', 'two']], body: 'ok' }));
+    echo.script(() => ({
+      status: 200,
+      headers: [
+        ['set-cookie', 'a=1; Path=/'],
+        ['x-multi', 'one'],
+        ['set-cookie', 'b=2; HttpOnly'],
+        ['x-multi', 'two'],
+      ],
+      body: 'ok',
+    }));
     const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/c`, Object.entries(client));
     expect(response.lines.filter(([name]) => name === 'set-cookie').map(([, value]) => value)).toEqual(['a=1; Path=/', 'b=2; HttpOnly']);
     // An HTTP API returns other repeated headers as one comma-joined line, which RFC 9110 §5.3 makes equivalent.
-    expect(response.lines.filter(([name]) => name === 'x-multi').map(([, value]) => value).join(', ')).toBe('one, two');
+    expect(
+      response.lines
+        .filter(([name]) => name === 'x-multi')
+        .map(([, value]) => value)
+        .join(', '),
+    ).toBe('one, two');
   });
 
   test('RFC 9110 §5.3 a repeated request header reaches the backend with every value in order', async () => {
-    await callWithLines(`${ECHO}/r`, [['x-road-client', TAX_CLIENT], ['x-multi', 'one'], ['x-multi', 'two'], ['cookie', 'a=1'], ['cookie', 'b=2']]);
+    await callWithLines(`${ECHO}/r`, [
+      ['x-road-client', TAX_CLIENT],
+      ['x-multi', 'one'],
+      ['x-multi', 'two'],
+      ['cookie', 'a=1'],
+      ['cookie', 'b=2'],
+    ]);
     // The HTTP API joins repeated request headers with commas and cookies with "; " (its documented behaviour).
     expect(echo.lastHeaders()['x-multi'].join(',')).toBe('one,two');
     expect(echo.lastHeaders().cookie.join('; ')).toBe('a=1; b=2');
@@ -96,7 +135,17 @@ describe('bodies and content encoding (RFC 9110 §8.4, PR-REST §3.1)', () => {
     const payload = JSON.stringify({ big: 'x'.repeat(2000) });
     echo.script((request) => {
       const gzip = request.headers.some(([name, value]) => name.toLowerCase() === 'accept-encoding' && value.includes('gzip'));
-      return gzip ? { status: 200, headers: [['content-type', 'application/json'], ['content-encoding', 'gzip'], ['vary', 'Accept-Encoding']], body: gzipSync(payload) } : { status: 200, headers: [['content-type', 'application/json']], body: payload };
+      return gzip
+        ? {
+            status: 200,
+            headers: [
+              ['content-type', 'application/json'],
+              ['content-encoding', 'gzip'],
+              ['vary', 'Accept-Encoding'],
+            ],
+            body: gzipSync(payload),
+          }
+        : { status: 200, headers: [['content-type', 'application/json']], body: payload };
     });
     const response = await eco.call(`${ECHO}/z`, { headers: { ...client, 'accept-encoding': 'gzip' } });
     expect(response.status).toBe(200);
@@ -117,7 +166,11 @@ describe('bodies and content encoding (RFC 9110 §8.4, PR-REST §3.1)', () => {
 
   test('§3.1 binary bodies cross both ways unchanged', async () => {
     const body = randomBytes(64 * 1024);
-    echo.script((request) => ({ status: 200, headers: [['content-type', 'application/octet-stream']], body: Buffer.from([...request.body].reverse()) }));
+    echo.script((request) => ({
+      status: 200,
+      headers: [['content-type', 'application/octet-stream']],
+      body: Buffer.from([...request.body].reverse()),
+    }));
     const response = await eco.call(`${ECHO}/bin`, { method: 'PUT', headers: { ...client, 'content-type': 'application/octet-stream' }, body });
     expect(last().body.equals(body)).toBe(true);
     expect(response.body.equals(Buffer.from([...body].reverse()))).toBe(true);
@@ -125,9 +178,17 @@ describe('bodies and content encoding (RFC 9110 §8.4, PR-REST §3.1)', () => {
 
   test('RFC 9110 §15 the backend’s status and body pass as they are (204, 418, 500 without X-Road-Error)', async () => {
     for (const status of [204, 418, 500]) {
-      echo.script(() => ({ status, headers: status === 204 ? [] : [['content-type', 'text/plain']], body: status === 204 ? undefined : `status ${status}` }));
+      echo.script(() => ({
+        status,
+        headers: status === 204 ? [] : [['content-type', 'text/plain']],
+        body: status === 204 ? undefined : `status ${status}`,
+      }));
       const response = await eco.call(`${ECHO}/s`, { headers: client });
-      expect({ status: response.status, body: response.body.toString(), error: response.headers['x-road-error'] }).toEqual({ status, body: status === 204 ? '' : `status ${status}`, error: undefined });
+      expect({ status: response.status, body: response.body.toString(), error: response.headers['x-road-error'] }).toEqual({
+        status,
+        body: status === 204 ? '' : `status ${status}`,
+        error: undefined,
+      });
     }
   });
 });
@@ -158,12 +219,24 @@ describe('methods and redirects (PR-REST §4.1, §4.4)', () => {
 
 describe('errors (PR-REST §4.6)', () => {
   test('§4.6 an X-Road error is XML when Accept prefers XML, JSON otherwise, with X-Road-Error and Content-Type', async () => {
-    const xml = await eco.call(`${ECHO}/e`, { agency: 'business-registry', headers: { 'x-road-client': 'DEV/COM/10000003/crm', accept: 'application/xml' } });
+    const xml = await eco.call(`${ECHO}/e`, {
+      agency: 'business-registry',
+      headers: { 'x-road-client': 'DEV/COM/10000003/crm', accept: 'application/xml' },
+    });
     expect(xml.status).toBe(403);
     expect(xml.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied');
     expect(xml.headers['content-type']).toBe('application/xml;charset=utf-8');
-    expect(xml.body.toString()).toMatch(/^<\?xml version="1.0" encoding="UTF-8" standalone="no"\?><error><type>Server\.ServerProxy\.AccessDenied<\/type><message>[^<]+<\/message><detail>[0-9a-f-]{36}<\/detail><\/error>$/);
-    expectXRoadError(await eco.call(`${ECHO}/e`, { agency: 'business-registry', headers: { 'x-road-client': 'DEV/COM/10000003/crm', accept: 'application/json, application/xml;q=0.1' } }), 403, 'Server.ServerProxy.AccessDenied');
+    expect(xml.body.toString()).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8" standalone="no"\?><error><type>Server\.ServerProxy\.AccessDenied<\/type><message>[^<]+<\/message><detail>[0-9a-f-]{36}<\/detail><\/error>$/,
+    );
+    expectXRoadError(
+      await eco.call(`${ECHO}/e`, {
+        agency: 'business-registry',
+        headers: { 'x-road-client': 'DEV/COM/10000003/crm', accept: 'application/json, application/xml;q=0.1' },
+      }),
+      403,
+      'Server.ServerProxy.AccessDenied',
+    );
   });
 });
 
@@ -172,7 +245,11 @@ describe('large bodies (PR-REST §3.1: any message size; the limit is Lambda’s
 
   test('a 300 KB body (above the inline log limit) is exchanged and logged in the gateways’ body stores on both sides', async () => {
     const body = randomBytes(300 * 1024);
-    const response = await eco.call(`${ECHO}/mid`, { method: 'PUT', headers: { ...client, 'x-road-id': 'mid-1', 'content-type': 'application/octet-stream' }, body });
+    const response = await eco.call(`${ECHO}/mid`, {
+      method: 'PUT',
+      headers: { ...client, 'x-road-id': 'mid-1', 'content-type': 'application/octet-stream' },
+      body,
+    });
     expect(response.status).toBe(200);
     expect(last().body.equals(body)).toBe(true);
     for (const agency of ['tax-board', 'population-registry']) {
@@ -186,7 +263,11 @@ describe('large bodies (PR-REST §3.1: any message size; the limit is Lambda’s
     const body = Buffer.from(JSON.stringify({ data: 'x'.repeat(5 * 1024 * 1024) }));
     const answer = Buffer.from(JSON.stringify({ data: 'y'.repeat(5 * 1024 * 1024) }));
     echo.script(() => ({ status: 200, headers: [['content-type', 'application/json']], body: answer }));
-    const response = await eco.call(`${ECHO}/big`, { method: 'POST', headers: { ...client, 'x-road-id': 'big-1', 'content-type': 'application/json' }, body });
+    const response = await eco.call(`${ECHO}/big`, {
+      method: 'POST',
+      headers: { ...client, 'x-road-id': 'big-1', 'content-type': 'application/json' },
+      body,
+    });
     expect(response.status).toBe(200);
     expect(last().body.equals(body)).toBe(true);
     expect(response.body.equals(answer)).toBe(true);
@@ -195,13 +276,20 @@ describe('large bodies (PR-REST §3.1: any message size; the limit is Lambda’s
     expect(response.headers['x-sild-body-url']).toBeUndefined();
     for (const agency of ['tax-board', 'population-registry']) {
       const logged = await records(agency, 'big-1');
-      expect(logged.map((record) => [record.direction, record.bodyLogged, record.bodyBytes]).sort()).toEqual([['request', 'stored', body.length], ['response', 'stored', answer.length]]);
+      expect(logged.map((record) => [record.direction, record.bodyLogged, record.bodyBytes]).sort()).toEqual([
+        ['request', 'stored', body.length],
+        ['response', 'stored', answer.length],
+      ]);
     }
   });
 
   test('a binary body above what Lambda can carry base64-encoded is refused by the API front, never half-delivered', async () => {
     const before = echo.received.length;
-    const response = await eco.call(`${ECHO}/huge`, { method: 'POST', headers: { ...client, 'content-type': 'application/octet-stream' }, body: randomBytes(5 * 1024 * 1024) });
+    const response = await eco.call(`${ECHO}/huge`, {
+      method: 'POST',
+      headers: { ...client, 'content-type': 'application/octet-stream' },
+      body: randomBytes(5 * 1024 * 1024),
+    });
     expect(response.status).toBe(413);
     expect(echo.received.length).toBe(before);
   });

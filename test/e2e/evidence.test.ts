@@ -31,7 +31,11 @@ async function verifyLog(agency = TAX) {
 }
 
 const exchange = async (xRoadId: string, body?: string) => {
-  const response = await eco.call(body ? PERSONS : `${PERSONS}/123`, { method: body ? 'POST' : 'GET', headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+  const response = await eco.call(body ? PERSONS : `${PERSONS}/123`, {
+    method: body ? 'POST' : 'GET',
+    headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body,
+  });
   expect(response.status).toBeLessThan(300);
 };
 
@@ -80,41 +84,87 @@ describe('sild log verify', () => {
 
   test('an edited field is detected', async () => {
     const key = recordKey('ev-1', 'consumer#response');
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': ITEM_NAMES.status }, ExpressionAttributeValues: { ':s': 404 } })).then(() => undefined), async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toContain('record DEV/GOV/70000002/tax-records ev-1 consumer#response');
-      expect(text).toContain('edited after it was logged');
-      expect(text).toMatch(/no longer matches the seal/);
-    });
+    await tampered(
+      [key],
+      () =>
+        db()
+          .send(
+            new UpdateCommand({
+              TableName: table(),
+              Key: key,
+              UpdateExpression: 'SET #s = :s',
+              ExpressionAttributeNames: { '#s': ITEM_NAMES.status },
+              ExpressionAttributeValues: { ':s': 404 },
+            }),
+          )
+          .then(() => undefined),
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toContain('record DEV/GOV/70000002/tax-records ev-1 consumer#response');
+        expect(text).toContain('edited after it was logged');
+        expect(text).toMatch(/no longer matches the seal/);
+      },
+    );
   });
 
   test('an edited body is detected', async () => {
     const key = recordKey('ev-2', 'consumer#request');
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #b = :b', ExpressionAttributeNames: { '#b': ITEM_NAMES.body }, ExpressionAttributeValues: { ':b': Buffer.from('{"givenName":"Mallory"}') } })).then(() => undefined), async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toMatch(/ev-2 consumer#request .*body does not match its hash/);
-    });
+    await tampered(
+      [key],
+      () =>
+        db()
+          .send(
+            new UpdateCommand({
+              TableName: table(),
+              Key: key,
+              UpdateExpression: 'SET #b = :b',
+              ExpressionAttributeNames: { '#b': ITEM_NAMES.body },
+              ExpressionAttributeValues: { ':b': Buffer.from('{"givenName":"Mallory"}') },
+            }),
+          )
+          .then(() => undefined),
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/ev-2 consumer#request .*body does not match its hash/);
+      },
+    );
   });
 
   test('a deleted record is detected', async () => {
     const key = recordKey('ev-3', 'consumer#request');
-    await tampered([key], () => db().send(new DeleteCommand({ TableName: table(), Key: key })).then(() => undefined), async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toMatch(/5 records found, 6 sealed/);
-    });
+    await tampered(
+      [key],
+      () =>
+        db()
+          .send(new DeleteCommand({ TableName: table(), Key: key }))
+          .then(() => undefined),
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/5 records found, 6 sealed/);
+      },
+    );
   });
 
   test('a deleted seal is detected', async () => {
-    const seals = await db().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'SEAL' } }));
+    const seals = await db().send(
+      new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'SEAL' } }),
+    );
     const first = { pk: 'SEAL', sk: String(seals.Items![0].sk) };
-    await tampered([first], () => db().send(new DeleteCommand({ TableName: table(), Key: first })).then(() => undefined), async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toMatch(/links to a seal that is missing/);
-    });
+    await tampered(
+      [first],
+      () =>
+        db()
+          .send(new DeleteCommand({ TableName: table(), Key: first }))
+          .then(() => undefined),
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/links to a seal that is missing/);
+      },
+    );
   });
 
   test('reordered records (swapped timestamps) are detected', async () => {
@@ -124,8 +174,22 @@ describe('sild log verify', () => {
     await tampered(
       [a, b],
       async () => {
-        await db().send(new UpdateCommand({ TableName: table(), Key: a, UpdateExpression: 'SET loggedAt = :t', ExpressionAttributeValues: { ':t': itemB.loggedAt } }));
-        await db().send(new UpdateCommand({ TableName: table(), Key: b, UpdateExpression: 'SET loggedAt = :t', ExpressionAttributeValues: { ':t': itemA.loggedAt } }));
+        await db().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: a,
+            UpdateExpression: 'SET loggedAt = :t',
+            ExpressionAttributeValues: { ':t': itemB.loggedAt },
+          }),
+        );
+        await db().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: b,
+            UpdateExpression: 'SET loggedAt = :t',
+            ExpressionAttributeValues: { ':t': itemA.loggedAt },
+          }),
+        );
       },
       async () => {
         const { code, text } = await verifyLog();
@@ -136,26 +200,47 @@ describe('sild log verify', () => {
   });
 
   test('a deleted session certificate (stored once, referenced by every record it signed) is detected', async () => {
-    const certificates = await db().send(new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': CERT_PK } }));
+    const certificates = await db().send(
+      new QueryCommand({ TableName: table(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': CERT_PK } }),
+    );
     expect(certificates.Items?.length).toBeGreaterThan(0);
     const keys = certificates.Items!.map((item) => ({ pk: CERT_PK, sk: String(item.sk) }));
-    await tampered(keys, async () => {
-      for (const key of keys) await db().send(new DeleteCommand({ TableName: table(), Key: key }));
-    }, async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toMatch(/ev-1 consumer#request .*edited after it was logged/);
-    });
+    await tampered(
+      keys,
+      async () => {
+        for (const key of keys) await db().send(new DeleteCommand({ TableName: table(), Key: key }));
+      },
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/ev-1 consumer#request .*edited after it was logged/);
+      },
+    );
   });
 
   test('a replaced signature is detected', async () => {
     const key = recordKey('ev-1', 'consumer#request');
     const other = (await db().send(new GetCommand({ TableName: table(), Key: recordKey('ev-3', 'consumer#request') }))).Item!;
-    await tampered([key], () => db().send(new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': ITEM_NAMES.signature }, ExpressionAttributeValues: { ':s': other[ITEM_NAMES.signature] } })).then(() => undefined), async () => {
-      const { code, text } = await verifyLog();
-      expect(code).toBe(1);
-      expect(text).toMatch(/ev-1 consumer#request \(.*\): signature invalid/);
-    });
+    await tampered(
+      [key],
+      () =>
+        db()
+          .send(
+            new UpdateCommand({
+              TableName: table(),
+              Key: key,
+              UpdateExpression: 'SET #s = :s',
+              ExpressionAttributeNames: { '#s': ITEM_NAMES.signature },
+              ExpressionAttributeValues: { ':s': other[ITEM_NAMES.signature] },
+            }),
+          )
+          .then(() => undefined),
+      async () => {
+        const { code, text } = await verifyLog();
+        expect(code).toBe(1);
+        expect(text).toMatch(/ev-1 consumer#request \(.*\): signature invalid/);
+      },
+    );
   });
 
   test('a record inserted after sealing is detected', async () => {
@@ -220,7 +305,9 @@ describe('sild evidence', () => {
   });
 
   test('one byte changed in a manifest fails, naming the part', () => {
-    const { code, text } = verifyFile(variant('manifest', (bundle) => (bundle.records[1].record.manifest = flipByte(bundle.records[1].record.manifest, 40))));
+    const { code, text } = verifyFile(
+      variant('manifest', (bundle) => (bundle.records[1].record.manifest = flipByte(bundle.records[1].record.manifest, 40))),
+    );
     expect(code).toBe(1);
     expect(text).toMatch(/✗ consumer response: manifest signed by/);
   });

@@ -61,7 +61,13 @@ describe('a successful exchange', () => {
     expect(consumer.map((record) => `${record.side}#${record.direction}`).sort()).toEqual(['consumer#request', 'consumer#response']);
     expect(provider.map((record) => `${record.side}#${record.direction}`).sort()).toEqual(['provider#request', 'provider#response']);
     for (const record of [...consumer, ...provider]) {
-      expect(record).toMatchObject({ client: TAX_CLIENT, xRoadId: 'logged-1', service: 'DEV/GOV/70000001/population/persons', method: 'GET', target: `${PERSONS}/456` });
+      expect(record).toMatchObject({
+        client: TAX_CLIENT,
+        xRoadId: 'logged-1',
+        service: 'DEV/GOV/70000001/population/persons',
+        method: 'GET',
+        target: `${PERSONS}/456`,
+      });
       expect(record.manifest).toBeTruthy();
       expect(record.signature).toBeTruthy();
     }
@@ -95,7 +101,10 @@ describe('refusals', () => {
     const original = await provider.config.accessPolicy();
     const crmCall = () => eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
     try {
-      await provider.config.putAccessPolicy({ ...original, accessRights: [...original.accessRights, { subsystem: 'population', service: 'persons', subject: CRM_CLIENT, method: 'GET', path: '/*' }] });
+      await provider.config.putAccessPolicy({
+        ...original,
+        accessRights: [...original.accessRights, { subsystem: 'population', service: 'persons', subject: CRM_CLIENT, method: 'GET', path: '/*' }],
+      });
       expectXRoadError(await crmCall(), 403, 'Server.ServerProxy.AccessDenied'); // the cached policy still holds
       eco.clock.advance(61_000);
       expect((await crmCall()).status).toBe(200);
@@ -117,7 +126,11 @@ describe('refusals', () => {
 
   test('a malformed X-Road-Client gets InvalidClientIdentifier', async () => {
     expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': 'DEV/GOV' } }), 400, 'Client.InvalidClientIdentifier');
-    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': 'DEV/GOV/70000002/tax records' } }), 400, 'Client.InvalidClientIdentifier');
+    expectXRoadError(
+      await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': 'DEV/GOV/70000002/tax records' } }),
+      400,
+      'Client.InvalidClientIdentifier',
+    );
   });
 
   test("a client of another agency cannot use this agency's gateway", async () => {
@@ -144,7 +157,9 @@ describe('refusals', () => {
 // stage throttles (429). Nobody signed those answers: the rule for unsigned answers (docs/security.md row 4) reports
 // them as NetworkError with their status, never as the provider's, whatever type they claim.
 describe("the provider's API refuses before its gateway", () => {
-  const providerWebAcl = Object.values(resourcesOfType(synth(demoConfig()).templateJson(agencyStackName('DEV', { name: 'population-registry' })), 'AWS::WAFv2::WebACL'))[0];
+  const providerWebAcl = Object.values(
+    resourcesOfType(synth(demoConfig()).templateJson(agencyStackName('DEV', { name: 'population-registry' })), 'AWS::WAFv2::WebACL'),
+  )[0];
 
   test.each([
     ['its web ACL blocks the address', 403, GATEWAY_RESPONSES.DEFAULT_4XX],
@@ -170,7 +185,9 @@ describe("the provider's API refuses before its gateway", () => {
     );
     // What the web ACL saw of the consumer gateway's request: a peer's signed message, counted under its own limit.
     expect(received).toHaveLength(1);
-    expect(rateLimitsFor(providerWebAcl, { path: `/prod${PERSONS}/123`, headers: asWafInspects(received[0]) })).toEqual({ RateLimitPerIpSignedMessages: 60_000 });
+    expect(rateLimitsFor(providerWebAcl, { path: `/prod${PERSONS}/123`, headers: asWafInspects(received[0]) })).toEqual({
+      RateLimitPerIpSignedMessages: 60_000,
+    });
   });
 });
 
@@ -189,7 +206,11 @@ function asWafInspects(lines: readonly [string, string][]): Record<string, strin
 describe('the provider side trusts only signed, fresh, unaltered messages', () => {
   /** Makes a real exchange and returns what the consumer sent to the provider, rebuilt from its log record. */
   async function capturedRequest(xRoadId: string, method = 'GET', path = `${PERSONS}/123`, body?: string) {
-    const headers: Record<string, string> = { 'x-road-client': TAX_CLIENT, 'x-road-id': xRoadId, ...(body ? { 'content-type': 'application/json' } : {}) };
+    const headers: Record<string, string> = {
+      'x-road-client': TAX_CLIENT,
+      'x-road-id': xRoadId,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    };
     expect((await eco.call(path, { method, headers, body })).status).toBeLessThan(300);
     const record = (await consumerRecords(xRoadId)).find((entry) => entry.direction === 'request')!;
     const signedBy = { 'x-sild-manifest': record.manifest!, 'x-sild-signature': record.signature!, 'x-sild-certificate': record.certificate! };
@@ -219,7 +240,9 @@ describe('the provider side trusts only signed, fresh, unaltered messages', () =
   });
 
   test('a request that did not come through a gateway gets InvalidSignatureValue', async () => {
-    const response = await httpCall(`${eco.agencies['population-registry'].providerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'direct-1' } });
+    const response = await httpCall(`${eco.agencies['population-registry'].providerUrl}${PERSONS}/123`, {
+      headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'direct-1' },
+    });
     expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
   });
 });
@@ -229,21 +252,33 @@ describe('X-Road metadata services', () => {
     const response = await eco.call('/listClients', { headers: { accept: 'application/json' } });
     expect(response.status).toBe(200);
     const { member } = response.json<{ member: { id: Record<string, string>; name: string }[] }>();
-    expect(member).toContainEqual({ id: { object_type: 'SUBSYSTEM', xroad_instance: 'DEV', member_class: 'GOV', member_code: '70000001', subsystem_code: 'population' }, name: 'Population Registry' });
-    expect(member).toContainEqual({ id: { object_type: 'MEMBER', xroad_instance: 'DEV', member_class: 'COM', member_code: '10000003' }, name: 'Business Registry' });
+    expect(member).toContainEqual({
+      id: { object_type: 'SUBSYSTEM', xroad_instance: 'DEV', member_class: 'GOV', member_code: '70000001', subsystem_code: 'population' },
+      name: 'Population Registry',
+    });
+    expect(member).toContainEqual({
+      id: { object_type: 'MEMBER', xroad_instance: 'DEV', member_class: 'COM', member_code: '10000003' },
+      name: 'Business Registry',
+    });
     expect((await eco.call('/listClients?xRoadInstance=EE')).json()).toEqual({ member: [] });
   });
 
-  test("listMethods is a signed, logged exchange answered by the provider from its registrations", async () => {
-    const response = await eco.call('/r1/DEV/GOV/70000001/population/listMethods', { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'meta-1' } });
+  test('listMethods is a signed, logged exchange answered by the provider from its registrations', async () => {
+    const response = await eco.call('/r1/DEV/GOV/70000001/population/listMethods', {
+      headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'meta-1' },
+    });
     expect(response.status).toBe(200);
-    const services = response.json<{ service: { service_code: string; service_type: string; object_type: string; endpoint_list: unknown[] }[] }>().service;
+    const services = response.json<{ service: { service_code: string; service_type: string; object_type: string; endpoint_list: unknown[] }[] }>()
+      .service;
     expect(services.map((entry) => [entry.service_code, entry.service_type, entry.object_type])).toEqual([
       ['persons', 'OPENAPI', 'SERVICE'],
       ['unreachable', 'REST', 'SERVICE'],
     ]);
     // The described service lists its endpoints as service paths (the description's /persons/{id} under backendUrl …/persons).
-    expect(services[0].endpoint_list).toEqual([{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }]);
+    expect(services[0].endpoint_list).toEqual([
+      { method: 'GET', path: '/*' },
+      { method: 'POST', path: '/' },
+    ]);
     expect(response.headers['x-road-request-hash']).toBeDefined();
     expect((await providerRecords('meta-1')).map((record) => record.direction).sort()).toEqual(['request', 'response']);
   });
@@ -251,9 +286,17 @@ describe('X-Road metadata services', () => {
   test('allowedMethods lists only what the caller may call, with its endpoints (no catch-all */** entry)', async () => {
     const allowed = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { headers: { 'x-road-client': TAX_CLIENT } });
     const services = allowed.json<{ service: { service_code: string; endpoint_list: unknown[] }[] }>().service;
-    expect(services.find((entry) => entry.service_code === 'persons')).toMatchObject({ endpoint_list: [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] });
+    expect(services.find((entry) => entry.service_code === 'persons')).toMatchObject({
+      endpoint_list: [
+        { method: 'GET', path: '/*' },
+        { method: 'POST', path: '/' },
+      ],
+    });
     expect(services.find((entry) => entry.service_code === 'unreachable')).toMatchObject({ endpoint_list: [] });
-    const none = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } });
+    const none = await eco.call('/r1/DEV/GOV/70000001/population/allowedMethods', {
+      agency: 'business-registry',
+      headers: { 'x-road-client': CRM_CLIENT },
+    });
     expect(none.status).toBe(200);
     expect(none.json()).toEqual({ service: [] });
   });
@@ -268,9 +311,19 @@ describe('X-Road metadata services', () => {
   });
 
   test('getOpenAPI without serviceCode, for an unknown service, or for one without a description is a clear error', async () => {
-    expectXRoadError(await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI', { headers: { 'x-road-client': TAX_CLIENT } }), 400, 'Client.BadRequest');
-    expectXRoadError(await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=cars', { headers: { 'x-road-client': TAX_CLIENT } }), 404, 'Server.ServerProxy.UnknownService');
-    const undescribed = await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=unreachable', { headers: { 'x-road-client': TAX_CLIENT } });
+    expectXRoadError(
+      await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI', { headers: { 'x-road-client': TAX_CLIENT } }),
+      400,
+      'Client.BadRequest',
+    );
+    expectXRoadError(
+      await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=cars', { headers: { 'x-road-client': TAX_CLIENT } }),
+      404,
+      'Server.ServerProxy.UnknownService',
+    );
+    const undescribed = await eco.call('/r1/DEV/GOV/70000001/population/getOpenAPI?serviceCode=unreachable', {
+      headers: { 'x-road-client': TAX_CLIENT },
+    });
     expectXRoadError(undescribed, 404, 'Server.ServerProxy.UnknownService');
     expect(undescribed.json<{ message: string }>().message).toMatch(/no OpenAPI description/);
   });
@@ -279,9 +332,14 @@ describe('X-Road metadata services', () => {
 describe('session keys', () => {
   test('manifests are signed by a session key that the gateway KMS key certifies; KMS is called once, not per message', async () => {
     const before = eco.kms.callCounts().Sign ?? 0;
-    for (let index = 0; index < 5; index += 1) expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
+    for (let index = 0; index < 5; index += 1)
+      expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
     expect((eco.kms.callCounts().Sign ?? 0) - before).toBe(0);
-    const [record] = (await consumerRecords((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'session-1' } })).headers['x-road-id'])).filter((entry) => entry.direction === 'request');
+    const [record] = (
+      await consumerRecords(
+        (await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT, 'x-road-id': 'session-1' } })).headers['x-road-id'],
+      )
+    ).filter((entry) => entry.direction === 'request');
     const certificate = JSON.parse(Buffer.from(JSON.parse(Buffer.from(record.certificate!, 'base64').toString()).header, 'base64').toString());
     expect(certificate).toMatchObject({ type: 'sild.session-certificate.v1', gateway: 'DEV/GOV/70000002/tax-board' });
     expect(Date.parse(certificate.notAfter) - Date.parse(certificate.notBefore)).toBe(3600_000);

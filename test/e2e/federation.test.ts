@@ -13,7 +13,12 @@ import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GLOBAL_CONFIGURATION_TYPE, signGlobalConfiguration, type FederatedInstance, type GlobalConfigurationDocument } from '../../lambdas/core/trust/global-configuration';
+import {
+  GLOBAL_CONFIGURATION_TYPE,
+  signGlobalConfiguration,
+  type FederatedInstance,
+  type GlobalConfigurationDocument,
+} from '../../lambdas/core/trust/global-configuration';
 import { startLocalFederation, type LocalFederation } from '../../lib/local/federation';
 import { newTestKey } from '../support/memory-adapters';
 import { httpCall } from '../../lib/local/http-call';
@@ -22,7 +27,8 @@ import { expectXRoadError, PERSONS, TAX_CLIENT, TestClock } from './fixture';
 const FI_CLIENT = 'FI/GOV/1234567-8/tax';
 const FI_AUDIT = 'FI/GOV/1234567-8/audit';
 const FI_STATS = 'FI/GOV/1234567-8/stats';
-const readConfig = (name: string) => JSON.parse(readFileSync(`config/federation/${name}.json`, 'utf8')) as Record<string, unknown> & { agencies: { subsystems: string[] }[] };
+const readConfig = (name: string) =>
+  JSON.parse(readFileSync(`config/federation/${name}.json`, 'utf8')) as Record<string, unknown> & { agencies: { subsystems: string[] }[] };
 
 let federation: LocalFederation;
 const clock = new TestClock();
@@ -33,11 +39,20 @@ beforeAll(async () => {
   const fi = readConfig('fi') as ReturnType<typeof readConfig> & { central: { globalGroups?: object[] } };
   fi.agencies[0].subsystems.push('audit', 'stats');
   fi.central.globalGroups = [{ code: 'auditors', description: 'Finnish auditors', members: [FI_AUDIT] }];
-  const dev = readConfig('dev') as ReturnType<typeof readConfig> & { central: { federation: object[] }; agencies: { federation?: string[]; accessRights: object[] }[] };
+  const dev = readConfig('dev') as ReturnType<typeof readConfig> & {
+    central: { federation: object[] };
+    agencies: { federation?: string[]; accessRights: object[] }[];
+  };
   dev.agencies[0].accessRights.push({ service: 'population/persons', subject: 'globalgroup:FI/auditors', methods: ['GET'], paths: ['/*'] });
   dev.central.federation.push({ instance: 'XX', anchorPublicKey: hostile.spkiBase64, centralUrl: 'http://127.0.0.1:9' });
   dev.agencies[0].federation!.push('XX');
-  federation = await startLocalFederation([{ config: dev, baseDir: 'config/federation' }, { config: fi, baseDir: 'config/federation' }], { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false });
+  federation = await startLocalFederation(
+    [
+      { config: dev, baseDir: 'config/federation' },
+      { config: fi, baseDir: 'config/federation' },
+    ],
+    { ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false },
+  );
   devFederation = (await federation.instances.DEV.agencies['population-registry'].deps.globalConfiguration.current()).document.federatedInstances;
 });
 /** DEV's federated instances as deployed (tests that "redeploy" DEV's central start from these). */
@@ -49,7 +64,11 @@ afterAll(async () => {
 const dev = () => federation.instances.DEV;
 const fi = () => federation.instances.FI;
 const fromFinland = (path: string, options: { client?: string; method?: string; headers?: Record<string, string>; body?: string } = {}) =>
-  httpCall(`${fi().agencies['fi-tax-office'].consumerUrl}${path}`, { method: options.method, headers: { 'x-road-client': options.client ?? FI_CLIENT, ...options.headers }, body: options.body });
+  httpCall(`${fi().agencies['fi-tax-office'].consumerUrl}${path}`, {
+    method: options.method,
+    headers: { 'x-road-client': options.client ?? FI_CLIENT, ...options.headers },
+    body: options.body,
+  });
 
 test("a cross-border GET: FI's client reads DEV's service, with every X-Road response header", async () => {
   const response = await fromFinland(`${PERSONS}/123`, { headers: { 'x-road-id': 'fed-get-1', 'x-road-userid': 'FI12345' } });
@@ -82,7 +101,10 @@ describe('evidence of a cross-border exchange', () => {
   const target = (instance: 'DEV' | 'FI', agency: string) => localTargetOf(localRuntimeInfo(federation.instances[instance]), agency);
   const exported = (instance: 'DEV' | 'FI', agency: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'sild-fed-')), `${instance}.json`);
-    return exportEvidenceCommand(target(instance, agency), 'fed-ev-1', { client: FI_CLIENT, out: file }, capture(), clock.now()).then((code) => ({ code, file }));
+    return exportEvidenceCommand(target(instance, agency), 'fed-ev-1', { client: FI_CLIENT, out: file }, capture(), clock.now()).then((code) => ({
+      code,
+      file,
+    }));
   };
 
   beforeAll(async () => {
@@ -132,14 +154,24 @@ test('a foreign client without an access right is refused by the provider', asyn
 
 test("access rights may name a foreign global group: FI's auditors may read, not write", async () => {
   expect((await fromFinland(`${PERSONS}/123`, { client: FI_AUDIT })).status).toBe(200);
-  expectXRoadError(await fromFinland(PERSONS, { client: FI_AUDIT, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 403, 'Server.ServerProxy.AccessDenied');
+  expectXRoadError(
+    await fromFinland(PERSONS, { client: FI_AUDIT, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    403,
+    'Server.ServerProxy.AccessDenied',
+  );
 });
 
 test('listClients?xRoadInstance=FI lists the foreign members on a gateway that federates with FI; elsewhere none', async () => {
   const listed = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`);
   expect(listed.status).toBe(200);
   const ids = listed.json<{ member: { id: Record<string, string> }[] }>().member.map((entry) => entry.id);
-  expect(ids).toContainEqual({ object_type: 'SUBSYSTEM', xroad_instance: 'FI', member_class: 'GOV', member_code: '1234567-8', subsystem_code: 'tax' });
+  expect(ids).toContainEqual({
+    object_type: 'SUBSYSTEM',
+    xroad_instance: 'FI',
+    member_class: 'GOV',
+    member_code: '1234567-8',
+    subsystem_code: 'tax',
+  });
   const notFederating = await httpCall(`${dev().agencies['tax-board'].consumerUrl}/listClients?xRoadInstance=FI`);
   expect(notFederating.json()).toEqual({ member: [] });
 });
@@ -155,7 +187,9 @@ test("GET /health reports each followed instance's configuration (beside, not in
 test('an instance the central does not federate with, and a gateway that did not opt in, are refused', async () => {
   expectXRoadError(await fromFinland('/r1/SE/GOV/555/tax/returns'), 400, 'Server.ClientProxy.UnknownMember');
   // tax-board (DEV) did not opt in to the federation with FI.
-  const response = await httpCall(`${dev().agencies['tax-board'].consumerUrl}/r1/FI/GOV/1234567-8/tax/returns`, { headers: { 'x-road-client': TAX_CLIENT } });
+  const response = await httpCall(`${dev().agencies['tax-board'].consumerUrl}/r1/FI/GOV/1234567-8/tax/returns`, {
+    headers: { 'x-road-client': TAX_CLIENT },
+  });
   expectXRoadError(response, 400, 'Server.ClientProxy.UnknownMember');
   expect(response.json<{ message: string }>().message).toMatch(/does not take part in the federation with FI/);
 });
@@ -168,8 +202,13 @@ test("a foreign configuration that does not verify with the anchor DEV's central
     // Without FI's configuration DEV's provider cannot verify the request: its refusal is unsigned, and FI's consumer
     // reports it with its status.
     expectXRoadError(await fromFinland(`${PERSONS}/123`), 503, 'Server.ClientProxy.NetworkError');
-    const refusal = await dev().agencies['population-registry'].deps.globalConfiguration.forInstance('FI', 'Server.ServerProxy').catch((error: Error) => error);
-    expect(refusal).toMatchObject({ code: 'OutdatedGlobalConf', message: expect.stringMatching(/No valid global configuration of FI .*does not verify with the anchor key/) });
+    const refusal = await dev()
+      .agencies['population-registry'].deps.globalConfiguration.forInstance('FI', 'Server.ServerProxy')
+      .catch((error: Error) => error);
+    expect(refusal).toMatchObject({
+      code: 'OutdatedGlobalConf',
+      message: expect.stringMatching(/No valid global configuration of FI .*does not verify with the anchor key/),
+    });
     // DEV's own exchanges go on.
     const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(local.status).toBe(200);
@@ -182,7 +221,10 @@ describe('a hostile partner central (it controls its own key and configuration)'
   let server: Server;
   let served: GlobalConfigurationDocument;
   let version = 1;
-  const document = (gateways: GlobalConfigurationDocument['gateways'], services: GlobalConfigurationDocument['services']): GlobalConfigurationDocument => ({
+  const document = (
+    gateways: GlobalConfigurationDocument['gateways'],
+    services: GlobalConfigurationDocument['services'],
+  ): GlobalConfigurationDocument => ({
     type: GLOBAL_CONFIGURATION_TYPE,
     instance: 'XX',
     version: version++,
@@ -196,14 +238,19 @@ describe('a hostile partner central (it controls its own key and configuration)'
     centralKeyRotations: [],
     federatedInstances: [],
   });
-  const asPopulationRegistry = (path: string) => httpCall(`${dev().agencies['population-registry'].consumerUrl}${path}`, { headers: { 'x-road-client': 'DEV/GOV/70000001/population' } });
+  const asPopulationRegistry = (path: string) =>
+    httpCall(`${dev().agencies['population-registry'].consumerUrl}${path}`, { headers: { 'x-road-client': 'DEV/GOV/70000001/population' } });
 
   beforeAll(async () => {
     server = createServer((_request, response) => {
-      void signGlobalConfiguration(served, hostile).then((signed) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(signed)));
+      void signGlobalConfiguration(served, hostile).then((signed) =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(signed)),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    devFederation = devFederation.map((entry) => (entry.instance === 'XX' ? { ...entry, centralUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } : entry));
+    devFederation = devFederation.map((entry) =>
+      entry.instance === 'XX' ? { ...entry, centralUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } : entry,
+    );
     await dev().federate(devFederation);
   });
   afterAll(() => {
@@ -211,7 +258,18 @@ describe('a hostile partner central (it controls its own key and configuration)'
   });
 
   test("its configuration cannot vouch for another instance's gateway (here DEV's own tax-board)", async () => {
-    served = document([{ id: 'DEV/GOV/70000002/tax-board', owner: 'XX/GOV/1', providerUrl: 'https://gateway.xx.example', clients: ['XX/GOV/1/svc'], keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }] }], []);
+    served = document(
+      [
+        {
+          id: 'DEV/GOV/70000002/tax-board',
+          owner: 'XX/GOV/1',
+          providerUrl: 'https://gateway.xx.example',
+          clients: ['XX/GOV/1/svc'],
+          keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }],
+        },
+      ],
+      [],
+    );
     clock.advance(61_000);
     const response = await asPopulationRegistry('/listClients?xRoadInstance=XX');
     expectXRoadError(response, 503, 'Server.ClientProxy.OutdatedGlobalConf');
@@ -219,7 +277,18 @@ describe('a hostile partner central (it controls its own key and configuration)'
   });
 
   test('its provider URLs cannot point into the calling gateway’s own network', async () => {
-    served = document([{ id: 'XX/GOV/1/gw', owner: 'XX/GOV/1', providerUrl: 'https://10.0.0.5', clients: ['XX/GOV/1/svc'], keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }] }], [{ id: 'XX/GOV/1/svc/data', gateway: 'XX/GOV/1/gw' }]);
+    served = document(
+      [
+        {
+          id: 'XX/GOV/1/gw',
+          owner: 'XX/GOV/1',
+          providerUrl: 'https://10.0.0.5',
+          clients: ['XX/GOV/1/svc'],
+          keys: [{ keyId: 'k', publicKey: hostile.spkiBase64 }],
+        },
+      ],
+      [{ id: 'XX/GOV/1/svc/data', gateway: 'XX/GOV/1/gw' }],
+    );
     clock.advance(61_000);
     const response = await asPopulationRegistry('/r1/XX/GOV/1/svc/data');
     expectXRoadError(response, 502, 'Server.ClientProxy.NetworkError');
@@ -235,7 +304,10 @@ test("FI's configuration expiring stops only FI's exchanges", async () => {
   expectXRoadError(foreign, 503, 'Server.ClientProxy.OutdatedGlobalConf');
   const health = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/health`);
   expect(health.status).toBe(200);
-  expect(health.json()).toMatchObject({ status: 'ok', federation: { FI: { ok: false, problem: expect.stringMatching(/global configuration of FI has expired/) } } });
+  expect(health.json()).toMatchObject({
+    status: 'ok',
+    federation: { FI: { ok: false, problem: expect.stringMatching(/global configuration of FI has expired/) } },
+  });
   const local = await httpCall(`${dev().agencies['tax-board'].consumerUrl}${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
   expect(local.status).toBe(200);
 });

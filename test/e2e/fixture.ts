@@ -22,7 +22,12 @@ export class TestClock {
 }
 
 /** Adds a service to population-registry that tax-records may call. */
-export function addService(raw: { agencies: { name: string; services: unknown[]; accessRights: unknown[] }[] }, code: string, backendUrl: string, timeoutMs = 2000): void {
+export function addService(
+  raw: { agencies: { name: string; services: unknown[]; accessRights: unknown[] }[] },
+  code: string,
+  backendUrl: string,
+  timeoutMs = 2000,
+): void {
   const population = raw.agencies.find((agency) => agency.name === 'population-registry')!;
   population.services.push({ subsystem: 'population', code, backendUrl, timeoutMs });
   population.accessRights.push({ service: `population/${code}`, subject: TAX_CLIENT, methods: ['*'], paths: ['**'] });
@@ -48,7 +53,14 @@ export interface TestEcosystem extends LocalEcosystem {
 
 export async function startTestEcosystem(options: Partial<LocalEcosystemOptions> = {}): Promise<TestEcosystem> {
   const clock = new TestClock();
-  const ecosystem = await startLocalEcosystem({ config: testConfig(), ephemeralPorts: true, clock, sealOnTimer: false, canaryOnTimer: false, ...options });
+  const ecosystem = await startLocalEcosystem({
+    config: testConfig(),
+    ephemeralPorts: true,
+    clock,
+    sealOnTimer: false,
+    canaryOnTimer: false,
+    ...options,
+  });
   if (!ecosystem.emulators || !ecosystem.backend) throw new Error('The test ecosystem runs its own emulators and sample backend');
   return Object.assign(ecosystem, {
     clock,
@@ -56,7 +68,11 @@ export async function startTestEcosystem(options: Partial<LocalEcosystemOptions>
     kms: ecosystem.emulators.kms,
     dynamodb: ecosystem.emulators.dynamodb,
     call: (path: string, call: { agency?: string; method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) =>
-      httpCall(`${ecosystem.agencies[call.agency ?? 'tax-board'].consumerUrl}${path}`, { method: call.method, headers: call.headers, body: call.body }),
+      httpCall(`${ecosystem.agencies[call.agency ?? 'tax-board'].consumerUrl}${path}`, {
+        method: call.method,
+        headers: call.headers,
+        body: call.body,
+      }),
   });
 }
 

@@ -8,7 +8,9 @@ let eco: TestEcosystem;
 beforeAll(async () => {
   eco = await startTestEcosystem({
     config: testConfig((raw) => {
-      (raw as unknown as { central: { globalGroups: unknown[] } }).central.globalGroups = [{ code: 'partners', description: 'Registry partners', members: [CRM_CLIENT] }];
+      (raw as unknown as { central: { globalGroups: unknown[] } }).central.globalGroups = [
+        { code: 'partners', description: 'Registry partners', members: [CRM_CLIENT] },
+      ];
       raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'globalgroup:DEV/partners', methods: ['GET'], paths: ['/*'] });
     }),
   });
@@ -22,7 +24,11 @@ test('a member of a global group gets what the group was granted, and nothing mo
   const read = await eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers });
   expect(read.status).toBe(200);
   expect(read.json()).toMatchObject({ id: '123' });
-  expectXRoadError(await eco.call(PERSONS, { agency: 'business-registry', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' }), 403, 'Server.ServerProxy.AccessDenied');
+  expectXRoadError(
+    await eco.call(PERSONS, { agency: 'business-registry', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' }),
+    403,
+    'Server.ServerProxy.AccessDenied',
+  );
 });
 
 test('the group is published in the signed global configuration', async () => {

@@ -20,8 +20,20 @@ const OTHER_ECOSYSTEM = {
   memberClasses: ['GOV'],
   central: { account: '111111111111', region: 'eu-west-1' },
   agencies: [
-    { name: 'customs', account: '222222222222', region: 'eu-west-1', member: { class: 'GOV', code: 'C1', name: 'Customs' }, subsystems: ['declarations'] },
-    { name: 'ports-authority', account: '333333333333', region: 'eu-west-1', member: { class: 'GOV', code: 'P1', name: 'Ports' }, subsystems: ['berths'] },
+    {
+      name: 'customs',
+      account: '222222222222',
+      region: 'eu-west-1',
+      member: { class: 'GOV', code: 'C1', name: 'Customs' },
+      subsystems: ['declarations'],
+    },
+    {
+      name: 'ports-authority',
+      account: '333333333333',
+      region: 'eu-west-1',
+      member: { class: 'GOV', code: 'P1', name: 'Ports' },
+      subsystems: ['berths'],
+    },
   ],
   local: { basePort: 4700, sampleBackendPort: 4780 },
 };
@@ -41,8 +53,18 @@ describe('npm start -- --config FILE', () => {
 
   test('the demo exchange is derived from the config: an access right when there is one, listMethods otherwise', () => {
     const demo = parseEcosystemConfig(JSON.parse(readFileSync('config/ecosystem.json', 'utf8')), 'demo', 'config');
-    expect(demoExchangeOf(demo)).toEqual({ consumer: 'tax-board', provider: 'population-registry', client: 'DEV/GOV/70000002/tax-records', path: '/r1/DEV/GOV/70000001/population/persons/123' });
-    expect(demoExchangeOf(parseEcosystemConfig(OTHER_ECOSYSTEM))).toEqual({ consumer: 'customs', provider: 'ports-authority', client: 'LAB/GOV/C1/declarations', path: '/r1/LAB/GOV/P1/berths/listMethods' });
+    expect(demoExchangeOf(demo)).toEqual({
+      consumer: 'tax-board',
+      provider: 'population-registry',
+      client: 'DEV/GOV/70000002/tax-records',
+      path: '/r1/DEV/GOV/70000001/population/persons/123',
+    });
+    expect(demoExchangeOf(parseEcosystemConfig(OTHER_ECOSYSTEM))).toEqual({
+      consumer: 'customs',
+      provider: 'ports-authority',
+      client: 'LAB/GOV/C1/declarations',
+      path: '/r1/LAB/GOV/P1/berths/listMethods',
+    });
     expect(demoExchangeOf(parseEcosystemConfig({ ...OTHER_ECOSYSTEM, agencies: OTHER_ECOSYSTEM.agencies.slice(0, 1) }))).toBeUndefined();
   });
 
@@ -88,20 +110,38 @@ describe('npm start -- --config FILE', () => {
     const info = JSON.parse(readFileSync(join(dir, 'state', 'local.json'), 'utf8')) as LocalRuntimeInfo;
     expect(Object.keys(info.functions)).toEqual(expect.arrayContaining(['customs/consumer', 'ports-authority/consumer', 'central/publisher']));
     const as = (fn: string) => {
-      const clients = createAwsClients({ region: info.region, endpoints: { dynamodb: info.dynamodb, kms: info.kms }, credentials: info.functions[fn], maxAttempts: 1 });
+      const clients = createAwsClients({
+        region: info.region,
+        endpoints: { dynamodb: info.dynamodb, kms: info.kms },
+        credentials: info.functions[fn],
+        maxAttempts: 1,
+      });
       opened.push(clients);
       return clients;
     };
     const customs = as('customs/consumer');
     const portsTable = info.agencies['ports-authority'].table;
-    await expect(customs.dynamodb.send(new GetItemCommand({ TableName: portsTable, Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    const portsKey = (await customs.kms.send(new DescribeKeyCommand({ KeyId: info.agencies['ports-authority'].signingKeyId })).catch(() => undefined))?.KeyMetadata?.Arn;
+    await expect(
+      customs.dynamodb.send(new GetItemCommand({ TableName: portsTable, Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const portsKey = (await customs.kms.send(new DescribeKeyCommand({ KeyId: info.agencies['ports-authority'].signingKeyId })).catch(() => undefined))
+      ?.KeyMetadata?.Arn;
     // Another account's key is not found by its alias (as in KMS); by its ARN, its key policy refuses.
     expect(portsKey).toBeUndefined();
-    const operator = createAwsClients({ region: info.region, endpoints: { kms: info.kms }, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const operator = createAwsClients({
+      region: info.region,
+      endpoints: { kms: info.kms },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     opened.push(operator);
     const portsKeyArn = (await operator.kms.send(new DescribeKeyCommand({ KeyId: info.agencies['ports-authority'].signingKeyId }))).KeyMetadata!.Arn!;
-    await expect(customs.kms.send(new SignCommand({ KeyId: portsKeyArn, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    await expect(as('ports-authority/consumer').dynamodb.send(new PutItemCommand({ TableName: portsTable, Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      customs.kms.send(new SignCommand({ KeyId: portsKeyArn, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      as('ports-authority/consumer').dynamodb.send(
+        new PutItemCommand({ TableName: portsTable, Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   }, 120_000);
 });

@@ -34,7 +34,12 @@ beforeAll(async () => {
       addService(raw, 'patient', `${slowUrl}/patient`, 5000); // answers, but after the consumer gives up
     }),
     // KMS signs every manifest here, so KMS faults reach the exchange (session mode is covered in exchange.test.ts).
-    gatewayOverrides: { signing: { mode: 'kms', sessionValiditySeconds: 3600 }, providerTimeoutMs: 1200, maxBodyBytes: 1024 * 1024, messageLog: { mode: 'full', maxInlineBodyBytes: 64 * 1024, oversizeBody: 'reject' } },
+    gatewayOverrides: {
+      signing: { mode: 'kms', sessionValiditySeconds: 3600 },
+      providerTimeoutMs: 1200,
+      maxBodyBytes: 1024 * 1024,
+      messageLog: { mode: 'full', maxInlineBodyBytes: 64 * 1024, oversizeBody: 'reject' },
+    },
   });
 });
 
@@ -77,37 +82,172 @@ const consumerCases: ConsumerCase[] = [
   { name: 'forbidden character in an id', path: '/r1/DEV/GOV/70000001/popu*lation/persons', headers: client, status: 400, type: 'Client.BadRequest' },
   // The consumer side is an HTTP API, which decodes the path: `%2F` arrives as a separator (a documented limit of
   // that API type), so the id shifts and names a subsystem that does not exist.
-  { name: 'encoded slash inside an id part', path: '/r1/DEV/GOV/70000001/popu%2Flation/persons', headers: client, status: 400, type: 'Server.ClientProxy.UnknownMember' },
+  {
+    name: 'encoded slash inside an id part',
+    path: '/r1/DEV/GOV/70000001/popu%2Flation/persons',
+    headers: client,
+    status: 400,
+    type: 'Server.ClientProxy.UnknownMember',
+  },
   { name: 'overlong id part', path: `/r1/DEV/GOV/70000001/${long(300)}/persons`, headers: client, status: 400, type: 'Client.BadRequest' },
-  { name: 'protocol version r2', path: '/r2/DEV/GOV/70000001/population/persons/1', headers: client, status: 400, type: 'Client.InvalidProtocolVersion' },
-  { name: 'protocol version r0', path: '/r0/DEV/GOV/70000001/population/persons/1', headers: client, status: 400, type: 'Client.InvalidProtocolVersion' },
+  {
+    name: 'protocol version r2',
+    path: '/r2/DEV/GOV/70000001/population/persons/1',
+    headers: client,
+    status: 400,
+    type: 'Client.InvalidProtocolVersion',
+  },
+  {
+    name: 'protocol version r0',
+    path: '/r0/DEV/GOV/70000001/population/persons/1',
+    headers: client,
+    status: 400,
+    type: 'Client.InvalidProtocolVersion',
+  },
   { name: 'not an X-Road path', path: '/index.html', headers: client, status: 400, type: 'Client.BadRequest' },
   { name: 'dot segments in the service path', path: `${PERSONS}/../admin`, headers: client, status: 400, type: 'Client.BadRequest' },
   { name: 'encoded dot segments in the service path', path: `${PERSONS}/%2E%2e/admin`, headers: client, status: 400, type: 'Client.BadRequest' },
   { name: 'missing X-Road-Client', path: `${PERSONS}/123`, status: 400, type: 'Client.MissingHeader' },
   { name: 'empty X-Road-Client', path: `${PERSONS}/123`, headers: { 'x-road-client': ' ' }, status: 400, type: 'Client.MissingHeader' },
-  { name: 'X-Road-Client with 2 parts', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'X-Road-Client with 5 parts', path: `${PERSONS}/123`, headers: { 'x-road-client': `${TAX_CLIENT}/extra` }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'X-Road-Client with a forbidden character', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV/70000002/tax_records' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'X-Road-Client with bad percent-encoding', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV/70000002/tax%G0' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'X-Road-Client naming a member, not a subsystem', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV/70000002' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'client of another agency', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/COM/10000003/crm' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'client of another instance', path: `${PERSONS}/123`, headers: { 'x-road-client': 'EE/GOV/70000002/tax-records' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'unknown subsystem of this member', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/GOV/70000002/payroll' }, status: 400, type: 'Client.InvalidClientIdentifier' },
-  { name: 'unknown member', path: '/r1/DEV/GOV/99999999/population/persons/1', headers: client, status: 400, type: 'Server.ClientProxy.UnknownMember' },
-  { name: 'unknown subsystem', path: '/r1/DEV/GOV/70000001/archive/persons/1', headers: client, status: 400, type: 'Server.ClientProxy.UnknownMember' },
-  { name: 'unknown service', path: '/r1/DEV/GOV/70000001/population/vehicles/1', headers: client, status: 404, type: 'Server.ClientProxy.UnknownService' },
-  { name: 'service of another instance', path: '/r1/EE/GOV/70000001/population/persons/1', headers: client, status: 400, type: 'Server.ClientProxy.UnknownMember' },
+  {
+    name: 'X-Road-Client with 2 parts',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/GOV' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'X-Road-Client with 5 parts',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': `${TAX_CLIENT}/extra` },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'X-Road-Client with a forbidden character',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/GOV/70000002/tax_records' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'X-Road-Client with bad percent-encoding',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/GOV/70000002/tax%G0' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'X-Road-Client naming a member, not a subsystem',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/GOV/70000002' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'client of another agency',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/COM/10000003/crm' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'client of another instance',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'EE/GOV/70000002/tax-records' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'unknown subsystem of this member',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/GOV/70000002/payroll' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
+  {
+    name: 'unknown member',
+    path: '/r1/DEV/GOV/99999999/population/persons/1',
+    headers: client,
+    status: 400,
+    type: 'Server.ClientProxy.UnknownMember',
+  },
+  {
+    name: 'unknown subsystem',
+    path: '/r1/DEV/GOV/70000001/archive/persons/1',
+    headers: client,
+    status: 400,
+    type: 'Server.ClientProxy.UnknownMember',
+  },
+  {
+    name: 'unknown service',
+    path: '/r1/DEV/GOV/70000001/population/vehicles/1',
+    headers: client,
+    status: 404,
+    type: 'Server.ClientProxy.UnknownService',
+  },
+  {
+    name: 'service of another instance',
+    path: '/r1/EE/GOV/70000001/population/persons/1',
+    headers: client,
+    status: 400,
+    type: 'Server.ClientProxy.UnknownMember',
+  },
   { name: 'overlong X-Road-Id', path: `${PERSONS}/123`, headers: { ...client, 'x-road-id': long(256) }, status: 400, type: 'Client.BadRequest' },
-  { name: 'overlong X-Road-UserId', path: `${PERSONS}/123`, headers: { ...client, 'x-road-userid': long(256) }, status: 400, type: 'Client.BadRequest' },
-  { name: 'malformed X-Road-Represented-Party', path: `${PERSONS}/123`, headers: { ...client, 'x-road-represented-party': 'A/B/C' }, status: 400, type: 'Client.BadRequest' },
-  { name: 'body above the gateway limit', path: PERSONS, method: 'POST', headers: client, body: Buffer.alloc(1024 * 1024 + 1, 0x61), status: 413, type: 'Client.RequestTooLarge' },
-  { name: 'body above the message-log limit (reject mode)', path: PERSONS, method: 'POST', headers: client, body: Buffer.alloc(65 * 1024, 0x61), status: 413, type: 'Client.RequestTooLarge' },
+  {
+    name: 'overlong X-Road-UserId',
+    path: `${PERSONS}/123`,
+    headers: { ...client, 'x-road-userid': long(256) },
+    status: 400,
+    type: 'Client.BadRequest',
+  },
+  {
+    name: 'malformed X-Road-Represented-Party',
+    path: `${PERSONS}/123`,
+    headers: { ...client, 'x-road-represented-party': 'A/B/C' },
+    status: 400,
+    type: 'Client.BadRequest',
+  },
+  {
+    name: 'body above the gateway limit',
+    path: PERSONS,
+    method: 'POST',
+    headers: client,
+    body: Buffer.alloc(1024 * 1024 + 1, 0x61),
+    status: 413,
+    type: 'Client.RequestTooLarge',
+  },
+  {
+    name: 'body above the message-log limit (reject mode)',
+    path: PERSONS,
+    method: 'POST',
+    headers: client,
+    body: Buffer.alloc(65 * 1024, 0x61),
+    status: 413,
+    type: 'Client.RequestTooLarge',
+  },
   // API Gateway's own refusal: an HTTP API answers it in its own form (it cannot be customized), without X-Road-Error.
   { name: 'headers above the API limit', path: `${PERSONS}/123`, headers: { ...client, 'x-padding': long(11_000) }, status: 413 },
-  { name: 'no access right (business-registry)', path: `${PERSONS}/123`, headers: { 'x-road-client': 'DEV/COM/10000003/crm', 'x-agency': 'business-registry' }, status: 403, type: 'Server.ServerProxy.AccessDenied' },
-  { name: 'repeated X-Road-Client: the last one wins (valid last)', path: `${PERSONS}/123`, headers: { 'x-road-client': 'bad', 'X-Road-Client': TAX_CLIENT }, status: 200 },
-  { name: 'repeated X-Road-Client: the last one wins (invalid last)', path: `${PERSONS}/123`, headers: { 'x-road-client': TAX_CLIENT, 'X-Road-Client': 'DEV/GOV' }, status: 400, type: 'Client.InvalidClientIdentifier' },
+  {
+    name: 'no access right (business-registry)',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'DEV/COM/10000003/crm', 'x-agency': 'business-registry' },
+    status: 403,
+    type: 'Server.ServerProxy.AccessDenied',
+  },
+  {
+    name: 'repeated X-Road-Client: the last one wins (valid last)',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': 'bad', 'X-Road-Client': TAX_CLIENT },
+    status: 200,
+  },
+  {
+    name: 'repeated X-Road-Client: the last one wins (invalid last)',
+    path: `${PERSONS}/123`,
+    headers: { 'x-road-client': TAX_CLIENT, 'X-Road-Client': 'DEV/GOV' },
+    status: 400,
+    type: 'Client.InvalidClientIdentifier',
+  },
 ];
 
 const tally = { cases: 0, passed: 0 };
@@ -134,10 +274,15 @@ describe('bad input on the provider side', () => {
   const providerUrl = () => eco.agencies['population-registry'].providerUrl;
 
   /** A request as a consumer gateway would send it, signed by `signerAgency`'s gateway, with optional forgeries. */
-  async function providerRequest(options: { signerAgency?: string; path?: string; client?: string; body?: string; manifest?: Partial<RequestManifest>; xRoadId?: string } = {}) {
+  async function providerRequest(
+    options: { signerAgency?: string; path?: string; client?: string; body?: string; manifest?: Partial<RequestManifest>; xRoadId?: string } = {},
+  ) {
     const path = options.path ?? `${PERSONS}/123`;
     const method = options.body === undefined ? 'GET' : 'POST';
-    const headers: Record<string, string> = { 'x-road-client': options.client ?? TAX_CLIENT, 'x-road-id': options.xRoadId ?? `forged-${Math.random()}` };
+    const headers: Record<string, string> = {
+      'x-road-client': options.client ?? TAX_CLIENT,
+      'x-road-id': options.xRoadId ?? `forged-${Math.random()}`,
+    };
     const body = Buffer.from(options.body ?? '');
     const deps = eco.agencies[options.signerAgency ?? 'tax-board'].deps;
     const signed = await signManifest(await deps.messageSigner.session(), (signer): RequestManifest => ({
@@ -167,7 +312,11 @@ describe('bad input on the provider side', () => {
 
   test('no manifest: did not come through a gateway', () =>
     counted(async () => {
-      expectXRoadError(await httpCall(`${providerUrl()}${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'x1' } }), 401, 'Server.ServerProxy.InvalidSignatureValue');
+      expectXRoadError(
+        await httpCall(`${providerUrl()}${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'x1' } }),
+        401,
+        'Server.ServerProxy.InvalidSignatureValue',
+      );
     }));
 
   test('a manifest that is not base64 JSON', () =>
@@ -193,11 +342,13 @@ describe('bad input on the provider side', () => {
 
   test('a signature by a key that is not in the global configuration', () =>
     counted(async () => {
-      const request = await providerRequest({ manifest: { signer: { gateway: 'DEV/GOV/70000002/tax-board', keyId: '00000000000000000000000000000000' } } });
+      const request = await providerRequest({
+        manifest: { signer: { gateway: 'DEV/GOV/70000002/tax-board', keyId: '00000000000000000000000000000000' } },
+      });
       expectXRoadError(await send(request), 401, 'Server.ServerProxy.InvalidSignatureValue');
     }));
 
-  test("a valid signature by a gateway that does not serve the client (business-registry signing for tax-records)", () =>
+  test('a valid signature by a gateway that does not serve the client (business-registry signing for tax-records)', () =>
     counted(async () => {
       expectXRoadError(await send(await providerRequest({ signerAgency: 'business-registry' })), 401, 'Server.ServerProxy.InvalidSignatureValue');
     }));
@@ -217,7 +368,11 @@ describe('bad input on the provider side', () => {
   test('a path that does not match the manifest', () =>
     counted(async () => {
       const request = await providerRequest();
-      expectXRoadError(await httpCall(`${providerUrl()}${PERSONS}/456`, { headers: request.headers }), 401, 'Server.ServerProxy.InvalidSignatureValue');
+      expectXRoadError(
+        await httpCall(`${providerUrl()}${PERSONS}/456`, { headers: request.headers }),
+        401,
+        'Server.ServerProxy.InvalidSignatureValue',
+      );
     }));
 
   test('a replayed message', () =>
@@ -242,7 +397,11 @@ describe('bad input on the provider side', () => {
 
   test('a signed request for a service this gateway does not offer', () =>
     counted(async () => {
-      expectXRoadError(await send(await providerRequest({ path: '/r1/DEV/GOV/70000001/population/vehicles/1' })), 404, 'Server.ServerProxy.UnknownService');
+      expectXRoadError(
+        await send(await providerRequest({ path: '/r1/DEV/GOV/70000001/population/vehicles/1' })),
+        404,
+        'Server.ServerProxy.UnknownService',
+      );
     }));
 
   test('a signed request on another protocol version', () =>
@@ -254,7 +413,10 @@ describe('bad input on the provider side', () => {
 
 describe('bad input on the central API', () => {
   const join = (body: string, credential = eco.credentials[0]) =>
-    signedPost(new URL(`${eco.centralUrl}/join`), body, { region: LOCAL_REGION, credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey } });
+    signedPost(new URL(`${eco.centralUrl}/join`), body, {
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+    });
   const asCall = async (response: Response): Promise<CallResult> => {
     const body = Buffer.from(await response.arrayBuffer());
     return { status: response.status, headers: Object.fromEntries(response.headers), body, json: <T>() => JSON.parse(body.toString('utf8')) as T };
@@ -267,7 +429,11 @@ describe('bad input on the central API', () => {
 
   test('join without a signature', () =>
     counted(async () => {
-      expectXRoadError(await httpCall(`${eco.centralUrl}/join`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }), 403, 'Client.Unauthorized');
+      expectXRoadError(
+        await httpCall(`${eco.centralUrl}/join`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }),
+        403,
+        'Client.Unauthorized',
+      );
     }));
 
   test('join with a signature by unknown credentials', () =>
@@ -288,13 +454,29 @@ describe('bad input on the central API', () => {
 
   test("join by one agency's account for another agency", () =>
     counted(async () => {
-      const body = JSON.stringify({ agency: 'tax-board', member: { id: 'DEV/GOV/70000002', name: 'x' }, subsystems: ['tax-records'], services: [], gateway: { id: 'DEV/GOV/70000002/tax-board', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] }, signedAt: new Date().toISOString(), proofs: ['AAAA'] });
+      const body = JSON.stringify({
+        agency: 'tax-board',
+        member: { id: 'DEV/GOV/70000002', name: 'x' },
+        subsystems: ['tax-records'],
+        services: [],
+        gateway: { id: 'DEV/GOV/70000002/tax-board', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] },
+        signedAt: new Date().toISOString(),
+        proofs: ['AAAA'],
+      });
       expectXRoadError(await asCall(await join(body, eco.credentials[0])), 403, 'Client.Unauthorized');
     }));
 
   test('join with a public key that is not a key', () =>
     counted(async () => {
-      const body = JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'x' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] }, signedAt: new Date().toISOString(), proofs: ['AAAA'] });
+      const body = JSON.stringify({
+        agency: 'population-registry',
+        member: { id: 'DEV/GOV/70000001', name: 'x' },
+        subsystems: ['population'],
+        services: [],
+        gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: 'http://127.0.0.1:1', publicKeys: ['AAAA'] },
+        signedAt: new Date().toISOString(),
+        proofs: ['AAAA'],
+      });
       expectXRoadError(await asCall(await join(body)), 400, 'Client.BadRequest');
     }));
 
@@ -342,7 +524,10 @@ async function underFault(
       row.delivered += 1;
       const consumer = await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId);
       const provider = await eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, xRoadId);
-      const complete = ['request', 'response'].every((direction) => consumer.some((r) => r.direction === direction && !r.errorType) && provider.some((r) => r.direction === direction && !r.errorType));
+      const complete = ['request', 'response'].every(
+        (direction) =>
+          consumer.some((r) => r.direction === direction && !r.errorType) && provider.some((r) => r.direction === direction && !r.errorType),
+      );
       if (complete) row.logged += 1;
       else row.lost += 1;
     }
@@ -368,7 +553,9 @@ const LOST_ANSWER: FaultAnswer = { ...DOWN, afterForwarding: true };
 describe('faults', () => {
   test('KMS throttles twice: the SDK retries with back-off and every message is delivered', () =>
     counted(async () => {
-      await underFault('KMS throttling (2 per message)', 3, { status: 200 }, undefined, () => eco.kms.setFault({ operation: 'Sign', kind: 'throttle', remaining: 2 }));
+      await underFault('KMS throttling (2 per message)', 3, { status: 200 }, undefined, () =>
+        eco.kms.setFault({ operation: 'Sign', kind: 'throttle', remaining: 2 }),
+      );
     }));
 
   test('KMS unavailable: SigningFailed, nothing delivered', () =>
@@ -380,12 +567,16 @@ describe('faults', () => {
   test('DynamoDB throttles the message log twice: retried, delivered and logged', () =>
     counted(async () => {
       // On the consumer's log: the provider side waits at most providerTimeoutMs (1.2 s here) for the back-off.
-      await underFault('DynamoDB log throttling (2 per message)', 3, { status: 200 }, undefined, () => dynamoFault(eco.agencies['tax-board'].logTable, THROTTLE, 2));
+      await underFault('DynamoDB log throttling (2 per message)', 3, { status: 200 }, undefined, () =>
+        dynamoFault(eco.agencies['tax-board'].logTable, THROTTLE, 2),
+      );
     }));
 
   test('DynamoDB wrote a log record but its answer was lost: the retry recognises its own record — delivered and logged, not DuplicateMessageId', () =>
     counted(async () => {
-      await underFault('DynamoDB answer lost after the write (provider log)', 3, { status: 200 }, undefined, () => dynamoFault(eco.agencies['population-registry'].logTable, LOST_ANSWER, 1));
+      await underFault('DynamoDB answer lost after the write (provider log)', 3, { status: 200 }, undefined, () =>
+        dynamoFault(eco.agencies['population-registry'].logTable, LOST_ANSWER, 1),
+      );
     }));
 
   test('DynamoDB unavailable for the provider log: LoggingFailed, unsigned (the request is not logged) and reported by the consumer as NetworkError, nothing delivered', () =>
@@ -408,14 +599,35 @@ describe('faults', () => {
       eco.clock.advance(61_000); // the next exchange wants a refresh, which fails: the valid copy keeps serving
       await underFault('DynamoDB registry unavailable', 5, { status: 200 });
       const credential = eco.credentials[0];
-      const response = await signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify({ agency: 'population-registry', member: { id: 'DEV/GOV/70000001', name: 'P' }, subsystems: ['population'], services: [], gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: eco.agencies['population-registry'].providerUrl, publicKeys: [(await (await eco.agencies['population-registry'].deps.keys.current()).publicKey()).toString('base64')] }, signedAt: new Date(eco.clock.now()).toISOString(), proofs: ['AAAA'] }), { region: LOCAL_REGION, credentials: credential });
+      const response = await signedPost(
+        new URL(`${eco.centralUrl}/join`),
+        JSON.stringify({
+          agency: 'population-registry',
+          member: { id: 'DEV/GOV/70000001', name: 'P' },
+          subsystems: ['population'],
+          services: [],
+          gateway: {
+            id: 'DEV/GOV/70000001/population-registry',
+            providerUrl: eco.agencies['population-registry'].providerUrl,
+            publicKeys: [(await (await eco.agencies['population-registry'].deps.keys.current()).publicKey()).toString('base64')],
+          },
+          signedAt: new Date(eco.clock.now()).toISOString(),
+          proofs: ['AAAA'],
+        }),
+        { region: LOCAL_REGION, credentials: credential },
+      );
       expect(response.status).toBe(503);
       expect(response.headers.get('x-road-error')).toBe('Server.ClientProxy.DatabaseError');
     }));
 
   test('backend connection refused: ServiceFailed', () =>
     counted(async () => {
-      await underFault('backend connection refused', 5, { status: 502, type: 'Server.ServerProxy.ServiceFailed' }, '/r1/DEV/GOV/70000001/population/unreachable');
+      await underFault(
+        'backend connection refused',
+        5,
+        { status: 502, type: 'Server.ServerProxy.ServiceFailed' },
+        '/r1/DEV/GOV/70000001/population/unreachable',
+      );
     }));
 
   test('backend slower than its timeout: ServiceFailed (504)', () =>
@@ -425,9 +637,16 @@ describe('faults', () => {
 
   test('provider slower than the consumer timeout: NetworkError; a retry with the same X-Road-Id does not call the backend again', () =>
     counted(async () => {
-      await underFault('provider beyond the gateway timeout', 1, { status: 502, type: 'Server.ClientProxy.NetworkError' }, '/r1/DEV/GOV/70000001/population/patient');
+      await underFault(
+        'provider beyond the gateway timeout',
+        1,
+        { status: 502, type: 'Server.ClientProxy.NetworkError' },
+        '/r1/DEV/GOV/70000001/population/patient',
+      );
       await new Promise((resolve) => setTimeout(resolve, SLOW_MS)); // the provider finishes and logs meanwhile
-      const retry = await eco.call('/r1/DEV/GOV/70000001/population/patient', { headers: { ...client, 'x-road-id': 'provider-beyond-the-gateway-timeout-0' } });
+      const retry = await eco.call('/r1/DEV/GOV/70000001/population/patient', {
+        headers: { ...client, 'x-road-id': 'provider-beyond-the-gateway-timeout-0' },
+      });
       expectXRoadError(retry, 409, 'Server.ClientProxy.DuplicateMessageId');
       const provider = await eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, 'provider-beyond-the-gateway-timeout-0');
       expect(provider.filter((record) => record.direction === 'request')).toHaveLength(1);
@@ -472,7 +691,10 @@ function printReport(): void {
     'Robustness report',
     `  cases tried ${tally.cases}, passed ${tally.passed}`,
     '  fault                                         sent  delivered  logged  lost',
-    ...faultRows.map((row) => `  ${row.fault.padEnd(44)} ${String(row.sent).padStart(5)} ${String(row.delivered).padStart(10)} ${String(row.logged).padStart(7)} ${String(row.lost).padStart(5)}`),
+    ...faultRows.map(
+      (row) =>
+        `  ${row.fault.padEnd(44)} ${String(row.sent).padStart(5)} ${String(row.delivered).padStart(10)} ${String(row.logged).padStart(7)} ${String(row.lost).padStart(5)}`,
+    ),
     `  total                                        ${String(sum('sent')).padStart(5)} ${String(sum('delivered')).padStart(10)} ${String(sum('logged')).padStart(7)} ${String(sum('lost')).padStart(5)}`,
     '',
   ];

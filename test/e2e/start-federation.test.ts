@@ -22,7 +22,10 @@ describe('npm run start:federation', () => {
 
   test('two instances, endpoints of both, a working cross-border curl line, a verified exchange', async () => {
     const output: string[] = [];
-    child = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/local-federation.ts'], { env: { ...process.env, SILD_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/local-federation.ts'], {
+      env: { ...process.env, SILD_STATE_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const text = await new Promise<string>((resolve, reject) => {
       const watch = (chunk: Buffer) => {
         output.push(chunk.toString('utf8'));
@@ -37,12 +40,18 @@ describe('npm run start:federation', () => {
 
     const endpoints = JSON.parse(readFileSync(join(dir, 'endpoints.json'), 'utf8'));
     expect(Object.keys(endpoints.agencies).sort()).toEqual(['business-registry', 'fi-tax-office', 'population-registry', 'tax-board']);
-    expect(endpoints.agencies['fi-tax-office']).toEqual({ consumer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), provider: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    expect(endpoints.agencies['fi-tax-office']).toEqual({
+      consumer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      provider: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    });
     expect(endpoints.centrals).toEqual({ DEV: endpoints.central, FI: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect(endpoints.configuration).toMatch(/current\.json$/);
 
     // The sild CLI's files for each instance (SILD_STATE_DIR=<dir>/federation/<INSTANCE>).
-    for (const [instance, agency] of [['DEV', 'population-registry'], ['FI', 'fi-tax-office']]) {
+    for (const [instance, agency] of [
+      ['DEV', 'population-registry'],
+      ['FI', 'fi-tax-office'],
+    ]) {
       expect(JSON.parse(readFileSync(join(dir, 'federation', instance, 'anchor.json'), 'utf8'))).toMatchObject({ instance });
       expect(Object.keys(JSON.parse(readFileSync(join(dir, 'federation', instance, 'local.json'), 'utf8')).agencies)).toContain(agency);
     }
@@ -54,7 +63,10 @@ describe('npm run start:federation', () => {
     expect(answer.headers['x-road-service']).toBe('DEV/GOV/70000001/population/persons');
 
     // The CLI on DEV's provider log, which now holds records the FI gateway signed.
-    const verify = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/sild.ts', 'log', 'verify', '--agency', 'population-registry'], { env: { ...process.env, SILD_STATE_DIR: join(dir, 'federation', 'DEV') }, encoding: 'utf8' });
+    const verify = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'bin/sild.ts', 'log', 'verify', '--agency', 'population-registry'], {
+      env: { ...process.env, SILD_STATE_DIR: join(dir, 'federation', 'DEV') },
+      encoding: 'utf8',
+    });
     expect({ status: verify.status, stdout: verify.stdout }).toMatchObject({ status: 0, stdout: expect.stringContaining('problems:        none') });
   }, 120_000);
 });

@@ -51,8 +51,12 @@ afterAll(async () => {
 });
 
 const target = () => localTrustTarget(info, join(dir, 'anchor.json'));
-const currentConfiguration = async () => verifyGlobalConfiguration(await new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(), { ...info.anchor });
-const keyIdsOf = async (agency: string) => (await currentConfiguration()).document.gateways.find((gateway) => gateway.id === eco.agencies[agency].deps.settings.gatewayId)!.keys.map((key) => key.keyId);
+const currentConfiguration = async () =>
+  verifyGlobalConfiguration(await new HttpGlobalConfigurationFetcher(new NodeHttpClient(), eco.centralUrl).fetch(), { ...info.anchor });
+const keyIdsOf = async (agency: string) =>
+  (await currentConfiguration()).document.gateways
+    .find((gateway) => gateway.id === eco.agencies[agency].deps.settings.gatewayId)!
+    .keys.map((key) => key.keyId);
 
 /** Calls persons as tax-records every `everyMs` until stopped; returns every status (and error type) seen. */
 function traffic(everyMs = 150): { stop(): Promise<string[]> } {
@@ -61,7 +65,11 @@ function traffic(everyMs = 150): { stop(): Promise<string[]> } {
   const loop = (async () => {
     while (running) {
       const response = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
-      seen.push(response.status === 200 ? '200' : `${response.status} ${response.headers['x-road-error'] ?? ''} ${response.body.toString('utf8').slice(0, 200)}`);
+      seen.push(
+        response.status === 200
+          ? '200'
+          : `${response.status} ${response.headers['x-road-error'] ?? ''} ${response.body.toString('utf8').slice(0, 200)}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   })();
@@ -91,7 +99,9 @@ describe('gateway key rotation', () => {
     const xRoadId = headerValue(headersOf(Object.entries(before.headers)), 'x-road-id')!;
     await sealAll();
     const bundleFile = join(dir, 'before-rotation.json');
-    expect(await exportEvidenceCommand(localTargetOf(info, POPULATION), xRoadId, { client: TAX_CLIENT, out: bundleFile }, out, eco.clock.now())).toBe(0);
+    expect(await exportEvidenceCommand(localTargetOf(info, POPULATION), xRoadId, { client: TAX_CLIENT, out: bundleFile }, out, eco.clock.now())).toBe(
+      0,
+    );
     const [oldKey] = await keyIdsOf(POPULATION);
 
     const load = traffic();
@@ -108,7 +118,9 @@ describe('gateway key rotation', () => {
     // Evidence exported before verifies after; an exchange from before exports now with the configuration of its time.
     expect(await verifyEvidenceCommand(bundleFile, info.anchor, out)).toBe(0);
     const afterFile = join(dir, 'exported-after-rotation.json');
-    expect(await exportEvidenceCommand(localTargetOf(info, POPULATION), xRoadId, { client: TAX_CLIENT, out: afterFile }, out, eco.clock.now())).toBe(0);
+    expect(await exportEvidenceCommand(localTargetOf(info, POPULATION), xRoadId, { client: TAX_CLIENT, out: afterFile }, out, eco.clock.now())).toBe(
+      0,
+    );
     expect(await verifyEvidenceCommand(afterFile, info.anchor, out)).toBe(0);
     // The whole log audits clean although its older seals are signed by the retired key.
     await sealAll();
@@ -135,7 +147,9 @@ describe('central key rotation', () => {
     expect(newAnchor.publicKey).not.toBe(oldAnchor.publicKey);
     const configuration = await currentConfiguration();
     expect(configuration.document.centralKeyRotations).toHaveLength(1);
-    expect(JSON.parse(Buffer.from(configuration.signed.header, 'base64').toString('utf8')).keyId).toBe(configuration.document.centralKeyRotations[0].to.keyId);
+    expect(JSON.parse(Buffer.from(configuration.signed.header, 'base64').toString('utf8')).keyId).toBe(
+      configuration.document.centralKeyRotations[0].to.keyId,
+    );
     // Evidence from before the rotation verifies under the old anchor and under the new one (it carries the chain).
     expect(await verifyEvidenceCommand(bundleFile, oldAnchor, out)).toBe(0);
     expect(await verifyEvidenceCommand(bundleFile, newAnchor, out)).toBe(0);
@@ -149,10 +163,16 @@ describe('a fresh container', () => {
 
   const freshContainer = (centralUrl: string, events: string[] = []) => {
     const { deployment } = eco.agencies[TAX];
-    return createGatewayDeps({ ...deployment, settings: { ...deployment.settings, centralUrl, globalConfSources: [] } }, eco.clients, { clock: eco.clock, events: (event, fields) => events.push(`${event} ${String(fields.reason ?? '')}`) });
+    return createGatewayDeps({ ...deployment, settings: { ...deployment.settings, centralUrl, globalConfSources: [] } }, eco.clients, {
+      clock: eco.clock,
+      events: (event, fields) => events.push(`${event} ${String(fields.reason ?? '')}`),
+    });
   };
   const call = (deps: ReturnType<typeof freshContainer>) =>
-    handleConsumerRequest({ method: 'GET', rawPath: `${PERSONS}/123`, rawQuery: '', headers: headersOf([['x-road-client', TAX_CLIENT]]), body: Buffer.alloc(0) }, deps);
+    handleConsumerRequest(
+      { method: 'GET', rawPath: `${PERSONS}/123`, rawQuery: '', headers: headersOf([['x-road-client', TAX_CLIENT]]), body: Buffer.alloc(0) },
+      deps,
+    );
 
   test('with the central unreachable, serves from the configuration its gateway kept', async () => {
     const response = await call(freshContainer('http://127.0.0.1:9'));
@@ -193,7 +213,10 @@ describe('a flood of configuration reads', () => {
   test('many parallel readers of the CDN and of the central fail no exchange; the CDN costs its bucket a few reads, the central sheds the excess', async () => {
     const originBefore = eco.cdn.originReads();
     const load = traffic(100);
-    const [cdn, central] = await Promise.all([flood(`${eco.cdn.url}/globalconf/current.json`, 24, 4000), flood(`${eco.centralUrl}/globalconf`, 8, 4000)]);
+    const [cdn, central] = await Promise.all([
+      flood(`${eco.cdn.url}/globalconf/current.json`, 24, 4000),
+      flood(`${eco.centralUrl}/globalconf`, 8, 4000),
+    ]);
     const statuses = await load.stop();
     const cdnReads = cdn.statuses;
     const centralReads = central.statuses;
@@ -226,7 +249,11 @@ describe('registry removal', () => {
 
     // It joins again (its next deployment would): exchanges work once more.
     const agency = eco.agencies[TAX];
-    await joinCentral(await signedJoinRequest(agency.registration, agency.providerUrl, agency.deps.keys, eco.clock.now()), { centralUrl: eco.centralUrl, region: info.region, credentials: info.agencies[TAX].credential });
+    await joinCentral(await signedJoinRequest(agency.registration, agency.providerUrl, agency.deps.keys, eco.clock.now()), {
+      centralUrl: eco.centralUrl,
+      region: info.region,
+      credentials: info.agencies[TAX].credential,
+    });
     await new Promise((resolve) => setTimeout(resolve, info.rotation.publishWaitSeconds * 1000));
     expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
   }, 60_000);

@@ -11,7 +11,8 @@ import { topicPoliciesCloudWatchCannotPublish } from '../support/synth';
 import { rateLimitsFor } from '../support/waf';
 
 const APP = join(__dirname, '..', '..', 'examples', 'agency-app');
-const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } });
 
 interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -38,7 +39,9 @@ describe('examples/agency-app', () => {
   }, 60_000);
 
   test('synthesizes the agency’s gateway from its own config: key, log, functions bundled from the package, its rights', () => {
-    expect(resources('AWS::KMS::Key')).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }) })]);
+    expect(resources('AWS::KMS::Key')).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }) }),
+    ]);
     expect(resources('AWS::DynamoDB::Table')).toHaveLength(1);
     const functions = resources('AWS::Lambda::Function').filter((fn) => String(fn.Properties.Description ?? '').startsWith('Sild'));
     expect(functions.map((fn) => [fn.Properties.Description, fn.Properties.Runtime])).toEqual([
@@ -55,7 +58,11 @@ describe('examples/agency-app', () => {
     // It registers with the central named in its config.
     expect(JSON.stringify(resources('Custom::SildGatewayRegistration'))).toContain('https://central.sild.example.gov/prod/');
     // A new account (Lambda concurrency quota 10) can take it: no function reserves concurrency.
-    expect(resources('AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions).filter((reserved) => reserved !== undefined)).toEqual([]);
+    expect(
+      resources('AWS::Lambda::Function')
+        .map((fn) => fn.Properties.ReservedConcurrentExecutions)
+        .filter((reserved) => reserved !== undefined),
+    ).toEqual([]);
     // Its alarms can notify (a topic policy replaces SNS's default one).
     expect(resources('AWS::SNS::TopicPolicy')).toHaveLength(1);
     expect(topicPoliciesCloudWatchCannotPublish(template)).toEqual([]);
@@ -72,7 +79,18 @@ describe('examples/agency-app', () => {
   test('npm pack ships compiled JS, declarations and the Lambda sources the constructs bundle — not tests or local state', () => {
     const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], join(APP, '..', '..'))) as { files: { path: string }[] }[];
     const files = pack.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/constructs/sild-gateway.d.ts', 'lambdas/gateway/consumer.ts', 'lambdas/gateway/provider.ts', 'lambdas/gateway/sealer.ts', 'lambdas/gateway/registrar-resource.ts', 'lambdas/central/index.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/lib/index.js',
+        'dist/lib/index.d.ts',
+        'dist/lib/constructs/sild-gateway.d.ts',
+        'lambdas/gateway/consumer.ts',
+        'lambdas/gateway/provider.ts',
+        'lambdas/gateway/sealer.ts',
+        'lambdas/gateway/registrar-resource.ts',
+        'lambdas/central/index.ts',
+      ]),
+    );
     expect(files.filter((file) => /^(test|examples|config|\.sild|cdk\.out|node_modules)\//.test(file))).toEqual([]);
   });
 });

@@ -20,7 +20,12 @@ const full = synth(
 
 describe('the Sild app', () => {
   test('one central stack and one stack per agency, with stable names and the config’s accounts and Regions', () => {
-    const stacks = demo.assembly.stacks.map((stack) => [stack.stackName, stack.environment.account, stack.environment.region, stack.terminationProtection]);
+    const stacks = demo.assembly.stacks.map((stack) => [
+      stack.stackName,
+      stack.environment.account,
+      stack.environment.region,
+      stack.terminationProtection,
+    ]);
     expect(stacks.sort()).toEqual([
       ['Sild-DEV-Agency-business-registry', '444444444444', 'eu-north-1', true],
       ['Sild-DEV-Agency-population-registry', '222222222222', 'eu-north-1', true],
@@ -35,7 +40,11 @@ describe('the Sild app', () => {
     ['full-featured', full],
   ] as [string, Synthesized][])('the %s config has zero unacknowledged cdk-nag AwsSolutions findings (errors and warnings)', (_name, synthesized) => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(synthesized.app);
-    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
   });
 
   // nodejs22.x is deprecated on 2027-04-30 and blocks function updates from about 2027-07-01: no function of the app
@@ -47,7 +56,9 @@ describe('the Sild app', () => {
         .filter((resource) => resource.Type === 'AWS::Lambda::Function')
         .map((resource) => [String(resource.Metadata?.['aws:cdk:path']).split('/').slice(1, -1).join('/'), resource.Properties.Runtime]),
     );
-    expect(runtimes.map(([where]) => where)).toEqual(expect.arrayContaining(['Default/Registration/Provider/framework-onEvent', 'AWS679f53fac002430cb0da5b7982bd2287']));
+    expect(runtimes.map(([where]) => where)).toEqual(
+      expect.arrayContaining(['Default/Registration/Provider/framework-onEvent', 'AWS679f53fac002430cb0da5b7982bd2287']),
+    );
     expect(runtimes.filter(([, runtime]) => runtime !== 'nodejs24.x')).toEqual([]);
   });
 
@@ -56,7 +67,8 @@ describe('the Sild app', () => {
     const visit = (construct: IConstruct) => {
       for (const entry of construct.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) acknowledgements.push({ path: construct.node.path, id, reason });
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+          acknowledgements.push({ path: construct.node.path, id, reason });
       }
       construct.node.children.forEach(visit);
     };
@@ -77,7 +89,10 @@ describe('the Sild app', () => {
     );
     expect(sources.length).toBeGreaterThan(5);
     for (const { file, text } of sources) {
-      expect({ file, found: text.match(/Date\.now|new Date\(|Math\.random|randomUUID|process\.env|fromLookup|valueFromLookup/g) ?? [] }).toEqual({ file, found: [] });
+      expect({ file, found: text.match(/Date\.now|new Date\(|Math\.random|randomUUID|process\.env|fromLookup|valueFromLookup/g) ?? [] }).toEqual({
+        file,
+        found: [],
+      });
     }
   });
 });
@@ -86,7 +101,12 @@ describe('bin/app.ts', () => {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   const run = (env: Record<string, string>) => {
     const outdir = temporaryDir('sild-bin-');
-    const result = spawnSync(tsx, ['bin/app.ts'], { cwd: ROOT, env: { ...process.env, CDK_OUTDIR: outdir, ...env }, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(tsx, ['bin/app.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, CDK_OUTDIR: outdir, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { ...result, outdir };
   };
   const badConfig = (change: (raw: any) => void) => {

@@ -3,7 +3,14 @@
  * them (API Gateway execution logs and the custom-resource providers included); every SNS topic policy lets CloudWatch
  * alarms publish, and every metric-math alarm fills the sparse metrics it adds up; X-Ray tracing is off unless the config turns it on; stack names carry the instance.
  */
-import { configWith, demoConfig, mathAlarmsWithUnfilledOperands, resourcesOfType, synth, topicPoliciesCloudWatchCannotPublish } from '../support/synth';
+import {
+  configWith,
+  demoConfig,
+  mathAlarmsWithUnfilledOperands,
+  resourcesOfType,
+  synth,
+  topicPoliciesCloudWatchCannotPublish,
+} from '../support/synth';
 import { agencyStackName, centralStackName } from '../../lib/stacks/sild-stacks';
 
 const demo = synth(demoConfig());
@@ -11,7 +18,14 @@ const templates = demo.assembly.stacks.map((stack) => [stack.stackName, stack.te
 
 describe('guardrails', () => {
   test('stack names carry the instance, so two instances can share an account', () => {
-    expect(templates.map(([name]) => name).sort()).toEqual([agencyStackName('DEV', { name: 'business-registry' }), agencyStackName('DEV', { name: 'population-registry' }), agencyStackName('DEV', { name: 'tax-board' }), centralStackName('DEV')].sort());
+    expect(templates.map(([name]) => name).sort()).toEqual(
+      [
+        agencyStackName('DEV', { name: 'business-registry' }),
+        agencyStackName('DEV', { name: 'population-registry' }),
+        agencyStackName('DEV', { name: 'tax-board' }),
+        centralStackName('DEV'),
+      ].sort(),
+    );
     expect(centralStackName('DEV')).toBe('Sild-DEV-Central');
     expect(agencyStackName('EE.test', { name: 'tax-board' })).toBe('Sild-EE-test-Agency-tax-board');
   });
@@ -47,7 +61,9 @@ describe('guardrails', () => {
       }),
     );
     for (const name of [centralStackName('DEV'), agencyStackName('DEV', { name: 'population-registry' })]) {
-      const sild = Object.values(resourcesOfType(traced.templateJson(name), 'AWS::Lambda::Function')).filter((fn) => /^Sild DEV/.test(String(fn.Properties.Description)));
+      const sild = Object.values(resourcesOfType(traced.templateJson(name), 'AWS::Lambda::Function')).filter((fn) =>
+        /^Sild DEV/.test(String(fn.Properties.Description)),
+      );
       expect(sild.length).toBeGreaterThan(1);
       for (const fn of sild) {
         expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });

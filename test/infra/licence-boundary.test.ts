@@ -17,7 +17,9 @@ function sources(dir: string): string[] {
 }
 
 test('no file the package ships imports the AGPL evaluator: only the local runtime under lib/local/ does', () => {
-  const importers = [...sources(join(ROOT, 'lambdas')), ...sources(join(ROOT, 'lib'))].filter((file) => AGPL.test(readFileSync(file, 'utf8'))).map((file) => relative(ROOT, file));
+  const importers = [...sources(join(ROOT, 'lambdas')), ...sources(join(ROOT, 'lib'))]
+    .filter((file) => AGPL.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(ROOT, file));
   expect(importers.length).toBeGreaterThan(0);
   expect(importers.filter((file) => !file.startsWith('lib/local/'))).toEqual([]);
 });
@@ -27,7 +29,9 @@ test('the evaluator is a devDependency, and lib/local/ is left out of the packag
   expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
   expect(Object.keys(manifest.devDependencies)).toContain('@cloud-copilot/iam-simulate');
   // What `npm pack` would put in the package (its dry run reads the files list; nothing is written).
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as { files: { path: string }[] }[];
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as {
+    files: { path: string }[];
+  }[];
   const paths = packed[0].files.map((file) => file.path);
   expect(paths.some((path) => path.startsWith('dist/lib/constructs/'))).toBe(true);
   expect(paths.filter((path) => path.startsWith('dist/lib/local/') || path.startsWith('lib/local/'))).toEqual([]);

@@ -5,7 +5,7 @@
 import { methodSettingKeyOf, ROUTES, routesOf, tokenBucket } from '../../lib/routes';
 
 describe('route table', () => {
-  test('the central routes each have their own budget; the gateway routes use the stage\'s', () => {
+  test("the central routes each have their own budget; the gateway routes use the stage's", () => {
     expect(Object.fromEntries(routesOf('central').map((route) => [methodSettingKeyOf(route), route.throttle]))).toEqual({
       '/globalconf/GET': { rateLimit: 40, burstLimit: 80 },
       '/join/POST': { rateLimit: 5, burstLimit: 10 },
@@ -13,7 +13,7 @@ describe('route table', () => {
     expect(ROUTES.filter((route) => route.api !== 'central' && route.throttle)).toEqual([]);
   });
 
-  test('an ANY route is keyed with * as API Gateway\'s method settings key it', () => {
+  test("an ANY route is keyed with * as API Gateway's method settings key it", () => {
     expect(methodSettingKeyOf(routesOf('provider')[0])).toBe('/{proxy+}/*');
   });
 });

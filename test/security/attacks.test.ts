@@ -113,7 +113,11 @@ describe('2. access-rule evaluation is linear', () => {
 
   test('paths beyond the length and segment bounds are refused before any rule is matched', async () => {
     expectXRoadError(await attacker.send('population-registry', { path: `${ECHO}/${'a'.repeat(2100)}` }), 400, 'Client.BadRequest');
-    expectXRoadError(await attacker.send('population-registry', { path: `${ECHO}/${Array.from({ length: 130 }, () => 'a').join('/')}` }), 400, 'Client.BadRequest');
+    expectXRoadError(
+      await attacker.send('population-registry', { path: `${ECHO}/${Array.from({ length: 130 }, () => 'a').join('/')}` }),
+      400,
+      'Client.BadRequest',
+    );
     // Through the consumer side a target too long to reach any provider is refused at once (414).
     expectXRoadError(await eco.call(`${ECHO}/x?q=${'a'.repeat(3100)}`, { headers: client }), 414, 'Client.RequestTooLarge');
   });
@@ -129,7 +133,11 @@ describe('3. session certificates have a bounded life', () => {
     const [notBefore, notAfter] = validity();
     const session = await attacker.forgeSession(notBefore, notAfter);
     const before = backendCalls();
-    const response = await attacker.send('population-registry', { path: `${ECHO}/x`, session, manifest: { createdAt: new Date(Math.min(Math.max(eco.clock.now(), notBefore), notAfter)).toISOString() } });
+    const response = await attacker.send('population-registry', {
+      path: `${ECHO}/x`,
+      session,
+      manifest: { createdAt: new Date(Math.min(Math.max(eco.clock.now(), notBefore), notAfter)).toISOString() },
+    });
     expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
     expect(backendCalls()).toBe(before);
   });
@@ -147,7 +155,8 @@ describe('3. session certificates have a bounded life', () => {
 });
 
 describe('4. no unsigned answer reaches a client as the provider’s', () => {
-  const impersonate = (handle: Parameters<typeof impersonateProvider>[2], run: () => Promise<void>) => impersonateProvider(eco, 'population-registry', handle, run);
+  const impersonate = (handle: Parameters<typeof impersonateProvider>[2], run: () => Promise<void>) =>
+    impersonateProvider(eco, 'population-registry', handle, run);
 
   test('a hostile endpoint answers 200 with a body of its own → 502 InvalidSignatureValue, the body never reaches the client', async () => {
     await impersonate(
@@ -183,10 +192,7 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
     // Capture a signed answer as the provider sent it (the consumer strips the signature headers towards clients).
     const captured = await attacker.send('population-registry', { path: `${PERSONS}/123` });
     expect(captured.headers['x-sild-manifest']).toBeDefined();
-    for (const forge of [
-      (answer: CallResult) => ({ ...answer, body: Buffer.from(answer.body.toString().replace('Mari', 'Eve')) }),
-      () => captured,
-    ]) {
+    for (const forge of [(answer: CallResult) => ({ ...answer, body: Buffer.from(answer.body.toString().replace('Mari', 'Eve')) }), () => captured]) {
       await impersonate(
         (_request, response) => {
           const answer = forge(captured);
@@ -214,9 +220,14 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
   });
 
   test('the provider’s own refusals are signed, verified and relayed with their type; the consumer logs the signed answer', async () => {
-    const response = await eco.call(`${PERSONS}/123`, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'signed-refusal' } });
+    const response = await eco.call(`${PERSONS}/123`, {
+      agency: 'business-registry',
+      headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'signed-refusal' },
+    });
     expectXRoadError(response, 403, 'Server.ServerProxy.AccessDenied');
-    const [record] = (await eco.agencies['business-registry'].deps.log.find(CRM_CLIENT, 'signed-refusal')).filter((entry) => entry.direction === 'response');
+    const [record] = (await eco.agencies['business-registry'].deps.log.find(CRM_CLIENT, 'signed-refusal')).filter(
+      (entry) => entry.direction === 'response',
+    );
     expect(record).toMatchObject({ errorType: 'Server.ServerProxy.AccessDenied', status: 403 });
     expect(record.manifest).toBeTruthy();
     expect(record.signature).toBeTruthy();
@@ -226,7 +237,11 @@ describe('4. no unsigned answer reaches a client as the provider’s', () => {
 describe('5. the provider acts on verified facts', () => {
   test('a manifest naming another service than the path → 401, nothing logged under the lie', async () => {
     const before = backendCalls();
-    const response = await attacker.send('population-registry', { path: `${ECHO}/x`, xRoadId: 'service-lie', manifest: { service: 'DEV/GOV/70000001/population/persons' } });
+    const response = await attacker.send('population-registry', {
+      path: `${ECHO}/x`,
+      xRoadId: 'service-lie',
+      manifest: { service: 'DEV/GOV/70000001/population/persons' },
+    });
     expectXRoadError(response, 401, 'Server.ServerProxy.InvalidSignatureValue');
     expect(backendCalls()).toBe(before);
     expect(await eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, 'service-lie')).toEqual([]);
@@ -236,12 +251,20 @@ describe('5. the provider acts on verified facts', () => {
     expect((await attacker.send('population-registry', { path: `${ECHO}/once`, xRoadId: 'replay-spelling' })).status).toBe(200);
     const before = backendCalls();
     const respelled = 'DEV/GOV/70000002/tax%2Drecords';
-    expectXRoadError(await attacker.send('population-registry', { path: `${ECHO}/once`, xRoadId: 'replay-spelling', client: respelled }), 401, 'Server.ServerProxy.InvalidSignatureValue');
+    expectXRoadError(
+      await attacker.send('population-registry', { path: `${ECHO}/once`, xRoadId: 'replay-spelling', client: respelled }),
+      401,
+      'Server.ServerProxy.InvalidSignatureValue',
+    );
     expect(backendCalls()).toBe(before);
   });
 
   test('a member id as the client (no subsystem) → 401', async () => {
-    expectXRoadError(await attacker.send('population-registry', { path: `${ECHO}/x`, client: 'DEV/GOV/70000002' }), 401, 'Server.ServerProxy.InvalidSignatureValue');
+    expectXRoadError(
+      await attacker.send('population-registry', { path: `${ECHO}/x`, client: 'DEV/GOV/70000002' }),
+      401,
+      'Server.ServerProxy.InvalidSignatureValue',
+    );
   });
 });
 
@@ -277,24 +300,38 @@ describe('6. headers that change backend behaviour never pass', () => {
 describe('7. a refused request stores no body', () => {
   test('a client without rights posts 50 KB: refused, logged with its hash only', async () => {
     const body = Buffer.alloc(50 * 1024, 0x61);
-    const response = await eco.call(PERSONS, { agency: 'business-registry', method: 'POST', headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'fill-the-log' }, body });
+    const response = await eco.call(PERSONS, {
+      agency: 'business-registry',
+      method: 'POST',
+      headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'fill-the-log' },
+      body,
+    });
     expectXRoadError(response, 403, 'Server.ServerProxy.AccessDenied');
-    const [request] = (await eco.agencies['population-registry'].deps.log.find(CRM_CLIENT, 'fill-the-log')).filter((record) => record.direction === 'request');
+    const [request] = (await eco.agencies['population-registry'].deps.log.find(CRM_CLIENT, 'fill-the-log')).filter(
+      (record) => record.direction === 'request',
+    );
     expect(request).toMatchObject({ bodyLogged: 'withheld', bodyBytes: body.length });
     expect(request.body).toBeUndefined();
   });
 
   test('a hostile member posts to a service that is not offered: refused, no body stored', async () => {
-    const response = await attacker.send('population-registry', { path: '/r1/DEV/GOV/70000001/population/nothing', xRoadId: 'unknown-fill', body: 'x'.repeat(10_000) });
+    const response = await attacker.send('population-registry', {
+      path: '/r1/DEV/GOV/70000001/population/nothing',
+      xRoadId: 'unknown-fill',
+      body: 'x'.repeat(10_000),
+    });
     expectXRoadError(response, 404, 'Server.ServerProxy.UnknownService');
-    const [request] = (await eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, 'unknown-fill')).filter((record) => record.direction === 'request');
+    const [request] = (await eco.agencies['population-registry'].deps.log.find(TAX_CLIENT, 'unknown-fill')).filter(
+      (record) => record.direction === 'request',
+    );
     expect(request.bodyLogged).toBe('withheld');
   });
 });
 
 describe('8. evidence is bound to its exchange', () => {
   test('a bundle spliced from another exchange’s records fails verification', async () => {
-    for (const id of ['evidence-a', 'evidence-b']) expect((await eco.call(`${ECHO}/e`, { headers: { ...client, 'x-road-id': id } })).status).toBe(200);
+    for (const id of ['evidence-a', 'evidence-b'])
+      expect((await eco.call(`${ECHO}/e`, { headers: { ...client, 'x-road-id': id } })).status).toBe(200);
     eco.clock.advance(95_000);
     await eco.agencies['tax-board'].seal();
     const dir = mkdtempSync(join(tmpdir(), 'sild-evidence-'));
@@ -310,8 +347,25 @@ describe('8. evidence is bound to its exchange', () => {
     expect(verifyEvidence(a, target.anchor).valid).toBe(true);
     const splices: [string, EvidenceBundle][] = [
       ['b’s records under a’s id', { ...a, records: b.records, seals: b.seals }],
-      ['a’s records plus b’s', { ...a, records: [...a.records, ...b.records.map((entry) => ({ ...entry, seal: entry.seal + a.seals.length }))], seals: [...a.seals, ...b.seals] }],
-      ['a’s request with b’s response', { ...a, records: [a.records.find((entry) => entry.record.direction === 'request')!, { ...b.records.find((entry) => entry.record.direction === 'response')!, seal: a.seals.length }], seals: [...a.seals, ...b.seals] }],
+      [
+        'a’s records plus b’s',
+        {
+          ...a,
+          records: [...a.records, ...b.records.map((entry) => ({ ...entry, seal: entry.seal + a.seals.length }))],
+          seals: [...a.seals, ...b.seals],
+        },
+      ],
+      [
+        'a’s request with b’s response',
+        {
+          ...a,
+          records: [
+            a.records.find((entry) => entry.record.direction === 'request')!,
+            { ...b.records.find((entry) => entry.record.direction === 'response')!, seal: a.seals.length },
+          ],
+          seals: [...a.seals, ...b.seals],
+        },
+      ],
       ['a’s request twice', { ...a, records: [a.records[0], a.records[0]] }],
     ];
     for (const [what, spliced] of splices) {
@@ -323,7 +377,8 @@ describe('8. evidence is bound to its exchange', () => {
 
 describe('9. joining asserts only what it may', () => {
   const taxCredential = () => eco.credentials.find((credential) => credential.account === '333333333333')!;
-  const post = (body: unknown) => signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify(body), { region: LOCAL_REGION, credentials: taxCredential() });
+  const post = (body: unknown) =>
+    signedPost(new URL(`${eco.centralUrl}/join`), JSON.stringify(body), { region: LOCAL_REGION, credentials: taxCredential() });
   const asCall = async (response: Response): Promise<CallResult> => {
     const body = Buffer.from(await response.arrayBuffer());
     return { status: response.status, headers: Object.fromEntries(response.headers), body, json: <T>() => JSON.parse(body.toString('utf8')) as T };

@@ -36,7 +36,12 @@ afterAll(async () => {
 /** SDK clients with a function's own credentials, as `.sild/local.json` lists them. */
 function clientsOf(fn: string): AwsClients {
   const { accessKeyId, secretAccessKey } = localRuntimeInfo(eco).functions[fn];
-  const clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: eco.emulatorEndpoints.dynamodbUrl, kms: eco.emulatorEndpoints.kmsUrl, s3: eco.emulatorEndpoints.s3Url }, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+  const clients = createAwsClients({
+    region: LOCAL_REGION,
+    endpoints: { dynamodb: eco.emulatorEndpoints.dynamodbUrl, kms: eco.emulatorEndpoints.kmsUrl, s3: eco.emulatorEndpoints.s3Url },
+    credentials: { accessKeyId, secretAccessKey },
+    maxAttempts: 1,
+  });
   opened.push(clients);
   return clients;
 }
@@ -47,7 +52,13 @@ describe('every function is its own principal, with its role’s policies', () =
   test('local.json lists a principal per function, each with the role it stands for; none is the operator', () => {
     const { functions } = localRuntimeInfo(eco);
     expect(Object.keys(functions).sort()).toEqual(
-      ['central/central', 'central/publisher', ...['business-registry', 'population-registry', 'tax-board'].flatMap((agency) => ['canary', 'consumer', 'provider', 'registrar', 'sealer'].map((fn) => `${agency}/${fn}`))].sort(),
+      [
+        'central/central',
+        'central/publisher',
+        ...['business-registry', 'population-registry', 'tax-board'].flatMap((agency) =>
+          ['canary', 'consumer', 'provider', 'registrar', 'sealer'].map((fn) => `${agency}/${fn}`),
+        ),
+      ].sort(),
     );
     expect(functions['tax-board/consumer'].roleLogicalId).toMatch(/^ConsumerFunctionRole[0-9A-F]{8}$/);
     expect(new Set(Object.values(functions).map((fn) => fn.accessKeyId)).size).toBe(Object.keys(functions).length);
@@ -56,11 +67,25 @@ describe('every function is its own principal, with its role’s policies', () =
 
   test('tax-board’s consumer may not read population-registry’s log, sign with its key or read its bodies', async () => {
     const tax = clientsOf('tax-board/consumer');
-    const read = await rejectionOf(tax.dynamodb.send(new GetItemCommand({ TableName: messageLogTableName('population-registry'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } })));
-    expect(deniedAs(read)).toEqual({ name: 'AccessDeniedException', message: expect.stringMatching(/^User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-north-1:222222222222:table\/sild-population-registry-message-log because no identity-based policy allows the dynamodb:GetItem action$/) });
+    const read = await rejectionOf(
+      tax.dynamodb.send(
+        new GetItemCommand({ TableName: messageLogTableName('population-registry'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } }),
+      ),
+    );
+    expect(deniedAs(read)).toEqual({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(
+        /^User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:eu-north-1:222222222222:table\/sild-population-registry-message-log because no identity-based policy allows the dynamodb:GetItem action$/,
+      ),
+    });
     const populationKey = eco.agencies['population-registry'].deployment.signingKeyId;
-    const sign = await rejectionOf(tax.kms.send(new SignCommand({ KeyId: populationKey, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })));
-    expect(deniedAs(sign)).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('is not authorized to perform: kms:Sign on resource: arn:aws:kms:eu-north-1:222222222222:key/') });
+    const sign = await rejectionOf(
+      tax.kms.send(new SignCommand({ KeyId: populationKey, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+    );
+    expect(deniedAs(sign)).toEqual({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('is not authorized to perform: kms:Sign on resource: arn:aws:kms:eu-north-1:222222222222:key/'),
+    });
     const body = await rejectionOf(tax.s3.send(new GetObjectCommand({ Bucket: bodyBucketName('population-registry'), Key: 'log/anything' })));
     expect((body as { $metadata?: { httpStatusCode?: number }; name: string }).name).toBe('AccessDenied');
     expect((body as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
@@ -68,29 +93,54 @@ describe('every function is its own principal, with its role’s policies', () =
 
   test('a consumer may not write a deployment (CONFIG) item, nor the sealer a log record', async () => {
     const put = (fn: string, pk: string) =>
-      rejectionOf(clientsOf(fn).dynamodb.send(new PutItemCommand({ TableName: messageLogTableName('population-registry'), Item: { pk: { S: pk }, sk: { S: 'x' } } })));
-    expect(deniedAs(await put('population-registry/consumer', 'CONFIG'))).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('dynamodb:PutItem') });
-    expect(deniedAs(await put('population-registry/sealer', `${TAX_CLIENT} forged`))).toEqual({ name: 'AccessDeniedException', message: expect.stringContaining('sild-population-registry-sealer') });
+      rejectionOf(
+        clientsOf(fn).dynamodb.send(
+          new PutItemCommand({ TableName: messageLogTableName('population-registry'), Item: { pk: { S: pk }, sk: { S: 'x' } } }),
+        ),
+      );
+    expect(deniedAs(await put('population-registry/consumer', 'CONFIG'))).toEqual({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('dynamodb:PutItem'),
+    });
+    expect(deniedAs(await put('population-registry/sealer', `${TAX_CLIENT} forged`))).toEqual({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('sild-population-registry-sealer'),
+    });
   });
 
   test('its own grants hold: the consumer reads its key ring and signs with its own key', async () => {
     const tax = clientsOf('tax-board/consumer');
-    await expect(tax.dynamodb.send(new GetItemCommand({ TableName: messageLogTableName('tax-board'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } }))).resolves.toBeDefined();
+    await expect(
+      tax.dynamodb.send(new GetItemCommand({ TableName: messageLogTableName('tax-board'), Key: { pk: { S: 'KEYS' }, sk: { S: 'SIGNING' } } })),
+    ).resolves.toBeDefined();
     const own = eco.agencies['tax-board'].deployment.signingKeyId;
-    await expect(tax.kms.send(new SignCommand({ KeyId: own, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).resolves.toMatchObject({ KeyId: own });
+    await expect(
+      tax.kms.send(new SignCommand({ KeyId: own, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+    ).resolves.toMatchObject({ KeyId: own });
   });
 });
 
 describe('the grants the exchange needs, under enforcement', () => {
   test('the same X-Road-Id twice from the same client: the second answers 409 DuplicateMessageId (the log record is read back)', async () => {
     expect((await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-once' } })).status).toBe(200);
-    expectXRoadError(await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-once' } }), 409, 'Server.ClientProxy.DuplicateMessageId');
+    expectXRoadError(
+      await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-once' } }),
+      409,
+      'Server.ClientProxy.DuplicateMessageId',
+    );
   });
 
   test('a write whose answer was lost is retried and recognised as its own (read back), not a duplicate', async () => {
-    const lost: FaultAnswer = { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error', afterForwarding: true };
+    const lost: FaultAnswer = {
+      status: 500,
+      type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+      message: 'Internal server error',
+      afterForwarding: true,
+    };
     let remaining = 1;
-    eco.dynamodb.setRule((call) => (call.body.TableName === messageLogTableName('population-registry') && call.target.endsWith('.PutItem') && remaining-- > 0 ? lost : undefined));
+    eco.dynamodb.setRule((call) =>
+      call.body.TableName === messageLogTableName('population-registry') && call.target.endsWith('.PutItem') && remaining-- > 0 ? lost : undefined,
+    );
     try {
       expect((await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'enforced-lost-answer' } })).status).toBe(200);
     } finally {
@@ -101,11 +151,18 @@ describe('the grants the exchange needs, under enforcement', () => {
 
 describe('S3 answers a missing key 404 only to a caller who may list the bucket (403 to others)', () => {
   test('the central function may list its configuration bucket (404 NoSuchKey); a consumer may not list its body store (403)', async () => {
-    const central = await rejectionOf(clientsOf('central/central').s3.send(new GetObjectCommand({ Bucket: configurationBucketName, Key: 'globalconf/v/999999.json' })));
+    const central = await rejectionOf(
+      clientsOf('central/central').s3.send(new GetObjectCommand({ Bucket: configurationBucketName, Key: 'globalconf/v/999999.json' })),
+    );
     expect((central as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(404);
     expect((central as Error).name).toBe('NoSuchKey');
-    const consumer = await rejectionOf(clientsOf('tax-board/consumer').s3.send(new GetObjectCommand({ Bucket: bodyBucketName('tax-board'), Key: 'log/missing' })));
-    expect({ name: (consumer as Error).name, status: (consumer as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode }).toEqual({ name: 'AccessDenied', status: 403 });
+    const consumer = await rejectionOf(
+      clientsOf('tax-board/consumer').s3.send(new GetObjectCommand({ Bucket: bodyBucketName('tax-board'), Key: 'log/missing' })),
+    );
+    expect({ name: (consumer as Error).name, status: (consumer as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode }).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+    });
   });
 
   test('before the first publication (no current.json) GET /globalconf publishes one and answers it, rather than 503', async () => {
@@ -132,8 +189,14 @@ describe('the suite catches a missing grant', () => {
     });
     try {
       expect((await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } })).status).toBe(200);
-      expectXRoadError(await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } }), 503, 'Server.ClientProxy.LoggingFailed');
-      expect(causes.join('\n')).toMatch(/consumer-request-failed .*AccessDeniedException: User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem/);
+      expectXRoadError(
+        await mutated.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'mutated-once' } }),
+        503,
+        'Server.ClientProxy.LoggingFailed',
+      );
+      expect(causes.join('\n')).toMatch(
+        /consumer-request-failed .*AccessDeniedException: User: arn:aws:sts::333333333333:assumed-role\/sild-tax-board-consumer\/local is not authorized to perform: dynamodb:GetItem/,
+      );
     } finally {
       await mutated.stop();
     }
@@ -144,7 +207,11 @@ describe('the suite catches a missing grant: s3:ListBucket on the configuration 
   test('without it, the central answers GET /globalconf before the first publication 503 (S3 answered 403), as it did in AWS', async () => {
     const mutated = await startTestEcosystem({ adjustStacks: withoutConfigurationListing() });
     try {
-      expect(await withoutCurrentConfiguration(mutated)).toMatchObject({ status: 503, published: false, body: expect.stringContaining('Server.ClientProxy.DatabaseError') });
+      expect(await withoutCurrentConfiguration(mutated)).toMatchObject({
+        status: 503,
+        published: false,
+        body: expect.stringContaining('Server.ClientProxy.DatabaseError'),
+      });
     } finally {
       await mutated.stop();
     }
@@ -162,12 +229,16 @@ describe('IAM consumer access: an HTTP API has no resource policy', () => {
   test('a config naming a principal of another account is refused before anything starts, naming the principal and both accounts', () => {
     expect(thrownBy(() => withTaxConsumers([{ arn: OTHER, subsystems: ['tax-records'] }]))).toMatchObject({
       name: 'ConfigError',
-      message: expect.stringContaining(`agencies.1.consumerAccess.principals.0.arn: ${OTHER} is in account 999999999999, not tax-board's account 333333333333`),
+      message: expect.stringContaining(
+        `agencies.1.consumerAccess.principals.0.arn: ${OTHER} is in account 999999999999, not tax-board's account 333333333333`,
+      ),
     });
   });
 
   test('a principal of another account (one no config may name) is refused by the API front (403); the agency’s own principal is admitted', async () => {
-    const withIam = await startTestEcosystem({ config: withTaxConsumers([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]) });
+    const withIam = await startTestEcosystem({
+      config: withTaxConsumers([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]),
+    });
     try {
       const url = `${withIam.agencies['tax-board'].consumerUrl}${PERSONS}/123`;
       // A caller IAM knows, whose own policy allows invoking any API: only the API's account stands in its way.
@@ -202,7 +273,9 @@ function withoutRecordReads(agency: string): (stacks: DerivedStacks) => void {
     const policy = stack.gateway.node.findChild('ConsumerFunctionRole').node.findChild('DefaultPolicy') as iam.Policy;
     const statements = (Stack.of(policy).resolve(policy.document) as { Statement: { Action: string | string[] }[] }).Statement;
     const index = statements.findIndex((statement) => [statement.Action].flat().includes('dynamodb:GetItem'));
-    (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(`PolicyDocument.Statement.${index}.Condition`, { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS', 'GLOBALCONF'] } });
+    (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(`PolicyDocument.Statement.${index}.Condition`, {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS', 'GLOBALCONF'] },
+    });
   };
 }
 

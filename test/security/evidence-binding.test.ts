@@ -53,21 +53,36 @@ async function evidenceOf(agency: string): Promise<EvidenceBundle> {
  * What the log owner can present: its records changed as it likes, under a seal it signs again with its own gateway
  * key (the seal's other fields kept), with fresh inclusion proofs — every part it holds a key for.
  */
-async function ownerRestated(bundle: EvidenceBundle, agency: string, change: (record: MessageLogRecord) => Partial<MessageLogRecord>): Promise<EvidenceBundle> {
-  const records = bundle.records.map((entry) => deserializeRecord(entry.record)).map((record) => withoutUndefined({ ...record, ...change(record) })).sort(compareForSeal);
+async function ownerRestated(
+  bundle: EvidenceBundle,
+  agency: string,
+  change: (record: MessageLogRecord) => Partial<MessageLogRecord>,
+): Promise<EvidenceBundle> {
+  const records = bundle.records
+    .map((entry) => deserializeRecord(entry.record))
+    .map((record) => withoutUndefined({ ...record, ...change(record) }))
+    .sort(compareForSeal);
   const hashes = records.map(recordHash);
   const signer = await eco.agencies[agency].deps.keys.current();
   const { type: _type, root: _root, recordCount: _count, keyId: _keyId, ...fields } = parseSeal(bundle.seals[0]);
   const seal = await createSeal(fields, hashes, signer, keyIdOf(await signer.publicKey()));
-  return { ...bundle, seals: [seal], records: records.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(hashes, index), seal: 0 })) };
+  return {
+    ...bundle,
+    seals: [seal],
+    records: records.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(hashes, index), seal: 0 })),
+  };
 }
 
-const withoutUndefined = (record: MessageLogRecord): MessageLogRecord => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as unknown as MessageLogRecord;
+const withoutUndefined = (record: MessageLogRecord): MessageLogRecord =>
+  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as unknown as MessageLogRecord;
 
 /** Body and headers dropped, as metadata log mode would have logged the record. */
 const asMetadataMode: Partial<MessageLogRecord> = { body: undefined, headers: undefined, bodyLogged: 'metadata' };
 
-const failed = (bundle: EvidenceBundle) => verifyEvidence(bundle, target(CONSUMER).anchor).checks.filter((check) => !check.ok).map((check) => check.part);
+const failed = (bundle: EvidenceBundle) =>
+  verifyEvidence(bundle, target(CONSUMER).anchor)
+    .checks.filter((check) => !check.ok)
+    .map((check) => check.part);
 
 describe('finding 5: evidence fields are bound to the signed manifests', () => {
   test('the bundle as exported, and as resealed unchanged by its owner, verifies (the attacks below change only fields)', async () => {
@@ -82,7 +97,10 @@ describe('finding 5: evidence fields are bound to the signed manifests', () => {
     const bundle = await evidenceOf(CONSUMER);
     const response = bundle.records.find((entry) => entry.record.direction === 'response')!.record;
     expect(response).toMatchObject({ status: 403, errorType: 'Server.ServerProxy.AccessDenied' });
-    const forged = await ownerRestated(bundle, CONSUMER, (record) => ({ ...asMetadataMode, ...(record.direction === 'response' ? { status: 200, errorType: undefined } : {}) }));
+    const forged = await ownerRestated(bundle, CONSUMER, (record) => ({
+      ...asMetadataMode,
+      ...(record.direction === 'response' ? { status: 200, errorType: undefined } : {}),
+    }));
     const result = verifyEvidence(forged, target(CONSUMER).anchor);
     expect(result.valid).toBe(false);
     expect(failed(forged)).toEqual(['consumer response: status agrees with its signed manifest']);
@@ -90,7 +108,11 @@ describe('finding 5: evidence fields are bound to the signed manifests', () => {
   });
 
   test('the consumer restates method and target on records without a logged body: invalid, naming both on both records', async () => {
-    const forged = await ownerRestated(await evidenceOf(CONSUMER), CONSUMER, () => ({ ...asMetadataMode, method: 'DELETE', target: `${PERSONS}/999` }));
+    const forged = await ownerRestated(await evidenceOf(CONSUMER), CONSUMER, () => ({
+      ...asMetadataMode,
+      method: 'DELETE',
+      target: `${PERSONS}/999`,
+    }));
     expect(failed(forged)).toEqual([
       'consumer request: method agrees with its signed manifest',
       'consumer request: target agrees with its signed manifest',
@@ -102,13 +124,17 @@ describe('finding 5: evidence fields are bound to the signed manifests', () => {
   test('the provider restates the target of the refused request it withheld the body of: invalid, naming the target', async () => {
     const bundle = await evidenceOf(PROVIDER);
     expect(bundle.records.find((entry) => entry.record.direction === 'request')!.record).toMatchObject({ bodyLogged: 'withheld' });
-    const forged = await ownerRestated(bundle, PROVIDER, (record) => (record.direction === 'request' ? { target: `${PERSONS}/1`, headers: undefined } : {}));
+    const forged = await ownerRestated(bundle, PROVIDER, (record) =>
+      record.direction === 'request' ? { target: `${PERSONS}/1`, headers: undefined } : {},
+    );
     expect(failed(forged)).toEqual(['provider request: target agrees with its signed manifest']);
   });
 
   test('the consumer drops the provider’s signed answer and states 200 unsigned: invalid, an unsigned record is only a layer error', async () => {
     const forged = await ownerRestated(await evidenceOf(CONSUMER), CONSUMER, (record) =>
-      record.direction === 'response' ? { ...asMetadataMode, manifest: undefined, signature: undefined, certificate: undefined, status: 200, errorType: undefined } : {},
+      record.direction === 'response'
+        ? { ...asMetadataMode, manifest: undefined, signature: undefined, certificate: undefined, status: 200, errorType: undefined }
+        : {},
     );
     expect(failed(forged)).toEqual(['consumer response: unsigned, as only a layer error answer may be']);
   });
@@ -120,7 +146,12 @@ describe('finding 5: evidence fields are bound to the signed manifests', () => {
         TableName: eco.agencies[CONSUMER].logTable,
         Key: key,
         UpdateExpression: 'SET #status = :status REMOVE #body, #headers, #error',
-        ExpressionAttributeNames: { '#status': ITEM_NAMES.status, '#body': ITEM_NAMES.body, '#headers': ITEM_NAMES.headers, '#error': ITEM_NAMES.errorType },
+        ExpressionAttributeNames: {
+          '#status': ITEM_NAMES.status,
+          '#body': ITEM_NAMES.body,
+          '#headers': ITEM_NAMES.headers,
+          '#error': ITEM_NAMES.errorType,
+        },
         ExpressionAttributeValues: { ':status': 200 },
       }),
     );

@@ -125,7 +125,9 @@ describe('finding 1: `;` path parameters carry `..` past the access check', () =
   });
 
   test('method overrides in the query (?_method=, ?X-HTTP-Method-Override=) are dropped like the header forms', async () => {
-    expect((await eco.call(`${READONLY}/x?a=1&_method=DELETE&%5Fmethod=PUT&X-HTTP-Method-Override=DELETE&b=2`, { headers: client })).status).toBe(200);
+    expect((await eco.call(`${READONLY}/x?a=1&_method=DELETE&%5Fmethod=PUT&X-HTTP-Method-Override=DELETE&b=2`, { headers: client })).status).toBe(
+      200,
+    );
     expect(lastTarget()).toBe('/ro/x?a=1&b=2');
     // Signed by a hostile gateway: the provider drops them again.
     expect((await taxBoard.send('population-registry', { path: `${READONLY}/y?_method=DELETE&c=3` })).status).toBe(200);
@@ -135,7 +137,11 @@ describe('finding 1: `;` path parameters carry `..` past the access check', () =
 
 describe('finding 3: the provider forwards the caller’s identity headers, not the verified ones', () => {
   test('two X-Road-Client lines (tax-records, then crm) signed by crm’s gateway: the backend receives exactly crm', async () => {
-    const response = await businessRegistry.send('population-registry', { path: `${ECHO}/who`, client: CRM_CLIENT, lines: [['x-road-client', TAX_CLIENT]] });
+    const response = await businessRegistry.send('population-registry', {
+      path: `${ECHO}/who`,
+      client: CRM_CLIENT,
+      lines: [['x-road-client', TAX_CLIENT]],
+    });
     expect(response.status).toBe(200);
     expect(echo.lastHeaders()['x-road-client']).toEqual([CRM_CLIENT]);
   });
@@ -155,7 +161,16 @@ describe('finding 3: the provider forwards the caller’s identity headers, not 
     const response = await taxBoard.send('population-registry', { path: `${ECHO}/owned`, headers: forged, manifest: { userId: 'EE38001010000' } });
     expect(response.status).toBe(200);
     const received = echo.lastHeaders();
-    for (const name of ['x-road-request-id', 'x-road-service', 'x-road-request-hash', 'x-road-error', 'x-sild-anything', 'x-amz-date', 'authorization']) expect({ name, value: received[name] }).toEqual({ name, value: undefined });
+    for (const name of [
+      'x-road-request-id',
+      'x-road-service',
+      'x-road-request-hash',
+      'x-road-error',
+      'x-sild-anything',
+      'x-amz-date',
+      'authorization',
+    ])
+      expect({ name, value: received[name] }).toEqual({ name, value: undefined });
     expect(received['x-road-userid']).toEqual(['EE38001010000']);
     expect(received['x-road-client']).toEqual([TAX_CLIENT]);
     expect(received['x-road-custom']).toEqual(['extension']);
@@ -163,26 +178,45 @@ describe('finding 3: the provider forwards the caller’s identity headers, not 
 
   test('a manifest whose X-Road-UserId the consumer side would refuse (control characters) → 401, nothing reaches the backend', async () => {
     const before = backendCalls();
-    expectXRoadError(await taxBoard.send('population-registry', { path: `${ECHO}/x`, manifest: { userId: 'a\r\nX-Injected: 1' } }), 401, 'Server.ServerProxy.InvalidSignatureValue');
+    expectXRoadError(
+      await taxBoard.send('population-registry', { path: `${ECHO}/x`, manifest: { userId: 'a\r\nX-Injected: 1' } }),
+      401,
+      'Server.ServerProxy.InvalidSignatureValue',
+    );
     expect(backendCalls()).toBe(before);
   });
 
   test('consumer side: two X-Road-Client lines (the HTTP API joins them with a comma) — the last one wins', async () => {
-    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/last`, [['x-road-client', 'DEV/GOV/70000002/other'], ['x-road-client', TAX_CLIENT]]);
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/last`, [
+      ['x-road-client', 'DEV/GOV/70000002/other'],
+      ['x-road-client', TAX_CLIENT],
+    ]);
     expect(response.status).toBe(200);
     expect(echo.lastHeaders()['x-road-client']).toEqual([TAX_CLIENT]);
   });
 
   test('consumer side: repeated lines that read as identifiers in more than one way are refused, never guessed', async () => {
     // "…/tax-records,x" + "DEV/…" or "…/tax-records" + "x,DEV/…": parts may hold commas.
-    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/ambiguous`, [['x-road-client', `${TAX_CLIENT},x`], ['x-road-client', TAX_CLIENT]]);
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/ambiguous`, [
+      ['x-road-client', `${TAX_CLIENT},x`],
+      ['x-road-client', TAX_CLIENT],
+    ]);
     expectXRoadError(response, 400, 'Client.InvalidClientIdentifier');
   });
 });
 
 describe('finding 4: a header named `constructor` or `__proto__` crashes the process', () => {
   test('a backend answering with such headers: the exchange completes, the headers pass, the gateways keep serving', async () => {
-    echo.script(() => ({ status: 200, headers: [['content-type', 'text/plain'], ['constructor', 'c'], ['__proto__', 'p'], ['hasOwnProperty', 'h']], body: 'ok' }));
+    echo.script(() => ({
+      status: 200,
+      headers: [
+        ['content-type', 'text/plain'],
+        ['constructor', 'c'],
+        ['__proto__', 'p'],
+        ['hasOwnProperty', 'h'],
+      ],
+      body: 'ok',
+    }));
     try {
       const response = await eco.call(`${ECHO}/proto`, { headers: client });
       expect(response.status).toBe(200);
@@ -195,7 +229,11 @@ describe('finding 4: a header named `constructor` or `__proto__` crashes the pro
   });
 
   test('a client sending such headers: they reach the backend as ordinary headers', async () => {
-    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/proto-in`, [['x-road-client', TAX_CLIENT], ['constructor', '1'], ['toString', '2']]);
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/proto-in`, [
+      ['x-road-client', TAX_CLIENT],
+      ['constructor', '1'],
+      ['toString', '2'],
+    ]);
     expect(response.status).toBe(200);
     expect(echo.lastHeaders().constructor).toEqual(['1']);
     expect(echo.lastHeaders().tostring).toEqual(['2']);
@@ -218,9 +256,16 @@ describe('finding 4: a header named `constructor` or `__proto__` crashes the pro
 describe('finding 6: metadata services store bodies from callers without rights', () => {
   test('crm (no right to anything of population) POSTs 200 KB to listMethods: answered, logged with the body’s hash only', async () => {
     const body = Buffer.alloc(200 * 1024, 0x61);
-    const response = await eco.call(`${SERVICE}/listMethods`, { agency: 'business-registry', method: 'POST', headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'metadata-fill' }, body });
+    const response = await eco.call(`${SERVICE}/listMethods`, {
+      agency: 'business-registry',
+      method: 'POST',
+      headers: { 'x-road-client': CRM_CLIENT, 'x-road-id': 'metadata-fill' },
+      body,
+    });
     expect(response.status).toBe(200);
-    const [request] = (await eco.agencies['population-registry'].deps.log.find(CRM_CLIENT, 'metadata-fill')).filter((record) => record.direction === 'request');
+    const [request] = (await eco.agencies['population-registry'].deps.log.find(CRM_CLIENT, 'metadata-fill')).filter(
+      (record) => record.direction === 'request',
+    );
     expect(request).toMatchObject({ bodyLogged: 'withheld', bodyBytes: body.length });
     expect(request.body).toBeUndefined();
     expect(request.bodyLocation).toBeUndefined();
@@ -312,7 +357,10 @@ describe('finding 11: a provider can sign error types that belong to the consume
           const binding = claimedBinding(request);
           const claimed = errorResponse(new XRoadError('Server.ClientProxy', 'LoggingFailed', 'your log is full'), 'Server.ClientProxy');
           const { response: signed } = await signAnswer(providerDeps, binding, claimed);
-          response.writeHead(signed.status, Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
+          response.writeHead(
+            signed.status,
+            Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])),
+          );
           response.end(signed.body);
         })();
       },
@@ -325,7 +373,11 @@ describe('finding 11: a provider can sign error types that belong to the consume
   });
 
   test('the provider’s own refusals still pass as signed (Server.ServerProxy.*, Client.*)', async () => {
-    expectXRoadError(await eco.call(PERSONS, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } }), 403, 'Server.ServerProxy.AccessDenied');
+    expectXRoadError(
+      await eco.call(PERSONS, { agency: 'business-registry', headers: { 'x-road-client': CRM_CLIENT } }),
+      403,
+      'Server.ServerProxy.AccessDenied',
+    );
     expectXRoadError(await eco.call(`${ECHO}/..;/x`, { headers: client }), 400, 'Client.BadRequest');
   });
 });

@@ -47,7 +47,10 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
       const body = Buffer.from(request.body ?? '');
       const client = request.client ?? `${deps.settings.member}/${deps.settings.subsystems[0]}`;
       const xRoadId = request.xRoadId ?? `hostile-${Math.random().toString(36).slice(2)}`;
-      const lines: [string, string][] = [...(request.lines ?? []).map(([name, value]): [string, string] => [name, value]), ...Object.entries({ ...request.headers, 'x-road-client': client, 'x-road-id': xRoadId })];
+      const lines: [string, string][] = [
+        ...(request.lines ?? []).map(([name, value]): [string, string] => [name, value]),
+        ...Object.entries({ ...request.headers, 'x-road-client': client, 'x-road-id': xRoadId }),
+      ];
       const headers = headersOf(lines);
       const names = signedHeaderNames(headers);
       const session = request.session ?? (await deps.messageSigner.session());
@@ -65,13 +68,22 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
         signer,
         ...request.manifest,
       }));
-      return rawCall(`${eco.agencies[provider].providerUrl}${request.path}`, [...lines, ...Object.entries(manifestHeaders(signed))], { method, body: body.length ? body : undefined });
+      return rawCall(`${eco.agencies[provider].providerUrl}${request.path}`, [...lines, ...Object.entries(manifestHeaders(signed))], {
+        method,
+        body: body.length ? body : undefined,
+      });
     },
 
     async forgeSession(notBeforeMs, notAfterMs, issuer?: Signer) {
       issuer ??= await deps.keys.current();
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const { keyId, certificate } = await issueSessionCertificate(issuer, gateway, publicKey.export({ format: 'der', type: 'spki' }), notBeforeMs, notAfterMs);
+      const { keyId, certificate } = await issueSessionCertificate(
+        issuer,
+        gateway,
+        publicKey.export({ format: 'der', type: 'spki' }),
+        notBeforeMs,
+        notAfterMs,
+      );
       return { gateway, keyId, certificate, sign: async (bytes) => signWithKey('sha256', bytes, privateKey) };
     },
   };
@@ -81,7 +93,12 @@ export function hostileMember(eco: LocalEcosystem & { clock: { now(): number } }
  * Replaces `agency`'s provider side with `handle` on the same address while `run` runs: a hostile provider gateway
  * (it may sign with its own keys) or a man in the middle, as its consumer peers reach it.
  */
-export async function impersonateProvider(eco: LocalEcosystem, agency: string, handle: Parameters<typeof createServer>[1], run: () => Promise<void>): Promise<void> {
+export async function impersonateProvider(
+  eco: LocalEcosystem,
+  agency: string,
+  handle: Parameters<typeof createServer>[1],
+  run: () => Promise<void>,
+): Promise<void> {
   const front = eco.agencies[agency].fronts.provider;
   const port = Number(new URL(front.url).port);
   await front.pause();

@@ -22,16 +22,26 @@ describe('the local central API (end to end)', () => {
   afterAll(() => eco?.stop());
 
   const taxCredential = () => eco.credentials.find((credential) => credential.account === '333333333333')!;
-  const join = (body: string, credentials: { accessKeyId: string; secretAccessKey: string } = taxCredential()) => signedPost(new URL(`${eco.centralUrl}/join`), body, { region: LOCAL_REGION, credentials });
+  const join = (body: string, credentials: { accessKeyId: string; secretAccessKey: string } = taxCredential()) =>
+    signedPost(new URL(`${eco.centralUrl}/join`), body, { region: LOCAL_REGION, credentials });
 
   test('a flood of unsigned and wrongly signed joins is refused without spending the budget: the genuine join goes through', async () => {
-    const unsigned = Array.from({ length: 60 }, () => httpCall(`${eco.centralUrl}/join`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }).then((response) => response.status));
+    const unsigned = Array.from({ length: 60 }, () =>
+      httpCall(`${eco.centralUrl}/join`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }).then(
+        (response) => response.status,
+      ),
+    );
     const stranger = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'not-a-known-secret' };
     const wronglySigned = Array.from({ length: 30 }, () => join('{}', stranger).then((response) => response.status));
     expect(new Set(await Promise.all([...unsigned, ...wronglySigned]))).toEqual(new Set([403]));
 
     const deps = eco.agencies['tax-board'].deps;
-    const genuine = await signedJoinRequest(eco.agencies['tax-board'].registration, eco.agencies['tax-board'].providerUrl, deps.keys, eco.clock.now());
+    const genuine = await signedJoinRequest(
+      eco.agencies['tax-board'].registration,
+      eco.agencies['tax-board'].providerUrl,
+      deps.keys,
+      eco.clock.now(),
+    );
     const response = await join(JSON.stringify(genuine));
     expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { agency: 'tax-board' } });
   });
@@ -54,11 +64,26 @@ describe('the deployed central API', () => {
         AndStatement: {
           Statements: [
             { ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: '/join' } },
-            { NotStatement: { Statement: { ByteMatchStatement: { FieldToMatch: { SingleHeader: { Name: 'authorization' } }, PositionalConstraint: 'STARTS_WITH', SearchString: 'AWS4-HMAC-SHA256 ' } } } },
+            {
+              NotStatement: {
+                Statement: {
+                  ByteMatchStatement: {
+                    FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+                    PositionalConstraint: 'STARTS_WITH',
+                    SearchString: 'AWS4-HMAC-SHA256 ',
+                  },
+                },
+              },
+            },
           ],
         },
       },
     });
-    expect(rules.RateLimitPerIpOnSignedPaths).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 100, AggregateKeyType: 'IP', ScopeDownStatement: { ByteMatchStatement: { SearchString: '/join' } } } } });
+    expect(rules.RateLimitPerIpOnSignedPaths).toMatchObject({
+      Action: { Block: {} },
+      Statement: {
+        RateBasedStatement: { Limit: 100, AggregateKeyType: 'IP', ScopeDownStatement: { ByteMatchStatement: { SearchString: '/join' } } },
+      },
+    });
   });
 });

@@ -23,7 +23,9 @@ describe('templates', () => {
   const agency = demo.templateJson(POPULATION);
 
   test('the internet-facing provider function cannot write the access policy, a seal or the key ring; it queries only the seals and its kept configurations, gets items by key but never a seal or a certificate, and scans nothing', () => {
-    const statements = statementsOf(agency, 'ProviderFunctionRole').filter((entry) => actionsOf(entry).some((action) => action.startsWith('dynamodb:')));
+    const statements = statementsOf(agency, 'ProviderFunctionRole').filter((entry) =>
+      actionsOf(entry).some((action) => action.startsWith('dynamodb:')),
+    );
     for (const statement of statements) {
       const actions = actionsOf(statement);
       expect(actions).not.toContain('dynamodb:Scan');
@@ -41,9 +43,13 @@ describe('templates', () => {
   });
 
   test('only the sealer writes seals; the central function never writes the allow-list or global groups', () => {
-    expect(statementsOf(agency, 'SealerFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } });
+    expect(statementsOf(agency, 'SealerFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] },
+    });
     const central = demo.templateJson(centralStackName('DEV'));
-    expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } });
+    expect(statementsOf(central, 'CentralFunctionRole').find((statement) => actionsOf(statement).includes('dynamodb:PutItem'))?.Condition).toEqual({
+      'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] },
+    });
   });
 
   // Property 10 as rewritten for issue 22: a new account (quota 10) can reserve nothing, so ceilings come from the
@@ -56,35 +62,59 @@ describe('templates', () => {
           .filter((fn) => /Sild/.test(String(fn.Properties.Description)))
           .map((fn) => [String(fn.Metadata['aws:cdk:path']).split('/').slice(-2, -1).join('/'), fn.Properties.ReservedConcurrentExecutions]),
       );
-    expect(reserved(agency)).toEqual({ CanaryFunction: undefined, ConsumerFunction: undefined, ProviderFunction: undefined, SealerFunction: undefined });
+    expect(reserved(agency)).toEqual({
+      CanaryFunction: undefined,
+      ConsumerFunction: undefined,
+      ProviderFunction: undefined,
+      SealerFunction: undefined,
+    });
     expect(reserved(demo.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: undefined, PublisherFunction: undefined });
     for (const stack of demo.assembly.stacks) {
-      for (const fn of Object.values(resourcesOfType(stack.template, 'AWS::Lambda::Function'))) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      for (const fn of Object.values(resourcesOfType(stack.template, 'AWS::Lambda::Function')))
+        expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
-    const tuned = synth(configWith((raw) => {
-      raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 };
-      raw.central.concurrency = 20;
-    }));
-    expect(reserved(tuned.templateJson(POPULATION))).toEqual({ CanaryFunction: undefined, ConsumerFunction: 10, ProviderFunction: 20, SealerFunction: 1 });
+    const tuned = synth(
+      configWith((raw) => {
+        raw.agencies[0].concurrency = { consumer: 10, provider: 20, sealer: 1 };
+        raw.central.concurrency = 20;
+      }),
+    );
+    expect(reserved(tuned.templateJson(POPULATION))).toEqual({
+      CanaryFunction: undefined,
+      ConsumerFunction: 10,
+      ProviderFunction: 20,
+      SealerFunction: 1,
+    });
     expect(reserved(tuned.templateJson(centralStackName('DEV')))).toEqual({ CentralFunction: 20, PublisherFunction: undefined });
     expect(() => configWith((raw) => (raw.agencies[0].concurrency = { sealer: 0 }))).toThrow(/agencies\.0\.concurrency\.sealer/);
     // Above the account's quota less Lambda's unreserved minimum, synth fails (lambda-concurrency-check.test.ts).
     const overQuota = synth(configWith((raw) => Object.assign(raw.agencies[0], { lambdaConcurrencyQuota: 10, concurrency: { sealer: 1 } })));
-    expect(overQuota.messages(POPULATION, 'error')).toEqual([expect.stringMatching(/^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1 .*above the limit of 0/)]);
+    expect(overQuota.messages(POPULATION, 'error')).toEqual([
+      expect.stringMatching(/^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1 .*above the limit of 0/),
+    ]);
   });
 
   test('the provider and central APIs sit behind WAF rate rules by default; the config can turn them off', () => {
-    for (const [template, api] of [[agency, 'ProviderApi'], [demo.templateJson(centralStackName('DEV')), 'CentralApi']] as const) {
+    for (const [template, api] of [
+      [agency, 'ProviderApi'],
+      [demo.templateJson(centralStackName('DEV')), 'CentralApi'],
+    ] as const) {
       const [acl] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'));
-      expect(acl.Properties.Rules[0]).toMatchObject({ Name: 'RateLimitPerIp', Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } } });
+      expect(acl.Properties.Rules[0]).toMatchObject({
+        Name: 'RateLimitPerIp',
+        Action: { Block: {} },
+        Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } },
+      });
       expect(acl.Properties.Rules.every((rule: { Action: unknown }) => JSON.stringify(rule.Action) === '{"Block":{}}')).toBe(true);
       const [association] = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACLAssociation'));
       expect(JSON.stringify(association.Properties.ResourceArn)).toContain(api);
     }
-    const off = synth(configWith((raw) => {
-      raw.agencies[0].waf = { enabled: false };
-      raw.central.waf = { enabled: false };
-    }));
+    const off = synth(
+      configWith((raw) => {
+        raw.agencies[0].waf = { enabled: false };
+        raw.central.waf = { enabled: false };
+      }),
+    );
     expect(resourcesOfType(off.templateJson(POPULATION), 'AWS::WAFv2::WebACL')).toEqual({});
     expect(resourcesOfType(off.templateJson(centralStackName('DEV')), 'AWS::WAFv2::WebACL')).toEqual({});
   });
@@ -94,19 +124,27 @@ describe('templates', () => {
   describe("the provider's web ACL lets a peer gateway's address through at 100 messages a second, and keeps unsigned traffic to the strict limit", () => {
     const path = '/prod/r1/DEV/GOV/70000001/population/persons/123';
     const signed = { 'x-sild-manifest': 'eyJ2IjoxfQ==', 'x-sild-signature': 'MEUCIQ==' };
-    const limitsOf = (template: any, headers: Record<string, string>) => rateLimitsFor(Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'))[0], { path, headers });
+    const limitsOf = (template: any, headers: Record<string, string>) =>
+      rateLimitsFor(Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACL'))[0], { path, headers });
 
     test('by default: every rule counting a signed message allows at least 30,000 per 5 minutes; a request without both signature headers is held to 3,000', () => {
       expect(limitsOf(agency, signed)).toEqual({ RateLimitPerIpSignedMessages: 60_000 });
       expect(Math.min(...Object.values(limitsOf(agency, signed)))).toBeGreaterThanOrEqual(30_000);
-      const unsignedRequests: Record<string, string>[] = [{}, { 'x-sild-manifest': signed['x-sild-manifest'] }, { 'x-sild-signature': signed['x-sild-signature'] }, { ...signed, 'x-sild-manifest': '' }];
+      const unsignedRequests: Record<string, string>[] = [
+        {},
+        { 'x-sild-manifest': signed['x-sild-manifest'] },
+        { 'x-sild-signature': signed['x-sild-signature'] },
+        { ...signed, 'x-sild-manifest': '' },
+      ];
       for (const unsigned of unsignedRequests) {
         expect(limitsOf(agency, unsigned)).toEqual({ RateLimitPerIp: 3000 });
       }
     });
 
     test('both limits come from the config (waf.signedRatePer5Minutes, waf.ratePer5Minutes)', () => {
-      const tuned = synth(configWith((raw) => (raw.agencies[0].waf = { ratePer5Minutes: 600, signedRatePer5Minutes: 150_000 }))).templateJson(POPULATION);
+      const tuned = synth(configWith((raw) => (raw.agencies[0].waf = { ratePer5Minutes: 600, signedRatePer5Minutes: 150_000 }))).templateJson(
+        POPULATION,
+      );
       expect(limitsOf(tuned, signed)).toEqual({ RateLimitPerIpSignedMessages: 150_000 });
       expect(limitsOf(tuned, {})).toEqual({ RateLimitPerIp: 600 });
     });
@@ -115,7 +153,10 @@ describe('templates', () => {
       const central = demo.templateJson(centralStackName('DEV'));
       const [acl] = Object.values(resourcesOfType(central, 'AWS::WAFv2::WebACL'));
       expect(rateLimitsFor(acl, { path: '/prod/globalconf', headers: signed })).toEqual({ RateLimitPerIp: 3000 });
-      expect(rateLimitsFor(acl, { path: '/prod/join', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=…' } })).toEqual({ RateLimitPerIp: 3000, RateLimitPerIpOnSignedPaths: 100 });
+      expect(rateLimitsFor(acl, { path: '/prod/join', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=…' } })).toEqual({
+        RateLimitPerIp: 3000,
+        RateLimitPerIpOnSignedPaths: 100,
+      });
     });
   });
 });
@@ -130,7 +171,13 @@ describe('IAM consumer access binds principals to subsystems (end to end)', () =
       config: testConfig((raw) => {
         const tax = raw.agencies.find((agency) => agency.name === 'tax-board') as unknown as Record<string, unknown> & { subsystems: string[] };
         tax.subsystems = ['tax-records', 'tax-audit'];
-        tax.consumerAccess = { mode: 'iam', principals: [{ arn: APP, subsystems: ['tax-records'] }, { arn: AUDIT, subsystems: ['tax-audit'] }] };
+        tax.consumerAccess = {
+          mode: 'iam',
+          principals: [
+            { arn: APP, subsystems: ['tax-records'] },
+            { arn: AUDIT, subsystems: ['tax-audit'] },
+          ],
+        };
       }),
     });
   });
@@ -139,7 +186,8 @@ describe('IAM consumer access binds principals to subsystems (end to end)', () =
   });
 
   /** A GET to the tax-board consumer side signed with SigV4 by `credential`, as an AWS SDK client signs. */
-  const signedGet = (credential: LocalCredential | undefined, client: string) => signedGetAt(`${eco.agencies['tax-board'].consumerUrl}${PERSONS}/123`, credential, client);
+  const signedGet = (credential: LocalCredential | undefined, client: string) =>
+    signedGetAt(`${eco.agencies['tax-board'].consumerUrl}${PERSONS}/123`, credential, client);
 
   test('the principal bound to tax-records may act as tax-records', async () => {
     const [app] = eco.agencies['tax-board'].consumerCredentials;
@@ -157,7 +205,12 @@ describe('IAM consumer access binds principals to subsystems (end to end)', () =
     const unsigned = await signedGet(undefined, TAX_CLIENT);
     expect(unsigned.status).toBe(403);
     expect(unsigned.json()).toEqual({ message: 'Forbidden' });
-    const stranger: LocalCredential = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'secret', account: '333333333333', arn: 'arn:aws:sts::333333333333:assumed-role/other/x' };
+    const stranger: LocalCredential = {
+      accessKeyId: 'AKIASTRANGER',
+      secretAccessKey: 'secret',
+      account: '333333333333',
+      arn: 'arn:aws:sts::333333333333:assumed-role/other/x',
+    };
     expect((await signedGet(stranger, TAX_CLIENT)).status).toBe(403);
   });
 });

@@ -31,7 +31,9 @@ function abandonBody(url: string, path: string): Promise<void> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname, () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000\r\n\r\n{"Tab`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 1000\r\n\r\n{"Tab`,
+      );
       setTimeout(() => socket.destroy(), 100);
     });
     socket.on('close', () => setTimeout(resolve, 200));
@@ -108,7 +110,11 @@ describe('the emulators', () => {
       await abandonBody(eco.emulatorEndpoints.kmsUrl, '/');
     });
     expect(escaped).toEqual([]);
-    const listTables = await httpCall(`${dynalite.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' }, body: '{}' });
+    const listTables = await httpCall(`${dynalite.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
     expect(listTables.status).toBe(400); // dynalite still answers (the unsigned call with its MissingAuthenticationToken)
     await stillServes();
   });

@@ -34,7 +34,8 @@ describe('sild monitor against requests nobody identified (end to end)', () => {
     const provider = eco.agencies['population-registry'];
     const since = eco.clock.now();
     // Two genuine exchanges through the tax board's gateway.
-    for (let index = 0; index < 2; index += 1) expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
+    for (let index = 0; index < 2; index += 1)
+      expect((await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } })).status).toBe(200);
     // Straight to the provider API, unsigned.
     const forged: [string, Record<string, string>][] = [
       [`${PERSONS}/123`, { 'x-road-client': TAX_CLIENT, 'x-road-id': 'impersonation' }],
@@ -59,7 +60,17 @@ describe('sild monitor against requests nobody identified (end to end)', () => {
     const records = readOpmonLines(provider.opmonFile).filter((line) => line.identified === false && (line.responseOutTs as number) >= since);
     expect(records).toHaveLength(4);
     for (const record of records) {
-      for (const field of ['clientXRoadInstance', 'clientMemberClass', 'clientMemberCode', 'clientSubsystemCode', 'serviceMemberCode', 'serviceCode', 'restPath', 'messageId']) expect(record).not.toHaveProperty(field);
+      for (const field of [
+        'clientXRoadInstance',
+        'clientMemberClass',
+        'clientMemberCode',
+        'clientSubsystemCode',
+        'serviceMemberCode',
+        'serviceCode',
+        'restPath',
+        'messageId',
+      ])
+        expect(record).not.toHaveProperty(field);
       expect(record).toMatchObject({ claimedClient: expect.any(String), claimedPath: expect.stringMatching(/^\/r1\//) });
     }
     expect(records[0]).toMatchObject({ claimedClient: TAX_CLIENT, claimedMessageId: 'impersonation' });
@@ -97,7 +108,11 @@ describe('what sild monitor prints', () => {
       { ...base, faultCode: '__proto__' },
       { ...base, faultCode: 'constructor' },
     ];
-    expect(summarize(records, { sinceMs: 0 })[0].errors).toEqual({ 'Server.ServerProxy.\u001b]0;owned\u0007\u009b31m': 1, ['__proto__']: 1, constructor: 1 });
+    expect(summarize(records, { sinceMs: 0 })[0].errors).toEqual({
+      'Server.ServerProxy.\u001b]0;owned\u0007\u009b31m': 1,
+      ['__proto__']: 1,
+      constructor: 1,
+    });
     const { out, lines } = captured();
     await monitorCommand(source(records), 'tax-board', { sinceMs: 0 }, out);
     for (const line of lines) expect(line).not.toMatch(TERMINAL_CONTROL);

@@ -25,7 +25,12 @@ import { KmsSigner } from '../../lambdas/adapters/kms-signer';
 import { cacheControlOf, configurationVersionKey, CURRENT_CONFIGURATION_KEY } from '../../lambdas/adapters/s3-configuration-distribution';
 import { signCentralKeyRotation } from '../../lambdas/core/trust/central-keys';
 import type { EvidenceBundle } from '../../lambdas/core/log/evidence';
-import { signGlobalConfiguration, type GlobalConfiguration, type GlobalConfigurationDocument, type SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
+import {
+  signGlobalConfiguration,
+  type GlobalConfiguration,
+  type GlobalConfigurationDocument,
+  type SignedGlobalConfiguration,
+} from '../../lambdas/core/trust/global-configuration';
 import { keyIdOf } from '../../lambdas/core/kernel/signatures';
 import { httpCall } from '../../lib/local/http-call';
 import { configurationBucketName } from '../../lib/local/names';
@@ -52,7 +57,8 @@ const letCentralPublish = () => httpCall(`${eco.centralUrl}/globalconf`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const callPersons = () => eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
 const heldByTaxBoard = () => eco.agencies[TAX].deps.globalConfiguration.current();
-const signerOf = (configuration: GlobalConfiguration) => JSON.parse(Buffer.from(configuration.signed.header, 'base64').toString('utf8')).keyId as string;
+const signerOf = (configuration: GlobalConfiguration) =>
+  JSON.parse(Buffer.from(configuration.signed.header, 'base64').toString('utf8')).keyId as string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sild-retired-key-'));
@@ -87,15 +93,19 @@ describe('a retired central key can still sign configurations gateways accept (f
   let forgedVersion: number;
 
   test('setup: the central key rotates for real; gateways follow it', async () => {
-    const rotated = rotateCentralKeyCommand(localTrustTarget(info, anchorFile), {
-      wait: true,
-      now: () => eco.clock.now(),
-      // While the command waits for the hand-over, the central publishes (its schedule, driven by the test).
-      sleep: async (ms) => {
-        await sleep(ms);
-        await letCentralPublish();
+    const rotated = rotateCentralKeyCommand(
+      localTrustTarget(info, anchorFile),
+      {
+        wait: true,
+        now: () => eco.clock.now(),
+        // While the command waits for the hand-over, the central publishes (its schedule, driven by the test).
+        sleep: async (ms) => {
+          await sleep(ms);
+          await letCentralPublish();
+        },
       },
-    }, out);
+      out,
+    );
     expect(await rotated).toBe(0);
     await sleep(1100);
     await letCentralPublish();
@@ -130,13 +140,25 @@ describe('a retired central key can still sign configurations gateways accept (f
       // Population's traffic goes to the attacker, who may sign as population's gateway too.
       gateways: genuine.document.gateways.map((gateway) =>
         gateway.id === population
-          ? { ...gateway, providerUrl: `http://127.0.0.1:${(attackerProvider.address() as { port: number }).port}`, keys: [...gateway.keys, { keyId: keyIdOf(attackerKey.spki), publicKey: attackerKey.spkiBase64 }] }
+          ? {
+              ...gateway,
+              providerUrl: `http://127.0.0.1:${(attackerProvider.address() as { port: number }).port}`,
+              keys: [...gateway.keys, { keyId: keyIdOf(attackerKey.spki), publicKey: attackerKey.spkiBase64 }],
+            }
           : gateway,
       ),
     };
     forged = await signGlobalConfiguration(document, attackerKey);
     for (const key of [configurationVersionKey(forgedVersion), CURRENT_CONFIGURATION_KEY]) {
-      await eco.clients.s3.send(new PutObjectCommand({ Bucket: configurationBucketName, Key: key, Body: JSON.stringify(forged), ContentType: 'application/json', CacheControl: cacheControlOf(key) }));
+      await eco.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: configurationBucketName,
+          Key: key,
+          Body: JSON.stringify(forged),
+          ContentType: 'application/json',
+          CacheControl: cacheControlOf(key),
+        }),
+      );
     }
     expect(JSON.parse((await httpCall(`${eco.cdn.url}/${CURRENT_CONFIGURATION_KEY}`)).body.toString('utf8'))).toEqual(forged);
 
@@ -169,7 +191,10 @@ describe('a retired central key can still sign configurations gateways accept (f
 
     const bundle = JSON.parse(readFileSync(genuineFile, 'utf8')) as EvidenceBundle;
     const forgedFile = join(dir, 'forged.json');
-    writeFileSync(forgedFile, JSON.stringify({ ...bundle, globalConfiguration: forged, centralKeyRotations: JSON.parse(forged.document).centralKeyRotations }));
+    writeFileSync(
+      forgedFile,
+      JSON.stringify({ ...bundle, globalConfiguration: forged, centralKeyRotations: JSON.parse(forged.document).centralKeyRotations }),
+    );
     lines.length = 0;
     expect(verifyEvidenceCommand(forgedFile, readAnchor(anchorFile), out)).toBe(1);
     expect(lines.join('\n')).toMatch(/✗ global configuration: signed by the anchor key — .*fork/);

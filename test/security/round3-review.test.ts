@@ -42,7 +42,10 @@ beforeAll(async () => {
   eco = await startTestEcosystem({
     config: testConfig((raw) => {
       const population = raw.agencies.find((agency) => agency.name === 'population-registry')!;
-      population.services.push({ subsystem: 'population', code: 'echo', backendUrl: `${echo.url}/echo` }, { subsystem: 'population', code: 'write', backendUrl: `${echo.url}/w` });
+      population.services.push(
+        { subsystem: 'population', code: 'echo', backendUrl: `${echo.url}/echo` },
+        { subsystem: 'population', code: 'write', backendUrl: `${echo.url}/w` },
+      );
       population.accessRights.push(
         { service: 'population/echo', subject: TAX_CLIENT, methods: ['*'], paths: ['**'] },
         { service: 'population/write', subject: TAX_CLIENT, methods: ['POST'], paths: ['**'] },
@@ -59,7 +62,8 @@ afterAll(async () => {
 
 const providerUrl = () => eco.agencies['population-registry'].providerUrl;
 const lastHeaderNames = () => echo.received.at(-1)!.headers.map(([name]) => name.toLowerCase());
-const isSigned = (response: { headers: Record<string, string> }) => response.headers['x-sild-manifest'] !== undefined || response.headers['x-sild-signature'] !== undefined;
+const isSigned = (response: { headers: Record<string, string> }) =>
+  response.headers['x-sild-manifest'] !== undefined || response.headers['x-sild-signature'] !== undefined;
 
 describe('B1: one failed read of the kept copy at cold start let a retired central key’s fork in', () => {
   const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -97,7 +101,10 @@ describe('B1: one failed read of the kept copy at cold start let a retired centr
    * A gateway that followed the genuine rotation (its archive keeps version 2, chain retired → successor); then the
    * leaked key's fork is served, and a fresh container's first read of the kept copy fails.
    */
-  async function attack(instance: string, container: (archive: MemoryConfigurationArchive, source: GlobalConfigurationFetcher, clock: ManualClock) => GlobalConfigurationCache) {
+  async function attack(
+    instance: string,
+    container: (archive: MemoryConfigurationArchive, source: GlobalConfigurationFetcher, clock: ManualClock) => GlobalConfigurationCache,
+  ) {
     const { signedWith, source } = instanceOf(instance);
     const clock = new ManualClock(T0);
     const archive = new FlakyOnceArchive();
@@ -123,8 +130,15 @@ describe('B1: one failed read of the kept copy at cold start let a retired centr
   }
 
   test('the fork is neither taken nor kept while the kept copy is unknown; the read is retried; the genuine central’s next version is taken', async () => {
-    const result = await attack('DEV', (archive, fetcher, clock) => new GlobalConfigurationCache({ anchor: { instance: 'DEV', publicKey: retired.spkiBase64 }, fetcher, clock, refreshMs: 60_000, archive }));
-    expect(result.during).toMatchObject({ code: 'OutdatedGlobalConf', message: expect.stringMatching(/until the copy this gateway kept can be read/) });
+    const result = await attack(
+      'DEV',
+      (archive, fetcher, clock) =>
+        new GlobalConfigurationCache({ anchor: { instance: 'DEV', publicKey: retired.spkiBase64 }, fetcher, clock, refreshMs: 60_000, archive }),
+    );
+    expect(result.during).toMatchObject({
+      code: 'OutdatedGlobalConf',
+      message: expect.stringMatching(/until the copy this gateway kept can be read/),
+    });
     expect(result.keptAfter).toBe(2);
     // Once read, the kept chain refuses the fork (the kept copy keeps serving), and nothing but the genuine chain is kept.
     expect(result.retried).toMatchObject({ version: 2 });
@@ -132,8 +146,15 @@ describe('B1: one failed read of the kept copy at cold start let a retired centr
   });
 
   test('a federated instance’s cache alike', async () => {
-    const result = await attack('FI', (archive, fetcher, clock) =>
-      new GlobalConfigurationCache(federatedCacheOptions({ instance: 'FI', anchorPublicKey: retired.spkiBase64, centralUrl: 'https://central.fi.example' }, { fetcher, clock, refreshMs: 60_000, archive })),
+    const result = await attack(
+      'FI',
+      (archive, fetcher, clock) =>
+        new GlobalConfigurationCache(
+          federatedCacheOptions(
+            { instance: 'FI', anchorPublicKey: retired.spkiBase64, centralUrl: 'https://central.fi.example' },
+            { fetcher, clock, refreshMs: 60_000, archive },
+          ),
+        ),
     );
     expect(result).toMatchObject({ during: { code: 'OutdatedGlobalConf' }, keptAfter: 2, retried: { version: 2 }, genuineNext: 3 });
   });
@@ -143,7 +164,11 @@ describe('B2–B4: the provider signed refusals of requests it never verified (a
   test('B2: an unauthenticated caller naming any (X-Road-Id, request id, request hash) gets an unsigned refusal', async () => {
     const claimed = { type: 'sild.request.v1', client: TAX_CLIENT, xRoadId: 'victim-id', requestId: 'victim-request', requestHash: 'victim-hash' };
     const response = await rawCall(`${providerUrl()}${ECHO}/x`, [['x-sild-manifest', Buffer.from(JSON.stringify(claimed)).toString('base64')]]);
-    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({ status: 401, type: 'Server.ServerProxy.InvalidSignatureValue', signed: false });
+    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({
+      status: 401,
+      type: 'Server.ServerProxy.InvalidSignatureValue',
+      signed: false,
+    });
   });
 
   test('B3: a man in the middle swapping a served answer for the provider’s refusal of the same request, signature stripped, is reported as InvalidSignatureValue (502)', async () => {
@@ -158,10 +183,15 @@ describe('B2–B4: the provider signed refusals of requests it never verified (a
           const [rawPath, rawQuery = ''] = (request.url ?? '/').split('?');
           const lines = rawHeaderLines(request);
           // The genuine request reaches the provider and its backend; the refusal is for the same manifest unsigned.
-          expect((await handleProviderRequest({ method: request.method!, rawPath, rawQuery, headers: headersOf(lines), body }, providerDeps)).status).toBe(201);
+          expect(
+            (await handleProviderRequest({ method: request.method!, rawPath, rawQuery, headers: headersOf(lines), body }, providerDeps)).status,
+          ).toBe(201);
           const stripped = headersOf(lines.filter(([name]) => name.toLowerCase() !== 'x-sild-signature'));
           const refusal = await handleProviderRequest({ method: request.method!, rawPath, rawQuery, headers: stripped, body }, providerDeps);
-          response.writeHead(refusal.status, Object.entries(refusal.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
+          response.writeHead(
+            refusal.status,
+            Object.entries(refusal.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])),
+          );
           response.end(refusal.body);
         })();
       },
@@ -180,9 +210,18 @@ describe('B2–B4: the provider signed refusals of requests it never verified (a
   test('B4: a log owner resending its own request — without its signature, replayed, or replayed late — gets no provider-signed refusal of the exchange it was served', async () => {
     const xRoadId = 'b4-served';
     expect((await eco.call(`${ECHO}/data`, { headers: { ...client, 'x-road-id': xRoadId } })).status).toBe(200);
-    const [request] = (await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId)).filter((record) => record.side === 'consumer' && record.direction === 'request');
-    const sent: [string, string][] = [['x-road-client', TAX_CLIENT], ['x-road-id', xRoadId], ['x-sild-manifest', request.manifest!]];
-    const signature: [string, string][] = [['x-sild-signature', request.signature!], ...(request.certificate ? [['x-sild-certificate', request.certificate] as [string, string]] : [])];
+    const [request] = (await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId)).filter(
+      (record) => record.side === 'consumer' && record.direction === 'request',
+    );
+    const sent: [string, string][] = [
+      ['x-road-client', TAX_CLIENT],
+      ['x-road-id', xRoadId],
+      ['x-sild-manifest', request.manifest!],
+    ];
+    const signature: [string, string][] = [
+      ['x-sild-signature', request.signature!],
+      ...(request.certificate ? [['x-sild-certificate', request.certificate] as [string, string]] : []),
+    ];
     const unsignedResend = await rawCall(`${providerUrl()}${request.target}`, sent);
     const replay = await rawCall(`${providerUrl()}${request.target}`, [...sent, ...signature]);
     eco.clock.advance(95_000);
@@ -198,7 +237,12 @@ describe('B2–B4: the provider signed refusals of requests it never verified (a
 describe('B5: a header named `__proto__` vanished from the stored log records', () => {
   test('a client’s `__proto__` and `constructor` headers: the exchange’s records on both gateways pass sild log verify and sild evidence verify', async () => {
     const xRoadId = 'b5-proto';
-    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/proto`, [['x-road-client', TAX_CLIENT], ['x-road-id', xRoadId], ['__proto__', 'x'], ['constructor', 'y']]);
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/proto`, [
+      ['x-road-client', TAX_CLIENT],
+      ['x-road-id', xRoadId],
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
     expect(response.status).toBe(200);
     const [logged] = (await eco.agencies['tax-board'].deps.log.find(TAX_CLIENT, xRoadId)).filter((record) => record.direction === 'request');
     expect(Object.keys(logged.headers!)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
@@ -215,7 +259,13 @@ describe('B5: a header named `__proto__` vanished from the stored log records', 
       exitCodes[`evidence verify ${agency}`] = verifyEvidenceCommand(file, target.anchor, out);
     }
     expect({ exitCodes, failed: lines.filter((line) => /✗/.test(line)) }).toEqual({
-      exitCodes: Object.fromEntries(['tax-board', 'population-registry'].flatMap((agency) => [[`log verify ${agency}`, 0], [`evidence export ${agency}`, 0], [`evidence verify ${agency}`, 0]])),
+      exitCodes: Object.fromEntries(
+        ['tax-board', 'population-registry'].flatMap((agency) => [
+          [`log verify ${agency}`, 0],
+          [`evidence export ${agency}`, 0],
+          [`evidence verify ${agency}`, 0],
+        ]),
+      ),
       failed: [],
     });
   });
@@ -223,16 +273,30 @@ describe('B5: a header named `__proto__` vanished from the stored log records', 
 
 describe('B6: identity and client-address headers in spellings backends merge with the real ones', () => {
   const underscored: [string, string][] = [
-    ['X_Road_Client', 'DEV/GOV/70000001/population'], ['X_Road_UserId', 'admin'], ['X_Forwarded_For', '10.0.0.1'], ['X_HTTP_Method_Override', 'DELETE'], ['X_Original_URL', '/admin'],
+    ['X_Road_Client', 'DEV/GOV/70000001/population'],
+    ['X_Road_UserId', 'admin'],
+    ['X_Forwarded_For', '10.0.0.1'],
+    ['X_HTTP_Method_Override', 'DELETE'],
+    ['X_Original_URL', '/admin'],
   ];
   const clientAddresses: [string, string][] = [
-    ['cf-connecting-ip', '10.0.0.1'], ['fastly-client-ip', '10.0.0.1'], ['x-forwarded', 'for=10.0.0.1'], ['forwarded-for', '10.0.0.1'],
-    ['do-connecting-ip', '10.0.0.1'], ['x-appengine-user-ip', '10.0.0.1'], ['cf-pseudo-ipv4', '10.0.0.1'], ['true-client-ip', '10.0.0.1'],
+    ['cf-connecting-ip', '10.0.0.1'],
+    ['fastly-client-ip', '10.0.0.1'],
+    ['x-forwarded', 'for=10.0.0.1'],
+    ['forwarded-for', '10.0.0.1'],
+    ['do-connecting-ip', '10.0.0.1'],
+    ['x-appengine-user-ip', '10.0.0.1'],
+    ['cf-pseudo-ipv4', '10.0.0.1'],
+    ['true-client-ip', '10.0.0.1'],
   ];
   const smuggled = [...underscored, ...clientAddresses].map(([name]) => name.toLowerCase());
 
   test('X_Road_Client, X_Forwarded_For (CGI/WSGI/Rack read them as X-Road-Client, X-Forwarded-For) and CDN client-address headers from a client never reach the backend', async () => {
-    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/who`, [['x-road-client', TAX_CLIENT], ...underscored, ...clientAddresses]);
+    const response = await rawCall(`${eco.agencies['tax-board'].consumerUrl}${ECHO}/who`, [
+      ['x-road-client', TAX_CLIENT],
+      ...underscored,
+      ...clientAddresses,
+    ]);
     expect(response.status).toBe(200);
     expect(lastHeaderNames().filter((name) => smuggled.includes(name))).toEqual([]);
   });
@@ -249,11 +313,22 @@ describe('B7: the consumer’s opmon took the client from the raw, comma-joined 
     const tax = eco.agencies['tax-board'];
     const since = eco.clock.now();
     for (const decoy of ['DEV/GOV/70000001/population', 'DEV/GOV/99999990/x', 'DEV/GOV/99999991/x']) {
-      expect((await rawCall(`${tax.consumerUrl}${ECHO}/opmon`, [['x-road-client', decoy], ['x-road-client', TAX_CLIENT]])).status).toBe(200);
+      expect(
+        (
+          await rawCall(`${tax.consumerUrl}${ECHO}/opmon`, [
+            ['x-road-client', decoy],
+            ['x-road-client', TAX_CLIENT],
+          ])
+        ).status,
+      ).toBe(200);
     }
     await new Promise((resolve) => setTimeout(resolve, 200)); // the opmon file is appended asynchronously
     const records = readOpmonLines(tax.opmonFile).filter((record) => (record.responseOutTs as number) >= since && record.restPath === '/opmon');
-    expect(records.map((record) => [record.clientMemberCode, record.clientSubsystemCode])).toEqual([['70000002', 'tax-records'], ['70000002', 'tax-records'], ['70000002', 'tax-records']]);
+    expect(records.map((record) => [record.clientMemberCode, record.clientSubsystemCode])).toEqual([
+      ['70000002', 'tax-records'],
+      ['70000002', 'tax-records'],
+      ['70000002', 'tax-records'],
+    ]);
   });
 });
 
@@ -268,61 +343,98 @@ describe('B8: method overrides in a form body and in query names as PHP reads th
       ['multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--b--\r\n'],
       ['application/json', '{"_method":"DELETE"}'],
     ] as const) {
-      expectXRoadError(await eco.call(`${WRITE}/item/1`, { method: 'POST', headers: { ...client, ...(type ? { 'content-type': type } : {}) }, body }), 400, 'Client.BadRequest');
+      expectXRoadError(
+        await eco.call(`${WRITE}/item/1`, { method: 'POST', headers: { ...client, ...(type ? { 'content-type': type } : {}) }, body }),
+        400,
+        'Client.BadRequest',
+      );
     }
     expect(backendCalls()).toBe(before);
   });
 
   test('the provider refuses such a body that a hostile consumer gateway signs anyway (logged without the body, answered signed)', async () => {
     const before = backendCalls();
-    const response = await hostileMember(eco).send('population-registry', { path: `${WRITE}/item/1`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_method=DELETE' });
-    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({ status: 400, type: 'Client.BadRequest', signed: true });
+    const response = await hostileMember(eco).send('population-registry', {
+      path: `${WRITE}/item/1`,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '_method=DELETE',
+    });
+    expect({ status: response.status, type: response.headers['x-road-error'], signed: isSigned(response) }).toEqual({
+      status: 400,
+      type: 'Client.BadRequest',
+      signed: true,
+    });
     expect(backendCalls()).toBe(before);
   });
 
-  test.each(['.method=DELETE', '%5Bmethod=DELETE', 'a=1;_method=DELETE'])('query %s (PHP reads the name as _method; ";" separates for Perl CGI, Rack 2, old parse_qs): the override never reaches the backend', async (query) => {
-    expect((await eco.call(`${WRITE}/x?${query}`, { method: 'POST', headers: client, body: 'x' })).status).toBe(200);
-    expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
-    expect((await hostileMember(eco).send('population-registry', { path: `${WRITE}/x?${query}`, method: 'POST', body: 'x' })).status).toBe(200);
-    expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
-  });
+  test.each(['.method=DELETE', '%5Bmethod=DELETE', 'a=1;_method=DELETE'])(
+    'query %s (PHP reads the name as _method; ";" separates for Perl CGI, Rack 2, old parse_qs): the override never reaches the backend',
+    async (query) => {
+      expect((await eco.call(`${WRITE}/x?${query}`, { method: 'POST', headers: client, body: 'x' })).status).toBe(200);
+      expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
+      expect((await hostileMember(eco).send('population-registry', { path: `${WRITE}/x?${query}`, method: 'POST', body: 'x' })).status).toBe(200);
+      expect(echo.received.at(-1)!.target).not.toMatch(/method=DELETE/);
+    },
+  );
 });
 
 describe('B9: a %u escape, double-encoded, passed the double-encoding rule', () => {
-  test.each(['%25u002e%25u002e', 'x%25u002fy', '%25uFF0E%25uFF0E', '%25C0%25AE%25C0%25AE'])('/%s/admin (a backend decoding twice sees a dot segment or a separator) → Client.BadRequest on both sides, the backend untouched', async (segment) => {
-    const before = echo.received.length;
-    expectXRoadError(await eco.call(`${ECHO}/public/${segment}/admin`, { headers: client }), 400, 'Client.BadRequest');
-    const signedAnyway = await hostileMember(eco).send('population-registry', { path: `${ECHO}/public/${segment}/admin` });
-    expect({ status: signedAnyway.status, type: signedAnyway.headers['x-road-error'] }).toEqual({ status: 400, type: 'Client.BadRequest' });
-    expect(echo.received.length).toBe(before);
-  });
+  test.each(['%25u002e%25u002e', 'x%25u002fy', '%25uFF0E%25uFF0E', '%25C0%25AE%25C0%25AE'])(
+    '/%s/admin (a backend decoding twice sees a dot segment or a separator) → Client.BadRequest on both sides, the backend untouched',
+    async (segment) => {
+      const before = echo.received.length;
+      expectXRoadError(await eco.call(`${ECHO}/public/${segment}/admin`, { headers: client }), 400, 'Client.BadRequest');
+      const signedAnyway = await hostileMember(eco).send('population-registry', { path: `${ECHO}/public/${segment}/admin` });
+      expect({ status: signedAnyway.status, type: signedAnyway.headers['x-road-error'] }).toEqual({ status: 400, type: 'Client.BadRequest' });
+      expect(echo.received.length).toBe(before);
+    },
+  );
 });
 
 describe('B10: the relay rule read only the last X-Road-Error value and never the error body’s type', () => {
-  const consumerFault = errorResponse(new XRoadError('Server.ClientProxy', 'LoggingFailed', 'your message log is full: page your operators'), 'Server.ClientProxy');
+  const consumerFault = errorResponse(
+    new XRoadError('Server.ClientProxy', 'LoggingFailed', 'your message log is full: page your operators'),
+    'Server.ClientProxy',
+  );
   test.each([
-    ['two X-Road-Error lines, the consumer type first', { ...consumerFault, headers: { ...consumerFault.headers, 'x-road-error': ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'] } }],
-    ['a provider type in the header, the consumer type in the body', { ...consumerFault, headers: { ...consumerFault.headers, 'x-road-error': ['Server.ServerProxy.AccessDenied'] } }],
-  ])('a hostile provider signs %s: not relayed (Server.ServerProxy.InternalError, 502), the client never sees Server.ClientProxy', async (_what, answer) => {
-    const providerDeps = eco.agencies['population-registry'].deps;
-    let seen: Awaited<ReturnType<typeof eco.call>> | undefined;
-    await impersonateProvider(
-      eco,
-      'population-registry',
-      (request, response) => {
-        void (async () => {
-          const { response: signed } = await signAnswer(providerDeps, claimedBinding(request), { ...answer, status: 503 });
-          response.writeHead(signed.status, Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])));
-          response.end(signed.body);
-        })();
+    [
+      'two X-Road-Error lines, the consumer type first',
+      {
+        ...consumerFault,
+        headers: { ...consumerFault.headers, 'x-road-error': ['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'] },
       },
-      async () => {
-        seen = await eco.call(`${ECHO}/x`, { headers: client });
-      },
-    );
-    expectXRoadError(seen!, 502, 'Server.ServerProxy.InternalError');
-    expect(seen!.headers['x-road-error']).not.toMatch(/ClientProxy/);
-  });
+    ],
+    [
+      'a provider type in the header, the consumer type in the body',
+      { ...consumerFault, headers: { ...consumerFault.headers, 'x-road-error': ['Server.ServerProxy.AccessDenied'] } },
+    ],
+  ])(
+    'a hostile provider signs %s: not relayed (Server.ServerProxy.InternalError, 502), the client never sees Server.ClientProxy',
+    async (_what, answer) => {
+      const providerDeps = eco.agencies['population-registry'].deps;
+      let seen: Awaited<ReturnType<typeof eco.call>> | undefined;
+      await impersonateProvider(
+        eco,
+        'population-registry',
+        (request, response) => {
+          void (async () => {
+            const { response: signed } = await signAnswer(providerDeps, claimedBinding(request), { ...answer, status: 503 });
+            response.writeHead(
+              signed.status,
+              Object.entries(signed.headers).flatMap(([name, values]) => values.flatMap((value) => [name, value])),
+            );
+            response.end(signed.body);
+          })();
+        },
+        async () => {
+          seen = await eco.call(`${ECHO}/x`, { headers: client });
+        },
+      );
+      expectXRoadError(seen!, 502, 'Server.ServerProxy.InternalError');
+      expect(seen!.headers['x-road-error']).not.toMatch(/ClientProxy/);
+    },
+  );
 });
 
 async function readAll(request: IncomingMessage): Promise<Buffer> {

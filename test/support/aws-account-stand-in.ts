@@ -21,14 +21,29 @@ export async function startAccountStandIn(state: AccountState): Promise<{ url: s
   const server: Server = createServer(async (request, response) => {
     const body = ((await readBody(request)) ?? Buffer.alloc(0)).toString('utf8');
     const target = String(request.headers['x-amz-target'] ?? '');
-    const json = (status: number, value: unknown, type = 'application/json') => response.writeHead(status, { 'content-type': type }).end(JSON.stringify(value));
+    const json = (status: number, value: unknown, type = 'application/json') =>
+      response.writeHead(status, { 'content-type': type }).end(JSON.stringify(value));
     if (request.method === 'GET' && request.url === '/2016-08-19/account-settings') {
       calls.push('lambda:GetAccountSettings');
-      return json(200, { AccountLimit: { TotalCodeSize: 80530636800, CodeSizeUnzipped: 262144000, CodeSizeZipped: 52428800, ConcurrentExecutions: state.quota, UnreservedConcurrentExecutions: state.unreserved }, AccountUsage: { TotalCodeSize: 0, FunctionCount: 0 } });
+      return json(200, {
+        AccountLimit: {
+          TotalCodeSize: 80530636800,
+          CodeSizeUnzipped: 262144000,
+          CodeSizeZipped: 52428800,
+          ConcurrentExecutions: state.quota,
+          UnreservedConcurrentExecutions: state.unreserved,
+        },
+        AccountUsage: { TotalCodeSize: 0, FunctionCount: 0 },
+      });
     }
     if (request.method === 'GET' && request.url === '/account') {
       calls.push('apigateway:GetAccount');
-      return json(200, { ...(state.apiGatewayRole ? { cloudwatchRoleArn: state.apiGatewayRole } : {}), throttleSettings: { burstLimit: 5000, rateLimit: 10000 }, features: [], apiKeyVersion: '4' });
+      return json(200, {
+        ...(state.apiGatewayRole ? { cloudwatchRoleArn: state.apiGatewayRole } : {}),
+        throttleSettings: { burstLimit: 5000, rateLimit: 10000 },
+        features: [],
+        apiKeyVersion: '4',
+      });
     }
     if (target === 'AmazonSSM.GetParameter') {
       calls.push('ssm:GetParameter');
@@ -38,7 +53,11 @@ export async function startAccountStandIn(state: AccountState): Promise<{ url: s
     }
     if (target.endsWith('.GetCallerIdentity')) {
       calls.push('sts:GetCallerIdentity');
-      return json(200, { Account: state.account, Arn: `arn:aws:iam::${state.account}:user/operator`, UserId: 'AIDALOCAL' }, 'application/x-amz-json-1.0');
+      return json(
+        200,
+        { Account: state.account, Arn: `arn:aws:iam::${state.account}:user/operator`, UserId: 'AIDALOCAL' },
+        'application/x-amz-json-1.0',
+      );
     }
     if (body.includes('Action=GetCallerIdentity')) {
       calls.push('sts:GetCallerIdentity');

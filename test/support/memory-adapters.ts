@@ -11,7 +11,15 @@ import { accessPolicySchema, type AccessPolicy, type AccessPolicyInput } from '.
 import type { FederatedInstance, SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
 import type { HttpRequest, HttpResponse } from '../../lambdas/core/kernel/http';
 import type { MessageLogRecord } from '../../lambdas/core/log/records';
-import { DuplicateRecordError, HttpClientError, StoreUnavailableError, type Clock, type HttpClient, type OutboundRequest, type Signer } from '../../lambdas/core/kernel/ports';
+import {
+  DuplicateRecordError,
+  HttpClientError,
+  StoreUnavailableError,
+  type Clock,
+  type HttpClient,
+  type OutboundRequest,
+  type Signer,
+} from '../../lambdas/core/kernel/ports';
 import type { BodyStore, MessageLog, SealLeaf, SealStore } from '../../lambdas/core/log/ports';
 import type { ConfigurationArchive } from '../../lambdas/core/trust/ports';
 import type { GatewayConfigStore, OperationalMonitor, ServiceDescriptions } from '../../lambdas/core/exchange/ports';
@@ -34,7 +42,14 @@ export function newTestKey(): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const signSync = (message: Buffer) => sign('sha256', message, privateKey);
-  return { privateKey, spki, spkiBase64: spki.toString('base64'), signSync, sign: async (message: Buffer) => signSync(message), publicKey: async () => spki };
+  return {
+    privateKey,
+    spki,
+    spkiBase64: spki.toString('base64'),
+    signSync,
+    sign: async (message: Buffer) => signSync(message),
+    publicKey: async () => spki,
+  };
 }
 
 /** A clock that only moves when the test says so. */
@@ -62,7 +77,11 @@ export class MemoryMessageLog implements MessageLog, SealStore {
     if (this.failing) throw new StoreUnavailableError('message-log', 'The message log could not be written');
     const key = sealKey(record);
     if (this.records.has(key)) throw new DuplicateRecordError(`A record ${key} exists already`);
-    this.records.set(key, { record, recordHash: recordHash(record).toString('base64'), window: windowOf(Date.parse(record.loggedAt), this.intervalSeconds) });
+    this.records.set(key, {
+      record,
+      recordHash: recordHash(record).toString('base64'),
+      window: windowOf(Date.parse(record.loggedAt), this.intervalSeconds),
+    });
   }
 
   async find(client: string, xRoadId: string): Promise<MessageLogRecord[]> {
@@ -196,7 +215,8 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
     if (this.failing.writes) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
     this.keeps += 1;
     if (!this.newest || this.newest.version < configuration.version) this.newest = { version: configuration.version, signed: configuration.signed };
-    if (!this.keySets.has(configuration.keySetId)) this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });
+    if (!this.keySets.has(configuration.keySetId))
+      this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });
   }
   async history(): Promise<SignedGlobalConfiguration[]> {
     if (this.failing.reads) throw new StoreUnavailableError('gateway-config', 'The configuration history could not be read');

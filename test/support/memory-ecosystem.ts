@@ -28,7 +28,18 @@ import { runSealer, SealHealth, type SealerDeps } from '../../lambdas/core/log/s
 import type { SealHeader } from '../../lambdas/core/log/seal';
 import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
 import { HttpGlobalConfigurationFetcher } from '../../lambdas/adapters/http-global-configuration-fetcher';
-import { InProcessHttpClient, ManualClock, MemoryBodyStore, MemoryConfigurationDistribution, MemoryGatewayConfig, MemoryMessageLog, MemoryOperationalMonitor, MemoryRegistry, newTestKey, type TestKey } from './memory-adapters';
+import {
+  InProcessHttpClient,
+  ManualClock,
+  MemoryBodyStore,
+  MemoryConfigurationDistribution,
+  MemoryGatewayConfig,
+  MemoryMessageLog,
+  MemoryOperationalMonitor,
+  MemoryRegistry,
+  newTestKey,
+  type TestKey,
+} from './memory-adapters';
 
 export const INSTANCE = 'TEST';
 export const CLIENT = 'TEST/GOV/1002/client';
@@ -82,7 +93,10 @@ export interface MemoryEcosystem {
   backend(answer: (request: HttpRequest) => Promise<HttpResponse>): void;
   /** Sends a request to the consumer side as an information system would (`X-Road-Client: CLIENT` unless given). */
   /** Calls the consumer side; `remainingMs` stands for the invocation's remaining time (Lambda's context). */
-  call(path: string, options?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; query?: string; remainingMs?: () => number }): Promise<HttpResponse>;
+  call(
+    path: string,
+    options?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; query?: string; remainingMs?: () => number },
+  ): Promise<HttpResponse>;
   /** The consumer side's answer body as JSON. */
   json(response: HttpResponse): unknown;
   /** The signed global configuration the central serves now (what an evidence bundle carries). */
@@ -111,7 +125,12 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     { name: 'consumer-gw', account: '222222222222', member: 'TEST/GOV/1002', memberName: 'Consumer Agency' },
     { name: 'provider-gw', account: '111111111111', member: 'TEST/GOV/1001', memberName: 'Provider Agency' },
   ]);
-  const centralDeps: CentralDeps = { settings: centralSettingsSchema.parse({ instance: INSTANCE, memberClasses: ['GOV'] }), registry, keys: singleKeyRing(centralKey), clock };
+  const centralDeps: CentralDeps = {
+    settings: centralSettingsSchema.parse({ instance: INSTANCE, memberClasses: ['GOV'] }),
+    registry,
+    keys: singleKeyRing(centralKey),
+    clock,
+  };
   const publisher = new GlobalConfigurationPublisher(centralDeps, new MemoryConfigurationDistribution());
   http.route(CENTRAL_URL, (request) => handleCentralRequest(request, centralDeps, publisher));
 
@@ -139,9 +158,21 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
           ? new KmsMessageSigner(keys, settings.gatewayId)
           : new SessionKeyMessageSigner(keys, settings.gatewayId, clock, settings.signing.sessionValiditySeconds * 1000),
       globalConfiguration: new FederatedConfigurations({
-        own: new GlobalConfigurationCache({ anchor, fetcher: new HttpGlobalConfigurationFetcher(http, CENTRAL_URL), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 }),
+        own: new GlobalConfigurationCache({
+          anchor,
+          fetcher: new HttpGlobalConfigurationFetcher(http, CENTRAL_URL),
+          clock,
+          refreshMs: settings.globalConfRefreshSeconds * 1000,
+        }),
         optIn: settings.federatedInstances,
-        cacheFor: (entry) => new GlobalConfigurationCache(federatedCacheOptions(entry, { fetcher: new HttpGlobalConfigurationFetcher(http, entry.centralUrl), clock, refreshMs: settings.globalConfRefreshSeconds * 1000 })),
+        cacheFor: (entry) =>
+          new GlobalConfigurationCache(
+            federatedCacheOptions(entry, {
+              fetcher: new HttpGlobalConfigurationFetcher(http, entry.centralUrl),
+              clock,
+              refreshMs: settings.globalConfRefreshSeconds * 1000,
+            }),
+          ),
       }),
       log,
       http,
@@ -154,8 +185,25 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
       monitor,
       protocols: options.protocols,
     };
-    const registration = { agency, member, gatewayId: settings.gatewayId, subsystems: [subsystem], services: services.map(({ subsystem, code }) => ({ subsystem, code })) };
-    return { agency, key, settings, registration, log, config, bodies, deps, sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing }, opmon: monitor.records };
+    const registration = {
+      agency,
+      member,
+      gatewayId: settings.gatewayId,
+      subsystems: [subsystem],
+      services: services.map(({ subsystem, code }) => ({ subsystem, code })),
+    };
+    return {
+      agency,
+      key,
+      settings,
+      registration,
+      log,
+      config,
+      bodies,
+      deps,
+      sealer: { store: log, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
+      opmon: monitor.records,
+    };
   };
   const consumer = gateway('consumer-gw', 'TEST/GOV/1002', 'client', []);
   const provider = gateway('provider-gw', 'TEST/GOV/1001', 'registry', (options.policy ?? DEFAULT_POLICY).services ?? []);
@@ -169,7 +217,13 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
     body: Buffer.from(JSON.stringify(backendCalls.at(-1) ?? { method: request.method })),
   });
   http.route(BACKEND_HOST, async (request) => {
-    backendCalls.push({ method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery, headers: { ...request.headers } as Record<string, string[]>, body: request.body.toString('utf8') });
+    backendCalls.push({
+      method: request.method,
+      rawPath: request.rawPath,
+      rawQuery: request.rawQuery,
+      headers: { ...request.headers } as Record<string, string[]>,
+      body: request.body.toString('utf8'),
+    });
     return answer(request);
   });
 
@@ -180,7 +234,14 @@ export async function startMemoryEcosystem(options: MemoryEcosystemOptions = {})
   ] as const) {
     const request = await signedJoinRequest(joiner.registration, url, joiner.deps.keys, clock.now());
     const joined = await handleCentralRequest(
-      { method: 'POST', rawPath: '/join', rawQuery: '', headers: { 'content-type': ['application/json'] }, body: Buffer.from(JSON.stringify(request)), identity: { accountId: account } },
+      {
+        method: 'POST',
+        rawPath: '/join',
+        rawQuery: '',
+        headers: { 'content-type': ['application/json'] },
+        body: Buffer.from(JSON.stringify(request)),
+        identity: { accountId: account },
+      },
       centralDeps,
       publisher,
     );

@@ -103,7 +103,9 @@ export function resourcesOfType(template: any, type: string): Record<string, any
 
 /** The single resource whose `aws:cdk:path` ends with `pathSuffix`. */
 export function resourceAt(template: any, pathSuffix: string): { logicalId: string; resource: any } {
-  const found = Object.entries(template.Resources as Record<string, any>).filter(([, resource]) => String(resource.Metadata?.['aws:cdk:path'] ?? '').endsWith(pathSuffix));
+  const found = Object.entries(template.Resources as Record<string, any>).filter(([, resource]) =>
+    String(resource.Metadata?.['aws:cdk:path'] ?? '').endsWith(pathSuffix),
+  );
   if (found.length !== 1) throw new Error(`Expected one resource at ${pathSuffix}, found ${found.length}`);
   return { logicalId: found[0][0], resource: found[0][1] };
 }
@@ -114,7 +116,8 @@ export function resourceAt(template: any, pathSuffix: string): { logicalId: stri
  */
 export function customResourceCall(resource: any, phase: 'Create' | 'Update', placeholder = 'TOKEN'): any {
   const value = resource.Properties[phase];
-  const text = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : placeholder)).join('');
+  const text =
+    typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : placeholder)).join('');
   return JSON.parse(text);
 }
 
@@ -157,7 +160,15 @@ export function signableKeysOf(template: any, roleLogicalId: string): unknown[] 
  */
 export function topicPoliciesCloudWatchCannotPublish(template: any): string[] {
   return Object.entries(resourcesOfType(template, 'AWS::SNS::TopicPolicy'))
-    .filter(([, policy]) => !(policy.Properties.PolicyDocument.Statement as { Effect: string; Principal?: { Service?: unknown }; Action: string | string[] }[]).some((statement) => statement.Effect === 'Allow' && [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com') && [statement.Action].flat().includes('sns:Publish')))
+    .filter(
+      ([, policy]) =>
+        !(policy.Properties.PolicyDocument.Statement as { Effect: string; Principal?: { Service?: unknown }; Action: string | string[] }[]).some(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com') &&
+            [statement.Action].flat().includes('sns:Publish'),
+        ),
+    )
     .map(([logicalId]) => logicalId);
 }
 
@@ -173,7 +184,9 @@ export function mathAlarmsWithUnfilledOperands(template: any): string[] {
       const expressions = entries.filter((entry) => entry.Expression !== undefined).map((entry) => entry.Expression!);
       return entries
         .filter((entry) => entry.MetricStat)
-        .some((entry) => !expressions.some((expression) => expression.includes(`FILL(${entry.Id}, 0)`) || expression.includes(`IF(${entry.Id} > 0,`)));
+        .some(
+          (entry) => !expressions.some((expression) => expression.includes(`FILL(${entry.Id}, 0)`) || expression.includes(`IF(${entry.Id} > 0,`)),
+        );
     })
     .map(([logicalId]) => logicalId);
 }

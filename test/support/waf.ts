@@ -12,10 +12,15 @@ export interface WafRequest {
 
 /** The rate-based rules of a web ACL (`AWS::WAFv2::WebACL` resource) that count `request`, by name → limit. */
 export function rateLimitsFor(webAcl: any, request: WafRequest): Record<string, number> {
-  const counted = (webAcl.Properties.Rules as any[]).filter((rule) => rule.Statement.RateBasedStatement && (rule.Statement.RateBasedStatement.ScopeDownStatement === undefined || matches(rule.Statement.RateBasedStatement.ScopeDownStatement, request)));
+  const counted = (webAcl.Properties.Rules as any[]).filter(
+    (rule) =>
+      rule.Statement.RateBasedStatement &&
+      (rule.Statement.RateBasedStatement.ScopeDownStatement === undefined || matches(rule.Statement.RateBasedStatement.ScopeDownStatement, request)),
+  );
   for (const rule of counted) {
     // Custom keys: a request missing a key's component is not counted at all — not what these helpers model.
-    if (rule.Statement.RateBasedStatement.AggregateKeyType !== 'IP') throw new Error(`rule ${rule.Name} aggregates by ${rule.Statement.RateBasedStatement.AggregateKeyType}`);
+    if (rule.Statement.RateBasedStatement.AggregateKeyType !== 'IP')
+      throw new Error(`rule ${rule.Name} aggregates by ${rule.Statement.RateBasedStatement.AggregateKeyType}`);
   }
   return Object.fromEntries(counted.map((rule) => [rule.Name, rule.Statement.RateBasedStatement.Limit as number]));
 }

@@ -3,7 +3,13 @@
  * the central key rotations and the federated instances, signed with the current central key.
  */
 import { LayerFault } from '../kernel/errors';
-import { signGlobalConfiguration, type FederatedInstance, type GlobalConfigurationDocument, type SignedGlobalConfiguration, GLOBAL_CONFIGURATION_TYPE } from '../trust/global-configuration';
+import {
+  signGlobalConfiguration,
+  type FederatedInstance,
+  type GlobalConfigurationDocument,
+  type SignedGlobalConfiguration,
+  GLOBAL_CONFIGURATION_TYPE,
+} from '../trust/global-configuration';
 import type { Signer } from '../kernel/ports';
 import type { CentralDeps } from './ports';
 import type { CentralSettings } from './settings';
@@ -31,7 +37,12 @@ export const stillAllowed = (entry: RegistryEntry, allowList: readonly AllowedAg
   allowList.some((allowed) => allowed.name === entry.agency && allowed.account === entry.account && allowed.member === entry.member.id);
 
 /** Builds the configuration document from the registry. */
-export function buildGlobalConfiguration(entries: readonly RegistryEntry[], settings: CentralSettings, nowMs: number, extras: ConfigurationExtras = {}): GlobalConfigurationDocument {
+export function buildGlobalConfiguration(
+  entries: readonly RegistryEntry[],
+  settings: CentralSettings,
+  nowMs: number,
+  extras: ConfigurationExtras = {},
+): GlobalConfigurationDocument {
   const allowList = extras.allowList;
   const sorted = [...entries].filter((entry) => !allowList || stillAllowed(entry, allowList)).sort((a, b) => a.agency.localeCompare(b.agency));
   const members = new Map<string, { id: string; name: string; subsystems: Set<string> }>();
@@ -55,8 +66,14 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
       clients: entry.subsystems.map((subsystem) => `${entry.member.id}/${subsystem}`),
       keys: entry.gateway.publicKeys.map((publicKey) => ({ keyId: keyIdOf(Buffer.from(publicKey, 'base64')), publicKey })),
     })),
-    services: sorted.flatMap((entry) => entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id }))),
-    globalGroups: (extras.globalGroups ?? []).map((group) => ({ id: `${settings.instance}/${group.code}`, description: group.description, members: [...group.members] })),
+    services: sorted.flatMap((entry) =>
+      entry.services.map((service) => ({ id: `${entry.member.id}/${service.subsystem}/${service.code}`, gateway: entry.gateway.id })),
+    ),
+    globalGroups: (extras.globalGroups ?? []).map((group) => ({
+      id: `${settings.instance}/${group.code}`,
+      description: group.description,
+      members: [...group.members],
+    })),
     centralKeyRotations: [...(extras.centralKeyRotations ?? [])],
     federatedInstances: [...(extras.federatedInstances ?? [])].sort((a, b) => a.instance.localeCompare(b.instance)),
   };
@@ -67,11 +84,22 @@ export function buildGlobalConfiguration(entries: readonly RegistryEntry[], sett
  * the global groups, central key rotations and federated instances, signed with the current central key.
  */
 export async function generateGlobalConfiguration(deps: CentralDeps): Promise<SignedGlobalConfiguration> {
-  const [entries, globalGroups, allowList, federatedInstances] = await Promise.all([deps.registry.list(), deps.registry.globalGroups(), deps.registry.allowList(), deps.registry.federatedInstances()]);
+  const [entries, globalGroups, allowList, federatedInstances] = await Promise.all([
+    deps.registry.list(),
+    deps.registry.globalGroups(),
+    deps.registry.allowList(),
+    deps.registry.federatedInstances(),
+  ]);
   const signer = await deps.keys.current();
   const centralKeyRotations = await handOver(deps, signer);
   const version = await deps.registry.nextConfigurationVersion();
-  const document = buildGlobalConfiguration(entries, deps.settings, deps.clock.now(), { version, globalGroups, allowList, centralKeyRotations, federatedInstances });
+  const document = buildGlobalConfiguration(entries, deps.settings, deps.clock.now(), {
+    version,
+    globalGroups,
+    allowList,
+    centralKeyRotations,
+    federatedInstances,
+  });
   return signGlobalConfiguration(document, signer);
 }
 

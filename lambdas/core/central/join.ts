@@ -39,7 +39,12 @@ export async function join(request: HttpRequest, deps: CentralDeps): Promise<Htt
   const member = { id: joinRequest.member.id, name: allowed.memberName ?? allowed.name };
   const entry: RegistryEntry = { ...verified, member, account, joinedAt: new Date(deps.clock.now()).toISOString() };
   await deps.registry.put(entry);
-  return jsonResponse(200, { agency: entry.agency, member: entry.member.id, gateway: entry.gateway.id, keyIds: entry.gateway.publicKeys.map((key) => keyIdOf(Buffer.from(key, 'base64'))) });
+  return jsonResponse(200, {
+    agency: entry.agency,
+    member: entry.member.id,
+    gateway: entry.gateway.id,
+    keyIds: entry.gateway.publicKeys.map((key) => keyIdOf(Buffer.from(key, 'base64'))),
+  });
 }
 
 /**
@@ -61,7 +66,8 @@ function validateJoin(request: JoinRequest, settings: CentralSettings, nowMs: nu
   }
   for (const service of request.services) {
     if (RESERVED_SERVICE_CODES.has(service.code)) throw clientError('BadRequest', `Service code ${service.code} is reserved for metadata services`);
-    if (!request.subsystems.includes(service.subsystem)) throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
+    if (!request.subsystems.includes(service.subsystem))
+      throw clientError('BadRequest', `Service ${service.code} names unknown subsystem ${service.subsystem}`);
   }
   validateProviderUrl(request.gateway.providerUrl, settings);
   for (const key of request.gateway.publicKeys) {
@@ -94,9 +100,11 @@ function validateProviderUrl(providerUrl: string, settings: CentralSettings): vo
   const url = new URL(providerUrl);
   const localHttp = settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !localHttp) throw clientError('BadRequest', 'gateway.providerUrl must be an https URL');
-  if (url.username || url.password || url.search || url.hash) throw clientError('BadRequest', 'gateway.providerUrl must not carry credentials, a query or a fragment');
+  if (url.username || url.password || url.search || url.hash)
+    throw clientError('BadRequest', 'gateway.providerUrl must not carry credentials, a query or a fragment');
   const reason = localHttp ? undefined : nonPublicHostReason(url.hostname);
-  if (reason && !settings.allowPrivateProviderUrls) throw clientError('BadRequest', `gateway.providerUrl: ${reason} (other gateways would call into their own network)`);
+  if (reason && !settings.allowPrivateProviderUrls)
+    throw clientError('BadRequest', `gateway.providerUrl: ${reason} (other gateways would call into their own network)`);
 }
 
 function parseJson(body: Buffer): unknown {

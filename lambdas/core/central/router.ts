@@ -22,4 +22,3 @@ export async function handleCentralRequest(request: HttpRequest, deps: CentralDe
     return errorResponse(error, 'Server.ClientProxy');
   }
 }
-

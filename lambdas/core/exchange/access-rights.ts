@@ -50,7 +50,12 @@ const ANY_SEGMENTS = '**';
 export function invalidGlobReason(glob: string): string | undefined {
   if (glob === ANY_SEGMENTS) return undefined;
   if (!glob.startsWith('/')) return 'must start with "/" or be "**"';
-  if (glob.slice(1).split('/').some((segment) => segment.includes(ANY_SEGMENTS) && segment !== ANY_SEGMENTS)) {
+  if (
+    glob
+      .slice(1)
+      .split('/')
+      .some((segment) => segment.includes(ANY_SEGMENTS) && segment !== ANY_SEGMENTS)
+  ) {
     return '"**" must be a whole segment';
   }
   return undefined;

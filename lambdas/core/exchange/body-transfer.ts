@@ -20,7 +20,12 @@ const SHARE_TTL_SECONDS = 120;
 const S3_HOST = /^([a-z0-9][a-z0-9.-]*\.)?s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 
 /** The header that sends `body` by reference, or undefined when it is small enough to send inline. */
-export async function bodyReference(deps: GatewayDeps, body: Buffer, storedAt: string | undefined, sha256Base64: string): Promise<Record<string, string[]> | undefined> {
+export async function bodyReference(
+  deps: GatewayDeps,
+  body: Buffer,
+  storedAt: string | undefined,
+  sha256Base64: string,
+): Promise<Record<string, string[]> | undefined> {
   if (body.length <= deps.settings.bodyTransferThresholdBytes) return undefined;
   const store = deps.bodyStore;
   if (!store) return undefined;
@@ -29,10 +34,17 @@ export async function bodyReference(deps: GatewayDeps, body: Buffer, storedAt: s
 }
 
 /** The body a message carries: as received, or fetched (within `timeoutMs`) from the URL it was sent by reference with. */
-export async function receivedBody(deps: GatewayDeps, headers: Headers, body: Buffer, origin: Exclude<FaultOrigin, 'Client'>, timeoutMs: number): Promise<Buffer> {
+export async function receivedBody(
+  deps: GatewayDeps,
+  headers: Headers,
+  body: Buffer,
+  origin: Exclude<FaultOrigin, 'Client'>,
+  timeoutMs: number,
+): Promise<Buffer> {
   const reference = headerValue(headers, BODY_URL_HEADER);
   if (reference === undefined) return body;
-  const refuse = (message: string, cause?: unknown) => (origin === 'Server.ServerProxy' ? providerError : consumerError)('NetworkError', message, cause);
+  const refuse = (message: string, cause?: unknown) =>
+    (origin === 'Server.ServerProxy' ? providerError : consumerError)('NetworkError', message, cause);
   let url: URL;
   try {
     url = new URL(reference);
@@ -40,13 +52,22 @@ export async function receivedBody(deps: GatewayDeps, headers: Headers, body: Bu
     throw refuse('The message body reference is not a URL');
   }
   const local = deps.settings.insecureLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  if (!local && !(url.protocol === 'https:' && S3_HOST.test(url.hostname))) throw refuse('A message body may be sent by reference only from an S3 endpoint over https');
+  if (!local && !(url.protocol === 'https:' && S3_HOST.test(url.hostname)))
+    throw refuse('A message body may be sent by reference only from an S3 endpoint over https');
   try {
-    const answer = await deps.http.send({ method: 'GET', url: reference, headers: {}, body: Buffer.alloc(0), timeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
+    const answer = await deps.http.send({
+      method: 'GET',
+      url: reference,
+      headers: {},
+      body: Buffer.alloc(0),
+      timeoutMs,
+      maxResponseBytes: deps.settings.maxBodyBytes,
+    });
     if (answer.status !== 200) throw refuse(`The message body could not be fetched (HTTP ${answer.status})`);
     return answer.body;
   } catch (error) {
-    if (error instanceof HttpClientError) throw refuse(error.reason === 'too-large' ? 'The message body sent by reference is too large' : 'The message body could not be fetched', error);
+    if (error instanceof HttpClientError)
+      throw refuse(error.reason === 'too-large' ? 'The message body sent by reference is too large' : 'The message body could not be fetched', error);
     throw error;
   }
 }

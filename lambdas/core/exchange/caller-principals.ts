@@ -27,7 +27,11 @@ export function principalMatches(boundArn: string, callerArn: string): boolean {
 }
 
 /** Refuses a caller that may not act as the client subsystem (when principals are bound at all). */
-export function checkCallerMayActAs(principals: readonly BoundPrincipal[] | undefined, identity: CallerIdentity | undefined, subsystemCode: string): void {
+export function checkCallerMayActAs(
+  principals: readonly BoundPrincipal[] | undefined,
+  identity: CallerIdentity | undefined,
+  subsystemCode: string,
+): void {
   if (principals === undefined) return;
   const caller = identity?.userArn;
   if (!caller) throw clientError('Unauthorized', 'The consumer side requires an authenticated AWS principal');

@@ -45,7 +45,10 @@ export async function runCanary(deps: GatewayDeps): Promise<CanaryResult> {
     health,
     figures: {
       globalConfAgeSeconds: numberOr(globalConfiguration.ageSeconds),
-      globalConfAgePercent: expiresAt !== undefined && generatedAt !== undefined && expiresAt > generatedAt ? Math.round((100 * (started - generatedAt)) / (expiresAt - generatedAt)) : undefined,
+      globalConfAgePercent:
+        expiresAt !== undefined && generatedAt !== undefined && expiresAt > generatedAt
+          ? Math.round((100 * (started - generatedAt)) / (expiresAt - generatedAt))
+          : undefined,
       sealLagSeconds: numberOr(sealing.lagSeconds),
       sessionValiditySeconds: numberOr(signing.validSeconds),
     },

@@ -12,14 +12,43 @@
 import { bodyReference, receivedBody } from './body-transfer';
 import { checkCallerMayActAs } from './caller-principals';
 import { clientError, consumerError, XRoadError } from '../kernel/errors';
-import { answerFailure, callTimeoutMs, checkBodySize, isoNow, logMessage, monitored, newId, pick, type GatewayDeps, type RecordBase } from './gateway';
+import {
+  answerFailure,
+  callTimeoutMs,
+  checkBodySize,
+  isoNow,
+  logMessage,
+  monitored,
+  newId,
+  pick,
+  type GatewayDeps,
+  type RecordBase,
+} from './gateway';
 import type { GatewayEntry, GlobalConfiguration } from '../trust/global-configuration';
 import { requestHash, responseHash, signedHeaderNames } from '../kernel/hashing';
-import { headerLines, headerValue, headerValues, MAX_REQUEST_HEAD_BYTES, requestHeadBytes, singleHeaders, type Headers, type HttpRequest, type HttpResponse } from '../kernel/http';
+import {
+  headerLines,
+  headerValue,
+  headerValues,
+  MAX_REQUEST_HEAD_BYTES,
+  requestHeadBytes,
+  singleHeaders,
+  type Headers,
+  type HttpRequest,
+  type HttpResponse,
+} from '../kernel/http';
 import { formatClientId, formatServiceId, instanceOfId, memberOf, serviceOwner, type ClientId } from '../kernel/identifiers';
 import { gatewayHealth, HEALTH_PATH, healthResponse } from './health';
 import type { MessageTimer } from './opmon';
-import { ManifestError, manifestHeaders, readResponseManifest, signManifest, type RequestManifest, type ResponseManifest, type SignedManifest } from '../trust/manifest';
+import {
+  ManifestError,
+  manifestHeaders,
+  readResponseManifest,
+  signManifest,
+  type RequestManifest,
+  type ResponseManifest,
+  type SignedManifest,
+} from '../trust/manifest';
 import { signerKeyResolver } from '../trust/message-signer';
 import { HttpClientError } from '../kernel/ports';
 import { isLoopbackHost, nonPublicHostReason } from '../kernel/network-addresses';
@@ -55,7 +84,12 @@ async function consume(protocol: MessageProtocol, request: HttpRequest, deps: Ga
     // The target travels twice between the gateways (request line and signed manifest) within API Gateway's
     // 10,240-byte limit on the request line and headers: refuse here what the provider side could not receive.
     if (target.length > MAX_REQUEST_TARGET_LENGTH) {
-      throw new XRoadError('Client', 'RequestTooLarge', `The request target is ${target.length} characters; at most ${MAX_REQUEST_TARGET_LENGTH} pass through the layer`, { status: 414 });
+      throw new XRoadError(
+        'Client',
+        'RequestTooLarge',
+        `The request target is ${target.length} characters; at most ${MAX_REQUEST_TARGET_LENGTH} pass through the layer`,
+        { status: 414 },
+      );
     }
     const forwarded = { ...passThroughHeaders(request.headers), ...identityHeaders({ ...message, client: formatClientId(message.client) }) };
     const headerNames = signedHeaderNames(forwarded);
@@ -77,8 +111,30 @@ async function consume(protocol: MessageProtocol, request: HttpRequest, deps: Ga
       signer,
     }));
     const { manifest } = signed;
-    base = { client: manifest.client, xRoadId: manifest.xRoadId, service: serviceId, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target };
-    const logged = await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'request', manifest: b64(signed.bytes), signature: b64(signed.signature), certificate: signed.certificate, headers: forwarded }, request.body, { bodyOrigin: 'Client' });
+    base = {
+      client: manifest.client,
+      xRoadId: manifest.xRoadId,
+      service: serviceId,
+      requestId: manifest.requestId,
+      userId: manifest.userId,
+      method: manifest.method,
+      target,
+    };
+    const logged = await logMessage(
+      deps,
+      'Server.ClientProxy',
+      base,
+      {
+        side: 'consumer',
+        direction: 'request',
+        manifest: b64(signed.bytes),
+        signature: b64(signed.signature),
+        certificate: signed.certificate,
+        headers: forwarded,
+      },
+      request.body,
+      { bodyOrigin: 'Client' },
+    );
     deps.events?.('request-forwarded', { xRoadId: manifest.xRoadId, client: manifest.client, serviceId, provider: provider.id });
 
     // A large body travels by reference (see body-transfer.ts); the signed hash still covers its bytes.
@@ -89,16 +145,44 @@ async function consume(protocol: MessageProtocol, request: HttpRequest, deps: Ga
     const signature = singleHeaders(manifestHeaders(signed));
     const outbound = { ...signature, ...forwarded, ...signature, ...reference };
     checkProviderAccepts(message.method, target, outbound, providerUrl);
-    const sent = await timer.around(() => forward(deps, providerUrl, target, outbound, message.method, reference ? Buffer.alloc(0) : request.body, callTimeoutMs(deps.settings.providerTimeoutMs, request)));
+    const sent = await timer.around(() =>
+      forward(
+        deps,
+        providerUrl,
+        target,
+        outbound,
+        message.method,
+        reference ? Buffer.alloc(0) : request.body,
+        callTimeoutMs(deps.settings.providerTimeoutMs, request),
+      ),
+    );
     // Only what the provider's gateway provably said reaches the client: its answers, errors included, are signed.
     // The signature is checked before a body sent by reference is fetched, and the body against it after.
     const response = verifyResponse(sent, manifest, provider.id, configuration, deps);
-    const answer = { ...sent, body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request)) };
+    const answer = {
+      ...sent,
+      body: await receivedBody(deps, sent.headers, sent.body, 'Server.ClientProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request)),
+    };
     checkResponseBody(response, answer);
     const headers = pick(answer.headers, response.manifest.headers);
     checkRelayedErrorTypes(headers, answer.body, protocol);
     const errorType = headerValue(headers, XROAD.error);
-    await logMessage(deps, 'Server.ClientProxy', base, { side: 'consumer', direction: 'response', status: answer.status, manifest: b64(response.bytes), signature: b64(response.signature), certificate: response.certificate, headers, ...(errorType === undefined ? {} : { errorType }) }, answer.body);
+    await logMessage(
+      deps,
+      'Server.ClientProxy',
+      base,
+      {
+        side: 'consumer',
+        direction: 'response',
+        status: answer.status,
+        manifest: b64(response.bytes),
+        signature: b64(response.signature),
+        certificate: response.certificate,
+        headers,
+        ...(errorType === undefined ? {} : { errorType }),
+      },
+      answer.body,
+    );
     const exchange = { client: manifest.client, service: serviceId, xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: hash };
     return protocol.clientAnswer({ status: answer.status, headers, body: answer.body }, exchange);
   } catch (error) {
@@ -121,7 +205,8 @@ function checkClientServedHere(client: ClientId, deps: GatewayDeps): void {
 function resolveProvider(message: ClientMessage, configuration: GlobalConfiguration) {
   const { service } = message;
   const owner = formatClientId(serviceOwner(service));
-  if (!configuration.hasMember(formatClientId(memberOf(service)))) throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
+  if (!configuration.hasMember(formatClientId(memberOf(service))))
+    throw consumerError('UnknownMember', `Member ${formatClientId(memberOf(service))} is not registered`);
   if (!configuration.hasSubsystem(owner)) throw consumerError('UnknownMember', `Subsystem ${owner} is not registered`);
   // Metadata services are answered by the gateway that serves the subsystem.
   if (message.metadata) return configuration.gatewayOfClient(owner) ?? raise(consumerError('UnknownMember', `No gateway serves ${owner}`));
@@ -145,7 +230,8 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
   // The own central checks its gateways' URLs at join; a federated partner's central is not ours to trust with a
   // URL into this gateway's own network.
   const foreignReason = !localHttp && instanceOfId(provider.id) !== deps.settings.instance ? nonPublicHostReason(url.hostname) : undefined;
-  if (foreignReason) throw consumerError('NetworkError', `The provider gateway ${provider.id} of a federated instance is not on a public address: ${foreignReason}`);
+  if (foreignReason)
+    throw consumerError('NetworkError', `The provider gateway ${provider.id} of a federated instance is not on a public address: ${foreignReason}`);
   return provider.providerUrl.replace(/\/+$/, '');
 }
 
@@ -155,20 +241,40 @@ function providerUrlOf(provider: GatewayEntry, deps: GatewayDeps): string {
  * front unsigned.
  */
 function checkProviderAccepts(method: string, target: string, headers: Headers, providerUrl: string): void {
-  const framing: [string, string][] = [['host', new URL(providerUrl).host], ['content-length', '0000000']];
+  const framing: [string, string][] = [
+    ['host', new URL(providerUrl).host],
+    ['content-length', '0000000'],
+  ];
   const size = requestHeadBytes(method, target, [...headerLines(headers), ...framing]);
   if (size > MAX_REQUEST_HEAD_BYTES) {
-    throw new XRoadError('Client', 'RequestTooLarge', `The request's headers are too large to pass through the layer: ${size} bytes with the signature, at most ${MAX_REQUEST_HEAD_BYTES}`, { status: 431 });
+    throw new XRoadError(
+      'Client',
+      'RequestTooLarge',
+      `The request's headers are too large to pass through the layer: ${size} bytes with the signature, at most ${MAX_REQUEST_HEAD_BYTES}`,
+      { status: 431 },
+    );
   }
 }
 
 /** Sends the request to the provider gateway within `timeoutMs`; reads at most what this gateway can deliver. */
-async function forward(deps: GatewayDeps, providerUrl: string, target: string, headers: Headers, method: string, body: Buffer, timeoutMs: number): Promise<HttpResponse> {
+async function forward(
+  deps: GatewayDeps,
+  providerUrl: string,
+  target: string,
+  headers: Headers,
+  method: string,
+  body: Buffer,
+  timeoutMs: number,
+): Promise<HttpResponse> {
   try {
     return await deps.http.send({ method, url: `${providerUrl}${target}`, headers, body, timeoutMs, maxResponseBytes: deps.settings.maxBodyBytes });
   } catch (error) {
     if (error instanceof HttpClientError) {
-      const message = { timeout: 'The provider gateway did not answer in time', unreachable: 'The provider gateway could not be reached', 'too-large': `The provider gateway's answer exceeds this gateway's limit of ${deps.settings.maxBodyBytes} bytes` }[error.reason];
+      const message = {
+        timeout: 'The provider gateway did not answer in time',
+        unreachable: 'The provider gateway could not be reached',
+        'too-large': `The provider gateway's answer exceeds this gateway's limit of ${deps.settings.maxBodyBytes} bytes`,
+      }[error.reason];
       throw consumerError('NetworkError', message, error);
     }
     throw error;
@@ -189,19 +295,40 @@ const isFrontRefusal = (status: number) => status === 403 || status === 413 || s
  * provider's front (403, 413, 414, 429, 431, 5xx) is reported with its status as `NetworkError`; any other unsigned,
  * forged or replayed answer becomes `InvalidSignatureValue`, the man-in-the-middle signal, naming what it claimed.
  */
-function verifyResponse(answer: HttpResponse, request: RequestManifest, providerGateway: string, configuration: GlobalConfiguration, deps: GatewayDeps): SignedManifest<ResponseManifest> {
+function verifyResponse(
+  answer: HttpResponse,
+  request: RequestManifest,
+  providerGateway: string,
+  configuration: GlobalConfiguration,
+  deps: GatewayDeps,
+): SignedManifest<ResponseManifest> {
   const claimed = headerValue(answer.headers, XROAD.error);
   const refuse = (why: string, cause?: unknown) =>
-    new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${printable(claimed)}` : ''}) ${why}`, { status: 502, cause });
-  const policy = { maxValidityMs: deps.settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: deps.settings.maxClockSkewSeconds * 1000 };
+    new XRoadError(
+      'Server.ClientProxy',
+      'InvalidSignatureValue',
+      `The provider gateway's answer (HTTP ${answer.status}${claimed ? `, claiming ${printable(claimed)}` : ''}) ${why}`,
+      { status: 502, cause },
+    );
+  const policy = {
+    maxValidityMs: deps.settings.maxSessionCertificateSeconds * 1000,
+    nowMs: deps.clock.now(),
+    skewMs: deps.settings.maxClockSkewSeconds * 1000,
+  };
   let signed: SignedManifest<ResponseManifest>;
   try {
     signed = readResponseManifest(answer.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
     if (error instanceof ManifestError && error.reason === 'missing' && isFrontRefusal(answer.status)) {
-      throw new XRoadError('Server.ClientProxy', 'NetworkError', `The provider's side refused the request unsigned — its API, or its gateway before accepting it (HTTP ${answer.status})`, { status: answer.status, cause: error });
+      throw new XRoadError(
+        'Server.ClientProxy',
+        'NetworkError',
+        `The provider's side refused the request unsigned — its API, or its gateway before accepting it (HTTP ${answer.status})`,
+        { status: answer.status, cause: error },
+      );
     }
-    if (error instanceof ManifestError) throw refuse(error.reason === 'missing' ? 'is not signed' : `has an invalid signature: ${error.message}`, error);
+    if (error instanceof ManifestError)
+      throw refuse(error.reason === 'missing' ? 'is not signed' : `has an invalid signature: ${error.message}`, error);
     throw error;
   }
   const { manifest } = signed;
@@ -228,14 +355,24 @@ function checkRelayedErrorTypes(headers: Headers, body: Buffer, protocol: Messag
   const types = [...values.flatMap((value) => value.split(',')).map((type) => type.trim()), ...protocol.errorBody(body).types];
   const foreign = types.find((type) => !PROVIDER_ERROR_TYPE.test(type));
   if (foreign !== undefined) {
-    throw new XRoadError('Server.ServerProxy', 'InternalError', `The provider gateway answered with the error type ${printable(foreign)}, which only a consumer gateway raises`, { status: 502 });
+    throw new XRoadError(
+      'Server.ServerProxy',
+      'InternalError',
+      `The provider gateway answered with the error type ${printable(foreign)}, which only a consumer gateway raises`,
+      { status: 502 },
+    );
   }
 }
 
 /** The answer's headers and body (fetched, when sent by reference) must be the ones the provider signed. */
 function checkResponseBody(signed: SignedManifest<ResponseManifest>, answer: HttpResponse): void {
   if (signed.manifest.responseHash !== responseHash(answer.status, answer.headers, signed.manifest.headers, answer.body)) {
-    throw new XRoadError('Server.ClientProxy', 'InvalidSignatureValue', `The provider gateway's answer (HTTP ${answer.status}) does not match its signed manifest`, { status: 502 });
+    throw new XRoadError(
+      'Server.ClientProxy',
+      'InvalidSignatureValue',
+      `The provider gateway's answer (HTTP ${answer.status}) does not match its signed manifest`,
+      { status: 502 },
+    );
   }
 }
 

@@ -89,7 +89,11 @@ export function isoNow(deps: GatewayDeps): string {
 /** Refuses a body above the gateway's limit before anything else is done with it. */
 export function checkBodySize(body: Buffer, deps: GatewayDeps, origin: FaultOrigin): void {
   if (body.length > deps.settings.maxBodyBytes) {
-    throw new XRoadError(origin, 'RequestTooLarge', `The body (${body.length} bytes) exceeds the gateway's limit of ${deps.settings.maxBodyBytes} bytes`);
+    throw new XRoadError(
+      origin,
+      'RequestTooLarge',
+      `The body (${body.length} bytes) exceeds the gateway's limit of ${deps.settings.maxBodyBytes} bytes`,
+    );
   }
 }
 
@@ -108,7 +112,9 @@ export async function logMessage(
   body: Buffer,
   options: { bodyOrigin?: FaultOrigin; withhold?: boolean } = {},
 ): Promise<MessageLogRecord> {
-  const stored = options.withhold ? withheldBody(body) : await bodyForLog(body, deps.settings.messageLog, options.bodyOrigin ?? origin, deps.bodyStore);
+  const stored = options.withhold
+    ? withheldBody(body)
+    : await bodyForLog(body, deps.settings.messageLog, options.bodyOrigin ?? origin, deps.bodyStore);
   const record: MessageLogRecord = { ...base, ...entry, loggedAt: isoNow(deps), ...stored };
   await appendOrFail(deps.log, record, origin);
   return record;
@@ -117,7 +123,13 @@ export async function logMessage(
 type LogEntry = Pick<MessageLogRecord, 'side' | 'direction' | 'status' | 'manifest' | 'signature' | 'certificate' | 'errorType' | 'headers'>;
 
 /** Logs a layer error answer; a failure here must not hide the original error, so it is reported, not thrown. */
-export async function logErrorAnswer(deps: GatewayDeps, origin: FaultOrigin, base: RecordBase, entry: LogEntry & { errorType: string; status: number }, body: Buffer): Promise<void> {
+export async function logErrorAnswer(
+  deps: GatewayDeps,
+  origin: FaultOrigin,
+  base: RecordBase,
+  entry: LogEntry & { errorType: string; status: number },
+  body: Buffer,
+): Promise<void> {
   try {
     await logMessage(deps, origin, base, entry, body);
   } catch (logError) {
@@ -162,7 +174,9 @@ export function asDelivered(method: string, answer: HttpResponse): HttpResponse 
 }
 
 /** The log fields of a signed manifest. */
-export const signedLogFields = (signed: SignedManifest<ResponseManifest> | undefined): Pick<MessageLogRecord, 'manifest' | 'signature' | 'certificate'> =>
+export const signedLogFields = (
+  signed: SignedManifest<ResponseManifest> | undefined,
+): Pick<MessageLogRecord, 'manifest' | 'signature' | 'certificate'> =>
   signed ? { manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate } : {};
 
 /**
@@ -196,7 +210,13 @@ export async function answerFailure(
     }
   }
   if (base && !(error instanceof XRoadError && (error.code === 'LoggingFailed' || error.code === 'DuplicateMessageId'))) {
-    await logErrorAnswer(deps, origin, base, { side, direction: 'response', status: unsigned.status, errorType: type, headers: unsigned.headers, ...signedLogFields(answer?.signed) }, unsigned.body);
+    await logErrorAnswer(
+      deps,
+      origin,
+      base,
+      { side, direction: 'response', status: unsigned.status, errorType: type, headers: unsigned.headers, ...signedLogFields(answer?.signed) },
+      unsigned.body,
+    );
   }
   return answer?.response ?? unsigned;
 }

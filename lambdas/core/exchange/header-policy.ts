@@ -10,8 +10,22 @@ import { peerKeyed, type Headers } from '../kernel/http';
  * (`Content-Length`, `Expect`), and the AWS front's own.
  */
 const STRIPPED = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'host', 'user-agent', 'server', 'content-length', 'via', 'expect', 'date',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'user-agent',
+  'server',
+  'content-length',
+  'via',
+  'expect',
+  'date',
 ]);
 const STRIPPED_PREFIXES = ['x-sild-', 'x-amz-', 'x-amzn-', 'cloudfront-'];
 
@@ -21,8 +35,15 @@ const STRIPPED_PREFIXES = ['x-sild-', 'x-amz-', 'x-amzn-', 'cloudfront-'];
  * header is an extension header and passes like any user header.
  */
 const LAYER_OWNED = new Set<string>([
-  'x-road-client', 'x-road-id', 'x-road-userid', 'x-road-issue', 'x-road-represented-party',
-  'x-road-service', 'x-road-request-id', 'x-road-request-hash', 'x-road-error',
+  'x-road-client',
+  'x-road-id',
+  'x-road-userid',
+  'x-road-issue',
+  'x-road-represented-party',
+  'x-road-service',
+  'x-road-request-id',
+  'x-road-request-hash',
+  'x-road-error',
 ]);
 
 /**
@@ -33,12 +54,40 @@ const LAYER_OWNED = new Set<string>([
  * App Engine, DigitalOcean, Azure, Fly, Netlify).
  */
 const BEHAVIOUR_CHANGING = new Set([
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method',
-  'x-original-url', 'x-rewrite-url', 'x-original-uri', 'x-override-url',
-  'forwarded', 'forwarded-for', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-cluster-client-ip', 'client-ip', 'x-originating-ip',
-  'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'cf-connecting-ip', 'cf-connecting-ipv6', 'cf-pseudo-ipv4', 'cf-pseudo-ipv6',
-  'fastly-client-ip', 'akamai-client-ip', 'do-connecting-ip', 'x-appengine-user-ip', 'x-azure-clientip', 'x-azure-socketip',
-  'fly-client-ip', 'x-nf-client-connection-ip', 'x-host', 'x-original-host', 'x-middleware-subrequest',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-method',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-override-url',
+  'forwarded',
+  'forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'client-ip',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-proxyuser-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'cf-pseudo-ipv4',
+  'cf-pseudo-ipv6',
+  'fastly-client-ip',
+  'akamai-client-ip',
+  'do-connecting-ip',
+  'x-appengine-user-ip',
+  'x-azure-clientip',
+  'x-azure-socketip',
+  'fly-client-ip',
+  'x-nf-client-connection-ip',
+  'x-host',
+  'x-original-host',
+  'x-middleware-subrequest',
 ]);
 /** `x-forwarded` also names the bare `X-Forwarded` (request-ip reads it) and `X-Forwarded-For`'s relatives. */
 const BEHAVIOUR_CHANGING_PREFIXES = ['x-forwarded', 'x-original-forwarded', 'x-envoy-'];

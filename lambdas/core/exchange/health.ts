@@ -85,7 +85,12 @@ async function sealingCheck(deps: GatewayDeps): Promise<Check> {
   if (!deps.sealHealth) return { ok: true, configured: false };
   try {
     const status = await deps.sealHealth.status();
-    if (status.failClosed) return { ...status, ok: false, problem: `The message log has not been sealed for ${status.lagSeconds} s (limit ${status.maxLagSeconds} s): messages are refused` };
+    if (status.failClosed)
+      return {
+        ...status,
+        ok: false,
+        problem: `The message log has not been sealed for ${status.lagSeconds} s (limit ${status.maxLagSeconds} s): messages are refused`,
+      };
     return { ...status, ok: true };
   } catch (error) {
     return { ok: false, problem: `The message log cannot be read: ${(error as Error).message}` };
@@ -99,12 +104,33 @@ async function signingCheck(deps: GatewayDeps, configuration: GlobalConfiguratio
     if (configuration instanceof Error) return { ok: true, keyId: session.keyId };
     if (session.certificate === undefined) {
       const listed = configuration.publicKey(deps.settings.gatewayId, session.keyId) !== undefined;
-      return listed ? { ok: true, mode: 'kms', keyId: session.keyId } : { ok: false, mode: 'kms', keyId: session.keyId, problem: `Signing key ${session.keyId} is not listed for ${deps.settings.gatewayId} in the global configuration` };
+      return listed
+        ? { ok: true, mode: 'kms', keyId: session.keyId }
+        : {
+            ok: false,
+            mode: 'kms',
+            keyId: session.keyId,
+            problem: `Signing key ${session.keyId} is not listed for ${deps.settings.gatewayId} in the global configuration`,
+          };
     }
     const certificate = verifyCertificate(session.certificate, configuration);
-    if (!certificate) return { ok: false, mode: 'session', keyId: session.keyId, problem: `The session key's certificate is not signed by a key the global configuration lists for ${deps.settings.gatewayId}` };
+    if (!certificate)
+      return {
+        ok: false,
+        mode: 'session',
+        keyId: session.keyId,
+        problem: `The session key's certificate is not signed by a key the global configuration lists for ${deps.settings.gatewayId}`,
+      };
     const validSeconds = Math.round((Date.parse(certificate.notAfter) - now) / 1000);
-    return { ok: validSeconds > 0, mode: 'session', keyId: session.keyId, issuerKeyId: certificate.issuerKeyId, validUntil: certificate.notAfter, validSeconds, ...(validSeconds > 0 ? {} : { problem: 'The session key has expired' }) };
+    return {
+      ok: validSeconds > 0,
+      mode: 'session',
+      keyId: session.keyId,
+      issuerKeyId: certificate.issuerKeyId,
+      validUntil: certificate.notAfter,
+      validSeconds,
+      ...(validSeconds > 0 ? {} : { problem: 'The session key has expired' }),
+    };
   } catch (error) {
     return { ok: false, problem: `Signing fails: ${(error as Error).message}` };
   }

@@ -21,12 +21,31 @@ import { isAllowed, subjectMatches, type AccessContext } from './access-rights';
 import { bodyReference, receivedBody } from './body-transfer';
 import type { AccessPolicy, OfferedService } from './settings';
 import { providerError, XRoadError } from '../kernel/errors';
-import { answerFailure, asDelivered, callTimeoutMs, checkBodySize, logMessage, monitored, pick, signAnswer, signedLogFields, type GatewayDeps, type RecordBase } from './gateway';
+import {
+  answerFailure,
+  asDelivered,
+  callTimeoutMs,
+  checkBodySize,
+  logMessage,
+  monitored,
+  pick,
+  signAnswer,
+  signedLogFields,
+  type GatewayDeps,
+  type RecordBase,
+} from './gateway';
 import type { GlobalConfiguration } from '../trust/global-configuration';
 import { requestHash } from '../kernel/hashing';
 import { headerValue, sameTarget, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { formatClientId, formatServiceId, parseClientId, type ClientId, type ServiceId } from '../kernel/identifiers';
-import { claimedClientInstance, ManifestError, readRequestManifest, type RequestManifest, type ResponseBinding, type SignedManifest } from '../trust/manifest';
+import {
+  claimedClientInstance,
+  ManifestError,
+  readRequestManifest,
+  type RequestManifest,
+  type ResponseBinding,
+  type SignedManifest,
+} from '../trust/manifest';
 import { signerKeyResolver } from '../trust/message-signer';
 import { HttpClientError, type OutboundRequest } from '../kernel/ports';
 import { passThroughHeaders } from './header-policy';
@@ -56,8 +75,24 @@ async function provide(protocol: MessageProtocol, request: HttpRequest, deps: Ga
     const { signed, client, message, body } = await verifyRequest(protocol, request, configuration, deps);
     const { manifest } = signed;
     const { service } = message;
-    timer.identify({ client, service, xRoadId: manifest.xRoadId, userId: manifest.userId, issue: manifest.issue, representedParty: manifest.representedParty, opmon: message.opmon });
-    base = { client: manifest.client, xRoadId: manifest.xRoadId, service: manifest.service, requestId: manifest.requestId, userId: manifest.userId, method: manifest.method, target: manifest.target };
+    timer.identify({
+      client,
+      service,
+      xRoadId: manifest.xRoadId,
+      userId: manifest.userId,
+      issue: manifest.issue,
+      representedParty: manifest.representedParty,
+      opmon: message.opmon,
+    });
+    base = {
+      client: manifest.client,
+      xRoadId: manifest.xRoadId,
+      service: manifest.service,
+      requestId: manifest.requestId,
+      userId: manifest.userId,
+      method: manifest.method,
+      target: manifest.target,
+    };
 
     const policy = await deps.accessPolicy.current();
     const access = accessContext(policy, configuration, manifest.client);
@@ -74,7 +109,14 @@ async function provide(protocol: MessageProtocol, request: HttpRequest, deps: Ga
       deps,
       'Server.ServerProxy',
       base,
-      { side: 'provider', direction: 'request', manifest: signed.bytes.toString('base64'), signature: signed.signature.toString('base64'), certificate: signed.certificate, headers: pick(request.headers, manifest.headers) },
+      {
+        side: 'provider',
+        direction: 'request',
+        manifest: signed.bytes.toString('base64'),
+        signature: signed.signature.toString('base64'),
+        certificate: signed.certificate,
+        headers: pick(request.headers, manifest.headers),
+      },
       body,
       { withhold: refusal !== undefined || metadata },
     );
@@ -82,15 +124,37 @@ async function provide(protocol: MessageProtocol, request: HttpRequest, deps: Ga
     if (refusal) throw refusal;
 
     const answer = metadata
-      ? await message.metadataAnswer({ policy, allowed: (rule) => subjectMatches(rule.subject, manifest.client, access), descriptions: deps.descriptions })
-      : await timer.around(() => callBackend(deps, backendRequest(message, offeredService(deps, policy, service)!, signed.manifest, request, body), deps.settings.maxBodyBytes));
+      ? await message.metadataAnswer({
+          policy,
+          allowed: (rule) => subjectMatches(rule.subject, manifest.client, access),
+          descriptions: deps.descriptions,
+        })
+      : await timer.around(() =>
+          callBackend(
+            deps,
+            backendRequest(message, offeredService(deps, policy, service)!, signed.manifest, request, body),
+            deps.settings.maxBodyBytes,
+          ),
+        );
 
-    const exchange = { client: manifest.client, service: manifest.service, xRoadId: manifest.xRoadId, requestId: manifest.requestId, requestHash: manifest.requestHash };
+    const exchange = {
+      client: manifest.client,
+      service: manifest.service,
+      xRoadId: manifest.xRoadId,
+      requestId: manifest.requestId,
+      requestHash: manifest.requestHash,
+    };
     const passed = { status: answer.status, headers: passThroughHeaders(answer.headers), body: answer.body };
     const delivered = asDelivered(manifest.method, message.backendAnswer?.(passed, exchange) ?? passed);
     const { headers } = delivered;
     const { response, signed: signedResponse } = await signAnswer(deps, binding, delivered);
-    const logged = await logMessage(deps, 'Server.ServerProxy', base, { side: 'provider', direction: 'response', status: delivered.status, headers, ...signedLogFields(signedResponse) }, delivered.body);
+    const logged = await logMessage(
+      deps,
+      'Server.ServerProxy',
+      base,
+      { side: 'provider', direction: 'response', status: delivered.status, headers, ...signedLogFields(signedResponse) },
+      delivered.body,
+    );
     const reference = await bodyReference(deps, delivered.body, logged.bodyLocation, logged.bodySha256);
     return {
       status: response.status,
@@ -119,7 +183,13 @@ const offeredService = (deps: GatewayDeps, policy: AccessPolicy, service: Servic
     : undefined;
 
 /** Why the call may not go on (unknown service, no access right), or undefined when it may. */
-function refusalOf(deps: GatewayDeps, policy: AccessPolicy, access: AccessContext, manifest: RequestManifest, message: ProviderMessage): XRoadError | undefined {
+function refusalOf(
+  deps: GatewayDeps,
+  policy: AccessPolicy,
+  access: AccessContext,
+  manifest: RequestManifest,
+  message: ProviderMessage,
+): XRoadError | undefined {
   const { service } = message;
   if (!offeredService(deps, policy, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
   // Every view of the call the protocol names must be granted (REST: the path as sent, and without parameters).
@@ -144,7 +214,11 @@ async function verifyRequest(
   const { settings } = deps;
   let signed: SignedManifest<RequestManifest>;
   try {
-    const policy = { maxValidityMs: settings.maxSessionCertificateSeconds * 1000, nowMs: deps.clock.now(), skewMs: settings.maxClockSkewSeconds * 1000 };
+    const policy = {
+      maxValidityMs: settings.maxSessionCertificateSeconds * 1000,
+      nowMs: deps.clock.now(),
+      skewMs: settings.maxClockSkewSeconds * 1000,
+    };
     signed = readRequestManifest(request.headers, signerKeyResolver(configuration, policy));
   } catch (error) {
     if (error instanceof ManifestError) {
@@ -160,7 +234,11 @@ async function verifyRequest(
     throw providerError('InvalidSignatureValue', 'The manifest must name the client subsystem in canonical form');
   }
   // The backend receives these from the manifest (`identityHeaders`): they must be what a consumer side lets through.
-  for (const [field, value] of [['X-Road-Id', manifest.xRoadId], ['X-Road-UserId', manifest.userId], ['X-Road-Issue', manifest.issue]] as const) {
+  for (const [field, value] of [
+    ['X-Road-Id', manifest.xRoadId],
+    ['X-Road-UserId', manifest.userId],
+    ['X-Road-Issue', manifest.issue],
+  ] as const) {
     const problem = value === undefined ? undefined : value === '' ? 'is empty' : freeTextProblem(value);
     if (problem) throw providerError('InvalidSignatureValue', `The manifest's ${field} ${problem}`);
   }
@@ -170,7 +248,12 @@ async function verifyRequest(
     throw providerError('InvalidSignatureValue', `The request is signed by ${manifest.signer.gateway}, which does not serve ${manifest.client}`);
   }
   // The manifest's target is what this side acts on (the front may have decoded part of it, see `sameTarget`).
-  if (manifest.method !== request.method.toUpperCase() || !sameTarget(manifest.target, request) || headerValue(request.headers, XROAD.client) !== manifest.client || headerValue(request.headers, XROAD.id) !== manifest.xRoadId) {
+  if (
+    manifest.method !== request.method.toUpperCase() ||
+    !sameTarget(manifest.target, request) ||
+    headerValue(request.headers, XROAD.client) !== manifest.client ||
+    headerValue(request.headers, XROAD.id) !== manifest.xRoadId
+  ) {
     throw providerError('InvalidSignatureValue', 'The request does not match its signed manifest');
   }
   const body = await receivedBody(deps, request.headers, request.body, 'Server.ServerProxy', callTimeoutMs(deps.settings.providerTimeoutMs, request));
@@ -180,11 +263,19 @@ async function verifyRequest(
   }
   const skewMs = Math.abs(deps.clock.now() - Date.parse(manifest.createdAt));
   if (!(skewMs <= settings.maxClockSkewSeconds * 1000)) {
-    throw providerError('StaleMessage', `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`);
+    throw providerError(
+      'StaleMessage',
+      `The request was signed at ${manifest.createdAt}, outside the accepted clock skew of ${settings.maxClockSkewSeconds} s`,
+    );
   }
   // The service is the one the message names (REST: its path; a protocol may read it from the body, so the body is
   // read only now that it is known to be the signed one); the manifest must agree, in canonical form.
-  const message = protocol.readForwardedRequest({ method: manifest.method, target: manifest.target, headers: pick(request.headers, manifest.headers), body });
+  const message = protocol.readForwardedRequest({
+    method: manifest.method,
+    target: manifest.target,
+    headers: pick(request.headers, manifest.headers),
+    body,
+  });
   if (formatServiceId(message.service) !== manifest.service) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request names');
   }
@@ -196,7 +287,13 @@ async function verifyRequest(
  * the backend may see, and the X-Road identity headers from the verified manifest — one line each, never the
  * caller's own (`identityHeaders`); within the service's timeout and what the invocation has left.
  */
-function backendRequest(message: ProviderMessage, service: OfferedService, manifest: RequestManifest, received: HttpRequest, body: Buffer): Omit<OutboundRequest, 'maxResponseBytes'> {
+function backendRequest(
+  message: ProviderMessage,
+  service: OfferedService,
+  manifest: RequestManifest,
+  received: HttpRequest,
+  body: Buffer,
+): Omit<OutboundRequest, 'maxResponseBytes'> {
   const headers = { ...passThroughHeaders(pick(received.headers, manifest.headers)), ...identityHeaders(manifest) };
   return { ...message.backendCall(service, headers, body), timeoutMs: callTimeoutMs(service.timeoutMs, received) };
 }
@@ -207,7 +304,11 @@ async function callBackend(deps: GatewayDeps, outbound: Omit<OutboundRequest, 'm
     return await deps.http.send({ ...outbound, maxResponseBytes });
   } catch (error) {
     if (error instanceof HttpClientError) {
-      const message = { timeout: `The service did not answer within ${outbound.timeoutMs} ms`, unreachable: 'The service could not be reached', 'too-large': `The service's answer exceeds the gateway's limit of ${maxResponseBytes} bytes` }[error.reason];
+      const message = {
+        timeout: `The service did not answer within ${outbound.timeoutMs} ms`,
+        unreachable: 'The service could not be reached',
+        'too-large': `The service's answer exceeds the gateway's limit of ${maxResponseBytes} bytes`,
+      }[error.reason];
       throw new XRoadError('Server.ServerProxy', 'ServiceFailed', message, { status: error.reason === 'timeout' ? 504 : 502, cause: error });
     }
     throw error;

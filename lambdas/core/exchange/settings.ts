@@ -46,7 +46,11 @@ export const gatewaySettingsSchema = z.object({
    */
   consumerPrincipals: z.array(z.object({ arn: z.string(), subsystems: z.array(z.string()) })).optional(),
   /** Largest request or response body the gateway accepts (API Gateway's payload limit is 10 MB). */
-  maxBodyBytes: z.number().int().positive().default(6 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */
   providerTimeoutMs: z.number().int().positive().default(28_000),
   messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: DEFAULT_MAX_INLINE_BODY_BYTES, oversizeBody: 'store' }),
@@ -55,7 +59,11 @@ export const gatewaySettingsSchema = z.object({
    * presigned URL, the bytes still bound by the signed hash): an API Gateway → Lambda hop base64-encodes binary bodies
    * within Lambda's 6 MB payload, so about 4.4 MB is the most a gateway could receive inline.
    */
-  bodyTransferThresholdBytes: z.number().int().positive().default(1024 * 1024),
+  bodyTransferThresholdBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   signing: signingSettingsSchema.default({ mode: 'session', sessionValiditySeconds: 3600 }),
   sealing: sealingSettingsSchema.default({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
 });

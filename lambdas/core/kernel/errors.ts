@@ -107,12 +107,9 @@ export function isKnownErrorType(type: string): boolean {
 }
 
 /** Shorthands for the three origins, so call sites read like the X-Road type they produce. */
-export const clientError = (code: ErrorCode, message: string, cause?: unknown) =>
-  new XRoadError('Client', code, message, { cause });
-export const consumerError = (code: ErrorCode, message: string, cause?: unknown) =>
-  new XRoadError('Server.ClientProxy', code, message, { cause });
-export const providerError = (code: ErrorCode, message: string, cause?: unknown) =>
-  new XRoadError('Server.ServerProxy', code, message, { cause });
+export const clientError = (code: ErrorCode, message: string, cause?: unknown) => new XRoadError('Client', code, message, { cause });
+export const consumerError = (code: ErrorCode, message: string, cause?: unknown) => new XRoadError('Server.ClientProxy', code, message, { cause });
+export const providerError = (code: ErrorCode, message: string, cause?: unknown) => new XRoadError('Server.ServerProxy', code, message, { cause });
 
 /** The JSON body of an X-Road error response. */
 export interface ErrorBody {
@@ -136,7 +133,12 @@ export function asXRoadError(error: unknown, origin: FaultOrigin): XRoadError {
  * message: the caller gets the `detail` id to quote, the operator finds the cause in the logs under that id.
  * The body is JSON, or XML when the client's `Accept` prefers XML (PR-REST §4.6).
  */
-export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.ClientProxy', detail: string = randomUUID(), accept?: string): HttpResponse {
+export function errorResponse(
+  error: unknown,
+  origin: FaultOrigin = 'Server.ClientProxy',
+  detail: string = randomUUID(),
+  accept?: string,
+): HttpResponse {
   const known = asXRoadError(error, origin);
   const body: ErrorBody = { type: known.type, message: known.message, detail };
   const xml = prefersXml(accept);
@@ -155,7 +157,13 @@ export function errorResponse(error: unknown, origin: FaultOrigin = 'Server.Clie
 export function portFault(error: unknown): LayerFault | undefined {
   if (error instanceof SigningUnavailableError) return new LayerFault('SigningFailed', error.message, { cause: error });
   if (error instanceof StoreUnavailableError) {
-    const code: Record<StoreName, ErrorCode> = { 'message-log': 'LoggingFailed', 'body-store': 'LoggingFailed', seals: 'TimestampingFailed', 'gateway-config': 'DatabaseError', registry: 'DatabaseError' };
+    const code: Record<StoreName, ErrorCode> = {
+      'message-log': 'LoggingFailed',
+      'body-store': 'LoggingFailed',
+      seals: 'TimestampingFailed',
+      'gateway-config': 'DatabaseError',
+      registry: 'DatabaseError',
+    };
     return new LayerFault(code[error.store], error.message, { cause: error });
   }
   return undefined;

@@ -130,7 +130,9 @@ const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
 export function encodePathSegment(segment: string): string {
   let encoded = '';
   for (const character of segment) {
-    encoded += PATH_SAFE.test(character) ? character : [...Buffer.from(character, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    encoded += PATH_SAFE.test(character)
+      ? character
+      : [...Buffer.from(character, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
   }
   return encoded;
 }

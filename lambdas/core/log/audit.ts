@@ -69,7 +69,9 @@ export function auditLog(input: AuditInput): AuditResult {
       records.sort(compareForSeal);
       const root = merkleRoot(records.map(recordHash));
       if (root !== header.root || records.length !== header.recordCount) {
-        problems.push(`${label}: the log no longer matches the seal (${records.length} records found, ${header.recordCount} sealed) — records were edited, removed or added`);
+        problems.push(
+          `${label}: the log no longer matches the seal (${records.length} records found, ${header.recordCount} sealed) — records were edited, removed or added`,
+        );
       }
     }
     input.onProgress?.(index + 1, seals.length);
@@ -82,7 +84,8 @@ export function auditLog(input: AuditInput): AuditResult {
     const window = windowOf(Date.parse(record.loggedAt), input.intervalSeconds);
     if (window > newest) recordsPending += 1;
     else if (!covered.has(window)) problems.push(`${describe(record)} is in no seal`);
-    if (record.storedHash && record.storedHash !== recordHash(record).toString('base64')) problems.push(`${describe(record)} was edited after it was logged`);
+    if (record.storedHash && record.storedHash !== recordHash(record).toString('base64'))
+      problems.push(`${describe(record)} was edited after it was logged`);
     const check = checkLogRecord(record, input.configuration, record.direction === 'response' ? requests.get(exchangeSideKey(record)) : undefined);
     if (!check.valid) problems.push(`${describe(record)}: ${check.problem}`);
   }

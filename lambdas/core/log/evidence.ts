@@ -51,7 +51,10 @@ export interface EvidenceBundle {
 }
 
 export const serializeRecord = (record: MessageLogRecord): SerializedRecord => ({ ...record, body: record.body?.toString('base64') });
-export const deserializeRecord = (record: SerializedRecord): MessageLogRecord => ({ ...record, body: record.body === undefined ? undefined : Buffer.from(record.body, 'base64') });
+export const deserializeRecord = (record: SerializedRecord): MessageLogRecord => ({
+  ...record,
+  body: record.body === undefined ? undefined : Buffer.from(record.body, 'base64'),
+});
 
 /** Why a bundle cannot be built (e.g. the records are not sealed yet). */
 export class EvidenceError extends Error {
@@ -94,7 +97,10 @@ export async function buildEvidence(source: EvidenceSource): Promise<EvidenceBun
     if (index < 0) throw new EvidenceError(`The ${record.side} ${record.direction} record is missing from its sealed window`);
     let sealIndex = seals.indexOf(seal);
     if (sealIndex < 0) sealIndex = seals.push(seal) - 1;
-    const proof = inclusionProof(leaves.map((leaf) => Buffer.from(leaf.recordHash, 'base64')), index);
+    const proof = inclusionProof(
+      leaves.map((leaf) => Buffer.from(leaf.recordHash, 'base64')),
+      index,
+    );
     const body = record.bodyLogged === 'stored' && record.bodyLocation && source.bodies ? await source.bodies.get(record.bodyLocation) : record.body;
     records.push({ record: serializeRecord({ ...record, body }), proof, seal: sealIndex });
   }
@@ -125,7 +131,11 @@ export interface EvidenceCheck {
  * given in `federatedAnchors`, else the one the verified configuration publishes for it); every check is reported,
  * not just the first failure.
  */
-export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federatedAnchors: readonly Anchor[] = []): { valid: boolean; checks: EvidenceCheck[] } {
+export function verifyEvidence(
+  bundle: EvidenceBundle,
+  anchor: Anchor,
+  federatedAnchors: readonly Anchor[] = [],
+): { valid: boolean; checks: EvidenceCheck[] } {
   const checks: EvidenceCheck[] = [];
   const check = (part: string, ok: boolean, detail?: string) => checks.push({ part, ok, ...(detail ? { detail } : {}) });
   if (bundle?.type !== EVIDENCE_TYPE) {
@@ -137,7 +147,11 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
     // The anchor's rotations are the verifier's own chain; the bundle's may only extend it forward, never fork from it.
     const held = CentralKeyChain.ofAnchor(anchor);
     configuration = verifyGlobalConfiguration(bundle.globalConfiguration, held.extendedBy(held.provenBy(bundle.centralKeyRotations ?? [])));
-    check('global configuration: signed by the anchor key', true, `instance ${configuration.instance}, generated ${configuration.document.generatedAt}`);
+    check(
+      'global configuration: signed by the anchor key',
+      true,
+      `instance ${configuration.instance}, generated ${configuration.document.generatedAt}`,
+    );
   } catch (error) {
     check('global configuration: signed by the anchor key', false, (error as Error).message);
     return { valid: false, checks };
@@ -190,7 +204,11 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
         check(`${part}: signed by the gateway the configuration assigns (${peer.join(' or ') || 'none'})`, peer.includes(result.signer));
       }
     } else {
-      check(`${part}: unsigned, as only a layer error answer may be`, result.unsignedProblem === undefined, result.unsignedProblem ?? `${record.errorType}, HTTP ${record.status}, stated by ${bundle.gateway} alone`);
+      check(
+        `${part}: unsigned, as only a layer error answer may be`,
+        result.unsignedProblem === undefined,
+        result.unsignedProblem ?? `${record.errorType}, HTTP ${record.status}, stated by ${bundle.gateway} alone`,
+      );
     }
     checkStatedFields(part, result, check);
     if (result.answersRequest !== undefined) check('response manifest binds the request hash', result.answersRequest);
@@ -220,13 +238,20 @@ export function verifyEvidence(bundle: EvidenceBundle, anchor: Anchor, federated
  * this side's own records (`checkBinding` holds them to the bundle's gateway).
  */
 function peerGateway(record: MessageLogRecord, configurationOf: (instance: string) => GlobalConfiguration | undefined): string[] | undefined {
-  const peerSigned = (record.side === 'provider' && record.direction === 'request') || (record.side === 'consumer' && record.direction === 'response');
+  const peerSigned =
+    (record.side === 'provider' && record.direction === 'request') || (record.side === 'consumer' && record.direction === 'response');
   if (!peerSigned) return undefined;
   const subject = record.direction === 'request' ? record.client : record.service;
   const configuration = configurationOf(instanceOfId(subject));
   if (!configuration) return [];
   if (record.direction === 'request') return [configuration.gatewayOfClient(record.client)?.id].filter((id): id is string => id !== undefined);
-  return [...new Set([configuration.gatewayOfService(record.service)?.id, configuration.gatewayOfClient(ownerOf(record.service))?.id].filter((id): id is string => id !== undefined))];
+  return [
+    ...new Set(
+      [configuration.gatewayOfService(record.service)?.id, configuration.gatewayOfClient(ownerOf(record.service))?.id].filter(
+        (id): id is string => id !== undefined,
+      ),
+    ),
+  ];
 }
 
 /** The subsystem that owns a service (its id's first four parts), or the id itself when it is no service id. */
@@ -254,7 +279,11 @@ function claimedInstanceOf(signed: SignedGlobalConfiguration): string {
 function checkStatedFields(part: string, result: RecordCheck, check: (part: string, ok: boolean, detail?: string) => void): void {
   if (result.contradictions.length === 0) check(`${part}: every field it states agrees with what was signed`, true);
   for (const contradiction of result.contradictions) {
-    check(`${part}: ${contradiction.field} agrees with ${contradiction.manifest === 'own' ? 'its signed manifest' : 'the signed request manifest'}`, false, describeContradiction(contradiction));
+    check(
+      `${part}: ${contradiction.field} agrees with ${contradiction.manifest === 'own' ? 'its signed manifest' : 'the signed request manifest'}`,
+      false,
+      describeContradiction(contradiction),
+    );
   }
 }
 
@@ -263,17 +292,31 @@ function checkStatedFields(part: string, result: RecordCheck, check: (part: stri
  * one gateway side; every record names the bundle's X-Road-Id and client (and, through `checkLogRecord`, so does every
  * manifest, the response's answering the request's); this side's own manifest is signed by the bundle's gateway.
  */
-function checkBinding(bundle: EvidenceBundle, records: readonly MessageLogRecord[], results: readonly RecordCheck[], check: (part: string, ok: boolean, detail?: string) => void): void {
+function checkBinding(
+  bundle: EvidenceBundle,
+  records: readonly MessageLogRecord[],
+  results: readonly RecordCheck[],
+  check: (part: string, ok: boolean, detail?: string) => void,
+): void {
   const sides = new Set(records.map((record) => record.side));
   const count = (direction: string) => records.filter((record) => record.direction === direction).length;
-  check('exchange: one request and one response record of one gateway side', sides.size === 1 && count('request') === 1 && count('response') === 1 && records.length === 2, `${records.length} records, sides ${[...sides].join('/') || '-'}`);
+  check(
+    'exchange: one request and one response record of one gateway side',
+    sides.size === 1 && count('request') === 1 && count('response') === 1 && records.length === 2,
+    `${records.length} records, sides ${[...sides].join('/') || '-'}`,
+  );
   const foreign = records.filter((record) => record.xRoadId !== bundle.xRoadId || record.client !== bundle.client);
-  check(`exchange: every record belongs to X-Road-Id ${bundle.xRoadId} of ${bundle.client}`, foreign.length === 0, foreign.length ? `${foreign.length} record(s) of another exchange` : undefined);
+  check(
+    `exchange: every record belongs to X-Road-Id ${bundle.xRoadId} of ${bundle.client}`,
+    foreign.length === 0,
+    foreign.length ? `${foreign.length} record(s) of another exchange` : undefined,
+  );
   const request = records.find((record) => record.direction === 'request');
   const response = records.find((record) => record.direction === 'response');
   if (request && new Set(records.map((record) => record.requestId)).size !== 1) check('exchange: every record carries the same request id', false);
   const side = request?.side ?? response?.side;
   // This side's own record: the request it sent (consumer) or the answer it gave (provider).
   const ownIndex = records.findIndex((record) => record === (side === 'consumer' ? request : response));
-  if (ownIndex >= 0 && records[ownIndex].manifest) check(`${side} side's manifest is signed by the bundle's gateway ${bundle.gateway}`, results[ownIndex].signer === bundle.gateway);
+  if (ownIndex >= 0 && records[ownIndex].manifest)
+    check(`${side} side's manifest is signed by the bundle's gateway ${bundle.gateway}`, results[ownIndex].signer === bundle.gateway);
 }

@@ -43,4 +43,3 @@ export interface MessageLogRecord {
   /** Where a `stored` body is (`s3://bucket/key`); its hash is `bodySha256`. */
   readonly bodyLocation?: string;
 }
-

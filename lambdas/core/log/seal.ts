@@ -52,11 +52,26 @@ export const windowStartMs = (window: number, intervalSeconds: number) => window
  */
 export function recordHash(record: MessageLogRecord): Buffer {
   const canonical = [
-    record.client, record.xRoadId, record.side, record.direction, record.service, record.requestId, record.userId ?? null,
-    record.method, record.target, record.status ?? null, record.loggedAt, record.manifest ?? null, record.signature ?? null,
-    record.errorType ?? null, record.bodySha256, record.bodyBytes, record.bodyLogged,
+    record.client,
+    record.xRoadId,
+    record.side,
+    record.direction,
+    record.service,
+    record.requestId,
+    record.userId ?? null,
+    record.method,
+    record.target,
+    record.status ?? null,
+    record.loggedAt,
+    record.manifest ?? null,
+    record.signature ?? null,
+    record.errorType ?? null,
+    record.bodySha256,
+    record.bodyBytes,
+    record.bodyLogged,
     record.headers ? Object.entries(record.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
-    record.certificate ?? null, record.bodyLocation ?? null,
+    record.certificate ?? null,
+    record.bodyLocation ?? null,
   ];
   return Buffer.from(sha256Base64(JSON.stringify(canonical)), 'base64');
 }
@@ -65,7 +80,8 @@ export function recordHash(record: MessageLogRecord): Buffer {
 export function compareForSeal(a: MessageLogRecord, b: MessageLogRecord): number {
   return a.loggedAt < b.loggedAt ? -1 : a.loggedAt > b.loggedAt ? 1 : sealKey(a) < sealKey(b) ? -1 : sealKey(a) > sealKey(b) ? 1 : 0;
 }
-export const sealKey = (record: Pick<MessageLogRecord, 'client' | 'xRoadId' | 'side' | 'direction'>) => `${record.client} ${record.xRoadId} ${record.side}#${record.direction}`;
+export const sealKey = (record: Pick<MessageLogRecord, 'client' | 'xRoadId' | 'side' | 'direction'>) =>
+  `${record.client} ${record.xRoadId} ${record.side}#${record.direction}`;
 
 export function parseSeal(seal: Seal): SealHeader {
   return sealHeaderSchema.parse(JSON.parse(Buffer.from(seal.header, 'base64').toString('utf8')));
@@ -95,12 +111,15 @@ export function chainProblems(seals: readonly Seal[]): string[] {
   seals.forEach((seal, index) => {
     const header = parseSeal(seal);
     if (index === 0) {
-      if (header.previousSealHash !== GENESIS) problems.push(`the oldest seal (windows ${header.fromWindow}–${header.toWindow}) links to a seal that is missing`);
+      if (header.previousSealHash !== GENESIS)
+        problems.push(`the oldest seal (windows ${header.fromWindow}–${header.toWindow}) links to a seal that is missing`);
       return;
     }
     const previous = parseSeal(seals[index - 1]);
-    if (header.previousSealHash !== sealHash(seals[index - 1])) problems.push(`seal of windows ${header.fromWindow}–${header.toWindow} does not link to the seal before it`);
-    if (header.fromWindow !== previous.toWindow + 1) problems.push(`windows ${previous.toWindow + 1}–${header.fromWindow - 1} are not covered by any seal`);
+    if (header.previousSealHash !== sealHash(seals[index - 1]))
+      problems.push(`seal of windows ${header.fromWindow}–${header.toWindow} does not link to the seal before it`);
+    if (header.fromWindow !== previous.toWindow + 1)
+      problems.push(`windows ${previous.toWindow + 1}–${header.fromWindow - 1} are not covered by any seal`);
   });
   return problems;
 }

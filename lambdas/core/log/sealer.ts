@@ -22,10 +22,12 @@ export const GENESIS_LOOKBACK_WINDOWS = 60;
 /** One seal covers at most this many windows, so a catch-up after an outage comes in bounded steps. */
 export const MAX_WINDOWS_PER_SEAL = 240;
 
-export const compareLeaves = (a: SealLeaf, b: SealLeaf) => (a.loggedAt < b.loggedAt ? -1 : a.loggedAt > b.loggedAt ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+export const compareLeaves = (a: SealLeaf, b: SealLeaf) =>
+  a.loggedAt < b.loggedAt ? -1 : a.loggedAt > b.loggedAt ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 
 /** The newest window that may be sealed now: closed for at least the grace period. */
-export const lastSealableWindow = (nowMs: number, settings: SealingSettings) => windowOf(nowMs - settings.graceSeconds * 1000, settings.intervalSeconds) - 1;
+export const lastSealableWindow = (nowMs: number, settings: SealingSettings) =>
+  windowOf(nowMs - settings.graceSeconds * 1000, settings.intervalSeconds) - 1;
 
 /** Seals every closed window since the last seal; returns the seals written. */
 export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
@@ -113,7 +115,10 @@ export class SealHealth {
       }
     }
     if (stale()) {
-      throw new LayerFault('TimestampingFailed', `The message log has not been sealed since ${new Date(this.sealedUpToMs!).toISOString()}; messages are refused until sealing recovers`);
+      throw new LayerFault(
+        'TimestampingFailed',
+        `The message log has not been sealed since ${new Date(this.sealedUpToMs!).toISOString()}; messages are refused until sealing recovers`,
+      );
     }
   }
 }

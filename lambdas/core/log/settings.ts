@@ -13,7 +13,12 @@ export const messageLogSettingsSchema = z.object({
   /** `full` logs bodies (inline up to `maxInlineBodyBytes`); `metadata` logs their hashes only. */
   mode: z.enum(['full', 'metadata']).default('full'),
   /** Largest body stored inline in a log record; DynamoDB items are limited to 400 KB. */
-  maxInlineBodyBytes: z.number().int().min(0).max(300 * 1024).default(DEFAULT_MAX_INLINE_BODY_BYTES),
+  maxInlineBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(300 * 1024)
+    .default(DEFAULT_MAX_INLINE_BODY_BYTES),
   /**
    * A body above `maxInlineBodyBytes` in `full` mode: kept in the gateway's body store (S3, same retention as the
    * log), refused, or logged by its hash only.

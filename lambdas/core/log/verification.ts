@@ -90,16 +90,28 @@ export function checkLogRecord(record: MessageLogRecord, keys: PublicKeyLookup, 
   }
   const bytes = Buffer.from(record.manifest, 'base64');
   const manifest = parseManifest(record.manifest);
-  if (!manifest) return summary({ signatureValid: false, signatureProblem: 'manifest is not JSON', bodyMatches, contradictions: [] }, ['manifest is not JSON']);
-  const resolution = manifest.signer ? resolveSigner(keys, manifest.signer, Date.parse(String(manifest.createdAt)), record.certificate) : { problem: 'manifest names no signer' };
+  if (!manifest)
+    return summary({ signatureValid: false, signatureProblem: 'manifest is not JSON', bodyMatches, contradictions: [] }, ['manifest is not JSON']);
+  const resolution = manifest.signer
+    ? resolveSigner(keys, manifest.signer, Date.parse(String(manifest.createdAt)), record.certificate)
+    : { problem: 'manifest names no signer' };
   const key = 'publicKey' in resolution ? resolution.publicKey : undefined;
   const signatureValid = key !== undefined && record.signature !== undefined && verifySignature(key, bytes, Buffer.from(record.signature, 'base64'));
-  const signatureProblem = signatureValid ? undefined : 'problem' in resolution ? resolution.problem : record.signature === undefined ? 'no signature' : 'signature invalid';
+  const signatureProblem = signatureValid
+    ? undefined
+    : 'problem' in resolution
+      ? resolution.problem
+      : record.signature === undefined
+        ? 'no signature'
+        : 'signature invalid';
   const hashMatches = record.headers && body !== undefined ? recomputedHash(record, manifest, body) : undefined;
   const contradictions = contradictionsOf(record, manifest, requestManifest);
-  const answersRequest = record.direction === 'response' && requestManifest?.type === REQUEST_TYPE && manifest.type === RESPONSE_TYPE
-    ? manifest.xRoadId === requestManifest.xRoadId && manifest.requestId === requestManifest.requestId && manifest.requestHash === requestManifest.requestHash
-    : undefined;
+  const answersRequest =
+    record.direction === 'response' && requestManifest?.type === REQUEST_TYPE && manifest.type === RESPONSE_TYPE
+      ? manifest.xRoadId === requestManifest.xRoadId &&
+        manifest.requestId === requestManifest.requestId &&
+        manifest.requestHash === requestManifest.requestHash
+      : undefined;
   const problems = [
     signatureProblem,
     bodyMatches ? undefined : 'body does not match its hash',
@@ -107,7 +119,19 @@ export function checkLogRecord(record: MessageLogRecord, keys: PublicKeyLookup, 
     ...contradictions.map(describeContradiction),
     answersRequest === false ? 'its manifest does not answer the logged request (X-Road-Id, request id or request hash differ)' : undefined,
   ];
-  return summary({ signer: manifest.signer?.gateway, keyId: manifest.signer?.keyId, signatureValid, signatureProblem, bodyMatches, hashMatches, contradictions, answersRequest }, problems);
+  return summary(
+    {
+      signer: manifest.signer?.gateway,
+      keyId: manifest.signer?.keyId,
+      signatureValid,
+      signatureProblem,
+      bodyMatches,
+      hashMatches,
+      contradictions,
+      answersRequest,
+    },
+    problems,
+  );
 }
 
 /** A contradiction in words, e.g. `status: the record states 200, its signed manifest 403`. */
@@ -120,7 +144,11 @@ const shown = (value: unknown) => (value === undefined ? 'none' : JSON.stringify
 
 function summary(check: Omit<RecordCheck, 'valid' | 'problem'>, problems: readonly (string | undefined)[], validDescription?: string): RecordCheck {
   const found = problems.filter((problem): problem is string => problem !== undefined);
-  return { ...check, valid: found.length === 0, ...(found.length ? { problem: found.join('; ') } : validDescription ? { problem: validDescription } : {}) };
+  return {
+    ...check,
+    valid: found.length === 0,
+    ...(found.length ? { problem: found.join('; ') } : validDescription ? { problem: validDescription } : {}),
+  };
 }
 
 function parseManifest(encoded: string | undefined): LoggedManifest | undefined {
@@ -171,8 +199,10 @@ function contradictionsOf(record: MessageLogRecord, own: LoggedManifest | undefi
 /** Unsigned, a record can only be the layer's own error answer: a response naming its X-Road error, with an error status. */
 function unsignedProblemOf(record: MessageLogRecord): string | undefined {
   if (record.direction !== 'response') return 'a request record must carry its signed manifest';
-  if (record.errorType === undefined) return `an unsigned response must be a layer error, but it names no X-Road error (status ${shown(record.status)})`;
-  if (record.status === undefined || record.status < 400 || record.status > 599) return `an unsigned layer error must carry an error status, not ${shown(record.status)}`;
+  if (record.errorType === undefined)
+    return `an unsigned response must be a layer error, but it names no X-Road error (status ${shown(record.status)})`;
+  if (record.status === undefined || record.status < 400 || record.status > 599)
+    return `an unsigned layer error must carry an error status, not ${shown(record.status)}`;
   return undefined;
 }
 

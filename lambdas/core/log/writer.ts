@@ -25,7 +25,12 @@ export async function bodyForLog(body: Buffer, settings: MessageLogSettings, ori
     try {
       return { ...base, bodyLogged: 'stored', bodyLocation: await store.put(body, Buffer.from(base.bodySha256, 'base64').toString('hex'), 'log') };
     } catch (error) {
-      throw new XRoadError(origin === 'Client' ? 'Server.ClientProxy' : origin, 'LoggingFailed', 'The message body could not be written to the body store', { cause: error });
+      throw new XRoadError(
+        origin === 'Client' ? 'Server.ClientProxy' : origin,
+        'LoggingFailed',
+        'The message body could not be written to the body store',
+        { cause: error },
+      );
     }
   }
   const message = `The body (${body.length} bytes) exceeds the message log's limit of ${settings.maxInlineBodyBytes} bytes`;

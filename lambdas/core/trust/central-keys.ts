@@ -39,7 +39,15 @@ type UnsignedRotation = Omit<CentralKeyRotation, 'fromSignature' | 'toSignature'
 
 /** The bytes both keys sign: the record in a fixed field order, with a type no other Sild signature carries. */
 export function rotationBytes(rotation: UnsignedRotation): Buffer {
-  return Buffer.from(JSON.stringify({ type: CENTRAL_KEY_ROTATION_TYPE, instance: rotation.instance, from: [rotation.from.keyId, rotation.from.publicKey], to: [rotation.to.keyId, rotation.to.publicKey], at: rotation.at }));
+  return Buffer.from(
+    JSON.stringify({
+      type: CENTRAL_KEY_ROTATION_TYPE,
+      instance: rotation.instance,
+      from: [rotation.from.keyId, rotation.from.publicKey],
+      to: [rotation.to.keyId, rotation.to.publicKey],
+      at: rotation.at,
+    }),
+  );
 }
 
 /** Signs a rotation from `from` to `to`, effective at `atMs`, with both keys. */
@@ -48,7 +56,13 @@ export async function signCentralKeyRotation(instance: string, from: Signer, to:
     const publicKey = await signer.publicKey();
     return { keyId: keyIdOf(publicKey), publicKey: publicKey.toString('base64') };
   };
-  const unsigned: UnsignedRotation = { type: CENTRAL_KEY_ROTATION_TYPE, instance, from: await key(from), to: await key(to), at: new Date(atMs).toISOString() };
+  const unsigned: UnsignedRotation = {
+    type: CENTRAL_KEY_ROTATION_TYPE,
+    instance,
+    from: await key(from),
+    to: await key(to),
+    at: new Date(atMs).toISOString(),
+  };
   const bytes = rotationBytes(unsigned);
   return { ...unsigned, fromSignature: (await from.sign(bytes)).toString('base64'), toSignature: (await to.sign(bytes)).toString('base64') };
 }
@@ -101,11 +115,16 @@ export class CentralKeyChain {
     const records = authenticRotations(anchor.instance, anchor.rotations ?? []);
     const anchorKey = { keyId: keyIdOf(Buffer.from(anchor.publicKey, 'base64')), publicKey: anchor.publicKey };
     const backward: CentralKeyRotation[] = [];
-    for (let first = anchorKey; ; ) {
-      const predecessors = distinct(records.filter((record) => record.to.keyId === first.keyId), (record) => record.from.keyId);
+    for (let first = anchorKey; ;) {
+      const predecessors = distinct(
+        records.filter((record) => record.to.keyId === first.keyId),
+        (record) => record.from.keyId,
+      );
       if (predecessors.length === 0) break;
       if (predecessors.length > 1) {
-        throw new CentralKeyChainError(`Central keys ${predecessors.map((record) => record.from.keyId).join(' and ')} both hand over to ${first.keyId}`);
+        throw new CentralKeyChainError(
+          `Central keys ${predecessors.map((record) => record.from.keyId).join(' and ')} both hand over to ${first.keyId}`,
+        );
       }
       const [record] = predecessors;
       if (record.from.keyId === anchorKey.keyId || backward.some((known) => known.from.keyId === record.from.keyId)) throw handedBack(record);
@@ -142,7 +161,9 @@ export class CentralKeyChain {
     for (let index = 0; index < shared; index += 1) {
       if (this.keys[index].keyId !== other.keys[index].keyId) {
         const [retired, successor, forked] = [this.keys[index - 1].keyId, this.keys[index].keyId, other.keys[index].keyId];
-        throw new CentralKeyChainError(`Central key ${retired} handed over to ${successor}; a record handing it over to ${forked} instead is a fork (refused)`);
+        throw new CentralKeyChainError(
+          `Central key ${retired} handed over to ${successor}; a record handing it over to ${forked} instead is a fork (refused)`,
+        );
       }
     }
     if (other.handOvers.length <= this.handOvers.length) return this;
@@ -154,11 +175,16 @@ export class CentralKeyChain {
     const handOvers = [...this.handOvers];
     const keyIds = this.keys.map((key) => key.keyId);
     for (let index = 0; index < keyIds.length; index += 1) {
-      const successors = distinct(records.filter((record) => record.from.keyId === keyIds[index]), (record) => record.to.keyId);
+      const successors = distinct(
+        records.filter((record) => record.from.keyId === keyIds[index]),
+        (record) => record.to.keyId,
+      );
       const handedTo = handOvers[index]?.to.keyId ?? successors[0]?.to.keyId;
       const fork = successors.find((record) => record.to.keyId !== handedTo);
       if (fork) {
-        throw new CentralKeyChainError(`Central key ${keyIds[index]} hands over to ${handedTo} and to ${fork.to.keyId}: a key hands over once, so one of the records is a fork (refused)`);
+        throw new CentralKeyChainError(
+          `Central key ${keyIds[index]} hands over to ${handedTo} and to ${fork.to.keyId}: a key hands over once, so one of the records is a fork (refused)`,
+        );
       }
       if (index === handOvers.length && successors.length === 1) {
         if (keyIds.includes(successors[0].to.keyId)) throw handedBack(successors[0]);
@@ -188,7 +214,9 @@ function authenticRotations(instance: string, rotations: readonly unknown[]): Ce
     const named = (key: CentralKeyRotation['from']) => keyIdOf(Buffer.from(key.publicKey, 'base64')) === key.keyId;
     const bytes = rotationBytes(record);
     const signedBy = (key: CentralKeyRotation['from'], signature: string) => verifySignature(key.publicKey, bytes, Buffer.from(signature, 'base64'));
-    return named(record.from) && named(record.to) && signedBy(record.from, record.fromSignature) && signedBy(record.to, record.toSignature) ? [record] : [];
+    return named(record.from) && named(record.to) && signedBy(record.from, record.fromSignature) && signedBy(record.to, record.toSignature)
+      ? [record]
+      : [];
   });
 }
 
@@ -198,4 +226,6 @@ function distinct(records: readonly CentralKeyRotation[], by: (record: CentralKe
 }
 
 const handedBack = (record: CentralKeyRotation) =>
-  new CentralKeyChainError(`Central key ${record.from.keyId} hands over to ${record.to.keyId}, which the chain already passed: a retired key never signs again`);
+  new CentralKeyChainError(
+    `Central key ${record.from.keyId} hands over to ${record.to.keyId}, which the chain already passed: a retired key never signs again`,
+  );

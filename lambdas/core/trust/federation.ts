@@ -64,7 +64,10 @@ export class FederatedConfigurations implements TrustedConfigurations {
 }
 
 /** The cache options of a federated instance: its anchor, as the own central published it. */
-export function federatedCacheOptions(entry: FederatedInstance, base: Omit<GlobalConfigurationCacheOptions, 'anchor'>): GlobalConfigurationCacheOptions {
+export function federatedCacheOptions(
+  entry: FederatedInstance,
+  base: Omit<GlobalConfigurationCacheOptions, 'anchor'>,
+): GlobalConfigurationCacheOptions {
   return { ...base, anchor: { instance: entry.instance, publicKey: entry.anchorPublicKey } };
 }
 

@@ -17,7 +17,14 @@
  */
 import { LayerFault } from '../kernel/errors';
 import type { CentralKeyChain } from './central-keys';
-import { GlobalConfigurationError, requireCurrentCentralKey, verifyGlobalConfiguration, type Anchor, type GlobalConfiguration, type SignedGlobalConfiguration } from './global-configuration';
+import {
+  GlobalConfigurationError,
+  requireCurrentCentralKey,
+  verifyGlobalConfiguration,
+  type Anchor,
+  type GlobalConfiguration,
+  type SignedGlobalConfiguration,
+} from './global-configuration';
 import type { Clock } from '../kernel/ports';
 import type { ConfigurationArchive, GlobalConfigurationFetcher } from './ports';
 
@@ -71,7 +78,12 @@ export class GlobalConfigurationCache {
     } catch (error) {
       if (cached && !cached.isExpired(this.options.clock.now())) return cached;
       const instance = this.options.anchor.instance;
-      throw this.failure(cached ? `The global configuration of ${instance} has expired and could not be refreshed` : `No valid global configuration of ${instance} could be obtained`, error);
+      throw this.failure(
+        cached
+          ? `The global configuration of ${instance} has expired and could not be refreshed`
+          : `No valid global configuration of ${instance} could be obtained`,
+        error,
+      );
     }
   }
 
@@ -148,10 +160,13 @@ export class GlobalConfigurationCache {
    */
   private acceptable(signed: SignedGlobalConfiguration): GlobalConfiguration {
     const configuration = verifyGlobalConfiguration(signed, this.centralKeys);
-    if (configuration.isExpired(this.options.clock.now())) throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
+    if (configuration.isExpired(this.options.clock.now()))
+      throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
     const held = this.cached;
     if (held && configuration.version < held.version) {
-      throw new GlobalConfigurationError(`Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`);
+      throw new GlobalConfigurationError(
+        `Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`,
+      );
     }
     return requireCurrentCentralKey(configuration);
   }

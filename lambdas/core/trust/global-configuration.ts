@@ -254,7 +254,9 @@ export function verifyGlobalConfiguration(signed: SignedGlobalConfiguration, tru
     throw new GlobalConfigurationError('The global configuration signature does not verify with the anchor key or a key it rotated to');
   }
   if (key.retiredAtMs !== undefined && !(Date.parse(document.generatedAt) < key.retiredAtMs)) {
-    throw new GlobalConfigurationError(`The global configuration is signed by central key ${key.keyId}, retired since ${new Date(key.retiredAtMs).toISOString()}`);
+    throw new GlobalConfigurationError(
+      `The global configuration is signed by central key ${key.keyId}, retired since ${new Date(key.retiredAtMs).toISOString()}`,
+    );
   }
   if (document.instance !== chain.instance || header.instance !== chain.instance) {
     throw new GlobalConfigurationError(`The configuration is for instance ${document.instance}, the anchor for ${chain.instance}`);
@@ -279,7 +281,9 @@ export function requireCurrentCentralKey(configuration: GlobalConfiguration): Gl
   if (!chain || !signer) throw new GlobalConfigurationError('The global configuration was not verified against a central key chain');
   if (signer.keyId !== chain.head.keyId) {
     const handedOver = new Date(signer.retiredAtMs!).toISOString();
-    throw new GlobalConfigurationError(`The global configuration is signed by central key ${signer.keyId}, which handed over at ${handedOver}: only the current central key ${chain.head.keyId} signs configurations to act on`);
+    throw new GlobalConfigurationError(
+      `The global configuration is signed by central key ${signer.keyId}, which handed over at ${handedOver}: only the current central key ${chain.head.keyId} signs configurations to act on`,
+    );
   }
   return configuration;
 }

@@ -60,7 +60,10 @@ export interface SignedManifest<M extends Manifest> {
 }
 
 /** Signs a manifest built for the session's key (`build` gets the signer identity the manifest must name). */
-export async function signManifest<M extends Manifest>(session: SigningSession, build: (signer: { gateway: string; keyId: string }) => M): Promise<SignedManifest<M>> {
+export async function signManifest<M extends Manifest>(
+  session: SigningSession,
+  build: (signer: { gateway: string; keyId: string }) => M,
+): Promise<SignedManifest<M>> {
   const manifest = build({ gateway: session.gateway, keyId: session.keyId });
   const bytes = Buffer.from(JSON.stringify(manifest));
   return { manifest, bytes, signature: await session.sign(bytes), certificate: session.certificate };
@@ -90,13 +93,13 @@ export class ManifestError extends Error {
  * Finds the public key (DER SPKI, base64) of a manifest's signer — published in the global configuration, or
  * vouched for by the certificate that came with the message — or says why there is none to trust.
  */
-export type SignerKeyResolver = (signer: { gateway: string; keyId: string }, signedAtMs: number, certificate?: EncodedCertificate) => SignerKeyResolution;
+export type SignerKeyResolver = (
+  signer: { gateway: string; keyId: string },
+  signedAtMs: number,
+  certificate?: EncodedCertificate,
+) => SignerKeyResolution;
 
-function readManifest<M extends Manifest>(
-  headers: HeaderInput,
-  schema: z.ZodType<M>,
-  resolveKey: SignerKeyResolver,
-): SignedManifest<M> {
+function readManifest<M extends Manifest>(headers: HeaderInput, schema: z.ZodType<M>, resolveKey: SignerKeyResolver): SignedManifest<M> {
   const encoded = headerValue(headers, MANIFEST_HEADER);
   const encodedSignature = headerValue(headers, SIGNATURE_HEADER);
   if (!encoded || !encodedSignature) throw new ManifestError('missing', 'The message carries no signed manifest');

@@ -89,7 +89,12 @@ export class SessionKeyMessageSigner implements MessageSigner {
   async session(): Promise<SigningSession> {
     const issuer = await this.keys.current();
     const active = this.active && this.active.issuer === issuer && this.clock.now() < this.active.renewAt ? this.active : await this.renew(issuer);
-    return { gateway: this.gateway, keyId: active.keyId, certificate: active.certificate, sign: async (bytes) => signWithKey('sha256', bytes, active.privateKey) };
+    return {
+      gateway: this.gateway,
+      keyId: active.keyId,
+      certificate: active.certificate,
+      sign: async (bytes) => signWithKey('sha256', bytes, active.privateKey),
+    };
   }
 
   /** One renewal at a time; renewal starts when 80 % of the validity has passed, so no message gets an expiring key. */
@@ -98,7 +103,13 @@ export class SessionKeyMessageSigner implements MessageSigner {
       try {
         const now = this.clock.now();
         const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const { keyId, certificate } = await issueSessionCertificate(issuer, this.gateway, publicKey.export({ format: 'der', type: 'spki' }), now, now + this.validityMs);
+        const { keyId, certificate } = await issueSessionCertificate(
+          issuer,
+          this.gateway,
+          publicKey.export({ format: 'der', type: 'spki' }),
+          now,
+          now + this.validityMs,
+        );
         this.active = { privateKey, keyId, issuer, certificate, renewAt: now + this.validityMs * 0.8 };
         return this.active;
       } finally {
@@ -110,7 +121,13 @@ export class SessionKeyMessageSigner implements MessageSigner {
 }
 
 /** Certifies a session public key (DER SPKI) with the gateway's KMS key for the given validity. */
-export async function issueSessionCertificate(kms: Signer, gateway: string, publicKeyDer: Buffer, notBeforeMs: number, notAfterMs: number): Promise<{ keyId: string; certificate: EncodedCertificate }> {
+export async function issueSessionCertificate(
+  kms: Signer,
+  gateway: string,
+  publicKeyDer: Buffer,
+  notBeforeMs: number,
+  notAfterMs: number,
+): Promise<{ keyId: string; certificate: EncodedCertificate }> {
   const header: SessionCertificateHeader = {
     type: SESSION_CERTIFICATE_TYPE,
     gateway,
@@ -122,7 +139,9 @@ export async function issueSessionCertificate(kms: Signer, gateway: string, publ
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const signature = await kms.sign(headerBytes);
-  const certificate = Buffer.from(JSON.stringify({ header: headerBytes.toString('base64'), signature: signature.toString('base64') })).toString('base64');
+  const certificate = Buffer.from(JSON.stringify({ header: headerBytes.toString('base64'), signature: signature.toString('base64') })).toString(
+    'base64',
+  );
   return { keyId: header.keyId, certificate };
 }
 
@@ -131,7 +150,10 @@ const verifiedCertificates = new Map<string, SessionCertificateHeader>();
 const MAX_CACHED_CERTIFICATES = 4096;
 
 /** The certificate's header if it is signed by the gateway's published KMS key; undefined otherwise. */
-export function verifyCertificate(encoded: EncodedCertificate, configuration: Pick<GlobalConfiguration, 'publicKey'>): SessionCertificateHeader | undefined {
+export function verifyCertificate(
+  encoded: EncodedCertificate,
+  configuration: Pick<GlobalConfiguration, 'publicKey'>,
+): SessionCertificateHeader | undefined {
   const cached = verifiedCertificates.get(encoded);
   if (cached && configuration.publicKey(cached.gateway, cached.issuerKeyId) !== undefined) return cached;
   try {

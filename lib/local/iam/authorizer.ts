@@ -71,14 +71,26 @@ export class LocalAuthorizer {
 
   /** Every known credential, for the services' signature checks. */
   credentials(): readonly { accessKeyId: string; secretAccessKey: string; account: string; arn: string }[] {
-    return [...this.principals.values()].map((principal) => ({ accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey, account: principal.account ?? '000000000000', arn: principal.arn }));
+    return [...this.principals.values()].map((principal) => ({
+      accessKeyId: principal.accessKeyId,
+      secretAccessKey: principal.secretAccessKey,
+      account: principal.account ?? '000000000000',
+      arn: principal.arn,
+    }));
   }
 
   async authorize(request: AuthorizationRequest): Promise<Decision> {
     const { principal } = request;
     if (principal.policies === undefined) return { allowed: true };
     const normalized = { ...request, context: comparableContext(principal, request.context) };
-    const key = JSON.stringify([principal.accessKeyId, request.action, request.resource, request.resourceAccount, normalized.context ?? {}, request.resourcePolicy ?? null]);
+    const key = JSON.stringify([
+      principal.accessKeyId,
+      request.action,
+      request.resource,
+      request.resourceAccount,
+      normalized.context ?? {},
+      request.resourcePolicy ?? null,
+    ]);
     const known = this.decisions.get(key);
     if (known) return known;
     const decision = await this.evaluate(normalized);
@@ -109,9 +121,13 @@ export class LocalAuthorizer {
       message: `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${request.shownResource ?? request.resource} ${because}`,
     });
     // A model the simulator cannot read refuses, loudly: nothing is allowed that the policies do not say.
-    if (response.resultType !== 'single') return refused(`because the local IAM model could not be evaluated: ${JSON.stringify((response as { errors?: unknown }).errors ?? response.resultType).slice(0, 300)}`);
+    if (response.resultType !== 'single')
+      return refused(
+        `because the local IAM model could not be evaluated: ${JSON.stringify((response as { errors?: unknown }).errors ?? response.resultType).slice(0, 300)}`,
+      );
     if (response.overallResult === 'Allowed') return { allowed: true };
-    const analysis = response.result.analysis as { identityAnalysis?: { result?: string }; resourceAnalysis?: { result?: string }; sameAccount?: boolean } | undefined;
+    const analysis = response.result.analysis as
+      { identityAnalysis?: { result?: string }; resourceAnalysis?: { result?: string }; sameAccount?: boolean } | undefined;
     if (analysis?.identityAnalysis?.result === 'ExplicitlyDenied') return refused('with an explicit deny in an identity-based policy');
     if (analysis?.resourceAnalysis?.result === 'ExplicitlyDenied') return refused('with an explicit deny in a resource-based policy');
     if (analysis?.identityAnalysis?.result !== 'Allowed') return refused(`because no identity-based policy allows the ${action} action`);

@@ -17,7 +17,17 @@ import type { Stack } from 'aws-cdk-lib';
 import type { AgencyStack } from '../../stacks/agency-stack';
 import type { CentralStack } from '../../stacks/central-stack';
 import { bodyBucketName, configurationBucketName, messageLogTableName, registryTableName } from '../names';
-import { bucketArn, IAM_MODEL_VERSION, LOCAL_CENTRAL_API, signingKeyArn, tableArn, type FunctionPrincipalModel, type LocalIamModel, type LocalParty, type PolicyDocument } from './model';
+import {
+  bucketArn,
+  IAM_MODEL_VERSION,
+  LOCAL_CENTRAL_API,
+  signingKeyArn,
+  tableArn,
+  type FunctionPrincipalModel,
+  type LocalIamModel,
+  type LocalParty,
+  type PolicyDocument,
+} from './model';
 
 const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
 const CENTRAL = 'central';
@@ -26,7 +36,13 @@ const CENTRAL = 'central';
 const SYNTH_ANCHOR = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEopdCTyksRE0lA288fYzI5ZjRnvEON6nZ3/HYWqBAGxYicbmjX+Qst8BdvfeuwX7wV2+h53TkZH0wKw15u44O7w==';
 
 /** The functions each stack deploys, by local name: the construct id of the function under the party's construct. */
-const GATEWAY_FUNCTIONS = { consumer: ['ConsumerFunction'], provider: ['ProviderFunction'], sealer: ['SealerFunction'], canary: ['CanaryFunction'], registrar: ['Registration', 'Registrar'] } as const;
+const GATEWAY_FUNCTIONS = {
+  consumer: ['ConsumerFunction'],
+  provider: ['ProviderFunction'],
+  sealer: ['SealerFunction'],
+  canary: ['CanaryFunction'],
+  registrar: ['Registration', 'Registrar'],
+} as const;
 const CENTRAL_FUNCTIONS = { central: ['CentralFunction'], publisher: ['PublisherFunction'] } as const;
 
 /** The stacks as built for the derivation, before synth. */
@@ -90,23 +106,41 @@ async function synthesizeModel(config: EcosystemConfig, adjust?: DeriveOptions['
   const { App } = await import('aws-cdk-lib');
   const { CentralStack } = await import('../../stacks/central-stack');
   const { AgencyStack } = await import('../../stacks/agency-stack');
-  const context = { ...(JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context, 'aws:cdk:bundling-stacks': [] };
+  const context = {
+    ...(JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context,
+    'aws:cdk:bundling-stacks': [],
+  };
   const outdir = mkdtempSync(join(tmpdir(), 'sild-iam-'));
   try {
-    const app = new App({ analyticsReporting: false, context, outdir, builtinCloudFormationValidation: false } as ConstructorParameters<typeof App>[0]);
+    const app = new App({ analyticsReporting: false, context, outdir, builtinCloudFormationValidation: false } as ConstructorParameters<
+      typeof App
+    >[0]);
     const apiUrl = `https://${LOCAL_CENTRAL_API.id}.execute-api.${config.central.region}.amazonaws.com/${LOCAL_CENTRAL_API.stage}`;
-    const completed: EcosystemConfig = { ...config, central: { ...config.central, apiUrl, anchorPublicKey: config.central.anchorPublicKey ?? SYNTH_ANCHOR } };
-    const central = new CentralStack(app, 'LocalCentral', { env: { account: config.central.account, region: config.central.region }, config: completed });
+    const completed: EcosystemConfig = {
+      ...config,
+      central: { ...config.central, apiUrl, anchorPublicKey: config.central.anchorPublicKey ?? SYNTH_ANCHOR },
+    };
+    const central = new CentralStack(app, 'LocalCentral', {
+      env: { account: config.central.account, region: config.central.region },
+      config: completed,
+    });
     const agencies = config.agencies.map((agency) => ({
       agency,
-      stack: new AgencyStack(app, `LocalAgency-${agency.name}`, { env: { account: agency.account, region: agency.region }, config: completed, agency }),
+      stack: new AgencyStack(app, `LocalAgency-${agency.name}`, {
+        env: { account: agency.account, region: agency.region },
+        config: completed,
+        agency,
+      }),
     }));
     adjust?.({ central, agencies: Object.fromEntries(agencies.map(({ agency, stack }) => [agency.name, stack])) });
     const assembly = app.synth();
     const templateOf = (stack: Stack) => assembly.getStackByName(stack.stackName).template as Template;
     const logicalIdOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
 
-    const parties: LocalParty[] = [{ name: CENTRAL, account: config.central.account, region: config.central.region }, ...config.agencies.map((agency) => ({ name: agency.name, account: agency.account, region: agency.region }))];
+    const parties: LocalParty[] = [
+      { name: CENTRAL, account: config.central.account, region: config.central.region },
+      ...config.agencies.map((agency) => ({ name: agency.name, account: agency.account, region: agency.region })),
+    ];
     const partyOf = (name: string) => parties.find((party) => party.name === name)!;
     const model = {
       version: IAM_MODEL_VERSION,
@@ -116,7 +150,9 @@ async function synthesizeModel(config: EcosystemConfig, adjust?: DeriveOptions['
       functions: [] as FunctionPrincipalModel[],
       keyPolicies: {} as Record<string, PolicyDocument>,
       bucketPolicies: {} as Record<string, PolicyDocument>,
-      join: { arn: `arn:aws:execute-api:${config.central.region}:${config.central.account}:${LOCAL_CENTRAL_API.id}/${LOCAL_CENTRAL_API.stage}/POST/join` } as LocalIamModel['join'],
+      join: {
+        arn: `arn:aws:execute-api:${config.central.region}:${config.central.account}:${LOCAL_CENTRAL_API.id}/${LOCAL_CENTRAL_API.stage}/POST/join`,
+      } as LocalIamModel['join'],
     };
 
     // The central: its registry, its configuration bucket, its keys, its API, its two functions.
@@ -130,7 +166,11 @@ async function synthesizeModel(config: EcosystemConfig, adjust?: DeriveOptions['
       model.buckets[configurationBucketName] = CENTRAL;
       readParty(model, names, party, construct, CENTRAL_FUNCTIONS, logicalIdOf.bind(null, central));
       const apiPolicy = names.resource(logicalIdOf(central, construct.api.restApi)).Properties?.Policy;
-      if (apiPolicy) model.join = { ...model.join, policy: names.apiPolicy(apiPolicy, `arn:aws:execute-api:${party.region}:${party.account}:${LOCAL_CENTRAL_API.id}`) };
+      if (apiPolicy)
+        model.join = {
+          ...model.join,
+          policy: names.apiPolicy(apiPolicy, `arn:aws:execute-api:${party.region}:${party.account}:${LOCAL_CENTRAL_API.id}`),
+        };
     }
     for (const { agency, stack } of agencies) {
       const { gateway } = stack;
@@ -152,7 +192,9 @@ interface Template {
   readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] extends Readonly<Record<string, infer V>> ? Record<string, V> : T[K] };
+type Mutable<T> = {
+  -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] extends Readonly<Record<string, infer V>> ? Record<string, V> : T[K];
+};
 
 /** A party's functions, its signing keys' policy and its buckets' policies. */
 function readParty(
@@ -164,14 +206,24 @@ function readParty(
   logicalIdOf: (construct: { node: { defaultChild?: unknown } }) => string,
 ): void {
   for (const [name, path] of Object.entries(functions)) {
-    const fn = path.reduce<unknown>((parent, id) => (parent as { node: { findChild(id: string): unknown } }).node.findChild(id), construct) as { role?: { node: { defaultChild?: unknown } } };
+    const fn = path.reduce<unknown>((parent, id) => (parent as { node: { findChild(id: string): unknown } }).node.findChild(id), construct) as {
+      role?: { node: { defaultChild?: unknown } };
+    };
     const roleLogicalId = logicalIdOf(fn.role!);
-    model.functions.push({ name: `${party.name}/${name}`, party: party.name, account: party.account, roleName: `sild-${party.name}-${name}`, roleLogicalId, policies: names.policiesOfRole(roleLogicalId) });
+    model.functions.push({
+      name: `${party.name}/${name}`,
+      party: party.name,
+      account: party.account,
+      roleName: `sild-${party.name}-${name}`,
+      roleLogicalId,
+      policies: names.policiesOfRole(roleLogicalId),
+    });
   }
   const keyPolicies = names.ofType('AWS::KMS::Key').map(([, resource]) => names.document(resource.Properties?.KeyPolicy));
   if (keyPolicies.length === 0) throw new Error(`The ${party.name} stack has no signing key`);
   // Every key of a party stands for one signing key locally: their policies must agree.
-  if (keyPolicies.some((policy) => JSON.stringify(policy) !== JSON.stringify(keyPolicies[0]))) throw new Error(`The signing keys of ${party.name} have different key policies`);
+  if (keyPolicies.some((policy) => JSON.stringify(policy) !== JSON.stringify(keyPolicies[0])))
+    throw new Error(`The signing keys of ${party.name} have different key policies`);
   model.keyPolicies[party.name] = keyPolicies[0];
   for (const [, resource] of names.ofType('AWS::S3::BucketPolicy')) {
     const bucket = names.value(resource.Properties?.Bucket);
@@ -219,9 +271,14 @@ class LocalNames {
   /** Every `AWS::IAM::Policy` attached to the role, and the role's own inline policies. */
   policiesOfRole(roleLogicalId: string): { name: string; document: PolicyDocument }[] {
     const role = this.resource(roleLogicalId);
-    const inline = ((role.Properties?.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []).map((policy) => ({ name: policy.PolicyName, document: this.document(policy.PolicyDocument) }));
+    const inline = ((role.Properties?.Policies as { PolicyName: string; PolicyDocument: unknown }[] | undefined) ?? []).map((policy) => ({
+      name: policy.PolicyName,
+      document: this.document(policy.PolicyDocument),
+    }));
     const attached = this.ofType('AWS::IAM::Policy')
-      .filter(([, policy]) => ((policy.Properties?.Roles as unknown[] | undefined) ?? []).some((ref) => (ref as { Ref?: string }).Ref === roleLogicalId))
+      .filter(([, policy]) =>
+        ((policy.Properties?.Roles as unknown[] | undefined) ?? []).some((ref) => (ref as { Ref?: string }).Ref === roleLogicalId),
+      )
       .map(([logicalId, policy]) => ({ name: logicalId, document: this.document(policy.Properties?.PolicyDocument) }));
     // AWS-managed policies (`ManagedPolicyArns`) grant CloudWatch Logs and network interfaces only, neither of which
     // exists locally; leaving them out can only refuse more.
@@ -237,10 +294,14 @@ class LocalNames {
   /** An API Gateway resource policy: its `execute-api:/…` shorthand expanded to the API's ARN (as API Gateway does). */
   apiPolicy(raw: unknown, apiArn: string): PolicyDocument {
     const document = this.document(raw);
-    const expand = (resource: unknown) => (typeof resource === 'string' && resource.startsWith('execute-api:/') ? `${apiArn}/${resource.slice('execute-api:/'.length)}` : resource);
+    const expand = (resource: unknown) =>
+      typeof resource === 'string' && resource.startsWith('execute-api:/') ? `${apiArn}/${resource.slice('execute-api:/'.length)}` : resource;
     return {
       ...document,
-      Statement: document.Statement.map((statement) => ({ ...statement, Resource: Array.isArray(statement.Resource) ? statement.Resource.map(expand) : expand(statement.Resource) })),
+      Statement: document.Statement.map((statement) => ({
+        ...statement,
+        Resource: Array.isArray(statement.Resource) ? statement.Resource.map(expand) : expand(statement.Resource),
+      })),
     };
   }
 
@@ -258,17 +319,25 @@ class LocalNames {
     if (name === 'Ref' && typeof argument === 'string') return this.ref(argument);
     if (name === 'Fn::GetAtt' && Array.isArray(argument) && argument[1] === 'Arn') return this.known(String(argument[0])).arn;
     if (name === 'Fn::Join' && Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1])) {
-      return argument[1].map((part) => {
-        const resolved = this.value(part);
-        if (typeof resolved !== 'string') throw this.unresolvable(name, argument);
-        return resolved;
-      }).join(argument[0]);
+      return argument[1]
+        .map((part) => {
+          const resolved = this.value(part);
+          if (typeof resolved !== 'string') throw this.unresolvable(name, argument);
+          return resolved;
+        })
+        .join(argument[0]);
     }
     throw this.unresolvable(name, argument);
   }
 
   private ref(name: string): string {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': this.party.account, 'AWS::Region': this.party.region, 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': this.stackName };
+    const pseudo: Record<string, string> = {
+      'AWS::Partition': 'aws',
+      'AWS::AccountId': this.party.account,
+      'AWS::Region': this.party.region,
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': this.stackName,
+    };
     if (Object.hasOwn(pseudo, name)) return pseudo[name];
     return this.known(name).ref;
   }
@@ -290,11 +359,14 @@ class LocalNames {
       'AWS::CloudFront::Distribution': { ref: local, arn: `arn:aws:cloudfront::${account}:distribution/${local}` },
       'AWS::ApiGateway::RestApi': { ref: local, arn: `arn:aws:apigateway:${region}::/restapis/${local}` },
     };
-    if (!Object.hasOwn(byType, type)) throw new Error(`${this.stackName}: cannot resolve ${logicalId} (${type}) to a local name; the local IAM model refuses to guess`);
+    if (!Object.hasOwn(byType, type))
+      throw new Error(`${this.stackName}: cannot resolve ${logicalId} (${type}) to a local name; the local IAM model refuses to guess`);
     return byType[type];
   }
 
   private unresolvable(name: string, argument: unknown): Error {
-    return new Error(`${this.stackName}: cannot resolve ${name} ${JSON.stringify(argument).slice(0, 200)} locally; the local IAM model refuses to guess`);
+    return new Error(
+      `${this.stackName}: cannot resolve ${name} ${JSON.stringify(argument).slice(0, 200)} locally; the local IAM model refuses to guess`,
+    );
   }
 }

@@ -50,7 +50,9 @@ export class LocalIam {
 
   table(name: string): IamResource {
     const party = this.party(this.model?.tables[name]);
-    return party ? { arn: tableArn(party, name), account: party.account } : { arn: `arn:aws:dynamodb:local:${NOBODY}:table/${name}`, account: NOBODY };
+    return party
+      ? { arn: tableArn(party, name), account: party.account }
+      : { arn: `arn:aws:dynamodb:local:${NOBODY}:table/${name}`, account: NOBODY };
   }
 
   /** An object (or, without `key`, the bucket itself), with the bucket's policy. */
@@ -80,7 +82,14 @@ export function functionPrincipals(model: LocalIamModel, credentials: FunctionCr
   return model.functions.map((fn) => {
     const credential = credentials[fn.name];
     if (!credential) throw new Error(`No local credential for function ${fn.name}`);
-    return { name: fn.name, accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, account: fn.account, arn: sessionArn(fn.account, fn.roleName), policies: fn.policies.map((policy) => policy.document) };
+    return {
+      name: fn.name,
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+      account: fn.account,
+      arn: sessionArn(fn.account, fn.roleName),
+      policies: fn.policies.map((policy) => policy.document),
+    };
   });
 }
 

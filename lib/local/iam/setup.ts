@@ -20,7 +20,13 @@ export interface LocalIamSetup {
 export async function localIamSetup(config: EcosystemConfig, secret: string, options: DeriveOptions = {}): Promise<LocalIamSetup> {
   const model = await deriveIamModel(config, options);
   const credentials = Object.fromEntries(model.functions.map((fn) => [fn.name, credentialOf(secret, fn.name)]));
-  const callers = config.agencies.flatMap((agency) => (agency.consumerAccess?.mode === 'iam' ? agency.consumerAccess.principals.map((principal) => callerPrincipal(principal.arn, credentialOf(secret, `caller:${agency.name}:${principal.arn}`))) : []));
+  const callers = config.agencies.flatMap((agency) =>
+    agency.consumerAccess?.mode === 'iam'
+      ? agency.consumerAccess.principals.map((principal) =>
+          callerPrincipal(principal.arn, credentialOf(secret, `caller:${agency.name}:${principal.arn}`)),
+        )
+      : [],
+  );
   return { model, credentials, callers };
 }
 

@@ -83,7 +83,8 @@ export class KeyStore {
       keyId = arn ? local.slice('key/'.length) : local;
     }
     const key = keyId === undefined ? undefined : this.keys.get(keyId);
-    if (key === undefined || (account !== undefined && key.account !== account)) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
+    if (key === undefined || (account !== undefined && key.account !== account))
+      throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
     return key;
   }
 
@@ -112,7 +113,11 @@ export class KeyStore {
   listAliases(filter: { readonly targetKeyId?: string; readonly account?: string } = {}): ListedAlias[] {
     return [...this.aliases.values()]
       .map((alias) => ({ ...alias, account: this.accountOfAlias(alias) }))
-      .filter((alias) => (filter.targetKeyId === undefined || alias.targetKeyId === filter.targetKeyId) && (filter.account === undefined || alias.account === filter.account));
+      .filter(
+        (alias) =>
+          (filter.targetKeyId === undefined || alias.targetKeyId === filter.targetKeyId) &&
+          (filter.account === undefined || alias.account === filter.account),
+      );
   }
 
   keyArn(key: KeyRecord): string {

@@ -5,7 +5,11 @@
 
 /** An error that maps 1:1 onto a KMS wire error. */
 export class KmsError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }

@@ -29,7 +29,10 @@ export class KmsOperations {
     EnableKey: (r, c) => this.setKeyEnabled(r, c, true),
   };
 
-  constructor(private readonly store: KeyStore, private readonly iam: LocalIam) {}
+  constructor(
+    private readonly store: KeyStore,
+    private readonly iam: LocalIam,
+  ) {}
 
   private async createKey(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     // Real KMS defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT; we refuse those
@@ -46,7 +49,11 @@ export class KmsOperations {
     // In the caller's account; the operator's in the account of the party it creates the key for.
     const account = caller.account ?? this.iam.accountOf(party) ?? this.store.account;
     await this.authorized(caller, 'CreateKey', { arn: `arn:aws:kms:${this.store.region}:${account}:key/*`, account });
-    const key = this.store.createKey({ account, ...(party === undefined ? {} : { party }), description: optionalString(request, 'Description') ?? '' });
+    const key = this.store.createKey({
+      account,
+      ...(party === undefined ? {} : { party }),
+      description: optionalString(request, 'Description') ?? '',
+    });
     return { KeyMetadata: this.keyMetadata(key) };
   }
 
@@ -70,7 +77,10 @@ export class KmsOperations {
   private async sign(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const algorithm = requireSigningAlgorithm(request);
     const { type, message } = requireMessage(request);
-    const key = await this.authorizedKey(caller, 'Sign', this.usableKey(request, caller), { 'kms:SigningAlgorithm': algorithm, 'kms:MessageType': type });
+    const key = await this.authorizedKey(caller, 'Sign', this.usableKey(request, caller), {
+      'kms:SigningAlgorithm': algorithm,
+      'kms:MessageType': type,
+    });
     const signature = signMessage(key.privateKey, type, message);
     return { KeyId: this.store.keyArn(key), Signature: signature.toString('base64'), SigningAlgorithm: algorithm };
   }
@@ -78,7 +88,10 @@ export class KmsOperations {
   private async verify(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const algorithm = requireSigningAlgorithm(request);
     const { type, message } = requireMessage(request);
-    const key = await this.authorizedKey(caller, 'Verify', this.usableKey(request, caller), { 'kms:SigningAlgorithm': algorithm, 'kms:MessageType': type });
+    const key = await this.authorizedKey(caller, 'Verify', this.usableKey(request, caller), {
+      'kms:SigningAlgorithm': algorithm,
+      'kms:MessageType': type,
+    });
     const signature = requireBlob(request, 'Signature');
     if (!verifyMessage(key.privateKey, type, message, signature)) {
       // Real KMS reports a bad signature as an error, not as SignatureValid: false.
@@ -99,7 +112,8 @@ export class KmsOperations {
 
   private async listAliases(request: JsonObject, caller: LocalPrincipal): Promise<JsonObject> {
     const keyFilter = optionalString(request, 'KeyId');
-    const targetKeyId = keyFilter === undefined ? undefined : this.store.resolve(keyFilter, { allowAlias: false, callerAccount: caller.account }).keyId;
+    const targetKeyId =
+      keyFilter === undefined ? undefined : this.store.resolve(keyFilter, { allowAlias: false, callerAccount: caller.account }).keyId;
     const account = caller.account;
     if (account !== undefined) await this.authorized(caller, 'ListAliases', { arn: '*', account });
     const aliases = this.store.listAliases({ targetKeyId, account }).map((alias) => ({
@@ -136,8 +150,22 @@ export class KmsOperations {
   }
 
   /** KMS's `AccessDeniedException` unless IAM allows the call. */
-  private async authorized(caller: LocalPrincipal, operation: string, resource: IamResource, shown = resource.arn, context: Record<string, string> = {}): Promise<void> {
-    const decision = await this.iam.authorize({ principal: caller, action: `kms:${operation}`, resource: resource.arn, resourceAccount: resource.account, resourcePolicy: resource.policy, context: { ...context, 'kms:CallerAccount': caller.account ?? resource.account }, shownResource: shown });
+  private async authorized(
+    caller: LocalPrincipal,
+    operation: string,
+    resource: IamResource,
+    shown = resource.arn,
+    context: Record<string, string> = {},
+  ): Promise<void> {
+    const decision = await this.iam.authorize({
+      principal: caller,
+      action: `kms:${operation}`,
+      resource: resource.arn,
+      resourceAccount: resource.account,
+      resourcePolicy: resource.policy,
+      context: { ...context, 'kms:CallerAccount': caller.account ?? resource.account },
+      shownResource: shown,
+    });
     if (!decision.allowed) throw new KmsError('AccessDeniedException', decision.message);
   }
 

@@ -12,9 +12,19 @@ const MAX_RAW_MESSAGE_BYTES = 4096;
 const SHA256_DIGEST_BYTES = 32;
 /** Every algorithm name real KMS knows, so we can tell "malformed" from "wrong for this key". */
 const KNOWN_SIGNING_ALGORITHMS: readonly string[] = [
-  'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256', 'ECDSA_SHA_384', 'ECDSA_SHA_512', 'SM2DSA', 'ML_DSA_SHAKE_256', 'ED25519_SHA_512', 'ED25519_PH_SHA_512',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+  'ED25519_SHA_512',
+  'ED25519_PH_SHA_512',
 ];
 
 /**
@@ -46,7 +56,10 @@ export function requireMessage(request: JsonObject): { type: MessageType; messag
   const message = requireBlob(request, 'Message');
   if (messageType === 'DIGEST') {
     if (message.length !== SHA256_DIGEST_BYTES) {
-      throw new KmsError('ValidationException', `Digest is invalid length for algorithm ${SUPPORTED_SIGNING_ALGORITHM} (expected ${SHA256_DIGEST_BYTES} bytes)`);
+      throw new KmsError(
+        'ValidationException',
+        `Digest is invalid length for algorithm ${SUPPORTED_SIGNING_ALGORITHM} (expected ${SHA256_DIGEST_BYTES} bytes)`,
+      );
     }
     return { type: 'DIGEST', message };
   }

@@ -19,7 +19,8 @@ const TABLE = 'put-item-test';
 let emulators: Emulators;
 let clients: AwsClients;
 const delays: number[] = [];
-const client = (credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS) => new DynamoDbPutItemClient({ endpoint: emulators.dynamodbUrl, region: 'eu-north-1', credentials, sleep: async (ms) => void delays.push(ms) });
+const client = (credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS) =>
+  new DynamoDbPutItemClient({ endpoint: emulators.dynamodbUrl, region: 'eu-north-1', credentials, sleep: async (ms) => void delays.push(ms) });
 let calls = 0;
 const failPuts = (answer: typeof UNAVAILABLE, times: number) => {
   let remaining = times;
@@ -47,25 +48,44 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-const item = { pk: 'DEV/GOV/1/a x-1', sk: 'consumer#request', loggedAt: '2026-11-27T23:03:32.543Z', m: Buffer.from('{"type":"sild.request.v1"}'), bn: 0, b: Buffer.alloc(0), hd: { 'x-road-client': ['DEV/GOV/1/a'], accept: ['a', 'b'] }, flag: true, skipped: undefined };
+const item = {
+  pk: 'DEV/GOV/1/a x-1',
+  sk: 'consumer#request',
+  loggedAt: '2026-11-27T23:03:32.543Z',
+  m: Buffer.from('{"type":"sild.request.v1"}'),
+  bn: 0,
+  b: Buffer.alloc(0),
+  hd: { 'x-road-client': ['DEV/GOV/1/a'], accept: ['a', 'b'] },
+  flag: true,
+  skipped: undefined,
+};
 
 test('what it writes reads back through the SDK exactly; its attribute values are the SDK marshaller’s', async () => {
   await client().putItem({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
   const read = await clients.dynamodb.send(new GetCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
   const { skipped: _skipped, ...stored } = item;
   expect({ ...read.Item, m: Buffer.from(read.Item!.m), b: Buffer.from(read.Item!.b) }).toEqual(stored);
-  const normalised = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_key, entry) => (entry instanceof Uint8Array || entry?.type === 'Buffer' ? Buffer.from(entry.data ?? entry).toString('base64') : entry)));
+  const normalised = (value: unknown): unknown =>
+    JSON.parse(
+      JSON.stringify(value, (_key, entry) =>
+        entry instanceof Uint8Array || entry?.type === 'Buffer' ? Buffer.from(entry.data ?? entry).toString('base64') : entry,
+      ),
+    );
   expect(normalised(toAttributeValue(stored))).toEqual(normalised({ M: marshall(stored) }));
 });
 
 test('a map attribute named `__proto__` or `constructor` (a peer’s header name) is written as an attribute', () => {
   const peerNamed: Record<string, unknown> = JSON.parse('{"__proto__": ["x"], "constructor": ["y"]}');
-  expect(JSON.parse(JSON.stringify(toAttributeValue({ hd: peerNamed })))).toEqual({ M: { hd: { M: JSON.parse('{"__proto__": {"L": [{"S": "x"}]}, "constructor": {"L": [{"S": "y"}]}}') } } });
+  expect(JSON.parse(JSON.stringify(toAttributeValue({ hd: peerNamed })))).toEqual({
+    M: { hd: { M: JSON.parse('{"__proto__": {"L": [{"S": "x"}]}, "constructor": {"L": [{"S": "y"}]}}') } },
+  });
 });
 
 test('a second write under the same key fails its condition: ConditionalCheckFailedException, not retried', async () => {
   failPuts(UNAVAILABLE, 0);
-  const error = await client().putItem({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }).catch((caught: unknown) => caught);
+  const error = await client()
+    .putItem({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })
+    .catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(DynamoDbError);
   expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', status: 400 });
   expect(calls).toBe(1);
@@ -82,7 +102,13 @@ test('throttled twice: retried with the throttling back-off (base 500 ms, doubli
 
 test('a stalled connection is abandoned after the attempt timeout and the write retried', async () => {
   failPuts({ ...UNAVAILABLE, stallMs: 300 }, 1);
-  const stalled = new DynamoDbPutItemClient({ endpoint: emulators.dynamodbUrl, region: 'eu-north-1', credentials: LOCAL_CREDENTIALS, attemptTimeoutMs: 50, sleep: async () => undefined });
+  const stalled = new DynamoDbPutItemClient({
+    endpoint: emulators.dynamodbUrl,
+    region: 'eu-north-1',
+    credentials: LOCAL_CREDENTIALS,
+    attemptTimeoutMs: 50,
+    sleep: async () => undefined,
+  });
   await stalled.putItem({ TableName: TABLE, Item: { ...item, pk: 'stalled' } });
   expect(calls).toBe(2);
   const read = await clients.dynamodb.send(new GetCommand({ TableName: TABLE, Key: { pk: 'stalled', sk: item.sk }, ConsistentRead: true }));
@@ -91,14 +117,21 @@ test('a stalled connection is abandoned after the attempt timeout and the write 
 
 test('unavailable: three attempts, then the error', async () => {
   failPuts(UNAVAILABLE, 10);
-  await expect(client().putItem({ TableName: TABLE, Item: { ...item, pk: 'down' } })).rejects.toMatchObject({ name: 'InternalServerError', status: 500 });
+  await expect(client().putItem({ TableName: TABLE, Item: { ...item, pk: 'down' } })).rejects.toMatchObject({
+    name: 'InternalServerError',
+    status: 500,
+  });
   expect(calls).toBe(3);
 });
 
 test('a wrong secret is refused as DynamoDB refuses it (the local DynamoDB checks SigV4), and not retried', async () => {
   failPuts(UNAVAILABLE, 0);
-  await expect(client({ ...LOCAL_CREDENTIALS, secretAccessKey: 'wrong' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } })).rejects.toMatchObject({ name: 'InvalidSignatureException', status: 400 });
-  await expect(client({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } })).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+  await expect(
+    client({ ...LOCAL_CREDENTIALS, secretAccessKey: 'wrong' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } }),
+  ).rejects.toMatchObject({ name: 'InvalidSignatureException', status: 400 });
+  await expect(
+    client({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' }).putItem({ TableName: TABLE, Item: { ...item, pk: 'forged' } }),
+  ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
   // One attempt each: the fault proxy passes them on, DynamoDB behind it refuses, and the writer does not retry.
   expect(calls).toBe(2);
 });
@@ -110,7 +143,15 @@ describe('the local DynamoDB front checks signatures as DynamoDB does', () => {
     const body = JSON.stringify({ TableName: TABLE, Item: { pk: { S: 'raw' }, sk: { S: 'raw' } } });
     const signer = new SignatureV4({ service: 'dynamodb', region: 'eu-north-1', credentials: LOCAL_CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
     const signed = await signer.sign(
-      { method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' }, body },
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+        body,
+      },
       { unsignableHeaders: new Set(sign.unsignable ?? []) },
     );
     const request = { headers: { ...(signed.headers as Record<string, string>) }, body };
@@ -133,4 +174,3 @@ describe('the local DynamoDB front checks signatures as DynamoDB does', () => {
     expect({ status: answer.status, type: typeOf(answer) }).toEqual({ status: 400, type: 'com.amazon.coral.service#InvalidSignatureException' });
   });
 });
-

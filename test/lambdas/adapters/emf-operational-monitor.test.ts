@@ -82,8 +82,10 @@ test('one EMF line per message, with metrics by service, client and outcome and 
 test('LayerFaults counts the faults of the gateway itself, not refusals or backend failures', () => {
   const lines: string[] = [];
   const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
-  for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ClientProxy.AccessDenied']) monitor.record({ ...record, securityServerType: 'Client', faultCode });
-  for (const faultCode of ['Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed']) monitor.record({ ...record, securityServerType: 'Producer', faultCode });
+  for (const faultCode of ['Server.ClientProxy.LoggingFailed', 'Server.ClientProxy.AccessDenied'])
+    monitor.record({ ...record, securityServerType: 'Client', faultCode });
+  for (const faultCode of ['Server.ServerProxy.TimestampingFailed', 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed'])
+    monitor.record({ ...record, securityServerType: 'Producer', faultCode });
   expect(lines.map((line) => JSON.parse(line).LayerFaults)).toEqual([1, 0, 1, 0, 0]);
 });
 
@@ -99,9 +101,20 @@ test('a request whose client and service were not established adds no dimension 
   const lines: string[] = [];
   const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
   // A hostile caller of the provider API inventing clients and services, and a provider gateway inventing error types.
-  monitor.record({ ...record, identified: false, clientMemberCode: 'random-1', serviceCode: 'random-2', faultCode: 'Server.ServerProxy.InvalidSignatureValue' });
+  monitor.record({
+    ...record,
+    identified: false,
+    clientMemberCode: 'random-1',
+    serviceCode: 'random-2',
+    faultCode: 'Server.ServerProxy.InvalidSignatureValue',
+  });
   monitor.record({ ...record, faultCode: 'Server.ServerProxy.MadeUp123' });
   const [unidentified, invented] = lines.map((line) => JSON.parse(line));
-  expect(unidentified).toMatchObject({ Client: 'unidentified', Service: 'unidentified', Outcome: 'Server.ServerProxy.InvalidSignatureValue', clientMemberCode: 'random-1' });
+  expect(unidentified).toMatchObject({
+    Client: 'unidentified',
+    Service: 'unidentified',
+    Outcome: 'Server.ServerProxy.InvalidSignatureValue',
+    clientMemberCode: 'random-1',
+  });
   expect(invented).toMatchObject({ Outcome: 'other', faultCode: 'Server.ServerProxy.MadeUp123' });
 });

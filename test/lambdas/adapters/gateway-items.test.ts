@@ -44,14 +44,28 @@ describe('gateway items', () => {
   });
 
   test('the signing key ring reads back as the rotation wrote it; a ring without a published key is refused', () => {
-    const ring = { current: 'key-2', published: ['key-1', 'key-2'], rotation: { stage: 'published' as const, previous: 'key-1', next: 'key-2', at: '2026-01-01T00:00:00.000Z' }, retired: [] };
+    const ring = {
+      current: 'key-2',
+      published: ['key-1', 'key-2'],
+      rotation: { stage: 'published' as const, previous: 'key-1', next: 'key-2', at: '2026-01-01T00:00:00.000Z' },
+      retired: [],
+    };
     expect(SIGNING_KEYS_ITEM.read(stored(SIGNING_KEYS_ITEM.write(ring)))).toEqual(ring);
     expect(() => SIGNING_KEYS_ITEM.read({ pk: 'KEYS', sk: 'SIGNING', ring: '{"current":"key-1","published":[]}' })).toThrow(/published/);
   });
 
   test('items written before still read (same keys and attributes), and are in the partitions the functions may only read', () => {
-    expect(ACCESS_POLICY_ITEM.read({ pk: 'CONFIG', sk: 'ACCESS-POLICY', policy: '{"accessRights":[]}' })).toEqual({ services: [], accessRights: [], localGroups: {}, endpoints: {} });
-    expect(SIGNING_KEYS_ITEM.read({ pk: 'KEYS', sk: 'SIGNING', ring: '{"current":"key-1","published":["key-1"]}' })).toEqual({ current: 'key-1', published: ['key-1'], retired: [] });
+    expect(ACCESS_POLICY_ITEM.read({ pk: 'CONFIG', sk: 'ACCESS-POLICY', policy: '{"accessRights":[]}' })).toEqual({
+      services: [],
+      accessRights: [],
+      localGroups: {},
+      endpoints: {},
+    });
+    expect(SIGNING_KEYS_ITEM.read({ pk: 'KEYS', sk: 'SIGNING', ring: '{"current":"key-1","published":["key-1"]}' })).toEqual({
+      current: 'key-1',
+      published: ['key-1'],
+      retired: [],
+    });
     expect([ACCESS_POLICY_ITEM.key.pk, serviceDescriptionItem('a', 'b').key.pk, SIGNING_KEYS_ITEM.key.pk]).toEqual([CONFIG_PK, CONFIG_PK, KEYS_PK]);
   });
 });

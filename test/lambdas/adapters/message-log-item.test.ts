@@ -10,16 +10,36 @@ const xRoadId = '6de8a005-cbf0-4885-9a49-e9ef4e963bd0';
 const certificate = Buffer.from(JSON.stringify({ header: 'x'.repeat(300), signature: 'y'.repeat(150) })).toString('base64');
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64');
 const requestManifest = {
-  type: 'sild.request.v1', client, service: 'DEV/GOV/70000001/population/persons', xRoadId, requestId: 'eab4b0e6-3c61-41ec-b98a-d05c506f1e2c',
-  method: 'GET', target: '/r1/DEV/GOV/70000001/population/persons/123', headers: ['x-road-client', 'x-road-id'],
-  requestHash: 'Xyu0SxBLnz8qE9viNjBIqYXG0VOdTcnf0oTfT9Dqlbo=', createdAt: '2026-11-27T23:03:32.539Z', signer: { gateway: 'tax-office', keyId: 'session-4f1c2a77d1e0' },
+  type: 'sild.request.v1',
+  client,
+  service: 'DEV/GOV/70000001/population/persons',
+  xRoadId,
+  requestId: 'eab4b0e6-3c61-41ec-b98a-d05c506f1e2c',
+  method: 'GET',
+  target: '/r1/DEV/GOV/70000001/population/persons/123',
+  headers: ['x-road-client', 'x-road-id'],
+  requestHash: 'Xyu0SxBLnz8qE9viNjBIqYXG0VOdTcnf0oTfT9Dqlbo=',
+  createdAt: '2026-11-27T23:03:32.539Z',
+  signer: { gateway: 'tax-office', keyId: 'session-4f1c2a77d1e0' },
 };
 const request: MessageLogRecord = {
-  client, xRoadId, side: 'consumer', direction: 'request', service: requestManifest.service, requestId: requestManifest.requestId,
-  method: 'GET', target: requestManifest.target, loggedAt: '2026-11-27T23:03:32.543Z', manifest: b64(requestManifest),
-  signature: Buffer.alloc(71, 7).toString('base64'), certificate,
+  client,
+  xRoadId,
+  side: 'consumer',
+  direction: 'request',
+  service: requestManifest.service,
+  requestId: requestManifest.requestId,
+  method: 'GET',
+  target: requestManifest.target,
+  loggedAt: '2026-11-27T23:03:32.543Z',
+  manifest: b64(requestManifest),
+  signature: Buffer.alloc(71, 7).toString('base64'),
+  certificate,
   headers: { 'x-road-client': [client], 'x-road-id': [xRoadId] },
-  bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', bodyBytes: 0, bodyLogged: 'inline', body: Buffer.alloc(0),
+  bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+  bodyBytes: 0,
+  bodyLogged: 'inline',
+  body: Buffer.alloc(0),
 };
 const storage = { sk: 'consumer#request', recordHash: recordHash(request).toString('base64'), sealWindow: '29930343#1', expiresAt: 1798412640 };
 const certificates = new Map([[certificateIdOf(certificate), certificate]]);
@@ -34,7 +54,10 @@ describe('message-log items', () => {
   });
 
   test('headers named `__proto__` and `constructor` read back (same record hash), also through the SDK’s marshalling both ways', () => {
-    const peerNamed: MessageLogRecord = { ...request, headers: headersOf([['__proto__', 'x'], ['constructor', 'y'], ...Object.entries(request.headers!)]) };
+    const peerNamed: MessageLogRecord = {
+      ...request,
+      headers: headersOf([['__proto__', 'x'], ['constructor', 'y'], ...Object.entries(request.headers!)]),
+    };
     const item = recordToItem(peerNamed, storage);
     const throughSdk = unmarshall(marshall(item, { removeUndefinedValues: true }));
     for (const back of [itemToRecord(item, certificates), itemToRecord(throughSdk, certificates)]) {
@@ -56,8 +79,20 @@ describe('message-log items', () => {
 
   test('a layer error without a manifest keeps every field', () => {
     const refused: MessageLogRecord = {
-      client, xRoadId, side: 'provider', direction: 'response', service: requestManifest.service, requestId: 'r', method: 'POST', target: '/r1/x',
-      status: 403, loggedAt: request.loggedAt, errorType: 'Server.ServerProxy.AccessDenied', bodySha256: request.bodySha256, bodyBytes: 12, bodyLogged: 'withheld',
+      client,
+      xRoadId,
+      side: 'provider',
+      direction: 'response',
+      service: requestManifest.service,
+      requestId: 'r',
+      method: 'POST',
+      target: '/r1/x',
+      status: 403,
+      loggedAt: request.loggedAt,
+      errorType: 'Server.ServerProxy.AccessDenied',
+      bodySha256: request.bodySha256,
+      bodyBytes: 12,
+      bodyLogged: 'withheld',
     };
     const item = recordToItem(refused, { ...storage, sk: 'provider#response' });
     expect(itemToRecord(item)).toEqual(refused);
@@ -75,8 +110,27 @@ describe('message-log items', () => {
   });
 
   test('lossless: fields a record lacks but a peer manifest states (extra keys survive in the signed bytes) stay absent', () => {
-    const responseManifest = { type: 'sild.response.v1', xRoadId, requestId: request.requestId, requestHash: 'h', status: 200, headers: [], responseHash: 'r', createdAt: request.loggedAt, signer: { gateway: 'p', keyId: 'k' }, userId: 'injected', service: 'DEV/GOV/9/x/y' };
-    const response: MessageLogRecord = { ...request, direction: 'response', status: 200, manifest: b64(responseManifest), certificate: undefined, userId: undefined };
+    const responseManifest = {
+      type: 'sild.response.v1',
+      xRoadId,
+      requestId: request.requestId,
+      requestHash: 'h',
+      status: 200,
+      headers: [],
+      responseHash: 'r',
+      createdAt: request.loggedAt,
+      signer: { gateway: 'p', keyId: 'k' },
+      userId: 'injected',
+      service: 'DEV/GOV/9/x/y',
+    };
+    const response: MessageLogRecord = {
+      ...request,
+      direction: 'response',
+      status: 200,
+      manifest: b64(responseManifest),
+      certificate: undefined,
+      userId: undefined,
+    };
     const item = recordToItem(response, { ...storage, sk: 'consumer#response' });
     const back = itemToRecord(item);
     expect(back).toEqual(response);
@@ -96,9 +150,20 @@ describe('message-log items', () => {
   });
 
   test('headers are stored as name:value lines, each value of a repeated header on its own line, and read back as they were', () => {
-    const repeated: MessageLogRecord = { ...request, headers: headersOf([['set-cookie', 'a=1'], ['x-multi', 'one'], ['set-cookie', 'b=2; Path=/'], ['x-empty', ''], ...Object.entries(request.headers!)]) };
+    const repeated: MessageLogRecord = {
+      ...request,
+      headers: headersOf([
+        ['set-cookie', 'a=1'],
+        ['x-multi', 'one'],
+        ['set-cookie', 'b=2; Path=/'],
+        ['x-empty', ''],
+        ...Object.entries(request.headers!),
+      ]),
+    };
     const item = recordToItem(repeated, storage);
-    expect(item[ITEM_NAMES.headers]).toBe(`set-cookie:a=1\nset-cookie:b=2; Path=/\nx-multi:one\nx-empty:\nx-road-client:${client}\nx-road-id:${xRoadId}`);
+    expect(item[ITEM_NAMES.headers]).toBe(
+      `set-cookie:a=1\nset-cookie:b=2; Path=/\nx-multi:one\nx-empty:\nx-road-client:${client}\nx-road-id:${xRoadId}`,
+    );
     expect(itemToRecord(unmarshall(marshall(item, { removeUndefinedValues: true })), certificates).headers).toEqual(repeated.headers);
     // Smaller than a map or [name, values] pairs, which cost a list and its elements per header.
     expect(itemSize(marshall(item))).toBeLessThan(itemSize(marshall({ ...item, [ITEM_NAMES.headers]: Object.entries(repeated.headers!) })));
@@ -118,7 +183,14 @@ describe('message-log items', () => {
   });
 
   test('items written before the compact format still read', () => {
-    const legacy = { ...request, manifest: Buffer.from(request.manifest!, 'base64'), signature: Buffer.from(request.signature!, 'base64'), certificate: Buffer.from(certificate, 'base64'), pk: `${client} ${xRoadId}`, ...storage };
+    const legacy = {
+      ...request,
+      manifest: Buffer.from(request.manifest!, 'base64'),
+      signature: Buffer.from(request.signature!, 'base64'),
+      certificate: Buffer.from(certificate, 'base64'),
+      pk: `${client} ${xRoadId}`,
+      ...storage,
+    };
     expect(itemToRecord(legacy)).toEqual(request);
   });
 });

@@ -19,7 +19,14 @@ const anchorPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publi
 const config = centralConfigOf(
   configWith((raw) => {
     raw.central.globalGroups = [{ code: 'security-servers', description: 'Every gateway', members: ['DEV/GOV/70000001/population'] }];
-    raw.central.federation = [{ instance: 'FI', anchorPublicKey, centralUrl: 'https://central.fi.example/prod/', configurationUrl: 'https://d111.cloudfront.net/globalconf/current.json' }];
+    raw.central.federation = [
+      {
+        instance: 'FI',
+        anchorPublicKey,
+        centralUrl: 'https://central.fi.example/prod/',
+        configurationUrl: 'https://d111.cloudfront.net/globalconf/current.json',
+      },
+    ];
   }),
 );
 
@@ -38,16 +45,26 @@ describe('registry items', () => {
   });
 
   test('items a deployment wrote before still read (same keys and attributes)', () => {
-    expect(JOIN_ALLOW_LIST_ITEM.read({ pk: 'CONFIG', sk: 'JOIN-ALLOW-LIST', agencies: '[{"name":"tax-board","account":"222222222222","member":"DEV/GOV/70000002"}]' })).toEqual([
-      { name: 'tax-board', account: '222222222222', member: 'DEV/GOV/70000002' },
-    ]);
+    expect(
+      JOIN_ALLOW_LIST_ITEM.read({
+        pk: 'CONFIG',
+        sk: 'JOIN-ALLOW-LIST',
+        agencies: '[{"name":"tax-board","account":"222222222222","member":"DEV/GOV/70000002"}]',
+      }),
+    ).toEqual([{ name: 'tax-board', account: '222222222222', member: 'DEV/GOV/70000002' }]);
     expect(GLOBAL_GROUPS_ITEM.read({ pk: 'CONFIG', sk: 'GLOBAL-GROUPS', groups: '[]' })).toEqual([]);
     expect(FEDERATED_INSTANCES_ITEM.read({ pk: 'CONFIG', sk: 'FEDERATED-INSTANCES', instances: '[]' })).toEqual([]);
-    expect(CENTRAL_KEYS_ITEM.read({ pk: 'KEYS', sk: 'CENTRAL', current: 'key-2', published: '["key-1","key-2"]' })).toEqual({ current: 'key-2', published: ['key-1', 'key-2'] });
+    expect(CENTRAL_KEYS_ITEM.read({ pk: 'KEYS', sk: 'CENTRAL', current: 'key-2', published: '["key-1","key-2"]' })).toEqual({
+      current: 'key-2',
+      published: ['key-1', 'key-2'],
+    });
   });
 
   test('the central key ring keeps the signing key as a string and the published keys as JSON, and reads back as written', () => {
-    const ring = { current: 'arn:aws:kms:eu-north-1:111111111111:key/2', published: ['arn:aws:kms:eu-north-1:111111111111:key/1', 'arn:aws:kms:eu-north-1:111111111111:key/2'] };
+    const ring = {
+      current: 'arn:aws:kms:eu-north-1:111111111111:key/2',
+      published: ['arn:aws:kms:eu-north-1:111111111111:key/1', 'arn:aws:kms:eu-north-1:111111111111:key/2'],
+    };
     const item = CENTRAL_KEYS_ITEM.write(ring);
     expect(item).toEqual({ pk: { S: 'KEYS' }, sk: { S: 'CENTRAL' }, current: { S: ring.current }, published: { S: JSON.stringify(ring.published) } });
     expect(CENTRAL_KEYS_ITEM.read(stored(item))).toEqual(ring);

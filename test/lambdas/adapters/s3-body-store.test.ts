@@ -25,7 +25,12 @@ function storeWith(...identities: AwsCredentialIdentity[]) {
   return { store: new S3BodyStore(client, 'sild-bodies', { clock: { now: () => NOW } }), calls };
 }
 
-const expiringIn = (seconds: number, key = 'AKIA1'): AwsCredentialIdentity => ({ accessKeyId: key, secretAccessKey: 'secret', sessionToken: 'token', expiration: new Date(NOW + seconds * 1000) });
+const expiringIn = (seconds: number, key = 'AKIA1'): AwsCredentialIdentity => ({
+  accessKeyId: key,
+  secretAccessKey: 'secret',
+  sessionToken: 'token',
+  expiration: new Date(NOW + seconds * 1000),
+});
 const query = (url: string) => new URL(url).searchParams;
 
 describe('S3BodyStore.shareUrl', () => {

@@ -37,12 +37,32 @@ function returnsOrClientError(fn: () => unknown): true {
 /** Any UTF-16 code unit, lone surrogates included. */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
 /** Characters that matter to the parsers, so that generated text often gets past the first checks. */
-const interesting = fc.constantFrom('/', '/', '%', '%2F', '%2f', '%25', '%zz', '%E0', '%C0%80', '%41', 'r1', 'r2', 'DEV', 'GOV', '1', 'a', ' ', '\n', '\u0000', '?', '+', 'õ', '\uD800');
-const nastyString = fc.oneof(
-  fc.string(),
-  fc.string({ unit: anyCodeUnit }),
-  fc.string({ unit: interesting, maxLength: 30 }),
+const interesting = fc.constantFrom(
+  '/',
+  '/',
+  '%',
+  '%2F',
+  '%2f',
+  '%25',
+  '%zz',
+  '%E0',
+  '%C0%80',
+  '%41',
+  'r1',
+  'r2',
+  'DEV',
+  'GOV',
+  '1',
+  'a',
+  ' ',
+  '\n',
+  '\u0000',
+  '?',
+  '+',
+  'õ',
+  '\uD800',
 );
+const nastyString = fc.oneof(fc.string(), fc.string({ unit: anyCodeUnit }), fc.string({ unit: interesting, maxLength: 30 }));
 
 const validPart = fc.string({ unit: fc.constantFrom(...ALLOWED), minLength: 1, maxLength: 24 });
 const validClientId: fc.Arbitrary<ClientId> = fc
@@ -63,12 +83,16 @@ const segment = fc.oneof(validPart, validPart.map(encodeURIComponent), nastyStri
 const servicePathText = fc.oneof(
   nastyString,
   fc.array(segment, { maxLength: 9 }).map((segments) => `/r1/${segments.join('/')}`),
-  fc.tuple(validServiceId, fc.array(segment, { maxLength: 3 })).map(([id, rest]) => `/r1/${formatServiceId(id)}${rest.map((part) => `/${part}`).join('')}`),
+  fc
+    .tuple(validServiceId, fc.array(segment, { maxLength: 3 }))
+    .map(([id, rest]) => `/r1/${formatServiceId(id)}${rest.map((part) => `/${part}`).join('')}`),
 );
 
 const xRoadHeaderName = fc.constantFrom(...Object.values(XROAD));
 const headerValue = fc.oneof(nastyString, validClientId.map(formatClientId), fc.string({ minLength: 250, maxLength: 260 }));
-const headerMap = fc.dictionary(fc.oneof(xRoadHeaderName, fc.string({ maxLength: 12 })), fc.array(headerValue, { minLength: 1, maxLength: 3 }), { maxKeys: 8 });
+const headerMap = fc.dictionary(fc.oneof(xRoadHeaderName, fc.string({ maxLength: 12 })), fc.array(headerValue, { minLength: 1, maxLength: 3 }), {
+  maxKeys: 8,
+});
 
 const httpRequest: fc.Arbitrary<HttpRequest> = fc.record({
   method: fc.oneof(fc.constantFrom('GET', 'post', 'DELETE'), fc.string({ maxLength: 8 })),
@@ -83,7 +107,13 @@ const httpRequest: fc.Arbitrary<HttpRequest> = fc.record({
 describe('parsers never throw anything but a client XRoadError', () => {
   test('parseClientId', () => {
     fc.assert(
-      fc.property(fc.oneof(nastyString, fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('/'))), (text) => returnsOrClientError(() => parseClientId(text))),
+      fc.property(
+        fc.oneof(
+          nastyString,
+          fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('/')),
+        ),
+        (text) => returnsOrClientError(() => parseClientId(text)),
+      ),
       RUNS,
     );
   });
@@ -103,29 +133,39 @@ describe('parsers never throw anything but a client XRoadError', () => {
 
   test('parseServiceId', () => {
     fc.assert(
-      fc.property(fc.oneof(nastyString, fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => parts.join('/'))), (text) => returnsOrClientError(() => parseServiceId(text))),
+      fc.property(
+        fc.oneof(
+          nastyString,
+          fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => parts.join('/')),
+        ),
+        (text) => returnsOrClientError(() => parseServiceId(text)),
+      ),
       RUNS,
     );
   });
 
   test('parseServicePath', () => {
-    fc.assert(fc.property(servicePathText, (path) => returnsOrClientError(() => parseServicePath(path))), RUNS);
+    fc.assert(
+      fc.property(servicePathText, (path) => returnsOrClientError(() => parseServicePath(path))),
+      RUNS,
+    );
   });
 
   test('parseServiceRequest with arbitrary header maps', () => {
-    fc.assert(fc.property(httpRequest, (request) => returnsOrClientError(() => parseServiceRequest(request, () => 'generated'))), RUNS);
+    fc.assert(
+      fc.property(httpRequest, (request) => returnsOrClientError(() => parseServiceRequest(request, () => 'generated'))),
+      RUNS,
+    );
   });
 
   test('parseServiceRequest with a valid path and client, arbitrary other headers', () => {
-    const request = fc
-      .tuple(validServiceId, validClientId, headerMap)
-      .map(([service, client, headers]): HttpRequest => ({
-        method: 'GET',
-        rawPath: `/r1/${formatServiceId(service)}`,
-        rawQuery: '',
-        headers: { ...headers, [XROAD.client]: [formatClientId(client)] },
-        body: Buffer.alloc(0),
-      }));
+    const request = fc.tuple(validServiceId, validClientId, headerMap).map(([service, client, headers]): HttpRequest => ({
+      method: 'GET',
+      rawPath: `/r1/${formatServiceId(service)}`,
+      rawQuery: '',
+      headers: { ...headers, [XROAD.client]: [formatClientId(client)] },
+      body: Buffer.alloc(0),
+    }));
     fc.assert(
       fc.property(request, (req) =>
         returnsOrClientError(() => {
@@ -147,18 +187,21 @@ describe('parsers never throw anything but a client XRoadError', () => {
 describe('what the parsers accept is valid', () => {
   test('every part of a parsed client id is a valid part, and it formats back to a parseable text', () => {
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 3, maxLength: 4 }).map((parts) => parts.join('/')), (text) => {
-        let id: ClientId;
-        try {
-          id = parseClientId(text);
-        } catch {
-          return;
-        }
-        for (const part of [id.instance, id.memberClass, id.memberCode, id.subsystemCode]) {
-          if (part !== undefined) expect(invalidPartReason(part)).toBeUndefined();
-        }
-        expect(parseClientId(formatClientId(id))).toEqual(id);
-      }),
+      fc.property(
+        fc.array(segment, { minLength: 3, maxLength: 4 }).map((parts) => parts.join('/')),
+        (text) => {
+          let id: ClientId;
+          try {
+            id = parseClientId(text);
+          } catch {
+            return;
+          }
+          for (const part of [id.instance, id.memberClass, id.memberCode, id.subsystemCode]) {
+            if (part !== undefined) expect(invalidPartReason(part)).toBeUndefined();
+          }
+          expect(parseClientId(formatClientId(id))).toEqual(id);
+        },
+      ),
       RUNS,
     );
   });
@@ -194,12 +237,17 @@ describe('format → parse is the identity for valid identifiers', () => {
 
   test('service paths: the id and the (encoded) remainder come back unchanged', () => {
     // Dot segments are refused (they would escape the checked path at the backend): see the property below.
-    const segment = fc.string({ unit: fc.constantFrom(...ALLOWED.replace('?', ''), '%2C', '%20', '%3F', '~', '_'), minLength: 1, maxLength: 8 }).filter((part) => !/^(\.|%2e){1,2}$/i.test(part));
+    const segment = fc
+      .string({ unit: fc.constantFrom(...ALLOWED.replace('?', ''), '%2C', '%20', '%3F', '~', '_'), minLength: 1, maxLength: 8 })
+      .filter((part) => !/^(\.|%2e){1,2}$/i.test(part));
     const remainder = fc.array(segment, { maxLength: 3 });
     fc.assert(
       fc.property(validServiceId, remainder, (id, rest) => {
         const servicePath = rest.map((part) => `/${part}`).join('');
-        expect(parseServicePath(`/r1/${formatServiceId(id)}${servicePath}`)).toEqual({ service: id, servicePath: { encoded: servicePath, segments: rest.length ? rest.map(decodeURIComponent) : [''] } });
+        expect(parseServicePath(`/r1/${formatServiceId(id)}${servicePath}`)).toEqual({
+          service: id,
+          servicePath: { encoded: servicePath, segments: rest.length ? rest.map(decodeURIComponent) : [''] },
+        });
       }),
       RUNS,
     );

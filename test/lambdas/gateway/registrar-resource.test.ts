@@ -23,7 +23,17 @@ const properties = {
   }),
 };
 const event = (RequestType: 'Create' | 'Update' | 'Delete', ResourceProperties: Record<string, unknown> = properties) =>
-  ({ RequestType, ResourceProperties, PhysicalResourceId: 'DEV/GOV/70000001/population-registry', LogicalResourceId: 'Registration', StackId: 'stack', RequestId: 'r', ResponseURL: 'https://s3', ResourceType: 'Custom::SildGatewayRegistration', ServiceToken: properties.ServiceToken }) as unknown as CloudFormationCustomResourceEvent;
+  ({
+    RequestType,
+    ResourceProperties,
+    PhysicalResourceId: 'DEV/GOV/70000001/population-registry',
+    LogicalResourceId: 'Registration',
+    StackId: 'stack',
+    RequestId: 'r',
+    ResponseURL: 'https://s3',
+    ResourceType: 'Custom::SildGatewayRegistration',
+    ServiceToken: properties.ServiceToken,
+  }) as unknown as CloudFormationCustomResourceEvent;
 
 function fakes() {
   const calls: { keyIds: string[]; joins: Parameters<RegistrationDeps['join']>[] } = { keyIds: [], joins: [] };
@@ -58,7 +68,10 @@ describe('registration custom resource handler', () => {
     // Proof of possession: the gateway key signed exactly this request.
     expect(verify('sha256', joinProofBytes(unsigned, signedAt), keyPair.publicKey, Buffer.from(proofs[0], 'base64'))).toBe(true);
     expect(options).toMatchObject({ centralUrl: properties.CentralUrl, region: 'eu-north-1', credentials: deps.credentials });
-    expect(result).toEqual({ PhysicalResourceId: 'DEV/GOV/70000001/population-registry', Data: { Gateway: 'DEV/GOV/70000001/population-registry', KeyId: 'key-1' } });
+    expect(result).toEqual({
+      PhysicalResourceId: 'DEV/GOV/70000001/population-registry',
+      Data: { Gateway: 'DEV/GOV/70000001/population-registry', KeyId: 'key-1' },
+    });
   });
 
   test('during a rotation it registers every published key, each signing the join', async () => {
@@ -80,7 +93,9 @@ describe('registration custom resource handler', () => {
     const { deps } = fakes();
     const { CentralUrl: _omitted, GatewayId: _gateway, ...rest } = properties;
     await expect(createRegistrationHandler(deps)(event('Create', rest))).rejects.toThrow('Missing registration properties: GatewayId, CentralUrl');
-    await expect(createRegistrationHandler(deps)(event('Create', { ...properties, Services: ['persons'] }))).rejects.toThrow('Invalid registration property Services.0: must be SUBSYSTEM/CODE');
+    await expect(createRegistrationHandler(deps)(event('Create', { ...properties, Services: ['persons'] }))).rejects.toThrow(
+      'Invalid registration property Services.0: must be SUBSYSTEM/CODE',
+    );
   });
 
   test('a gateway offering no service joins with none, also when CloudFormation leaves the empty list out', async () => {
@@ -94,11 +109,30 @@ describe('registration custom resource handler', () => {
     const current = fakes();
     await createRegistrationHandler(current.deps)(event('Update'));
     const earlier = fakes();
-    const settings = { instance: 'DEV', gatewayId: 'DEV/GOV/70000001/population-registry', member: 'DEV/GOV/70000001', subsystems: ['population'], services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: 25000 }] };
+    const settings = {
+      instance: 'DEV',
+      gatewayId: 'DEV/GOV/70000001/population-registry',
+      member: 'DEV/GOV/70000001',
+      subsystems: ['population'],
+      services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: 25000 }],
+    };
     const { ServiceToken, ProviderUrl, SigningKeyId, CentralUrl, CentralRegion } = properties;
-    await createRegistrationHandler(earlier.deps)(event('Update', { ServiceToken, Agency: agency.name, MemberName: agency.member.name, Settings: JSON.stringify(settings), ProviderUrl, SigningKeyId, CentralUrl, CentralRegion }));
+    await createRegistrationHandler(earlier.deps)(
+      event('Update', {
+        ServiceToken,
+        Agency: agency.name,
+        MemberName: agency.member.name,
+        Settings: JSON.stringify(settings),
+        ProviderUrl,
+        SigningKeyId,
+        CentralUrl,
+        CentralRegion,
+      }),
+    );
     const unsigned = (calls: typeof current.calls) => ({ ...calls.joins[0][0], signedAt: undefined, proofs: undefined });
     expect(unsigned(earlier.calls)).toEqual(unsigned(current.calls));
-    await expect(createRegistrationHandler(earlier.deps)(event('Update', { ...properties, MemberId: undefined, Settings: '{"member":"DEV/GOV/70000001"}' }))).rejects.toThrow(/Invalid registration property Settings: gatewayId/);
+    await expect(
+      createRegistrationHandler(earlier.deps)(event('Update', { ...properties, MemberId: undefined, Settings: '{"member":"DEV/GOV/70000001"}' })),
+    ).rejects.toThrow(/Invalid registration property Settings: gatewayId/);
   });
 });

@@ -10,18 +10,28 @@ describe('restApiLogging', () => {
     const decision = restApiLogging({ apiGatewayAccountRole: false, apiGatewayAccountRoleExists: false });
     expect(decision).toMatchObject({ enabled: false, accountRole: 'unknown' });
     expect(decision.guidance).toMatch(/aws apigateway get-account --query cloudwatchRoleArn/);
-    expect(decision.guidance).toMatch(/set apiGatewayAccountRoleExists: true; else set apiGatewayAccountRole: true in exactly one stack per account and Region/);
+    expect(decision.guidance).toMatch(
+      /set apiGatewayAccountRoleExists: true; else set apiGatewayAccountRole: true in exactly one stack per account and Region/,
+    );
   });
 
   test('this stack sets the role: REST stages log', () => {
-    expect(restApiLogging({ apiGatewayAccountRole: true, apiGatewayAccountRoleExists: false })).toMatchObject({ enabled: true, accountRole: 'set-by-this-stack' });
+    expect(restApiLogging({ apiGatewayAccountRole: true, apiGatewayAccountRoleExists: false })).toMatchObject({
+      enabled: true,
+      accountRole: 'set-by-this-stack',
+    });
   });
 
   test('the account has the role: REST stages log', () => {
-    expect(restApiLogging({ apiGatewayAccountRole: false, apiGatewayAccountRoleExists: true })).toMatchObject({ enabled: true, accountRole: 'exists' });
+    expect(restApiLogging({ apiGatewayAccountRole: false, apiGatewayAccountRoleExists: true })).toMatchObject({
+      enabled: true,
+      accountRole: 'exists',
+    });
   });
 
   test("the central's fields are named under central.", () => {
-    expect(restApiLogging({ apiGatewayAccountRole: false, apiGatewayAccountRoleExists: false }, 'central.').guidance).toMatch(/set central\.apiGatewayAccountRoleExists: true; else set central\.apiGatewayAccountRole: true/);
+    expect(restApiLogging({ apiGatewayAccountRole: false, apiGatewayAccountRoleExists: false }, 'central.').guidance).toMatch(
+      /set central\.apiGatewayAccountRoleExists: true; else set central\.apiGatewayAccountRole: true/,
+    );
   });
 });

@@ -30,18 +30,36 @@ describe('concurrencyPlan', () => {
   // The former defaults (100/100/2 per gateway, canary 1, registrar 1): five gateways in one account failed at deploy.
   test('gateways sharing an account are summed: what used to be reserved by default does not fit there', () => {
     const five = configWith((raw) => {
-      raw.agencies = [0, 1, 2, 3, 4].map((index) => ({ name: `agency-${index}`, account: '222222222222', region: 'eu-north-1', member: { class: 'GOV', code: `7000000${index}`, name: `Agency ${index}` }, subsystems: ['sub'], concurrency: { consumer: 100, provider: 100, sealer: 2 } }));
+      raw.agencies = [0, 1, 2, 3, 4].map((index) => ({
+        name: `agency-${index}`,
+        account: '222222222222',
+        region: 'eu-north-1',
+        member: { class: 'GOV', code: `7000000${index}`, name: `Agency ${index}` },
+        subsystems: ['sub'],
+        concurrency: { consumer: 100, provider: 100, sealer: 2 },
+      }));
     });
     const [, shared] = concurrencyPlan(five);
-    expect(shared).toMatchObject({ account: '222222222222', region: 'eu-north-1', sum: 1010, quota: 1000, unreservedMinimum: 100, limit: 900, ok: false });
+    expect(shared).toMatchObject({
+      account: '222222222222',
+      region: 'eu-north-1',
+      sum: 1010,
+      quota: 1000,
+      unreservedMinimum: 100,
+      limit: 900,
+      ok: false,
+    });
     expect(shared.reservations).toHaveLength(15);
     expect(shared.reservations[0]).toEqual({ party: 'gateway agency-0', function: 'ConsumerFunction', reserved: 100 });
-    expect(shared.summary).toMatch(/^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1010 \(gateway agency-0 ConsumerFunction 100, .*\), above the limit of 900 — the quota of 1000 less the 100 Lambda keeps unreserved/);
+    expect(shared.summary).toMatch(
+      /^Lambda concurrency in account 222222222222, Region eu-north-1: the reservations sum to 1010 \(gateway agency-0 ConsumerFunction 100, .*\), above the limit of 900 — the quota of 1000 less the 100 Lambda keeps unreserved/,
+    );
     expect(shared.summary).toMatch(/lambdaConcurrencyQuota/);
   });
 
   test('a sum exactly at the limit fits; one more does not', () => {
-    const at = (consumer: number) => concurrencyPlan(sharedAccount((agency, index) => index === 0 && (agency.concurrency = { consumer, provider: 400 })))[1];
+    const at = (consumer: number) =>
+      concurrencyPlan(sharedAccount((agency, index) => index === 0 && (agency.concurrency = { consumer, provider: 400 })))[1];
     expect(at(500)).toMatchObject({ sum: 900, ok: true });
     expect(at(501)).toMatchObject({ sum: 901, ok: false });
   });
@@ -49,34 +67,51 @@ describe('concurrencyPlan', () => {
   test('with a quota below 100 (a new account: 10) Lambda keeps all of it unreserved: no reservation fits', () => {
     expect(unreservedMinimum(10)).toBe(10);
     expect(unreservedMinimum(1000)).toBe(100);
-    const plan = concurrencyPlan(sharedAccount((agency, index) => {
-      agency.lambdaConcurrencyQuota = 10;
-      if (index === 2) agency.concurrency = { sealer: 1 };
-    }))[1];
+    const plan = concurrencyPlan(
+      sharedAccount((agency, index) => {
+        agency.lambdaConcurrencyQuota = 10;
+        if (index === 2) agency.concurrency = { sealer: 1 };
+      }),
+    )[1];
     expect(plan).toMatchObject({ sum: 1, quota: 10, unreservedMinimum: 10, limit: 0, ok: false });
-    expect(plan.summary).toMatch(/the reservations sum to 1 \(gateway business-registry SealerFunction 1\), above the limit of 0 — the quota of 10 less the 10 Lambda keeps unreserved/);
+    expect(plan.summary).toMatch(
+      /the reservations sum to 1 \(gateway business-registry SealerFunction 1\), above the limit of 0 — the quota of 10 less the 10 Lambda keeps unreserved/,
+    );
   });
 
   test('parties in one account stating different quotas: the smallest counts, and the summary says so', () => {
-    const plan = concurrencyPlan(sharedAccount((agency, index) => {
-      agency.lambdaConcurrencyQuota = [5000, 3000, 4000][index];
-      if (index === 0) agency.concurrency = { consumer: 2950 };
-    }))[1];
+    const plan = concurrencyPlan(
+      sharedAccount((agency, index) => {
+        agency.lambdaConcurrencyQuota = [5000, 3000, 4000][index];
+        if (index === 0) agency.concurrency = { consumer: 2950 };
+      }),
+    )[1];
     expect(plan).toMatchObject({ quota: 3000, limit: 2900, ok: false });
     expect(plan.statedQuotas).toEqual([
       { party: 'gateway population-registry', quota: 5000 },
       { party: 'gateway tax-board', quota: 3000 },
       { party: 'gateway business-registry', quota: 4000 },
     ]);
-    expect(plan.summary).toMatch(/state different quotas \(gateway population-registry 5000, gateway tax-board 3000, gateway business-registry 4000\): the smallest counts/);
+    expect(plan.summary).toMatch(
+      /state different quotas \(gateway population-registry 5000, gateway tax-board 3000, gateway business-registry 4000\): the smallest counts/,
+    );
   });
 
-  test('takes the documents each party owns: the central operator\'s, an agency\'s own; the same Region of another account is apart', () => {
+  test("takes the documents each party owns: the central operator's, an agency's own; the same Region of another account is apart", () => {
     const config = configWith((raw) => (raw.central.concurrency = 20));
     const { central, gateways } = splitEcosystemConfig(config);
-    expect(concurrencyPlan({ central })).toEqual([expect.objectContaining({ account: '111111111111', reservations: [{ party: 'central', function: 'CentralFunction', reserved: 20 }], ok: true })]);
-    expect(concurrencyPlan({ gateways: [gateways[1]] })).toEqual([expect.objectContaining({ account: '333333333333', parties: ['gateway tax-board'], sum: 0 })]);
+    expect(concurrencyPlan({ central })).toEqual([
+      expect.objectContaining({ account: '111111111111', reservations: [{ party: 'central', function: 'CentralFunction', reserved: 20 }], ok: true }),
+    ]);
+    expect(concurrencyPlan({ gateways: [gateways[1]] })).toEqual([
+      expect.objectContaining({ account: '333333333333', parties: ['gateway tax-board'], sum: 0 }),
+    ]);
     expect(concurrencyPlan(config)).toEqual(concurrencyPlan({ central, gateways }));
-    expect(planOfParties([gatewayParty(gatewayConfigOf(config, config.agencies[0])), { ...gatewayParty(gatewayConfigOf(config, config.agencies[1])), account: '222222222222', region: 'eu-west-1' }]).map((plan) => plan.region)).toEqual(['eu-north-1', 'eu-west-1']);
+    expect(
+      planOfParties([
+        gatewayParty(gatewayConfigOf(config, config.agencies[0])),
+        { ...gatewayParty(gatewayConfigOf(config, config.agencies[1])), account: '222222222222', region: 'eu-west-1' },
+      ]).map((plan) => plan.region),
+    ).toEqual(['eu-north-1', 'eu-west-1']);
   });
 });

@@ -9,11 +9,17 @@ import { demoConfig } from '../../support/synth';
 describe('configurationDistribution', () => {
   test('by default the CDN (central.configurationCdn defaults to true)', () => {
     expect(demoConfig().central.configurationCdn).toBe(true);
-    expect(configurationDistribution(demoConfig().central)).toMatchObject({ cdn: true, guidance: expect.stringMatching(/GlobalConfigurationUrl output.*central\.configurationUrl/) });
+    expect(configurationDistribution(demoConfig().central)).toMatchObject({
+      cdn: true,
+      guidance: expect.stringMatching(/GlobalConfigurationUrl output.*central\.configurationUrl/),
+    });
   });
 
   test('without it, the central API, with the budget of GET /globalconf from the route table', () => {
-    expect(configurationDistribution({ configurationCdn: false })).toMatchObject({ cdn: false, guidance: expect.stringMatching(/GET \/globalconf, 40 requests\/s with bursts of 80/) });
+    expect(configurationDistribution({ configurationCdn: false })).toMatchObject({
+      cdn: false,
+      guidance: expect.stringMatching(/GET \/globalconf, 40 requests\/s with bursts of 80/),
+    });
   });
 
   test('the pre-flight guidance names the switch, the fallback and the way back', () => {

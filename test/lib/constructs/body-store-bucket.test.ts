@@ -50,14 +50,17 @@ describe('BodyStoreBucket', () => {
     [1, 2],
     [30, 31],
     [365, 366],
-  ])('with a %i-day message log, log bodies (and their old versions) expire after %i days; transfer bodies and abandoned uploads after one; the delete markers left behind go too', (retentionDays, logDays) => {
-    expect(bodyStore(retentionDays).bucket.resource.Properties.LifecycleConfiguration.Rules).toEqual([
-      { Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: logDays, NoncurrentVersionExpiration: { NoncurrentDays: logDays }, Status: 'Enabled' },
-      { Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
-      { Id: 'incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
-      { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
-    ]);
-  });
+  ])(
+    'with a %i-day message log, log bodies (and their old versions) expire after %i days; transfer bodies and abandoned uploads after one; the delete markers left behind go too',
+    (retentionDays, logDays) => {
+      expect(bodyStore(retentionDays).bucket.resource.Properties.LifecycleConfiguration.Rules).toEqual([
+        { Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: logDays, NoncurrentVersionExpiration: { NoncurrentDays: logDays }, Status: 'Enabled' },
+        { Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+        { Id: 'incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+        { Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+      ]);
+    },
+  );
 
   test('grantReadWrite allows exactly s3:GetObject and s3:PutObject on objects under log/ and transfer/ — no listing, deleting or other keys', () => {
     expect(resourceAt(json, '/Gateway/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([

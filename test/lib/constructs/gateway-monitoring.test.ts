@@ -8,7 +8,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
 import { constructStack, mathAlarmsWithUnfilledOperands, minimalGatewayConfig, resourceAt, resourcesOfType } from '../../support/synth';
 
-const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({ ...minimalGatewayConfig(), monitoring, sealing });
+const props = (monitoring?: SildGatewayProps['monitoring'], sealing?: SildGatewayProps['sealing']): SildGatewayProps => ({
+  ...minimalGatewayConfig(),
+  monitoring,
+  sealing,
+});
 
 function synthesized(gateway: SildGatewayProps) {
   const { stack } = constructStack();
@@ -16,7 +20,9 @@ function synthesized(gateway: SildGatewayProps) {
   const json = Template.fromStack(stack).toJSON();
   const alarms = Object.values(resourcesOfType(json, 'AWS::CloudWatch::Alarm'));
   const byName = (suffix: string) => {
-    const found = Object.entries(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).filter(([, alarm]) => String(alarm.Metadata['aws:cdk:path']).endsWith(`/Monitoring/Alarms/${suffix}/Resource`));
+    const found = Object.entries(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).filter(([, alarm]) =>
+      String(alarm.Metadata['aws:cdk:path']).endsWith(`/Monitoring/Alarms/${suffix}/Resource`),
+    );
     expect(found).toHaveLength(1);
     return found[0][1].Properties;
   };
@@ -24,7 +30,9 @@ function synthesized(gateway: SildGatewayProps) {
 }
 
 const { json, alarms, byName, topic } = synthesized(props());
-const expressionOf = (alarm: any) => alarm.Metrics.find((entry: { Expression?: string; ReturnData?: boolean }) => entry.Expression !== undefined && entry.ReturnData !== false).Expression;
+const expressionOf = (alarm: any) =>
+  alarm.Metrics.find((entry: { Expression?: string; ReturnData?: boolean }) => entry.Expression !== undefined && entry.ReturnData !== false)
+    .Expression;
 
 describe('GatewayMonitoring', () => {
   test('every alarm notifies the topic when it fires and when it recovers', () => {
@@ -73,9 +81,18 @@ describe('GatewayMonitoring', () => {
     const filters = Object.values(resourcesOfType(json, 'AWS::Logs::MetricFilter'));
     expect(filters).toHaveLength(3);
     for (const filter of filters) {
-      expect(filter.Properties).toMatchObject({ FilterPattern: '{ $.message = "globalconf-refresh-failed" }', MetricTransformations: [{ MetricNamespace: 'Sild/EE/vehicle-registry', MetricName: 'GlobalConfRefreshFailures', MetricValue: '1', DefaultValue: 0 }] });
+      expect(filter.Properties).toMatchObject({
+        FilterPattern: '{ $.message = "globalconf-refresh-failed" }',
+        MetricTransformations: [
+          { MetricNamespace: 'Sild/EE/vehicle-registry', MetricName: 'GlobalConfRefreshFailures', MetricValue: '1', DefaultValue: 0 },
+        ],
+      });
     }
-    expect(byName('GlobalConfRefreshFailures')).toMatchObject({ MetricName: 'GlobalConfRefreshFailures', Namespace: 'Sild/EE/vehicle-registry', Threshold: 3 });
+    expect(byName('GlobalConfRefreshFailures')).toMatchObject({
+      MetricName: 'GlobalConfRefreshFailures',
+      Namespace: 'Sild/EE/vehicle-registry',
+      Threshold: 3,
+    });
   });
 
   // A side's opmon metrics exist only when it handled a message: unfilled, `consumer + provider` had a point only
@@ -92,24 +109,41 @@ describe('GatewayMonitoring', () => {
     expect(expressionOf(byName('ProviderApiServerErrorRate'))).toBe('IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)');
     const consumer = byName('ConsumerServerErrorRate');
     expect(consumer).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
-    const outcomes = consumer.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) => entry.MetricStat.Metric.Dimensions.find((dimension: { Name: string }) => ['Outcome', 'Side'].includes(dimension.Name)));
+    const outcomes = consumer.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) =>
+      entry.MetricStat.Metric.Dimensions.find((dimension: { Name: string }) => ['Outcome', 'Side'].includes(dimension.Name)),
+    );
     expect(outcomes).toEqual([
       { Name: 'Side', Value: 'consumer' },
-      ...['InternalError', 'LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'].map((code) => ({ Name: 'Outcome', Value: `Server.ClientProxy.${code}` })),
+      ...['InternalError', 'LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'].map((code) => ({
+        Name: 'Outcome',
+        Value: `Server.ClientProxy.${code}`,
+      })),
     ]);
     // What the consumer answers for a provider's or backend's fault is not its own.
     expect(JSON.stringify(consumer)).not.toMatch(/Server\.ServerProxy|NetworkError|InvalidSignatureValue/);
-    expect(expressionOf(consumer)).toMatch(/^IF\(messages > 0, 100 \* \(FILL\(internalerror, 0\) \+ FILL\(loggingfailed, 0\) \+ .*\) \/ messages, 0\)$/);
+    expect(expressionOf(consumer)).toMatch(
+      /^IF\(messages > 0, 100 \* \(FILL\(internalerror, 0\) \+ FILL\(loggingfailed, 0\) \+ .*\) \/ messages, 0\)$/,
+    );
     expect(alarms.filter((alarm) => /ConsumerApi/.test(String(alarm.Metadata['aws:cdk:path'])))).toEqual([]);
   });
 
   // DynamoDB writes SystemErrors and ThrottledRequests per operation only when they happen: an unfilled sum over
   // PutItem, GetItem and Query had a point only when all three failed in one period.
   test('table system errors and throttles sum over the operations, each filled with 0', () => {
-    for (const [name, metricName] of [['TableSystemErrors', 'SystemErrors'], ['TableThrottles', 'ThrottledRequests']]) {
+    for (const [name, metricName] of [
+      ['TableSystemErrors', 'SystemErrors'],
+      ['TableThrottles', 'ThrottledRequests'],
+    ]) {
       const alarm = byName(name);
       expect(expressionOf(alarm)).toBe('FILL(putitem, 0) + FILL(getitem, 0) + FILL(query, 0)');
-      expect(alarm.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) => [entry.Id, entry.MetricStat.Metric.MetricName, entry.MetricStat.Stat, entry.MetricStat.Period])).toEqual([
+      expect(
+        alarm.Metrics.filter((entry: any) => entry.MetricStat).map((entry: any) => [
+          entry.Id,
+          entry.MetricStat.Metric.MetricName,
+          entry.MetricStat.Stat,
+          entry.MetricStat.Period,
+        ]),
+      ).toEqual([
         ['putitem', metricName, 'Sum', 300],
         ['getitem', metricName, 'Sum', 300],
         ['query', metricName, 'Sum', 300],
@@ -122,8 +156,13 @@ describe('GatewayMonitoring', () => {
     expect(mathAlarmsWithUnfilledOperands(json)).toEqual([]);
   });
 
-  test('unreserved by default: the account\'s claimed concurrency at 80 % of lambdaConcurrencyQuota; a reserved function\'s concurrency at 80 % of its reservation', () => {
-    expect(byName('AccountConcurrency')).toMatchObject({ MetricName: 'ClaimedAccountConcurrency', Namespace: 'AWS/Lambda', Threshold: 800, EvaluationPeriods: 3 });
+  test("unreserved by default: the account's claimed concurrency at 80 % of lambdaConcurrencyQuota; a reserved function's concurrency at 80 % of its reservation", () => {
+    expect(byName('AccountConcurrency')).toMatchObject({
+      MetricName: 'ClaimedAccountConcurrency',
+      Namespace: 'AWS/Lambda',
+      Threshold: 800,
+      EvaluationPeriods: 3,
+    });
     const reserved = synthesized({ ...props(), concurrency: { consumer: 100, sealer: 2 }, lambdaConcurrencyQuota: 2000 });
     expect(reserved.byName('ConsumerFunctionConcurrency')).toMatchObject({ MetricName: 'ConcurrentExecutions', Threshold: 80, EvaluationPeriods: 3 });
     // The sealer runs every minute at concurrency 1: its alarm sits at 2 (an overlapping run), not 1.
@@ -135,34 +174,58 @@ describe('GatewayMonitoring', () => {
   test('the topic accepts TLS only; e-mail subscriptions come from monitoring.alarmEmails', () => {
     expect(resourcesOfType(json, 'AWS::SNS::Subscription')).toEqual({});
     const mailed = synthesized(props({ alarmEmails: ['ops@agency.example', 'oncall@agency.example'] })).json;
-    expect(Object.values(resourcesOfType(mailed, 'AWS::SNS::Subscription')).map((subscription) => [subscription.Properties.Protocol, subscription.Properties.Endpoint])).toEqual([
+    expect(
+      Object.values(resourcesOfType(mailed, 'AWS::SNS::Subscription')).map((subscription) => [
+        subscription.Properties.Protocol,
+        subscription.Properties.Endpoint,
+      ]),
+    ).toEqual([
       ['email', 'ops@agency.example'],
       ['email', 'oncall@agency.example'],
     ]);
     const policy = Object.values(resourcesOfType(json, 'AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
-    expect(policy).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+    expect(policy).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+    );
   });
 
   test('a dashboard named after the instance and agency, with the messages, latency, seal lag, configuration age, cost drivers and alarms', () => {
     const dashboard = resourceAt(json, '/Monitoring/Dashboard/Resource').resource.Properties;
     expect(dashboard.DashboardName).toBe('Sild-EE-vehicle-registry');
     const body = JSON.stringify(dashboard.DashboardBody);
-    for (const title of ['Messages and failures', 'Duration (ms)', 'Layer faults', 'Seal lag (s)', 'Global configuration age', 'Canary', 'Message log (cost: write units)', 'API requests and 5xx', 'Alarms']) expect(body).toContain(title);
+    for (const title of [
+      'Messages and failures',
+      'Duration (ms)',
+      'Layer faults',
+      'Seal lag (s)',
+      'Global configuration age',
+      'Canary',
+      'Message log (cost: write units)',
+      'API requests and 5xx',
+      'Alarms',
+    ])
+      expect(body).toContain(title);
   });
 
   // Before the central URL and anchor are configured the canary could only fail: no schedule, and no alarm that would
   // count its missing data as failing.
   test('without the central configured, the canary does not run and has no alarm', () => {
     const unconfigured = synthesized({ ...props(), central: {} });
-    expect(Object.values(resourcesOfType(unconfigured.json, 'AWS::Events::Rule')).map((rule) => rule.Properties.Description)).toEqual([expect.stringMatching(/^Seals the message log/)]);
+    expect(Object.values(resourcesOfType(unconfigured.json, 'AWS::Events::Rule')).map((rule) => rule.Properties.Description)).toEqual([
+      expect.stringMatching(/^Seals the message log/),
+    ]);
     expect(unconfigured.alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']))).not.toContainEqual(expect.stringMatching(/CanaryFailing/));
     expect(alarms.map((alarm) => String(alarm.Metadata['aws:cdk:path']))).toContainEqual(expect.stringMatching(/CanaryFailing/));
   });
 
   test('the canary runs on the configured schedule', () => {
-    const rule = Object.values(resourcesOfType(json, 'AWS::Events::Rule')).find((candidate) => String(candidate.Properties.Description).startsWith('Runs the canary'))!;
+    const rule = Object.values(resourcesOfType(json, 'AWS::Events::Rule')).find((candidate) =>
+      String(candidate.Properties.Description).startsWith('Runs the canary'),
+    )!;
     expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     const tuned = synthesized(props({ canaryMinutes: 15 })).json;
-    expect(Object.values(resourcesOfType(tuned, 'AWS::Events::Rule')).map((candidate) => candidate.Properties.ScheduleExpression)).toContain('rate(15 minutes)');
+    expect(Object.values(resourcesOfType(tuned, 'AWS::Events::Rule')).map((candidate) => candidate.Properties.ScheduleExpression)).toContain(
+      'rate(15 minutes)',
+    );
   });
 });

@@ -11,12 +11,21 @@ import { GatewayRegistration, type GatewayRegistrationProps } from '../../../lib
 import { SigningKey } from '../../../lib/constructs/signing-key';
 import { constructStack, IDS, resourceAt } from '../../support/synth';
 
-const REGISTRATION = { agency: 'tax-board', member: 'DEV/GOV/70000002', gatewayId: 'DEV/GOV/70000002/tax-board', subsystems: ['tax-records'], services: [{ subsystem: 'tax-records', code: 'declarations' }] };
+const REGISTRATION = {
+  agency: 'tax-board',
+  member: 'DEV/GOV/70000002',
+  gatewayId: 'DEV/GOV/70000002/tax-board',
+  subsystems: ['tax-records'],
+  services: [{ subsystem: 'tax-records', code: 'declarations' }],
+};
 const PROVIDER_URL = 'https://p1r2o3v4i5.execute-api.eu-north-1.amazonaws.com/prod/';
 
 function registration(props: Partial<GatewayRegistrationProps> = {}) {
   const { stack } = constructStack();
-  const signingKey = new SigningKey(stack, 'SigningKey', { alias: 'sild/DEV/gateway/tax-board', description: 'Sild DEV: gateway tax-board signs its messages' });
+  const signingKey = new SigningKey(stack, 'SigningKey', {
+    alias: 'sild/DEV/gateway/tax-board',
+    description: 'Sild DEV: gateway tax-board signs its messages',
+  });
   new GatewayRegistration(stack, 'Registration', {
     registration: REGISTRATION,
     signingKey,
@@ -68,7 +77,9 @@ describe('GatewayRegistration', () => {
     ['a custom-domain URL', { centralUrl: 'https://central.sild.example.gov/prod/' }, 'arn:aws:execute-api:eu-north-1:111111111111:*/*/POST/join'],
     ['another central Region', { centralRegion: 'eu-west-1' }, 'arn:aws:execute-api:eu-west-1:111111111111:abc123defg/prod/POST/join'],
   ] as const)('with %s the invoke permission is still only POST /join, pinned as far as known', (_case, props, arn) => {
-    const invokes = registration(props).statementsOf('RegistrarRole').filter((statement: { Action: string }) => String(statement.Action).startsWith('execute-api:'));
+    const invokes = registration(props)
+      .statementsOf('RegistrarRole')
+      .filter((statement: { Action: string }) => String(statement.Action).startsWith('execute-api:'));
     expect(invokes).toEqual([{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: arn }]);
   });
 
@@ -86,18 +97,25 @@ describe('GatewayRegistration', () => {
   test('the provider framework may write its own logs and invoke (and read) the registrar only; no managed policy', () => {
     const registrar = registered.arnOf('/Registration/Registrar/Resource');
     const statements = registered.statementsOf('FrameworkRole');
-    expect(statements[0]).toEqual({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: registered.arnOf('/Registration/FrameworkLogs/Resource') });
+    expect(statements[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: registered.arnOf('/Registration/FrameworkLogs/Resource'),
+    });
     for (const statement of statements.slice(1)) {
       expect([statement.Action].flat().every((action: string) => ['lambda:InvokeFunction', 'lambda:GetFunction'].includes(action))).toBe(true);
       expect([statement.Resource].flat()).toEqual(expect.arrayContaining([registrar]));
       for (const resource of [statement.Resource].flat()) expect(JSON.stringify(resource)).toContain(registrar['Fn::GetAtt'][0]);
     }
     expect(registered.at('/Registration/FrameworkRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(registered.at('/Registration/Provider/framework-onEvent/Resource').resource.Properties.LoggingConfig.LogGroup).toEqual({ Ref: registered.at('/Registration/FrameworkLogs/Resource').logicalId });
+    expect(registered.at('/Registration/Provider/framework-onEvent/Resource').resource.Properties.LoggingConfig.LogGroup).toEqual({
+      Ref: registered.at('/Registration/FrameworkLogs/Resource').logicalId,
+    });
   });
 
   test('both log groups are kept three months by default; logRetention applies to both', () => {
-    const retention = (at: ReturnType<typeof registration>['at']) => ['RegistrarLogs', 'FrameworkLogs'].map((name) => at(`/Registration/${name}/Resource`).resource.Properties.RetentionInDays);
+    const retention = (at: ReturnType<typeof registration>['at']) =>
+      ['RegistrarLogs', 'FrameworkLogs'].map((name) => at(`/Registration/${name}/Resource`).resource.Properties.RetentionInDays);
     expect(retention(registered.at)).toEqual([90, 90]);
     expect(retention(registration({ logRetention: logs.RetentionDays.ONE_YEAR }).at)).toEqual([365, 365]);
   });

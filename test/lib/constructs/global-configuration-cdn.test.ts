@@ -48,7 +48,13 @@ describe('GlobalConfigurationCdn', () => {
           Effect: 'Allow',
           Action: 's3:GetObject',
           Principal: { Service: 'cloudfront.amazonaws.com' },
-          Condition: { StringEquals: { 'AWS:SourceArn': expect.objectContaining({ 'Fn::Join': expect.arrayContaining([expect.arrayContaining([{ Ref: distribution.logicalId }])]) }) } },
+          Condition: {
+            StringEquals: {
+              'AWS:SourceArn': expect.objectContaining({
+                'Fn::Join': expect.arrayContaining([expect.arrayContaining([{ Ref: distribution.logicalId }])]),
+              }),
+            },
+          },
         }),
       ]),
     );
@@ -56,14 +62,20 @@ describe('GlobalConfigurationCdn', () => {
     expect(statements.filter((statement: { Effect: string }) => statement.Effect === 'Allow')).toHaveLength(1);
   });
 
-  test('viewers get HTTPS only, GET and HEAD only, and the managed CachingOptimized policy (it honours each object\'s max-age)', () => {
+  test("viewers get HTTPS only, GET and HEAD only, and the managed CachingOptimized policy (it honours each object's max-age)", () => {
     const behavior = resourceAt(cdn().json, '/Cdn/Distribution/Resource').resource.Properties.DistributionConfig.DefaultCacheBehavior;
-    expect(behavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' });
+    expect(behavior).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD'],
+      CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+    });
   });
 
-  test('currentUrl is the distribution\'s globalconf/current.json over HTTPS', () => {
+  test("currentUrl is the distribution's globalconf/current.json over HTTPS", () => {
     const { stack, construct } = cdn();
-    expect(stack.resolve(construct.currentUrl)).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DomainName'] }, '/globalconf/current.json']] });
+    expect(stack.resolve(construct.currentUrl)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.any(String), 'DomainName'] }, '/globalconf/current.json']],
+    });
   });
 
   test('grantPublish allows s3:PutObject and s3:GetObject under globalconf/ of this bucket, and listing it (so a missing key reads as 404, not 403), nothing else', () => {
@@ -72,7 +84,11 @@ describe('GlobalConfigurationCdn', () => {
     const policies = Object.values(resourcesOfType(json, 'AWS::IAM::Policy'));
     expect(policies).toHaveLength(1);
     expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] },
+      },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket.logicalId, 'Arn'] } },
     ]);
   });
@@ -80,13 +96,22 @@ describe('GlobalConfigurationCdn', () => {
   // For an account CloudFront does not accept distributions from yet: the bucket stays the record of every version.
   test('without the distribution: the same bucket, publishable, read by nobody else; no CloudFront resource and no currentUrl', () => {
     const { json, construct } = cdn(true, { distribution: false });
-    expect(resourceAt(json, '/Cdn/Bucket/Resource').resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { VersioningConfiguration: { Status: 'Enabled' } } });
-    expect(Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::'))).toEqual([]);
+    expect(resourceAt(json, '/Cdn/Bucket/Resource').resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { VersioningConfiguration: { Status: 'Enabled' } },
+    });
+    expect(
+      Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::')),
+    ).toEqual([]);
     expect(construct.distribution).toBeUndefined();
     expect(construct.currentUrl).toBeUndefined();
     const statements = Object.values(resourcesOfType(json, 'AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
     expect(statements.filter((statement: { Effect: string }) => statement.Effect === 'Allow')).toEqual([]);
     // The publisher's grant: write and read under globalconf/, and list the bucket (a missing current.json is then 404).
-    expect(Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement.map((statement: { Action: unknown }) => statement.Action)).toEqual([['s3:GetObject', 's3:PutObject'], 's3:ListBucket']);
+    expect(
+      Object.values(resourcesOfType(json, 'AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement.map(
+        (statement: { Action: unknown }) => statement.Action,
+      ),
+    ).toEqual([['s3:GetObject', 's3:PutObject'], 's3:ListBucket']);
   });
 });

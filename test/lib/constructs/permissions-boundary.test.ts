@@ -49,8 +49,23 @@ function centralStack(permissionsBoundary?: string): Stack {
 
 describe('permissions boundary', () => {
   test.each([
-    ['a gateway', gatewayStack, GATEWAY_BOUNDARY, ['/Gateway/Registration/FrameworkRole/Resource', '/Gateway/Registration/RegistrarRole/Resource', '/Gateway/ApiGatewayLogging/Role/Resource', '/Gateway/ProviderFunctionRole/Resource']],
-    ['the central', centralStack, CENTRAL_BOUNDARY, ['/Central/CentralFunctionRole/Resource', '/Central/PublisherFunctionRole/Resource', '/Central/ApiGatewayLogging/Role/Resource']],
+    [
+      'a gateway',
+      gatewayStack,
+      GATEWAY_BOUNDARY,
+      [
+        '/Gateway/Registration/FrameworkRole/Resource',
+        '/Gateway/Registration/RegistrarRole/Resource',
+        '/Gateway/ApiGatewayLogging/Role/Resource',
+        '/Gateway/ProviderFunctionRole/Resource',
+      ],
+    ],
+    [
+      'the central',
+      centralStack,
+      CENTRAL_BOUNDARY,
+      ['/Central/CentralFunctionRole/Resource', '/Central/PublisherFunctionRole/Resource', '/Central/ApiGatewayLogging/Role/Resource'],
+    ],
   ] as const)('%s: every role carries it, the stack’s AwsCustomResource provider role included', (_what, build, arn, expected) => {
     const roles = boundaries(build(arn));
     for (const role of expected) expect(Object.keys(roles).some((at) => at.endsWith(role))).toBe(true);
@@ -71,7 +86,11 @@ describe('permissions boundary', () => {
   });
 
   test.each([
-    ['a customer managed policy of another account', 'arn:aws:iam::999999999999:policy/boundary', /\n {2}permissionsBoundary: is a policy of account 999999999999; the roles deploy to 555555555555/],
+    [
+      'a customer managed policy of another account',
+      'arn:aws:iam::999999999999:policy/boundary',
+      /\n {2}permissionsBoundary: is a policy of account 999999999999; the roles deploy to 555555555555/,
+    ],
     ['not a policy ARN', 'arn:aws:iam::555555555555:role/boundary', /\n {2}permissionsBoundary: must be an IAM managed policy ARN/],
   ])('%s is a ConfigError naming the field', (_case, arn, problem) => {
     const error = thrownBy(() => gatewayStack(arn));
@@ -80,6 +99,8 @@ describe('permissions boundary', () => {
   });
 
   test('the central’s boundary of another account is a ConfigError naming central.permissionsBoundary', () => {
-    expect((thrownBy(() => centralStack('arn:aws:iam::999999999999:policy/boundary')) as Error).message).toMatch(/\n {2}central\.permissionsBoundary: is a policy of account 999999999999; the roles deploy to 111111111111/);
+    expect((thrownBy(() => centralStack('arn:aws:iam::999999999999:policy/boundary')) as Error).message).toMatch(
+      /\n {2}central\.permissionsBoundary: is a policy of account 999999999999; the roles deploy to 111111111111/,
+    );
   });
 });

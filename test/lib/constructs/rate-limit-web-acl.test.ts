@@ -10,7 +10,11 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { RateLimitWebAcl, type RateLimitWebAclProps } from '../../../lib/constructs/rate-limit-web-acl';
 import { constructStack, resourceAt } from '../../support/synth';
 
-function webAcl(limitPer5Minutes: number, metricName: string, signed: Pick<RateLimitWebAclProps, 'signedPaths' | 'signedPathLimitPer5Minutes' | 'signedMessageLimitPer5Minutes'> = {}) {
+function webAcl(
+  limitPer5Minutes: number,
+  metricName: string,
+  signed: Pick<RateLimitWebAclProps, 'signedPaths' | 'signedPathLimitPer5Minutes' | 'signedMessageLimitPer5Minutes'> = {},
+) {
   const { stack } = constructStack();
   const api = new apigateway.RestApi(stack, 'Api', { cloudWatchRole: false });
   api.root.addMethod('GET', new apigateway.MockIntegration());
@@ -43,13 +47,29 @@ describe('RateLimitWebAcl', () => {
     const association = resourceAt(json, '/RateLimit/Association').resource.Properties;
     expect(association.WebACLArn).toEqual({ 'Fn::GetAtt': [acl.logicalId, 'Arn'] });
     expect(association.ResourceArn).toEqual({
-      'Fn::Join': ['', ['arn:aws:apigateway:eu-north-1::/restapis/', { Ref: resourceAt(json, '/Api/Resource').logicalId }, '/stages/', { Ref: resourceAt(json, '/Api/DeploymentStage.prod/Resource').logicalId }]],
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:apigateway:eu-north-1::/restapis/',
+          { Ref: resourceAt(json, '/Api/Resource').logicalId },
+          '/stages/',
+          { Ref: resourceAt(json, '/Api/DeploymentStage.prod/Resource').logicalId },
+        ],
+      ],
     });
   });
 
   test('publishes CloudWatch metrics for the ACL and the rule under the given name, without sampling requests', () => {
-    expect(acl.resource.Properties.VisibilityConfig).toEqual({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-central' });
-    expect(acl.resource.Properties.Rules[0].VisibilityConfig).toEqual({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-central-rate' });
+    expect(acl.resource.Properties.VisibilityConfig).toEqual({
+      CloudWatchMetricsEnabled: true,
+      SampledRequestsEnabled: false,
+      MetricName: 'sild-DEV-central',
+    });
+    expect(acl.resource.Properties.Rules[0].VisibilityConfig).toEqual({
+      CloudWatchMetricsEnabled: true,
+      SampledRequestsEnabled: false,
+      MetricName: 'sild-DEV-central-rate',
+    });
   });
 
   test('a metric name with characters WAF rejects is made valid and kept within 100 characters', () => {
@@ -60,7 +80,14 @@ describe('RateLimitWebAcl', () => {
   });
 
   describe('with a limit for signed messages (a provider API)', () => {
-    const present = (name: string) => ({ SizeConstraintStatement: { FieldToMatch: { SingleHeader: { Name: name } }, ComparisonOperator: 'GT', Size: 0, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } });
+    const present = (name: string) => ({
+      SizeConstraintStatement: {
+        FieldToMatch: { SingleHeader: { Name: name } },
+        ComparisonOperator: 'GT',
+        Size: 0,
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      },
+    });
     const signedMessage = { AndStatement: { Statements: [present('x-sild-manifest'), present('x-sild-signature')] } };
     const { acl: provider } = webAcl(3000, 'sild-DEV-tax-board-provider', { signedMessageLimitPer5Minutes: 60_000 });
     const rules = provider.resource.Properties.Rules;
@@ -70,7 +97,14 @@ describe('RateLimitWebAcl', () => {
         Name: 'RateLimitPerIp',
         Priority: 0,
         Action: { Block: {} },
-        Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP', EvaluationWindowSec: 300, ScopeDownStatement: { NotStatement: { Statement: signedMessage } } } },
+        Statement: {
+          RateBasedStatement: {
+            Limit: 3000,
+            AggregateKeyType: 'IP',
+            EvaluationWindowSec: 300,
+            ScopeDownStatement: { NotStatement: { Statement: signedMessage } },
+          },
+        },
         VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-tax-board-provider-rate' },
       });
     });
@@ -81,10 +115,16 @@ describe('RateLimitWebAcl', () => {
         Priority: 1,
         Action: { Block: {} },
         Statement: { RateBasedStatement: { Limit: 60_000, AggregateKeyType: 'IP', EvaluationWindowSec: 300, ScopeDownStatement: signedMessage } },
-        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-tax-board-provider-signed-message-rate' },
+        VisibilityConfig: {
+          CloudWatchMetricsEnabled: true,
+          SampledRequestsEnabled: false,
+          MetricName: 'sild-DEV-tax-board-provider-signed-message-rate',
+        },
       });
       expect(rules).toHaveLength(2);
-      expect(provider.resource.Properties.Description).toBe('Rate limit per source IP per 5 minutes: 3000 requests without a signed Sild message, 60000 with one');
+      expect(provider.resource.Properties.Description).toBe(
+        'Rate limit per source IP per 5 minutes: 3000 requests without a signed Sild message, 60000 with one',
+      );
     });
 
     // Custom aggregation keys on the headers would not do: a request missing a key is not rate limited at all, and a
@@ -92,13 +132,29 @@ describe('RateLimitWebAcl', () => {
     test('each request falls under exactly one of the two rate rules, aggregated by source IP only', () => {
       expect(rules.map((rule: any) => rule.Statement.RateBasedStatement.AggregateKeyType)).toEqual(['IP', 'IP']);
       expect(rules.map((rule: any) => rule.Statement.RateBasedStatement.CustomKeys)).toEqual([undefined, undefined]);
-      expect(rules[0].Statement.RateBasedStatement.ScopeDownStatement).toEqual({ NotStatement: { Statement: rules[1].Statement.RateBasedStatement.ScopeDownStatement } });
+      expect(rules[0].Statement.RateBasedStatement.ScopeDownStatement).toEqual({
+        NotStatement: { Statement: rules[1].Statement.RateBasedStatement.ScopeDownStatement },
+      });
     });
   });
 
   describe('with signed paths', () => {
-    const endsWith = (path: string) => ({ ByteMatchStatement: { FieldToMatch: { UriPath: {} }, PositionalConstraint: 'ENDS_WITH', SearchString: path, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } });
-    const sigV4 = { ByteMatchStatement: { FieldToMatch: { SingleHeader: { Name: 'authorization' } }, PositionalConstraint: 'STARTS_WITH', SearchString: 'AWS4-HMAC-SHA256 ', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } };
+    const endsWith = (path: string) => ({
+      ByteMatchStatement: {
+        FieldToMatch: { UriPath: {} },
+        PositionalConstraint: 'ENDS_WITH',
+        SearchString: path,
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      },
+    });
+    const sigV4 = {
+      ByteMatchStatement: {
+        FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+        PositionalConstraint: 'STARTS_WITH',
+        SearchString: 'AWS4-HMAC-SHA256 ',
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      },
+    };
 
     test('blocks a request to a signed path without a SigV4 Authorization header, before API Gateway spends its budget', () => {
       const { acl: signed } = webAcl(3000, 'sild-DEV-central', { signedPaths: ['/join'] });
@@ -122,7 +178,10 @@ describe('RateLimitWebAcl', () => {
         VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: 'sild-DEV-central-signed-rate' },
       });
       const two = rateOf(webAcl(3000, 'x', { signedPaths: ['/join', '/admin'], signedPathLimitPer5Minutes: 20 }).acl);
-      expect(two.Statement.RateBasedStatement).toMatchObject({ Limit: 20, ScopeDownStatement: { OrStatement: { Statements: [endsWith('/join'), endsWith('/admin')] } } });
+      expect(two.Statement.RateBasedStatement).toMatchObject({
+        Limit: 20,
+        ScopeDownStatement: { OrStatement: { Statements: [endsWith('/join'), endsWith('/admin')] } },
+      });
     });
   });
 });

@@ -34,7 +34,10 @@ describe('SigningKey', () => {
     ['sild/ÕÄ:gw', 'alias/sild/---gw'],
   ])('the alias %j becomes %j and names this key', (alias, aliasName) => {
     const { json, key } = signingKey(alias);
-    expect(resourceAt(json, '/SigningKey/Key/Alias/Resource').resource.Properties).toEqual({ AliasName: aliasName, TargetKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } });
+    expect(resourceAt(json, '/SigningKey/Key/Alias/Resource').resource.Properties).toEqual({
+      AliasName: aliasName,
+      TargetKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+    });
   });
 
   test('grantSign allows exactly kms:Sign and kms:GetPublicKey on this key, and leaves the key policy to the account', () => {

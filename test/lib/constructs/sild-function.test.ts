@@ -51,10 +51,16 @@ describe('SildFunction', () => {
   test('its own role, assumable by Lambda only, may write to its own log group and nothing else: no managed policy, no logs:CreateLogGroup', () => {
     const role = defaults.at('/CentralRole/Resource');
     expect(defaults.at('/Central/Resource').resource.Properties.Role).toEqual({ 'Fn::GetAtt': [role.logicalId, 'Arn'] });
-    expect(role.resource.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }]);
+    expect(role.resource.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
     expect(role.resource.Properties.ManagedPolicyArns).toBeUndefined();
     expect(defaults.at('/CentralRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [defaults.at('/CentralLogs/Resource').logicalId, 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [defaults.at('/CentralLogs/Resource').logicalId, 'Arn'] },
+      },
     ]);
   });
 
@@ -95,7 +101,10 @@ describe('SildFunction', () => {
     }
 
     test('runs the function in the given subnets with the given security groups', () => {
-      expect(resourceAt(placed(), '/Central/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [IDS.securityGroup] });
+      expect(resourceAt(placed(), '/Central/Resource').resource.Properties.VpcConfig).toEqual({
+        SubnetIds: IDS.subnets,
+        SecurityGroupIds: [IDS.securityGroup],
+      });
     });
 
     // AWSLambdaVPCAccessExecutionRole also allows logs:CreateLogGroup, CreateLogStream and PutLogEvents on every log group.
@@ -103,7 +112,9 @@ describe('SildFunction', () => {
       const json = placed();
       expect(resourceAt(json, '/CentralRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
       const statements = resourceAt(json, '/CentralRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement;
-      const logActions = statements.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat()).filter((action: string) => action.startsWith('logs:'));
+      const logActions = statements
+        .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
+        .filter((action: string) => action.startsWith('logs:'));
       expect(logActions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     });
   });
@@ -113,7 +124,10 @@ describe('SildFunction', () => {
 
     test('an environment beyond 4 KB is a synth error naming the function and its size', () => {
       const { stack } = sildFunction({ environment: { SILD_GATEWAY_SETTINGS: 'x'.repeat(4100) } });
-      Annotations.fromStack(stack).hasError('/Test/Central', Match.stringLikeRegexp('The environment of Test/Central takes about 4\\d{3} bytes; Lambda allows 4096'));
+      Annotations.fromStack(stack).hasError(
+        '/Test/Central',
+        Match.stringLikeRegexp('The environment of Test/Central takes about 4\\d{3} bytes; Lambda allows 4096'),
+      );
     });
 
     test('an environment within 4 KB passes', () => {
@@ -124,7 +138,9 @@ describe('SildFunction', () => {
     test('unresolved values (ARNs, table names) count at their deployed size, not their short token text', () => {
       const tokens = Object.fromEntries(Array.from({ length: 30 }, (_, index) => [key(index), Lazy.string({ produce: () => 'arn' })]));
       const literals = Object.fromEntries(Array.from({ length: 30 }, (_, index) => [key(index), 'arn:aws:dynamodb:eu-north-1:555555555555:table/x']));
-      expect(Annotations.fromStack(sildFunction({ environment: tokens }).stack).findError('/Test/Central', Match.stringLikeRegexp('Lambda allows 4096'))).toHaveLength(1);
+      expect(
+        Annotations.fromStack(sildFunction({ environment: tokens }).stack).findError('/Test/Central', Match.stringLikeRegexp('Lambda allows 4096')),
+      ).toHaveLength(1);
       expect(Annotations.fromStack(sildFunction({ environment: literals }).stack).findError('*', Match.anyValue())).toEqual([]);
     });
   });

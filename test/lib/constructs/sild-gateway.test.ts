@@ -26,33 +26,68 @@ function gateway(props: SildGatewayProps, options: { path?: string[]; stack?: (a
   new SildGateway(scope, ids[ids.length - 1], props);
   const json = Template.fromStack(stack).toJSON();
   const at = (suffix: string) => resourceAt(json, suffix);
-  return { app, stack, json, at, settingsOf: (fn: string) => JSON.parse(at(`/${fn}/Resource`).resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS) };
+  return {
+    app,
+    stack,
+    json,
+    at,
+    settingsOf: (fn: string) => JSON.parse(at(`/${fn}/Resource`).resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS),
+  };
 }
 
 const reservedConcurrency = (at: ReturnType<typeof gateway>['at']) =>
-  ['ConsumerFunction', 'ProviderFunction', 'SealerFunction', 'CanaryFunction'].map((fn) => at(`/${fn}/Resource`).resource.Properties.ReservedConcurrentExecutions);
-const wafLimits = (json: any) => Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACL')).map((acl) => acl.Properties.Rules[0].Statement.RateBasedStatement.Limit);
+  ['ConsumerFunction', 'ProviderFunction', 'SealerFunction', 'CanaryFunction'].map(
+    (fn) => at(`/${fn}/Resource`).resource.Properties.ReservedConcurrentExecutions,
+  );
+const wafLimits = (json: any) =>
+  Object.values(resourcesOfType(json, 'AWS::WAFv2::WebACL')).map((acl) => acl.Properties.Rules[0].Statement.RateBasedStatement.Limit);
 
 describe('SildGateway in a user’s stack', () => {
-  test.each([[['Gateway']], [['VehicleRegistry-Gateway-2']], [['Platform', 'Sild', 'Gateway']]])('works under the construct path %j: resources and outputs are namespaced by it, cdk-nag finds nothing unacknowledged', (ids) => {
-    const config = demoConfig();
-    const { app, json, at } = gateway({ ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } }, { path: ids });
-    const prefix = `Test/${ids.join('/')}`;
-    expect(at('/SigningKey/Key/Resource').resource.Metadata['aws:cdk:path']).toBe(`${prefix}/SigningKey/Key/Resource`);
-    expect(resourcesOfType(json, 'Custom::SildGatewayRegistration')).toEqual({ [at('/Registration/Resource/Default').logicalId]: expect.anything() });
-    expect(Object.keys(json.Outputs)).toHaveLength(4);
-    for (const output of Object.keys(json.Outputs)) expect(output.startsWith(ids.join('').replace(/[^A-Za-z0-9]/g, ''))).toBe(true);
-    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    expect(report.violations.map((violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
-  });
+  test.each([[['Gateway']], [['VehicleRegistry-Gateway-2']], [['Platform', 'Sild', 'Gateway']]])(
+    'works under the construct path %j: resources and outputs are namespaced by it, cdk-nag finds nothing unacknowledged',
+    (ids) => {
+      const config = demoConfig();
+      const { app, json, at } = gateway(
+        { ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } },
+        { path: ids },
+      );
+      const prefix = `Test/${ids.join('/')}`;
+      expect(at('/SigningKey/Key/Resource').resource.Metadata['aws:cdk:path']).toBe(`${prefix}/SigningKey/Key/Resource`);
+      expect(resourcesOfType(json, 'Custom::SildGatewayRegistration')).toEqual({
+        [at('/Registration/Resource/Default').logicalId]: expect.anything(),
+      });
+      expect(Object.keys(json.Outputs)).toHaveLength(4);
+      for (const output of Object.keys(json.Outputs)) expect(output.startsWith(ids.join('').replace(/[^A-Za-z0-9]/g, ''))).toBe(true);
+      const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+      expect(
+        report.violations.map(
+          (violation) => `${violation.ruleName} at ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`,
+        ),
+      ).toEqual([]);
+    },
+  );
 
   test('with the central URL and anchor it registers once the provider side is live, as the gateway its functions run as, and does not warn', () => {
     const { stack, json, at, settingsOf } = gateway(minimal());
     const { resource } = at('/Registration/Resource/Default');
     expect(resource.DependsOn).toContain(at('/ProviderApi/Api/DeploymentStage.prod/Resource').logicalId);
-    expect(resource.Properties).toMatchObject({ Agency: 'vehicle-registry', MemberId: 'EE/GOV/70000009', GatewayId: 'EE/GOV/70000009/vehicle-registry', Subsystems: ['vehicles'], Services: [], CentralUrl: IDS.centralUrl, CentralRegion: 'eu-north-1' });
+    expect(resource.Properties).toMatchObject({
+      Agency: 'vehicle-registry',
+      MemberId: 'EE/GOV/70000009',
+      GatewayId: 'EE/GOV/70000009/vehicle-registry',
+      Subsystems: ['vehicles'],
+      Services: [],
+      CentralUrl: IDS.centralUrl,
+      CentralRegion: 'eu-north-1',
+    });
     for (const fn of ['ConsumerFunction', 'ProviderFunction', 'SealerFunction']) {
-      expect(settingsOf(fn)).toMatchObject({ gatewayId: resource.Properties.GatewayId, member: resource.Properties.MemberId, subsystems: resource.Properties.Subsystems, centralUrl: IDS.centralUrl, anchor: { instance: 'EE', publicKey: IDS.anchor } });
+      expect(settingsOf(fn)).toMatchObject({
+        gatewayId: resource.Properties.GatewayId,
+        member: resource.Properties.MemberId,
+        subsystems: resource.Properties.Subsystems,
+        centralUrl: IDS.centralUrl,
+        anchor: { instance: 'EE', publicKey: IDS.anchor },
+      });
     }
     expect(Object.keys(resourcesOfType(json, 'Custom::SildGatewayRegistration'))).toHaveLength(1);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('not set'))).toEqual([]);
@@ -64,7 +99,10 @@ describe('SildGateway in a user’s stack', () => {
     ['central.url and central.anchor', {}],
   ] as const)('without %s: a warning naming what is missing, placeholders in the settings, and no registration', (missing, central) => {
     const { stack, json, settingsOf } = gateway({ ...minimal(), central });
-    Annotations.fromStack(stack).hasWarning('/Test/Gateway', Match.stringLikeRegexp(`^${missing} not set: gateway vehicle-registry gets placeholders and does not register with the central registry`));
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Gateway',
+      Match.stringLikeRegexp(`^${missing} not set: gateway vehicle-registry gets placeholders and does not register with the central registry`),
+    );
     expect(resourcesOfType(json, 'Custom::SildGatewayRegistration')).toEqual({});
     expect(settingsOf('ProviderFunction')).toMatchObject({
       centralUrl: 'url' in central ? central.url : CENTRAL_PLACEHOLDERS.centralUrl,
@@ -87,7 +125,15 @@ describe('SildGateway registration: it joins again only when what the central pu
     ['a backend timeout', { services: [{ ...SERVICE, timeoutMs: 5000 }] }],
     ['maintenance mode', { services: [SERVICE], maintenance: { enabled: true, message: 'Upgrade until 12:00 UTC' } }],
     ['access rights', { services: [SERVICE], accessRights: [{ service: 'vehicles/cars', subject: 'EE/GOV/70000002/tax-records' }] }],
-    ['signing, sealing and message-log settings', { services: [SERVICE], signing: { mode: 'kms', sessionValiditySeconds: 3600 }, sealing: { intervalSeconds: 120, maxLagSeconds: 900 }, messageLog: { mode: 'metadata' } }],
+    [
+      'signing, sealing and message-log settings',
+      {
+        services: [SERVICE],
+        signing: { mode: 'kms', sessionValiditySeconds: 3600 },
+        sealing: { intervalSeconds: 120, maxLagSeconds: 900 },
+        messageLog: { mode: 'metadata' },
+      },
+    ],
   ] as [string, Partial<SildGatewayProps>][])('changing %s leaves its properties unchanged (the deploy needs no central)', (_change, change) => {
     expect(registrationOf({ ...minimal(), ...change })).toEqual(before);
   });
@@ -96,23 +142,39 @@ describe('SildGateway registration: it joins again only when what the central pu
     ['a subsystem', { subsystems: ['vehicles', 'drivers'], services: [SERVICE] }, { Subsystems: ['vehicles', 'drivers'] }],
     ['a service id', { services: [{ ...SERVICE, code: 'trucks' }] }, { Services: ['vehicles/trucks'] }],
     ['the service list (one added)', { services: [SERVICE, { ...SERVICE, code: 'trucks' }] }, { Services: ['vehicles/cars', 'vehicles/trucks'] }],
-  ] as [string, Partial<SildGatewayProps>, Record<string, unknown>][])('changing %s changes them (the join runs again)', (_change, change, changed) => {
-    expect(registrationOf({ ...minimal(), ...change })).toEqual({ ...before, ...changed });
-  });
+  ] as [string, Partial<SildGatewayProps>, Record<string, unknown>][])(
+    'changing %s changes them (the join runs again)',
+    (_change, change, changed) => {
+      expect(registrationOf({ ...minimal(), ...change })).toEqual({ ...before, ...changed });
+    },
+  );
 });
 
 describe('SildGateway backends a deployed gateway cannot reach, or reaches unencrypted: warnings (the demo still synthesizes)', () => {
   const warningsOf = (backendUrl: string) => {
     const { stack } = gateway({ ...minimal(), services: [{ subsystem: 'vehicles', code: 'cars', backendUrl }] });
-    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('^Service vehicles/cars')).map((entry) => String(entry.entry.data));
+    return Annotations.fromStack(stack)
+      .findWarning('*', Match.stringLikeRegexp('^Service vehicles/cars'))
+      .map((entry) => String(entry.entry.data));
   };
 
-  test.each(['http://127.0.0.1:4080/cars', 'https://localhost/cars', 'http://[::1]:8080/cars'])('a loopback backend (%s) warns that it cannot work in AWS', (url) => {
-    expect(warningsOf(url)).toEqual([expect.stringMatching(/^Service vehicles\/cars of vehicle-registry: its backend .* is on a loopback address, which in AWS is the gateway function's own sandbox.* \[ack: @sild\/backend-loopback\]$/)]);
-  });
+  test.each(['http://127.0.0.1:4080/cars', 'https://localhost/cars', 'http://[::1]:8080/cars'])(
+    'a loopback backend (%s) warns that it cannot work in AWS',
+    (url) => {
+      expect(warningsOf(url)).toEqual([
+        expect.stringMatching(
+          /^Service vehicles\/cars of vehicle-registry: its backend .* is on a loopback address, which in AWS is the gateway function's own sandbox.* \[ack: @sild\/backend-loopback\]$/,
+        ),
+      ]);
+    },
+  );
 
   test('a plain-http backend elsewhere warns that it is unencrypted', () => {
-    expect(warningsOf('http://cars.internal.example.gov/v1')).toEqual([expect.stringMatching(/^Service vehicles\/cars of vehicle-registry: its backend http:\/\/cars\.internal\.example\.gov\/v1 is plain HTTP.* \[ack: @sild\/backend-plain-http\]$/)]);
+    expect(warningsOf('http://cars.internal.example.gov/v1')).toEqual([
+      expect.stringMatching(
+        /^Service vehicles\/cars of vehicle-registry: its backend http:\/\/cars\.internal\.example\.gov\/v1 is plain HTTP.* \[ack: @sild\/backend-plain-http\]$/,
+      ),
+    ]);
   });
 
   test('an https backend on a routable address does not warn', () => {
@@ -122,7 +184,10 @@ describe('SildGateway backends a deployed gateway cannot reach, or reaches unenc
   test('the demo config (its sample backend on loopback) synthesizes, with that warning', () => {
     const config = demoConfig();
     const population = (app: App) => new Stack(app, 'Population', { env: { account: '222222222222', region: 'eu-north-1' } });
-    const { stack } = gateway({ ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } }, { stack: population });
+    const { stack } = gateway(
+      { ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } },
+      { stack: population },
+    );
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('@sild/backend-loopback'))).toHaveLength(1);
     expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
   });
@@ -136,7 +201,9 @@ describe('SildGateway deployment target', () => {
 
   test('in a stack of another account or Region: a synth error naming what the config says and where the stack deploys', () => {
     const { stack } = gateway({ ...minimal(), account: '222222222222', region: 'eu-west-1' });
-    const errors = Annotations.fromStack(stack).findError('*', Match.anyValue()).map((entry) => String(entry.entry.data));
+    const errors = Annotations.fromStack(stack)
+      .findError('*', Match.anyValue())
+      .map((entry) => String(entry.entry.data));
     expect(errors).toEqual([
       expect.stringContaining('configured for account 222222222222 but its stack deploys to 555555555555'),
       expect.stringContaining('configured for region eu-west-1 but its stack deploys to eu-north-1'),
@@ -148,27 +215,53 @@ describe('SildGateway props', () => {
   test.each([
     ['name', { name: 'Vehicle Registry' }, /\n {2}name: must be lower-case letters, digits and dashes/],
     ['account', { account: '2222' }, /\n {2}account: must be a 12-digit AWS account id/],
-    ['central.anchor', { central: { url: IDS.centralUrl, anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' } }, /\n {2}central\.anchor: must be the central public key/],
+    [
+      'central.anchor',
+      { central: { url: IDS.centralUrl, anchor: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' } },
+      /\n {2}central\.anchor: must be the central public key/,
+    ],
     ['central.url', { central: { url: 'not a url' } }, /\n {2}central\.url: /],
     ['concurrency.sealer', { concurrency: { sealer: 0 } }, /\n {2}concurrency\.sealer: /],
     ['sealing.intervalSeconds', { sealing: { intervalSeconds: 90 } }, /\n {2}sealing\.intervalSeconds: must be a whole number of minutes/],
     ['waf.ratePer5Minutes', { waf: { ratePer5Minutes: 5 } }, /\n {2}waf\.ratePer5Minutes: /],
     ['providerApi', { providerApi: 'http' }, /\n {2}providerApi: an HTTP API cannot have an AWS WAF web ACL/],
-    ['services.0.subsystem', { services: [{ subsystem: 'taxes', code: 'cars', backendUrl: 'https://cars.example.gov' }] }, /\n {2}services\.0\.subsystem: not a subsystem of vehicle-registry/],
-    ['accessRights.0.service', { accessRights: [{ service: 'vehicles/cars', subject: 'EE/GOV/70000002/tax-records' }] }, /\n {2}accessRights\.0\.service: vehicles\/cars is not a service of vehicle-registry/],
-    ['consumerAccess.principals.0.arn', { consumerAccess: { mode: 'iam', principals: [{ arn: 'tax-app', subsystems: ['vehicles'] }] } }, /\n {2}consumerAccess\.principals\.0\.arn: must be an IAM role or user ARN/],
-  ] as [string, Partial<SildGatewayProps>, RegExp][])('an invalid %s throws a ConfigError naming the construct and the field', (_field, change, problem) => {
-    const { stack } = constructStack();
-    const error = thrownBy(() => new SildGateway(stack, 'Vehicles', { ...minimal(), ...change }));
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^Invalid SildGateway Vehicles props:\n/);
-    expect((error as Error).message).toMatch(problem);
-  });
+    [
+      'services.0.subsystem',
+      { services: [{ subsystem: 'taxes', code: 'cars', backendUrl: 'https://cars.example.gov' }] },
+      /\n {2}services\.0\.subsystem: not a subsystem of vehicle-registry/,
+    ],
+    [
+      'accessRights.0.service',
+      { accessRights: [{ service: 'vehicles/cars', subject: 'EE/GOV/70000002/tax-records' }] },
+      /\n {2}accessRights\.0\.service: vehicles\/cars is not a service of vehicle-registry/,
+    ],
+    [
+      'consumerAccess.principals.0.arn',
+      { consumerAccess: { mode: 'iam', principals: [{ arn: 'tax-app', subsystems: ['vehicles'] }] } },
+      /\n {2}consumerAccess\.principals\.0\.arn: must be an IAM role or user ARN/,
+    ],
+  ] as [string, Partial<SildGatewayProps>, RegExp][])(
+    'an invalid %s throws a ConfigError naming the construct and the field',
+    (_field, change, problem) => {
+      const { stack } = constructStack();
+      const error = thrownBy(() => new SildGateway(stack, 'Vehicles', { ...minimal(), ...change }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/^Invalid SildGateway Vehicles props:\n/);
+      expect((error as Error).message).toMatch(problem);
+    },
+  );
 
   test('every problem is reported at once', () => {
     const { stack } = constructStack();
-    const message = (thrownBy(() => new SildGateway(stack, 'Gateway', { ...minimal(), name: 'Vehicles', account: '1', subsystems: [] })) as Error).message;
-    expect(message.split('\n').slice(1).map((line) => line.trim().split(':')[0]).sort()).toEqual(['account', 'name', 'subsystems']);
+    const message = (thrownBy(() => new SildGateway(stack, 'Gateway', { ...minimal(), name: 'Vehicles', account: '1', subsystems: [] })) as Error)
+      .message;
+    expect(
+      message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(':')[0])
+        .sort(),
+    ).toEqual(['account', 'name', 'subsystems']);
   });
 
   test('defaults: no reserved concurrency, WAF at 3000 per IP on the provider side, sealing every minute, a 30-day log, stages at 500/1000', () => {
@@ -179,18 +272,36 @@ describe('SildGateway props', () => {
     expect(JSON.stringify(association.Properties.ResourceArn)).toContain(at('/ProviderApi/Api/DeploymentStage.prod/Resource').logicalId);
     expect(at('/SealerSchedule/Resource').resource.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(at('/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_LOG_RETENTION_DAYS).toBe('30');
-    expect(at('/BodyStore/Bucket/Resource').resource.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ Prefix: 'log/', ExpirationInDays: 31 });
-    expect(at('/ConsumerApi/Api/DefaultStage/Resource').resource.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
-    expect(at('/ProviderApi/Api/DeploymentStage.prod/Resource').resource.Properties.MethodSettings[0]).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(at('/BodyStore/Bucket/Resource').resource.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({
+      Prefix: 'log/',
+      ExpirationInDays: 31,
+    });
+    expect(at('/ConsumerApi/Api/DefaultStage/Resource').resource.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 500,
+      ThrottlingBurstLimit: 1000,
+    });
+    expect(at('/ProviderApi/Api/DeploymentStage.prod/Resource').resource.Properties.MethodSettings[0]).toMatchObject({
+      ThrottlingRateLimit: 500,
+      ThrottlingBurstLimit: 1000,
+    });
   });
 
   test('concurrency, WAF rate, seal interval and log retention props replace the defaults', () => {
-    const { json, at } = gateway({ ...minimal(), concurrency: { consumer: 5, provider: 6, sealer: 1 }, waf: { ratePer5Minutes: 500 }, sealing: { intervalSeconds: 300, maxLagSeconds: 900 }, logRetentionDays: 7 });
+    const { json, at } = gateway({
+      ...minimal(),
+      concurrency: { consumer: 5, provider: 6, sealer: 1 },
+      waf: { ratePer5Minutes: 500 },
+      sealing: { intervalSeconds: 300, maxLagSeconds: 900 },
+      logRetentionDays: 7,
+    });
     expect(reservedConcurrency(at)).toEqual([5, 6, 1, undefined]);
     expect(wafLimits(json)).toEqual([500]);
     expect(at('/SealerSchedule/Resource').resource.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(at('/SealerFunction/Resource').resource.Properties.Environment.Variables.SILD_LOG_RETENTION_DAYS).toBe('7');
-    expect(at('/BodyStore/Bucket/Resource').resource.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ Prefix: 'log/', ExpirationInDays: 8 });
+    expect(at('/BodyStore/Bucket/Resource').resource.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({
+      Prefix: 'log/',
+      ExpirationInDays: 8,
+    });
   });
 
   test('waf.enabled false leaves the provider side without a web ACL', () => {
@@ -243,7 +354,9 @@ describe('SildGateway props', () => {
 describe('SildGateway key rotation (signingKeys): publish, switch, retire — each step one reviewed deploy', () => {
   const step = (signingKeys?: { published: string[]; current: string }) => {
     const synthesized = gateway({ ...minimal(), signingKeys });
-    const keyArn = (name: string) => ({ 'Fn::GetAtt': [synthesized.at(name === 'initial' ? '/SigningKey/Key/Resource' : `/SigningKey-${name}/Key/Resource`).logicalId, 'Arn'] });
+    const keyArn = (name: string) => ({
+      'Fn::GetAtt': [synthesized.at(name === 'initial' ? '/SigningKey/Key/Resource' : `/SigningKey-${name}/Key/Resource`).logicalId, 'Arn'],
+    });
     const env = (fn: string) => synthesized.at(`/${fn}/Resource`).resource.Properties.Environment.Variables;
     /** The KMS keys a role may sign with (its policies' kms:Sign statements). */
     const signableBy = (roleSuffix: string) => signableKeysOf(synthesized.json, synthesized.at(roleSuffix).logicalId);
@@ -261,7 +374,10 @@ describe('SildGateway key rotation (signingKeys): publish, switch, retire — ea
   test('1. publish: a second retained key beside the initial one (unchanged); both published and registered, the initial one still signs', () => {
     const published = step({ published: ['initial', 'next'], current: 'initial' });
     expect(published.at('/SigningKey/Key/Resource').logicalId).toBe(before.at('/SigningKey/Key/Resource').logicalId);
-    expect(published.at('/SigningKey-next/Key/Resource').resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } });
+    expect(published.at('/SigningKey-next/Key/Resource').resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
     expect(published.at('/SigningKey-next/Key/Alias/Resource').resource.Properties.AliasName).toBe('alias/sild/EE/gateway/vehicle-registry/next');
     for (const fn of ['ConsumerFunction', 'ProviderFunction', 'SealerFunction']) {
       expect(published.env(fn).SILD_SIGNING_KEY_ID).toEqual(published.keyArn('initial'));
@@ -269,14 +385,20 @@ describe('SildGateway key rotation (signingKeys): publish, switch, retire — ea
       expect(published.signableBy(`/${fn}Role/Resource`)).toEqual(expect.arrayContaining([published.keyArn('initial'), published.keyArn('next')]));
     }
     expect(published.registration().PublishedKeyIds).toEqual({ 'Fn::Join': ['', [published.keyArn('initial'), ',', published.keyArn('next')]] });
-    expect(published.signableBy('/Registration/RegistrarRole/Resource')).toEqual(expect.arrayContaining([published.keyArn('initial'), published.keyArn('next')]));
+    expect(published.signableBy('/Registration/RegistrarRole/Resource')).toEqual(
+      expect.arrayContaining([published.keyArn('initial'), published.keyArn('next')]),
+    );
   });
 
   test('2. switch: the new key signs; both stay published', () => {
     const switched = step({ published: ['initial', 'next'], current: 'next' });
     expect(switched.env('ProviderFunction').SILD_SIGNING_KEY_ID).toEqual(switched.keyArn('next'));
-    expect(switched.env('ProviderFunction').SILD_PUBLISHED_KEY_IDS).toEqual({ 'Fn::Join': ['', [switched.keyArn('initial'), ',', switched.keyArn('next')]] });
-    const output = Object.entries(switched.json.Outputs as Record<string, { Value: unknown }>).find(([name]) => name.includes('GatewaySigningKeyArn'))!;
+    expect(switched.env('ProviderFunction').SILD_PUBLISHED_KEY_IDS).toEqual({
+      'Fn::Join': ['', [switched.keyArn('initial'), ',', switched.keyArn('next')]],
+    });
+    const output = Object.entries(switched.json.Outputs as Record<string, { Value: unknown }>).find(([name]) =>
+      name.includes('GatewaySigningKeyArn'),
+    )!;
     expect(output[1].Value).toEqual(switched.keyArn('next'));
   });
 
@@ -290,7 +412,11 @@ describe('SildGateway key rotation (signingKeys): publish, switch, retire — ea
   });
 
   test('a current key that is not published, a key listed twice: a ConfigError naming the field', () => {
-    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['initial'], current: 'next' } }))).toMatchObject({ message: expect.stringMatching(/signingKeys\.current.*must be one of published \(initial\)/s) });
-    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['next', 'next'], current: 'next' } }))).toMatchObject({ message: expect.stringMatching(/signingKeys\.published.*lists a key twice/s) });
+    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['initial'], current: 'next' } }))).toMatchObject({
+      message: expect.stringMatching(/signingKeys\.current.*must be one of published \(initial\)/s),
+    });
+    expect(thrownBy(() => gateway({ ...minimal(), signingKeys: { published: ['next', 'next'], current: 'next' } }))).toMatchObject({
+      message: expect.stringMatching(/signingKeys\.published.*lists a key twice/s),
+    });
   });
 });

@@ -15,11 +15,30 @@ const REASON = 'GET /globalconf publishes the signed global configuration; it is
 
 function httpApi(props: Partial<SildHttpApiProps> = {}) {
   const { stack } = constructStack();
-  const handler = new lambda.Function(stack, 'Handler', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
-  const api = new SildHttpApi(stack, 'Central', { api: 'central', handler, apiName: 'sild-DEV-central', description: 'Sild DEV: central API', unauthenticatedReason: REASON, ...props });
+  const handler = new lambda.Function(stack, 'Handler', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+  });
+  const api = new SildHttpApi(stack, 'Central', {
+    api: 'central',
+    handler,
+    apiName: 'sild-DEV-central',
+    description: 'Sild DEV: central API',
+    unauthenticatedReason: REASON,
+    ...props,
+  });
   const json = Template.fromStack(stack).toJSON();
-  const routes = () => Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]);
-  return { stack, api, json, handler: resourceAt(json, '/Handler/Resource').logicalId, apiId: resourceAt(json, '/Central/Api/Resource').logicalId, routes };
+  const routes = () =>
+    Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]);
+  return {
+    stack,
+    api,
+    json,
+    handler: resourceAt(json, '/Handler/Resource').logicalId,
+    apiId: resourceAt(json, '/Central/Api/Resource').logicalId,
+    routes,
+  };
 }
 
 describe('SildHttpApi', () => {
@@ -35,7 +54,12 @@ describe('SildHttpApi', () => {
   test('every route invokes the one function through a single payload 2.0 Lambda proxy integration', () => {
     const integrations = Object.entries(resourcesOfType(central.json, 'AWS::ApiGatewayV2::Integration'));
     expect(integrations.map(([, integration]) => integration.Properties)).toEqual([
-      { ApiId: { Ref: central.apiId }, IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [central.handler, 'Arn'] }, PayloadFormatVersion: '2.0' },
+      {
+        ApiId: { Ref: central.apiId },
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': [central.handler, 'Arn'] },
+        PayloadFormatVersion: '2.0',
+      },
     ]);
     for (const route of Object.values(resourcesOfType(central.json, 'AWS::ApiGatewayV2::Route'))) {
       expect(route.Properties.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrations[0][0] }]] });
@@ -46,8 +70,16 @@ describe('SildHttpApi', () => {
     const permissions = Object.values(resourcesOfType(central.json, 'AWS::Lambda::Permission')).map((permission) => permission.Properties);
     expect(permissions).toHaveLength(2);
     for (const permission of permissions) {
-      expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', FunctionName: { 'Fn::GetAtt': [central.handler, 'Arn'] } });
-      expect(permission.SourceArn['Fn::Join'][1]).toEqual(['arn:aws:execute-api:eu-north-1:555555555555:', { Ref: central.apiId }, expect.stringMatching(/^\/\*\/\*\/(globalconf|join)$/)]);
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [central.handler, 'Arn'] },
+      });
+      expect(permission.SourceArn['Fn::Join'][1]).toEqual([
+        'arn:aws:execute-api:eu-north-1:555555555555:',
+        { Ref: central.apiId },
+        expect.stringMatching(/^\/\*\/\*\/(globalconf|join)$/),
+      ]);
     }
   });
 
@@ -56,12 +88,19 @@ describe('SildHttpApi', () => {
   });
 
   test('a route without authorization and without unauthenticatedReason is an error naming the route', () => {
-    expect(() => httpApi({ api: 'provider', unauthenticatedReason: undefined })).toThrow('provider route ANY /{proxy+} has no authorization; say why in unauthenticatedReason');
+    expect(() => httpApi({ api: 'provider', unauthenticatedReason: undefined })).toThrow(
+      'provider route ANY /{proxy+} has no authorization; say why in unauthenticatedReason',
+    );
   });
 
   test('the $default stage auto-deploys and is throttled at 100 requests/s with bursts of 200 by default', () => {
     const [stage] = Object.values(resourcesOfType(central.json, 'AWS::ApiGatewayV2::Stage'));
-    expect(stage.Properties).toMatchObject({ ApiId: { Ref: central.apiId }, StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 } });
+    expect(stage.Properties).toMatchObject({
+      ApiId: { Ref: central.apiId },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
   });
 
   test('the throttle prop sets the stage limits', () => {
@@ -76,11 +115,16 @@ describe('SildHttpApi', () => {
     expect(logGroup.resource.Properties.RetentionInDays).toBe(365);
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', callerAccount: '$context.identity.accountId' });
-    expect(Object.values(format).filter((value) => /body|header|querystring|\$context\.path|\$input|requestOverride/i.test(String(value)))).toEqual([]);
+    expect(Object.values(format).filter((value) => /body|header|querystring|\$context\.path|\$input|requestOverride/i.test(String(value)))).toEqual(
+      [],
+    );
   });
 
   test('accessLogRetention sets the access log retention', () => {
-    expect(resourceAt(httpApi({ accessLogRetention: logs.RetentionDays.ONE_MONTH }).json, '/Central/AccessLogs/Resource').resource.Properties.RetentionInDays).toBe(30);
+    expect(
+      resourceAt(httpApi({ accessLogRetention: logs.RetentionDays.ONE_MONTH }).json, '/Central/AccessLogs/Resource').resource.Properties
+        .RetentionInDays,
+    ).toBe(30);
   });
 
   test('url is the stage URL with exactly one trailing slash', () => {

@@ -24,7 +24,11 @@ function sildTable(layout: TableLayout, grant?: (table: SildTable, grantee: iam.
 describe('SildTable', () => {
   test('is on demand, with point-in-time recovery and deletion protection, and retained on deletion and replacement', () => {
     expect(sildTable(REGISTRY_TABLE).resource).toMatchObject({
-      Properties: { BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true },
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
@@ -41,7 +45,11 @@ describe('SildTable', () => {
     );
     expect(Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(Properties.GlobalSecondaryIndexes).toEqual([
-      { IndexName: 'seal-window', KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] } },
+      {
+        IndexName: 'seal-window',
+        KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] },
+      },
     ]);
   });
 

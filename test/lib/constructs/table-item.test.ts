@@ -15,8 +15,19 @@ const GROUPS = { pk: { S: 'CONFIG' }, sk: { S: 'GLOBAL-GROUPS' }, groups: { S: '
 const { stack } = constructStack();
 const registry = new SildTable(stack, 'Registry', { layout: REGISTRY_TABLE });
 const other = new SildTable(stack, 'Other', { layout: REGISTRY_TABLE });
-new TableItem(stack, 'AllowList', { table: registry, item: ALLOW_LIST, resourceType: 'Custom::SildJoinAllowList', physicalId: 'DEV-join-allow-list' });
-new TableItem(stack, 'Groups', { table: other, item: GROUPS, resourceType: 'Custom::SildGlobalGroups', physicalId: 'DEV-global-groups', review: { members: ['b: 2', 'a: 1'] } });
+new TableItem(stack, 'AllowList', {
+  table: registry,
+  item: ALLOW_LIST,
+  resourceType: 'Custom::SildJoinAllowList',
+  physicalId: 'DEV-join-allow-list',
+});
+new TableItem(stack, 'Groups', {
+  table: other,
+  item: GROUPS,
+  resourceType: 'Custom::SildGlobalGroups',
+  physicalId: 'DEV-global-groups',
+  review: { members: ['b: 2', 'a: 1'] },
+});
 const json = Template.fromStack(stack).toJSON();
 const arnOf = (path: string) => ({ 'Fn::GetAtt': [resourceAt(json, path).logicalId, 'Arn'] });
 
@@ -53,7 +64,9 @@ describe('TableItem', () => {
   test('all items of a stack share one provider function, whose role has no other inline permission', () => {
     const functions = Object.keys(resourcesOfType(json, 'AWS::Lambda::Function'));
     expect(functions).toHaveLength(1);
-    const tokens = Object.values({ ...resourcesOfType(json, 'Custom::SildJoinAllowList'), ...resourcesOfType(json, 'Custom::SildGlobalGroups') }).map((item) => item.Properties.ServiceToken);
+    const tokens = Object.values({ ...resourcesOfType(json, 'Custom::SildJoinAllowList'), ...resourcesOfType(json, 'Custom::SildGlobalGroups') }).map(
+      (item) => item.Properties.ServiceToken,
+    );
     expect(tokens).toEqual([{ 'Fn::GetAtt': [functions[0], 'Arn'] }, { 'Fn::GetAtt': [functions[0], 'Arn'] }]);
     expect(Object.values(resourcesOfType(json, 'AWS::IAM::Policy')).map((policy) => policy.Metadata['aws:cdk:path'])).toEqual([
       'Test/AllowList/Resource/CustomResourcePolicy/Resource',

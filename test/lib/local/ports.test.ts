@@ -10,9 +10,16 @@ const config = { local: { basePort: 4000, sampleBackendPort: 4080 }, agencies: [
 describe('localPorts', () => {
   test('lays the servers out from basePort, in config order', () => {
     const ports = localPorts(config);
-    expect([ports.central, ports.consumer(0), ports.provider(0), ports.consumer(1), ports.provider(1), ports.consumer(2), ports.provider(2), ports.cdn]).toEqual([
-      4000, 4001, 4002, 4003, 4004, 4005, 4006, 4007,
-    ]);
+    expect([
+      ports.central,
+      ports.consumer(0),
+      ports.provider(0),
+      ports.consumer(1),
+      ports.provider(1),
+      ports.consumer(2),
+      ports.provider(2),
+      ports.cdn,
+    ]).toEqual([4000, 4001, 4002, 4003, 4004, 4005, 4006, 4007]);
     expect(ports.sampleBackend).toBe(4080);
   });
 

@@ -26,7 +26,10 @@ describe('the local S3 answers as S3 does', () => {
     expect((await httpCall(url)).body.toString()).toBe('body');
     now += 61_000;
     const expired = await httpCall(url);
-    expect({ status: expired.status, body: expired.body.toString() }).toEqual({ status: 403, body: expect.stringContaining('<Code>AccessDenied</Code>') });
+    expect({ status: expired.status, body: expired.body.toString() }).toEqual({
+      status: 403,
+      body: expect.stringContaining('<Code>AccessDenied</Code>'),
+    });
   });
 
   test('X-Amz-Expires above a week is refused outright (400 AuthorizationQueryParametersError), as S3 does', async () => {
@@ -34,12 +37,20 @@ describe('the local S3 answers as S3 does', () => {
     const url = new URL(await getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 60 }));
     url.searchParams.set('X-Amz-Expires', '604801');
     const answer = await httpCall(url.href);
-    expect({ status: answer.status, body: answer.body.toString() }).toEqual({ status: 400, body: expect.stringContaining('<Code>AuthorizationQueryParametersError</Code>') });
+    expect({ status: answer.status, body: answer.body.toString() }).toEqual({
+      status: 400,
+      body: expect.stringContaining('<Code>AuthorizationQueryParametersError</Code>'),
+    });
   });
 
   test('an unsigned GET, or one signed with an unknown key, is refused', async () => {
     expect((await httpCall(`${s3.url}/b/k`)).status).toBe(403);
-    const stranger = createAwsClients({ region: 'eu-north-1', endpoints: { s3: s3.url }, credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'x' }, maxAttempts: 1 });
+    const stranger = createAwsClients({
+      region: 'eu-north-1',
+      endpoints: { s3: s3.url },
+      credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
     await expect(stranger.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
     stranger.s3.destroy();
   });

@@ -17,7 +17,11 @@ let emulators: Emulators;
 let clients: AwsClients;
 beforeAll(async () => {
   emulators = await startEmulators({ region: LOCAL_REGION, account: demoConfig().central.account });
-  clients = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: emulators.dynamodbUrl, kms: emulators.kmsUrl, s3: emulators.s3Url }, credentials: LOCAL_CREDENTIALS });
+  clients = createAwsClients({
+    region: LOCAL_REGION,
+    endpoints: { dynamodb: emulators.dynamodbUrl, kms: emulators.kmsUrl, s3: emulators.s3Url },
+    credentials: LOCAL_CREDENTIALS,
+  });
 });
 afterAll(async () => {
   clients.kms.destroy();

@@ -20,7 +20,14 @@ const fullConfig = configWith((raw) => {
   raw.agencies[0].consumerAccess = { mode: 'private', vpcEndpointIds: [IDS.vpce] };
   raw.agencies[0].vpc = { vpcId: IDS.vpc, subnetIds: IDS.subnets, availabilityZones: ['eu-north-1a', 'eu-north-1b'], executeApiPrivateDns: true };
   raw.agencies[1].consumerAccess = { mode: 'iam', principals: [{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }] };
-  raw.agencies[1].vpc = { vpcId: IDS.vpc, subnetIds: [IDS.subnets[0]], availabilityZones: ['eu-north-1a'], securityGroupIds: [IDS.securityGroup], functions: 'all', executeApiPrivateDns: false };
+  raw.agencies[1].vpc = {
+    vpcId: IDS.vpc,
+    subnetIds: [IDS.subnets[0]],
+    availabilityZones: ['eu-north-1a'],
+    securityGroupIds: [IDS.securityGroup],
+    functions: 'all',
+    executeApiPrivateDns: false,
+  };
 });
 
 const demo = synth(demoConfig());
@@ -38,7 +45,11 @@ describe('AgencyStack defaults (demo config)', () => {
 
   test('the gateway has its own retained ECC P-256 signing key', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
-    template.hasResource('AWS::KMS::Key', { Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/sild/DEV/gateway/population-registry' });
   });
 
@@ -55,36 +66,68 @@ describe('AgencyStack defaults (demo config)', () => {
     });
   });
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s: Node 24 arm64, own log group with retention, the agency settings in its environment', (name) => {
-    const fn = resourceAt(json, `/${name}/Resource`).resource.Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 29, MemorySize: 512, LoggingConfig: { LogGroup: { Ref: id(`/${name}Logs/Resource`) } } });
-    expect(resourceAt(json, `/${name}Logs/Resource`).resource.Properties.RetentionInDays).toBe(90);
-    const config = demoConfig();
-    const env = fn.Environment.Variables;
-    expect(JSON.parse(env.SILD_GATEWAY_SETTINGS)).toEqual(JSON.parse(JSON.stringify(gatewaySettings(gatewayConfigOf(config, config.agencies[0]), CENTRAL_PLACEHOLDERS))));
-    expect(env).toMatchObject({
-      SILD_SIGNING_KEY_ID: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
-      SILD_MESSAGE_LOG_TABLE: { Ref: id('/MessageLog/Table/Resource') },
-      SILD_LOG_RETENTION_DAYS: '30',
-      NODE_OPTIONS: '--enable-source-maps',
-    });
-    expect(fn.VpcConfig).toBeUndefined();
-  });
+  test.each(['ConsumerFunction', 'ProviderFunction'])(
+    '%s: Node 24 arm64, own log group with retention, the agency settings in its environment',
+    (name) => {
+      const fn = resourceAt(json, `/${name}/Resource`).resource.Properties;
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 29,
+        MemorySize: 512,
+        LoggingConfig: { LogGroup: { Ref: id(`/${name}Logs/Resource`) } },
+      });
+      expect(resourceAt(json, `/${name}Logs/Resource`).resource.Properties.RetentionInDays).toBe(90);
+      const config = demoConfig();
+      const env = fn.Environment.Variables;
+      expect(JSON.parse(env.SILD_GATEWAY_SETTINGS)).toEqual(
+        JSON.parse(JSON.stringify(gatewaySettings(gatewayConfigOf(config, config.agencies[0]), CENTRAL_PLACEHOLDERS))),
+      );
+      expect(env).toMatchObject({
+        SILD_SIGNING_KEY_ID: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] },
+        SILD_MESSAGE_LOG_TABLE: { Ref: id('/MessageLog/Table/Resource') },
+        SILD_LOG_RETENTION_DAYS: '30',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(fn.VpcConfig).toBeUndefined();
+    },
+  );
 
-  test.each(['ConsumerFunction', 'ProviderFunction'])('%s may sign only with its own key, write only log records and kept configurations, query seals and kept configurations, get any item but a seal or a certificate (the consumer no deployment item either: the provider reads its access policy), and put/get bodies in its own body store', (name) => {
-    const table = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
-    const only = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
-    expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
-      { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL', 'KEYS'] } } },
-      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL', 'GLOBALCONF']) },
-      // A log record is read back after a conditional write fails: a retried write of its own, or a replayed X-Road-Id.
-      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: table, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': name === 'ProviderFunction' ? ['SEAL', 'CERT'] : ['CONFIG', 'SEAL', 'CERT'] } } },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['log/*', 'transfer/*'].map((prefix) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/BodyStore/Bucket/Resource'), 'Arn'] }, `/${prefix}`]] })) },
-    ]);
-    expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
-  });
+  test.each(['ConsumerFunction', 'ProviderFunction'])(
+    '%s may sign only with its own key, write only log records and kept configurations, query seals and kept configurations, get any item but a seal or a certificate (the consumer no deployment item either: the provider reads its access policy), and put/get bodies in its own body store',
+    (name) => {
+      const table = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
+      const only = (keys: string[]) => ({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': keys } });
+      expect(resourceAt(json, `/${name}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id(`/${name}Logs/Resource`), 'Arn'] } },
+        { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:PutItem',
+          Resource: table,
+          Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'SEAL', 'KEYS'] } },
+        },
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: table, Condition: only(['SEAL', 'GLOBALCONF']) },
+        // A log record is read back after a conditional write fails: a retried write of its own, or a replayed X-Road-Id.
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:GetItem',
+          Resource: table,
+          Condition: {
+            'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': name === 'ProviderFunction' ? ['SEAL', 'CERT'] : ['CONFIG', 'SEAL', 'CERT'] },
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: ['log/*', 'transfer/*'].map((prefix) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/BodyStore/Bucket/Resource'), 'Arn'] }, `/${prefix}`]],
+          })),
+        },
+      ]);
+      expect(resourceAt(json, `/${name}Role/Resource`).resource.Properties.ManagedPolicyArns).toBeUndefined();
+    },
+  );
 
   test('the body store is encrypted, versioned, private, TLS-only and retained; log bodies expire a day after their records', () => {
     template.hasResource('AWS::S3::Bucket', {
@@ -96,30 +139,49 @@ describe('AgencyStack defaults (demo config)', () => {
       DeletionPolicy: 'Retain',
     });
     const bucket = resourceAt(json, '/BodyStore/Bucket/Resource').resource;
-    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: 31, Status: 'Enabled' }),
-      expect.objectContaining({ Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, Status: 'Enabled' }),
-    ]));
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Id: 'log-bodies', Prefix: 'log/', ExpirationInDays: 31, Status: 'Enabled' }),
+        expect.objectContaining({ Id: 'transfer-bodies', Prefix: 'transfer/', ExpirationInDays: 1, Status: 'Enabled' }),
+      ]),
+    );
     const policy = resourceAt(json, '/BodyStore/Bucket/Policy/Resource').resource;
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
-    expect(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_BODY_BUCKET).toEqual({ Ref: id('/BodyStore/Bucket/Resource') });
+    expect(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_BODY_BUCKET).toEqual({
+      Ref: id('/BodyStore/Bucket/Resource'),
+    });
   });
 
   test('the message log has the sparse seal index, carrying only the record hash and time', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [{ IndexName: 'seal-window', KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'seal-window',
+          KeySchema: [{ AttributeName: 'sealWindow', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['recordHash', 'loggedAt'] },
+        },
+      ],
     });
   });
 
   test('the access policy (what is offered to whom: services and backends, rights, groups, maintenance) is written into the log table at deploy time, not into the environment', () => {
     const [policy] = Object.values(resourcesOfType(json, 'Custom::SildAccessPolicy'));
     const call = customResourceCall(policy, 'Update', 'table');
-    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'table', Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } } });
+    expect(call).toMatchObject({
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: { TableName: 'table', Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } },
+    });
     expect(JSON.parse(call.parameters.Item.policy.S)).toEqual({
       services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons' }],
       accessRights: [{ subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' }],
       localGroups: {},
-      endpoints: { 'population/persons': [{ method: 'GET', path: '/*' }, { method: 'POST', path: '/' }] },
+      endpoints: {
+        'population/persons': [
+          { method: 'GET', path: '/*' },
+          { method: 'POST', path: '/' },
+        ],
+      },
     });
     const settings = JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect([settings.accessRights, settings.services, settings.maintenance]).toEqual([undefined, undefined, undefined]);
@@ -129,7 +191,9 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(policy.Metadata['sild:localGroups']).toEqual([]);
     expect(policy.Metadata['sild:maintenance']).toEqual([]);
     // The provider's code is updated after the item it reads.
-    expect(resourceAt(json, '/ProviderFunction/Resource').resource.DependsOn).toContain(resourceAt(json, '/AccessPolicy/Resource/Resource/Default').logicalId);
+    expect(resourceAt(json, '/ProviderFunction/Resource').resource.DependsOn).toContain(
+      resourceAt(json, '/AccessPolicy/Resource/Resource/Default').logicalId,
+    );
   });
 
   test('each service description is an item of its own in the log table (getOpenAPI), visible in cdk diff', () => {
@@ -146,10 +210,24 @@ describe('AgencyStack defaults (demo config)', () => {
     });
     const tableArn = { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'Arn'] };
     expect(resourceAt(json, '/SealerFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/SealerFunctionLogs/Resource'), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [id('/SealerFunctionLogs/Resource'), 'Arn'] },
+      },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } } },
-      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS'] } } },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS'] } },
+      },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
     ]);
   });
@@ -161,13 +239,17 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([['ANY /{proxy+}', 'AWS_IAM']]);
     const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect(settings.consumerPrincipals).toEqual([]);
-    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/No principal may call the consumer side of population-registry \(deny by default\)/));
+    expect(demo.messages(POPULATION)).toContainEqual(
+      expect.stringMatching(/No principal may call the consumer side of population-registry \(deny by default\)/),
+    );
   });
 
   test('the provider side is a regional API without IAM (message signatures authenticate)', () => {
     const api = resourceAt(json, '/ProviderApi/Api/Resource');
     expect(api.resource.Properties).toMatchObject({ EndpointConfiguration: { Types: ['REGIONAL'] }, BinaryMediaTypes: ['*/*'] });
-    expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([['ANY', 'NONE']]);
+    expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([
+      ['ANY', 'NONE'],
+    ]);
   });
 
   test('by default (a fresh account has no API Gateway logging role) the REST stage does not log, so the first deploy succeeds; the HTTP API stage, which needs no role, does; synth says how to turn REST logging on', () => {
@@ -175,16 +257,34 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');
     const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
     expect(stage.Properties.AccessLogSetting).toBeUndefined();
-    expect(stage.Properties.MethodSettings).toEqual([{ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'OFF', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }]);
-    expect(demo.messages(POPULATION)).toContainEqual(expect.stringMatching(/^Gateway population-registry: The REST API stages of this stack write no access or execution logs.*set apiGatewayAccountRoleExists: true/));
+    expect(stage.Properties.MethodSettings).toEqual([
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'OFF',
+        DataTraceEnabled: false,
+        MetricsEnabled: false,
+        ThrottlingRateLimit: 500,
+        ThrottlingBurstLimit: 1000,
+      },
+    ]);
+    expect(demo.messages(POPULATION)).toContainEqual(
+      expect.stringMatching(
+        /^Gateway population-registry: The REST API stages of this stack write no access or execution logs.*set apiGatewayAccountRoleExists: true/,
+      ),
+    );
   });
 
-  test('with the account\'s logging role (apiGatewayAccountRoleExists), both stages log access (no payloads) and are throttled; the REST stage logs errors into a log group with retention', () => {
+  test("with the account's logging role (apiGatewayAccountRoleExists), both stages log access (no payloads) and are throttled; the REST stage logs errors into a log group with retention", () => {
     const json = logged.templateJson(POPULATION);
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     expect(logged.messages(POPULATION).join('\n')).not.toMatch(/write no access/);
     const [httpStage] = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Stage'));
-    expect(httpStage.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 } });
+    expect(httpStage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
     expect(httpStage.Properties.AccessLogSettings.Format).toContain('$context.requestId');
     expect(httpStage.Properties.AccessLogSettings.Format).not.toMatch(/path|querystring|header/i);
     const stages = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
@@ -192,7 +292,15 @@ describe('AgencyStack defaults (demo config)', () => {
     for (const stage of stages) {
       expect(stage.Properties.AccessLogSetting.Format).toContain('$context.requestId');
       expect(stage.Properties.MethodSettings).toEqual([
-        { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          MetricsEnabled: false,
+          ThrottlingRateLimit: 500,
+          ThrottlingBurstLimit: 1000,
+        },
       ]);
       expect(stage.DependsOn).toContain(id('/ProviderApi/ExecutionLogs/Resource'));
     }
@@ -244,11 +352,16 @@ describe('AgencyStack options', () => {
     const sg = resourceAt(json, '/GatewaySecurityGroup/Resource');
     expect(sg.resource.Properties.VpcId).toBe(IDS.vpc);
     expect(inVpc(json)).toEqual(['ProviderFunction']);
-    expect(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.VpcConfig).toEqual({ SubnetIds: IDS.subnets, SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }] });
+    expect(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.VpcConfig).toEqual({
+      SubnetIds: IDS.subnets,
+      SecurityGroupIds: [{ 'Fn::GetAtt': [sg.logicalId, 'GroupId'] }],
+    });
     // The network-interface actions only, not the managed VPC policy (its logs:* would reach every log group) — and
     // only for the function in the VPC.
     expect(resourceAt(json, '/ProviderFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(JSON.stringify(resourceAt(json, '/ProviderFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument)).toContain('ec2:CreateNetworkInterface');
+    expect(JSON.stringify(resourceAt(json, '/ProviderFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument)).toContain(
+      'ec2:CreateNetworkInterface',
+    );
     expect(JSON.stringify(resourceAt(json, '/ConsumerFunctionRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument)).not.toContain('ec2:');
     // The registrar talks only to KMS and the central API: it stays outside the VPC.
     expect(resourceAt(json, '/Registration/Registrar/Resource').resource.Properties.VpcConfig).toBeUndefined();
@@ -257,7 +370,11 @@ describe('AgencyStack options', () => {
   test('vpc.functions "all" places every gateway function in the VPC, with the given security group', () => {
     const tax = full.templateJson(TAX);
     expect(inVpc(tax)).toEqual(GATEWAY_FUNCTIONS);
-    for (const name of GATEWAY_FUNCTIONS) expect(resourceAt(tax, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({ SubnetIds: [IDS.subnets[0]], SecurityGroupIds: [IDS.securityGroup] });
+    for (const name of GATEWAY_FUNCTIONS)
+      expect(resourceAt(tax, `/${name}/Resource`).resource.Properties.VpcConfig).toEqual({
+        SubnetIds: [IDS.subnets[0]],
+        SecurityGroupIds: [IDS.securityGroup],
+      });
     expect(resourcesOfType(tax, 'AWS::EC2::SecurityGroup')).toEqual({});
     expect(resourceAt(tax, '/Registration/Registrar/Resource').resource.Properties.VpcConfig).toBeUndefined();
   });
@@ -287,7 +404,11 @@ describe('AgencyStack options', () => {
     const json = full.templateJson(BUSINESS);
     const id = (suffix: string) => resourceAt(json, suffix).logicalId;
     expect(resourceAt(json, '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/Registration/RegistrarLogs/Resource'), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [id('/Registration/RegistrarLogs/Resource'), 'Arn'] },
+      },
       // Sign: the join carries a proof of possession of the key it registers.
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:eu-north-1:111111111111:abc123defg/prod/POST/join' },
@@ -304,7 +425,8 @@ describe('AgencyStack options', () => {
         raw.agencies = raw.agencies.slice(2);
       }),
     );
-    const statements = resourceAt(custom.templateJson(BUSINESS), '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties.PolicyDocument.Statement;
+    const statements = resourceAt(custom.templateJson(BUSINESS), '/Registration/RegistrarRole/DefaultPolicy/Resource').resource.Properties
+      .PolicyDocument.Statement;
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 'execute-api:Invoke',
@@ -319,14 +441,24 @@ describe('Lambda limits', () => {
       configWith((raw) => {
         raw.agencies = raw.agencies.slice(0, 1);
         raw.agencies[0].accessRights = [];
-        raw.agencies[0].consumerAccess = { mode: 'iam', principals: Array.from({ length: 40 }, (_, index) => ({ arn: `arn:aws:iam::222222222222:role/population-registry-client-application-${index}`, subsystems: ['population'] })) };
+        raw.agencies[0].consumerAccess = {
+          mode: 'iam',
+          principals: Array.from({ length: 40 }, (_, index) => ({
+            arn: `arn:aws:iam::222222222222:role/population-registry-client-application-${index}`,
+            subsystems: ['population'],
+          })),
+        };
       }),
     );
     expect(crowded.messages(POPULATION, 'error')).toContainEqual(expect.stringMatching(/ConsumerFunction takes about \d+ bytes; Lambda allows 4096/));
     const manyServices = synth(
       configWith((raw) => {
         raw.agencies = raw.agencies.slice(0, 1);
-        raw.agencies[0].services = Array.from({ length: 200 }, (_, index) => ({ subsystem: 'population', code: `service-${index}`, backendUrl: `https://backend-${index}.population.example/api/v1/records` }));
+        raw.agencies[0].services = Array.from({ length: 200 }, (_, index) => ({
+          subsystem: 'population',
+          code: `service-${index}`,
+          backendUrl: `https://backend-${index}.population.example/api/v1/records`,
+        }));
         raw.agencies[0].accessRights = [];
       }),
     );
@@ -352,10 +484,12 @@ describe('least privilege across every stack', () => {
 
 describe('API types (docs/decisions/0005-api-types-and-wire-fidelity.md)', () => {
   test('providerApi "http": the provider side is an HTTP API without IAM (signatures authenticate) and without WAF', () => {
-    const cheap = synth(configWith((raw) => {
-      raw.agencies[0].providerApi = 'http';
-      raw.agencies[0].waf = { enabled: false };
-    }));
+    const cheap = synth(
+      configWith((raw) => {
+        raw.agencies[0].providerApi = 'http';
+        raw.agencies[0].waf = { enabled: false };
+      }),
+    );
     const json = cheap.templateJson(POPULATION);
     const api = resourceAt(json, '/ProviderApi/Api/Resource');
     expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
@@ -366,6 +500,8 @@ describe('API types (docs/decisions/0005-api-types-and-wire-fidelity.md)', () =>
   });
 
   test('an HTTP API provider with WAF enabled is a config error naming the field', () => {
-    expect(() => configWith((raw) => (raw.agencies[0].providerApi = 'http'))).toThrow(/agencies\.0\.providerApi: an HTTP API cannot have an AWS WAF web ACL/);
+    expect(() => configWith((raw) => (raw.agencies[0].providerApi = 'http'))).toThrow(
+      /agencies\.0\.providerApi: an HTTP API cannot have an AWS WAF web ACL/,
+    );
   });
 });

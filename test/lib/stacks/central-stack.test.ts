@@ -56,14 +56,32 @@ describe('CentralStack', () => {
     const { resource: policy } = resourceAt(json, '/CentralFunctionRole/DefaultPolicy/Resource');
     const registry = { 'Fn::GetAtt': [id('/Registry/Table/Resource'), 'Arn'] };
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] } },
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] }, '/globalconf/*']] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [id('/CentralFunctionLogs/Resource'), 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] }, '/globalconf/*']] },
+      },
       // Listing: a configuration not published yet reads as missing (404), not forbidden (403).
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [id('/GlobalConfiguration/Bucket/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [id('/SigningKey/Key/Resource'), 'Arn'] } },
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan'], Resource: registry },
-      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: registry, Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } } },
-      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: registry, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['COUNTER'] } } },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: registry,
+        Condition: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['CONFIG', 'KEYS', 'COUNTER'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: registry,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['COUNTER'] } },
+      },
     ]);
     expect(resourceAt(json, '/CentralFunctionRole/Resource').resource.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -71,8 +89,16 @@ describe('CentralStack', () => {
   test('the join allow-list is written into the registry at deploy time, not into the function environment', () => {
     const [allowList] = Object.values(resourcesOfType(json, 'Custom::SildJoinAllowList'));
     const update = customResourceCall(allowList, 'Update', 'registry');
-    expect(update).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'JOIN-ALLOW-LIST' } } } });
-    expect(JSON.parse(update.parameters.Item.agencies.S).map((agency: { name: string }) => agency.name)).toEqual(['population-registry', 'tax-board', 'business-registry']);
+    expect(update).toMatchObject({
+      service: 'DynamoDB',
+      action: 'putItem',
+      parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'JOIN-ALLOW-LIST' } } },
+    });
+    expect(JSON.parse(update.parameters.Item.agencies.S).map((agency: { name: string }) => agency.name)).toEqual([
+      'population-registry',
+      'tax-board',
+      'business-registry',
+    ]);
     const fn = resourceAt(json, '/CentralFunction/Resource').resource.Properties;
     expect(JSON.parse(fn.Environment.Variables.SILD_CENTRAL_SETTINGS).agencies).toBeUndefined();
   });
@@ -80,20 +106,29 @@ describe('CentralStack', () => {
   test('the global groups are written into the registry at deploy time', () => {
     const [groups] = Object.values(resourcesOfType(json, 'Custom::SildGlobalGroups'));
     const call = customResourceCall(groups, 'Update', 'registry');
-    expect(call).toMatchObject({ action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'GLOBAL-GROUPS' } } } });
+    expect(call).toMatchObject({
+      action: 'putItem',
+      parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'GLOBAL-GROUPS' } } },
+    });
     expect(JSON.parse(call.parameters.Item.groups.S)).toEqual([]);
   });
 
   test('the federated instances are written into the registry at deploy time (none by default)', () => {
     const [federation] = Object.values(resourcesOfType(json, 'Custom::SildFederatedInstances'));
     const call = customResourceCall(federation, 'Update', 'registry');
-    expect(call).toMatchObject({ action: 'putItem', parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'FEDERATED-INSTANCES' } } } });
+    expect(call).toMatchObject({
+      action: 'putItem',
+      parameters: { TableName: 'registry', Item: { pk: { S: 'CONFIG' }, sk: { S: 'FEDERATED-INSTANCES' } } },
+    });
     expect(JSON.parse(call.parameters.Item.instances.S)).toEqual([]);
   });
 
   test('the central API serves the route table: GET /globalconf without auth, POST /join with IAM', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'], EndpointConfiguration: { Types: ['REGIONAL'] } });
-    const methods = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Method')).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType]);
+    const methods = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Method')).map((method) => [
+      method.Properties.HttpMethod,
+      method.Properties.AuthorizationType,
+    ]);
     expect(methods.sort()).toEqual([
       ['GET', 'NONE'],
       ['POST', 'AWS_IAM'],
@@ -105,7 +140,13 @@ describe('CentralStack', () => {
   test('only the agency accounts in the config may join; anyone may read the signed global configuration', () => {
     const [api] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::RestApi'));
     expect(api.Properties.Policy.Statement).toEqual([
-      { Sid: 'InvokeGETglobalconf', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/GET/globalconf' },
+      {
+        Sid: 'InvokeGETglobalconf',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Principal: { AWS: '*' },
+        Resource: 'execute-api:/*/GET/globalconf',
+      },
       {
         Sid: 'InvokePOSTjoin',
         Effect: 'Allow',
@@ -116,7 +157,7 @@ describe('CentralStack', () => {
     ]);
   });
 
-  test('with the account\'s logging role (apiGatewayAccountRoleExists), the stage has access logging without payloads, ERROR execution logs without data trace, and throttling', () => {
+  test("with the account's logging role (apiGatewayAccountRoleExists), the stage has access logging without payloads, ERROR execution logs without data trace, and throttling", () => {
     const json = logged.templateJson(centralStackName('DEV'));
     const template = logged.template(centralStackName('DEV'));
     const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
@@ -125,23 +166,44 @@ describe('CentralStack', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/body|requestOverride|\$context\.path|\$input/);
     // The stage's limits, and each route its own budget: configuration reads never use up the joins'.
     expect(stage.Properties.MethodSettings).toEqual([
-      { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        MetricsEnabled: false,
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      },
       { HttpMethod: 'GET', ResourcePath: '/~1globalconf', DataTraceEnabled: false, ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
       { HttpMethod: 'POST', ResourcePath: '/~1join', DataTraceEnabled: false, ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     ]);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
     // The execution-log group API Gateway would create without retention exists first, with one.
     const executionLogs = resourceAt(json, '/CentralApi/ExecutionLogs/Resource');
-    expect(executionLogs.resource.Properties).toMatchObject({ RetentionInDays: 365, LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: expect.any(String) }, '/prod']] } });
+    expect(executionLogs.resource.Properties).toMatchObject({
+      RetentionInDays: 365,
+      LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: expect.any(String) }, '/prod']] },
+    });
     expect(stage.DependsOn).toContain(executionLogs.logicalId);
   });
 
   test('by default (a fresh account has no API Gateway logging role) the stage does not log, so the first deploy succeeds; it is still throttled, and synth says how to turn logging on', () => {
     const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
     expect(stage.Properties.AccessLogSetting).toBeUndefined();
-    expect(stage.Properties.MethodSettings[0]).toEqual({ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'OFF', DataTraceEnabled: false, MetricsEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.Properties.MethodSettings[0]).toEqual({
+      HttpMethod: '*',
+      ResourcePath: '/*',
+      LoggingLevel: 'OFF',
+      DataTraceEnabled: false,
+      MetricsEnabled: false,
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
     expect(() => resourceAt(json, '/CentralApi/ExecutionLogs/Resource')).toThrow(/found 0/);
-    expect(synthesized.messages(centralStackName('DEV'))).toContainEqual(expect.stringMatching(/The central of DEV: The REST API stages of this stack write no access or execution logs/));
+    expect(synthesized.messages(centralStackName('DEV'))).toContainEqual(
+      expect.stringMatching(/The central of DEV: The REST API stages of this stack write no access or execution logs/),
+    );
     expect(logged.messages(centralStackName('DEV')).join('\n')).not.toMatch(/write no access/);
   });
 
@@ -162,37 +224,65 @@ describe('CentralStack', () => {
     expect(resourcesOfType(json, 'AWS::ApiGateway::Account')).toEqual({});
     const opted = synth(configWith((raw) => (raw.central.apiGatewayAccountRole = true)));
     const [stage] = Object.values(resourcesOfType(opted.templateJson(centralStackName('DEV')), 'AWS::ApiGateway::Stage'));
-    expect(stage.Properties).toMatchObject({ AccessLogSetting: { Format: expect.any(String) }, MethodSettings: expect.arrayContaining([expect.objectContaining({ LoggingLevel: 'ERROR' })]) });
+    expect(stage.Properties).toMatchObject({
+      AccessLogSetting: { Format: expect.any(String) },
+      MethodSettings: expect.arrayContaining([expect.objectContaining({ LoggingLevel: 'ERROR' })]),
+    });
     const optedTemplate = opted.template(centralStackName('DEV'));
     optedTemplate.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
     optedTemplate.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] }),
     });
     const optedJson = opted.templateJson(centralStackName('DEV'));
-    expect(resourceAt(optedJson, '/CentralApi/Api/DeploymentStage.prod/Resource').resource.DependsOn).toContain(resourceAt(optedJson, '/ApiGatewayLogging/Account').logicalId);
+    expect(resourceAt(optedJson, '/CentralApi/Api/DeploymentStage.prod/Resource').resource.DependsOn).toContain(
+      resourceAt(optedJson, '/ApiGatewayLogging/Account').logicalId,
+    );
   });
 
   test('outputs tell ops what to put into central.apiUrl, central.configurationUrl and central.anchorPublicKey — and a federation partner into its central.federation', () => {
-    expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'GlobalConfigurationUrl', 'InstanceCode']);
+    expect(Object.keys(json.Outputs).sort()).toEqual([
+      'AnchorPublicKeyCommand',
+      'CentralApiUrl',
+      'CentralSigningKeyArn',
+      'GlobalConfigurationUrl',
+      'InstanceCode',
+    ]);
     expect(json.Outputs.InstanceCode.Value).toBe('DEV');
   });
 
   test('the configuration is published to a private, versioned, retained bucket behind CloudFront (origin access control, HTTPS only), on a schedule', () => {
     const bucket = resourceAt(json, '/GlobalConfiguration/Bucket/Resource');
-    expect(bucket.resource).toMatchObject({ DeletionPolicy: 'Retain', Properties: { VersioningConfiguration: { Status: 'Enabled' }, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } } });
+    expect(bucket.resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      },
+    });
     const [distribution] = Object.values(resourcesOfType(json, 'AWS::CloudFront::Distribution'));
     const config = distribution.Properties.DistributionConfig;
-    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'], CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6' });
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD'],
+      CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+    });
     expect(config.Origins[0].OriginAccessControlId).toBeDefined();
     expect(Object.values(resourcesOfType(json, 'AWS::CloudFront::OriginAccessControl'))).toHaveLength(1);
     // Only CloudFront reads the bucket (the distribution's own ARN in the condition).
     const policy = JSON.stringify(resourceAt(json, '/GlobalConfiguration/Bucket/Policy/Resource').resource.Properties.PolicyDocument);
     expect(policy).toContain('cloudfront.amazonaws.com');
     expect(policy).toContain('AWS:SourceArn');
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Targets: [{ Arn: { 'Fn::GetAtt': [resourceAt(json, '/PublisherFunction/Resource').logicalId, 'Arn'] } }] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [resourceAt(json, '/PublisherFunction/Resource').logicalId, 'Arn'] } }],
+    });
     for (const fn of ['CentralFunction', 'PublisherFunction']) {
       const statements = resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement;
-      expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } });
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] },
+      });
     }
     expect(synthesized.messages(centralStackName('DEV')).join('\n')).not.toMatch(/configurationCdn/);
   });
@@ -202,19 +292,34 @@ describe('CentralStack', () => {
     const withoutCdn = synth(configWith((raw) => (raw.central.configurationCdn = false)));
     const name = centralStackName('DEV');
     const json = withoutCdn.templateJson(name);
-    expect(Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::'))).toEqual([]);
+    expect(
+      Object.values(json.Resources as Record<string, { Type: string }>).filter((resource) => resource.Type.startsWith('AWS::CloudFront::')),
+    ).toEqual([]);
     expect(Object.keys(json.Outputs).sort()).toEqual(['AnchorPublicKeyCommand', 'CentralApiUrl', 'CentralSigningKeyArn', 'InstanceCode']);
     const bucket = resourceAt(json, '/GlobalConfiguration/Bucket/Resource');
     for (const fn of ['CentralFunction', 'PublisherFunction']) {
-      expect(resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] } }));
+      expect(resourceAt(json, `/${fn}Role/DefaultPolicy/Resource`).resource.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, '/globalconf/*']] },
+        }),
+      );
     }
     // GET /globalconf keeps its own budget, apart from the joins'.
     const [stage] = Object.values(resourcesOfType(json, 'AWS::ApiGateway::Stage'));
-    expect(stage.Properties.MethodSettings).toContainEqual(expect.objectContaining({ HttpMethod: 'GET', ResourcePath: '/~1globalconf', ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 }));
-    expect(withoutCdn.messages(name)).toContainEqual(expect.stringMatching(/^The central of DEV: The central deploys without its CloudFront distribution \(central.configurationCdn: false\): gateways read the global configuration from the central API \(GET \/globalconf, 40 requests\/s with bursts of 80/));
+    expect(stage.Properties.MethodSettings).toContainEqual(
+      expect.objectContaining({ HttpMethod: 'GET', ResourcePath: '/~1globalconf', ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 }),
+    );
+    expect(withoutCdn.messages(name)).toContainEqual(
+      expect.stringMatching(
+        /^The central of DEV: The central deploys without its CloudFront distribution \(central.configurationCdn: false\): gateways read the global configuration from the central API \(GET \/globalconf, 40 requests\/s with bursts of 80/,
+      ),
+    );
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(withoutCdn.app);
     expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
     // The agency stacks do not change: gateways without central.configurationUrl read the central API anyway.
-    expect(withoutCdn.templateJson(agencyStackName('DEV', { name: 'tax-board' }))).toEqual(synthesized.templateJson(agencyStackName('DEV', { name: 'tax-board' })));
+    expect(withoutCdn.templateJson(agencyStackName('DEV', { name: 'tax-board' }))).toEqual(
+      synthesized.templateJson(agencyStackName('DEV', { name: 'tax-board' })),
+    );
   });
 });

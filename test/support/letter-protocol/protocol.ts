@@ -33,7 +33,11 @@ function readLetter(body: Buffer, refuse: (message: string) => XRoadError): Lett
   return { from: parseClientId(parsed.from), to: parseServiceId(parsed.to), ...(typeof parsed.id === 'string' ? { id: parsed.id } : {}) };
 }
 
-const letterAnswer = (status: number, letter: object): HttpResponse => ({ status, headers: singleHeaders({ 'content-type': LETTER_TYPE }), body: Buffer.from(JSON.stringify(letter)) });
+const letterAnswer = (status: number, letter: object): HttpResponse => ({
+  status,
+  headers: singleHeaders({ 'content-type': LETTER_TYPE }),
+  body: Buffer.from(JSON.stringify(letter)),
+});
 
 export const letterProtocol: MessageProtocol = {
   serviceType: 'LETTER',

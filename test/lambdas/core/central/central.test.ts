@@ -55,7 +55,12 @@ function joinRequest(body: unknown, identity: CallerIdentity | null = { accountI
 }
 
 function deps(overrides: Partial<typeof settings> = {}): CentralDeps & { registry: MemoryRegistry; clock: ManualClock } {
-  return { settings: { ...settings, ...overrides }, registry: new MemoryRegistry(ALLOWED), keys: singleKeyRing(centralKey), clock: new ManualClock(Date.parse(NOW)) };
+  return {
+    settings: { ...settings, ...overrides },
+    registry: new MemoryRegistry(ALLOWED),
+    keys: singleKeyRing(centralKey),
+    clock: new ManualClock(Date.parse(NOW)),
+  };
 }
 
 /** Runs `join` and asserts it refuses with `type`/`status` and stores nothing. */
@@ -85,13 +90,18 @@ describe('join: authorization', () => {
       keyIds: [keyIdOf(gatewayKey.spki)],
     });
     const { signedAt: _signedAt, proofs: _proofs, ...entry } = validJoin();
-    expect(await d.registry.list()).toEqual([{ ...entry, member: { id: 'DEV/GOV/70000001', name: 'Population Registry' }, account: POPULATION_ACCOUNT, joinedAt: NOW }]);
+    expect(await d.registry.list()).toEqual([
+      { ...entry, member: { id: 'DEV/GOV/70000001', name: 'Population Registry' }, account: POPULATION_ACCOUNT, joinedAt: NOW },
+    ]);
   });
 
   test('a second join of the same agency replaces the first', async () => {
     const d = deps();
     await join(joinRequest(validJoin()), d);
-    await join(withBody((body) => ({ ...body, subsystems: ['population', 'archive'] })), d);
+    await join(
+      withBody((body) => ({ ...body, subsystems: ['population', 'archive'] })),
+      d,
+    );
     const entries = await d.registry.list();
     expect(entries).toHaveLength(1);
     expect(entries[0].subsystems).toEqual(['population', 'archive']);
@@ -115,7 +125,11 @@ describe('join: authorization', () => {
   });
 
   test('an agency not in the settings → Client.Unauthorized 403', async () => {
-    await expectRefused(withBody((body) => ({ ...body, agency: 'unknown-agency' })), 'Client.Unauthorized', 403);
+    await expectRefused(
+      withBody((body) => ({ ...body, agency: 'unknown-agency' })),
+      'Client.Unauthorized',
+      403,
+    );
   });
 
   test("a member other than the agency's → Client.Unauthorized 403", async () => {
@@ -188,21 +202,36 @@ describe('join: validation → Client.BadRequest 400', () => {
     ['a PKCS#8 private key', (gatewayKey.privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).toString('base64')],
     ['a truncated SPKI', gatewayKey.spki.subarray(0, gatewayKey.spki.length - 4).toString('base64')],
   ])('a public key that is not DER SPKI: %s', async (_what, key) => {
-    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, publicKeys: [gatewayKey.spkiBase64, key] } })), 'Client.BadRequest', 400);
+    await expectRefused(
+      withBody((body) => ({ ...body, gateway: { ...body.gateway, publicKeys: [gatewayKey.spkiBase64, key] } })),
+      'Client.BadRequest',
+      400,
+    );
   });
 
-  test.each(['DEV/GOV/70000002/gw1', 'DEV/GOV/70000001', 'DEV/GOV/70000001/gw1/x', 'DEV/COM/70000001/gw1', 'DEV/GOV/70000001/', 'DEV/GOV/70000001/g w'])(
-    'a gateway id that is not MEMBER/SERVERCODE of the member: %j',
-    async (id) => {
-      await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, id } })), 'Client.BadRequest', 400);
-    },
-  );
+  test.each([
+    'DEV/GOV/70000002/gw1',
+    'DEV/GOV/70000001',
+    'DEV/GOV/70000001/gw1/x',
+    'DEV/COM/70000001/gw1',
+    'DEV/GOV/70000001/',
+    'DEV/GOV/70000001/g w',
+  ])('a gateway id that is not MEMBER/SERVERCODE of the member: %j', async (id) => {
+    await expectRefused(
+      withBody((body) => ({ ...body, gateway: { ...body.gateway, id } })),
+      'Client.BadRequest',
+      400,
+    );
+  });
 });
 
 describe('join: asserts only what it may (hostile joiner)', () => {
   test('the display name comes from the central config, whatever the joiner sends', async () => {
     const d = deps();
-    await join(withBody((body) => ({ ...body, member: { id: body.member.id, name: 'Ministry of Everything' } })), d);
+    await join(
+      withBody((body) => ({ ...body, member: { id: body.member.id, name: 'Ministry of Everything' } })),
+      d,
+    );
     expect((await d.registry.list())[0].member.name).toBe('Population Registry');
   });
 
@@ -214,7 +243,11 @@ describe('join: asserts only what it may (hostile joiner)', () => {
     await expectRefused(joinRequest({ ...validJoin(), proofs: otherUrl.proofs }), 'Client.BadRequest', 400);
     // Someone else's key, proven by our own key only.
     const stranger = newTestKey();
-    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, publicKeys: [gatewayKey.spkiBase64, stranger.spkiBase64] } })), 'Client.BadRequest', 400);
+    await expectRefused(
+      withBody((body) => ({ ...body, gateway: { ...body.gateway, publicKeys: [gatewayKey.spkiBase64, stranger.spkiBase64] } })),
+      'Client.BadRequest',
+      400,
+    );
   });
 
   test('a proof signed long ago (a replayed join) is refused', async () => {
@@ -232,13 +265,36 @@ describe('join: asserts only what it may (hostile joiner)', () => {
     ['localhost', 'https://localhost/'],
     ['credentials in the URL', 'https://user:pw@population.example/'],
   ])('a provider URL other gateways must not call: %s', async (_what, providerUrl) => {
-    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl } })), 'Client.BadRequest', 400);
+    await expectRefused(
+      withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl } })),
+      'Client.BadRequest',
+      400,
+    );
   });
 
   test('private addresses are accepted when the deployment allows them; loopback http only in local mode', async () => {
-    expect((await join(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'https://10.1.2.3/' } })), deps({ allowPrivateProviderUrls: true }))).status).toBe(200);
-    expect((await join(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://127.0.0.1:4002' } })), deps({ insecureLoopbackHttp: true }))).status).toBe(200);
-    await expectRefused(withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://10.1.2.3/' } })), 'Client.BadRequest', 400, deps({ insecureLoopbackHttp: true }));
+    expect(
+      (
+        await join(
+          withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'https://10.1.2.3/' } })),
+          deps({ allowPrivateProviderUrls: true }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await join(
+          withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://127.0.0.1:4002' } })),
+          deps({ insecureLoopbackHttp: true }),
+        )
+      ).status,
+    ).toBe(200);
+    await expectRefused(
+      withBody((body) => ({ ...body, gateway: { ...body.gateway, providerUrl: 'http://10.1.2.3/' } })),
+      'Client.BadRequest',
+      400,
+      deps({ insecureLoopbackHttp: true }),
+    );
   });
 });
 
@@ -258,7 +314,11 @@ describe('join: settings the member must match', () => {
 describe('handleCentralRequest', () => {
   test('maps a refused join to an X-Road error response', async () => {
     const d = deps();
-    const response = await handleCentralRequest(joinRequest(validJoin(), null), d, new GlobalConfigurationPublisher(d, new MemoryConfigurationDistribution()));
+    const response = await handleCentralRequest(
+      joinRequest(validJoin(), null),
+      d,
+      new GlobalConfigurationPublisher(d, new MemoryConfigurationDistribution()),
+    );
     expect(response.status).toBe(403);
     expect(response.headers['x-road-error']?.[0]).toBe('Client.Unauthorized');
   });
@@ -279,7 +339,11 @@ describe('handleCentralRequest', () => {
 
   test('an unknown route is Client.NotFound 404', async () => {
     const d = deps();
-    const response = await handleCentralRequest({ method: 'GET', rawPath: '/nope', rawQuery: '', headers: {}, body: Buffer.alloc(0) }, d, new GlobalConfigurationPublisher(d, new MemoryConfigurationDistribution()));
+    const response = await handleCentralRequest(
+      { method: 'GET', rawPath: '/nope', rawQuery: '', headers: {}, body: Buffer.alloc(0) },
+      d,
+      new GlobalConfigurationPublisher(d, new MemoryConfigurationDistribution()),
+    );
     expect(response.status).toBe(404);
     expect(response.headers['x-road-error']?.[0]).toBe('Client.NotFound');
   });

@@ -1,4 +1,12 @@
-import { globMatches, invalidGlobReason, isAllowed, segmentMatches, type AccessContext, type AccessQuery, type AccessRule } from '../../../../lambdas/core/exchange/access-rights';
+import {
+  globMatches,
+  invalidGlobReason,
+  isAllowed,
+  segmentMatches,
+  type AccessContext,
+  type AccessQuery,
+  type AccessRule,
+} from '../../../../lambdas/core/exchange/access-rights';
 import { parseServiceId } from '../../../../lambdas/core/kernel/identifiers';
 import { canonicalServicePath } from '../../../../lambdas/core/exchange/protocols/rest/service-path';
 

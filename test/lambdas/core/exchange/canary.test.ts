@@ -16,7 +16,12 @@ describe('canary', () => {
     const before = ecosystem.provider.log.records.size;
     const result = await runCanary(ecosystem.provider.deps);
     expect(result).toMatchObject({ ok: true, exchange: { status: 200 }, health: { status: 'ok' } });
-    expect(result.figures).toMatchObject({ globalConfAgeSeconds: expect.any(Number), globalConfAgePercent: expect.any(Number), sealLagSeconds: expect.any(Number), sessionValiditySeconds: expect.any(Number) });
+    expect(result.figures).toMatchObject({
+      globalConfAgeSeconds: expect.any(Number),
+      globalConfAgePercent: expect.any(Number),
+      sealLagSeconds: expect.any(Number),
+      sessionValiditySeconds: expect.any(Number),
+    });
     // Request and response on the consumer side and on the provider side: four records in its own log.
     expect(ecosystem.provider.log.records.size - before).toBe(4);
   });

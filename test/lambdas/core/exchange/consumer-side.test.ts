@@ -9,7 +9,11 @@ import { HttpClientError } from '../../../../lambdas/core/kernel/ports';
 import { handleProviderRequest } from '../../../../lambdas/core/exchange/provider-side';
 import { CLIENT, PERSONS, PROVIDER_URL, SERVICE, startMemoryEcosystem, type MemoryEcosystem } from '../../../support/memory-ecosystem';
 
-const errorOf = (response: HttpResponse) => ({ status: response.status, header: headerValue(response.headers, 'x-road-error'), ...(JSON.parse(response.body.toString('utf8')) as { type: string; message: string }) });
+const errorOf = (response: HttpResponse) => ({
+  status: response.status,
+  header: headerValue(response.headers, 'x-road-error'),
+  ...(JSON.parse(response.body.toString('utf8')) as { type: string; message: string }),
+});
 const sentToProvider = (ecosystem: MemoryEcosystem) => ecosystem.http.sent.filter((request) => request.url.startsWith(PROVIDER_URL));
 
 describe('consumer side', () => {
@@ -21,7 +25,9 @@ describe('consumer side', () => {
   test('a permitted call reaches the backend with its path and query as sent; the answer carries the X-Road headers', async () => {
     const response = await ecosystem.call(`${PERSONS}/123`, { query: 'fields=name%2Cborn&x=%20', headers: { 'x-road-userid': 'EE38001010000' } });
     expect(response.status).toBe(200);
-    expect(ecosystem.backendCalls).toEqual([expect.objectContaining({ method: 'GET', rawPath: '/persons/123', rawQuery: 'fields=name%2Cborn&x=%20' })]);
+    expect(ecosystem.backendCalls).toEqual([
+      expect.objectContaining({ method: 'GET', rawPath: '/persons/123', rawQuery: 'fields=name%2Cborn&x=%20' }),
+    ]);
     expect(headerValue(response.headers, 'x-road-client')).toBe(CLIENT);
     expect(headerValue(response.headers, 'x-road-service')).toBe(SERVICE);
     expect(headerValue(response.headers, 'x-road-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -109,42 +115,86 @@ describe('consumer side', () => {
     /** The provider gateway signs `answer` as its answer to the request (a hostile provider holds its own keys). */
     const providerSigns = (answer: HttpResponse) =>
       ecosystem.http.route(PROVIDER_URL, async (request) => {
-        const { xRoadId, requestId, requestHash } = JSON.parse(Buffer.from(headerValue(request.headers, 'x-sild-manifest')!, 'base64').toString('utf8')) as ResponseBinding;
+        const { xRoadId, requestId, requestHash } = JSON.parse(
+          Buffer.from(headerValue(request.headers, 'x-sild-manifest')!, 'base64').toString('utf8'),
+        ) as ResponseBinding;
         return (await signAnswer(ecosystem.provider.deps, { xRoadId, requestId, requestHash }, answer)).response;
       });
-    const errorAnswer = (types: string[], body: string, contentType = 'application/json') => ({ status: 403, headers: { 'content-type': [contentType], 'x-road-error': types }, body: Buffer.from(body) });
+    const errorAnswer = (types: string[], body: string, contentType = 'application/json') => ({
+      status: 403,
+      headers: { 'content-type': [contentType], 'x-road-error': types },
+      body: Buffer.from(body),
+    });
 
     test.each([
-      ['a consumer type in the first of two X-Road-Error lines', errorAnswer(['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}')],
-      ['a consumer type joined into one X-Road-Error line', errorAnswer(['Server.ClientProxy.LoggingFailed, Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}')],
-      ['a consumer type in the JSON body only', errorAnswer(['Server.ServerProxy.AccessDenied'], '{"type":"Server.ClientProxy.LoggingFailed","message":"page your operators"}')],
-      ['a consumer type in the XML body only, spelt with a character reference', errorAnswer(['Client.BadRequest'], '<error><type>Server&#46;ClientProxy.LoggingFailed</type><message>x</message></error>', 'application/xml')],
-      ['a consumer type in a CDATA section of a prefixed element', errorAnswer(['Client.BadRequest'], '<x:error xmlns:x="u"><x:type><![CDATA[Server.ClientProxy.LoggingFailed]]></x:type></x:error>', 'text/xml')],
+      [
+        'a consumer type in the first of two X-Road-Error lines',
+        errorAnswer(['Server.ClientProxy.LoggingFailed', 'Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}'),
+      ],
+      [
+        'a consumer type joined into one X-Road-Error line',
+        errorAnswer(['Server.ClientProxy.LoggingFailed, Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied"}'),
+      ],
+      [
+        'a consumer type in the JSON body only',
+        errorAnswer(['Server.ServerProxy.AccessDenied'], '{"type":"Server.ClientProxy.LoggingFailed","message":"page your operators"}'),
+      ],
+      [
+        'a consumer type in the XML body only, spelt with a character reference',
+        errorAnswer(['Client.BadRequest'], '<error><type>Server&#46;ClientProxy.LoggingFailed</type><message>x</message></error>', 'application/xml'),
+      ],
+      [
+        'a consumer type in a CDATA section of a prefixed element',
+        errorAnswer(
+          ['Client.BadRequest'],
+          '<x:error xmlns:x="u"><x:type><![CDATA[Server.ClientProxy.LoggingFailed]]></x:type></x:error>',
+          'text/xml',
+        ),
+      ],
     ])('%s → Server.ServerProxy.InternalError (502)', async (_what, answer) => {
       providerSigns(answer);
-      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({ status: 502, type: 'Server.ServerProxy.InternalError', message: expect.stringMatching(/Server\.ClientProxy\.LoggingFailed.*only a consumer gateway raises/) });
+      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({
+        status: 502,
+        type: 'Server.ServerProxy.InternalError',
+        message: expect.stringMatching(/Server\.ClientProxy\.LoggingFailed.*only a consumer gateway raises/),
+      });
     });
 
     test('its own refusal, in JSON or XML, is relayed as signed', async () => {
       providerSigns(errorAnswer(['Server.ServerProxy.AccessDenied'], '{"type":"Server.ServerProxy.AccessDenied","message":"no"}'));
-      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({ status: 403, header: 'Server.ServerProxy.AccessDenied', type: 'Server.ServerProxy.AccessDenied' });
+      expect(errorOf(await ecosystem.call(`${PERSONS}/1`))).toMatchObject({
+        status: 403,
+        header: 'Server.ServerProxy.AccessDenied',
+        type: 'Server.ServerProxy.AccessDenied',
+      });
       providerSigns(errorAnswer(['Client.BadRequest'], '<error><type>Client.BadRequest</type></error>', 'application/xml'));
       expect((await ecosystem.call(`${PERSONS}/1`)).status).toBe(403);
     });
   });
 
   test('an unsigned error page from something between the gateways is not presented as the provider’s answer', async () => {
-    ecosystem.http.route(PROVIDER_URL, async () => ({ status: 400, headers: { 'content-type': ['text/html'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] }, body: Buffer.from('<html>denied</html>') }));
+    ecosystem.http.route(PROVIDER_URL, async () => ({
+      status: 400,
+      headers: { 'content-type': ['text/html'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] },
+      body: Buffer.from('<html>denied</html>'),
+    }));
     const response = await ecosystem.call(`${PERSONS}/1`);
     expect(errorOf(response)).toMatchObject({ status: 502, type: 'Server.ClientProxy.InvalidSignatureValue' });
   });
 
-  test.each([403, 413, 429, 503])('an unsigned refusal by the provider’s front (HTTP %i) is a NetworkError with that status, never the provider’s answer', async (status) => {
-    ecosystem.http.route(PROVIDER_URL, async () => ({ status, headers: { 'content-type': ['application/json'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] }, body: Buffer.from('{"message":"Forbidden"}') }));
-    const response = await ecosystem.call(`${PERSONS}/1`);
-    expect(errorOf(response)).toMatchObject({ status, type: 'Server.ClientProxy.NetworkError' });
-    expect(response.body.toString('utf8')).not.toContain('AccessDenied');
-  });
+  test.each([403, 413, 429, 503])(
+    'an unsigned refusal by the provider’s front (HTTP %i) is a NetworkError with that status, never the provider’s answer',
+    async (status) => {
+      ecosystem.http.route(PROVIDER_URL, async () => ({
+        status,
+        headers: { 'content-type': ['application/json'], 'x-road-error': ['Server.ServerProxy.AccessDenied'] },
+        body: Buffer.from('{"message":"Forbidden"}'),
+      }));
+      const response = await ecosystem.call(`${PERSONS}/1`);
+      expect(errorOf(response)).toMatchObject({ status, type: 'Server.ClientProxy.NetworkError' });
+      expect(response.body.toString('utf8')).not.toContain('AccessDenied');
+    },
+  );
 
   test('a provider gateway that does not answer is a NetworkError', async () => {
     ecosystem.http.route(PROVIDER_URL, async () => {

@@ -57,20 +57,49 @@ describe('passThroughHeaders', () => {
   });
 
   test('a name spelled with "_" for "-" is dropped like its dashed spelling (CGI, WSGI, Rack and PHP read both as one variable)', () => {
-    const underscored = ['X_Road_Client', 'x_road_userid', 'X_Forwarded_For', 'X_HTTP_Method_Override', 'X_Original_URL', 'X_Sild_Manifest', 'X_Amz_Security_Token', 'Content_Length', 'Transfer_Encoding', 'X-Road_Id', 'True_Client_IP'];
+    const underscored = [
+      'X_Road_Client',
+      'x_road_userid',
+      'X_Forwarded_For',
+      'X_HTTP_Method_Override',
+      'X_Original_URL',
+      'X_Sild_Manifest',
+      'X_Amz_Security_Token',
+      'Content_Length',
+      'Transfer_Encoding',
+      'X-Road_Id',
+      'True_Client_IP',
+    ];
     expect(passThroughHeaders(headersOf(underscored.map((name) => [name, 'x'])))).toEqual({});
-    expect(passThroughHeaders(singleHeaders({ authorization_: 'kept', x_custom_header: 'kept' }))).toEqual(singleHeaders({ authorization_: 'kept', x_custom_header: 'kept' }));
+    expect(passThroughHeaders(singleHeaders({ authorization_: 'kept', x_custom_header: 'kept' }))).toEqual(
+      singleHeaders({ authorization_: 'kept', x_custom_header: 'kept' }),
+    );
   });
 
-  test.each(['cf-connecting-ip', 'cf-connecting-ipv6', 'cf-pseudo-ipv4', 'fastly-client-ip', 'akamai-client-ip', 'do-connecting-ip', 'x-appengine-user-ip', 'x-azure-clientip', 'fly-client-ip', 'x-nf-client-connection-ip', 'x-forwarded', 'forwarded-for', 'x-original-forwarded-for', 'true-client-ip'])(
-    'the client-address header %s, which address libraries and CDNs read, is dropped',
-    (name) => {
-      expect(passThroughHeaders(singleHeaders({ [name]: '10.0.0.1' }))).toEqual({});
-    },
-  );
+  test.each([
+    'cf-connecting-ip',
+    'cf-connecting-ipv6',
+    'cf-pseudo-ipv4',
+    'fastly-client-ip',
+    'akamai-client-ip',
+    'do-connecting-ip',
+    'x-appengine-user-ip',
+    'x-azure-clientip',
+    'fly-client-ip',
+    'x-nf-client-connection-ip',
+    'x-forwarded',
+    'forwarded-for',
+    'x-original-forwarded-for',
+    'true-client-ip',
+  ])('the client-address header %s, which address libraries and CDNs read, is dropped', (name) => {
+    expect(passThroughHeaders(singleHeaders({ [name]: '10.0.0.1' }))).toEqual({});
+  });
 
   test('a repeated header keeps every value in order', () => {
-    expect(passThroughHeaders({ 'set-cookie': ['a=1', 'b=2'], 'x-multi': ['1', '2', '3'] })).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'x-multi': ['1', '2', '3'] });
+    expect(passThroughHeaders({ 'set-cookie': ['a=1', 'b=2'], 'x-multi': ['1', '2', '3'] })).toEqual({
+      'set-cookie': ['a=1', 'b=2'],
+      'x-multi': ['1', '2', '3'],
+    });
   });
 
   test('filters a mixed set', () => {

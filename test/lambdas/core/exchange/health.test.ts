@@ -39,7 +39,11 @@ describe('GET /health', () => {
     const { status, answer } = await health();
     expect(status).toBe(503);
     expect(answer.status).toBe('failing');
-    expect(answer.checks.sealing).toMatchObject({ ok: false, failClosed: true, problem: expect.stringMatching(/has not been sealed for \d+ s \(limit 600 s\)/) });
+    expect(answer.checks.sealing).toMatchObject({
+      ok: false,
+      failClosed: true,
+      problem: expect.stringMatching(/has not been sealed for \d+ s \(limit 600 s\)/),
+    });
   });
 
   test('an expired configuration the central cannot renew: 503 naming it', async () => {

@@ -40,7 +40,14 @@ describe('opmonRecord', () => {
     const timer = timed([1000, 1002, 1010]);
     await timer.around(async () => undefined);
     timer.identify(established);
-    const response: HttpResponse = { status: 201, headers: headersOf([['x-road-id', 'abc'], ['x-road-request-id', 'rid']]), body: Buffer.from('{"ok":true}') };
+    const response: HttpResponse = {
+      status: 201,
+      headers: headersOf([
+        ['x-road-id', 'abc'],
+        ['x-road-request-id', 'rid'],
+      ]),
+      body: Buffer.from('{"ok":true}'),
+    };
     expect(opmonRecord('Client', 'DEV/GOV/70000002/tax-board', request, response, timer, 1012, restProtocol)).toEqual({
       securityServerType: 'Client',
       gateway: 'DEV/GOV/70000002/tax-board',
@@ -76,21 +83,51 @@ describe('opmonRecord', () => {
   test('the ids are what the side established, never the raw headers: joined X-Road-Client lines, another X-Road-Id', () => {
     const timer = timed([1]);
     timer.identify(established);
-    const joined: HttpRequest = { ...request, headers: headersOf([['x-road-client', 'DEV/GOV/70000001/population, DEV/GOV/70000002/tax%2Frecords'], ['x-road-id', 'other'], ['x-road-userid', 'admin']]) };
+    const joined: HttpRequest = {
+      ...request,
+      headers: headersOf([
+        ['x-road-client', 'DEV/GOV/70000001/population, DEV/GOV/70000002/tax%2Frecords'],
+        ['x-road-id', 'other'],
+        ['x-road-userid', 'admin'],
+      ]),
+    };
     expect(opmonRecord('Client', 'gw', joined, { status: 200, headers: {}, body: Buffer.alloc(0) }, timer, 2, restProtocol)).toMatchObject({
-      clientXRoadInstance: 'DEV', clientMemberClass: 'GOV', clientMemberCode: '70000002', clientSubsystemCode: 'tax/records', messageId: 'abc', messageUserId: 'EE38001010000', identified: true,
+      clientXRoadInstance: 'DEV',
+      clientMemberClass: 'GOV',
+      clientMemberCode: '70000002',
+      clientSubsystemCode: 'tax/records',
+      messageId: 'abc',
+      messageUserId: 'EE38001010000',
+      identified: true,
     });
   });
 
   test('a refusal: not succeeded, with the X-Road error type and its message; a backend 404 is a success', () => {
-    const refused: HttpResponse = { status: 403, headers: headersOf([['x-road-error', 'Server.ServerProxy.AccessDenied']]), body: Buffer.from('{"type":"Server.ServerProxy.AccessDenied","message":"Access denied to the service","detail":"x"}') };
-    expect(opmonRecord('Producer', 'gw', request, refused, timed([5]), 9, restProtocol)).toMatchObject({ succeeded: false, faultCode: 'Server.ServerProxy.AccessDenied', faultString: 'Access denied to the service', statusCode: 403 });
+    const refused: HttpResponse = {
+      status: 403,
+      headers: headersOf([['x-road-error', 'Server.ServerProxy.AccessDenied']]),
+      body: Buffer.from('{"type":"Server.ServerProxy.AccessDenied","message":"Access denied to the service","detail":"x"}'),
+    };
+    expect(opmonRecord('Producer', 'gw', request, refused, timed([5]), 9, restProtocol)).toMatchObject({
+      succeeded: false,
+      faultCode: 'Server.ServerProxy.AccessDenied',
+      faultString: 'Access denied to the service',
+      statusCode: 403,
+    });
     const notFound: HttpResponse = { status: 404, headers: {}, body: Buffer.from('no such person') };
     expect(opmonRecord('Producer', 'gw', request, notFound, timed([5]), 9, restProtocol)).toMatchObject({ succeeded: true, statusCode: 404 });
   });
 
   test('a request that names no service (a malformed path) keeps its path as a claim, cut to 256 characters, and no ids', () => {
-    const record = opmonRecord('Client', 'gw', { ...request, rawPath: `/r2/${'x'.repeat(400)}`, headers: {} }, { status: 400, headers: headersOf([['x-road-error', 'Client.BadRequest']]), body: Buffer.alloc(0) }, timed([1]), 2, restProtocol);
+    const record = opmonRecord(
+      'Client',
+      'gw',
+      { ...request, rawPath: `/r2/${'x'.repeat(400)}`, headers: {} },
+      { status: 400, headers: headersOf([['x-road-error', 'Client.BadRequest']]), body: Buffer.alloc(0) },
+      timed([1]),
+      2,
+      restProtocol,
+    );
     expect(record.claimedPath).toHaveLength(256);
     expect(record.restPath).toBeUndefined();
     expect(record.serviceCode).toBeUndefined();
@@ -100,13 +137,50 @@ describe('opmonRecord', () => {
   });
 
   test('until the side identified the request, what it claims stays out of the X-Road fields: kept as sent, cut short, as claims', () => {
-    const claiming: HttpRequest = { ...request, headers: headersOf([['x-road-client', `DEV/GOV/%1B%5B2J/${'x'.repeat(300)}`], ['x-road-id', 'forged'], ['x-road-userid', 'EE1'], ['x-road-represented-party', 'COM/1']]) };
-    const refused: HttpResponse = { status: 401, headers: headersOf([['x-road-error', 'Server.ServerProxy.InvalidSignatureValue'], ['x-road-id', 'forged'], ['x-road-request-id', 'rid']]), body: Buffer.alloc(0) };
+    const claiming: HttpRequest = {
+      ...request,
+      headers: headersOf([
+        ['x-road-client', `DEV/GOV/%1B%5B2J/${'x'.repeat(300)}`],
+        ['x-road-id', 'forged'],
+        ['x-road-userid', 'EE1'],
+        ['x-road-represented-party', 'COM/1'],
+      ]),
+    };
+    const refused: HttpResponse = {
+      status: 401,
+      headers: headersOf([
+        ['x-road-error', 'Server.ServerProxy.InvalidSignatureValue'],
+        ['x-road-id', 'forged'],
+        ['x-road-request-id', 'rid'],
+      ]),
+      body: Buffer.alloc(0),
+    };
     const record = opmonRecord('Producer', 'gw', claiming, refused, timed([1]), 2, restProtocol);
-    for (const field of ['clientXRoadInstance', 'clientMemberClass', 'clientMemberCode', 'clientSubsystemCode', 'serviceXRoadInstance', 'serviceMemberClass', 'serviceMemberCode', 'serviceSubsystemCode', 'serviceCode', 'representedPartyClass', 'representedPartyCode', 'messageId', 'messageUserId', 'xRequestId', 'restPath']) {
+    for (const field of [
+      'clientXRoadInstance',
+      'clientMemberClass',
+      'clientMemberCode',
+      'clientSubsystemCode',
+      'serviceXRoadInstance',
+      'serviceMemberClass',
+      'serviceMemberCode',
+      'serviceSubsystemCode',
+      'serviceCode',
+      'representedPartyClass',
+      'representedPartyCode',
+      'messageId',
+      'messageUserId',
+      'xRequestId',
+      'restPath',
+    ]) {
       expect(record).not.toHaveProperty(field);
     }
-    expect(record).toMatchObject({ identified: false, claimedPath: request.rawPath, claimedMessageId: 'forged', faultCode: 'Server.ServerProxy.InvalidSignatureValue' });
+    expect(record).toMatchObject({
+      identified: false,
+      claimedPath: request.rawPath,
+      claimedMessageId: 'forged',
+      faultCode: 'Server.ServerProxy.InvalidSignatureValue',
+    });
     expect(record.claimedClient).toBe(`DEV/GOV/%1B%5B2J/${'x'.repeat(300)}`.slice(0, 256));
   });
 });

@@ -7,7 +7,15 @@ import { headerValue, type HttpRequest, type HttpResponse } from '../../../../la
 import type { OutboundRequest } from '../../../../lambdas/core/kernel/ports';
 import { handleProviderRequest } from '../../../../lambdas/core/exchange/provider-side';
 import { HttpClientError } from '../../../../lambdas/core/kernel/ports';
-import { BACKEND_HOST, CLIENT, DEFAULT_POLICY, PERSONS, PROVIDER_URL, startMemoryEcosystem, type MemoryEcosystem } from '../../../support/memory-ecosystem';
+import {
+  BACKEND_HOST,
+  CLIENT,
+  DEFAULT_POLICY,
+  PERSONS,
+  PROVIDER_URL,
+  startMemoryEcosystem,
+  type MemoryEcosystem,
+} from '../../../support/memory-ecosystem';
 
 const errorType = (response: HttpResponse) => headerValue(response.headers, 'x-road-error');
 
@@ -15,7 +23,14 @@ const errorType = (response: HttpResponse) => headerValue(response.headers, 'x-r
 function asReceived(sent: OutboundRequest, change: Partial<HttpRequest> = {}): HttpRequest {
   const target = sent.url.slice(PROVIDER_URL.length);
   const queryAt = target.indexOf('?');
-  return { method: sent.method, rawPath: queryAt < 0 ? target : target.slice(0, queryAt), rawQuery: queryAt < 0 ? '' : target.slice(queryAt + 1), headers: sent.headers, body: sent.body, ...change };
+  return {
+    method: sent.method,
+    rawPath: queryAt < 0 ? target : target.slice(0, queryAt),
+    rawQuery: queryAt < 0 ? '' : target.slice(queryAt + 1),
+    headers: sent.headers,
+    body: sent.body,
+    ...change,
+  };
 }
 
 describe('provider side', () => {
@@ -32,7 +47,13 @@ describe('provider side', () => {
   const provider = (request: HttpRequest) => handleProviderRequest(request, ecosystem.provider.deps);
 
   test('a request that did not come through a gateway is refused unsigned (nothing verified to bind a signature to), and the backend never sees it', async () => {
-    const response = await provider({ method: 'GET', rawPath: `${PERSONS}/1`, rawQuery: '', headers: { 'x-road-client': [CLIENT] }, body: Buffer.alloc(0) });
+    const response = await provider({
+      method: 'GET',
+      rawPath: `${PERSONS}/1`,
+      rawQuery: '',
+      headers: { 'x-road-client': [CLIENT] },
+      body: Buffer.alloc(0),
+    });
     expect(response.status).toBe(401);
     expect(errorType(response)).toBe('Server.ServerProxy.InvalidSignatureValue');
     expect(headerValue(response.headers, 'x-sild-manifest')).toBeUndefined();
@@ -59,14 +80,19 @@ describe('provider side', () => {
   test('only a request verified and logged gets a signed answer: a replay, or the manifest resent without its signature, is refused unsigned; a refusal after logging and maintenance are signed', async () => {
     const signed = (response: HttpResponse) => headerValue(response.headers, 'x-sild-manifest') !== undefined;
     const replay = await provider(asReceived(sent));
-    const stripped = await provider(asReceived(sent, { headers: Object.fromEntries(Object.entries(sent.headers).filter(([name]) => name !== 'x-sild-signature')) }));
+    const stripped = await provider(
+      asReceived(sent, { headers: Object.fromEntries(Object.entries(sent.headers).filter(([name]) => name !== 'x-sild-signature')) }),
+    );
     expect([replay, stripped].map((response) => ({ type: errorType(response), signed: signed(response) }))).toEqual([
       { type: 'Server.ServerProxy.DuplicateMessageId', signed: false },
       { type: 'Server.ServerProxy.InvalidSignatureValue', signed: false },
     ]);
     ecosystem.provider.log.records.clear();
     const { deps } = ecosystem.provider;
-    const maintained = await handleProviderRequest(asReceived(sent), { ...deps, accessPolicy: { current: async () => ({ ...(await deps.accessPolicy.current()), maintenance: { message: 'Upgrade until 12:00 UTC' } }) } });
+    const maintained = await handleProviderRequest(asReceived(sent), {
+      ...deps,
+      accessPolicy: { current: async () => ({ ...(await deps.accessPolicy.current()), maintenance: { message: 'Upgrade until 12:00 UTC' } }) },
+    });
     expect({ type: errorType(maintained), signed: signed(maintained) }).toEqual({ type: 'Server.ServerProxy.Maintenance', signed: true });
     ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, accessRights: [] });
     const denied = await ecosystem.call(`${PERSONS}/1`);
@@ -94,14 +120,19 @@ describe('provider side', () => {
   });
 
   test('access rights: a method or path outside the right is AccessDenied, and the refused body is not kept', async () => {
-    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/public/*' }] });
+    ecosystem.provider.config.setAccessPolicy({
+      ...DEFAULT_POLICY,
+      accessRights: [{ subsystem: 'registry', service: 'persons', subject: CLIENT, method: 'GET', path: '/public/*' }],
+    });
     const denied = await ecosystem.call(`${PERSONS}/1`);
     expect(denied.status).toBe(403);
     expect(errorType(denied)).toBe('Server.ServerProxy.AccessDenied');
     expect(ecosystem.backendCalls).toEqual([]);
     const posted = await ecosystem.call(`${PERSONS}/public/1`, { method: 'POST', body: '{"secret":true}' });
     expect(errorType(posted)).toBe('Server.ServerProxy.AccessDenied');
-    const refusedRecords = [...ecosystem.provider.log.records.values()].map((entry) => entry.record).filter((record) => record.method === 'POST' && record.direction === 'request');
+    const refusedRecords = [...ecosystem.provider.log.records.values()]
+      .map((entry) => entry.record)
+      .filter((record) => record.method === 'POST' && record.direction === 'request');
     expect(refusedRecords).toEqual([expect.objectContaining({ bodyLogged: 'withheld' })]);
     expect(refusedRecords[0].body).toBeUndefined();
     expect((await ecosystem.call(`${PERSONS}/public/1`)).status).toBe(200);
@@ -117,7 +148,10 @@ describe('provider side', () => {
 
   test('a backend or maintenance change is read from the access policy: it takes effect without new settings (cached policies within a minute)', async () => {
     ecosystem.provider.log.records.clear();
-    ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, services: [{ subsystem: 'registry', code: 'persons', backendUrl: 'https://backend-v2.test/persons' }] });
+    ecosystem.provider.config.setAccessPolicy({
+      ...DEFAULT_POLICY,
+      services: [{ subsystem: 'registry', code: 'persons', backendUrl: 'https://backend-v2.test/persons' }],
+    });
     expect((await provider(asReceived(sent))).status).toBe(502); // the new backend is not routed: ServiceFailed
     expect(ecosystem.http.sent.at(-1)!.url).toBe('https://backend-v2.test/persons/1');
     ecosystem.provider.config.setAccessPolicy({ ...DEFAULT_POLICY, maintenance: { message: 'Back at noon' } });

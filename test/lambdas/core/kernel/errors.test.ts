@@ -139,7 +139,12 @@ describe('error bodies in XML when the client prefers it (PR-REST §4.6)', () =>
   });
 
   test("X-Road's XML form: <error> with type, message and detail, escaped, and the XML content type", () => {
-    const response = errorResponse(new XRoadError('Server.ServerProxy', 'AccessDenied', 'a <b> & "c"'), 'Server.ClientProxy', 'd-1', 'application/xml');
+    const response = errorResponse(
+      new XRoadError('Server.ServerProxy', 'AccessDenied', 'a <b> & "c"'),
+      'Server.ClientProxy',
+      'd-1',
+      'application/xml',
+    );
     expect(response.headers['content-type']).toEqual(['application/xml;charset=utf-8']);
     expect(response.headers['x-road-error']).toEqual(['Server.ServerProxy.AccessDenied']);
     expect(response.body.toString()).toBe(

@@ -4,7 +4,10 @@ import { messageHash, requestHash, responseHash, sha256Base64, sha256Hex, signed
 /** X-Road's definition, written out independently of the implementation. */
 function xroadHash(startLines: string[], headers: [string, string][], body: Buffer): string {
   const sha512 = (data: Buffer) => createHash('sha512').update(data).digest();
-  const headerPart = Buffer.from(startLines.map((line) => `${line}\r\n`).join('') + headers.map(([name, value]) => `${name}:${value}\r\n`).join(''), 'utf8');
+  const headerPart = Buffer.from(
+    startLines.map((line) => `${line}\r\n`).join('') + headers.map(([name, value]) => `${name}:${value}\r\n`).join(''),
+    'utf8',
+  );
   if (body.length === 0) return sha512(headerPart).toString('base64');
   return sha512(Buffer.concat([sha512(headerPart), sha512(body)])).toString('base64');
 }
@@ -16,7 +19,11 @@ const BODY = Buffer.from('{"name":"Mari"}');
 
 describe('requestHash', () => {
   test('is base64(SHA512(SHA512(headerPart) || SHA512(body))) with a body', () => {
-    const expected = xroadHash(['POST', TARGET], NAMES.map((name) => [name, HEADERS[name as keyof typeof HEADERS]]), BODY);
+    const expected = xroadHash(
+      ['POST', TARGET],
+      NAMES.map((name) => [name, HEADERS[name as keyof typeof HEADERS]]),
+      BODY,
+    );
     expect(requestHash('POST', TARGET, HEADERS, NAMES, BODY)).toBe(expected);
   });
 
@@ -47,8 +54,19 @@ describe('requestHash', () => {
   });
 
   test('a repeated header adds one line per value, in order', () => {
-    expect(requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0))).toBe(xroadHash(['GET', '/p'], [['a', '1'], ['a', '2']], Buffer.alloc(0)));
-    expect(requestHash('GET', '/p', { a: ['2', '1'] }, ['a'], Buffer.alloc(0))).not.toBe(requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0)));
+    expect(requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0))).toBe(
+      xroadHash(
+        ['GET', '/p'],
+        [
+          ['a', '1'],
+          ['a', '2'],
+        ],
+        Buffer.alloc(0),
+      ),
+    );
+    expect(requestHash('GET', '/p', { a: ['2', '1'] }, ['a'], Buffer.alloc(0))).not.toBe(
+      requestHash('GET', '/p', { a: ['1', '2'] }, ['a'], Buffer.alloc(0)),
+    );
   });
 
   describe('changes when any covered input changes', () => {

@@ -40,7 +40,12 @@ describe('log audit', () => {
     const entry = records().find((candidate) => candidate.record.direction === 'response')!;
     entry.record = { ...entry.record, status: 404 };
     const { problems } = await audit();
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('was edited after it was logged'), expect.stringContaining('the log no longer matches the seal')]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('was edited after it was logged'),
+        expect.stringContaining('the log no longer matches the seal'),
+      ]),
+    );
   });
 
   test('a field a record restates against its signed manifest is reported by name, whatever the seals say', async () => {

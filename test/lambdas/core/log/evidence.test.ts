@@ -5,7 +5,14 @@
  */
 import { signCentralKeyRotation } from '../../../../lambdas/core/trust/central-keys';
 import { signGlobalConfiguration } from '../../../../lambdas/core/trust/global-configuration';
-import { buildEvidence, deserializeRecord, EvidenceError, serializeRecord, verifyEvidence, type EvidenceBundle } from '../../../../lambdas/core/log/evidence';
+import {
+  buildEvidence,
+  deserializeRecord,
+  EvidenceError,
+  serializeRecord,
+  verifyEvidence,
+  type EvidenceBundle,
+} from '../../../../lambdas/core/log/evidence';
 import { inclusionProof } from '../../../../lambdas/core/kernel/merkle';
 import type { MessageLogRecord } from '../../../../lambdas/core/log/records';
 import { compareForSeal, createSeal, parseSeal, recordHash } from '../../../../lambdas/core/log/seal';
@@ -36,11 +43,19 @@ async function evidenceOf(ecosystem: MemoryEcosystem, gateway: MemoryGateway, xR
 const failed = (result: ReturnType<typeof verifyEvidence>) => result.checks.filter((check) => !check.ok).map((check) => check.part);
 
 /** The bundle's records changed as the log owner likes, under a seal it signs again with its own key (what it can present). */
-async function restatedByOwner(bundle: EvidenceBundle, owner: MemoryGateway, change: (record: MessageLogRecord) => MessageLogRecord): Promise<EvidenceBundle> {
+async function restatedByOwner(
+  bundle: EvidenceBundle,
+  owner: MemoryGateway,
+  change: (record: MessageLogRecord) => MessageLogRecord,
+): Promise<EvidenceBundle> {
   const records = bundle.records.map((entry) => change(deserializeRecord(entry.record))).sort(compareForSeal);
   const { type: _type, root: _root, recordCount: _count, keyId: _keyId, ...fields } = parseSeal(bundle.seals[0]);
   const seal = await createSeal(fields, records.map(recordHash), owner.key, keyIdOf(owner.key.spki));
-  return { ...bundle, seals: [seal], records: records.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(records.map(recordHash), index), seal: 0 })) };
+  return {
+    ...bundle,
+    seals: [seal],
+    records: records.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(records.map(recordHash), index), seal: 0 })),
+  };
 }
 
 describe('evidence', () => {
@@ -80,13 +95,25 @@ describe('evidence', () => {
     // of its own over the two records — everything it holds the keys for.
     const records = genuine.records.map((entry) => deserializeRecord(entry.record));
     const response = records.find((record) => record.direction === 'response')!;
-    const manifest = { ...JSON.parse(Buffer.from(response.manifest!, 'base64').toString('utf8')), signer: { gateway: consumer.settings.gatewayId, keyId: keyIdOf(consumer.key.spki) } };
+    const manifest = {
+      ...JSON.parse(Buffer.from(response.manifest!, 'base64').toString('utf8')),
+      signer: { gateway: consumer.settings.gatewayId, keyId: keyIdOf(consumer.key.spki) },
+    };
     const bytes = Buffer.from(JSON.stringify(manifest));
-    const forged: MessageLogRecord = { ...response, manifest: bytes.toString('base64'), signature: consumer.key.signSync(bytes).toString('base64'), certificate: undefined };
+    const forged: MessageLogRecord = {
+      ...response,
+      manifest: bytes.toString('base64'),
+      signature: consumer.key.signSync(bytes).toString('base64'),
+      certificate: undefined,
+    };
     const leaves = records.map((record) => (record.direction === 'response' ? forged : record)).sort(compareForSeal);
     const { type: _type, root: _root, recordCount: _count, keyId: _keyId, ...fields } = parseSeal(genuine.seals[0]);
     const seal = await createSeal(fields, leaves.map(recordHash), consumer.key, keyIdOf(consumer.key.spki));
-    const bundle: EvidenceBundle = { ...genuine, seals: [seal], records: leaves.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(leaves.map(recordHash), index), seal: 0 })) };
+    const bundle: EvidenceBundle = {
+      ...genuine,
+      seals: [seal],
+      records: leaves.map((record, index) => ({ record: serializeRecord(record), proof: inclusionProof(leaves.map(recordHash), index), seal: 0 })),
+    };
     const result = verifyEvidence(bundle, ecosystem.anchor);
     expect(failed(result)).toEqual([`consumer response: signed by the gateway the configuration assigns (${ecosystem.provider.settings.gatewayId})`]);
   });
@@ -98,7 +125,9 @@ describe('evidence', () => {
     const genuine = await evidenceOf(ecosystem, ecosystem.consumer, headerValue(response.headers, 'x-road-id')!);
     const metadataOnly = (record: MessageLogRecord): MessageLogRecord => ({ ...record, body: undefined, headers: undefined, bodyLogged: 'metadata' });
     expect(failed(verifyEvidence(await restatedByOwner(genuine, ecosystem.consumer, metadataOnly), ecosystem.anchor))).toEqual([]);
-    const restated = await restatedByOwner(genuine, ecosystem.consumer, (record) => (record.direction === 'response' ? { ...metadataOnly(record), status: 200, errorType: undefined } : metadataOnly(record)));
+    const restated = await restatedByOwner(genuine, ecosystem.consumer, (record) =>
+      record.direction === 'response' ? { ...metadataOnly(record), status: 200, errorType: undefined } : metadataOnly(record),
+    );
     const result = verifyEvidence(restated, ecosystem.anchor);
     expect(failed(result)).toEqual(['consumer response: status agrees with its signed manifest']);
     expect(result.checks.find((check) => !check.ok)?.detail).toBe('status: the record states 200, its signed manifest 403');
@@ -108,13 +137,18 @@ describe('evidence', () => {
     const xRoadId = await exchange(ecosystem);
     await ecosystem.sealAll();
     const genuine = await evidenceOf(ecosystem, ecosystem.consumer, xRoadId);
-    const unsigned = (record: MessageLogRecord, change: Partial<MessageLogRecord>): MessageLogRecord => (record.direction === 'response' ? { ...record, manifest: undefined, signature: undefined, certificate: undefined, ...change } : record);
+    const unsigned = (record: MessageLogRecord, change: Partial<MessageLogRecord>): MessageLogRecord =>
+      record.direction === 'response' ? { ...record, manifest: undefined, signature: undefined, certificate: undefined, ...change } : record;
     const standIn = await restatedByOwner(genuine, ecosystem.consumer, (record) => unsigned(record, {}));
     expect(failed(verifyEvidence(standIn, ecosystem.anchor))).toEqual(['consumer response: unsigned, as only a layer error answer may be']);
-    const layerError = await restatedByOwner(genuine, ecosystem.consumer, (record) => unsigned(record, { status: 502, errorType: 'Server.ClientProxy.NetworkError' }));
+    const layerError = await restatedByOwner(genuine, ecosystem.consumer, (record) =>
+      unsigned(record, { status: 502, errorType: 'Server.ClientProxy.NetworkError' }),
+    );
     const result = verifyEvidence(layerError, ecosystem.anchor);
     expect(failed(result)).toEqual([]); // the owner's word alone, as a layer error may legitimately be
-    expect(result.checks.find((check) => check.part === 'consumer response: unsigned, as only a layer error answer may be')?.detail).toMatch(/NetworkError, HTTP 502, stated by .* alone/);
+    expect(result.checks.find((check) => check.part === 'consumer response: unsigned, as only a layer error answer may be')?.detail).toMatch(
+      /NetworkError, HTTP 502, stated by .* alone/,
+    );
   });
 
   test('an exchange not sealed yet cannot be exported', async () => {
@@ -141,7 +175,10 @@ describe('evidence', () => {
     await ecosystem.sealAll();
     const a = await evidenceOf(ecosystem, ecosystem.consumer, first);
     const b = await evidenceOf(ecosystem, ecosystem.consumer, second);
-    const spliced: EvidenceBundle = { ...a, records: [a.records.find((entry) => entry.record.direction === 'request')!, b.records.find((entry) => entry.record.direction === 'response')!] };
+    const spliced: EvidenceBundle = {
+      ...a,
+      records: [a.records.find((entry) => entry.record.direction === 'request')!, b.records.find((entry) => entry.record.direction === 'response')!],
+    };
     const result = verifyEvidence(spliced, ecosystem.anchor);
     expect(result.valid).toBe(false);
     expect(failed(result).some((part) => part.startsWith('exchange:'))).toBe(true);
@@ -169,7 +206,11 @@ describe('evidence', () => {
     // the same configuration (every gateway key still listed, so only the configuration check can stop it).
     const fork = await signCentralKeyRotation(ecosystem.anchor.instance, ecosystem.centralKey, forged, now - 60_000);
     const document = { ...JSON.parse(genuine.globalConfiguration.document), centralKeyRotations: [fork] };
-    const forgedBundle: EvidenceBundle = { ...genuine, globalConfiguration: await signGlobalConfiguration(document, forged), centralKeyRotations: [rotation, fork] };
+    const forgedBundle: EvidenceBundle = {
+      ...genuine,
+      globalConfiguration: await signGlobalConfiguration(document, forged),
+      centralKeyRotations: [rotation, fork],
+    };
     for (const bundle of [forgedBundle, { ...forgedBundle, centralKeyRotations: [fork] }, { ...forgedBundle, centralKeyRotations: undefined }]) {
       const result = verifyEvidence(bundle, anchorFile);
       expect(failed(result)).toEqual(['global configuration: signed by the anchor key']);

@@ -2,7 +2,16 @@
 import { createHash } from 'node:crypto';
 import { EMPTY_ROOT, inclusionProof, merkleRoot, rootFromProof } from '../../../../lambdas/core/kernel/merkle';
 import type { MessageLogRecord } from '../../../../lambdas/core/log/records';
-import { chainProblems, createSeal, GENESIS, parseSeal, recordHash, sealHash, sealSignatureValid, type Seal } from '../../../../lambdas/core/log/seal';
+import {
+  chainProblems,
+  createSeal,
+  GENESIS,
+  parseSeal,
+  recordHash,
+  sealHash,
+  sealSignatureValid,
+  type Seal,
+} from '../../../../lambdas/core/log/seal';
 import { newTestKey } from '../../../support/memory-adapters';
 
 const hashes = (count: number) => Array.from({ length: count }, (_, index) => createHash('sha256').update(`record ${index}`).digest());
@@ -34,15 +43,33 @@ describe('Merkle tree', () => {
 
 describe('record hash', () => {
   const record: MessageLogRecord = {
-    client: 'DEV/GOV/70000002/tax-records', xRoadId: 'x1', side: 'consumer', direction: 'request', service: 'DEV/GOV/70000001/population/persons',
-    requestId: 'r1', method: 'GET', target: '/r1/DEV/GOV/70000001/population/persons/1', loggedAt: '2026-11-27T10:00:00.000Z',
-    manifest: 'bWFuaWZlc3Q=', signature: 'c2ln', bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', bodyBytes: 0, bodyLogged: 'inline',
+    client: 'DEV/GOV/70000002/tax-records',
+    xRoadId: 'x1',
+    side: 'consumer',
+    direction: 'request',
+    service: 'DEV/GOV/70000001/population/persons',
+    requestId: 'r1',
+    method: 'GET',
+    target: '/r1/DEV/GOV/70000001/population/persons/1',
+    loggedAt: '2026-11-27T10:00:00.000Z',
+    manifest: 'bWFuaWZlc3Q=',
+    signature: 'c2ln',
+    bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+    bodyBytes: 0,
+    bodyLogged: 'inline',
     headers: { 'x-road-client': ['DEV/GOV/70000002/tax-records'], 'x-road-id': ['x1'] },
   };
 
   test('covers every logged field, and does not depend on header order', () => {
     const base = recordHash(record).toString('base64');
-    for (const change of [{ status: 200 }, { loggedAt: '2026-11-27T10:00:00.001Z' }, { signature: 'c2lh' }, { bodySha256: 'x' }, { certificate: 'Y2VydA==' }, { headers: { ...record.headers, 'x-road-id': ['x2'] } }]) {
+    for (const change of [
+      { status: 200 },
+      { loggedAt: '2026-11-27T10:00:00.001Z' },
+      { signature: 'c2lh' },
+      { bodySha256: 'x' },
+      { certificate: 'Y2VydA==' },
+      { headers: { ...record.headers, 'x-road-id': ['x2'] } },
+    ]) {
       expect(recordHash({ ...record, ...change } as MessageLogRecord).toString('base64')).not.toBe(base);
     }
     const reordered = { ...record, headers: { 'x-road-id': ['x1'], 'x-road-client': ['DEV/GOV/70000002/tax-records'] } };
@@ -53,7 +80,19 @@ describe('record hash', () => {
 describe('seal chain', () => {
   const key = newTestKey();
   const seal = (fromWindow: number, toWindow: number, previous: Seal | undefined) =>
-    createSeal({ gateway: 'gw', intervalSeconds: 60, fromWindow, toWindow, previousSealHash: previous ? sealHash(previous) : GENESIS, sealedAt: '2026-11-27T10:00:00.000Z' }, hashes(3), key, 'k1');
+    createSeal(
+      {
+        gateway: 'gw',
+        intervalSeconds: 60,
+        fromWindow,
+        toWindow,
+        previousSealHash: previous ? sealHash(previous) : GENESIS,
+        sealedAt: '2026-11-27T10:00:00.000Z',
+      },
+      hashes(3),
+      key,
+      'k1',
+    );
 
   test('a seal is signed over its header: root, count, windows and link', async () => {
     const first = await seal(1, 2, undefined);

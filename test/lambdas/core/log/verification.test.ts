@@ -20,7 +20,11 @@ beforeEach(async () => {
 async function exchangeRecords(gateway: MemoryGateway, call: { path?: string; method?: string; headers?: Record<string, string> } = {}) {
   const response = await ecosystem.call(call.path ?? `${PERSONS}/1`, { method: call.method, headers: call.headers });
   const records = await gateway.log.find(CLIENT, response.headers['x-road-id']![0]);
-  return { status: response.status, request: records.find((record) => record.direction === 'request')!, response: records.find((record) => record.direction === 'response')! };
+  return {
+    status: response.status,
+    request: records.find((record) => record.direction === 'request')!,
+    response: records.find((record) => record.direction === 'response')!,
+  };
 }
 
 /** Body and headers not logged (metadata log mode). */
@@ -30,17 +34,26 @@ const readBack = (record: MessageLogRecord): MessageLogRecord => {
   const item = recordToItem(record, { sk: `${record.side}#${record.direction}`, recordHash: '', sealWindow: '', expiresAt: 0 });
   return itemToRecord(item, new Map(record.certificate ? [[certificateIdOf(record.certificate), record.certificate]] : []));
 };
-const fields = (check: ReturnType<typeof checkLogRecord>) => check.contradictions.map((contradiction) => `${contradiction.manifest}:${contradiction.field}`);
+const fields = (check: ReturnType<typeof checkLogRecord>) =>
+  check.contradictions.map((contradiction) => `${contradiction.manifest}:${contradiction.field}`);
 
 describe('checkLogRecord', () => {
   test('records as logged hold on both sides, for an answer and for a signed refusal, also as read back from the store', async () => {
     for (const gateway of [ecosystem.consumer, ecosystem.provider]) {
       for (const call of [{ headers: { 'x-road-userid': 'EE12345' } }, { method: 'DELETE' }]) {
         const { request, response } = await exchangeRecords(gateway, call);
-        for (const [record, requestRecord] of [[request, undefined], [response, request]] as const) {
+        for (const [record, requestRecord] of [
+          [request, undefined],
+          [response, request],
+        ] as const) {
           for (const stored of [record, readBack(record)]) {
             const check = checkLogRecord(stored, keys, requestRecord);
-            expect({ side: gateway.agency, direction: record.direction, valid: check.valid, problem: check.problem }).toEqual({ side: gateway.agency, direction: record.direction, valid: true, problem: undefined });
+            expect({ side: gateway.agency, direction: record.direction, valid: check.valid, problem: check.problem }).toEqual({
+              side: gateway.agency,
+              direction: record.direction,
+              valid: true,
+              problem: undefined,
+            });
           }
         }
       }
@@ -92,12 +105,15 @@ describe('checkLogRecord', () => {
     ['method', 'DELETE', ['request:method']],
     ['target', `${PERSONS}/2`, ['request:target']],
     ['errorType', 'Server.ServerProxy.AccessDenied', ['own:errorType']],
-  ] as const)('a response record restating %s without body and headers logged is named against the manifest that states it', async (field, value, expected) => {
-    for (const gateway of [ecosystem.consumer, ecosystem.provider]) {
-      const { request, response } = await exchangeRecords(gateway);
-      expect(fields(checkLogRecord({ ...metadataOnly(response), [field]: value }, keys, request))).toEqual(expected);
-    }
-  });
+  ] as const)(
+    'a response record restating %s without body and headers logged is named against the manifest that states it',
+    async (field, value, expected) => {
+      for (const gateway of [ecosystem.consumer, ecosystem.provider]) {
+        const { request, response } = await exchangeRecords(gateway);
+        expect(fields(checkLogRecord({ ...metadataOnly(response), [field]: value }, keys, request))).toEqual(expected);
+      }
+    },
+  );
 
   test('an error type must be the X-Road-Error the signed answer covers, and the logged header’s', async () => {
     const { request, response } = await exchangeRecords(ecosystem.consumer, { method: 'DELETE' });
@@ -108,7 +124,9 @@ describe('checkLogRecord', () => {
   test('logged headers the manifest does not cover, and a manifest of the other direction, are named', async () => {
     const { request, response } = await exchangeRecords(ecosystem.consumer);
     expect(fields(checkLogRecord({ ...request, headers: { ...request.headers, 'x-slipped-in': ['1'] } }, keys))).toEqual(['own:headers']);
-    expect(fields(checkLogRecord({ ...request, manifest: response.manifest, signature: response.signature, certificate: response.certificate }, keys))).toEqual(['own:direction']);
+    expect(
+      fields(checkLogRecord({ ...request, manifest: response.manifest, signature: response.signature, certificate: response.certificate }, keys)),
+    ).toEqual(['own:direction']);
   });
 
   test('a response checked with another exchange’s request does not answer it', async () => {
@@ -124,17 +142,34 @@ describe('checkLogRecord', () => {
     expect(request.bodyBytes).toBe(0);
     const withoutBody = { ...request, body: undefined, bodyLogged: 'metadata' } as const;
     expect(checkLogRecord(withoutBody, keys)).toMatchObject({ valid: true, hashMatches: true });
-    expect(checkLogRecord({ ...withoutBody, headers: { ...request.headers, 'x-road-id': ['another-id'] } }, keys)).toMatchObject({ valid: false, hashMatches: false });
+    expect(checkLogRecord({ ...withoutBody, headers: { ...request.headers, 'x-road-id': ['another-id'] } }, keys)).toMatchObject({
+      valid: false,
+      hashMatches: false,
+    });
   });
 
   test('unsigned, a record stands only as a layer error answer: never a request, never a status without an X-Road error', async () => {
     const { request, response } = await exchangeRecords(ecosystem.consumer);
-    const unsigned = (record: MessageLogRecord): MessageLogRecord => ({ ...record, manifest: undefined, signature: undefined, certificate: undefined });
+    const unsigned = (record: MessageLogRecord): MessageLogRecord => ({
+      ...record,
+      manifest: undefined,
+      signature: undefined,
+      certificate: undefined,
+    });
     const layerError = { ...unsigned(response), status: 502, errorType: 'Server.ClientProxy.NetworkError' };
     expect(checkLogRecord(layerError, keys, request)).toMatchObject({ valid: true, problem: 'unsigned layer error Server.ClientProxy.NetworkError' });
-    expect(checkLogRecord(unsigned(response), keys, request)).toMatchObject({ valid: false, unsignedProblem: expect.stringMatching(/names no X-Road error \(status 200\)/) });
-    expect(checkLogRecord({ ...layerError, status: 200 }, keys, request)).toMatchObject({ valid: false, unsignedProblem: expect.stringMatching(/error status, not 200/) });
-    expect(checkLogRecord(unsigned(request), keys)).toMatchObject({ valid: false, unsignedProblem: 'a request record must carry its signed manifest' });
+    expect(checkLogRecord(unsigned(response), keys, request)).toMatchObject({
+      valid: false,
+      unsignedProblem: expect.stringMatching(/names no X-Road error \(status 200\)/),
+    });
+    expect(checkLogRecord({ ...layerError, status: 200 }, keys, request)).toMatchObject({
+      valid: false,
+      unsignedProblem: expect.stringMatching(/error status, not 200/),
+    });
+    expect(checkLogRecord(unsigned(request), keys)).toMatchObject({
+      valid: false,
+      unsignedProblem: 'a request record must carry its signed manifest',
+    });
     expect(fields(checkLogRecord({ ...layerError, method: 'DELETE' }, keys, request))).toEqual(['request:method']);
   });
 });

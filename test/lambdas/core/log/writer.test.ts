@@ -46,7 +46,10 @@ describe('bodyForLog', () => {
   });
 
   test('an oversize body is refused with RequestTooLarge of the given side when configured so (or without a store)', async () => {
-    for (const [options, withStore] of [[{ oversizeBody: 'reject' as const }, store], [{}, undefined]] as const) {
+    for (const [options, withStore] of [
+      [{ oversizeBody: 'reject' as const }, store],
+      [{}, undefined],
+    ] as const) {
       const error = await rejectionOf(bodyForLog(body, settings({ maxInlineBodyBytes: 99, ...options }), 'Server.ServerProxy', withStore));
       expect(error).toBeInstanceOf(XRoadError);
       expect((error as XRoadError).type).toBe('Server.ServerProxy.RequestTooLarge');

@@ -5,8 +5,19 @@
  */
 import { buildGlobalConfiguration } from '../../../../lambdas/core/central/configuration-builder';
 import { centralSettingsSchema } from '../../../../lambdas/core/central/settings';
-import { CentralKeyChain, CentralKeyChainError, signCentralKeyRotation, trustedCentralKeys, type CentralKeyRotation } from '../../../../lambdas/core/trust/central-keys';
-import { GlobalConfigurationError, requireCurrentCentralKey, signGlobalConfiguration, verifyGlobalConfiguration } from '../../../../lambdas/core/trust/global-configuration';
+import {
+  CentralKeyChain,
+  CentralKeyChainError,
+  signCentralKeyRotation,
+  trustedCentralKeys,
+  type CentralKeyRotation,
+} from '../../../../lambdas/core/trust/central-keys';
+import {
+  GlobalConfigurationError,
+  requireCurrentCentralKey,
+  signGlobalConfiguration,
+  verifyGlobalConfiguration,
+} from '../../../../lambdas/core/trust/global-configuration';
 import { keyIdOf } from '../../../../lambdas/core/kernel/signatures';
 import { thrownBy } from '../../../support/assertions';
 import { newTestKey } from '../../../support/memory-adapters';
@@ -41,8 +52,14 @@ describe('trustedCentralKeys', () => {
 
 describe('verifyGlobalConfiguration across a central key rotation', () => {
   test('garbage is a GlobalConfigurationError, never a TypeError', () => {
-    for (const signed of [{ document: 'x', header: 'y', signature: 'z' }, { document: '{}', header: Buffer.from('[]').toString('base64'), signature: '' }, {} as never]) {
-      expect((thrownBy(() => verifyGlobalConfiguration(signed, { instance: 'DEV', publicKey: a.spkiBase64 })) as Error).name).toBe('GlobalConfigurationError');
+    for (const signed of [
+      { document: 'x', header: 'y', signature: 'z' },
+      { document: '{}', header: Buffer.from('[]').toString('base64'), signature: '' },
+      {} as never,
+    ]) {
+      expect((thrownBy(() => verifyGlobalConfiguration(signed, { instance: 'DEV', publicKey: a.spkiBase64 })) as Error).name).toBe(
+        'GlobalConfigurationError',
+      );
     }
   });
 
@@ -88,9 +105,13 @@ describe('CentralKeyChain: a key hands over once', () => {
     expect(() => held().provenBy([genuine, backdatedFork])).toThrow(CentralKeyChainError);
     expect(() => held().extendedBy(held().provenBy([backdatedFork]))).toThrow(/handed over to .*; a record handing it over to .* instead is a fork/);
     // Even a verifier that holds only the first key refuses a document carrying both hand-overs of one key.
-    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: retired.spkiBase64 }).provenBy([genuine, backdatedFork])).toThrow(/hands over to .* and to/);
+    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: retired.spkiBase64 }).provenBy([genuine, backdatedFork])).toThrow(
+      /hands over to .* and to/,
+    );
     // An anchor file carrying a fork is refused too.
-    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: successor.spkiBase64, rotations: [genuine, backdatedFork] })).toThrow(CentralKeyChainError);
+    expect(() => CentralKeyChain.ofAnchor({ instance: 'DEV', publicKey: successor.spkiBase64, rotations: [genuine, backdatedFork] })).toThrow(
+      CentralKeyChainError,
+    );
   });
 
   test('records from a document extend the held chain only forward from its head', async () => {

@@ -5,16 +5,37 @@
  */
 import { XRoadError } from '../../../../lambdas/core/kernel/errors';
 import { FederatedConfigurations, keysByInstance } from '../../../../lambdas/core/trust/federation';
-import { GLOBAL_CONFIGURATION_TYPE, GlobalConfiguration, type FederatedInstance, type GlobalConfigurationDocument } from '../../../../lambdas/core/trust/global-configuration';
+import {
+  GLOBAL_CONFIGURATION_TYPE,
+  GlobalConfiguration,
+  type FederatedInstance,
+  type GlobalConfigurationDocument,
+} from '../../../../lambdas/core/trust/global-configuration';
 import { rejectionOf } from '../../../support/assertions';
 
 const FI: FederatedInstance = { instance: 'FI', anchorPublicKey: 'key-1', centralUrl: 'https://central.fi.example' };
 const configuration = (instance: string, federatedInstances: FederatedInstance[] = [], key = 'k'): GlobalConfiguration => {
   const document: GlobalConfigurationDocument = {
-    type: GLOBAL_CONFIGURATION_TYPE, instance, version: 1, generatedAt: '2026-11-27T00:00:00.000Z', expiresAt: '2026-11-27T00:10:00.000Z', memberClasses: ['GOV'],
+    type: GLOBAL_CONFIGURATION_TYPE,
+    instance,
+    version: 1,
+    generatedAt: '2026-11-27T00:00:00.000Z',
+    expiresAt: '2026-11-27T00:10:00.000Z',
+    memberClasses: ['GOV'],
     members: [{ id: `${instance}/GOV/1`, name: 'M', subsystems: ['s'] }],
-    gateways: [{ id: `${instance}/GOV/1/gw`, owner: `${instance}/GOV/1`, providerUrl: 'https://gw.example', clients: [`${instance}/GOV/1/s`], keys: [{ keyId: 'id', publicKey: key }] }],
-    services: [], globalGroups: [], centralKeyRotations: [], federatedInstances,
+    gateways: [
+      {
+        id: `${instance}/GOV/1/gw`,
+        owner: `${instance}/GOV/1`,
+        providerUrl: 'https://gw.example',
+        clients: [`${instance}/GOV/1/s`],
+        keys: [{ keyId: 'id', publicKey: key }],
+      },
+    ],
+    services: [],
+    globalGroups: [],
+    centralKeyRotations: [],
+    federatedInstances,
   };
   return new GlobalConfiguration(document, { document: JSON.stringify(document), header: '', signature: '' });
 };
@@ -44,7 +65,10 @@ test('an instance not federated, or not opted in, is UnknownMember from the give
   const notFederated = await rejectionOf(trust.forInstance('SE', 'Server.ClientProxy'));
   expect(notFederated).toBeInstanceOf(XRoadError);
   expect(notFederated).toMatchObject({ type: 'Server.ClientProxy.UnknownMember', message: 'Instance SE is not federated with DEV' });
-  expect(await rejectionOf(trust.forInstance('FI', 'Server.ServerProxy'))).toMatchObject({ type: 'Server.ServerProxy.UnknownMember', message: 'This gateway does not take part in the federation with FI' });
+  expect(await rejectionOf(trust.forInstance('FI', 'Server.ServerProxy'))).toMatchObject({
+    type: 'Server.ServerProxy.UnknownMember',
+    message: 'This gateway does not take part in the federation with FI',
+  });
 });
 
 test('one cache per instance: kept across configurations publishing the same entry, replaced for another anchor', async () => {

@@ -328,9 +328,16 @@ describe('GlobalConfigurationCache with the gateway’s archive', () => {
     archive.failing = { reads: true };
     const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4), { archive });
     clock.advance(1000);
-    expect((await expectOutdated(cache.current())).message).toMatch(/until the copy this gateway kept can be read: The kept configuration could not be read/);
+    expect((await expectOutdated(cache.current())).message).toMatch(
+      /until the copy this gateway kept can be read: The kept configuration could not be read/,
+    );
     await expectOutdated(cache.current()); // within the back-off: no second read
-    expect({ reads: archive.reads, fetches: fetcher.calls, keeps: archive.keeps, errors: errors.length }).toEqual({ reads: 1, fetches: 0, keeps: 1, errors: 1 });
+    expect({ reads: archive.reads, fetches: fetcher.calls, keeps: archive.keeps, errors: errors.length }).toEqual({
+      reads: 1,
+      fetches: 0,
+      keeps: 1,
+      errors: 1,
+    });
     archive.failing = {};
     clock.advance(NO_COPY_RETRY_MS);
     expect((await cache.current()).version).toBe(4);
@@ -382,7 +389,11 @@ describe('GlobalConfigurationCache after a central key rotation (a retired centr
       clock.advance(REFRESH_MS);
       expect((await cache.current()).version).toBe(2);
     }
-    expect(errors.map(String)).toEqual([expect.stringMatching(/fork/), expect.stringMatching(/fork/), expect.stringMatching(/only the current central key/)]);
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(/fork/),
+      expect.stringMatching(/fork/),
+      expect.stringMatching(/only the current central key/),
+    ]);
     // The genuine central's next version is still taken.
     fetcher.next = await signedWith(next, clock.now(), 3, [rotation]);
     clock.advance(REFRESH_MS);

@@ -18,7 +18,8 @@ import { thrownBy } from '../../../support/assertions';
 const GATEWAY = 'DEV/GOV/70000002/gw1';
 const key = newTestKey();
 const keyId = keyIdOf(key.spki);
-const lookup: SignerKeyResolver = ({ gateway, keyId: id }) => (gateway === GATEWAY && id === keyId ? { publicKey: key.spkiBase64 } : { problem: 'unknown key' });
+const lookup: SignerKeyResolver = ({ gateway, keyId: id }) =>
+  gateway === GATEWAY && id === keyId ? { publicKey: key.spkiBase64 } : { problem: 'unknown key' };
 /** Signs as the gateway's own key would in `kms` mode. */
 const session = { gateway: GATEWAY, keyId, sign: (bytes: Buffer) => key.sign(bytes) };
 
@@ -121,7 +122,10 @@ describe('signManifest / readRequestManifest', () => {
     const { requestHash: _hash, ...noHash } = requestManifest;
     void _hash;
     expectManifestError(() => readRequestManifest(withManifestJson(headers, JSON.stringify(noHash)), lookup), 'malformed');
-    expectManifestError(() => readRequestManifest(withManifestJson(headers, JSON.stringify({ ...requestManifest, type: 'sild.request.v2' })), lookup), 'malformed');
+    expectManifestError(
+      () => readRequestManifest(withManifestJson(headers, JSON.stringify({ ...requestManifest, type: 'sild.request.v2' })), lookup),
+      'malformed',
+    );
   });
 
   test('a manifest over the size limit → malformed, before the key is looked up', async () => {
@@ -175,4 +179,3 @@ describe('signManifest / readRequestManifest', () => {
     );
   });
 });
-

@@ -15,7 +15,11 @@ const otherKey = newTestKey();
 /** The global configuration's key lookup: each gateway's KMS key. */
 const configuration = {
   publicKey: (gateway: string, keyId: string) =>
-    gateway === GATEWAY && keyId === keyIdOf(kmsKey.spki) ? kmsKey.spkiBase64 : gateway === OTHER && keyId === keyIdOf(otherKey.spki) ? otherKey.spkiBase64 : undefined,
+    gateway === GATEWAY && keyId === keyIdOf(kmsKey.spki)
+      ? kmsKey.spkiBase64
+      : gateway === OTHER && keyId === keyIdOf(otherKey.spki)
+        ? otherKey.spkiBase64
+        : undefined,
 };
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const HOUR = 3600_000;

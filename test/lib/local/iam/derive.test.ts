@@ -15,17 +15,39 @@ afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 describe('deriveIamModel: the local IAM from the synthesized stacks', () => {
   test('every function of the stacks, with its role’s policies resolved to local names; key, bucket and API policies', async () => {
     const model = await deriveIamModel(config, { cacheDir });
-    expect(model.functions.map((fn) => fn.name)).toEqual(['central/central', 'central/publisher', ...config.agencies.flatMap((agency) => ['consumer', 'provider', 'sealer', 'canary', 'registrar'].map((fn) => `${agency.name}/${fn}`))]);
+    expect(model.functions.map((fn) => fn.name)).toEqual([
+      'central/central',
+      'central/publisher',
+      ...config.agencies.flatMap((agency) => ['consumer', 'provider', 'sealer', 'canary', 'registrar'].map((fn) => `${agency.name}/${fn}`)),
+    ]);
     const consumer = model.functions.find((fn) => fn.name === 'tax-board/consumer')!;
-    expect(consumer).toMatchObject({ account: '333333333333', roleName: 'sild-tax-board-consumer', roleLogicalId: expect.stringMatching(/^ConsumerFunctionRole/) });
+    expect(consumer).toMatchObject({
+      account: '333333333333',
+      roleName: 'sild-tax-board-consumer',
+      roleLogicalId: expect.stringMatching(/^ConsumerFunctionRole/),
+    });
     const statements = consumer.policies.flatMap((policy) => policy.document.Statement);
-    expect(statements).toContainEqual(expect.objectContaining({ Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: 'arn:aws:kms:eu-north-1:333333333333:key/sild-signing-tax-board' }));
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'dynamodb:PutItem', Resource: 'arn:aws:dynamodb:eu-north-1:333333333333:table/sild-tax-board-message-log' }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:GetPublicKey', 'kms:Sign'],
+        Resource: 'arn:aws:kms:eu-north-1:333333333333:key/sild-signing-tax-board',
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'dynamodb:PutItem', Resource: 'arn:aws:dynamodb:eu-north-1:333333333333:table/sild-tax-board-message-log' }),
+    );
     // No CloudFormation token survives.
     expect(JSON.stringify(model)).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
     expect(model.keyPolicies['tax-board'].Statement).toEqual([expect.objectContaining({ Principal: { AWS: 'arn:aws:iam::333333333333:root' } })]);
-    expect(Object.keys(model.bucketPolicies).sort()).toEqual(['sild-business-registry-bodies', 'sild-central-globalconf', 'sild-population-registry-bodies', 'sild-tax-board-bodies']);
-    expect(model.join.policy!.Statement).toContainEqual(expect.objectContaining({ Resource: 'arn:aws:execute-api:eu-north-1:111111111111:sildlocalcentral/*/POST/join' }));
+    expect(Object.keys(model.bucketPolicies).sort()).toEqual([
+      'sild-business-registry-bodies',
+      'sild-central-globalconf',
+      'sild-population-registry-bodies',
+      'sild-tax-board-bodies',
+    ]);
+    expect(model.join.policy!.Statement).toContainEqual(
+      expect.objectContaining({ Resource: 'arn:aws:execute-api:eu-north-1:111111111111:sildlocalcentral/*/POST/join' }),
+    );
   }, 60_000);
 
   test('cached by config and sources: a second derivation reads the file', async () => {

@@ -28,7 +28,8 @@ describe('FaultInjector', () => {
   test('unavailable is an HTTP 500 KMSInternalException, for every operation until cleared', async () => {
     const faults = new FaultInjector();
     faults.set({ kind: 'unavailable' });
-    for (const operation of ['Sign', 'Verify', 'CreateKey']) expect(await failure(faults.apply(operation))).toMatchObject({ type: 'KMSInternalException', status: 500 });
+    for (const operation of ['Sign', 'Verify', 'CreateKey'])
+      expect(await failure(faults.apply(operation))).toMatchObject({ type: 'KMSInternalException', status: 500 });
     faults.set(undefined);
     await expect(faults.apply('Sign')).resolves.toBeUndefined();
   });

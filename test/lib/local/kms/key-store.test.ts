@@ -45,7 +45,9 @@ describe('KeyStore (in memory)', () => {
   });
 
   test('an ARN of another Region, an alias where only keys are accepted and an unknown key are NotFoundException', () => {
-    expect(kmsErrorType(() => store.resolve(`arn:aws:kms:us-east-1:${MINE}:key/${mine.keyId}`, { allowAlias: true, callerAccount: MINE }))).toBe('NotFoundException');
+    expect(kmsErrorType(() => store.resolve(`arn:aws:kms:us-east-1:${MINE}:key/${mine.keyId}`, { allowAlias: true, callerAccount: MINE }))).toBe(
+      'NotFoundException',
+    );
     expect(kmsErrorType(() => store.resolve('alias/mine', { allowAlias: false, callerAccount: MINE }))).toBe('NotFoundException');
     expect(kmsErrorType(() => store.resolve(crypto.randomUUID(), { allowAlias: true }))).toBe('NotFoundException');
   });
@@ -69,7 +71,9 @@ describe('KeyStore (in memory)', () => {
 
   test('aliases are listed per account and per key', () => {
     expect(store.listAliases({ account: MINE }).map((alias) => alias.name)).toEqual(['alias/mine']);
-    expect(store.listAliases({ targetKeyId: theirs.keyId })).toEqual([expect.objectContaining({ name: 'alias/theirs', account: THEIRS, targetKeyId: theirs.keyId })]);
+    expect(store.listAliases({ targetKeyId: theirs.keyId })).toEqual([
+      expect.objectContaining({ name: 'alias/theirs', account: THEIRS, targetKeyId: theirs.keyId }),
+    ]);
     expect(store.listAliases().map((alias) => alias.name)).toEqual(['alias/mine', 'alias/theirs']);
   });
 });

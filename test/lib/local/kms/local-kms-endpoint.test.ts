@@ -113,7 +113,9 @@ describe('LocalKmsEndpoint (in memory)', () => {
 
   test('Sign RAW produces a DER ECDSA signature that node:crypto verifies', async () => {
     const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    const signed = await kms.send(new SignCommand({ KeyId: 'alias/sild-test', Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const signed = await kms.send(
+      new SignCommand({ KeyId: 'alias/sild-test', Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     expect(signed.KeyId).toBe(`arn:aws:kms:${REGION}:000000000000:key/${keyId}`);
     expect(signed.SigningAlgorithm).toBe('ECDSA_SHA_256');
     const publicKey = crypto.createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
@@ -125,35 +127,47 @@ describe('LocalKmsEndpoint (in memory)', () => {
     const ok = await kms.send(new VerifyCommand({ KeyId: keyId, Message: message, Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
     expect(ok.SignatureValid).toBe(true);
     const tampered = Buffer.from('hello, Sild!');
-    expect(await errorName(kms.send(new VerifyCommand({ KeyId: keyId, Message: tampered, Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))))
-      .toBe('KMSInvalidSignatureException');
+    expect(await errorName(kms.send(new VerifyCommand({ KeyId: keyId, Message: tampered, Signature, SigningAlgorithm: 'ECDSA_SHA_256' })))).toBe(
+      'KMSInvalidSignatureException',
+    );
   });
 
   test('unknown keys and aliases are NotFoundException', async () => {
     expect(await errorName(kms.send(new DescribeKeyCommand({ KeyId: crypto.randomUUID() })))).toBe('NotFoundException');
-    expect(await errorName(kms.send(new SignCommand({ KeyId: 'alias/nope', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }))))
-      .toBe('NotFoundException');
+    expect(await errorName(kms.send(new SignCommand({ KeyId: 'alias/nope', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })))).toBe(
+      'NotFoundException',
+    );
   });
 
   test('a DIGEST signature verifies, as a real KMS one does, against the message the digest came from', async () => {
     const digest = crypto.createHash('sha256').update(message).digest();
-    const { Signature } = await kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const { Signature } = await kms.send(
+      new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
     const publicKey = crypto.createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
     expect(crypto.verify('sha256', message, publicKey, Buffer.from(Signature!))).toBe(true);
-    expect((await kms.send(new VerifyCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))).SignatureValid).toBe(true);
+    expect(
+      (await kms.send(new VerifyCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' })))
+        .SignatureValid,
+    ).toBe(true);
   });
 
   test('a DIGEST of the wrong length and oversized RAW messages are ValidationException', async () => {
-    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(20), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))))
-      .toBe('ValidationException');
-    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(4097), SigningAlgorithm: 'ECDSA_SHA_256' }))))
-      .toBe('ValidationException');
+    expect(
+      await errorName(
+        kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(20), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+      ),
+    ).toBe('ValidationException');
+    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(4097), SigningAlgorithm: 'ECDSA_SHA_256' })))).toBe(
+      'ValidationException',
+    );
   });
 
   test('wrong signing algorithm is InvalidKeyUsageException', async () => {
-    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' }))))
-      .toBe('InvalidKeyUsageException');
+    expect(await errorName(kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: 'RSASSA_PSS_SHA_256' })))).toBe(
+      'InvalidKeyUsageException',
+    );
   });
 
   test('unsupported key specs and operations are refused', async () => {
@@ -161,11 +175,14 @@ describe('LocalKmsEndpoint (in memory)', () => {
     expect(await errorName(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: message })))).toBe('UnsupportedOperationException');
     // A name the operations table inherits from Object is no operation either (it once echoed the request back).
     const inherited = clientFor(endpoint);
-    inherited.middlewareStack.add((next) => async (args) => {
-      const request = args.request as { headers: Record<string, string> };
-      request.headers['x-amz-target'] = 'TrentService.constructor';
-      return next(args);
-    }, { step: 'build' });
+    inherited.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        request.headers['x-amz-target'] = 'TrentService.constructor';
+        return next(args);
+      },
+      { step: 'build' },
+    );
     expect(await errorName(inherited.send(new DescribeKeyCommand({ KeyId: keyId })))).toBe('UnsupportedOperationException');
   });
 
@@ -174,8 +191,9 @@ describe('LocalKmsEndpoint (in memory)', () => {
     await kms.send(new DisableKeyCommand({ KeyId: otherKey }));
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: otherKey }));
     expect(KeyMetadata).toMatchObject({ Enabled: false, KeyState: 'Disabled' });
-    expect(await errorName(kms.send(new SignCommand({ KeyId: otherKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }))))
-      .toBe('DisabledException');
+    expect(await errorName(kms.send(new SignCommand({ KeyId: otherKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })))).toBe(
+      'DisabledException',
+    );
     await kms.send(new EnableKeyCommand({ KeyId: otherKey }));
     await expect(kms.send(new SignCommand({ KeyId: otherKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }))).resolves.toBeDefined();
   });
@@ -194,7 +212,9 @@ describe('LocalKmsEndpoint (in memory)', () => {
 
   test('an unavailable fault is an HTTP 500 KMSInternalException', async () => {
     endpoint.setFault({ kind: 'unavailable', remaining: 1 });
-    const err = await kms.send(new DescribeKeyCommand({ KeyId: keyId })).catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode?: number } });
+    const err = await kms
+      .send(new DescribeKeyCommand({ KeyId: keyId }))
+      .catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode?: number } });
     expect(err).toMatchObject({ name: 'KMSInternalException', $metadata: { httpStatusCode: 500 } });
     await expect(kms.send(new DescribeKeyCommand({ KeyId: keyId }))).resolves.toBeDefined();
   });

@@ -15,7 +15,9 @@ import type { JsonObject } from '../../../../lib/local/kms/wire';
 const REGION = 'eu-north-1';
 const TAX_BOARD: LocalParty = { name: 'tax-board', account: '222222222222', region: REGION };
 const STRANGER_ACCOUNT = '333333333333';
-const keyPolicy: PolicyDocument = { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${TAX_BOARD.account}:root` }, Action: 'kms:*', Resource: '*' }] };
+const keyPolicy: PolicyDocument = {
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${TAX_BOARD.account}:root` }, Action: 'kms:*', Resource: '*' }],
+};
 
 const operator: LocalPrincipal = { name: 'operator', ...OPERATOR_CREDENTIALS, arn: 'arn:aws:iam::000000000000:user/local-operator' };
 const principal = (account: string, actions: string[], resource: string): LocalPrincipal => ({
@@ -39,16 +41,31 @@ async function kmsErrorType(call: Promise<unknown>): Promise<string> {
 
 describe('KmsOperations', () => {
   const iam = new LocalIam();
-  iam.install({ version: IAM_MODEL_VERSION, parties: [TAX_BOARD], tables: {}, buckets: {}, functions: [], keyPolicies: { [TAX_BOARD.name]: keyPolicy }, bucketPolicies: {}, join: { arn: 'arn:aws:execute-api:eu-north-1:111111111111:x/local/POST/join' } }, {});
+  iam.install(
+    {
+      version: IAM_MODEL_VERSION,
+      parties: [TAX_BOARD],
+      tables: {},
+      buckets: {},
+      functions: [],
+      keyPolicies: { [TAX_BOARD.name]: keyPolicy },
+      bucketPolicies: {},
+      join: { arn: 'arn:aws:execute-api:eu-north-1:111111111111:x/local/POST/join' },
+    },
+    {},
+  );
   const store = new KeyStore({ region: REGION, account: '000000000000' });
   const { byName } = new KmsOperations(store, iam);
   const call = (operation: string, request: JsonObject, caller: LocalPrincipal = operator) => byName[operation](request, caller);
   const createKey = async (caller: LocalPrincipal, tags: { TagKey: string; TagValue: string }[] = []) =>
-    ((await call('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'd', Tags: tags }, caller)).KeyMetadata as JsonObject);
+    (await call('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'd', Tags: tags }, caller)).KeyMetadata as JsonObject;
   const message = Buffer.from('hello, Sild').toString('base64');
 
   test('the operator creates a party’s key in the party’s account, any other key in the endpoint’s', async () => {
-    expect(await createKey(operator, [{ TagKey: PARTY_TAG, TagValue: TAX_BOARD.name }])).toMatchObject({ AWSAccountId: TAX_BOARD.account, KeyState: 'Enabled' });
+    expect(await createKey(operator, [{ TagKey: PARTY_TAG, TagValue: TAX_BOARD.name }])).toMatchObject({
+      AWSAccountId: TAX_BOARD.account,
+      KeyState: 'Enabled',
+    });
     expect(await createKey(operator)).toMatchObject({ AWSAccountId: '000000000000' });
   });
 
@@ -63,12 +80,18 @@ describe('KmsOperations', () => {
     const signer = principal(TAX_BOARD.account, ['kms:Sign', 'kms:Verify'], signingKeyArn(TAX_BOARD));
     const signed = await call('Sign', { KeyId: keyArn, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }, signer);
     expect(signed).toMatchObject({ KeyId: keyArn, SigningAlgorithm: 'ECDSA_SHA_256' });
-    expect(await call('Verify', { KeyId: keyArn, Message: message, Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }, signer)).toMatchObject({ SignatureValid: true });
+    expect(
+      await call('Verify', { KeyId: keyArn, Message: message, Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }, signer),
+    ).toMatchObject({ SignatureValid: true });
 
     const stranger = principal(STRANGER_ACCOUNT, ['kms:Sign'], '*');
-    expect(await kmsErrorType(call('Sign', { KeyId: keyArn, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }, stranger))).toBe('AccessDeniedException');
+    expect(await kmsErrorType(call('Sign', { KeyId: keyArn, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }, stranger))).toBe(
+      'AccessDeniedException',
+    );
     const keyId = keyArn.split('/').pop()!;
-    expect(await kmsErrorType(call('Sign', { KeyId: keyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }, stranger))).toBe('NotFoundException');
+    expect(await kmsErrorType(call('Sign', { KeyId: keyId, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }, stranger))).toBe(
+      'NotFoundException',
+    );
   });
 
   test('a disabled key refuses to sign and says so in DescribeKey, until enabled again', async () => {
@@ -99,7 +122,9 @@ describe('KmsOperations', () => {
     const lister = principal(TAX_BOARD.account, ['kms:ListAliases'], '*');
     const names = (aliases: unknown) => (aliases as { AliasName: string }[]).map((alias) => alias.AliasName);
     expect(names((await call('ListAliases', {}, lister)).Aliases)).toEqual(['alias/tax-board']);
-    expect((await call('ListAliases', {}, lister)).Aliases).toEqual([expect.objectContaining({ AliasArn: `arn:aws:kms:${REGION}:${TAX_BOARD.account}:alias/tax-board`, TargetKeyId: theirs.KeyId })]);
+    expect((await call('ListAliases', {}, lister)).Aliases).toEqual([
+      expect.objectContaining({ AliasArn: `arn:aws:kms:${REGION}:${TAX_BOARD.account}:alias/tax-board`, TargetKeyId: theirs.KeyId }),
+    ]);
     expect(names((await call('ListAliases', {})).Aliases)).toEqual(expect.arrayContaining(['alias/tax-board', 'alias/operator']));
   });
 });

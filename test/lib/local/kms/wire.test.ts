@@ -1,7 +1,17 @@
 /** The JSON 1.1 wire: reading the operation, the body and its fields; writing answers the SDK understands. */
 import type * as http from 'http';
 import { KmsError } from '../../../../lib/local/kms/kms-error';
-import { optionalString, parseJsonBody, parseOperation, requireBlob, requireString, sendError, sendJson, SIGNATURE_ERRORS, tagValue } from '../../../../lib/local/kms/wire';
+import {
+  optionalString,
+  parseJsonBody,
+  parseOperation,
+  requireBlob,
+  requireString,
+  sendError,
+  sendJson,
+  SIGNATURE_ERRORS,
+  tagValue,
+} from '../../../../lib/local/kms/wire';
 import { kmsErrorType } from '../../../support/kms-errors';
 
 const requestWith = (headers: http.IncomingHttpHeaders) => ({ headers }) as http.IncomingMessage;
@@ -51,7 +61,12 @@ describe('reading requests', () => {
   });
 
   test('a tag of a CreateKey request is read by its key', () => {
-    const request = { Tags: [{ TagKey: 'team', TagValue: 'x' }, { TagKey: 'sild:party', TagValue: 'central' }] };
+    const request = {
+      Tags: [
+        { TagKey: 'team', TagValue: 'x' },
+        { TagKey: 'sild:party', TagValue: 'central' },
+      ],
+    };
     expect(tagValue(request, 'sild:party')).toBe('central');
     expect(tagValue(request, 'absent')).toBeUndefined();
     expect(tagValue({}, 'sild:party')).toBeUndefined();
@@ -64,7 +79,11 @@ describe('writing answers', () => {
     sendJson(res, 200, { KeyId: 'k' });
     expect(written.status).toBe(200);
     expect(written.body).toBe('{"KeyId":"k"}');
-    expect(written.headers).toMatchObject({ 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': 13, 'x-amzn-RequestId': expect.any(String) });
+    expect(written.headers).toMatchObject({
+      'Content-Type': 'application/x-amz-json-1.1',
+      'Content-Length': 13,
+      'x-amzn-RequestId': expect.any(String),
+    });
   });
 
   test('an error answers with its status and { __type, message }', () => {

@@ -10,7 +10,9 @@ export function readErrorBody(body: Buffer): { types: string[]; message?: string
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { types: [...text.matchAll(/<(?:[\w.-]+:)?type(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?type\s*>/g)].map(([, content]) => xmlText(content).trim()) };
+    return {
+      types: [...text.matchAll(/<(?:[\w.-]+:)?type(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?type\s*>/g)].map(([, content]) => xmlText(content).trim()),
+    };
   }
   if (typeof parsed !== 'object' || parsed === null) return { types: [] };
   const { type, message } = parsed as { type?: unknown; message?: unknown };
@@ -24,6 +26,6 @@ function xmlText(content: string): string {
   return content
     .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
     .replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (whole, hex: string | undefined, decimal: string | undefined, name: string | undefined) =>
-      hex ?? decimal ? String.fromCodePoint(Math.min(parseInt(hex ?? decimal!, hex ? 16 : 10), 0x10ffff)) : (XML_ENTITIES[name!] ?? whole),
+      (hex ?? decimal) ? String.fromCodePoint(Math.min(parseInt(hex ?? decimal!, hex ? 16 : 10), 0x10ffff)) : (XML_ENTITIES[name!] ?? whole),
     );
 }

@@ -189,14 +189,18 @@ export function methodOverrideRefusal(headers: Headers, body: Buffer): XRoadErro
     for (const [, quoted, plain] of text.matchAll(MULTIPART_FIELD_NAME)) names.push((quoted ?? plain).replace(/^[\w-]*'[\w-]*'/, '').toLowerCase());
   }
   if (types.some((type) => type === 'application/json' || type.endsWith('+json'))) names.push(...jsonMemberNames(text));
-  return names.some(isMethodOverrideName) ? clientError('BadRequest', 'The body carries a method-override field (such as _method): send the request with the method it means') : undefined;
+  return names.some(isMethodOverrideName)
+    ? clientError('BadRequest', 'The body carries a method-override field (such as _method): send the request with the method it means')
+    : undefined;
 }
 
 /** The top-level member names of a JSON object body, lower-case; none for anything else. */
 function jsonMemberNames(text: string): string[] {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed).map((name) => name.trim().toLowerCase()) : [];
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? Object.keys(parsed).map((name) => name.trim().toLowerCase())
+      : [];
   } catch {
     return [];
   }

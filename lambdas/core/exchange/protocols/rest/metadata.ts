@@ -20,10 +20,17 @@ export const LIST_CLIENTS_PATH = '/listClients';
 /** Service codes X-Road reserves for metadata; no backend service may be registered under them. */
 export const METADATA_SERVICES: ReadonlySet<string> = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
 
-export const isMetadataRequest = (service: ServiceId, servicePath: ServicePath) => METADATA_SERVICES.has(service.serviceCode) && servicePath.encoded === '';
+export const isMetadataRequest = (service: ServiceId, servicePath: ServicePath) =>
+  METADATA_SERVICES.has(service.serviceCode) && servicePath.encoded === '';
 
 interface XRoadClientEntry {
-  readonly id: { readonly object_type: 'MEMBER' | 'SUBSYSTEM'; readonly xroad_instance: string; readonly member_class: string; readonly member_code: string; readonly subsystem_code?: string };
+  readonly id: {
+    readonly object_type: 'MEMBER' | 'SUBSYSTEM';
+    readonly xroad_instance: string;
+    readonly member_class: string;
+    readonly member_code: string;
+    readonly subsystem_code?: string;
+  };
   readonly name: string;
 }
 
@@ -35,7 +42,8 @@ export function listClients(configuration: GlobalConfiguration, instance?: strin
       const id = clientIdOf(entry.id.split('/'));
       const base = { xroad_instance: id.instance, member_class: id.memberClass, member_code: id.memberCode };
       member.push({ id: { object_type: 'MEMBER', ...base }, name: entry.name });
-      for (const subsystem of entry.subsystems) member.push({ id: { object_type: 'SUBSYSTEM', ...base, subsystem_code: subsystem }, name: entry.name });
+      for (const subsystem of entry.subsystems)
+        member.push({ id: { object_type: 'SUBSYSTEM', ...base, subsystem_code: subsystem }, name: entry.name });
     }
   }
   return jsonResponse(200, { member });
@@ -63,7 +71,9 @@ export async function metadataAnswer(service: ServiceId, query: string, context:
   const allowedOnly = service.serviceCode === 'allowedMethods';
   const own = context.policy.services.filter((entry) => entry.subsystem === service.subsystemCode);
   const entries = own.flatMap((entry) => {
-    const rules = context.policy.accessRights.filter((rule) => rule.subsystem === service.subsystemCode && rule.service === entry.code && (!allowedOnly || context.allowed(rule)));
+    const rules = context.policy.accessRights.filter(
+      (rule) => rule.subsystem === service.subsystemCode && rule.service === entry.code && (!allowedOnly || context.allowed(rule)),
+    );
     if (allowedOnly && rules.length === 0) return [];
     const described = context.policy.endpoints[`${entry.subsystem}/${entry.code}`];
     // A described service lists its endpoints (only those a right covers, for allowedMethods); an undescribed one

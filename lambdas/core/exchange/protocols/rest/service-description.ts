@@ -26,7 +26,8 @@ export function endpointsOf(document: unknown, backendPath = ''): Endpoint[] {
   for (const [path, item] of Object.entries(paths)) {
     const relative = base && (path === base || path.startsWith(`${base}/`)) ? path.slice(base.length) || '/' : path;
     const glob = relative.replace(/\{[^}/]+\}/g, '*');
-    for (const operation of OPERATIONS) if (item && typeof item === 'object' && operation in item) endpoints.push({ method: operation.toUpperCase(), path: glob });
+    for (const operation of OPERATIONS)
+      if (item && typeof item === 'object' && operation in item) endpoints.push({ method: operation.toUpperCase(), path: glob });
   }
   return endpoints;
 }

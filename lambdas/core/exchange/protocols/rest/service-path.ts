@@ -86,7 +86,8 @@ function checkedSegment(raw: string, last: boolean): string {
     throw refuse('holds a percent-escape that is not UTF-8');
   }
   const normalized = decoded.normalize('NFKC');
-  if (FORBIDDEN_DECODED.test(decoded) || FORBIDDEN_DECODED.test(normalized)) throw refuse('holds an encoded "/", "\\" or control character inside a segment');
+  if (FORBIDDEN_DECODED.test(decoded) || FORBIDDEN_DECODED.test(normalized))
+    throw refuse('holds an encoded "/", "\\" or control character inside a segment');
   if (DOUBLE_ENCODED.test(decoded)) throw refuse('holds a percent-escape that is itself percent-encoded');
   if (decoded === '') {
     if (!last) throw refuse('must not contain empty segments ("//")');

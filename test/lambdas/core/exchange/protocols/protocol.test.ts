@@ -52,7 +52,9 @@ describe('a second message protocol, registered beside REST', () => {
     const response = await send(letter({ id: 'letter-3', to: 'TEST/GOV/1001/registry/persons' }));
     expect(response.status).toBe(200);
     expect(headerValue(response.headers, 'x-road-error')).toBe('Server.ServerProxy.AccessDenied');
-    expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({ fault: { code: 'Server.ServerProxy.AccessDenied', string: `${CLIENT} may not call a letter to persons of TEST/GOV/1001/registry/persons` } });
+    expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({
+      fault: { code: 'Server.ServerProxy.AccessDenied', string: `${CLIENT} may not call a letter to persons of TEST/GOV/1001/registry/persons` },
+    });
     expect(ecosystem.backendCalls).toHaveLength(0);
   });
 
@@ -65,7 +67,13 @@ describe('a second message protocol, registered beside REST', () => {
 
   test('opmon names the protocol and the ids the letter established', async () => {
     await send(letter({ id: 'letter-4' }));
-    expect(ecosystem.consumer.opmon.at(-1)).toMatchObject({ serviceType: 'LETTER', serviceCode: 'letters', clientSubsystemCode: 'client', messageId: 'letter-4', succeeded: true });
+    expect(ecosystem.consumer.opmon.at(-1)).toMatchObject({
+      serviceType: 'LETTER',
+      serviceCode: 'letters',
+      clientSubsystemCode: 'client',
+      messageId: 'letter-4',
+      succeeded: true,
+    });
     expect(ecosystem.consumer.opmon.at(-1)).not.toHaveProperty('restMethod');
     expect(ecosystem.provider.opmon.at(-1)).toMatchObject({ serviceType: 'LETTER', securityServerType: 'Producer', messageId: 'letter-4' });
   });
@@ -93,6 +101,9 @@ describe('the protocol registry', () => {
       'provider ANY /{proxy+}',
       'provider POST /',
     ]);
-    expect(ROUTES.filter((route) => route.api !== 'central').map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual(['consumer ANY /{proxy+}', 'provider ANY /{proxy+}']);
+    expect(ROUTES.filter((route) => route.api !== 'central').map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual([
+      'consumer ANY /{proxy+}',
+      'provider ANY /{proxy+}',
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { headersOf, requestTarget, singleHeaders, type Headers, type HttpRequest } from '../../../../../../lambdas/core/kernel/http';
 import { formatClientId } from '../../../../../../lambdas/core/kernel/identifiers';
-import { lastClientIdentifier, methodOverrideRefusal, withoutMethodOverrides, parseServicePath, parseServiceRequest, xRoadRequestHeaders } from '../../../../../../lambdas/core/exchange/protocols/rest/message';
+import {
+  lastClientIdentifier,
+  methodOverrideRefusal,
+  withoutMethodOverrides,
+  parseServicePath,
+  parseServiceRequest,
+  xRoadRequestHeaders,
+} from '../../../../../../lambdas/core/exchange/protocols/rest/message';
 import { MAX_HEADER_VALUE_LENGTH, XROAD } from '../../../../../../lambdas/core/exchange/xroad-headers';
 import { expectXRoadError } from '../../../../../support/assertions';
 
@@ -11,7 +18,9 @@ const CLIENT = 'DEV/GOV/70000002/tax-records';
 /** A request; headers may be given as single values. */
 function request(overrides: Partial<Omit<HttpRequest, 'headers'>> & { headers?: Headers | Record<string, string> } = {}): HttpRequest {
   const { headers = { [XROAD.client]: CLIENT }, ...rest } = overrides;
-  const asHeaders = Object.values(headers).every((value) => Array.isArray(value)) ? (headers as Headers) : singleHeaders(headers as Record<string, string>);
+  const asHeaders = Object.values(headers).every((value) => Array.isArray(value))
+    ? (headers as Headers)
+    : singleHeaders(headers as Record<string, string>);
   return { method: 'GET', rawPath: `${PERSONS}/123`, rawQuery: 'x', body: Buffer.alloc(0), ...rest, headers: asHeaders };
 }
 
@@ -50,16 +59,24 @@ describe('parseServicePath', () => {
     expectXRoadError(() => parseServicePath(path), 'Client.InvalidProtocolVersion', 400);
   });
 
-  test.each(['/foo', '/', '', 'r1/DEV/GOV/70000001/population/persons', '/R1/DEV/GOV/70000001/population/persons', '//r1/DEV/GOV/70000001/population/persons', '/rx/a'])(
-    '%j → Client.BadRequest',
+  test.each([
+    '/foo',
+    '/',
+    '',
+    'r1/DEV/GOV/70000001/population/persons',
+    '/R1/DEV/GOV/70000001/population/persons',
+    '//r1/DEV/GOV/70000001/population/persons',
+    '/rx/a',
+  ])('%j → Client.BadRequest', (path) => {
+    expectXRoadError(() => parseServicePath(path), 'Client.BadRequest', 400);
+  });
+
+  test.each(['/r1', '/r1/', '/r1/DEV', '/r1/DEV/GOV/70000001', '/r1/DEV/GOV/70000001/population'])(
+    'fewer than 5 id segments %j → Client.BadRequest',
     (path) => {
       expectXRoadError(() => parseServicePath(path), 'Client.BadRequest', 400);
     },
   );
-
-  test.each(['/r1', '/r1/', '/r1/DEV', '/r1/DEV/GOV/70000001', '/r1/DEV/GOV/70000001/population'])('fewer than 5 id segments %j → Client.BadRequest', (path) => {
-    expectXRoadError(() => parseServicePath(path), 'Client.BadRequest', 400);
-  });
 
   test.each([
     '/r1/DEV/GOV/70000001/population/',
@@ -155,7 +172,11 @@ describe('parseServiceRequest', () => {
   test.each([XROAD.id, XROAD.userId, XROAD.issue])('%s longer than 255 characters → Client.BadRequest; 255 accepted', (name) => {
     expect(MAX_HEADER_VALUE_LENGTH).toBe(255);
     expect(() => parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [name]: 'v'.repeat(255) } }), fixedId)).not.toThrow();
-    expectXRoadError(() => parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [name]: 'v'.repeat(256) } }), fixedId), 'Client.BadRequest', 400);
+    expectXRoadError(
+      () => parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [name]: 'v'.repeat(256) } }), fixedId),
+      'Client.BadRequest',
+      400,
+    );
   });
 
   test.each([
@@ -170,15 +191,24 @@ describe('parseServiceRequest', () => {
   });
 
   test.each(['12345', 'COM/12345'])('represented party %j ([CLASS/]CODE) is accepted', (value) => {
-    expect(parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [XROAD.representedParty]: value } }), fixedId).representedParty).toBe(value);
+    expect(parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [XROAD.representedParty]: value } }), fixedId).representedParty).toBe(
+      value,
+    );
   });
 
   test.each(['COM/1/2', '/12345', 'COM/', '/'])('represented party %j → Client.BadRequest', (value) => {
-    expectXRoadError(() => parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [XROAD.representedParty]: value } }), fixedId), 'Client.BadRequest', 400);
+    expectXRoadError(
+      () => parseServiceRequest(request({ headers: { [XROAD.client]: CLIENT, [XROAD.representedParty]: value } }), fixedId),
+      'Client.BadRequest',
+      400,
+    );
   });
 
   test('a bad path is reported even when headers are fine', () => {
-    expectXRoadError(() => parseServiceRequest(request({ rawPath: '/r2/DEV/GOV/70000001/population/persons' }), fixedId), 'Client.InvalidProtocolVersion');
+    expectXRoadError(
+      () => parseServiceRequest(request({ rawPath: '/r2/DEV/GOV/70000001/population/persons' }), fixedId),
+      'Client.InvalidProtocolVersion',
+    );
   });
 });
 
@@ -191,7 +221,13 @@ describe('xRoadRequestHeaders and requestTarget', () => {
       fixedId,
     );
     expect(xRoadRequestHeaders(full, formatClientId)).toEqual(
-      singleHeaders({ [XROAD.client]: CLIENT, [XROAD.id]: 'generated-id', [XROAD.userId]: 'u', [XROAD.issue]: 'i', [XROAD.representedParty]: 'COM/1' }),
+      singleHeaders({
+        [XROAD.client]: CLIENT,
+        [XROAD.id]: 'generated-id',
+        [XROAD.userId]: 'u',
+        [XROAD.issue]: 'i',
+        [XROAD.representedParty]: 'COM/1',
+      }),
     );
   });
 
@@ -242,7 +278,8 @@ describe('withoutMethodOverrides', () => {
 });
 
 describe('methodOverrideRefusal (a method override in the body)', () => {
-  const multipart = (disposition: string) => `--b\r\nContent-Disposition: form-data; name="keep"\r\n\r\n1\r\n--b\r\n${disposition}\r\n\r\nDELETE\r\n--b--\r\n`;
+  const multipart = (disposition: string) =>
+    `--b\r\nContent-Disposition: form-data; name="keep"\r\n\r\n1\r\n--b\r\n${disposition}\r\n\r\nDELETE\r\n--b--\r\n`;
   test.each([
     [{ 'content-type': 'application/x-www-form-urlencoded' }, 'a=1&_method=DELETE'],
     [{ 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=utf-8' }, 'a=1&.method=DELETE'],
@@ -258,7 +295,15 @@ describe('methodOverrideRefusal (a method override in the body)', () => {
   });
 
   test('every Content-Type line counts (a backend may read the first, the layer the last)', () => {
-    expect(methodOverrideRefusal(headersOf([['content-type', 'application/x-www-form-urlencoded'], ['content-type', 'text/plain']]), Buffer.from('_method=DELETE'))).toMatchObject({ type: 'Client.BadRequest' });
+    expect(
+      methodOverrideRefusal(
+        headersOf([
+          ['content-type', 'application/x-www-form-urlencoded'],
+          ['content-type', 'text/plain'],
+        ]),
+        Buffer.from('_method=DELETE'),
+      ),
+    ).toMatchObject({ type: 'Client.BadRequest' });
   });
 
   test.each([

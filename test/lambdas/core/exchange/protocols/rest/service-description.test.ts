@@ -52,13 +52,20 @@ describe('service descriptions in the config', () => {
   test('an access right naming a method and path the description does not have is a config error, naming the field', () => {
     expect(() =>
       configWith((raw) => {
-        raw.agencies[0].accessRights.push({ service: 'population/persons', subject: 'DEV/GOV/70000002/tax-records', methods: ['DELETE'], paths: ['/*'] });
+        raw.agencies[0].accessRights.push({
+          service: 'population/persons',
+          subject: 'DEV/GOV/70000002/tax-records',
+          methods: ['DELETE'],
+          paths: ['/*'],
+        });
       }),
     ).toThrow(/agencies\.0\.accessRights\.1: DELETE \/\* is not an endpoint of population\/persons \(its description has GET \/\*, POST \/\)/);
   });
 
   test('a path glob that is not one is a config error', () => {
-    expect(() => configWith((raw) => (raw.agencies[0].accessRights[0].paths = ['persons/**']))).toThrow(/agencies\.0\.accessRights\.0\.paths\.0: persons\/\*\* must start with "\/" or be "\*\*"/);
+    expect(() => configWith((raw) => (raw.agencies[0].accessRights[0].paths = ['persons/**']))).toThrow(
+      /agencies\.0\.accessRights\.0\.paths\.0: persons\/\*\* must start with "\/" or be "\*\*"/,
+    );
   });
 
   test('a description file that cannot be read is a config error naming the service', () => {
@@ -74,10 +81,16 @@ describe('service descriptions in the config', () => {
   test('the demo description is valid OpenAPI 3; an invalid one stops synth and npm start, naming the service', async () => {
     await expect(validateServiceDescriptions(configWith(() => undefined))).resolves.toBeUndefined();
     const broken = configWith((raw) => {
-      raw.agencies[0].services[0].openapiDocument = { openapi: '3.0.3', info: { title: 'no version' }, paths: { '/persons/{id}': { get: { responses: { 200: { description: 'ok' } } } } } };
+      raw.agencies[0].services[0].openapiDocument = {
+        openapi: '3.0.3',
+        info: { title: 'no version' },
+        paths: { '/persons/{id}': { get: { responses: { 200: { description: 'ok' } } } } },
+      };
     });
     const error = await validateServiceDescriptions(broken).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/agencies\.0\.services\.0\.openapi: persons\.openapi\.yaml is not a valid OpenAPI description: .*version/);
+    expect((error as Error).message).toMatch(
+      /agencies\.0\.services\.0\.openapi: persons\.openapi\.yaml is not a valid OpenAPI description: .*version/,
+    );
   });
 });

@@ -42,6 +42,10 @@ describe('canonicalServicePath: normalisation differentials of common backends',
     ['a trailing slash', '/a/', ['a', ''], ['a', '']],
   ])('%s passes: segments as sent and as routed', (_what, path, segments, routed) => {
     const canonical = canonicalServicePath(segmentsOf(path));
-    expect({ encoded: canonical.encoded, segments: canonical.segments, routed: routedSegments(canonical) }).toEqual({ encoded: path, segments, routed });
+    expect({ encoded: canonical.encoded, segments: canonical.segments, routed: routedSegments(canonical) }).toEqual({
+      encoded: path,
+      segments,
+      routed,
+    });
   });
 });
