@@ -21,19 +21,30 @@ export type ErrorCode =
   | 'AccessDenied'
   | 'BadRequest'
   | 'DatabaseError'
+  | 'DuplicateHeaderField' // SOAP: an X-Road header field stated twice
   | 'DuplicateMessageId' // Sild: an X-Road-Id that this client already used (replay protection)
+  | 'InconsistentHeaders' // SOAP: the body's element is not the service the header names
+  | 'InconsistentResponse' // SOAP: the service's answer does not restate the request's header
   | 'InternalError'
   | 'InvalidClientIdentifier'
   | 'InvalidProtocolVersion'
+  | 'InvalidBody' // SOAP: a body without exactly one element
+  | 'InvalidContentType' // SOAP: a content type that carries no SOAP message
   | 'InvalidSignatureValue'
+  | 'InvalidSoap' // SOAP: not well-formed XML, or not a SOAP 1.1 envelope
+  | 'InvalidXml' // SOAP: an identifier without a valid objectType
   | 'LoggingFailed'
   | 'Maintenance' // Sild: the provider gateway is in maintenance mode (X-Road's maintenance mode)
+  | 'MimeParsingFailed' // SOAP: a multipart message that cannot be read
+  | 'MissingBody' // SOAP: an envelope without a Body
   | 'MissingHeader'
+  | 'MissingHeaderField' // SOAP: a required X-Road header field absent
   | 'NetworkError'
   | 'NotFound' // Sild: a route that does not exist
   | 'OutdatedGlobalConf'
   | 'RequestTooLarge' // Sild: a body or header beyond the configured limits
   | 'ServiceFailed'
+  | 'ServiceType' // a REST service called over SOAP, or the reverse
   | 'SigningFailed' // Sild: the gateway's signing key (KMS) could not sign
   | 'TimestampingFailed' // X-Road's code; in Sild: the message log has not been sealed for too long
   | 'StaleMessage' // Sild: a message timestamp outside the accepted clock skew
@@ -46,18 +57,29 @@ const STATUS: Record<ErrorCode, number> = {
   AccessDenied: 403,
   BadRequest: 400,
   DatabaseError: 503,
+  DuplicateHeaderField: 400,
   DuplicateMessageId: 409,
+  InconsistentHeaders: 400,
+  InconsistentResponse: 502,
   InternalError: 500,
   InvalidClientIdentifier: 400,
   InvalidProtocolVersion: 400,
+  InvalidBody: 400,
+  InvalidContentType: 415,
   InvalidSignatureValue: 401,
+  InvalidSoap: 400,
+  InvalidXml: 400,
   LoggingFailed: 503,
+  MimeParsingFailed: 400,
+  MissingBody: 400,
   MissingHeader: 400,
+  MissingHeaderField: 400,
   NetworkError: 502,
   NotFound: 404,
   OutdatedGlobalConf: 503,
   RequestTooLarge: 413,
   ServiceFailed: 502,
+  ServiceType: 400,
   SigningFailed: 503,
   StaleMessage: 401,
   TimestampingFailed: 503,

@@ -19,6 +19,11 @@ export interface ServiceId {
   readonly memberCode: string;
   readonly subsystemCode: string;
   readonly serviceCode: string;
+  /**
+   * SOAP services only (X-Road's `serviceVersion`): not part of the formatted id, which stays the REST form, but
+   * carried beside it (the signed manifest's `serviceVersion`). @default - none
+   */
+  readonly serviceVersion?: string;
 }
 
 /** Longest part Sild accepts; X-Road stores identifiers in 255-character columns. */
