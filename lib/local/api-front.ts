@@ -214,6 +214,7 @@ export async function startApiFront(options: ApiFrontOptions): Promise<ApiFront>
       body,
       requestId,
       route: matched.route.path,
+      routeMethod: matched.route.method,
       pathParameters: matched.pathParameters,
       caller,
       now: now(),
@@ -286,6 +287,8 @@ interface EventContext {
   readonly body: Buffer;
   readonly requestId: string;
   readonly route: string;
+  /** The route's method as declared (`ANY`, `POST`): an HTTP API's `routeKey` names it. */
+  readonly routeMethod: string;
   readonly pathParameters: Record<string, string>;
   readonly caller?: LocalCredential;
   readonly now: number;
@@ -384,7 +387,7 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
   const query = parsedQuery(context.search).multi;
   return {
     version: '2.0',
-    routeKey: `ANY ${context.route}`,
+    routeKey: `${context.routeMethod} ${context.route}`,
     rawPath,
     rawQueryString: context.search,
     ...(cookies.length ? { cookies } : {}),
@@ -420,7 +423,7 @@ function httpApiEvent(context: EventContext, api: ApiName): APIGatewayProxyEvent
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: context.requestId,
-      routeKey: `ANY ${context.route}`,
+      routeKey: `${context.routeMethod} ${context.route}`,
       stage: '$default',
       time: new Date(context.now).toISOString(),
       timeEpoch: context.now,

@@ -98,6 +98,7 @@ async function consume(protocol: MessageProtocol, request: HttpRequest, deps: Ga
       type: 'sild.request.v1',
       client: formatClientId(message.client),
       service: serviceId,
+      ...(message.service.serviceVersion === undefined ? {} : { serviceVersion: message.service.serviceVersion }),
       xRoadId: message.xRoadId,
       requestId: newId(deps),
       ...(message.userId === undefined ? {} : { userId: message.userId }),

@@ -51,9 +51,18 @@ export interface OpmonRecord {
   readonly restMethod?: string;
   /** The path after the service id, without the query (queries may carry personal data). */
   readonly restPath?: string;
+  /** SOAP only: the service's version, and the X-Road message protocol version (`4.0`) the client stated. */
+  readonly serviceVersion?: string;
+  readonly messageProtocolVersion?: string;
   readonly statusCode: number;
+  /** The body's size; for SOAP, the SOAP part's (PR-OPMON), the whole MIME message in `requestMimeSize`. */
   readonly requestSize: number;
   readonly responseSize: number;
+  /** SOAP with attachments only: the whole multipart message's size and its attachments (parts besides the SOAP part). */
+  readonly requestMimeSize?: number;
+  readonly requestAttachmentCount?: number;
+  readonly responseMimeSize?: number;
+  readonly responseAttachmentCount?: number;
   readonly succeeded: boolean;
   /**
    * Sild: the client and service were established before the answer — the provider side verified the request's
@@ -72,12 +81,29 @@ export interface OpmonRecord {
   readonly faultString?: string;
 }
 
-/** What a message protocol adds to a record: its `serviceType`, and REST's method and path. */
-export type OpmonFields = Partial<Pick<OpmonRecord, 'serviceType' | 'restMethod' | 'restPath'>>;
+/** What a message protocol adds to a record about the request: its `serviceType`; REST's method and path; SOAP's sizes. */
+export type OpmonFields = Partial<
+  Pick<
+    OpmonRecord,
+    | 'serviceType'
+    | 'restMethod'
+    | 'restPath'
+    | 'serviceVersion'
+    | 'messageProtocolVersion'
+    | 'requestSize'
+    | 'requestMimeSize'
+    | 'requestAttachmentCount'
+  >
+>;
+
+/** What a message protocol adds to a record about the answer (SOAP: the SOAP part's size, the MIME size, attachments). */
+export type OpmonAnswerFields = Partial<Pick<OpmonRecord, 'responseSize' | 'responseMimeSize' | 'responseAttachmentCount'>>;
 
 /** How the message's protocol reads it for a record (a `MessageProtocol` is one). */
 export interface OpmonReader {
   opmonFields(request: HttpRequest): OpmonFields & Pick<OpmonRecord, 'serviceType'>;
+  /** @default - the answer's body size only */
+  opmonAnswerFields?(response: HttpResponse): OpmonAnswerFields;
   errorBody(body: Buffer): { readonly message?: string };
 }
 
@@ -141,11 +167,12 @@ export function opmonRecord(
     responseInTs: timer.responseInTs,
     responseOutTs,
     ...(timer.established ? establishedIds(timer.established, response) : claimedIds(request)),
-    ...protocol.opmonFields(request),
-    ...timer.established?.opmon,
     statusCode: response.status,
     requestSize: request.body.length,
     responseSize: response.body.length,
+    ...protocol.opmonFields(request),
+    ...timer.established?.opmon,
+    ...protocol.opmonAnswerFields?.(response),
     succeeded: faultCode === undefined,
     identified: timer.established !== undefined,
     faultCode,

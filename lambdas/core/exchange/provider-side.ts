@@ -102,7 +102,7 @@ async function provide(protocol: MessageProtocol, request: HttpRequest, deps: Ga
       ? providerError('Maintenance', policy.maintenance.message)
       : metadata
         ? undefined
-        : (refusalOf(deps, policy, access, manifest, message) ?? message.refusal());
+        : (refusalOf(deps, protocol, policy, access, manifest, message) ?? message.refusal());
     // Only a body a backend will read is stored: a refused request's, and any metadata request's (metadata services
     // read none, and need no right), is logged by its hash, so no caller can fill this gateway's log.
     await logMessage(
@@ -182,16 +182,32 @@ const offeredService = (deps: GatewayDeps, policy: AccessPolicy, service: Servic
     ? policy.services.find((entry) => entry.subsystem === service.subsystemCode && entry.code === service.serviceCode)
     : undefined;
 
-/** Why the call may not go on (unknown service, no access right), or undefined when it may. */
+/**
+ * Why the call may not go on, or undefined when it may — in X-Road's order: an unknown service, a service of the other
+ * protocol (`ServiceType`), a version not offered (a SOAP service's version is part of its id, as in X-Road), no
+ * access right.
+ */
 function refusalOf(
   deps: GatewayDeps,
+  protocol: MessageProtocol,
   policy: AccessPolicy,
   access: AccessContext,
   manifest: RequestManifest,
   message: ProviderMessage,
 ): XRoadError | undefined {
   const { service } = message;
-  if (!offeredService(deps, policy, service)) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+  const offered = offeredService(deps, policy, service);
+  if (!offered) return providerError('UnknownService', `Service ${manifest.service} is not offered by this gateway`);
+  if (offered.type !== protocol.offeredType) {
+    return providerError(
+      'ServiceType',
+      `Service ${manifest.service} is a ${offered.type.toUpperCase()} service; it cannot be called over ${protocol.offeredType.toUpperCase()}`,
+    );
+  }
+  if (offered.version !== service.serviceVersion) {
+    const stated = service.serviceVersion === undefined ? 'without a version' : `in version ${service.serviceVersion}`;
+    return providerError('UnknownService', `Service ${manifest.service} is not offered ${stated} by this gateway`);
+  }
   // Every view of the call the protocol names must be granted (REST: the path as sent, and without parameters).
   if (!message.accessViews.every((view) => isAllowed({ caller: manifest.client, service, ...view }, access))) {
     return providerError('AccessDenied', `${manifest.client} may not call ${message.callName} of ${manifest.service}`);
@@ -276,7 +292,7 @@ async function verifyRequest(
     headers: pick(request.headers, manifest.headers),
     body,
   });
-  if (formatServiceId(message.service) !== manifest.service) {
+  if (formatServiceId(message.service) !== manifest.service || message.service.serviceVersion !== manifest.serviceVersion) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request names');
   }
   return { signed, client, message, body };

@@ -82,6 +82,10 @@ export const offeredServiceSchema = z.object({
   backendUrl: z.string(),
   /** @default 25000 — under API Gateway's 29 s integration timeout. */
   timeoutMs: z.number().int().positive().default(DEFAULT_BACKEND_TIMEOUT_MS),
+  /** The protocol its backend speaks. @default 'rest' */
+  type: z.enum(['rest', 'soap']).default('rest'),
+  /** SOAP only: the version (X-Road's `serviceVersion`) a request must name. @default - none */
+  version: z.string().optional(),
 });
 
 export type OfferedService = z.infer<typeof offeredServiceSchema>;

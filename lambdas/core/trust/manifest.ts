@@ -21,6 +21,8 @@ const requestManifestSchema = z.object({
   type: z.literal('sild.request.v1'),
   client: z.string(),
   service: z.string(),
+  /** A SOAP service's version (X-Road's `serviceVersion`); absent otherwise, so REST manifests are as before. */
+  serviceVersion: z.string().optional(),
   xRoadId: z.string(),
   requestId: z.string(),
   userId: z.string().optional(),

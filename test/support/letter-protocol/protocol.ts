@@ -41,6 +41,8 @@ const letterAnswer = (status: number, letter: object): HttpResponse => ({
 
 export const letterProtocol: MessageProtocol = {
   serviceType: 'LETTER',
+  // Letters are delivered to REST backends (JSON over POST).
+  offeredType: 'rest',
   metadataServices: new Set(['listLetters']),
   routes: [{ method: 'POST', path: '/' }],
 

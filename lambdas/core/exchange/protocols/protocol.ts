@@ -12,7 +12,7 @@ import type { Headers, HttpRequest, HttpResponse } from '../../kernel/http';
 import type { ServiceId } from '../../kernel/identifiers';
 import type { TrustedConfigurations } from '../../trust/federation';
 import type { AccessRule } from '../access-rights';
-import type { EstablishedMessage, OpmonFields } from '../opmon';
+import type { EstablishedMessage, OpmonAnswerFields, OpmonFields } from '../opmon';
 import type { ServiceDescriptions } from '../ports';
 import type { AccessPolicy, OfferedService } from '../settings';
 import type { ExchangeHeaderIds } from '../xroad-headers';
@@ -23,6 +23,11 @@ export type RequestHead = Pick<HttpRequest, 'method' | 'rawPath' | 'rawQuery' | 
 export interface MessageProtocol {
   /** X-Road's name for the protocol in opmon records (`REST`, `WSDL`). */
   readonly serviceType: string;
+  /**
+   * The services this protocol calls (`OfferedService.type`): a service registered for the other protocol is refused
+   * with `Server.ServerProxy.ServiceType`, as X-Road refuses a REST service called over SOAP and the reverse.
+   */
+  readonly offeredType: OfferedService['type'];
   /** Service codes the protocol reserves for its metadata services; the central refuses them at join. */
   readonly metadataServices: ReadonlySet<string>;
   /**
@@ -55,6 +60,8 @@ export interface MessageProtocol {
   errorBody(body: Buffer): { readonly types: readonly string[]; readonly message?: string };
   /** Opmon's protocol fields for a request, before anything about it is established. */
   opmonFields(request: RequestHead): OpmonFields & { readonly serviceType: string };
+  /** Opmon's protocol fields for an answer (SOAP: sizes and attachments). @default - none */
+  opmonAnswerFields?(answer: HttpResponse): OpmonAnswerFields;
 }
 
 /** A client's message, read by its protocol on the consumer side: its ids as the request states them, and the call. */

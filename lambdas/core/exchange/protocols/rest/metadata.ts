@@ -69,7 +69,8 @@ export async function listClientsAnswer(configurations: TrustedConfigurations, r
 export async function metadataAnswer(service: ServiceId, query: string, context: MetadataContext): Promise<HttpResponse> {
   if (service.serviceCode === 'getOpenAPI') return openApiAnswer(service, query, context);
   const allowedOnly = service.serviceCode === 'allowedMethods';
-  const own = context.policy.services.filter((entry) => entry.subsystem === service.subsystemCode);
+  // REST's metadata lists REST services only; SOAP clients list theirs with SOAP's listMethods (PR-META).
+  const own = context.policy.services.filter((entry) => entry.subsystem === service.subsystemCode && entry.type === 'rest');
   const entries = own.flatMap((entry) => {
     const rules = context.policy.accessRights.filter(
       (rule) => rule.subsystem === service.subsystemCode && rule.service === entry.code && (!allowedOnly || context.allowed(rule)),
@@ -101,7 +102,7 @@ export async function metadataAnswer(service: ServiceId, query: string, context:
 async function openApiAnswer(service: ServiceId, query: string, context: MetadataContext): Promise<HttpResponse> {
   const code = new URLSearchParams(query).get('serviceCode');
   if (!code) throw clientError('BadRequest', 'getOpenAPI needs the query parameter serviceCode');
-  if (!context.policy.services.some((entry) => entry.subsystem === service.subsystemCode && entry.code === code)) {
+  if (!context.policy.services.some((entry) => entry.subsystem === service.subsystemCode && entry.code === code && entry.type === 'rest')) {
     throw providerError('UnknownService', `Service ${code} is not offered by subsystem ${service.subsystemCode}`);
   }
   const document = await context.descriptions?.get(service.subsystemCode, code);

@@ -17,6 +17,7 @@ const restPath = (servicePath: ServicePath) => servicePath.encoded || '/';
 
 export const restProtocol: MessageProtocol = {
   serviceType: 'REST',
+  offeredType: 'rest',
   metadataServices: METADATA_SERVICES,
 
   // REST answers every request no other protocol claims, so that `/r2/…` or a malformed path gets its own error.

@@ -57,7 +57,7 @@ describe('restProtocol', () => {
     ]);
     expect(message.callName).toBe('GET /123;v=1');
     const call = message.backendCall(
-      { subsystem: 'population', code: 'persons', backendUrl: 'https://backend.example/persons', timeoutMs: 1000 },
+      { subsystem: 'population', code: 'persons', backendUrl: 'https://backend.example/persons', timeoutMs: 1000, type: 'rest' },
       {},
       Buffer.alloc(0),
     );
