@@ -197,7 +197,7 @@ export async function answerFailure(
   const origin: FaultOrigin = side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy';
   const known = asXRoadError(error, origin);
   const type = known.type;
-  const rendered = protocol.errorAnswer(known, newId(deps), request);
+  const rendered = protocol.errorAnswer(known, newId(deps), request, side);
   const unsigned = asDelivered(request.method, { ...rendered, headers: { ...rendered.headers, [XROAD_ERROR_HEADER]: [type] } });
   deps.events?.(`${side}-request-failed`, { xRoadId: base?.xRoadId, type, cause: error instanceof XRoadError ? error.cause : error });
   let answer: SignedAnswer | undefined;

@@ -295,6 +295,10 @@ async function verifyRequest(
   if (formatServiceId(message.service) !== manifest.service || message.service.serviceVersion !== manifest.serviceVersion) {
     throw providerError('InvalidSignatureValue', 'The signed service is not the service the request names');
   }
+  const { stated } = message;
+  if (stated && (['client', 'xRoadId', 'userId', 'issue', 'representedParty'] as const).some((field) => stated[field] !== manifest[field])) {
+    throw providerError('InvalidSignatureValue', 'The ids the request states are not the signed ones');
+  }
   return { signed, client, message, body };
 }
 

@@ -11,6 +11,7 @@ import type { XRoadError } from '../../kernel/errors';
 import type { Headers, HttpRequest, HttpResponse } from '../../kernel/http';
 import type { ServiceId } from '../../kernel/identifiers';
 import type { TrustedConfigurations } from '../../trust/federation';
+import type { RequestManifest } from '../../trust/manifest';
 import type { AccessRule } from '../access-rights';
 import type { EstablishedMessage, OpmonAnswerFields, OpmonFields } from '../opmon';
 import type { ServiceDescriptions } from '../ports';
@@ -53,9 +54,11 @@ export interface MessageProtocol {
   clientAnswer(answer: HttpResponse, exchange: ExchangeIds): HttpResponse;
   /**
    * A layer error as this protocol answers it (REST: JSON or XML, with the error's status). The side adds
-   * `X-Road-Error` itself, so every layer error carries it whatever the protocol.
+   * `X-Road-Error` itself, so every layer error carries it whatever the protocol. `side` says who answers: a client
+   * (`consumer`) or a consumer gateway (`provider`), which reads the status to tell a signed answer from an unsigned
+   * refusal — so a protocol that answers its clients' faults with 200 (SOAP) keeps the error's status between gateways.
    */
-  errorAnswer(error: XRoadError, detail: string, request: HttpRequest): HttpResponse;
+  errorAnswer(error: XRoadError, detail: string, request: HttpRequest, side: 'consumer' | 'provider'): HttpResponse;
   /** The error types and message an error answer's body states, read as a client would read them. */
   errorBody(body: Buffer): { readonly types: readonly string[]; readonly message?: string };
   /** Opmon's protocol fields for a request, before anything about it is established. */
@@ -109,6 +112,12 @@ export interface BackendCall {
 export interface ProviderMessage {
   /** The service the message names; the provider side checks it is the signed one. */
   readonly service: ServiceId;
+  /**
+   * The ids the message itself states besides its service (SOAP: its header), which the provider side checks are the
+   * signed ones: the backend reads them there, and a body cannot be rewritten as REST's identity headers are.
+   * @default - none (REST states them in headers the provider side sets from the manifest)
+   */
+  readonly stated?: Pick<RequestManifest, 'client' | 'xRoadId' | 'userId' | 'issue' | 'representedParty'>;
   readonly metadata: boolean;
   /** Every view of the call an access right must allow (REST: the path as sent, and without path parameters). */
   readonly accessViews: readonly AccessView[];

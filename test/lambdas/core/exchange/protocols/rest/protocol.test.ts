@@ -66,13 +66,14 @@ describe('restProtocol', () => {
   });
 
   test('errors are JSON, or XML when Accept prefers it, with the error status; error bodies read back in either form', () => {
-    const json = restProtocol.errorAnswer(providerError('AccessDenied', 'no'), 'detail-1', request());
+    const json = restProtocol.errorAnswer(providerError('AccessDenied', 'no'), 'detail-1', request(), 'provider');
     expect(json.status).toBe(403);
     expect(restProtocol.errorBody(json.body)).toEqual({ types: ['Server.ServerProxy.AccessDenied'], message: 'no' });
     const xml = restProtocol.errorAnswer(
       clientError('BadRequest', 'bad <path>'),
       'detail-2',
       request({ headers: headersOf([['accept', 'application/xml']]) }),
+      'consumer',
     );
     expect(xml.status).toBe(400);
     expect(xml.body.toString('utf8')).toContain('<type>Client.BadRequest</type>');
