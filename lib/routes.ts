@@ -37,7 +37,9 @@ export interface ApiThrottle {
  * does not match) adds its routes to both APIs.
  */
 export function gatewayRoutes(protocols: readonly Pick<MessageProtocol, 'routes'>[]): Route[] {
-  const extra = protocols.flatMap((protocol) => protocol.routes ?? []);
+  const routes = protocols.flatMap((protocol) => protocol.routes ?? []);
+  // Two protocols may need the same route (both claim `POST /` by content type): API Gateway takes a route once.
+  const extra = routes.filter((route, index) => routes.findIndex((other) => other.method === route.method && other.path === route.path) === index);
   return (['consumer', 'provider'] as const).flatMap((api) => [
     { api, method: 'ANY' as const, path: '/{proxy+}', authorization: 'NONE' as const },
     ...extra.map((route) => ({ api, method: route.method, path: route.path, authorization: 'NONE' as const })),

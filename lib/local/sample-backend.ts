@@ -1,18 +1,18 @@
 /**
- * The sample population registry the demo ecosystem's `persons` service points at:
- * `GET /persons/{id}` → 200 person (404 for an unknown id), `POST /persons` → 201 echoing the created person.
- * It is an ordinary HTTP service, unaware of X-Road; it reports the X-Road headers it received so a demo can show
- * what reached the backend.
+ * The sample population registry the demo ecosystem's services point at: REST `persons` —
+ * `GET /persons/{id}` → 200 person (404 for an unknown id), `POST /persons` → 201 echoing the created person — and
+ * SOAP `getPerson` at `POST /soap/population` (`sample-soap-service.ts`). The REST service is an ordinary HTTP
+ * service, unaware of X-Road; it reports the X-Road headers it received so a demo can show what reached the backend.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './read-body';
 import { guardedListener, percentDecoded, requestUrl } from './request-input';
+import { personById } from './sample-persons';
+import { answerSoapRequest } from './sample-soap-service';
 
-const PERSONS: Record<string, { id: string; givenName: string; familyName: string; dateOfBirth: string }> = {
-  '123': { id: '123', givenName: 'Mari', familyName: 'Maasikas', dateOfBirth: '1990-04-12' },
-  '456': { id: '456', givenName: 'Jaan', familyName: 'Tamm', dateOfBirth: '1985-11-02' },
-};
+/** Where the SOAP service `getPerson` is served (its `backendUrl` path in `config/ecosystem.json`). */
+export const SOAP_SERVICE_PATH = '/soap/population';
 
 export interface SampleBackend {
   readonly url: string;
@@ -38,8 +38,14 @@ export async function startSampleBackend(port = 0, host = '127.0.0.1'): Promise<
     if (request.method === 'GET' && person) {
       const id = percentDecoded(person[1]);
       if (id === undefined) return badRequest(response);
-      const found = Object.hasOwn(PERSONS, id) ? PERSONS[id] : undefined;
+      const found = personById(id);
       return found ? send(response, 200, found) : send(response, 404, { error: 'not_found', message: `No person with id ${id}` });
+    }
+    if (request.method === 'POST' && url.pathname === SOAP_SERVICE_PATH) {
+      const answer = answerSoapRequest(request.headers['content-type'], body);
+      response.writeHead(answer.status, { 'content-type': answer.contentType });
+      response.end(answer.body);
+      return;
     }
     if (request.method === 'POST' && url.pathname === '/persons') {
       try {

@@ -84,7 +84,10 @@ describe('SildHttpApi', () => {
   });
 
   test('iamOnly requires AWS_IAM on every route, and then no reason for unauthenticated routes is needed', () => {
-    expect(httpApi({ api: 'consumer', iamOnly: true, unauthenticatedReason: undefined }).routes()).toEqual([['ANY /{proxy+}', 'AWS_IAM']]);
+    expect(httpApi({ api: 'consumer', iamOnly: true, unauthenticatedReason: undefined }).routes()).toEqual([
+      ['ANY /{proxy+}', 'AWS_IAM'],
+      ['POST /', 'AWS_IAM'],
+    ]);
   });
 
   test('a route without authorization and without unauthenticatedReason is an error naming the route', () => {

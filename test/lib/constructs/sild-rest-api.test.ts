@@ -100,7 +100,11 @@ describe('SildRestApi', () => {
 
   test('iamOnly requires AWS_IAM on every route and opens them to the principals only', () => {
     const provider = restApi({ api: 'provider', iamOnly: true, unauthenticatedReason: undefined, iamPrincipals: [new iam.AccountPrincipal(AGENCY)] });
-    expect(provider.methods()).toEqual([['ANY', 'AWS_IAM']]);
+    // `ANY /{proxy+}` and SOAP's `POST /` (which {proxy+} does not match).
+    expect(provider.methods()).toEqual([
+      ['ANY', 'AWS_IAM'],
+      ['POST', 'AWS_IAM'],
+    ]);
     expect(provider.properties.Policy.Statement).toEqual([
       {
         Sid: 'InvokeAny',
@@ -108,6 +112,13 @@ describe('SildRestApi', () => {
         Action: 'execute-api:Invoke',
         Principal: { AWS: `arn:aws:iam::${AGENCY}:root` },
         Resource: 'execute-api:/*/*/*',
+      },
+      {
+        Sid: 'InvokePOST',
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Principal: { AWS: `arn:aws:iam::${AGENCY}:root` },
+        Resource: 'execute-api:/*/POST/',
       },
     ]);
   });
@@ -124,6 +135,7 @@ describe('SildRestApi', () => {
     expect(consumer.properties.EndpointConfiguration).toEqual({ Types: ['PRIVATE'], VpcEndpointIds: endpoints });
     expect(consumer.properties.Policy.Statement).toEqual([
       { Sid: 'InvokeAny', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/*/*' },
+      { Sid: 'InvokePOST', Effect: 'Allow', Action: 'execute-api:Invoke', Principal: { AWS: '*' }, Resource: 'execute-api:/*/POST/' },
       {
         Sid: 'DenyOutsideVpcEndpoints',
         Effect: 'Deny',

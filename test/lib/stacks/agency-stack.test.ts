@@ -236,7 +236,10 @@ describe('AgencyStack defaults (demo config)', () => {
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
     const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
-    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([['ANY /{proxy+}', 'AWS_IAM']]);
+    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([
+      ['ANY /{proxy+}', 'AWS_IAM'],
+      ['POST /', 'AWS_IAM'],
+    ]);
     const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect(settings.consumerPrincipals).toEqual([]);
     expect(demo.messages(POPULATION)).toContainEqual(
@@ -249,6 +252,7 @@ describe('AgencyStack defaults (demo config)', () => {
     expect(api.resource.Properties).toMatchObject({ EndpointConfiguration: { Types: ['REGIONAL'] }, BinaryMediaTypes: ['*/*'] });
     expect(methodsOf(json, api.logicalId).map((method) => [method.Properties.HttpMethod, method.Properties.AuthorizationType])).toEqual([
       ['ANY', 'NONE'],
+      ['POST', 'NONE'],
     ]);
   });
 
@@ -322,7 +326,7 @@ describe('AgencyStack options', () => {
     const json = full.templateJson(POPULATION);
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     expect(api.resource.Properties.EndpointConfiguration).toEqual({ Types: ['PRIVATE'], VpcEndpointIds: [IDS.vpce] });
-    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['NONE']);
+    expect(methodsOf(json, api.logicalId).map((method) => method.Properties.AuthorizationType)).toEqual(['NONE', 'NONE']);
     expect(api.resource.Properties.Policy.Statement).toContainEqual({
       Sid: 'DenyOutsideVpcEndpoints',
       Effect: 'Deny',
@@ -338,7 +342,7 @@ describe('AgencyStack options', () => {
     const json = full.templateJson(TAX);
     const api = resourceAt(json, '/ConsumerApi/Api/Resource');
     const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
-    expect(routes.map((route) => route.Properties.AuthorizationType)).toEqual(['AWS_IAM']);
+    expect(routes.map((route) => route.Properties.AuthorizationType)).toEqual(['AWS_IAM', 'AWS_IAM']);
     const settings = JSON.parse(resourceAt(json, '/ConsumerFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect(settings.consumerPrincipals).toEqual([{ arn: 'arn:aws:iam::333333333333:role/tax-app', subsystems: ['tax-records'] }]);
     expect(full.messages(TAX).join('\n')).not.toMatch(/consumerAccess/);
@@ -494,7 +498,10 @@ describe('API types (docs/decisions/0005-api-types-and-wire-fidelity.md)', () =>
     const api = resourceAt(json, '/ProviderApi/Api/Resource');
     expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
     const routes = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).filter((route) => route.Properties.ApiId.Ref === api.logicalId);
-    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([['ANY /{proxy+}', 'NONE']]);
+    expect(routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType])).toEqual([
+      ['ANY /{proxy+}', 'NONE'],
+      ['POST /', 'NONE'],
+    ]);
     expect(resourcesOfType(json, 'AWS::WAFv2::WebACL')).toEqual({});
     expect(resourcesOfType(json, 'AWS::ApiGateway::RestApi')).toEqual({});
   });

@@ -4,8 +4,9 @@
  */
 import type { MessageProtocol, RequestHead } from './protocol';
 import { restProtocol } from './rest/protocol';
+import { soapProtocol } from './soap/protocol';
 
-export const PROTOCOLS: readonly MessageProtocol[] = [restProtocol];
+export const PROTOCOLS: readonly MessageProtocol[] = [soapProtocol, restProtocol];
 
 /** The protocol a request is in: the first that claims it. */
 export function protocolOf(request: RequestHead, protocols: readonly MessageProtocol[] = PROTOCOLS): MessageProtocol {

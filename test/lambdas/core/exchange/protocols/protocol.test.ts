@@ -6,6 +6,7 @@
  */
 import { PROTOCOLS, protocolOf } from '../../../../../lambdas/core/exchange/protocols/registry';
 import { restProtocol } from '../../../../../lambdas/core/exchange/protocols/rest/protocol';
+import { soapProtocol } from '../../../../../lambdas/core/exchange/protocols/soap/protocol';
 import { headerValue, headersOf } from '../../../../../lambdas/core/kernel/http';
 import { gatewayRoutes, ROUTES } from '../../../../../lib/routes';
 import { LETTER_TYPE, letterProtocol } from '../../../../support/letter-protocol/protocol';
@@ -78,11 +79,11 @@ describe('a second message protocol, registered beside REST', () => {
     expect(ecosystem.provider.opmon.at(-1)).toMatchObject({ serviceType: 'LETTER', securityServerType: 'Producer', messageId: 'letter-4' });
   });
 
-  test('REST goes on as before beside it, also for a POST / that is not a letter', async () => {
+  test("REST and SOAP go on as before beside it: a POST / that is not a letter is SOAP's", async () => {
     expect((await ecosystem.call(`${PERSONS}/123`)).status).toBe(200);
     const notALetter = await send(letter({}), 'application/json');
-    expect(headerValue(notALetter.headers, 'x-road-error')).toBe('Client.BadRequest');
-    expect(notALetter.status).toBe(400);
+    expect(headerValue(notALetter.headers, 'x-road-error')).toBe('Client.InvalidContentType');
+    expect(notALetter.status).toBe(200);
   });
 });
 
@@ -90,18 +91,18 @@ describe('the protocol registry', () => {
   test('REST answers what no other protocol claims, so it stays last', () => {
     const post = { method: 'POST', rawPath: '/', rawQuery: '', headers: headersOf([['content-type', LETTER_TYPE]]) };
     expect(protocolOf(post, [letterProtocol, ...PROTOCOLS])).toBe(letterProtocol);
-    expect(protocolOf({ ...post, headers: {} }, [letterProtocol, ...PROTOCOLS])).toBe(restProtocol);
-    expect(protocolOf(post)).toBe(restProtocol);
+    expect(protocolOf({ ...post, headers: {} }, [letterProtocol, ...PROTOCOLS])).toBe(soapProtocol);
+    expect(protocolOf(post)).toBe(soapProtocol);
+    expect(protocolOf({ ...post, rawPath: '/r1/TEST/GOV/1001/registry/persons' })).toBe(restProtocol);
+    expect(protocolOf({ ...post, method: 'GET' })).toBe(restProtocol);
+    expect(PROTOCOLS.at(-1)).toBe(restProtocol);
   });
 
-  test("a protocol's routes reach both gateway APIs; REST needs none beyond {proxy+}", () => {
-    expect(gatewayRoutes([letterProtocol, ...PROTOCOLS]).map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual([
-      'consumer ANY /{proxy+}',
-      'consumer POST /',
-      'provider ANY /{proxy+}',
-      'provider POST /',
-    ]);
-    expect(ROUTES.filter((route) => route.api !== 'central').map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual([
+  test("a protocol's routes reach both gateway APIs, once however many protocols need them; REST needs none beyond {proxy+}", () => {
+    const both = ['consumer ANY /{proxy+}', 'consumer POST /', 'provider ANY /{proxy+}', 'provider POST /'];
+    expect(gatewayRoutes([letterProtocol, ...PROTOCOLS]).map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual(both);
+    expect(ROUTES.filter((route) => route.api !== 'central').map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual(both);
+    expect(gatewayRoutes([restProtocol]).map((route) => `${route.api} ${route.method} ${route.path}`)).toEqual([
       'consumer ANY /{proxy+}',
       'provider ANY /{proxy+}',
     ]);
