@@ -2,15 +2,18 @@
 import type { OpmonRecord } from './opmon';
 import type { AccessPolicy } from './settings';
 
-/** What the deployment wrote into a gateway's table: its access policy and its services' OpenAPI descriptions. */
+/** What the deployment wrote into a gateway's table: its access policy and its services' descriptions (OpenAPI, WSDL). */
 export interface GatewayConfigStore {
   /** The access policy; none written means no rights (deny all). */
   accessPolicy(): Promise<AccessPolicy>;
 }
 
-/** Reads a service's OpenAPI description; undefined when it has none. */
+/** Reads a service's description as the deployment wrote it: a REST service's OpenAPI document, a SOAP service's WSDL. */
 export interface ServiceDescriptions {
+  /** The OpenAPI description; undefined when the service has none. */
   get(subsystem: string, serviceCode: string): Promise<unknown | undefined>;
+  /** The WSDL, as the text the deployment read; undefined when the service has none (it is not a SOAP service). */
+  wsdl(subsystem: string, serviceCode: string): Promise<string | undefined>;
 }
 
 /** Where opmon records go (`GatewayDeps.monitor`): in AWS an EMF log line per record, locally a file `sild monitor` reads. */
