@@ -1,11 +1,12 @@
 /**
  * The items of a gateway's table that its functions read but never write: what the deployment puts (the agency
- * stack's custom resources, the local runtime) — the access policy and each service's OpenAPI description — and the
+ * stack's custom resources, the local runtime) — the access policy, each REST service's OpenAPI description and each
+ * SOAP service's WSDL — and the
  * signing key ring the operator's rotation (`sild keys rotate`) puts.
  */
 import * as z from 'zod';
 import { accessPolicySchema } from '../core/exchange/settings';
-import { jsonItem, schemaItem, type ItemKind } from './item-kind';
+import { jsonItem, schemaItem, textItem, type ItemKind } from './item-kind';
 import { CONFIG_PK, KEYS_PK } from './tables';
 
 /** What the provider side offers and to whom (`accessPolicySchema`), as JSON in `policy`. */
@@ -14,6 +15,10 @@ export const ACCESS_POLICY_ITEM = schemaItem({ pk: CONFIG_PK, sk: 'ACCESS-POLICY
 /** A service's OpenAPI description (getOpenAPI answers it as it is), as JSON in `document`. */
 export const serviceDescriptionItem = (subsystem: string, code: string): ItemKind<unknown> =>
   jsonItem({ pk: CONFIG_PK, sk: `OPENAPI#${subsystem}/${code}` }, 'document');
+
+/** A SOAP service's WSDL, the text as the deployment read it, in `document`. */
+export const serviceWsdlItem = (subsystem: string, code: string): ItemKind<string> =>
+  textItem({ pk: CONFIG_PK, sk: `WSDL#${subsystem}/${code}` }, 'document');
 
 export const gatewayKeysSchema = z.object({
   current: z.string(),

@@ -6,7 +6,7 @@
  *
  * A kind adds no validation of its own: one whose payload has a schema is read through it (as its reader parsed it
  * before), the others are trusted as written, since only the deployment or the operator may write them (the
- * functions' grants exclude their partitions). Everything here but the two helpers is types, so a Lambda bundle
+ * functions' grants exclude their partitions). Everything here but the three helpers is types, so a Lambda bundle
  * carries no more than it did.
  */
 import type * as z from 'zod';
@@ -53,4 +53,17 @@ export function jsonItem<Written, Read = Written>(
 /** A JSON kind whose payload has a schema: written in its input form, read through it (defaults filled in). */
 export function schemaItem<Schema extends z.ZodType>(key: ItemKey, attribute: string, schema: Schema): ItemKind<z.input<Schema>, z.output<Schema>> {
   return jsonItem(key, attribute, (json) => schema.parse(json));
+}
+
+/** A kind whose payload is text, stored as it is in one attribute (a WSDL: served byte for byte as written). */
+export function textItem(key: ItemKey, attribute: string): ItemKind<string> {
+  return {
+    key,
+    write: (text) => ({ ...keyAttributes(key), [attribute]: { S: text } }),
+    read: (item) => {
+      const text = item[attribute];
+      if (typeof text !== 'string') throw new TypeError(`The item ${key.pk}/${key.sk} has no text in ${attribute}`);
+      return text;
+    },
+  };
 }

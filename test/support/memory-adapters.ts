@@ -116,11 +116,14 @@ export class MemoryMessageLog implements MessageLog, SealStore {
   }
 }
 
-/** What a deployment writes into a gateway's table: the access policy and the services' OpenAPI descriptions. */
+/** What a deployment writes into a gateway's table: the access policy and the services' OpenAPI descriptions and WSDLs. */
 export class MemoryGatewayConfig implements GatewayConfigStore, ServiceDescriptions {
   private policy: AccessPolicy = accessPolicySchema.parse({ accessRights: [] });
+  /** OpenAPI descriptions by `SUBSYSTEM/CODE`. */
   readonly descriptions = new Map<string, unknown>();
-  /** Makes every read (policy and descriptions) fail as an unreachable table does. */
+  /** WSDLs by `SUBSYSTEM/CODE`. */
+  readonly wsdls = new Map<string, string>();
+  /** Makes every read (policy, descriptions, WSDLs) fail as an unreachable table does. */
   failing = false;
 
   setAccessPolicy(policy: AccessPolicyInput): void {
@@ -135,6 +138,11 @@ export class MemoryGatewayConfig implements GatewayConfigStore, ServiceDescripti
   async get(subsystem: string, serviceCode: string): Promise<unknown | undefined> {
     if (this.failing) throw new StoreUnavailableError('gateway-config', `The description of ${subsystem}/${serviceCode} could not be read`);
     return this.descriptions.get(`${subsystem}/${serviceCode}`);
+  }
+
+  async wsdl(subsystem: string, serviceCode: string): Promise<string | undefined> {
+    if (this.failing) throw new StoreUnavailableError('gateway-config', `The WSDL of ${subsystem}/${serviceCode} could not be read`);
+    return this.wsdls.get(`${subsystem}/${serviceCode}`);
   }
 }
 

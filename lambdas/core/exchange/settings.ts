@@ -102,7 +102,7 @@ export const accessPolicySchema = z.object({
   services: z.array(offeredServiceSchema).default([]),
   accessRights: z.array(z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() })),
   localGroups: z.record(z.string(), z.array(z.string())).default({}),
-  /** Endpoints of the services registered with an OpenAPI description, by `SUBSYSTEM/CODE` (listMethods, allowedMethods). */
+  /** Endpoints of the REST services registered with an OpenAPI description, by `SUBSYSTEM/CODE` (listMethods, allowedMethods). */
   endpoints: z.record(z.string(), z.array(z.object({ method: z.string(), path: z.string() }))).default({}),
   /**
    * Maintenance mode (X-Road's): the provider side takes no requests from other gateways and answers

@@ -1,10 +1,11 @@
 /**
  * An item kind is the one definition its writer and its reader share: what a writer puts reads back as written,
- * through the document client's form of the item; a kind with a schema reads through it and refuses what it refuses.
+ * through the document client's form of the item; a kind with a schema reads through it and refuses what it refuses;
+ * a text kind stores its text as it is.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import { jsonItem, schemaItem, type AttributeValueItem } from '../../../lambdas/adapters/item-kind';
+import { jsonItem, schemaItem, textItem, type AttributeValueItem } from '../../../lambdas/adapters/item-kind';
 
 /** The item as `GetCommand` returns it after a `PutItemCommand` of `item`. */
 const stored = (item: AttributeValueItem) => unmarshall(item);
@@ -24,6 +25,14 @@ describe('item kinds', () => {
     const kind = jsonItem<unknown>(KEY, 'payload');
     expect(() => kind.read({ ...KEY, payload: '{' })).toThrow(SyntaxError);
     expect(() => kind.read({ ...KEY })).toThrow(SyntaxError);
+  });
+
+  test('a text kind stores the text as it is (no JSON quoting) and reads it back byte for byte; an item without it is refused', () => {
+    const kind = textItem(KEY, 'document');
+    const text = '<?xml version="1.0"?>\r\n<a b="ü">\t"x" &amp; \\</a>\n';
+    expect(kind.write(text)).toEqual({ pk: { S: 'CONFIG' }, sk: { S: 'EXAMPLE' }, document: { S: text } });
+    expect(kind.read(stored(kind.write(text)))).toBe(text);
+    expect(() => kind.read({ pk: 'CONFIG', sk: 'EXAMPLE' })).toThrow('The item CONFIG/EXAMPLE has no text in document');
   });
 
   describe('with a schema', () => {
