@@ -190,4 +190,20 @@ describe('provider side', () => {
     expect(JSON.parse(response.body.toString('utf8'))).toEqual({ service: [expect.objectContaining({ service_code: 'persons' })] });
     expect(ecosystem.backendCalls).toEqual([]);
   });
+
+  test('listMethods and allowedMethods list the REST services only: a SOAP service is not one of them', async () => {
+    ecosystem.provider.config.setAccessPolicy({
+      ...DEFAULT_POLICY,
+      services: [
+        ...DEFAULT_POLICY.services!,
+        { subsystem: 'registry', code: 'getPerson', type: 'soap', version: 'v1', backendUrl: `${BACKEND_HOST}/soap` },
+      ],
+      accessRights: [...DEFAULT_POLICY.accessRights, { subsystem: 'registry', service: 'getPerson', subject: CLIENT, method: '*', path: '**' }],
+    });
+    for (const metadata of ['listMethods', 'allowedMethods']) {
+      const response = await ecosystem.call(`/r1/TEST/GOV/1001/registry/${metadata}`);
+      const listed = JSON.parse(response.body.toString('utf8')).service.map((entry: { service_code: string }) => entry.service_code);
+      expect({ metadata, listed }).toEqual({ metadata, listed: ['persons'] });
+    }
+  });
 });
