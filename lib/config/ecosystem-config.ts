@@ -199,7 +199,7 @@ export function splitEcosystemConfig(config: EcosystemConfig): { central: Centra
 
 /**
  * Validates a parsed config; the error lists every problem as `field: reason`. Service descriptions named by
- * `openapi` are read from `baseDir` (the config file's folder) first.
+ * `openapi` and `wsdl` are read from `baseDir` (the config file's folder) first.
  */
 export function parseEcosystemConfig(value: unknown, source = 'config', baseDir = process.cwd()): EcosystemConfig {
   const agencies = (value as { agencies?: unknown })?.agencies;

@@ -39,26 +39,48 @@ const accessRightSchema = strictObject({
   /** `SUBSYSTEM/SERVICECODE` of this agency. */
   service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/SERVICECODE'),
   subject: subjectSchema,
-  /** HTTP methods, or `*`. @default ['*'] */
+  /**
+   * HTTP methods, or `*`; REST services only (a SOAP service's rights are per service code, as in X-Road). Left unset
+   * in the parsed config, so a SOAP right that names them can be refused: `rightScope` fills in the default.
+   * @default ['*']
+   */
   methods: z
     .array(z.string().regex(/^(\*|GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, 'must be an HTTP method or *'))
     .min(1)
-    .default(['*']),
-  /** Path globs (`*` within a segment, `**` across). @default ['**'] */
-  paths: z.array(z.string().min(1)).min(1).default(['**']),
+    .optional(),
+  /** Path globs (`*` within a segment, `**` across); REST services only, as `methods`. @default ['**'] */
+  paths: z.array(z.string().min(1)).min(1).optional(),
 });
+
+export type AccessRightConfig = z.infer<typeof accessRightSchema>;
+
+/** The methods and paths a right covers: those it names, else every one — what a SOAP service's rights always cover. */
+export function rightScope(right: Pick<AccessRightConfig, 'methods' | 'paths'>): { methods: string[]; paths: string[] } {
+  return { methods: right.methods ?? ['*'], paths: right.paths ?? ['**'] };
+}
 
 const serviceSchema = strictObject({
   subsystem: part('Subsystem code'),
   code: part('Service code'),
-  /** Base URL of the backend; the path after the service id and the query are appended. */
+  /** The message protocol the service speaks: X-Road REST (PR-REST) or SOAP (X-Road message protocol v4.0, PR-MESS). @default 'rest' */
+  type: z.enum(['rest', 'soap']).default('rest'),
+  /** SOAP only: X-Road's `serviceVersion`, a part of the service's identifier (the WSDL's `xrd:version`). @default - none */
+  version: part('Service version').optional(),
+  /**
+   * Base URL of the backend; for REST the path after the service id and the query are appended, a SOAP backend is
+   * called at this URL.
+   */
   backendUrl: z.url({ protocol: /^https?$/ }),
   /** @default 25000 */
   timeoutMs: z.number().int().positive().max(28_000).optional(),
-  /** An OpenAPI 3 description (JSON or YAML file, relative to the config file): `getOpenAPI`, endpoint lists. @default - none */
+  /** REST only: an OpenAPI 3 description (JSON or YAML file, relative to the config file): `getOpenAPI`, endpoint lists. @default - none */
   openapi: z.string().min(1).optional(),
   /** The description's content: read from `openapi` by the loader, or given directly. */
   openapiDocument: z.record(z.string(), z.unknown()).optional(),
+  /** SOAP only, and required there: the service's WSDL 1.1 description (a file relative to the config file; `wsdl.ts`: what is valid). */
+  wsdl: z.string().min(1).optional(),
+  /** The WSDL's text: read from `wsdl` by the loader, or given directly. */
+  wsdlDocument: z.string().min(1).optional(),
 });
 
 /** An IAM role or user ARN. */
@@ -242,6 +264,7 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
     const id = `${service.subsystem}/${service.code}`;
     if (seen.has(id)) issue(['services', index], `${id} is declared twice (also services.${seen.get(id)})`);
     seen.set(id, index);
+    checkServiceType(service, (field, message) => issue(['services', index, field], message));
   });
   checkSealing(agency.sealing ?? {}, (at, message) => issue(['sealing', at], message));
   agency.accessRights.forEach((right, index) => {
@@ -286,15 +309,26 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
     const [subsystem, code] = right.service.split('/');
     const service = agency.services.find((candidate) => candidate.subsystem === subsystem && candidate.code === code);
     if (!service) return issue(['accessRights', index, 'service'], `${right.service} is not a service of ${agency.name}`);
-    right.paths.forEach((glob, pathIndex) => {
+    if (service.type === 'soap') {
+      for (const field of ['methods', 'paths'] as const) {
+        if (right[field] !== undefined)
+          issue(
+            ['accessRights', index, field],
+            `methods and paths do not apply to a SOAP service: rights on ${right.service} are per service code, as in X-Road`,
+          );
+      }
+      return;
+    }
+    const { methods, paths } = rightScope(right);
+    paths.forEach((glob, pathIndex) => {
       const reason = invalidGlobReason(glob);
       if (reason) issue(['accessRights', index, 'paths', pathIndex], `${glob} ${reason}`);
     });
     // With a description, a right must name endpoints the service has (PR-MREST: rights are per endpoint).
     if (!service.openapiDocument) return;
     const endpoints = endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname);
-    for (const method of right.methods) {
-      for (const glob of right.paths) {
+    for (const method of methods) {
+      for (const glob of paths) {
         if (!endpoints.some((endpoint) => ruleCoversEndpoint({ method, path: glob }, endpoint))) {
           const known = endpoints.map((endpoint) => `${endpoint.method} ${endpoint.path}`).join(', ');
           issue(['accessRights', index], `${method} ${glob} is not an endpoint of ${right.service} (its description has ${known || 'none'})`);
@@ -302,6 +336,20 @@ export function checkGatewayFields(agency: GatewayFields, context: z.RefinementC
       }
     }
   });
+}
+
+/** What a service's type allows: a REST service is described by OpenAPI, a SOAP one by its WSDL and may have a version. */
+function checkServiceType(service: z.infer<typeof serviceSchema>, issue: (field: string, message: string) => void): void {
+  if (service.type === 'soap') {
+    if (service.openapi !== undefined || service.openapiDocument !== undefined)
+      issue(service.openapi !== undefined ? 'openapi' : 'openapiDocument', 'a SOAP service is described by its wsdl, not by OpenAPI');
+    if (service.wsdl === undefined && service.wsdlDocument === undefined)
+      issue('wsdl', 'a SOAP service needs its WSDL 1.1 description (a file relative to the config file)');
+    return;
+  }
+  for (const field of ['wsdl', 'wsdlDocument', 'version'] as const) {
+    if (service[field] !== undefined) issue(field, `${field} applies to SOAP services only (type "soap")`);
+  }
 }
 
 /**
@@ -320,7 +368,7 @@ function checkSealing(sealing: Partial<SealingSettings>, issue: (field: string, 
     );
 }
 
-/** Validates an agency's gateway config, reading its services' `openapi` files from `baseDir`. */
+/** Validates an agency's gateway config, reading its services' `openapi` and `wsdl` files from `baseDir`. */
 export function parseGatewayConfig(value: unknown, source = 'gateway config', baseDir = '.'): GatewayConfig {
   // The descriptions are read into a copy: the caller's object (a construct's props) is left as given.
   const input = structuredClone(value);
@@ -330,26 +378,38 @@ export function parseGatewayConfig(value: unknown, source = 'gateway config', ba
   return parsed.data;
 }
 
-/** Reads and validates an agency's gateway config file (JSON); `openapi` files are relative to it. */
+/** Reads and validates an agency's gateway config file (JSON); `openapi` and `wsdl` files are relative to it. */
 export function loadGatewayConfig(path: string): GatewayConfig {
   return parseGatewayConfig(readJsonConfig(path, 'gateway config'), path, dirname(path));
 }
 
+/** The description files a service may name, the field their content is read into, and how it is read. */
+const DESCRIPTION_FILES = [
+  {
+    file: 'openapi',
+    content: 'openapiDocument',
+    read: (text: string, path: string): unknown => (/\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)),
+  },
+  // The WSDL stays text: it is checked (wsdl.ts) and served as written.
+  { file: 'wsdl', content: 'wsdlDocument', read: (text: string): unknown => text },
+] as const;
+
 /**
- * Reads each service's `openapi` file (JSON or YAML) into `openapiDocument` (in place, before validation); returns
- * the files that cannot be read as `field: reason` lines.
+ * Reads each service's `openapi` file (JSON or YAML) into `openapiDocument` and its `wsdl` file into `wsdlDocument`
+ * (in place, before validation); returns the files that cannot be read as `field: reason` lines.
  */
 export function readServiceDescriptions(services: unknown, baseDir: string, field: string): string[] {
   const problems: string[] = [];
   if (!Array.isArray(services)) return problems;
-  services.forEach((service: { openapi?: unknown; openapiDocument?: unknown }, index) => {
-    if (typeof service?.openapi !== 'string' || service.openapiDocument !== undefined) return;
-    const file = resolve(baseDir, service.openapi);
-    try {
-      const text = readFileSync(file, 'utf8');
-      service.openapiDocument = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-    } catch (error) {
-      problems.push(`  ${field}.${index}.openapi: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+  services.forEach((service: Record<string, unknown> | undefined, index) => {
+    for (const { file: name, content, read } of DESCRIPTION_FILES) {
+      if (typeof service?.[name] !== 'string' || service[content] !== undefined) continue;
+      const file = resolve(baseDir, service[name]);
+      try {
+        service[content] = read(readFileSync(file, 'utf8'), file);
+      } catch (error) {
+        problems.push(`  ${field}.${index}.${name}: cannot read ${file}: ${(error as Error).message.split('\n')[0]}`);
+      }
     }
   });
   return problems;

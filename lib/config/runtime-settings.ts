@@ -9,7 +9,7 @@ import { DEFAULT_BACKEND_TIMEOUT_MS, type AccessPolicyInput, type GatewaySetting
 import type { FederatedInstance } from '../../lambdas/core/trust/global-configuration';
 import { endpointsOf } from '../../lambdas/core/exchange/protocols/rest/service-description';
 import type { CentralConfig } from './central-config';
-import type { GatewayConfig, GatewayFields } from './gateway-config';
+import { rightScope, type GatewayConfig, type GatewayFields } from './gateway-config';
 
 /** `INST/CLASS/CODE`. */
 export const memberIdOf = (instance: string, member: { class: string; code: string }) => `${instance}/${member.class}/${member.code}`;
@@ -55,24 +55,28 @@ export function joinAllowList(config: CentralConfig): AllowedAgency[] {
 
 /**
  * An agency's access policy: the services it offers and their backends, one rule per service, subject, method and
- * path, its local groups, the described services' endpoints, and maintenance mode.
+ * path, its local groups, the described REST services' endpoints, and maintenance mode.
  */
 export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
   return {
     services: agency.services.map((service) => ({
       subsystem: service.subsystem,
       code: service.code,
+      // Only a SOAP service carries its type (and version): a REST service's entry stays as it was.
+      ...(service.type === 'soap' ? { type: service.type, ...(service.version !== undefined ? { version: service.version } : {}) } : {}),
       backendUrl: service.backendUrl.replace(/\/+$/, ''),
       timeoutMs: service.timeoutMs,
     })),
+    // A SOAP service's right names no methods or paths, so it is one rule, `*` on `**`: the whole service.
     accessRights: agency.accessRights.flatMap((right) => {
       const [subsystem, service] = right.service.split('/');
-      return right.methods.flatMap((method) => right.paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
+      const { methods, paths } = rightScope(right);
+      return methods.flatMap((method) => paths.map((path) => ({ subsystem, service, subject: right.subject, method, path })));
     }),
     localGroups: agency.localGroups,
     endpoints: Object.fromEntries(
       agency.services
-        .filter((service) => service.openapiDocument)
+        .filter((service) => service.type === 'rest' && service.openapiDocument)
         .map((service) => [`${service.subsystem}/${service.code}`, endpointsOf(service.openapiDocument, new URL(service.backendUrl).pathname)]),
     ),
     ...(agency.maintenance.enabled ? { maintenance: { message: agency.maintenance.message } } : {}),
@@ -81,13 +85,15 @@ export function accessPolicy(agency: GatewayFields): AccessPolicyInput {
 
 /**
  * The access policy as a reviewer reads it in `cdk diff`: one line per service (`SUBSYSTEM/SERVICE → BACKEND (TIMEOUT
- * ms)`), per rule (`SUBJECT → SUBSYSTEM/SERVICE METHOD PATH`) and per local-group member (`CODE: MEMBER`), and the
+ * ms)`, a SOAP service's followed by `(SOAP VERSION)`), per rule (`SUBJECT → SUBSYSTEM/SERVICE METHOD PATH`) and per local-group member (`CODE: MEMBER`), and the
  * maintenance message while the gateway is in maintenance — a change reads as the lines added and removed.
  */
 export function accessPolicyReview(policy: AccessPolicyInput): Record<'services' | 'accessRights' | 'localGroups' | 'maintenance', string[]> {
   return {
     services: (policy.services ?? []).map(
-      (service) => `${service.subsystem}/${service.code} → ${service.backendUrl} (${service.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS} ms)`,
+      (service) =>
+        `${service.subsystem}/${service.code} → ${service.backendUrl} (${service.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS} ms)` +
+        (service.type === 'soap' ? ` (SOAP${service.version !== undefined ? ` ${service.version}` : ''})` : ''),
     ),
     accessRights: policy.accessRights.map((right) => `${right.subject} → ${right.subsystem}/${right.service} ${right.method} ${right.path}`),
     localGroups: Object.entries(policy.localGroups ?? {}).flatMap(([code, members]) => members.map((member) => `${code}: ${member}`)),
@@ -100,6 +106,15 @@ export function serviceDescriptions(agency: GatewayFields): { subsystem: string;
   return agency.services
     .filter((service) => service.openapiDocument)
     .map((service) => ({ subsystem: service.subsystem, code: service.code, document: service.openapiDocument }));
+}
+
+/** The SOAP services' WSDLs, as text: written into the gateway's table at deploy time (the SOAP metadata services). */
+export function serviceWsdls(agency: GatewayFields): { subsystem: string; code: string; text: string }[] {
+  return agency.services.flatMap((service) =>
+    service.type === 'soap' && service.wsdlDocument !== undefined
+      ? [{ subsystem: service.subsystem, code: service.code, text: service.wsdlDocument }]
+      : [],
+  );
 }
 
 /** What an agency's gateway registers with the central (the join's content besides its URL and keys). */

@@ -1,7 +1,7 @@
 /**
  * An agency's gateway (X-Road's security server), as an L3 construct: its own signing key, message-log table and
  * body store, the consumer-side and provider-side functions and APIs, the sealer, what the agency decides (access
- * rights, local groups, service descriptions — written into its table, so `cdk diff` shows who may call what), and —
+ * rights, local groups, service descriptions and WSDLs — written into its table, so `cdk diff` shows who may call what), and —
  * once the central URL and anchor are known — the deploy-time registration with the central registry.
  *
  * An agency's CDK app needs only this and its own config:
@@ -14,7 +14,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { ACCESS_POLICY_ITEM, serviceDescriptionItem } from '../../lambdas/adapters/gateway-items';
+import { ACCESS_POLICY_ITEM, serviceDescriptionItem, serviceWsdlItem } from '../../lambdas/adapters/gateway-items';
 import { MESSAGE_LOG_TABLE } from '../../lambdas/adapters/tables';
 import { parseGatewaySettings } from '../../lambdas/core/exchange/settings';
 import { gatewayParty } from '../config/concurrency-plan';
@@ -27,6 +27,7 @@ import {
   accessPolicyReview,
   gatewaySettings,
   serviceDescriptions,
+  serviceWsdls,
   type GatewayEndpoints,
   gatewayRegistration,
 } from '../config/runtime-settings';
@@ -51,7 +52,7 @@ import { TableItem } from './table-item';
  * construct is built; a problem stops synth naming the field and the reason.
  */
 export interface SildGatewayProps extends GatewayConfigInput {
-  /** Where relative `services[].openapi` files are read from. @default '.' (the CDK app's folder) */
+  /** Where relative `services[].openapi` and `services[].wsdl` files are read from. @default '.' (the CDK app's folder) */
   readonly descriptionsDir?: string;
 }
 
@@ -163,6 +164,15 @@ export class SildGateway extends Construct {
         item: serviceDescriptionItem(subsystem, code).write(document),
         resourceType: 'Custom::SildServiceDescription',
         physicalId: `${gateway.instance}-${gateway.name}-openapi-${subsystem}-${code}`,
+      });
+    }
+    // Each SOAP service's WSDL, one item per service, as the descriptions (not in the environment: it outgrows 4 KB).
+    for (const { subsystem, code, text } of serviceWsdls(gateway)) {
+      new TableItem(this, `ServiceWsdl-${subsystem}-${code}`, {
+        table: this.messageLog,
+        item: serviceWsdlItem(subsystem, code).write(text),
+        resourceType: 'Custom::SildServiceWsdl',
+        physicalId: `${gateway.instance}-${gateway.name}-wsdl-${subsystem}-${code}`,
       });
     }
 

@@ -2,8 +2,8 @@
  * The demo `npm start` shows once the ecosystem is up: one real exchange through a consumer gateway, then the log
  * records both gateways wrote, each checked against the signed global configuration.
  *
- * The exchange is derived from the config, so any valid ecosystem gets one: the first access right granted to a
- * subsystem of a configured agency is called (with the sample backend's person 123 when the service is the sample
+ * The exchange is derived from the config, so any valid ecosystem gets one: the first access right on a REST service
+ * granted to a subsystem of a configured agency is called (with the sample backend's person 123 when the service is the sample
  * backend); without such a right, the first agency asks another for `listMethods`, which every gateway answers itself.
  */
 import { GlobalConfigurationCache } from '../../lambdas/core/trust/global-configuration-cache';
@@ -36,7 +36,8 @@ export function demoExchangeOf(config: EcosystemConfig): DemoExchange | undefine
     for (const right of provider.accessRights) {
       const consumer = ownerOf(right.subject);
       const service = provider.services.find((entry) => `${entry.subsystem}/${entry.code}` === right.service);
-      if (!consumer || !service) continue;
+      // The demo exchange speaks REST: a right on a SOAP service is not one it can show.
+      if (!consumer || !service || service.type === 'soap') continue;
       const sample = new URL(service.backendUrl).port === String(config.local.sampleBackendPort);
       const path = `/r1/${memberOf(provider)}/${right.service}${sample ? '/123' : ''}`;
       return { consumer: consumer.name, provider: provider.name, client: right.subject, path };

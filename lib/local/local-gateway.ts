@@ -1,6 +1,6 @@
 /**
  * One agency's gateway, run locally as its stack deploys it: each function on the deployment contract and as its own
- * principal, the items the stack writes at deploy time (access policy, service descriptions), the consumer and
+ * principal, the items the stack writes at deploy time (access policy, service descriptions, WSDLs), the consumer and
  * provider API fronts, the registration with the central (the stack's custom resource), and the sealer's and the
  * canary's schedules.
  */
@@ -21,7 +21,7 @@ import { createGatewayDeps, type GatewayRuntime } from '../../lambdas/gateway/ga
 import { createConsumerHandler, createProviderHandler } from '../../lambdas/gateway/handlers';
 import { createRegistrationHandler } from '../../lambdas/gateway/registrar-resource';
 import { gatewayConfigOf, type AgencyConfig, type EcosystemConfig } from '../config/ecosystem-config';
-import { accessPolicy, gatewayRegistration, gatewaySettings, serviceDescriptions } from '../config/runtime-settings';
+import { accessPolicy, gatewayRegistration, gatewaySettings, serviceDescriptions, serviceWsdls } from '../config/runtime-settings';
 import { apiTypeOf } from '../routes';
 import { startApiFront, type ApiFront } from './api-front';
 import { localApiArn } from './iam/local-iam';
@@ -173,7 +173,7 @@ function gatewayEnvironmentOf(options: LocalGatewayOptions): Record<string, stri
   });
 }
 
-/** What the agency stack writes at deploy time: the access policy and the service descriptions. */
+/** What the agency stack writes at deploy time: the access policy, the service descriptions and the WSDLs. */
 async function writeDeploymentItems(
   deps: GatewayRuntime,
   agency: AgencyConfig,
@@ -189,6 +189,7 @@ async function writeDeploymentItems(
   }));
   await deps.config.putAccessPolicy({ ...policy, services });
   for (const { subsystem, code, document } of serviceDescriptions(agency)) await deps.config.putServiceDescription(subsystem, code, document);
+  for (const { subsystem, code, text } of serviceWsdls(agency)) await deps.config.putServiceWsdl(subsystem, code, text);
 }
 
 /** The consumer and provider sides, each behind an API front invoking its function's handler. */

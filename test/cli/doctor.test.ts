@@ -14,6 +14,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => lines.splice(0));
 
+/** Descriptions (OpenAPI, WSDL) are read from the config's folder: a copy of the demo config elsewhere names them where they are. */
+function namingDescriptionsWhereTheyAre(raw: { agencies: { services?: Record<string, string>[] }[] }): void {
+  for (const service of raw.agencies.flatMap((agency) => agency.services ?? [])) {
+    for (const field of ['openapi', 'wsdl']) if (service[field]) service[field] = join(process.cwd(), 'config', service[field]);
+  }
+}
+
 const checkOf = (blocks: readonly AccountPreflight[], account: string, name: string) =>
   blocks.find((block) => block.account === account)!.checks.find((check) => check.name === name)!;
 
@@ -40,9 +47,7 @@ describe('sild doctor (offline)', () => {
     const raw = JSON.parse(readFileSync('config/ecosystem.json', 'utf8'));
     raw.agencies[1].lambdaConcurrencyQuota = 10;
     raw.agencies[1].concurrency = { consumer: 5 };
-    // The OpenAPI documents are read from the config's folder: this copy names them where they are.
-    for (const agency of raw.agencies)
-      for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
+    namingDescriptionsWhereTheyAre(raw);
     const file = join(dir, 'over-quota.json');
     writeFileSync(file, JSON.stringify(raw));
     const blocks = offlinePreflight(deploymentPlanOf(file));
@@ -99,8 +104,7 @@ describe('sild doctor --aws, against a stand-in answering as AWS does', () => {
   test('a config saying the account has an API Gateway logging role it does not have fails (its REST stages could not deploy)', async () => {
     const raw = JSON.parse(readFileSync('config/ecosystem.json', 'utf8'));
     raw.agencies[1].apiGatewayAccountRoleExists = true;
-    for (const agency of raw.agencies)
-      for (const service of agency.services ?? []) if (service.openapi) service.openapi = join(process.cwd(), 'config', service.openapi);
+    namingDescriptionsWhereTheyAre(raw);
     const file = join(dir, 'role-claimed.json');
     writeFileSync(file, JSON.stringify(raw));
     expect(checkOf(await live(file), '333333333333', 'API Gateway logging role')).toMatchObject({

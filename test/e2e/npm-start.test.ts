@@ -59,6 +59,11 @@ describe('npm start -- --config FILE', () => {
       client: 'DEV/GOV/70000002/tax-records',
       path: '/r1/DEV/GOV/70000001/population/persons/123',
     });
+    // A right on a SOAP service is passed over (the demo speaks REST), wherever it stands.
+    const soapFirst = JSON.parse(readFileSync('config/ecosystem.json', 'utf8'));
+    soapFirst.agencies[0].accessRights.reverse();
+    expect(soapFirst.agencies[0].accessRights[0].service).toBe('population/getPerson');
+    expect(demoExchangeOf(parseEcosystemConfig(soapFirst, 'demo', 'config'))?.path).toBe('/r1/DEV/GOV/70000001/population/persons/123');
     expect(demoExchangeOf(parseEcosystemConfig(OTHER_ECOSYSTEM))).toEqual({
       consumer: 'customs',
       provider: 'ports-authority',

@@ -1,15 +1,15 @@
 /**
  * What the agency stack writes into a gateway's table (from the config, as its custom resources put it) is what the
- * gateway adapters read — the access policy through its schema, with its defaults; the signing key ring the operator
+ * gateway adapters read — the WSDLs as text — the access policy through its schema, with its defaults; the signing key ring the operator
  * writes reads back as written; a malformed item is refused as before; items stored before the kinds still read.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ACCESS_POLICY_ITEM, serviceDescriptionItem, SIGNING_KEYS_ITEM } from '../../../lambdas/adapters/gateway-items';
+import { ACCESS_POLICY_ITEM, serviceDescriptionItem, serviceWsdlItem, SIGNING_KEYS_ITEM } from '../../../lambdas/adapters/gateway-items';
 import type { AttributeValueItem } from '../../../lambdas/adapters/item-kind';
 import { CONFIG_PK, KEYS_PK } from '../../../lambdas/adapters/tables';
 import { accessPolicySchema } from '../../../lambdas/core/exchange/settings';
 import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
-import { accessPolicy, serviceDescriptions } from '../../../lib/config/runtime-settings';
+import { accessPolicy, serviceDescriptions, serviceWsdls } from '../../../lib/config/runtime-settings';
 import { demoConfig } from '../../support/synth';
 
 /** The item as the adapter's `GetCommand` returns it after the custom resource's `putItem`. */
@@ -43,6 +43,36 @@ describe('gateway items', () => {
     }
   });
 
+  test('each SOAP service’s WSDL is its own item and reads back as the text the deployment read', () => {
+    const wsdls = serviceWsdls(agency);
+    expect(wsdls.map(({ subsystem, code }) => `${subsystem}/${code}`)).toEqual(['population/getPerson']);
+    for (const { subsystem, code, text } of wsdls) {
+      const kind = serviceWsdlItem(subsystem, code);
+      expect(kind.key).toEqual({ pk: 'CONFIG', sk: `WSDL#${subsystem}/${code}` });
+      expect(kind.read(stored(kind.write(text)))).toBe(text);
+    }
+  });
+
+  test('the access policy names a SOAP service’s type and version, a REST service’s as before, and reads them back (REST by default)', () => {
+    const policy = accessPolicy(agency);
+    expect(policy.services).toEqual([
+      { subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: undefined },
+      {
+        subsystem: 'population',
+        code: 'getPerson',
+        type: 'soap',
+        version: 'v1',
+        backendUrl: 'http://127.0.0.1:4080/soap/population',
+        timeoutMs: undefined,
+      },
+    ]);
+    expect(ACCESS_POLICY_ITEM.read(stored(ACCESS_POLICY_ITEM.write(policy))).services.map((service) => [service.type, service.version])).toEqual([
+      ['rest', undefined],
+      ['soap', 'v1'],
+    ]);
+    expect(Object.keys(policy.endpoints ?? {})).toEqual(['population/persons']);
+  });
+
   test('the signing key ring reads back as the rotation wrote it; a ring without a published key is refused', () => {
     const ring = {
       current: 'key-2',
@@ -66,6 +96,11 @@ describe('gateway items', () => {
       published: ['key-1'],
       retired: [],
     });
-    expect([ACCESS_POLICY_ITEM.key.pk, serviceDescriptionItem('a', 'b').key.pk, SIGNING_KEYS_ITEM.key.pk]).toEqual([CONFIG_PK, CONFIG_PK, KEYS_PK]);
+    expect([ACCESS_POLICY_ITEM.key.pk, serviceDescriptionItem('a', 'b').key.pk, serviceWsdlItem('a', 'b').key.pk, SIGNING_KEYS_ITEM.key.pk]).toEqual([
+      CONFIG_PK,
+      CONFIG_PK,
+      CONFIG_PK,
+      KEYS_PK,
+    ]);
   });
 });

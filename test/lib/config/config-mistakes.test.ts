@@ -141,8 +141,8 @@ describe('values', () => {
         );
       }),
     ).toEqual([
-      expect.stringMatching(/^agencies\.0\.accessRights\.2\.subject: local group auditor is not defined in localGroups \(auditors\)/),
-      expect.stringMatching(/^agencies\.0\.accessRights\.1\.subject: global group taxes is not defined in central\.globalGroups \(tax\)/),
+      expect.stringMatching(/^agencies\.0\.accessRights\.3\.subject: local group auditor is not defined in localGroups \(auditors\)/),
+      expect.stringMatching(/^agencies\.0\.accessRights\.2\.subject: global group taxes is not defined in central\.globalGroups \(tax\)/),
       expect.stringMatching(/^agencies\.0\.localGroups\.auditors\.0: DEV\/GOV\/99999999\/nobody is not a subsystem of any agency/),
       expect.stringMatching(/^central\.globalGroups\.0\.members\.0: EE\/GOV\/1\/x is not a subsystem of any agency/),
     ]);
@@ -171,7 +171,7 @@ describe('values', () => {
 
   test('a service declared twice', () => {
     expect(problemsOf((raw) => raw.agencies[0].services.push({ ...raw.agencies[0].services[0], openapi: undefined }))).toEqual([
-      expect.stringMatching(/^agencies\.0\.services\.1: population\/persons is declared twice \(also services\.0\)/),
+      expect.stringMatching(/^agencies\.0\.services\.2: population\/persons is declared twice \(also services\.0\)/),
     ]);
   });
 
@@ -296,6 +296,77 @@ describe('values', () => {
  * (lib/config/vpc-layout.ts). The trap: an execute-api interface endpoint with private DNS — where a private consumer
  * side's clients usually are — makes every regional API of its Region unreachable from that VPC.
  */
+describe('SOAP services (type "soap")', () => {
+  /** The demo's SOAP service, getPerson v1, and its right. */
+  const soapService = (raw: any) => raw.agencies[0].services[1];
+  const soapRight = (raw: any) => raw.agencies[0].accessRights[1];
+
+  test('the demo’s SOAP service reads its WSDL relative to the config file; REST is the default type', () => {
+    const config = configWith(() => undefined);
+    const [persons, getPerson] = config.agencies[0].services;
+    expect([persons.type, getPerson.type, getPerson.version]).toEqual(['rest', 'soap', 'v1']);
+    expect(getPerson.wsdlDocument).toMatch(/^<\?xml [^]*<wsdl:definitions [^]*<xrd:version>v1<\/xrd:version>/);
+    expect(config.agencies[0].accessRights[1]).toEqual({ service: 'population/getPerson', subject: 'DEV/GOV/70000002/tax-records' });
+  });
+
+  test('an OpenAPI description on a SOAP service, a WSDL or version on a REST one', () => {
+    expect(problemsOf((raw) => (soapService(raw).openapi = 'persons.openapi.yaml'))).toEqual([
+      'agencies.0.services.1.openapi: a SOAP service is described by its wsdl, not by OpenAPI',
+    ]);
+    expect(
+      problemsOf((raw) => {
+        raw.agencies[0].services[0].wsdl = 'population-registry.wsdl';
+        raw.agencies[0].services[0].version = 'v1';
+      }),
+    ).toEqual([
+      'agencies.0.services.0.wsdl: wsdl applies to SOAP services only (type "soap")',
+      'agencies.0.services.0.wsdlDocument: wsdlDocument applies to SOAP services only (type "soap")',
+      'agencies.0.services.0.version: version applies to SOAP services only (type "soap")',
+    ]);
+  });
+
+  test('a SOAP service without its WSDL, or with one that cannot be read', () => {
+    expect(problemsOf((raw) => delete soapService(raw).wsdl)).toEqual([
+      'agencies.0.services.1.wsdl: a SOAP service needs its WSDL 1.1 description (a file relative to the config file)',
+    ]);
+    expect(problemsOf((raw) => (soapService(raw).wsdl = 'population.wsdl'))).toEqual([
+      expect.stringMatching(/^agencies\.0\.services\.1\.wsdl: cannot read .*config\/population\.wsdl: ENOENT/),
+    ]);
+  });
+
+  test('a version that is no identifier part; a type other than rest and soap', () => {
+    expect(problemsOf((raw) => (soapService(raw).version = 'v1/beta'))).toEqual([
+      expect.stringMatching(/^agencies\.0\.services\.1\.version: Service version /),
+    ]);
+    expect(problemsOf((raw) => (soapService(raw).type = 'graphql'))).toEqual([expect.stringMatching(/^agencies\.0\.services\.1\.type: /)]);
+  });
+
+  test('a right on a SOAP service that names methods or paths: rights on a SOAP service are per service code', () => {
+    const perServiceCode = 'methods and paths do not apply to a SOAP service: rights on population/getPerson are per service code, as in X-Road';
+    expect(problemsOf((raw) => (soapRight(raw).methods = ['*']))).toEqual([`agencies.0.accessRights.1.methods: ${perServiceCode}`]);
+    expect(
+      problemsOf((raw) => {
+        soapRight(raw).methods = ['POST'];
+        soapRight(raw).paths = ['/getPerson'];
+      }),
+    ).toEqual([`agencies.0.accessRights.1.methods: ${perServiceCode}`, `agencies.0.accessRights.1.paths: ${perServiceCode}`]);
+  });
+
+  test('in an agency’s own gateway config too (the WSDL given as text)', () => {
+    const problems = gatewayProblems((raw: any) => {
+      raw.services = [
+        { subsystem: 'vehicles', code: 'getCar', type: 'soap', backendUrl: 'https://cars.example/soap', openapiDocument: { openapi: '3.0.3' } },
+      ];
+      raw.accessRights = [{ service: 'vehicles/getCar', subject: 'EE/GOV/70000002/tax-records', paths: ['**'] }];
+    });
+    expect(problems).toEqual([
+      'services.0.openapiDocument: a SOAP service is described by its wsdl, not by OpenAPI',
+      'services.0.wsdl: a SOAP service needs its WSDL 1.1 description (a file relative to the config file)',
+      'accessRights.0.paths: methods and paths do not apply to a SOAP service: rights on vehicles/getCar are per service code, as in X-Road',
+    ]);
+  });
+});
+
 describe('VPC layouts', () => {
   const vpc = (fields: Record<string, unknown> = {}) => ({
     vpcId: IDS.vpc,

@@ -5,6 +5,7 @@
  * central URL and anchor are set — the registration with the central, after the provider side is live; until then
  * placeholders and a warning saying what is missing.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -13,7 +14,17 @@ import { Construct } from 'constructs';
 import { ConfigError, gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { CENTRAL_PLACEHOLDERS, SildGateway, type SildGatewayProps } from '../../../lib/constructs/sild-gateway';
 import { thrownBy } from '../../support/assertions';
-import { constructStack, demoConfig, IDS, minimalGatewayConfig, resourceAt, resourcesOfType, ROOT, signableKeysOf } from '../../support/synth';
+import {
+  constructStack,
+  customResourceCall,
+  demoConfig,
+  IDS,
+  minimalGatewayConfig,
+  resourceAt,
+  resourcesOfType,
+  ROOT,
+  signableKeysOf,
+} from '../../support/synth';
 
 /** An agency's own config with nothing optional set, the central known. */
 const minimal = (): SildGatewayProps => minimalGatewayConfig();
@@ -181,14 +192,14 @@ describe('SildGateway backends a deployed gateway cannot reach, or reaches unenc
     expect(warningsOf('https://cars.example.gov/v1')).toEqual([]);
   });
 
-  test('the demo config (its sample backend on loopback) synthesizes, with that warning', () => {
+  test('the demo config (its sample backend on loopback) synthesizes, with that warning for each service (REST persons, SOAP getPerson)', () => {
     const config = demoConfig();
     const population = (app: App) => new Stack(app, 'Population', { env: { account: '222222222222', region: 'eu-north-1' } });
     const { stack } = gateway(
       { ...gatewayConfigOf(config, config.agencies[0]), central: { url: IDS.centralUrl, anchor: IDS.anchor } },
       { stack: population },
     );
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('@sild/backend-loopback'))).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('@sild/backend-loopback'))).toHaveLength(2);
     expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
   });
 });
@@ -335,6 +346,31 @@ describe('SildGateway props', () => {
     const error = thrownBy(() => new SildGateway(stack, 'Gateway', { ...minimal(), services: services(), descriptionsDir: path.join(ROOT, 'docs') }));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/\n {2}services\.0\.openapi: cannot read .*docs\/persons\.openapi\.yaml/);
+  });
+
+  test('a SOAP service’s wsdl is read from descriptionsDir and written into the log table as its own item, not into the environment', () => {
+    const services = () => [
+      {
+        subsystem: 'vehicles',
+        code: 'getPerson',
+        type: 'soap' as const,
+        version: 'v1',
+        backendUrl: 'https://registry.example/soap',
+        wsdl: 'population-registry.wsdl',
+      },
+    ];
+    const props = { ...minimal(), services: services(), descriptionsDir: path.join(ROOT, 'config') };
+    const { json, stack, settingsOf } = gateway(props);
+    expect(props.services).toEqual(services()); // the caller's props are left as given
+    Template.fromStack(stack).resourceCountIs('Custom::SildServiceWsdl', 1);
+    Template.fromStack(stack).resourceCountIs('Custom::SildServiceDescription', 0);
+    const [wsdl] = Object.values(resourcesOfType(json, 'Custom::SildServiceWsdl'));
+    const item = customResourceCall(wsdl, 'Update', 'table').parameters.Item;
+    expect(item.sk).toEqual({ S: 'WSDL#vehicles/getPerson' });
+    expect(item.document.S).toBe(readFileSync(path.join(ROOT, 'config', 'population-registry.wsdl'), 'utf8'));
+    for (const fn of ['ConsumerFunction', 'ProviderFunction']) expect(JSON.stringify(settingsOf(fn))).not.toMatch(/wsdl|definitions/i);
+    const [policy] = Object.values(resourcesOfType(json, 'Custom::SildAccessPolicy'));
+    expect(policy.Metadata['sild:services']).toEqual(['vehicles/getPerson → https://registry.example/soap (25000 ms) (SOAP v1)']);
   });
 
   test('tags its resources with the instance, the component and the agency', () => {

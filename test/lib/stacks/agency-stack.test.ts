@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { gatewaySettings } from '../../../lib/config/runtime-settings';
 import { CENTRAL_PLACEHOLDERS } from '../../../lib/constructs/sild-gateway';
 import { gatewayConfigOf } from '../../../lib/config/ecosystem-config';
 import { agencyStackName } from '../../../lib/stacks/sild-stacks';
-import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, synth } from '../../support/synth';
+import { configWith, customResourceCall, demoConfig, IDS, resourceAt, resourcesOfType, ROOT, synth } from '../../support/synth';
 
 const POPULATION = agencyStackName('DEV', { name: 'population-registry' });
 const TAX = agencyStackName('DEV', { name: 'tax-board' });
@@ -173,8 +175,16 @@ describe('AgencyStack defaults (demo config)', () => {
       parameters: { TableName: 'table', Item: { pk: { S: 'CONFIG' }, sk: { S: 'ACCESS-POLICY' } } },
     });
     expect(JSON.parse(call.parameters.Item.policy.S)).toEqual({
-      services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons' }],
-      accessRights: [{ subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' }],
+      // A REST service's entry names no type (as before SOAP); a SOAP service's its type and version.
+      services: [
+        { subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons' },
+        { subsystem: 'population', code: 'getPerson', type: 'soap', version: 'v1', backendUrl: 'http://127.0.0.1:4080/soap/population' },
+      ],
+      // A right on a SOAP service is one rule for the whole service.
+      accessRights: [
+        { subsystem: 'population', service: 'persons', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' },
+        { subsystem: 'population', service: 'getPerson', subject: 'DEV/GOV/70000002/tax-records', method: '*', path: '**' },
+      ],
       localGroups: {},
       endpoints: {
         'population/persons': [
@@ -186,8 +196,14 @@ describe('AgencyStack defaults (demo config)', () => {
     const settings = JSON.parse(resourceAt(json, '/ProviderFunction/Resource').resource.Properties.Environment.Variables.SILD_GATEWAY_SETTINGS);
     expect([settings.accessRights, settings.services, settings.maintenance]).toEqual([undefined, undefined, undefined]);
     // What cdk diff shows a reviewer: one line per service and rule.
-    expect(policy.Metadata['sild:services']).toEqual(['population/persons → http://127.0.0.1:4080/persons (25000 ms)']);
-    expect(policy.Metadata['sild:accessRights']).toEqual(['DEV/GOV/70000002/tax-records → population/persons * **']);
+    expect(policy.Metadata['sild:services']).toEqual([
+      'population/getPerson → http://127.0.0.1:4080/soap/population (25000 ms) (SOAP v1)',
+      'population/persons → http://127.0.0.1:4080/persons (25000 ms)',
+    ]);
+    expect(policy.Metadata['sild:accessRights']).toEqual([
+      'DEV/GOV/70000002/tax-records → population/getPerson * **',
+      'DEV/GOV/70000002/tax-records → population/persons * **',
+    ]);
     expect(policy.Metadata['sild:localGroups']).toEqual([]);
     expect(policy.Metadata['sild:maintenance']).toEqual([]);
     // The provider's code is updated after the item it reads.
@@ -201,6 +217,22 @@ describe('AgencyStack defaults (demo config)', () => {
     const call = customResourceCall(description, 'Update', 'table');
     expect(call.parameters.Item).toMatchObject({ pk: { S: 'CONFIG' }, sk: { S: 'OPENAPI#population/persons' } });
     expect(JSON.parse(call.parameters.Item.document.S)).toMatchObject({ openapi: '3.0.3', paths: { '/persons/{id}': {}, '/persons': {} } });
+  });
+
+  test('each SOAP service’s WSDL is an item of its own in the log table, the text as in its file, and in no function’s environment', () => {
+    template.resourceCountIs('Custom::SildServiceWsdl', 1);
+    const wsdls = Object.values(resourcesOfType(json, 'Custom::SildServiceWsdl'));
+    const call = customResourceCall(wsdls[0], 'Update', 'table');
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'putItem', parameters: { TableName: 'table' } });
+    expect(call.parameters.Item).toEqual({
+      pk: { S: 'CONFIG' },
+      sk: { S: 'WSDL#population/getPerson' },
+      document: { S: readFileSync(path.join(ROOT, 'config', 'population-registry.wsdl'), 'utf8') },
+    });
+    for (const fn of Object.values(resourcesOfType(json, 'AWS::Lambda::Function'))) {
+      const environment = JSON.stringify(fn.Properties.Environment ?? {});
+      expect(environment).not.toMatch(/WSDL#|wsdl|definitions|xroad\.xsd/i);
+    }
   });
 
   test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals, read the key ring and query the seal index only', () => {

@@ -59,7 +59,7 @@ describe('service descriptions in the config', () => {
           paths: ['/*'],
         });
       }),
-    ).toThrow(/agencies\.0\.accessRights\.1: DELETE \/\* is not an endpoint of population\/persons \(its description has GET \/\*, POST \/\)/);
+    ).toThrow(/agencies\.0\.accessRights\.2: DELETE \/\* is not an endpoint of population\/persons \(its description has GET \/\*, POST \/\)/);
   });
 
   test('a path glob that is not one is a config error', () => {
