@@ -2,6 +2,7 @@
  * One X-Road REST message across two gateways, end to end over real HTTP: tax-board's consumer side →
  * population-registry's provider side → the sample backend, with dynalite and the local KMS endpoint behind them.
  */
+import { readFileSync } from 'node:fs';
 import { requestHash, signedHeaderNames } from '../../lambdas/core/kernel/hashing';
 import { httpCall } from '../../lib/local/http-call';
 import { GATEWAY_RESPONSES } from '../../lib/routes';
@@ -326,6 +327,16 @@ describe('X-Road metadata services', () => {
     });
     expectXRoadError(undescribed, 404, 'Server.ServerProxy.UnknownService');
     expect(undescribed.json<{ message: string }>().message).toMatch(/no OpenAPI description/);
+  });
+
+  test('a SOAP service: its WSDL, as the deployment wrote it, is what the provider function reads as its own principal; REST metadata does not list it', async () => {
+    const descriptions = eco.agencies['population-registry'].functions.provider.descriptions!;
+    expect(await descriptions.wsdl('population', 'getPerson')).toBe(readFileSync('config/population-registry.wsdl', 'utf8'));
+    expect(await descriptions.wsdl('population', 'persons')).toBeUndefined();
+    const listed = (await eco.call('/r1/DEV/GOV/70000001/population/listMethods', { headers: { 'x-road-client': TAX_CLIENT } })).json<{
+      service: { service_code: string }[];
+    }>();
+    expect(listed.service.map((entry) => entry.service_code)).not.toContain('getPerson');
   });
 });
 
