@@ -11,7 +11,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadEcosystemConfig } from '../lib/config/ecosystem-config';
+import { randomUUID } from 'node:crypto';
 import { curlExample, printEndpoints, reportStartFailure, runDemoExchange, serveUntilInterrupted } from '../lib/local/demo';
+import { runSoapDemoExchange, soapCurlExample } from '../lib/local/soap-demo';
 import { validateServiceDescriptions } from '../lib/config/service-descriptions';
 import { writeRuntimeFiles } from '../lib/local/runtime-info';
 import { startLocalEcosystem } from '../lib/local/ecosystem';
@@ -64,9 +66,17 @@ async function main(): Promise<void> {
     print('Try it:');
     print(`  ${curl}`);
   }
+  const soapCurl = soapCurlExample(ecosystem);
+  if (soapCurl) {
+    print('');
+    print('Try SOAP (X-Road message protocol 4.0) — paste it whole:');
+    print(soapCurl.replace(/^/gm, '  '));
+  }
   const ok = await runDemoExchange(ecosystem, print);
+  // State outlives the process: each run's SOAP request needs an id its client has not used yet.
+  const soapOk = await runSoapDemoExchange(ecosystem, print, `soap-demo-${randomUUID()}`);
   print('');
-  print(ok ? 'Demo exchange verified end to end.' : 'Demo exchange FAILED a check (see above).');
+  print(ok && soapOk ? 'Demo exchange verified end to end.' : 'Demo exchange FAILED a check (see above).');
   print(`Serving until Ctrl-C. State lives in ${stateDir} (npm start -- --fresh, or npm run clean, starts over).`);
 
   serveUntilInterrupted(() => ecosystem.stop(), print);

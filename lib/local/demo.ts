@@ -106,6 +106,20 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
   const hashOk = recomputed === response.headers['x-road-request-hash'];
   print(`  request hash recomputed by the client: ${hashOk ? 'matches ✓' : 'differs ✗'}`);
 
+  return (await printLogRecords(ecosystem, [demo.consumer, demo.provider], demo.client, xRoadId, print)) && hashOk;
+}
+
+/**
+ * Prints the log records the agencies' gateways wrote for one exchange, each checked against the global configuration
+ * (its signature verified with the anchor); returns true when every record's signature and body hold.
+ */
+export async function printLogRecords(
+  ecosystem: LocalEcosystem,
+  agencies: readonly string[],
+  client: string,
+  xRoadId: string,
+  print: Print,
+): Promise<boolean> {
   const configuration = await new GlobalConfigurationCache({
     anchor: { instance: ecosystem.config.instance, publicKey: ecosystem.anchorPublicKey },
     fetcher: new HttpGlobalConfigurationFetcher(new NodeHttpClient(), ecosystem.centralUrl),
@@ -114,9 +128,9 @@ export async function runDemoExchange(ecosystem: LocalEcosystem, print: Print): 
   }).current();
   print(`  global configuration: signature verified with the anchor, expires ${configuration.document.expiresAt}`);
 
-  let allValid = hashOk;
-  for (const name of [demo.consumer, demo.provider]) {
-    const records = await ecosystem.agencies[name].deps.log.find(demo.client, xRoadId);
+  let allValid = true;
+  for (const name of agencies) {
+    const records = await ecosystem.agencies[name].deps.log.find(client, xRoadId);
     print(`  message log of ${name}:`);
     for (const record of records.sort((a, b) => a.loggedAt.localeCompare(b.loggedAt))) {
       const check = checkLogRecord(record, configuration);
