@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { invalidGlobReason } from '../../lambdas/core/exchange/access-rights';
 import { messageLogSettingsSchema, sealingSettingsSchema, type SealingSettings } from '../../lambdas/core/log/settings';
 import { signingSettingsSchema } from '../../lambdas/core/trust/settings';
-import { RESERVED_SERVICE_CODES } from '../../lambdas/core/exchange/protocols/registry';
+import { RESERVED_SERVICE_CODES } from '../../lambdas/core/exchange/protocols/metadata-services';
 import { endpointsOf, ruleCoversEndpoint } from '../../lambdas/core/exchange/protocols/rest/service-description';
 import {
   accountSchema,

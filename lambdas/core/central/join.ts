@@ -8,7 +8,7 @@ import { createPublicKey } from 'node:crypto';
 import { clientError, XRoadError } from '../kernel/errors';
 import { jsonResponse, type HttpRequest, type HttpResponse } from '../kernel/http';
 import { clientIdOf, invalidPartReason } from '../kernel/identifiers';
-import { RESERVED_SERVICE_CODES } from '../exchange/protocols/registry';
+import { RESERVED_SERVICE_CODES } from '../exchange/protocols/metadata-services';
 import type { CentralDeps } from './ports';
 import type { CentralSettings } from './settings';
 import { joinProofBytes, joinRequestSchema, type JoinRequest } from './join-request';

@@ -13,5 +13,4 @@ export function protocolOf(request: RequestHead, protocols: readonly MessageProt
   return protocols.find((protocol) => protocol.claims(request)) ?? restProtocol;
 }
 
-/** Service codes no service may be registered under: every protocol's metadata services. */
-export const RESERVED_SERVICE_CODES: ReadonlySet<string> = new Set(PROTOCOLS.flatMap((protocol) => [...protocol.metadataServices]));
+export { RESERVED_SERVICE_CODES } from './metadata-services';

@@ -7,6 +7,7 @@
  *   registrations, their OpenAPI descriptions and its access rights. Like X-Road, they need no access right;
  *   `allowedMethods` shows each caller only what its rights let it call.
  */
+import { REST_METADATA_SERVICES } from '../metadata-services';
 import { clientError, providerError, XRoadError } from '../../../kernel/errors';
 import type { GlobalConfiguration } from '../../../trust/global-configuration';
 import { jsonResponse, singleHeaders, type HttpResponse } from '../../../kernel/http';
@@ -18,7 +19,7 @@ import type { ServicePath } from './service-path';
 
 export const LIST_CLIENTS_PATH = '/listClients';
 /** Service codes X-Road reserves for metadata; no backend service may be registered under them. */
-export const METADATA_SERVICES: ReadonlySet<string> = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
+export const METADATA_SERVICES = REST_METADATA_SERVICES;
 
 export const isMetadataRequest = (service: ServiceId, servicePath: ServicePath) =>
   METADATA_SERVICES.has(service.serviceCode) && servicePath.encoded === '';

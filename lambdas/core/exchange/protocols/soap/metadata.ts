@@ -10,6 +10,7 @@
  * keeps the request's envelope): the Header, and the namespace declarations in scope for it, restate the request's
  * byte for byte, so the provider's `answerFromService` accepts the answer and adds the `requestHash` as for any service.
  */
+import { SOAP_METADATA_SERVICES } from '../metadata-services';
 import { randomUUID } from 'node:crypto';
 import { clientError, providerError } from '../../../kernel/errors';
 import { singleHeaders, type HttpResponse } from '../../../kernel/http';
@@ -24,7 +25,7 @@ import { hideEndpoints } from './wsdl-endpoints';
 import { parseXml, quote, type KeepRules, type XmlElement, type XmlName } from './xml';
 
 /** The SOAP metadata services (PR-META): reserved service codes. */
-export const METADATA_SERVICES: ReadonlySet<string> = new Set(['listMethods', 'allowedMethods', 'getWsdl']);
+export const METADATA_SERVICES = SOAP_METADATA_SERVICES;
 
 const TEXT_XML = 'text/xml; charset=UTF-8';
 

@@ -4,7 +4,7 @@
  * route for every service, access rights, the provider's rewriting of the backend's answer under its signature, errors
  * answered with HTTP 200 — while REST goes on working beside it.
  */
-import { PROTOCOLS, protocolOf } from '../../../../../lambdas/core/exchange/protocols/registry';
+import { PROTOCOLS, protocolOf, RESERVED_SERVICE_CODES } from '../../../../../lambdas/core/exchange/protocols/registry';
 import { restProtocol } from '../../../../../lambdas/core/exchange/protocols/rest/protocol';
 import { soapProtocol } from '../../../../../lambdas/core/exchange/protocols/soap/protocol';
 import { headerValue, headersOf } from '../../../../../lambdas/core/kernel/http';
@@ -88,6 +88,11 @@ describe('a second message protocol, registered beside REST', () => {
 });
 
 describe('the protocol registry', () => {
+  test("the reserved service codes (known to the central without loading a protocol) are every protocol's metadata services", () => {
+    expect([...RESERVED_SERVICE_CODES].sort()).toEqual([...new Set(PROTOCOLS.flatMap((protocol) => [...protocol.metadataServices]))].sort());
+    expect([...RESERVED_SERVICE_CODES].sort()).toEqual(['allowedMethods', 'getOpenAPI', 'getWsdl', 'listMethods']);
+  });
+
   test('REST answers what no other protocol claims, so it stays last', () => {
     const post = { method: 'POST', rawPath: '/', rawQuery: '', headers: headersOf([['content-type', LETTER_TYPE]]) };
     expect(protocolOf(post, [letterProtocol, ...PROTOCOLS])).toBe(letterProtocol);
