@@ -23,6 +23,8 @@ import { startLocalFederation, type LocalFederation } from '../../lib/local/fede
 import { newTestKey } from '../support/memory-adapters';
 import { httpCall } from '../../lib/local/http-call';
 import { expectXRoadError, PERSONS, TAX_CLIENT, TestClock } from './fixture';
+import { soapDemoRequest } from '../../lib/local/soap-demo';
+import { soapPartDigest } from '../../lambdas/core/exchange/protocols/soap/response';
 
 const FI_CLIENT = 'FI/GOV/1234567-8/tax';
 const FI_AUDIT = 'FI/GOV/1234567-8/audit';
@@ -41,9 +43,19 @@ beforeAll(async () => {
   fi.central.globalGroups = [{ code: 'auditors', description: 'Finnish auditors', members: [FI_AUDIT] }];
   const dev = readConfig('dev') as ReturnType<typeof readConfig> & {
     central: { federation: object[] };
-    agencies: { federation?: string[]; accessRights: object[] }[];
+    agencies: { federation?: string[]; accessRights: object[]; services: object[] }[];
   };
   dev.agencies[0].accessRights.push({ service: 'population/persons', subject: 'globalgroup:FI/auditors', methods: ['GET'], paths: ['/*'] });
+  // The demo's SOAP service, which FI's client may call across the instances.
+  dev.agencies[0].services.push({
+    subsystem: 'population',
+    code: 'getPerson',
+    type: 'soap',
+    version: 'v1',
+    backendUrl: 'http://127.0.0.1:4080/soap/population',
+    wsdl: '../population-registry.wsdl',
+  });
+  dev.agencies[0].accessRights.push({ service: 'population/getPerson', subject: FI_CLIENT });
   dev.central.federation.push({ instance: 'XX', anchorPublicKey: hostile.spkiBase64, centralUrl: 'http://127.0.0.1:9' });
   dev.agencies[0].federation!.push('XX');
   federation = await startLocalFederation(
@@ -84,6 +96,37 @@ test("a cross-border GET: FI's client reads DEV's service, with every X-Road res
   // Each side logged it under its own instance's view: the DEV provider verified the FI gateway's signature.
   const [providerRecord] = await dev().agencies['population-registry'].deps.log.find(FI_CLIENT, 'fed-get-1');
   expect(providerRecord).toMatchObject({ side: 'provider', client: FI_CLIENT, service: 'DEV/GOV/70000001/population/persons' });
+});
+
+test("a cross-border SOAP call: FI's client calls DEV's SOAP service at its consumer root, through the same pipeline", async () => {
+  const request = soapDemoRequest(
+    {
+      consumer: 'fi-tax-office',
+      provider: 'population-registry',
+      client: FI_CLIENT,
+      service: 'DEV/GOV/70000001/population/getPerson',
+      version: 'v1',
+    },
+    'fed-soap-1',
+  );
+  const response = await httpCall(`${fi().agencies['fi-tax-office'].consumerUrl}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body: request,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers['x-road-error']).toBeUndefined();
+  const answer = response.body.toString('utf8');
+  expect(answer).toContain('<givenName>Mari</givenName>');
+  expect(answer).toContain(`>${soapPartDigest(Buffer.from(request))}</xrd:requestHash>`);
+  const [providerRecord] = await dev().agencies['population-registry'].deps.log.find(FI_CLIENT, 'fed-soap-1');
+  expect(providerRecord).toMatchObject({
+    side: 'provider',
+    client: FI_CLIENT,
+    service: 'DEV/GOV/70000001/population/getPerson',
+    method: 'POST',
+    target: '/',
+  });
 });
 
 test('a cross-border POST carries its body both ways', async () => {
