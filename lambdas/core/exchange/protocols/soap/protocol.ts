@@ -6,8 +6,8 @@
  * `requestHash` to the answer's header before it signs it. Rights are per service code, as in X-Road; faults are SOAP
  * 1.1 `Fault`s, answered to clients with HTTP 200 as X-Road's security server answers them.
  */
-import type { XRoadError } from '../../../kernel/errors';
-import { headerValue, singleHeaders, type Headers } from '../../../kernel/http';
+import { clientError, providerError, type XRoadError } from '../../../kernel/errors';
+import { headerValue, headerValues, singleHeaders, type Headers } from '../../../kernel/http';
 import { formatClientId } from '../../../kernel/identifiers';
 import type { OpmonAnswerFields, OpmonFields } from '../../opmon';
 import { XROAD } from '../../xroad-headers';
@@ -34,7 +34,22 @@ function requestOpmon(message: SoapMessage): OpmonFields {
   };
 }
 
-const readMessage = (headers: Headers, body: Buffer) => readSoapRequest(headerValue(headers, 'content-type'), body);
+/**
+ * A message's one Content-Type. Stated twice, readers differ — this gateway's `headerValue` takes the last, Node and
+ * most servlet containers the first — so the gateway would check one SOAP message (a text/xml envelope) and the
+ * service read another (a multipart body whose root part hides in the first one's CDATA): refused, as `refuse` says.
+ */
+function contentTypeOf(headers: Headers, refuse: () => XRoadError): string | undefined {
+  const values = headerValues(headers, 'content-type');
+  if (values !== undefined && values.length > 1) throw refuse();
+  return values?.[0];
+}
+
+const readMessage = (headers: Headers, body: Buffer) =>
+  readSoapRequest(
+    contentTypeOf(headers, () => clientError('InvalidContentType', 'The SOAP message states its Content-Type more than once')),
+    body,
+  );
 
 export const soapProtocol: MessageProtocol = {
   serviceType: 'WSDL',
@@ -86,7 +101,10 @@ export const soapProtocol: MessageProtocol = {
       backendCall: (offered, headers, body) => ({ method: 'POST', url: offered.backendUrl, headers, body }),
       metadataAnswer: (context) => metadataAnswer(message, context),
       backendAnswer(answer) {
-        const rewritten = answerFromService(message, headerValue(answer.headers, 'content-type'), answer.body);
+        const contentType = contentTypeOf(answer.headers, () =>
+          providerError('ServiceFailed', "The service's answer states its Content-Type more than once"),
+        );
+        const rewritten = answerFromService(message, contentType, answer.body);
         const headers = rewritten.contentType === undefined ? answer.headers : { ...answer.headers, 'content-type': [rewritten.contentType] };
         return { ...answer, headers, body: rewritten.body };
       },

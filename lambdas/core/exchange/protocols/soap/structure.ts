@@ -26,7 +26,8 @@ const SKELETON: KeepRules = {
 /**
  * Parses a SOAP part and finds its Envelope, Header and Body. Throws `Client.InvalidSoap` for XML the parser
  * refuses, a root that is not a SOAP 1.1 Envelope, or a second Header or Body (SOAP 1.1 §4: at most one Header,
- * exactly one Body; X-Road itself reads the last Body — Sild refuses the ambiguity).
+ * exactly one Body; X-Road itself reads the last Body — Sild refuses the ambiguity), or a Header that is not the
+ * Envelope's first child or a Body that does not directly follow it (§4.2–4.3).
  */
 export function readEnvelope(soapPart: Buffer): SoapEnvelope {
   const envelope = parseXml(soapPart, SKELETON);
@@ -39,5 +40,13 @@ export function readEnvelope(soapPart: Buffer): SoapEnvelope {
     if (found.length > 1) throw clientError('InvalidSoap', `Malformed SOAP message: more than one ${localName}`);
     return found[0];
   };
-  return { envelope, header: only('Header'), body: only('Body') };
+  const header = only('Header');
+  const body = only('Body');
+  // SOAP 1.1 §4.2–4.3: the Header is the Envelope's first child, the Body the next (or the first). A Body read before
+  // the Header would put its content first in document order, where a client looks for the header's fields.
+  const { children } = envelope;
+  if ((header && children[0] !== header) || (body && children[header ? 1 : 0] !== body)) {
+    throw clientError('InvalidSoap', 'Malformed SOAP message: the Header must be the first child of the Envelope and the Body directly follow it');
+  }
+  return { envelope, header, body };
 }

@@ -13,6 +13,21 @@ import { clientError } from '../../../kernel/errors';
  */
 export const MAX_XML_DEPTH = 128;
 
+/**
+ * Most attributes one element may have, namespace declarations included. sax checks each attribute against every
+ * earlier one of its element (`attribList.indexOf`), quadratic in their number: 80,000 attributes (790 KB) took
+ * 7 s, a 6 MB body of them minutes. SOAP elements carry a handful; the JDK's parsers stop at 10,000
+ * (`jdk.xml.elementAttributeLimit`), Sild far earlier.
+ */
+export const MAX_XML_ATTRIBUTES = 256;
+
+/**
+ * sax is fed this many characters at a time, and the attributes of an element still open are counted between
+ * chunks: an element closed within one chunk is counted as it opens, so no element costs more than one chunk's
+ * worth of attributes (about 3,300) before it is refused.
+ */
+const CHUNK_CHARACTERS = 16 * 1024;
+
 /** A namespace-qualified name. */
 export interface XmlName {
   readonly namespace: string;
@@ -67,7 +82,8 @@ const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 /**
  * Parses `bytes` as a hardened XML document and returns its root, keeping the elements `keep` selects. Throws
  * `Client.InvalidSoap` for anything refused: invalid UTF-8, a non-UTF-8 declared encoding, a DOCTYPE, a processing
- * instruction, an unknown entity, nesting beyond `MAX_XML_DEPTH`, or XML that is not well-formed.
+ * instruction, an unknown entity, nesting beyond `MAX_XML_DEPTH`, an element with more than `MAX_XML_ATTRIBUTES`
+ * attributes, or XML that is not well-formed.
  */
 export function parseXml(bytes: Buffer, keep: KeepRules = ALL): XmlElement {
   const bom = bytes.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
@@ -107,8 +123,10 @@ export function parseXml(bytes: Buffer, keep: KeepRules = ALL): XmlElement {
   // sax keeps the last of two equal attributes; XML 1.0 §3.1 makes that not well-formed.
   const attributeNames = new Set<string>();
   sax.onopentagstart = () => attributeNames.clear();
+  const tooManyAttributes = () => invalid(`an element with more than ${MAX_XML_ATTRIBUTES} attributes at ${where(tagStart(sax))}`);
   sax.onattribute = ({ name }) => {
     if (attributeNames.has(name)) throw invalid(`attribute ${quote(name)} repeated at ${where(tagStart(sax))}`);
+    if (attributeNames.size >= MAX_XML_ATTRIBUTES) throw tooManyAttributes();
     attributeNames.add(name);
   };
   sax.onopentag = (node) => {
@@ -157,7 +175,13 @@ export function parseXml(bytes: Buffer, keep: KeepRules = ALL): XmlElement {
   sax.ontext = addText;
   sax.oncdata = addText;
 
-  sax.write(text).close();
+  // sax keeps the attributes of the element it is reading in `attribList` (not in its typings).
+  const pending = sax as unknown as { attribList: readonly unknown[] };
+  for (let at = 0; at < text.length; at += CHUNK_CHARACTERS) {
+    sax.write(text.slice(at, at + CHUNK_CHARACTERS));
+    if (pending.attribList.length > MAX_XML_ATTRIBUTES) throw tooManyAttributes();
+  }
+  sax.close();
   if (!root) throw invalid('no root element');
   return root;
 }
