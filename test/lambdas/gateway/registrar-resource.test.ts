@@ -62,7 +62,10 @@ describe('registration custom resource handler', () => {
       agency: 'population-registry',
       member: { id: 'DEV/GOV/70000001' },
       subsystems: ['population'],
-      services: [{ subsystem: 'population', code: 'persons' }],
+      services: [
+        { subsystem: 'population', code: 'persons' },
+        { subsystem: 'population', code: 'getPerson' },
+      ],
       gateway: { id: 'DEV/GOV/70000001/population-registry', providerUrl: properties.ProviderUrl, publicKeys: [publicKey.toString('base64')] },
     });
     // Proof of possession: the gateway key signed exactly this request.
@@ -114,7 +117,10 @@ describe('registration custom resource handler', () => {
       gatewayId: 'DEV/GOV/70000001/population-registry',
       member: 'DEV/GOV/70000001',
       subsystems: ['population'],
-      services: [{ subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: 25000 }],
+      services: [
+        { subsystem: 'population', code: 'persons', backendUrl: 'http://127.0.0.1:4080/persons', timeoutMs: 25000 },
+        { subsystem: 'population', code: 'getPerson', backendUrl: 'http://127.0.0.1:4080/soap/population', timeoutMs: 25000 },
+      ],
     };
     const { ServiceToken, ProviderUrl, SigningKeyId, CentralUrl, CentralRegion } = properties;
     await createRegistrationHandler(earlier.deps)(
