@@ -32,8 +32,10 @@ export function parseMediaType(value: string): MediaType | undefined {
     if (!TOKEN.test(name)) return undefined;
     const read = value[equals + 1] === '"' ? quotedString(value, equals + 1) : token(value, equals + 1);
     if (!read) return undefined;
-    // RFC 2045 §5.1 does not allow a parameter twice; the first is kept, as most readers do.
-    if (!parameters.has(name)) parameters.set(name, read.value);
+    // RFC 2045 §5.1 does not allow a parameter twice, and readers disagree on which one counts (a second `boundary` or
+    // `start` would let the gateway and the service read different messages): not a media type.
+    if (parameters.has(name)) return undefined;
+    parameters.set(name, read.value);
     index = skipSpace(value, read.next);
     if (index < value.length && value[index] !== ';') return undefined;
   }

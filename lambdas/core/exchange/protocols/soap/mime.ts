@@ -73,13 +73,20 @@ export function readSoapPackage(contentType: string | undefined, body: Buffer): 
   };
 }
 
-/** RFC 2387 §3.2: the part whose Content-ID is `start`, else the first. */
+/**
+ * The root part: the first (PR-MESS §2.4: the SOAP part comes first; X-Road and most services read the first). A
+ * `start` parameter (RFC 2387 §3.2) must name that same part: one naming another would have the gateway and the
+ * service read different SOAP parts.
+ */
 function rootPart(parts: readonly ReadPart[], start: string | undefined): ReadPart {
   if (start === undefined) return parts[0];
-  const id = contentId(start);
-  const root = parts.find((part) => contentId(headerValue(part.headers, 'content-id') ?? '') === id);
-  if (!root) throw clientError('MimeParsingFailed', `The multipart message cannot be read: no part has the Content-ID its start parameter names`);
-  return root;
+  if (contentId(headerValue(parts[0].headers, 'content-id') ?? '') !== contentId(start)) {
+    throw clientError(
+      'MimeParsingFailed',
+      'The multipart message cannot be read: its start parameter does not name the first part (the SOAP part comes first)',
+    );
+  }
+  return parts[0];
 }
 
 const contentId = (value: string) => value.trim().replace(/^<(.*)>$/, '$1');

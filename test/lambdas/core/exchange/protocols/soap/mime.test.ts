@@ -67,17 +67,33 @@ describe('readSoapPackage: SOAP with attachments', () => {
     expect(read.mimeSize).toBe(body.length);
   });
 
-  test('the root is the part start names, else the first', () => {
-    const body = multipart('b', [
-      [ATTACHMENT_HEADERS, ATTACHMENT],
-      [ROOT_HEADERS, SOAP],
-    ]);
-    expect(readSoapPackage('multipart/related; boundary=b; start=rootpart@soapui.org', body).soapPart.equals(SOAP)).toBe(true);
+  test('the root is the first part; a start parameter must name it (a reader that follows start would read another part)', () => {
     const first = multipart('b', [
       [ROOT_HEADERS, SOAP],
       [ATTACHMENT_HEADERS, ATTACHMENT],
     ]);
     expect(readSoapPackage('multipart/related; boundary=b', first).soapPart.equals(SOAP)).toBe(true);
+    expect(readSoapPackage('multipart/related; boundary=b; start=rootpart@soapui.org', first).soapPart.equals(SOAP)).toBe(true);
+    const later = multipart('b', [
+      [ATTACHMENT_HEADERS, ATTACHMENT],
+      [ROOT_HEADERS, SOAP],
+    ]);
+    expect(() => readSoapPackage('multipart/related; boundary=b; start=rootpart@soapui.org', later)).toThrow(
+      expect.objectContaining({ type: 'Client.MimeParsingFailed' }),
+    );
+  });
+
+  test('a parameter given twice is no media type: readers disagree on which one counts', () => {
+    const first = multipart('b', [
+      [ROOT_HEADERS, SOAP],
+      [ATTACHMENT_HEADERS, ATTACHMENT],
+    ]);
+    expect(() => readSoapPackage('multipart/related; boundary=b; boundary=c', first)).toThrow(
+      expect.objectContaining({ type: 'Client.InvalidContentType' }),
+    );
+    expect(() => readSoapPackage('text/xml; charset=utf-8; charset=iso-8859-1', SOAP)).toThrow(
+      expect.objectContaining({ type: 'Client.InvalidContentType' }),
+    );
   });
 
   test('folded part headers are unfolded; a part may have no headers', () => {
