@@ -8,7 +8,8 @@
  */
 import { XRoadError } from '../../lambdas/core/kernel/errors';
 import { readSoapRequest, type SoapMessage } from '../../lambdas/core/exchange/protocols/soap/envelope';
-import { escapeXml, soapFault } from '../../lambdas/core/exchange/protocols/soap/fault';
+import { escapeXml } from '../../lambdas/core/kernel/xml-text';
+import { soapFault } from '../../lambdas/core/exchange/protocols/soap/fault';
 import { multipartBody } from '../../lambdas/core/exchange/protocols/soap/mime';
 import { isNamed, SOAP_ENV } from '../../lambdas/core/exchange/protocols/soap/namespaces';
 import { parseXml, type XmlName } from '../../lambdas/core/exchange/protocols/soap/xml';

@@ -261,7 +261,25 @@ describe('X-Road metadata services', () => {
       id: { object_type: 'MEMBER', xroad_instance: 'DEV', member_class: 'COM', member_code: '10000003' },
       name: 'Business Registry',
     });
-    expect((await eco.call('/listClients?xRoadInstance=EE')).json()).toEqual({ member: [] });
+    expect((await eco.call('/listClients?xRoadInstance=EE', { headers: { accept: 'application/json' } })).json()).toEqual({ member: [] });
+  });
+
+  test("listClients without Accept: application/json answers PR-META §2's XML clientList, as SOAP clients read it", async () => {
+    const response = await eco.call('/listClients');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/xml;charset=utf-8');
+    const text = response.body.toString('utf8');
+    expect(text).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?><xrd:clientList xmlns:id="http:\/\/x-road.eu\/xsd\/identifiers" xmlns:xrd="http:\/\/x-road.eu\/xsd\/xroad.xsd">/,
+    );
+    expect(text).toContain(
+      '<xrd:member><xrd:id id:objectType="SUBSYSTEM"><id:xRoadInstance>DEV</id:xRoadInstance><id:memberClass>GOV</id:memberClass><id:memberCode>70000002</id:memberCode><id:subsystemCode>tax-records</id:subsystemCode></xrd:id><xrd:name>',
+    );
+    // Prefers XML over a listed JSON: XML too; asks for JSON: JSON.
+    expect((await eco.call('/listClients', { headers: { accept: 'application/json;q=0.5, text/xml' } })).headers['content-type']).toBe(
+      'text/xml;charset=utf-8',
+    );
+    expect((await eco.call('/listClients', { headers: { accept: 'application/json' } })).json()).toHaveProperty('member');
   });
 
   test('listMethods is a signed, logged exchange answered by the provider from its registrations', async () => {

@@ -205,7 +205,9 @@ test("access rights may name a foreign global group: FI's auditors may read, not
 });
 
 test('listClients?xRoadInstance=FI lists the foreign members on a gateway that federates with FI; elsewhere none', async () => {
-  const listed = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`);
+  const listed = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`, {
+    headers: { accept: 'application/json' },
+  });
   expect(listed.status).toBe(200);
   const ids = listed.json<{ member: { id: Record<string, string> }[] }>().member.map((entry) => entry.id);
   expect(ids).toContainEqual({
@@ -215,7 +217,9 @@ test('listClients?xRoadInstance=FI lists the foreign members on a gateway that f
     member_code: '1234567-8',
     subsystem_code: 'tax',
   });
-  const notFederating = await httpCall(`${dev().agencies['tax-board'].consumerUrl}/listClients?xRoadInstance=FI`);
+  const notFederating = await httpCall(`${dev().agencies['tax-board'].consumerUrl}/listClients?xRoadInstance=FI`, {
+    headers: { accept: 'application/json' },
+  });
   expect(notFederating.json()).toEqual({ member: [] });
 });
 
@@ -343,7 +347,9 @@ test("FI's configuration expiring stops only FI's exchanges", async () => {
   await fi().central.stop();
   clock.advance(11 * 60_000); // past FI's 600 s validity; DEV's central keeps publishing
   for (const agency of Object.values(dev().agencies)) await agency.seal(); // as DEV's sealer schedule does meanwhile
-  const foreign = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`);
+  const foreign = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/listClients?xRoadInstance=FI`, {
+    headers: { accept: 'application/json' },
+  });
   expectXRoadError(foreign, 503, 'Server.ClientProxy.OutdatedGlobalConf');
   const health = await httpCall(`${dev().agencies['population-registry'].consumerUrl}/health`);
   expect(health.status).toBe(200);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpResponse } from './http';
 import { SigningUnavailableError, StoreUnavailableError, type StoreName } from './ports';
+import { escapeXml } from './xml-text';
 
 /** The header naming the error type on every answer the layer itself gives (X-Road's `X-Road-Error`). */
 export const XROAD_ERROR_HEADER = 'x-road-error';
@@ -193,8 +194,7 @@ export function portFault(error: unknown): LayerFault | undefined {
 
 /** X-Road's XML error body: `<error><type/><message/><detail/></error>`, no namespace (its reference implementation's form). */
 function errorXml(body: ErrorBody): string {
-  const escape = (text: string) => text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
-  return `<?xml version="1.0" encoding="UTF-8" standalone="no"?><error><type>${escape(body.type)}</type><message>${escape(body.message)}</message><detail>${escape(body.detail)}</detail></error>`;
+  return `<?xml version="1.0" encoding="UTF-8" standalone="no"?><error><type>${escapeXml(body.type)}</type><message>${escapeXml(body.message)}</message><detail>${escapeXml(body.detail)}</detail></error>`;
 }
 
 const XML_TYPES: Readonly<Record<string, string>> = { 'application/xml': 'application/xml', 'text/xml': 'text/xml', 'text/*': 'text/xml' };

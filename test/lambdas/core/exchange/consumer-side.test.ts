@@ -211,7 +211,7 @@ describe('consumer side', () => {
   });
 
   test('listClients is answered from the global configuration, without a provider', async () => {
-    const response = await ecosystem.call('/listClients');
+    const response = await ecosystem.call('/listClients', { headers: { accept: 'application/json' } });
     expect(response.status).toBe(200);
     expect(response.body.toString('utf8')).toContain('registry');
     expect(sentToProvider(ecosystem)).toEqual([]);

@@ -8,7 +8,8 @@
  *   `allowedMethods` shows each caller only what its rights let it call.
  */
 import { REST_METADATA_SERVICES } from '../metadata-services';
-import { clientError, providerError, XRoadError } from '../../../kernel/errors';
+import { clientError, prefersXml, providerError, XRoadError } from '../../../kernel/errors';
+import { escapeXml } from '../../../kernel/xml-text';
 import type { GlobalConfiguration } from '../../../trust/global-configuration';
 import { jsonResponse, singleHeaders, type HttpResponse } from '../../../kernel/http';
 import { clientIdOf, type ServiceId } from '../../../kernel/identifiers';
@@ -35,8 +36,11 @@ interface XRoadClientEntry {
   readonly name: string;
 }
 
-/** `listClients`: every member and subsystem of the instance, in X-Road's JSON form. */
-export function listClients(configuration: GlobalConfiguration, instance?: string): HttpResponse {
+/**
+ * `listClients`: every member and subsystem of the instance — in X-Road's JSON form when the client asks for
+ * `application/json`, else as PR-META §2 says: `text/xml`, the `clientList` element (what SOAP clients read).
+ */
+export function listClients(configuration: GlobalConfiguration, instance?: string, accept?: string): HttpResponse {
   const member: XRoadClientEntry[] = [];
   if (instance === undefined || instance === configuration.instance) {
     for (const entry of configuration.document.members) {
@@ -47,21 +51,36 @@ export function listClients(configuration: GlobalConfiguration, instance?: strin
         member.push({ id: { object_type: 'SUBSYSTEM', ...base, subsystem_code: subsystem }, name: entry.name });
     }
   }
-  return jsonResponse(200, { member });
+  return wantsJson(accept) ? jsonResponse(200, { member }) : clientListXml(member);
+}
+
+/** PR-META §2: JSON only for a client that asks for it (and does not prefer XML); anything else gets XML. */
+const wantsJson = (accept: string | undefined) => accept !== undefined && /application\/json/i.test(accept) && !prefersXml(accept);
+
+/** PR-META's `clientList` (annex A, C.1). */
+function clientListXml(members: readonly XRoadClientEntry[]): HttpResponse {
+  const part = (name: string, value: string | undefined) => (value === undefined ? '' : `<id:${name}>${escapeXml(value)}</id:${name}>`);
+  const entries = members.map(
+    ({ id, name }) =>
+      `<xrd:member><xrd:id id:objectType="${id.object_type}">${part('xRoadInstance', id.xroad_instance)}${part('memberClass', id.member_class)}` +
+      `${part('memberCode', id.member_code)}${part('subsystemCode', id.subsystem_code)}</xrd:id><xrd:name>${escapeXml(name)}</xrd:name></xrd:member>`,
+  );
+  const body = `<?xml version="1.0" encoding="UTF-8"?><xrd:clientList xmlns:id="http://x-road.eu/xsd/identifiers" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd">${entries.join('')}</xrd:clientList>`;
+  return { status: 200, headers: singleHeaders({ 'content-type': 'text/xml;charset=utf-8' }), body: Buffer.from(body) };
 }
 
 /**
  * `listClients`: the members of this instance, or of the federated instance `xRoadInstance` names; an instance this
  * gateway does not follow has none to list (as in X-Road, which lists what its configurations hold).
  */
-export async function listClientsAnswer(configurations: TrustedConfigurations, rawQuery: string): Promise<HttpResponse> {
+export async function listClientsAnswer(configurations: TrustedConfigurations, rawQuery: string, accept?: string): Promise<HttpResponse> {
   const instance = new URLSearchParams(rawQuery).get('xRoadInstance') ?? undefined;
   const own = await configurations.current();
-  if (instance === undefined || instance === own.instance) return listClients(own, instance);
+  if (instance === undefined || instance === own.instance) return listClients(own, instance, accept);
   try {
-    return listClients(await configurations.forInstance(instance, 'Server.ClientProxy'), instance);
+    return listClients(await configurations.forInstance(instance, 'Server.ClientProxy'), instance, accept);
   } catch (error) {
-    if (error instanceof XRoadError && error.code === 'UnknownMember') return listClients(own, instance);
+    if (error instanceof XRoadError && error.code === 'UnknownMember') return listClients(own, instance, accept);
     throw error;
   }
 }

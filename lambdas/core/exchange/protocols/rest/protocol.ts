@@ -24,7 +24,9 @@ export const restProtocol: MessageProtocol = {
   claims: () => true,
 
   localAnswer(request, configurations) {
-    return request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH ? listClientsAnswer(configurations, request.rawQuery) : undefined;
+    return request.method === 'GET' && request.rawPath === LIST_CLIENTS_PATH
+      ? listClientsAnswer(configurations, request.rawQuery, headerValue(request.headers, 'accept'))
+      : undefined;
   },
 
   readClientRequest(request, newId) {

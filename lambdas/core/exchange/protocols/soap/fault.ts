@@ -3,6 +3,7 @@
  * `faultcode` is the X-Road error type as text (`Server.ClientProxy.UnknownMember`, unqualified, as X-Road writes it),
  * `faultstring` the message, and `detail/faultDetail` (no namespace) the id operators find the cause under.
  */
+import { escapeXml } from '../../../kernel/xml-text';
 import { isNamed, SOAP_ENV } from './namespaces';
 import { readEnvelope, type SoapEnvelope } from './structure';
 
@@ -42,14 +43,4 @@ export function faultIn(soap: SoapEnvelope): FaultSummary | undefined {
   const field = (name: string) => fault.children.find((child) => child.namespace === '' && child.localName === name)?.text.trim();
   const faultString = field('faultstring');
   return { code: field('faultcode') ?? '', ...(faultString === undefined ? {} : { string: faultString }) };
-}
-
-/** Escapes text for XML content and attribute values; characters XML 1.0 cannot carry at all are dropped. */
-export function escapeXml(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-      .replace(/[<>&'"\r]/g, (character) => `&#${character.charCodeAt(0)};`)
-  );
 }

@@ -18,7 +18,7 @@ import type { ServiceId } from '../../../kernel/identifiers';
 import type { OfferedService } from '../../settings';
 import type { MetadataContext } from '../protocol';
 import type { SoapMessage } from './envelope';
-import { escapeXml } from './fault';
+import { escapeXml } from '../../../kernel/xml-text';
 import { multipartBody } from './mime';
 import { IDENTIFIERS_NS, isNamed, SOAP_ENV, XROAD_NS } from './namespaces';
 import { hideEndpoints } from './wsdl-endpoints';

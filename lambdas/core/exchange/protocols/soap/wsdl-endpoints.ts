@@ -9,7 +9,7 @@
  * re-serializes the whole document; Sild splices only the attribute values, so every other byte stays as written.
  */
 import { providerError, XRoadError } from '../../../kernel/errors';
-import { escapeXml } from './fault';
+import { escapeXml } from '../../../kernel/xml-text';
 import { isNamed } from './namespaces';
 import { parseXml, type KeepRules, type XmlElement } from './xml';
 
