@@ -149,3 +149,36 @@ export function allInCostPerMillion(inputs: AllInInputs, mode: DeploymentMode): 
   const extra = apiGateway + waf + dynamoStorage + dynamoPitr + logs + s3Requests + s3Storage;
   return { ...base, apiGateway, waf, dynamoStorage, dynamoPitr, logs, s3Requests, s3Storage, total: base.total + extra };
 }
+
+/** One custom metric as CloudWatch extracts it from EMF lines: namespace, name and dimension values. */
+export interface CustomMetric {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+/**
+ * The distinct custom metrics a set of EMF lines creates, as CloudWatch extracts them: each metric of each directive,
+ * once per dimension set, named by the line's values of those dimensions
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ */
+export function customMetricsOf(lines: readonly string[]): CustomMetric[] {
+  const metrics = new Map<string, CustomMetric>();
+  for (const line of lines) {
+    const parsed = JSON.parse(line) as Record<string, unknown> & {
+      _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
+    for (const directive of parsed._aws?.CloudWatchMetrics ?? [])
+      for (const set of directive.Dimensions)
+        for (const { Name } of directive.Metrics) {
+          const dimensions = Object.fromEntries(set.map((name) => [name, String(parsed[name])]));
+          const metric = { namespace: directive.Namespace, name: Name, dimensions };
+          metrics.set(metricKey(metric), metric);
+        }
+  }
+  return [...metrics.values()];
+}
+
+/** A metric's identity: namespace, name and its dimensions in name order. */
+export const metricKey = (metric: CustomMetric) =>
+  JSON.stringify([metric.namespace, metric.name, Object.entries(metric.dimensions).sort(([a], [b]) => a.localeCompare(b))]);

@@ -1,14 +1,20 @@
 /**
- * Opmon records as CloudWatch Embedded Metric Format, built with Powertools for AWS Lambda (Metrics): one log line per
- * message carrying the metrics — `Messages`, `Failures`, `Duration`, `RequestBytes`, `ResponseBytes` — by gateway and
- * side, and by gateway with service, with client and with outcome (separate dimension sets, so the metric count grows
- * with services plus clients, not their product), and the whole record beside them for Logs Insights (`sild monitor --aws`).
- * In Lambda the line goes to stdout, which CloudWatch Logs ingests and turns into metrics
- * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html);
- * locally it goes to a file. No DynamoDB write, no network call on the hot path.
+ * Opmon records as CloudWatch Embedded Metric Format: one log line per message, carrying the whole record (X-Road's
+ * PR-OPMON fields, plus `Client`, `Service` and `Outcome`) for Logs Insights and `sild monitor --aws`, and only the
+ * metrics the alarms and the dashboard read (issue 25) — each custom metric costs $0.30 a month, so none grows with
+ * the ecosystem:
+ * - `Messages`, `Failures`, `LayerFaults`, `Duration` by `service`, `Gateway`, `Side` (2 sides × 4 = 8 metrics);
+ * - `Messages` by `service`, `Gateway`, `Outcome`, only for the outcomes the `ConsumerServerErrorRate` alarm counts
+ *   (`Server.ClientProxy.InternalError` and the consumer's layer faults: at most 6 metrics, emitted only when one
+ *   happens).
+ * Per client and per service there are no metrics (300 client subsystems made ≈ 2,000 custom metrics, ≈ $600 a
+ * month): that detail is in the line, for Logs Insights (`stats count(*) by Client, Service`) and `sild monitor`.
+ * The line is built here rather than with Powertools Metrics, which gives every metric every dimension set: EMF allows
+ * several metric directives per line, each with its own dimensions
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ * In Lambda the line goes to stdout, which CloudWatch Logs ingests and turns into metrics; locally it goes to a file.
+ * No DynamoDB write, no network call on the hot path.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type { CanaryResult } from '../core/exchange/canary';
 import { isKnownErrorType } from '../core/kernel/errors';
 import type { OpmonRecord } from '../core/exchange/opmon';
@@ -16,68 +22,98 @@ import type { OperationalMonitor } from '../core/exchange/ports';
 
 export const OPMON_NAMESPACE = 'Sild';
 
-export class EmfOperationalMonitor implements OperationalMonitor {
-  private readonly metrics: Metrics;
+/** The value of the `service` dimension every metric carries (Powertools' name for it, kept for the alarms). */
+export const OPMON_SERVICE = 'sild-gateway';
 
+/** The X-Road error types that say the gateway itself fails (not the client, not the backend). */
+export const LAYER_FAULTS = ['LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'] as const;
+
+/**
+ * The outcomes with a `Messages` metric of their own: the consumer side's own 5xx answers, which its
+ * `ConsumerServerErrorRate` alarm counts among the consumer's messages.
+ */
+export const ALARMED_OUTCOMES: readonly string[] = ['InternalError', ...LAYER_FAULTS].map((code) => `Server.ClientProxy.${code}`);
+
+type Unit = 'Count' | 'Milliseconds' | 'Seconds' | 'Percent';
+interface MetricDirective {
+  readonly Namespace: string;
+  readonly Dimensions: string[][];
+  readonly Metrics: { Name: string; Unit: Unit }[];
+}
+
+const BY_SIDE: MetricDirective = {
+  Namespace: OPMON_NAMESPACE,
+  Dimensions: [['service', 'Gateway', 'Side']],
+  Metrics: [
+    { Name: 'Messages', Unit: 'Count' },
+    { Name: 'Failures', Unit: 'Count' },
+    { Name: 'LayerFaults', Unit: 'Count' },
+    { Name: 'Duration', Unit: 'Milliseconds' },
+  ],
+};
+const BY_OUTCOME: MetricDirective = {
+  Namespace: OPMON_NAMESPACE,
+  Dimensions: [['service', 'Gateway', 'Outcome']],
+  Metrics: [{ Name: 'Messages', Unit: 'Count' }],
+};
+
+export class EmfOperationalMonitor implements OperationalMonitor {
   constructor(
-    gatewayId: string,
+    private readonly gatewayId: string,
     /** Receives each EMF line (JSON, no newline). */
     private readonly sink: (line: string) => void,
-    /** Where Powertools reports a metric CloudWatch would skip. @default console */
-    logger?: MetricsOptions['logger'],
-  ) {
-    this.metrics = new Metrics({
-      namespace: OPMON_NAMESPACE,
-      serviceName: 'sild-gateway',
-      defaultDimensions: { Gateway: gatewayId },
-      ...(logger ? { logger } : {}),
-    });
-  }
+  ) {}
 
   record(record: OpmonRecord): void {
     const side = record.securityServerType === 'Client' ? 'consumer' : 'provider';
-    const metrics = this.metrics;
-    metrics.setTimestamp(record.responseOutTs);
-    // By gateway and side, and by gateway with service, client and outcome (a Lambda function is one side).
-    metrics.addDimension('Side', side);
-    // Dimension values come only from what the gateway established, never from what a request merely claimed: every
-    // distinct value is a custom metric ($0.30 a month), and the provider side is open to the internet.
-    metrics.addDimensions({ Service: record.identified ? serviceOf(record) : UNIDENTIFIED });
-    metrics.addDimensions({ Client: record.identified ? clientOf(record) : UNIDENTIFIED });
-    metrics.addDimensions({ Outcome: outcomeOf(record.faultCode) });
-    metrics.addMetric('Messages', MetricUnit.Count, 1);
-    metrics.addMetric('Failures', MetricUnit.Count, record.succeeded ? 0 : 1);
-    // The faults that mean the gateway itself is failing (its log, its key, its store, its sealing): an alarm each.
-    metrics.addMetric('LayerFaults', MetricUnit.Count, isLayerFault(record.faultCode, side) ? 1 : 0);
-    metrics.addMetric('Duration', MetricUnit.Milliseconds, record.responseOutTs - record.requestInTs);
-    metrics.addMetric('RequestBytes', MetricUnit.Bytes, record.requestSize);
-    metrics.addMetric('ResponseBytes', MetricUnit.Bytes, record.responseSize);
-    for (const [key, value] of Object.entries(record)) metrics.addMetadata(key, value as string);
-    const line = JSON.stringify(metrics.serializeMetrics());
-    metrics.clearMetrics();
-    metrics.clearDimensions();
-    metrics.clearMetadata();
-    this.sink(line);
+    const outcome = outcomeOf(record.faultCode);
+    this.sink(
+      JSON.stringify({
+        _aws: { Timestamp: record.responseOutTs, CloudWatchMetrics: ALARMED_OUTCOMES.includes(outcome) ? [BY_SIDE, BY_OUTCOME] : [BY_SIDE] },
+        service: OPMON_SERVICE,
+        Gateway: this.gatewayId,
+        Side: side,
+        // For Logs Insights: only what the gateway established, never what a request merely claimed (the provider side
+        // is open to the internet).
+        Service: record.identified ? serviceOf(record) : UNIDENTIFIED,
+        Client: record.identified ? clientOf(record) : UNIDENTIFIED,
+        Outcome: outcome,
+        Messages: 1,
+        Failures: record.succeeded ? 0 : 1,
+        // The faults that mean the gateway itself is failing (its log, its key, its store, its sealing): an alarm.
+        LayerFaults: isLayerFault(record.faultCode, side) ? 1 : 0,
+        Duration: record.responseOutTs - record.requestInTs,
+        ...record,
+      }),
+    );
   }
 }
 
 /** The canary's figures as one EMF line (by gateway): what the canary alarms watch. */
-export function canaryLine(gatewayId: string, result: CanaryResult, nowMs: number, logger?: MetricsOptions['logger']): string {
-  const metrics = new Metrics({
-    namespace: OPMON_NAMESPACE,
-    serviceName: 'sild-gateway',
-    defaultDimensions: { Gateway: gatewayId },
-    ...(logger ? { logger } : {}),
-  });
-  metrics.setTimestamp(nowMs);
-  metrics.addMetric('CanaryFailures', MetricUnit.Count, result.ok ? 0 : 1);
+export function canaryLine(gatewayId: string, result: CanaryResult, nowMs: number): string {
   const { globalConfAgeSeconds, globalConfAgePercent, sealLagSeconds, sessionValiditySeconds } = result.figures;
-  if (globalConfAgeSeconds !== undefined) metrics.addMetric('GlobalConfAgeSeconds', MetricUnit.Seconds, globalConfAgeSeconds);
-  if (globalConfAgePercent !== undefined) metrics.addMetric('GlobalConfAgePercent', MetricUnit.Percent, globalConfAgePercent);
-  if (sealLagSeconds !== undefined) metrics.addMetric('SealLagSeconds', MetricUnit.Seconds, sealLagSeconds);
-  if (sessionValiditySeconds !== undefined) metrics.addMetric('SessionValiditySeconds', MetricUnit.Seconds, sessionValiditySeconds);
-  metrics.addMetadata('canary', JSON.stringify({ exchange: result.exchange, status: result.health.status }));
-  return JSON.stringify(metrics.serializeMetrics());
+  // Metrics: what the alarms (failures, seal lag, configuration age) and the dashboard (session validity) read; the
+  // configuration's age in seconds is a field of the line only.
+  const figures: [name: string, unit: Unit, value: number | undefined][] = [
+    ['CanaryFailures', 'Count', result.ok ? 0 : 1],
+    ['GlobalConfAgePercent', 'Percent', globalConfAgePercent],
+    ['SealLagSeconds', 'Seconds', sealLagSeconds],
+    ['SessionValiditySeconds', 'Seconds', sessionValiditySeconds],
+  ];
+  const present = figures.filter((figure): figure is [string, Unit, number] => figure[2] !== undefined);
+  return JSON.stringify({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [
+        { Namespace: OPMON_NAMESPACE, Dimensions: [['service', 'Gateway']], Metrics: present.map(([Name, Unit]) => ({ Name, Unit })) },
+      ],
+    },
+    service: OPMON_SERVICE,
+    Gateway: gatewayId,
+    ...Object.fromEntries(present.map(([name, , value]) => [name, value])),
+    GlobalConfAgeSeconds: globalConfAgeSeconds,
+    canary: JSON.stringify({ exchange: result.exchange, status: result.health.status }),
+  });
 }
 
 /** The dimension value of a request whose client and service were not established. */
@@ -108,9 +144,6 @@ export function clientOf(
         .filter((part) => part !== undefined)
         .join('/');
 }
-
-/** The X-Road error types that say the gateway itself fails (not the client, not the backend). */
-export const LAYER_FAULTS = ['LoggingFailed', 'SigningFailed', 'DatabaseError', 'TimestampingFailed', 'OutdatedGlobalConf'] as const;
 
 /**
  * A layer fault of this side: a consumer relays the provider's `Server.ServerProxy.LoggingFailed` as the provider's,

@@ -1,7 +1,7 @@
 /**
  * What ops of one gateway watch: an alarm topic, an alarm for everything that goes wrong before the gateway fails
  * closed (and for everything that means it already does), and a dashboard. The metrics come from the functions' EMF
- * lines (opmon: `Messages`, `Failures`, `LayerFaults`, `Duration`, bytes; the canary: `CanaryFailures`,
+ * lines (opmon: `Messages`, `Failures`, `LayerFaults`, `Duration` by side, `Messages` by the consumer's own 5xx outcomes; the canary: `CanaryFailures`,
  * `SealLagSeconds`, `GlobalConfAgePercent`, `SessionValiditySeconds`), from a metric filter on the functions' logs
  * (configuration refresh failures) and from Lambda, API Gateway and DynamoDB themselves. README, Operations, says
  * what to do when each fires.
@@ -11,7 +11,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAYER_FAULTS, OPMON_NAMESPACE } from '../../lambdas/adapters/emf-operational-monitor';
+import { ALARMED_OUTCOMES, OPMON_NAMESPACE, OPMON_SERVICE } from '../../lambdas/adapters/emf-operational-monitor';
 import { AlarmTopic, type ApiMetrics } from './alarm-topic';
 import { filledSum, filledSumExpression, tableOperationsSum } from './metric-math';
 import type { SildFunction } from './sild-function';
@@ -50,7 +50,7 @@ const gatewayMetric = (gatewayId: string, metricName: string, dimensions: Record
   new cloudwatch.Metric({
     namespace: OPMON_NAMESPACE,
     metricName,
-    dimensionsMap: { service: 'sild-gateway', Gateway: gatewayId, ...dimensions },
+    dimensionsMap: { service: OPMON_SERVICE, Gateway: gatewayId, ...dimensions },
     ...options,
   });
 
@@ -136,11 +136,11 @@ export class GatewayMonitoring extends Construct {
     // failing or throttled (API Gateway then answers 5xx itself: the function alarms), and this rate of its own 5xx
     // answers — the layer faults and `Server.ClientProxy.InternalError` — among the messages it handled. Only a
     // consumer side answers `Server.ClientProxy.*` (it relays no provider's), so the outcome says the side.
-    const ownCodes = ['InternalError', ...LAYER_FAULTS];
+    // The opmon lines carry a `Messages` metric by `Outcome` for exactly these outcomes (ALARMED_OUTCOMES).
     const own = Object.fromEntries(
-      ownCodes.map((code) => [
-        code.toLowerCase(),
-        metric('Messages', { Outcome: `Server.ClientProxy.${code}` }, { statistic: cloudwatch.Stats.SUM }),
+      ALARMED_OUTCOMES.map((outcome) => [
+        outcome.split('.').at(-1)!.toLowerCase(),
+        metric('Messages', { Outcome: outcome }, { statistic: cloudwatch.Stats.SUM }),
       ]),
     );
     alarms.alarm('ConsumerServerErrorRate', {
@@ -152,7 +152,7 @@ export class GatewayMonitoring extends Construct {
       }),
       threshold: 5,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      alarmDescription: `${label}: more than 5 % of the consumer side's answers were its own 5xx (${ownCodes.map((code) => `Server.ClientProxy.${code}`).join(', ')}); providers' and backends' faults it relays do not count`,
+      alarmDescription: `${label}: more than 5 % of the consumer side's answers were its own 5xx (${ALARMED_OUTCOMES.join(', ')}); providers' and backends' faults it relays do not count`,
     });
     alarms.watchApi('ProviderApi', props.apis.provider);
     alarms.watchFunctions(

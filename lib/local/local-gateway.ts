@@ -88,14 +88,11 @@ export interface LocalGatewayOptions {
   readonly canaryOnTimer?: boolean;
 }
 
-/** Locally the test clock may run ahead of CloudWatch's window; Powertools' notes about that are not news. */
-const QUIET_METRICS_LOGGER = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error };
-
 export async function startLocalGateway(options: LocalGatewayOptions, aws: LocalAws, ports: LocalPorts, shutdown: Shutdown): Promise<LocalAgency> {
   const { agency, clock } = options;
   const deployment = readGatewayDeployment(gatewayEnvironmentOf(options));
   const opmonSink = options.opmon.sink(agency.name);
-  const monitor = new EmfOperationalMonitor(deployment.settings.gatewayId, opmonSink, QUIET_METRICS_LOGGER);
+  const monitor = new EmfOperationalMonitor(deployment.settings.gatewayId, opmonSink);
   const runtimeOf = (clients: AwsClients) => createGatewayDeps(deployment, clients, { clock, events: options.events, monitor });
   const deps = runtimeOf(aws.clients);
   // Each function as its own principal, as each is its own Lambda function in AWS.
@@ -115,7 +112,7 @@ export async function startLocalGateway(options: LocalGatewayOptions, aws: Local
   // The canary: a synthetic exchange through both sides, its figures as EMF.
   const canary = async () => {
     const result = await runCanary(functions.canary);
-    opmonSink(canaryLine(deps.settings.gatewayId, result, clock.now(), QUIET_METRICS_LOGGER));
+    opmonSink(canaryLine(deps.settings.gatewayId, result, clock.now()));
     return result;
   };
   if (options.sealOnTimer !== false) {

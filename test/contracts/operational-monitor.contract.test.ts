@@ -11,13 +11,11 @@ import { openOpmonFiles, readOpmonLines } from '../../lib/local/opmon-files';
 import { MemoryOperationalMonitor } from '../support/memory-adapters';
 import { describeOperationalMonitorContract } from './operational-monitor.contract';
 
-const quiet = { warn: () => undefined, debug: () => undefined, error: () => undefined, info: () => undefined };
-
 describeOperationalMonitorContract('EmfOperationalMonitor (to the opmon file sild monitor reads)', {
   make: () => {
     const dir = mkdtempSync(join(tmpdir(), 'sild-opmon-contract-'));
     const files = openOpmonFiles(dir);
-    const monitor = new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', files.sink('agency'), quiet as never);
+    const monitor = new EmfOperationalMonitor('DEV/GOV/70000001/population-registry', files.sink('agency'));
     return {
       monitor,
       readBack: async () => {

@@ -1,9 +1,11 @@
 /**
- * The EMF line a message leaves in CloudWatch Logs: namespace Sild, metrics Messages, Failures, Duration and bytes,
- * by gateway and side and by gateway with service, with client and with outcome (separate dimension sets), the
- * record's fields beside them — and nothing else written anywhere.
+ * The EMF line a message leaves in CloudWatch Logs: namespace Sild, metrics Messages, Failures, LayerFaults and
+ * Duration by gateway and side, Messages by the consumer's own 5xx outcomes — a number of custom metrics that does
+ * not grow with clients or services — and the record's fields, client, service and outcome beside them for Logs
+ * Insights; nothing else written anywhere.
  */
-import { EmfOperationalMonitor } from '../../../lambdas/adapters/emf-operational-monitor';
+import { ALARMED_OUTCOMES, EmfOperationalMonitor } from '../../../lambdas/adapters/emf-operational-monitor';
+import { customMetricsOf } from '../../../bench/cost';
 import type { OpmonRecord } from '../../../lambdas/core/exchange/opmon';
 
 const record: OpmonRecord = {
@@ -33,7 +35,7 @@ const record: OpmonRecord = {
   faultCode: 'Server.ServerProxy.AccessDenied',
 };
 
-test('one EMF line per message, with metrics by service, client and outcome and the record beside them', () => {
+test('one EMF line per message: the metrics the alarms and the dashboard read, by side; the record, client, service and outcome beside them', () => {
   const lines: string[] = [];
   const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
   monitor.record(record);
@@ -45,25 +47,19 @@ test('one EMF line per message, with metrics by service, client and outcome and 
     CloudWatchMetrics: [
       {
         Namespace: 'Sild',
-        Dimensions: [
-          ['service', 'Gateway', 'Side'],
-          ['service', 'Gateway', 'Service'],
-          ['service', 'Gateway', 'Client'],
-          ['service', 'Gateway', 'Outcome'],
-        ],
+        Dimensions: [['service', 'Gateway', 'Side']],
         Metrics: [
           { Name: 'Messages', Unit: 'Count' },
           { Name: 'Failures', Unit: 'Count' },
           { Name: 'LayerFaults', Unit: 'Count' },
           { Name: 'Duration', Unit: 'Milliseconds' },
-          { Name: 'RequestBytes', Unit: 'Bytes' },
-          { Name: 'ResponseBytes', Unit: 'Bytes' },
         ],
       },
     ],
   });
   expect(first).toMatchObject({
     ...record,
+    service: 'sild-gateway',
     Gateway: record.gateway,
     Side: 'provider',
     Service: 'DEV/GOV/70000001/population/persons',
@@ -72,11 +68,55 @@ test('one EMF line per message, with metrics by service, client and outcome and 
     Messages: 1,
     Failures: 1,
     Duration: 14,
-    ResponseBytes: 90,
   });
+  // Sizes stay in the record (requestSize, responseSize), not as metrics.
+  expect(first.RequestBytes).toBeUndefined();
   // Nothing of the first message leaks into the second.
   expect(second).toMatchObject({ Outcome: 'ok', Failures: 0, statusCode: 200 });
   expect(second.faultCode).toBeUndefined();
+});
+
+test('a Messages metric by Outcome only for the consumer side’s own 5xx answers (what ConsumerServerErrorRate counts)', () => {
+  const lines: string[] = [];
+  const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
+  for (const faultCode of [...ALARMED_OUTCOMES, 'Server.ClientProxy.AccessDenied', 'Server.ServerProxy.LoggingFailed', undefined])
+    monitor.record({ ...record, securityServerType: 'Client', faultCode });
+  const byOutcome = lines
+    .map((line) => JSON.parse(line))
+    .filter((line) => line._aws.CloudWatchMetrics.length === 2)
+    .map((line) => {
+      expect(line._aws.CloudWatchMetrics[1]).toEqual({
+        Namespace: 'Sild',
+        Dimensions: [['service', 'Gateway', 'Outcome']],
+        Metrics: [{ Name: 'Messages', Unit: 'Count' }],
+      });
+      return line.Outcome;
+    });
+  expect(byOutcome).toEqual([
+    'Server.ClientProxy.InternalError',
+    'Server.ClientProxy.LoggingFailed',
+    'Server.ClientProxy.SigningFailed',
+    'Server.ClientProxy.DatabaseError',
+    'Server.ClientProxy.TimestampingFailed',
+    'Server.ClientProxy.OutdatedGlobalConf',
+  ]);
+});
+
+test('the metrics do not grow with clients and services: 300 clients × 20 services × every outcome on both sides make 14 custom metrics', () => {
+  const lines: string[] = [];
+  const monitor = new EmfOperationalMonitor(record.gateway, (line) => lines.push(line));
+  const outcomes = [undefined, 'Server.ServerProxy.AccessDenied', 'Server.ServerProxy.ServiceFailed', ...ALARMED_OUTCOMES];
+  for (let client = 0; client < 300; client += 1)
+    for (let service = 0; service < 20; service += 1)
+      for (const securityServerType of ['Client', 'Producer'] as const)
+        monitor.record({
+          ...record,
+          securityServerType,
+          clientSubsystemCode: `client-${client}`,
+          serviceCode: `service-${service}`,
+          faultCode: outcomes[(client + service) % outcomes.length],
+        });
+  expect(customMetricsOf(lines)).toHaveLength(2 * 4 + ALARMED_OUTCOMES.length);
 });
 
 test('LayerFaults counts the faults of the gateway itself, not refusals or backend failures', () => {
