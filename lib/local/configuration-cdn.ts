@@ -10,12 +10,21 @@
  * and CloudFront passes an origin's 4xx on to the viewer
  * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html). A 404 would claim the
  * key was looked up.
+ *
+ * Conditional and compressed, as CloudFront is: each object carries its origin's `ETag`; a viewer's `If-None-Match`
+ * naming it is answered `304 Not Modified` without the body, and an expired object is revalidated with the bucket by
+ * a conditional GET (S3 answers 304 while it is unchanged)
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html); a
+ * viewer accepting gzip gets the body gzipped with a weak `ETag`, as CloudFront's automatic compression does
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html).
  */
+import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cacheControlOf, CONFIGURATION_PREFIX } from '../../lambdas/adapters/s3-configuration-distribution';
 import { guardedListener, percentDecoded, requestUrl } from './request-input';
+import { entityTagMatches } from '../../lambdas/core/kernel/http';
 
 export interface ConfigurationCdn {
   readonly url: string;
@@ -31,18 +40,30 @@ export async function startConfigurationCdn(options: {
   readonly now?: () => number;
 }): Promise<ConfigurationCdn> {
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { body: Buffer; until: number }>();
-  const pending = new Map<string, Promise<Buffer | undefined>>();
+  interface Cached {
+    readonly body: Buffer;
+    readonly etag: string;
+    gzipped?: Buffer;
+    until: number;
+  }
+  const cache = new Map<string, Cached>();
+  const pending = new Map<string, Promise<Cached | undefined>>();
   let originReads = 0;
 
-  const fetchOrigin = (key: string) => {
+  /** The object from the bucket, or — revalidating `stale` by its entity tag — the same one while S3 answers 304. */
+  const fetchOrigin = (key: string, stale: Cached | undefined) => {
     let read = pending.get(key);
     if (!read) {
       originReads += 1;
       read = options.s3
-        .send(new GetObjectCommand({ Bucket: options.bucket, Key: key }))
-        .then(async (object) => Buffer.from(await object.Body!.transformToByteArray()))
-        .catch((error: Error) => {
+        .send(new GetObjectCommand({ Bucket: options.bucket, Key: key, IfNoneMatch: stale?.etag }))
+        .then(async (object): Promise<Cached> => ({
+          body: Buffer.from(await object.Body!.transformToByteArray()),
+          etag: object.ETag ?? '',
+          until: 0,
+        }))
+        .catch((error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+          if (stale && error.$metadata?.httpStatusCode === 304) return stale;
           if (error.name === 'NoSuchKey') return undefined;
           throw error;
         })
@@ -62,10 +83,19 @@ export async function startConfigurationCdn(options: {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || !key.startsWith(CONFIGURATION_PREFIX)) return answer(response, 403, 'Forbidden');
     const maxAgeSeconds = Number(/max-age=(\d+)/.exec(cacheControlOf(key))?.[1] ?? 0);
     const cached = cache.get(key);
-    const body = cached && cached.until > now() ? cached.body : await fetchOrigin(key);
-    if (!body) return answer(response, 404, 'Not Found');
-    if (!cached || cached.body !== body) cache.set(key, { body, until: now() + maxAgeSeconds * 1000 });
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControlOf(key), 'content-length': body.length });
+    const object = cached && cached.until > now() ? cached : await fetchOrigin(key, cached);
+    if (!object) return answer(response, 404, 'Not Found');
+    if (object !== cached || object.until <= now()) {
+      object.until = now() + maxAgeSeconds * 1000;
+      cache.set(key, object);
+    }
+    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    // A compressed answer's tag is weak: the bytes differ from the origin's (CloudFront does the same).
+    const etag = gzip ? `W/${object.etag}` : object.etag;
+    const headers = { 'content-type': 'application/json', 'cache-control': cacheControlOf(key), etag };
+    if (entityTagMatches(request.headers['if-none-match'], object.etag)) return void response.writeHead(304, headers).end();
+    const body = gzip ? (object.gzipped ??= gzipSync(object.body)) : object.body;
+    response.writeHead(200, { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': body.length });
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 

@@ -22,6 +22,7 @@ import type { LocalPrincipal } from './iam/authorizer';
 import { LocalIam } from './iam/local-iam';
 import { readBody } from './read-body';
 import { guardedListener, percentDecoded, requestUrl } from './request-input';
+import { entityTagMatches } from '../../lambdas/core/kernel/http';
 
 export interface LocalS3Options {
   /** Objects persist under this folder; memory only when unset. */
@@ -101,10 +102,14 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       if (!object && (await refusal(iam, caller.principal, 's3:ListBucket', bucket, undefined)))
         return s3Error(response, 403, 'AccessDenied', 'Access Denied');
       if (!object) return s3Error(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+      const etag = `"${createHash('md5').update(object).digest('hex')}"`;
+      // A conditional GET whose entity tag still matches: 304 Not Modified, no body
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, `If-None-Match`).
+      if (entityTagMatches(request.headers['if-none-match'], etag)) return void response.writeHead(304, { etag }).end();
       response.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': object.length,
-        etag: `"${createHash('md5').update(object).digest('hex')}"`,
+        etag,
       });
       return void response.end(request.method === 'HEAD' ? undefined : object);
     }

@@ -5,6 +5,7 @@
  * size limit, or serves one `accept` refuses (unsigned, expired, older than the one held) is passed over; when none
  * serves one, the error names every source and why.
  */
+import { gzipSync } from 'node:zlib';
 import type { SignedGlobalConfiguration } from '../../lambdas/core/trust/global-configuration';
 import type { GlobalConfigurationFetcher } from '../../lambdas/core/trust/ports';
 import type { GlobalConfigurationSources } from '../../lambdas/adapters/http-global-configuration-fetcher';
@@ -103,6 +104,51 @@ export function describeGlobalConfigurationFetcherContract(name: string, subject
       expect(error.message).toContain(`${made.nowhere}/cdn-a/current.json: `);
       expect(error.message).toContain(`${made.farEnd.url}/cdn-b/current.json: answered 500`);
       expect(error.message).toContain(`${made.farEnd.url}/central/globalconf: expired`);
+    });
+
+    test('conditional: the entity tag of an accepted answer goes back as If-None-Match; a 304 offers the same object again, nothing parsed (issue 25)', async () => {
+      const fetcher = made.fetcher(`${made.farEnd.url}/central`);
+      answers['/central/globalconf'] = {
+        status: 200,
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['ETag', '"v4"'],
+        ],
+        body: JSON.stringify(configuration(4)),
+      };
+      const first = await fetcher.fetch();
+      answers['/central/globalconf'] = { status: 304, headers: [['ETag', '"v4"']] };
+      const offered: SignedGlobalConfiguration[] = [];
+      expect(await fetcher.fetch((signed) => void offered.push(signed))).toBe(first);
+      expect(offered).toEqual([first]);
+      expect(made.farEnd.received.map((received) => received.headers.find(([name]) => name === 'if-none-match')?.[1])).toEqual([undefined, '"v4"']);
+    });
+
+    test('a 304 without an answer held from that source, or one accept refuses (it expired), is passed over', async () => {
+      answers['/central/globalconf'] = { status: 304 };
+      expect(((await rejectionOf(made.fetcher(`${made.farEnd.url}/central`).fetch())) as Error).message).toContain('answered 304');
+      const fetcher = made.fetcher(`${made.farEnd.url}/central`, { sources: [`${made.farEnd.url}/cdn/current.json`] });
+      answers['/cdn/current.json'] = { status: 200, headers: [['ETag', '"old"']], body: JSON.stringify(configuration(4)) };
+      await fetcher.fetch();
+      answers['/cdn/current.json'] = { status: 304 };
+      answers['/central/globalconf'] = served(configuration(5));
+      const refuseHeld = (signed: SignedGlobalConfiguration) => {
+        if (versionOf(signed) === 4) throw new Error('expired');
+      };
+      expect(versionOf(await fetcher.fetch(refuseHeld))).toBe(5);
+    });
+
+    test('asks for gzip and reads a gzipped answer (CloudFront compresses JSON for viewers that accept it)', async () => {
+      answers['/central/globalconf'] = {
+        status: 200,
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['Content-Encoding', 'gzip'],
+        ],
+        body: gzipSync(JSON.stringify(configuration(4))),
+      };
+      expect(await made.fetcher(`${made.farEnd.url}/central`).fetch()).toEqual(configuration(4));
+      expect(made.farEnd.received[0].headers).toContainEqual(['accept-encoding', 'gzip']);
     });
   });
 }

@@ -211,6 +211,8 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
   newest?: { version: number; signed: SignedGlobalConfiguration };
   readonly keySets = new Map<string, { version: number; signed: SignedGlobalConfiguration }>();
   keeps = 0;
+  /** Keeps that asked for a history write (not `keySetKept`). */
+  historyWrites = 0;
   reads = 0;
   /** Reads (`latest`, `history`) or writes (`keep`) throw `StoreUnavailableError` while set. */
   failing: { reads?: boolean; writes?: boolean } = {};
@@ -219,11 +221,17 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
     if (this.failing.reads) throw new StoreUnavailableError('gateway-config', 'The kept configuration could not be read');
     return this.newest?.signed;
   }
-  async keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void> {
+  async keep(configuration: {
+    readonly version: number;
+    readonly signed: SignedGlobalConfiguration;
+    readonly keySetId: string;
+    readonly keySetKept?: boolean;
+  }): Promise<void> {
     if (this.failing.writes) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
     this.keeps += 1;
     if (!this.newest || this.newest.version < configuration.version) this.newest = { version: configuration.version, signed: configuration.signed };
-    if (!this.keySets.has(configuration.keySetId))
+    if (!configuration.keySetKept) this.historyWrites += 1;
+    if (!configuration.keySetKept && !this.keySets.has(configuration.keySetId))
       this.keySets.set(configuration.keySetId, { version: configuration.version, signed: configuration.signed });
   }
   async history(): Promise<SignedGlobalConfiguration[]> {

@@ -1,6 +1,7 @@
 /** The central API's routes: `GET /globalconf` and `POST /join`. It only routes; the use cases live beside it. */
 import { clientError, errorResponse } from '../kernel/errors';
-import { jsonResponse, type HttpRequest, type HttpResponse } from '../kernel/http';
+import { createHash } from 'node:crypto';
+import { entityTagMatches, singleHeaders, type HttpRequest, type HttpResponse } from '../kernel/http';
 import type { CentralDeps } from './ports';
 import type { GlobalConfigurationPublisher } from './publisher';
 import { join } from './join';
@@ -9,7 +10,12 @@ import { join } from './join';
 export async function handleCentralRequest(request: HttpRequest, deps: CentralDeps, publisher: GlobalConfigurationPublisher): Promise<HttpResponse> {
   try {
     if (request.rawPath === '/globalconf' && request.method === 'GET') {
-      return jsonResponse(200, await publisher.signed(), { 'cache-control': 'no-store' });
+      // Conditional: a gateway naming the document it holds (its entity tag: the body's SHA-256) gets 304, no body.
+      const body = Buffer.from(JSON.stringify(await publisher.signed()));
+      const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+      if (entityTagMatches(request.headers['if-none-match']?.join(','), etag))
+        return { status: 304, headers: singleHeaders({ etag, 'cache-control': 'no-store' }), body: Buffer.alloc(0) };
+      return { status: 200, headers: singleHeaders({ etag, 'cache-control': 'no-store', 'content-type': 'application/json' }), body };
     }
     if (request.rawPath === '/join' && request.method === 'POST') {
       const response = await join(request, deps);

@@ -167,3 +167,10 @@ function sameQueryMeaning(a: string, b: string): boolean {
   };
   return grouped(a) === grouped(b);
 }
+
+/** Whether an `If-None-Match` list names this entity tag (RFC 9110 §13.1.2: weak comparison, `*` matches any). */
+export function entityTagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}

@@ -6,7 +6,12 @@
  *
  * A fresh container starts from the newest copy its gateway kept (`ConfigurationArchive`), not empty: with the
  * central unreachable it serves that copy until it expires. A configuration of a lower version than the one held is
- * refused (no rollback, e.g. by a stale cache or a replayed answer), and every newer one accepted is kept. Until the
+ * refused (no rollback, e.g. by a stale cache or a replayed answer). A newer one accepted is kept only when it changes
+ * something (`keepsChange`): its content (members, gateways, keys, services, groups, rotations, federation) differs
+ * from the copy known to be kept, or that copy has used half its validity — the central re-signs every
+ * `generationSeconds` to extend the validity, so each publication is a new version, and keeping each one cost every
+ * warm container a whole-document write a minute (issue 25). A fresh container so always finds a copy with at least
+ * half its validity left (less the refresh interval), and its floor lags the newest version by at most that. Until the
  * kept copy has been read, nothing fetched is taken (`OutdatedGlobalConf`, the read retried after a back-off): its
  * chain may have moved past the anchor, and a fork the anchor's retired key signed would otherwise be taken — and
  * kept, for every later container.
@@ -15,6 +20,7 @@
  * then each accepted one's): a new configuration may only extend that chain forward from its head, and must be signed
  * by the head — a retired central key signs nothing a gateway takes, whatever dates its records and documents carry.
  */
+import { createHash } from 'node:crypto';
 import { LayerFault } from '../kernel/errors';
 import type { CentralKeyChain } from './central-keys';
 import {
@@ -56,6 +62,10 @@ export class GlobalConfigurationCache {
   private keptCopyReading?: Promise<void>;
   private lastFailure?: LayerFault;
   private failedUntil = 0;
+  /** What this container knows the archive holds as its newest copy (read at start, written, or found newer). */
+  private kept?: KeptCopy;
+  /** The key sets this container knows are in the archive's history: their first configuration is not written again. */
+  private readonly keptKeySets = new Set<string>();
 
   constructor(private readonly options: GlobalConfigurationCacheOptions) {
     this.retryMs = options.initialRetryMs ?? 1000;
@@ -159,10 +169,16 @@ export class GlobalConfigurationCache {
    * unexpired, not a rollback.
    */
   private acceptable(signed: SignedGlobalConfiguration): GlobalConfiguration {
+    // The very copy held (a source answered 304 Not Modified): verified when it was taken; only its expiry is news.
+    const held = this.cached;
+    if (held && signed === held.signed) {
+      if (held.isExpired(this.options.clock.now()))
+        throw new GlobalConfigurationError(`The source still serves an expired configuration (${held.document.expiresAt})`);
+      return held;
+    }
     const configuration = verifyGlobalConfiguration(signed, this.centralKeys);
     if (configuration.isExpired(this.options.clock.now()))
       throw new GlobalConfigurationError(`The central server served an expired configuration (${configuration.document.expiresAt})`);
-    const held = this.cached;
     if (held && configuration.version < held.version) {
       throw new GlobalConfigurationError(
         `Refused configuration version ${configuration.version}: version ${held.version} is held already (no rollback)`,
@@ -182,6 +198,8 @@ export class GlobalConfigurationCache {
     try {
       this.cached = requireCurrentCentralKey(verifyGlobalConfiguration(signed, this.options.anchor));
       this.fetchedAt = Number.NEGATIVE_INFINITY;
+      this.kept = keptCopyOf(this.cached);
+      this.keptKeySets.add(this.cached.keySetId);
     } catch (error) {
       // A kept copy the anchor does not verify (the gateway was redeployed with another anchor) holds no chain this
       // gateway trusts: it starts from the anchor, as with an empty archive.
@@ -189,12 +207,52 @@ export class GlobalConfigurationCache {
     }
   }
 
-  /** Keeps an accepted configuration; a failure to keep it is reported, never in the way of the exchange. */
+  /**
+   * Keeps an accepted configuration when it changes something (`keepsChange`); a failure to keep it is reported, never
+   * in the way of the exchange. The archive's put is conditional on the version (a newer copy another container kept
+   * stays), so after any answer this container knows the archive holds a copy at least this new.
+   */
   private async keep(configuration: GlobalConfiguration): Promise<void> {
+    const archive = this.options.archive;
+    if (!archive || !keepsChange(this.kept, configuration)) return;
     try {
-      await this.options.archive?.keep({ version: configuration.version, signed: configuration.signed, keySetId: configuration.keySetId });
+      const keySetKept = this.keptKeySets.has(configuration.keySetId);
+      await archive.keep({ version: configuration.version, signed: configuration.signed, keySetId: configuration.keySetId, keySetKept });
+      this.kept = keptCopyOf(configuration);
+      this.keptKeySets.add(configuration.keySetId);
     } catch (error) {
       this.options.onRefreshError?.(error);
     }
   }
+}
+
+/** The newest copy a container knows its gateway kept: enough to tell whether a newer configuration changes anything. */
+interface KeptCopy {
+  readonly version: number;
+  readonly generatedAtMs: number;
+  readonly validityMs: number;
+  readonly contentSha256: string;
+}
+
+const keptCopyOf = (configuration: GlobalConfiguration): KeptCopy => ({
+  version: configuration.version,
+  generatedAtMs: configuration.generatedAtMs,
+  validityMs: configuration.expiresAtMs - configuration.generatedAtMs,
+  contentSha256: contentSha256(configuration),
+});
+
+/**
+ * Whether keeping `configuration` changes what the archive holds: a higher version whose content differs from the kept
+ * copy's, or whose kept copy has used half its validity (a fresh container must find one it can still serve from).
+ */
+export function keepsChange(kept: KeptCopy | undefined, configuration: GlobalConfiguration): boolean {
+  if (!kept) return true;
+  if (configuration.version <= kept.version) return false;
+  return configuration.generatedAtMs - kept.generatedAtMs >= kept.validityMs / 2 || contentSha256(configuration) !== kept.contentSha256;
+}
+
+/** The digest of what a configuration says, without what every publication changes (version, generation, expiry). */
+function contentSha256(configuration: GlobalConfiguration): string {
+  const { version: _version, generatedAt: _generatedAt, expiresAt: _expiresAt, ...content } = configuration.document;
+  return createHash('sha256').update(JSON.stringify(content)).digest('base64');
 }

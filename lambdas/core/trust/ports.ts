@@ -18,8 +18,17 @@ export interface GlobalConfigurationFetcher {
 export interface ConfigurationArchive {
   /** The newest configuration kept; undefined before the first. */
   latest(): Promise<SignedGlobalConfiguration | undefined>;
-  /** Keeps a configuration this gateway accepted (newer ones only replace the newest; each new key set enters the history). */
-  keep(configuration: { readonly version: number; readonly signed: SignedGlobalConfiguration; readonly keySetId: string }): Promise<void>;
+  /**
+   * Keeps a configuration this gateway accepted (newer ones only replace the newest; each new key set enters the
+   * history). `keySetKept`: the caller knows this key set's first configuration is in the history already, so the
+   * history is not written (a write that would change nothing costs as much as one that does). @default false
+   */
+  keep(configuration: {
+    readonly version: number;
+    readonly signed: SignedGlobalConfiguration;
+    readonly keySetId: string;
+    readonly keySetKept?: boolean;
+  }): Promise<void>;
   /** The history: the first configuration of each key set seen, oldest first. */
   history(): Promise<SignedGlobalConfiguration[]>;
 }

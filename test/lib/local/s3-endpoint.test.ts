@@ -20,6 +20,15 @@ afterAll(async () => {
 });
 
 describe('the local S3 answers as S3 does', () => {
+  test('a GET with If-None-Match naming the object’s ETag is 304 Not Modified, without the body; another tag gets the object', async () => {
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }));
+    const etag = object.ETag!;
+    const error = await clients.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k', IfNoneMatch: etag })).catch((caught: unknown) => caught);
+    expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(304);
+    const changed = await clients.s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k', IfNoneMatch: '"other"' }));
+    expect(await changed.Body!.transformToString()).toBe('body');
+  });
+
   test('a presigned GET within its expiry is served; an expired one is 403 AccessDenied', async () => {
     now = Date.now();
     const url = await getSignedUrl(clients.s3, new GetObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 60 });

@@ -337,6 +337,25 @@ describe('handleCentralRequest', () => {
     expect(after.gatewayOfService('DEV/GOV/70000001/population/persons')?.id).toBe('DEV/GOV/70000001/gw1');
   });
 
+  test('GET /globalconf carries an ETag; If-None-Match naming it is 304 without a body until the next publication (issue 25)', async () => {
+    const d = deps();
+    const publisher = new GlobalConfigurationPublisher(d, new MemoryConfigurationDistribution());
+    const getConf = (etag?: string): HttpRequest => ({
+      method: 'GET',
+      rawPath: '/globalconf',
+      rawQuery: '',
+      headers: etag ? { 'if-none-match': [etag] } : {},
+      body: Buffer.alloc(0),
+    });
+    const first = await handleCentralRequest(getConf(), d, publisher);
+    const etag = first.headers.etag?.[0];
+    expect(etag).toMatch(/^"[\w-]{43}"$/);
+    const unchanged = await handleCentralRequest(getConf(etag), d, publisher);
+    expect({ status: unchanged.status, bytes: unchanged.body.length, etag: unchanged.headers.etag?.[0] }).toEqual({ status: 304, bytes: 0, etag });
+    await publisher.publish();
+    expect((await handleCentralRequest(getConf(etag), d, publisher)).status).toBe(200);
+  });
+
   test('an unknown route is Client.NotFound 404', async () => {
     const d = deps();
     const response = await handleCentralRequest(

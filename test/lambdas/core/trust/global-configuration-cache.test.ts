@@ -16,9 +16,10 @@ const central = newTestKey();
 const anchor: Anchor = { instance: 'DEV', publicKey: central.spkiBase64 };
 const settings = centralSettingsSchema.parse({ instance: 'DEV', memberClasses: ['GOV'], agencies: [], validitySeconds: VALIDITY_MS / 1000 });
 
-/** A configuration generated at `generatedAtMs`, valid for 600 s. */
-async function configAt(generatedAtMs: number, signer = central, version = 1): Promise<SignedGlobalConfiguration> {
-  return signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs, { version }), signer);
+/** A configuration generated at `generatedAtMs`, valid for 600 s; `groups` changes its content. */
+async function configAt(generatedAtMs: number, signer = central, version = 1, groups: string[] = []): Promise<SignedGlobalConfiguration> {
+  const globalGroups = groups.map((code) => ({ code, description: code, members: [] }));
+  return signGlobalConfiguration(buildGlobalConfiguration([], settings, generatedAtMs, { version, globalGroups }), signer);
 }
 
 type Outcome = SignedGlobalConfiguration | Error;
@@ -301,14 +302,14 @@ describe('GlobalConfigurationCache with the gateway’s archive', () => {
     await expectOutdated(cache.current());
   });
 
-  test('the kept copy is the floor: a fresh container refuses a lower version, and keeps every newer one it accepts', async () => {
+  test('the kept copy is the floor: a fresh container refuses a lower version, and keeps a newer one it accepts that changes something', async () => {
     const archive = new MemoryConfigurationArchive();
     await archive.keep({ version: 5, signed: await configAt(T0, central, 5), keySetId: 'k' });
     const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4), { archive });
     clock.advance(1000);
     expect((await cache.current()).version).toBe(5);
     expect(String(errors[0])).toMatch(/no rollback/);
-    fetcher.next = await configAt(T0 + 2000, central, 6);
+    fetcher.next = await configAt(T0 + 2000, central, 6, ['new-group']);
     clock.advance(REFRESH_MS);
     expect((await cache.current()).version).toBe(6);
     expect(archive.newest?.version).toBe(6);
@@ -326,7 +327,7 @@ describe('GlobalConfigurationCache with the gateway’s archive', () => {
     const archive = new MemoryConfigurationArchive();
     await archive.keep({ version: 3, signed: await configAt(T0, central, 3), keySetId: 'k' });
     archive.failing = { reads: true };
-    const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4), { archive });
+    const { clock, cache, fetcher, errors } = setup(await configAt(T0 + 1000, central, 4, ['new-group']), { archive });
     clock.advance(1000);
     expect((await expectOutdated(cache.current())).message).toMatch(
       /until the copy this gateway kept can be read: The kept configuration could not be read/,
@@ -407,5 +408,67 @@ describe('GlobalConfigurationCache after a central key rotation (a retired centr
     fresh.clock.set(clock.now());
     expect((await fresh.cache.current()).version).toBe(2);
     expect(String(fresh.errors[0])).toMatch(/fork/);
+  });
+});
+
+describe('GlobalConfigurationCache writes its gateway’s kept copy only on change (issue 25)', () => {
+  /** A central publishing a new version every minute, as its schedule does; `groups` is what the configuration says. */
+  async function publication(minute: number, groups: string[] = []): Promise<SignedGlobalConfiguration> {
+    return configAt(T0 + minute * REFRESH_MS, central, 100 + minute, groups);
+  }
+
+  test('a refresh a minute for an hour of unchanged content: kept at first and each time the kept copy has used half its validity, never per refresh', async () => {
+    const archive = new MemoryConfigurationArchive();
+    const { clock, cache, fetcher } = setup(await publication(0), { archive });
+    for (let minute = 0; minute < 60; minute += 1) {
+      fetcher.next = await publication(minute);
+      clock.set(T0 + minute * REFRESH_MS);
+      expect((await cache.current()).version).toBe(100 + minute);
+    }
+    expect(fetcher.calls).toBe(60);
+    // Minutes 0, 5, 10, … 55: validity 600 s, so the kept copy is rewritten once it is 300 s old.
+    expect(archive.keeps).toBe(12);
+    // The key set's first configuration enters the history once.
+    expect(archive.historyWrites).toBe(1);
+  });
+
+  test('a change of content is kept at the next refresh', async () => {
+    const archive = new MemoryConfigurationArchive();
+    const { clock, cache, fetcher } = setup(await publication(0), { archive });
+    await cache.current();
+    fetcher.next = await publication(1);
+    clock.set(T0 + REFRESH_MS);
+    await cache.current();
+    expect(archive.keeps).toBe(1);
+    fetcher.next = await publication(2, ['joined']);
+    clock.set(T0 + 2 * REFRESH_MS);
+    await cache.current();
+    expect({ keeps: archive.keeps, newest: archive.newest?.version }).toEqual({ keeps: 2, newest: 102 });
+  });
+
+  test('a fresh container knows the kept copy: it writes nothing until something changes', async () => {
+    const archive = new MemoryConfigurationArchive();
+    await archive.keep({ version: 100, signed: await publication(0), keySetId: 'k' });
+    const writesBefore = archive.keeps;
+    const { clock, cache, fetcher } = setup(await publication(1), { archive });
+    clock.set(T0 + REFRESH_MS);
+    expect((await cache.current()).version).toBe(101);
+    expect(fetcher.calls).toBe(1);
+    expect(archive.keeps).toBe(writesBefore);
+  });
+
+  test('the very copy held offered again (a source answered 304): not verified again, not written', async () => {
+    const archive = new MemoryConfigurationArchive();
+    const held = await publication(0);
+    const { clock, cache, fetcher } = setup(held, { archive });
+    const first = await cache.current();
+    for (let minute = 1; minute < 10; minute += 1) {
+      clock.set(T0 + minute * REFRESH_MS);
+      expect(await cache.current()).toBe(first);
+    }
+    expect({ fetches: fetcher.calls, keeps: archive.keeps }).toEqual({ fetches: 10, keeps: 1 });
+    // Still served unchanged past its expiry, it is refused: OutdatedGlobalConf.
+    clock.set(T0 + VALIDITY_MS);
+    await expectOutdated(cache.current());
   });
 });
