@@ -182,3 +182,186 @@ export function customMetricsOf(lines: readonly string[]): CustomMetric[] {
 /** A metric's identity: namespace, name and its dimensions in name order. */
 export const metricKey = (metric: CustomMetric) =>
   JSON.stringify([metric.namespace, metric.name, Object.entries(metric.dimensions).sort(([a], [b]) => a.localeCompare(b))]);
+
+// ---- Costs that grow with the ecosystem or the calendar, not with messages (issue 25) ----
+
+/** Seconds in the month the monthly figures price (30 days). */
+export const MONTH_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Monthly list prices (us-east-1; eu-north-1 is the same for these) of what a deployment costs with no traffic.
+ * Sources: https://aws.amazon.com/cloudwatch/pricing/ (custom metrics $0.30 per metric-month for the first 10,000,
+ * prorated by the hour a metric receives data; standard alarms $0.10 per metric an alarm reads — a metric-math alarm
+ * pays for each metric of its expression; dashboards $3 each per month), https://aws.amazon.com/waf/pricing/ ($5 per
+ * web ACL, $1 per rule, per month), /cloudfront/pricing/ (HTTPS requests $0.0100 per 10,000, data transfer out
+ * $0.085 per GB, first 10 TB, Europe/US), KMS $1 per key-month (shared/reference/aws.md). Free tiers are not applied
+ * (CloudWatch's always-free 10 metrics, 10 alarms and 3 dashboards per account; CloudFront's 1 TB and 10 M requests).
+ */
+export const MONTHLY_PRICES = {
+  customMetric: 0.3,
+  alarmMetric: 0.1,
+  dashboard: 3,
+  kmsKey: 1,
+  wafWebAcl: 5,
+  wafRule: 1,
+  cloudFrontHttpsRequest: 0.01 / 10_000,
+  cloudFrontTransferGb: 0.085,
+} as const;
+
+export interface ConfigRefreshInputs {
+  /** The kept item: the signed configuration gzipped, plus key and version (bytes). */
+  readonly keptItemBytes: number;
+  /** What one fetch of a new configuration transfers (gzip, as CloudFront serves it to a viewer accepting it). */
+  readonly transferBytes: number;
+  /** Warm containers of one gateway holding a copy (each refreshes on its own; at idle the consumer, provider and canary functions). */
+  readonly containers: number;
+  /** @default 60 (globalConfRefreshSeconds) */
+  readonly refreshSeconds?: number;
+  /** @default 60 (the central's globalConfGenerationSeconds: a new version each time) */
+  readonly generationSeconds?: number;
+  /** @default 600 (globalConfValiditySeconds) */
+  readonly validitySeconds?: number;
+  /** Changes of content (joins, new services, key rotations) per month. @default 100 */
+  readonly contentChangesPerMonth?: number;
+  /** CPU to read and verify a new configuration (gunzip, SHA-256, ECDSA, JSON), ms. */
+  readonly verifyCpuMs: number;
+  /** @default 512 */
+  readonly lambdaMemoryMb?: number;
+}
+
+export interface ConfigRefreshBreakdown {
+  /** Conditional puts of the kept copy per month, all containers (a failed one is billed like a write). */
+  readonly archiveWrites: number;
+  readonly archiveWriteUnits: number;
+  readonly archive: number;
+  /** Requests to the CDN per month, all containers; those after a new version download it, the rest are 304s. */
+  readonly fetches: number;
+  readonly cdnRequests: number;
+  readonly cdnTransfer: number;
+  readonly lambda: number;
+  readonly total: number;
+}
+
+/**
+ * What keeping one gateway's global configuration fresh costs a month (issue 25). Each container fetches every
+ * `refreshSeconds` (conditional: a 304 when nothing was published since); a new version is downloaded and verified
+ * at most once per generation; the kept copy is written only on change — a change of content, or once it has used half
+ * its validity — so each container writes `month / (validity / 2) + changes` times at most, ⌈item / 1 KB⌉ write units
+ * each.
+ */
+export function configRefreshMonthly(inputs: ConfigRefreshInputs): ConfigRefreshBreakdown {
+  const refreshSeconds = inputs.refreshSeconds ?? 60;
+  const generationSeconds = inputs.generationSeconds ?? 60;
+  const validitySeconds = inputs.validitySeconds ?? 600;
+  const fetchesPerContainer = MONTH_SECONDS / refreshSeconds;
+  const downloadsPerContainer = Math.min(fetchesPerContainer, MONTH_SECONDS / generationSeconds);
+  const archiveWrites = inputs.containers * (MONTH_SECONDS / (validitySeconds / 2) + (inputs.contentChangesPerMonth ?? 100));
+  const archiveWriteUnits = archiveWrites * Math.ceil(inputs.keptItemBytes / 1024);
+  const fetches = inputs.containers * fetchesPerContainer;
+  const downloads = inputs.containers * downloadsPerContainer;
+  const archive = archiveWriteUnits * PRICES.dynamoWriteUnit;
+  const cdnRequests = fetches * MONTHLY_PRICES.cloudFrontHttpsRequest;
+  const cdnTransfer = ((downloads * inputs.transferBytes) / GB) * MONTHLY_PRICES.cloudFrontTransferGb;
+  const lambda = downloads * (inputs.verifyCpuMs / 1000) * ((inputs.lambdaMemoryMb ?? 512) / 1024) * PRICES.lambdaArmGbSecond;
+  return {
+    archiveWrites,
+    archiveWriteUnits,
+    archive,
+    fetches,
+    cdnRequests,
+    cdnTransfer,
+    lambda,
+    total: archive + cdnRequests + cdnTransfer + lambda,
+  };
+}
+
+/**
+ * The same before issue 25, for comparison: every refresh of every container wrote the whole JSON document twice
+ * (the newest copy, and the key set's history item — a conditional put that fails is billed for the existing item's
+ * size), and downloaded it uncompressed.
+ */
+export function configRefreshMonthlyBefore(inputs: {
+  readonly jsonBytes: number;
+  readonly containers: number;
+  readonly refreshSeconds?: number;
+}): number {
+  const refreshes = inputs.containers * (MONTH_SECONDS / (inputs.refreshSeconds ?? 60));
+  const writeUnits = refreshes * 2 * Math.ceil(inputs.jsonBytes / 1024);
+  return (
+    writeUnits * PRICES.dynamoWriteUnit +
+    refreshes * MONTHLY_PRICES.cloudFrontHttpsRequest +
+    ((refreshes * inputs.jsonBytes) / GB) * MONTHLY_PRICES.cloudFrontTransferGb
+  );
+}
+
+/** Custom metrics a month: each distinct metric CloudWatch extracts, at $0.30 (data every hour: the worst case). */
+export const customMetricsMonthly = (metrics: number) => metrics * MONTHLY_PRICES.customMetric;
+
+/** What a deployment holds and does with no traffic, per month. */
+export interface IdleInputs {
+  /** Σ over alarms of the metrics each reads (a metric-math alarm: every metric of its expression). */
+  readonly alarmMetrics: number;
+  readonly dashboards: number;
+  /** Custom metrics that receive data at idle (the canary's figures and exchange, metric filters, the publisher's). */
+  readonly customMetrics: number;
+  readonly kmsKeys: number;
+  readonly webAcls: number;
+  readonly wafRules: number;
+  /** Requests the web ACLs inspect per month (the canary's, at idle). */
+  readonly wafRequests: number;
+  /** Scheduled invocations (sealer, canary and the sides the canary calls; the publisher) and their billed time. */
+  readonly lambdaInvocations: number;
+  readonly lambdaGbSeconds: number;
+  readonly dynamoWriteUnits: number;
+  /** CloudWatch Logs bytes written per month, kept `logRetentionDays`. */
+  readonly logBytes: number;
+  readonly logRetentionDays: number;
+  /** KMS requests a month (session-key certification, the central's signatures). */
+  readonly kmsRequests: number;
+  /** Keeping the global configuration fresh (`configRefreshMonthly`), or for the central its publication (S3 PUTs). */
+  readonly configuration: number;
+}
+
+export interface IdleBreakdown {
+  readonly alarms: number;
+  readonly dashboards: number;
+  readonly customMetrics: number;
+  readonly lambda: number;
+  readonly dynamodb: number;
+  readonly logs: number;
+  readonly kmsRequests: number;
+  readonly configuration: number;
+  /** Security defaults, reported apart (the goal excludes them; none is removed to meet it). */
+  readonly kmsKeys: number;
+  readonly waf: number;
+  readonly total: number;
+  readonly totalExcludingSecurityDefaults: number;
+}
+
+export function idleMonthly(inputs: IdleInputs): IdleBreakdown {
+  const alarms = inputs.alarmMetrics * MONTHLY_PRICES.alarmMetric;
+  const dashboards = inputs.dashboards * MONTHLY_PRICES.dashboard;
+  const customMetrics = customMetricsMonthly(inputs.customMetrics);
+  const lambda = inputs.lambdaInvocations * PRICES.lambdaRequest + inputs.lambdaGbSeconds * PRICES.lambdaArmGbSecond;
+  const dynamodb = inputs.dynamoWriteUnits * PRICES.dynamoWriteUnit;
+  const logGb = inputs.logBytes / GB;
+  const logs = logGb * ALL_IN_PRICES.logsIngestionGb + logGb * (inputs.logRetentionDays / 30) * ALL_IN_PRICES.logsStorageGbMonth;
+  const kmsRequests = inputs.kmsRequests * PRICES.kmsEccRequest;
+  const kmsKeys = inputs.kmsKeys * MONTHLY_PRICES.kmsKey;
+  const waf = inputs.webAcls * MONTHLY_PRICES.wafWebAcl + inputs.wafRules * MONTHLY_PRICES.wafRule + inputs.wafRequests * ALL_IN_PRICES.wafRequest;
+  const totalExcludingSecurityDefaults = alarms + dashboards + customMetrics + lambda + dynamodb + logs + kmsRequests + inputs.configuration;
+  return {
+    alarms,
+    dashboards,
+    customMetrics,
+    lambda,
+    dynamodb,
+    logs,
+    kmsRequests,
+    configuration: inputs.configuration,
+    kmsKeys,
+    waf,
+    total: totalExcludingSecurityDefaults + kmsKeys + waf,
+    totalExcludingSecurityDefaults,
+  };
+}

@@ -22,6 +22,7 @@ import {
 } from './cost';
 import type { ExchangeResults, ScenarioResult, Spread } from './scenarios';
 import type { SynthResult } from './synth';
+import type { ScaleCostReport } from './idle';
 import { BUNDLE_TARGET } from '../lib/constructs/sild-function';
 
 /** Memory of each gateway function as deployed (SildFunction's default). */
@@ -63,6 +64,19 @@ export interface Headline {
   /** Init plus the first invocation's lazy SDK set-up (endpoints refusing at once), the slowest function. */
   readonly maxInitWithFirstCallMs?: number;
   readonly synth100Seconds?: number;
+  /**
+   * A month of a gateway with no traffic, default mode (IAM consumer HTTP API, REST provider API behind WAF),
+   * excluding the security defaults (web ACL, KMS key — `scaleCost.idleMonthlyUsdPerGateway` has every mode, with
+   * and without them): alarms, dashboard, the custom metrics the canary keeps alive, the sealer and canary schedules
+   * with their writes, signatures and logs, keeping the configuration fresh (`bench/idle.ts`, formulas in `bench/cost.ts`).
+   */
+  readonly idleMonthlyUsdPerGateway?: number;
+  /** The central's month with no joins, excluding its web ACL and KMS key: alarms, dashboard, a publication a minute. */
+  readonly idleMonthlyUsdCentral?: number;
+  /** Keeping one gateway's configuration fresh at 100 agencies × 10 services (`configRefreshMonthly`). */
+  readonly configRefreshMonthlyUsdAt100Agencies?: number;
+  /** The custom metrics of a registry called by 300 client subsystems (`customMetricsOf` the adapter's lines). */
+  readonly customMetricsMonthlyUsdAt300Clients?: number;
   /** Set when the 100-agency synth failed: how long it ran. */
   readonly synth100FailedAfterSeconds?: number;
 }
@@ -104,6 +118,9 @@ export const GOALS: readonly Goal[] = [
   { metric: 'maxInitMs', goal: '≤ 60 ms', target: 60, direction: 'max' },
   { metric: 'maxInitWithFirstCallMs', goal: '≤ 100 ms', target: 100, direction: 'max' },
   { metric: 'synth100Seconds', goal: '≤ 60 s', target: 60, direction: 'max' },
+  { metric: 'idleMonthlyUsdPerGateway', goal: '≤ $5 a month (no security default removed)', target: 5, direction: 'max' },
+  { metric: 'configRefreshMonthlyUsdAt100Agencies', goal: '≤ $1 a month', target: 1, direction: 'max' },
+  { metric: 'customMetricsMonthlyUsdAt300Clients', goal: '≤ $10 a month', target: 10, direction: 'max' },
 ];
 
 export const find = (scenarios: readonly ScenarioResult[], profile: string, body: string, concurrency: number) =>
@@ -170,6 +187,7 @@ export function headline(
   synth: readonly SynthResult[],
   cost?: CostReport,
   overall?: ExchangeResults['overall'],
+  scale?: ScaleCostReport,
 ): Headline {
   const main = find(scenarios, 'realistic', 'small', 8);
   const c1 = find(scenarios, 'realistic', 'small', 1);
@@ -205,7 +223,55 @@ export function headline(
       : undefined,
     synth100Seconds: synth100?.seconds,
     synth100FailedAfterSeconds: synth100?.failedAfterSeconds,
+    idleMonthlyUsdPerGateway: scale?.idleMonthlyUsdPerGateway.default?.totalExcludingSecurityDefaults,
+    idleMonthlyUsdCentral: scale?.idleMonthlyUsdCentral.totalExcludingSecurityDefaults,
+    configRefreshMonthlyUsdAt100Agencies: scale?.configRefresh.total,
+    customMetricsMonthlyUsdAt300Clients: scale?.customMetricsAt300Clients.usd,
   };
+}
+
+/** The monthly costs that do not grow with messages: idle per mode, the central, refresh and metrics at scale. */
+export function printScaleCost(scale: ScaleCostReport | undefined, print: (line: string) => void): void {
+  if (!scale) return;
+  print('A month without traffic (USD, list prices, no free tier), per deployment mode:');
+  const modes = Object.keys(scale.idleMonthlyUsdPerGateway);
+  const items = [
+    'alarms',
+    'dashboards',
+    'customMetrics',
+    'lambda',
+    'dynamodb',
+    'logs',
+    'kmsRequests',
+    'configuration',
+    'totalExcludingSecurityDefaults',
+    'kmsKeys',
+    'waf',
+    'total',
+  ] as const;
+  const rows = items.map((item) => [
+    item,
+    ...modes.map((mode) => fixed(scale.idleMonthlyUsdPerGateway[mode][item])),
+    fixed(scale.idleMonthlyUsdCentral[item]),
+  ]);
+  for (const line of table(['item', ...modes.map((mode) => `gateway ${mode}`), 'central'], rows)) print(`  ${line}`);
+  const counts = scale.idleMonthlyUsdPerGateway.default?.counts;
+  if (counts)
+    print(
+      `  gateway (default): ${counts.alarms} alarms reading ${counts.alarmMetrics} metrics, ${counts.dashboards} dashboard, ${counts.kmsKeys} KMS key, ${counts.webAcls} web ACL (${counts.wafRules} rules); CloudWatch's free tier would take off $${fixed(scale.idleMonthlyUsdPerGateway.default.freeTierSavings)} in an account of its own`,
+    );
+  const refresh = scale.configRefresh;
+  print(
+    `  configuration refresh at 100 agencies: $${fixed(refresh.total)} (kept-copy writes ${fixed(refresh.archiveWrites, 0)} = $${fixed(refresh.archive)}, CDN requests ${fixed(refresh.fetches, 0)} = $${fixed(refresh.cdnRequests)}, transfer $${fixed(refresh.cdnTransfer)}, Lambda $${fixed(refresh.lambda, 4)}); before issue 25 $${fixed(refresh.beforeIssue25)} at ${refresh.containers} containers`,
+  );
+  const metrics = scale.customMetricsAt300Clients;
+  print(
+    `  custom metrics at 300 clients: ${metrics.metrics} = $${fixed(metrics.usd)} (before issue 25: ${metrics.beforeIssue25Metrics} = $${fixed(metrics.beforeIssue25Usd)})`,
+  );
+  print(
+    `  configuration sizes (JSON → gzip): ${scale.configurationSizes.map((size) => `${size.agencies} × ${size.servicesPerAgency} ${fixed(size.jsonBytes / 1024, 0)} → ${fixed(size.gzipBytes / 1024, 0)} KB`).join(', ')}`,
+  );
+  for (const [name, value] of Object.entries(scale.assumptions)) print(`  ${name}: ${value}`);
 }
 
 export interface GoalResult {

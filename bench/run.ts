@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { scaleCosts } from './idle';
 import { cpus, loadavg } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { BackendProfile } from './backend';
@@ -33,6 +34,7 @@ import {
   printBundles,
   printCalls,
   printCost,
+  printScaleCost,
   printGoals,
   printScenarios,
   printSynth,
@@ -175,7 +177,9 @@ async function main(): Promise<void> {
   }
 
   const cost = costReport(scenarios, overall);
-  const figures = headline(scenarios, bundles, synth, cost, overall);
+  print('\nMonthly costs that do not grow with messages (stacks synthesized in process)…');
+  const scale = await scaleCosts().catch((error: Error) => void print(`  not measured: ${error.message}`));
+  const figures = headline(scenarios, bundles, synth, cost, overall, scale ?? undefined);
   const goals = goalResults(figures);
   const wallSeconds = elapsed(started);
 
@@ -205,6 +209,8 @@ async function main(): Promise<void> {
   if (bundles.length) print();
   printSynth(synth, print);
   if (synth.length) print();
+  printScaleCost(scale ?? undefined, print);
+  if (scale) print();
   print('Headline figures:');
   for (const [name, value] of Object.entries(figures)) {
     const shown =
@@ -247,6 +253,7 @@ async function main(): Promise<void> {
     overall,
     goals,
     cost,
+    scaleCost: scale ?? null,
     scenarios,
     bundles,
     synth,

@@ -56,3 +56,126 @@ describe('memoryChoices', () => {
     expect(large.lambdaUsdPerMillion).toBeGreaterThan(one.lambdaUsdPerMillion);
   });
 });
+
+describe('costs that do not grow with messages (issue 25)', () => {
+  test('configuration refresh: kept-copy writes per container = month / (validity / 2) + changes, ⌈item / 1 KB⌉ units each; CDN requests and gzip transfer; verify CPU', async () => {
+    const { configRefreshMonthly, MONTH_SECONDS } = await import('../../bench/cost');
+    const cost = configRefreshMonthly({ keptItemBytes: 18_700, transferBytes: 18_700, containers: 3, verifyCpuMs: 1, contentChangesPerMonth: 100 });
+    const writes = 3 * (MONTH_SECONDS / 300 + 100);
+    expect(cost.archiveWrites).toBe(writes);
+    expect(cost.archiveWriteUnits).toBe(writes * 19);
+    expect(cost.archive).toBeCloseTo((writes * 19 * 0.625) / 1e6);
+    expect(cost.fetches).toBe(3 * 43_200);
+    expect(cost.cdnRequests).toBeCloseTo((3 * 43_200 * 0.01) / 10_000);
+    expect(cost.cdnTransfer).toBeCloseTo(((3 * 43_200 * 18_700) / 1024 ** 3) * 0.085);
+    expect(cost.lambda).toBeCloseTo(3 * 43_200 * 0.001 * 0.5 * 0.0000133334);
+    expect(cost.total).toBeCloseTo(cost.archive + cost.cdnRequests + cost.cdnTransfer + cost.lambda);
+    // Refreshing more often than the central publishes adds requests (304s), not downloads or writes.
+    const often = configRefreshMonthly({ keptItemBytes: 18_700, transferBytes: 18_700, containers: 3, verifyCpuMs: 1, refreshSeconds: 15 });
+    expect({ writes: often.archiveWrites, transfer: often.cdnTransfer }).toEqual({ writes: cost.archiveWrites, transfer: cost.cdnTransfer });
+    expect(often.fetches).toBe(4 * cost.fetches);
+  });
+
+  test('before issue 25: two whole-document writes and a full download per refresh per container (≈ $75 a month at 10 containers and 100 agencies)', async () => {
+    const { configRefreshMonthlyBefore } = await import('../../bench/cost');
+    const before = configRefreshMonthlyBefore({ jsonBytes: 148_370, containers: 10 });
+    const refreshes = 10 * 43_200;
+    expect(before).toBeCloseTo((refreshes * 2 * 145 * 0.625) / 1e6 + (refreshes * 0.01) / 10_000 + ((refreshes * 148_370) / 1024 ** 3) * 0.085);
+    expect(before).toBeGreaterThan(75);
+  });
+
+  test('idle: $0.10 per alarm metric, $3 per dashboard, $0.30 per custom metric; KMS keys and WAF apart as security defaults', async () => {
+    const { idleMonthly } = await import('../../bench/cost');
+    const idle = idleMonthly({
+      alarmMetrics: 30,
+      dashboards: 1,
+      customMetrics: 13,
+      kmsKeys: 1,
+      webAcls: 1,
+      wafRules: 2,
+      wafRequests: 1e6,
+      lambdaInvocations: 1e6,
+      lambdaGbSeconds: 1000,
+      dynamoWriteUnits: 1e6,
+      logBytes: 1024 ** 3,
+      logRetentionDays: 90,
+      kmsRequests: 10_000,
+      configuration: 0.5,
+    });
+    expect(idle).toMatchObject({ alarms: 3, dashboards: 3, kmsKeys: 1 });
+    expect(idle.customMetrics).toBeCloseTo(3.9);
+    expect(idle.waf).toBeCloseTo(5 + 2 + 0.6);
+    expect(idle.lambda).toBeCloseTo(0.2 + 1000 * 0.0000133334);
+    expect(idle.dynamodb).toBeCloseTo(0.625);
+    expect(idle.logs).toBeCloseTo(0.5 + 3 * 0.03);
+    expect(idle.kmsRequests).toBeCloseTo(0.15);
+    const { total, totalExcludingSecurityDefaults, kmsKeys, waf, ...items } = idle;
+    expect(totalExcludingSecurityDefaults).toBeCloseTo(Object.values(items).reduce((sum, value) => sum + value, 0));
+    expect(total).toBeCloseTo(totalExcludingSecurityDefaults + kmsKeys + waf);
+  });
+
+  test('custom metrics are counted as CloudWatch extracts them: one per metric, dimension set and set of values', async () => {
+    const { customMetricsOf } = await import('../../bench/cost');
+    const line = (side: string, outcome?: string) =>
+      JSON.stringify({
+        _aws: {
+          Timestamp: 0,
+          CloudWatchMetrics: [
+            { Namespace: 'Sild', Dimensions: [['Gateway', 'Side']], Metrics: [{ Name: 'Messages' }, { Name: 'Duration' }] },
+            ...(outcome ? [{ Namespace: 'Sild', Dimensions: [['Gateway', 'Outcome']], Metrics: [{ Name: 'Messages' }] }] : []),
+          ],
+        },
+        Gateway: 'g',
+        Side: side,
+        Outcome: outcome,
+      });
+    expect(customMetricsOf([line('consumer'), line('consumer'), line('provider'), line('consumer', 'x'), line('provider', 'x')])).toHaveLength(5);
+  });
+
+  test('template counts: alarm metrics (a math alarm reads each operand), dashboards, keys, web ACL rules, metric-filter metrics, schedules', async () => {
+    const { templateCounts } = await import('../../bench/idle');
+    const counts = templateCounts({
+      Resources: {
+        A: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'X' } },
+        B: { Type: 'AWS::CloudWatch::Alarm', Properties: { Metrics: [{ MetricStat: {} }, { MetricStat: {} }, { Expression: 'a+b' }] } },
+        D: { Type: 'AWS::CloudWatch::Dashboard', Properties: {} },
+        K: { Type: 'AWS::KMS::Key', Properties: {} },
+        W: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{}, {}] } },
+        F1: { Type: 'AWS::Logs::MetricFilter', Properties: { MetricTransformations: [{ MetricNamespace: 'n', MetricName: 'm' }] } },
+        F2: { Type: 'AWS::Logs::MetricFilter', Properties: { MetricTransformations: [{ MetricNamespace: 'n', MetricName: 'm' }] } },
+        S: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(5 minutes)' } },
+      },
+    });
+    expect(counts).toEqual({
+      alarms: 2,
+      alarmMetrics: 3,
+      dashboards: 1,
+      kmsKeys: 1,
+      webAcls: 1,
+      wafRules: 2,
+      metricFilterMetrics: 1,
+      scheduledRunsPerMonth: { S: 8640 },
+    });
+  });
+
+  test('the headline takes the default mode without the security defaults, and the goals name the four figures', async () => {
+    const { GOALS, headline } = await import('../../bench/report');
+    const scale = {
+      idleMonthlyUsdPerGateway: { default: { totalExcludingSecurityDefaults: 4, total: 12 } },
+      idleMonthlyUsdCentral: { totalExcludingSecurityDefaults: 5 },
+      configRefresh: { total: 0.6 },
+      customMetricsAt300Clients: { usd: 5.7 },
+    };
+    expect(headline([], [], [], undefined, undefined, scale as never)).toMatchObject({
+      idleMonthlyUsdPerGateway: 4,
+      idleMonthlyUsdCentral: 5,
+      configRefreshMonthlyUsdAt100Agencies: 0.6,
+      customMetricsMonthlyUsdAt300Clients: 5.7,
+    });
+    expect(GOALS.filter((goal) => /Monthly/.test(goal.metric)).map((goal) => [goal.metric, goal.target])).toEqual([
+      ['idleMonthlyUsdPerGateway', 5],
+      ['configRefreshMonthlyUsdAt100Agencies', 1],
+      ['customMetricsMonthlyUsdAt300Clients', 10],
+    ]);
+  });
+});
