@@ -71,9 +71,9 @@ export function localTargetOf(info: LocalRuntimeInfo, agency: string, anchor: An
     gatewayId: entry.gatewayId,
     log: new DynamoDbMessageLog(clients.dynamodb, entry.table, {
       retentionDays: entry.retentionDays,
-      sealing: { intervalSeconds: entry.intervalSeconds, shards: entry.shards },
+      sealing: { intervalSeconds: entry.intervalSeconds },
     }),
-    seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards }),
+    seals: new DynamoDbSealStore(clients.dynamodb, entry.table, { shards: entry.shards, intervalSeconds: entry.intervalSeconds }),
     bodies: new S3BodyStore(clients.s3, entry.bucket, { endpoint: info.s3 }),
     archive: new DynamoDbConfigurationArchive(clients.dynamodb, entry.table),
     federatedArchive: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, entry.table, instance),
@@ -115,8 +115,8 @@ export function awsTarget(options: AwsTargetOptions): LogTarget {
   return {
     agency: options.agency,
     gatewayId: options.gatewayId,
-    log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds, shards: options.shards ?? 4 } }),
-    seals: new DynamoDbSealStore(clients.dynamodb, options.table, { shards: options.shards ?? 4 }),
+    log: new DynamoDbMessageLog(clients.dynamodb, options.table, { retentionDays, sealing: { intervalSeconds } }),
+    seals: new DynamoDbSealStore(clients.dynamodb, options.table, { shards: options.shards ?? 4, intervalSeconds }),
     bodies: options.bucket ? new S3BodyStore(clients.s3, options.bucket) : undefined,
     archive: new DynamoDbConfigurationArchive(clients.dynamodb, options.table),
     federatedArchive: (instance) => new DynamoDbConfigurationArchive(clients.dynamodb, options.table, instance),

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { TRACING_ENV } from '../deployment-contract';
 import { DynamoDbPutItemClient, type ItemWriter } from './dynamodb-put-item';
 import { s3Sdk } from './s3-sdk';
@@ -31,6 +32,11 @@ export interface AwsClients {
    * credentials and region; through the SDK when tracing (so each write is an X-Ray subsegment).
    */
   readonly logWriter: ItemWriter;
+  /**
+   * The message log's stream, read by the sealer alone (created, and the package loaded, on first use; locally the
+   * DynamoDB endpoint serves the Streams API too).
+   */
+  readonly dynamodbStreams: DynamoDBStreamsClient;
   /** The local S3 endpoint, when there is one (presigned URLs are path-style there). */
   readonly s3Endpoint?: string;
 }
@@ -47,6 +53,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const dynamodbClient = capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }));
   const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
   let s3: S3Client | undefined;
+  let dynamodbStreams: DynamoDBStreamsClient | undefined;
   return {
     kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
     dynamodb,
@@ -71,6 +78,11 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
           responseChecksumValidation: 'WHEN_REQUIRED',
         }),
       ));
+    },
+    get dynamodbStreams() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { DynamoDBStreamsClient: Client } = require('@aws-sdk/client-dynamodb-streams') as typeof import('@aws-sdk/client-dynamodb-streams');
+      return (dynamodbStreams ??= capture(new Client({ ...common, endpoint: options.endpoints?.dynamodb })));
     },
     s3Endpoint: options.endpoints?.s3,
   };

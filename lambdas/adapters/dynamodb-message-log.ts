@@ -3,12 +3,13 @@
  *
  * Each record is one conditional `PutItem` (no transactions: they cost double and dynalite lacks them);
  * `attribute_not_exists(pk)` makes a second record with the same key fail, which is how a replayed X-Road-Id is
- * rejected without a read-then-write race. The record also carries its hash and its seal window, which put it in
- * the sparse `seal-window` index the sealer reads (`DynamoDbSealStore`) — no second write per record. Items are
+ * rejected without a read-then-write race. The record also carries its hash, which the sealer reads from the table's
+ * stream (`DynamoDbStreamFeed`) — no second write per record, and no index entry (records written before carry a
+ * `sealWindow` that put them in the legacy `seal-window` index). Items are
  * compact (`message-log-item.ts`): a session certificate is stored once, in its own item, before the first record
  * that references it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/log/settings';
@@ -34,8 +35,8 @@ import { storeCall } from './store-call';
 export interface DynamoDbMessageLogOptions {
   /** How long records are kept before DynamoDB's TTL removes them. @default 30 days */
   readonly retentionDays?: number;
-  /** @default intervalSeconds 60, shards 4 */
-  readonly sealing?: Pick<SealingSettings, 'intervalSeconds' | 'shards'>;
+  /** @default intervalSeconds 60 */
+  readonly sealing?: Partial<Pick<SealingSettings, 'intervalSeconds'>>;
   /** Writes the records and certificates (the gateways: without the SDK, ADR 0009). @default through `client` */
   readonly writer?: ItemWriter;
 }
@@ -50,7 +51,6 @@ const CERTIFICATE_MARGIN_SECONDS = 86_400;
 export class DynamoDbMessageLog implements MessageLog {
   private readonly retentionSeconds: number;
   private readonly intervalSeconds: number;
-  private readonly shards: number;
   private readonly writer: ItemWriter;
   /** Certificates known to be stored, by id, with the expiry their item was written with. */
   private readonly storedCertificates = new Map<string, number>();
@@ -63,14 +63,12 @@ export class DynamoDbMessageLog implements MessageLog {
   ) {
     this.retentionSeconds = (options.retentionDays ?? 30) * 86_400;
     this.intervalSeconds = options.sealing?.intervalSeconds ?? 60;
-    this.shards = options.sealing?.shards ?? 4;
     this.writer = options.writer ?? sdkItemWriter(client);
   }
 
   async append(record: MessageLogRecord): Promise<void> {
     const pk = recordKeyOf(record.client, record.xRoadId);
     const window = windowOf(Date.parse(record.loggedAt), this.intervalSeconds);
-    const shard = createHash('sha256').update(pk).digest()[0] % this.shards;
     // A whole window expires at once, so TTL never leaves a sealed window half-deleted for long.
     const expiresAt = Math.floor(windowStartMs(window + 1, this.intervalSeconds) / 1000) + this.retentionSeconds;
     const sk = `${record.side}#${record.direction}`;
@@ -78,7 +76,7 @@ export class DynamoDbMessageLog implements MessageLog {
     // (same signed request logged in the same millisecond) carries another one and stays a duplicate.
     const writeId = randomBytes(8);
     const item = {
-      ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), sealWindow: `${window}#${shard}`, expiresAt }),
+      ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), expiresAt }),
       [WRITE_ID]: writeId,
     };
     try {

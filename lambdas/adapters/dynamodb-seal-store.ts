@@ -1,12 +1,14 @@
 /**
  * `SealStore` on the gateway's DynamoDB table: seals under pk `SEAL` (sort key = first window, zero-padded; no TTL,
- * so the chain stays verifiable after records expire), and the sealing index of the records (`seal-window`).
+ * so the chain stays verifiable after records expire), the newest with the positions the sealer read its stream to;
+ * the leaves of a window for evidence, found by scanning the records; and the legacy sealing index (`seal-window`),
+ * which holds the records written before the log was sealed from its stream.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SealingSettings } from '../core/log/settings';
 import { StoreUnavailableError } from '../core/kernel/ports';
-import type { SealLeaf, SealStore } from '../core/log/ports';
-import type { Seal, SealHeader } from '../core/log/seal';
+import type { FeedPositions, SealLeaf, SealStore, StoredSeal } from '../core/log/ports';
+import { windowStartMs, type Seal, type SealHeader } from '../core/log/seal';
 import { isConditionFailure } from './dynamodb-message-log';
 import { SEAL_INDEX, SEAL_PK } from './tables';
 import { storeCall } from './store-call';
@@ -19,13 +21,16 @@ export class DynamoDbSealStore implements SealStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** @default shards 4 */
-    sealing: Pick<SealingSettings, 'shards'> = { shards: 4 },
+    /** @default shards 4, intervalSeconds 60 */
+    sealing: Partial<Pick<SealingSettings, 'shards' | 'intervalSeconds'>> = {},
   ) {
-    this.shards = sealing.shards;
+    this.shards = sealing.shards ?? 4;
+    this.intervalSeconds = sealing.intervalSeconds ?? 60;
   }
 
-  async latestSeal(): Promise<Seal | undefined> {
+  private readonly intervalSeconds: number;
+
+  async latestSeal(): Promise<StoredSeal | undefined> {
     let result;
     try {
       result = await this.client.send(
@@ -42,7 +47,9 @@ export class DynamoDbSealStore implements SealStore {
       throw new StoreUnavailableError('seals', 'The seals could not be read', { cause: error });
     }
     const item = result.Items?.[0];
-    return item ? { header: String(item.header), signature: String(item.signature) } : undefined;
+    if (!item) return undefined;
+    const seal = { header: String(item.header), signature: String(item.signature) };
+    return item.feed === undefined ? seal : { ...seal, feed: item.feed as FeedPositions };
   }
 
   listSeals(): Promise<Seal[]> {
@@ -68,7 +75,7 @@ export class DynamoDbSealStore implements SealStore {
     return seals;
   }
 
-  async putSeal(seal: Seal, header: SealHeader): Promise<boolean> {
+  async putSeal(seal: Seal, header: SealHeader, feed?: FeedPositions): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
@@ -81,6 +88,8 @@ export class DynamoDbSealStore implements SealStore {
             signature: seal.signature,
             toWindow: header.toWindow,
             sealedAt: header.sealedAt,
+            // Where the sealer's stream read resumes (not signed: see `FeedPositions`).
+            ...(feed === undefined ? {} : { feed }),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -92,7 +101,38 @@ export class DynamoDbSealStore implements SealStore {
     }
   }
 
+  /**
+   * Every record of the windows, found by a scan (records are keyed by client and X-Road-Id, so nothing else finds a
+   * window's records without an index entry per record): evidence export reads the table once, as `sild log verify` does.
+   */
   leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+    return storeCall('seals', 'The message log could not be read', () => this.scanLeaves(fromWindow, toWindow));
+  }
+
+  private async scanLeaves(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+    const leaves: SealLeaf[] = [];
+    const from = new Date(windowStartMs(fromWindow, this.intervalSeconds)).toISOString();
+    const until = new Date(windowStartMs(toWindow + 1, this.intervalSeconds)).toISOString();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'loggedAt >= :from AND loggedAt < :until AND attribute_exists(recordHash)',
+          ExpressionAttributeValues: { ':from': from, ':until': until },
+          ProjectionExpression: 'pk, sk, loggedAt, recordHash',
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? [])
+        leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return leaves;
+  }
+
+  indexedLeaves(fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
     return storeCall('seals', 'The sealing index could not be read', () => this.readLeaves(fromWindow, toWindow));
   }
 

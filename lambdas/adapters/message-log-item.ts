@@ -63,7 +63,8 @@ type ManifestField = (typeof MANIFEST_FIELDS)[number];
 export interface StorageAttributes {
   readonly sk: string;
   readonly recordHash: string;
-  readonly sealWindow: string;
+  /** Only in items written before the log was sealed from its stream (the legacy `seal-window` index). */
+  readonly sealWindow?: string;
   readonly expiresAt: number;
 }
 

@@ -16,6 +16,11 @@ export interface TableLayout {
   /** Attribute holding an epoch-seconds expiry, where the table has TTL. */
   readonly timeToLiveAttribute?: string;
   readonly indexes?: readonly IndexLayout[];
+  /**
+   * The table's change stream and what each record carries. `NEW_IMAGE`: the sealer hashes nothing itself, it reads
+   * each record's key, `loggedAt` and `recordHash` from the inserted item (KEYS_ONLY would cost a read per record).
+   */
+  readonly stream?: 'NEW_IMAGE';
 }
 
 /**
@@ -54,7 +59,11 @@ export const keySetConfigurationKey = (keySetId: string, instance?: string) => (
 });
 export const keySetPrefix = (instance?: string) => `${instancePrefix(instance)}KEYSET#`;
 
-/** The sparse index the sealer reads: every log record under `<window>#<shard>`, with its hash. */
+/**
+ * The legacy sealing index: log records written before the log was sealed from its stream carry a `sealWindow`
+ * (`<window>#<shard>`) and are in it with their hash. Records written since have none, so it costs no write; the sealer
+ * reads it only for windows that began before the stream did (the upgrade), evidence for such windows through a scan.
+ */
 export const SEAL_INDEX: IndexLayout = { indexName: 'seal-window', partitionKey: 'sealWindow', include: ['recordHash', 'loggedAt'] };
 
 /** Partition key of the seals; only the sealer may write them. */
@@ -66,4 +75,10 @@ export const SEAL_PK = 'SEAL';
  * the deployment and the operator write (`gateway-items.ts`: the access policy, the service descriptions, the
  * signing key ring).
  */
-export const MESSAGE_LOG_TABLE: TableLayout = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt', indexes: [SEAL_INDEX] };
+export const MESSAGE_LOG_TABLE: TableLayout = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  indexes: [SEAL_INDEX],
+  stream: 'NEW_IMAGE',
+};

@@ -7,6 +7,7 @@ import type { AwsClients } from '../adapters/aws-clients';
 import { DynamoDbGatewayConfig } from '../adapters/dynamodb-gateway-config';
 import { DynamoDbMessageLog } from '../adapters/dynamodb-message-log';
 import { DynamoDbSealStore } from '../adapters/dynamodb-seal-store';
+import { DynamoDbStreamFeed } from '../adapters/dynamodb-stream-feed';
 import { HttpGlobalConfigurationFetcher } from '../adapters/http-global-configuration-fetcher';
 import { DynamoDbConfigurationArchive } from '../adapters/dynamodb-configuration-archive';
 import { DynamoDbGatewayKeys } from '../adapters/dynamodb-gateway-keys';
@@ -83,7 +84,14 @@ export function createGatewayDeps(
     accessPolicy: new CachedAccessPolicy(() => config.accessPolicy(), clock),
     descriptions: config,
     sealHealth: new SealHealth(seals, settings.sealing, clock),
-    sealer: { store: seals, keys, gatewayId: settings.gatewayId, clock, settings: settings.sealing },
+    sealer: {
+      store: seals,
+      keys,
+      gatewayId: settings.gatewayId,
+      clock,
+      settings: settings.sealing,
+      feed: new DynamoDbStreamFeed(() => clients.dynamodbStreams, deployment.messageLogTable, clock),
+    },
     globalConfiguration: new FederatedConfigurations({
       own: new GlobalConfigurationCache({
         anchor: settings.anchor,

@@ -5,6 +5,7 @@
  * secret where it adds it to the environment — so no function gets a variable without its grant, or a grant on
  * something its environment does not name.
  */
+import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CERT_PK } from '../../lambdas/adapters/message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_INDEX, SEAL_PK } from '../../lambdas/adapters/tables';
@@ -42,6 +43,8 @@ export interface GatewayFunctionAccess {
    * every gateway deployment carries (`readGatewayDeployment` requires it).
    */
   readonly bodyStore: 'readWrite' | 'none';
+  /** `read`: it reads the message log's stream (the sealer). @default - none */
+  readonly logStream?: 'read';
 }
 
 /**
@@ -71,7 +74,8 @@ export const GATEWAY_FUNCTION_ACCESS: Readonly<Record<GatewayFunctionName, Gatew
     messageLog: [...EXCHANGE_WRITES_AND_QUERIES, { actions: ['GetItem'], keys: { except: [SEAL_PK, CERT_PK] } }],
     bodyStore: 'readWrite',
   },
-  // The sealer writes and reads seals, reads the key ring, and finds the closed windows' records through its index.
+  // The sealer writes and reads seals, reads the key ring, and finds the closed windows' records in the log's stream
+  // (and, for windows that began before the stream did, in the legacy index).
   sealer: {
     messageLog: [
       { actions: ['PutItem', 'Query'], keys: { only: [SEAL_PK] } },
@@ -79,6 +83,7 @@ export const GATEWAY_FUNCTION_ACCESS: Readonly<Record<GatewayFunctionName, Gatew
       { queryIndex: SEAL_INDEX.indexName },
     ],
     bodyStore: 'none',
+    logStream: 'read',
   },
   // The canary acts as the gateway's own subsystem: it needs what the consumer side needs.
   canary: CONSUMER_ACCESS,
@@ -114,5 +119,13 @@ export class GatewayFunction extends SildFunction {
       else messageLog.grantItemActions(this, grant.actions, grant.keys);
     }
     if (access.bodyStore === 'readWrite') bodyStore.grantReadWrite(this);
+    if (access.logStream === 'read') {
+      messageLog.grantStreamRead(this);
+      Validations.of(this.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "dynamodb:ListStreams supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html); it only lists stream ARNs. Reading a stream (DescribeStream, GetShardIterator, GetRecords) is granted on this gateway's message-log stream alone.",
+      });
+    }
   }
 }

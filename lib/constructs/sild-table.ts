@@ -36,6 +36,8 @@ export class SildTable extends Construct {
       partitionKey: { name: layout.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: layout.sortKey ? { name: layout.sortKey, type: dynamodb.AttributeType.STRING } : undefined,
       timeToLiveAttribute: layout.timeToLiveAttribute,
+      // The change stream the sealer reads (24-hour retention, no charge for the stream itself).
+      stream: layout.stream === 'NEW_IMAGE' ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
@@ -56,6 +58,16 @@ export class SildTable extends Construct {
   public grantIndexQuery(grantee: iam.IGrantable, indexName: string): iam.Grant {
     if (!(this.layout.indexes ?? []).some((index) => index.indexName === indexName)) throw new Error(`The table has no index ${indexName}`);
     return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${indexName}`] });
+  }
+
+  /**
+   * Allows reading the table's stream and nothing else: `ListStreams` (on `*`, as IAM defines that action) and
+   * `DescribeStream`, `GetShardIterator`, `GetRecords` on this table's stream alone
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-data-crud.html).
+   */
+  public grantStreamRead(grantee: iam.IGrantable): iam.Grant {
+    if (!this.layout.stream) throw new Error('The table has no stream');
+    return this.table.grantStreamRead(grantee);
   }
 
   /**

@@ -1,12 +1,14 @@
 /**
  * DynamoDB for the local runtime: dynalite (the real DynamoDB wire protocol, in memory or on LevelDB under the
- * state folder), with tables created from the same layouts the stacks deploy.
+ * state folder), with tables created from the same layouts the stacks deploy, and DynamoDB Streams served by the front
+ * from the writes dynalite accepted (`dynamodb-streams.ts`).
  */
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableLayout } from '../../lambdas/adapters/tables';
+import { LocalStreams, STREAMS_TARGET_PREFIX } from './dynamodb-streams';
 import { signedCaller, type SignatureRefusal } from './iam/aws-caller';
 import { LocalIam } from './iam/local-iam';
 import { readBody } from './read-body';
@@ -23,16 +25,35 @@ const dynalite = require('dynalite') as (options: {
 
 export interface LocalDynamoDb {
   readonly url: string;
+  /** The tables' streams, fed by the writes dynalite accepted. */
+  readonly streams: LocalStreams;
   stop(): Promise<void>;
+}
+
+export interface LocalDynamoDbOptions {
+  readonly path?: string;
+  readonly port?: number;
+  readonly iam?: LocalIam;
+  /** The region stream records name. @default 'eu-north-1' */
+  readonly region?: string;
+  /** The clock of the streams' `ApproximateCreationDateTime`. @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
  * Starts dynalite; with `path`, tables persist there across restarts. Every request is authenticated and authorized
  * as DynamoDB does it (`iam`), inside dynalite's own server: no extra hop.
  */
-export async function startLocalDynamoDb(options: { path?: string; port?: number; iam?: LocalIam } = {}): Promise<LocalDynamoDb> {
+export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  authorizedFirst(server, options.iam ?? new LocalIam());
+  const iam = options.iam ?? new LocalIam();
+  const streams = new LocalStreams({
+    region: options.region ?? 'eu-north-1',
+    tableArn: (table) => iam.table(table).arn,
+    now: options.now,
+    file: options.path && `${options.path}.streams.jsonl`,
+  });
+  authorizedFirst(server, iam, streams);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -40,6 +61,7 @@ export async function startLocalDynamoDb(options: { path?: string; port?: number
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    streams,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
@@ -60,7 +82,7 @@ const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
  * the process), the caller's signature verified, the call authorized with the caller's policies, and only then
  * replayed into dynalite. Refusals are DynamoDB's own (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html).
  */
-function authorizedFirst(server: Server, iam: LocalIam): void {
+function authorizedFirst(server: Server, iam: LocalIam, streams: LocalStreams): void {
   for (const handler of server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[]) {
     server.off('request', handler);
     server.on(
@@ -70,9 +92,18 @@ function authorizedFirst(server: Server, iam: LocalIam): void {
           const body = await readBody(request, MAX_REQUEST_BYTES);
           // dynalite's own answer to a body above its limit.
           if (body === undefined) return void response.writeHead(413).end();
+          const target = String(request.headers['x-amz-target'] ?? '');
           if (request.method === 'POST') {
-            const refusal = await refusalOf(iam, request, body);
+            const refusal = await refusalOf(iam, request, body, streams);
             if (refusal) return answerError(response, refusal);
+          }
+          if (target.startsWith(STREAMS_TARGET_PREFIX)) return answerStreams(response, streams, target, body);
+          // A write dynalite accepts goes into its table's stream, as DynamoDB Streams records it.
+          const operation = target.split('.')[1] ?? '';
+          if (STREAM_WRITES.has(operation)) {
+            response.once('finish', () => {
+              if (response.statusCode === 200) streams.recordWrite(operation, JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+            });
           }
           // dynalite reads the request as a stream: it gets the same request, its body replayed.
           const replay = Object.assign(new PassThrough(), { headers: request.headers, method: request.method, url: request.url });
@@ -84,6 +115,22 @@ function authorizedFirst(server: Server, iam: LocalIam): void {
       ),
     );
   }
+}
+
+const STREAM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+/** The Streams API, answered from the front's streams (JSON 1.0, as DynamoDB Streams answers). */
+function answerStreams(response: ServerResponse, streams: LocalStreams, target: string, body: Buffer): void {
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return answerError(response, { status: 400, type: 'com.amazon.coral.service#SerializationException', message: 'Malformed request body' });
+  }
+  const answer = streams.answer(target.slice(STREAMS_TARGET_PREFIX.length), input);
+  if ('error' in answer) return answerError(response, answer.error);
+  response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+  response.end(JSON.stringify(answer.body));
 }
 
 interface DynamoDbError {
@@ -117,15 +164,31 @@ const SIGNATURE_ERRORS: Record<SignatureRefusal, DynamoDbError> = {
 };
 
 /** Why DynamoDB would refuse the call before acting on it — its signature, or its caller's permissions — if it would. */
-async function refusalOf(iam: LocalIam, request: IncomingMessage, body: Buffer): Promise<DynamoDbError | undefined> {
+async function refusalOf(iam: LocalIam, request: IncomingMessage, body: Buffer, streams: LocalStreams): Promise<DynamoDbError | undefined> {
   const caller = await signedCaller(iam, request, body, 'dynamodb');
   if ('refusal' in caller) return SIGNATURE_ERRORS[caller.refusal];
-  const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const operation = target.split('.')[1] ?? '';
   let input: Record<string, unknown>;
   try {
     input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
   } catch {
-    return undefined; // dynalite answers the malformed body itself
+    return undefined; // dynalite (or the streams' answer) refuses the malformed body itself
+  }
+  if (target.startsWith(STREAMS_TARGET_PREFIX)) {
+    // A stream reader's calls (an event source mapping's, with the function's role, or the sealer's own) are authorized
+    // on the stream's ARN; `ListStreams` on the table's streams
+    // (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#events-dynamodb-permissions).
+    const resource = streams.resourceOf(operation, input);
+    if (!resource) return undefined; // answered as DynamoDB Streams answers an unknown stream or iterator
+    const account = resource.table === '*' ? (caller.principal.account ?? '000000000000') : iam.table(resource.table).account;
+    const decision = await iam.authorize({
+      principal: caller.principal,
+      action: `dynamodb:${operation}`,
+      resource: resource.arn,
+      resourceAccount: account,
+    });
+    return decision.allowed ? undefined : { status: 400, type: 'com.amazon.coral.service#AccessDeniedException', message: decision.message };
   }
   for (const { table, index, leadingKeys } of accessedTables(operation, input)) {
     const resource = iam.table(table);

@@ -44,7 +44,7 @@ export interface EmulatorOptions {
   readonly kmsPort?: number;
   /** @default 0 (ephemeral) */
   readonly s3Port?: number;
-  /** The clock presigned URLs expire by. @default Date.now */
+  /** The clock presigned URLs expire by, and stream records are stamped with. @default Date.now */
   readonly now?: () => number;
   /** Put the fault-injection proxy in front of dynalite (fault tests set rules on it). @default true */
   readonly faultInjection?: boolean;
@@ -67,6 +67,8 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     path: options.stateDir && join(options.stateDir, 'dynamodb'),
     port: options.faultInjection === false ? options.dynamodbPort : undefined,
     iam,
+    region: options.region,
+    now: options.now,
   });
   // The fault proxy is a hop of its own (~1.4 ms p50): the benchmark leaves it out.
   const dynamodb = options.faultInjection === false ? passThrough(dynalite.url) : await startFaultProxy(dynalite.url, options.dynamodbPort);

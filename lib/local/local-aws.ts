@@ -93,5 +93,6 @@ function destroyClients(all: readonly AwsClients[]): void {
     clients.kms.destroy();
     clients.dynamodb.destroy();
     clients.s3.destroy();
+    clients.dynamodbStreams.destroy();
   }
 }

@@ -52,6 +52,34 @@ describe('templates', () => {
     });
   });
 
+  test('only the sealer reads the message log’s stream, and only its own table’s; no function writes the legacy seal index', () => {
+    const table = Object.entries(resourcesOfType(agency, 'AWS::DynamoDB::Table')).find(([, resource]) =>
+      String(resource.Metadata?.['aws:cdk:path']).endsWith('/MessageLog/Table/Resource'),
+    )!;
+    expect(table[1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    const streamActions = /^dynamodb:(ListStreams|DescribeStream|GetRecords|GetShardIterator)$/;
+    for (const role of ['ConsumerFunctionRole', 'ProviderFunctionRole', 'CanaryFunctionRole'])
+      expect(
+        statementsOf(agency, role)
+          .flatMap(actionsOf)
+          .filter((action) => streamActions.test(action)),
+      ).toEqual([]);
+    const sealer = statementsOf(agency, 'SealerFunctionRole').filter((statement) =>
+      actionsOf(statement).some((action) => streamActions.test(action)),
+    );
+    expect(sealer).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        Resource: { 'Fn::GetAtt': [table[0], 'StreamArn'] },
+      },
+    ]);
+    // The sealer writes nothing but seals: no record, and so no entry of the legacy index.
+    const writes = statementsOf(agency, 'SealerFunctionRole').filter((statement) => actionsOf(statement).includes('dynamodb:PutItem'));
+    expect(writes.map((statement) => statement.Condition)).toEqual([{ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SEAL'] } }]);
+  });
+
   // Property 10 as rewritten for issue 22: a new account (quota 10) can reserve nothing, so ceilings come from the
   // stage throttles and WAF (tested beside), reservations — the sealer's floor included — are opt-in, and
   // fail-closed sealing is the backstop when sealing cannot run.

@@ -22,7 +22,7 @@ export interface MessageLog {
   find(client: string, xRoadId: string): Promise<MessageLogRecord[]>;
 }
 
-/** A record as the sealing index holds it. */
+/** A record as the sealer hashes it into a seal's tree (from the log's change feed, or the legacy sealing index). */
 export interface SealLeaf {
   /** `<client> <X-Road-Id> <side>#<direction>`, the tie-breaker after `loggedAt`. */
   readonly key: string;
@@ -31,13 +31,53 @@ export interface SealLeaf {
   readonly recordHash: string;
 }
 
-/** Where seals and the sealing index live (the gateway's message-log table). */
+/**
+ * Where the sealer stopped reading the log's change feed: per shard, the last position it consumed (a DynamoDB Streams
+ * sequence number). Stored beside the seal it was read for, never signed: a wrong one can only make the next run read
+ * more (records of sealed windows are skipped) or miss records, which the next audit reports.
+ */
+export type FeedPositions = Readonly<Record<string, string>>;
+
+/** A seal as its store keeps it: the newest one also carries where the sealer's feed read stopped. */
+export interface StoredSeal extends Seal {
+  readonly feed?: FeedPositions;
+}
+
+/** Where seals live (the gateway's message-log table), and the records' leaves by window for evidence. */
 export interface SealStore {
-  latestSeal(): Promise<Seal | undefined>;
+  latestSeal(): Promise<StoredSeal | undefined>;
   /** All seals, oldest first. */
   listSeals(): Promise<Seal[]>;
-  /** Writes a seal unless one starting at the same window exists (another sealer won the race). */
-  putSeal(seal: Seal, header: SealHeader): Promise<boolean>;
-  /** The leaves of every record logged in windows `from`…`to`. */
+  /** Writes a seal (with the feed positions it was read at) unless one starting at the same window exists (another sealer won the race). */
+  putSeal(seal: Seal, header: SealHeader, feed?: FeedPositions): Promise<boolean>;
+  /** The leaves of every record logged in windows `from`…`to` (for inclusion proofs; slow: not on the sealing path). */
   leavesInWindows(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
+  /**
+   * The leaves the sealing index holds for windows `from`…`to` — records written before the log had a change feed
+   * (items with a `sealWindow`). @default none
+   */
+  indexedLeaves?(fromWindow: number, toWindow: number): Promise<SealLeaf[]>;
+}
+
+/** What one read of the log's change feed found. */
+export interface FeedRead {
+  /** Every log record inserted since `positions` (TTL removals and other changes left out). */
+  readonly leaves: readonly SealLeaf[];
+  /**
+   * Every record written before this time (epoch ms, the feed's clock) has been read: the sealer seals only windows that
+   * closed (plus the grace for retried writes) before it.
+   */
+  readonly readThroughMs: number;
+  /** When the feed began (epoch ms): records logged before it are only in the legacy index. */
+  readonly startedAtMs: number;
+  /** The positions to resume from once every record written before `ms` is sealed. */
+  positionsBefore(ms: number): FeedPositions;
+}
+
+/**
+ * The message log's change feed (the table's DynamoDB stream in AWS; locally, the same API served from the local
+ * DynamoDB front's successful writes). One reader reads every shard to its end each run.
+ */
+export interface LogFeed {
+  read(from: FeedPositions | undefined): Promise<FeedRead>;
 }

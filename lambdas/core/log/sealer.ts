@@ -1,11 +1,16 @@
 /**
  * The sealer (a scheduled Lambda in AWS, a timer in the local runtime) and the gateway's fail-closed check on it.
+ *
+ * The records of a window come from the log's change feed (`LogFeed`: the table's stream), read to its end on every
+ * shard by this one reader each run; a window is sealed only once the feed has been read past its end plus the grace
+ * for retried writes, so every record of it is in the seal whichever shard carried it (ADR 0004). Records logged
+ * before the log had a feed come from the legacy sealing index (`SealStore.indexedLeaves`).
  */
 import { LayerFault } from '../kernel/errors';
 import type { SealingSettings } from './settings';
 import type { Clock, KeyRing } from '../kernel/ports';
-import type { SealLeaf, SealStore } from './ports';
-import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type SealHeader } from './seal';
+import type { FeedRead, LogFeed, SealLeaf, SealStore } from './ports';
+import { createSeal, GENESIS, parseSeal, sealHash, windowOf, windowStartMs, type Seal, type SealHeader } from './seal';
 import { keyIdOf } from '../kernel/signatures';
 
 export interface SealerDeps {
@@ -15,6 +20,8 @@ export interface SealerDeps {
   readonly gatewayId: string;
   readonly clock: Clock;
   readonly settings: SealingSettings;
+  /** The log's change feed. @default - none: the leaves come from `store.leavesInWindows` (tests' in-memory logs) */
+  readonly feed?: LogFeed;
 }
 
 /** The first seal reaches this many windows back, so records logged shortly before it are covered too. */
@@ -35,14 +42,20 @@ export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
   const signer = await deps.keys.current();
   const keyId = keyIdOf(await signer.publicKey());
   const written: SealHeader[] = [];
-  let latest = await deps.store.latestSeal();
-  const last = lastSealableWindow(deps.clock.now(), settings);
+  const stored = await deps.store.latestSeal();
+  let latest: Seal | undefined = stored;
+  let last = lastSealableWindow(deps.clock.now(), settings);
+  const feed = deps.feed ? await deps.feed.read(stored?.feed) : undefined;
+  // Only windows the feed has been read past, plus the grace for retried writes: a shard that is behind holds them back.
+  if (feed) last = Math.min(last, windowOf(feed.readThroughMs - settings.graceSeconds * 1000, settings.intervalSeconds) - 1);
   for (;;) {
     const previous = latest ? parseSeal(latest) : undefined;
     const fromWindow = previous ? previous.toWindow + 1 : last - GENESIS_LOOKBACK_WINDOWS + 1;
     if (fromWindow > last) return written;
     const toWindow = Math.min(last, fromWindow + MAX_WINDOWS_PER_SEAL - 1);
-    const leaves = (await deps.store.leavesInWindows(fromWindow, toWindow)).sort(compareLeaves);
+    const leaves = (feed ? await feedLeaves(deps, feed, fromWindow, toWindow) : await deps.store.leavesInWindows(fromWindow, toWindow)).sort(
+      compareLeaves,
+    );
     const seal = await createSeal(
       {
         gateway: deps.gatewayId,
@@ -57,10 +70,30 @@ export async function runSealer(deps: SealerDeps): Promise<SealHeader[]> {
       keyId,
     );
     const header = parseSeal(seal);
-    if (!(await deps.store.putSeal(seal, header))) return written; // another sealer is ahead; it continues
+    // The feed resumes after the records of the windows sealed so far (records of sealed windows read again are skipped).
+    const positions = feed?.positionsBefore(windowStartMs(toWindow + 1, settings.intervalSeconds));
+    if (!(await deps.store.putSeal(seal, header, positions))) return written; // another sealer is ahead; it continues
     written.push(header);
     latest = seal;
   }
+}
+
+/**
+ * The leaves of windows `from`…`to`: the feed's, and — for windows that began before the feed did — the legacy index's
+ * (a record written while the feed was being enabled is in both: counted once).
+ */
+async function feedLeaves(deps: SealerDeps, feed: FeedRead, fromWindow: number, toWindow: number): Promise<SealLeaf[]> {
+  const { intervalSeconds } = deps.settings;
+  const byKey = new Map<string, SealLeaf>();
+  for (const leaf of feed.leaves) {
+    const window = windowOf(Date.parse(leaf.loggedAt), intervalSeconds);
+    if (window >= fromWindow && window <= toWindow) byKey.set(leaf.key, leaf);
+  }
+  const lastBeforeFeed = Math.min(toWindow, windowOf(feed.startedAtMs, intervalSeconds));
+  if (fromWindow <= lastBeforeFeed && deps.store.indexedLeaves) {
+    for (const leaf of await deps.store.indexedLeaves(fromWindow, lastBeforeFeed)) if (!byKey.has(leaf.key)) byKey.set(leaf.key, leaf);
+  }
+  return [...byKey.values()];
 }
 
 export interface SealStatus {

@@ -16,6 +16,7 @@ import type { EcosystemConfig } from '../../config/ecosystem-config';
 import type { Stack } from 'aws-cdk-lib';
 import type { AgencyStack } from '../../stacks/agency-stack';
 import type { CentralStack } from '../../stacks/central-stack';
+import { LOCAL_STREAM_LABEL } from '../dynamodb-streams';
 import { bodyBucketName, configurationBucketName, messageLogTableName, registryTableName } from '../names';
 import {
   bucketArn,
@@ -238,7 +239,7 @@ function readParty(
  * the templates' policies use (`Ref`, `Fn::GetAtt … Arn`, `Fn::Join`, pseudo parameters) and refuses any other.
  */
 class LocalNames {
-  private readonly names = new Map<string, { readonly ref: string; readonly arn: string }>();
+  private readonly names = new Map<string, { readonly ref: string; readonly arn: string; readonly streamArn?: string }>();
 
   constructor(
     private readonly template: Template,
@@ -251,7 +252,12 @@ class LocalNames {
   }
 
   table(logicalId: string, name: string): void {
-    this.names.set(logicalId, { ref: name, arn: tableArn(this.party, name) });
+    // Its stream as the local DynamoDB front names it (`dynamodb-streams.ts`).
+    this.names.set(logicalId, {
+      ref: name,
+      arn: tableArn(this.party, name),
+      streamArn: `${tableArn(this.party, name)}/stream/${LOCAL_STREAM_LABEL}`,
+    });
   }
 
   bucket(logicalId: string, name: string): void {
@@ -318,6 +324,10 @@ class LocalNames {
   private intrinsic(name: string, argument: unknown): string {
     if (name === 'Ref' && typeof argument === 'string') return this.ref(argument);
     if (name === 'Fn::GetAtt' && Array.isArray(argument) && argument[1] === 'Arn') return this.known(String(argument[0])).arn;
+    if (name === 'Fn::GetAtt' && Array.isArray(argument) && argument[1] === 'StreamArn') {
+      const streamArn = this.names.get(String(argument[0]))?.streamArn;
+      if (streamArn !== undefined) return streamArn;
+    }
     if (name === 'Fn::Join' && Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1])) {
       return argument[1]
         .map((part) => {

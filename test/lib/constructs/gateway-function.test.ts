@@ -122,12 +122,24 @@ describe('GatewayFunction', () => {
     expect(grantsOf('provider')).toEqual(exchangeSide(['SEAL', 'CERT']));
   });
 
-  test('the sealer: sign, write and query seals, read the key ring, query its index — in this order', () => {
+  test('the sealer: sign, write and query seals, read the key ring, query the legacy index, read this table’s stream — in this order', () => {
     expect(grantsOf('sealer')).toEqual([
       sign,
       item(['dynamodb:PutItem', 'dynamodb:Query'], 'ForAllValues:StringEquals', ['SEAL']),
       item('dynamodb:GetItem', 'ForAllValues:StringEquals', ['KEYS']),
       { Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
+      // ListStreams has no resource type; reading is on this table's stream alone.
+      { Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' },
+      {
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [ids.table, 'StreamArn'] },
+      },
     ]);
+  });
+
+  test('only the sealer reads the stream', () => {
+    for (const name of ['consumer', 'provider', 'canary'])
+      expect(JSON.stringify(grantsOf(name))).not.toMatch(/dynamodb:(ListStreams|DescribeStream|GetRecords|GetShardIterator)/);
   });
 });

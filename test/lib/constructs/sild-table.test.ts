@@ -22,6 +22,24 @@ function sildTable(layout: TableLayout, grant?: (table: SildTable, grantee: iam.
 }
 
 describe('SildTable', () => {
+  test('a layout with a stream gets a NEW_IMAGE stream (retention, encryption and removal policy unchanged); one without gets none', () => {
+    const { resource } = sildTable(MESSAGE_LOG_TABLE);
+    expect(resource.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(resource.Properties.SSESpecification).toBeUndefined();
+    expect(resource.DeletionPolicy).toBe('Retain');
+    expect(sildTable(REGISTRY_TABLE).resource.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  test('grantStreamRead: ListStreams (no resource type) and reading this table’s stream only; refused on a table without one', () => {
+    const { statements, resource } = sildTable(MESSAGE_LOG_TABLE, (table, grantee) => table.grantStreamRead(grantee));
+    expect(resource).toBeDefined();
+    const [list, read] = statements();
+    expect(list).toEqual({ Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' });
+    expect(read.Action).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+    expect(read.Resource).toEqual({ 'Fn::GetAtt': [expect.any(String), 'StreamArn'] });
+    expect(() => sildTable(REGISTRY_TABLE, (table, grantee) => table.grantStreamRead(grantee))).toThrow('The table has no stream');
+  });
+
   test('is on demand, with point-in-time recovery and deletion protection, and retained on deletion and replacement', () => {
     expect(sildTable(REGISTRY_TABLE).resource).toMatchObject({
       Properties: {
