@@ -26,7 +26,9 @@ import {
   recordKeyOf,
   recordToItem,
   referencedCertificate,
+  requestSkOf,
   storedCertificate,
+  storedHashOf,
   WRITE_ID,
 } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
@@ -47,6 +49,10 @@ export const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 /** A stored certificate outlives the newest record that references it by at least this long. */
 const CERTIFICATE_MARGIN_SECONDS = 86_400;
+/** Requests logged by this process whose response it has not logged yet (a side logs both in one invocation). */
+const MAX_OPEN_REQUESTS = 1_000;
+
+type LoggedRequest = Pick<MessageLogRecord, 'service' | 'userId' | 'method' | 'target'> & { readonly expiresAt: number };
 
 export class DynamoDbMessageLog implements MessageLog {
   private readonly retentionSeconds: number;
@@ -56,6 +62,8 @@ export class DynamoDbMessageLog implements MessageLog {
   private readonly storedCertificates = new Map<string, number>();
   /** Certificates read back, by id. */
   private readonly certificateCache = new Map<string, string>();
+  /** By `<pk> <side>`: the request this process logged, for its response's item (`recordToItem`). */
+  private readonly openRequests = new Map<string, LoggedRequest>();
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -75,8 +83,16 @@ export class DynamoDbMessageLog implements MessageLog {
     // This write's own id: a retry that finds it knows its lost first attempt succeeded; an identical replay
     // (same signed request logged in the same millisecond) carries another one and stays a duplicate.
     const writeId = randomBytes(8);
+    const exchangeSide = `${pk} ${record.side}`;
+    // The response's request fields are left to its request record when both expire together (the same window).
+    const request = record.direction === 'response' ? this.openRequests.get(exchangeSide) : undefined;
+    if (record.direction === 'response') this.openRequests.delete(exchangeSide);
     const item = {
-      ...recordToItem(record, { sk, recordHash: recordHash(record).toString('base64'), expiresAt }),
+      ...recordToItem(
+        record,
+        { sk, recordHash: recordHash(record).toString('base64'), expiresAt },
+        request?.expiresAt === expiresAt ? request : undefined,
+      ),
       [WRITE_ID]: writeId,
     };
     try {
@@ -87,6 +103,11 @@ export class DynamoDbMessageLog implements MessageLog {
       if (!isConditionFailure(error)) throw new StoreUnavailableError('message-log', 'The message log could not be written', { cause: error });
       // A retry after a lost answer finds the record its first attempt wrote: that is this write, not a replay.
       if (!(await this.holds(pk, sk, writeId))) throw new DuplicateRecordError(`A ${sk} record for ${pk} exists already`);
+    }
+    if (record.direction === 'request') {
+      if (this.openRequests.size >= MAX_OPEN_REQUESTS) this.openRequests.delete(this.openRequests.keys().next().value!);
+      const { service, userId, method, target } = record;
+      this.openRequests.set(exchangeSide, { service, userId, method, target, expiresAt });
     }
   }
 
@@ -118,7 +139,10 @@ export class DynamoDbMessageLog implements MessageLog {
     this.certificateCache.set(id, certificate);
   }
 
-  /** The records of items, with the certificates they reference loaded. */
+  /**
+   * The records of items, with the certificates they reference loaded; a response reads its request fields from the
+   * request item of its exchange and side among `items` (they share a partition key: a query or scan returns both).
+   */
   private async recordsOf(items: readonly Record<string, unknown>[]): Promise<MessageLogRecord[]> {
     const missing = new Set<string>();
     for (const item of items) {
@@ -130,7 +154,16 @@ export class DynamoDbMessageLog implements MessageLog {
       if (result.Item?.certificate !== undefined)
         this.certificateCache.set(id, Buffer.from(result.Item.certificate as Uint8Array).toString('base64'));
     }
-    return items.map((item) => itemToRecord(item, this.certificateCache));
+    const byKey = new Map(items.map((item) => [`${String(item.pk)} ${String(item.sk)}`, item]));
+    const requests = new Map<string, MessageLogRecord>();
+    const requestOf = (item: Record<string, unknown>) => {
+      const key = `${String(item.pk)} ${requestSkOf(String(item.sk))}`;
+      const found = byKey.get(key);
+      if (!found || key === `${String(item.pk)} ${String(item.sk)}`) return undefined;
+      if (!requests.has(key)) requests.set(key, itemToRecord(found, this.certificateCache));
+      return requests.get(key);
+    };
+    return items.map((item) => itemToRecord(item, this.certificateCache, String(item.sk).endsWith('#response') ? requestOf(item) : undefined));
   }
 
   /**
@@ -161,16 +194,16 @@ export class DynamoDbMessageLog implements MessageLog {
 
   /** Every record, page by page (for audits; `onPage` reports progress). */
   async scanRecords(onPage?: (count: number) => void): Promise<(MessageLogRecord & { storedHash: string })[]> {
-    const records: (MessageLogRecord & { storedHash: string })[] = [];
+    // Every item first: a response and its request (one partition) may fall on two pages.
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-      const items = (page.Items ?? []).filter((item) => !NOT_RECORDS.has(String(item.pk)));
-      const pageRecords = await this.recordsOf(items);
-      pageRecords.forEach((record, index) => records.push({ ...record, storedHash: String(items[index].recordHash ?? '') }));
+      items.push(...(page.Items ?? []).filter((item) => !NOT_RECORDS.has(String(item.pk))));
       startKey = page.LastEvaluatedKey;
-      onPage?.(records.length);
+      onPage?.(items.length);
     } while (startKey);
-    return records;
+    const records = await this.recordsOf(items);
+    return records.map((record, index) => ({ ...record, storedHash: storedHashOf(items[index]) ?? '' }));
   }
 }

@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../core/kernel/ports';
 import type { FeedPositions, SealLeaf, SealStore, StoredSeal } from '../core/log/ports';
 import { windowStartMs, type Seal, type SealHeader } from '../core/log/seal';
 import { isConditionFailure } from './dynamodb-message-log';
+import { loggedAtOf, storedHashOf } from './message-log-item';
 import { SEAL_INDEX, SEAL_PK } from './tables';
 import { storeCall } from './store-call';
 
@@ -118,15 +119,22 @@ export class DynamoDbSealStore implements SealStore {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
-          FilterExpression: 'loggedAt >= :from AND loggedAt < :until AND attribute_exists(recordHash)',
-          ExpressionAttributeValues: { ':from': from, ':until': until },
-          ProjectionExpression: 'pk, sk, loggedAt, recordHash',
+          // Items of the current format keep the time as epoch ms (`t`) and the hash as bytes (`rh`); older ones by name.
+          FilterExpression:
+            '(loggedAt >= :from AND loggedAt < :until AND attribute_exists(recordHash)) OR (t >= :fromMs AND t < :untilMs AND attribute_exists(rh))',
+          ExpressionAttributeValues: {
+            ':from': from,
+            ':until': until,
+            ':fromMs': windowStartMs(fromWindow, this.intervalSeconds),
+            ':untilMs': windowStartMs(toWindow + 1, this.intervalSeconds),
+          },
+          ProjectionExpression: 'pk, sk, loggedAt, recordHash, t, rh',
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
       );
       for (const item of page.Items ?? [])
-        leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: String(item.loggedAt), recordHash: String(item.recordHash) });
+        leaves.push({ key: `${item.pk} ${item.sk}`, loggedAt: loggedAtOf(item)!, recordHash: storedHashOf(item)! });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return leaves;

@@ -13,7 +13,7 @@
  *   `GetRecords` answered no records is read through the time that call began, less `PROPAGATION_MARGIN_MS` (a write
  *   reaches the stream shortly after DynamoDB acknowledges it); a shard left after `MAX_PAGES_PER_SHARD` pages is read
  *   through its last record's `ApproximateCreationDateTime` (the next run goes on from there).
- * - Records: only `INSERT`s of log records (items with `loggedAt` and `recordHash`) are leaves. `REMOVE`s are left out —
+ * - Records: only `INSERT`s of log records (items with their time and hash) are leaves. `REMOVE`s are left out —
  *   DynamoDB's TTL deletions carry `userIdentity` `{Type: Service, PrincipalId: dynamodb.amazonaws.com}`
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html) and any other
  *   removal or `MODIFY` of a record is tampering, which the audit reports from the table itself.
@@ -32,7 +32,7 @@ import {
 import type { Clock } from '../core/kernel/ports';
 import type { FeedPositions, FeedRead, LogFeed, SealLeaf } from '../core/log/ports';
 import { StoreUnavailableError } from '../core/kernel/ports';
-import { CERT_PK } from './message-log-item';
+import { CERT_PK, LOGGED_AT_MS, RECORD_HASH } from './message-log-item';
 import { CONFIG_PK, GLOBALCONF_PK, KEYS_PK, SEAL_PK } from './tables';
 
 /** How long after DynamoDB acknowledges a write it may take to appear in the stream (near real time). */
@@ -54,11 +54,12 @@ export function leafOf(record: StreamRecord): SealLeaf | undefined {
   const image = record.dynamodb?.NewImage;
   const pk = image?.pk?.S;
   const sk = image?.sk?.S;
-  const loggedAt = image?.loggedAt?.S;
-  const hash = image?.recordHash;
+  // The current item format (`t`: epoch ms, `rh`: bytes), or the one before it (`loggedAt`, `recordHash` in base64).
+  const ms = image?.[LOGGED_AT_MS]?.N;
+  const loggedAt = ms !== undefined ? new Date(Number(ms)).toISOString() : image?.loggedAt?.S;
+  const hash = image?.[RECORD_HASH]?.B ?? image?.recordHash?.S;
   if (pk === undefined || sk === undefined || loggedAt === undefined || hash === undefined || NOT_RECORDS.has(pk)) return undefined;
-  const recordHash = hash.S ?? (hash.B ? Buffer.from(hash.B).toString('base64') : undefined);
-  return recordHash === undefined ? undefined : { key: `${pk} ${sk}`, loggedAt, recordHash };
+  return { key: `${pk} ${sk}`, loggedAt, recordHash: typeof hash === 'string' ? hash : Buffer.from(hash).toString('base64') };
 }
 
 const creationMs = (record: StreamRecord) => {

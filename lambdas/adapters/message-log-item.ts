@@ -15,15 +15,23 @@
  *   lines are also the smallest form (a map costs a list and its elements per header: a request record crossed 1 KB).
  *   A header HTTP could not carry (a name with `:`, a value with a line break) is stored as `[name, values]` pairs;
  *   items written with pairs or a map still read.
- * - `loggedAt`, `recordHash`, `sealWindow` and `expiresAt` keep their names: the seal index and TTL are defined on
- *   them.
+ * - `expiresAt` keeps its name (TTL is defined on it). Since the log is sealed from its stream (ADR 0004), no index is
+ *   defined on `loggedAt` and `recordHash`: items write them as `t` (epoch ms, when it is an exact ISO time) and `rh`
+ *   (32 bytes), and — the presence of `t` says it — in the format below.
+ * - An inline body's hash, size and `inline` are what the body itself gives: only the body is stored
+ *   (`bh`, `bn`, `bl` stay for bodies kept elsewhere, or not at all).
+ * - A response repeats its request's service, user id, method and target (its own manifest does not state them; the
+ *   request's does): stored only where they differ from the request record of the same exchange and side — which the
+ *   writer knows when it logged that request itself in the same seal window (so both expire together) — and read back
+ *   from that record. A response whose request record is gone reads without them, so its hash fails: what an audit
+ *   must report (the audit leaves records past their retention, which TTL removes one by one, unchecked).
  *
  * The store is lossless: what is read back is exactly what was hashed and sealed, whatever a peer put into the parts it
  * controls — a base64 value that is not in canonical form (a certificate header without padding) is kept as the string
  * it was, and a field the record does not have but the peer's manifest states is stored as absent (`null`).
  *
- * A typical GET's request record is under 1 KB (one write unit). Items written before this format (attribute
- * `client` present) still read.
+ * A typical GET's request record, and its answer with a 200-byte body, are each under 1 KB (one write unit). Items
+ * written before this format (with `loggedAt`; before that, `client`) still read.
  */
 import { createHash } from 'node:crypto';
 import { peerKeyed, type Headers } from '../core/kernel/http';
@@ -62,11 +70,34 @@ type ManifestField = (typeof MANIFEST_FIELDS)[number];
 /** Storage attributes that are not part of the logged record. */
 export interface StorageAttributes {
   readonly sk: string;
+  /** The record's hash (base64). */
   readonly recordHash: string;
-  /** Only in items written before the log was sealed from its stream (the legacy `seal-window` index). */
-  readonly sealWindow?: string;
   readonly expiresAt: number;
 }
+
+/** The compact names of `loggedAt` (epoch ms) and the record hash (binary) in items of the current format. */
+export const LOGGED_AT_MS = 't';
+export const RECORD_HASH = 'rh';
+
+/** The request fields a response record repeats, stored only where they differ from its request record's. */
+const REQUEST_FIELDS = ['service', 'userId', 'method', 'target'] as const;
+type RequestFields = Pick<MessageLogRecord, (typeof REQUEST_FIELDS)[number]>;
+
+/** `loggedAt` of an item of any format. */
+export function loggedAtOf(item: Record<string, unknown>): string | undefined {
+  const ms = item[LOGGED_AT_MS];
+  if (ms !== undefined) return new Date(Number(ms)).toISOString();
+  return item.loggedAt === undefined ? undefined : String(item.loggedAt);
+}
+
+/** The stored record hash (base64) of an item of any format. */
+export function storedHashOf(item: Record<string, unknown>): string | undefined {
+  const hash = item[RECORD_HASH] ?? item.recordHash;
+  return hash === undefined ? undefined : typeof hash === 'string' ? hash : Buffer.from(hash as Uint8Array).toString('base64');
+}
+
+/** The sort key of the request record a response item answers (same exchange, same side). */
+export const requestSkOf = (sk: string) => `${sk.split('#')[0]}#request`;
 
 /** A certificate's id: the first 16 bytes of the SHA-256 of its bytes, in hex. */
 export function certificateIdOf(certificate: string): string {
@@ -92,17 +123,42 @@ function manifestFields(manifest: string | undefined): Partial<Record<ManifestFi
   }
 }
 
-/** The item for a record (its certificate, if any, goes into its own item under `certificateIdOf`). */
-export function recordToItem(record: MessageLogRecord, storage: StorageAttributes): Record<string, unknown> {
+/**
+ * The item for a record (its certificate, if any, goes into its own item under `certificateIdOf`). `request`: for a
+ * response, the request record of its exchange and side when the writer logged it in the same seal window — the
+ * response's request fields are then stored only where they differ from it.
+ */
+export function recordToItem(record: MessageLogRecord, storage: StorageAttributes, request?: RequestFields): Record<string, unknown> {
   const stated = manifestFields(record.manifest);
-  const item: Record<string, unknown> = { pk: recordKeyOf(record.client, record.xRoadId), ...storage, loggedAt: record.loggedAt };
+  const exactTime = Date.parse(record.loggedAt);
+  const item: Record<string, unknown> = {
+    pk: recordKeyOf(record.client, record.xRoadId),
+    sk: storage.sk,
+    [RECORD_HASH]: Buffer.from(storage.recordHash, 'base64'),
+    expiresAt: storage.expiresAt,
+    // Epoch ms where that gives back the same text; any other `loggedAt` stays a string (the format is then the one before).
+    ...(Number.isFinite(exactTime) && new Date(exactTime).toISOString() === record.loggedAt
+      ? { [LOGGED_AT_MS]: exactTime }
+      : { loggedAt: record.loggedAt }),
+  };
+  const compact = item[LOGGED_AT_MS] !== undefined;
   for (const field of MANIFEST_FIELDS) {
     const value = record[field];
-    if (value === undefined) {
-      if (stated[field] !== undefined) item[ITEM_NAMES[field]] = null;
-    } else if (value !== stated[field]) item[ITEM_NAMES[field]] = value;
+    // What the reader takes where the item holds nothing: the manifest's statement, else (a response) its request's.
+    const fromRequest = compact && record.direction === 'response' && (REQUEST_FIELDS as readonly string[]).includes(field);
+    const known = stated[field] !== undefined || !fromRequest || request !== undefined;
+    const expected = stated[field] !== undefined ? stated[field] : fromRequest ? request?.[field as keyof RequestFields] : undefined;
+    if (known && value === expected) continue;
+    item[ITEM_NAMES[field]] = value === undefined ? null : value;
   }
   const binary = (value: string | undefined) => (value === undefined ? undefined : isCanonicalBase64(value) ? Buffer.from(value, 'base64') : value);
+  // An inline body states its own hash, size and place.
+  const selfEvident =
+    compact &&
+    record.bodyLogged === 'inline' &&
+    record.body !== undefined &&
+    record.body.length === record.bodyBytes &&
+    createHash('sha256').update(record.body).digest('base64') === record.bodySha256;
   const rest: Record<string, unknown> = {
     [ITEM_NAMES.manifest]: binary(record.manifest),
     [ITEM_NAMES.signature]: binary(record.signature),
@@ -113,9 +169,9 @@ export function recordToItem(record: MessageLogRecord, storage: StorageAttribute
           ? Buffer.from(certificateIdOf(record.certificate), 'hex')
           : record.certificate,
     [ITEM_NAMES.headers]: record.headers && storableHeaders(record.headers),
-    [ITEM_NAMES.bodySha256]: binary(record.bodySha256),
-    [ITEM_NAMES.bodyBytes]: record.bodyBytes,
-    [ITEM_NAMES.bodyLogged]: record.bodyLogged,
+    [ITEM_NAMES.bodySha256]: selfEvident ? undefined : binary(record.bodySha256),
+    [ITEM_NAMES.bodyBytes]: selfEvident ? undefined : record.bodyBytes,
+    [ITEM_NAMES.bodyLogged]: selfEvident ? undefined : record.bodyLogged,
     [ITEM_NAMES.body]: record.body,
     [ITEM_NAMES.bodyLocation]: record.bodyLocation,
     [ITEM_NAMES.errorType]: record.errorType,
@@ -136,19 +192,30 @@ export function referencedCertificate(item: Record<string, unknown>): string | u
 
 /**
  * The record an item stores. `certificates` holds the referenced certificates by id; one that is missing leaves the
- * record without its certificate — its hash then no longer matches, which is what an audit reports.
+ * record without its certificate — its hash then no longer matches, which is what an audit reports. `request`: for a
+ * response item, the request record of the same exchange and side, if the log holds it.
  */
-export function itemToRecord(item: Record<string, unknown>, certificates: ReadonlyMap<string, string> = new Map()): MessageLogRecord {
+export function itemToRecord(
+  item: Record<string, unknown>,
+  certificates: ReadonlyMap<string, string> = new Map(),
+  request?: RequestFields,
+): MessageLogRecord {
   if (item.client !== undefined) return legacyItemToRecord(item);
   const pk = String(item.pk);
   const space = pk.indexOf(' ');
   const [side, direction] = String(item.sk).split('#');
   const manifest = base64(item[ITEM_NAMES.manifest]);
   const stated = manifestFields(manifest);
+  const compact = item[LOGGED_AT_MS] !== undefined;
   const field = (name: ManifestField) => {
     const stored = item[ITEM_NAMES[name]];
-    return stored === null ? undefined : (stored ?? stated[name]);
+    if (stored === null) return undefined;
+    if (stored !== undefined) return stored;
+    if (stated[name] !== undefined || !compact || direction !== 'response') return stated[name];
+    return (REQUEST_FIELDS as readonly string[]).includes(name) ? request?.[name as keyof RequestFields] : undefined;
   };
+  const body = item[ITEM_NAMES.body] === undefined ? undefined : Buffer.from(item[ITEM_NAMES.body] as Uint8Array);
+  const inline = compact && body !== undefined && item[ITEM_NAMES.bodyLogged] === undefined;
   const certificateId = referencedCertificate(item);
   const inlineCertificate = item[ITEM_NAMES.certificate];
   const record: Record<string, unknown> = {
@@ -162,17 +229,17 @@ export function itemToRecord(item: Record<string, unknown>, certificates: Readon
     method: field('method'),
     target: field('target'),
     status: field('status'),
-    loggedAt: item.loggedAt,
+    loggedAt: loggedAtOf(item),
     manifest,
     signature: base64(item[ITEM_NAMES.signature]),
     certificate:
       certificateId === undefined ? (typeof inlineCertificate === 'string' ? inlineCertificate : undefined) : certificates.get(certificateId),
     errorType: item[ITEM_NAMES.errorType],
     headers: storedHeaders(item[ITEM_NAMES.headers]),
-    bodySha256: base64(item[ITEM_NAMES.bodySha256]),
-    bodyBytes: Number(item[ITEM_NAMES.bodyBytes]),
-    bodyLogged: item[ITEM_NAMES.bodyLogged],
-    body: item[ITEM_NAMES.body] === undefined ? undefined : Buffer.from(item[ITEM_NAMES.body] as Uint8Array),
+    bodySha256: inline ? createHash('sha256').update(body!).digest('base64') : base64(item[ITEM_NAMES.bodySha256]),
+    bodyBytes: inline ? body!.length : Number(item[ITEM_NAMES.bodyBytes]),
+    bodyLogged: inline ? 'inline' : item[ITEM_NAMES.bodyLogged],
+    body,
     bodyLocation: item[ITEM_NAMES.bodyLocation],
   };
   for (const [name, value] of Object.entries(record)) if (value === undefined) delete record[name];

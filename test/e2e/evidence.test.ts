@@ -127,7 +127,9 @@ describe('sild log verify', () => {
       async () => {
         const { code, text } = await verifyLog();
         expect(code).toBe(1);
-        expect(text).toMatch(/ev-2 consumer#request .*body does not match its hash/);
+        // An inline body states its own hash in the item (ADR 0009): the edit shows against the signed hash and the seal.
+        expect(text).toMatch(/ev-2 consumer#request .*logged message does not match its signed hash/);
+        expect(text).toMatch(/ev-2 consumer#request .*edited after it was logged/);
       },
     );
   });
@@ -178,16 +180,17 @@ describe('sild log verify', () => {
           new UpdateCommand({
             TableName: table(),
             Key: a,
-            UpdateExpression: 'SET loggedAt = :t',
-            ExpressionAttributeValues: { ':t': itemB.loggedAt },
+            // The time as items keep it (`t`, epoch ms).
+            UpdateExpression: 'SET t = :t',
+            ExpressionAttributeValues: { ':t': itemB.t },
           }),
         );
         await db().send(
           new UpdateCommand({
             TableName: table(),
             Key: b,
-            UpdateExpression: 'SET loggedAt = :t',
-            ExpressionAttributeValues: { ':t': itemA.loggedAt },
+            UpdateExpression: 'SET t = :t',
+            ExpressionAttributeValues: { ':t': itemA.t },
           }),
         );
       },

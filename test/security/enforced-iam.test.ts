@@ -5,6 +5,7 @@
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { SignCommand } from '@aws-sdk/client-kms';
 import { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   eco = await startTestEcosystem();
 });
 afterAll(async () => {
-  for (const clients of opened) [clients.dynamodb, clients.kms, clients.s3].forEach((sdk) => sdk.destroy());
+  for (const clients of opened) [clients.dynamodb, clients.kms, clients.s3, clients.dynamodbStreams].forEach((sdk) => sdk.destroy());
   await eco?.stop();
 });
 
@@ -117,6 +118,51 @@ describe('every function is its own principal, with its role’s policies', () =
     await expect(
       tax.kms.send(new SignCommand({ KeyId: own, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
     ).resolves.toMatchObject({ KeyId: own });
+  });
+});
+
+describe('the log’s stream is read as an event source mapping reads it: every Streams call authorized with the reader’s role', () => {
+  const streamOf = async (fn: string, agency: string) => {
+    const { Streams } = await clientsOf(fn).dynamodbStreams.send(new ListStreamsCommand({ TableName: messageLogTableName(agency) }));
+    return Streams![0].StreamArn!;
+  };
+
+  test('the sealer describes and reads its own table’s stream, which holds the records the exchange wrote', async () => {
+    expect((await eco.call(`${PERSONS}/123`, { headers: { ...client, 'x-road-id': 'streamed-once' } })).status).toBe(200);
+    const sealer = clientsOf('population-registry/sealer').dynamodbStreams;
+    const arn = await streamOf('population-registry/sealer', 'population-registry');
+    expect(arn).toMatch(/^arn:aws:dynamodb:eu-north-1:222222222222:table\/sild-population-registry-message-log\/stream\//);
+    const { StreamDescription } = await sealer.send(new DescribeStreamCommand({ StreamArn: arn }));
+    const keys: string[] = [];
+    for (const shard of StreamDescription!.Shards!) {
+      const { ShardIterator } = await sealer.send(
+        new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      const { Records } = await sealer.send(new GetRecordsCommand({ ShardIterator }));
+      keys.push(
+        ...(Records ?? [])
+          .filter((record) => record.eventName === 'INSERT')
+          .map((record) => `${record.dynamodb!.Keys!.pk.S} ${record.dynamodb!.Keys!.sk.S}`),
+      );
+    }
+    expect(keys).toEqual(expect.arrayContaining([`${TAX_CLIENT} streamed-once provider#request`, `${TAX_CLIENT} streamed-once provider#response`]));
+  });
+
+  test('the consumer may not read its gateway’s stream, nor a sealer another gateway’s (AccessDeniedException, as DynamoDB Streams answers)', async () => {
+    const own = await streamOf('population-registry/sealer', 'population-registry');
+    const consumer = await rejectionOf(clientsOf('population-registry/consumer').dynamodbStreams.send(new DescribeStreamCommand({ StreamArn: own })));
+    expect(deniedAs(consumer)).toEqual({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(
+        /sild-population-registry-consumer\/local is not authorized to perform: dynamodb:DescribeStream on resource: .*\/stream\//,
+      ),
+    });
+    const other = await streamOf('population-registry/sealer', 'tax-board');
+    const foreign = await rejectionOf(clientsOf('population-registry/sealer').dynamodbStreams.send(new DescribeStreamCommand({ StreamArn: other })));
+    expect(deniedAs(foreign)).toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('sild-tax-board-message-log/stream/'),
+    });
   });
 });
 
@@ -218,6 +264,23 @@ describe('the suite catches a missing grant: s3:ListBucket on the configuration 
   }, 60_000);
 });
 
+describe('the suite catches a missing grant: the sealer’s stream read', () => {
+  test('with its stream grant pointed at the table instead of the stream, sealing fails with AccessDenied (and the gateway would fail closed)', async () => {
+    const mutated = await startTestEcosystem({ adjustStacks: withoutStreamRead('population-registry') });
+    try {
+      expect((await mutated.call(`${PERSONS}/123`, { headers: client })).status).toBe(200);
+      mutated.clock.advance(120_000);
+      const failure = await rejectionOf(mutated.agencies['population-registry'].seal());
+      expect(causeChain(failure)).toMatch(
+        /stream could not be read.*AccessDeniedException: User: arn:aws:sts::222222222222:assumed-role\/sild-population-registry-sealer\/local is not authorized to perform: dynamodb:DescribeStream/,
+      );
+      expect(await mutated.agencies['population-registry'].deps.seals.latestSeal()).toBeUndefined();
+    } finally {
+      await mutated.stop();
+    }
+  }, 60_000);
+});
+
 describe('IAM consumer access: an HTTP API has no resource policy', () => {
   const OTHER = 'arn:aws:iam::999999999999:role/elsewhere';
   const withTaxConsumers = (principals: { arn: string; subsystems: string[] }[]) =>
@@ -276,6 +339,20 @@ function withoutRecordReads(agency: string): (stacks: DerivedStacks) => void {
     (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(`PolicyDocument.Statement.${index}.Condition`, {
       'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS', 'GLOBALCONF'] },
     });
+  };
+}
+
+/** The sealer's stream grant on the table's ARN rather than its stream's (a mistake the templates could make). */
+function withoutStreamRead(agency: string): (stacks: DerivedStacks) => void {
+  return ({ agencies }) => {
+    const stack = agencies[agency];
+    const policy = stack.gateway.node.findChild('SealerFunctionRole').node.findChild('DefaultPolicy') as iam.Policy;
+    const statements = (Stack.of(policy).resolve(policy.document) as { Statement: { Action: string | string[] }[] }).Statement;
+    const index = statements.findIndex((statement) => [statement.Action].flat().includes('dynamodb:GetRecords'));
+    (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride(
+      `PolicyDocument.Statement.${index}.Resource`,
+      Stack.of(policy).resolve(stack.gateway.messageLog.table.tableArn),
+    );
   };
 }
 

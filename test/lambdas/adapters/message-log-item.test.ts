@@ -1,6 +1,16 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { headersOf } from '../../../lambdas/core/kernel/http';
-import { certificateIdOf, ITEM_NAMES, itemToRecord, recordToItem, referencedCertificate, WRITE_ID } from '../../../lambdas/adapters/message-log-item';
+import { createHash } from 'node:crypto';
+import {
+  certificateIdOf,
+  ITEM_NAMES,
+  itemToRecord,
+  loggedAtOf,
+  recordToItem,
+  referencedCertificate,
+  storedHashOf,
+  WRITE_ID,
+} from '../../../lambdas/adapters/message-log-item';
 import type { MessageLogRecord } from '../../../lambdas/core/log/records';
 import { recordHash } from '../../../lambdas/core/log/seal';
 import { itemSize } from '../../../bench/aws-call-counter';
@@ -192,5 +202,103 @@ describe('message-log items', () => {
       ...storage,
     };
     expect(itemToRecord(legacy)).toEqual(request);
+  });
+
+  describe('the format without the seal index (time as epoch ms, hash as bytes, inline bodies and a response’s request fields not repeated)', () => {
+    const body = Buffer.from(JSON.stringify({ id: '123', name: 'x'.repeat(178) }));
+    const responseManifest = {
+      type: 'sild.response.v1',
+      xRoadId,
+      requestId: request.requestId,
+      requestHash: 'w1N6k0HNlT4dxe8RpyZKRP9ZY62xASYiVBwxHolrL6gSHcTu/d21zWFR5Ypf7wnya9NF1wqdSaERLqXrMgJzpg==',
+      status: 200,
+      headers: ['content-type'],
+      responseHash: 'gFBmgV28fdmLKOC6KPvxKmfOUUD3TFw9yLy/AocRkIdtbxOUpHCa+Zwuo7sRNsBY9jsiRreWkBm4keP1eAbQdQ==',
+      createdAt: '2026-11-27T23:03:32.601Z',
+      signer: { gateway: 'DEV/GOV/70000001/population-registry', keyId: 'eacab7fb907a1d2e74a3c6be55a4696e' },
+    };
+    const response: MessageLogRecord = {
+      ...request,
+      direction: 'response',
+      status: 200,
+      loggedAt: '2026-11-27T23:03:32.611Z',
+      manifest: b64(responseManifest),
+      signature: Buffer.alloc(72, 9).toString('base64'),
+      headers: { 'content-type': ['application/json'] },
+      bodySha256: createHash('sha256').update(body).digest('base64'),
+      bodyBytes: body.length,
+      body,
+    };
+    const responseStorage = { sk: 'consumer#response', recordHash: recordHash(response).toString('base64'), expiresAt: storage.expiresAt };
+
+    test('a 200-byte answer’s response record is under 1 KB with its write id: one write unit (its request too)', () => {
+      expect(body.length).toBe(200);
+      const item = recordToItem(response, responseStorage, request);
+      for (const name of [
+        'loggedAt',
+        'recordHash',
+        'sealWindow',
+        ITEM_NAMES.bodySha256,
+        ITEM_NAMES.bodyBytes,
+        ITEM_NAMES.bodyLogged,
+        ITEM_NAMES.service,
+        ITEM_NAMES.method,
+        ITEM_NAMES.target,
+      ])
+        expect(item).not.toHaveProperty(name);
+      expect(itemSize(marshall({ ...item, [WRITE_ID]: Buffer.alloc(8) }))).toBeLessThanOrEqual(1024);
+      expect(itemSize(marshall({ ...recordToItem(request, storage), [WRITE_ID]: Buffer.alloc(8) }))).toBeLessThanOrEqual(1024);
+    });
+
+    test('it reads back exactly with its request record (same record hash), also through the SDK’s marshalling', () => {
+      const item = unmarshall(marshall(recordToItem(response, responseStorage, request), { removeUndefinedValues: true }));
+      const back = itemToRecord(item, certificates, request);
+      expect(back).toEqual(response);
+      expect(recordHash(back)).toEqual(recordHash(response));
+      expect(storedHashOf(item)).toBe(responseStorage.recordHash);
+      expect(loggedAtOf(item)).toBe(response.loggedAt);
+    });
+
+    test('without its request record a response reads without the request fields, so its hash fails (what an audit reports)', () => {
+      const back = itemToRecord(recordToItem(response, responseStorage, request), certificates);
+      expect(back.service).toBeUndefined();
+      expect(recordHash(back)).not.toEqual(recordHash(response));
+    });
+
+    test('a writer that did not log the request (or logged it in another window) stores the fields; so does one whose request differs', () => {
+      const alone = recordToItem(response, responseStorage);
+      expect(alone[ITEM_NAMES.target]).toBe(response.target);
+      expect(itemToRecord(alone, certificates)).toEqual(response);
+      const otherTarget = { ...request, target: '/other' };
+      const differing = recordToItem(response, responseStorage, otherTarget);
+      expect(differing[ITEM_NAMES.target]).toBe(response.target);
+      expect(differing).not.toHaveProperty(ITEM_NAMES.service);
+      expect(itemToRecord(differing, certificates, otherTarget)).toEqual(response);
+      const noUser = recordToItem(response, responseStorage, { ...request, userId: 'someone' });
+      expect(noUser[ITEM_NAMES.userId]).toBeNull();
+      expect(itemToRecord(noUser, certificates, { ...request, userId: 'someone' })).toEqual(response);
+    });
+
+    test('a body that does not match its stated hash keeps the stated hash (so the mismatch stays visible); a loggedAt that is not an exact ISO time stays text', () => {
+      const odd = { ...response, bodySha256: request.bodySha256, loggedAt: '2026-11-27T23:03:32Z' };
+      const item = recordToItem(odd, responseStorage, request);
+      expect(item[ITEM_NAMES.bodySha256]).toBeDefined();
+      expect(item.loggedAt).toBe(odd.loggedAt);
+      expect(itemToRecord(item, certificates, request)).toEqual({ ...odd, service: odd.service, method: odd.method, target: odd.target });
+    });
+
+    test('items of the format before (loggedAt, recordHash in base64, every field stored) still read', () => {
+      const before = {
+        ...recordToItem(response, responseStorage),
+        loggedAt: response.loggedAt,
+        recordHash: responseStorage.recordHash,
+        sealWindow: '29930343#1',
+      };
+      delete (before as Record<string, unknown>).t;
+      delete (before as Record<string, unknown>).rh;
+      Object.assign(before, { bh: Buffer.from(response.bodySha256, 'base64'), bn: response.bodyBytes, bl: 'inline' });
+      expect(itemToRecord(before, certificates)).toEqual(response);
+      expect(storedHashOf(before)).toBe(responseStorage.recordHash);
+    });
   });
 });

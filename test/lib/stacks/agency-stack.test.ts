@@ -235,7 +235,7 @@ describe('AgencyStack defaults (demo config)', () => {
     }
   });
 
-  test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals, read the key ring and query the seal index only', () => {
+  test('a schedule runs the sealer every minute; the sealer may sign with its own key, write seals, read the key ring, query the legacy seal index and read its log’s stream only', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [{ Arn: { 'Fn::GetAtt': [id('/SealerFunction/Resource'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }],
@@ -261,7 +261,14 @@ describe('AgencyStack defaults (demo config)', () => {
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['KEYS'] } },
       },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, '/index/seal-window']] } },
+      { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        Resource: { 'Fn::GetAtt': [id('/MessageLog/Table/Resource'), 'StreamArn'] },
+      },
     ]);
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
   });
 
   test('without consumerAccess the consumer side is an IAM-authorized HTTP API that admits nobody (deny by default); synth says how to open it', () => {

@@ -31,7 +31,7 @@ async function exchangeRecords(gateway: MemoryGateway, call: { path?: string; me
 const metadataOnly = (record: MessageLogRecord): MessageLogRecord => ({ ...record, body: undefined, headers: undefined, bodyLogged: 'metadata' });
 /** The record as the DynamoDB log stores it (manifest-stated fields only where they differ) and reads it back. */
 const readBack = (record: MessageLogRecord): MessageLogRecord => {
-  const item = recordToItem(record, { sk: `${record.side}#${record.direction}`, recordHash: '', sealWindow: '', expiresAt: 0 });
+  const item = recordToItem(record, { sk: `${record.side}#${record.direction}`, recordHash: '', expiresAt: 0 });
   return itemToRecord(item, new Map(record.certificate ? [[certificateIdOf(record.certificate), record.certificate]] : []));
 };
 const fields = (check: ReturnType<typeof checkLogRecord>) =>
