@@ -161,7 +161,11 @@ function linesAtScale(clients: number, services: number): string[] {
 
 /** Estimates per scheduled run, stated: billed time, write units, log bytes. */
 export const RUN_ESTIMATES = {
-  /** A sealer run: a Query and one seal item (~1 KB, with its index entry 2 WU), one KMS Sign; ~150 ms at 512 MB. */
+  /**
+   * A sealer run: a Query, the read of the log's stream (ListStreams, DescribeStream, per shard GetShardIterator and
+   * GetRecords: ~10 stream read units, $0.02 per 100,000 — ≈ $0.09 a month, ADR 0009, left out here), one seal item with
+   * its stream positions (~1–2 KB: 2 WU), one KMS Sign; ~150 ms at 512 MB.
+   */
   sealer: { billedMs: 150, writeUnits: 2, kmsSigns: 1, logBytes: 3 * 330 + 300 },
   /** A canary run: the canary (~400 ms) and the provider side it calls (~60 ms); one exchange (10 WU, round 2). */
   canary: { billedMs: 460, invocations: 2, writeUnits: 10, apiRequests: 1, logBytes: 2 * 3 * 330 + 300 + 400 },
