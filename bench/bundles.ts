@@ -22,6 +22,7 @@ import { centralConfigOf, gatewayConfigOf, parseEcosystemConfig } from '../lib/c
 import { centralSettings, gatewaySettings } from '../lib/config/runtime-settings';
 import { REPO_ROOT } from './paths';
 import { BUNDLE_TARGET, RUNTIME_PROVIDED_MODULES, TRACING_ONLY_MODULES } from '../lib/constructs/sild-function';
+import { spreadOf, type Spread } from './scenarios';
 
 const run = promisify(execFile);
 
@@ -52,6 +53,13 @@ export interface BundleResult {
   readonly initWithFirstCallMs?: number;
   /** Median time to require only the external `@aws-sdk/*` modules the bundle requires (part of `initMs`). */
   readonly sdkRequireMs: number;
+  /** [min, median, max] over the runs of each timing (run-to-run noise on a shared machine is large). */
+  readonly spread: {
+    readonly initMs: Spread;
+    readonly initMsNoSourceMaps: Spread;
+    readonly initWithFirstCallMs?: Spread;
+    readonly sdkRequireMs: Spread;
+  };
   /** The external modules the bundle requires. */
   readonly externals: readonly string[];
   /** The largest inputs in the bundle (package or folder → bytes of output). */
@@ -289,6 +297,12 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
         initMsNoSourceMaps: median(withoutMaps),
         ...(firstCall.length ? { initWithFirstCallMs: median(firstCall) } : {}),
         sdkRequireMs: median(sdkOnly),
+        spread: {
+          initMs: spreadOf(withMaps),
+          initMsNoSourceMaps: spreadOf(withoutMaps),
+          ...(firstCall.length ? { initWithFirstCallMs: spreadOf(firstCall) } : {}),
+          sdkRequireMs: spreadOf(sdkOnly),
+        },
         externals,
         topInputs: topInputs(built.metafile, outfile),
       });
