@@ -56,6 +56,21 @@ module.exports = {
       to: { path: `${core}exchange/(consumer-side|provider-side|gateway|canary|health)\\.ts$` },
     },
     {
+      name: 'functions-validate-with-zod-mini',
+      severity: 'error',
+      comment:
+        'What runs in a function validates with zod/mini through lambdas/core/kernel/schema.ts (its English messages set once); full zod is ≈ 95 KB of every bundle.',
+      from: { path: '^lambdas/', pathNot: '^lambdas/core/kernel/schema\\.ts$' },
+      to: { path: 'node_modules/zod/' },
+    },
+    {
+      name: 'functions-schema-is-zod-mini',
+      severity: 'error',
+      comment: "The functions' schema module re-exports zod/mini, never full zod.",
+      from: { path: '^lambdas/core/kernel/schema\\.ts$' },
+      to: { path: 'node_modules/zod/', pathNot: 'node_modules/zod/(mini|locales|v4/(mini|core|locales))/' },
+    },
+    {
       name: 'core-top-level-is-features',
       severity: 'error',
       comment: 'Every core module belongs to a feature folder.',
@@ -67,6 +82,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '(^|/)(node_modules|dist|cdk\\.out)/' },
+    exclude: { path: '(^|/)(dist|cdk\\.out)/' },
   },
 };

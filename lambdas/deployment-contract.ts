@@ -4,7 +4,7 @@
  * environment with `gatewayEnvironment` / `centralEnvironment`; functions read it with `readGatewayDeployment` /
  * `readCentralDeployment`, which validate it and name what is missing or wrong.
  */
-import * as z from 'zod';
+import * as z from './core/kernel/schema';
 import { centralSettingsSchema, type CentralSettings, type CentralSettingsInput } from './core/central/settings';
 import type { GatewayRegistration } from './core/central/join-request';
 import { parseGatewaySettings, type GatewaySettings, type GatewaySettingsInput } from './core/exchange/settings';
@@ -112,7 +112,7 @@ export function readCentralDeployment(env: Environment): CentralDeployment<Centr
   };
 }
 
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
 
 /**
  * The properties of the registration custom resource (`Custom::SildGatewayRegistration`), which the agency stack
@@ -126,13 +126,13 @@ const registrationPropertiesSchema = z.object({
   Agency: nonEmpty,
   MemberId: nonEmpty,
   GatewayId: nonEmpty,
-  Subsystems: z.array(nonEmpty).min(1),
+  Subsystems: z.array(nonEmpty).check(z.minLength(1)),
   /** `SUBSYSTEM/CODE` of each offered service (one line each in `cdk diff`). CloudFormation may leave out an empty list. */
-  Services: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/CODE')).default([]),
+  Services: z._default(z.array(z.string().check(z.regex(/^[^/]+\/[^/]+$/, 'must be SUBSYSTEM/CODE'))), []),
   ProviderUrl: nonEmpty,
   SigningKeyId: nonEmpty,
   /** Every key to register, comma-separated, while a rotation publishes more than one. @default - SigningKeyId alone */
-  PublishedKeyIds: z.string().optional(),
+  PublishedKeyIds: z.optional(z.string()),
   CentralUrl: nonEmpty,
   CentralRegion: nonEmpty,
 });
@@ -174,24 +174,25 @@ export function registrationProperties(deployment: RegistrationDeployment): Regi
  * runs, so they are still read (the join is the same).
  */
 const earlierRegistrationSchema = z.object({
-  Settings: z
-    .string()
-    .transform((json, context) => {
-      try {
-        return JSON.parse(json) as unknown;
-      } catch {
-        context.addIssue({ code: 'custom', message: 'is not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z.object({
-        member: nonEmpty,
-        gatewayId: nonEmpty,
-        subsystems: z.array(nonEmpty).min(1),
-        services: z.array(z.object({ subsystem: nonEmpty, code: nonEmpty })).default([]),
+  Settings: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((json: string, context) => {
+        try {
+          return JSON.parse(json) as unknown;
+        } catch {
+          context.issues.push({ code: 'custom', message: 'is not JSON', input: json });
+          return z.NEVER;
+        }
       }),
     ),
+    z.object({
+      member: nonEmpty,
+      gatewayId: nonEmpty,
+      subsystems: z.array(nonEmpty).check(z.minLength(1)),
+      services: z._default(z.array(z.object({ subsystem: nonEmpty, code: nonEmpty })), []),
+    }),
+  ),
 });
 
 /** Reads the resource's properties as CloudFormation passes them, naming what is missing or malformed. */

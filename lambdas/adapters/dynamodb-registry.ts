@@ -4,6 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type
 import type { AllowedAgency, GlobalGroup, RegistryEntry } from '../core/central/registry';
 import type { FederatedInstance } from '../core/trust/global-configuration';
 import { centralKeyRotationSchema, type CentralKeyRotation } from '../core/trust/central-keys';
+import * as z from '../core/kernel/schema';
 import { StoreUnavailableError } from '../core/kernel/ports';
 import type { Registry } from '../core/central/ports';
 import type { KeyRingState } from './kms-key-ring';
@@ -90,7 +91,7 @@ export class DynamoDbRegistry implements Registry {
   async centralKeyRotations(): Promise<CentralKeyRotation[]> {
     try {
       const item = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: CENTRAL_KEY_CHAIN_KEY, ConsistentRead: true }))).Item;
-      return item ? centralKeyRotationSchema.array().parse(JSON.parse(String(item.rotations))) : [];
+      return item ? z.array(centralKeyRotationSchema).parse(JSON.parse(String(item.rotations))) : [];
     } catch (error) {
       throw new StoreUnavailableError('registry', 'The central key rotations could not be read', { cause: error });
     }

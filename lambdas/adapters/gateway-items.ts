@@ -4,7 +4,7 @@
  * SOAP service's WSDL — and the
  * signing key ring the operator's rotation (`sild keys rotate`) puts.
  */
-import * as z from 'zod';
+import * as z from '../core/kernel/schema';
 import { accessPolicySchema } from '../core/exchange/settings';
 import { jsonItem, schemaItem, textItem, type ItemKind } from './item-kind';
 import { CONFIG_PK, KEYS_PK } from './tables';
@@ -22,11 +22,11 @@ export const serviceWsdlItem = (subsystem: string, code: string): ItemKind<strin
 
 export const gatewayKeysSchema = z.object({
   current: z.string(),
-  published: z.array(z.string()).min(1),
+  published: z.array(z.string()).check(z.minLength(1)),
   /** A rotation in progress: the stage reached, the keys involved, and when the stage was reached. */
-  rotation: z.object({ stage: z.enum(['published', 'switched']), previous: z.string(), next: z.string(), at: z.iso.datetime() }).optional(),
+  rotation: z.optional(z.object({ stage: z.enum(['published', 'switched']), previous: z.string(), next: z.string(), at: z.iso.datetime() })),
   /** Keys rotated out, with when (KMS keys are kept: evidence and audits still name them). */
-  retired: z.array(z.object({ key: z.string(), at: z.iso.datetime() })).default([]),
+  retired: z._default(z.array(z.object({ key: z.string(), at: z.iso.datetime() })), []),
 });
 
 export type GatewayKeys = z.infer<typeof gatewayKeysSchema>;

@@ -9,7 +9,7 @@
  * functions' grants exclude their partitions). Everything here but the three helpers is types, so a Lambda bundle
  * carries no more than it did.
  */
-import type * as z from 'zod';
+import type * as z from '../core/kernel/schema';
 
 /** Where an item is: its partition and sort key. */
 export interface ItemKey {
@@ -51,7 +51,11 @@ export function jsonItem<Written, Read = Written>(
 }
 
 /** A JSON kind whose payload has a schema: written in its input form, read through it (defaults filled in). */
-export function schemaItem<Schema extends z.ZodType>(key: ItemKey, attribute: string, schema: Schema): ItemKind<z.input<Schema>, z.output<Schema>> {
+export function schemaItem<Schema extends z.ZodMiniType>(
+  key: ItemKey,
+  attribute: string,
+  schema: Schema,
+): ItemKind<z.input<Schema>, z.output<Schema>> {
   return jsonItem(key, attribute, (json) => schema.parse(json));
 }
 

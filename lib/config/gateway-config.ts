@@ -124,13 +124,13 @@ export const gatewayFieldsSchema = strictObject({
   accessRights: z.array(accessRightSchema).default([]),
   /** Local groups: code → subsystem ids. */
   localGroups: z.record(z.string(), z.array(subjectSchema)).default({}),
-  messageLog: strictObject(messageLogSettingsSchema.partial().shape).optional(),
+  messageLog: strictObject(messageLogSettingsSchema.shape).partial().optional(),
   /** How the gateway signs messages: `session` (a KMS-certified in-memory key, ≤ 1 h) or `kms` (KMS per message). @default session, 3600 s */
   signing: strictObject(signingSettingsSchema.shape).optional(),
   /** The gateway's KMS signing keys by name, and the one that signs (key rotation). @default { published: ['initial'], current: 'initial' } */
   signingKeys: signingKeysSchema.optional(),
   /** Seal interval (whole minutes: the sealer runs on a schedule) and fail-closed limit of the message log. @default 60 s, 600 s */
-  sealing: strictObject(sealingSettingsSchema.partial().shape).optional(),
+  sealing: strictObject(sealingSettingsSchema.shape).partial().optional(),
   /** Days log records are kept before TTL removes them. @default 30 */
   logRetentionDays: z.number().int().min(1).max(3650).default(30),
   /**

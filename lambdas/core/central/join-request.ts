@@ -3,26 +3,26 @@
  * subsystems, services, provider URL and public keys — and the proof that it holds each key. The gateway builds and
  * signs it here; the central verifies it in `join.ts`.
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import type { KeyRing, Signer } from '../kernel/ports';
 
 /** The body of `POST /join`. */
 export const joinRequestSchema = z.object({
-  agency: z.string().min(1).max(64),
+  agency: z.string().check(z.minLength(1), z.maxLength(64)),
   /** The member's display name comes from the central config; a name sent here is ignored. */
-  member: z.object({ id: z.string(), name: z.string().max(255).optional() }),
-  subsystems: z.array(z.string()).min(1).max(100),
-  services: z.array(z.object({ subsystem: z.string(), code: z.string() })).max(1000),
+  member: z.object({ id: z.string(), name: z.optional(z.string().check(z.maxLength(255))) }),
+  subsystems: z.array(z.string()).check(z.minLength(1), z.maxLength(100)),
+  services: z.array(z.object({ subsystem: z.string(), code: z.string() })).check(z.maxLength(1000)),
   gateway: z.object({
     id: z.string(),
     providerUrl: z.url({ protocol: /^https?$/ }),
     /** DER SPKI public keys, base64: the current key, plus the next one during a rotation. */
-    publicKeys: z.array(z.string().min(1).max(1024)).min(1).max(4),
+    publicKeys: z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.minLength(1), z.maxLength(4)),
   }),
   /** When the joiner signed the proofs. */
   signedAt: z.iso.datetime(),
   /** Proof of possession: per public key (same order), its DER signature (base64) over `joinProofBytes`. */
-  proofs: z.array(z.string().min(1).max(256)).min(1).max(4),
+  proofs: z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.minLength(1), z.maxLength(4)),
 });
 
 export type JoinRequest = z.infer<typeof joinRequestSchema>;

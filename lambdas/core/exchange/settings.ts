@@ -6,7 +6,7 @@
  * (`accessPolicySchema`), which `cdk diff` shows one line per service and right. The local runtime derives both the
  * same way (`lib/config/runtime-settings.ts`).
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import { DEFAULT_MAX_INLINE_BODY_BYTES, messageLogSettingsSchema, sealingSettingsSchema } from '../log/settings';
 import { signingSettingsSchema } from '../trust/settings';
 
@@ -21,51 +21,43 @@ export const gatewaySettingsSchema = z.object({
   /** Base URL of the central API; the gateway fetches `${centralUrl}/globalconf` when no distribution source answers. */
   centralUrl: z.string(),
   /** Where the central distributes the configuration (its CDN's `…/globalconf/current.json`), tried first, in order. */
-  globalConfSources: z.array(z.string()).default([]),
+  globalConfSources: z._default(z.array(z.string()), []),
   anchor: z.object({ instance: z.string(), publicKey: z.string() }),
   /**
    * The federated instances this gateway takes part in (opt-in, X-Road's): it follows their configurations, anchored
    * by what its own central publishes for them, and exchanges with their members. @default none
    */
-  federatedInstances: z.array(z.string()).default([]),
-  globalConfRefreshSeconds: z.number().int().positive().default(60),
+  federatedInstances: z._default(z.array(z.string()), []),
+  globalConfRefreshSeconds: z._default(z.int().check(z.positive()), 60),
   /** How long the functions sign with the key ring they read last (a key rotation's switch reaches them within it). */
-  keyRingRefreshSeconds: z.number().int().positive().default(60),
+  keyRingRefreshSeconds: z._default(z.int().check(z.positive()), 60),
   /** Accepted difference between a message's timestamp and this gateway's clock. */
-  maxClockSkewSeconds: z.number().int().positive().default(60),
+  maxClockSkewSeconds: z._default(z.int().check(z.positive()), 60),
   /** Longest session-certificate validity accepted from a peer gateway (bounded trust in its in-memory keys). */
-  maxSessionCertificateSeconds: z.number().int().min(60).max(3600).default(3600),
+  maxSessionCertificateSeconds: z._default(z.int().check(z.minimum(60), z.maximum(3600)), 3600),
   /**
    * Local runtime only: accept `http://` provider-gateway and central URLs on loopback addresses. Everywhere else
    * a provider gateway must be reached over `https`.
    */
-  insecureLoopbackHttp: z.boolean().default(false),
+  insecureLoopbackHttp: z._default(z.boolean(), false),
   /**
    * IAM consumer access: the principals (role or user ARNs) that may call the consumer side, each bound to the
    * subsystems it may act as. Unset: the consumer side is reachable only from the agency's network (private API).
    */
-  consumerPrincipals: z.array(z.object({ arn: z.string(), subsystems: z.array(z.string()) })).optional(),
+  consumerPrincipals: z.optional(z.array(z.object({ arn: z.string(), subsystems: z.array(z.string()) }))),
   /** Largest request or response body the gateway accepts (API Gateway's payload limit is 10 MB). */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(6 * 1024 * 1024),
+  maxBodyBytes: z._default(z.int().check(z.positive()), 6 * 1024 * 1024),
   /** Timeout of the consumer gateway's call to the provider gateway. */
-  providerTimeoutMs: z.number().int().positive().default(28_000),
-  messageLog: messageLogSettingsSchema.default({ mode: 'full', maxInlineBodyBytes: DEFAULT_MAX_INLINE_BODY_BYTES, oversizeBody: 'store' }),
+  providerTimeoutMs: z._default(z.int().check(z.positive()), 28_000),
+  messageLog: z._default(messageLogSettingsSchema, { mode: 'full', maxInlineBodyBytes: DEFAULT_MAX_INLINE_BODY_BYTES, oversizeBody: 'store' }),
   /**
    * Bodies above this size travel between the gateways through the sending gateway's body store (a short-lived
    * presigned URL, the bytes still bound by the signed hash): an API Gateway → Lambda hop base64-encodes binary bodies
    * within Lambda's 6 MB payload, so about 4.4 MB is the most a gateway could receive inline.
    */
-  bodyTransferThresholdBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
-  signing: signingSettingsSchema.default({ mode: 'session', sessionValiditySeconds: 3600 }),
-  sealing: sealingSettingsSchema.default({ intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
+  bodyTransferThresholdBytes: z._default(z.int().check(z.positive()), 1024 * 1024),
+  signing: z._default(signingSettingsSchema, { mode: 'session', sessionValiditySeconds: 3600 }),
+  sealing: z._default(sealingSettingsSchema, { intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 }),
 });
 
 export type GatewaySettings = z.infer<typeof gatewaySettingsSchema>;
@@ -81,11 +73,11 @@ export const offeredServiceSchema = z.object({
   /** Base URL; the service-relative path and query are appended. */
   backendUrl: z.string(),
   /** @default 25000 — under API Gateway's 29 s integration timeout. */
-  timeoutMs: z.number().int().positive().default(DEFAULT_BACKEND_TIMEOUT_MS),
+  timeoutMs: z._default(z.int().check(z.positive()), DEFAULT_BACKEND_TIMEOUT_MS),
   /** The protocol its backend speaks. @default 'rest' */
-  type: z.enum(['rest', 'soap']).default('rest'),
+  type: z._default(z.enum(['rest', 'soap']), 'rest'),
   /** SOAP only: the version (X-Road's `serviceVersion`) a request must name. @default - none */
-  version: z.string().optional(),
+  version: z.optional(z.string()),
 });
 
 export type OfferedService = z.infer<typeof offeredServiceSchema>;
@@ -99,16 +91,16 @@ export type OfferedService = z.infer<typeof offeredServiceSchema>;
  */
 export const accessPolicySchema = z.object({
   /** The services offered. @default none */
-  services: z.array(offeredServiceSchema).default([]),
+  services: z._default(z.array(offeredServiceSchema), []),
   accessRights: z.array(z.object({ subsystem: z.string(), service: z.string(), subject: z.string(), method: z.string(), path: z.string() })),
-  localGroups: z.record(z.string(), z.array(z.string())).default({}),
+  localGroups: z._default(z.record(z.string(), z.array(z.string())), {}),
   /** Endpoints of the REST services registered with an OpenAPI description, by `SUBSYSTEM/CODE` (listMethods, allowedMethods). */
-  endpoints: z.record(z.string(), z.array(z.object({ method: z.string(), path: z.string() }))).default({}),
+  endpoints: z._default(z.record(z.string(), z.array(z.object({ method: z.string(), path: z.string() }))), {}),
   /**
    * Maintenance mode (X-Road's): the provider side takes no requests from other gateways and answers
    * `Server.ServerProxy.Maintenance` (503) with this message. @default - not in maintenance
    */
-  maintenance: z.object({ message: z.string().max(500) }).optional(),
+  maintenance: z.optional(z.object({ message: z.string().check(z.maxLength(500)) })),
 });
 
 export type AccessPolicy = z.infer<typeof accessPolicySchema>;

@@ -7,7 +7,7 @@
  *
  * Seals are written even for empty windows: the chain is then continuous in time, so a gap is always a problem.
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import { sha256Base64 } from '../kernel/hashing';
 import { merkleRoot } from '../kernel/merkle';
 import type { MessageLogRecord } from './records';
@@ -23,11 +23,11 @@ const sealHeaderSchema = z.object({
   type: z.literal(SEAL_TYPE),
   gateway: z.string(),
   keyId: z.string(),
-  intervalSeconds: z.number().int().positive(),
+  intervalSeconds: z.int().check(z.positive()),
   /** First and last window covered (window = floor(epoch ms / interval ms)). */
-  fromWindow: z.number().int(),
-  toWindow: z.number().int(),
-  recordCount: z.number().int().min(0),
+  fromWindow: z.int(),
+  toWindow: z.int(),
+  recordCount: z.int().check(z.minimum(0)),
   root: z.string(),
   previousSealHash: z.string(),
   sealedAt: z.string(),

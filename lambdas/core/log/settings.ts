@@ -1,5 +1,5 @@
 /** The message log's settings: what the log keeps of each body, and how records are sealed. Part of the gateway settings. */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 
 /**
  * Bodies up to this size are logged inline, larger ones in the body store — chosen by cost (ADR 0009): inline, a
@@ -11,32 +11,27 @@ export const DEFAULT_MAX_INLINE_BODY_BYTES = 8 * 1024;
 
 export const messageLogSettingsSchema = z.object({
   /** `full` logs bodies (inline up to `maxInlineBodyBytes`); `metadata` logs their hashes only. */
-  mode: z.enum(['full', 'metadata']).default('full'),
+  mode: z._default(z.enum(['full', 'metadata']), 'full'),
   /** Largest body stored inline in a log record; DynamoDB items are limited to 400 KB. */
-  maxInlineBodyBytes: z
-    .number()
-    .int()
-    .min(0)
-    .max(300 * 1024)
-    .default(DEFAULT_MAX_INLINE_BODY_BYTES),
+  maxInlineBodyBytes: z._default(z.int().check(z.minimum(0), z.maximum(300 * 1024)), DEFAULT_MAX_INLINE_BODY_BYTES),
   /**
    * A body above `maxInlineBodyBytes` in `full` mode: kept in the gateway's body store (S3, same retention as the
    * log), refused, or logged by its hash only.
    */
-  oversizeBody: z.enum(['store', 'reject', 'hash-only']).default('store'),
+  oversizeBody: z._default(z.enum(['store', 'reject', 'hash-only']), 'store'),
 });
 
 export type MessageLogSettings = z.infer<typeof messageLogSettingsSchema>;
 
 export const sealingSettingsSchema = z.object({
   /** Seal window length; the sealer runs once per interval. X-Road timestamps every 60 s. */
-  intervalSeconds: z.number().int().min(1).max(3600).default(60),
+  intervalSeconds: z._default(z.int().check(z.minimum(1), z.maximum(3600)), 60),
   /** How long after a window closes it is sealed, so writes that were retried still land in it. */
-  graceSeconds: z.number().int().min(0).max(600).default(30),
+  graceSeconds: z._default(z.int().check(z.minimum(0), z.maximum(600)), 30),
   /** Fail closed: refuse messages when the newest seal ends longer ago than this. */
-  maxLagSeconds: z.number().int().min(60).default(600),
+  maxLagSeconds: z._default(z.int().check(z.minimum(60)), 600),
   /** Index partitions per window, to spread the sealing index's write load. */
-  shards: z.number().int().min(1).max(64).default(4),
+  shards: z._default(z.int().check(z.minimum(1), z.maximum(64)), 4),
 });
 
 export type SealingSettings = z.infer<typeof sealingSettingsSchema>;

@@ -14,7 +14,7 @@
  * forward from its head; following records backward is left to the verifier's own source (the anchor file), and a
  * predecessor so learned is trusted only for configurations generated before its hand-over in that chain.
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import { keyIdOf, verifySignature } from '../kernel/signatures';
 import type { Signer } from '../kernel/ports';
 

@@ -12,7 +12,7 @@
  * document carries the rotation records (`central-keys.ts`), and a verifier follows them forward from the chain it
  * holds — never into a fork of it.
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import { CentralKeyChain, CentralKeyChainError, centralKeyRotationSchema, type CentralKeyRotation } from './central-keys';
 import { sha256Base64 } from '../kernel/hashing';
 import { keyIdOf, verifySignature } from '../kernel/signatures';
@@ -37,7 +37,7 @@ export const federatedInstanceSchema = z.object({
   /** The partner central's API; its configuration is fetched from `{centralUrl}/globalconf` last. */
   centralUrl: z.string(),
   /** The partner's distribution (`…/globalconf/current.json`), tried first. */
-  configurationUrl: z.string().optional(),
+  configurationUrl: z.optional(z.string()),
 });
 
 export type FederatedInstance = z.infer<typeof federatedInstanceSchema>;
@@ -46,7 +46,7 @@ const documentSchema = z.object({
   type: z.literal(GLOBAL_CONFIGURATION_TYPE),
   instance: z.string(),
   /** One more than the previous published configuration's. */
-  version: z.number().int().min(1),
+  version: z.int().check(z.minimum(1)),
   generatedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   memberClasses: z.array(z.string()),
@@ -71,9 +71,9 @@ const documentSchema = z.object({
   services: z.array(z.object({ id: z.string(), gateway: z.string() })),
   globalGroups: z.array(z.object({ id: z.string(), description: z.string(), members: z.array(z.string()) })),
   /** Every rotation of the central key so far, oldest first. */
-  centralKeyRotations: z.array(centralKeyRotationSchema).default([]),
+  centralKeyRotations: z._default(z.array(centralKeyRotationSchema), []),
   /** The instances this one federates with. */
-  federatedInstances: z.array(federatedInstanceSchema).default([]),
+  federatedInstances: z._default(z.array(federatedInstanceSchema), []),
 });
 
 export type GlobalConfigurationDocument = z.infer<typeof documentSchema>;

@@ -4,7 +4,7 @@
  * ordinary HTTP. Manifests travel base64-encoded in
  * `X-Sild-Manifest` with the DER signature in `X-Sild-Signature`.
  */
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import { CERTIFICATE_HEADER, type EncodedCertificate, type SignerKeyResolution, type SigningSession } from './message-signer';
 import { headerValue, type HeaderInput } from '../kernel/http';
 import { instanceOfId } from '../kernel/identifiers';
@@ -22,12 +22,12 @@ const requestManifestSchema = z.object({
   client: z.string(),
   service: z.string(),
   /** A SOAP service's version (X-Road's `serviceVersion`); absent otherwise, so REST manifests are as before. */
-  serviceVersion: z.string().optional(),
+  serviceVersion: z.optional(z.string()),
   xRoadId: z.string(),
   requestId: z.string(),
-  userId: z.string().optional(),
-  issue: z.string().optional(),
-  representedParty: z.string().optional(),
+  userId: z.optional(z.string()),
+  issue: z.optional(z.string()),
+  representedParty: z.optional(z.string()),
   method: z.string(),
   target: z.string(),
   /** Header names covered by `requestHash`, in hash order. */
@@ -42,7 +42,7 @@ const responseManifestSchema = z.object({
   xRoadId: z.string(),
   requestId: z.string(),
   requestHash: z.string(),
-  status: z.number().int(),
+  status: z.int(),
   headers: z.array(z.string()),
   responseHash: z.string(),
   createdAt: z.iso.datetime(),
@@ -101,13 +101,13 @@ export type SignerKeyResolver = (
   certificate?: EncodedCertificate,
 ) => SignerKeyResolution;
 
-function readManifest<M extends Manifest>(headers: HeaderInput, schema: z.ZodType<M>, resolveKey: SignerKeyResolver): SignedManifest<M> {
+function readManifest<M extends Manifest>(headers: HeaderInput, schema: z.ZodMiniType<M>, resolveKey: SignerKeyResolver): SignedManifest<M> {
   const encoded = headerValue(headers, MANIFEST_HEADER);
   const encodedSignature = headerValue(headers, SIGNATURE_HEADER);
   if (!encoded || !encodedSignature) throw new ManifestError('missing', 'The message carries no signed manifest');
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length > MAX_MANIFEST_BYTES) throw new ManifestError('malformed', 'The manifest is too large');
-  let parsed: z.ZodSafeParseResult<M>;
+  let parsed: ReturnType<typeof schema.safeParse>;
   try {
     parsed = schema.safeParse(JSON.parse(bytes.toString('utf8')));
   } catch {

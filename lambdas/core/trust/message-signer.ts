@@ -13,7 +13,7 @@
  * validity, while signing no longer depends on KMS's quota, latency and price per message.
  */
 import { generateKeyPairSync, sign as signWithKey, type KeyObject } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../kernel/schema';
 import type { GlobalConfiguration } from './global-configuration';
 import type { Clock, KeyRing, Signer } from '../kernel/ports';
 import { keyIdOf, verifySignature } from '../kernel/signatures';
