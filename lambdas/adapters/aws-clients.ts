@@ -4,12 +4,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { TRACING_ENV } from '../deployment-contract';
 import { DynamoDbPutItemClient, type ItemWriter } from './dynamodb-put-item';
-import { s3Sdk } from './s3-sdk';
+import { kmsSdk, s3Sdk } from './lazy-sdk';
 
 export interface AwsClientOptions {
   readonly region?: string;
@@ -52,10 +52,14 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const capture = tracing ? tracerCapture() : <T>(client: T) => client;
   const dynamodbClient = capture(new DynamoDBClient({ ...common, endpoint: options.endpoints?.dynamodb }));
   const dynamodb = DynamoDBDocumentClient.from(dynamodbClient, { marshallOptions: { removeUndefinedValues: true } });
+  let kms: KMSClient | undefined;
   let s3: S3Client | undefined;
   let dynamodbStreams: DynamoDBStreamsClient | undefined;
   return {
-    kms: capture(new KMSClient({ ...common, endpoint: options.endpoints?.kms })),
+    // Created (and the package loaded) on first use: what only reads and writes DynamoDB never signs (`lazy-sdk.ts`).
+    get kms() {
+      return (kms ??= capture(new (kmsSdk().KMSClient)({ ...common, endpoint: options.endpoints?.kms })));
+    },
     dynamodb,
     logWriter: tracing
       ? sdkItemWriter(dynamodb)
@@ -65,7 +69,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
           credentials: () => dynamodbClient.config.credentials(),
           maxAttempts: common.maxAttempts,
         }),
-    // Created (and the package loaded) on first use: most messages never touch S3 (`s3-sdk.ts`).
+    // Created (and the package loaded) on first use: most messages never touch S3 (`lazy-sdk.ts`).
     // Bodies are verified by their SHA-256 wherever they are read (the log, the signed hashes), so the SDK's own
     // per-request CRC checksums add only CPU; they are computed where S3 requires them.
     get s3() {

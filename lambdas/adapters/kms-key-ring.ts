@@ -19,7 +19,8 @@ export class KmsKeyRing implements KeyRing {
   private state?: { value: KeyRingState; loadedAt: number };
 
   constructor(
-    private readonly kms: KMSClient,
+    /** The KMS client, asked for when a key first signs (`AwsClients.kms` is created on first use). */
+    private readonly kms: () => KMSClient,
     /** Reads the key-ring item; undefined when there is none. */
     private readonly load: () => Promise<KeyRingState | undefined>,
     /** The deployment's ring: what holds while no item is written. */
@@ -51,7 +52,7 @@ export class KmsKeyRing implements KeyRing {
 
   private signer(keyId: string): KmsSigner {
     let signer = this.signers.get(keyId);
-    if (!signer) this.signers.set(keyId, (signer = new KmsSigner(this.kms, keyId)));
+    if (!signer) this.signers.set(keyId, (signer = new KmsSigner(this.kms(), keyId)));
     return signer;
   }
 }

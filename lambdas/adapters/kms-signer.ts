@@ -5,8 +5,9 @@
  * `crypto.verify('sha256', message, publicKey, signature)` — exactly as a `RAW` signature would.
  */
 import { createHash } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { SigningUnavailableError, type Signer } from '../core/kernel/ports';
+import { kmsSdk } from './lazy-sdk';
 
 export class KmsSigner implements Signer {
   private publicKeyDer?: Promise<Buffer>;
@@ -22,6 +23,7 @@ export class KmsSigner implements Signer {
     let signature: Uint8Array | undefined;
     try {
       const digest = createHash('sha256').update(message).digest();
+      const { SignCommand } = kmsSdk();
       signature = (
         await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))
       ).Signature;
@@ -34,7 +36,7 @@ export class KmsSigner implements Signer {
 
   /** Fetched once per signer: the public key of a KMS key never changes. */
   publicKey(): Promise<Buffer> {
-    this.publicKeyDer ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then(
+    this.publicKeyDer ??= this.kms.send(new (kmsSdk().GetPublicKeyCommand)({ KeyId: this.keyId })).then(
       (result) => {
         if (!result.PublicKey) throw new SigningUnavailableError('The signing key has no public key');
         return Buffer.from(result.PublicKey);

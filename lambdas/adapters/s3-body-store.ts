@@ -14,7 +14,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { systemClock, type Clock } from '../core/kernel/ports';
 import type { BodyStore } from '../core/log/ports';
-import { s3Sdk } from './s3-sdk';
+import { s3Sdk } from './lazy-sdk';
 import { storeCall } from './store-call';
 
 export interface S3BodyStoreOptions {

@@ -21,7 +21,7 @@ export function createCentralDeps(
     registry,
     // A central key rotation (`sild keys rotate --central`) takes over within keyRingRefreshSeconds.
     keys: new KmsKeyRing(
-      clients.kms,
+      () => clients.kms,
       () => registry.centralKeys(),
       deploymentKeyRing(deployment),
       clock,

@@ -55,7 +55,13 @@ export function createGatewayDeps(
   const http = options.http ?? new NodeHttpClient();
   const events = options.events;
   const keyRing = new DynamoDbGatewayKeys(clients.dynamodb, deployment.messageLogTable);
-  const keys = new KmsKeyRing(clients.kms, () => keyRing.state(), deploymentKeyRing(deployment), clock, settings.keyRingRefreshSeconds * 1000);
+  const keys = new KmsKeyRing(
+    () => clients.kms,
+    () => keyRing.state(),
+    deploymentKeyRing(deployment),
+    clock,
+    settings.keyRingRefreshSeconds * 1000,
+  );
   const archive = new DynamoDbConfigurationArchive(clients.dynamodb, deployment.messageLogTable);
   const log = new DynamoDbMessageLog(clients.dynamodb, deployment.messageLogTable, {
     retentionDays: deployment.logRetentionDays,

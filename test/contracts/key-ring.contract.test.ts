@@ -39,7 +39,13 @@ describeKeyRingContract('KmsKeyRing', {
   make: async () => {
     const keys = new DynamoDbGatewayKeys(clients.dynamodb, await freshTable(clients, MESSAGE_LOG_TABLE));
     const key = await newKey();
-    return new KmsKeyRing(clients.kms, () => keys.state(), { current: key, published: [key] }, new ManualClock(), REFRESH_MS);
+    return new KmsKeyRing(
+      () => clients.kms,
+      () => keys.state(),
+      { current: key, published: [key] },
+      new ManualClock(),
+      REFRESH_MS,
+    );
   },
   operated: async () => {
     const clock = new ManualClock();
@@ -47,7 +53,13 @@ describeKeyRingContract('KmsKeyRing', {
     let store = new DynamoDbGatewayKeys(clients.dynamodb, await freshTable(clients, MESSAGE_LOG_TABLE));
     const at = () => new Date(clock.now()).toISOString();
     return {
-      ring: new KmsKeyRing(clients.kms, () => store.state(), { current: first, published: [first] }, clock, REFRESH_MS),
+      ring: new KmsKeyRing(
+        () => clients.kms,
+        () => store.state(),
+        { current: first, published: [first] },
+        clock,
+        REFRESH_MS,
+      ),
       announce: () =>
         store.write({ current: first, published: [first, next], rotation: { stage: 'published', previous: first, next, at: at() }, retired: [] }),
       switchOver: () =>
@@ -59,11 +71,23 @@ describeKeyRingContract('KmsKeyRing', {
   },
   unreadable: () => {
     const missing = new DynamoDbGatewayKeys(clients.dynamodb, MISSING_TABLE);
-    return new KmsKeyRing(clients.kms, () => missing.state(), { current: 'k', published: ['k'] }, new ManualClock(), REFRESH_MS);
+    return new KmsKeyRing(
+      () => clients.kms,
+      () => missing.state(),
+      { current: 'k', published: ['k'] },
+      new ManualClock(),
+      REFRESH_MS,
+    );
   },
   signingDown: () => {
     const key = 'alias/sild-contract';
-    return new KmsKeyRing(down.kms, async () => undefined, { current: key, published: [key] }, new ManualClock(), REFRESH_MS);
+    return new KmsKeyRing(
+      () => down.kms,
+      async () => undefined,
+      { current: key, published: [key] },
+      new ManualClock(),
+      REFRESH_MS,
+    );
   },
 });
 
