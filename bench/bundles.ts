@@ -51,14 +51,24 @@ export interface BundleResult {
    * in it, network time is not. @default - not measured (no first event)
    */
   readonly initWithFirstCallMs?: number;
-  /** Median time to require only the external `@aws-sdk/*` modules the bundle requires (part of `initMs`). */
+  /**
+   * Median time to require every external `@aws-sdk/*` module the bundle may require, in a fresh process: an upper
+   * bound of the SDK's share of init (a package the code requires on first use, as S3's, is in it though init does not
+   * load it).
+   */
   readonly sdkRequireMs: number;
+  /** Median time init spent in requires of external `@aws-sdk/*` and `@smithy/*` modules (part of `initMs`). */
+  readonly sdkInInitMs: number;
+  /** The same through init and the first call (part of `initWithFirstCallMs`). @default - not measured (no first event) */
+  readonly sdkInFirstCallMs?: number;
   /** [min, median, max] over the runs of each timing (run-to-run noise on a shared machine is large). */
   readonly spread: {
     readonly initMs: Spread;
     readonly initMsNoSourceMaps: Spread;
     readonly initWithFirstCallMs?: Spread;
     readonly sdkRequireMs: Spread;
+    readonly sdkInInitMs: Spread;
+    readonly sdkInFirstCallMs?: Spread;
   };
   /** The external modules the bundle requires. */
   readonly externals: readonly string[];
@@ -166,20 +176,35 @@ function topInputs(metafile: Metafile, outfile: string, count = 6): { input: str
     .map(([input, bytes]) => ({ input, kb: Math.round((bytes / 1024) * 10) / 10 }));
 }
 
-/** The script each init run executes: time `require(bundle)` (which builds the handler) and print it. */
+/**
+ * Sums the time spent in requires of external SDK modules (`@aws-sdk/*`, `@smithy/*`) that do not run inside another
+ * such require: what the process paid to load the SDK, when it loaded it.
+ */
+const SDK_REQUIRE_TIMER = [
+  "const Module = require('node:module'); const plainRequire = Module.prototype.require; let sdkMs = 0; let inSdk = false;",
+  'Module.prototype.require = function (id) {',
+  '  if (inSdk || !/^@(aws-sdk|smithy)\\//.test(id)) return plainRequire.apply(this, arguments);',
+  '  inSdk = true; const began = process.hrtime.bigint();',
+  '  try { return plainRequire.apply(this, arguments); } finally { sdkMs += Number(process.hrtime.bigint() - began) / 1e6; inSdk = false; }',
+  '};',
+].join(' ');
+
+/** The script each init run executes: time `require(bundle)` (which builds the handler) and print it, and the SDK's part. */
 const INIT_SCRIPT = [
+  SDK_REQUIRE_TIMER,
   'const start = process.hrtime.bigint();',
   'const mod = require(process.argv[1]);',
   "if (typeof mod.handler !== 'function') throw new Error('no handler export');",
-  'process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
+  "process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6) + ' ' + sdkMs);",
 ].join(' ');
 
 /** Init, then the first invocation with the event in BENCH_EVENT (its answer, even a refusal, ends the timing). */
 const FIRST_CALL_SCRIPT = [
+  SDK_REQUIRE_TIMER,
   'const start = process.hrtime.bigint();',
   'const mod = require(process.argv[1]);',
   'Promise.resolve(mod.handler(JSON.parse(process.env.BENCH_EVENT), {})).catch(() => undefined).then(() => {',
-  '  process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
+  "  process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6) + ' ' + sdkMs);",
   '  process.exit(0);',
   '});',
 ].join(' ');
@@ -237,14 +262,21 @@ const SDK_SCRIPT = [
   'process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));',
 ].join(' ');
 
-async function initOnce(bundle: string, env: Record<string, string>, sourceMaps: boolean, script = INIT_SCRIPT): Promise<number> {
+/** One timed run: the milliseconds, and those spent requiring the SDK when the script reports them. */
+async function initOnce(
+  bundle: string,
+  env: Record<string, string>,
+  sourceMaps: boolean,
+  script = INIT_SCRIPT,
+): Promise<{ ms: number; sdkMs: number }> {
   const { stdout } = await run(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '-e', script, bundle], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', NODE_PATH: join(REPO_ROOT, 'node_modules'), ...env },
     timeout: 30_000,
   });
-  // The figure is the last line (a first call may log, and write its opmon line, before it).
-  return Number(stdout.trim().split('\n').at(-1));
+  // The figures are the last line (a first call may log, and write its opmon line, before it).
+  const [ms, sdkMs] = (stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { ms, sdkMs: sdkMs ?? ms };
 }
 
 const median = (values: number[]) => {
@@ -280,13 +312,20 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
       const withMaps: number[] = [];
       const withoutMaps: number[] = [];
       const sdkOnly: number[] = [];
+      const sdkInInit: number[] = [];
       const firstCall: number[] = [];
+      const sdkInFirstCall: number[] = [];
       for (let index = 0; index < runs; index += 1) {
-        if (entry.firstEvent)
-          firstCall.push(await initOnce(outfile, { ...refusing(entry.env), BENCH_EVENT: JSON.stringify(entry.firstEvent) }, true, FIRST_CALL_SCRIPT));
-        withMaps.push(await initOnce(outfile, entry.env, true));
-        withoutMaps.push(await initOnce(outfile, entry.env, false));
-        sdkOnly.push(await initOnce(externals.join(','), entry.env, false, SDK_SCRIPT));
+        if (entry.firstEvent) {
+          const first = await initOnce(outfile, { ...refusing(entry.env), BENCH_EVENT: JSON.stringify(entry.firstEvent) }, true, FIRST_CALL_SCRIPT);
+          firstCall.push(first.ms);
+          sdkInFirstCall.push(first.sdkMs);
+        }
+        const init = await initOnce(outfile, entry.env, true);
+        withMaps.push(init.ms);
+        sdkInInit.push(init.sdkMs);
+        withoutMaps.push((await initOnce(outfile, entry.env, false)).ms);
+        sdkOnly.push((await initOnce(externals.join(','), entry.env, false, SDK_SCRIPT)).ms);
       }
       results.push({
         name: entry.name,
@@ -297,11 +336,15 @@ export async function measureBundles(runs: number): Promise<BundleResult[]> {
         initMsNoSourceMaps: median(withoutMaps),
         ...(firstCall.length ? { initWithFirstCallMs: median(firstCall) } : {}),
         sdkRequireMs: median(sdkOnly),
+        sdkInInitMs: median(sdkInInit),
+        ...(sdkInFirstCall.length ? { sdkInFirstCallMs: median(sdkInFirstCall) } : {}),
         spread: {
           initMs: spreadOf(withMaps),
           initMsNoSourceMaps: spreadOf(withoutMaps),
           ...(firstCall.length ? { initWithFirstCallMs: spreadOf(firstCall) } : {}),
           sdkRequireMs: spreadOf(sdkOnly),
+          sdkInInitMs: spreadOf(sdkInInit),
+          ...(sdkInFirstCall.length ? { sdkInFirstCallMs: spreadOf(sdkInFirstCall) } : {}),
         },
         externals,
         topInputs: topInputs(built.metafile, outfile),

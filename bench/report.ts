@@ -461,13 +461,21 @@ export function printBundles(bundles: readonly BundleResult[], print: (line: str
     fixed(bundle.initMs, 1),
     fixed(bundle.initMsNoSourceMaps, 1),
     fixed(bundle.initWithFirstCallMs, 1),
+    bundle.spread?.initWithFirstCallMs ? `${fixed(bundle.spread.initWithFirstCallMs[0], 0)}–${fixed(bundle.spread.initWithFirstCallMs[2], 0)}` : '',
+    fixed(bundle.sdkInInitMs, 1),
+    fixed(bundle.sdkInFirstCallMs, 1),
     fixed(bundle.sdkRequireMs, 1),
     bundle.topInputs
       .slice(0, 3)
       .map((input) => `${input.input} ${input.kb} KB`)
       .join(', '),
   ]);
-  for (const line of table(['function', 'entry', 'KB', 'init ms', 'no maps', '+1st call', 'SDK only', 'largest inputs'], rows, 2)) print(`  ${line}`);
+  for (const line of table(
+    ['function', 'entry', 'KB', 'init ms', 'no maps', '+1st call', '(min–max)', 'SDK in init', 'SDK in +1st', 'all SDK alone', 'largest inputs'],
+    rows,
+    2,
+  ))
+    print(`  ${line}`);
 }
 
 export function printSynth(synth: readonly SynthResult[], print: (line: string) => void): void {
