@@ -178,4 +178,13 @@ describe('costs that do not grow with messages (issue 25)', () => {
       ['customMetricsMonthlyUsdAt300Clients', 10],
     ]);
   });
+
+  test("round 3's per-message goals: four write units, p50 overhead at c1 ≤ 5 ms, 64 KB messages ≤ $15 all in; a figure over its goal is reported as not met", async () => {
+    const { GOALS, goalResults } = await import('../../bench/report');
+    const target = (metric: string) => GOALS.find((goal) => goal.metric === metric)?.target;
+    expect([target('dynamoWriteUnitsPerMessage'), target('p50OverheadMsC1'), target('costPerMillionUsd64k')]).toEqual([4, 5, 15]);
+    const verdict = (figures: object, metric: string) => goalResults(figures as never).find((result) => result.metric === metric)?.met;
+    expect(verdict({ dynamoWriteUnitsPerMessage: 4 }, 'dynamoWriteUnitsPerMessage')).toBe(true);
+    expect(verdict({ dynamoWriteUnitsPerMessage: 4.2 }, 'dynamoWriteUnitsPerMessage')).toBe(false);
+  });
 });
