@@ -13,7 +13,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SignedGlobalConfiguration } from '../core/trust/global-configuration';
 import { StoreUnavailableError } from '../core/kernel/ports';
-import type { ConfigurationArchive } from '../core/trust/ports';
+import type { ConfigurationArchive, KeptConfiguration } from '../core/trust/ports';
 import { isConditionFailure } from './dynamodb-message-log';
 import { GLOBALCONF_PK, keySetConfigurationKey, keySetPrefix, latestConfigurationKey } from './tables';
 import { storeCall } from './store-call';
@@ -37,12 +37,7 @@ export class DynamoDbConfigurationArchive implements ConfigurationArchive {
     }
   }
 
-  async keep(configuration: {
-    readonly version: number;
-    readonly signed: SignedGlobalConfiguration;
-    readonly keySetId: string;
-    readonly keySetKept?: boolean;
-  }): Promise<void> {
+  async keep(configuration: KeptConfiguration): Promise<void> {
     const signedGz = gzipSync(JSON.stringify(configuration.signed));
     await this.conditionalPut(
       { ...latestConfigurationKey(this.instance), version: configuration.version, signedGz },

@@ -21,7 +21,7 @@ import {
   type Signer,
 } from '../../lambdas/core/kernel/ports';
 import type { BodyStore, MessageLog, SealLeaf, SealStore } from '../../lambdas/core/log/ports';
-import type { ConfigurationArchive } from '../../lambdas/core/trust/ports';
+import type { ConfigurationArchive, KeptConfiguration } from '../../lambdas/core/trust/ports';
 import type { GatewayConfigStore, OperationalMonitor, ServiceDescriptions } from '../../lambdas/core/exchange/ports';
 import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
 import type { ConfigurationDistribution, Registry } from '../../lambdas/core/central/ports';
@@ -221,12 +221,7 @@ export class MemoryConfigurationArchive implements ConfigurationArchive {
     if (this.failing.reads) throw new StoreUnavailableError('gateway-config', 'The kept configuration could not be read');
     return this.newest?.signed;
   }
-  async keep(configuration: {
-    readonly version: number;
-    readonly signed: SignedGlobalConfiguration;
-    readonly keySetId: string;
-    readonly keySetKept?: boolean;
-  }): Promise<void> {
+  async keep(configuration: KeptConfiguration): Promise<void> {
     if (this.failing.writes) throw new StoreUnavailableError('gateway-config', 'The configuration could not be kept');
     this.keeps += 1;
     if (!this.newest || this.newest.version < configuration.version) this.newest = { version: configuration.version, signed: configuration.signed };

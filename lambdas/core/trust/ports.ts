@@ -10,6 +10,14 @@ export interface GlobalConfigurationFetcher {
   fetch(accept?: (signed: SignedGlobalConfiguration) => void): Promise<SignedGlobalConfiguration>;
 }
 
+/** A configuration to keep: its version, the signed document, and its key set (`keySetKept`: already in the history). */
+export interface KeptConfiguration {
+  readonly version: number;
+  readonly signed: SignedGlobalConfiguration;
+  readonly keySetId: string;
+  readonly keySetKept?: boolean;
+}
+
 /**
  * A gateway's own copies of the global configuration (its table): the newest it accepted — what a fresh container
  * starts from and the floor below which it accepts no configuration — and the history of every key set it saw,
@@ -23,12 +31,7 @@ export interface ConfigurationArchive {
    * history). `keySetKept`: the caller knows this key set's first configuration is in the history already, so the
    * history is not written (a write that would change nothing costs as much as one that does). @default false
    */
-  keep(configuration: {
-    readonly version: number;
-    readonly signed: SignedGlobalConfiguration;
-    readonly keySetId: string;
-    readonly keySetKept?: boolean;
-  }): Promise<void>;
+  keep(configuration: KeptConfiguration): Promise<void>;
   /** The history: the first configuration of each key set seen, oldest first. */
   history(): Promise<SignedGlobalConfiguration[]>;
 }
