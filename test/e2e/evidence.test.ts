@@ -11,6 +11,7 @@ import { localTargetOf, type LogTarget } from '../../cli/log-target';
 import { CERT_PK, ITEM_NAMES } from '../../lambdas/adapters/message-log-item';
 import { localRuntimeInfo } from '../../lib/local/runtime-info';
 import { expectXRoadError, PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from './fixture';
+import { soapDemoRequest } from '../../lib/local/soap-demo';
 
 let eco: TestEcosystem;
 const TAX = 'tax-board';
@@ -367,5 +368,35 @@ describe('fail closed on sealing', () => {
     await sealAll();
     const resumed = await eco.call(`${PERSONS}/123`, { headers: { 'x-road-client': TAX_CLIENT } });
     expect(resumed.status).toBe(200);
+  });
+});
+
+describe('a SOAP exchange in the same log', () => {
+  test('it is sealed, `sild log verify` checks it, and its evidence bundle (the manifest with serviceVersion) verifies offline', async () => {
+    const demo = {
+      consumer: TAX,
+      provider: 'population-registry',
+      client: TAX_CLIENT,
+      service: 'DEV/GOV/70000001/population/getPerson',
+      version: 'v1',
+    };
+    const response = await eco.call('/', {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml; charset=utf-8' },
+      body: soapDemoRequest(demo, 'ev-soap'),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-road-error']).toBeUndefined();
+    await sealAll();
+    const log = await verifyLog();
+    expect(log.code).toBe(0);
+    const path = join(mkdtempSync(join(tmpdir(), 'sild-evidence-soap-')), 'ev-soap.json');
+    expect(await exportEvidenceCommand(target(TAX), 'ev-soap', { out: path }, capture(), eco.clock.now())).toBe(0);
+    const bundle = JSON.parse(readFileSync(path, 'utf8'));
+    const request = bundle.records.find((entry: { record: { direction: string } }) => entry.record.direction === 'request').record;
+    expect(JSON.parse(Buffer.from(request.manifest, 'base64').toString('utf8'))).toMatchObject({ serviceVersion: 'v1', method: 'POST', target: '/' });
+    const out = capture();
+    expect(verifyEvidenceCommand(path, { instance: eco.config.instance, publicKey: eco.anchorPublicKey }, out)).toBe(0);
+    expect(out.lines.join('\n')).toContain('✓ response manifest binds the request hash');
   });
 });
