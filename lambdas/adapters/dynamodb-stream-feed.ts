@@ -68,8 +68,8 @@ const creationMs = (record: StreamRecord) => {
 };
 
 interface ShardRead {
-  /** Sequence numbers and creation times of what was read, in order. */
-  readonly read: { sequence: string; createdMs: number }[];
+  /** Sequence numbers and creation times of what was read, in order, and a leaf's `loggedAt` (epoch ms). */
+  readonly read: { sequence: string; createdMs: number; loggedAtMs?: number }[];
   readThroughMs: number;
 }
 
@@ -94,9 +94,15 @@ export class DynamoDbStreamFeed implements LogFeed {
       positionsBefore: (ms) => {
         const next: Record<string, string> = {};
         for (const [shardId, read] of reads) {
-          // The last record known to be written before `ms` (its window is sealed), or where this run began.
+          // The last record of the shard's prefix known to be written before `ms` and, if a leaf, logged before it (its
+          // window is sealed), or where this run began. A writer whose clock runs ahead of DynamoDB's stamps a record
+          // into a window not sealed yet although it was created before `ms`: the position stops before it, or the
+          // next run would never read it again.
           let position = positions[shardId];
-          for (const entry of read.read) if (entry.createdMs + CREATION_PRECISION_MS <= ms) position = entry.sequence;
+          for (const entry of read.read) {
+            if (entry.createdMs + CREATION_PRECISION_MS > ms || (entry.loggedAtMs !== undefined && entry.loggedAtMs >= ms)) break;
+            position = entry.sequence;
+          }
           if (position !== undefined) next[shardId] = position;
         }
         return next;
@@ -172,8 +178,12 @@ export class DynamoDbStreamFeed implements LogFeed {
       const answer = await read(() => client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 })));
       const records = answer.Records ?? [];
       for (const record of records) {
-        result.read.push({ sequence: record.dynamodb!.SequenceNumber!, createdMs: creationMs(record) });
         const leaf = leafOf(record);
+        result.read.push({
+          sequence: record.dynamodb!.SequenceNumber!,
+          createdMs: creationMs(record),
+          loggedAtMs: leaf && Date.parse(leaf.loggedAt),
+        });
         if (leaf) leaves.push(leaf);
       }
       iterator = answer.NextShardIterator;
