@@ -25,6 +25,7 @@ import { ensureTable, startLocalDynamoDb, type LocalDynamoDb } from '../../lib/l
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators';
 import { ManualClock, MemoryConfigurationArchive, newTestKey } from '../support/memory-adapters';
 import { rejectionOf } from '../support/assertions';
+import { consumerRecord } from '../support/log-records';
 
 const SETTINGS = { intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 };
 const GATEWAY = 'DEV/GOV/70000002';
@@ -78,21 +79,8 @@ async function gateway() {
 }
 
 let ids = 0;
-const record = (loggedAtMs: number, direction: 'request' | 'response' = 'request', xRoadId = `x-${(ids += 1)}`): MessageLogRecord => ({
-  client: 'DEV/GOV/70000002/tax-records',
-  xRoadId,
-  side: 'consumer',
-  direction,
-  service: 'DEV/GOV/70000001/population/persons',
-  requestId: `r-${xRoadId}`,
-  method: 'GET',
-  target: '/r1/DEV/GOV/70000001/population/persons/1',
-  ...(direction === 'response' ? { status: 500, errorType: 'Server.ServerProxy.ServiceFailed' } : {}),
-  loggedAt: new Date(loggedAtMs).toISOString(),
-  bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
-  bodyBytes: 0,
-  bodyLogged: 'metadata',
-});
+const record = (loggedAtMs: number, direction: 'request' | 'response' = 'request', xRoadId = `x-${(ids += 1)}`): MessageLogRecord =>
+  consumerRecord(xRoadId, loggedAtMs, direction);
 
 const minute = (n: number) => windowStartMs(windowOf(T0, 60) + n, 60);
 

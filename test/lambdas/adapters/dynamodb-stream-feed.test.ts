@@ -19,6 +19,7 @@ import { LOCAL_CREDENTIALS } from '../../../lib/local/emulators';
 import { SHARDS } from '../../../lib/local/dynamodb-streams';
 import { singleKeyRing } from '../../../lambdas/core/kernel/ports';
 import { ManualClock, newTestKey } from '../../support/memory-adapters';
+import { consumerRecord } from '../../support/log-records';
 
 const TABLE = 'stream-feed-test';
 const SETTINGS = { intervalSeconds: 60, graceSeconds: 30, maxLagSeconds: 600, shards: 4 };
@@ -37,21 +38,8 @@ afterAll(async () => {
   await dynamodb.stop();
 });
 
-const record = (xRoadId: string, direction: 'request' | 'response' = 'request'): MessageLogRecord => ({
-  client: 'DEV/GOV/70000002/tax-records',
-  xRoadId,
-  side: 'consumer',
-  direction,
-  service: 'DEV/GOV/70000001/population/persons',
-  requestId: `r-${xRoadId}`,
-  method: 'GET',
-  target: '/r1/DEV/GOV/70000001/population/persons/1',
-  ...(direction === 'response' ? { status: 200, errorType: 'Server.ServerProxy.ServiceFailed' } : {}),
-  loggedAt: new Date(clock.now()).toISOString(),
-  bodySha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
-  bodyBytes: 0,
-  bodyLogged: 'metadata',
-});
+const record = (xRoadId: string, direction: 'request' | 'response' = 'request'): MessageLogRecord =>
+  consumerRecord(xRoadId, clock.now(), direction, 200);
 
 describe('DynamoDbStreamFeed', () => {
   const log = () => new DynamoDbMessageLog(clients.dynamodb, TABLE);
