@@ -9,7 +9,7 @@
  * is signed with, so no message fails. The central key rotates in one step: the next key enters the central's key
  * ring as its current key, and the central records the hand-over signed by both keys, which every gateway follows.
  */
-import { CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { writeFileSync } from 'node:fs';
 import type { DynamoDbGatewayKeys } from '../lambdas/adapters/dynamodb-gateway-keys';
 import type { GatewayKeys } from '../lambdas/adapters/gateway-items';
@@ -22,7 +22,7 @@ import { keyIdOf } from '../lambdas/core/kernel/signatures';
 import type { RotationTiming } from '../lib/local/runtime-info';
 import type { Output } from './commands';
 import { CliError } from './log-target';
-import { PARTY_TAG } from '../lib/local/kms/key-record';
+import { createSigningKey } from '../lib/local/stack-resources';
 
 /** One gateway, as a rotation sees it: its key ring, the deployment's key, and how it joins. */
 export interface RotatingGateway {
@@ -106,7 +106,8 @@ async function gatewayRotationStep(target: TrustTarget, agency: string, nowMs: n
   const { rotation } = ring;
   const at = new Date(nowMs).toISOString();
   if (!rotation) {
-    const next = await createSigningKey(target.kms, `Sild gateway of ${agency} (rotated ${at})`, agency);
+    // Locally the key is created in the agency's account, tagged as its own: it stands for the key its next deploy grants.
+    const { arn: next } = await createSigningKey(target.kms, `Sild gateway of ${agency} (rotated ${at})`, agency);
     const published = [ring.current, next];
     await join(target.kms, gateway, published, nowMs);
     await gateway.keys.write({ ...ring, published, rotation: { stage: 'published', previous: ring.current, next, at } });
@@ -147,7 +148,11 @@ export async function rotateCentralKeyCommand(target: TrustTarget, options: Rota
   const now = options.now ?? Date.now;
   const ring = (await target.registry.centralKeys()) ?? { current: target.centralKeyId, published: [target.centralKeyId] };
   const rotations = await target.registry.centralKeyRotations();
-  const next = await createSigningKey(target.kms, `Sild central server of ${target.instance} (rotated ${new Date(now()).toISOString()})`, 'central');
+  const { arn: next } = await createSigningKey(
+    target.kms,
+    `Sild central server of ${target.instance} (rotated ${new Date(now()).toISOString()})`,
+    'central',
+  );
   const nextId = await keyIdOfKms(target.kms, next);
   await target.registry.putCentralKeys({ current: next, published: [...ring.published.filter((key) => key !== next), next] });
   out.line(
@@ -179,22 +184,6 @@ async function join(kms: KMSClient, gateway: RotatingGateway, keyIds: readonly s
   const signers = keyIds.map((keyId) => new KmsSigner(kms, keyId));
   const publicKeys = await Promise.all(signers.map((signer) => signer.publicKey()));
   await gateway.join(await signJoinRequest(joinRequestFor(gateway.registration, gateway.providerUrl, publicKeys), signers, nowMs));
-}
-
-/**
- * A next signing key of `party` (`central` or an agency). Its `sild:party` tag names whose key it is: locally the key
- * is created in the party's account and stands for the key the party's next deploy grants its functions.
- */
-async function createSigningKey(kms: KMSClient, description: string, party: string): Promise<string> {
-  const created = await kms.send(
-    new CreateKeyCommand({
-      KeySpec: 'ECC_NIST_P256',
-      KeyUsage: 'SIGN_VERIFY',
-      Description: description,
-      Tags: [{ TagKey: PARTY_TAG, TagValue: party }],
-    }),
-  );
-  return created.KeyMetadata!.Arn!;
 }
 
 async function keyIdOfKms(kms: KMSClient, keyId: string): Promise<string> {

@@ -42,6 +42,13 @@ export async function ensureSigningKey(kms: KMSClient, alias: string, descriptio
   } catch (error) {
     if ((error as Error).name !== 'NotFoundException') throw error;
   }
+  const created = await createSigningKey(kms, description, party);
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.keyId }));
+  return created.arn;
+}
+
+/** A new signing key (P-256, sign/verify) of `party`, tagged with it: what a stack deploys, and what a rotation adds. */
+export async function createSigningKey(kms: KMSClient, description: string, party: string): Promise<{ arn: string; keyId: string }> {
   const created = await kms.send(
     new CreateKeyCommand({
       KeySpec: 'ECC_NIST_P256',
@@ -50,6 +57,5 @@ export async function ensureSigningKey(kms: KMSClient, alias: string, descriptio
       Tags: [{ TagKey: PARTY_TAG, TagValue: party }],
     }),
   );
-  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }));
-  return created.KeyMetadata!.Arn!;
+  return { arn: created.KeyMetadata!.Arn!, keyId: created.KeyMetadata!.KeyId! };
 }
