@@ -1,5 +1,6 @@
 import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
 import type { OperationalMonitor } from '../../lambdas/core/exchange/ports';
+import { PERSONS_CALL_IDS } from '../support/opmon-records';
 
 /** A monitor, and what a reader of its records (`sild monitor`) gets back, oldest first. */
 export interface OperationalMonitorSubject {
@@ -13,15 +14,7 @@ const identified: OpmonRecord = {
   requestOutTs: 1_002,
   responseInTs: 1_040,
   responseOutTs: 1_045,
-  clientXRoadInstance: 'DEV',
-  clientMemberClass: 'GOV',
-  clientMemberCode: '70000002',
-  clientSubsystemCode: 'tax-records',
-  serviceXRoadInstance: 'DEV',
-  serviceMemberClass: 'GOV',
-  serviceMemberCode: '70000001',
-  serviceSubsystemCode: 'population',
-  serviceCode: 'persons',
+  ...PERSONS_CALL_IDS,
   messageId: 'id-1',
   xRequestId: 'request-1',
   serviceType: 'REST',

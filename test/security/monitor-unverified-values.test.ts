@@ -12,6 +12,7 @@ import type { OpmonRecord } from '../../lambdas/core/exchange/opmon';
 import { httpCall } from '../../lib/local/http-call';
 import { readOpmonLines } from '../../lib/local/opmon-files';
 import { PERSONS, startTestEcosystem, TAX_CLIENT, type TestEcosystem } from '../e2e/fixture';
+import { PERSONS_CALL_IDS } from '../support/opmon-records';
 
 const SERVICE = 'DEV/GOV/70000001/population/persons';
 /** What a terminal would act on: C0 controls, DEL and C1 controls (CSI is U+009B). */
@@ -83,15 +84,7 @@ describe('what sild monitor prints', () => {
     gateway: 'DEV/GOV/70000002/tax-board',
     requestInTs: 1000,
     responseOutTs: 1010,
-    clientXRoadInstance: 'DEV',
-    clientMemberClass: 'GOV',
-    clientMemberCode: '70000002',
-    clientSubsystemCode: 'tax-records',
-    serviceXRoadInstance: 'DEV',
-    serviceMemberClass: 'GOV',
-    serviceMemberCode: '70000001',
-    serviceSubsystemCode: 'population',
-    serviceCode: 'persons',
+    ...PERSONS_CALL_IDS,
     serviceType: 'REST',
     restMethod: 'GET',
     statusCode: 500,

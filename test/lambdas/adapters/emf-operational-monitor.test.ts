@@ -7,6 +7,7 @@
 import { ALARMED_OUTCOMES, EmfOperationalMonitor } from '../../../lambdas/adapters/emf-operational-monitor';
 import { customMetricsOf } from '../../../bench/cost';
 import type { OpmonRecord } from '../../../lambdas/core/exchange/opmon';
+import { PERSONS_CALL_IDS } from '../../support/opmon-records';
 
 const record: OpmonRecord = {
   securityServerType: 'Producer',
@@ -15,15 +16,7 @@ const record: OpmonRecord = {
   requestOutTs: Date.parse('2026-11-27T12:00:00.003Z'),
   responseInTs: Date.parse('2026-11-27T12:00:00.010Z'),
   responseOutTs: Date.parse('2026-11-27T12:00:00.014Z'),
-  clientXRoadInstance: 'DEV',
-  clientMemberClass: 'GOV',
-  clientMemberCode: '70000002',
-  clientSubsystemCode: 'tax-records',
-  serviceXRoadInstance: 'DEV',
-  serviceMemberClass: 'GOV',
-  serviceMemberCode: '70000001',
-  serviceSubsystemCode: 'population',
-  serviceCode: 'persons',
+  ...PERSONS_CALL_IDS,
   serviceType: 'REST',
   restMethod: 'GET',
   restPath: '/123',
