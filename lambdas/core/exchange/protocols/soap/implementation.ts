@@ -11,7 +11,7 @@
  * message a container sees.
  */
 import { clientError, providerError, type XRoadError } from '../../../kernel/errors';
-import { headerValue, headerValues, singleHeaders, type Headers } from '../../../kernel/http';
+import { headersOf, headerValue, headerValues, singleHeaders, type Headers } from '../../../kernel/http';
 import { formatClientId } from '../../../kernel/identifiers';
 import type { OpmonAnswerFields, OpmonFields } from '../../opmon';
 import { XROAD } from '../../xroad-headers';
@@ -95,13 +95,22 @@ export const soapMessages: SoapMessages = {
       callName: service.serviceVersion === undefined ? service.serviceCode : `${service.serviceCode} (${service.serviceVersion})`,
       opmon: requestOpmon(message),
       refusal: () => undefined,
-      // The service's URL as registered, the client's message as sent (X-Road's server proxy adds nothing to it).
-      backendCall: (offered, headers, body) => ({ method: 'POST', url: offered.backendUrl, headers, body }),
+      // The service's URL as registered, the client's message as sent (X-Road's server proxy adds nothing to it). The
+      // provider reads the answer to add the requestHash, so the client's `Accept-Encoding` (SoapUI sends gzip) must not
+      // invite a compressed one — as X-Road's server proxy, which makes its own request, never passes it on.
+      backendCall: (offered, headers, body) => ({ method: 'POST', url: offered.backendUrl, headers: withoutAcceptEncoding(headers), body }),
       metadataAnswer: (context) => metadataAnswer(message, context),
       backendAnswer(answer) {
         const contentType = contentTypeOf(answer.headers, () =>
           providerError('ServiceFailed', "The service's answer states its Content-Type more than once"),
         );
+        const encoding = headerValue(answer.headers, 'content-encoding')?.trim().toLowerCase();
+        if (encoding !== undefined && encoding !== 'identity') {
+          throw providerError(
+            'ServiceFailed',
+            `The service's answer is compressed (Content-Encoding: ${encoding.slice(0, 32)}), though the gateway asked for none`,
+          );
+        }
         const rewritten = answerFromService(message, contentType, answer.body);
         const headers = rewritten.contentType === undefined ? answer.headers : { ...answer.headers, 'content-type': [rewritten.contentType] };
         return { ...answer, headers, body: rewritten.body };
@@ -139,3 +148,6 @@ export const soapMessages: SoapMessages = {
     }
   },
 };
+
+const withoutAcceptEncoding = (headers: Headers): Headers =>
+  headersOf(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'accept-encoding'));

@@ -5,6 +5,7 @@
  * checks of the header against what the consumer gateway signed.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { headerValue, type HttpResponse } from '../../../../../../lambdas/core/kernel/http';
 import { answerSoapRequest } from '../../../../../../lib/local/sample-soap-service';
 import { CLIENT, DEFAULT_POLICY, startMemoryEcosystem, type MemoryEcosystem } from '../../../../../support/memory-ecosystem';
@@ -136,6 +137,35 @@ describe('SOAP through both gateways', () => {
     expect(faultOf(await send(member)).code).toBe('Client.InvalidClientIdentifier');
     const other = await send(envelope({ client: 'TEST/GOV/1001/registry' }));
     expect({ status: other.status, fault: faultOf(other).code }).toEqual({ status: 200, fault: 'Client.InvalidClientIdentifier' });
+  });
+
+  test('a client that accepts gzip (SoapUI does) and a service that compresses when asked: the service is not asked, the answer is read', async () => {
+    ecosystem.backend(async (request) => {
+      const answer = answerSoapRequest(headerValue(request.headers, 'content-type'), request.body);
+      const gzip = /gzip/.test(headerValue(request.headers, 'accept-encoding') ?? '');
+      return {
+        status: answer.status,
+        headers: { 'content-type': [answer.contentType], ...(gzip ? { 'content-encoding': ['gzip'] } : {}) },
+        body: gzip ? gzipSync(answer.body) : answer.body,
+      };
+    });
+    const response = await ecosystem.call('/', {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml;charset=UTF-8', 'accept-encoding': 'gzip,deflate', soapaction: '""' },
+      body: envelope({ id: 'soap-gzip' }),
+    });
+    expect(headerValue(response.headers, 'x-road-error')).toBeUndefined();
+    expect(response.body.toString('utf8')).toContain('<givenName>Mari</givenName>');
+    expect(ecosystem.backendCalls[0].headers['accept-encoding']).toBeUndefined();
+  });
+
+  test('a service that compresses unasked gets a clear ServiceFailed, signed', async () => {
+    ecosystem.backend(async (request) => {
+      const answer = answerSoapRequest(headerValue(request.headers, 'content-type'), request.body);
+      return { status: 200, headers: { 'content-type': [answer.contentType], 'content-encoding': ['gzip'] }, body: gzipSync(answer.body) };
+    });
+    const response = await send(envelope({ id: 'soap-gzip-unasked' }));
+    expect(faultOf(response)).toMatchObject({ code: 'Server.ServerProxy.ServiceFailed', string: expect.stringContaining('Content-Encoding') });
   });
 
   test('opmon records the SOAP fields: service type WSDL, version, protocol version, the SOAP part size', async () => {
